@@ -1,0 +1,35 @@
+using Firebreak.Core.Common;
+using Firebreak.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Firebreak.Core.Auditing;
+
+public sealed record AuditView(long Id, string EntityType, string EntityId, string Action, string Actor, DateTimeOffset At, string? Before, string? After);
+
+public sealed class AuditService(IDbContextFactory<FirebreakDbContext> factory)
+{
+    /// <summary>Every change to the incident and the records hanging off it, newest first.</summary>
+    public async Task<PagedResult<AuditView>> ListForIncidentAsync(string incidentKey, int? page, int? pageSize, CancellationToken cancellationToken = default)
+    {
+        var (p, s) = Paging.Normalise(page, pageSize);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var incident = await Incidents.IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
+        var q = db.AuditEntries.AsNoTracking().Where(a => a.IncidentId == incident.Id);
+        var total = await q.CountAsync(cancellationToken);
+        var rows = await q.OrderByDescending(a => a.Id).Skip((p - 1) * s).Take(s).ToListAsync(cancellationToken);
+        return new PagedResult<AuditView>(rows.Select(ToView).ToList(), p, s, total);
+    }
+
+    /// <summary>The tenant's whole trail (users, keys, incidents), newest first.</summary>
+    public async Task<PagedResult<AuditView>> ListAsync(int? page, int? pageSize, CancellationToken cancellationToken = default)
+    {
+        var (p, s) = Paging.Normalise(page, pageSize);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var q = db.AuditEntries.AsNoTracking();
+        var total = await q.CountAsync(cancellationToken);
+        var rows = await q.OrderByDescending(a => a.Id).Skip((p - 1) * s).Take(s).ToListAsync(cancellationToken);
+        return new PagedResult<AuditView>(rows.Select(ToView).ToList(), p, s, total);
+    }
+
+    private static AuditView ToView(AuditEntry a) => new(a.Id, a.EntityType, a.EntityId, a.Action, a.ActorName, a.At, a.Before, a.After);
+}

@@ -1,0 +1,20 @@
+namespace Firebreak.Core.Common;
+
+public sealed record PagedResult<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
+
+public static class Paging
+{
+    public const int DefaultPageSize = 25;
+    public const int MaxPageSize = 200;
+
+    public static (int Page, int PageSize) Normalise(int? page, int? pageSize)
+    {
+        var p = page ?? 1;
+        var s = pageSize ?? DefaultPageSize;
+        var errors = new Dictionary<string, string[]>();
+        if (p < 1) errors["page"] = ["page must be 1 or more."];
+        if (s < 1 || s > MaxPageSize) errors["pageSize"] = [$"pageSize must be between 1 and {MaxPageSize}."];
+        if (errors.Count > 0) throw new ValidationFailedException(errors);
+        return (p, s);
+    }
+}

@@ -1,0 +1,35 @@
+using Firebreak.Core.Auditing;
+using Firebreak.Core.Identity;
+using Firebreak.Core.Incidents;
+using Firebreak.Core.Persistence;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Firebreak.Core;
+
+public static class CoreServiceCollectionExtensions
+{
+    /// <summary>The database, the current actor and every use case.</summary>
+    public static IServiceCollection AddFirebreakCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        var database = DatabaseSettings.From(configuration);
+        services.AddSingleton(database);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddScoped<CurrentActor>();
+        services.AddScoped<ICurrentActor>(sp => sp.GetRequiredService<CurrentActor>());
+        // Scoped, so each context sees the actor of its request or circuit.
+        services.AddDbContextFactory<FirebreakDbContext>(database.Configure, ServiceLifetime.Scoped);
+
+        services.AddScoped<LoginService>();
+        services.AddScoped<UserService>();
+        services.AddScoped<ApiKeyService>();
+        services.AddScoped<AdminService>();
+        services.AddScoped<IncidentService>();
+        services.AddScoped<TaskService>();
+        services.AddScoped<JournalService>();
+        services.AddScoped<ReviewService>();
+        services.AddScoped<AuditService>();
+        return services;
+    }
+}

@@ -1,0 +1,164 @@
+using System.Reflection;
+using System.Text.Json;
+using Firebreak.Core.Auditing;
+using Firebreak.Core.Common;
+using Firebreak.Core.Identity;
+using Firebreak.Core.Incidents;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Firebreak.Core.Persistence;
+
+/// <summary>
+/// The one DbContext. Three rules live here so no use case can forget them: every tenant-owned query
+/// is filtered to the actor's tenant; every new record is stamped with that tenant; every change is
+/// written to the audit trail in the same transaction.
+/// </summary>
+public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> options, ICurrentActor actor, TimeProvider time)
+    : DbContext(options)
+{
+    public DbSet<Tenant> Tenants => Set<Tenant>();
+    public DbSet<User> Users => Set<User>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<Incident> Incidents => Set<Incident>();
+    public DbSet<IncidentCounter> IncidentCounters => Set<IncidentCounter>();
+    public DbSet<PhaseTransition> PhaseTransitions => Set<PhaseTransition>();
+    public DbSet<IncidentTask> IncidentTasks => Set<IncidentTask>();
+    public DbSet<JournalEntry> JournalEntries => Set<JournalEntry>();
+    public DbSet<JournalRevision> JournalRevisions => Set<JournalRevision>();
+    public DbSet<PostIncidentReview> PostIncidentReviews => Set<PostIncidentReview>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    private ICurrentActor _actor = actor;
+
+    // Read by the query filters; EF re-evaluates these per query, so one model serves every tenant.
+    internal Guid CurrentTenantId => _actor.TenantId;
+    internal bool SeesAllTenants => _actor.IsSystem;
+
+    public ICurrentActor Actor => _actor;
+    public TimeProvider Time => time;
+
+    /// <summary>
+    /// Acts for someone other than the ambient actor: the user signing in, or the system during
+    /// maintenance. Only for this context instance.
+    /// </summary>
+    public void ActAs(ICurrentActor other) => _actor = other;
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        if (Database.IsSqlite())
+        {
+            // SQLite cannot order or compare DateTimeOffset text; a sortable integer keeps ORDER BY and range filters in SQL.
+            configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+        }
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(FirebreakDbContext).Assembly);
+
+        var apply = typeof(FirebreakDbContext).GetMethod(nameof(ApplyTenantFilter), BindingFlags.NonPublic | BindingFlags.Instance)!;
+        foreach (var type in modelBuilder.Model.GetEntityTypes().Where(t => typeof(ITenantOwned).IsAssignableFrom(t.ClrType)))
+        {
+            apply.MakeGenericMethod(type.ClrType).Invoke(this, [modelBuilder]);
+        }
+    }
+
+    private void ApplyTenantFilter<T>(ModelBuilder modelBuilder) where T : class, ITenantOwned =>
+        modelBuilder.Entity<T>().HasQueryFilter(e => SeesAllTenants || e.TenantId == CurrentTenantId);
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
+        throw new NotSupportedException("Use SaveChangesAsync.");
+
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        var audits = new List<AuditEntry>();
+        foreach (var entry in ChangeTracker.Entries().ToList())
+        {
+            if (entry.State is EntityState.Unchanged or EntityState.Detached || entry.Entity is AuditEntry) continue;
+            StampTenant(entry);
+            if (entry.State == EntityState.Modified && entry.Entity is IVersioned versioned)
+            {
+                versioned.Version = (long)entry.Property(nameof(IVersioned.Version)).OriginalValue! + 1;
+            }
+            if (entry.Metadata.ClrType.GetCustomAttribute<NotAuditedAttribute>() is null)
+            {
+                audits.Add(ToAudit(entry, now));
+            }
+        }
+        AuditEntries.AddRange(audits);
+        try
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            throw new ConcurrencyConflictException("The record was changed by someone else. Reload it and try again.");
+        }
+    }
+
+    private void StampTenant(EntityEntry entry)
+    {
+        if (entry.Entity is not ITenantOwned owned) return;
+        if (entry.State == EntityState.Added && owned.TenantId == Guid.Empty)
+        {
+            owned.TenantId = _actor.TenantId;
+        }
+        if (!_actor.IsSystem && owned.TenantId != _actor.TenantId)
+        {
+            // A use case tried to write into another tenant: a bug, never a user error.
+            throw new InvalidOperationException("Cross-tenant write refused.");
+        }
+    }
+
+    private AuditEntry ToAudit(EntityEntry entry, DateTimeOffset now)
+    {
+        var before = new Dictionary<string, object?>();
+        var after = new Dictionary<string, object?>();
+        foreach (var property in entry.Properties)
+        {
+            var name = property.Metadata.Name;
+            var secret = property.Metadata.PropertyInfo?.GetCustomAttribute<SecretAttribute>() is not null;
+            switch (entry.State)
+            {
+                case EntityState.Added:
+                    after[name] = secret ? "[secret]" : property.CurrentValue;
+                    break;
+                case EntityState.Deleted:
+                    before[name] = secret ? "[secret]" : property.OriginalValue;
+                    break;
+                case EntityState.Modified when property.IsModified && !Equals(property.OriginalValue, property.CurrentValue):
+                    before[name] = secret ? "[secret]" : property.OriginalValue;
+                    after[name] = secret ? "[secret changed]" : property.CurrentValue;
+                    break;
+            }
+        }
+        var key = string.Join(",", entry.Metadata.FindPrimaryKey()!.Properties.Select(p => entry.Property(p.Name).CurrentValue));
+        return new AuditEntry
+        {
+            TenantId = entry.Entity is ITenantOwned o ? o.TenantId : (entry.Entity as Tenant)?.Id ?? _actor.TenantId,
+            IncidentId = (entry.Entity as IIncidentOwned)?.IncidentId,
+            EntityType = entry.Metadata.ClrType.Name,
+            EntityId = key,
+            Action = entry.State switch
+            {
+                EntityState.Added => "created",
+                EntityState.Deleted => "deleted",
+                _ => "updated",
+            },
+            ActorName = _actor.Name,
+            ActorUserId = _actor.UserId,
+            ActorApiKeyId = _actor.ApiKeyId,
+            At = now,
+            Before = before.Count == 0 ? null : JsonSerializer.Serialize(before, AuditJson.Options),
+            After = after.Count == 0 ? null : JsonSerializer.Serialize(after, AuditJson.Options),
+        };
+    }
+}
+
+internal static class AuditJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+}
