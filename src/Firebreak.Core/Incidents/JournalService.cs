@@ -50,7 +50,8 @@ public sealed class JournalService(IDbContextFactory<FirebreakDbContext> factory
             ?? throw new NotFoundException("Journal entry", entryId.ToString());
         var latest = entry.Revisions.MaxBy(r => r.RevisionNumber)!;
         if (latest.Body == body) return ToView(entry);
-        entry.Revisions.Add(new JournalRevision
+        // Added explicitly: a new child with a client-made key, found through a navigation, would be taken for an existing row.
+        var revision = new JournalRevision
         {
             IncidentId = incident.Id,
             JournalEntryId = entry.Id,
@@ -59,7 +60,8 @@ public sealed class JournalService(IDbContextFactory<FirebreakDbContext> factory
             EditorName = db.Actor.Name,
             EditorUserId = db.Actor.UserId,
             At = time.GetUtcNow(),
-        });
+        };
+        db.JournalRevisions.Add(revision);
         // Two simultaneous edits would both claim the next revision number; the unique index makes one fail.
         try
         {

@@ -113,6 +113,8 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
         }
     }
 
+    private static string Camel(string name) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(name);
+
     private AuditEntry ToAudit(EntityEntry entry, DateTimeOffset now)
     {
         var before = new Dictionary<string, object?>();
@@ -124,14 +126,14 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
             switch (entry.State)
             {
                 case EntityState.Added:
-                    after[name] = secret ? "[secret]" : property.CurrentValue;
+                    after[Camel(name)] = secret ? "[secret]" : property.CurrentValue;
                     break;
                 case EntityState.Deleted:
-                    before[name] = secret ? "[secret]" : property.OriginalValue;
+                    before[Camel(name)] = secret ? "[secret]" : property.OriginalValue;
                     break;
                 case EntityState.Modified when property.IsModified && !Equals(property.OriginalValue, property.CurrentValue):
-                    before[name] = secret ? "[secret]" : property.OriginalValue;
-                    after[name] = secret ? "[secret changed]" : property.CurrentValue;
+                    before[Camel(name)] = secret ? "[secret]" : property.OriginalValue;
+                    after[Camel(name)] = secret ? "[secret changed]" : property.CurrentValue;
                     break;
             }
         }
