@@ -78,6 +78,8 @@ internal static class ApiSetup
             document.Info.Title = "Firebreak API";
             document.Info.Version = "v1";
             document.Info.Description = "Cloud incident response. Authenticate with 'Authorization: Bearer <API key>'.";
+            // The address a request came in on is not part of the contract, and would make the committed copy differ per run.
+            document.Servers?.Clear();
             return Task.CompletedTask;
         }));
         return builder;
