@@ -4,6 +4,7 @@ using Firebreak.Core.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Firebreak.Testing;
@@ -26,20 +27,22 @@ public sealed class CoreHarness : IAsyncDisposable
     public TestDatabase Database { get; }
     public FakeTimeProvider Time { get; }
 
-    public static async Task<CoreHarness> CreateAsync(DatabaseKind kind)
+    public static async Task<CoreHarness> CreateAsync(DatabaseKind kind, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var database = await TestDatabase.CreateAsync(kind);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(database.Settings).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(database.Settings).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 14, 9, 0, 0, TimeSpan.Zero));
         var services = new ServiceCollection()
             .AddSingleton<TimeProvider>(time)
             .AddLogging()
+            .AddSingleton<IConfiguration>(configuration)
             .AddFirebreakCore(configuration)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         var harness = new CoreHarness(services, database, time);
         await using var scope = harness.As(Actors.System("migrate"));
         await using var db = await scope.Services.GetRequiredService<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync();
         await DatabaseMigrator.MigrateAsync(db, services.GetRequiredService<DatabaseSettings>());
+        foreach (var hosted in services.GetServices<IHostedService>()) await hosted.StartAsync(CancellationToken.None);
         return harness;
     }
 
@@ -75,6 +78,7 @@ public sealed class CoreHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var hosted in _services.GetServices<IHostedService>()) await hosted.StopAsync(CancellationToken.None);
         await _services.DisposeAsync();
         await Database.DisposeAsync();
     }

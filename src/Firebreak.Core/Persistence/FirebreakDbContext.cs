@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using Firebreak.Core.Alerts;
 using Firebreak.Core.Auditing;
 using Firebreak.Core.Common;
 using Firebreak.Core.Identity;
@@ -29,6 +30,12 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     public DbSet<JournalRevision> JournalRevisions => Set<JournalRevision>();
     public DbSet<PostIncidentReview> PostIncidentReviews => Set<PostIncidentReview>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<Alert> Alerts => Set<Alert>();
+    public DbSet<IntakeReceipt> IntakeReceipts => Set<IntakeReceipt>();
+    public DbSet<SuppressionRule> SuppressionRules => Set<SuppressionRule>();
+
+    /// <summary>Off only for bulk intake, which records itself on the stored rows.</summary>
+    public bool RecordAudit { get; set; } = true;
 
     private ICurrentActor _actor = actor;
 
@@ -83,7 +90,7 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
             {
                 versioned.Version = (long)entry.Property(nameof(IVersioned.Version)).OriginalValue! + 1;
             }
-            if (entry.Metadata.ClrType.GetCustomAttribute<NotAuditedAttribute>() is null)
+            if (RecordAudit && entry.Metadata.ClrType.GetCustomAttribute<NotAuditedAttribute>() is null)
             {
                 audits.Add(ToAudit(entry, now));
             }
