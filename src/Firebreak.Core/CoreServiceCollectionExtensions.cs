@@ -33,8 +33,12 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<AuditService>();
         services.AddScoped<AlertService>();
         services.AddScoped<SuppressionService>();
+        services.AddScoped<EscalationService>();
+        services.AddScoped<AlertCorrelation>();
         services.AddSingleton<AlertIntake>();
         services.AddHostedService<AlertIntakeWriter>();
+        services.AddScoped<EscalationRuleService>();
+        services.AddHostedService<EscalationRuleWorker>();
         return services;
     }
 }

@@ -27,6 +27,9 @@ public sealed class CoreHarness : IAsyncDisposable
     public TestDatabase Database { get; }
     public FakeTimeProvider Time { get; }
 
+    /// <summary>The root provider: singletons and hosted services.</summary>
+    public IServiceProvider Services => _services;
+
     public static async Task<CoreHarness> CreateAsync(DatabaseKind kind, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var database = await TestDatabase.CreateAsync(kind);

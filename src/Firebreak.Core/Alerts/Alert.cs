@@ -53,6 +53,9 @@ public sealed class Alert : ITenantOwned, IVersioned
     public Guid? SuppressedByRuleId { get; set; }
 
     public Guid? IncidentId { get; set; }
+
+    /// <summary>When escalation rules were applied; null until then.</summary>
+    public DateTimeOffset? RulesCheckedAt { get; set; }
     public long Version { get; set; }
 }
 

@@ -30,6 +30,9 @@ internal static class AlertStore
             .Where(a => tenants.Contains(a.TenantId) && dedupKeys.Contains(a.DedupKey)).ToListAsync(cancellationToken);
         var byKey = existing.ToDictionary(a => (a.TenantId, a.DedupKey));
         var rules = await SuppressionCache.ActiveAsync(db, tenants, now, cancellationToken);
+        // Tenants without escalation rules need no later check: mark their alerts checked on the way in.
+        var ruleTenants = (await db.EscalationRules.Where(r => r.Enabled && tenants.Contains(r.TenantId))
+            .Select(r => r.TenantId).Distinct().ToListAsync(cancellationToken)).ToHashSet();
 
         foreach (var (index, alerts) in pending)
         {
@@ -54,6 +57,7 @@ internal static class AlertStore
                 }
                 alert = ToAlert(incoming, key, work.TenantId, now);
                 alert.SuppressedByRuleId = rules.GetValueOrDefault(work.TenantId)?.FirstOrDefault(m => m.Matches(incoming))?.Rule.Id;
+                if (alert.SuppressedByRuleId is not null || !ruleTenants.Contains(work.TenantId)) alert.RulesCheckedAt = now;
                 db.Alerts.Add(alert);
                 byKey[(work.TenantId, key)] = alert;
                 outcomes.Add(new IntakeOutcome(alert.Id, false, 1, alert.SuppressedByRuleId is not null));

@@ -5,6 +5,7 @@ using Firebreak.Core.Auditing;
 using Firebreak.Core.Common;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
+using Firebreak.Core.Investigation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -33,6 +34,10 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     public DbSet<Alert> Alerts => Set<Alert>();
     public DbSet<IntakeReceipt> IntakeReceipts => Set<IntakeReceipt>();
     public DbSet<SuppressionRule> SuppressionRules => Set<SuppressionRule>();
+    public DbSet<AlertEscalation> AlertEscalations => Set<AlertEscalation>();
+    public DbSet<EscalationRule> EscalationRules => Set<EscalationRule>();
+    public DbSet<TimelineEntry> TimelineEntries => Set<TimelineEntry>();
+    public DbSet<IncidentArtifact> IncidentArtifacts => Set<IncidentArtifact>();
 
     /// <summary>Off only for bulk intake, which records itself on the stored rows.</summary>
     public bool RecordAudit { get; set; } = true;

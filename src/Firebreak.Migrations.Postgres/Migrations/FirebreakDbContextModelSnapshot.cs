@@ -100,6 +100,9 @@ namespace Firebreak.Migrations.Postgres.Migrations
                         .IsRequired()
                         .HasColumnType("text[]");
 
+                    b.Property<DateTimeOffset?>("RulesCheckedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<int>("Severity")
                         .HasColumnType("integer");
 
@@ -149,6 +152,8 @@ namespace Firebreak.Migrations.Postgres.Migrations
 
                     b.HasIndex("IncidentId");
 
+                    b.HasIndex("RulesCheckedAt");
+
                     b.HasIndex("SuppressedByRuleId");
 
                     b.HasIndex("TenantId", "DedupKey")
@@ -161,6 +166,105 @@ namespace Firebreak.Migrations.Postgres.Migrations
                     b.HasIndex("TenantId", "TriageState", "Severity", "LastReceivedAt");
 
                     b.ToTable("Alerts");
+                });
+
+            modelBuilder.Entity("Firebreak.Core.Alerts.AlertEscalation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.PrimitiveCollection<List<string>>("Alerts")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("By")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<bool>("CreatedIncident")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("RuleName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("UndoneAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UndoneBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId");
+
+                    b.ToTable("AlertEscalations");
+                });
+
+            modelBuilder.Entity("Firebreak.Core.Alerts.EscalationRule", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Action")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<int?>("MinSeverity")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.PrimitiveCollection<List<string>>("Sources")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.PrimitiveCollection<List<string>>("Techniques")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "Enabled");
+
+                    b.ToTable("EscalationRules");
                 });
 
             modelBuilder.Entity("Firebreak.Core.Alerts.IntakeReceipt", b =>
@@ -791,6 +895,97 @@ namespace Firebreak.Migrations.Postgres.Migrations
                     b.ToTable("PostIncidentReviews");
                 });
 
+            modelBuilder.Entity("Firebreak.Core.Investigation.IncidentArtifact", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("AddedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<Guid?>("SourceAlertId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "Value");
+
+                    b.HasIndex("IncidentId", "Kind", "Type");
+
+                    b.ToTable("IncidentArtifacts");
+                });
+
+            modelBuilder.Entity("Firebreak.Core.Investigation.TimelineEntry", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("DiscoveredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("EventTime")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("IngestedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("SourceId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Technique")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId", "EventTime");
+
+                    b.ToTable("TimelineEntries");
+                });
+
             modelBuilder.Entity("Firebreak.Core.Alerts.Alert", b =>
                 {
                     b.HasOne("Firebreak.Core.Incidents.Incident", null)
@@ -803,6 +998,24 @@ namespace Firebreak.Migrations.Postgres.Migrations
                         .HasForeignKey("SuppressedByRuleId")
                         .OnDelete(DeleteBehavior.Restrict);
 
+                    b.HasOne("Firebreak.Core.Identity.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Firebreak.Core.Alerts.AlertEscalation", b =>
+                {
+                    b.HasOne("Firebreak.Core.Incidents.Incident", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Firebreak.Core.Alerts.EscalationRule", b =>
+                {
                     b.HasOne("Firebreak.Core.Identity.Tenant", null)
                         .WithMany()
                         .HasForeignKey("TenantId")
@@ -912,6 +1125,24 @@ namespace Firebreak.Migrations.Postgres.Migrations
                 });
 
             modelBuilder.Entity("Firebreak.Core.Incidents.PostIncidentReview", b =>
+                {
+                    b.HasOne("Firebreak.Core.Incidents.Incident", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Firebreak.Core.Investigation.IncidentArtifact", b =>
+                {
+                    b.HasOne("Firebreak.Core.Incidents.Incident", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Firebreak.Core.Investigation.TimelineEntry", b =>
                 {
                     b.HasOne("Firebreak.Core.Incidents.Incident", null)
                         .WithMany()

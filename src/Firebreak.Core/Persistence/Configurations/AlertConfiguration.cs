@@ -18,6 +18,7 @@ internal sealed class AlertConfiguration : IEntityTypeConfiguration<Alert>
         builder.HasIndex(a => new { a.TenantId, a.Source });
         builder.HasIndex(a => a.IncidentId);
         builder.HasIndex(a => a.SuppressedByRuleId);
+        builder.HasIndex(a => a.RulesCheckedAt);
         builder.Property(a => a.DedupKey).HasMaxLength(64);
         builder.Property(a => a.Source).HasMaxLength(AlertLimits.SourceLength);
         builder.Property(a => a.SourceReference).HasMaxLength(AlertLimits.ReferenceLength);
@@ -76,4 +77,16 @@ internal static class EntityListJson
         (a, b) => a!.SequenceEqual(b!),
         v => v.Aggregate(0, (h, e) => HashCode.Combine(h, e.GetHashCode())),
         v => v.ToList());
+}
+
+internal sealed class EscalationRuleConfiguration : IEntityTypeConfiguration<EscalationRule>
+{
+    public void Configure(EntityTypeBuilder<EscalationRule> builder)
+    {
+        builder.Property(r => r.Name).HasMaxLength(200);
+        builder.Property(r => r.CreatedBy).HasMaxLength(200);
+        builder.Property(r => r.Version).IsConcurrencyToken();
+        builder.HasIndex(r => new { r.TenantId, r.Enabled });
+        builder.HasOne<Tenant>().WithMany().HasForeignKey(r => r.TenantId).OnDelete(DeleteBehavior.Restrict);
+    }
 }
