@@ -25,7 +25,9 @@ internal sealed class FirebreakClient(HttpClient http) : IDisposable
     {
         if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             throw new CliException(ExitCodes.Usage, $"--server must be an http:// or https:// URL, not '{server}'.");
-        var http = new HttpClient
+        // Redirects are reported, not followed: one means --server is not the API's base URL (or a
+        // proxy would turn a POST into a GET), and following it would hide that.
+        var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false })
         {
             BaseAddress = new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/"),
             Timeout = TimeSpan.FromSeconds(30),
@@ -61,11 +63,24 @@ internal sealed class FirebreakClient(HttpClient http) : IDisposable
             using (response)
             {
                 var text = await response.Content.ReadAsStringAsync(cancellationToken);
+                if ((int)response.StatusCode is >= 300 and < 400)
+                {
+                    throw new CliException(ExitCodes.Usage,
+                        $"{request.RequestUri} redirected to {response.Headers.Location}: point --server or FIREBREAK_URL at the Firebreak server's base URL.");
+                }
+                if (response.IsSuccessStatusCode && !IsJson(response))
+                {
+                    throw new CliException(ExitCodes.Usage,
+                        $"{request.RequestUri} did not answer with JSON: point --server or FIREBREAK_URL at the Firebreak server's base URL.");
+                }
                 if (response.IsSuccessStatusCode) return new ApiResponse(text);
                 throw Refused(response, text);
             }
         }
     }
+
+    private static bool IsJson(HttpResponseMessage response) =>
+        response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true;
 
     private CliException Unreachable(string reason) => new(ExitCodes.Usage,
         $"Cannot reach the Firebreak server at {http.BaseAddress}: {reason}. Is 'firebreak serve' running there? Point --server or FIREBREAK_URL at it.");
@@ -99,7 +114,7 @@ internal sealed class FirebreakClient(HttpClient http) : IDisposable
             HttpStatusCode.TooManyRequests => new CliException(ExitCodes.Refused,
                 "Rate limited by the server" + (response.Headers.RetryAfter?.Delta is { } wait ? $"; retry in {wait.TotalSeconds:0} seconds." : "; retry shortly.")),
             HttpStatusCode.NotFound when problem is null => new CliException(ExitCodes.Usage,
-                $"HTTP 404 from {response.RequestMessage?.RequestUri}: this does not look like a Firebreak server. Check --server or FIREBREAK_URL."),
+                $"{response.RequestMessage?.RequestUri} answered 404 without a Firebreak error: point --server or FIREBREAK_URL at the Firebreak server's base URL."),
             _ => new CliException(ExitCodes.Refused, said ?? $"The server answered HTTP {status} {response.ReasonPhrase}."),
         };
     }

@@ -240,6 +240,16 @@ public sealed class IncidentCommandTests(ServerFixture server) : IClassFixture<S
         Assert.Contains("--server must be an http:// or https:// URL", result.Err);
     }
 
+    [Fact]
+    public async Task ServerUrlThatIsNotTheApiBase_IsAUsageError_NotACrash()
+    {
+        var result = await server.RunAsync("incident", "list", "--server", server.Url + "/ui");
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains("point --server or FIREBREAK_URL at the Firebreak server's base URL", result.Err);
+        Assert.Equal("", result.Out);
+    }
+
     private static int UnusedPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
