@@ -47,6 +47,13 @@ public static class CliApp
         {
             return Report(context, ExitCodes.Refused, e.Message, null);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Typically the database: unreachable, refused credentials, a folder that cannot be written.
+            // The message names the cause; drivers keep passwords out of it.
+            var cause = e.GetBaseException();
+            return Report(context, ExitCodes.Refused, ReferenceEquals(cause, e) ? e.Message : $"{e.Message.TrimEnd('.')}: {cause.Message}", null);
+        }
     }
 
     internal static RootCommand BuildCommands(CliContext context)

@@ -176,6 +176,23 @@ public sealed class AdminCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task UnreachableDatabase_IsReportedAsAMessage_WithExitOne()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+
+        var result = await Cli.RunAsync("db", "migrate", "--postgres", $"Host=127.0.0.1;Port={port};Database=x;Username=u;Password=never-printed;Timeout=5");
+
+        Assert.Equal(ExitCodes.Refused, result.ExitCode);
+        Assert.Contains("Database: PostgreSQL 127.0.0.1:" + port + "/x", result.Out);
+        Assert.Contains($"error: Failed to connect to 127.0.0.1:{port}", result.Err);
+        Assert.DoesNotContain("   at ", result.Err);
+        Assert.DoesNotContain("never-printed", result.Out + result.Err);
+    }
+
     private async Task<LoginOutcome> SignInAsync(string email, string password)
     {
         await using var app = FirebreakApp.Build(["--Firebreak:DataDirectory=" + _data], b => b.Logging.ClearProviders());
