@@ -36,9 +36,8 @@ internal sealed partial class HostArguments
         command.TreatUnmatchedTokensAsErrors = false;
     }
 
-    public string[] ToArgs(ParseResult parseResult, params string[] leading)
+    public string[] ToArgs(ParseResult parseResult, params string[] dedicated)
     {
-        var args = new List<string>(leading);
         var overrides = new List<string>();
         foreach (var token in parseResult.UnmatchedTokens)
         {
@@ -46,22 +45,24 @@ internal sealed partial class HostArguments
                 throw new CliException(ExitCodes.Usage, $"Unrecognized argument '{token}'. Configuration overrides take the form --Section:Key=Value.");
             overrides.Add(token);
         }
+        // The command line's last value wins, so the dedicated options go after the generic overrides.
+        var args = new List<string>(overrides);
         if (!overrides.Any(o => o.StartsWith("--contentRoot=", StringComparison.OrdinalIgnoreCase)))
         {
             // Next to the executable, not the working directory: published static assets and appsettings live there.
             args.Add("--contentRoot=" + AppContext.BaseDirectory);
         }
+        args.AddRange(dedicated);
         var dataDirectory = parseResult.GetValue(DataDirectory);
         if (!string.IsNullOrWhiteSpace(dataDirectory)) args.Add("--Firebreak:DataDirectory=" + Path.GetFullPath(dataDirectory));
         var postgres = parseResult.GetValue(Postgres);
         if (!string.IsNullOrWhiteSpace(postgres)) args.Add("--ConnectionStrings:Postgres=" + postgres);
-        args.AddRange(overrides);
         return [.. args];
     }
 
     /// <summary>
     /// The server for this executable. The static asset manifests are named after the executable that
-    /// was built or published, so the application name must follow it or the UI's scripts 404.
+    /// was built or published, so the application name must follow it or the server cannot find the UI's scripts.
     /// </summary>
     public static WebApplication Build(string[] args, bool quiet)
     {

@@ -156,18 +156,21 @@ public sealed class AdminCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task ConfigurationOverrides_PassThrough_ButOtherStrayArgumentsAreRefused()
+    public async Task ConfigurationOverrides_PassThrough_DataDirWins_AndOtherStrayArgumentsAreRefused()
     {
         var other = Cli.NewDataDirectory();
         try
         {
             var overridden = await Cli.RunAsync("db", "migrate", "--Firebreak:DataDirectory=" + other);
             var stray = await Cli.RunAsync("db", "migrate", "--data-dir", _data, "--fast");
+            var both = await Cli.RunAsync("db", "migrate", "--Firebreak:DataDirectory=" + other, "--data-dir", _data);
 
             Assert.True(overridden.ExitCode == 0, overridden.ToString());
             Assert.Contains(Path.Combine(other, "firebreak.db"), overridden.Out);
             Assert.Equal(ExitCodes.Usage, stray.ExitCode);
             Assert.Contains("'--fast'", stray.Err);
+            Assert.True(both.ExitCode == 0, both.ToString());
+            Assert.Contains($"Database: SQLite {Path.Combine(_data, "firebreak.db")}", both.Out);
         }
         finally
         {
