@@ -18,8 +18,11 @@ public sealed class CliContext
             ? Environment.GetEnvironmentVariable
             : name => environment.TryGetValue(name, out var value) ? value : null;
         Console = CreateConsole(output, ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected);
-        ErrorConsole = CreateConsole(error, ReferenceEquals(error, System.Console.Error) && !System.Console.IsErrorRedirected);
+        _errorIsTerminal = ReferenceEquals(error, System.Console.Error) && !System.Console.IsErrorRedirected;
+        ErrorConsole = CreateConsole(error, _errorIsTerminal);
     }
+
+    private readonly bool _errorIsTerminal;
 
     public TextWriter Output { get; }
     public TextWriter Error { get; }
@@ -35,6 +38,13 @@ public sealed class CliContext
         return string.IsNullOrWhiteSpace(value) ? null : value;
     }
 
+    /// <summary>
+    /// Work that may take more than a second (migrations, opening a remote database) shows a spinner on a
+    /// terminal. It goes to standard error so that standard output stays clean for pipes.
+    /// </summary>
+    public Task<T> WithStatusAsync<T>(string message, Func<Task<T>> work) =>
+        _errorIsTerminal ? ErrorConsole.Status().StartAsync(message, _ => work()) : work();
+
     public void WriteError(string message) => ErrorConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
 
     private static IAnsiConsole CreateConsole(TextWriter writer, bool terminal)
@@ -44,7 +54,7 @@ public sealed class CliContext
             Out = new AnsiConsoleOutput(writer),
             Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
+            Interactive = terminal ? InteractionSupport.Yes : InteractionSupport.No,
         });
         // Piped output has no width to detect; a wide fixed width keeps table rows on one line for grep.
         if (!terminal) console.Profile.Width = 200;

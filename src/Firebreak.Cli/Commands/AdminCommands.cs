@@ -39,7 +39,7 @@ internal static class AdminCommands
         command.Add(email);
         var host = new HostArguments();
         host.AddTo(command);
-        command.SetAction((parseResult, cancellationToken) => WithAdminAsync(host, parseResult, cancellationToken, async service =>
+        command.SetAction((parseResult, cancellationToken) => WithAdminAsync(context, host, parseResult, cancellationToken, async service =>
         {
             BootstrapResult result;
             try
@@ -83,7 +83,7 @@ internal static class AdminCommands
         command.Add(password);
         var host = new HostArguments();
         host.AddTo(command);
-        command.SetAction((parseResult, cancellationToken) => WithAdminAsync(host, parseResult, cancellationToken, async service =>
+        command.SetAction((parseResult, cancellationToken) => WithAdminAsync(context, host, parseResult, cancellationToken, async service =>
         {
             var chosen = parseResult.GetValue(password);
             var (user, secret) = await service.CreateUserAsync(parseResult.GetValue(tenant) ?? "", parseResult.GetValue(email)!,
@@ -127,7 +127,7 @@ internal static class AdminCommands
         command.Add(expires);
         var host = new HostArguments();
         host.AddTo(command);
-        command.SetAction((parseResult, cancellationToken) => WithAdminAsync(host, parseResult, cancellationToken, async service =>
+        command.SetAction((parseResult, cancellationToken) => WithAdminAsync(context, host, parseResult, cancellationToken, async service =>
         {
             var created = await service.CreateApiKeyAsync(parseResult.GetValue(tenant) ?? "", parseResult.GetValue(name)!,
                 ParseRole(parseResult.GetValue(role)), parseResult.GetValue(expires), cancellationToken);
@@ -151,7 +151,7 @@ internal static class AdminCommands
         command.Add(key);
         var host = new HostArguments();
         host.AddTo(command);
-        command.SetAction((parseResult, cancellationToken) => WithAdminAsync(host, parseResult, cancellationToken, async service =>
+        command.SetAction((parseResult, cancellationToken) => WithAdminAsync(context, host, parseResult, cancellationToken, async service =>
         {
             var revoked = await service.RevokeApiKeyAsync(parseResult.GetValue(key)!, cancellationToken);
             context.Output.WriteLine($"Revoked API key '{revoked.Name}' (prefix {revoked.Prefix}, id {revoked.Id}).");
@@ -176,11 +176,11 @@ internal static class AdminCommands
     private static Role ParseRole(string? text) =>
         Roles.TryParse(text, out var role) ? role : throw new CliException(ExitCodes.Usage, "--role must be one of: " + string.Join(", ", RoleNames) + ".");
 
-    private static async Task<int> WithAdminAsync(HostArguments host, ParseResult parseResult, CancellationToken cancellationToken, Func<AdminService, Task<int>> action)
+    private static async Task<int> WithAdminAsync(CliContext context, HostArguments host, ParseResult parseResult, CancellationToken cancellationToken, Func<AdminService, Task<int>> action)
     {
         await using var app = HostArguments.Build(host.ToArgs(parseResult), quiet: true);
         // Same as serve: a fresh install can be bootstrapped before the server has ever run.
-        await HostArguments.MigrateAsync(app, cancellationToken);
+        await context.WithStatusAsync("Opening the database...", () => HostArguments.MigrateAsync(app, cancellationToken));
         await using var scope = app.Services.CreateAsyncScope();
         return await action(scope.ServiceProvider.GetRequiredService<AdminService>());
     }

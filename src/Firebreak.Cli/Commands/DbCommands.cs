@@ -22,7 +22,7 @@ internal static class DbCommands
             await using var app = HostArguments.Build(host.ToArgs(parseResult), quiet: true);
             var settings = app.Services.GetRequiredService<DatabaseSettings>();
             context.Output.WriteLine($"Database: {settings.Describe()}");
-            var applied = await HostArguments.MigrateAsync(app, cancellationToken);
+            var applied = await context.WithStatusAsync("Applying migrations...", () => HostArguments.MigrateAsync(app, cancellationToken));
             if (applied.Count == 0)
             {
                 context.Output.WriteLine("Already up to date: no pending migrations.");
