@@ -28,6 +28,8 @@ public static class FirebreakApp
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
+        // SQL text at Information drowns the console a responder watches; warnings and errors still show.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         configure?.Invoke(builder);
 
         builder.Services.AddFirebreakCore(builder.Configuration);
