@@ -3,7 +3,7 @@ namespace Firebreak.Core.Alerts;
 public static class AlertLimits
 {
     /// <summary>Alerts in one batch request.</summary>
-    public const int MaxBatch = 5_000;
+    public const int MaxBatch = 10_000;
 
     /// <summary>Bytes of one intake request body.</summary>
     public const long MaxBodyBytes = 16 * 1024 * 1024;

@@ -101,6 +101,7 @@ internal static class ApiSetup
         api.MapIncidentEndpoints();
         api.MapIncidentRecordEndpoints();
         api.MapIdentityEndpoints();
+        api.MapAlertEndpoints();
         return app;
     }
 
@@ -109,9 +110,10 @@ internal static class ApiSetup
     {
         if (context.Request.Path.StartsWithSegments("/api"))
         {
+            var limit = context.GetEndpoint()?.Metadata.GetMetadata<BodyLimit>()?.Bytes ?? DefaultBodyLimit;
             var feature = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>();
-            if (feature is { IsReadOnly: false }) feature.MaxRequestBodySize = DefaultBodyLimit;
-            if (context.Request.ContentLength > DefaultBodyLimit)
+            if (feature is { IsReadOnly: false }) feature.MaxRequestBodySize = limit;
+            if (context.Request.ContentLength > limit)
             {
                 context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
                 return;

@@ -15,9 +15,9 @@ namespace Firebreak.Server.Tests.Identity;
 /// </summary>
 public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    private sealed record Rule(string Method, string Route, Role MinimumRole, Func<Ids, object?>? Body = null);
+    private sealed record Rule(string Method, string Route, Role MinimumRole, Func<Ids, object?>? Body = null, bool BodyNamesRecords = false);
 
-    private sealed record Ids(string Incident, Guid Task, Guid Entry, Guid Key, Guid Manager);
+    private sealed record Ids(string Incident, Guid Task, Guid Entry, Guid Key, Guid Manager, Guid Alert, Guid Escalation, Guid SuppressionRule, Guid EscalationRule);
 
     private static readonly Rule[] Expected =
     [
@@ -46,6 +46,25 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         new("GET", "/api/v1/incidents/{key}/review", Role.Viewer),
         new("PUT", "/api/v1/incidents/{key}/review", Role.Responder, _ => new { summary = "matrix" }),
         new("GET", "/api/v1/incidents/{key}/audit", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/escalations", Role.Viewer),
+        new("POST", "/api/v1/alerts", Role.Responder, _ => new { source = "matrix", title = $"matrix {Guid.NewGuid()}" }),
+        new("POST", "/api/v1/alerts/batch", Role.Responder, _ => new[] { new { source = "matrix", title = "batch" } }),
+        new("POST", "/api/v1/alerts/intake/{format}", Role.Responder, _ => new { source = "matrix", title = "native" }),
+        new("GET", "/api/v1/alerts", Role.Viewer),
+        new("GET", "/api/v1/alerts/{id:guid}", Role.Viewer),
+        new("POST", "/api/v1/alerts/triage", Role.Responder, ids => new { alertIds = new[] { ids.Alert }, state = "acknowledged" }, BodyNamesRecords: true),
+        new("GET", "/api/v1/alerts/groups", Role.Viewer),
+        new("GET", "/api/v1/alerts/{id:guid}/similar-incidents", Role.Viewer),
+        new("GET", "/api/v1/alerts/false-positive-rates", Role.Viewer),
+        new("POST", "/api/v1/alerts/promote", Role.Responder, ids => new { alertIds = new[] { ids.Alert } }, BodyNamesRecords: true),
+        new("POST", "/api/v1/alerts/merge", Role.Responder, ids => new { alertIds = new[] { ids.Alert }, incident = ids.Incident }, BodyNamesRecords: true),
+        new("POST", "/api/v1/escalations/{id:guid}/undo", Role.Responder),
+        new("GET", "/api/v1/suppression-rules", Role.Viewer),
+        new("POST", "/api/v1/suppression-rules", Role.IncidentManager, _ => new { name = "m", field = "title", @operator = "exact", value = "never", reason = "matrix" }),
+        new("PATCH", "/api/v1/suppression-rules/{id:guid}", Role.IncidentManager, _ => new { reason = "matrix again" }),
+        new("GET", "/api/v1/escalation-rules", Role.Viewer),
+        new("POST", "/api/v1/escalation-rules", Role.IncidentManager, _ => new { name = "m", action = "create-incident", sources = new[] { "never" } }),
+        new("PUT", "/api/v1/escalation-rules/{id:guid}/enabled", Role.IncidentManager, _ => new { enabled = false }),
     ];
 
     [Fact]
@@ -87,10 +106,14 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
                 var other = await SendAsync(fixture.Globex.Client(role), rule, url, acme);
                 if (!role.Allows(rule.MinimumRole))
                     Check(other.StatusCode == HttpStatusCode.Forbidden, rule, $"other-tenant {role}", other.StatusCode);
-                else if (rule.Route.Contains('{'))
+                else if (rule.Route.Contains('{') && !rule.Route.EndsWith("{format}", StringComparison.Ordinal) || rule.BodyNamesRecords)
                     Check(other.StatusCode == HttpStatusCode.NotFound, rule, $"other-tenant {role}", other.StatusCode);
                 else
-                    Check(!(await other.Content.ReadAsStringAsync()).Contains(acme.Incident, StringComparison.Ordinal), rule, $"other-tenant {role} saw tenant data", other.StatusCode);
+                {
+                    var text = await other.Content.ReadAsStringAsync();
+                    Check(!text.Contains(acme.Incident, StringComparison.Ordinal) && !text.Contains(acme.Alert.ToString(), StringComparison.Ordinal),
+                        rule, $"other-tenant {role} saw tenant data", other.StatusCode);
+                }
             }
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));
@@ -110,13 +133,29 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         var task = await (await client.PostAsJsonAsync($"/api/v1/incidents/{reference}/tasks", new { title = "seed" })).JsonAsync();
         var entry = await (await client.PostAsJsonAsync($"/api/v1/incidents/{reference}/journal", new { body = "seed" })).JsonAsync();
         var key = await (await client.PostAsJsonAsync("/api/v1/api-keys", new { name = "victim", role = "viewer" })).JsonAsync();
+        var alerts = await (await client.PostAsJsonAsync("/api/v1/alerts/batch", new[] { new { source = "seed", title = "one" }, new { source = "seed", title = "two" } })).JsonAsync();
+        var alertIds = alerts.GetProperty("alerts").EnumerateArray().Select(a => a.GetProperty("id").GetGuid()).ToList();
+        var escalation = await (await client.PostAsJsonAsync("/api/v1/alerts/promote", new { alertIds = new[] { alertIds[1] } })).JsonAsync();
+        var suppression = await (await client.PostAsJsonAsync("/api/v1/suppression-rules", new { name = "seed", field = "source", @operator = "exact", value = "nothing", reason = "seed" })).JsonAsync();
+        var rule = await (await client.PostAsJsonAsync("/api/v1/escalation-rules", new { name = "seed", action = "create-incident", sources = new[] { "nothing" } })).JsonAsync();
         return new Ids(reference, task.GetProperty("id").GetGuid(), entry.GetProperty("id").GetGuid(),
-            key.GetProperty("key").GetProperty("id").GetGuid(), tenant.UserId(Role.IncidentManager));
+            key.GetProperty("key").GetProperty("id").GetGuid(), tenant.UserId(Role.IncidentManager),
+            alertIds[0], escalation.GetProperty("id").GetGuid(), suppression.GetProperty("id").GetGuid(), rule.GetProperty("id").GetGuid());
     }
 
-    private static string Url(string route, Ids ids) => route
-        .Replace("{key}", ids.Incident).Replace("{taskId:guid}", ids.Task.ToString())
-        .Replace("{entryId:guid}", ids.Entry.ToString()).Replace("{id:guid}", ids.Key.ToString());
+    private static string Url(string route, Ids ids)
+    {
+        var id = route switch
+        {
+            _ when route.StartsWith("/api/v1/alerts", StringComparison.Ordinal) => ids.Alert,
+            _ when route.StartsWith("/api/v1/escalations", StringComparison.Ordinal) => ids.Escalation,
+            _ when route.StartsWith("/api/v1/suppression-rules", StringComparison.Ordinal) => ids.SuppressionRule,
+            _ when route.StartsWith("/api/v1/escalation-rules", StringComparison.Ordinal) => ids.EscalationRule,
+            _ => ids.Key,
+        };
+        return route.Replace("{key}", ids.Incident).Replace("{taskId:guid}", ids.Task.ToString())
+            .Replace("{entryId:guid}", ids.Entry.ToString()).Replace("{id:guid}", id.ToString()).Replace("{format}", "generic");
+    }
 
     private static Task<HttpResponseMessage> SendAsync(HttpClient client, Rule rule, string url, Ids ids)
     {

@@ -7,7 +7,7 @@ namespace Firebreak.Core.Alerts.Formats;
 /// <summary>Limits every format enforces, so one request cannot pin a core or exhaust memory.</summary>
 public static class AlertPayloadLimits
 {
-    public const int MaxAlerts = 10_000;
+    public const int MaxAlerts = AlertLimits.MaxBatch;
     public const int MaxDepth = 64;
 
     internal static void CheckCount(int count, string path)
