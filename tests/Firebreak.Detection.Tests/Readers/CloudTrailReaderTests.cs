@@ -170,3 +170,24 @@ public class CloudTrailReaderTests
         Assert.Equal(sequential.Select(e => e.EventId), parallel.Select(e => e.EventId));
     }
 }
+
+public class PublicCloudTrailDatasetTests
+{
+    [Fact]
+    public async Task InvictusDataset_IsReadCompletely_WithoutProblems()
+    {
+        var dataset = TestData.SharedData("cloudtrail/invictus-aws-dataset");
+        var reader = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 2 });
+
+        var events = await reader.ReadAllAsync(Path.Combine(dataset, "*.json"));
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(55, reader.Summary.Files);
+        Assert.Equal(2900, events.Count);
+        Assert.Equal(["cloudtrail"], events.Select(e => e.LogSource.Service).Distinct());
+        Assert.Equal(["123837392027"], events.Select(e => e.Account).Distinct());
+        Assert.DoesNotContain(events, e => e.EventId is null || e.Actor.Type is null || e.Actor.Uid is null);
+        Assert.Equal(events.Count, events.Select(e => e.EventId).Distinct().Count());
+        Assert.Contains(events, e => e.Operation == "StopLogging");
+    }
+}

@@ -66,7 +66,8 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
 
     private static EventActor MapActor(JsonElement record, JsonElement? identity)
     {
-        var type = identity.Prop("type").Str();
+        // Service-initiated events (AwsServiceEvent) often carry only invokedBy, without a type.
+        var type = identity.Prop("type").Str() ?? (identity.Prop("invokedBy").Str() is not null ? "AWSService" : null);
         var arn = identity.Prop("arn").Str();
         var session = identity.Prop("sessionContext");
         var issuer = session.Prop("sessionIssuer").Obj();
