@@ -41,23 +41,29 @@ public sealed class CloudLogReader
     {
         ArgumentNullException.ThrowIfNull(source);
 
-        // Bounded, so a slow consumer holds back framing instead of letting batches pile up.
-        var channel = Channel.CreateBounded<Task<List<CloudEvent>>>(new BoundedChannelOptions(_options.MaxDegreeOfParallelism * 2)
+        // One channel per file, handed over in listing order, so files are framed side by side while
+        // events still come out file by file. Everything is bounded: a slow consumer holds back
+        // framing instead of letting batches pile up.
+        var files = Channel.CreateBounded<ChannelReader<Task<List<CloudEvent>>>>(new BoundedChannelOptions(_options.MaxDegreeOfParallelism + 1)
         {
             SingleReader = true,
             SingleWriter = true,
         });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var producer = Task.Run(() => ProduceAsync(source, channel.Writer, stop.Token), CancellationToken.None);
+        var running = new List<Task>();
+        var producer = Task.Run(() => ProduceAsync(source, files.Writer, running, stop.Token), CancellationToken.None);
         try
         {
-            await foreach (var mapping in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var file in files.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                var events = await mapping.ConfigureAwait(false);
-                Summary.AddEvents(events.Count);
-                foreach (var cloudEvent in events)
+                await foreach (var mapping in file.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    yield return cloudEvent;
+                    var events = await mapping.ConfigureAwait(false);
+                    Summary.AddEvents(events.Count);
+                    foreach (var cloudEvent in events)
+                    {
+                        yield return cloudEvent;
+                    }
                 }
             }
         }
@@ -65,19 +71,65 @@ public sealed class CloudLogReader
         {
             await stop.CancelAsync().ConfigureAwait(false);
             await producer.ConfigureAwait(false);
+            Task[] remaining;
+            lock (running)
+            {
+                remaining = [.. running];
+            }
+
+            await Task.WhenAll(remaining).ConfigureAwait(false);
         }
     }
 
-    private async Task ProduceAsync(ILogInputSource source, ChannelWriter<Task<List<CloudEvent>>> writer, CancellationToken cancellationToken)
+    private async Task ProduceAsync(ILogInputSource source, ChannelWriter<ChannelReader<Task<List<CloudEvent>>>> files, List<Task> running, CancellationToken cancellationToken)
     {
+        // Not disposed: file tasks may still release it after a cancelled listing has returned.
+        var slots = new SemaphoreSlim(_options.MaxDegreeOfParallelism);
         try
         {
             await foreach (var input in source.ListAsync(Report, cancellationToken).ConfigureAwait(false))
             {
                 Summary.AddFile();
-                await ProduceFileAsync(input, writer, cancellationToken).ConfigureAwait(false);
+                await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                var file = Channel.CreateBounded<Task<List<CloudEvent>>>(new BoundedChannelOptions(_options.MaxDegreeOfParallelism * 2)
+                {
+                    SingleReader = true,
+                    SingleWriter = true,
+                });
+                await files.WriteAsync(file.Reader, cancellationToken).ConfigureAwait(false);
+                var task = Task.Run(() => RunFileAsync(input, file.Writer, slots, cancellationToken), CancellationToken.None);
+                lock (running)
+                {
+                    running.RemoveAll(t => t.IsCompleted);
+                    running.Add(task);
+                }
             }
 
+            // Every started file must finish before the semaphore goes away.
+            Task[] started;
+            lock (running)
+            {
+                started = [.. running];
+            }
+
+            await Task.WhenAll(started).ConfigureAwait(false);
+            files.TryComplete();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            files.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            files.TryComplete(ex);
+        }
+    }
+
+    private async Task RunFileAsync(LogInput input, ChannelWriter<Task<List<CloudEvent>>> writer, SemaphoreSlim slots, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ProduceFileAsync(input, writer, cancellationToken).ConfigureAwait(false);
             writer.TryComplete();
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -87,6 +139,10 @@ public sealed class CloudLogReader
         catch (Exception ex)
         {
             writer.TryComplete(ex);
+        }
+        finally
+        {
+            slots.Release();
         }
     }
 
@@ -135,9 +191,17 @@ public sealed class CloudLogReader
             var events = new List<CloudEvent>(batch.Records.Count);
             IRecordMapper? last = _options.Format == LogFormat.Auto ? null : RecordMappers.For(_options.Format);
             var documentOptions = new JsonReaderOptions { MaxDepth = _options.MaxDepth };
+            var filter = _options.RawFilter;
+            var filtered = 0;
             foreach (var record in batch.Records)
             {
                 var bytes = batch[record];
+                if (filter is not null && !filter(bytes))
+                {
+                    filtered++;
+                    continue;
+                }
+
                 if (MapRecord(bytes, documentOptions, ref last, out var problem) is { } cloudEvent)
                 {
                     events.Add(cloudEvent);
@@ -149,6 +213,7 @@ public sealed class CloudLogReader
                 }
             }
 
+            Summary.AddFiltered(filtered);
             return events;
         }
         finally

@@ -48,6 +48,7 @@ public sealed class ReadSummary
     private long _bytes;
     private long _errors;
     private long _warnings;
+    private long _filtered;
 
     internal ReadSummary(int maxKept) => _maxKept = maxKept;
 
@@ -61,6 +62,9 @@ public sealed class ReadSummary
     public long Errors => Interlocked.Read(ref _errors);
 
     public long Warnings => Interlocked.Read(ref _warnings);
+
+    /// <summary>Records skipped unparsed by <see cref="ReaderOptions.RawFilter"/>.</summary>
+    public long Filtered => Interlocked.Read(ref _filtered);
 
     public IReadOnlyList<ReadProblem> Problems
     {
@@ -78,6 +82,8 @@ public sealed class ReadSummary
     internal void AddEvents(long count) => Interlocked.Add(ref _events, count);
 
     internal void AddBytes(long count) => Interlocked.Add(ref _bytes, count);
+
+    internal void AddFiltered(long count) => Interlocked.Add(ref _filtered, count);
 
     internal void Add(ReadProblem problem)
     {

@@ -27,6 +27,12 @@ public enum LogFormat
     GcpAudit,
 }
 
+/// <summary>
+/// A cheap test on a record's raw UTF-8 JSON, before it is parsed. It must only reject records that
+/// certainly cannot matter: the bytes are the file's own, so a value may appear JSON-escaped.
+/// </summary>
+public delegate bool RawRecordFilter(ReadOnlySpan<byte> utf8Record);
+
 public sealed record ReaderOptions
 {
     /// <summary>Forces one format for every record; <see cref="LogFormat.Auto"/> detects it from content.</summary>
@@ -38,7 +44,10 @@ public sealed record ReaderOptions
     /// <summary>Nesting allowed inside one record; deeper records are rejected.</summary>
     public int MaxDepth { get; init; } = 64;
 
-    /// <summary>Records are parsed and mapped on this many cores; framing stays sequential per file.</summary>
+    /// <summary>
+    /// Cores to use: up to this many files are framed at once, and batches of records are parsed and
+    /// mapped in parallel, so one large file also spreads over the cores. Events still come out in order.
+    /// </summary>
     public int MaxDegreeOfParallelism { get; init; } = 1;
 
     /// <summary>Bytes read from the source per call; the working buffer only grows for records larger than this.</summary>
@@ -46,6 +55,13 @@ public sealed record ReaderOptions
 
     /// <summary>Records are handed to the parallel mappers in batches of about this many bytes.</summary>
     public int BatchBytes { get; init; } = 512 * 1024;
+
+    /// <summary>
+    /// Skips records before they are parsed; a hunt passes a literal that every match must contain
+    /// (an event name, say), so most records cost only a framing scan and a vectorised search.
+    /// Skipped records are counted in <see cref="ReadSummary.Filtered"/>.
+    /// </summary>
+    public RawRecordFilter? RawFilter { get; init; }
 
     /// <summary>Called for every problem, possibly from several threads at once.</summary>
     public Action<ReadProblem>? OnProblem { get; init; }

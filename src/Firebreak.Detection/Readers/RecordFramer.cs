@@ -51,6 +51,15 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
     private long _line = 1;
 
     private (long Position, string Message)? _syntaxError;
+
+    private static readonly System.Buffers.SearchValues<byte> Structural = System.Buffers.SearchValues.Create("\"{}[]"u8);
+    private static readonly System.Buffers.SearchValues<byte> Whitespace = System.Buffers.SearchValues.Create(" \t\r\n"u8);
+    private bool _fast;
+    private int _fastDepth;
+    private bool _fastInString;
+    private bool _fastEscape;
+    private bool _betweenRecords;
+    private bool _resumingWrapper;
     private bool _resyncToNewline;
 
     public async IAsyncEnumerable<RecordBatch> ReadAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -196,150 +205,387 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         _container = Container.None;
         _pendingWrapperName = false;
         _inWrapperArray = false;
+        _fast = false;
+        _betweenRecords = false;
+        _resumingWrapper = false;
         _state = new JsonReaderState(_readerOptions);
         consumed = (int)Math.Max(error.Position - _bufferStart, consumed);
         _resyncToNewline = true;
         return true;
     }
 
+    /// <summary>
+    /// Frames as many records as the buffered bytes allow. Records inside an array (a top-level array
+    /// or a wrapper's array) take a fast path: their end is found by a vectorised search for quotes and
+    /// brackets instead of full tokenisation, and the separators between them are handled here, since
+    /// that is where nearly all the bytes of a large export are. Records are fully validated later,
+    /// when (and if) they are parsed.
+    /// </summary>
     private int Scan(byte[] buffer, int start, int end, bool final, ref RecordBatch batch, Queue<RecordBatch> ready)
     {
-        var reader = new Utf8JsonReader(buffer.AsSpan(start, end - start), final, _state);
-        var baseAbs = _bufferStart + start;
-        try
+        var pos = start;
+        while (true)
         {
-            while (reader.Read())
+            if (_fast)
             {
-                var token = reader.TokenType;
-                var depth = reader.CurrentDepth;
-                if (_inRecord)
+                var complete = FastScan(buffer, ref pos, end);
+                if (_skipReason is null && _bufferStart + pos - _recordStartAbs > options.MaxRecordBytes)
                 {
-                    if (token is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                    _skipReason = $"record is larger than the maximum record size of {options.MaxRecordBytes} bytes";
+                }
+
+                if (!complete)
+                {
+                    if (final)
                     {
-                        if (token == JsonTokenType.StartArray && _container == Container.Candidate && depth == 1 && _pendingWrapperName)
+                        _syntaxError = (_bufferStart + pos, "unexpected end of data inside a record");
+                    }
+
+                    return pos - start;
+                }
+
+                _fast = false;
+                CompleteRecord(buffer, _bufferStart + pos, ref batch, ready);
+                _betweenRecords = true;
+            }
+
+            if (_betweenRecords)
+            {
+                var next = SkipWhitespace(buffer, pos, end);
+                if (next == end)
+                {
+                    if (final)
+                    {
+                        _syntaxError = (_bufferStart + pos, "unexpected end of data inside an array of records");
+                    }
+
+                    return pos - start;
+                }
+
+                var c = buffer[next];
+                if (c == (byte)',')
+                {
+                    var recordStart = SkipWhitespace(buffer, next + 1, end);
+                    if (recordStart == end)
+                    {
+                        // The separator is consumed only once the next record's start is buffered.
+                        if (final)
                         {
-                            _inRecord = false;
-                            _skipReason = null;
-                            _container = Container.Wrapper;
-                            _inWrapperArray = true;
-                            _pendingWrapperName = false;
-                            continue;
+                            _syntaxError = (_bufferStart + next, "unexpected end of data after a separator");
                         }
 
-                        if (_skipReason is null && depth - _recordDepth + 1 > options.MaxDepth)
-                        {
-                            _skipReason = $"record nests deeper than the maximum depth of {options.MaxDepth}";
-                        }
-                    }
-                    else if (token is JsonTokenType.EndObject or JsonTokenType.EndArray && depth == _recordDepth)
-                    {
-                        CompleteRecord(buffer, baseAbs + reader.BytesConsumed, ref batch, ready);
-                        if (_container == Container.Candidate)
-                        {
-                            _container = Container.None;
-                        }
-
-                        continue;
-                    }
-                    else if (token == JsonTokenType.PropertyName && _container == Container.Candidate && depth == 1)
-                    {
-                        _pendingWrapperName = IsWrapperName(ref reader);
-                        continue;
+                        return pos - start;
                     }
 
-                    if (_container == Container.Candidate && depth == 1)
+                    if (buffer[recordStart] is not ((byte)'{' or (byte)'['))
                     {
-                        _pendingWrapperName = false;
+                        _syntaxError = (_bufferStart + recordStart, "expected a record (a JSON object) after ','");
+                        return recordStart - start;
                     }
 
-                    if (_skipReason is null && baseAbs + reader.BytesConsumed - _recordStartAbs > options.MaxRecordBytes)
-                    {
-                        _skipReason = $"record is larger than the maximum record size of {options.MaxRecordBytes} bytes";
-                    }
-
+                    _betweenRecords = false;
+                    BeginRecord(buffer, _bufferStart + recordStart, _container == Container.Wrapper ? 2 : 1);
+                    StartFast(recordStart);
+                    pos = recordStart + 1;
                     continue;
                 }
 
-                switch (_container)
+                if (c != (byte)']')
                 {
-                    case Container.None:
-                        if (token == JsonTokenType.StartObject)
-                        {
-                            BeginRecord(buffer, baseAbs + reader.TokenStartIndex, depth);
-                            _container = Container.Candidate;
-                            _pendingWrapperName = false;
-                        }
-                        else if (token == JsonTokenType.StartArray)
-                        {
-                            _container = Container.TopArray;
-                        }
-                        else
-                        {
-                            NotARecord(buffer, baseAbs + reader.TokenStartIndex);
-                        }
+                    _syntaxError = (_bufferStart + next, $"expected ',' or ']' after a record, found '{(char)c}'");
+                    return next - start;
+                }
 
-                        break;
-                    case Container.TopArray:
-                        if (depth == 0)
-                        {
-                            _container = Container.None;
-                        }
-                        else if (token is JsonTokenType.StartObject or JsonTokenType.StartArray)
-                        {
-                            BeginRecord(buffer, baseAbs + reader.TokenStartIndex, depth);
-                        }
-                        else
-                        {
-                            NotARecord(buffer, baseAbs + reader.TokenStartIndex);
-                        }
+                if (_container == Container.TopArray)
+                {
+                    _betweenRecords = false;
+                    _container = Container.None;
+                    _state = new JsonReaderState(_readerOptions);
+                    pos = next + 1;
+                    continue;
+                }
 
-                        break;
-                    case Container.Wrapper:
-                        if (_inWrapperArray)
-                        {
-                            if (depth == 1)
-                            {
-                                _inWrapperArray = false;
-                            }
-                            else if (depth == 2 && token is JsonTokenType.StartObject or JsonTokenType.StartArray)
-                            {
-                                BeginRecord(buffer, baseAbs + reader.TokenStartIndex, depth);
-                            }
-                            else if (depth == 2)
-                            {
-                                NotARecord(buffer, baseAbs + reader.TokenStartIndex);
-                            }
-                        }
-                        else if (depth == 0)
-                        {
-                            _container = Container.None;
-                        }
-                        else if (depth == 1)
-                        {
-                            if (token == JsonTokenType.PropertyName)
-                            {
-                                _pendingWrapperName = IsWrapperName(ref reader);
-                            }
-                            else
-                            {
-                                _inWrapperArray = token == JsonTokenType.StartArray && _pendingWrapperName;
-                                _pendingWrapperName = false;
-                            }
-                        }
+                // The end of a wrapper's array: the wrapper object either closes, or goes on with
+                // more properties, which the tokenising reader takes over as a fresh object.
+                var after = SkipWhitespace(buffer, next + 1, end);
+                if (after == end)
+                {
+                    if (final)
+                    {
+                        _syntaxError = (_bufferStart + next, "unexpected end of data inside a wrapper object");
+                    }
 
+                    return pos - start;
+                }
+
+                _betweenRecords = false;
+                _inWrapperArray = false;
+                _state = new JsonReaderState(_readerOptions);
+                if (buffer[after] == (byte)'}')
+                {
+                    _container = Container.None;
+                    pos = after + 1;
+                    continue;
+                }
+
+                if (buffer[after] != (byte)',')
+                {
+                    _syntaxError = (_bufferStart + after, $"expected ',' or '}}' after an array of records, found '{(char)buffer[after]}'");
+                    return after - start;
+                }
+
+                buffer[after] = (byte)'{';
+                _resumingWrapper = true;
+                pos = after;
+                continue;
+            }
+
+            var reader = new Utf8JsonReader(buffer.AsSpan(pos, end - pos), final, _state);
+            var baseAbs = _bufferStart + pos;
+            try
+            {
+                while (reader.Read())
+                {
+                    if (ReadToken(ref reader, buffer, baseAbs, ref batch, ready))
+                    {
+                        // A record inside an array began: hand over to the fast path.
+                        pos += (int)reader.BytesConsumed;
+                        StartFast(pos - 1);
                         break;
-                    default:
-                        throw new InvalidOperationException($"unexpected framer state {_container}");
+                    }
                 }
             }
+            catch (JsonException ex)
+            {
+                _syntaxError = (baseAbs + reader.BytesConsumed, StripPosition(ex.Message));
+                _state = reader.CurrentState;
+                return pos + (int)reader.BytesConsumed - start;
+            }
+
+            if (_fast)
+            {
+                continue;
+            }
+
+            _state = reader.CurrentState;
+            return pos + (int)reader.BytesConsumed - start;
         }
-        catch (JsonException ex)
+    }
+
+    private void StartFast(int openingBracket)
+    {
+        _fast = true;
+        _fastDepth = 1;
+        _fastInString = false;
+        _fastEscape = false;
+        _ = openingBracket;
+    }
+
+    private static int SkipWhitespace(byte[] buffer, int pos, int end)
+    {
+        var rest = buffer.AsSpan(pos, end - pos).IndexOfAnyExcept(Whitespace);
+        return rest < 0 ? end : pos + rest;
+    }
+
+    /// <summary>Advances through a record's bytes; true when its closing bracket has been passed.</summary>
+    private bool FastScan(byte[] buffer, ref int pos, int end)
+    {
+        while (pos < end)
         {
-            _syntaxError = (baseAbs + reader.BytesConsumed, StripPosition(ex.Message));
+            if (_fastInString)
+            {
+                if (_fastEscape)
+                {
+                    _fastEscape = false;
+                    pos++;
+                    continue;
+                }
+
+                var quote = buffer.AsSpan(pos, end - pos).IndexOfAny((byte)'"', (byte)'\\');
+                if (quote < 0)
+                {
+                    pos = end;
+                    return false;
+                }
+
+                pos += quote;
+                if (buffer[pos++] == (byte)'\\')
+                {
+                    _fastEscape = true;
+                }
+                else
+                {
+                    _fastInString = false;
+                }
+
+                continue;
+            }
+
+            var structural = buffer.AsSpan(pos, end - pos).IndexOfAny(Structural);
+            if (structural < 0)
+            {
+                pos = end;
+                return false;
+            }
+
+            pos += structural;
+            switch (buffer[pos++])
+            {
+                case (byte)'"':
+                    _fastInString = true;
+                    break;
+                case (byte)'{' or (byte)'[':
+                    if (++_fastDepth > options.MaxDepth && _skipReason is null)
+                    {
+                        _skipReason = $"record nests deeper than the maximum depth of {options.MaxDepth}";
+                    }
+
+                    break;
+                default:
+                    if (--_fastDepth == 0)
+                    {
+                        return true;
+                    }
+
+                    break;
+            }
         }
 
-        _state = reader.CurrentState;
-        return (int)reader.BytesConsumed;
+        return false;
+    }
+
+    /// <summary>Handles one token; true when a record inside an array has just begun.</summary>
+    private bool ReadToken(ref Utf8JsonReader reader, byte[] buffer, long baseAbs, ref RecordBatch batch, Queue<RecordBatch> ready)
+    {
+        var token = reader.TokenType;
+        var depth = reader.CurrentDepth;
+        if (_resumingWrapper)
+        {
+            _resumingWrapper = false;
+            return false;
+        }
+
+        if (_inRecord)
+        {
+            if (token is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                if (token == JsonTokenType.StartArray && _container == Container.Candidate && depth == 1 && _pendingWrapperName)
+                {
+                    _inRecord = false;
+                    _skipReason = null;
+                    _container = Container.Wrapper;
+                    _inWrapperArray = true;
+                    _pendingWrapperName = false;
+                    return false;
+                }
+
+                if (_skipReason is null && depth - _recordDepth + 1 > options.MaxDepth)
+                {
+                    _skipReason = $"record nests deeper than the maximum depth of {options.MaxDepth}";
+                }
+            }
+            else if (token is JsonTokenType.EndObject or JsonTokenType.EndArray && depth == _recordDepth)
+            {
+                CompleteRecord(buffer, baseAbs + reader.BytesConsumed, ref batch, ready);
+                if (_container == Container.Candidate)
+                {
+                    _container = Container.None;
+                }
+
+                return false;
+            }
+            else if (token == JsonTokenType.PropertyName && _container == Container.Candidate && depth == 1)
+            {
+                _pendingWrapperName = IsWrapperName(ref reader);
+                return false;
+            }
+
+            if (_container == Container.Candidate && depth == 1)
+            {
+                _pendingWrapperName = false;
+            }
+
+            if (_skipReason is null && baseAbs + reader.BytesConsumed - _recordStartAbs > options.MaxRecordBytes)
+            {
+                _skipReason = $"record is larger than the maximum record size of {options.MaxRecordBytes} bytes";
+            }
+
+            return false;
+        }
+
+        switch (_container)
+        {
+            case Container.None:
+                if (token == JsonTokenType.StartObject)
+                {
+                    BeginRecord(buffer, baseAbs + reader.TokenStartIndex, depth);
+                    _container = Container.Candidate;
+                    _pendingWrapperName = false;
+                }
+                else if (token == JsonTokenType.StartArray)
+                {
+                    _container = Container.TopArray;
+                }
+                else
+                {
+                    NotARecord(buffer, baseAbs + reader.TokenStartIndex);
+                }
+
+                return false;
+            case Container.TopArray:
+                if (depth == 0)
+                {
+                    _container = Container.None;
+                }
+                else if (token is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    BeginRecord(buffer, baseAbs + reader.TokenStartIndex, depth);
+                    return true;
+                }
+                else
+                {
+                    NotARecord(buffer, baseAbs + reader.TokenStartIndex);
+                }
+
+                return false;
+            case Container.Wrapper:
+                if (_inWrapperArray)
+                {
+                    if (depth == 1)
+                    {
+                        _inWrapperArray = false;
+                    }
+                    else if (depth == 2 && token is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                    {
+                        BeginRecord(buffer, baseAbs + reader.TokenStartIndex, depth);
+                        return true;
+                    }
+                    else if (depth == 2)
+                    {
+                        NotARecord(buffer, baseAbs + reader.TokenStartIndex);
+                    }
+                }
+                else if (depth == 0)
+                {
+                    _container = Container.None;
+                }
+                else if (depth == 1)
+                {
+                    if (token == JsonTokenType.PropertyName)
+                    {
+                        _pendingWrapperName = IsWrapperName(ref reader);
+                    }
+                    else
+                    {
+                        _inWrapperArray = token == JsonTokenType.StartArray && _pendingWrapperName;
+                        _pendingWrapperName = false;
+                    }
+                }
+
+                return false;
+            default:
+                throw new InvalidOperationException($"unexpected framer state {_container}");
+        }
     }
 
     private static bool IsWrapperName(ref Utf8JsonReader reader) =>
