@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Firebreak.Detection.Events;
 
@@ -20,23 +21,24 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
     public CloudEvent? Map(JsonElement record, out string? problem)
     {
         problem = null;
-        var operation = record.Str("eventName");
+        var f = new Fields(record);
+        var operation = f.EventName.Str();
         if (operation is null)
         {
             problem = "CloudTrail record has no eventName";
             return null;
         }
 
-        if (record.Prop("eventTime").Time() is not { } time)
+        if (f.EventTime.Time() is not { } time)
         {
             problem = "CloudTrail record has no valid eventTime";
             return null;
         }
 
         // CloudTrail Lake result rows carry nested columns as JSON text.
-        var identity = record.Prop("userIdentity").Dynamic().Obj();
-        var errorCode = record.Str("errorCode");
-        var response = record.Prop("responseElements").Dynamic();
+        var identity = f.UserIdentity.Dynamic().Obj();
+        var errorCode = f.ErrorCode.Str();
+        var response = f.ResponseElements.Dynamic();
         var outcome = errorCode is not null || response.Str("ConsoleLogin") == "Failure"
             ? EventOutcome.Failure
             : EventOutcome.Success;
@@ -44,27 +46,27 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
         return new CloudEvent
         {
             Time = time,
-            EventId = record.Str("eventID"),
+            EventId = f.EventId.Str(),
             LogSource = LogSources.CloudTrail,
             Provider = "aws",
-            Account = record.Str("recipientAccountId") ?? identity.Prop("accountId").Str(),
-            Region = record.Str("awsRegion"),
-            Actor = MapActor(record, identity),
-            SourceIp = record.Str("sourceIPAddress"),
-            UserAgent = record.Str("userAgent"),
-            Service = record.Str("eventSource"),
+            Account = f.RecipientAccountId.Str() ?? identity.Prop("accountId").Str(),
+            Region = f.AwsRegion.Str(),
+            Actor = MapActor(f.AdditionalEventData, identity),
+            SourceIp = f.SourceIp.Str(),
+            UserAgent = f.UserAgent.Str(),
+            Service = f.EventSource.Str(),
             Operation = operation,
-            Resources = MapResources(record),
+            Resources = MapResources(f),
             Outcome = outcome,
             ErrorCode = errorCode ?? (outcome == EventOutcome.Failure ? "Failure" : null),
-            ErrorMessage = record.Str("errorMessage"),
-            RequestParameters = record.Prop("requestParameters").Dynamic().ObjectOrNull(),
+            ErrorMessage = f.ErrorMessage.Str(),
+            RequestParameters = f.RequestParameters.Dynamic().ObjectOrNull(),
             ResponseParameters = response.ObjectOrNull(),
             Raw = record,
         };
     }
 
-    private static EventActor MapActor(JsonElement record, JsonElement? identity)
+    private static EventActor MapActor(JsonElement? additionalEventData, JsonElement? identity)
     {
         // Service-initiated events (AwsServiceEvent) often carry only invokedBy, without a type.
         var type = identity.Prop("type").Str() ?? (identity.Prop("invokedBy").Str() is not null ? "AWSService" : null);
@@ -92,7 +94,7 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
         }
 
         var mfa = session.Prop("attributes").Prop("mfaAuthenticated").Bool();
-        if (record.Path("additionalEventData", "MFAUsed").Str() is { } consoleMfa)
+        if (additionalEventData.Prop("MFAUsed").Str() is { } consoleMfa)
         {
             mfa = consoleMfa.Equals("Yes", StringComparison.OrdinalIgnoreCase);
         }
@@ -116,10 +118,10 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
         };
     }
 
-    private static List<EventResource> MapResources(JsonElement record)
+    private static List<EventResource> MapResources(in Fields f)
     {
         List<EventResource> resources = [];
-        if (record.Prop("resources") is { ValueKind: JsonValueKind.Array } listed)
+        if (f.Resources is { ValueKind: JsonValueKind.Array } listed)
         {
             foreach (var resource in listed.EnumerateArray())
             {
@@ -136,7 +138,7 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
         }
 
         // Many management events list no resources; the request names the target instead.
-        var request = record.Prop("requestParameters").Dynamic().Obj();
+        var request = f.RequestParameters.Dynamic().Obj();
         if (request.Prop("bucketName").Str() is { } bucket)
         {
             resources.Add(new EventResource("AWS::S3::Bucket", $"arn:aws:s3:::{bucket}", bucket));
@@ -145,7 +147,7 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
         AddNamed(resources, request, "userName", "AWS::IAM::User");
         AddNamed(resources, request, "roleName", "AWS::IAM::Role");
         AddNamed(resources, request, "policyArn", "AWS::IAM::Policy");
-        if (record.Str("eventSource") == "cloudtrail.amazonaws.com")
+        if (f.EventSource.Str() == "cloudtrail.amazonaws.com")
         {
             AddNamed(resources, request, "name", "AWS::CloudTrail::Trail");
         }
@@ -158,6 +160,78 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
         if (request.Prop(field).Str() is { } value)
         {
             resources.Add(new EventResource(type, value, value));
+        }
+    }
+
+    /// <summary>
+    /// The top-level fields, found in one pass over the record's properties: looking each up by name
+    /// would scan the property list once per field, and this runs for every record of a hunt.
+    /// </summary>
+    private readonly struct Fields
+    {
+        public readonly JsonElement? EventTime, EventName, EventSource, EventId, AwsRegion, RecipientAccountId, UserIdentity,
+            SourceIp, UserAgent, ErrorCode, ErrorMessage, RequestParameters, ResponseElements, Resources, AdditionalEventData;
+
+        public Fields(JsonElement record)
+        {
+            foreach (var property in record.EnumerateObject())
+            {
+                var value = property.Value;
+                if (value.ValueKind == JsonValueKind.Null)
+                {
+                    continue;
+                }
+
+                var name = JsonMarshal.GetRawUtf8PropertyName(property);
+                switch (name.Length)
+                {
+                    case 7 when name.SequenceEqual("eventID"u8):
+                        EventId = value;
+                        break;
+                    case 9 when name.SequenceEqual("eventTime"u8):
+                        EventTime = value;
+                        break;
+                    case 9 when name.SequenceEqual("eventName"u8):
+                        EventName = value;
+                        break;
+                    case 9 when name.SequenceEqual("awsRegion"u8):
+                        AwsRegion = value;
+                        break;
+                    case 9 when name.SequenceEqual("userAgent"u8):
+                        UserAgent = value;
+                        break;
+                    case 9 when name.SequenceEqual("errorCode"u8):
+                        ErrorCode = value;
+                        break;
+                    case 9 when name.SequenceEqual("resources"u8):
+                        Resources = value;
+                        break;
+                    case 11 when name.SequenceEqual("eventSource"u8):
+                        EventSource = value;
+                        break;
+                    case 12 when name.SequenceEqual("userIdentity"u8):
+                        UserIdentity = value;
+                        break;
+                    case 12 when name.SequenceEqual("errorMessage"u8):
+                        ErrorMessage = value;
+                        break;
+                    case 15 when name.SequenceEqual("sourceIPAddress"u8):
+                        SourceIp = value;
+                        break;
+                    case 16 when name.SequenceEqual("responseElements"u8):
+                        ResponseElements = value;
+                        break;
+                    case 17 when name.SequenceEqual("requestParameters"u8):
+                        RequestParameters = value;
+                        break;
+                    case 18 when name.SequenceEqual("recipientAccountId"u8):
+                        RecipientAccountId = value;
+                        break;
+                    case 19 when name.SequenceEqual("additionalEventData"u8):
+                        AdditionalEventData = value;
+                        break;
+                }
+            }
         }
     }
 }

@@ -111,10 +111,54 @@ internal static class Json
             return epoch > 100_000_000_000 ? DateTimeOffset.FromUnixTimeMilliseconds(epoch) : DateTimeOffset.FromUnixTimeSeconds(epoch);
         }
 
+        if (e.ValueKind == JsonValueKind.String && TryParseIsoSeconds(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e), out var fast))
+        {
+            return fast;
+        }
+
         return e.ValueKind == JsonValueKind.String
             && DateTimeOffset.TryParse(e.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
             ? time
             : null;
+    }
+
+    /// <summary>
+    /// CloudTrail's <c>"yyyy-MM-ddTHH:mm:ssZ"</c>, read straight from the UTF-8 bytes (quotes included):
+    /// the general parser is slow enough to show in a hunt over millions of records.
+    /// </summary>
+    private static bool TryParseIsoSeconds(ReadOnlySpan<byte> raw, out DateTimeOffset time)
+    {
+        time = default;
+        if (raw.Length != 22 || raw[5] != '-' || raw[8] != '-' || raw[11] != 'T' || raw[14] != ':' || raw[17] != ':' || raw[20] != 'Z')
+        {
+            return false;
+        }
+
+        if (!TryDigits(raw.Slice(1, 4), out var year) || !TryDigits(raw.Slice(6, 2), out var month) || !TryDigits(raw.Slice(9, 2), out var day)
+            || !TryDigits(raw.Slice(12, 2), out var hour) || !TryDigits(raw.Slice(15, 2), out var minute) || !TryDigits(raw.Slice(18, 2), out var second)
+            || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(Math.Max(1, year), month) || hour > 23 || minute > 59 || second > 59 || year < 1)
+        {
+            return false;
+        }
+
+        time = new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.Zero);
+        return true;
+    }
+
+    private static bool TryDigits(ReadOnlySpan<byte> digits, out int value)
+    {
+        value = 0;
+        foreach (var digit in digits)
+        {
+            if (digit is < (byte)'0' or > (byte)'9')
+            {
+                return false;
+            }
+
+            value = (value * 10) + (digit - '0');
+        }
+
+        return true;
     }
 
     public static JsonElement? ObjectOrNull(this JsonElement? element) =>
