@@ -1,6 +1,8 @@
 using System.IO.Compression;
 using System.Text;
 using Firebreak.Detection.Readers;
+using Amazon.S3;
+using Amazon.S3.Model;
 using Firebreak.Detection.Readers.Sources;
 
 namespace Firebreak.Detection.Tests.Readers;
@@ -77,5 +79,57 @@ public class S3SourceTests
         var problem = Assert.Single(reader.Summary.Problems);
         Assert.Equal("s3://no-such-bucket/AWSLogs/", problem.Source);
         Assert.Contains("NoSuchBucket", problem.Reason);
+    }
+
+    [Fact]
+    public async Task S3CompatibleServer_ServesASimulatedTrailBack()
+    {
+        await using var server = await S3rverServer.StartAsync("org-trail-logs", TestContext.Current.CancellationToken);
+        var local = Directory.CreateTempSubdirectory("firebreak-s3-sim-");
+        try
+        {
+            var simulated = await Firebreak.Detection.Simulation.AttackSimulator.RunAsync(
+                new() { Scenario = "leaked-access-key", OutputDirectory = local.FullName, Events = 600, Seed = 4, OtherCloudsShare = 0 },
+                TestContext.Current.CancellationToken);
+            var options = new S3SourceOptions { ServiceUrl = server.ServiceUrl, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" };
+            using (var upload = new AmazonS3Client(options.AccessKeyId, options.SecretAccessKey, new AmazonS3Config
+            {
+                ServiceURL = server.ServiceUrl,
+                ForcePathStyle = true,
+                AuthenticationRegion = "us-east-1",
+
+                // s3rver predates streaming checksums in uploads.
+                RequestChecksumCalculation = Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED,
+            }))
+            {
+                foreach (var file in simulated.Files)
+                {
+                    await upload.PutObjectAsync(new PutObjectRequest
+                    {
+                        BucketName = "org-trail-logs",
+                        Key = file,
+                        FilePath = Path.Combine(local.FullName, file),
+                        UseChunkEncoding = false,
+                    }, TestContext.Current.CancellationToken);
+                }
+            }
+
+            using var client = S3LogInputSource.CreateClient(options);
+            var reader = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 2 });
+            List<string> ids = [];
+            await foreach (var cloudEvent in reader.ReadAsync(new S3LogInputSource(client, "org-trail-logs", $"AWSLogs/{simulated.AwsAccountId}/"), TestContext.Current.CancellationToken))
+            {
+                ids.Add(cloudEvent.EventId!);
+            }
+
+            Assert.Empty(reader.Summary.Problems);
+            Assert.Equal(simulated.Files.Count, reader.Summary.Files);
+            Assert.Equal(simulated.TotalEvents, ids.Count);
+            Assert.Subset(ids.ToHashSet(), simulated.AttackSteps.Select(s => s.EventId).ToHashSet());
+        }
+        finally
+        {
+            local.Delete(recursive: true);
+        }
     }
 }
