@@ -254,6 +254,16 @@ public sealed class CloudLogReader
             element = row;
         }
 
+        // CloudTrail's LookupEvents API (and `aws cloudtrail lookup-events`) wraps each full record
+        // as JSON text in CloudTrailEvent; the inner record is the one to map.
+        if (element.ValueKind == JsonValueKind.Object
+            && element.TryGetProperty("CloudTrailEvent", out var inner)
+            && inner.ValueKind == JsonValueKind.String
+            && ((JsonElement?)inner).Dynamic() is { ValueKind: JsonValueKind.Object } unwrapped)
+        {
+            element = unwrapped;
+        }
+
         var mapper = _options.Format != LogFormat.Auto || last?.Matches(element) == true ? last : RecordMappers.Detect(element);
         if (mapper is null)
         {

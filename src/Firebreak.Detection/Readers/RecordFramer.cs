@@ -8,7 +8,8 @@ namespace Firebreak.Detection.Readers;
 /// <summary>
 /// Splits a decoded UTF-8 JSON stream into records without building a document for the whole file:
 /// a top-level array, a wrapper object holding an array of records (CloudTrail's <c>Records</c>,
-/// Azure's <c>records</c>, Graph's <c>value</c>, CloudTrail Lake's <c>QueryResultRows</c>), or a
+/// Azure's <c>records</c>, Graph's <c>value</c>, CloudTrail Lake's <c>QueryResultRows</c>, CloudTrail
+/// LookupEvents' <c>Events</c>), or a
 /// sequence of top-level values (JSON lines, or concatenated wrapper files). Only the record being
 /// framed is buffered, so memory stays bounded by <see cref="ReaderOptions.MaxRecordBytes"/>
 /// whatever the line or file length.
@@ -285,7 +286,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
 
                     _betweenRecords = false;
                     BeginRecord(buffer, _bufferStart + recordStart, _container == Container.Wrapper ? 2 : 1);
-                    StartFast(recordStart);
+                    StartFast();
                     pos = recordStart + 1;
                     continue;
                 }
@@ -350,7 +351,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                     {
                         // A record inside an array began: hand over to the fast path.
                         pos += (int)reader.BytesConsumed;
-                        StartFast(pos - 1);
+                        StartFast();
                         break;
                     }
                 }
@@ -372,13 +373,12 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         }
     }
 
-    private void StartFast(int openingBracket)
+    private void StartFast()
     {
         _fast = true;
         _fastDepth = 1;
         _fastInString = false;
         _fastEscape = false;
-        _ = openingBracket;
     }
 
     private static int SkipWhitespace(byte[] buffer, int pos, int end)
@@ -593,7 +593,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         || reader.ValueTextEquals("records"u8)
         || reader.ValueTextEquals("value"u8)
         || reader.ValueTextEquals("QueryResultRows"u8)
-        || reader.ValueTextEquals("events"u8);
+        || reader.ValueTextEquals("Events"u8);
 
     // The reader's own line numbers restart with every buffer, so ours replace them.
     private static string StripPosition(string message)

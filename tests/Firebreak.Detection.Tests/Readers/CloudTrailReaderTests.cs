@@ -114,6 +114,31 @@ public class CloudTrailReaderTests
     }
 
     [Fact]
+    public async Task LookupEventsOutput_IsUnwrappedToTheFullRecords()
+    {
+        using var delivery = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(TestData.Fixture("cloudtrail-delivery.json"), TestContext.Current.CancellationToken));
+        var events = delivery.RootElement.GetProperty("Records").EnumerateArray().Select(r => new System.Text.Json.Nodes.JsonObject
+        {
+            ["EventId"] = r.GetProperty("eventID").GetString(),
+            ["EventName"] = r.GetProperty("eventName").GetString(),
+            ["ReadOnly"] = "false",
+            ["EventTime"] = 1772439304.0,
+            ["EventSource"] = r.GetProperty("eventSource").GetString(),
+            ["Resources"] = new System.Text.Json.Nodes.JsonArray(),
+            ["CloudTrailEvent"] = r.GetRawText(),
+        });
+        var output = new System.Text.Json.Nodes.JsonObject { ["Events"] = new System.Text.Json.Nodes.JsonArray([.. events]), ["NextToken"] = "eyJ0b2tlbiI6IDF9" }.ToJsonString();
+        var reader = new CloudLogReader();
+
+        var read = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(output)), "lookup-events.json");
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(["ConsoleLogin", "CreateAccessKey", "StopLogging"], read.Select(e => e.Operation));
+        Assert.Equal("ASIA4EXAMPLESESSION1", read[1].Actor.AccessKeyId);
+        Assert.Equal("AccessDenied", read[2].Raw.GetProperty("errorCode").GetString());
+    }
+
+    [Fact]
     public async Task Directory_IsReadRecursively_IncludingGzipDetectedByContent()
     {
         var dir = Directory.CreateTempSubdirectory("firebreak-ct-");
