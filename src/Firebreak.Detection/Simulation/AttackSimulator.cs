@@ -8,6 +8,15 @@ public static class AttackSimulator
 {
     public static IReadOnlyList<string> Scenarios { get; } = ["leaked-access-key", "compromised-instance-role", "public-bucket-exposure"];
 
+    /// <summary>One line per scenario, for help text.</summary>
+    public static string Describe(string scenario) => scenario switch
+    {
+        "leaked-access-key" => "An IAM user's access key is used from outside: discovery, AdministratorAccess attached, a backdoor user and key, CloudTrail stopped and deleted, GuardDuty removed, then bulk S3 downloads and a snapshot shared out.",
+        "compromised-instance-role" => "An EC2 instance role's session is used from outside the instance: discovery, secrets read, an inline admin policy on the role, a new user with a key, event selectors narrowed, then S3 downloads.",
+        "public-bucket-exposure" => "An engineer turns off a bucket's public access block and grants public read by policy and ACL; anonymous clients then list and download its objects.",
+        _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario, "unknown scenario"),
+    };
+
     public static async Task<SimulationResult> RunAsync(SimulationOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -146,6 +146,10 @@ public sealed class AttackSimulatorTests : IDisposable
     }
 
     [Fact]
+    public void EveryScenario_HasADescription() =>
+        Assert.All(AttackSimulator.Scenarios, s => Assert.False(string.IsNullOrWhiteSpace(AttackSimulator.Describe(s))));
+
+    [Fact]
     public async Task UnknownScenario_IsRejected()
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() =>
