@@ -190,7 +190,7 @@ public sealed class CloudLogReader
         {
             var events = new List<CloudEvent>(batch.Records.Count);
             IRecordMapper? last = _options.Format == LogFormat.Auto ? null : RecordMappers.For(_options.Format);
-            var documentOptions = new JsonReaderOptions { MaxDepth = _options.MaxDepth };
+            var documentOptions = new JsonDocumentOptions { MaxDepth = _options.MaxDepth };
             var filter = _options.RawFilter;
             var filtered = 0;
             foreach (var record in batch.Records)
@@ -222,7 +222,7 @@ public sealed class CloudLogReader
         }
     }
 
-    private CloudEvent? MapRecord(ReadOnlySpan<byte> bytes, JsonReaderOptions documentOptions, ref IRecordMapper? last, out (string Reason, ProblemSeverity Severity)? problem)
+    private CloudEvent? MapRecord(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions, ref IRecordMapper? last, out (string Reason, ProblemSeverity Severity)? problem)
     {
         problem = null;
         if (!Utf8.IsValid(bytes))
@@ -234,8 +234,10 @@ public sealed class CloudLogReader
         JsonElement element;
         try
         {
-            var reader = new Utf8JsonReader(bytes, documentOptions);
-            element = JsonElement.ParseValue(ref reader);
+            // The event's Raw outlives this read, so the document is never disposed: its pooled
+            // metadata then simply goes to the garbage collector. Measured, this is cheaper than
+            // JsonElement.ParseValue, which allocates the same and scans the record twice.
+            element = JsonDocument.Parse(bytes.ToArray(), documentOptions).RootElement;
         }
         catch (JsonException ex)
         {
