@@ -58,6 +58,41 @@ public class AzureReaderTests
         Assert.Equal("Accepted", runCommand.RequestParameters!.Value.GetProperty("statusCode").GetString());
     }
 
+    [Fact]
+    public async Task ActivityLog_RestShape_MapsOperationCallerAndEventTime()
+    {
+        var reader = new CloudLogReader();
+
+        var assignment = Assert.Single(await reader.ReadAllAsync(TestData.Fixture("azure-activity-rest.json")));
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal("Microsoft.Authorization/roleAssignments/write", assignment.Operation);
+        Assert.Equal("Microsoft.Authorization", assignment.Service);
+        Assert.Equal("mallory@contoso.example", assignment.Actor.Uid);
+        Assert.Equal("Mallory Quinn", assignment.Actor.Name);
+        Assert.Equal("203.0.113.90", assignment.SourceIp);
+        Assert.Equal(Subscription, assignment.Account);
+        Assert.Equal("e6f70819-2a3b-4c4d-95e6-f708192a3b41", assignment.EventId);
+        Assert.Equal(new DateTimeOffset(2026, 3, 5, 11, 22, 33, 445, TimeSpan.Zero).AddTicks(5667), assignment.Time);
+        Assert.Equal(EventOutcome.Success, assignment.Outcome);
+        Assert.Equal("Microsoft.Authorization/roleAssignments", assignment.Resources.Single().Type);
+    }
+
+    [Fact]
+    public async Task MixedCategories_InOneExport_AreDetectedPerRecord()
+    {
+        static string Records(string fixture) => System.Text.Json.JsonDocument.Parse(File.ReadAllText(fixture)).RootElement.GetProperty("records").EnumerateArray()
+            .Select(r => r.GetRawText()).Aggregate((a, b) => a + "," + b);
+        var mixed = "{\"records\":[" + Records(TestData.Fixture("azure-activity-monitor-export.json")) + "," + Records(TestData.Fixture("entra-signin-diagnostic.json"))
+            + "," + Records(TestData.Fixture("entra-audit-diagnostic.json")) + "]}";
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(mixed)), "event-hub-capture.json");
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(["activitylogs", "activitylogs", "signinlogs", "signinlogs", "auditlogs"], events.Select(e => e.LogSource.Service));
+    }
+
     [Theory]
     [InlineData("entra-signin-diagnostic.json", 2)]
     [InlineData("entra-signin-graph.json", 1)]

@@ -28,10 +28,16 @@ internal sealed class AzureActivityMapper : IRecordMapper
         record.Prop("operationName") is { ValueKind: JsonValueKind.Object }
         && (record.Prop("eventDataId") is not null || record.Prop("caller") is not null || record.Prop("eventTimestamp") is not null);
 
+    // Entra ID and resource logs share the export envelope (time, resourceId, operationName), so the
+    // category is what marks an Activity Log record.
+    private static readonly string[] ActivityCategories =
+        ["Administrative", "Security", "ServiceHealth", "Alert", "Recommendation", "Policy", "Autoscale", "ResourceHealth"];
+
     private static bool IsMonitorExport(JsonElement record) =>
         record.Prop("operationName") is { ValueKind: JsonValueKind.String }
         && record.Prop("resourceId") is not null
-        && record.Prop("time") is not null;
+        && record.Prop("time") is not null
+        && ActivityCategories.Contains(record.Str("category"), StringComparer.OrdinalIgnoreCase);
 
     private static bool IsLogAnalytics(JsonElement record) =>
         record.Prop("OperationNameValue") is not null || record.Str("Type") == "AzureActivity";
