@@ -62,6 +62,7 @@ public sealed class CloudLogReader
                     Summary.AddEvents(events.Count);
                     foreach (var cloudEvent in events)
                     {
+                        cancellationToken.ThrowIfCancellationRequested();
                         yield return cloudEvent;
                     }
                 }
