@@ -62,6 +62,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
     private bool _betweenRecords;
     private bool _resumingWrapper;
     private bool _resyncToNewline;
+    private bool _sawStructure;
 
     public async IAsyncEnumerable<RecordBatch> ReadAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -186,12 +187,12 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         long? index = _inRecord || _container == Container.None ? _recordIndex : null;
 
         // Lines of top-level values can be resynchronised at the next newline; inside one big array
-        // or wrapper there is no safe place to pick up again. A file that never yielded a record is
-        // most likely not JSON at all, so it is reported once rather than once per line.
+        // or wrapper there is no safe place to pick up again. A file that does not even open an
+        // object or array is most likely not JSON at all, so it is reported once, not once per line.
         var lineOriented = _container is Container.None or Container.Candidate;
-        if (!lineOriented || _framedCount == 0 || eof)
+        if (!lineOriented || !_sawStructure || eof)
         {
-            Report(line, index, _framedCount == 0 && !truncated ? $"not a JSON log file: {error.Message}" : reason + (eof ? "" : "; rest of file skipped"));
+            Report(line, index, !_sawStructure && !truncated ? $"not a JSON log file: {error.Message}" : reason + (eof ? "" : "; rest of file skipped"));
             return false;
         }
 
@@ -516,6 +517,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         switch (_container)
         {
             case Container.None:
+                _sawStructure |= token is JsonTokenType.StartObject or JsonTokenType.StartArray;
                 if (token == JsonTokenType.StartObject)
                 {
                     BeginRecord(buffer, baseAbs + reader.TokenStartIndex, depth);

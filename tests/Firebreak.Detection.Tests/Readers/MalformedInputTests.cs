@@ -200,6 +200,19 @@ public class MalformedInputTests
     }
 
     [Fact]
+    public async Task MalformedFirstLine_DoesNotCostTheRestOfTheFile()
+    {
+        var content = Record(0)[..30] + "\n" + Record(1) + "\n" + Record(2) + "\n";
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Utf8(content)), "first-line-broken.jsonl");
+
+        Assert.Equal(["ev-1", "ev-2"], events.Select(e => e.EventId));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal(1, problem.Line);
+    }
+
+    [Fact]
     public async Task UnreadableInputs_AreReported_AndOtherFilesStillRead()
     {
         var dir = Directory.CreateTempSubdirectory("firebreak-bad-");

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace Firebreak.Detection.Tests.Readers;
 
 /// <summary>
-/// s3rver, an S3-compatible server from the npm registry, run on loopback. It is installed on first
+/// s3rver, an S3-compatible server distributed as an npm package, run on loopback. It is installed on first
 /// use into a cache outside the repository with the machine's npm; without npm the test is skipped,
 /// except in CI, where it must run.
 /// </summary>
