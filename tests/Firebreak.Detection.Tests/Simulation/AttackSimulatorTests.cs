@@ -58,6 +58,9 @@ public sealed class AttackSimulatorTests : IDisposable
         Assert.Equal(["activitylogs", "cloudtrail", "gcp.audit"], result.EventsBySource.Keys.Order());
         Assert.Equal(events.Count, events.Select(e => e.EventId).Distinct().Count());
 
+        // An independent oracle: the files parsed whole with System.Text.Json, in the reader's order.
+        Assert.Equal(await NativeIdsAsync(Out(scenario)), events.Select(e => e.Provider == "azure" ? e.Raw.GetProperty("correlationId").GetString() : e.EventId));
+
         var byId = events.Where(e => e.Provider == "aws").ToDictionary(e => e.EventId!);
         Assert.True(result.AttackSteps.Count >= 120, $"3% of 4000 events should be attacker activity, got {result.AttackSteps.Count}");
         foreach (var step in result.AttackSteps)
@@ -68,6 +71,39 @@ public sealed class AttackSimulatorTests : IDisposable
             Assert.Equal(step.Time.ToUnixTimeSeconds(), written.Time.ToUnixTimeSeconds());
             Assert.Equal(result.AwsAccountId, written.Account);
         }
+    }
+
+    private static async Task<List<string?>> NativeIdsAsync(string dir)
+    {
+        var files = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal);
+        List<string?> ids = [];
+        foreach (var file in files)
+        {
+            var bytes = await File.ReadAllBytesAsync(file, Token);
+            if (file.EndsWith(".gz", StringComparison.Ordinal))
+            {
+                using var gz = new System.IO.Compression.GZipStream(new MemoryStream(bytes), System.IO.Compression.CompressionMode.Decompress);
+                using var plain = new MemoryStream();
+                await gz.CopyToAsync(plain, Token);
+                bytes = plain.ToArray();
+            }
+
+            if (file.Contains("AWSLogs", StringComparison.Ordinal))
+            {
+                using var document = System.Text.Json.JsonDocument.Parse(bytes);
+                ids.AddRange(document.RootElement.GetProperty("Records").EnumerateArray().Select(r => r.GetProperty("eventID").GetString()));
+                continue;
+            }
+
+            foreach (var line in System.Text.Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                using var document = System.Text.Json.JsonDocument.Parse(line);
+                var root = document.RootElement;
+                ids.Add(root.TryGetProperty("insertId", out var insertId) ? insertId.GetString() : root.GetProperty("correlationId").GetString());
+            }
+        }
+
+        return ids;
     }
 
     [Fact]
