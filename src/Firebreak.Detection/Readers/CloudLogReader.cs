@@ -203,7 +203,7 @@ public sealed class CloudLogReader
                     continue;
                 }
 
-                if (MapRecord(bytes, documentOptions, ref last, out var problem) is { } cloudEvent)
+                if (MapRecord(bytes, documentOptions, new EventOrigin(batch.Source, record.Line, record.Index), ref last, out var problem) is { } cloudEvent)
                 {
                     events.Add(cloudEvent);
                 }
@@ -223,7 +223,7 @@ public sealed class CloudLogReader
         }
     }
 
-    private CloudEvent? MapRecord(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions, ref IRecordMapper? last, out (string Reason, ProblemSeverity Severity)? problem)
+    private CloudEvent? MapRecord(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions, EventOrigin origin, ref IRecordMapper? last, out (string Reason, ProblemSeverity Severity)? problem)
     {
         problem = null;
         if (!Utf8.IsValid(bytes))
@@ -275,7 +275,7 @@ public sealed class CloudLogReader
         }
 
         last = mapper;
-        var cloudEvent = mapper.Map(element, out var reason);
+        var cloudEvent = mapper.Map(element, origin, out var reason);
         if (reason is not null)
         {
             problem = (reason, cloudEvent is null ? ProblemSeverity.Error : ProblemSeverity.Warning);

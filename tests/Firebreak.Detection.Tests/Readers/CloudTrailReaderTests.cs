@@ -55,6 +55,7 @@ public class CloudTrailReaderTests
         Assert.Equal("eu-west-1", denied.Region);
         Assert.Equal([new EventResource("AWS::CloudTrail::Trail", "arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail")], denied.Resources);
         Assert.Equal("StopLogging", denied.Raw.GetProperty("eventName").GetString());
+        Assert.Equal(new EventOrigin(TestData.Fixture("cloudtrail-delivery.json"), 4, 2), denied.Origin);
     }
 
     [Fact]

@@ -46,10 +46,14 @@ public class S3SourceTests
         var reader = new CloudLogReader();
 
         List<string> operations = [];
+        List<string?> sources = [];
         await foreach (var cloudEvent in reader.ReadAsync(new S3LogInputSource(client, "org-trail-logs", Prefix), TestContext.Current.CancellationToken))
         {
             operations.Add(cloudEvent.Operation);
+            sources.Add(cloudEvent.Origin?.Source);
         }
+
+        Assert.Equal("s3://org-trail-logs/" + Prefix + "us-east-1/2026/03/03/111122223333_CloudTrail_us-east-1_20260303T1000Z_b2.json", sources[^1]);
 
         Assert.Empty(reader.Summary.Problems);
         Assert.Equal(["ConsoleLogin", "CreateAccessKey", "StopLogging", "ListBuckets", "AssumeRole", "GetObject"], operations);

@@ -42,7 +42,7 @@ internal sealed class AzureActivityMapper : IRecordMapper
     private static bool IsLogAnalytics(JsonElement record) =>
         record.Prop("OperationNameValue") is not null || record.Str("Type") == "AzureActivity";
 
-    public CloudEvent? Map(JsonElement record, out string? problem)
+    public CloudEvent? Map(JsonElement record, EventOrigin? origin, out string? problem)
     {
         problem = null;
         var shape = IsRestShape(record) ? Rest(record)
@@ -98,6 +98,7 @@ internal sealed class AzureActivityMapper : IRecordMapper
             ErrorMessage = outcome == EventOutcome.Failure ? shape.Properties.Prop("statusMessage").Str() : null,
             RequestParameters = shape.Properties.ObjectOrNull(),
             Raw = record,
+            Origin = origin,
         };
     }
 

@@ -18,7 +18,7 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
         && record.TryGetProperty("eventSource", out _)
         && (record.TryGetProperty("eventTime", out _) || record.TryGetProperty("eventVersion", out _));
 
-    public CloudEvent? Map(JsonElement record, out string? problem)
+    public CloudEvent? Map(JsonElement record, EventOrigin? origin, out string? problem)
     {
         problem = null;
         var f = new Fields(record);
@@ -63,6 +63,7 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
             RequestParameters = f.RequestParameters.Dynamic().ObjectOrNull(),
             ResponseParameters = response.ObjectOrNull(),
             Raw = record,
+            Origin = origin,
         };
     }
 

@@ -42,7 +42,7 @@ internal sealed class EntraSignInMapper : IRecordMapper
             || (record.Prop("createdDateTime") is not null && record.Prop("appId") is not null
                 && (record.Prop("userPrincipalName") is not null || record.Prop("servicePrincipalId") is not null)));
 
-    public CloudEvent? Map(JsonElement raw, out string? problem)
+    public CloudEvent? Map(JsonElement raw, EventOrigin? origin, out string? problem)
     {
         problem = null;
         var r = new EntraRecord(raw);
@@ -94,6 +94,7 @@ internal sealed class EntraSignInMapper : IRecordMapper
             ErrorCode = outcome == EventOutcome.Failure ? errorCode : null,
             ErrorMessage = outcome == EventOutcome.Failure ? status.Prop("failureReason").Str() ?? raw.FirstStr("resultDescription", "ResultDescription") : null,
             Raw = raw,
+            Origin = origin,
         };
     }
 }
@@ -109,7 +110,7 @@ internal sealed class EntraAuditMapper : IRecordMapper
             || (record.Prop("activityDateTime") is not null && record.Prop("activityDisplayName") is not null)
             || (record.Prop("LoggedByService") is not null && record.Prop("InitiatedBy") is not null));
 
-    public CloudEvent? Map(JsonElement raw, out string? problem)
+    public CloudEvent? Map(JsonElement raw, EventOrigin? origin, out string? problem)
     {
         problem = null;
         var r = new EntraRecord(raw);
@@ -188,6 +189,7 @@ internal sealed class EntraAuditMapper : IRecordMapper
             ErrorMessage = outcome == EventOutcome.Failure ? r.Str("resultReason", "ResultReason") : null,
             RequestParameters = targets.ObjectOrNull(),
             Raw = raw,
+            Origin = origin,
         };
     }
 }

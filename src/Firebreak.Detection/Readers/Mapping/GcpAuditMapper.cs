@@ -14,7 +14,7 @@ internal sealed class GcpAuditMapper : IRecordMapper
         && (payload.Str("@type")?.EndsWith("google.cloud.audit.AuditLog", StringComparison.Ordinal) == true
             || payload.Prop("methodName") is not null);
 
-    public CloudEvent? Map(JsonElement record, out string? problem)
+    public CloudEvent? Map(JsonElement record, EventOrigin? origin, out string? problem)
     {
         problem = null;
         var payload = record.Prop("protoPayload").Obj();
@@ -86,6 +86,7 @@ internal sealed class GcpAuditMapper : IRecordMapper
             RequestParameters = payload.Prop("request").ObjectOrNull(),
             ResponseParameters = payload.Prop("response").ObjectOrNull(),
             Raw = record,
+            Origin = origin,
         };
     }
 

@@ -14,7 +14,7 @@ internal interface IRecordMapper
     /// Maps the record. Returns null with a <paramref name="problem"/> when the record cannot be
     /// used; a non-null event with a problem means the event was kept despite it.
     /// </summary>
-    CloudEvent? Map(JsonElement record, out string? problem);
+    CloudEvent? Map(JsonElement record, EventOrigin? origin, out string? problem);
 }
 
 internal static class RecordMappers

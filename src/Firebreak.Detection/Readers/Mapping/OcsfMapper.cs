@@ -16,7 +16,7 @@ internal sealed class OcsfMapper : IRecordMapper
         && record.TryGetProperty("class_uid", out var classUid)
         && classUid.ValueKind == JsonValueKind.Number;
 
-    public CloudEvent? Map(JsonElement record, out string? problem)
+    public CloudEvent? Map(JsonElement record, EventOrigin? origin, out string? problem)
     {
         problem = null;
         var api = record.Prop("api").Obj();
@@ -88,6 +88,7 @@ internal sealed class OcsfMapper : IRecordMapper
             RequestParameters = api.Prop("request").Prop("data").Dynamic().ObjectOrNull(),
             ResponseParameters = api.Prop("response").Prop("data").Dynamic().ObjectOrNull(),
             Raw = record,
+            Origin = origin,
         };
     }
 }
