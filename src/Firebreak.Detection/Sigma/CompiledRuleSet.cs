@@ -1,0 +1,308 @@
+using System.Collections.Concurrent;
+using Firebreak.Detection.Events;
+
+namespace Firebreak.Detection.Sigma;
+
+/// <summary>A field a rule looks at and the value it had in the matching event.</summary>
+public sealed record MatchedField(string Name, string? Value);
+
+/// <summary>A detection rule compiled for matching; immutable and safe to share between threads.</summary>
+public sealed class CompiledRule
+{
+    private readonly IReadOnlyList<KeyValuePair<string, FieldAccessor>> fields;
+
+    internal CompiledRule(SigmaRule rule, Predicate predicate, IReadOnlyDictionary<string, FieldAccessor> fields, HashSet<string>? indexKeys, int ordinal)
+    {
+        Rule = rule;
+        Predicate = predicate;
+        this.fields = fields.ToList();
+        IndexKeys = indexKeys;
+        Ordinal = ordinal;
+    }
+
+    public SigmaRule Rule { get; }
+
+    internal Predicate Predicate { get; }
+
+    /// <summary>Operation names the rule can only match on; null when the rule cannot be narrowed that way.</summary>
+    internal HashSet<string>? IndexKeys { get; }
+
+    internal int Ordinal { get; }
+
+    internal IReadOnlyList<KeyValuePair<string, FieldAccessor>> Fields => fields;
+
+    public bool IsIndexed => IndexKeys is not null;
+
+    public bool Matches(CloudEvent e) => LogSourceMatches(Rule.LogSource, e.LogSource) && Predicate.Evaluate(e);
+
+    /// <summary>The rule's fields present in the event, for analysts reading a hit.</summary>
+    public IReadOnlyList<MatchedField> DescribeMatch(CloudEvent e) =>
+        fields.Select(f => new MatchedField(f.Key, f.Value.FirstValue(e))).Where(f => f.Value is not null).ToList();
+
+    internal static bool LogSourceMatches(SigmaLogSource rule, LogSource source) =>
+        (rule.Product is null || rule.Product.Equals(source.Product, StringComparison.OrdinalIgnoreCase))
+        && (rule.Service is null || rule.Service.Equals(source.Service, StringComparison.OrdinalIgnoreCase))
+        && (rule.Category is null || rule.Category.Equals(source.Category, StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>
+/// All compiled detection rules plus the correlations and filters that came with them. Events are
+/// only tested against candidate rules: those of their log source whose operation-name constraint
+/// (if any) the event satisfies.
+/// </summary>
+public sealed class CompiledRuleSet
+{
+    private readonly ConcurrentDictionary<LogSource, Bucket> buckets = new();
+    private readonly FieldMappings mappings;
+
+    private CompiledRuleSet(IReadOnlyList<CompiledRule> rules, IReadOnlyList<SigmaCorrelation> correlations, IReadOnlyList<SigmaDiagnostic> diagnostics, SigmaCompileOptions options)
+    {
+        Rules = rules;
+        Correlations = correlations;
+        Diagnostics = diagnostics;
+        Options = options;
+        mappings = options.FieldMappings;
+    }
+
+    public IReadOnlyList<CompiledRule> Rules { get; }
+
+    public IReadOnlyList<SigmaCorrelation> Correlations { get; }
+
+    /// <summary>Rules or filters that could not be compiled (the rest still run).</summary>
+    public IReadOnlyList<SigmaDiagnostic> Diagnostics { get; }
+
+    public SigmaCompileOptions Options { get; }
+
+    public static CompiledRuleSet Compile(IEnumerable<SigmaDocument> documents, SigmaCompileOptions? options = null)
+    {
+        options ??= new SigmaCompileOptions();
+        var docs = documents.ToList();
+        var diagnostics = new List<SigmaDiagnostic>();
+        var filtersByTarget = new Dictionary<string, List<(SigmaFilter Filter, Predicate Predicate)>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var filter in docs.OfType<SigmaFilter>())
+        {
+            try
+            {
+                var compiler = new DetectionCompiler(filter.LogSource, options, filter.Source.File);
+                var predicate = compiler.Compile(filter.Detection);
+                diagnostics.AddRange(compiler.Warnings);
+                foreach (var target in filter.Rules)
+                {
+                    if (!filtersByTarget.TryGetValue(target, out var list))
+                    {
+                        filtersByTarget[target] = list = [];
+                    }
+
+                    list.Add((filter, predicate));
+                }
+            }
+            catch (SigmaRuleException ex)
+            {
+                diagnostics.Add(new SigmaDiagnostic(filter.Source.File, ex.Line, ex.Column, DiagnosticSeverity.Error, "filter", ex.Message));
+            }
+        }
+
+        var rules = new List<CompiledRule>();
+        foreach (var rule in docs.OfType<SigmaRule>())
+        {
+            try
+            {
+                var compiler = new DetectionCompiler(rule.LogSource, options, rule.Source.File);
+                var predicate = compiler.Compile(rule.Detection);
+                diagnostics.AddRange(compiler.Warnings.Select(w => w with { Line = rule.Source.Line, Column = 1 }));
+                var filters = new[] { rule.Id, rule.Name }
+                    .Where(k => k is not null && filtersByTarget.ContainsKey(k))
+                    .SelectMany(k => filtersByTarget[k!])
+                    .Where(f => LogSourcesOverlap(f.Filter.LogSource, rule.LogSource))
+                    .Select(f => f.Predicate)
+                    .ToList();
+                if (filters.Count > 0)
+                {
+                    predicate = new AndPredicate([predicate, .. filters]);
+                }
+
+                var index = options.FieldMappings.IndexFor(rule.LogSource) is { } mapping
+                    ? IndexKeys(rule.Detection.Condition, rule.Detection, mapping)
+                    : null;
+                rules.Add(new CompiledRule(rule, predicate, compiler.Fields, index, rules.Count));
+            }
+            catch (SigmaRuleException ex)
+            {
+                diagnostics.Add(new SigmaDiagnostic(rule.Source.File, ex.Line, ex.Column, DiagnosticSeverity.Error, "rule", ex.Message));
+            }
+        }
+
+        var known = rules.SelectMany(r => new[] { r.Rule.Id, r.Rule.Name }).Where(k => k is not null).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var correlations = new List<SigmaCorrelation>();
+        foreach (var correlation in docs.OfType<SigmaCorrelation>())
+        {
+            var missing = correlation.Rules.Where(r => !known.Contains(r)).ToList();
+            if (missing.Count > 0)
+            {
+                diagnostics.Add(new SigmaDiagnostic(correlation.Source.File, correlation.Source.Line, 1, DiagnosticSeverity.Error, "correlation",
+                    $"correlation refers to unknown rule(s): {string.Join(", ", missing)}"));
+                continue;
+            }
+
+            correlations.Add(correlation);
+        }
+
+        return new CompiledRuleSet(rules, correlations, diagnostics, options);
+    }
+
+    private static bool LogSourcesOverlap(SigmaLogSource a, SigmaLogSource b)
+    {
+        static bool Same(string? x, string? y) => x is null || y is null || x.Equals(y, StringComparison.OrdinalIgnoreCase);
+        return Same(a.Product, b.Product) && Same(a.Service, b.Service) && Same(a.Category, b.Category);
+    }
+
+    /// <summary>Appends the rules matching the event to <paramref name="matches"/>.</summary>
+    public void Match(CloudEvent e, List<CompiledRule> matches)
+    {
+        var bucket = buckets.GetOrAdd(e.LogSource, Build);
+        foreach (var rule in bucket.Unindexed)
+        {
+            if (rule.Predicate.Evaluate(e))
+            {
+                matches.Add(rule);
+            }
+        }
+
+        if (bucket.IndexAccessor is not { } accessor)
+        {
+            return;
+        }
+
+        if (accessor.TryLookup(e, bucket.Lookup, out var candidates) && candidates is not null)
+        {
+            foreach (var rule in candidates)
+            {
+                if (rule.Predicate.Evaluate(e))
+                {
+                    matches.Add(rule);
+                }
+            }
+        }
+    }
+
+    public IReadOnlyList<CompiledRule> Match(CloudEvent e)
+    {
+        var matches = new List<CompiledRule>();
+        Match(e, matches);
+        return matches;
+    }
+
+    /// <summary>How many rules an event of this log source and operation is tested against (for diagnostics and tests of the index).</summary>
+    public int CandidateCount(LogSource logSource, string operation)
+    {
+        var bucket = buckets.GetOrAdd(logSource, Build);
+        return bucket.Unindexed.Length + (bucket.Lookup.TryGetValue(operation, out var indexed) ? indexed.Length : 0);
+    }
+
+    private Bucket Build(LogSource source)
+    {
+        var applicable = Rules.Where(r => CompiledRule.LogSourceMatches(r.Rule.LogSource, source)).ToList();
+        var mapping = mappings.Exact(source.Product, source.Service);
+        var byKey = new Dictionary<string, CompiledRule[]>(StringComparer.OrdinalIgnoreCase);
+        if (mapping is { IndexPaths.Count: > 0 })
+        {
+            foreach (var group in applicable.Where(r => r.IndexKeys is not null)
+                         .SelectMany(r => r.IndexKeys!.Select(k => (Key: k, Rule: r)))
+                         .GroupBy(x => x.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                byKey[group.Key] = group.Select(x => x.Rule).Distinct().ToArray();
+            }
+
+            return new Bucket(applicable.Where(r => r.IndexKeys is null).ToArray(), new RawPathAccessor(mapping.IndexPaths), byKey);
+        }
+
+        return new Bucket(applicable.ToArray(), null, byKey);
+    }
+
+    private sealed class Bucket(CompiledRule[] unindexed, RawPathAccessor? indexAccessor, Dictionary<string, CompiledRule[]> byKey)
+    {
+        public CompiledRule[] Unindexed { get; } = unindexed;
+
+        public RawPathAccessor? IndexAccessor { get; } = indexAccessor;
+
+        public Dictionary<string, CompiledRule[]>.AlternateLookup<ReadOnlySpan<char>> Lookup { get; } = byKey.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>
+    /// The operation names a condition can possibly match, or null when any may: an equality set on
+    /// the index field in a selection narrows it; AND narrows to the intersection, OR widens to the
+    /// union, NOT gives up.
+    /// </summary>
+    internal static HashSet<string>? IndexKeys(ConditionNode node, SigmaDetection detection, LogSourceFieldMapping mapping)
+    {
+        switch (node)
+        {
+            case SearchRefNode r:
+                return SearchKeys(detection.Searches[r.Name], mapping);
+            case AndNode a:
+                return Intersect(IndexKeys(a.Left, detection, mapping), IndexKeys(a.Right, detection, mapping));
+            case OrNode o:
+                return Union(IndexKeys(o.Left, detection, mapping), IndexKeys(o.Right, detection, mapping));
+            case OfNode of:
+                var sets = DetectionCompiler.Expand(of, detection.Searches.Keys).Select(n => SearchKeys(detection.Searches[n], mapping)).ToList();
+                if (sets.Count == 0)
+                {
+                    return null;
+                }
+
+                return of.All ? sets.Aggregate(Intersect) : sets.Aggregate(Union);
+            default:
+                return null;
+        }
+    }
+
+    private static HashSet<string>? SearchKeys(SearchIdentifier search, LogSourceFieldMapping mapping)
+    {
+        HashSet<string>? result = new(StringComparer.OrdinalIgnoreCase);
+        foreach (var alternative in search.Alternatives)
+        {
+            var item = alternative.FirstOrDefault(i =>
+                i.Field is not null
+                && mapping.IndexFieldNames.Contains(i.Field, StringComparer.OrdinalIgnoreCase)
+                && i.Modifiers.Count == 0
+                && i.Values.All(v => v is not null && !SigmaPattern.Parse(v).HasWildcards));
+            if (item is null)
+            {
+                return null;
+            }
+
+            result.UnionWith(item.Values.Select(v => SigmaPattern.Parse(v!).LiteralText));
+        }
+
+        return result;
+    }
+
+    private static HashSet<string>? Intersect(HashSet<string>? a, HashSet<string>? b)
+    {
+        if (a is null)
+        {
+            return b;
+        }
+
+        if (b is null)
+        {
+            return a;
+        }
+
+        var result = new HashSet<string>(a, StringComparer.OrdinalIgnoreCase);
+        result.IntersectWith(b);
+        return result;
+    }
+
+    private static HashSet<string>? Union(HashSet<string>? a, HashSet<string>? b)
+    {
+        if (a is null || b is null)
+        {
+            return null;
+        }
+
+        var result = new HashSet<string>(a, StringComparer.OrdinalIgnoreCase);
+        result.UnionWith(b);
+        return result;
+    }
+}
