@@ -26,13 +26,21 @@ public static class SigmaParser
         var documents = new List<SigmaDocument>();
         var diagnostics = new List<SigmaDiagnostic>();
         var stream = new YamlStream();
+        var parser = new Parser(new StringReader(yaml));
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream.Load(parser);
         }
         catch (YamlException ex)
         {
             diagnostics.Add(new SigmaDiagnostic(file, (int)ex.Start.Line, (int)ex.Start.Column, DiagnosticSeverity.Error, "yaml", ex.Message));
+            return new SigmaParseResult(documents, diagnostics);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Some malformed input trips YamlDotNet's scanner without a YamlException; the last event read is the best position we have.
+            var mark = parser.Current?.End ?? Mark.Empty;
+            diagnostics.Add(new SigmaDiagnostic(file, (int)mark.Line, (int)mark.Column, DiagnosticSeverity.Error, "yaml", $"invalid YAML: {ex.Message}"));
             return new SigmaParseResult(documents, diagnostics);
         }
 

@@ -1,0 +1,115 @@
+using Firebreak.Detection.Sigma;
+
+namespace Firebreak.Detection.Tests.Sigma;
+
+public class ParserDiagnosticsTests
+{
+    [Fact]
+    public void BrokenYaml_IsReportedWithFileAndLine()
+    {
+        var result = SigmaParser.Parse("title: x\nlogsource:\n  product: aws\ndetection:\n  sel: [a, b\n  condition: sel\n", "broken.yml");
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("broken.yml", diagnostic.File);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.True(diagnostic.Line >= 5, diagnostic.ToString());
+    }
+
+    [Fact]
+    public void UnknownModifier_PointsAtTheKey()
+    {
+        var result = SigmaParser.Parse("title: x\nlogsource:\n  product: aws\ndetection:\n  sel:\n    eventName|sortof: x\n  condition: sel\n", "m.yml");
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(6, diagnostic.Line);
+        Assert.Equal(5, diagnostic.Column);
+        Assert.Contains("sortof", diagnostic.Message);
+    }
+
+    [Fact]
+    public void MissingDetection_IsAnError()
+    {
+        var result = SigmaParser.Parse("title: x\nlogsource:\n  product: aws\n", "d.yml");
+        Assert.Contains("detection", Assert.Single(result.Diagnostics).Message);
+    }
+
+    [Fact]
+    public void OneBadDocument_DoesNotStopTheOthers()
+    {
+        const string yaml = """
+            title: good one
+            logsource: {product: aws}
+            detection:
+              sel: {eventName: A}
+              condition: sel
+            ---
+            title: bad one
+            logsource: {product: aws}
+            detection:
+              sel: {eventName|nope: A}
+              condition: sel
+            ---
+            title: good two
+            logsource: {product: aws}
+            detection:
+              sel: {eventName: B}
+              condition: sel
+            """;
+        var result = SigmaParser.Parse(yaml, "multi.yml");
+        Assert.Equal(["good one", "good two"], result.Documents.Select(d => d.Title));
+        Assert.Equal(10, Assert.Single(result.Diagnostics).Line);
+    }
+
+    [Fact]
+    public void InvalidRegexOrCidr_IsACompileErrorWithLine_OtherRulesStillCompile()
+    {
+        const string yaml = """
+            title: bad regex
+            logsource: {product: aws}
+            detection:
+              sel:
+                eventName|re: '(unclosed'
+              condition: sel
+            ---
+            title: bad cidr
+            logsource: {product: aws}
+            detection:
+              sel:
+                sourceIPAddress|cidr: 10.0.0.0/99
+              condition: sel
+            ---
+            title: fine
+            logsource: {product: aws}
+            detection:
+              sel: {eventName: B}
+              condition: sel
+            """;
+        var result = SigmaParser.Parse(yaml, "c.yml");
+        var set = CompiledRuleSet.Compile(result.Documents);
+        Assert.Equal("fine", Assert.Single(set.Rules).Rule.Title);
+        Assert.Equal([5, 12], set.Diagnostics.Select(d => d.Line).Order());
+        Assert.All(set.Diagnostics, d => Assert.Equal("c.yml", d.File));
+    }
+
+    [Fact]
+    public void Metadata_IsRead()
+    {
+        const string yaml = """
+            title: Trail stopped
+            id: 1b0f9d6e-2c61-4c8a-9d0e-0a4c9c1e7f10
+            name: trail_stopped
+            status: test
+            level: high
+            tags: [attack.defense-evasion, attack.t1562.008]
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventName: StopLogging}
+              condition: sel
+            """;
+        var rule = Assert.IsType<SigmaRule>(Assert.Single(SigmaParser.Parse(yaml, "r.yml").Documents));
+        Assert.Equal("1b0f9d6e-2c61-4c8a-9d0e-0a4c9c1e7f10", rule.Id);
+        Assert.Equal("trail_stopped", rule.Name);
+        Assert.Equal("high", rule.Level);
+        Assert.Equal(["attack.defense-evasion", "attack.t1562.008"], rule.Tags);
+        Assert.Equal(new SigmaLogSource("aws", "cloudtrail", null), rule.LogSource);
+        Assert.Equal(1, rule.Source.Line);
+    }
+}
