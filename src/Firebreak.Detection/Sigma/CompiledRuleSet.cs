@@ -173,16 +173,40 @@ public sealed class CompiledRuleSet
             return;
         }
 
-        if (accessor.TryLookup(e, bucket.Lookup, out var candidates) && candidates is not null)
+        // Export shapes keep the operation name at different paths and a rule matches any of them,
+        // so every path's value selects candidates; a rule found twice is evaluated once.
+        var firstIndexed = matches.Count;
+        CompiledRule[]? previous = null;
+        for (var path = 0; path < accessor.PathCount; path++)
         {
+            if (!accessor.TryLookup(e, path, bucket.Lookup, out var candidates) || candidates is null || ReferenceEquals(candidates, previous))
+            {
+                continue;
+            }
+
             foreach (var rule in candidates)
             {
-                if (rule.Predicate.Evaluate(e))
+                if ((previous is null || !AlreadyMatched(matches, firstIndexed, rule)) && rule.Predicate.Evaluate(e))
                 {
                     matches.Add(rule);
                 }
             }
+
+            previous = candidates;
         }
+    }
+
+    private static bool AlreadyMatched(List<CompiledRule> matches, int from, CompiledRule rule)
+    {
+        for (var i = from; i < matches.Count; i++)
+        {
+            if (ReferenceEquals(matches[i], rule))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public IReadOnlyList<CompiledRule> Match(CloudEvent e)

@@ -100,15 +100,14 @@ internal sealed class RawPathAccessor : FieldAccessor
         return null;
     }
 
-    /// <summary>Looks the first string value up in a string-keyed dictionary without allocating a string for it.</summary>
-    public bool TryLookup<T>(CloudEvent e, Dictionary<string, T>.AlternateLookup<ReadOnlySpan<char>> lookup, out T? found)
+    public int PathCount => paths.Length;
+
+    /// <summary>Looks the string at one alternative path up in a string-keyed dictionary without allocating a string for it.</summary>
+    public bool TryLookup<T>(CloudEvent e, int pathIndex, Dictionary<string, T>.AlternateLookup<ReadOnlySpan<char>> lookup, out T? found)
     {
-        foreach (var path in paths)
+        if (JsonTraversal.Resolve(e.Raw, paths[pathIndex].Segments, 0) is { ValueKind: JsonValueKind.String } element)
         {
-            if (JsonTraversal.Resolve(e.Raw, path.Segments, 0) is { ValueKind: JsonValueKind.String } element)
-            {
-                return JsonTraversal.WithChars(element, lookup, static (chars, l) => (l.TryGetValue(chars, out var v), v), out found);
-            }
+            return JsonTraversal.WithChars(element, lookup, static (chars, l) => (l.TryGetValue(chars, out var v), v), out found);
         }
 
         found = default;
