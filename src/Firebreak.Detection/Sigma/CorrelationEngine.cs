@@ -284,7 +284,7 @@ public sealed class CorrelationEngine
 
         public void Sweep(List<CorrelationHit> hits, bool closeAll)
         {
-            var expiry = watermark - correlation.Timespan;
+            var expiry = watermark - DateTimeOffset.MinValue > correlation.Timespan ? watermark - correlation.Timespan : DateTimeOffset.MinValue;
             List<string>? expired = null;
             foreach (var (key, group) in groups)
             {
