@@ -113,7 +113,8 @@ public sealed record SearchIdentifier(string Name, IReadOnlyList<IReadOnlyList<D
 /// <summary>One <c>field|modifiers: values</c> entry; <see cref="Field"/> is null for keyword searches.</summary>
 public sealed record DetectionItem(string? Field, IReadOnlyList<string> Modifiers, IReadOnlyList<string?> Values, int Line, int Column);
 
-public sealed record RuleTestCase(bool ShouldMatch, IReadOnlyList<System.Text.Json.JsonElement> Events, string? Description, int Line);
+/// <summary>An embedded test: the events (repeated <see cref="Repeat"/> times, for correlation thresholds) and whether the rule must fire.</summary>
+public sealed record RuleTestCase(bool ShouldMatch, IReadOnlyList<System.Text.Json.JsonElement> Events, string? Description, int Line, int Repeat = 1);
 
 public abstract record ConditionNode;
 

@@ -434,7 +434,13 @@ public static class SigmaParser
                 throw Error(test, "test needs 'event' or 'events'");
             }
 
-            cases.Add(new RuleTestCase(string.Equals(match, "true", StringComparison.OrdinalIgnoreCase), events, OptionalString(test, "description"), (int)test.Start.Line));
+            var repeat = 1;
+            if (OptionalString(test, "repeat") is { } repeatText && (!int.TryParse(repeatText, NumberStyles.None, CultureInfo.InvariantCulture, out repeat) || repeat < 1 || repeat > 100_000))
+            {
+                throw Error(test, "'repeat' must be a whole number from 1 to 100000");
+            }
+
+            cases.Add(new RuleTestCase(string.Equals(match, "true", StringComparison.OrdinalIgnoreCase), events, OptionalString(test, "description"), (int)test.Start.Line, repeat));
         }
 
         return cases;
@@ -486,9 +492,10 @@ public static class SigmaParser
                 {
                     writer.WriteBooleanValue(text == "true");
                 }
-                else if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer) && !text.StartsWith('0') || text == "0")
+                else if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer) && (text == "0" || !text.TrimStart('-').StartsWith('0')))
                 {
-                    writer.WriteNumberValue(long.Parse(text, CultureInfo.InvariantCulture));
+                    // Leading zeros (account ids such as 011122223333) stay strings, as YAML 1.2 core schema readers would not agree on them.
+                    writer.WriteNumberValue(integer);
                 }
                 else if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && text.Contains('.') && char.IsDigit(text[0]))
                 {
