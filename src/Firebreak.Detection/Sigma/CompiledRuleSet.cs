@@ -53,7 +53,11 @@ public sealed class CompiledRule
 public sealed class CompiledRuleSet
 {
     private readonly ConcurrentDictionary<LogSource, Bucket> buckets = new();
+    private readonly Func<LogSource, Bucket> build;
     private readonly FieldMappings mappings;
+
+    // Consecutive events nearly always share a log source; comparing the strings is cheaper than hashing the record.
+    private volatile BucketEntry? lastBucket;
 
     private CompiledRuleSet(IReadOnlyList<CompiledRule> rules, IReadOnlyList<SigmaCorrelation> correlations, IReadOnlyList<SigmaDiagnostic> diagnostics, SigmaCompileOptions options)
     {
@@ -62,6 +66,7 @@ public sealed class CompiledRuleSet
         Diagnostics = diagnostics;
         Options = options;
         mappings = options.FieldMappings;
+        build = Build;
     }
 
     public IReadOnlyList<CompiledRule> Rules { get; }
@@ -159,7 +164,7 @@ public sealed class CompiledRuleSet
     /// <summary>Appends the rules matching the event to <paramref name="matches"/>.</summary>
     public void Match(CloudEvent e, List<CompiledRule> matches)
     {
-        var bucket = buckets.GetOrAdd(e.LogSource, Build);
+        var bucket = BucketFor(e.LogSource);
         foreach (var rule in bucket.Unindexed)
         {
             if (rule.Predicate.Evaluate(e))
@@ -209,6 +214,22 @@ public sealed class CompiledRuleSet
         return false;
     }
 
+    private Bucket BucketFor(LogSource source)
+    {
+        var last = lastBucket;
+        if (last is not null && (ReferenceEquals(last.Source, source)
+            || (string.Equals(last.Source.Product, source.Product, StringComparison.Ordinal)
+                && string.Equals(last.Source.Service, source.Service, StringComparison.Ordinal)
+                && string.Equals(last.Source.Category, source.Category, StringComparison.Ordinal))))
+        {
+            return last.Bucket;
+        }
+
+        var bucket = buckets.GetOrAdd(source, build);
+        lastBucket = new BucketEntry(source, bucket);
+        return bucket;
+    }
+
     public IReadOnlyList<CompiledRule> Match(CloudEvent e)
     {
         var matches = new List<CompiledRule>();
@@ -219,7 +240,7 @@ public sealed class CompiledRuleSet
     /// <summary>How many rules an event of this log source and operation is tested against (for diagnostics and tests of the index).</summary>
     public int CandidateCount(LogSource logSource, string operation)
     {
-        var bucket = buckets.GetOrAdd(logSource, Build);
+        var bucket = BucketFor(logSource);
         return bucket.Unindexed.Length + (bucket.Lookup.TryGetValue(operation, out var indexed) ? indexed.Length : 0);
     }
 
@@ -242,6 +263,8 @@ public sealed class CompiledRuleSet
 
         return new Bucket(applicable.ToArray(), null, byKey);
     }
+
+    private sealed record BucketEntry(LogSource Source, Bucket Bucket);
 
     private sealed class Bucket(CompiledRule[] unindexed, RawPathAccessor? indexAccessor, Dictionary<string, CompiledRule[]> byKey)
     {
