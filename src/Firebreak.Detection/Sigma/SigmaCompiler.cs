@@ -286,12 +286,13 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
         }
     }
 
+    /// <summary>Replaces <c>%name%</c> placeholders with each configured value; <c>\%</c> is a literal percent sign.</summary>
     private IEnumerable<string> ExpandPlaceholders(string value)
     {
-        var match = Regex.Match(value, "%([A-Za-z0-9_.-]+)%");
+        var match = Regex.Match(value, @"(?<!\\)%([A-Za-z0-9_.-]+)%");
         if (!match.Success)
         {
-            return [value];
+            return [value.Replace(@"\%", "%", StringComparison.Ordinal)];
         }
 
         if (!options.Placeholders.TryGetValue(match.Groups[1].Value, out var replacements))

@@ -311,3 +311,33 @@ public class ModifierTests
         Assert.False(set.MatchesJson("""{"additionalEventData":{"MFAUsed":"No"},"responseElements":{"enabled":false},"code":404}"""));
     }
 }
+
+public class KeywordAndPlaceholderEdgeTests
+{
+    [Fact]
+    public void KeywordsWithAll_RequireEveryKeyword()
+    {
+        var set = SigmaTestRules.Detection("    keywords:\n        '|all':\n            - S3 Browser\n            - CreateUser\n    condition: keywords");
+        Assert.True(set.MatchesJson("""{"userAgent":"S3 Browser 10","eventName":"CreateUser"}"""));
+        Assert.False(set.MatchesJson("""{"userAgent":"S3 Browser 10","eventName":"ListBuckets"}"""));
+    }
+
+    [Fact]
+    public void Expand_EscapedPercent_IsLiteral()
+    {
+        var options = new SigmaCompileOptions
+        {
+            Placeholders = new Dictionary<string, IReadOnlyList<string>> { ["name"] = ["svc"] },
+        };
+        var set = SigmaTestRules.Detection("    sel:\n        f|expand: '\\%plain%name%'\n    condition: sel", options);
+        Assert.True(set.MatchesJson("""{"f":"%plainsvc"}"""));
+        Assert.False(set.MatchesJson("""{"f":"\\%plainsvc"}"""));
+    }
+
+    [Fact]
+    public void PercentWithoutExpand_IsLiteral()
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        f: '%name%'\n    condition: sel");
+        Assert.True(set.MatchesJson("""{"f":"%name%"}"""));
+    }
+}
