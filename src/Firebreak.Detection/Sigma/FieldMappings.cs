@@ -39,7 +39,8 @@ public sealed class FieldMappings
     };
 
     private static readonly string[] ActivityOperation = ["operationName.value", "operationName", "OperationNameValue", "properties.operationName"];
-    private static readonly string[] AuditActivity = ["activityDisplayName", "properties.activityDisplayName", "operationName", "OperationName"];
+    // Older Entra audit exports carried the activity name as properties.message; SigmaHQ's audit rules still use it.
+    private static readonly string[] AuditActivity = ["activityDisplayName", "properties.activityDisplayName", "operationName", "OperationName", "properties.message"];
     private static readonly string[] GcpMethod = ["protoPayload.methodName", "data.protoPayload.methodName"];
 
     private readonly IReadOnlyList<LogSourceFieldMapping> mappings;
@@ -79,6 +80,7 @@ public sealed class FieldMappings
             Map(
                 ("ResultType", ["resultType", "status.errorCode", "properties.status.errorCode"]),
                 ("ResultDescription", ["resultDescription", "status.failureReason", "properties.status.failureReason"]),
+                ("Status", ["Status", "resultSignature", "properties.resultSignature"]),
                 ("ClientApp", ["clientAppUsed", "properties.clientAppUsed"]),
                 ("Username", ["userPrincipalName", "properties.userPrincipalName"]),
                 ("userAgent", ["userAgent", "properties.userAgent"]),
@@ -91,11 +93,16 @@ public sealed class FieldMappings
             Map(
                 ("ActivityDisplayName", AuditActivity),
                 ("OperationName", AuditActivity),
+                ("properties.message", AuditActivity),
                 ("Category", ["properties.category", "category", "Category"]),
                 ("Status", ["result", "properties.result", "Result"]),
                 ("Result", ["result", "properties.result", "Result"]),
                 ("Initiatedby", ["initiatedBy", "properties.initiatedBy", "InitiatedBy"])),
-            IndexFieldNames: ["ActivityDisplayName", "OperationName", "operationName"], IndexPaths: AuditActivity, FallbackPrefixes: ["properties."]),
+            IndexFieldNames: ["ActivityDisplayName", "OperationName", "properties.message"], IndexPaths: AuditActivity, FallbackPrefixes: ["properties."]),
+
+        // Identity Protection risk detections and PIM alerts: Graph resources at the top level, diagnostic exports under properties.
+        new LogSourceFieldMapping("azure", "riskdetection", Map(), IndexFieldNames: [], IndexPaths: [], FallbackPrefixes: ["properties."]),
+        new LogSourceFieldMapping("azure", "pim", Map(), IndexFieldNames: [], IndexPaths: [], FallbackPrefixes: ["properties."]),
 
         new LogSourceFieldMapping("gcp", "gcp.audit",
             Map(

@@ -72,3 +72,32 @@ public class FieldMappingTests
             rule.DescribeMatch(e));
     }
 }
+
+public class LegacyShapeMappingTests
+{
+    [Fact]
+    public void AuditPropertiesMessage_IsIndexedAndReachesTheActivityName()
+    {
+        var parsed = SigmaParser.Parse("""
+            title: sp added
+            logsource: {product: azure, service: auditlogs}
+            detection:
+              sel: {properties.message: Add service principal}
+              condition: sel
+            """, "a.yml");
+        var set = CompiledRuleSet.Compile(parsed.Documents);
+        Assert.True(Assert.Single(set.Rules).IsIndexed);
+        Assert.True(set.Matches(TestEvents.Create("""{"properties":{"message":"Add service principal"}}""", "azure", "auditlogs")));
+        Assert.True(set.Matches(TestEvents.Create("""{"activityDisplayName":"Add service principal"}""", "azure", "auditlogs")));
+        Assert.False(set.Matches(TestEvents.Create("""{"activityDisplayName":"Delete service principal"}""", "azure", "auditlogs")));
+    }
+
+    [Theory]
+    [InlineData("""{"riskEventType":"leakedCredentials"}""")]
+    [InlineData("""{"properties":{"riskEventType":"leakedCredentials"}}""")]
+    public void RiskDetections_AreFoundAtTopLevelOrUnderProperties(string json)
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        riskEventType: leakedCredentials\n    condition: sel", logsource: "product: azure\n    service: riskdetection");
+        Assert.True(set.Matches(TestEvents.Create(json, "azure", "riskdetection")));
+    }
+}
