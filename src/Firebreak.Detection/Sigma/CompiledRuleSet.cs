@@ -11,12 +11,12 @@ public sealed class CompiledRule
 {
     private readonly IReadOnlyList<KeyValuePair<string, FieldAccessor>> fields;
 
-    internal CompiledRule(SigmaRule rule, Predicate predicate, IReadOnlyDictionary<string, FieldAccessor> fields, HashSet<string>? indexKeys, int ordinal)
+    internal CompiledRule(SigmaRule rule, Predicate predicate, IReadOnlyDictionary<string, FieldAccessor> fields, ValueMatcher? operationFilter, int ordinal)
     {
         Rule = rule;
         Predicate = predicate;
         this.fields = fields.ToList();
-        IndexKeys = indexKeys;
+        OperationFilter = operationFilter;
         Ordinal = ordinal;
     }
 
@@ -24,14 +24,15 @@ public sealed class CompiledRule
 
     internal Predicate Predicate { get; }
 
-    /// <summary>Operation names the rule can only match on; null when the rule cannot be narrowed that way.</summary>
-    internal HashSet<string>? IndexKeys { get; }
+    /// <summary>What the log's operation name must satisfy for the rule to possibly match; null when the rule does not say.</summary>
+    internal ValueMatcher? OperationFilter { get; }
 
     internal int Ordinal { get; }
 
     internal IReadOnlyList<KeyValuePair<string, FieldAccessor>> Fields => fields;
 
-    public bool IsIndexed => IndexKeys is not null;
+    /// <summary>The rule is only tried on events whose operation name passes its operation filter.</summary>
+    public bool IsIndexed => OperationFilter is not null;
 
     public bool Matches(CloudEvent e) => LogSourceMatches(Rule.LogSource, e.LogSource) && Predicate.Evaluate(e);
 
@@ -127,7 +128,7 @@ public sealed class CompiledRuleSet
                 }
 
                 var index = options.FieldMappings.IndexFor(rule.LogSource) is { } mapping
-                    ? IndexKeys(rule.Detection.Condition, rule.Detection, mapping)
+                    ? compiler.OperationFilter(rule.Detection, mapping)
                     : null;
                 rules.Add(new CompiledRule(rule, predicate, compiler.Fields, index, rules.Count));
             }
@@ -184,7 +185,8 @@ public sealed class CompiledRuleSet
         CompiledRule[]? previous = null;
         for (var path = 0; path < accessor.PathCount; path++)
         {
-            if (!accessor.TryLookup(e, path, bucket.Lookup, out var candidates) || candidates is null || ReferenceEquals(candidates, previous))
+            if (!accessor.TryUseString(e, path, bucket, static (name, b) => (true, b.Candidates(name)), out var candidates)
+                || candidates is null || candidates.Length == 0 || ReferenceEquals(candidates, previous))
             {
                 continue;
             }
@@ -241,115 +243,71 @@ public sealed class CompiledRuleSet
     public int CandidateCount(LogSource logSource, string operation)
     {
         var bucket = BucketFor(logSource);
-        return bucket.Unindexed.Length + (bucket.Lookup.TryGetValue(operation, out var indexed) ? indexed.Length : 0);
+        return bucket.Unindexed.Length + (bucket.IndexAccessor is null ? 0 : bucket.Candidates(operation).Length);
     }
 
     private Bucket Build(LogSource source)
     {
         var applicable = Rules.Where(r => CompiledRule.LogSourceMatches(r.Rule.LogSource, source)).ToList();
         var mapping = mappings.Exact(source.Product, source.Service);
-        var byKey = new Dictionary<string, CompiledRule[]>(StringComparer.OrdinalIgnoreCase);
-        if (mapping is { IndexPaths.Count: > 0 })
+        if (mapping is { IndexPaths.Count: > 0 } && applicable.Any(r => r.IsIndexed))
         {
-            foreach (var group in applicable.Where(r => r.IndexKeys is not null)
-                         .SelectMany(r => r.IndexKeys!.Select(k => (Key: k, Rule: r)))
-                         .GroupBy(x => x.Key, StringComparer.OrdinalIgnoreCase))
-            {
-                byKey[group.Key] = group.Select(x => x.Rule).Distinct().ToArray();
-            }
-
-            return new Bucket(applicable.Where(r => r.IndexKeys is null).ToArray(), new RawPathAccessor(mapping.IndexPaths), byKey);
+            return new Bucket(applicable.Where(r => !r.IsIndexed).ToArray(), applicable.Where(r => r.IsIndexed).ToArray(), new RawPathAccessor(mapping.IndexPaths));
         }
 
-        return new Bucket(applicable.ToArray(), null, byKey);
+        return new Bucket(applicable.ToArray(), [], null);
     }
 
     private sealed record BucketEntry(LogSource Source, Bucket Bucket);
 
-    private sealed class Bucket(CompiledRule[] unindexed, RawPathAccessor? indexAccessor, Dictionary<string, CompiledRule[]> byKey)
-    {
-        public CompiledRule[] Unindexed { get; } = unindexed;
-
-        public RawPathAccessor? IndexAccessor { get; } = indexAccessor;
-
-        public Dictionary<string, CompiledRule[]>.AlternateLookup<ReadOnlySpan<char>> Lookup { get; } = byKey.GetAlternateLookup<ReadOnlySpan<char>>();
-    }
-
     /// <summary>
-    /// The operation names a condition can possibly match, or null when any may: an equality set on
-    /// the index field in a selection narrows it; AND narrows to the intersection, OR widens to the
-    /// union, NOT gives up.
+    /// The rules for one log source. Rules with an operation filter are grouped per distinct operation
+    /// name on first sight; logs carry at most a few thousand distinct names, so the cache stays small
+    /// and each event costs one lookup. Past the cap, unseen names are tried against every filtered rule.
     /// </summary>
-    internal static HashSet<string>? IndexKeys(ConditionNode node, SigmaDetection detection, LogSourceFieldMapping mapping)
+    private sealed class Bucket
     {
-        switch (node)
-        {
-            case SearchRefNode r:
-                return SearchKeys(detection.Searches[r.Name], mapping);
-            case AndNode a:
-                return Intersect(IndexKeys(a.Left, detection, mapping), IndexKeys(a.Right, detection, mapping));
-            case OrNode o:
-                return Union(IndexKeys(o.Left, detection, mapping), IndexKeys(o.Right, detection, mapping));
-            case OfNode of:
-                var sets = DetectionCompiler.Expand(of, detection.Searches.Keys).Select(n => SearchKeys(detection.Searches[n], mapping)).ToList();
-                if (sets.Count == 0)
-                {
-                    return null;
-                }
+        private const int MaxCachedOperations = 20_000;
+        private readonly ConcurrentDictionary<string, CompiledRule[]> byOperation = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, CompiledRule[]>.AlternateLookup<ReadOnlySpan<char>> lookup;
+        private readonly CompiledRule[] filtered;
 
-                return of.All ? sets.Aggregate(Intersect) : sets.Aggregate(Union);
-            default:
-                return null;
+        public Bucket(CompiledRule[] unindexed, CompiledRule[] filtered, RawPathAccessor? indexAccessor)
+        {
+            Unindexed = unindexed;
+            this.filtered = filtered;
+            IndexAccessor = indexAccessor;
+            lookup = byOperation.GetAlternateLookup<ReadOnlySpan<char>>();
         }
-    }
 
-    private static HashSet<string>? SearchKeys(SearchIdentifier search, LogSourceFieldMapping mapping)
-    {
-        HashSet<string>? result = new(StringComparer.OrdinalIgnoreCase);
-        foreach (var alternative in search.Alternatives)
+        public CompiledRule[] Unindexed { get; }
+
+        public RawPathAccessor? IndexAccessor { get; }
+
+        public CompiledRule[] Candidates(ReadOnlySpan<char> operation)
         {
-            var item = alternative.FirstOrDefault(i =>
-                i.Field is not null
-                && mapping.IndexFieldNames.Contains(i.Field, StringComparer.OrdinalIgnoreCase)
-                && i.Modifiers.Count == 0
-                && i.Values.All(v => v is not null && !SigmaPattern.Parse(v).HasWildcards));
-            if (item is null)
+            if (lookup.TryGetValue(operation, out var cached))
             {
-                return null;
+                return cached;
             }
 
-            result.UnionWith(item.Values.Select(v => SigmaPattern.Parse(v!).LiteralText));
+            if (byOperation.Count >= MaxCachedOperations)
+            {
+                return filtered;
+            }
+
+            var candidates = new List<CompiledRule>();
+            foreach (var rule in filtered)
+            {
+                if (rule.OperationFilter!.IsMatch(operation))
+                {
+                    candidates.Add(rule);
+                }
+            }
+
+            var result = candidates.ToArray();
+            byOperation.TryAdd(operation.ToString(), result);
+            return result;
         }
-
-        return result;
-    }
-
-    private static HashSet<string>? Intersect(HashSet<string>? a, HashSet<string>? b)
-    {
-        if (a is null)
-        {
-            return b;
-        }
-
-        if (b is null)
-        {
-            return a;
-        }
-
-        var result = new HashSet<string>(a, StringComparer.OrdinalIgnoreCase);
-        result.IntersectWith(b);
-        return result;
-    }
-
-    private static HashSet<string>? Union(HashSet<string>? a, HashSet<string>? b)
-    {
-        if (a is null || b is null)
-        {
-            return null;
-        }
-
-        var result = new HashSet<string>(a, StringComparer.OrdinalIgnoreCase);
-        result.UnionWith(b);
-        return result;
     }
 }

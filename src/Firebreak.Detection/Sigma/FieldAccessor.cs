@@ -102,15 +102,15 @@ internal sealed class RawPathAccessor : FieldAccessor
 
     public int PathCount => paths.Length;
 
-    /// <summary>Looks the string at one alternative path up in a string-keyed dictionary without allocating a string for it.</summary>
-    public bool TryLookup<T>(CloudEvent e, int pathIndex, Dictionary<string, T>.AlternateLookup<ReadOnlySpan<char>> lookup, out T? found)
+    /// <summary>Hands the string at one alternative path to <paramref name="use"/> as a span, without allocating a string for it.</summary>
+    public bool TryUseString<TState, TResult>(CloudEvent e, int pathIndex, TState state, Func<ReadOnlySpan<char>, TState, (bool, TResult)> use, out TResult? result)
     {
         if (JsonTraversal.Resolve(e.Raw, paths[pathIndex].Segments, 0) is { ValueKind: JsonValueKind.String } element)
         {
-            return JsonTraversal.WithChars(element, lookup, static (chars, l) => (l.TryGetValue(chars, out var v), v), out found);
+            return JsonTraversal.WithChars(element, state, use, out result);
         }
 
-        found = default;
+        result = default;
         return false;
     }
 }

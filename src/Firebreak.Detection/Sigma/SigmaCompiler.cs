@@ -69,6 +69,78 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
         return create([.. list]);
     }
 
+    /// <summary>
+    /// A test on the log's operation name that every event matching the condition must pass, or null
+    /// when the condition does not constrain it: an item on the operation field narrows its selection,
+    /// AND keeps the narrower side, OR needs both sides narrowed, NOT gives up.
+    /// </summary>
+    public ValueMatcher? OperationFilter(SigmaDetection detection, LogSourceFieldMapping mapping) =>
+        OperationFilter(detection.Condition, detection, mapping);
+
+    private ValueMatcher? OperationFilter(ConditionNode node, SigmaDetection detection, LogSourceFieldMapping mapping)
+    {
+        switch (node)
+        {
+            case SearchRefNode r:
+                return SearchOperationFilter(detection.Searches[r.Name], mapping);
+            case AndNode a:
+                var left = OperationFilter(a.Left, detection, mapping);
+                var right = OperationFilter(a.Right, detection, mapping);
+                return left is null ? right : right is null ? left : new AllMatcher([left, right]);
+            case OrNode o:
+                var l = OperationFilter(o.Left, detection, mapping);
+                var rr = OperationFilter(o.Right, detection, mapping);
+                return l is null || rr is null ? null : new AnyMatcher([l, rr]);
+            case OfNode of:
+                var filters = Expand(of, detection.Searches.Keys).Select(n => SearchOperationFilter(detection.Searches[n], mapping)).ToList();
+                if (filters.Count == 0)
+                {
+                    return null;
+                }
+
+                if (of.All)
+                {
+                    var known = filters.Where(f => f is not null).Select(f => f!).ToArray();
+                    return known.Length == 0 ? null : known.Length == 1 ? known[0] : new AllMatcher(known);
+                }
+
+                return filters.Any(f => f is null) ? null : new AnyMatcher(filters.Select(f => f!).ToArray());
+            default:
+                return null;
+        }
+    }
+
+    private static readonly HashSet<string> FilterableModifiers = ["contains", "startswith", "endswith", "all", "cased", "re", "i", "m", "s", "windash", "expand"];
+
+    private ValueMatcher? SearchOperationFilter(SearchIdentifier search, LogSourceFieldMapping mapping)
+    {
+        var alternatives = new List<ValueMatcher>();
+        foreach (var items in search.Alternatives)
+        {
+            var constraints = items
+                .Where(i => i.Field is not null
+                    && mapping.IndexFieldNames.Contains(i.Field, StringComparer.OrdinalIgnoreCase)
+                    && i.Modifiers.All(FilterableModifiers.Contains)
+                    && i.Values.All(v => v is not null))
+                .Select(i =>
+                {
+                    var matchers = ValueMatchers(i.Values.Select(v => v!).ToList(), i.Modifiers, i.Modifiers.Contains("cased"));
+                    return matchers.Length == 0 ? null
+                        : matchers.Length == 1 ? matchers[0]
+                        : i.Modifiers.Contains("all") ? new AllMatcher(matchers) : (ValueMatcher)new AnyMatcher(matchers);
+                })
+                .ToList();
+            if (constraints.Count == 0)
+            {
+                return null;
+            }
+
+            alternatives.Add(constraints.Any(c => c is null) ? new NeverMatcher() : constraints.Count == 1 ? constraints[0]! : new AllMatcher(constraints.Select(c => c!).ToArray()));
+        }
+
+        return alternatives.Count == 1 ? alternatives[0] : new AnyMatcher([.. alternatives]);
+    }
+
     private Predicate CompileSearch(SearchIdentifier search)
     {
         var alternatives = search.Alternatives

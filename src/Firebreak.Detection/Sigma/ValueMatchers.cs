@@ -200,6 +200,27 @@ internal sealed class AnyMatcher(ValueMatcher[] matchers) : ValueMatcher
     }
 }
 
+internal sealed class AllMatcher(ValueMatcher[] matchers) : ValueMatcher
+{
+    public override bool IsMatch(ReadOnlySpan<char> value)
+    {
+        foreach (var matcher in matchers)
+        {
+            if (!matcher.IsMatch(value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
+
+internal sealed class NeverMatcher : ValueMatcher
+{
+    public override bool IsMatch(ReadOnlySpan<char> value) => false;
+}
+
 internal enum PatternKind : byte
 {
     Literal,

@@ -15,7 +15,7 @@ public class IndexAndFilterTests
     }
 
     [Fact]
-    public void EventNameEquality_IndexesRules_OthersStayUnindexed()
+    public void OperationConstraints_IndexRules_NegationsStayUnindexed()
     {
         var set = Compile("""
             title: indexed
@@ -43,11 +43,11 @@ public class IndexAndFilterTests
               sel: {eventName: GetObject}
               condition: not sel
             """);
-        Assert.Equal([true, true, false, false], set.Rules.Select(r => r.IsIndexed));
+        Assert.Equal([true, true, true, false], set.Rules.Select(r => r.IsIndexed));
         var source = new LogSource("aws", "cloudtrail");
         Assert.Equal(3, set.CandidateCount(source, "deletetrail"));
-        Assert.Equal(3, set.CandidateCount(source, "CreateAccessKey"));
-        Assert.Equal(2, set.CandidateCount(source, "ListBuckets"));
+        Assert.Equal(2, set.CandidateCount(source, "CreateAccessKey"));
+        Assert.Equal(1, set.CandidateCount(source, "ListBuckets"));
         Assert.Equal(["indexed", "negated", "wildcard"], set.Match(TestEvents.Aws("""{"eventName":"DeleteTrail"}""")).Select(r => r.Rule.Title).Order());
         Assert.Equal(["negated"], set.Match(TestEvents.Aws("""{"eventName":"ListBuckets"}""")).Select(r => r.Rule.Title));
     }
@@ -102,5 +102,55 @@ public class IndexAndFilterTests
         Parallel.ForEach(events, () => new List<CompiledRule>(), (e, _, local) => { set.Match(e, local); return local; },
             local => Interlocked.Add(ref hits, local.Count));
         Assert.Equal(2_000, hits);
+    }
+}
+
+public class IndexEquivalenceTests
+{
+    [Theory]
+    [InlineData("sel and 1 of op_*", """{"eventName":"PutBucketPolicy","x":1}""", true)]
+    [InlineData("sel and 1 of op_*", """{"eventName":"GetBucketPolicyStatus","x":1}""", true)]
+    [InlineData("sel and 1 of op_*", """{"eventName":"ListBuckets","x":1}""", false)]
+    [InlineData("sel and all of op_*", """{"eventName":"GetBucketPolicy","x":1}""", true)]
+    [InlineData("sel and all of op_*", """{"eventName":"PutBucketPolicy","x":1}""", false)]
+    public void Quantifiers_OverOperationSelections_NarrowAndStillMatch(string condition, string json, bool expected)
+    {
+        var set = SigmaTestRules.Detection($"    sel:\n        x: 1\n    op_a:\n        eventName|endswith: BucketPolicy\n    op_b:\n        eventName|contains: Get\n    condition: {condition}");
+        Assert.True(set.Rules.Single().IsIndexed);
+        Assert.Equal(expected, set.MatchesJson(json));
+    }
+
+    [Fact]
+    public void OrWithAnUnconstrainedBranch_IsNotIndexed()
+    {
+        var set = SigmaTestRules.Detection("    op:\n        eventName: StopLogging\n    other:\n        userIdentity.type: Root\n    condition: op or other");
+        Assert.False(set.Rules.Single().IsIndexed);
+        Assert.True(set.MatchesJson("""{"eventName":"ListBuckets","userIdentity":{"type":"Root"}}"""));
+    }
+
+    [Fact]
+    public void CasedOperationFilter_RespectsCase()
+    {
+        var set = SigmaTestRules.Detection("    op:\n        eventName|cased: StopLogging\n    condition: op");
+        Assert.True(set.Rules.Single().IsIndexed);
+        Assert.True(set.MatchesJson("""{"eventName":"StopLogging"}"""));
+        Assert.False(set.MatchesJson("""{"eventName":"stoplogging"}"""));
+    }
+
+    [Fact]
+    public void IndexedMatching_AgreesWithEvaluatingEveryRule()
+    {
+        var documents = Firebreak.Detection.Rules.BuiltInRules.Load().Documents;
+        var set = CompiledRuleSet.Compile(documents);
+        var events = documents.OfType<SigmaRule>()
+            .SelectMany(r => r.Tests.SelectMany(t => t.Events).Select(raw => TestEvents.Create(raw.GetRawText(), r.LogSource.Product!, r.LogSource.Service!)))
+            .ToList();
+        Assert.True(events.Count > 100);
+        foreach (var e in events)
+        {
+            var indexed = set.Match(e).Select(r => r.Ordinal).Order();
+            var brute = set.Rules.Where(r => r.Matches(e)).Select(r => r.Ordinal).Order();
+            Assert.Equal(brute, indexed);
+        }
     }
 }
