@@ -113,3 +113,43 @@ public class ParserDiagnosticsTests
         Assert.Equal(1, rule.Source.Line);
     }
 }
+
+public class ParserRobustnessTests
+{
+    [Theory]
+    [InlineData("title: a\ntitle: b\nlogsource: {product: aws}\ndetection:\n  sel: {a: 1}\n  condition: sel\n", 2)]
+    [InlineData("title: a\nlogsource: {product: aws}\ndetection:\n  sel:\n    a: 1\n    a: 2\n  condition: sel\n", 6)]
+    public void DuplicateKeys_AreReportedNotThrown(string yaml, int line)
+    {
+        var result = SigmaParser.Parse(yaml, "dup.yml");
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(line, diagnostic.Line);
+    }
+
+    [Theory]
+    [InlineData("- just\n- a list\n")]
+    [InlineData("plain scalar")]
+    [InlineData("title: [not, a, string]\nlogsource: {product: aws}\ndetection: {sel: {a: 1}, condition: sel}\n")]
+    [InlineData("title: t\nlogsource: [aws]\ndetection: {sel: {a: 1}, condition: sel}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a: {nested: map}}, condition: sel}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a: []}, condition: sel}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a|exists: maybe}, condition: sel}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a|gt: lots}, condition: sel}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a|base64: 'x*'}, condition: sel}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a: 1}, condition: [sel, '']}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a: 1}, condition: sel}\nfirebreak: {tests: [{match: true}]}\n")]
+    [InlineData("")]
+    public void MalformedRules_BecomeDiagnostics(string yaml)
+    {
+        var parsed = SigmaParser.Parse(yaml, "bad.yml");
+        var set = CompiledRuleSet.Compile(parsed.Documents);
+        var all = parsed.Diagnostics.Concat(set.Diagnostics).ToList();
+        if (yaml.Length > 0)
+        {
+            Assert.NotEmpty(all);
+            Assert.All(all, d => Assert.Equal("bad.yml", d.File));
+        }
+
+        Assert.Empty(set.Rules);
+    }
+}
