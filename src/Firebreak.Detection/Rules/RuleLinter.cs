@@ -27,11 +27,12 @@ public static partial class RuleLinter
         var diagnostics = new List<SigmaDiagnostic>(parsed.Diagnostics);
         diagnostics.AddRange(CompiledRuleSet.Compile(parsed.Documents, compileOptions).Diagnostics);
         var seenIds = new Dictionary<string, RuleSource>(StringComparer.OrdinalIgnoreCase);
+        var seenNames = new Dictionary<string, RuleSource>(StringComparer.Ordinal);
 
         foreach (var document in parsed.Documents)
         {
-            void Report(string code, string message, DiagnosticSeverity severity = DiagnosticSeverity.Warning) =>
-                diagnostics.Add(new SigmaDiagnostic(document.Source.File, document.Source.Line, 1, severity, code, $"'{document.Title}': {message}"));
+            void Report(string code, string message, DiagnosticSeverity severity = DiagnosticSeverity.Warning, string? key = null) =>
+                diagnostics.Add(new SigmaDiagnostic(document.Source.File, key is null ? document.Source.Line : document.Source.LineOf(key), 1, severity, code, $"'{document.Title}': {message}"));
 
             if (document.Id is null)
             {
@@ -39,15 +40,27 @@ public static partial class RuleLinter
             }
             else if (!Guid.TryParse(document.Id, out _))
             {
-                Report("invalid-id", $"id '{document.Id}' is not a UUID");
+                Report("invalid-id", $"id '{document.Id}' is not a UUID", key: "id");
             }
             else if (seenIds.TryGetValue(document.Id, out var first))
             {
-                Report("duplicate-id", $"id {document.Id} is already used at {first.File}({first.Line})", DiagnosticSeverity.Error);
+                Report("duplicate-id", $"id {document.Id} is already used at {first.File}({first.LineOf("id")})", DiagnosticSeverity.Error, "id");
             }
             else
             {
                 seenIds[document.Id] = document.Source;
+            }
+
+            if (document.Name is { } name)
+            {
+                if (seenNames.TryGetValue(name, out var firstNamed))
+                {
+                    Report("duplicate-name", $"name {name} is already used at {firstNamed.File}({firstNamed.LineOf("name")})", DiagnosticSeverity.Error, "name");
+                }
+                else
+                {
+                    seenNames[name] = document.Source;
+                }
             }
 
             if (document is not SigmaFilter)
@@ -58,7 +71,7 @@ public static partial class RuleLinter
                 }
                 else if (!Levels.Contains(document.Level))
                 {
-                    Report("invalid-level", $"level '{document.Level}' is not one of {string.Join(", ", Levels)}");
+                    Report("invalid-level", $"level '{document.Level}' is not one of {string.Join(", ", Levels)}", key: "level");
                 }
 
                 if (document.Tags.Count == 0)
@@ -67,13 +80,13 @@ public static partial class RuleLinter
                 }
                 else if (options.RequireAttackTechnique && !document.Tags.Any(t => AttackTechnique().IsMatch(t)))
                 {
-                    Report("missing-attack-technique", "has no ATT&CK technique tag (attack.tNNNN)");
+                    Report("missing-attack-technique", "has no ATT&CK technique tag (attack.tNNNN)", key: "tags");
                 }
             }
 
             if (document.Status is { } status && !Statuses.Contains(status))
             {
-                Report("invalid-status", $"status '{status}' is not one of {string.Join(", ", Statuses)}");
+                Report("invalid-status", $"status '{status}' is not one of {string.Join(", ", Statuses)}", key: "status");
             }
 
             if (document.Title.Length > 256)

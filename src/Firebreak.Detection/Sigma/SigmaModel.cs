@@ -1,7 +1,13 @@
 namespace Firebreak.Detection.Sigma;
 
-/// <summary>Where a rule document came from: the file name and the line its YAML document starts on.</summary>
-public sealed record RuleSource(string File, int Line);
+/// <summary>Where a rule document came from: the file name, the line its YAML document starts on and the lines of its top-level keys.</summary>
+public sealed record RuleSource(string File, int Line)
+{
+    public IReadOnlyDictionary<string, int> KeyLines { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>The line of a top-level key, or of the document when the key is absent.</summary>
+    public int LineOf(string key) => KeyLines.TryGetValue(key, out var line) ? line : Line;
+}
 
 public sealed record SigmaLogSource(string? Product, string? Service, string? Category)
 {

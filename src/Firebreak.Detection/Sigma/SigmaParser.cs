@@ -68,7 +68,12 @@ public static class SigmaParser
         }
 
         var title = OptionalString(map, "title") ?? throw Error(root, "missing 'title'");
-        var source = new RuleSource(file, (int)root.Start.Line);
+        var source = new RuleSource(file, (int)root.Start.Line)
+        {
+            KeyLines = map.Children.Where(c => c.Key is YamlScalarNode { Value: not null })
+                .GroupBy(c => ((YamlScalarNode)c.Key).Value!, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => (int)g.First().Key.Start.Line, StringComparer.Ordinal),
+        };
         var tests = ParseTests(map);
         var tags = map.Children.TryGetValue(new YamlScalarNode("tags"), out var tagsNode) ? StringList(tagsNode, "tags") : [];
 

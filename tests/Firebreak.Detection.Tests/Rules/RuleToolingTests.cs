@@ -39,11 +39,30 @@ public class RuleToolingTests
         Assert.Equal(
             [
                 ("a.yml", 1, "missing-id"), ("a.yml", 1, "missing-level"), ("a.yml", 1, "missing-tags"),
-                ("b.yml", 1, "duplicate-id"), ("b.yml", 1, "invalid-level"), ("b.yml", 1, "missing-attack-technique"),
+                ("b.yml", 2, "duplicate-id"), ("b.yml", 3, "invalid-level"), ("b.yml", 4, "missing-attack-technique"),
             ],
             diagnostics.Select(d => (d.File, d.Line, d.Code)).Order());
-        Assert.Contains("a.yml(7)", diagnostics.Single(d => d.Code == "duplicate-id").Message);
+        Assert.Contains("a.yml(8)", diagnostics.Single(d => d.Code == "duplicate-id").Message);
         Assert.Equal(DiagnosticSeverity.Error, diagnostics.Single(d => d.Code == "duplicate-id").Severity);
+    }
+
+    [Fact]
+    public void Lint_ReportsDuplicateNames()
+    {
+        var parsed = SigmaParser.Parse("""
+            title: one
+            name: shared_name
+            logsource: {product: aws}
+            detection: {sel: {a: 1}, condition: sel}
+            ---
+            title: two
+            name: shared_name
+            logsource: {product: aws}
+            detection: {sel: {a: 2}, condition: sel}
+            """, "n.yml");
+        var duplicate = Assert.Single(RuleLinter.Lint(parsed), d => d.Code == "duplicate-name");
+        Assert.Equal(7, duplicate.Line);
+        Assert.Contains("n.yml(2)", duplicate.Message);
     }
 
     [Fact]
