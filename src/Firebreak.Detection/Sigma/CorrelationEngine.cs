@@ -248,35 +248,82 @@ public sealed class CorrelationEngine
 
         private void ObserveTemporal(Group group, DateTimeOffset time, int ruleIndex, List<CorrelationHit> hits)
         {
-            group.RuleTimes[ruleIndex] = time;
-            var since = time - correlation.Timespan;
+            // Parallel matching delivers events slightly out of order; keep the latest time per rule.
+            if (group.RuleTimes[ruleIndex] is not { } seen || seen < time)
+            {
+                group.RuleTimes[ruleIndex] = time;
+            }
+
+            var latest = group.RuleTimes.Max()!.Value;
+            var since = latest - correlation.Timespan;
             var present = group.RuleTimes.Count(t => t is { } seen && seen >= since);
             if (correlation.Condition.IsSatisfiedBy(present))
             {
                 var first = group.RuleTimes.Where(t => t is { } seen && seen >= since).Min()!.Value;
-                hits.Add(Hit(group, first, time, present));
+                hits.Add(Hit(group, first, latest, present));
                 Array.Clear(group.RuleTimes);
             }
         }
 
-        /// <summary>For each step, the latest start time of a chain that has reached it in order; the latest start keeps the most time left.</summary>
+        /// <summary>
+        /// Looks for times t0 &lt;= t1 &lt;= ... of the rules in order within the timespan. It judges by
+        /// event time rather than arrival, so the out-of-order delivery of parallel matching does not
+        /// hide a sequence; the few recent times kept per rule bound the state.
+        /// </summary>
         private void ObserveOrdered(Group group, DateTimeOffset time, int ruleIndex, List<CorrelationHit> hits)
         {
-            var chain = group.RuleTimes;
-            if (ruleIndex == 0)
+            var steps = group.StepTimes;
+            var list = steps[ruleIndex];
+            list.Add(time);
+            if (list.Count > MaxTimesPerStep)
             {
-                chain[0] = time;
-            }
-            else if (chain[ruleIndex - 1] is { } start && time - start <= correlation.Timespan)
-            {
-                chain[ruleIndex] = start;
+                list.RemoveAt(IndexOfMin(list));
             }
 
-            if (chain[^1] is { } chainStart)
+            var latest = steps.Where(l => l.Count > 0).Max(l => l.Max());
+            foreach (var l in steps)
             {
-                hits.Add(Hit(group, chainStart, time, chain.Length));
-                Array.Clear(chain);
+                l.RemoveAll(t => t < latest - correlation.Timespan);
             }
+
+            foreach (var start in steps[0].Order())
+            {
+                var current = start;
+                var complete = true;
+                for (var step = 1; step < steps.Length && complete; step++)
+                {
+                    var next = steps[step].Where(t => t >= current && t - start <= correlation.Timespan).DefaultIfEmpty(DateTimeOffset.MinValue).Min();
+                    complete = next != DateTimeOffset.MinValue;
+                    current = next;
+                }
+
+                if (complete)
+                {
+                    hits.Add(Hit(group, start, current, steps.Length));
+                    foreach (var l in steps)
+                    {
+                        l.Clear();
+                    }
+
+                    return;
+                }
+            }
+        }
+
+        private const int MaxTimesPerStep = 32;
+
+        private static int IndexOfMin(List<DateTimeOffset> times)
+        {
+            var index = 0;
+            for (var i = 1; i < times.Count; i++)
+            {
+                if (times[i] < times[index])
+                {
+                    index = i;
+                }
+            }
+
+            return index;
         }
 
         private CorrelationHit Hit(Group group, DateTimeOffset first, DateTimeOffset last, long count) =>
@@ -331,6 +378,8 @@ public sealed class CorrelationEngine
         public Dictionary<string, int> Values { get; } = new(StringComparer.Ordinal);
 
         public DateTimeOffset?[] RuleTimes { get; } = new DateTimeOffset?[ruleCount];
+
+        public List<DateTimeOffset>[] StepTimes { get; } = Enumerable.Range(0, ruleCount).Select(_ => new List<DateTimeOffset>()).ToArray();
 
         public void Reset()
         {

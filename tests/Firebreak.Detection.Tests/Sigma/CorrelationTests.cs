@@ -189,6 +189,26 @@ public class CorrelationTests
     }
 
     [Fact]
+    public void TemporalOrdered_JudgesByEventTime_NotArrivalOrder()
+    {
+        const string correlation = """
+            title: user then key, in order
+            correlation:
+              type: temporal_ordered
+              rules: [user_created, key_created, secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 10m
+            """;
+        var (set, engine) = Build(correlation);
+        var hit = Assert.Single(Feed(set, engine, [(60, "CreateAccessKey", "alice", null), (120, "GetSecretValue", "alice", "s"), (0, "CreateUser", "alice", null)]));
+        Assert.Equal((T0, T0.AddSeconds(120)), (hit.FirstSeen, hit.LastSeen));
+        (set, engine) = Build(correlation);
+        Assert.Empty(Feed(set, engine, [(0, "CreateAccessKey", "alice", null), (60, "CreateUser", "alice", null), (120, "GetSecretValue", "alice", "s")]));
+        (set, engine) = Build(correlation);
+        Assert.Single(Feed(set, engine, [(0, "CreateAccessKey", "alice", null), (60, "CreateUser", "alice", null), (90, "CreateAccessKey", "alice", null), (120, "GetSecretValue", "alice", "s")]));
+    }
+
+    [Fact]
     public void Aliases_GroupDifferentFieldsTogether()
     {
         var (set, engine) = Build("""
