@@ -53,6 +53,7 @@ public class RulePackTests
         { "aws/cloudtrail", "organizations.amazonaws.com", "LeaveOrganization" },
         { "aws/cloudtrail", "account.amazonaws.com", "EnableRegion" },
         { "aws/cloudtrail", "iam.amazonaws.com", "CreateUser" },
+        { "aws/cloudtrail", "iam.amazonaws.com", "CreateAccessKey" },
         { "aws/cloudtrail", "iam.amazonaws.com", "CreateLoginProfile" },
         { "aws/cloudtrail", "sts.amazonaws.com", "GetFederationToken" },
         { "aws/cloudtrail", "iam.amazonaws.com", "UpdateAssumeRolePolicy" },
