@@ -114,6 +114,25 @@ public class HuntTests
     }
 
     [Fact]
+    public async Task Cancellation_StopsTheHunt()
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var hunt = new Hunt(Rules(), new HuntOptions { BatchSize = 16, QueuedBatches = 2 });
+        var seen = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in hunt.RunAsync(Stream(10_000_000, _ => """{"eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging"}"""), cancel.Token))
+            {
+                if (++seen == 100)
+                {
+                    await cancel.CancelAsync();
+                }
+            }
+        });
+        Assert.True(hunt.Statistics.Events < 10_000_000);
+    }
+
+    [Fact]
     public async Task ReaderFailure_IsSurfacedToTheCaller()
     {
         static async IAsyncEnumerable<CloudEvent> Broken()
