@@ -113,7 +113,7 @@ public static class NativeRecordEvent
         }
 
         var operation = FieldMappings.Default.Exact(source.Product, source.Service) is { IndexPaths.Count: > 0 } mapping
-            ? new RawPathAccessor(mapping.IndexPaths).FirstValue(new CloudEvent { Time = time, LogSource = source, Provider = source.Product, Operation = "", Actor = new EventActor(), Raw = raw })
+            ? new RawPathAccessor(mapping.IndexPaths).FirstValue(raw)
             : null;
         return new CloudEvent
         {

@@ -87,11 +87,13 @@ internal sealed class RawPathAccessor : FieldAccessor
         return false;
     }
 
-    public override string? FirstValue(CloudEvent e)
+    public override string? FirstValue(CloudEvent e) => FirstValue(e.Raw);
+
+    public string? FirstValue(JsonElement raw)
     {
         foreach (var path in paths)
         {
-            if (JsonTraversal.First(e.Raw, path.Segments, 0) is { } value)
+            if (JsonTraversal.First(raw, path.Segments, 0) is { } value)
             {
                 return value;
             }

@@ -37,7 +37,7 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
 
     private static Predicate CompileCondition(ConditionNode node, Dictionary<string, Predicate> searches) => node switch
     {
-        AndNode a => Flatten<AndPredicate>(CompileCondition(a.Left, searches), CompileCondition(a.Right, searches), ops => new AndPredicate(ops)),
+        AndNode a => Flatten(CompileCondition(a.Left, searches), CompileCondition(a.Right, searches)),
         OrNode o => new OrPredicate([CompileCondition(o.Left, searches), CompileCondition(o.Right, searches)]),
         NotNode n => new NotPredicate(CompileCondition(n.Operand, searches)),
         SearchRefNode r => searches[r.Name],
@@ -50,23 +50,22 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
         _ => throw new InvalidOperationException($"unknown condition node {node}"),
     };
 
-    private static Predicate Flatten<T>(Predicate left, Predicate right, Func<Predicate[], Predicate> create)
-        where T : Predicate
+    private static AndPredicate Flatten(Predicate left, Predicate right)
     {
-        var list = new List<Predicate>();
+        var operands = new List<Predicate>();
         foreach (var p in new[] { left, right })
         {
-            if (p is AndPredicate and && typeof(T) == typeof(AndPredicate))
+            if (p is AndPredicate and)
             {
-                list.AddRange(and.Operands);
+                operands.AddRange(and.Operands);
             }
             else
             {
-                list.Add(p);
+                operands.Add(p);
             }
         }
 
-        return create([.. list]);
+        return new AndPredicate([.. operands]);
     }
 
     /// <summary>
