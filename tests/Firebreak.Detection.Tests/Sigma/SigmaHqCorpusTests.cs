@@ -73,4 +73,16 @@ public class SigmaHqCorpusTests
 
         Assert.True(matched > 10, $"only {matched} SigmaHQ matches over the built-in test events");
     }
+
+    [Theory]
+    [InlineData("azure", "auditlogs", """{"activityDisplayName":"Add service principal","category":"ApplicationManagement"}""", "Azure Service Principal Created")]
+    [InlineData("azure", "auditlogs", """{"operationName":"Add service principal","category":"AuditLogs","properties":{"activityDisplayName":"Add service principal"}}""", "Azure Service Principal Created")]
+    [InlineData("gcp", "gcp.audit", """{"protoPayload":{"methodName":"iam.serviceAccounts.delete"}}""", "Google Cloud Service Account Disabled or Deleted")]
+    [InlineData("gcp", "gcp.audit", """{"data":{"protoPayload":{"methodName":"iam.serviceAccounts.disable"}}}""", "Google Cloud Service Account Disabled or Deleted")]
+    [InlineData("aws", "cloudtrail", """{"eventSource":"ec2.amazonaws.com","eventName":"DeleteFlowLogs"}""", "AWS VPC Flow Logs Deleted")]
+    public void SigmaHqRules_MatchRecordsInTheirNativeShapes(string product, string service, string json, string title)
+    {
+        var set = CompiledRuleSet.Compile(SigmaRuleLoader.LoadDirectory(CloudRules()).Documents);
+        Assert.Contains(set.Match(TestEvents.Create(json, product, service)), r => r.Rule.Title == title);
+    }
 }
