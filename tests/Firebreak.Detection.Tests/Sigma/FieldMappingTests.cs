@@ -62,6 +62,15 @@ public class FieldMappingTests
     }
 
     [Fact]
+    public void LogsourceCategory_MustMatchWhenTheRuleNamesOne()
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        eventName: StopLogging\n    condition: sel", logsource: "product: aws\n    category: management");
+        var raw = """{"eventName":"StopLogging"}""";
+        Assert.True(set.Matches(TestEvents.Create(raw, "aws", "cloudtrail") with { LogSource = new("aws", "cloudtrail", "management") }));
+        Assert.False(set.Matches(TestEvents.Create(raw, "aws", "cloudtrail")));
+    }
+
+    [Fact]
     public void DescribeMatch_ReportsTheRuleFieldsAndValues()
     {
         var set = SigmaTestRules.Detection("    sel:\n        eventSource: iam.amazonaws.com\n        eventName: CreateUser\n        requestParameters.userName|exists: true\n    condition: sel");

@@ -153,3 +153,25 @@ public class ParserRobustnessTests
         Assert.Empty(set.Rules);
     }
 }
+
+public sealed class LoaderTests : IDisposable
+{
+    private readonly DirectoryInfo root = Directory.CreateTempSubdirectory("sigma-loader-");
+
+    public void Dispose() => root.Delete(recursive: true);
+
+    [Fact]
+    public void LoadDirectory_ReportsBrokenFilesByRelativePath_AndLoadsTheRest()
+    {
+        Directory.CreateDirectory(Path.Combine(root.FullName, "aws"));
+        File.WriteAllText(Path.Combine(root.FullName, "aws", "good.yml"), "title: good\nlogsource: {product: aws}\ndetection: {sel: {eventName: A}, condition: sel}\n");
+        File.WriteAllText(Path.Combine(root.FullName, "aws", "bad.yaml"), "title: bad\nlogsource: {product: aws}\ndetection:\n  sel: {eventName: A}\n  condition: sel and\n");
+        File.WriteAllText(Path.Combine(root.FullName, "notes.txt"), "not a rule");
+
+        var result = SigmaRuleLoader.LoadDirectory(root.FullName);
+
+        Assert.Equal("good", Assert.Single(result.Documents).Title);
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal((Path.Combine("aws", "bad.yaml"), 5), (diagnostic.File, diagnostic.Line));
+    }
+}
