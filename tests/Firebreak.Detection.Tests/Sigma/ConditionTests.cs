@@ -15,7 +15,7 @@ public class ConditionTests
                 x: 1
             sel_y:
                 y: 1
-            _helper:
+            _private:
                 h: 1
 
         """;
