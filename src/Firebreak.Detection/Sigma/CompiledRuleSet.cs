@@ -130,7 +130,9 @@ public sealed class CompiledRuleSet
                 var index = options.FieldMappings.IndexFor(rule.LogSource) is { } mapping
                     ? compiler.OperationFilter(rule.Detection, mapping)
                     : null;
-                rules.Add(new CompiledRule(rule, predicate, compiler.Fields, index, rules.Count));
+                var shown = PositiveFields(rule.Detection);
+                var fields = compiler.Fields.Where(f => shown.Contains(f.Key)).ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
+                rules.Add(new CompiledRule(rule, predicate, fields, index, rules.Count));
             }
             catch (SigmaRuleException ex)
             {
@@ -154,6 +156,42 @@ public sealed class CompiledRuleSet
         }
 
         return new CompiledRuleSet(rules, correlations, diagnostics, options);
+    }
+
+    /// <summary>Fields of the searches that must hold for a match; fields only used to exclude (under NOT) would mislead an analyst reading the hit.</summary>
+    private static HashSet<string> PositiveFields(SigmaDetection detection)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        void Walk(ConditionNode node, bool positive)
+        {
+            switch (node)
+            {
+                case AndNode a:
+                    Walk(a.Left, positive);
+                    Walk(a.Right, positive);
+                    break;
+                case OrNode o:
+                    Walk(o.Left, positive);
+                    Walk(o.Right, positive);
+                    break;
+                case NotNode n:
+                    Walk(n.Operand, !positive);
+                    break;
+                case SearchRefNode r when positive:
+                    names.Add(r.Name);
+                    break;
+                case OfNode of when positive:
+                    names.UnionWith(DetectionCompiler.Expand(of, detection.Searches.Keys));
+                    break;
+            }
+        }
+
+        Walk(detection.Condition, positive: true);
+        return names.SelectMany(n => detection.Searches[n].Alternatives.SelectMany(a => a))
+            .Select(i => i.Field)
+            .Where(f => f is not null)
+            .Select(f => f!)
+            .ToHashSet(StringComparer.Ordinal);
     }
 
     private static bool LogSourcesOverlap(SigmaLogSource a, SigmaLogSource b)

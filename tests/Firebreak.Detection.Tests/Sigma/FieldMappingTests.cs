@@ -62,6 +62,14 @@ public class FieldMappingTests
     }
 
     [Fact]
+    public void DescribeMatch_LeavesOutFieldsOnlyUsedToExclude()
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        eventName: CreateUser\n    filter:\n        userIdentity.type: AWSService\n    condition: sel and not filter");
+        var e = TestEvents.Aws("""{"eventName":"CreateUser","userIdentity":{"type":"IAMUser"}}""");
+        Assert.Equal([new MatchedField("eventName", "CreateUser")], Assert.Single(set.Match(e)).DescribeMatch(e));
+    }
+
+    [Fact]
     public void LogsourceCategory_MustMatchWhenTheRuleNamesOne()
     {
         var set = SigmaTestRules.Detection("    sel:\n        eventName: StopLogging\n    condition: sel", logsource: "product: aws\n    category: management");
