@@ -41,6 +41,7 @@ public sealed class FieldMappings
     private static readonly string[] ActivityOperation = ["operationName.value", "operationName", "OperationNameValue", "properties.operationName"];
     // Older Entra audit exports carried the activity name as properties.message; SigmaHQ's audit rules still use it.
     private static readonly string[] AuditActivity = ["activityDisplayName", "properties.activityDisplayName", "operationName", "OperationName", "properties.message"];
+    private static readonly string[] RiskType = ["riskEventType", "properties.riskEventType"];
     private static readonly string[] GcpMethod = ["protoPayload.methodName", "data.protoPayload.methodName"];
 
     private readonly IReadOnlyList<LogSourceFieldMapping> mappings;
@@ -101,8 +102,9 @@ public sealed class FieldMappings
             IndexFieldNames: ["ActivityDisplayName", "OperationName", "properties.message"], IndexPaths: AuditActivity, FallbackPrefixes: ["properties."]),
 
         // Identity Protection risk detections and PIM alerts: Graph resources at the top level, diagnostic exports under properties.
-        new LogSourceFieldMapping("azure", "riskdetection", Map(), IndexFieldNames: [], IndexPaths: [], FallbackPrefixes: ["properties."]),
-        new LogSourceFieldMapping("azure", "pim", Map(), IndexFieldNames: [], IndexPaths: [], FallbackPrefixes: ["properties."]),
+        // Indexed by the risk or alert type, which every SigmaHQ rule for these logs names.
+        new LogSourceFieldMapping("azure", "riskdetection", Map(("riskEventType", RiskType)), IndexFieldNames: ["riskEventType"], IndexPaths: RiskType, FallbackPrefixes: ["properties."]),
+        new LogSourceFieldMapping("azure", "pim", Map(("riskEventType", RiskType)), IndexFieldNames: ["riskEventType"], IndexPaths: RiskType, FallbackPrefixes: ["properties."]),
 
         new LogSourceFieldMapping("gcp", "gcp.audit",
             Map(

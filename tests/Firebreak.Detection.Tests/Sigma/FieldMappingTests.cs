@@ -115,6 +115,8 @@ public class LegacyShapeMappingTests
     public void RiskDetections_AreFoundAtTopLevelOrUnderProperties(string json)
     {
         var set = SigmaTestRules.Detection("    sel:\n        riskEventType: leakedCredentials\n    condition: sel", logsource: "product: azure\n    service: riskdetection");
+        Assert.True(set.Rules.Single().IsIndexed);
         Assert.True(set.Matches(TestEvents.Create(json, "azure", "riskdetection")));
+        Assert.False(set.Matches(TestEvents.Create(json.Replace("leakedCredentials", "passwordSpray"), "azure", "riskdetection")));
     }
 }
