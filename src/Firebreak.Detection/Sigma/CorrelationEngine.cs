@@ -192,7 +192,9 @@ public sealed class CorrelationEngine
             }
         }
 
-        private long Measure(Group group) => correlation.Type == CorrelationType.ValueCount ? group.Values.Count : group.Times.Count;
+        private long Measure(Group group) => correlation.Type == CorrelationType.ValueCount
+            ? group.Values.Count
+            : correlation.Condition.FiresEarly ? group.Times.Count : group.WindowCount;
 
         private void ObserveCount(Group group, DateTimeOffset time, string? value, List<CorrelationHit> hits)
         {
@@ -228,9 +230,10 @@ public sealed class CorrelationEngine
                 Close(group, hits);
             }
 
+            // A closing-window condition only needs the count and the distinct values, not every event.
             group.WindowStart ??= time;
-            group.Times.Enqueue((time, value));
-            if (value is not null)
+            group.WindowCount++;
+            if (value is not null && (group.Values.Count < limits.MaxEventsPerGroup || group.Values.ContainsKey(value)))
             {
                 group.Values[value] = group.Values.GetValueOrDefault(value) + 1;
             }
@@ -238,7 +241,7 @@ public sealed class CorrelationEngine
 
         private void Close(Group group, List<CorrelationHit> hits)
         {
-            if (group.WindowStart is { } start && group.Times.Count > 0 && correlation.Condition.IsSatisfiedBy(Measure(group)))
+            if (group.WindowStart is { } start && group.WindowCount > 0 && correlation.Condition.IsSatisfiedBy(Measure(group)))
             {
                 hits.Add(Hit(group, start, group.LastSeen, Measure(group)));
             }
@@ -373,6 +376,8 @@ public sealed class CorrelationEngine
 
         public DateTimeOffset? WindowStart { get; set; }
 
+        public long WindowCount { get; set; }
+
         public Queue<(DateTimeOffset Time, string? Value)> Times { get; } = new();
 
         public Dictionary<string, int> Values { get; } = new(StringComparer.Ordinal);
@@ -386,6 +391,7 @@ public sealed class CorrelationEngine
             Times.Clear();
             Values.Clear();
             WindowStart = null;
+            WindowCount = 0;
         }
     }
 }

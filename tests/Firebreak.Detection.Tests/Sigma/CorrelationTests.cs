@@ -133,6 +133,24 @@ public class CorrelationTests
     }
 
     [Fact]
+    public void ClosingWindowConditions_KeepCountsNotEvents()
+    {
+        var (set, engine) = Build("""
+            title: exactly three distinct secrets
+            correlation:
+              type: value_count
+              rules: [secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 1h
+              condition: {eq: 3, field: requestParameters.secretId}
+            """);
+        var events = Enumerable.Range(0, 3_000).Select(i => (i, "GetSecretValue", "alice", (string?)$"s{i % 3}"));
+        var hit = Assert.Single(Feed(set, engine, events));
+        Assert.Equal(3, hit.Count);
+        Assert.Equal(T0.AddSeconds(2_999), hit.LastSeen);
+    }
+
+    [Fact]
     public void ValueCount_CountsDistinctValues()
     {
         var (set, engine) = Build("""
