@@ -221,6 +221,11 @@ public static class SigmaParser
     private static SearchIdentifier ParseSearch(string name, YamlNode node)
     {
         var line = (int)node.Start.Line;
+        if (node is YamlMappingNode { Children.Count: 0 } or YamlSequenceNode { Children.Count: 0 } || (node is YamlScalarNode && Scalar(node) is null))
+        {
+            throw Error(node, $"search identifier '{name}' is empty");
+        }
+
         switch (node)
         {
             case YamlMappingNode map:

@@ -138,6 +138,9 @@ public class ParserRobustnessTests
     [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a|base64: 'x*'}, condition: sel}\n")]
     [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a: 1}, condition: [sel, '']}\n")]
     [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a: 1}, condition: sel}\nfirebreak: {tests: [{match: true}]}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {}, condition: sel}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: [], condition: sel}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n  condition: sel\n")]
     [InlineData("")]
     public void MalformedRules_BecomeDiagnostics(string yaml)
     {
