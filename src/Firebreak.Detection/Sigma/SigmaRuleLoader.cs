@@ -23,7 +23,8 @@ public static class SigmaRuleLoader
         {
             using var stream = assembly.GetManifestResourceStream(name)!;
             using var reader = new StreamReader(stream);
-            results.Add(SigmaParser.Parse(reader.ReadToEnd(), name[prefix.Length..]));
+            // Resource names keep the build machine's directory separator; report the same name everywhere.
+            results.Add(SigmaParser.Parse(reader.ReadToEnd(), name[prefix.Length..].Replace('\\', '/')));
         }
 
         return Merge(results);
