@@ -104,10 +104,10 @@ internal sealed class RawPathAccessor : FieldAccessor
 
     public int PathCount => paths.Length;
 
-    /// <summary>Hands the string at one alternative path to <paramref name="use"/> as a span, without allocating a string for it.</summary>
+    /// <summary>Hands the string (or number text) at one alternative path to <paramref name="use"/> as a span, without allocating a string for it.</summary>
     public bool TryUseString<TState, TResult>(CloudEvent e, int pathIndex, TState state, Func<ReadOnlySpan<char>, TState, (bool, TResult)> use, out TResult? result)
     {
-        if (JsonTraversal.Resolve(e.Raw, paths[pathIndex].Segments, 0) is { ValueKind: JsonValueKind.String } element)
+        if (JsonTraversal.Resolve(e.Raw, paths[pathIndex].Segments, 0) is { ValueKind: JsonValueKind.String or JsonValueKind.Number } element)
         {
             return JsonTraversal.WithChars(element, state, use, out result);
         }

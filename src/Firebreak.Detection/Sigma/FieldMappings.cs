@@ -41,6 +41,8 @@ public sealed class FieldMappings
     private static readonly string[] ActivityOperation = ["operationName.value", "operationName", "OperationNameValue", "properties.operationName"];
     // Older Entra audit exports carried the activity name as properties.message; SigmaHQ's audit rules still use it.
     private static readonly string[] AuditActivity = ["activityDisplayName", "properties.activityDisplayName", "operationName", "OperationName", "properties.message"];
+    // Graph gives the sign-in result as a number (status.errorCode), exports as a string (resultType).
+    private static readonly string[] SignInResult = ["resultType", "status.errorCode", "properties.status.errorCode"];
     private static readonly string[] RiskType = ["riskEventType", "properties.riskEventType"];
     private static readonly string[] GcpMethod = ["protoPayload.methodName", "data.protoPayload.methodName"];
 
@@ -79,14 +81,14 @@ public sealed class FieldMappings
         // the same object under properties, and the SigninLogs table uses PascalCase columns.
         new LogSourceFieldMapping("azure", "signinlogs",
             Map(
-                ("ResultType", ["resultType", "status.errorCode", "properties.status.errorCode"]),
+                ("ResultType", SignInResult),
                 ("ResultDescription", ["resultDescription", "status.failureReason", "properties.status.failureReason"]),
                 ("Status", ["Status", "resultSignature", "properties.resultSignature"]),
                 ("ClientApp", ["clientAppUsed", "properties.clientAppUsed"]),
                 ("Username", ["userPrincipalName", "properties.userPrincipalName"]),
                 ("userAgent", ["userAgent", "properties.userAgent"]),
                 ("IPAddress", ["ipAddress", "callerIpAddress", "properties.ipAddress"])),
-            IndexFieldNames: [], IndexPaths: [], FallbackPrefixes: ["properties."]),
+            IndexFieldNames: ["ResultType"], IndexPaths: SignInResult, FallbackPrefixes: ["properties."]),
 
         // Entra directory audits: Graph directoryAudit (activityDisplayName), diagnostic export
         // (operationName plus properties.*) and the AuditLogs table (OperationName).

@@ -13,7 +13,9 @@ public class FieldMappingTests
     public void SignInResultType_IsFoundInGraphDiagnosticAndTableShapes(string json)
     {
         var set = SigmaTestRules.Detection("    sel:\n        ResultType: 50126\n    condition: sel", logsource: "product: azure\n    service: signinlogs");
+        Assert.True(set.Rules.Single().IsIndexed);
         Assert.True(set.Matches(TestEvents.Create(json, "azure", "signinlogs")));
+        Assert.False(set.Matches(TestEvents.Create(json.Replace("50126", "0"), "azure", "signinlogs")));
     }
 
     [Theory]

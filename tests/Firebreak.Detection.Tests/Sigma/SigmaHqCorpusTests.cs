@@ -85,4 +85,18 @@ public class SigmaHqCorpusTests
         var set = CompiledRuleSet.Compile(SigmaRuleLoader.LoadDirectory(CloudRules()).Documents);
         Assert.Contains(set.Match(TestEvents.Create(json, product, service)), r => r.Rule.Title == title);
     }
+
+    [Theory]
+    [InlineData("""{"status":{"errorCode":50057,"failureReason":"User account is disabled. The account has been disabled by an administrator."},"userPrincipalName":"a@contoso.example"}""")]
+    [InlineData("""{"resultType":"50057","resultDescription":"User account is disabled. The account has been disabled by an administrator.","properties":{"status":{"errorCode":50057}}}""")]
+    [InlineData("""{"ResultType":"0","Status":"Success","AuthenticationRequirement":"singleFactorAuthentication","userAgent":"azurehound/v2"}""")]
+    [InlineData("""{"status":{"errorCode":0},"authenticationRequirement":"singleFactorAuthentication","deviceDetail":{"isCompliant":false}}""")]
+    public void SignInIndex_AgreesWithEvaluatingEveryRule(string json)
+    {
+        var set = CompiledRuleSet.Compile(SigmaRuleLoader.LoadDirectory(CloudRules()).Documents);
+        var e = TestEvents.Create(json, "azure", "signinlogs");
+        var indexed = set.Match(e).Select(r => r.Rule.Title).Order().ToList();
+        Assert.Equal(set.Rules.Where(r => r.Matches(e)).Select(r => r.Rule.Title).Order(), indexed);
+        Assert.NotEmpty(indexed);
+    }
 }
