@@ -1,0 +1,210 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Firebreak.Detection.Events;
+using Firebreak.Detection.Sigma;
+
+namespace Firebreak.Detection.Hunting;
+
+public sealed record HuntOptions
+{
+    /// <summary>Matching workers; defaults to one per core.</summary>
+    public int Workers { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Events handed to a worker at once; batching keeps channel overhead off the per-event path.</summary>
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>Batches buffered between readers and workers, bounding memory when readers outpace matching.</summary>
+    public int QueuedBatches { get; init; } = 64;
+
+    public CorrelationLimits CorrelationLimits { get; init; } = new();
+}
+
+public enum HuntHitKind
+{
+    Rule,
+    Correlation,
+}
+
+/// <summary>
+/// One finding of a hunt: a detection rule matching an event (with the rule's fields as found in it)
+/// or a correlation rule whose condition was met for a group.
+/// </summary>
+public sealed record HuntHit(
+    HuntHitKind Kind,
+    string RuleKey,
+    string Title,
+    string? Level,
+    IReadOnlyList<string> Tags,
+    CloudEvent? Event,
+    IReadOnlyList<MatchedField> Fields,
+    CorrelationHit? Correlation);
+
+/// <summary>Running totals of a hunt; safe to read while it runs.</summary>
+public sealed class HuntStatistics
+{
+    private readonly ConcurrentDictionary<string, long> hitsByRule = new(StringComparer.Ordinal);
+    private long events;
+    private long hits;
+
+    public long Events => Interlocked.Read(ref events);
+
+    public long Hits => Interlocked.Read(ref hits);
+
+    public IReadOnlyDictionary<string, long> HitsByRule => hitsByRule.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+
+    internal void AddEvents(long count) => Interlocked.Add(ref events, count);
+
+    internal void AddHit(string rule)
+    {
+        Interlocked.Increment(ref hits);
+        hitsByRule.AddOrUpdate(rule, 1, (_, n) => n + 1);
+    }
+}
+
+/// <summary>
+/// Runs a compiled rule set over one or more event streams. Readers feed batches into a bounded
+/// queue; one matching worker per core drains it; correlation state is updated under a lock (only
+/// base-rule matches reach it, so contention is low). Hits are yielded as they are found, so their
+/// order across workers is not the input order.
+/// </summary>
+public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
+{
+    private readonly HuntOptions options = options ?? new HuntOptions();
+
+    public HuntStatistics Statistics { get; } = new();
+
+    public IAsyncEnumerable<HuntHit> RunAsync(IAsyncEnumerable<CloudEvent> events, CancellationToken cancellationToken = default) =>
+        RunAsync([events], cancellationToken);
+
+    public async IAsyncEnumerable<HuntHit> RunAsync(IReadOnlyList<IAsyncEnumerable<CloudEvent>> sources, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var batches = Channel.CreateBounded<CloudEvent[]>(new BoundedChannelOptions(Math.Max(1, options.QueuedBatches))
+        {
+            SingleReader = false,
+            SingleWriter = sources.Count == 1,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        var output = Channel.CreateBounded<HuntHit>(new BoundedChannelOptions(4096) { SingleReader = true });
+        var pipeline = RunPipelineAsync(sources, batches, output.Writer, stop.Token);
+
+        try
+        {
+            await foreach (var hit in output.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return hit;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await pipeline.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // The consumer stopped early or cancelled; the pipeline's own failure, if any, was already surfaced through the output channel.
+            }
+        }
+    }
+
+    private async Task RunPipelineAsync(IReadOnlyList<IAsyncEnumerable<CloudEvent>> sources, Channel<CloudEvent[]> batches, ChannelWriter<HuntHit> output, CancellationToken cancellationToken)
+    {
+        var correlations = new CorrelationEngine(rules, options.CorrelationLimits);
+        var correlationLock = new Lock();
+        try
+        {
+            var readers = sources.Select(source => Task.Run(() => ReadAsync(source, batches.Writer, cancellationToken), cancellationToken)).ToArray();
+            var completion = Task.WhenAll(readers).ContinueWith(t => batches.Writer.TryComplete(t.Exception?.GetBaseException()), TaskScheduler.Default);
+            var workers = Enumerable.Range(0, Math.Max(1, options.Workers))
+                .Select(_ => Task.Run(() => MatchAsync(batches.Reader, output, correlations, correlationLock, cancellationToken), cancellationToken))
+                .ToArray();
+            await Task.WhenAll(workers).ConfigureAwait(false);
+            await completion.ConfigureAwait(false);
+            await Task.WhenAll(readers).ConfigureAwait(false);
+
+            var closing = new List<CorrelationHit>();
+            correlations.Flush(closing);
+            foreach (var hit in closing)
+            {
+                Statistics.AddHit(hit.Correlation.Key);
+                await output.WriteAsync(ToHit(hit), cancellationToken).ConfigureAwait(false);
+            }
+
+            output.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            output.TryComplete(ex);
+            throw;
+        }
+    }
+
+    private async Task ReadAsync(IAsyncEnumerable<CloudEvent> source, ChannelWriter<CloudEvent[]> writer, CancellationToken cancellationToken)
+    {
+        var batch = new List<CloudEvent>(options.BatchSize);
+        await foreach (var e in source.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            batch.Add(e);
+            if (batch.Count == options.BatchSize)
+            {
+                await writer.WriteAsync([.. batch], cancellationToken).ConfigureAwait(false);
+                batch.Clear();
+            }
+        }
+
+        if (batch.Count > 0)
+        {
+            await writer.WriteAsync([.. batch], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task MatchAsync(ChannelReader<CloudEvent[]> reader, ChannelWriter<HuntHit> output, CorrelationEngine correlations, Lock correlationLock, CancellationToken cancellationToken)
+    {
+        var matches = new List<CompiledRule>();
+        var correlationHits = new List<CorrelationHit>();
+        var hits = new List<HuntHit>();
+        await foreach (var batch in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var e in batch)
+            {
+                matches.Clear();
+                rules.Match(e, matches);
+                foreach (var rule in matches)
+                {
+                    if (correlations.IsCorrelated(rule))
+                    {
+                        lock (correlationLock)
+                        {
+                            correlations.Observe(e, rule, correlationHits);
+                        }
+                    }
+
+                    if (!correlations.SuppressesStandaloneHits(rule))
+                    {
+                        hits.Add(new HuntHit(HuntHitKind.Rule, rule.Rule.Key, rule.Rule.Title, rule.Rule.Level, rule.Rule.Tags, e, rule.DescribeMatch(e), null));
+                    }
+                }
+            }
+
+            Statistics.AddEvents(batch.Length);
+            hits.AddRange(correlationHits.Select(ToHit));
+            correlationHits.Clear();
+            foreach (var hit in hits)
+            {
+                Statistics.AddHit(hit.RuleKey);
+                await output.WriteAsync(hit, cancellationToken).ConfigureAwait(false);
+            }
+
+            hits.Clear();
+        }
+    }
+
+    private static HuntHit ToHit(CorrelationHit hit)
+    {
+        var rule = hit.Correlation;
+        return new HuntHit(HuntHitKind.Correlation, rule.Key, rule.Title, rule.Level, rule.Tags, null, hit.Group, hit);
+    }
+}

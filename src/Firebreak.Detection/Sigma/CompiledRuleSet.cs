@@ -1,0 +1,351 @@
+using System.Collections.Concurrent;
+using Firebreak.Detection.Events;
+
+namespace Firebreak.Detection.Sigma;
+
+/// <summary>A field a rule looks at and the value it had in the matching event.</summary>
+public sealed record MatchedField(string Name, string? Value);
+
+/// <summary>A detection rule compiled for matching; immutable and safe to share between threads.</summary>
+public sealed class CompiledRule
+{
+    private readonly IReadOnlyList<KeyValuePair<string, FieldAccessor>> fields;
+
+    internal CompiledRule(SigmaRule rule, Predicate predicate, IReadOnlyDictionary<string, FieldAccessor> fields, ValueMatcher? operationFilter, int ordinal)
+    {
+        Rule = rule;
+        Predicate = predicate;
+        this.fields = fields.ToList();
+        OperationFilter = operationFilter;
+        Ordinal = ordinal;
+    }
+
+    public SigmaRule Rule { get; }
+
+    internal Predicate Predicate { get; }
+
+    /// <summary>What the log's operation name must satisfy for the rule to possibly match; null when the rule does not say.</summary>
+    internal ValueMatcher? OperationFilter { get; }
+
+    internal int Ordinal { get; }
+
+    internal IReadOnlyList<KeyValuePair<string, FieldAccessor>> Fields => fields;
+
+    /// <summary>The rule is only tried on events whose operation name passes its operation filter.</summary>
+    public bool IsIndexed => OperationFilter is not null;
+
+    public bool Matches(CloudEvent e) => LogSourceMatches(Rule.LogSource, e.LogSource) && Predicate.Evaluate(e);
+
+    /// <summary>The rule's fields present in the event, for analysts reading a hit.</summary>
+    public IReadOnlyList<MatchedField> DescribeMatch(CloudEvent e) =>
+        fields.Select(f => new MatchedField(f.Key, f.Value.FirstValue(e))).Where(f => f.Value is not null).ToList();
+
+    internal static bool LogSourceMatches(SigmaLogSource rule, LogSource source) =>
+        (rule.Product is null || rule.Product.Equals(source.Product, StringComparison.OrdinalIgnoreCase))
+        && (rule.Service is null || rule.Service.Equals(source.Service, StringComparison.OrdinalIgnoreCase))
+        && (rule.Category is null || rule.Category.Equals(source.Category, StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>
+/// All compiled detection rules plus the correlations and filters that came with them. Events are
+/// only tested against candidate rules: those of their log source whose operation-name constraint
+/// (if any) the event satisfies.
+/// </summary>
+public sealed class CompiledRuleSet
+{
+    private readonly ConcurrentDictionary<LogSource, Bucket> buckets = new();
+    private readonly Func<LogSource, Bucket> build;
+    private readonly FieldMappings mappings;
+
+    // Consecutive events nearly always share a log source; comparing the strings is cheaper than hashing the record.
+    private volatile BucketEntry? lastBucket;
+
+    private CompiledRuleSet(IReadOnlyList<CompiledRule> rules, IReadOnlyList<SigmaCorrelation> correlations, IReadOnlyList<SigmaDiagnostic> diagnostics, SigmaCompileOptions options)
+    {
+        Rules = rules;
+        Correlations = correlations;
+        Diagnostics = diagnostics;
+        Options = options;
+        mappings = options.FieldMappings;
+        build = Build;
+    }
+
+    public IReadOnlyList<CompiledRule> Rules { get; }
+
+    public IReadOnlyList<SigmaCorrelation> Correlations { get; }
+
+    /// <summary>Rules or filters that could not be compiled (the rest still run).</summary>
+    public IReadOnlyList<SigmaDiagnostic> Diagnostics { get; }
+
+    public SigmaCompileOptions Options { get; }
+
+    public static CompiledRuleSet Compile(IEnumerable<SigmaDocument> documents, SigmaCompileOptions? options = null)
+    {
+        options ??= new SigmaCompileOptions();
+        var docs = documents.ToList();
+        var diagnostics = new List<SigmaDiagnostic>();
+        var filtersByTarget = new Dictionary<string, List<(SigmaFilter Filter, Predicate Predicate)>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var filter in docs.OfType<SigmaFilter>())
+        {
+            try
+            {
+                var compiler = new DetectionCompiler(filter.LogSource, options, filter.Source.File);
+                var predicate = compiler.Compile(filter.Detection);
+                diagnostics.AddRange(compiler.Warnings);
+                foreach (var target in filter.Rules)
+                {
+                    if (!filtersByTarget.TryGetValue(target, out var list))
+                    {
+                        filtersByTarget[target] = list = [];
+                    }
+
+                    list.Add((filter, predicate));
+                }
+            }
+            catch (SigmaRuleException ex)
+            {
+                diagnostics.Add(new SigmaDiagnostic(filter.Source.File, ex.Line, ex.Column, DiagnosticSeverity.Error, "filter", ex.Message));
+            }
+        }
+
+        var rules = new List<CompiledRule>();
+        foreach (var rule in docs.OfType<SigmaRule>())
+        {
+            try
+            {
+                var compiler = new DetectionCompiler(rule.LogSource, options, rule.Source.File);
+                var predicate = compiler.Compile(rule.Detection);
+                diagnostics.AddRange(compiler.Warnings.Select(w => w with { Line = rule.Source.Line, Column = 1 }));
+                var filters = new[] { rule.Id, rule.Name }
+                    .Where(k => k is not null && filtersByTarget.ContainsKey(k))
+                    .SelectMany(k => filtersByTarget[k!])
+                    .Where(f => LogSourcesOverlap(f.Filter.LogSource, rule.LogSource))
+                    .Select(f => f.Predicate)
+                    .ToList();
+                if (filters.Count > 0)
+                {
+                    predicate = new AndPredicate([predicate, .. filters]);
+                }
+
+                var index = options.FieldMappings.IndexFor(rule.LogSource) is { } mapping
+                    ? compiler.OperationFilter(rule.Detection, mapping)
+                    : null;
+                var shown = PositiveFields(rule.Detection);
+                var fields = compiler.Fields.Where(f => shown.Contains(f.Key)).ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
+                rules.Add(new CompiledRule(rule, predicate, fields, index, rules.Count));
+            }
+            catch (SigmaRuleException ex)
+            {
+                diagnostics.Add(new SigmaDiagnostic(rule.Source.File, ex.Line, ex.Column, DiagnosticSeverity.Error, "rule", ex.Message));
+            }
+        }
+
+        var known = rules.SelectMany(r => new[] { r.Rule.Id, r.Rule.Name }).Where(k => k is not null).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var correlations = new List<SigmaCorrelation>();
+        foreach (var correlation in docs.OfType<SigmaCorrelation>())
+        {
+            var missing = correlation.Rules.Where(r => !known.Contains(r)).ToList();
+            if (missing.Count > 0)
+            {
+                diagnostics.Add(new SigmaDiagnostic(correlation.Source.File, correlation.Source.Line, 1, DiagnosticSeverity.Error, "correlation",
+                    $"correlation refers to unknown rule(s): {string.Join(", ", missing)}"));
+                continue;
+            }
+
+            correlations.Add(correlation);
+        }
+
+        return new CompiledRuleSet(rules, correlations, diagnostics, options);
+    }
+
+    /// <summary>Fields of the searches that must hold for a match; fields only used to exclude (under NOT) would mislead an analyst reading the hit.</summary>
+    private static HashSet<string> PositiveFields(SigmaDetection detection)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        void Walk(ConditionNode node, bool positive)
+        {
+            switch (node)
+            {
+                case AndNode a:
+                    Walk(a.Left, positive);
+                    Walk(a.Right, positive);
+                    break;
+                case OrNode o:
+                    Walk(o.Left, positive);
+                    Walk(o.Right, positive);
+                    break;
+                case NotNode n:
+                    Walk(n.Operand, !positive);
+                    break;
+                case SearchRefNode r when positive:
+                    names.Add(r.Name);
+                    break;
+                case OfNode of when positive:
+                    names.UnionWith(DetectionCompiler.Expand(of, detection.Searches.Keys));
+                    break;
+            }
+        }
+
+        Walk(detection.Condition, positive: true);
+        return names.SelectMany(n => detection.Searches[n].Alternatives.SelectMany(a => a))
+            .Select(i => i.Field)
+            .Where(f => f is not null)
+            .Select(f => f!)
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
+    private static bool LogSourcesOverlap(SigmaLogSource a, SigmaLogSource b)
+    {
+        static bool Same(string? x, string? y) => x is null || y is null || x.Equals(y, StringComparison.OrdinalIgnoreCase);
+        return Same(a.Product, b.Product) && Same(a.Service, b.Service) && Same(a.Category, b.Category);
+    }
+
+    /// <summary>Appends the rules matching the event to <paramref name="matches"/>.</summary>
+    public void Match(CloudEvent e, List<CompiledRule> matches)
+    {
+        var bucket = BucketFor(e.LogSource);
+        foreach (var rule in bucket.Unindexed)
+        {
+            if (rule.Predicate.Evaluate(e))
+            {
+                matches.Add(rule);
+            }
+        }
+
+        if (bucket.IndexAccessor is not { } accessor)
+        {
+            return;
+        }
+
+        // Export shapes keep the operation name at different paths and a rule matches any of them,
+        // so every path's value selects candidates; a rule found twice is evaluated once.
+        var firstIndexed = matches.Count;
+        CompiledRule[]? previous = null;
+        for (var path = 0; path < accessor.PathCount; path++)
+        {
+            if (!accessor.TryUseString(e, path, bucket, static (name, b) => (true, b.Candidates(name)), out var candidates)
+                || candidates is null || candidates.Length == 0 || ReferenceEquals(candidates, previous))
+            {
+                continue;
+            }
+
+            foreach (var rule in candidates)
+            {
+                if ((previous is null || !AlreadyMatched(matches, firstIndexed, rule)) && rule.Predicate.Evaluate(e))
+                {
+                    matches.Add(rule);
+                }
+            }
+
+            previous = candidates;
+        }
+    }
+
+    private static bool AlreadyMatched(List<CompiledRule> matches, int from, CompiledRule rule)
+    {
+        for (var i = from; i < matches.Count; i++)
+        {
+            if (ReferenceEquals(matches[i], rule))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private Bucket BucketFor(LogSource source)
+    {
+        var last = lastBucket;
+        if (last is not null && (ReferenceEquals(last.Source, source)
+            || (string.Equals(last.Source.Product, source.Product, StringComparison.Ordinal)
+                && string.Equals(last.Source.Service, source.Service, StringComparison.Ordinal)
+                && string.Equals(last.Source.Category, source.Category, StringComparison.Ordinal))))
+        {
+            return last.Bucket;
+        }
+
+        var bucket = buckets.GetOrAdd(source, build);
+        lastBucket = new BucketEntry(source, bucket);
+        return bucket;
+    }
+
+    public IReadOnlyList<CompiledRule> Match(CloudEvent e)
+    {
+        var matches = new List<CompiledRule>();
+        Match(e, matches);
+        return matches;
+    }
+
+    /// <summary>How many rules an event of this log source and operation is tested against (for diagnostics and tests of the index).</summary>
+    public int CandidateCount(LogSource logSource, string operation)
+    {
+        var bucket = BucketFor(logSource);
+        return bucket.Unindexed.Length + (bucket.IndexAccessor is null ? 0 : bucket.Candidates(operation).Length);
+    }
+
+    private Bucket Build(LogSource source)
+    {
+        var applicable = Rules.Where(r => CompiledRule.LogSourceMatches(r.Rule.LogSource, source)).ToList();
+        var mapping = mappings.Exact(source.Product, source.Service);
+        if (mapping is { IndexPaths.Count: > 0 } && applicable.Any(r => r.IsIndexed))
+        {
+            return new Bucket(applicable.Where(r => !r.IsIndexed).ToArray(), applicable.Where(r => r.IsIndexed).ToArray(), new RawPathAccessor(mapping.IndexPaths));
+        }
+
+        return new Bucket(applicable.ToArray(), [], null);
+    }
+
+    private sealed record BucketEntry(LogSource Source, Bucket Bucket);
+
+    /// <summary>
+    /// The rules for one log source. Rules with an operation filter are grouped per distinct operation
+    /// name on first sight; logs carry at most a few thousand distinct names, so the cache stays small
+    /// and each event costs one lookup. Past the cap, unseen names are tried against every filtered rule.
+    /// </summary>
+    private sealed class Bucket
+    {
+        private const int MaxCachedOperations = 20_000;
+        private readonly ConcurrentDictionary<string, CompiledRule[]> byOperation = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, CompiledRule[]>.AlternateLookup<ReadOnlySpan<char>> lookup;
+        private readonly CompiledRule[] filtered;
+
+        public Bucket(CompiledRule[] unindexed, CompiledRule[] filtered, RawPathAccessor? indexAccessor)
+        {
+            Unindexed = unindexed;
+            this.filtered = filtered;
+            IndexAccessor = indexAccessor;
+            lookup = byOperation.GetAlternateLookup<ReadOnlySpan<char>>();
+        }
+
+        public CompiledRule[] Unindexed { get; }
+
+        public RawPathAccessor? IndexAccessor { get; }
+
+        public CompiledRule[] Candidates(ReadOnlySpan<char> operation)
+        {
+            if (lookup.TryGetValue(operation, out var cached))
+            {
+                return cached;
+            }
+
+            if (byOperation.Count >= MaxCachedOperations)
+            {
+                return filtered;
+            }
+
+            var candidates = new List<CompiledRule>();
+            foreach (var rule in filtered)
+            {
+                if (rule.OperationFilter!.IsMatch(operation))
+                {
+                    candidates.Add(rule);
+                }
+            }
+
+            var result = candidates.ToArray();
+            byOperation.TryAdd(operation.ToString(), result);
+            return result;
+        }
+    }
+}

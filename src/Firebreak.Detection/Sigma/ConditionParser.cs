@@ -1,0 +1,153 @@
+namespace Firebreak.Detection.Sigma;
+
+/// <summary>
+/// Recursive-descent parser for the Sigma condition language. Precedence, tightest first:
+/// parentheses, <c>x of y</c>, <c>not</c>, <c>and</c>, <c>or</c>.
+/// </summary>
+public static class ConditionParser
+{
+    public static ConditionNode Parse(string text)
+    {
+        var tokens = Tokenize(text);
+        var position = 0;
+        var node = ParseOr(tokens, ref position, text);
+        if (position != tokens.Count)
+        {
+            throw new FormatException($"unexpected '{tokens[position]}' in condition '{text}'");
+        }
+
+        return node;
+    }
+
+    private static List<string> Tokenize(string text)
+    {
+        var tokens = new List<string>();
+        var i = 0;
+        while (i < text.Length)
+        {
+            var c = text[i];
+            if (char.IsWhiteSpace(c))
+            {
+                i++;
+            }
+            else if (c is '(' or ')')
+            {
+                tokens.Add(c.ToString());
+                i++;
+            }
+            else if (c == '|')
+            {
+                throw new FormatException("aggregation expressions after '|' are not part of Sigma v2; use a correlation rule");
+            }
+            else
+            {
+                var start = i;
+                while (i < text.Length && !char.IsWhiteSpace(text[i]) && text[i] is not '(' and not ')' and not '|')
+                {
+                    i++;
+                }
+
+                tokens.Add(text[start..i]);
+            }
+        }
+
+        if (tokens.Count == 0)
+        {
+            throw new FormatException("empty condition");
+        }
+
+        return tokens;
+    }
+
+    private static bool Is(List<string> tokens, int position, string keyword) =>
+        position < tokens.Count && string.Equals(tokens[position], keyword, StringComparison.OrdinalIgnoreCase);
+
+    private static ConditionNode ParseOr(List<string> tokens, ref int position, string text)
+    {
+        var left = ParseAnd(tokens, ref position, text);
+        while (Is(tokens, position, "or"))
+        {
+            position++;
+            left = new OrNode(left, ParseAnd(tokens, ref position, text));
+        }
+
+        return left;
+    }
+
+    private static ConditionNode ParseAnd(List<string> tokens, ref int position, string text)
+    {
+        var left = ParseNot(tokens, ref position, text);
+        while (Is(tokens, position, "and"))
+        {
+            position++;
+            left = new AndNode(left, ParseNot(tokens, ref position, text));
+        }
+
+        return left;
+    }
+
+    private static ConditionNode ParseNot(List<string> tokens, ref int position, string text)
+    {
+        if (Is(tokens, position, "not"))
+        {
+            position++;
+            return new NotNode(ParseNot(tokens, ref position, text));
+        }
+
+        return ParsePrimary(tokens, ref position, text);
+    }
+
+    private static ConditionNode ParsePrimary(List<string> tokens, ref int position, string text)
+    {
+        if (position >= tokens.Count)
+        {
+            throw new FormatException($"condition '{text}' ends unexpectedly");
+        }
+
+        var token = tokens[position];
+        if (token == "(")
+        {
+            position++;
+            var inner = ParseOr(tokens, ref position, text);
+            if (!Is(tokens, position, ")"))
+            {
+                throw new FormatException($"missing ')' in condition '{text}'");
+            }
+
+            position++;
+            return inner;
+        }
+
+        if (token == ")" || IsKeyword(token))
+        {
+            throw new FormatException($"unexpected '{token}' in condition '{text}'");
+        }
+
+        if (Is(tokens, position + 1, "of"))
+        {
+            var all = token.Equals("all", StringComparison.OrdinalIgnoreCase);
+            if (!all && token != "1" && !token.Equals("any", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new FormatException($"'{token} of' is not supported; use '1 of' or 'all of'");
+            }
+
+            position += 2;
+            if (position >= tokens.Count || tokens[position] is "(" or ")" || IsKeyword(tokens[position]))
+            {
+                throw new FormatException($"'{token} of' needs a search identifier pattern or 'them' in condition '{text}'");
+            }
+
+            var target = tokens[position++];
+            return new OfNode(all, target.Equals("them", StringComparison.OrdinalIgnoreCase) ? null : target);
+        }
+
+        position++;
+        return new SearchRefNode(token);
+    }
+
+    private static bool IsKeyword(string token) =>
+        token.Equals("and", StringComparison.OrdinalIgnoreCase)
+        || token.Equals("or", StringComparison.OrdinalIgnoreCase)
+        || token.Equals("not", StringComparison.OrdinalIgnoreCase)
+        || token.Equals("of", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,397 @@
+using Firebreak.Detection.Events;
+
+namespace Firebreak.Detection.Sigma;
+
+/// <summary>A correlation rule's condition was met for one group within its timespan.</summary>
+public sealed record CorrelationHit(SigmaCorrelation Correlation, IReadOnlyList<MatchedField> Group, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, long Count);
+
+/// <summary>Bounds on correlation state, so a hunt over a long or hostile log cannot exhaust memory.</summary>
+public sealed record CorrelationLimits
+{
+    /// <summary>Open groups per correlation rule; beyond it the least recently seen groups are dropped.</summary>
+    public int MaxGroupsPerCorrelation { get; init; } = 100_000;
+
+    /// <summary>Events remembered per group for value counts; past it the oldest are forgotten first.</summary>
+    public int MaxEventsPerGroup { get; init; } = 10_000;
+
+    /// <summary>How often (in observed matches) expired windows are swept.</summary>
+    public int SweepInterval { get; init; } = 4_096;
+}
+
+/// <summary>
+/// Evaluates Sigma correlation rules over the stream of base-rule matches. Windows slide for
+/// conditions a growing count can satisfy (gt, gte) and fire as soon as they hold; other conditions
+/// (lt, lte, eq, neq) are judged when a window closes. Groups whose window expired are evicted and
+/// the number of groups is capped. Not thread-safe: callers serialise <see cref="Observe"/>.
+/// </summary>
+public sealed class CorrelationEngine
+{
+    private readonly List<CorrelationState> states = [];
+    private readonly Dictionary<int, List<(CorrelationState State, int RuleIndex)>> byRule = [];
+    private readonly HashSet<int> suppressed = [];
+    private readonly CorrelationLimits limits;
+    private long observed;
+
+    public CorrelationEngine(CompiledRuleSet rules, CorrelationLimits? limits = null)
+    {
+        this.limits = limits ?? new CorrelationLimits();
+        var byKey = new Dictionary<string, CompiledRule>(StringComparer.OrdinalIgnoreCase);
+        foreach (var rule in rules.Rules)
+        {
+            foreach (var key in new[] { rule.Rule.Id, rule.Rule.Name })
+            {
+                if (key is not null)
+                {
+                    byKey.TryAdd(key, rule);
+                }
+            }
+        }
+
+        var generating = new HashSet<int>();
+        foreach (var correlation in rules.Correlations)
+        {
+            var state = new CorrelationState(correlation, rules.Options.FieldMappings, this.limits);
+            states.Add(state);
+            for (var i = 0; i < correlation.Rules.Count; i++)
+            {
+                var rule = byKey[correlation.Rules[i]];
+                state.Bind(rule, i);
+                if (!byRule.TryGetValue(rule.Ordinal, out var list))
+                {
+                    byRule[rule.Ordinal] = list = [];
+                }
+
+                list.Add((state, i));
+                if (correlation.Generate)
+                {
+                    generating.Add(rule.Ordinal);
+                }
+                else
+                {
+                    suppressed.Add(rule.Ordinal);
+                }
+            }
+        }
+
+        suppressed.ExceptWith(generating);
+    }
+
+    public bool HasCorrelations => states.Count > 0;
+
+    /// <summary>Groups currently held across all correlation rules.</summary>
+    public int OpenGroups => states.Sum(s => s.GroupCount);
+
+    public long EvictedGroups => states.Sum(s => s.Evicted);
+
+    public bool IsCorrelated(CompiledRule rule) => byRule.ContainsKey(rule.Ordinal);
+
+    /// <summary>Rules referenced only by correlations with <c>generate: false</c> do not alert on their own.</summary>
+    public bool SuppressesStandaloneHits(CompiledRule rule) => suppressed.Contains(rule.Ordinal);
+
+    public void Observe(CloudEvent e, CompiledRule rule, List<CorrelationHit> hits)
+    {
+        if (!byRule.TryGetValue(rule.Ordinal, out var targets))
+        {
+            return;
+        }
+
+        foreach (var (state, index) in targets)
+        {
+            state.Observe(e, rule, index, hits);
+        }
+
+        if (++observed % limits.SweepInterval == 0)
+        {
+            foreach (var state in states)
+            {
+                state.Sweep(hits, closeAll: false);
+            }
+        }
+    }
+
+    /// <summary>End of input: closes every open window so conditions judged at close are reported.</summary>
+    public void Flush(List<CorrelationHit> hits)
+    {
+        foreach (var state in states)
+        {
+            state.Sweep(hits, closeAll: true);
+        }
+    }
+
+    private sealed class CorrelationState(SigmaCorrelation correlation, FieldMappings mappings, CorrelationLimits limits)
+    {
+        private readonly Dictionary<int, FieldAccessor[]> groupAccessors = [];
+        private readonly Dictionary<int, FieldAccessor> valueAccessors = [];
+        private readonly Dictionary<string, Group> groups = new(StringComparer.Ordinal);
+        private DateTimeOffset watermark = DateTimeOffset.MinValue;
+
+        public int GroupCount => groups.Count;
+
+        public long Evicted { get; private set; }
+
+        public void Bind(CompiledRule rule, int index)
+        {
+            string FieldFor(string name) =>
+                correlation.Aliases.TryGetValue(name, out var perRule)
+                && (perRule.TryGetValue(correlation.Rules[index], out var mapped)
+                    || (rule.Rule.Name is { } n && perRule.TryGetValue(n, out mapped))
+                    || (rule.Rule.Id is { } id && perRule.TryGetValue(id, out mapped)))
+                    ? mapped
+                    : name;
+
+            groupAccessors[rule.Ordinal] = correlation.GroupBy.Select(g => mappings.Resolve(rule.Rule.LogSource, FieldFor(g))).ToArray();
+            if (correlation.Condition.Field is { } field)
+            {
+                valueAccessors[rule.Ordinal] = mappings.Resolve(rule.Rule.LogSource, FieldFor(field));
+            }
+        }
+
+        public void Observe(CloudEvent e, CompiledRule rule, int ruleIndex, List<CorrelationHit> hits)
+        {
+            var values = groupAccessors[rule.Ordinal].Select(a => a.FirstValue(e)).ToArray();
+            var key = string.Join('\u001f', values.Select(v => v ?? "\u0000"));
+            if (!groups.TryGetValue(key, out var group))
+            {
+                if (groups.Count >= limits.MaxGroupsPerCorrelation)
+                {
+                    Sweep(hits, closeAll: false);
+                    if (groups.Count >= limits.MaxGroupsPerCorrelation)
+                    {
+                        DropOldest(groups.Count - (limits.MaxGroupsPerCorrelation * 9 / 10));
+                    }
+                }
+
+                group = new Group(values, correlation.Rules.Count);
+                groups[key] = group;
+            }
+
+            if (e.Time > watermark)
+            {
+                watermark = e.Time;
+            }
+
+            var value = correlation.Type == CorrelationType.ValueCount ? valueAccessors[rule.Ordinal].FirstValue(e) : null;
+            if (correlation.Type == CorrelationType.ValueCount && value is null)
+            {
+                return;
+            }
+
+            group.LastSeen = e.Time;
+            switch (correlation.Type)
+            {
+                case CorrelationType.EventCount:
+                case CorrelationType.ValueCount:
+                    ObserveCount(group, e.Time, value, hits);
+                    break;
+                case CorrelationType.Temporal:
+                    ObserveTemporal(group, e.Time, ruleIndex, hits);
+                    break;
+                case CorrelationType.TemporalOrdered:
+                    ObserveOrdered(group, e.Time, ruleIndex, hits);
+                    break;
+            }
+        }
+
+        private long Measure(Group group) => correlation.Type == CorrelationType.ValueCount
+            ? group.Values.Count
+            : correlation.Condition.FiresEarly ? group.Times.Count : group.WindowCount;
+
+        private void ObserveCount(Group group, DateTimeOffset time, string? value, List<CorrelationHit> hits)
+        {
+            var condition = correlation.Condition;
+            if (condition.FiresEarly)
+            {
+                group.Times.Enqueue((time, value));
+                if (value is not null)
+                {
+                    group.Values[value] = group.Values.GetValueOrDefault(value) + 1;
+                }
+
+                while (group.Times.Count > 0 && (group.Times.Peek().Time < time - correlation.Timespan || group.Times.Count > limits.MaxEventsPerGroup))
+                {
+                    var (_, old) = group.Times.Dequeue();
+                    if (old is not null && --group.Values[old] == 0)
+                    {
+                        group.Values.Remove(old);
+                    }
+                }
+
+                if (condition.IsSatisfiedBy(Measure(group)))
+                {
+                    hits.Add(Hit(group, group.Times.Peek().Time, time, Measure(group)));
+                    group.Reset();
+                }
+
+                return;
+            }
+
+            if (group.WindowStart is { } start && time > start + correlation.Timespan)
+            {
+                Close(group, hits);
+            }
+
+            // A closing-window condition only needs the count and the distinct values, not every event.
+            group.WindowStart ??= time;
+            group.WindowCount++;
+            if (value is not null && (group.Values.Count < limits.MaxEventsPerGroup || group.Values.ContainsKey(value)))
+            {
+                group.Values[value] = group.Values.GetValueOrDefault(value) + 1;
+            }
+        }
+
+        private void Close(Group group, List<CorrelationHit> hits)
+        {
+            if (group.WindowStart is { } start && group.WindowCount > 0 && correlation.Condition.IsSatisfiedBy(Measure(group)))
+            {
+                hits.Add(Hit(group, start, group.LastSeen, Measure(group)));
+            }
+
+            group.Reset();
+        }
+
+        private void ObserveTemporal(Group group, DateTimeOffset time, int ruleIndex, List<CorrelationHit> hits)
+        {
+            // Parallel matching delivers events slightly out of order; keep the latest time per rule.
+            if (group.RuleTimes[ruleIndex] is not { } seen || seen < time)
+            {
+                group.RuleTimes[ruleIndex] = time;
+            }
+
+            var latest = group.RuleTimes.Max()!.Value;
+            var since = latest - correlation.Timespan;
+            var present = group.RuleTimes.Count(t => t is { } seen && seen >= since);
+            if (correlation.Condition.IsSatisfiedBy(present))
+            {
+                var first = group.RuleTimes.Where(t => t is { } seen && seen >= since).Min()!.Value;
+                hits.Add(Hit(group, first, latest, present));
+                Array.Clear(group.RuleTimes);
+            }
+        }
+
+        /// <summary>
+        /// Looks for times t0 &lt;= t1 &lt;= ... of the rules in order within the timespan. It judges by
+        /// event time rather than arrival, so the out-of-order delivery of parallel matching does not
+        /// hide a sequence; the few recent times kept per rule bound the state.
+        /// </summary>
+        private void ObserveOrdered(Group group, DateTimeOffset time, int ruleIndex, List<CorrelationHit> hits)
+        {
+            var steps = group.StepTimes;
+            var list = steps[ruleIndex];
+            list.Add(time);
+            if (list.Count > MaxTimesPerStep)
+            {
+                list.RemoveAt(IndexOfMin(list));
+            }
+
+            var latest = steps.Where(l => l.Count > 0).Max(l => l.Max());
+            foreach (var l in steps)
+            {
+                l.RemoveAll(t => t < latest - correlation.Timespan);
+            }
+
+            foreach (var start in steps[0].Order())
+            {
+                var current = start;
+                var complete = true;
+                for (var step = 1; step < steps.Length && complete; step++)
+                {
+                    var next = steps[step].Where(t => t >= current && t - start <= correlation.Timespan).DefaultIfEmpty(DateTimeOffset.MinValue).Min();
+                    complete = next != DateTimeOffset.MinValue;
+                    current = next;
+                }
+
+                if (complete)
+                {
+                    hits.Add(Hit(group, start, current, steps.Length));
+                    foreach (var l in steps)
+                    {
+                        l.Clear();
+                    }
+
+                    return;
+                }
+            }
+        }
+
+        private const int MaxTimesPerStep = 32;
+
+        private static int IndexOfMin(List<DateTimeOffset> times)
+        {
+            var index = 0;
+            for (var i = 1; i < times.Count; i++)
+            {
+                if (times[i] < times[index])
+                {
+                    index = i;
+                }
+            }
+
+            return index;
+        }
+
+        private CorrelationHit Hit(Group group, DateTimeOffset first, DateTimeOffset last, long count) =>
+            new(correlation, correlation.GroupBy.Select((g, i) => new MatchedField(g, group.Key[i])).ToList(), first, last, count);
+
+        public void Sweep(List<CorrelationHit> hits, bool closeAll)
+        {
+            var expiry = watermark - DateTimeOffset.MinValue > correlation.Timespan ? watermark - correlation.Timespan : DateTimeOffset.MinValue;
+            List<string>? expired = null;
+            foreach (var (key, group) in groups)
+            {
+                if (closeAll || group.LastSeen < expiry || (group.WindowStart is { } start && start < expiry))
+                {
+                    if (!correlation.Condition.FiresEarly && correlation.Type is CorrelationType.EventCount or CorrelationType.ValueCount)
+                    {
+                        Close(group, hits);
+                    }
+
+                    if (closeAll || group.LastSeen < expiry)
+                    {
+                        (expired ??= []).Add(key);
+                    }
+                }
+            }
+
+            foreach (var key in expired ?? [])
+            {
+                groups.Remove(key);
+            }
+        }
+
+        private void DropOldest(int count)
+        {
+            foreach (var key in groups.OrderBy(g => g.Value.LastSeen).Take(count).Select(g => g.Key).ToList())
+            {
+                groups.Remove(key);
+                Evicted++;
+            }
+        }
+    }
+
+    private sealed class Group(string?[] key, int ruleCount)
+    {
+        public string?[] Key { get; } = key;
+
+        public DateTimeOffset LastSeen { get; set; }
+
+        public DateTimeOffset? WindowStart { get; set; }
+
+        public long WindowCount { get; set; }
+
+        public Queue<(DateTimeOffset Time, string? Value)> Times { get; } = new();
+
+        public Dictionary<string, int> Values { get; } = new(StringComparer.Ordinal);
+
+        public DateTimeOffset?[] RuleTimes { get; } = new DateTimeOffset?[ruleCount];
+
+        public List<DateTimeOffset>[] StepTimes { get; } = Enumerable.Range(0, ruleCount).Select(_ => new List<DateTimeOffset>()).ToArray();
+
+        public void Reset()
+        {
+            Times.Clear();
+            Values.Clear();
+            WindowStart = null;
+            WindowCount = 0;
+        }
+    }
+}

@@ -1,0 +1,367 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Firebreak.Detection.Events;
+
+namespace Firebreak.Detection.Sigma;
+
+/// <summary>Reads one rule field from an event: a set of alternative dotted paths into the native record, or a normalised property.</summary>
+internal abstract class FieldAccessor
+{
+    public abstract string Describe { get; }
+
+    /// <summary>The field is present, whatever its value (Sigma <c>exists</c>).</summary>
+    public abstract bool Exists(CloudEvent e);
+
+    /// <summary>Absent or JSON null (Sigma <c>field: null</c>).</summary>
+    public abstract bool IsNullOrMissing(CloudEvent e);
+
+    /// <summary>Some scalar under the field satisfies the matcher; arrays on the path fan out.</summary>
+    public abstract bool AnyLeaf(CloudEvent e, ValueMatcher matcher);
+
+    /// <summary>The first scalar value as text; allocates, so only for reporting, grouping and field references.</summary>
+    public abstract string? FirstValue(CloudEvent e);
+}
+
+internal sealed class NormalisedAccessor(string name, Func<CloudEvent, string?> getter) : FieldAccessor
+{
+    public override string Describe => name;
+
+    public override bool Exists(CloudEvent e) => getter(e) is not null;
+
+    public override bool IsNullOrMissing(CloudEvent e) => getter(e) is null;
+
+    public override bool AnyLeaf(CloudEvent e, ValueMatcher matcher) => getter(e) is { } value && matcher.IsMatch(value);
+
+    public override string? FirstValue(CloudEvent e) => getter(e);
+}
+
+internal sealed class RawPathAccessor : FieldAccessor
+{
+    private readonly JsonPath[] paths;
+
+    public RawPathAccessor(IEnumerable<string> dottedPaths)
+    {
+        paths = dottedPaths.Distinct(StringComparer.Ordinal).Select(p => new JsonPath(p)).ToArray();
+    }
+
+    public override string Describe => string.Join(" | ", paths.Select(p => p.Text));
+
+    public override bool Exists(CloudEvent e)
+    {
+        foreach (var path in paths)
+        {
+            if (JsonTraversal.Exists(e.Raw, path.Segments, 0))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public override bool IsNullOrMissing(CloudEvent e)
+    {
+        foreach (var path in paths)
+        {
+            if (JsonTraversal.HasNonNull(e.Raw, path.Segments, 0))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public override bool AnyLeaf(CloudEvent e, ValueMatcher matcher)
+    {
+        foreach (var path in paths)
+        {
+            if (JsonTraversal.AnyLeaf(e.Raw, path.Segments, 0, matcher))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public override string? FirstValue(CloudEvent e) => FirstValue(e.Raw);
+
+    public string? FirstValue(JsonElement raw)
+    {
+        foreach (var path in paths)
+        {
+            if (JsonTraversal.First(raw, path.Segments, 0) is { } value)
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+
+    public int PathCount => paths.Length;
+
+    /// <summary>Hands the string (or number text) at one alternative path to <paramref name="use"/> as a span, without allocating a string for it.</summary>
+    public bool TryUseString<TState, TResult>(CloudEvent e, int pathIndex, TState state, Func<ReadOnlySpan<char>, TState, (bool, TResult)> use, out TResult? result)
+    {
+        if (JsonTraversal.Resolve(e.Raw, paths[pathIndex].Segments, 0) is { ValueKind: JsonValueKind.String or JsonValueKind.Number } element)
+        {
+            return JsonTraversal.WithChars(element, state, use, out result);
+        }
+
+        result = default;
+        return false;
+    }
+}
+
+internal sealed class JsonPath(string text)
+{
+    public string Text { get; } = text;
+
+    public byte[][] Segments { get; } = text.Split('.').Select(Encoding.UTF8.GetBytes).ToArray();
+}
+
+internal static class JsonTraversal
+{
+    private const int StackLimit = 256;
+
+    /// <summary>Exact (ordinal) property match first; exports disagree on casing (operationName vs OperationName), so fall back to ASCII case-insensitive.</summary>
+    public static bool TryGetProperty(JsonElement obj, byte[] name, out JsonElement value)
+    {
+        if (obj.TryGetProperty(name, out value))
+        {
+            return true;
+        }
+
+        foreach (var property in obj.EnumerateObject())
+        {
+            if (System.Text.Ascii.EqualsIgnoreCase(JsonMarshal.GetRawUtf8PropertyName(property), name))
+            {
+                value = property.Value;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static JsonElement? Resolve(JsonElement current, byte[][] segments, int index)
+    {
+        for (var i = index; i < segments.Length; i++)
+        {
+            if (current.ValueKind != JsonValueKind.Object || !TryGetProperty(current, segments[i], out current))
+            {
+                return null;
+            }
+        }
+
+        return current;
+    }
+
+    public static bool Exists(JsonElement current, byte[][] segments, int index)
+    {
+        if (index == segments.Length)
+        {
+            return true;
+        }
+
+        if (current.ValueKind == JsonValueKind.Object)
+        {
+            return TryGetProperty(current, segments[index], out var next) && Exists(next, segments, index + 1);
+        }
+
+        if (current.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in current.EnumerateArray())
+            {
+                if (Exists(item, segments, index))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    public static bool HasNonNull(JsonElement current, byte[][] segments, int index)
+    {
+        if (index == segments.Length)
+        {
+            return current.ValueKind != JsonValueKind.Null;
+        }
+
+        if (current.ValueKind == JsonValueKind.Object)
+        {
+            return TryGetProperty(current, segments[index], out var next) && HasNonNull(next, segments, index + 1);
+        }
+
+        if (current.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in current.EnumerateArray())
+            {
+                if (HasNonNull(item, segments, index))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    public static bool AnyLeaf(JsonElement current, byte[][] segments, int index, ValueMatcher matcher)
+    {
+        while (index < segments.Length && current.ValueKind == JsonValueKind.Object)
+        {
+            if (!TryGetProperty(current, segments[index], out current))
+            {
+                return false;
+            }
+
+            index++;
+        }
+
+        if (current.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in current.EnumerateArray())
+            {
+                if (AnyLeaf(item, segments, index, matcher))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        return index == segments.Length && MatchScalar(current, matcher);
+    }
+
+    public static string? First(JsonElement current, byte[][] segments, int index)
+    {
+        while (index < segments.Length && current.ValueKind == JsonValueKind.Object)
+        {
+            if (!TryGetProperty(current, segments[index], out current))
+            {
+                return null;
+            }
+
+            index++;
+        }
+
+        if (current.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in current.EnumerateArray())
+            {
+                if (First(item, segments, index) is { } found)
+                {
+                    return found;
+                }
+            }
+
+            return null;
+        }
+
+        return index == segments.Length ? ToText(current) : null;
+    }
+
+    public static string? ToText(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => element.GetString(),
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        _ => element.GetRawText(),
+    };
+
+    /// <summary>
+    /// Objects are matched as their JSON text, so <c>contains</c> can search a nested structure
+    /// (several SigmaHQ rules do this with requestParameters and targetResources).
+    /// </summary>
+    public static bool MatchScalar(JsonElement element, ValueMatcher matcher)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+            case JsonValueKind.Number:
+                return WithChars(element, matcher, static (chars, m) => (m.IsMatch(chars), 0), out _);
+            case JsonValueKind.True:
+                return matcher.IsMatch("true");
+            case JsonValueKind.False:
+                return matcher.IsMatch("false");
+            case JsonValueKind.Object:
+                return matcher.IsMatch(element.GetRawText());
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Decodes a string or number into a stack buffer (unescaped values only) so the hot path does not allocate.</summary>
+    public static bool WithChars<TState, TResult>(JsonElement element, TState state, Func<ReadOnlySpan<char>, TState, (bool, TResult)> use, out TResult? result)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(element);
+        if (element.ValueKind == JsonValueKind.String)
+        {
+            raw = raw[1..^1];
+            if (raw.IndexOf((byte)'\\') >= 0)
+            {
+                (var ok, result) = use(element.GetString(), state);
+                return ok;
+            }
+        }
+
+        if (raw.Length <= StackLimit)
+        {
+            Span<char> buffer = stackalloc char[StackLimit];
+            var written = Encoding.UTF8.GetChars(raw, buffer);
+            (var ok, result) = use(buffer[..written], state);
+            return ok;
+        }
+
+        var rented = ArrayPool<char>.Shared.Rent(raw.Length);
+        try
+        {
+            var written = Encoding.UTF8.GetChars(raw, rented);
+            (var ok, result) = use(rented.AsSpan(0, written), state);
+            return ok;
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Every string leaf anywhere in the record: what an unfielded keyword search looks at.</summary>
+    public static bool AnyStringAnywhere(JsonElement element, ValueMatcher matcher)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (AnyStringAnywhere(property.Value, matcher))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (AnyStringAnywhere(item, matcher))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            case JsonValueKind.String:
+                return MatchScalar(element, matcher);
+            default:
+                return false;
+        }
+    }
+}

@@ -1,0 +1,172 @@
+using Firebreak.Detection.Events;
+
+namespace Firebreak.Detection.Sigma;
+
+/// <summary>
+/// How rule field names reach values for one log source. Native names (as in SigmaHQ's cloud rules) are
+/// dotted paths into <see cref="CloudEvent.Raw"/>; several export shapes of the same log keep a field
+/// in different places, so a name maps to alternative paths. The index field is the operation name the
+/// engine uses to pick candidate rules.
+/// </summary>
+public sealed record LogSourceFieldMapping(
+    string Product,
+    string Service,
+    IReadOnlyDictionary<string, IReadOnlyList<string>> Fields,
+    IReadOnlyList<string> IndexFieldNames,
+    IReadOnlyList<string> IndexPaths,
+    IReadOnlyList<string> FallbackPrefixes);
+
+public sealed class FieldMappings
+{
+    private static readonly Dictionary<string, Func<CloudEvent, string?>> Normalised = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["operation"] = e => e.Operation,
+        ["account"] = e => e.Account,
+        ["region"] = e => e.Region,
+        ["source_ip"] = e => e.SourceIp,
+        ["user_agent"] = e => e.UserAgent,
+        ["outcome"] = e => e.Outcome switch { EventOutcome.Success => "success", EventOutcome.Failure => "failure", _ => null },
+        ["error_code"] = e => e.ErrorCode,
+        ["error_message"] = e => e.ErrorMessage,
+        ["event_id"] = e => e.EventId,
+        ["actor.uid"] = e => e.Actor.Uid,
+        ["actor.type"] = e => e.Actor.Type,
+        ["actor.arn"] = e => e.Actor.Arn,
+        ["actor.name"] = e => e.Actor.Name,
+        ["actor.access_key_id"] = e => e.Actor.AccessKeyId,
+        ["actor.session_issuer"] = e => e.Actor.SessionIssuer,
+        ["actor.mfa_used"] = e => e.Actor.MfaUsed switch { true => "true", false => "false", null => null },
+    };
+
+    private static readonly string[] ActivityOperation = ["operationName.value", "operationName", "OperationNameValue", "properties.operationName"];
+    // Older Entra audit exports carried the activity name as properties.message; SigmaHQ's audit rules still use it.
+    private static readonly string[] AuditActivity = ["activityDisplayName", "properties.activityDisplayName", "operationName", "OperationName", "properties.message"];
+    // Graph gives the sign-in result as a number (status.errorCode), exports as a string (resultType).
+    private static readonly string[] SignInResult = ["resultType", "status.errorCode", "properties.status.errorCode"];
+    private static readonly string[] RiskType = ["riskEventType", "properties.riskEventType"];
+    private static readonly string[] GcpMethod = ["protoPayload.methodName", "data.protoPayload.methodName"];
+
+    private readonly IReadOnlyList<LogSourceFieldMapping> mappings;
+
+    public FieldMappings(IReadOnlyList<LogSourceFieldMapping> mappings) => this.mappings = mappings;
+
+    public IReadOnlyList<LogSourceFieldMapping> Mappings => mappings;
+
+    /// <summary>The normalised names any rule may use regardless of log source.</summary>
+    public static IReadOnlyCollection<string> NormalisedNames => Normalised.Keys;
+
+    public static FieldMappings Default { get; } = new(
+    [
+        new LogSourceFieldMapping("aws", "cloudtrail",
+            Map(),
+            IndexFieldNames: ["eventName"], IndexPaths: ["eventName"], FallbackPrefixes: []),
+
+        // Activity log as exported by diagnostic settings (operationName a string), by the REST API and
+        // `az monitor activity-log list` (operationName.value), and as the Log Analytics AzureActivity table.
+        new LogSourceFieldMapping("azure", "activitylogs",
+            Map(
+                ("operationName", ActivityOperation),
+                ("OperationNameValue", ActivityOperation),
+                ("Category", ["category.value", "category", "CategoryValue"]),
+                ("CategoryValue", ["category.value", "category", "CategoryValue"]),
+                ("Status", ["status.value", "status", "ActivityStatusValue", "resultType"]),
+                ("ActivityStatusValue", ["status.value", "status", "ActivityStatusValue", "resultType"]),
+                ("ResourceProviderValue", ["resourceProviderName.value", "resourceProviderName", "ResourceProviderValue", "properties.resourceProviderValue"]),
+                ("ResourceId", ["resourceId", "ResourceId"]),
+                ("Caller", ["caller", "Caller", "identity.claims.name", "properties.caller"]),
+                ("CallerIpAddress", ["callerIpAddress", "httpRequest.clientIpAddress", "CallerIpAddress"])),
+            IndexFieldNames: ["operationName", "OperationNameValue"], IndexPaths: ActivityOperation, FallbackPrefixes: ["properties."]),
+
+        // Entra sign-ins: Graph signIn resources are camelCase at the top level, diagnostic exports nest
+        // the same object under properties, and the SigninLogs table uses PascalCase columns.
+        new LogSourceFieldMapping("azure", "signinlogs",
+            Map(
+                ("ResultType", SignInResult),
+                ("ResultDescription", ["resultDescription", "status.failureReason", "properties.status.failureReason"]),
+                ("Status", ["Status", "resultSignature", "properties.resultSignature"]),
+                ("ClientApp", ["clientAppUsed", "properties.clientAppUsed"]),
+                ("Username", ["userPrincipalName", "properties.userPrincipalName"]),
+                ("userAgent", ["userAgent", "properties.userAgent"]),
+                ("IPAddress", ["ipAddress", "callerIpAddress", "properties.ipAddress"])),
+            IndexFieldNames: ["ResultType"], IndexPaths: SignInResult, FallbackPrefixes: ["properties."]),
+
+        // Entra directory audits: Graph directoryAudit (activityDisplayName), diagnostic export
+        // (operationName plus properties.*) and the AuditLogs table (OperationName).
+        new LogSourceFieldMapping("azure", "auditlogs",
+            Map(
+                ("ActivityDisplayName", AuditActivity),
+                ("OperationName", AuditActivity),
+                ("properties.message", AuditActivity),
+                ("Category", ["properties.category", "category", "Category"]),
+                ("Status", ["result", "properties.result", "Result"]),
+                ("Result", ["result", "properties.result", "Result"]),
+                ("Initiatedby", ["initiatedBy", "properties.initiatedBy", "InitiatedBy"])),
+            IndexFieldNames: ["ActivityDisplayName", "OperationName", "properties.message"], IndexPaths: AuditActivity, FallbackPrefixes: ["properties."]),
+
+        // Identity Protection risk detections and PIM alerts: Graph resources at the top level, diagnostic exports under properties.
+        // Indexed by the risk or alert type, which every SigmaHQ rule for these logs names.
+        new LogSourceFieldMapping("azure", "riskdetection", Map(("riskEventType", RiskType)), IndexFieldNames: ["riskEventType"], IndexPaths: RiskType, FallbackPrefixes: ["properties."]),
+        new LogSourceFieldMapping("azure", "pim", Map(("riskEventType", RiskType)), IndexFieldNames: ["riskEventType"], IndexPaths: RiskType, FallbackPrefixes: ["properties."]),
+
+        new LogSourceFieldMapping("gcp", "gcp.audit",
+            Map(
+                ("gcp.audit.method_name", GcpMethod),
+                ("protoPayload.methodName", GcpMethod),
+                ("data.protoPayload.methodName", GcpMethod),
+                ("methodName", GcpMethod),
+                ("gcp.audit.service_name", ["protoPayload.serviceName", "data.protoPayload.serviceName"]),
+                ("gcp.audit.resource_name", ["protoPayload.resourceName", "data.protoPayload.resourceName"]),
+                ("gcp.audit.principal_email", ["protoPayload.authenticationInfo.principalEmail", "data.protoPayload.authenticationInfo.principalEmail"])),
+            IndexFieldNames: ["gcp.audit.method_name", "protoPayload.methodName", "data.protoPayload.methodName", "methodName"], IndexPaths: GcpMethod,
+            FallbackPrefixes: []),
+    ]);
+
+    private static Dictionary<string, IReadOnlyList<string>> Map(params (string Name, string[] Paths)[] entries) =>
+        entries.ToDictionary(e => e.Name, e => (IReadOnlyList<string>)e.Paths, StringComparer.OrdinalIgnoreCase);
+
+    internal IEnumerable<LogSourceFieldMapping> For(SigmaLogSource logSource) =>
+        mappings.Where(m => Same(logSource.Product, m.Product) && Same(logSource.Service, m.Service));
+
+    internal LogSourceFieldMapping? Exact(string product, string service) =>
+        mappings.FirstOrDefault(m => m.Product.Equals(product, StringComparison.OrdinalIgnoreCase) && m.Service.Equals(service, StringComparison.OrdinalIgnoreCase));
+
+    private static bool Same(string? ruleValue, string mappingValue) =>
+        ruleValue is null || ruleValue.Equals(mappingValue, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Explicit mappings win, then normalised names, then the name as a dotted path (plus the log's fallback prefixes).</summary>
+    internal FieldAccessor Resolve(SigmaLogSource logSource, string field)
+    {
+        var candidates = For(logSource).ToList();
+        var explicitPaths = candidates.SelectMany(m => m.Fields.TryGetValue(field, out var p) ? p : []).ToList();
+        if (explicitPaths.Count > 0)
+        {
+            return new RawPathAccessor(explicitPaths);
+        }
+
+        if (Normalised.TryGetValue(field, out var getter))
+        {
+            return new NormalisedAccessor(field, getter);
+        }
+
+        var paths = new List<string> { field };
+        if (field.StartsWith("data.", StringComparison.Ordinal))
+        {
+            paths.Add(field["data.".Length..]);
+        }
+
+        paths.AddRange(candidates.SelectMany(m => m.FallbackPrefixes).Where(prefix => !field.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Select(prefix => prefix + field));
+        return new RawPathAccessor(paths);
+    }
+
+    /// <summary>The operation-name index for rules of this log source, or null when it has none or is ambiguous.</summary>
+    internal LogSourceFieldMapping? IndexFor(SigmaLogSource logSource)
+    {
+        if (logSource.Product is null || logSource.Service is null)
+        {
+            return null;
+        }
+
+        var mapping = Exact(logSource.Product, logSource.Service);
+        return mapping is { IndexPaths.Count: > 0 } ? mapping : null;
+    }
+}

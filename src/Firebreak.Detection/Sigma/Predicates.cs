@@ -1,0 +1,128 @@
+using Firebreak.Detection.Events;
+
+namespace Firebreak.Detection.Sigma;
+
+/// <summary>A compiled piece of a rule's detection logic.</summary>
+internal abstract class Predicate
+{
+    public abstract bool Evaluate(CloudEvent e);
+}
+
+internal sealed class ConstantPredicate(bool value) : Predicate
+{
+    public override bool Evaluate(CloudEvent e) => value;
+}
+
+internal sealed class AndPredicate(Predicate[] operands) : Predicate
+{
+    public Predicate[] Operands => operands;
+
+    public override bool Evaluate(CloudEvent e)
+    {
+        foreach (var operand in operands)
+        {
+            if (!operand.Evaluate(e))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
+
+internal sealed class OrPredicate(Predicate[] operands) : Predicate
+{
+    public override bool Evaluate(CloudEvent e)
+    {
+        foreach (var operand in operands)
+        {
+            if (operand.Evaluate(e))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+internal sealed class NotPredicate(Predicate operand) : Predicate
+{
+    public override bool Evaluate(CloudEvent e) => !operand.Evaluate(e);
+}
+
+internal sealed class FieldAnyPredicate(FieldAccessor field, ValueMatcher matcher) : Predicate
+{
+    public override bool Evaluate(CloudEvent e) => field.AnyLeaf(e, matcher);
+}
+
+/// <summary>The <c>all</c> modifier: every value must be found in the field.</summary>
+internal sealed class FieldAllPredicate(FieldAccessor field, ValueMatcher[] matchers) : Predicate
+{
+    public override bool Evaluate(CloudEvent e)
+    {
+        foreach (var matcher in matchers)
+        {
+            if (!field.AnyLeaf(e, matcher))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
+
+/// <summary><c>neq</c>: the field is there and equals none of the values.</summary>
+internal sealed class FieldNoneOfPredicate(FieldAccessor field, ValueMatcher matcher) : Predicate
+{
+    public override bool Evaluate(CloudEvent e) => !field.IsNullOrMissing(e) && !field.AnyLeaf(e, matcher);
+}
+
+internal sealed class FieldNullPredicate(FieldAccessor field) : Predicate
+{
+    public override bool Evaluate(CloudEvent e) => field.IsNullOrMissing(e);
+}
+
+internal sealed class FieldExistsPredicate(FieldAccessor field, bool expected) : Predicate
+{
+    public override bool Evaluate(CloudEvent e) => field.Exists(e) == expected;
+}
+
+internal enum FieldRefMode
+{
+    Equals,
+    Contains,
+    StartsWith,
+    EndsWith,
+}
+
+/// <summary><c>fieldref</c>: compares a field with another field of the same event.</summary>
+internal sealed class FieldRefPredicate(FieldAccessor field, FieldAccessor other, FieldRefMode mode, bool caseSensitive, bool negate) : Predicate
+{
+    public override bool Evaluate(CloudEvent e)
+    {
+        var reference = other.FirstValue(e);
+        if (reference is null)
+        {
+            return false;
+        }
+
+        var comparison = caseSensitive ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        ValueMatcher matcher = mode switch
+        {
+            FieldRefMode.Contains => new ContainsMatcher(reference, comparison),
+            FieldRefMode.StartsWith => new StartsWithMatcher(reference, comparison),
+            FieldRefMode.EndsWith => new EndsWithMatcher(reference, comparison),
+            _ => new EqualsMatcher(reference, comparison),
+        };
+        return negate ? !field.IsNullOrMissing(e) && !field.AnyLeaf(e, matcher) : field.AnyLeaf(e, matcher);
+    }
+}
+
+/// <summary>Unfielded keyword search over every string in the native record.</summary>
+internal sealed class KeywordPredicate(ValueMatcher matcher) : Predicate
+{
+    public override bool Evaluate(CloudEvent e) => JsonTraversal.AnyStringAnywhere(e.Raw, matcher);
+}

@@ -1,0 +1,401 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Firebreak.Detection.Sigma;
+
+/// <summary>Settings the compiled rules depend on.</summary>
+public sealed record SigmaCompileOptions
+{
+    /// <summary>Values for <c>%name%</c> placeholders used with the <c>expand</c> modifier (name without the percent signs).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Placeholders { get; init; } =
+        new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
+
+    public FieldMappings FieldMappings { get; init; } = FieldMappings.Default;
+}
+
+/// <summary>Turns one parsed detection into a predicate tree for a given log source.</summary>
+internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOptions options, string file)
+{
+    private readonly Dictionary<string, FieldAccessor> accessors = new(StringComparer.Ordinal);
+
+    public List<SigmaDiagnostic> Warnings { get; } = [];
+
+    public IReadOnlyDictionary<string, FieldAccessor> Fields => accessors;
+
+    public Predicate Compile(SigmaDetection detection)
+    {
+        var searches = detection.Searches.ToDictionary(s => s.Key, s => CompileSearch(s.Value), StringComparer.Ordinal);
+        return CompileCondition(detection.Condition, searches);
+    }
+
+    internal static IEnumerable<string> Expand(ConditionNode node, IEnumerable<string> names) => node switch
+    {
+        OfNode { Pattern: null } => names.Where(n => !n.StartsWith('_')),
+        OfNode { Pattern: { } p } => names.Where(n => WildcardName.IsMatch(p, n)),
+        _ => [],
+    };
+
+    private static Predicate CompileCondition(ConditionNode node, Dictionary<string, Predicate> searches) => node switch
+    {
+        AndNode a => Flatten(CompileCondition(a.Left, searches), CompileCondition(a.Right, searches)),
+        OrNode o => new OrPredicate([CompileCondition(o.Left, searches), CompileCondition(o.Right, searches)]),
+        NotNode n => new NotPredicate(CompileCondition(n.Operand, searches)),
+        SearchRefNode r => searches[r.Name],
+        OfNode of => Expand(of, searches.Keys).Select(n => searches[n]).ToArray() switch
+        {
+            [] => new ConstantPredicate(false),
+            [var single] => single,
+            var many => of.All ? new AndPredicate(many) : new OrPredicate(many),
+        },
+        _ => throw new InvalidOperationException($"unknown condition node {node}"),
+    };
+
+    private static AndPredicate Flatten(Predicate left, Predicate right)
+    {
+        var operands = new List<Predicate>();
+        foreach (var p in new[] { left, right })
+        {
+            if (p is AndPredicate and)
+            {
+                operands.AddRange(and.Operands);
+            }
+            else
+            {
+                operands.Add(p);
+            }
+        }
+
+        return new AndPredicate([.. operands]);
+    }
+
+    /// <summary>
+    /// A test on the log's operation name that every event matching the condition must pass, or null
+    /// when the condition does not constrain it: an item on the operation field narrows its selection,
+    /// AND keeps the narrower side, OR needs both sides narrowed, NOT gives up.
+    /// </summary>
+    public ValueMatcher? OperationFilter(SigmaDetection detection, LogSourceFieldMapping mapping) =>
+        OperationFilter(detection.Condition, detection, mapping);
+
+    private ValueMatcher? OperationFilter(ConditionNode node, SigmaDetection detection, LogSourceFieldMapping mapping)
+    {
+        switch (node)
+        {
+            case SearchRefNode r:
+                return SearchOperationFilter(detection.Searches[r.Name], mapping);
+            case AndNode a:
+                var left = OperationFilter(a.Left, detection, mapping);
+                var right = OperationFilter(a.Right, detection, mapping);
+                return left is null ? right : right is null ? left : new AllMatcher([left, right]);
+            case OrNode o:
+                var l = OperationFilter(o.Left, detection, mapping);
+                var rr = OperationFilter(o.Right, detection, mapping);
+                return l is null || rr is null ? null : new AnyMatcher([l, rr]);
+            case OfNode of:
+                var filters = Expand(of, detection.Searches.Keys).Select(n => SearchOperationFilter(detection.Searches[n], mapping)).ToList();
+                if (filters.Count == 0)
+                {
+                    return null;
+                }
+
+                if (of.All)
+                {
+                    var known = filters.Where(f => f is not null).Select(f => f!).ToArray();
+                    return known.Length == 0 ? null : known.Length == 1 ? known[0] : new AllMatcher(known);
+                }
+
+                return filters.Any(f => f is null) ? null : new AnyMatcher(filters.Select(f => f!).ToArray());
+            default:
+                return null;
+        }
+    }
+
+    private static readonly HashSet<string> FilterableModifiers = ["contains", "startswith", "endswith", "all", "cased", "re", "i", "m", "s", "windash", "expand"];
+
+    private ValueMatcher? SearchOperationFilter(SearchIdentifier search, LogSourceFieldMapping mapping)
+    {
+        var alternatives = new List<ValueMatcher>();
+        foreach (var items in search.Alternatives)
+        {
+            var constraints = items
+                .Where(i => i.Field is not null
+                    && mapping.IndexFieldNames.Contains(i.Field, StringComparer.OrdinalIgnoreCase)
+                    && i.Modifiers.All(FilterableModifiers.Contains)
+                    && i.Values.All(v => v is not null))
+                .Select(i =>
+                {
+                    var matchers = ValueMatchers(i.Values.Select(v => v!).ToList(), i.Modifiers, i.Modifiers.Contains("cased"));
+                    return matchers.Length == 0 ? null
+                        : matchers.Length == 1 ? matchers[0]
+                        : i.Modifiers.Contains("all") ? new AllMatcher(matchers) : (ValueMatcher)new AnyMatcher(matchers);
+                })
+                .ToList();
+            if (constraints.Count == 0)
+            {
+                return null;
+            }
+
+            alternatives.Add(constraints.Any(c => c is null) ? new NeverMatcher() : constraints.Count == 1 ? constraints[0]! : new AllMatcher(constraints.Select(c => c!).ToArray()));
+        }
+
+        return alternatives.Count == 1 ? alternatives[0] : new AnyMatcher([.. alternatives]);
+    }
+
+    private Predicate CompileSearch(SearchIdentifier search)
+    {
+        var alternatives = search.Alternatives
+            .Select(items => items.Select(CompileItem).ToArray() switch
+            {
+                [var single] => single,
+                var many => (Predicate)new AndPredicate(many),
+            })
+            .ToArray();
+        return alternatives.Length == 1 ? alternatives[0] : new OrPredicate(alternatives);
+    }
+
+    private FieldAccessor Accessor(string field)
+    {
+        if (!accessors.TryGetValue(field, out var accessor))
+        {
+            accessor = options.FieldMappings.Resolve(logSource, field);
+            accessors[field] = accessor;
+        }
+
+        return accessor;
+    }
+
+    private Predicate CompileItem(DetectionItem item)
+    {
+        try
+        {
+            return CompileItemCore(item);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException)
+        {
+            throw new SigmaRuleException($"{item.Field ?? "keywords"}: {ex.Message}", item.Line, item.Column);
+        }
+    }
+
+    private Predicate CompileItemCore(DetectionItem item)
+    {
+        var mods = item.Modifiers;
+        bool Has(string m) => mods.Contains(m);
+        var cased = Has("cased");
+        var all = Has("all");
+        var neq = Has("neq");
+
+        if (item.Field is null)
+        {
+            var keywordMatchers = item.Values.Where(v => v is not null)
+                .SelectMany(v => TransformStrings(v!, mods, keyword: true))
+                .Select(p => p.ToMatcher(cased))
+                .ToArray();
+            return all
+                ? new AndPredicate(keywordMatchers.Select(m => (Predicate)new KeywordPredicate(m)).ToArray())
+                : new KeywordPredicate(Combine(keywordMatchers));
+        }
+
+        var field = Accessor(item.Field);
+        if (Has("exists"))
+        {
+            var value = item.Values.Single() ?? throw new FormatException("'exists' needs true or false");
+            return new FieldExistsPredicate(field, bool.Parse(value));
+        }
+
+        var parts = new List<Predicate>();
+        var nonNull = item.Values.Where(v => v is not null).Select(v => v!).ToList();
+        if (item.Values.Any(v => v is null))
+        {
+            parts.Add(neq ? new NotPredicate(new FieldNullPredicate(field)) : new FieldNullPredicate(field));
+        }
+
+        if (nonNull.Count > 0)
+        {
+            if (Has("fieldref"))
+            {
+                var mode = Has("contains") ? FieldRefMode.Contains : Has("startswith") ? FieldRefMode.StartsWith : Has("endswith") ? FieldRefMode.EndsWith : FieldRefMode.Equals;
+                parts.AddRange(nonNull.Select(other => (Predicate)new FieldRefPredicate(field, Accessor(other), mode, cased, neq)));
+                return Combine(parts, all || neq);
+            }
+
+            var matchers = ValueMatchers(nonNull, mods, cased);
+            if (matchers.Length == 0)
+            {
+                parts.Add(new ConstantPredicate(false));
+            }
+            else if (neq)
+            {
+                parts.Add(new FieldNoneOfPredicate(field, Combine(matchers)));
+            }
+            else if (all && matchers.Length > 1)
+            {
+                parts.Add(new FieldAllPredicate(field, matchers));
+            }
+            else
+            {
+                parts.Add(new FieldAnyPredicate(field, Combine(matchers)));
+            }
+        }
+
+        return Combine(parts, neq);
+    }
+
+    private static Predicate Combine(List<Predicate> parts, bool and) => parts.Count == 1
+        ? parts[0]
+        : and ? new AndPredicate([.. parts]) : new OrPredicate([.. parts]);
+
+    private static ValueMatcher Combine(ValueMatcher[] matchers) => matchers.Length == 1 ? matchers[0] : new AnyMatcher(matchers);
+
+    private ValueMatcher[] ValueMatchers(List<string> values, IReadOnlyList<string> mods, bool cased)
+    {
+        var numeric = mods.FirstOrDefault(m => m is "lt" or "lte" or "gt" or "gte");
+        var op = numeric switch
+        {
+            "lt" => ComparisonOperator.Lt,
+            "lte" => ComparisonOperator.Lte,
+            "gt" => ComparisonOperator.Gt,
+            "gte" => ComparisonOperator.Gte,
+            _ => ComparisonOperator.Eq,
+        };
+        var timePart = mods.FirstOrDefault(m => m is "minute" or "hour" or "day" or "week" or "month" or "year");
+        if (timePart is not null)
+        {
+            var part = Enum.Parse<TimePart>(timePart, ignoreCase: true);
+            return values.Select(v => (ValueMatcher)new TimePartMatcher(part, op, ParseNumber(v))).ToArray();
+        }
+
+        if (numeric is not null)
+        {
+            return values.Select(v => (ValueMatcher)new NumericMatcher(op, ParseNumber(v))).ToArray();
+        }
+
+        if (mods.Contains("re"))
+        {
+            // Compiled: a handful of regex rules run against most events, so matching speed beats load time.
+            var regexOptions = RegexOptions.CultureInvariant | RegexOptions.Compiled;
+            regexOptions |= mods.Contains("i") ? RegexOptions.IgnoreCase : 0;
+            regexOptions |= mods.Contains("m") ? RegexOptions.Multiline : 0;
+            regexOptions |= mods.Contains("s") ? RegexOptions.Singleline : 0;
+            return values.Select(v => (ValueMatcher)new RegexMatcher(new Regex(v, regexOptions, TimeSpan.FromSeconds(1)))).ToArray();
+        }
+
+        if (mods.Contains("cidr"))
+        {
+            return values.Select(v => (ValueMatcher)new CidrMatcher(v)).ToArray();
+        }
+
+        return values.SelectMany(v => TransformStrings(v, mods, keyword: false)).Select(p => p.ToMatcher(cased)).ToArray();
+    }
+
+    private static double ParseNumber(string value) =>
+        double.Parse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Applies the value-rewriting modifiers in the order the spec's examples compose them:
+    /// placeholders, windash, text encoding, base64, then the wildcard placement.
+    /// </summary>
+    private IEnumerable<SigmaPattern> TransformStrings(string value, IReadOnlyList<string> mods, bool keyword)
+    {
+        IEnumerable<string> texts = [value];
+        if (mods.Contains("expand"))
+        {
+            texts = texts.SelectMany(ExpandPlaceholders).ToList();
+        }
+
+        var patterns = texts.Select(SigmaPattern.Parse);
+        if (mods.Contains("windash"))
+        {
+            patterns = patterns.SelectMany(WindashVariants);
+        }
+
+        var encoding = mods.LastOrDefault(m => m is "utf16" or "utf16le" or "utf16be" or "wide");
+        var base64 = mods.Contains("base64");
+        var base64Offset = mods.Contains("base64offset");
+        if (encoding is not null || base64 || base64Offset)
+        {
+            patterns = patterns.SelectMany(p =>
+            {
+                if (p.HasWildcards)
+                {
+                    throw new FormatException("wildcards cannot be combined with encoding modifiers");
+                }
+
+                var bytes = encoding switch
+                {
+                    "utf16" => [0xFF, 0xFE, .. Encoding.Unicode.GetBytes(p.LiteralText)],
+                    "utf16le" or "wide" => Encoding.Unicode.GetBytes(p.LiteralText),
+                    "utf16be" => Encoding.BigEndianUnicode.GetBytes(p.LiteralText),
+                    _ => Encoding.UTF8.GetBytes(p.LiteralText),
+                };
+                if (base64Offset)
+                {
+                    return Base64Offsets(bytes).Select(SigmaPattern.Literal);
+                }
+
+                return [SigmaPattern.Literal(base64 ? Convert.ToBase64String(bytes) : Encoding.Latin1.GetString(bytes))];
+            });
+        }
+
+        var contains = keyword || mods.Contains("contains") || base64Offset;
+        var startsWith = mods.Contains("startswith");
+        var endsWith = mods.Contains("endswith");
+        return patterns.Select(p => p.WrapMany(before: contains || endsWith, after: contains || startsWith)).ToList();
+    }
+
+    /// <summary>A value may sit at any byte offset of a larger base64 string; the three shifted encodings, minus the edge characters that depend on the neighbours.</summary>
+    internal static IEnumerable<string> Base64Offsets(byte[] value)
+    {
+        int[] startOffsets = [0, 2, 3];
+        int[] endTrim = [0, 3, 2];
+        for (var shift = 0; shift < 3; shift++)
+        {
+            var padded = new byte[shift + value.Length];
+            Array.Fill(padded, (byte)' ', 0, shift);
+            value.CopyTo(padded, shift);
+            var encoded = Convert.ToBase64String(padded);
+            var trim = endTrim[(value.Length + shift) % 3];
+            yield return encoded[startOffsets[shift]..(encoded.Length - trim)];
+        }
+    }
+
+    /// <summary>Replaces <c>%name%</c> placeholders with each configured value; <c>\%</c> is a literal percent sign.</summary>
+    private IEnumerable<string> ExpandPlaceholders(string value)
+    {
+        var match = Regex.Match(value, @"(?<!\\)%([A-Za-z0-9_.-]+)%");
+        if (!match.Success)
+        {
+            return [value.Replace(@"\%", "%", StringComparison.Ordinal)];
+        }
+
+        if (!options.Placeholders.TryGetValue(match.Groups[1].Value, out var replacements))
+        {
+            Warnings.Add(new SigmaDiagnostic(file, 0, 0, DiagnosticSeverity.Warning, "placeholder",
+                $"placeholder %{match.Groups[1].Value}% has no configured values; the item never matches"));
+            return [];
+        }
+
+        return replacements.SelectMany(r => ExpandPlaceholders(value[..match.Index] + r + value[(match.Index + match.Length)..]));
+    }
+
+    private static readonly char[] Dashes = ['-', '/', '\u2013', '\u2014', '\u2015'];
+
+    /// <summary>Command-line flags may start with any dash-like character; only flag positions (start, or after whitespace) vary.</summary>
+    private static IEnumerable<SigmaPattern> WindashVariants(SigmaPattern pattern)
+    {
+        var positions = Enumerable.Range(0, pattern.Chars.Count)
+            .Where(i => pattern.Kinds[i] == PatternKind.Literal && Dashes.Contains(pattern.Chars[i]) && (i == 0 || char.IsWhiteSpace(pattern.Chars[i - 1])))
+            .Take(4)
+            .ToArray();
+        IEnumerable<char[]> variants = [pattern.Chars.ToArray()];
+        foreach (var position in positions)
+        {
+            variants = variants.SelectMany(chars => Dashes.Select(d =>
+            {
+                var copy = (char[])chars.Clone();
+                copy[position] = d;
+                return copy;
+            }));
+        }
+
+        return variants.Select(chars => new SigmaPattern(chars, pattern.Kinds)).ToList();
+    }
+}

@@ -1,0 +1,597 @@
+using System.Globalization;
+using System.Text.Json;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Firebreak.Detection.Sigma;
+
+/// <summary>The documents read from one source and the problems found in it.</summary>
+public sealed record SigmaParseResult(IReadOnlyList<SigmaDocument> Documents, IReadOnlyList<SigmaDiagnostic> Diagnostics);
+
+/// <summary>
+/// Reads Sigma YAML (rules, correlations, filters; several documents per file allowed) into the model.
+/// A broken document becomes a diagnostic with its line; the other documents still load.
+/// </summary>
+public static class SigmaParser
+{
+    private static readonly HashSet<string> KnownModifiers = new(StringComparer.Ordinal)
+    {
+        "contains", "startswith", "endswith", "all", "re", "i", "m", "s", "cidr", "base64", "base64offset",
+        "utf16", "utf16le", "utf16be", "wide", "windash", "exists", "cased", "neq", "lt", "lte", "gt", "gte",
+        "fieldref", "expand", "minute", "hour", "day", "week", "month", "year",
+    };
+
+    public static SigmaParseResult Parse(string yaml, string file)
+    {
+        var documents = new List<SigmaDocument>();
+        var diagnostics = new List<SigmaDiagnostic>();
+        var stream = new YamlStream();
+        var parser = new Parser(new StringReader(yaml));
+        try
+        {
+            stream.Load(parser);
+        }
+        catch (YamlException ex)
+        {
+            diagnostics.Add(new SigmaDiagnostic(file, (int)ex.Start.Line, (int)ex.Start.Column, DiagnosticSeverity.Error, "yaml", ex.Message));
+            return new SigmaParseResult(documents, diagnostics);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Some malformed input trips YamlDotNet's scanner without a YamlException; the last event read is the best position we have.
+            var mark = parser.Current?.End ?? Mark.Empty;
+            diagnostics.Add(new SigmaDiagnostic(file, (int)mark.Line, (int)mark.Column, DiagnosticSeverity.Error, "yaml", $"invalid YAML: {ex.Message}"));
+            return new SigmaParseResult(documents, diagnostics);
+        }
+
+        foreach (var document in stream.Documents)
+        {
+            var root = document.RootNode;
+            try
+            {
+                documents.Add(ParseDocument(root, file));
+            }
+            catch (SigmaRuleException ex)
+            {
+                diagnostics.Add(new SigmaDiagnostic(file, ex.Line, ex.Column, DiagnosticSeverity.Error, "rule", ex.Message));
+            }
+        }
+
+        return new SigmaParseResult(documents, diagnostics);
+    }
+
+    private static SigmaDocument ParseDocument(YamlNode root, string file)
+    {
+        if (root is not YamlMappingNode map)
+        {
+            throw Error(root, "a Sigma document must be a YAML mapping");
+        }
+
+        var title = OptionalString(map, "title") ?? throw Error(root, "missing 'title'");
+        var source = new RuleSource(file, (int)root.Start.Line)
+        {
+            KeyLines = map.Children.Where(c => c.Key is YamlScalarNode { Value: not null })
+                .GroupBy(c => ((YamlScalarNode)c.Key).Value!, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => (int)g.First().Key.Start.Line, StringComparer.Ordinal),
+        };
+        var tests = ParseTests(map);
+        var tags = map.Children.TryGetValue(new YamlScalarNode("tags"), out var tagsNode) ? StringList(tagsNode, "tags") : [];
+
+        if (Child(map, "correlation") is { } correlation)
+        {
+            return ParseCorrelation(map, correlation, title, source, tags, tests);
+        }
+
+        var logSource = ParseLogSource(map);
+        if (Child(map, "filter") is { } filter)
+        {
+            if (filter is not YamlMappingNode filterMap)
+            {
+                throw Error(filter, "'filter' must be a mapping");
+            }
+
+            var rulesNode = Child(filterMap, "rules") ?? throw Error(filter, "filter needs 'rules'");
+            var targets = StringList(rulesNode, "filter rules");
+            return new SigmaFilter
+            {
+                Title = title,
+                Id = OptionalString(map, "id"),
+                Name = OptionalString(map, "name"),
+                Description = OptionalString(map, "description"),
+                Status = OptionalString(map, "status"),
+                Level = OptionalString(map, "level"),
+                Tags = tags,
+                Source = source,
+                Tests = tests,
+                LogSource = logSource,
+                Rules = targets,
+                Detection = ParseDetection(filterMap, ignore: "rules"),
+            };
+        }
+
+        var detection = Child(map, "detection") ?? throw Error(root, "missing 'detection'");
+        if (detection is not YamlMappingNode detectionMap)
+        {
+            throw Error(detection, "'detection' must be a mapping");
+        }
+
+        return new SigmaRule
+        {
+            Title = title,
+            Id = OptionalString(map, "id"),
+            Name = OptionalString(map, "name"),
+            Description = OptionalString(map, "description"),
+            Status = OptionalString(map, "status"),
+            Level = OptionalString(map, "level"),
+            Tags = tags,
+            Source = source,
+            Tests = tests,
+            LogSource = logSource,
+            Detection = ParseDetection(detectionMap, ignore: null),
+        };
+    }
+
+    private static SigmaLogSource ParseLogSource(YamlMappingNode map)
+    {
+        var node = Child(map, "logsource") ?? throw Error(map, "missing 'logsource'");
+        if (node is not YamlMappingNode logSource)
+        {
+            throw Error(node, "'logsource' must be a mapping");
+        }
+
+        return new SigmaLogSource(OptionalString(logSource, "product"), OptionalString(logSource, "service"), OptionalString(logSource, "category"));
+    }
+
+    private static SigmaDetection ParseDetection(YamlMappingNode map, string? ignore)
+    {
+        var searches = new Dictionary<string, SearchIdentifier>(StringComparer.Ordinal);
+        YamlNode? conditionNode = null;
+        foreach (var (keyNode, value) in map.Children)
+        {
+            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            if (key == "condition")
+            {
+                conditionNode = value;
+            }
+            else if (key is "timeframe" || key == ignore)
+            {
+                continue;
+            }
+            else
+            {
+                searches[key] = ParseSearch(key, value);
+            }
+        }
+
+        if (conditionNode is null)
+        {
+            throw Error(map, "detection has no 'condition'");
+        }
+
+        var conditions = conditionNode is YamlSequenceNode list
+            ? list.Children.Select(c => (Text: ScalarOrThrow(c, "condition"), Node: c)).ToList()
+            : [(Text: ScalarOrThrow(conditionNode, "condition"), Node: conditionNode)];
+        if (conditions.Count == 0)
+        {
+            throw Error(conditionNode, "empty condition list");
+        }
+
+        ConditionNode? combined = null;
+        foreach (var (text, node) in conditions)
+        {
+            ConditionNode parsed;
+            try
+            {
+                parsed = ConditionParser.Parse(text);
+            }
+            catch (FormatException ex)
+            {
+                throw Error(node, ex.Message);
+            }
+
+            ValidateReferences(parsed, searches, node);
+            combined = combined is null ? parsed : new OrNode(combined, parsed);
+        }
+
+        return new SigmaDetection(searches, combined!, string.Join(" | ", conditions.Select(c => c.Text)));
+    }
+
+    private static void ValidateReferences(ConditionNode node, Dictionary<string, SearchIdentifier> searches, YamlNode at)
+    {
+        switch (node)
+        {
+            case SearchRefNode r when !searches.ContainsKey(r.Name):
+                throw Error(at, $"condition refers to unknown search identifier '{r.Name}'");
+            case OfNode { Pattern: { } pattern } when !searches.Keys.Any(k => WildcardName.IsMatch(pattern, k)):
+                throw Error(at, $"'{pattern}' matches no search identifier");
+            case AndNode a:
+                ValidateReferences(a.Left, searches, at);
+                ValidateReferences(a.Right, searches, at);
+                break;
+            case OrNode o:
+                ValidateReferences(o.Left, searches, at);
+                ValidateReferences(o.Right, searches, at);
+                break;
+            case NotNode n:
+                ValidateReferences(n.Operand, searches, at);
+                break;
+        }
+    }
+
+    private static SearchIdentifier ParseSearch(string name, YamlNode node)
+    {
+        var line = (int)node.Start.Line;
+        if (node is YamlMappingNode { Children.Count: 0 } or YamlSequenceNode { Children.Count: 0 } || (node is YamlScalarNode && Scalar(node) is null))
+        {
+            throw Error(node, $"search identifier '{name}' is empty");
+        }
+
+        switch (node)
+        {
+            case YamlMappingNode map:
+                return new SearchIdentifier(name, [ParseItems(map)], line);
+            case YamlSequenceNode seq when seq.Children.All(c => c is YamlMappingNode):
+                return new SearchIdentifier(name, seq.Children.Select(c => ParseItems((YamlMappingNode)c)).ToList(), line);
+            case YamlSequenceNode seq when seq.Children.All(c => c is YamlScalarNode):
+                var keywords = seq.Children.Select(Scalar).ToList();
+                return new SearchIdentifier(name, [[new DetectionItem(null, [], keywords, line, (int)node.Start.Column)]], line);
+            case YamlScalarNode scalar:
+                return new SearchIdentifier(name, [[new DetectionItem(null, [], [Scalar(scalar)], line, (int)node.Start.Column)]], line);
+            default:
+                throw Error(node, $"search identifier '{name}' must be a mapping, a list of mappings or a list of keywords");
+        }
+    }
+
+    private static List<DetectionItem> ParseItems(YamlMappingNode map)
+    {
+        var items = new List<DetectionItem>();
+        foreach (var (keyNode, value) in map.Children)
+        {
+            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            var parts = key.Split('|');
+            var field = parts[0].Length == 0 ? null : parts[0];
+            var modifiers = parts.Skip(1).ToList();
+            foreach (var modifier in modifiers)
+            {
+                if (!KnownModifiers.Contains(modifier))
+                {
+                    throw Error(keyNode, $"unknown modifier '{modifier}' in '{key}'");
+                }
+            }
+
+            IReadOnlyList<string?> values = value switch
+            {
+                YamlSequenceNode seq => seq.Children.Select(c => c is YamlScalarNode ? Scalar(c) : throw Error(c, $"values of '{key}' must be scalars")).ToList(),
+                YamlScalarNode => [Scalar(value)],
+                _ => throw Error(value, $"values of '{key}' must be a scalar or a list of scalars"),
+            };
+            if (values.Count == 0)
+            {
+                throw Error(value, $"'{key}' has an empty value list");
+            }
+
+            items.Add(new DetectionItem(field, modifiers, values, (int)keyNode.Start.Line, (int)keyNode.Start.Column));
+        }
+
+        return items;
+    }
+
+    private static SigmaCorrelation ParseCorrelation(YamlMappingNode map, YamlNode node, string title, RuleSource source, IReadOnlyList<string> tags, IReadOnlyList<RuleTestCase> tests)
+    {
+        if (node is not YamlMappingNode c)
+        {
+            throw Error(node, "'correlation' must be a mapping");
+        }
+
+        var typeText = OptionalString(c, "type") ?? throw Error(node, "correlation needs 'type'");
+        var type = typeText switch
+        {
+            "event_count" => CorrelationType.EventCount,
+            "value_count" => CorrelationType.ValueCount,
+            "temporal" => CorrelationType.Temporal,
+            "temporal_ordered" => CorrelationType.TemporalOrdered,
+            _ => throw Error(node, $"unknown correlation type '{typeText}'"),
+        };
+        var rules = StringList(Child(c, "rules") ?? throw Error(node, "correlation needs 'rules'"), "correlation rules");
+        if (rules.Count == 0)
+        {
+            throw Error(node, "correlation 'rules' is empty");
+        }
+
+        var groupBy = Child(c, "group-by") is { } g ? StringList(g, "group-by") : [];
+        var timespanNode = Child(c, "timespan") ?? Child(c, "timeframe") ?? throw Error(node, "correlation needs 'timespan'");
+        var timespan = ParseTimespan(ScalarOrThrow(timespanNode, "timespan"), timespanNode);
+
+        CorrelationCondition condition;
+        if (Child(c, "condition") is YamlMappingNode conditionMap)
+        {
+            string? field = null;
+            (ComparisonOperator Op, long Value)? comparison = null;
+            foreach (var (k, v) in conditionMap.Children)
+            {
+                var key = ((YamlScalarNode)k).Value;
+                if (key == "field")
+                {
+                    field = ScalarOrThrow(v, "condition field");
+                    continue;
+                }
+
+                ComparisonOperator op = key switch
+                {
+                    "gt" => ComparisonOperator.Gt,
+                    "gte" => ComparisonOperator.Gte,
+                    "lt" => ComparisonOperator.Lt,
+                    "lte" => ComparisonOperator.Lte,
+                    "eq" => ComparisonOperator.Eq,
+                    "neq" => ComparisonOperator.Neq,
+                    _ => throw Error(k, $"unknown correlation condition operator '{key}'"),
+                };
+                if (!long.TryParse(ScalarOrThrow(v, key!), NumberStyles.Integer, CultureInfo.InvariantCulture, out var number))
+                {
+                    throw Error(v, $"'{key}' needs an integer");
+                }
+
+                comparison = (op, number);
+            }
+
+            if (comparison is null)
+            {
+                throw Error(conditionMap, "correlation condition needs one of gt, gte, lt, lte, eq, neq");
+            }
+
+            if (type == CorrelationType.ValueCount && field is null)
+            {
+                throw Error(conditionMap, "value_count needs 'field' in its condition");
+            }
+
+            condition = new CorrelationCondition(comparison.Value.Op, comparison.Value.Value, field);
+        }
+        else if (type is CorrelationType.Temporal or CorrelationType.TemporalOrdered)
+        {
+            condition = new CorrelationCondition(ComparisonOperator.Gte, rules.Count, null);
+        }
+        else
+        {
+            throw Error(node, "correlation needs a 'condition' mapping");
+        }
+
+        var aliases = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        if (Child(c, "aliases") is YamlMappingNode aliasMap)
+        {
+            foreach (var (alias, perRule) in aliasMap.Children)
+            {
+                if (perRule is not YamlMappingNode perRuleMap)
+                {
+                    throw Error(perRule, "an alias maps rule names to field names");
+                }
+
+                aliases[((YamlScalarNode)alias).Value!] = perRuleMap.Children.ToDictionary(
+                    p => ((YamlScalarNode)p.Key).Value!, p => ScalarOrThrow(p.Value, "alias field"), StringComparer.Ordinal);
+            }
+        }
+
+        var generate = Child(c, "generate") is YamlScalarNode gen && string.Equals(gen.Value, "true", StringComparison.OrdinalIgnoreCase);
+        return new SigmaCorrelation
+        {
+            Title = title,
+            Id = OptionalString(map, "id"),
+            Name = OptionalString(map, "name"),
+            Description = OptionalString(map, "description"),
+            Status = OptionalString(map, "status"),
+            Level = OptionalString(map, "level"),
+            Tags = tags,
+            Source = source,
+            Tests = tests,
+            Type = type,
+            Rules = rules,
+            GroupBy = groupBy,
+            Timespan = timespan,
+            Condition = condition,
+            Aliases = aliases,
+            Generate = generate,
+        };
+    }
+
+    internal static TimeSpan ParseTimespan(string text, YamlNode at)
+    {
+        if (text.Length >= 2 && long.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0)
+        {
+            switch (text[^1])
+            {
+                case 's': return TimeSpan.FromSeconds(n);
+                case 'm': return TimeSpan.FromMinutes(n);
+                case 'h': return TimeSpan.FromHours(n);
+                case 'd': return TimeSpan.FromDays(n);
+                case 'w': return TimeSpan.FromDays(7 * n);
+            }
+        }
+
+        throw Error(at, $"'{text}' is not a timespan such as 30s, 5m, 1h, 1d");
+    }
+
+    private static List<RuleTestCase> ParseTests(YamlMappingNode map)
+    {
+        if (Child(map, "firebreak") is not YamlMappingNode firebreak || Child(firebreak, "tests") is not { } testsNode)
+        {
+            return [];
+        }
+
+        if (testsNode is not YamlSequenceNode tests)
+        {
+            throw Error(testsNode, "'firebreak.tests' must be a list");
+        }
+
+        var cases = new List<RuleTestCase>();
+        foreach (var testNode in tests.Children)
+        {
+            if (testNode is not YamlMappingNode test)
+            {
+                throw Error(testNode, "each test is a mapping with 'match' and 'event' or 'events'");
+            }
+
+            var match = OptionalString(test, "match") ?? throw Error(test, "test needs 'match: true' or 'match: false'");
+            List<JsonElement> events;
+            if (Child(test, "event") is { } single)
+            {
+                events = [ToJson(single)];
+            }
+            else if (Child(test, "events") is YamlSequenceNode many)
+            {
+                events = many.Children.Select(ToJson).ToList();
+            }
+            else
+            {
+                throw Error(test, "test needs 'event' or 'events'");
+            }
+
+            var repeat = 1;
+            if (OptionalString(test, "repeat") is { } repeatText && (!int.TryParse(repeatText, NumberStyles.None, CultureInfo.InvariantCulture, out repeat) || repeat < 1 || repeat > 100_000))
+            {
+                throw Error(test, "'repeat' must be a whole number from 1 to 100000");
+            }
+
+            cases.Add(new RuleTestCase(string.Equals(match, "true", StringComparison.OrdinalIgnoreCase), events, OptionalString(test, "description"), (int)test.Start.Line, repeat));
+        }
+
+        return cases;
+    }
+
+    /// <summary>Converts embedded YAML test events to the JSON the log readers would see, keeping YAML's plain-scalar typing.</summary>
+    internal static JsonElement ToJson(YamlNode node)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            Write(writer, node);
+        }
+
+        using var document = JsonDocument.Parse(buffer.ToArray());
+        return document.RootElement.Clone();
+    }
+
+    private static void Write(Utf8JsonWriter writer, YamlNode node)
+    {
+        switch (node)
+        {
+            case YamlMappingNode map:
+                writer.WriteStartObject();
+                foreach (var (k, v) in map.Children)
+                {
+                    writer.WritePropertyName(((YamlScalarNode)k).Value ?? "");
+                    Write(writer, v);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case YamlSequenceNode seq:
+                writer.WriteStartArray();
+                foreach (var child in seq.Children)
+                {
+                    Write(writer, child);
+                }
+
+                writer.WriteEndArray();
+                break;
+            case YamlScalarNode scalar when scalar.Style is ScalarStyle.Plain:
+                var text = scalar.Value ?? "";
+                if (text is "" or "~" or "null")
+                {
+                    writer.WriteNullValue();
+                }
+                else if (text is "true" or "false")
+                {
+                    writer.WriteBooleanValue(text == "true");
+                }
+                else if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer) && (text == "0" || !text.TrimStart('-').StartsWith('0')))
+                {
+                    // Leading zeros (account ids such as 011122223333) stay strings, as YAML 1.2 core schema readers would not agree on them.
+                    writer.WriteNumberValue(integer);
+                }
+                else if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && text.Contains('.') && char.IsDigit(text[0]))
+                {
+                    writer.WriteNumberValue(real);
+                }
+                else
+                {
+                    writer.WriteStringValue(text);
+                }
+
+                break;
+            case YamlScalarNode scalar:
+                writer.WriteStringValue(scalar.Value ?? "");
+                break;
+            default:
+                writer.WriteNullValue();
+                break;
+        }
+    }
+
+    private static YamlNode? Child(YamlMappingNode map, string key) =>
+        map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+
+    private static string? OptionalString(YamlMappingNode map, string key) =>
+        Child(map, key) switch
+        {
+            null => null,
+            YamlScalarNode s => Scalar(s),
+            var other => throw Error(other, $"'{key}' must be a scalar"),
+        };
+
+    /// <summary>A plain empty scalar, <c>~</c> and <c>null</c> are YAML null; quoted scalars are always strings.</summary>
+    private static string? Scalar(YamlNode node)
+    {
+        var scalar = (YamlScalarNode)node;
+        if (scalar.Style is ScalarStyle.Plain && (scalar.Value is null or "" or "~" or "null" or "Null" or "NULL"))
+        {
+            return null;
+        }
+
+        return scalar.Value ?? "";
+    }
+
+    private static string ScalarOrThrow(YamlNode node, string what) =>
+        node is YamlScalarNode s && Scalar(s) is { } value ? value : throw Error(node, $"'{what}' must be a non-empty scalar");
+
+    private static List<string> StringList(YamlNode node, string what) => node switch
+    {
+        YamlSequenceNode seq => seq.Children.Select(c => ScalarOrThrow(c, what)).ToList(),
+        YamlScalarNode s => [ScalarOrThrow(s, what)],
+        _ => throw Error(node, $"'{what}' must be a list of strings"),
+    };
+
+    private static SigmaRuleException Error(YamlNode node, string message) =>
+        new(message, (int)node.Start.Line, (int)node.Start.Column);
+}
+
+/// <summary>Glob matching of search-identifier names in <c>1 of selection_*</c> conditions.</summary>
+internal static class WildcardName
+{
+    public static bool IsMatch(string pattern, string name)
+    {
+        if (!pattern.Contains('*'))
+        {
+            return pattern == name;
+        }
+
+        var parts = pattern.Split('*');
+        if (!name.StartsWith(parts[0], StringComparison.Ordinal) || !name.EndsWith(parts[^1], StringComparison.Ordinal)
+            || name.Length < parts[0].Length + parts[^1].Length)
+        {
+            return false;
+        }
+
+        var position = parts[0].Length;
+        for (var i = 1; i < parts.Length - 1; i++)
+        {
+            var found = name.IndexOf(parts[i], position, StringComparison.Ordinal);
+            if (found < 0)
+            {
+                return false;
+            }
+
+            position = found + parts[i].Length;
+        }
+
+        return position <= name.Length - parts[^1].Length;
+    }
+}

@@ -1,0 +1,320 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+
+namespace Firebreak.Detection.Sigma;
+
+/// <summary>A compiled test of one field value. Works on spans so values decoded into stack buffers never become strings.</summary>
+internal abstract class ValueMatcher
+{
+    public abstract bool IsMatch(ReadOnlySpan<char> value);
+}
+
+internal sealed class EqualsMatcher(string expected, StringComparison comparison) : ValueMatcher
+{
+    public override bool IsMatch(ReadOnlySpan<char> value) => value.Equals(expected, comparison);
+}
+
+internal sealed class StartsWithMatcher(string prefix, StringComparison comparison) : ValueMatcher
+{
+    public override bool IsMatch(ReadOnlySpan<char> value) => value.StartsWith(prefix, comparison);
+}
+
+internal sealed class EndsWithMatcher(string suffix, StringComparison comparison) : ValueMatcher
+{
+    public override bool IsMatch(ReadOnlySpan<char> value) => value.EndsWith(suffix, comparison);
+}
+
+internal sealed class ContainsMatcher(string part, StringComparison comparison) : ValueMatcher
+{
+    public override bool IsMatch(ReadOnlySpan<char> value) => value.Contains(part, comparison);
+}
+
+/// <summary>General <c>*</c>/<c>?</c> pattern; linear-time greedy matching with single-star backtracking.</summary>
+internal sealed class GlobMatcher(SigmaPattern pattern, bool caseSensitive) : ValueMatcher
+{
+    private readonly char[] chars = pattern.Chars.Select(c => caseSensitive ? c : char.ToUpperInvariant(c)).ToArray();
+    private readonly PatternKind[] kinds = pattern.Kinds.ToArray();
+
+    public override bool IsMatch(ReadOnlySpan<char> value)
+    {
+        int p = 0, s = 0, starP = -1, starS = 0;
+        while (s < value.Length)
+        {
+            if (p < kinds.Length && (kinds[p] == PatternKind.One || (kinds[p] == PatternKind.Literal && Same(chars[p], value[s]))))
+            {
+                p++;
+                s++;
+            }
+            else if (p < kinds.Length && kinds[p] == PatternKind.Many)
+            {
+                starP = p++;
+                starS = s;
+            }
+            else if (starP >= 0)
+            {
+                p = starP + 1;
+                s = ++starS;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (p < kinds.Length && kinds[p] == PatternKind.Many)
+        {
+            p++;
+        }
+
+        return p == kinds.Length;
+    }
+
+    private bool Same(char patternChar, char valueChar) =>
+        patternChar == (caseSensitive ? valueChar : char.ToUpperInvariant(valueChar));
+}
+
+internal sealed class RegexMatcher(Regex regex) : ValueMatcher
+{
+    public override bool IsMatch(ReadOnlySpan<char> value) => regex.IsMatch(value);
+}
+
+internal sealed class CidrMatcher : ValueMatcher
+{
+    private readonly byte[] network;
+    private readonly int prefixLength;
+    private readonly AddressFamily family;
+
+    public CidrMatcher(string cidr)
+    {
+        var slash = cidr.IndexOf('/');
+        var address = IPAddress.Parse(slash < 0 ? cidr : cidr[..slash]);
+        family = address.AddressFamily;
+        network = address.GetAddressBytes();
+        prefixLength = slash < 0 ? network.Length * 8 : int.Parse(cidr[(slash + 1)..], CultureInfo.InvariantCulture);
+        if (prefixLength < 0 || prefixLength > network.Length * 8)
+        {
+            throw new FormatException($"invalid prefix length in '{cidr}'");
+        }
+    }
+
+    public override bool IsMatch(ReadOnlySpan<char> value)
+    {
+        if (!IPAddress.TryParse(value, out var address))
+        {
+            return false;
+        }
+
+        if (address.IsIPv4MappedToIPv6 && family == AddressFamily.InterNetwork)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily != family)
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out var written);
+        var fullBytes = prefixLength / 8;
+        if (!bytes[..fullBytes].SequenceEqual(network.AsSpan(0, fullBytes)))
+        {
+            return false;
+        }
+
+        var remaining = prefixLength % 8;
+        if (remaining == 0)
+        {
+            return true;
+        }
+
+        var mask = (byte)(0xFF << (8 - remaining));
+        return written > fullBytes && (bytes[fullBytes] & mask) == (network[fullBytes] & mask);
+    }
+}
+
+internal sealed class NumericMatcher(ComparisonOperator op, double expected) : ValueMatcher
+{
+    public override bool IsMatch(ReadOnlySpan<char> value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var actual) && Compare(op, actual, expected);
+
+    public static bool Compare(ComparisonOperator op, double actual, double expected) => op switch
+    {
+        ComparisonOperator.Gt => actual > expected,
+        ComparisonOperator.Gte => actual >= expected,
+        ComparisonOperator.Lt => actual < expected,
+        ComparisonOperator.Lte => actual <= expected,
+        ComparisonOperator.Neq => actual != expected,
+        _ => actual == expected,
+    };
+}
+
+internal enum TimePart
+{
+    Minute,
+    Hour,
+    Day,
+    Week,
+    Month,
+    Year,
+}
+
+/// <summary>Extracts a calendar component from a timestamp value and compares it as a number.</summary>
+internal sealed class TimePartMatcher(TimePart part, ComparisonOperator op, double expected) : ValueMatcher
+{
+    public override bool IsMatch(ReadOnlySpan<char> value)
+    {
+        if (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+        {
+            return false;
+        }
+
+        double component = part switch
+        {
+            TimePart.Minute => time.Minute,
+            TimePart.Hour => time.Hour,
+            TimePart.Day => time.Day,
+            TimePart.Week => ISOWeek.GetWeekOfYear(time.UtcDateTime),
+            TimePart.Month => time.Month,
+            _ => time.Year,
+        };
+        return NumericMatcher.Compare(op, component, expected);
+    }
+}
+
+internal sealed class AnyMatcher(ValueMatcher[] matchers) : ValueMatcher
+{
+    public override bool IsMatch(ReadOnlySpan<char> value)
+    {
+        foreach (var matcher in matchers)
+        {
+            if (matcher.IsMatch(value))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+internal sealed class AllMatcher(ValueMatcher[] matchers) : ValueMatcher
+{
+    public override bool IsMatch(ReadOnlySpan<char> value)
+    {
+        foreach (var matcher in matchers)
+        {
+            if (!matcher.IsMatch(value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
+
+internal sealed class NeverMatcher : ValueMatcher
+{
+    public override bool IsMatch(ReadOnlySpan<char> value) => false;
+}
+
+internal enum PatternKind : byte
+{
+    Literal,
+    One,
+    Many,
+}
+
+/// <summary>A Sigma string value after unescaping: literal characters and the two wildcards.</summary>
+internal sealed record SigmaPattern(IReadOnlyList<char> Chars, IReadOnlyList<PatternKind> Kinds)
+{
+    /// <summary>Sigma escaping: <c>\*</c>, <c>\?</c> and <c>\\</c> are literals; any other backslash is itself.</summary>
+    public static SigmaPattern Parse(string text)
+    {
+        var chars = new List<char>(text.Length);
+        var kinds = new List<PatternKind>(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\\' && i + 1 < text.Length && text[i + 1] is '*' or '?' or '\\')
+            {
+                chars.Add(text[++i]);
+                kinds.Add(PatternKind.Literal);
+            }
+            else
+            {
+                chars.Add(c);
+                kinds.Add(c switch { '*' => PatternKind.Many, '?' => PatternKind.One, _ => PatternKind.Literal });
+            }
+        }
+
+        return new SigmaPattern(chars, kinds);
+    }
+
+    public static SigmaPattern Literal(string text) =>
+        new(text.ToCharArray(), Enumerable.Repeat(PatternKind.Literal, text.Length).ToArray());
+
+    public bool HasWildcards => Kinds.Any(k => k != PatternKind.Literal);
+
+    public string LiteralText => new(Chars.ToArray());
+
+    public SigmaPattern WrapMany(bool before, bool after)
+    {
+        var chars = Chars.ToList();
+        var kinds = Kinds.ToList();
+        if (before && (kinds.Count == 0 || kinds[0] != PatternKind.Many))
+        {
+            chars.Insert(0, '*');
+            kinds.Insert(0, PatternKind.Many);
+        }
+
+        if (after && (kinds.Count == 0 || kinds[^1] != PatternKind.Many))
+        {
+            chars.Add('*');
+            kinds.Add(PatternKind.Many);
+        }
+
+        return new SigmaPattern(chars, kinds);
+    }
+
+    /// <summary>Picks the cheapest matcher: plain equality, prefix, suffix or substring before a general glob.</summary>
+    public ValueMatcher ToMatcher(bool caseSensitive)
+    {
+        var comparison = caseSensitive ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        var n = Kinds.Count;
+        var innerLiteral = (int from, int to) => Enumerable.Range(from, Math.Max(0, to - from)).All(i => Kinds[i] == PatternKind.Literal);
+        string Slice(int from, int to) => new(Chars.Skip(from).Take(to - from).ToArray());
+
+        if (!HasWildcards)
+        {
+            return new EqualsMatcher(LiteralText, comparison);
+        }
+
+        var leading = n > 0 && Kinds[0] == PatternKind.Many;
+        var trailing = n > 1 && Kinds[^1] == PatternKind.Many;
+        if (n == 1 && leading)
+        {
+            return new GlobMatcher(this, caseSensitive);
+        }
+
+        if (leading && trailing && innerLiteral(1, n - 1))
+        {
+            return new ContainsMatcher(Slice(1, n - 1), comparison);
+        }
+
+        if (leading && !trailing && innerLiteral(1, n))
+        {
+            return new EndsWithMatcher(Slice(1, n), comparison);
+        }
+
+        if (!leading && trailing && innerLiteral(0, n - 1))
+        {
+            return new StartsWithMatcher(Slice(0, n - 1), comparison);
+        }
+
+        return new GlobMatcher(this, caseSensitive);
+    }
+}

@@ -1,0 +1,149 @@
+using Firebreak.Detection.Events;
+using Firebreak.Detection.Hunting;
+using Firebreak.Detection.Sigma;
+
+namespace Firebreak.Detection.Tests.Hunting;
+
+public class HuntTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 6, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static CompiledRuleSet Rules()
+    {
+        var parsed = SigmaParser.Parse("""
+            title: Trail stopped
+            id: 0b1c2d3e-4f50-4a61-8b72-93a4b5c6d7e8
+            level: high
+            tags: [attack.defense-evasion]
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventSource: cloudtrail.amazonaws.com, eventName: StopLogging}
+              condition: sel
+            ---
+            title: secret read
+            name: secret_read
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventName: GetSecretValue}
+              condition: sel
+            ---
+            title: Secret burst
+            id: 1c2d3e4f-5061-4b72-8c83-a4b5c6d7e8f9
+            level: medium
+            correlation:
+              type: event_count
+              rules: [secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 5m
+              condition: {gte: 10}
+            """, "hunt.yml");
+        Assert.Empty(parsed.Diagnostics);
+        return CompiledRuleSet.Compile(parsed.Documents);
+    }
+
+    private static async IAsyncEnumerable<CloudEvent> Stream(int count, Func<int, string> json)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            yield return TestEvents.Aws(json(i), T0.AddSeconds(i));
+            if (i % 1000 == 0)
+            {
+                await Task.Yield();
+            }
+        }
+    }
+
+    private static string Noise(int i) => $$"""{"eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","n":{{i}}}""";
+
+    [Fact]
+    public async Task SingleStream_YieldsHitsWithMatchedFields_AndCounts()
+    {
+        var hunt = new Hunt(Rules(), new HuntOptions { Workers = 2, BatchSize = 64 });
+        var hits = await hunt.RunAsync(Stream(10_000, i => i % 1000 == 7
+            ? """{"eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging"}"""
+            : Noise(i)), TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(10, hits.Count);
+        Assert.All(hits, h =>
+        {
+            Assert.Equal(HuntHitKind.Rule, h.Kind);
+            Assert.Equal("Trail stopped", h.Title);
+            Assert.Equal("high", h.Level);
+            Assert.Contains(new MatchedField("eventName", "StopLogging"), h.Fields);
+            Assert.NotNull(h.Event);
+        });
+        Assert.Equal(10_000, hunt.Statistics.Events);
+        Assert.Equal(10, hunt.Statistics.Hits);
+        Assert.Equal(10, hunt.Statistics.HitsByRule["0b1c2d3e-4f50-4a61-8b72-93a4b5c6d7e8"]);
+    }
+
+    [Fact]
+    public async Task SeveralStreams_AreAllConsumed()
+    {
+        var hunt = new Hunt(Rules());
+        var sources = Enumerable.Range(0, 3).Select(s => Stream(2_000 + s, i => i == 5
+            ? """{"eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging"}"""
+            : Noise(i))).ToList();
+        var hits = await hunt.RunAsync(sources, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(3, hits.Count);
+        Assert.Equal(6_003, hunt.Statistics.Events);
+    }
+
+    [Fact]
+    public async Task CorrelationHits_AreYielded_BaseRuleHitsAreNot()
+    {
+        var hunt = new Hunt(Rules(), new HuntOptions { Workers = 2, BatchSize = 4 });
+        var hits = await hunt.RunAsync(Stream(30, i => i < 12
+            ? """{"eventName":"GetSecretValue","userIdentity":{"arn":"arn:aws:iam::1:user/eve"}}"""
+            : Noise(i)), TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
+        var hit = Assert.Single(hits);
+        Assert.Equal(HuntHitKind.Correlation, hit.Kind);
+        Assert.Equal("Secret burst", hit.Title);
+        Assert.Equal([new MatchedField("userIdentity.arn", "arn:aws:iam::1:user/eve")], hit.Fields);
+        Assert.Equal(10, hit.Correlation!.Count);
+    }
+
+    [Fact]
+    public async Task StoppingEarly_EndsThePipeline()
+    {
+        var hunt = new Hunt(Rules(), new HuntOptions { Workers = 2, BatchSize = 8, QueuedBatches = 2 });
+        var first = await hunt.RunAsync(Stream(1_000_000, _ => """{"eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging"}"""), TestContext.Current.CancellationToken)
+            .FirstAsync(TestContext.Current.CancellationToken);
+        Assert.Equal("Trail stopped", first.Title);
+        Assert.True(hunt.Statistics.Events < 1_000_000);
+    }
+
+    [Fact]
+    public async Task Cancellation_StopsTheHunt()
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var hunt = new Hunt(Rules(), new HuntOptions { BatchSize = 16, QueuedBatches = 2 });
+        var seen = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in hunt.RunAsync(Stream(10_000_000, _ => """{"eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging"}"""), cancel.Token))
+            {
+                if (++seen == 100)
+                {
+                    await cancel.CancelAsync();
+                }
+            }
+        });
+        Assert.True(hunt.Statistics.Events < 10_000_000);
+    }
+
+    [Fact]
+    public async Task ReaderFailure_IsSurfacedToTheCaller()
+    {
+        static async IAsyncEnumerable<CloudEvent> Broken()
+        {
+            yield return TestEvents.Aws(Noise(0));
+            await Task.Yield();
+            throw new InvalidDataException("truncated gzip member");
+        }
+
+        var hunt = new Hunt(Rules());
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(async () => await hunt.RunAsync(Broken(), TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("truncated gzip member", ex.Message);
+    }
+}

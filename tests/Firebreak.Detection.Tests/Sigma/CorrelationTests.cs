@@ -1,0 +1,324 @@
+using Firebreak.Detection.Events;
+using Firebreak.Detection.Sigma;
+
+namespace Firebreak.Detection.Tests.Sigma;
+
+public class CorrelationTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private const string BaseRules = """
+        title: secret read
+        name: secret_read
+        id: 3e0d1c9a-51a4-4c55-9c3e-6a1f2b3c4d01
+        logsource: {product: aws, service: cloudtrail}
+        detection:
+          sel: {eventName: GetSecretValue}
+          condition: sel
+        ---
+        title: key created
+        name: key_created
+        logsource: {product: aws, service: cloudtrail}
+        detection:
+          sel: {eventName: CreateAccessKey}
+          condition: sel
+        ---
+        title: user created
+        name: user_created
+        logsource: {product: aws, service: cloudtrail}
+        detection:
+          sel: {eventName: CreateUser}
+          condition: sel
+        ---
+
+        """;
+
+    private static (CompiledRuleSet Set, CorrelationEngine Engine) Build(string correlation, CorrelationLimits? limits = null)
+    {
+        var parsed = SigmaParser.Parse(BaseRules + correlation, "c.yml");
+        Assert.Empty(parsed.Diagnostics);
+        var set = CompiledRuleSet.Compile(parsed.Documents);
+        Assert.Empty(set.Diagnostics);
+        return (set, new CorrelationEngine(set, limits));
+    }
+
+    private static List<CorrelationHit> Feed(CompiledRuleSet set, CorrelationEngine engine, IEnumerable<(int Seconds, string EventName, string User, string? Secret)> events, bool flush = true)
+    {
+        var hits = new List<CorrelationHit>();
+        foreach (var (seconds, name, user, secret) in events)
+        {
+            var e = TestEvents.Aws(System.Text.Json.JsonSerializer.Serialize(new
+            {
+                eventName = name,
+                userIdentity = new { arn = user },
+                requestParameters = new { secretId = secret },
+            }), T0.AddSeconds(seconds));
+            foreach (var rule in set.Match(e))
+            {
+                engine.Observe(e, rule, hits);
+            }
+        }
+
+        if (flush)
+        {
+            engine.Flush(hits);
+        }
+
+        return hits;
+    }
+
+    [Fact]
+    public void EventCount_FiresOncePerBurstPerGroup()
+    {
+        var (set, engine) = Build("""
+            title: secret burst
+            correlation:
+              type: event_count
+              rules: [secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 1m
+              condition: {gte: 3}
+            """);
+        var hits = Feed(set, engine,
+        [
+            (0, "GetSecretValue", "alice", "a"), (10, "GetSecretValue", "alice", "b"), (20, "GetSecretValue", "bob", "a"),
+            (30, "GetSecretValue", "alice", "c"), (40, "GetSecretValue", "alice", "d"),
+        ]);
+        var hit = Assert.Single(hits);
+        Assert.Equal([new MatchedField("userIdentity.arn", "alice")], hit.Group);
+        Assert.Equal(3, hit.Count);
+        Assert.Equal(T0, hit.FirstSeen);
+        Assert.Equal(T0.AddSeconds(30), hit.LastSeen);
+    }
+
+    [Fact]
+    public void EventCount_SlidingWindowForgetsOldEvents()
+    {
+        var (set, engine) = Build("""
+            title: secret burst
+            correlation:
+              type: event_count
+              rules: [secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 1m
+              condition: {gte: 3}
+            """);
+        Assert.Empty(Feed(set, engine, [(0, "GetSecretValue", "alice", "a"), (50, "GetSecretValue", "alice", "b"), (70, "GetSecretValue", "alice", "c")]));
+        var (set2, engine2) = Build("""
+            title: secret burst
+            correlation:
+              type: event_count
+              rules: [secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 1m
+              condition: {gte: 3}
+            """);
+        Assert.Single(Feed(set2, engine2, [(0, "GetSecretValue", "alice", "a"), (50, "GetSecretValue", "alice", "b"), (70, "GetSecretValue", "alice", "c"), (80, "GetSecretValue", "alice", "d")]));
+    }
+
+    [Fact]
+    public void EventCount_LessThan_IsJudgedWhenTheWindowCloses()
+    {
+        var (set, engine) = Build("""
+            title: too few reads
+            correlation:
+              type: event_count
+              rules: [secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 1m
+              condition: {lt: 2}
+            """);
+        var hits = Feed(set, engine, [(0, "GetSecretValue", "alice", "a"), (0, "GetSecretValue", "bob", "a"), (10, "GetSecretValue", "bob", "b")]);
+        Assert.Equal("alice", Assert.Single(hits).Group[0].Value);
+    }
+
+    [Fact]
+    public void ClosingWindowConditions_KeepCountsNotEvents()
+    {
+        var (set, engine) = Build("""
+            title: exactly three distinct secrets
+            correlation:
+              type: value_count
+              rules: [secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 1h
+              condition: {eq: 3, field: requestParameters.secretId}
+            """);
+        var events = Enumerable.Range(0, 3_000).Select(i => (i, "GetSecretValue", "alice", (string?)$"s{i % 3}"));
+        var hit = Assert.Single(Feed(set, engine, events));
+        Assert.Equal(3, hit.Count);
+        Assert.Equal(T0.AddSeconds(2_999), hit.LastSeen);
+    }
+
+    [Fact]
+    public void ValueCount_CountsDistinctValues()
+    {
+        var (set, engine) = Build("""
+            title: many secrets
+            correlation:
+              type: value_count
+              rules: [secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 5m
+              condition: {gte: 3, field: requestParameters.secretId}
+            """);
+        Assert.Empty(Feed(set, engine, [(0, "GetSecretValue", "alice", "a"), (1, "GetSecretValue", "alice", "a"), (2, "GetSecretValue", "alice", "b"), (3, "GetSecretValue", "alice", "b")]));
+        var hit = Assert.Single(Feed(set, engine, [(10, "GetSecretValue", "bob", "a"), (11, "GetSecretValue", "bob", "b"), (12, "GetSecretValue", "bob", "c")]));
+        Assert.Equal(3, hit.Count);
+    }
+
+    [Fact]
+    public void Temporal_NeedsEveryRuleWithinTheTimespan_InAnyOrder()
+    {
+        const string correlation = """
+            title: user then key
+            correlation:
+              type: temporal
+              rules: [user_created, key_created]
+              group-by: [userIdentity.arn]
+              timespan: 10m
+            """;
+        var (set, engine) = Build(correlation);
+        Assert.Single(Feed(set, engine, [(0, "CreateAccessKey", "alice", null), (60, "CreateUser", "alice", null)]));
+        (set, engine) = Build(correlation);
+        Assert.Empty(Feed(set, engine, [(0, "CreateUser", "alice", null), (60, "CreateAccessKey", "bob", null)]));
+        (set, engine) = Build(correlation);
+        Assert.Empty(Feed(set, engine, [(0, "CreateUser", "alice", null), (3600, "CreateAccessKey", "alice", null)]));
+    }
+
+    [Fact]
+    public void TemporalOrdered_RequiresTheOrder()
+    {
+        const string correlation = """
+            title: user then key, in order
+            correlation:
+              type: temporal_ordered
+              rules: [user_created, key_created]
+              group-by: [userIdentity.arn]
+              timespan: 10m
+            """;
+        var (set, engine) = Build(correlation);
+        var hit = Assert.Single(Feed(set, engine, [(0, "CreateUser", "alice", null), (60, "CreateAccessKey", "alice", null)]));
+        Assert.Equal(T0, hit.FirstSeen);
+        (set, engine) = Build(correlation);
+        Assert.Empty(Feed(set, engine, [(0, "CreateAccessKey", "alice", null), (60, "CreateUser", "alice", null)]));
+        (set, engine) = Build(correlation);
+        Assert.Empty(Feed(set, engine, [(0, "CreateUser", "alice", null), (1200, "CreateAccessKey", "alice", null)]));
+    }
+
+    [Fact]
+    public void TemporalOrdered_JudgesByEventTime_NotArrivalOrder()
+    {
+        const string correlation = """
+            title: user then key, in order
+            correlation:
+              type: temporal_ordered
+              rules: [user_created, key_created, secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 10m
+            """;
+        var (set, engine) = Build(correlation);
+        var hit = Assert.Single(Feed(set, engine, [(60, "CreateAccessKey", "alice", null), (120, "GetSecretValue", "alice", "s"), (0, "CreateUser", "alice", null)]));
+        Assert.Equal((T0, T0.AddSeconds(120)), (hit.FirstSeen, hit.LastSeen));
+        (set, engine) = Build(correlation);
+        Assert.Empty(Feed(set, engine, [(0, "CreateAccessKey", "alice", null), (60, "CreateUser", "alice", null), (120, "GetSecretValue", "alice", "s")]));
+        (set, engine) = Build(correlation);
+        Assert.Single(Feed(set, engine, [(0, "CreateAccessKey", "alice", null), (60, "CreateUser", "alice", null), (90, "CreateAccessKey", "alice", null), (120, "GetSecretValue", "alice", "s")]));
+    }
+
+    [Fact]
+    public void Aliases_GroupDifferentFieldsTogether()
+    {
+        var (set, engine) = Build("""
+            title: user created then used for a key
+            correlation:
+              type: temporal_ordered
+              rules: [user_created, key_created]
+              group-by: [target_user]
+              timespan: 10m
+              aliases:
+                target_user:
+                  user_created: requestParameters.userName
+                  key_created: requestParameters.userName
+            """);
+        var hits = new List<CorrelationHit>();
+        foreach (var (s, json) in new[]
+                 {
+                     (0, """{"eventName":"CreateUser","requestParameters":{"userName":"eve"}}"""),
+                     (5, """{"eventName":"CreateAccessKey","requestParameters":{"userName":"eve"}}"""),
+                 })
+        {
+            var e = TestEvents.Aws(json, T0.AddSeconds(s));
+            foreach (var rule in set.Match(e))
+            {
+                engine.Observe(e, rule, hits);
+            }
+        }
+
+        Assert.Equal("eve", Assert.Single(hits).Group.Single().Value);
+    }
+
+    [Fact]
+    public void State_IsBounded_ExpiredGroupsAreEvictedAndGroupsCapped()
+    {
+        var (set, engine) = Build("""
+            title: secret burst
+            correlation:
+              type: event_count
+              rules: [secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 1m
+              condition: {gte: 1000}
+            """, new CorrelationLimits { MaxGroupsPerCorrelation = 500, SweepInterval = 100 });
+        var events = Enumerable.Range(0, 5_000).Select(i => (i / 10, "GetSecretValue", $"user{i}", (string?)"s"));
+        Feed(set, engine, events, flush: false);
+        Assert.True(engine.OpenGroups <= 500, $"{engine.OpenGroups} groups open");
+
+        var (set2, engine2) = Build("""
+            title: secret burst
+            correlation:
+              type: event_count
+              rules: [secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 1m
+              condition: {gte: 1000}
+            """, new CorrelationLimits { MaxGroupsPerCorrelation = 100, SweepInterval = 1_000_000 });
+        Feed(set2, engine2, Enumerable.Range(0, 1_000).Select(i => (0, "GetSecretValue", $"user{i}", (string?)"s")), flush: false);
+        Assert.True(engine2.OpenGroups <= 100);
+        Assert.True(engine2.EvictedGroups > 0);
+    }
+
+    [Fact]
+    public void GenerateFalse_SuppressesStandaloneHitsOfBaseRules()
+    {
+        var (set, engine) = Build("""
+            title: secret burst
+            correlation:
+              type: event_count
+              rules: [secret_read]
+              timespan: 1m
+              condition: {gte: 3}
+            """);
+        Assert.True(engine.SuppressesStandaloneHits(set.Rules.Single(r => r.Rule.Name == "secret_read")));
+        Assert.False(engine.SuppressesStandaloneHits(set.Rules.Single(r => r.Rule.Name == "key_created")));
+    }
+
+    [Fact]
+    public void UnknownRuleReference_IsADiagnostic()
+    {
+        var parsed = SigmaParser.Parse(BaseRules + "title: bad\ncorrelation:\n  type: event_count\n  rules: [nope]\n  timespan: 1m\n  condition: {gte: 2}\n", "c.yml");
+        var set = CompiledRuleSet.Compile(parsed.Documents);
+        Assert.Contains("nope", Assert.Single(set.Diagnostics).Message);
+        Assert.Empty(set.Correlations);
+    }
+
+    [Theory]
+    [InlineData("type: sometimes", "unknown correlation type")]
+    [InlineData("type: event_count\n  rules: [secret_read]\n  timespan: soon\n  condition: {gte: 2}", "not a timespan")]
+    [InlineData("type: value_count\n  rules: [secret_read]\n  timespan: 1h\n  condition: {gte: 2}", "needs 'field'")]
+    public void InvalidCorrelations_AreReported(string body, string message)
+    {
+        var parsed = SigmaParser.Parse("title: bad\ncorrelation:\n  " + body + "\n", "c.yml");
+        Assert.Contains(message, Assert.Single(parsed.Diagnostics).Message);
+    }
+}

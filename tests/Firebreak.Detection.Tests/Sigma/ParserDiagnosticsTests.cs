@@ -1,0 +1,180 @@
+using Firebreak.Detection.Sigma;
+
+namespace Firebreak.Detection.Tests.Sigma;
+
+public class ParserDiagnosticsTests
+{
+    [Fact]
+    public void BrokenYaml_IsReportedWithFileAndLine()
+    {
+        var result = SigmaParser.Parse("title: x\nlogsource:\n  product: aws\ndetection:\n  sel: [a, b\n  condition: sel\n", "broken.yml");
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("broken.yml", diagnostic.File);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.True(diagnostic.Line >= 5, diagnostic.ToString());
+    }
+
+    [Fact]
+    public void UnknownModifier_PointsAtTheKey()
+    {
+        var result = SigmaParser.Parse("title: x\nlogsource:\n  product: aws\ndetection:\n  sel:\n    eventName|sortof: x\n  condition: sel\n", "m.yml");
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(6, diagnostic.Line);
+        Assert.Equal(5, diagnostic.Column);
+        Assert.Contains("sortof", diagnostic.Message);
+    }
+
+    [Fact]
+    public void MissingDetection_IsAnError()
+    {
+        var result = SigmaParser.Parse("title: x\nlogsource:\n  product: aws\n", "d.yml");
+        Assert.Contains("detection", Assert.Single(result.Diagnostics).Message);
+    }
+
+    [Fact]
+    public void OneBadDocument_DoesNotStopTheOthers()
+    {
+        const string yaml = """
+            title: good one
+            logsource: {product: aws}
+            detection:
+              sel: {eventName: A}
+              condition: sel
+            ---
+            title: bad one
+            logsource: {product: aws}
+            detection:
+              sel: {eventName|nope: A}
+              condition: sel
+            ---
+            title: good two
+            logsource: {product: aws}
+            detection:
+              sel: {eventName: B}
+              condition: sel
+            """;
+        var result = SigmaParser.Parse(yaml, "multi.yml");
+        Assert.Equal(["good one", "good two"], result.Documents.Select(d => d.Title));
+        Assert.Equal(10, Assert.Single(result.Diagnostics).Line);
+    }
+
+    [Fact]
+    public void InvalidRegexOrCidr_IsACompileErrorWithLine_OtherRulesStillCompile()
+    {
+        const string yaml = """
+            title: bad regex
+            logsource: {product: aws}
+            detection:
+              sel:
+                eventName|re: '(unclosed'
+              condition: sel
+            ---
+            title: bad cidr
+            logsource: {product: aws}
+            detection:
+              sel:
+                sourceIPAddress|cidr: 10.0.0.0/99
+              condition: sel
+            ---
+            title: fine
+            logsource: {product: aws}
+            detection:
+              sel: {eventName: B}
+              condition: sel
+            """;
+        var result = SigmaParser.Parse(yaml, "c.yml");
+        var set = CompiledRuleSet.Compile(result.Documents);
+        Assert.Equal("fine", Assert.Single(set.Rules).Rule.Title);
+        Assert.Equal([5, 12], set.Diagnostics.Select(d => d.Line).Order());
+        Assert.All(set.Diagnostics, d => Assert.Equal("c.yml", d.File));
+    }
+
+    [Fact]
+    public void Metadata_IsRead()
+    {
+        const string yaml = """
+            title: Trail stopped
+            id: 1b0f9d6e-2c61-4c8a-9d0e-0a4c9c1e7f10
+            name: trail_stopped
+            status: test
+            level: high
+            tags: [attack.defense-evasion, attack.t1562.008]
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventName: StopLogging}
+              condition: sel
+            """;
+        var rule = Assert.IsType<SigmaRule>(Assert.Single(SigmaParser.Parse(yaml, "r.yml").Documents));
+        Assert.Equal("1b0f9d6e-2c61-4c8a-9d0e-0a4c9c1e7f10", rule.Id);
+        Assert.Equal("trail_stopped", rule.Name);
+        Assert.Equal("high", rule.Level);
+        Assert.Equal(["attack.defense-evasion", "attack.t1562.008"], rule.Tags);
+        Assert.Equal(new SigmaLogSource("aws", "cloudtrail", null), rule.LogSource);
+        Assert.Equal(1, rule.Source.Line);
+    }
+}
+
+public class ParserRobustnessTests
+{
+    [Theory]
+    [InlineData("title: a\ntitle: b\nlogsource: {product: aws}\ndetection:\n  sel: {a: 1}\n  condition: sel\n", 2)]
+    [InlineData("title: a\nlogsource: {product: aws}\ndetection:\n  sel:\n    a: 1\n    a: 2\n  condition: sel\n", 6)]
+    public void DuplicateKeys_AreReportedNotThrown(string yaml, int line)
+    {
+        var result = SigmaParser.Parse(yaml, "dup.yml");
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(line, diagnostic.Line);
+    }
+
+    [Theory]
+    [InlineData("- just\n- a list\n")]
+    [InlineData("plain scalar")]
+    [InlineData("title: [not, a, string]\nlogsource: {product: aws}\ndetection: {sel: {a: 1}, condition: sel}\n")]
+    [InlineData("title: t\nlogsource: [aws]\ndetection: {sel: {a: 1}, condition: sel}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a: {nested: map}}, condition: sel}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a: []}, condition: sel}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a|exists: maybe}, condition: sel}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a|gt: lots}, condition: sel}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a|base64: 'x*'}, condition: sel}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a: 1}, condition: [sel, '']}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a: 1}, condition: sel}\nfirebreak: {tests: [{match: true}]}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {}, condition: sel}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: [], condition: sel}\n")]
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n  condition: sel\n")]
+    [InlineData("")]
+    public void MalformedRules_BecomeDiagnostics(string yaml)
+    {
+        var parsed = SigmaParser.Parse(yaml, "bad.yml");
+        var set = CompiledRuleSet.Compile(parsed.Documents);
+        var all = parsed.Diagnostics.Concat(set.Diagnostics).ToList();
+        if (yaml.Length > 0)
+        {
+            Assert.NotEmpty(all);
+            Assert.All(all, d => Assert.Equal("bad.yml", d.File));
+        }
+
+        Assert.Empty(set.Rules);
+    }
+}
+
+public sealed class LoaderTests : IDisposable
+{
+    private readonly DirectoryInfo root = Directory.CreateTempSubdirectory("sigma-loader-");
+
+    public void Dispose() => root.Delete(recursive: true);
+
+    [Fact]
+    public void LoadDirectory_ReportsBrokenFilesByRelativePath_AndLoadsTheRest()
+    {
+        Directory.CreateDirectory(Path.Combine(root.FullName, "aws"));
+        File.WriteAllText(Path.Combine(root.FullName, "aws", "good.yml"), "title: good\nlogsource: {product: aws}\ndetection: {sel: {eventName: A}, condition: sel}\n");
+        File.WriteAllText(Path.Combine(root.FullName, "aws", "bad.yaml"), "title: bad\nlogsource: {product: aws}\ndetection:\n  sel: {eventName: A}\n  condition: sel and\n");
+        File.WriteAllText(Path.Combine(root.FullName, "notes.txt"), "not a rule");
+
+        var result = SigmaRuleLoader.LoadDirectory(root.FullName);
+
+        Assert.Equal("good", Assert.Single(result.Documents).Title);
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal((Path.Combine("aws", "bad.yaml"), 5), (diagnostic.File, diagnostic.Line));
+    }
+}
