@@ -26,6 +26,7 @@ internal static class JsonPayload
 
     public static JsonDocument Parse(ReadOnlyMemory<byte> payload, string pathPrefix = "$")
     {
+        payload = WithoutByteOrderMark(payload);
         if (payload.Span.IsEmpty || payload.Span.Trim(" \t\r\n"u8).IsEmpty)
         {
             throw new AlertFormatException("The payload is empty.", pathPrefix);
@@ -44,6 +45,7 @@ internal static class JsonPayload
     /// <summary>Reads one or more top-level values: a single document, or JSON lines / concatenated objects.</summary>
     public static List<JsonDocument> ParseMany(ReadOnlyMemory<byte> payload)
     {
+        payload = WithoutByteOrderMark(payload);
         var span = payload.Span;
         if (span.Trim(" \t\r\n"u8).IsEmpty)
         {
@@ -78,6 +80,10 @@ internal static class JsonPayload
             throw;
         }
     }
+
+    // Windows tools often prefix UTF-8 with a byte order mark, which the JSON reader rejects.
+    private static ReadOnlyMemory<byte> WithoutByteOrderMark(ReadOnlyMemory<byte> payload) =>
+        payload.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? payload[3..] : payload;
 
     /// <summary>
     /// JsonDocument reports where parsing failed by line and byte but not by path, so the path is

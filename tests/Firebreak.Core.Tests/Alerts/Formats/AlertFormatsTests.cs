@@ -96,6 +96,19 @@ public class AlertFormatsTests
         Assert.Contains("more than 10000", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("generic", """{"source":"s","title":"t"}""")]
+    [InlineData("ocsf", """{"class_uid":2004,"finding_info":{"title":"t"}}""")]
+    [InlineData("scc", """{"name":"n","category":"c"}""")]
+    public void Parse_AcceptsAByteOrderMark(string name, string alert)
+    {
+        var payload = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes(alert)).ToArray();
+
+        var parsed = Assert.Single(AlertFormats.Find(name)!.Parse(payload));
+
+        Assert.Equal(alert, parsed.RawPayload);
+    }
+
     [Fact]
     public void Parse_DeduplicatesObservables_IgnoringCase()
     {
