@@ -108,10 +108,12 @@ internal static class JsonPayload
         var frames = new List<Frame>();
         var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = AlertPayloadLimits.MaxDepth, AllowMultipleValues = allowMultipleValues });
         var tooDeep = false;
+        long lastTokenEnd = 0;
         try
         {
             while (reader.Read())
             {
+                lastTokenEnd = reader.BytesConsumed;
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.StartObject:
@@ -135,6 +137,19 @@ internal static class JsonPayload
         catch (JsonException)
         {
             tooDeep = frames.Count >= AlertPayloadLimits.MaxDepth;
+            // A comma after the last good token means the failure is in the next member, not the last one read.
+            var rest = payload[(int)lastTokenEnd..].TrimStart(" \t\r\n"u8);
+            if (!tooDeep && frames.Count > 0 && !rest.IsEmpty && rest[0] == (byte)',')
+            {
+                if (frames[^1].IsArray)
+                {
+                    frames[^1].Index++;
+                }
+                else
+                {
+                    frames[^1].Name = null;
+                }
+            }
         }
 
         var path = new StringBuilder("$");

@@ -29,8 +29,21 @@ public class AlertFormatsTests
 
         var error = Assert.Throws<AlertFormatException>(() => ParseText(format, """{"a":{"b":[1,2,}]}}"""));
 
-        Assert.Equal("$.a.b[1]", error.Path);
+        Assert.Equal("$.a.b[2]", error.Path);
         Assert.False(error.UnsupportedVersion);
+    }
+
+    [Theory]
+    [InlineData("""{"a":1,}""", "$")]
+    [InlineData("""{"a":{"b":"x" "c":1}}""", "$.a.b")]
+    [InlineData("""{"list":[{"ok":true},{"ok":tru}]}""", "$.list[1].ok")]
+    [InlineData("""{"a":"unterminated""", "$.a")]
+    [InlineData("""[{"a":1}]trailing""", "$")]
+    public void Parse_PointsMalformedJsonAtTheFailingMember(string payload, string path)
+    {
+        var error = Assert.Throws<AlertFormatException>(() => ParseText(new GenericAlertFormat(), payload));
+
+        Assert.Equal(path, error.Path);
     }
 
     [Theory, MemberData(nameof(JsonFormats))]
