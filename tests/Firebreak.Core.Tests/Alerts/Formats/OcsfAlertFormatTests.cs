@@ -116,6 +116,26 @@ public class OcsfAlertFormatTests
         Assert.Equal("$.class_uid", error.Path);
     }
 
+    [Theory]
+    [InlineData("""{"class_uid":"2004","finding_info":{"title":"t"}}""", "$.class_uid")]
+    [InlineData("""{"class_uid":2004,"severity_id":"4","finding_info":{"title":"t"}}""", "$.severity_id")]
+    [InlineData("""{"class_uid":2004,"finding_info":{"uid":"x"}}""", "$")]
+    public void Parse_RejectsWrongTypesAndMissingTitles_NamingThePath(string payload, string path)
+    {
+        var error = Assert.Throws<AlertFormatException>(() => ParseText(_format, payload));
+
+        Assert.Equal(path, error.Path);
+    }
+
+    [Fact]
+    public void Parse_IgnoresAnObservableTypeIdThatIsNotANumber()
+    {
+        var alert = Assert.Single(ParseText(_format,
+            """{"class_uid":2004,"finding_info":{"title":"t"},"observables":[{"type_id":"2","type":"IP Address","value":"192.0.2.9"}]}"""));
+
+        Assert.Equal([Entity("ip", "192.0.2.9")], alert.Observables);
+    }
+
     [Fact]
     public void Parse_NamesTheLine_OfAMalformedJsonLine()
     {
