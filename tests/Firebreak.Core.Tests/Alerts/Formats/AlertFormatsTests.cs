@@ -122,6 +122,45 @@ public class AlertFormatsTests
         Assert.Equal(alert, parsed.RawPayload);
     }
 
+    public static TheoryData<string, string> OddShapes()
+    {
+        string[] payloads =
+        [
+            "null", "42", "\"text\"", "true", "[]", "[1]", "[null]", "[[]]", "{}",
+            """{"alerts":null}""", """{"alerts":[null]}""", """{"Findings":null}""", """{"findings":{}}""",
+            """{"value":[1]}""", """{"listFindingsResults":[{}]}""", """{"message":{}}""", """{"message":{"data":5}}""",
+            """{"detail-type":1}""", """{"detail-type":"GuardDuty Finding","detail":[]}""",
+            """{"detail-type":"Security Hub Findings - Imported","detail":{"findings":{}}}""",
+            """{"finding":[],"resource":1}""", """{"properties":[]}""", """{"properties":{"entities":[1,"x",{"type":5}]}}""",
+            """{"Entities":{},"AlertName":"a","Techniques":5}""", """{"AlertName":"a","Entities":"{}"}""",
+            """{"source":"s","title":"t","principals":[1]}""", """{"source":"s","title":"t","detectedAt":"0001-01-01T00:00:00+01:00"}""",
+            """{"Id":"x","Title":"t","CreatedAt":-99999999999999999,"time":99999999999999999}""", """{"source":["s"],"title":"t"}""",
+            """{"class_uid":2004,"finding_info":[],"metadata":{"version":2},"cloud":"aws","resources":{}}""",
+            """{"Id":"x","Title":"t","Severity":{"Normalized":"high"},"Resources":[{"Type":"AwsIamAccessKey","Details":[]}]}""",
+            """{"Id":"x","Title":"t","Severity":99,"Service":{"EventFirstSeen":false}}""",
+            """{"name":"n","category":"c","mitreAttack":{"primaryTechniques":[1,null]},"access":"x","eventTime":"soon"}""",
+        ];
+        var data = new TheoryData<string, string>();
+        foreach (var format in AlertFormats.All.Where(f => f.Name != "cef"))
+        {
+            foreach (var payload in payloads)
+            {
+                data.Add(format.Name, payload);
+            }
+        }
+        return data;
+    }
+
+    [Theory, MemberData(nameof(OddShapes))]
+    public void Parse_AnswersOddShapes_WithAlertsOrAFormatError_NeverAnotherException(string name, string payload)
+    {
+        var format = AlertFormats.Find(name)!;
+
+        var error = Record.Exception(() => ParseText(format, payload));
+
+        Assert.True(error is null or AlertFormatException, $"{name} threw {error?.GetType().Name}: {error?.Message}");
+    }
+
     [Fact]
     public void Parse_DeduplicatesObservables_IgnoringCase()
     {

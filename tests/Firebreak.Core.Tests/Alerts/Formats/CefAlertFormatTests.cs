@@ -158,4 +158,24 @@ public class CefAlertFormatTests
 
         Assert.Equal("line 10001", error.Path);
     }
+
+    [Theory]
+    [InlineData("CEF:")]
+    [InlineData("CEF:0|a|b|c|d|e|5|=x")]
+    [InlineData("CEF:0|a|b|c|d|e|5|k=")]
+    [InlineData("CEF:0|a|b|c|d|e|5|k=\\")]
+    [InlineData("CEF:0|a|b|c|d|e|5|rt=99999999999999999999")]
+    [InlineData("CEF:0|a|b|c|d|e|5|rt=253402300800000")]
+    [InlineData("CEF:0|a|b|c|d|e|5|rt=Feb 30 2026 10:00:00")]
+    [InlineData("CEF:0|a|b|c|d|e|5|start=Nov 28 2026 10:00:00 +99")]
+    [InlineData("CEF:0|a|b|c|d|e|5|start=Nov 28 2026 10:00:00 +9999")]
+    [InlineData("CEF:0|a|b|c|d|e|5|start=Jan 01 0001 00:00:00 +01:00")]
+    [InlineData("CEF:0|a|b|c|d|e|-1|")]
+    [InlineData("\0\u0001CEF:0|\u00ff|b|c|d|e|5|")]
+    public void Parse_AnswersOddLines_WithAlertsOrAFormatError_NeverAnotherException(string line)
+    {
+        var error = Record.Exception(() => ParseText(_format, line));
+
+        Assert.True(error is null or AlertFormatException, $"threw {error?.GetType().Name}: {error?.Message}");
+    }
 }
