@@ -311,7 +311,7 @@ internal static class JsonPayload
         return path;
     }
 
-    /// <summary>The single object, the array of objects, or the named list inside an object.</summary>
+    /// <summary>Every alert in a batch must be an object; a stray number or string is a 400 at its index.</summary>
     public static void RequireObject(JsonElement element, string path)
     {
         if (element.ValueKind != JsonValueKind.Object)
