@@ -113,6 +113,17 @@ public class CefAlertFormatTests
     }
 
     [Fact]
+    public void Parse_ReadsCrLfLines_WithoutTheCarriageReturn()
+    {
+        var alerts = ParseText(_format, "CEF:0|V|P|1|s|First|5|src=192.0.2.1\r\nCEF:0|V|P|1|s|Second|5|suser=bob\r\n");
+
+        Assert.Equal(["First", "Second"], alerts.Select(a => a.Title));
+        Assert.Equal("CEF:0|V|P|1|s|First|5|src=192.0.2.1", alerts[0].RawPayload);
+        Assert.Equal([Entity("ip", "192.0.2.1")], alerts[0].Observables);
+        Assert.Equal([Entity("user", "bob")], alerts[1].Principals);
+    }
+
+    [Fact]
     public void Parse_ReadsTheCefDateFormats()
     {
         var alert = Assert.Single(ParseText(_format,
