@@ -29,9 +29,9 @@ public class AsffAlertFormatTests
         Assert.Equal("111122223333", alert.Account);
         Assert.Equal("us-east-1", alert.Region);
         Assert.Equal(
-            ["AWS::IAM::AccessKey:ASIAEXAMPLESESSION01", "arn:aws:ec2:us-east-1:111122223333:instance/i-0abc1234def567890"],
+            ["AWS::IAM::AccessKey:ASIAEXAMPLETEMPKEY01", "arn:aws:ec2:us-east-1:111122223333:instance/i-0abc1234def567890"],
             alert.Resources);
-        Assert.Equal([Entity("role", "web-app-role"), Entity("access-key", "ASIAEXAMPLESESSION01")], alert.Principals);
+        Assert.Equal([Entity("role", "web-app-role"), Entity("access-key", "ASIAEXAMPLETEMPKEY01")], alert.Principals);
         Assert.Equal([Entity("ip", "203.0.113.10")], alert.Observables);
     }
 

@@ -18,7 +18,7 @@ public class GenericAlertFormatTests
         Assert.Equal("generic", alert.Format);
         Assert.Equal("acme-edr", alert.Source);
         Assert.Equal("EDR-2026-000417", alert.SourceReference);
-        Assert.Equal("Credential dumping tool executed on build agent", alert.Title);
+        Assert.Equal("Credential dumping tool executed on build server", alert.Title);
         Assert.Equal("A process matching a known credential dumping tool read LSASS memory.", alert.Description);
         Assert.Equal(AlertSeverity.High, alert.Severity);
         Assert.Equal("high", alert.OriginalSeverity);
@@ -31,7 +31,7 @@ public class GenericAlertFormatTests
         Assert.Equal("azure", alert.Provider);
         Assert.Equal("8f1c2a40-5d1e-4e8b-9a77-0c3f5a6b7c8d", alert.Account);
         Assert.Equal("westeurope", alert.Region);
-        Assert.Equal(["/subscriptions/8f1c2a40-5d1e-4e8b-9a77-0c3f5a6b7c8d/resourceGroups/build/providers/Microsoft.Compute/virtualMachines/agent-07"], alert.Resources);
+        Assert.Equal(["/subscriptions/8f1c2a40-5d1e-4e8b-9a77-0c3f5a6b7c8d/resourceGroups/build/providers/Microsoft.Compute/virtualMachines/build-07"], alert.Resources);
         Assert.Equal([Entity("user", "builder@acme.example")], alert.Principals);
         Assert.Equal(
             [

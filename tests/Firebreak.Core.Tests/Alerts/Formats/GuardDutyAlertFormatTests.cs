@@ -31,7 +31,7 @@ public class GuardDutyAlertFormatTests
         Assert.Equal("111122223333", alert.Account);
         Assert.Equal("us-east-1", alert.Region);
         Assert.Equal(["i-0abc1234def567890"], alert.Resources);
-        Assert.Equal([Entity("role", "web-app-role"), Entity("access-key", "ASIAEXAMPLESESSION01")], alert.Principals);
+        Assert.Equal([Entity("role", "web-app-role"), Entity("access-key", "ASIAEXAMPLETEMPKEY01")], alert.Principals);
         Assert.Equal(
             [Entity("ip", "203.0.113.10"), Entity("user-agent", "Boto3/1.34.0 md/Botocore#1.34.0 ua/2.0 os/linux")],
             alert.Observables);
