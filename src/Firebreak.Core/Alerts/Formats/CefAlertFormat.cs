@@ -340,6 +340,10 @@ public sealed class CefAlertFormat : IAlertFormat
                 }
                 var hours = int.Parse(digits[..2], CultureInfo.InvariantCulture);
                 var minutes = int.Parse(digits[2..], CultureInfo.InvariantCulture);
+                if (hours > 14 || minutes > 59)
+                {
+                    throw LineError(lineNumber, $"{key} has an out-of-range time zone offset '{zone}'.");
+                }
                 offset = new TimeSpan(hours, minutes, 0) * (zone[0] == '-' ? -1 : 1);
                 text = text[..lastSpace];
             }
@@ -351,7 +355,14 @@ public sealed class CefAlertFormat : IAlertFormat
 
         if (DateTime.TryParseExact(text, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
         {
-            return new DateTimeOffset(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), offset).ToUniversalTime();
+            try
+            {
+                return new DateTimeOffset(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), offset).ToUniversalTime();
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                throw LineError(lineNumber, $"{key} is outside the range of representable times.");
+            }
         }
         if (DateTime.TryParseExact(text, YearlessFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
         {

@@ -172,7 +172,7 @@ public sealed class GenericAlertFormat : IAlertFormat
 
     internal static AlertSeverity ParseSeverity(string? text, string path) => text?.ToLowerInvariant() switch
     {
-        "informational" or "info" => AlertSeverity.Informational,
+        "informational" => AlertSeverity.Informational,
         "low" => AlertSeverity.Low,
         "medium" => AlertSeverity.Medium,
         "high" => AlertSeverity.High,

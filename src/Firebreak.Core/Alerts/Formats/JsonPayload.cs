@@ -26,6 +26,7 @@ internal static class JsonPayload
 
     public static JsonDocument Parse(ReadOnlyMemory<byte> payload, string pathPrefix = "$")
     {
+        payload = WithoutByteOrderMark(payload);
         if (payload.Span.IsEmpty || payload.Span.Trim(" \t\r\n"u8).IsEmpty)
         {
             throw new AlertFormatException("The payload is empty.", pathPrefix);
@@ -44,6 +45,7 @@ internal static class JsonPayload
     /// <summary>Reads one or more top-level values: a single document, or JSON lines / concatenated objects.</summary>
     public static List<JsonDocument> ParseMany(ReadOnlyMemory<byte> payload)
     {
+        payload = WithoutByteOrderMark(payload);
         var span = payload.Span;
         if (span.Trim(" \t\r\n"u8).IsEmpty)
         {
@@ -79,6 +81,10 @@ internal static class JsonPayload
         }
     }
 
+    // Windows tools often prefix UTF-8 with a byte order mark, which the JSON reader rejects.
+    private static ReadOnlyMemory<byte> WithoutByteOrderMark(ReadOnlyMemory<byte> payload) =>
+        payload.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? payload[3..] : payload;
+
     /// <summary>
     /// JsonDocument reports where parsing failed by line and byte but not by path, so the path is
     /// recovered by replaying the reader up to the failure. This only runs on bad input.
@@ -102,10 +108,12 @@ internal static class JsonPayload
         var frames = new List<Frame>();
         var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = AlertPayloadLimits.MaxDepth, AllowMultipleValues = allowMultipleValues });
         var tooDeep = false;
+        long lastTokenEnd = 0;
         try
         {
             while (reader.Read())
             {
+                lastTokenEnd = reader.BytesConsumed;
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.StartObject:
@@ -129,6 +137,19 @@ internal static class JsonPayload
         catch (JsonException)
         {
             tooDeep = frames.Count >= AlertPayloadLimits.MaxDepth;
+            // A comma after the last good token means the failure is in the next member, not the last one read.
+            var rest = payload[(int)lastTokenEnd..].TrimStart(" \t\r\n"u8);
+            if (!tooDeep && frames.Count > 0 && !rest.IsEmpty && rest[0] == (byte)',')
+            {
+                if (frames[^1].IsArray)
+                {
+                    frames[^1].Index++;
+                }
+                else
+                {
+                    frames[^1].Name = null;
+                }
+            }
         }
 
         var path = new StringBuilder("$");
@@ -290,7 +311,7 @@ internal static class JsonPayload
         return path;
     }
 
-    /// <summary>The single object, the array of objects, or the named list inside an object.</summary>
+    /// <summary>Every alert in a batch must be an object; a stray number or string is a 400 at its index.</summary>
     public static void RequireObject(JsonElement element, string path)
     {
         if (element.ValueKind != JsonValueKind.Object)

@@ -130,7 +130,7 @@ public sealed class OcsfAlertFormat : IAlertFormat
         {
             return;
         }
-        if (!classUid.TryGetInt32(out var value) || (value != DetectionFindingClass && value != SecurityFindingClass))
+        if (classUid.ValueKind != JsonValueKind.Number || !classUid.TryGetInt32(out var value) || (value != DetectionFindingClass && value != SecurityFindingClass))
         {
             throw new AlertFormatException(
                 $"OCSF class {classUid.GetRawText()} is not a finding; send Detection Finding (2004) or Security Finding (2001).",
@@ -166,7 +166,7 @@ public sealed class OcsfAlertFormat : IAlertFormat
         var text = JsonPayload.String(finding, "severity");
         if (JsonPayload.TryGet(finding, "severity_id", out var id))
         {
-            if (!id.TryGetInt32(out var number))
+            if (id.ValueKind != JsonValueKind.Number || !id.TryGetInt32(out var number))
             {
                 throw new AlertFormatException("severity_id must be an integer.", JsonPayload.Child(path, "severity_id"));
             }
@@ -208,7 +208,7 @@ public sealed class OcsfAlertFormat : IAlertFormat
         {
             return;
         }
-        var typeId = JsonPayload.TryGet(observable, "type_id", out var id) && id.TryGetInt32(out var n) ? n : 0;
+        var typeId = JsonPayload.TryGet(observable, "type_id", out var id) && id.ValueKind == JsonValueKind.Number && id.TryGetInt32(out var n) ? n : 0;
         switch (typeId)
         {
             case 1: draft.AddObservable(ObservableTypes.Domain, value); return;
