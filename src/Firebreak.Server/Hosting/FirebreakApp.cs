@@ -96,7 +96,7 @@ internal static class ApiSetup
 
     public static WebApplication MapFirebreakApi(this WebApplication app)
     {
-        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapOpenApi("/openapi/{documentName}.json").RequireAuthorization(Policies.Viewer);
         var api = app.MapGroup("/api/v1").RequireRateLimiting(RateLimits.ApiPolicy);
         api.MapIncidentEndpoints();
         api.MapIncidentRecordEndpoints();

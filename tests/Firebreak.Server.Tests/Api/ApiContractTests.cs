@@ -13,7 +13,8 @@ public class ApiContractTests(ServerFixture fixture) : IClassFixture<ServerFixtu
     [Fact]
     public async Task CommittedOpenApiDocument_IsCurrent()
     {
-        var served = (await fixture.Server.Client().GetStringAsync("/openapi/v1.json")).ReplaceLineEndings("\n").TrimEnd() + "\n";
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await fixture.Server.Client().GetAsync("/openapi/v1.json")).StatusCode);
+        var served = (await fixture.Acme.Client(Role.Viewer).GetStringAsync("/openapi/v1.json")).ReplaceLineEndings("\n").TrimEnd() + "\n";
         var file = Path.Combine(RepositoryRoot(), "docs", "api", "openapi.v1.json");
         if (Environment.GetEnvironmentVariable("FIREBREAK_UPDATE_OPENAPI") == "1")
         {
