@@ -125,11 +125,15 @@ public sealed class FirebreakSite : IAsyncLifetime
     }
 
     /// <summary>An incident created directly through the use case, acting as <paramref name="actor"/>.</summary>
-    public async Task<IncidentDetails> CreateIncidentAsync(TestUser actor, CreateIncident command)
+    public Task<IncidentDetails> CreateIncidentAsync(TestUser actor, CreateIncident command) =>
+        ActAsync(actor, services => services.GetRequiredService<IncidentService>().CreateAsync(command));
+
+    /// <summary>Runs use cases as <paramref name="actor"/>, to set the scene a test starts from.</summary>
+    public async Task<T> ActAsync<T>(TestUser actor, Func<IServiceProvider, Task<T>> action)
     {
         await using var scope = _app!.Services.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<CurrentActor>().SetUser(actor.TenantId, actor.Id, actor.Email, actor.Role);
-        return await scope.ServiceProvider.GetRequiredService<IncidentService>().CreateAsync(command);
+        return await action(scope.ServiceProvider);
     }
 
     public static async Task ScreenshotAsync(IPage page, string name) =>
