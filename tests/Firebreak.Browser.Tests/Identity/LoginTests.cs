@@ -5,14 +5,14 @@ using Microsoft.Playwright;
 
 namespace Firebreak.Browser.Tests.Identity;
 
-public sealed class LoginTests(FirebreakSite site)
+public sealed class LoginTests(FirebreakSite site) : BrowserTest(site)
 {
     [Fact]
     public async Task StaticAssets_AreServed_FromTheTestHost()
     {
-        var page = await site.NewPageAsync();
-        var css = await page.APIRequest.GetAsync(site.BaseUrl + "/app.css");
-        var script = await page.APIRequest.GetAsync(site.BaseUrl + "/_framework/blazor.web.js");
+        var page = await NewPageAsync();
+        var css = await page.APIRequest.GetAsync(Site.BaseUrl + "/app.css");
+        var script = await page.APIRequest.GetAsync(Site.BaseUrl + "/_framework/blazor.web.js");
 
         Assert.Equal((int)HttpStatusCode.OK, css.Status);
         Assert.Contains(".topbar", await css.TextAsync());
@@ -22,8 +22,8 @@ public sealed class LoginTests(FirebreakSite site)
     [Fact]
     public async Task Login_WithRightPassword_LandsOnIncidentList()
     {
-        var user = await site.CreateUserAsync(Role.Responder);
-        var page = await site.NewPageAsync();
+        var user = await Site.CreateUserAsync(Role.Responder);
+        var page = await NewPageAsync();
 
         await page.GotoAsync("/incidents");
         await page.WaitForURLAsync(new Regex("/login\\?returnurl=", RegexOptions.IgnoreCase));
@@ -38,8 +38,8 @@ public sealed class LoginTests(FirebreakSite site)
     [Fact]
     public async Task Login_WithWrongPassword_SaysSoAndStaysSignedOut()
     {
-        var user = await site.CreateUserAsync(Role.Responder);
-        var page = await site.NewPageAsync();
+        var user = await Site.CreateUserAsync(Role.Responder);
+        var page = await NewPageAsync();
 
         await SubmitAsync(page, user with { Password = "not the password at all" });
 
@@ -51,8 +51,8 @@ public sealed class LoginTests(FirebreakSite site)
     [Fact]
     public async Task Login_AfterFiveFailures_ShowsLockoutEvenWithTheRightPassword()
     {
-        var user = await site.CreateUserAsync(Role.Responder);
-        var page = await site.NewPageAsync();
+        var user = await Site.CreateUserAsync(Role.Responder);
+        var page = await NewPageAsync();
         var wrong = user with { Password = "wrong password, again" };
 
         for (var attempt = 1; attempt <= 4; attempt++)

@@ -3,13 +3,13 @@ using Microsoft.Playwright;
 
 namespace Firebreak.Browser.Tests.Incidents;
 
-public sealed class CreateIncidentTests(FirebreakSite site)
+public sealed class CreateIncidentTests(FirebreakSite site) : BrowserTest(site)
 {
     [Fact]
     public async Task Create_WithEveryField_OpensTheNewIncident()
     {
-        var manager = await site.CreateUserAsync(Role.IncidentManager, displayName: "Mina Manager " + Guid.NewGuid().ToString("N")[..4]);
-        var page = await site.NewPageAsync();
+        var manager = await Site.CreateUserAsync(Role.IncidentManager, displayName: "Mina Manager " + Guid.NewGuid().ToString("N")[..4]);
+        var page = await NewPageAsync();
         await page.LoginAsync(manager);
 
         await page.GotoInteractiveAsync("/incidents/new");
@@ -47,8 +47,8 @@ public sealed class CreateIncidentTests(FirebreakSite site)
     [Fact]
     public async Task Create_WithEmptyTitle_ShowsTheFieldError_AndStaysOnTheForm()
     {
-        var responder = await site.CreateUserAsync(Role.Responder);
-        var page = await site.NewPageAsync();
+        var responder = await Site.CreateUserAsync(Role.Responder);
+        var page = await NewPageAsync();
         await page.LoginAsync(responder);
 
         await page.GotoInteractiveAsync("/incidents/new");
@@ -64,8 +64,8 @@ public sealed class CreateIncidentTests(FirebreakSite site)
     [Fact]
     public async Task Responder_CannotPickIncidentRoles_OnCreation()
     {
-        var responder = await site.CreateUserAsync(Role.Responder);
-        var page = await site.NewPageAsync();
+        var responder = await Site.CreateUserAsync(Role.Responder);
+        var page = await NewPageAsync();
         await page.LoginAsync(responder);
 
         await page.GotoInteractiveAsync("/incidents/new");
@@ -77,8 +77,8 @@ public sealed class CreateIncidentTests(FirebreakSite site)
     [Fact]
     public async Task Viewer_IsToldTheyCannotCreate()
     {
-        var viewer = await site.CreateUserAsync(Role.Viewer);
-        var page = await site.NewPageAsync();
+        var viewer = await Site.CreateUserAsync(Role.Viewer);
+        var page = await NewPageAsync();
         await page.LoginAsync(viewer);
 
         await page.GotoInteractiveAsync("/incidents/new");

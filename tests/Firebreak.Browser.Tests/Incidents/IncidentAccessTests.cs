@@ -5,21 +5,21 @@ using Microsoft.Playwright;
 
 namespace Firebreak.Browser.Tests.Incidents;
 
-public sealed class IncidentAccessTests(FirebreakSite site)
+public sealed class IncidentAccessTests(FirebreakSite site) : BrowserTest(site)
 {
     [Fact]
     public async Task Viewer_SeesTheWholeIncident_WithoutAnyEditControl()
     {
-        var manager = await site.CreateUserAsync(Role.IncidentManager);
-        var incident = await site.CreateIncidentAsync(manager, new CreateIncident("Exfiltration over DNS", Tags: ["dns"], IncidentManagerId: manager.Id));
-        await site.ActAsync(manager, async services =>
+        var manager = await Site.CreateUserAsync(Role.IncidentManager);
+        var incident = await Site.CreateIncidentAsync(manager, new CreateIncident("Exfiltration over DNS", Tags: ["dns"], IncidentManagerId: manager.Id));
+        await Site.ActAsync(manager, async services =>
         {
             await services.GetRequiredService<TaskService>().AddAsync(incident.Reference, new CreateTask("Block the resolver", manager.Id));
             await services.GetRequiredService<JournalService>().AddAsync(incident.Reference, "Queries to *evil.example* spotted");
             return await services.GetRequiredService<ReviewService>().SaveAsync(incident.Reference, "Caught within the hour.", "Alert on long TXT queries.", null);
         });
-        var viewer = await site.CreateUserAsync(Role.Viewer);
-        var page = await site.NewPageAsync();
+        var viewer = await Site.CreateUserAsync(Role.Viewer);
+        var page = await NewPageAsync();
         await page.LoginAsync(viewer);
 
         await page.GotoInteractiveAsync($"/incidents/{incident.Reference}");
@@ -47,9 +47,9 @@ public sealed class IncidentAccessTests(FirebreakSite site)
     [Fact]
     public async Task Responder_CanWork_ButNotReassignRoles()
     {
-        var responder = await site.CreateUserAsync(Role.Responder);
-        var incident = await site.CreateIncidentAsync(responder, new CreateIncident("Odd console login"));
-        var page = await site.NewPageAsync();
+        var responder = await Site.CreateUserAsync(Role.Responder);
+        var incident = await Site.CreateIncidentAsync(responder, new CreateIncident("Odd console login"));
+        var page = await NewPageAsync();
         await page.LoginAsync(responder);
 
         await page.GotoInteractiveAsync($"/incidents/{incident.Reference}");
@@ -63,10 +63,10 @@ public sealed class IncidentAccessTests(FirebreakSite site)
     [Fact]
     public async Task UserOfAnotherTenant_GetsNotFound_ForTheIncidentUrl()
     {
-        var owner = await site.CreateUserAsync(Role.Admin);
-        var incident = await site.CreateIncidentAsync(owner, new CreateIncident("Tenant-private incident"));
-        var outsider = await site.CreateUserAsync(Role.Admin, site.OtherTenantSlug);
-        var page = await site.NewPageAsync();
+        var owner = await Site.CreateUserAsync(Role.Admin);
+        var incident = await Site.CreateIncidentAsync(owner, new CreateIncident("Tenant-private incident"));
+        var outsider = await Site.CreateUserAsync(Role.Admin, Site.OtherTenantSlug);
+        var page = await NewPageAsync();
         await page.LoginAsync(outsider);
 
         await page.GotoInteractiveAsync($"/incidents/{incident.Reference}");

@@ -4,14 +4,14 @@ using Microsoft.Playwright;
 
 namespace Firebreak.Browser.Tests.Incidents;
 
-public sealed class IncidentLifecycleTests(FirebreakSite site)
+public sealed class IncidentLifecycleTests(FirebreakSite site) : BrowserTest(site)
 {
     [Fact]
     public async Task Incident_IsWorkedFromDetectionToClosed_ThroughThePage()
     {
-        var manager = await site.CreateUserAsync(Role.IncidentManager, displayName: "Ines Manager " + Guid.NewGuid().ToString("N")[..4]);
-        var incident = await site.CreateIncidentAsync(manager, new CreateIncident("Unusual AssumeRole chain", Severity: Severity.Sev2));
-        var page = await site.NewPageAsync();
+        var manager = await Site.CreateUserAsync(Role.IncidentManager, displayName: "Ines Manager " + Guid.NewGuid().ToString("N")[..4]);
+        var incident = await Site.CreateIncidentAsync(manager, new CreateIncident("Unusual AssumeRole chain", Severity: Severity.Sev2));
+        var page = await NewPageAsync();
         await page.LoginAsync(manager);
         await page.GotoInteractiveAsync($"/incidents/{incident.Reference}");
 
@@ -93,10 +93,10 @@ public sealed class IncidentLifecycleTests(FirebreakSite site)
     [Fact]
     public async Task Status_DuplicateOf_LinksTheSurvivor()
     {
-        var manager = await site.CreateUserAsync(Role.IncidentManager);
-        var survivor = await site.CreateIncidentAsync(manager, new CreateIncident("Original report"));
-        var copy = await site.CreateIncidentAsync(manager, new CreateIncident("Same thing, reported twice"));
-        var page = await site.NewPageAsync();
+        var manager = await Site.CreateUserAsync(Role.IncidentManager);
+        var survivor = await Site.CreateIncidentAsync(manager, new CreateIncident("Original report"));
+        var copy = await Site.CreateIncidentAsync(manager, new CreateIncident("Same thing, reported twice"));
+        var page = await NewPageAsync();
         await page.LoginAsync(manager);
         await page.GotoInteractiveAsync($"/incidents/{copy.Reference}");
 
@@ -116,9 +116,9 @@ public sealed class IncidentLifecycleTests(FirebreakSite site)
     [Fact]
     public async Task Journal_RendersMarkdown_WithoutRawHtmlOrScriptLinks()
     {
-        var responder = await site.CreateUserAsync(Role.Responder);
-        var incident = await site.CreateIncidentAsync(responder, new CreateIncident("Phishing page hosted in our bucket"));
-        var page = await site.NewPageAsync();
+        var responder = await Site.CreateUserAsync(Role.Responder);
+        var incident = await Site.CreateIncidentAsync(responder, new CreateIncident("Phishing page hosted in our bucket"));
+        var page = await NewPageAsync();
         await page.LoginAsync(responder);
         await page.GotoInteractiveAsync($"/incidents/{incident.Reference}");
 

@@ -4,17 +4,17 @@ using Microsoft.Playwright;
 
 namespace Firebreak.Browser.Tests.Incidents;
 
-public sealed class IncidentListTests(FirebreakSite site)
+public sealed class IncidentListTests(FirebreakSite site) : BrowserTest(site)
 {
     [Fact]
     public async Task Filters_NarrowTheList_AndTheUrlReproducesTheSameView()
     {
-        var manager = await site.CreateUserAsync(Role.IncidentManager);
+        var manager = await Site.CreateUserAsync(Role.IncidentManager);
         var tag = "lst-" + Guid.NewGuid().ToString("N")[..8];
-        var critical = await site.CreateIncidentAsync(manager, new CreateIncident("Root keys used from unknown ASN", Severity: Severity.Sev1, Tags: [tag], IncidentManagerId: manager.Id));
-        await site.CreateIncidentAsync(manager, new CreateIncident("Public bucket found", Severity: Severity.Sev3, Tags: [tag]));
-        await site.CreateIncidentAsync(manager, new CreateIncident("Crypto miner on build agent", Severity: Severity.Sev1, Tags: [tag]));
-        var page = await site.NewPageAsync();
+        var critical = await Site.CreateIncidentAsync(manager, new CreateIncident("Root keys used from unknown ASN", Severity: Severity.Sev1, Tags: [tag], IncidentManagerId: manager.Id));
+        await Site.CreateIncidentAsync(manager, new CreateIncident("Public bucket found", Severity: Severity.Sev3, Tags: [tag]));
+        await Site.CreateIncidentAsync(manager, new CreateIncident("Crypto miner on build agent", Severity: Severity.Sev1, Tags: [tag]));
+        var page = await NewPageAsync();
         await page.LoginAsync(manager);
 
         await page.GotoAsync("/incidents");
@@ -35,8 +35,8 @@ public sealed class IncidentListTests(FirebreakSite site)
         await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-reference", critical.Reference);
 
         var shared = page.Url;
-        var colleague = await site.NewPageAsync();
-        await colleague.LoginAsync(await site.CreateUserAsync(Role.Viewer), new Uri(shared).PathAndQuery);
+        var colleague = await NewPageAsync();
+        await colleague.LoginAsync(await Site.CreateUserAsync(Role.Viewer), new Uri(shared).PathAndQuery);
         await Assertions.Expect(colleague.TestId("incident-row")).ToHaveCountAsync(1);
         await Assertions.Expect(colleague.TestId("filter-tag")).ToHaveValueAsync(tag);
         await Assertions.Expect(colleague.TestId("filter-severity")).ToHaveValueAsync("SEV1");
@@ -45,10 +45,10 @@ public sealed class IncidentListTests(FirebreakSite site)
     [Fact]
     public async Task FreeText_MatchesTitles_AndNothingFoundSaysSo()
     {
-        var responder = await site.CreateUserAsync(Role.Responder);
+        var responder = await Site.CreateUserAsync(Role.Responder);
         var marker = "zebra" + Guid.NewGuid().ToString("N")[..6];
-        await site.CreateIncidentAsync(responder, new CreateIncident($"Suspicious {marker} login"));
-        var page = await site.NewPageAsync();
+        await Site.CreateIncidentAsync(responder, new CreateIncident($"Suspicious {marker} login"));
+        var page = await NewPageAsync();
         await page.LoginAsync(responder);
 
         await page.GotoAsync($"/incidents?q={marker}");
@@ -62,13 +62,13 @@ public sealed class IncidentListTests(FirebreakSite site)
     [Fact]
     public async Task Sorting_AndPaging_FollowTheLinks()
     {
-        var responder = await site.CreateUserAsync(Role.Responder);
+        var responder = await Site.CreateUserAsync(Role.Responder);
         var tag = "pg-" + Guid.NewGuid().ToString("N")[..8];
         foreach (var severity in new[] { Severity.Sev3, Severity.Sev1, Severity.Sev4, Severity.Sev2 })
         {
-            await site.CreateIncidentAsync(responder, new CreateIncident($"{severity} incident", Severity: severity, Tags: [tag]));
+            await Site.CreateIncidentAsync(responder, new CreateIncident($"{severity} incident", Severity: severity, Tags: [tag]));
         }
-        var page = await site.NewPageAsync();
+        var page = await NewPageAsync();
         await page.LoginAsync(responder);
 
         await page.GotoAsync($"/incidents?tag={tag}&pageSize=3");
@@ -89,8 +89,8 @@ public sealed class IncidentListTests(FirebreakSite site)
     [Fact]
     public async Task UnknownFilterValue_IsExplained_NotACrash()
     {
-        var viewer = await site.CreateUserAsync(Role.Viewer);
-        var page = await site.NewPageAsync();
+        var viewer = await Site.CreateUserAsync(Role.Viewer);
+        var page = await NewPageAsync();
         await page.LoginAsync(viewer);
 
         await page.GotoAsync("/incidents?phase=lunch");
