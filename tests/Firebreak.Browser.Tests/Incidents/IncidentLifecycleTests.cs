@@ -1,5 +1,6 @@
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Firebreak.Browser.Tests.Incidents;
@@ -131,6 +132,28 @@ public sealed class IncidentLifecycleTests(FirebreakSite site) : BrowserTest(sit
         await Assertions.Expect(body.GetByRole(AriaRole.Link, new() { Name = "click" })).ToHaveAttributeAsync("href", "#");
         await Assertions.Expect(body.GetByRole(AriaRole.Link, new() { Name = "docs" })).ToHaveAttributeAsync("href", "https://example.org/runbook");
         Assert.Null(await page.EvaluateAsync<int?>("() => window.pwned ?? null"));
+    }
+
+    [Fact]
+    public async Task ChangeBySomeoneElse_IsAnnounced_AndShownOnRequest()
+    {
+        var responder = await Site.CreateUserAsync(Role.Responder);
+        var colleague = await Site.CreateUserAsync(Role.Responder);
+        var incident = await Site.CreateIncidentAsync(responder, new CreateIncident("Lateral movement between projects"));
+        var page = await NewPageAsync();
+        await page.LoginAsync(responder);
+        await page.GotoInteractiveAsync($"/incidents/{incident.Reference}");
+        await page.TestId("journal-body-input").FillAsync("My own note");
+        await page.TestId("journal-add").ClickAsync();
+        await Assertions.Expect(page.TestId("journal-entry")).ToHaveCountAsync(1);
+
+        await Site.ActAsync(colleague, services => services.GetRequiredService<JournalService>().AddAsync(incident.Reference, "Colleague's finding"));
+
+        await Assertions.Expect(page.TestId("stale-banner")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await page.TestId("reload-incident").ClickAsync();
+        await Assertions.Expect(page.TestId("journal-entry")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.TestId("journal-entry").Last).ToContainTextAsync("Colleague's finding");
+        await Assertions.Expect(page.TestId("stale-banner")).ToHaveCountAsync(0);
     }
 
     private static async Task MoveAsync(IPage page, string phase, string reason)
