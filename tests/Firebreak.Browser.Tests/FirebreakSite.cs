@@ -21,7 +21,8 @@ public sealed record TestUser(Guid Id, Guid TenantId, string Email, string Displ
 /// </summary>
 public sealed class FirebreakSite : IAsyncLifetime
 {
-    private const string ChromiumPath = "/usr/bin/chromium";
+    /// <summary>Debian's Chromium unless FIREBREAK_CHROMIUM names another build (never a downloaded one).</summary>
+    private static readonly string ChromiumPath = Environment.GetEnvironmentVariable("FIREBREAK_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
     private const string Password = "correct horse battery staple";
 
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "firebreak-browser-" + Guid.NewGuid().ToString("N"));
