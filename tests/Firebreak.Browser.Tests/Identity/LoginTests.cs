@@ -33,6 +33,7 @@ public sealed class LoginTests(FirebreakSite site) : BrowserTest(site)
         Assert.EndsWith("/incidents", page.Url);
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Incidents" })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator(".topbar .who")).ToHaveTextAsync(user.Email);
+        await Assertions.Expect(page.TestId("nav-new-incident")).ToBeVisibleAsync();
     }
 
     [Fact]

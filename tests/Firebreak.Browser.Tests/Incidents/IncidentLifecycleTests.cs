@@ -81,6 +81,12 @@ public sealed class IncidentLifecycleTests(FirebreakSite site) : BrowserTest(sit
         await Assertions.Expect(page.TestId("milestone-closed")).Not.ToHaveTextAsync("—");
         await Assertions.Expect(page.TestId("audit-action").First).ToHaveTextAsync("Incident updated");
         await Assertions.Expect(page.TestId("audit")).ToContainTextAsync("PhaseTransition created");
+        var closing = page.Locator("[data-testid=audit-change][data-field=Phase]").First;
+        await Assertions.Expect(closing.TestId("audit-before")).ToHaveTextAsync("post-incident-review");
+        await Assertions.Expect(closing.TestId("audit-after")).ToHaveTextAsync("closed");
+        await page.TestId("audit-next").ClickAsync();
+        await Assertions.Expect(page.TestId("audit-page")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Page 2 of \\d+$"));
+        await Assertions.Expect(page.TestId("audit-action").Last).ToHaveTextAsync("Incident created");
         await FirebreakSite.ScreenshotAsync(page, "incident-page");
 
         // What the page showed was stored: a fresh load agrees.

@@ -97,5 +97,6 @@ public sealed class IncidentListTests(FirebreakSite site) : BrowserTest(site)
 
         await Assertions.Expect(page.TestId("list-error")).ToContainTextAsync("phase must be one of");
         await Assertions.Expect(page.TestId("new-incident")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.TestId("nav-new-incident")).ToHaveCountAsync(0);
     }
 }
