@@ -35,7 +35,7 @@ public sealed class IncidentAccessTests(FirebreakSite site) : BrowserTest(site)
         var main = page.Locator("main");
         Assert.Equal(0, await main.Locator("input, select, textarea, form").CountAsync());
         Assert.Equal(0, await page.TestId("phase-stepper").Locator("button").CountAsync());
-        foreach (var control in new[] { "edit-roles", "journal-edit", "save-status", "add-task", "save-review", "journal-add" })
+        foreach (var control in new[] { "edit-details", "edit-roles", "journal-edit", "save-status", "add-task", "save-review", "journal-add" })
         {
             Assert.Equal(0, await page.TestId(control).CountAsync());
         }

@@ -162,6 +162,38 @@ public sealed class IncidentLifecycleTests(FirebreakSite site) : BrowserTest(sit
         await Assertions.Expect(page.TestId("stale-banner")).ToHaveCountAsync(0);
     }
 
+    [Fact]
+    public async Task Details_AreEdited_AndAStaleEditIsRefusedWithAnExplanation()
+    {
+        var responder = await Site.CreateUserAsync(Role.Responder);
+        var incident = await Site.CreateIncidentAsync(responder, new CreateIncident("Suspicious token use", Severity: Severity.Sev3));
+        var page = await NewPageAsync();
+        await page.LoginAsync(responder);
+        await page.GotoInteractiveAsync($"/incidents/{incident.Reference}");
+
+        await page.TestId("edit-details").ClickAsync();
+        await page.TestId("details-title").FillAsync("Stolen session token replayed");
+        await page.TestId("details-severity").SelectOptionAsync(new SelectOptionValue { Label = "SEV1" });
+        await page.TestId("details-providers").FillAsync("azure");
+        await page.TestId("save-details").ClickAsync();
+        await Assertions.Expect(page.TestId("incident-title")).ToHaveTextAsync("Stolen session token replayed");
+        await Assertions.Expect(page.TestId("severity")).ToHaveTextAsync("SEV1");
+        await Assertions.Expect(page.TestId("scope-providers")).ToHaveTextAsync("AZURE");
+
+        await page.TestId("edit-details").ClickAsync();
+        await page.TestId("details-providers").FillAsync("oracle");
+        await page.TestId("save-details").ClickAsync();
+        await Assertions.Expect(page.TestId("error-scope.providers")).ToContainTextAsync("providers must be among aws, azure, gcp");
+
+        await page.TestId("details-providers").FillAsync("aws");
+        await page.TestId("details-summary").FillAsync("My view of events");
+        await Site.ActAsync(responder, services => services.GetRequiredService<IncidentService>()
+            .UpdateAsync(incident.Reference, new UpdateIncident(Summary: "Someone else's view"), null));
+        await page.TestId("save-details").ClickAsync();
+        await Assertions.Expect(page.TestId("details-error")).ToContainTextAsync("someone else changed it");
+        await Assertions.Expect(page.TestId("details-summary")).ToHaveValueAsync("My view of events");
+    }
+
     private static async Task MoveAsync(IPage page, string phase, string reason)
     {
         await page.TestId($"move-to-{phase}").ClickAsync();
