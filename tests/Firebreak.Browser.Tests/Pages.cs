@@ -1,0 +1,27 @@
+using Microsoft.Playwright;
+
+namespace Firebreak.Browser.Tests;
+
+/// <summary>Intent-level steps shared by the tests: sign in, open a page and wait until it is live.</summary>
+internal static class Pages
+{
+    public static async Task LoginAsync(this IPage page, TestUser user, string? returnUrl = null)
+    {
+        await page.GotoAsync(returnUrl is null ? "/login" : $"/login?returnUrl={Uri.EscapeDataString(returnUrl)}");
+        await page.GetByLabel("E-mail").FillAsync(user.Email);
+        await page.GetByLabel("Password").FillAsync(user.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+    }
+
+    /// <summary>Opens an interactive page and waits for its circuit, so clicks reach the server.</summary>
+    public static async Task GotoInteractiveAsync(this IPage page, string path)
+    {
+        await page.GotoAsync(path);
+        await page.Locator("[data-interactive=yes]").WaitForAsync();
+    }
+
+    public static ILocator TestId(this IPage page, string id) => page.GetByTestId(id);
+
+    public static ILocator TestId(this ILocator locator, string id) => locator.GetByTestId(id);
+}
