@@ -1,5 +1,6 @@
 using Firebreak.Core.Alerts;
 using Firebreak.Core.Auditing;
+using Firebreak.Core.Evidence;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
 using Firebreak.Core.Persistence;
@@ -39,6 +40,9 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService<AlertIntakeWriter>();
         services.AddScoped<EscalationRuleService>();
         services.AddHostedService<EscalationRuleWorker>();
+        services.AddSingleton<IEvidenceStore>(new LocalEvidenceStore(
+            configuration["Firebreak:Evidence:Directory"] is { Length: > 0 } evidence ? Path.GetFullPath(evidence) : Path.Combine(database.DataDirectory, "evidence")));
+        services.AddScoped<EvidenceService>();
         return services;
     }
 }

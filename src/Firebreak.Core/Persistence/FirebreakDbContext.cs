@@ -3,6 +3,7 @@ using System.Text.Json;
 using Firebreak.Core.Alerts;
 using Firebreak.Core.Auditing;
 using Firebreak.Core.Common;
+using Firebreak.Core.Evidence;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
 using Firebreak.Core.Investigation;
@@ -36,6 +37,8 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     public DbSet<SuppressionRule> SuppressionRules => Set<SuppressionRule>();
     public DbSet<AlertEscalation> AlertEscalations => Set<AlertEscalation>();
     public DbSet<EscalationRule> EscalationRules => Set<EscalationRule>();
+    public DbSet<EvidenceItem> EvidenceItems => Set<EvidenceItem>();
+    public DbSet<CustodyEntry> CustodyEntries => Set<CustodyEntry>();
     public DbSet<TimelineEntry> TimelineEntries => Set<TimelineEntry>();
     public DbSet<IncidentArtifact> IncidentArtifacts => Set<IncidentArtifact>();
 

@@ -1,0 +1,118 @@
+using System.Security.Cryptography;
+using Firebreak.Core.Common;
+
+namespace Firebreak.Core.Evidence;
+
+public sealed record StoredBlob(string Sha256, string Sha1, string Md5, long Size);
+
+/// <summary>Where evidence bytes live. Write-once and content-addressed: a blob's name is its SHA-256.</summary>
+public interface IEvidenceStore
+{
+    /// <summary>Streams the content in while hashing it; nothing is visible under its name until it is complete.</summary>
+    Task<StoredBlob> PutAsync(Stream content, long maxBytes, CancellationToken cancellationToken);
+
+    /// <summary>Opens a stored blob for reading, or throws NotFoundException.</summary>
+    Task<Stream> OpenAsync(string sha256, CancellationToken cancellationToken);
+}
+
+/// <summary>A disk or quota error while storing evidence: reported clearly, and nothing partial is kept.</summary>
+public sealed class EvidenceStorageException(string message, Exception? inner = null) : DomainException(message)
+{
+    public Exception? Cause { get; } = inner;
+}
+
+/// <summary>
+/// Evidence on local disk: bytes go to a temporary file in the same folder tree while three hashes are
+/// computed, are flushed to disk, and only then are renamed to ab/cd/&lt;sha256&gt;. A name that exists is
+/// never overwritten. A broken upload or a full disk leaves no blob behind.
+/// </summary>
+public sealed class LocalEvidenceStore(string root) : IEvidenceStore
+{
+    private const int BufferSize = 128 * 1024;
+
+    public string Root { get; } = root;
+
+    public async Task<StoredBlob> PutAsync(Stream content, long maxBytes, CancellationToken cancellationToken)
+    {
+        var incoming = Path.Combine(Root, "incoming");
+        Directory.CreateDirectory(incoming);
+        var temp = Path.Combine(incoming, Guid.NewGuid().ToString("n") + ".part");
+        try
+        {
+            StoredBlob blob;
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
+            {
+                using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+                using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+                var buffer = new byte[BufferSize];
+                long size = 0;
+                int read;
+                while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    size += read;
+                    if (size > maxBytes) throw new ValidationFailedException("file", $"The file is larger than the {maxBytes:N0}-byte limit.");
+                    sha256.AppendData(buffer, 0, read);
+                    sha1.AppendData(buffer, 0, read);
+                    md5.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+                await file.FlushAsync(cancellationToken);
+                file.Flush(flushToDisk: true);
+                blob = new StoredBlob(Convert.ToHexStringLower(sha256.GetHashAndReset()), Convert.ToHexStringLower(sha1.GetHashAndReset()),
+                    Convert.ToHexStringLower(md5.GetHashAndReset()), size);
+            }
+            var target = PathFor(blob.Sha256);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            if (File.Exists(target))
+            {
+                // Same name, same bytes: keep the copy already there, untouched.
+                File.Delete(temp);
+                return blob;
+            }
+            File.Move(temp, target, overwrite: false);
+            File.SetAttributes(target, FileAttributes.ReadOnly);
+            return blob;
+        }
+        catch (IOException ex) when (IsDiskFull(ex))
+        {
+            TryDelete(temp);
+            throw new EvidenceStorageException("The evidence store is out of disk space; nothing was stored. Free space and upload again.", ex);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    public Task<Stream> OpenAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var path = PathFor(sha256);
+        if (!File.Exists(path)) throw new NotFoundException("Evidence file", sha256);
+        return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan));
+    }
+
+    public string PathFor(string sha256)
+    {
+        if (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower)) throw new NotFoundException("Evidence file", sha256);
+        return Path.Combine(Root, sha256[..2], sha256[2..4], sha256);
+    }
+
+    private static bool IsDiskFull(IOException ex) =>
+        ex.HResult is 28 or unchecked((int)0x80070070) || ex.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
