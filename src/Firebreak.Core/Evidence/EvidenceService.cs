@@ -232,6 +232,46 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
         return new VerificationReport(checks.All(c => c.Ok) && chain.Count == 0, checks, chain);
     }
 
+    /// <summary>
+    /// Writes the incident's evidence bundle to <paramref name="output"/>. The export is itself a custody
+    /// event, recorded for every item before the bundle is written, so the bundle's chain includes it.
+    /// </summary>
+    public async Task ExportAsync(string incidentKey, string reason, Stream output, CancellationToken cancellationToken = default)
+    {
+        new Checks().Required("reason", reason, 2_000).ThrowIfAny();
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        IncidentLookup.Require(db.Actor, Role.Responder, "export evidence");
+        var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
+        var items = await db.EvidenceItems.AsNoTracking().Where(i => i.IncidentId == incident.Id).OrderBy(i => i.StoredAt).ThenBy(i => i.Id).ToListAsync(cancellationToken);
+        foreach (var item in items) await AppendWithRetryAsync(item.Id, CustodyEvent.Exported, "evidence bundle", reason.Trim(), null, Role.Responder, cancellationToken);
+        var custody = await ListCustodyAsync(incident.Id.ToString(), cancellationToken);
+        var manifest = new BundleManifest(EvidenceBundle.FormatName, incident.Reference, incident.Title, incident.Id, time.GetUtcNow(), db.Actor.Name, reason.Trim(),
+            items.Select(i => new BundleItem(i.Id, i.Kind, i.Name, i.Source, i.CollectedBy, i.AcquiredAt, i.Size, i.Sha256, i.Sha1, i.Md5,
+                i.Sha256 is null ? null : $"files/{i.Sha256}", i.SnapshotId, i.SnapshotRegion, i.SnapshotAccount)).ToList());
+        var summary = new
+        {
+            incident.Reference, incident.Title, incident.Summary, Severity = incident.Severity, Phase = incident.Phase, Status = incident.Status,
+            incident.DetectedAt, incident.EscalatedAt, incident.ContainedAt, incident.EradicatedAt, incident.RecoveredAt, incident.ClosedAt,
+        };
+        using var archive = new System.IO.Compression.ZipArchive(output, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true);
+        await WriteJsonAsync(archive, "manifest.json", manifest, cancellationToken);
+        await WriteJsonAsync(archive, "custody.json", custody, cancellationToken);
+        await WriteJsonAsync(archive, "incident.json", summary, cancellationToken);
+        foreach (var sha in items.Select(i => i.Sha256).OfType<string>().Distinct())
+        {
+            var entry = archive.CreateEntry($"files/{sha}", System.IO.Compression.CompressionLevel.Fastest);
+            await using var target = await entry.OpenAsync(cancellationToken);
+            await using var source = await store.OpenAsync(sha, cancellationToken);
+            await source.CopyToAsync(target, cancellationToken);
+        }
+    }
+
+    private static async Task WriteJsonAsync<T>(System.IO.Compression.ZipArchive archive, string name, T value, CancellationToken cancellationToken)
+    {
+        await using var stream = await archive.CreateEntry(name).OpenAsync(cancellationToken);
+        await System.Text.Json.JsonSerializer.SerializeAsync(stream, value, EvidenceBundle.Json, cancellationToken);
+    }
+
     private async Task<ItemCheck> CheckFileAsync(EvidenceItem item, CancellationToken cancellationToken)
     {
         try

@@ -169,3 +169,75 @@ public class EvidenceTests
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
+
+public class EvidenceBundleTests
+{
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task Export_WritesAVerifiableBundle_RecordsTheExport_AndTamperingIsDetected(DatabaseKind kind)
+    {
+        await using var harness = await CoreHarness.CreateAsync(kind);
+        var acme = await harness.CreateTenantAsync("Acme");
+        await using var scope = harness.As(acme.Responder);
+        var incident = await scope.Get<IncidentService>().CreateAsync(new CreateIncident("Bundle"));
+        var evidence = scope.Get<EvidenceService>();
+        await evidence.AddFileAsync(incident.Reference, new AddEvidenceFile("cloudtrail.json.gz", EvidenceKind.LogSet, "s3://trail/AWSLogs"), new MemoryStream(Encoding.UTF8.GetBytes("{\"Records\":[]}")));
+        await evidence.AddSnapshotAsync(incident.Reference, new AddSnapshotReference("root", "snap-0abc", "eu-west-1", "123456789012"));
+
+        using var zip = new MemoryStream();
+        await evidence.ExportAsync(incident.Reference, "hand to outside counsel", zip);
+
+        var custody = await evidence.ListCustodyAsync(incident.Reference);
+        Assert.Equal(2, custody.Count(c => c.Event == CustodyEvent.Exported));
+        zip.Position = 0;
+        var report = await EvidenceBundle.VerifyAsync(zip);
+        Assert.True(report.Ok, string.Join("; ", report.Items.Where(i => !i.Ok).Select(i => i.Problem).Concat(report.Chain.Select(c => c.Problem))));
+
+        var tampered = await RewriteAsync(zip.ToArray(), "custody.json", text => text.Replace("hand to outside counsel", "hand to someone else", StringComparison.Ordinal));
+        var chainReport = await EvidenceBundle.VerifyAsync(new MemoryStream(tampered));
+        Assert.False(chainReport.Ok);
+        Assert.Equal([3, 4], chainReport.Chain.Select(c => c.Sequence).Distinct());
+
+        var badFile = await RewriteFileAsync(zip.ToArray());
+        var fileReport = await EvidenceBundle.VerifyAsync(new MemoryStream(badFile));
+        Assert.Equal("SHA-256 does not match", Assert.Single(fileReport.Items, i => !i.Ok).Problem);
+    }
+
+    private static async Task<byte[]> RewriteAsync(byte[] zip, string name, Func<string, string> change)
+    {
+        using var copy = new MemoryStream();
+        copy.Write(zip);
+        using (var archive = new System.IO.Compression.ZipArchive(copy, System.IO.Compression.ZipArchiveMode.Update, leaveOpen: true))
+        {
+            var entry = archive.GetEntry(name)!;
+            string text;
+            using (var reader = new StreamReader(await entry.OpenAsync())) text = await reader.ReadToEndAsync();
+            entry.Delete();
+            await using var writer = new StreamWriter(await archive.CreateEntry(name).OpenAsync());
+            await writer.WriteAsync(change(text));
+        }
+        return copy.ToArray();
+    }
+
+    private static async Task<byte[]> RewriteFileAsync(byte[] zip)
+    {
+        using var copy = new MemoryStream();
+        copy.Write(zip);
+        using (var archive = new System.IO.Compression.ZipArchive(copy, System.IO.Compression.ZipArchiveMode.Update, leaveOpen: true))
+        {
+            var entry = archive.Entries.Single(e => e.FullName.StartsWith("files/", StringComparison.Ordinal));
+            var name = entry.FullName;
+            byte[] bytes;
+            await using (var s = await entry.OpenAsync())
+            {
+                using var m = new MemoryStream();
+                await s.CopyToAsync(m);
+                bytes = m.ToArray();
+            }
+            bytes[0] ^= 0x20;
+            entry.Delete();
+            await using var target = await archive.CreateEntry(name).OpenAsync();
+            await target.WriteAsync(bytes);
+        }
+        return copy.ToArray();
+    }
+}
