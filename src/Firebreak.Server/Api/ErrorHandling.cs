@@ -37,6 +37,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
                 Detail = f.Path is null ? f.Message : $"Problem at {f.Path}.",
             },
             IntakeBusyException busy => Busy(context, busy),
+            Firebreak.Core.Evidence.EvidenceStorageException storage => Problem(StatusCodes.Status507InsufficientStorage, "Insufficient storage", storage.Message),
             _ => null,
         };
         if (problem is null)

@@ -102,6 +102,7 @@ internal static class ApiSetup
         api.MapIncidentRecordEndpoints();
         api.MapIdentityEndpoints();
         api.MapAlertEndpoints();
+        api.MapEvidenceEndpoints();
         return app;
     }
 

@@ -17,7 +17,7 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
 {
     private sealed record Rule(string Method, string Route, Role MinimumRole, Func<Ids, object?>? Body = null, bool BodyNamesRecords = false);
 
-    private sealed record Ids(string Incident, Guid Task, Guid Entry, Guid Key, Guid Manager, Guid Alert, Guid Escalation, Guid SuppressionRule, Guid EscalationRule);
+    private sealed record Ids(string Incident, Guid Task, Guid Entry, Guid Key, Guid Manager, Guid Alert, Guid Escalation, Guid SuppressionRule, Guid EscalationRule, Guid Evidence);
 
     private static readonly Rule[] Expected =
     [
@@ -65,6 +65,15 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         new("GET", "/api/v1/escalation-rules", Role.Viewer),
         new("POST", "/api/v1/escalation-rules", Role.IncidentManager, _ => new { name = "m", action = "create-incident", sources = new[] { "never" } }),
         new("PUT", "/api/v1/escalation-rules/{id:guid}/enabled", Role.IncidentManager, _ => new { enabled = false }),
+        new("POST", "/api/v1/incidents/{key}/evidence", Role.Responder, _ => "matrix evidence"u8.ToArray()),
+        new("POST", "/api/v1/incidents/{key}/evidence/snapshots", Role.Responder, _ => new { name = "m", snapshotId = "snap-1", region = "eu-west-1", account = "123456789012" }),
+        new("GET", "/api/v1/incidents/{key}/evidence", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/custody", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/evidence/verify", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/evidence/export", Role.Responder, _ => new { reason = "matrix" }),
+        new("GET", "/api/v1/evidence/{id:guid}", Role.Viewer),
+        new("GET", "/api/v1/evidence/{id:guid}/content", Role.Viewer),
+        new("POST", "/api/v1/evidence/{id:guid}/custody", Role.Responder, _ => new { @event = "accessed", location = "lab", reason = "matrix" }),
     ];
 
     [Fact]
@@ -138,9 +147,13 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         var escalation = await (await client.PostAsJsonAsync("/api/v1/alerts/promote", new { alertIds = new[] { alertIds[1] } })).JsonAsync();
         var suppression = await (await client.PostAsJsonAsync("/api/v1/suppression-rules", new { name = "seed", field = "source", @operator = "exact", value = "nothing", reason = "seed" })).JsonAsync();
         var rule = await (await client.PostAsJsonAsync("/api/v1/escalation-rules", new { name = "seed", action = "create-incident", sources = new[] { "nothing" } })).JsonAsync();
+        var upload = new ByteArrayContent("seed evidence"u8.ToArray());
+        upload.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        var evidence = await (await client.PostAsync($"/api/v1/incidents/{reference}/evidence?name=seed.txt&source=seed", upload)).JsonAsync();
         return new Ids(reference, task.GetProperty("id").GetGuid(), entry.GetProperty("id").GetGuid(),
             key.GetProperty("key").GetProperty("id").GetGuid(), tenant.UserId(Role.IncidentManager),
-            alertIds[0], escalation.GetProperty("id").GetGuid(), suppression.GetProperty("id").GetGuid(), rule.GetProperty("id").GetGuid());
+            alertIds[0], escalation.GetProperty("id").GetGuid(), suppression.GetProperty("id").GetGuid(), rule.GetProperty("id").GetGuid(),
+            evidence.GetProperty("id").GetGuid());
     }
 
     private static string Url(string route, Ids ids)
@@ -151,16 +164,27 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
             _ when route.StartsWith("/api/v1/escalations", StringComparison.Ordinal) => ids.Escalation,
             _ when route.StartsWith("/api/v1/suppression-rules", StringComparison.Ordinal) => ids.SuppressionRule,
             _ when route.StartsWith("/api/v1/escalation-rules", StringComparison.Ordinal) => ids.EscalationRule,
+            _ when route.StartsWith("/api/v1/evidence", StringComparison.Ordinal) => ids.Evidence,
             _ => ids.Key,
         };
         return route.Replace("{key}", ids.Incident).Replace("{taskId:guid}", ids.Task.ToString())
-            .Replace("{entryId:guid}", ids.Entry.ToString()).Replace("{id:guid}", id.ToString()).Replace("{format}", "generic");
+            .Replace("{entryId:guid}", ids.Entry.ToString()).Replace("{id:guid}", id.ToString()).Replace("{format}", "generic")
+            + (route.EndsWith("/content", StringComparison.Ordinal) ? "?reason=matrix" : route.EndsWith("/evidence", StringComparison.Ordinal) ? "?name=m.txt&source=matrix" : "");
     }
 
     private static Task<HttpResponseMessage> SendAsync(HttpClient client, Rule rule, string url, Ids ids)
     {
         var request = new HttpRequestMessage(new HttpMethod(rule.Method), url);
-        if (rule.Body is not null) request.Content = JsonContent.Create(rule.Body(ids));
+        var body = rule.Body?.Invoke(ids);
+        if (body is byte[] bytes)
+        {
+            request.Content = new ByteArrayContent(bytes);
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        }
+        else if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
         return client.SendAsync(request);
     }
 }
