@@ -59,10 +59,10 @@ internal static class IdentitySetup
 
     private static string[] RolesAtLeast(Role role) => Enum.GetValues<Role>().Where(r => r >= role).Select(r => r.Name()).ToArray();
 
-    /// <summary>APIs answer 401/403; pages redirect to the login page.</summary>
+    /// <summary>APIs (and their OpenAPI document) answer 401/403; pages redirect to the login page.</summary>
     private static Task Deny(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
-        if (context.Request.Path.StartsWithSegments("/api"))
+        if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/openapi"))
         {
             context.Response.StatusCode = status;
             return Task.CompletedTask;
