@@ -153,7 +153,7 @@ internal sealed class FirebreakClient(HttpClient http) : IDisposable
             HttpStatusCode.Forbidden => new CliException(ExitCodes.Refused,
                 "Forbidden: the API key's role does not allow this." + (problem?.Detail is { } d && !d.StartsWith("Your role", StringComparison.Ordinal) ? " " + d : "")),
             HttpStatusCode.RequestEntityTooLarge => new CliException(ExitCodes.Usage,
-                "The server refused the request as too large. Split the input into smaller files and send each one; JSON lines and CEF files over 5,000 alerts are split automatically."),
+                "The server refused the request as too large (HTTP 413). Split the input into smaller files and send each one."),
             HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity =>
                 new CliException(ExitCodes.Usage, said ?? $"The server rejected the input (HTTP {status}).", problem?.Errors),
             HttpStatusCode.TooManyRequests => new CliException(ExitCodes.Refused,

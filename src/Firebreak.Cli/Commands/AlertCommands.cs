@@ -33,7 +33,7 @@ internal static class AlertCommands
         var command = catalog.Create("send",
             "Send a file of alerts in any intake format. Without --format the format is detected from the content. "
             + $"Files of more than {AlertPayload.ChunkSize:N0} alerts (generic JSON arrays or JSON lines, OCSF, CEF) are sent in chunks, "
-            + "each with an Idempotency-Key derived from the file's content, so rerunning after a failure never stores an alert twice.",
+            + "each with an Idempotency-Key derived from the chunk's content and number, so rerunning after a failure never stores an alert twice.",
             "firebreak alert send guardduty-findings.json",
             "firebreak alert send events.cef --format cef --json | jq '.alerts[].id'",
             "aws securityhub get-findings | firebreak alert send - --format asff");
@@ -74,6 +74,15 @@ internal static class AlertCommands
             var endpoint = chosen == "generic" ? "api/v1/alerts/batch" : $"api/v1/alerts/intake/{chosen}";
             var mediaType = AlertFormats.Find(chosen)!.MediaType;
 
+            // Checked here: the server resets the connection part-way through an oversized upload, which
+            // would otherwise read as an unreachable server.
+            if (chunks.FirstOrDefault(c => c.Body.Length > AlertLimits.MaxBodyBytes) is { } tooLarge)
+            {
+                throw new CliException(ExitCodes.Usage,
+                    $"{(chunks.Count == 1 ? "The input" : "A chunk of the input")} is {tooLarge.Body.Length / (1024.0 * 1024):0.#} MiB; the server accepts at most {AlertLimits.MaxBodyBytes / (1024 * 1024)} MiB per request. "
+                    + "Split the input into smaller files and send each one; generic JSON arrays or JSON lines, OCSF and CEF files are split automatically by alert count.");
+            }
+
             using var client = connection.Open(parseResult, TimeSpan.FromMinutes(5));
             var results = await connection.Context.WithProgressAsync($"Sending {chosen} alerts", chunks.Count, async advance =>
             {
@@ -83,7 +92,7 @@ internal static class AlertCommands
                 {
                     var chunkKey = chunks.Count == 1
                         ? userKey
-                        : userKey is not null ? $"{userKey}:{i + 1}" : AlertPayload.ChunkKey(payload.Span, chosen, i + 1, chunks.Count);
+                        : userKey is not null ? $"{userKey}:{i + 1}" : AlertPayload.ChunkKey(chunks[i].Body.Span, chosen, i + 1, chunks.Count);
                     ApiResponse response;
                     try
                     {

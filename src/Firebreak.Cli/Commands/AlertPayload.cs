@@ -95,11 +95,15 @@ internal static class AlertPayload
         _ => [new Chunk(payload, null)],
     };
 
-    /// <summary>A key that is the same whenever the same content is sent the same way, so a rerun replays instead of storing again.</summary>
-    public static string ChunkKey(ReadOnlySpan<byte> wholePayload, string format, int chunkNumber, int chunkCount)
+    /// <summary>
+    /// The Idempotency-Key of one chunk: the hash of the chunk's content with its number and format. A
+    /// rerun of the same file replays every chunk instead of storing it again; so does a rerun after
+    /// fixing a bad alert in a later chunk, because the chunks before it are unchanged.
+    /// </summary>
+    public static string ChunkKey(ReadOnlySpan<byte> chunk, string format, int chunkNumber, int chunkCount)
     {
-        var hash = Convert.ToHexStringLower(SHA256.HashData(wholePayload))[..32];
-        return $"firebreak-cli:{format}:{hash}:{chunkNumber}/{chunkCount}";
+        var hash = Convert.ToHexStringLower(SHA256.HashData(chunk))[..32];
+        return $"firebreak-cli:{format}:{chunkNumber}/{chunkCount}:{hash}";
     }
 
     private static List<Chunk> SplitLines(ReadOnlyMemory<byte> payload, int chunkSize)

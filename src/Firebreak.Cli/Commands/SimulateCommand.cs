@@ -33,7 +33,7 @@ internal static class SimulateCommand
             DefaultValueFactory = _ => 0.95,
         };
         var seed = new Option<int>("--seed") { Description = "Seed for the random choices (default 1).", HelpName = "S", DefaultValueFactory = _ => 1 };
-        var gzip = new Option<bool>("--gzip") { Description = "Write .json.gz files, as CloudTrail delivers them, instead of .json." };
+        var gzip = new Option<bool>("--gzip") { Description = "Write CloudTrail files gzipped (.json.gz), as CloudTrail delivers them; Azure and GCP logs stay plain JSON." };
         var json = new Option<bool>("--json") { Description = "Print the summary (or the scenario list) as JSON." };
         command.Add(scenario);
         foreach (var option in new Option[] { list, output, events, noise, seed, gzip, json }) command.Add(option);
