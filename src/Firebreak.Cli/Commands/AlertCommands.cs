@@ -140,14 +140,14 @@ internal static class AlertCommands
 
     private static Command List(Connection connection, CommandCatalog catalog)
     {
-        var command = catalog.Create("list", "List alerts in the queue, newest first. Suppressed alerts are left out unless --suppressed says otherwise.",
+        var command = catalog.Create("list", "List alerts in the queue, most recently received first. Suppressed alerts are left out unless --suppressed says otherwise.",
             "firebreak alert list",
             "firebreak alert list --state new --min-severity high --source guardduty",
             "firebreak alert list --suppressed only --json | jq '.items[].id'");
         var state = IncidentCommands.EnumOption<TriageState>("--state", "Only alerts in this triage state");
         var minSeverity = IncidentCommands.EnumOption<AlertSeverity>("--min-severity", "Only alerts of this severity or higher");
         var source = new Option<string?>("--source") { Description = "Only alerts from this source (guardduty, defender, cef:vendor/product, ...).", HelpName = "SOURCE" };
-        var text = new Option<string?>("--q") { Description = "Text to look for in the title and description.", HelpName = "TEXT" };
+        var text = new Option<string?>("--q") { Description = "Text to look for in the title.", HelpName = "TEXT" };
         var suppressed = new Option<string?>("--suppressed")
         {
             Description = "exclude (default), include or only suppressed alerts.",
