@@ -169,6 +169,15 @@ public sealed class AlertCommandTests(ServerFixture server) : IClassFixture<Serv
     }
 
     [Fact]
+    public async Task Send_AnUnsupportedSchemaVersion_IsAnInputError()
+    {
+        var result = await server.RunAsync("alert", "send", TempFile("""{"schemaVersion":"9","alerts":[{"source":"x","title":"y"}]}"""));
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains("Schema version '9' is not supported", result.Err);
+    }
+
+    [Fact]
     public async Task Send_UnknownFormat_IsAUsageError_ListingTheFormats()
     {
         var result = await server.RunAsync("alert", "send", Fixture("generic.json"), "--format", "splunk");
