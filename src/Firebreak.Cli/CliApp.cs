@@ -59,12 +59,14 @@ public static class CliApp
     internal static RootCommand BuildCommands(CliContext context)
     {
         var catalog = new CommandCatalog();
-        var root = new RootCommand("Firebreak: cloud incident response. Run a server, administer it, and work incidents from the shell.");
+        var root = new RootCommand("Firebreak: cloud incident response. Run a server, administer it, work incidents and alerts from the shell, and simulate attacks.");
         catalog.AddExamples(root, "firebreak serve", "firebreak admin bootstrap", "firebreak incident list --help");
         root.Add(ServeCommand.Create(context, catalog));
         root.Add(DbCommands.Create(context, catalog));
         root.Add(AdminCommands.Create(context, catalog));
         root.Add(IncidentCommands.Create(context, catalog));
+        root.Add(AlertCommands.Create(context, catalog));
+        root.Add(SimulateCommand.Create(context, catalog));
         catalog.InstallHelp(root);
         return root;
     }

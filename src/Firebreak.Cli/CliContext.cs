@@ -10,8 +10,11 @@ public sealed class CliContext
 {
     private readonly Func<string, string?> _environment;
 
-    public CliContext(TextWriter output, TextWriter error, IReadOnlyDictionary<string, string?>? environment = null)
+    private readonly Stream? _input;
+
+    public CliContext(TextWriter output, TextWriter error, IReadOnlyDictionary<string, string?>? environment = null, Stream? input = null)
     {
+        _input = input;
         Output = output;
         Error = error;
         _environment = environment is null
@@ -32,6 +35,9 @@ public sealed class CliContext
 
     public IAnsiConsole ErrorConsole { get; }
 
+    /// <summary>Standard input, for commands that read a file given as '-'.</summary>
+    public Stream OpenInput() => _input ?? System.Console.OpenStandardInput();
+
     public string? GetEnvironmentVariable(string name)
     {
         var value = _environment(name);
@@ -44,6 +50,20 @@ public sealed class CliContext
     /// </summary>
     public Task<T> WithStatusAsync<T>(string message, Func<Task<T>> work) =>
         _errorIsTerminal ? ErrorConsole.Status().StartAsync(message, _ => work()) : work();
+
+    /// <summary>
+    /// A progress bar on standard error for work done in steps (chunks sent, files written), shown only
+    /// when standard error is a terminal so that logs and pipes get no control characters.
+    /// </summary>
+    public Task<T> WithProgressAsync<T>(string description, int steps, Func<Action, Task<T>> work)
+    {
+        if (!_errorIsTerminal) return work(() => { });
+        return ErrorConsole.Progress().AutoClear(true).StartAsync(async progress =>
+        {
+            var task = progress.AddTask(Markup.Escape(description), maxValue: steps);
+            return await work(() => task.Increment(1));
+        });
+    }
 
     public void WriteError(string message) => ErrorConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
 

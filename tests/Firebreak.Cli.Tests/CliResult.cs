@@ -27,6 +27,16 @@ public static class Cli
 
     public static Task<CliResult> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string?>(), args);
 
+    /// <summary>Runs the CLI in-process with the given text as standard input.</summary>
+    public static async Task<CliResult> RunWithInputAsync(IReadOnlyDictionary<string, string?> environment, string input, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var stdin = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(input));
+        var exitCode = await CliApp.RunAsync(args, new CliContext(output, error, environment, stdin), TestContext.Current.CancellationToken);
+        return new CliResult(exitCode, output.ToString(), error.ToString());
+    }
+
     public static string NewDataDirectory() => Directory.CreateTempSubdirectory("firebreak-cli-").FullName;
 
     public static void DeleteDataDirectory(string path)

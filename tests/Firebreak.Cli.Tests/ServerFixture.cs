@@ -53,6 +53,9 @@ public sealed class ServerFixture : IAsyncLifetime
     public Task<CliResult> RunWithKeyAsync(string? apiKey, params string[] args) =>
         Cli.RunAsync(new Dictionary<string, string?> { ["FIREBREAK_URL"] = Url, ["FIREBREAK_API_KEY"] = apiKey }, args);
 
+    public Task<CliResult> RunWithInputAsync(string input, params string[] args) =>
+        Cli.RunWithInputAsync(new Dictionary<string, string?> { ["FIREBREAK_URL"] = Url, ["FIREBREAK_API_KEY"] = ResponderKey }, input, args);
+
     /// <summary>An operator command against this server's database.</summary>
     public Task<CliResult> AdminAsync(params string[] args) => Cli.RunAsync([.. args, "--data-dir", DataDirectory]);
 

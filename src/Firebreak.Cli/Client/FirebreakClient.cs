@@ -21,7 +21,12 @@ internal sealed class FirebreakClient(HttpClient http) : IDisposable
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static FirebreakClient Create(string server, string apiKey)
+    /// <summary>How often a request the server turned away as busy (429) is tried again before giving up.</summary>
+    public const int BusyRetries = 5;
+
+    private static readonly TimeSpan LongestBusyWait = TimeSpan.FromSeconds(60);
+
+    public static FirebreakClient Create(string server, string apiKey, TimeSpan? timeout = null)
     {
         if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             throw new CliException(ExitCodes.Usage, $"--server must be an http:// or https:// URL, not '{server}'.");
@@ -30,7 +35,7 @@ internal sealed class FirebreakClient(HttpClient http) : IDisposable
         var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false })
         {
             BaseAddress = new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/"),
-            Timeout = TimeSpan.FromSeconds(30),
+            Timeout = timeout ?? TimeSpan.FromSeconds(30),
         };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -38,12 +43,45 @@ internal sealed class FirebreakClient(HttpClient http) : IDisposable
     }
 
     public Task<ApiResponse> GetAsync(string path, CancellationToken cancellationToken) =>
-        SendAsync(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
+        SendAsync(() => new HttpRequestMessage(HttpMethod.Get, path), 0, cancellationToken);
 
     public Task<ApiResponse> PostAsync(string path, object body, CancellationToken cancellationToken) =>
-        SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, options: Json) }, cancellationToken);
+        SendAsync(() => new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, options: Json) }, 0, cancellationToken);
 
-    private async Task<ApiResponse> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Posts a body as it is (a native alert payload). A 429 is waited out and retried, up to
+    /// <see cref="BusyRetries"/> times: intake answers 429 when its queue is full, which passes.
+    /// </summary>
+    public Task<ApiResponse> PostPayloadAsync(string path, ReadOnlyMemory<byte> body, string mediaType, string? idempotencyKey, CancellationToken cancellationToken) =>
+        SendAsync(() =>
+        {
+            var content = new ReadOnlyMemoryContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+            var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+            if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+            return request;
+        }, BusyRetries, cancellationToken);
+
+    private async Task<ApiResponse> SendAsync(Func<HttpRequestMessage> create, int busyRetries, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await SendOnceAsync(create(), cancellationToken);
+            }
+            catch (BusyException busy) when (attempt < busyRetries)
+            {
+                await Task.Delay(busy.Wait, cancellationToken);
+            }
+            catch (BusyException busy)
+            {
+                throw busy.Failure;
+            }
+        }
+    }
+
+    private async Task<ApiResponse> SendOnceAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         using (request)
         {
@@ -74,6 +112,11 @@ internal sealed class FirebreakClient(HttpClient http) : IDisposable
                         $"{request.RequestUri} did not answer with JSON: point --server or FIREBREAK_URL at the Firebreak server's base URL.");
                 }
                 if (response.IsSuccessStatusCode) return new ApiResponse(text);
+                if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+                    throw new BusyException(wait < TimeSpan.Zero ? TimeSpan.Zero : wait > LongestBusyWait ? LongestBusyWait : wait, Refused(response, text));
+                }
                 throw Refused(response, text);
             }
         }
@@ -109,7 +152,9 @@ internal sealed class FirebreakClient(HttpClient http) : IDisposable
                 "The server refused the API key: it is invalid, expired or revoked. Create a new one with 'firebreak admin create-api-key'."),
             HttpStatusCode.Forbidden => new CliException(ExitCodes.Refused,
                 "Forbidden: the API key's role does not allow this." + (problem?.Detail is { } d && !d.StartsWith("Your role", StringComparison.Ordinal) ? " " + d : "")),
-            HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity or HttpStatusCode.RequestEntityTooLarge =>
+            HttpStatusCode.RequestEntityTooLarge => new CliException(ExitCodes.Usage,
+                "The server refused the request as too large (HTTP 413). Split the input into smaller files and send each one."),
+            HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity =>
                 new CliException(ExitCodes.Usage, said ?? $"The server rejected the input (HTTP {status}).", problem?.Errors),
             HttpStatusCode.TooManyRequests => new CliException(ExitCodes.Refused,
                 "Rate limited by the server" + (response.Headers.RetryAfter?.Delta is { } wait ? $"; retry in {wait.TotalSeconds:0} seconds." : "; retry shortly.")),
@@ -120,6 +165,13 @@ internal sealed class FirebreakClient(HttpClient http) : IDisposable
     }
 
     public void Dispose() => http.Dispose();
+
+    /// <summary>A 429: carries the wait the server asked for, and what to report if retries run out.</summary>
+    private sealed class BusyException(TimeSpan wait, CliException failure) : Exception(failure.Message)
+    {
+        public TimeSpan Wait { get; } = wait;
+        public CliException Failure { get; } = failure;
+    }
 
     private sealed record Problem(string? Title, string? Detail, Dictionary<string, string[]>? Errors)
     {

@@ -201,7 +201,7 @@ internal static class IncidentCommands
         _ => Name(severity),
     };
 
-    private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+    internal static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 
     /// <summary>The API's name for an enum value ("detection-and-analysis", "SEV2"), which is also what the options accept.</summary>
     internal static string Name<T>(T value) where T : struct, Enum =>
@@ -210,7 +210,7 @@ internal static class IncidentCommands
     private static string[] Names<T>() where T : struct, Enum => [.. Enum.GetValues<T>().Select(Name)];
 
     /// <summary>Checked here, so a typo fails with the list of valid values before any request is sent.</summary>
-    private static Option<string?> EnumOption<T>(string name, string description) where T : struct, Enum
+    internal static Option<string?> EnumOption<T>(string name, string description) where T : struct, Enum
     {
         var values = Names<T>();
         return new Option<string?>(name)
@@ -228,47 +228,13 @@ internal static class IncidentCommands
         };
     }
 
-    private static Option<bool> JsonOption() => new("--json") { Description = "Print the API's JSON instead of a table." };
+    internal static Option<bool> JsonOption() => new("--json") { Description = "Print the API's JSON instead of a table." };
 
     private static Argument<string> ReferenceArgument() => new("ref") { Description = "Incident reference (e.g. INC-0042) or id." };
 
-    private static string Query(params (string Name, string? Value)[] parameters)
+    internal static string Query(params (string Name, string? Value)[] parameters)
     {
         var given = parameters.Where(p => !string.IsNullOrWhiteSpace(p.Value)).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}").ToList();
         return given.Count == 0 ? "" : "?" + string.Join('&', given);
-    }
-
-    private sealed class Connection(CliContext context)
-    {
-        public CliContext Context { get; } = context;
-
-        public Option<string?> Server { get; } = new("--server")
-        {
-            Description = $"Server URL (default: {UrlVariable}, else {FirebreakApp.DefaultUrl}).",
-            HelpName = "URL",
-            Recursive = true,
-        };
-
-        public Option<string?> ApiKey { get; } = new("--api-key")
-        {
-            Description = $"API key. Prefer {KeyVariable}: a key on the command line lands in shell history and process lists.",
-            HelpName = "KEY",
-            Recursive = true,
-        };
-
-        public FirebreakClient Open(ParseResult parseResult)
-        {
-            var server = parseResult.GetValue(Server) ?? Context.GetEnvironmentVariable(UrlVariable) ?? FirebreakApp.DefaultUrl;
-            var key = parseResult.GetValue(ApiKey) ?? Context.GetEnvironmentVariable(KeyVariable)
-                ?? throw new CliException(ExitCodes.Usage,
-                    $"No API key. Set {KeyVariable} (or pass --api-key). An operator creates one with 'firebreak admin create-api-key --name NAME --role responder'.");
-            return FirebreakClient.Create(server, key);
-        }
-
-        public int PrintJson(ApiResponse response)
-        {
-            Context.Output.WriteLine(response.Json);
-            return ExitCodes.Ok;
-        }
     }
 }

@@ -1,0 +1,152 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Firebreak.Detection.Simulation;
+
+namespace Firebreak.Cli.Tests.Commands;
+
+public sealed class SimulateCommandTests : IDisposable
+{
+    private readonly List<string> _directories = [];
+
+    public void Dispose()
+    {
+        foreach (var directory in _directories) Cli.DeleteDataDirectory(directory);
+    }
+
+    private string NewDirectory()
+    {
+        var directory = Cli.NewDataDirectory();
+        _directories.Add(directory);
+        return directory;
+    }
+
+    [Fact]
+    public async Task SameSeed_WritesByteIdenticalFiles_AndPrintsTheSummary()
+    {
+        var first = NewDirectory();
+        var second = NewDirectory();
+
+        var a = await Cli.RunAsync("simulate", "leaked-access-key", "--out", first, "--events", "3000", "--seed", "42");
+        var b = await Cli.RunAsync("simulate", "leaked-access-key", "--out", second, "--events", "3000", "--seed", "42");
+
+        Assert.True(a.ExitCode == 0, a.ToString());
+        Assert.True(b.ExitCode == 0, b.ToString());
+        var files = Files(first);
+        Assert.NotEmpty(files);
+        Assert.Equal(files, Files(second));
+        foreach (var file in files)
+            Assert.Equal(File.ReadAllBytes(Path.Combine(first, file)), File.ReadAllBytes(Path.Combine(second, file)));
+        Assert.All(files, f => Assert.EndsWith(".json", f));
+
+        Assert.Contains("Wrote 3,000 events of 'leaked-access-key'", a.Out);
+        Assert.Contains($"to {files.Count} file(s) in {first}", a.Out);
+        Assert.Contains("cloudtrail", a.Out);
+        Assert.Contains("Attack steps (", a.Out);
+        Assert.Contains("DeleteTrail", a.Out);
+        Assert.Equal("", a.Err);
+    }
+
+    [Fact]
+    public async Task OtherSeed_WritesDifferentLogs()
+    {
+        var first = NewDirectory();
+        var second = NewDirectory();
+
+        await Cli.RunAsync("simulate", "public-bucket-exposure", "--out", first, "--events", "500", "--seed", "1");
+        await Cli.RunAsync("simulate", "public-bucket-exposure", "--out", second, "--events", "500", "--seed", "2");
+
+        var firstBytes = Files(first).SelectMany(f => File.ReadAllBytes(Path.Combine(first, f))).ToArray();
+        var secondBytes = Files(second).SelectMany(f => File.ReadAllBytes(Path.Combine(second, f))).ToArray();
+        Assert.NotEqual(firstBytes, secondBytes);
+    }
+
+    [Fact]
+    public async Task Json_DescribesTheRun_AndGzipWritesCompressedFiles()
+    {
+        var directory = NewDirectory();
+
+        var result = await Cli.RunAsync("simulate", "compromised-instance-role", "--out", directory, "--events", "800", "--noise", "0.9", "--gzip", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Out);
+        var root = json.RootElement;
+        Assert.Equal("compromised-instance-role", root.GetProperty("scenario").GetString());
+        Assert.Equal(800, root.GetProperty("totalEvents").GetInt32());
+        Assert.Equal(800, root.GetProperty("eventsBySource").EnumerateObject().Sum(p => p.Value.GetInt32()));
+        Assert.NotEmpty(root.GetProperty("attackSteps").EnumerateArray());
+        Assert.All(root.GetProperty("attackSteps").EnumerateArray(), s => Assert.False(string.IsNullOrEmpty(s.GetProperty("tactic").GetString())));
+        var files = Files(directory);
+        Assert.Equal(root.GetProperty("files").GetArrayLength(), files.Count);
+        // CloudTrail delivers gzip; the Azure and GCP exports the simulator imitates are plain JSON.
+        var trails = files.Where(f => f.StartsWith("AWSLogs", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(trails);
+        Assert.All(trails, f => Assert.EndsWith(".json.gz", f));
+        using var gzip = new GZipStream(File.OpenRead(Path.Combine(directory, trails[0])), CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip);
+        Assert.StartsWith("{", reader.ReadToEnd().TrimStart());
+    }
+
+    [Fact]
+    public async Task List_ShowsEveryScenarioWithItsDescription()
+    {
+        var result = await Cli.RunAsync("simulate", "--list");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        foreach (var scenario in AttackSimulator.Scenarios)
+        {
+            Assert.Contains(scenario, result.Out);
+            Assert.Contains(AttackSimulator.Describe(scenario)[..40], result.Out);
+        }
+
+        var json = await Cli.RunAsync("simulate", "--list", "--json");
+        using var document = JsonDocument.Parse(json.Out);
+        Assert.Equal(AttackSimulator.Scenarios, document.RootElement.EnumerateArray().Select(s => s.GetProperty("name").GetString()!));
+    }
+
+    [Fact]
+    public async Task UnknownScenario_IsAUsageError_ListingTheValidNames()
+    {
+        var directory = NewDirectory();
+
+        var result = await Cli.RunAsync("simulate", "ransomware", "--out", directory);
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains("'ransomware'", result.Err);
+        foreach (var scenario in AttackSimulator.Scenarios) Assert.Contains(scenario, result.Err);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(directory));
+    }
+
+    [Theory]
+    [InlineData("--events", "0")]
+    [InlineData("--events", "-5")]
+    [InlineData("--events", "many")]
+    [InlineData("--noise", "1.5")]
+    [InlineData("--noise", "-0.1")]
+    [InlineData("--noise", "NaN")]
+    [InlineData("--seed", "x")]
+    public async Task BadNumbers_AreUsageErrors(string option, string value)
+    {
+        var directory = NewDirectory();
+
+        var result = await Cli.RunAsync("simulate", "leaked-access-key", "--out", directory, option, value);
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains(option, result.Err);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(directory));
+    }
+
+    [Fact]
+    public async Task MissingOutOrScenario_AreUsageErrors()
+    {
+        var noOut = await Cli.RunAsync("simulate", "leaked-access-key");
+        var noScenario = await Cli.RunAsync("simulate", "--out", NewDirectory());
+
+        Assert.Equal(ExitCodes.Usage, noOut.ExitCode);
+        Assert.Contains("--out", noOut.Err);
+        Assert.Equal(ExitCodes.Usage, noScenario.ExitCode);
+        Assert.Contains("--list", noScenario.Err);
+    }
+
+    private static List<string> Files(string directory) =>
+        [.. Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(directory, f)).Order(StringComparer.Ordinal)];
+}
