@@ -13,7 +13,7 @@ list_alerts=${BENCH_LIST_ALERTS:-1000000}
 baseline_rows=${BENCH_BASELINE_ROWS:-200000}
 databases=${BENCH_DATABASES:-sqlite postgres}
 
-log() { printf '\n[bench] %s\n' "$*"; }
+log() { printf '\n[bench] %s (load average %s)\n' "$*" "$(cut -d' ' -f1-3 /proc/loadavg)"; }
 free_port() {
   local port=$1
   while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
@@ -82,20 +82,20 @@ run_database() { # name, baseline options, firebreak database options...
 
   for batch in 1000 2000 5000; do
     log "$name: batch intake, 4 connections, $batch alerts per request, 20% repeats, ${seconds} s"
-    "$loadgen" batch --url "$url" --connections 4 --batch-size "$batch" --repeat-share 0.2 --seconds "$seconds" --label "$name batch $batch"
+    "$loadgen" batch --url "$url" --server-pid "$server_pid" --connections 4 --batch-size "$batch" --repeat-share 0.2 --seconds "$seconds" --label "$name batch $batch"
   done
   log "$name: batch intake without repeats (2,000 per request) for the cost of deduplicating vs inserting"
-  "$loadgen" batch --url "$url" --connections 4 --batch-size 2000 --repeat-share 0 --seconds "$seconds" --label "$name batch 2000 no repeats"
+  "$loadgen" batch --url "$url" --server-pid "$server_pid" --connections 4 --batch-size 2000 --repeat-share 0 --seconds "$seconds" --label "$name batch 2000 no repeats"
 
   log "$name: single-alert POSTs, 16 connections, 20% repeats, ${seconds} s"
-  "$loadgen" single --url "$url" --connections 16 --repeat-share 0.2 --seconds "$seconds" --label "$name single"
+  "$loadgen" single --url "$url" --server-pid "$server_pid" --connections 16 --repeat-share 0.2 --seconds "$seconds" --label "$name single"
 
   log "$name: loading $list_alerts unique alerts through the batch endpoint (10,000 per request, 2 connections)"
-  "$loadgen" load --url "$url" --connections 2 --batch-size 10000 --count "$list_alerts" --label "$name load"
+  "$loadgen" load --url "$url" --server-pid "$server_pid" --connections 2 --batch-size 10000 --count "$list_alerts" --label "$name load"
 
   log "$name: alert list, new and high or worse, random page 1-20 of 50, 4 connections, ${seconds} s"
-  "$loadgen" list --url "$url" --connections 4 --pages 20 --seconds "$seconds" --label "$name list"
-  "$loadgen" list --url "$url" --connections 4 --pages 20 --seconds "$seconds" --text "Tor exit" --label "$name list q=Tor exit"
+  "$loadgen" list --url "$url" --server-pid "$server_pid" --connections 4 --pages 20 --seconds "$seconds" --label "$name list"
+  "$loadgen" list --url "$url" --server-pid "$server_pid" --connections 4 --pages 20 --seconds "$seconds" --text "Tor exit" --label "$name list q=Tor exit"
   stop_server
 }
 

@@ -46,7 +46,7 @@ public static class IntakeRuns
 
     internal readonly record struct Answer(Outcome Outcome, int Alerts = 0, int Duplicates = 0);
 
-    internal sealed record RunResult(long Requests, long Alerts, long Duplicates, long Busy, long Failed, TimeSpan Elapsed, Latencies Latencies);
+    internal sealed record RunResult(long Requests, long Alerts, long Duplicates, long Busy, long Failed, TimeSpan Elapsed, Latencies Latencies, string Cpu);
 
     private sealed class Counters
     {
@@ -70,6 +70,7 @@ public static class IntakeRuns
         var counters = new Counters();
         var latencies = new Latencies();
         long started = 0;
+        var cpu = new ServerCpu(options.ServerPid);
         var clock = Stopwatch.StartNew();
         var connections = Enumerable.Range(0, options.Connections).Select(c => Task.Run(async () =>
         {
@@ -108,7 +109,7 @@ public static class IntakeRuns
             }
         })).ToArray();
         await Task.WhenAll(connections);
-        return new RunResult(counters.Requests, counters.Alerts, counters.Duplicates, counters.Busy, counters.Failed, clock.Elapsed, latencies);
+        return new RunResult(counters.Requests, counters.Alerts, counters.Duplicates, counters.Busy, counters.Failed, clock.Elapsed, latencies, cpu.Describe(counters.Alerts));
     }
 
     private static async Task<Answer> PostAsync(HttpClient http, string path, byte[] body, int expected, CancellationToken cancellationToken)
@@ -138,6 +139,6 @@ public static class IntakeRuns
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"[{options.Label}] {result.Alerts:N0} alerts in {result.Requests:N0} requests over {seconds:F1} s: {result.Alerts / seconds:N0} alerts/s, {result.Requests / seconds:N1} requests/s; " +
             $"{result.Duplicates:N0} answered as duplicates ({payloads.Sum(p => p.Repeats):N0} repeats sent); {result.Busy} busy (429), {result.Failed} failed; " +
-            $"connections {options.Connections}, batch {(options.Mode == "single" ? 1 : options.BatchSize)}; latency {result.Latencies.Describe()}"));
+            $"connections {options.Connections}, batch {(options.Mode == "single" ? 1 : options.BatchSize)}; latency {result.Latencies.Describe()}{result.Cpu}"));
     }
 }

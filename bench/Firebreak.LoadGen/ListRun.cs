@@ -14,6 +14,7 @@ public static class ListRun
         long started = 0;
         long failed = 0;
         long total = -1;
+        var cpu = new ServerCpu(options.ServerPid);
         var clock = Stopwatch.StartNew();
         var text = string.IsNullOrWhiteSpace(options.Text) ? "" : "&q=" + Uri.EscapeDataString(options.Text);
         var connections = Enumerable.Range(0, options.Connections).Select(c => Task.Run(async () =>
@@ -45,7 +46,7 @@ public static class ListRun
         var seconds = clock.Elapsed.TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"[{options.Label}] {latencies.Count:N0} list requests over {seconds:F1} s ({latencies.Count / seconds:N1}/s), {failed} failed; " +
-            $"filter matches {total:N0} alerts; pages 1-{options.Pages} of 50; connections {options.Connections}; latency {latencies.Describe()}"));
+            $"filter matches {total:N0} alerts; pages 1-{options.Pages} of 50; connections {options.Connections}; latency {latencies.Describe()}{cpu.Describe(latencies.Count, "request")}"));
         return failed == 0 ? 0 : 1;
     }
 }

@@ -17,7 +17,8 @@ public sealed record LoadOptions(
     int Pages,
     string? Sqlite,
     string? Postgres,
-    string Label)
+    string Label,
+    int? ServerPid)
 {
     public const string Usage = """
         firebreak-loadgen MODE [options]
@@ -26,7 +27,8 @@ public sealed record LoadOptions(
           load      store --count unique alerts in batches   --url --key --connections --batch-size --count
           list      GET /api/v1/alerts filtered and paged    --url --key --connections --seconds --pages [--text WORD]
           baseline  plain INSERTs, no dedup, no HTTP          --sqlite FILE | --postgres CONNECTION  --count --batch-size
-        Common: --max-requests N (default 1,000,000), --label TEXT (printed with the result).
+        Common: --max-requests N (default 1,000,000), --label TEXT (printed with the result),
+          --server-pid PID (Linux: also print the server's CPU time per alert or request).
         Only loopback URLs are accepted. Example:
           firebreak-loadgen batch --url http://127.0.0.1:5080 --key fbk_... --connections 4 --seconds 20 --batch-size 2000
         """;
@@ -62,7 +64,8 @@ public sealed record LoadOptions(
             Pages: (int)Number("pages", 20),
             Sqlite: Get("sqlite"),
             Postgres: Get("postgres"),
-            Label: Get("label") ?? args[0]);
+            Label: Get("label") ?? args[0],
+            ServerPid: Get("server-pid") is { } pid ? int.Parse(pid, CultureInfo.InvariantCulture) : null);
         if (options.Connections is < 1 or > 256) throw new ArgumentException("--connections must be 1 to 256.");
         if (options.BatchSize is < 1 or > 10_000) throw new ArgumentException("--batch-size must be 1 to 10,000.");
         if (options.RepeatShare is < 0 or >= 1) throw new ArgumentException("--repeat-share must be at least 0 and below 1.");
