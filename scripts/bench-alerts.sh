@@ -61,6 +61,16 @@ start_server() { # database options...
   return 1
 }
 
+failures=0
+# A failed step (a 5xx, a time-out) is reported with the server's own log and the run goes on to the next step.
+step() {
+  if ! "$loadgen" "$@"; then
+    failures=$((failures + 1))
+    echo "[bench] step failed; the server's log ends with:" >&2
+    tail -n 60 "$work/serve.log" >&2
+  fi
+}
+
 stop_server() {
   kill "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
@@ -78,24 +88,24 @@ run_database() { # name, baseline options, firebreak database options...
 
   log "$name: plain INSERT baseline (no dedup, no HTTP, no ORM), $baseline_rows rows, 2,000 per commit"
   # shellcheck disable=SC2086
-  "$loadgen" baseline $baseline --count "$baseline_rows" --batch-size 2000 --label "$name baseline plain INSERT"
+  step baseline $baseline --count "$baseline_rows" --batch-size 2000 --label "$name baseline plain INSERT"
 
   for batch in 1000 2000 5000; do
     log "$name: batch intake, 4 connections, $batch alerts per request, 20% repeats, ${seconds} s"
-    "$loadgen" batch --url "$url" --server-pid "$server_pid" --connections 4 --batch-size "$batch" --repeat-share 0.2 --seconds "$seconds" --label "$name batch $batch"
+    step batch --url "$url" --server-pid "$server_pid" --connections 4 --batch-size "$batch" --repeat-share 0.2 --seconds "$seconds" --label "$name batch $batch"
   done
   log "$name: batch intake without repeats (2,000 per request) for the cost of deduplicating vs inserting"
-  "$loadgen" batch --url "$url" --server-pid "$server_pid" --connections 4 --batch-size 2000 --repeat-share 0 --seconds "$seconds" --label "$name batch 2000 no repeats"
+  step batch --url "$url" --server-pid "$server_pid" --connections 4 --batch-size 2000 --repeat-share 0 --seconds "$seconds" --label "$name batch 2000 no repeats"
 
   log "$name: single-alert POSTs, 16 connections, 20% repeats, ${seconds} s"
-  "$loadgen" single --url "$url" --server-pid "$server_pid" --connections 16 --repeat-share 0.2 --seconds "$seconds" --label "$name single"
+  step single --url "$url" --server-pid "$server_pid" --connections 16 --repeat-share 0.2 --seconds "$seconds" --label "$name single"
 
   log "$name: loading $list_alerts unique alerts through the batch endpoint (10,000 per request, 2 connections)"
-  "$loadgen" load --url "$url" --server-pid "$server_pid" --connections 2 --batch-size 10000 --count "$list_alerts" --label "$name load"
+  step load --url "$url" --server-pid "$server_pid" --connections 2 --batch-size 10000 --count "$list_alerts" --label "$name load"
 
   log "$name: alert list, new and high or worse, random page 1-20 of 50, 4 connections, ${seconds} s"
-  "$loadgen" list --url "$url" --server-pid "$server_pid" --connections 4 --pages 20 --seconds "$seconds" --label "$name list"
-  "$loadgen" list --url "$url" --server-pid "$server_pid" --connections 4 --pages 20 --seconds "$seconds" --text "Tor exit" --label "$name list q=Tor exit"
+  step list --url "$url" --server-pid "$server_pid" --connections 4 --pages 20 --seconds "$seconds" --label "$name list"
+  step list --url "$url" --server-pid "$server_pid" --connections 4 --pages 20 --seconds "$seconds" --text "Tor exit" --label "$name list q=Tor exit"
   stop_server
 }
 
@@ -124,4 +134,5 @@ for database in $databases; do
     *) echo "unknown database '$database' (sqlite, postgres)" >&2; exit 2 ;;
   esac
 done
-log "done"
+log "done, $failures failed step(s)"
+[ "$failures" -eq 0 ]
