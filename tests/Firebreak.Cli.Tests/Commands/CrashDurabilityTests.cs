@@ -65,8 +65,10 @@ public sealed class CrashDurabilityTests : IAsyncLifetime
             await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_postgresDatabase}\"", admin);
             await create.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
         }
-        var connection = new NpgsqlConnectionStringBuilder(server) { Database = _postgresDatabase, Pooling = false }.ConnectionString;
-        await RunAsync(["--postgres", connection], () => new NpgsqlConnection(connection));
+        var connection = new NpgsqlConnectionStringBuilder(server) { Database = _postgresDatabase }.ConnectionString;
+        // The test's own reads leave no pooled connection behind to block DROP DATABASE.
+        var reader = new NpgsqlConnectionStringBuilder(connection) { Pooling = false }.ConnectionString;
+        await RunAsync(["--postgres", connection], () => new NpgsqlConnection(reader));
     }
 
     private async Task RunAsync(string[] database, Func<DbConnection> open)
