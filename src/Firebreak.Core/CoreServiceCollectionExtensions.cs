@@ -1,3 +1,4 @@
+using Firebreak.Core.Alerts;
 using Firebreak.Core.Auditing;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
@@ -30,6 +31,14 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<JournalService>();
         services.AddScoped<ReviewService>();
         services.AddScoped<AuditService>();
+        services.AddScoped<AlertService>();
+        services.AddScoped<SuppressionService>();
+        services.AddScoped<EscalationService>();
+        services.AddScoped<AlertCorrelation>();
+        services.AddSingleton<AlertIntake>();
+        services.AddHostedService<AlertIntakeWriter>();
+        services.AddScoped<EscalationRuleService>();
+        services.AddHostedService<EscalationRuleWorker>();
         return services;
     }
 }

@@ -25,3 +25,7 @@ public sealed class SecretAttribute : Attribute;
 /// <summary>Bookkeeping rows (counters) whose changes are not user-visible changes and stay out of the audit trail.</summary>
 [AttributeUsage(AttributeTargets.Class)]
 public sealed class NotAuditedAttribute : Attribute;
+
+/// <summary>Enums travel as their names only: a bare number would let undefined values through.</summary>
+public sealed class StrictEnumConverter<TEnum>() : System.Text.Json.Serialization.JsonStringEnumConverter<TEnum>(null, allowIntegerValues: false)
+    where TEnum : struct, Enum;

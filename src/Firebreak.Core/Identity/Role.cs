@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Firebreak.Core.Common;
 
 namespace Firebreak.Core.Identity;
 
@@ -6,7 +7,7 @@ namespace Firebreak.Core.Identity;
 /// What a user or API key may do inside its tenant. Ordered by power: each role may do everything the
 /// roles below it may.
 /// </summary>
-[JsonConverter(typeof(JsonStringEnumConverter<Role>))]
+[JsonConverter(typeof(StrictEnumConverter<Role>))]
 public enum Role
 {
     /// <summary>Read-only: communications staff and management.</summary>

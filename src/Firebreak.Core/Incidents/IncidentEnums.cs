@@ -1,9 +1,10 @@
 using System.Text.Json.Serialization;
+using Firebreak.Core.Common;
 
 namespace Firebreak.Core.Incidents;
 
 /// <summary>Severity; docs/incidents.md gives the meaning of each level.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<Severity>))]
+[JsonConverter(typeof(StrictEnumConverter<Severity>))]
 public enum Severity
 {
     /// <summary>Critical: confirmed compromise of production or regulated data, or an outage; all hands, now.</summary>
@@ -20,7 +21,7 @@ public enum Severity
 }
 
 /// <summary>Traffic Light Protocol 2.0.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<Tlp>))]
+[JsonConverter(typeof(StrictEnumConverter<Tlp>))]
 public enum Tlp
 {
     [JsonStringEnumMemberName("clear")] Clear = 0,
@@ -31,7 +32,7 @@ public enum Tlp
 }
 
 /// <summary>Permissible Actions Protocol: how far others may act on what the incident shares.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<Pap>))]
+[JsonConverter(typeof(StrictEnumConverter<Pap>))]
 public enum Pap
 {
     [JsonStringEnumMemberName("clear")] Clear = 0,
@@ -40,7 +41,7 @@ public enum Pap
     [JsonStringEnumMemberName("red")] Red = 3,
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<IncidentCategory>))]
+[JsonConverter(typeof(StrictEnumConverter<IncidentCategory>))]
 public enum IncidentCategory
 {
     [JsonStringEnumMemberName("compromised-credentials")] CompromisedCredentials = 1,
@@ -53,7 +54,7 @@ public enum IncidentCategory
 }
 
 /// <summary>The incident-response lifecycle, in order.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<Phase>))]
+[JsonConverter(typeof(StrictEnumConverter<Phase>))]
 public enum Phase
 {
     [JsonStringEnumMemberName("detection-and-analysis")] DetectionAndAnalysis = 1,
@@ -65,7 +66,7 @@ public enum Phase
 }
 
 /// <summary>Separate from the phase: whether the incident is being worked at all.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<IncidentStatus>))]
+[JsonConverter(typeof(StrictEnumConverter<IncidentStatus>))]
 public enum IncidentStatus
 {
     [JsonStringEnumMemberName("open")] Open = 0,
@@ -74,7 +75,7 @@ public enum IncidentStatus
     [JsonStringEnumMemberName("false-positive")] FalsePositive = 3,
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<TaskStatus>))]
+[JsonConverter(typeof(StrictEnumConverter<TaskStatus>))]
 public enum TaskStatus
 {
     [JsonStringEnumMemberName("todo")] Todo = 0,

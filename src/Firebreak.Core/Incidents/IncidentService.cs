@@ -8,8 +8,6 @@ namespace Firebreak.Core.Incidents;
 /// <summary>Create, read, update and move incidents through their lifecycle.</summary>
 public sealed class IncidentService(IDbContextFactory<FirebreakDbContext> factory, TimeProvider time)
 {
-    private const int MaxNumberingAttempts = 5;
-
     public async Task<IncidentDetails> CreateAsync(CreateIncident command, CancellationToken cancellationToken = default)
     {
         CheckFields(command.Title, command.Summary, command.Tags, command.Scope, command.Severity, command.Tlp, command.Pap, command.Category, required: true);
@@ -26,28 +24,7 @@ public sealed class IncidentService(IDbContextFactory<FirebreakDbContext> factor
             try
             {
                 await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-                var number = await NextNumberAsync(db, now.Year, cancellationToken);
-                var incident = new Incident
-                {
-                    Year = now.Year,
-                    Number = number,
-                    Reference = Incident.FormatReference(now.Year, number),
-                    Title = command.Title.Trim(),
-                    Summary = command.Summary?.Trim() ?? "",
-                    Severity = command.Severity,
-                    Tlp = command.Tlp,
-                    Pap = command.Pap,
-                    Category = command.Category,
-                    Tags = NormaliseTags(command.Tags),
-                    IncidentManagerId = command.IncidentManagerId,
-                    CommunicationsLeadId = command.CommunicationsLeadId,
-                    DetectedAt = command.DetectedAt ?? now,
-                    EscalatedAt = now,
-                    CreatedAt = now,
-                    UpdatedAt = now,
-                };
-                ApplyScope(incident, command.Scope ?? CloudScope.Empty);
-                db.Incidents.Add(incident);
+                var incident = await AddNewAsync(db, command, now, cancellationToken);
                 await db.SaveChangesAsync(cancellationToken);
                 await tx.CommitAsync(cancellationToken);
                 return await GetAsync(incident.Id.ToString(), cancellationToken);
@@ -58,6 +35,43 @@ public sealed class IncidentService(IDbContextFactory<FirebreakDbContext> factor
             }
         }
     }
+
+    /// <summary>
+    /// Numbers and adds a new incident inside the caller's transaction (the caller saves and commits,
+    /// and retries on <see cref="DbUpdateException"/> when two first incidents of a year race).
+    /// </summary>
+    internal static async Task<Incident> AddNewAsync(FirebreakDbContext db, CreateIncident command, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var number = await NextNumberAsync(db, now.Year, cancellationToken);
+        var incident = new Incident
+        {
+            Year = now.Year,
+            Number = number,
+            Reference = Incident.FormatReference(now.Year, number),
+            Title = command.Title.Trim(),
+            Summary = command.Summary?.Trim() ?? "",
+            Severity = command.Severity,
+            Tlp = command.Tlp,
+            Pap = command.Pap,
+            Category = command.Category,
+            Tags = NormaliseTags(command.Tags),
+            IncidentManagerId = command.IncidentManagerId,
+            CommunicationsLeadId = command.CommunicationsLeadId,
+            DetectedAt = command.DetectedAt ?? now,
+            EscalatedAt = now,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        ApplyScope(incident, command.Scope ?? CloudScope.Empty);
+        db.Incidents.Add(incident);
+        return incident;
+    }
+
+    /// <summary>The same field rules as creation, for use cases that create incidents on the way (promotion).</summary>
+    internal static void CheckNew(CreateIncident command) =>
+        CheckFields(command.Title, command.Summary, command.Tags, command.Scope, command.Severity, command.Tlp, command.Pap, command.Category, required: true);
+
+    public const int MaxNumberingAttempts = 5;
 
     /// <summary>
     /// Increments the tenant's counter for the year under the database's row lock (PostgreSQL) or write

@@ -50,6 +50,7 @@ public sealed class JournalService(IDbContextFactory<FirebreakDbContext> factory
             ?? throw new NotFoundException("Journal entry", entryId.ToString());
         var latest = entry.Revisions.MaxBy(r => r.RevisionNumber)!;
         if (latest.Body == body) return ToView(entry);
+        // Added explicitly: a new child with a client-made key, found through a navigation, would be taken for an existing row.
         var revision = new JournalRevision
         {
             IncidentId = incident.Id,
@@ -60,9 +61,6 @@ public sealed class JournalService(IDbContextFactory<FirebreakDbContext> factory
             EditorUserId = db.Actor.UserId,
             At = time.GetUtcNow(),
         };
-        entry.Revisions.Add(revision);
-        // Added explicitly: found only through the navigation, a new row whose key is already set
-        // would be taken for an existing one and updated instead of inserted.
         db.JournalRevisions.Add(revision);
         // Two simultaneous edits would both claim the next revision number; the unique index makes one fail.
         try

@@ -1,9 +1,11 @@
 using System.Reflection;
 using System.Text.Json;
+using Firebreak.Core.Alerts;
 using Firebreak.Core.Auditing;
 using Firebreak.Core.Common;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
+using Firebreak.Core.Investigation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -29,6 +31,16 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     public DbSet<JournalRevision> JournalRevisions => Set<JournalRevision>();
     public DbSet<PostIncidentReview> PostIncidentReviews => Set<PostIncidentReview>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<Alert> Alerts => Set<Alert>();
+    public DbSet<IntakeReceipt> IntakeReceipts => Set<IntakeReceipt>();
+    public DbSet<SuppressionRule> SuppressionRules => Set<SuppressionRule>();
+    public DbSet<AlertEscalation> AlertEscalations => Set<AlertEscalation>();
+    public DbSet<EscalationRule> EscalationRules => Set<EscalationRule>();
+    public DbSet<TimelineEntry> TimelineEntries => Set<TimelineEntry>();
+    public DbSet<IncidentArtifact> IncidentArtifacts => Set<IncidentArtifact>();
+
+    /// <summary>Off only for bulk intake, which records itself on the stored rows.</summary>
+    public bool RecordAudit { get; set; } = true;
 
     private ICurrentActor _actor = actor;
 
@@ -83,7 +95,7 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
             {
                 versioned.Version = (long)entry.Property(nameof(IVersioned.Version)).OriginalValue! + 1;
             }
-            if (entry.Metadata.ClrType.GetCustomAttribute<NotAuditedAttribute>() is null)
+            if (RecordAudit && entry.Metadata.ClrType.GetCustomAttribute<NotAuditedAttribute>() is null)
             {
                 audits.Add(ToAudit(entry, now));
             }
@@ -113,6 +125,8 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
         }
     }
 
+    private static string Camel(string name) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(name);
+
     private AuditEntry ToAudit(EntityEntry entry, DateTimeOffset now)
     {
         var before = new Dictionary<string, object?>();
@@ -124,14 +138,14 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
             switch (entry.State)
             {
                 case EntityState.Added:
-                    after[name] = secret ? "[secret]" : property.CurrentValue;
+                    after[Camel(name)] = secret ? "[secret]" : property.CurrentValue;
                     break;
                 case EntityState.Deleted:
-                    before[name] = secret ? "[secret]" : property.OriginalValue;
+                    before[Camel(name)] = secret ? "[secret]" : property.OriginalValue;
                     break;
                 case EntityState.Modified when property.IsModified && !Equals(property.OriginalValue, property.CurrentValue):
-                    before[name] = secret ? "[secret]" : property.OriginalValue;
-                    after[name] = secret ? "[secret changed]" : property.CurrentValue;
+                    before[Camel(name)] = secret ? "[secret]" : property.OriginalValue;
+                    after[Camel(name)] = secret ? "[secret changed]" : property.CurrentValue;
                     break;
             }
         }

@@ -51,6 +51,9 @@ public sealed record CloudEvent
 
     /// <summary>The native record, verbatim.</summary>
     public required JsonElement Raw { get; init; }
+
+    /// <summary>Where the record was read; null for events not read from a log.</summary>
+    public EventOrigin? Origin { get; init; }
 }
 
 public enum EventOutcome

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Firebreak.Core.Alerts;
 using Firebreak.Core.Common;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
@@ -28,6 +29,14 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             ConcurrencyConflictException c => Problem(StatusCodes.Status409Conflict, "Concurrent update", c.Message),
             ForbiddenException f => Problem(StatusCodes.Status403Forbidden, "Forbidden", f.Message),
             BadHttpRequestException b => FromBadRequest(b),
+            AlertFormatException { UnsupportedVersion: true } f => Problem(StatusCodes.Status422UnprocessableEntity, "Unsupported format version", f.Message),
+            AlertFormatException f => new HttpValidationProblemDetails(new Dictionary<string, string[]> { [f.Path ?? "$"] = [f.Message] })
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The payload could not be read.",
+                Detail = f.Path is null ? f.Message : $"Problem at {f.Path}.",
+            },
+            IntakeBusyException busy => Busy(context, busy),
             _ => null,
         };
         if (problem is null)
@@ -40,12 +49,19 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
 
+    private static ProblemDetails Busy(HttpContext context, IntakeBusyException busy)
+    {
+        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(busy.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problem(StatusCodes.Status429TooManyRequests, "Too many requests", busy.Message);
+    }
+
     private static ProblemDetails FromBadRequest(BadHttpRequestException exception)
     {
         if (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
             return Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", "The request body is larger than this endpoint accepts.");
         if (exception.StatusCode == StatusCodes.Status415UnsupportedMediaType)
-            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Send application/json.");
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                exception.Message.StartsWith("Send ", StringComparison.Ordinal) ? exception.Message : "Send application/json.");
         if (exception.InnerException is JsonException json)
         {
             var path = string.IsNullOrEmpty(json.Path) ? "$" : json.Path;

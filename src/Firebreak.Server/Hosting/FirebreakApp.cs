@@ -28,6 +28,8 @@ public static class FirebreakApp
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
+        // SQL text at Information drowns the console a responder watches; warnings and errors still show.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         configure?.Invoke(builder);
 
         builder.Services.AddFirebreakCore(builder.Configuration);
@@ -78,6 +80,8 @@ internal static class ApiSetup
             document.Info.Title = "Firebreak API";
             document.Info.Version = "v1";
             document.Info.Description = "Cloud incident response. Authenticate with 'Authorization: Bearer <API key>'.";
+            // The address a request came in on is not part of the contract, and would make the committed copy differ per run.
+            document.Servers?.Clear();
             return Task.CompletedTask;
         }));
         return builder;
@@ -97,6 +101,7 @@ internal static class ApiSetup
         api.MapIncidentEndpoints();
         api.MapIncidentRecordEndpoints();
         api.MapIdentityEndpoints();
+        api.MapAlertEndpoints();
         return app;
     }
 
@@ -105,9 +110,10 @@ internal static class ApiSetup
     {
         if (context.Request.Path.StartsWithSegments("/api"))
         {
+            var limit = context.GetEndpoint()?.Metadata.GetMetadata<BodyLimit>()?.Bytes ?? DefaultBodyLimit;
             var feature = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>();
-            if (feature is { IsReadOnly: false }) feature.MaxRequestBodySize = DefaultBodyLimit;
-            if (context.Request.ContentLength > DefaultBodyLimit)
+            if (feature is { IsReadOnly: false }) feature.MaxRequestBodySize = limit;
+            if (context.Request.ContentLength > limit)
             {
                 context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
                 return;

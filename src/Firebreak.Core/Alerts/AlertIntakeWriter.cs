@@ -1,0 +1,72 @@
+using Firebreak.Core.Identity;
+using Firebreak.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Firebreak.Core.Alerts;
+
+/// <summary>The single writer behind <see cref="AlertIntake"/>: drains the queue in groups, one transaction per group.</summary>
+internal sealed partial class AlertIntakeWriter(AlertIntake intake, IServiceScopeFactory scopes, TimeProvider time, ILogger<AlertIntakeWriter> logger)
+    : BackgroundService
+{
+    private const int MaxAlertsPerCommit = 5_000;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var reader = intake.Reader;
+        var group = new List<IntakeWork>();
+        while (await reader.WaitToReadAsync(stoppingToken))
+        {
+            group.Clear();
+            var count = 0;
+            while (count < MaxAlertsPerCommit && reader.TryRead(out var work))
+            {
+                group.Add(work);
+                count += work.Alerts.Count;
+            }
+            await WriteGroupAsync(group, stoppingToken);
+        }
+    }
+
+    private async Task WriteGroupAsync(List<IntakeWork> group, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var results = await WriteAsync(group, cancellationToken);
+            for (var i = 0; i < group.Count; i++) group[i].Completion.TrySetResult(results[i]);
+        }
+        catch (Exception ex) when (group.Count > 1 && ex is not OperationCanceledException)
+        {
+            // One bad request must not fail its neighbours: retry each alone so only it gets the error.
+            foreach (var work in group) await WriteGroupAsync([work], cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            LogWriteFailed(logger, ex, group.Sum(w => w.Alerts.Count));
+            foreach (var work in group) work.Completion.TrySetException(ex);
+        }
+    }
+
+    private async Task<IntakeResult[]> WriteAsync(List<IntakeWork> group, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CurrentActor>().SetSystem("alert-intake");
+        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync(cancellationToken);
+        // Intake is recorded on the alert itself (received, last received, occurrences); the audit
+        // trail records what people change afterwards (triage, suppression, escalation).
+        db.RecordAudit = false;
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        var now = time.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var results = await AlertStore.StoreAsync(db, group, now, cancellationToken);
+        db.ChangeTracker.DetectChanges();
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return results;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storing {Count} alerts failed")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, int count);
+}

@@ -1,0 +1,137 @@
+using Firebreak.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Firebreak.Core.Alerts;
+
+/// <summary>Deduplicates and stores one group of intake requests inside the caller's transaction.</summary>
+internal static class AlertStore
+{
+    public static async Task<IntakeResult[]> StoreAsync(FirebreakDbContext db, IReadOnlyList<IntakeWork> group, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var results = new IntakeResult?[group.Count];
+        var tenants = group.Select(w => w.TenantId).Distinct().ToList();
+
+        // Replays: an Idempotency-Key seen before answers with the stored ids and stores nothing.
+        var keys = group.Where(w => w.IdempotencyKey is not null).Select(w => w.IdempotencyKey!).Distinct().ToList();
+        var receipts = keys.Count == 0 ? [] : await db.IntakeReceipts
+            .Where(r => tenants.Contains(r.TenantId) && keys.Contains(r.Key)).ToListAsync(cancellationToken);
+        var seenKeys = receipts.ToDictionary(r => (r.TenantId, r.Key), r => r.AlertIds);
+
+        var pending = new List<(int Work, List<(IncomingAlert Alert, string Key)> Alerts)>();
+        for (var i = 0; i < group.Count; i++)
+        {
+            var work = group[i];
+            if (work.IdempotencyKey is { } key && seenKeys.ContainsKey((work.TenantId, key))) continue;
+            pending.Add((i, work.Alerts.Select(a => (a, AlertFingerprint.DedupKey(a))).ToList()));
+        }
+
+        var dedupKeys = pending.SelectMany(p => p.Alerts.Select(a => a.Key)).Distinct().ToList();
+        var existing = dedupKeys.Count == 0 ? [] : await db.Alerts
+            .Where(a => tenants.Contains(a.TenantId) && dedupKeys.Contains(a.DedupKey)).ToListAsync(cancellationToken);
+        var byKey = existing.ToDictionary(a => (a.TenantId, a.DedupKey));
+        var rules = await SuppressionCache.ActiveAsync(db, tenants, now, cancellationToken);
+        // Tenants without escalation rules need no later check: mark their alerts checked on the way in.
+        var ruleTenants = (await db.EscalationRules.Where(r => r.Enabled && tenants.Contains(r.TenantId))
+            .Select(r => r.TenantId).Distinct().ToListAsync(cancellationToken)).ToHashSet();
+
+        foreach (var (index, alerts) in pending)
+        {
+            var work = group[index];
+            var outcomes = new List<IntakeOutcome>(alerts.Count);
+            foreach (var (incoming, key) in alerts)
+            {
+                if (byKey.TryGetValue((work.TenantId, key), out var alert))
+                {
+                    alert.OccurrenceCount++;
+                    alert.LastReceivedAt = now;
+                    alert.RawPayload = incoming.RawPayload;
+                    alert.LastSeenAt = Later(alert.LastSeenAt, incoming.LastSeenAt ?? incoming.DetectedAt);
+                    alert.FirstSeenAt = Earlier(alert.FirstSeenAt, incoming.FirstSeenAt);
+                    if (incoming.Severity > alert.Severity)
+                    {
+                        alert.Severity = incoming.Severity;
+                        alert.OriginalSeverity = incoming.OriginalSeverity;
+                    }
+                    outcomes.Add(new IntakeOutcome(alert.Id, true, alert.OccurrenceCount, alert.SuppressedByRuleId is not null));
+                    continue;
+                }
+                alert = ToAlert(incoming, key, work.TenantId, now);
+                alert.SuppressedByRuleId = rules.GetValueOrDefault(work.TenantId)?.FirstOrDefault(m => m.Matches(incoming))?.Rule.Id;
+                if (alert.SuppressedByRuleId is not null || !ruleTenants.Contains(work.TenantId)) alert.RulesCheckedAt = now;
+                db.Alerts.Add(alert);
+                byKey[(work.TenantId, key)] = alert;
+                outcomes.Add(new IntakeOutcome(alert.Id, false, 1, alert.SuppressedByRuleId is not null));
+            }
+            if (work.IdempotencyKey is { } idem)
+            {
+                db.IntakeReceipts.Add(new IntakeReceipt
+                {
+                    TenantId = work.TenantId,
+                    Key = idem,
+                    AlertIds = string.Join(',', outcomes.Select(o => o.Id)),
+                    At = now,
+                });
+                seenKeys[(work.TenantId, idem)] = string.Join(',', outcomes.Select(o => o.Id));
+            }
+            results[index] = new IntakeResult(outcomes, Replayed: false);
+        }
+
+        for (var i = 0; i < group.Count; i++)
+        {
+            if (results[i] is not null) continue;
+            var ids = seenKeys[(group[i].TenantId, group[i].IdempotencyKey!)].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Guid.Parse).ToList();
+            var stored = byKey.Values.Where(a => ids.Contains(a.Id)).ToDictionary(a => a.Id);
+            var missing = ids.Where(id => !stored.ContainsKey(id)).ToList();
+            if (missing.Count > 0)
+            {
+                foreach (var a in await db.Alerts.AsNoTracking().Where(a => missing.Contains(a.Id)).ToListAsync(cancellationToken)) stored[a.Id] = a;
+            }
+            results[i] = new IntakeResult(ids.Select(id => stored.TryGetValue(id, out var a)
+                ? new IntakeOutcome(id, true, a.OccurrenceCount, a.SuppressedByRuleId is not null)
+                : new IntakeOutcome(id, true, 0, false)).ToList(), Replayed: true);
+        }
+        return results!;
+    }
+
+    private static Alert ToAlert(IncomingAlert a, string key, Guid tenantId, DateTimeOffset now) => new()
+    {
+        TenantId = tenantId,
+        DedupKey = key,
+        Source = a.Source.Trim(),
+        SourceReference = a.SourceReference?.Trim(),
+        Format = a.Format,
+        Title = a.Title.Trim(),
+        Description = a.Description,
+        Severity = a.Severity,
+        OriginalSeverity = a.OriginalSeverity,
+        DetectedAt = a.DetectedAt,
+        FirstSeenAt = a.FirstSeenAt ?? a.DetectedAt,
+        LastSeenAt = a.LastSeenAt ?? a.DetectedAt,
+        ReceivedAt = now,
+        LastReceivedAt = now,
+        Category = a.Category,
+        Techniques = a.Techniques.Select(t => t.Trim().ToUpperInvariant()).Distinct().ToList(),
+        Provider = a.Provider?.Trim().ToLowerInvariant(),
+        Account = a.Account?.Trim(),
+        Region = a.Region?.Trim().ToLowerInvariant(),
+        Resources = a.Resources.Select(r => r.Trim()).Distinct().ToList(),
+        Principals = a.Principals.Distinct().ToList(),
+        Observables = a.Observables.Distinct().ToList(),
+        RawPayload = a.RawPayload,
+    };
+
+    private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
+
+    private static DateTimeOffset? Earlier(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
+}
+
+/// <summary>Active suppression rules per tenant, compiled; reloaded per group (rules are few and change rarely).</summary>
+internal static class SuppressionCache
+{
+    public static async Task<Dictionary<Guid, List<SuppressionMatcher>>> ActiveAsync(FirebreakDbContext db, List<Guid> tenants, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var rules = await db.SuppressionRules.AsNoTracking().Where(r => tenants.Contains(r.TenantId) && r.Enabled).ToListAsync(cancellationToken);
+        return rules.Where(r => r.IsActive(now)).GroupBy(r => r.TenantId)
+            .ToDictionary(g => g.Key, g => g.OrderBy(r => r.CreatedAt).Select(r => new SuppressionMatcher(r)).ToList());
+    }
+}

@@ -1,0 +1,62 @@
+using System.Text.Json.Serialization;
+using Firebreak.Core.Common;
+
+namespace Firebreak.Core.Investigation;
+
+/// <summary>
+/// One entry on an incident's attack timeline. Three times are kept apart: when it happened (event),
+/// when anyone learned of it (discovery), and when Firebreak stored it (ingestion).
+/// </summary>
+public sealed class TimelineEntry : ITenantOwned, IIncidentOwned
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid TenantId { get; set; }
+    public Guid IncidentId { get; set; }
+    public TimelineKind Kind { get; set; }
+    public DateTimeOffset EventTime { get; set; }
+    public DateTimeOffset? DiscoveredAt { get; set; }
+    public DateTimeOffset IngestedAt { get; set; }
+    public required string Title { get; set; }
+    public required string Source { get; set; }
+
+    /// <summary>The record behind the entry (an alert id, a transition id).</summary>
+    public string? SourceId { get; set; }
+    public string? Technique { get; set; }
+}
+
+[JsonConverter(typeof(StrictEnumConverter<TimelineKind>))]
+public enum TimelineKind
+{
+    [JsonStringEnumMemberName("alert")] Alert = 0,
+    [JsonStringEnumMemberName("cloud-event")] CloudEvent = 1,
+    [JsonStringEnumMemberName("analyst")] Analyst = 2,
+    [JsonStringEnumMemberName("action")] Action = 3,
+    [JsonStringEnumMemberName("phase-change")] PhaseChange = 4,
+}
+
+/// <summary>
+/// A principal, resource or observable attached to an incident, with the alert it came from so an
+/// escalation can be undone exactly.
+/// </summary>
+public sealed class IncidentArtifact : ITenantOwned, IIncidentOwned
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid TenantId { get; set; }
+    public Guid IncidentId { get; set; }
+
+    /// <summary>principal, resource or observable.</summary>
+    public required string Kind { get; set; }
+
+    /// <summary>access-key, user, ip, domain, ... ; "resource" for resources.</summary>
+    public required string Type { get; set; }
+    public required string Value { get; set; }
+    public Guid? SourceAlertId { get; set; }
+    public DateTimeOffset AddedAt { get; set; }
+}
+
+public static class ArtifactKinds
+{
+    public const string Principal = "principal";
+    public const string Resource = "resource";
+    public const string Observable = "observable";
+}

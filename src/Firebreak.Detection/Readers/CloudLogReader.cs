@@ -1,0 +1,341 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using System.Threading.Channels;
+using Firebreak.Detection.Events;
+using Firebreak.Detection.Readers.Mapping;
+using Firebreak.Detection.Readers.Sources;
+
+namespace Firebreak.Detection.Readers;
+
+/// <summary>
+/// Reads cloud audit logs of any supported format into <see cref="CloudEvent"/>s, streaming.
+/// Each file is framed into records on one task while batches of records are parsed and mapped on up
+/// to <see cref="ReaderOptions.MaxDegreeOfParallelism"/> cores; events come out in file order.
+/// Malformed input is reported through <see cref="ReaderOptions.OnProblem"/> and <see cref="Summary"/>
+/// and skipped; reading goes on.
+/// </summary>
+public sealed class CloudLogReader
+{
+    private readonly ReaderOptions _options;
+
+    public CloudLogReader(ReaderOptions? options = null)
+    {
+        _options = options ?? new ReaderOptions();
+        _options.Validate();
+        Summary = new ReadSummary(_options.MaxProblemsKept);
+    }
+
+    /// <summary>Counts over every read made with this reader.</summary>
+    public ReadSummary Summary { get; }
+
+    public IAsyncEnumerable<CloudEvent> ReadPathsAsync(IEnumerable<string> pathsOrGlobs, CancellationToken cancellationToken = default) =>
+        ReadAsync(new FileLogInputSource(pathsOrGlobs), cancellationToken);
+
+    /// <summary>Reads one stream (plain or gzip); the stream is disposed when reading ends.</summary>
+    public IAsyncEnumerable<CloudEvent> ReadStreamAsync(Stream stream, string name, CancellationToken cancellationToken = default) =>
+        ReadAsync(new LogInputList([new LogInput(name, _ => Task.FromResult(stream))]), cancellationToken);
+
+    public async IAsyncEnumerable<CloudEvent> ReadAsync(ILogInputSource source, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+
+        // One channel per file, handed over in listing order, so files are framed side by side while
+        // events still come out file by file. Everything is bounded: a slow consumer holds back
+        // framing instead of letting batches pile up.
+        var files = Channel.CreateBounded<ChannelReader<Task<List<CloudEvent>>>>(new BoundedChannelOptions(_options.MaxDegreeOfParallelism + 1)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+        });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var running = new List<Task>();
+        var producer = Task.Run(() => ProduceAsync(source, files.Writer, running, stop.Token), CancellationToken.None);
+        try
+        {
+            await foreach (var file in files.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await foreach (var mapping in file.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var events = await mapping.ConfigureAwait(false);
+                    Summary.AddEvents(events.Count);
+                    foreach (var cloudEvent in events)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        yield return cloudEvent;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await producer.ConfigureAwait(false);
+            Task[] remaining;
+            lock (running)
+            {
+                remaining = [.. running];
+            }
+
+            await Task.WhenAll(remaining).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ProduceAsync(ILogInputSource source, ChannelWriter<ChannelReader<Task<List<CloudEvent>>>> files, List<Task> running, CancellationToken cancellationToken)
+    {
+        // Not disposed: file tasks may still release it after a cancelled listing has returned.
+        var slots = new SemaphoreSlim(_options.MaxDegreeOfParallelism);
+        try
+        {
+            await foreach (var input in source.ListAsync(Report, cancellationToken).ConfigureAwait(false))
+            {
+                Summary.AddFile();
+                await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                var file = Channel.CreateBounded<Task<List<CloudEvent>>>(new BoundedChannelOptions(_options.MaxDegreeOfParallelism * 2)
+                {
+                    SingleReader = true,
+                    SingleWriter = true,
+                });
+                await files.WriteAsync(file.Reader, cancellationToken).ConfigureAwait(false);
+                var task = Task.Run(() => RunFileAsync(input, file.Writer, slots, cancellationToken), CancellationToken.None);
+                lock (running)
+                {
+                    running.RemoveAll(t => t.IsCompleted);
+                    running.Add(task);
+                }
+            }
+
+            // Every started file must finish before the semaphore goes away.
+            Task[] started;
+            lock (running)
+            {
+                started = [.. running];
+            }
+
+            await Task.WhenAll(started).ConfigureAwait(false);
+            files.TryComplete();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            files.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            files.TryComplete(ex);
+        }
+    }
+
+    private async Task RunFileAsync(LogInput input, ChannelWriter<Task<List<CloudEvent>>> writer, SemaphoreSlim slots, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ProduceFileAsync(input, writer, cancellationToken).ConfigureAwait(false);
+            writer.TryComplete();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            writer.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            writer.TryComplete(ex);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    private async Task ProduceFileAsync(LogInput input, ChannelWriter<Task<List<CloudEvent>>> writer, CancellationToken cancellationToken)
+    {
+        Stream? stream = null;
+        try
+        {
+            var raw = new CountingStream(await input.OpenAsync(cancellationToken).ConfigureAwait(false), Summary.AddBytes);
+            var (decoded, problem) = await InputDecoder.DecodeAsync(raw, input.Name, cancellationToken).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                Report(problem);
+            }
+
+            if (decoded is null)
+            {
+                return;
+            }
+
+            stream = decoded;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or Amazon.Runtime.AmazonServiceException)
+        {
+            Report(new ReadProblem(input.Name, null, null, $"cannot open: {ex.Message}"));
+            return;
+        }
+
+        await using (stream.ConfigureAwait(false))
+        {
+            var framer = new RecordFramer(input.Name, _options, Report);
+            await foreach (var batch in framer.ReadAsync(stream, cancellationToken).ConfigureAwait(false))
+            {
+                var mapping = _options.MaxDegreeOfParallelism == 1
+                    ? Task.FromResult(MapBatch(batch))
+                    : Task.Run(() => MapBatch(batch), CancellationToken.None);
+                await writer.WriteAsync(mapping, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private List<CloudEvent> MapBatch(RecordBatch batch)
+    {
+        try
+        {
+            var events = new List<CloudEvent>(batch.Records.Count);
+            IRecordMapper? last = _options.Format == LogFormat.Auto ? null : RecordMappers.For(_options.Format);
+            var documentOptions = new JsonDocumentOptions { MaxDepth = _options.MaxDepth };
+            var filter = _options.RawFilter;
+            var filtered = 0;
+            foreach (var record in batch.Records)
+            {
+                var bytes = batch[record];
+                if (filter is not null && !filter(bytes))
+                {
+                    filtered++;
+                    continue;
+                }
+
+                if (MapRecord(bytes, documentOptions, new EventOrigin(batch.Source, record.Line, record.Index), ref last, out var problem) is { } cloudEvent)
+                {
+                    events.Add(cloudEvent);
+                }
+
+                if (problem is not null)
+                {
+                    Report(new ReadProblem(batch.Source, record.Line, record.Index, problem.Value.Reason, problem.Value.Severity));
+                }
+            }
+
+            Summary.AddFiltered(filtered);
+            return events;
+        }
+        finally
+        {
+            batch.Release();
+        }
+    }
+
+    private CloudEvent? MapRecord(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions, EventOrigin origin, ref IRecordMapper? last, out (string Reason, ProblemSeverity Severity)? problem)
+    {
+        problem = null;
+        if (!Utf8.IsValid(bytes))
+        {
+            problem = ("record is not valid UTF-8 (is the file Latin-1 or another legacy encoding?)", ProblemSeverity.Error);
+            return null;
+        }
+
+        JsonElement element;
+        try
+        {
+            // The event's Raw outlives this read, so the document is never disposed: its pooled
+            // metadata then simply goes to the garbage collector. Measured, this is cheaper than
+            // JsonElement.ParseValue, which allocates the same and scans the record twice.
+            element = JsonDocument.Parse(bytes.ToArray(), documentOptions).RootElement;
+        }
+        catch (JsonException ex)
+        {
+            problem = ($"malformed record: {ex.Message}", ProblemSeverity.Error);
+            return null;
+        }
+
+        if (element.ValueKind == JsonValueKind.Array)
+        {
+            if (LakeRow.ToObject(element) is not { } row)
+            {
+                problem = ("record is an array, not an object or a CloudTrail Lake result row", ProblemSeverity.Error);
+                return null;
+            }
+
+            element = row;
+        }
+
+        // CloudTrail's LookupEvents API (and `aws cloudtrail lookup-events`) wraps each full record
+        // as JSON text in CloudTrailEvent; the inner record is the one to map.
+        if (element.ValueKind == JsonValueKind.Object
+            && element.TryGetProperty("CloudTrailEvent", out var inner)
+            && inner.ValueKind == JsonValueKind.String
+            && ((JsonElement?)inner).Dynamic() is { ValueKind: JsonValueKind.Object } unwrapped)
+        {
+            element = unwrapped;
+        }
+
+        var mapper = _options.Format != LogFormat.Auto || last?.Matches(element) == true ? last : RecordMappers.Detect(element);
+        if (mapper is null)
+        {
+            problem = ($"unrecognised record format (fields: {FieldNames(element)})", ProblemSeverity.Error);
+            return null;
+        }
+
+        last = mapper;
+        var cloudEvent = mapper.Map(element, origin, out var reason);
+        if (reason is not null)
+        {
+            problem = (reason, cloudEvent is null ? ProblemSeverity.Error : ProblemSeverity.Warning);
+        }
+
+        return cloudEvent;
+    }
+
+    private static string FieldNames(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return element.ValueKind.ToString();
+        }
+
+        var names = new StringBuilder();
+        foreach (var property in element.EnumerateObject().Take(6))
+        {
+            names.Append(names.Length == 0 ? "" : ", ").Append(property.Name);
+        }
+
+        return names.ToString();
+    }
+
+    private void Report(ReadProblem problem)
+    {
+        Summary.Add(problem);
+        _options.OnProblem?.Invoke(problem);
+    }
+}
+
+/// <summary>
+/// CloudTrail Lake's GetQueryResults writes each row as an array of one-column objects
+/// (<c>[{"eventName":"..."},{"eventTime":"..."}]</c>); this joins a row into one object.
+/// </summary>
+internal static class LakeRow
+{
+    public static JsonElement? ToObject(JsonElement row)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var cell in row.EnumerateArray())
+            {
+                if (cell.ValueKind != JsonValueKind.Object)
+                {
+                    return null;
+                }
+
+                foreach (var column in cell.EnumerateObject())
+                {
+                    column.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        var reader = new Utf8JsonReader(buffer.WrittenSpan);
+        return JsonElement.ParseValue(ref reader);
+    }
+}

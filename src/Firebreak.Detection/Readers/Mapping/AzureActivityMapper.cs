@@ -1,0 +1,202 @@
+using System.Text.Json;
+using Firebreak.Detection.Events;
+
+namespace Firebreak.Detection.Readers.Mapping;
+
+/// <summary>
+/// Azure Activity Log in its three common shapes: the Azure Monitor export (diagnostic settings to
+/// storage or Event Hubs: <c>time</c>, <c>operationName</c> as text, <c>identity.claims</c>), the
+/// REST / portal event shape (<c>operationName.value</c>, <c>caller</c>, <c>eventTimestamp</c>, possibly
+/// wrapped in <c>data</c>), and the Log Analytics / Sentinel AzureActivity table.
+/// </summary>
+internal sealed class AzureActivityMapper : IRecordMapper
+{
+    private const string UpnClaim = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn";
+    private const string NameClaim = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name";
+    private const string ObjectIdClaim = "http://schemas.microsoft.com/identity/claims/objectidentifier";
+
+    public LogFormat Format => LogFormat.AzureActivity;
+
+    public bool Matches(JsonElement record) =>
+        record.ValueKind == JsonValueKind.Object
+        && (IsRestShape(record)
+            || (record.Prop("data").Obj() is { } data && IsRestShape(data))
+            || IsMonitorExport(record)
+            || IsLogAnalytics(record));
+
+    private static bool IsRestShape(JsonElement record) =>
+        record.Prop("operationName") is { ValueKind: JsonValueKind.Object }
+        && (record.Prop("eventDataId") is not null || record.Prop("caller") is not null || record.Prop("eventTimestamp") is not null);
+
+    // Entra ID and resource logs share the export envelope (time, resourceId, operationName), so the
+    // category is what marks an Activity Log record.
+    private static readonly string[] ActivityCategories =
+        ["Administrative", "Security", "ServiceHealth", "Alert", "Recommendation", "Policy", "Autoscale", "ResourceHealth"];
+
+    private static bool IsMonitorExport(JsonElement record) =>
+        record.Prop("operationName") is { ValueKind: JsonValueKind.String }
+        && record.Prop("resourceId") is not null
+        && record.Prop("time") is not null
+        && ActivityCategories.Contains(record.Str("category"), StringComparer.OrdinalIgnoreCase);
+
+    private static bool IsLogAnalytics(JsonElement record) =>
+        record.Prop("OperationNameValue") is not null || record.Str("Type") == "AzureActivity";
+
+    public CloudEvent? Map(JsonElement record, EventOrigin? origin, out string? problem)
+    {
+        problem = null;
+        var shape = IsRestShape(record) ? Rest(record)
+            : record.Prop("data").Obj() is { } data && IsRestShape(data) ? Rest(data)
+            : IsLogAnalytics(record) ? LogAnalytics(record)
+            : IsMonitorExport(record) ? MonitorExport(record)
+            : null;
+
+        if (shape is null || shape.Operation is null)
+        {
+            problem = "Azure Activity record has no operation name";
+            return null;
+        }
+
+        if (shape.Time is null)
+        {
+            problem = "Azure Activity record has no event time; kept with an unknown time";
+        }
+
+        var outcome = shape.Status?.ToLowerInvariant() switch
+        {
+            "succeeded" or "success" => EventOutcome.Success,
+            "failed" or "failure" => EventOutcome.Failure,
+            _ => EventOutcome.Unknown,
+        };
+
+        var claims = shape.Claims;
+        var upn = claims.Prop(UpnClaim).Str() ?? claims.Prop("upn").Str() ?? claims.Prop("unique_name").Str();
+        var appId = claims.Prop("appid").Str() ?? claims.Prop("azp").Str();
+        var caller = shape.Caller ?? upn;
+
+        return new CloudEvent
+        {
+            Time = shape.Time ?? default,
+            EventId = shape.EventId,
+            LogSource = LogSources.AzureActivity,
+            Provider = "azure",
+            Account = shape.Subscription ?? SubscriptionOf(shape.ResourceId),
+            Region = shape.Region,
+            Actor = new EventActor
+            {
+                Type = caller is null ? null : caller.Contains('@', StringComparison.Ordinal) || upn is not null ? "User" : appId is not null ? "ServicePrincipal" : null,
+                Uid = caller ?? claims.Prop(ObjectIdClaim).Str(),
+                Name = claims.Prop(NameClaim).Str() ?? claims.Prop("name").Str() ?? caller,
+                SessionIssuer = claims.Prop("iss").Str(),
+            },
+            SourceIp = shape.SourceIp ?? claims.Prop("ipaddr").Str(),
+            Service = shape.Service ?? ServiceOf(shape.Operation),
+            Operation = shape.Operation,
+            Resources = shape.ResourceId is null ? [] : [new EventResource(ResourceTypeOf(shape.ResourceId), shape.ResourceId)],
+            Outcome = outcome,
+            ErrorCode = outcome == EventOutcome.Failure ? shape.SubStatus ?? shape.Status : null,
+            ErrorMessage = outcome == EventOutcome.Failure ? shape.Properties.Prop("statusMessage").Str() : null,
+            RequestParameters = shape.Properties.ObjectOrNull(),
+            Raw = record,
+            Origin = origin,
+        };
+    }
+
+    private sealed record Shape(
+        DateTimeOffset? Time,
+        string? EventId,
+        string? Operation,
+        string? Service,
+        string? Status,
+        string? SubStatus,
+        string? Caller,
+        string? SourceIp,
+        string? ResourceId,
+        string? Subscription,
+        string? Region,
+        JsonElement? Claims,
+        JsonElement? Properties);
+
+    private static Shape Rest(JsonElement e) => new(
+        e.Prop("eventTimestamp").Time() ?? e.Prop("submissionTimestamp").Time(),
+        e.Str("eventDataId") ?? e.Str("id"),
+        e.Str("operationName", "value"),
+        e.Str("resourceProviderName", "value"),
+        e.Str("status", "value"),
+        e.Str("subStatus", "value"),
+        e.Str("caller"),
+        e.Str("httpRequest", "clientIpAddress"),
+        e.Str("resourceId"),
+        e.Str("subscriptionId"),
+        null,
+        e.Prop("claims").Obj(),
+        e.Prop("properties").Obj());
+
+    private static Shape MonitorExport(JsonElement e)
+    {
+        var claims = e.Path("identity", "claims").Obj();
+        var operation = e.Str("operationName");
+
+        // The export has no per-record id; these fields together identify one record for dedup.
+        var id = string.Join('|', e.Str("correlationId"), operation, e.Str("resultType"), e.Str("time"));
+        return new Shape(
+            e.Prop("time").Time(),
+            id,
+            operation,
+            null,
+            e.Str("resultType"),
+            e.Str("resultSignature"),
+            e.Str("caller") ?? claims.Prop(UpnClaim).Str() ?? claims.Prop("appid").Str(),
+            e.Str("callerIpAddress"),
+            e.Str("resourceId"),
+            null,
+            e.Str("location"),
+            claims,
+            e.Prop("properties").Obj());
+    }
+
+    private static Shape LogAnalytics(JsonElement e) => new(
+        e.Prop("TimeGenerated").Time() ?? e.Prop("EventSubmissionTimestamp").Time(),
+        e.Str("EventDataId") ?? e.Str("CorrelationId"),
+        e.Str("OperationNameValue") ?? e.Str("OperationName"),
+        e.Str("ResourceProviderValue") ?? e.Str("ResourceProvider"),
+        e.Str("ActivityStatusValue") ?? e.Str("ActivityStatus"),
+        e.Str("ActivitySubstatusValue") ?? e.Str("ActivitySubstatus"),
+        e.Str("Caller"),
+        e.Str("CallerIpAddress"),
+        e.Str("_ResourceId") ?? e.Str("ResourceId"),
+        e.Str("SubscriptionId"),
+        null,
+        e.Prop("Claims_d").Obj() ?? e.Prop("Claims").Dynamic().Obj(),
+        e.Prop("Properties_d").Obj() ?? e.Prop("Properties").Dynamic().Obj());
+
+    internal static string? SubscriptionOf(string? resourceId)
+    {
+        const string marker = "/subscriptions/";
+        if (resourceId is null || !resourceId.StartsWith(marker, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var end = resourceId.IndexOf('/', marker.Length);
+        return end < 0 ? resourceId[marker.Length..] : resourceId[marker.Length..end];
+    }
+
+    private static string? ServiceOf(string operation)
+    {
+        var slash = operation.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 ? operation[..slash] : null;
+    }
+
+    private static string? ResourceTypeOf(string resourceId)
+    {
+        var providers = resourceId.LastIndexOf("/providers/", StringComparison.OrdinalIgnoreCase);
+        if (providers < 0)
+        {
+            return null;
+        }
+
+        var parts = resourceId[(providers + "/providers/".Length)..].Split('/');
+        return parts.Length >= 2 ? $"{parts[0]}/{parts[1]}" : parts[0];
+    }
+}

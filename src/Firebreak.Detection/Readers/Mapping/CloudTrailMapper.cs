@@ -1,0 +1,238 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Firebreak.Detection.Events;
+
+namespace Firebreak.Detection.Readers.Mapping;
+
+/// <summary>
+/// CloudTrail records, from S3 delivery files and from CloudTrail Lake (whose results keep the
+/// CloudTrail field names but write eventTime as <c>yyyy-MM-dd HH:mm:ss.fff</c>).
+/// </summary>
+internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
+{
+    public LogFormat Format => format;
+
+    public bool Matches(JsonElement record) =>
+        record.ValueKind == JsonValueKind.Object
+        && record.TryGetProperty("eventName", out _)
+        && record.TryGetProperty("eventSource", out _)
+        && (record.TryGetProperty("eventTime", out _) || record.TryGetProperty("eventVersion", out _));
+
+    public CloudEvent? Map(JsonElement record, EventOrigin? origin, out string? problem)
+    {
+        problem = null;
+        var f = new Fields(record);
+        var operation = f.EventName.Str();
+        if (operation is null)
+        {
+            problem = "CloudTrail record has no eventName";
+            return null;
+        }
+
+        if (f.EventTime.Time() is not { } time)
+        {
+            problem = "CloudTrail record has no valid eventTime";
+            return null;
+        }
+
+        // CloudTrail Lake result rows carry nested columns as JSON text.
+        var identity = f.UserIdentity.Dynamic().Obj();
+        var errorCode = f.ErrorCode.Str();
+        var response = f.ResponseElements.Dynamic();
+        var outcome = errorCode is not null || response.Str("ConsoleLogin") == "Failure"
+            ? EventOutcome.Failure
+            : EventOutcome.Success;
+
+        return new CloudEvent
+        {
+            Time = time,
+            EventId = f.EventId.Str(),
+            LogSource = LogSources.CloudTrail,
+            Provider = "aws",
+            Account = f.RecipientAccountId.Str() ?? identity.Prop("accountId").Str(),
+            Region = f.AwsRegion.Str(),
+            Actor = MapActor(f.AdditionalEventData, identity),
+            SourceIp = f.SourceIp.Str(),
+            UserAgent = f.UserAgent.Str(),
+            Service = f.EventSource.Str(),
+            Operation = operation,
+            Resources = MapResources(f),
+            Outcome = outcome,
+            ErrorCode = errorCode ?? (outcome == EventOutcome.Failure ? "Failure" : null),
+            ErrorMessage = f.ErrorMessage.Str(),
+            RequestParameters = f.RequestParameters.Dynamic().ObjectOrNull(),
+            ResponseParameters = response.ObjectOrNull(),
+            Raw = record,
+            Origin = origin,
+        };
+    }
+
+    private static EventActor MapActor(JsonElement? additionalEventData, JsonElement? identity)
+    {
+        // Service-initiated events (AwsServiceEvent) often carry only invokedBy, without a type.
+        var type = identity.Prop("type").Str() ?? (identity.Prop("invokedBy").Str() is not null ? "AWSService" : null);
+        var arn = identity.Prop("arn").Str();
+        var session = identity.Prop("sessionContext");
+        var issuer = session.Prop("sessionIssuer").Obj();
+        var issuerArn = issuer.Prop("arn").Str();
+
+        // Role chaining leaves only the last hop in a record; sourceIdentity, when set, names the
+        // person at the start of the chain, so it goes first.
+        List<string> chain = [];
+        if ((session.Prop("sourceIdentity").Str() ?? identity.Prop("sourceIdentity").Str()) is { } source)
+        {
+            chain.Add(source);
+        }
+
+        if (issuerArn is not null)
+        {
+            chain.Add(issuerArn);
+        }
+
+        if (arn is not null && type is "AssumedRole" or "FederatedUser" && arn != issuerArn)
+        {
+            chain.Add(arn);
+        }
+
+        var mfa = session.Prop("attributes").Prop("mfaAuthenticated").Bool();
+        if (additionalEventData.Prop("MFAUsed").Str() is { } consoleMfa)
+        {
+            mfa = consoleMfa.Equals("Yes", StringComparison.OrdinalIgnoreCase);
+        }
+
+        var name = identity.Prop("userName").Str();
+        if (name is null && arn is not null && type is "AssumedRole")
+        {
+            name = arn[(arn.LastIndexOf('/') + 1)..];
+        }
+
+        return new EventActor
+        {
+            Type = type,
+            Uid = arn ?? identity.Prop("principalId").Str() ?? identity.Prop("invokedBy").Str(),
+            Arn = arn,
+            Name = name ?? issuer.Prop("userName").Str() ?? identity.Prop("invokedBy").Str(),
+            AccessKeyId = identity.Prop("accessKeyId").Str(),
+            SessionIssuer = issuerArn,
+            AssumedRoleChain = chain,
+            MfaUsed = mfa,
+        };
+    }
+
+    private static List<EventResource> MapResources(in Fields f)
+    {
+        List<EventResource> resources = [];
+        if (f.Resources is { ValueKind: JsonValueKind.Array } listed)
+        {
+            foreach (var resource in listed.EnumerateArray())
+            {
+                if (resource.FirstStr("ARN", "arn") is { } arn)
+                {
+                    resources.Add(new EventResource(resource.Str("type"), arn));
+                }
+            }
+        }
+
+        if (resources.Count > 0)
+        {
+            return resources;
+        }
+
+        // Many management events list no resources; the request names the target instead.
+        var request = f.RequestParameters.Dynamic().Obj();
+        if (request.Prop("bucketName").Str() is { } bucket)
+        {
+            resources.Add(new EventResource("AWS::S3::Bucket", $"arn:aws:s3:::{bucket}", bucket));
+        }
+
+        AddNamed(resources, request, "userName", "AWS::IAM::User");
+        AddNamed(resources, request, "roleName", "AWS::IAM::Role");
+        AddNamed(resources, request, "policyArn", "AWS::IAM::Policy");
+        if (f.EventSource.Str() == "cloudtrail.amazonaws.com")
+        {
+            AddNamed(resources, request, "name", "AWS::CloudTrail::Trail");
+        }
+
+        return resources;
+    }
+
+    private static void AddNamed(List<EventResource> resources, JsonElement? request, string field, string type)
+    {
+        if (request.Prop(field).Str() is { } value)
+        {
+            resources.Add(new EventResource(type, value, value));
+        }
+    }
+
+    /// <summary>
+    /// The top-level fields, found in one pass over the record's properties: looking each up by name
+    /// would scan the property list once per field, and this runs for every record of a hunt.
+    /// </summary>
+    private readonly struct Fields
+    {
+        public readonly JsonElement? EventTime, EventName, EventSource, EventId, AwsRegion, RecipientAccountId, UserIdentity,
+            SourceIp, UserAgent, ErrorCode, ErrorMessage, RequestParameters, ResponseElements, Resources, AdditionalEventData;
+
+        public Fields(JsonElement record)
+        {
+            foreach (var property in record.EnumerateObject())
+            {
+                var value = property.Value;
+                if (value.ValueKind == JsonValueKind.Null)
+                {
+                    continue;
+                }
+
+                var name = JsonMarshal.GetRawUtf8PropertyName(property);
+                switch (name.Length)
+                {
+                    case 7 when name.SequenceEqual("eventID"u8):
+                        EventId = value;
+                        break;
+                    case 9 when name.SequenceEqual("eventTime"u8):
+                        EventTime = value;
+                        break;
+                    case 9 when name.SequenceEqual("eventName"u8):
+                        EventName = value;
+                        break;
+                    case 9 when name.SequenceEqual("awsRegion"u8):
+                        AwsRegion = value;
+                        break;
+                    case 9 when name.SequenceEqual("userAgent"u8):
+                        UserAgent = value;
+                        break;
+                    case 9 when name.SequenceEqual("errorCode"u8):
+                        ErrorCode = value;
+                        break;
+                    case 9 when name.SequenceEqual("resources"u8):
+                        Resources = value;
+                        break;
+                    case 11 when name.SequenceEqual("eventSource"u8):
+                        EventSource = value;
+                        break;
+                    case 12 when name.SequenceEqual("userIdentity"u8):
+                        UserIdentity = value;
+                        break;
+                    case 12 when name.SequenceEqual("errorMessage"u8):
+                        ErrorMessage = value;
+                        break;
+                    case 15 when name.SequenceEqual("sourceIPAddress"u8):
+                        SourceIp = value;
+                        break;
+                    case 16 when name.SequenceEqual("responseElements"u8):
+                        ResponseElements = value;
+                        break;
+                    case 17 when name.SequenceEqual("requestParameters"u8):
+                        RequestParameters = value;
+                        break;
+                    case 18 when name.SequenceEqual("recipientAccountId"u8):
+                        RecipientAccountId = value;
+                        break;
+                    case 19 when name.SequenceEqual("additionalEventData"u8):
+                        AdditionalEventData = value;
+                        break;
+                }
+            }
+        }
+    }
+}

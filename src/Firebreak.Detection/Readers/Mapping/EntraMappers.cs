@@ -1,0 +1,195 @@
+using System.Text.Json;
+using Firebreak.Detection.Events;
+
+namespace Firebreak.Detection.Readers.Mapping;
+
+/// <summary>
+/// Fields of an Entra ID record in any of its shapes: the Graph resource (camelCase at the top), the
+/// diagnostic-settings export (the Graph resource under <c>properties</c>, envelope at the top) and
+/// Log Analytics (PascalCase columns, dynamic columns as JSON text).
+/// </summary>
+internal readonly struct EntraRecord(JsonElement record)
+{
+    private readonly JsonElement? _properties = record.Prop("properties").Obj();
+
+    public JsonElement Record => record;
+
+    public string? Str(string camel, string pascal) =>
+        _properties.Prop(camel).Str() ?? record.Str(camel) ?? record.Str(pascal);
+
+    public JsonElement? Value(string camel, string pascal) =>
+        _properties.Prop(camel) ?? record.Prop(camel) ?? record.Prop(pascal).Dynamic();
+
+    public string? Tenant => record.Str("AADTenantId") ?? record.Str("tenantId") ?? _properties.Prop("tenantId").Str() ?? record.Str("TenantId");
+
+    public static string? Category(JsonElement record) => record.FirstStr("category", "Category");
+}
+
+internal sealed class EntraSignInMapper : IRecordMapper
+{
+    private static readonly string[] Categories =
+        ["SignInLogs", "NonInteractiveUserSignInLogs", "ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs"];
+
+    private static readonly string[] Tables =
+        ["SigninLogs", "AADNonInteractiveUserSignInLogs", "AADServicePrincipalSignInLogs", "AADManagedIdentitySignInLogs"];
+
+    public LogFormat Format => LogFormat.EntraSignIn;
+
+    public bool Matches(JsonElement record) =>
+        record.ValueKind == JsonValueKind.Object
+        && (Categories.Contains(EntraRecord.Category(record), StringComparer.OrdinalIgnoreCase)
+            || Tables.Contains(record.Str("Type"), StringComparer.OrdinalIgnoreCase)
+            || (record.Prop("createdDateTime") is not null && record.Prop("appId") is not null
+                && (record.Prop("userPrincipalName") is not null || record.Prop("servicePrincipalId") is not null)));
+
+    public CloudEvent? Map(JsonElement raw, EventOrigin? origin, out string? problem)
+    {
+        problem = null;
+        var r = new EntraRecord(raw);
+        if ((r.Value("createdDateTime", "CreatedDateTime").Time() ?? raw.Prop("time").Time() ?? raw.Prop("TimeGenerated").Time()) is not { } time)
+        {
+            problem = "sign-in record has no valid time";
+            return null;
+        }
+
+        var status = r.Value("status", "Status").Obj();
+        var errorCode = status.Prop("errorCode").Str() ?? raw.FirstStr("resultType", "ResultType");
+        var outcome = errorCode is null ? EventOutcome.Unknown : errorCode == "0" ? EventOutcome.Success : EventOutcome.Failure;
+        var requirement = r.Str("authenticationRequirement", "AuthenticationRequirement");
+        bool? mfa = requirement switch
+        {
+            "multiFactorAuthentication" => true,
+            "singleFactorAuthentication" => false,
+            _ => r.Value("mfaDetail", "MfaDetail").Obj()?.Str("authMethod") is not null ? true : null,
+        };
+
+        var category = EntraRecord.Category(raw) ?? raw.Str("Type") ?? "";
+        var type = category.Contains("ServicePrincipal", StringComparison.OrdinalIgnoreCase) ? "ServicePrincipal"
+            : category.Contains("ManagedIdentity", StringComparison.OrdinalIgnoreCase) ? "ManagedIdentity"
+            : "User";
+        var upn = r.Str("userPrincipalName", "UserPrincipalName");
+        var appId = r.Str("appId", "AppId");
+        var appName = r.Str("appDisplayName", "AppDisplayName");
+
+        return new CloudEvent
+        {
+            Time = time,
+            EventId = r.Str("id", "Id"),
+            LogSource = LogSources.EntraSignIn,
+            Provider = "azure",
+            Account = r.Tenant,
+            Actor = new EventActor
+            {
+                Type = type,
+                Uid = upn ?? r.Str("servicePrincipalName", "ServicePrincipalName") ?? r.Str("userId", "UserId") ?? r.Str("servicePrincipalId", "ServicePrincipalId"),
+                Name = r.Str("userDisplayName", "UserDisplayName") ?? raw.Str("Identity") ?? r.Str("servicePrincipalName", "ServicePrincipalName"),
+                MfaUsed = mfa,
+            },
+            SourceIp = r.Str("ipAddress", "IPAddress") ?? raw.Str("callerIpAddress"),
+            UserAgent = r.Str("userAgent", "UserAgent"),
+            Service = r.Str("resourceDisplayName", "ResourceDisplayName") ?? appName,
+            Operation = raw.FirstStr("operationName", "OperationName") ?? "Sign-in activity",
+            Resources = appId is null ? [] : [new EventResource("Application", appId, appName)],
+            Outcome = outcome,
+            ErrorCode = outcome == EventOutcome.Failure ? errorCode : null,
+            ErrorMessage = outcome == EventOutcome.Failure ? status.Prop("failureReason").Str() ?? raw.FirstStr("resultDescription", "ResultDescription") : null,
+            Raw = raw,
+            Origin = origin,
+        };
+    }
+}
+
+internal sealed class EntraAuditMapper : IRecordMapper
+{
+    public LogFormat Format => LogFormat.EntraAudit;
+
+    public bool Matches(JsonElement record) =>
+        record.ValueKind == JsonValueKind.Object
+        && (string.Equals(record.Str("category"), "AuditLogs", StringComparison.OrdinalIgnoreCase)
+            || string.Equals(record.Str("Type"), "AuditLogs", StringComparison.OrdinalIgnoreCase)
+            || (record.Prop("activityDateTime") is not null && record.Prop("activityDisplayName") is not null)
+            || (record.Prop("LoggedByService") is not null && record.Prop("InitiatedBy") is not null));
+
+    public CloudEvent? Map(JsonElement raw, EventOrigin? origin, out string? problem)
+    {
+        problem = null;
+        var r = new EntraRecord(raw);
+        if ((r.Value("activityDateTime", "ActivityDateTime").Time() ?? raw.Prop("time").Time() ?? raw.Prop("TimeGenerated").Time()) is not { } time)
+        {
+            problem = "audit record has no valid time";
+            return null;
+        }
+
+        var operation = r.Str("activityDisplayName", "OperationName") ?? raw.Str("operationName");
+        if (operation is null)
+        {
+            problem = "audit record has no activity name";
+            return null;
+        }
+
+        var initiatedBy = r.Value("initiatedBy", "InitiatedBy").Obj();
+        var user = initiatedBy.Prop("user").Obj();
+        var app = initiatedBy.Prop("app").Obj();
+        var result = r.Str("result", "Result")?.ToLowerInvariant();
+        var outcome = result switch
+        {
+            "success" => EventOutcome.Success,
+            "failure" or "timeout" => EventOutcome.Failure,
+            _ => EventOutcome.Unknown,
+        };
+
+        var targets = r.Value("targetResources", "TargetResources");
+        List<EventResource> resources = [];
+        if (targets is { ValueKind: JsonValueKind.Array } list)
+        {
+            foreach (var target in list.EnumerateArray())
+            {
+                if ((target.Str("id") ?? target.Str("userPrincipalName") ?? target.Str("displayName")) is { } uid)
+                {
+                    resources.Add(new EventResource(target.Str("type"), uid, target.Str("displayName") ?? target.Str("userPrincipalName")));
+                }
+            }
+        }
+
+        string? userAgent = null;
+        if (r.Value("additionalDetails", "AdditionalDetails") is { ValueKind: JsonValueKind.Array } details)
+        {
+            foreach (var detail in details.EnumerateArray())
+            {
+                if (string.Equals(detail.Str("key"), "User-Agent", StringComparison.OrdinalIgnoreCase))
+                {
+                    userAgent = detail.Str("value");
+                }
+            }
+        }
+
+        var upn = user.Prop("userPrincipalName").Str();
+        return new CloudEvent
+        {
+            Time = time,
+            EventId = r.Str("id", "Id"),
+            LogSource = LogSources.EntraAudit,
+            Provider = "azure",
+            Account = r.Tenant,
+            Actor = user is not null && (upn ?? user.Prop("id").Str()) is not null
+                ? new EventActor { Type = "User", Uid = upn ?? user.Prop("id").Str(), Name = user.Prop("displayName").Str() ?? upn }
+                : new EventActor
+                {
+                    Type = app is null ? null : "ServicePrincipal",
+                    Uid = app.Prop("servicePrincipalId").Str() ?? app.Prop("appId").Str(),
+                    Name = app.Prop("displayName").Str() ?? app.Prop("servicePrincipalName").Str(),
+                },
+            SourceIp = user.Prop("ipAddress").Str() ?? raw.Str("callerIpAddress"),
+            UserAgent = userAgent ?? raw.Str("UserAgent"),
+            Service = r.Str("loggedByService", "LoggedByService"),
+            Operation = operation,
+            Resources = resources,
+            Outcome = outcome,
+            ErrorCode = outcome == EventOutcome.Failure ? result : null,
+            ErrorMessage = outcome == EventOutcome.Failure ? r.Str("resultReason", "ResultReason") : null,
+            RequestParameters = targets.ObjectOrNull(),
+            Raw = raw,
+            Origin = origin,
+        };
+    }
+}

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Firebreak.Detection.Events;
+
+namespace Firebreak.Detection.Readers.Mapping;
+
+internal interface IRecordMapper
+{
+    LogFormat Format { get; }
+
+    /// <summary>Whether the record has this format's shape; cheap, since it runs on records of every format.</summary>
+    bool Matches(JsonElement record);
+
+    /// <summary>
+    /// Maps the record. Returns null with a <paramref name="problem"/> when the record cannot be
+    /// used; a non-null event with a problem means the event was kept despite it.
+    /// </summary>
+    CloudEvent? Map(JsonElement record, EventOrigin? origin, out string? problem);
+}
+
+internal static class RecordMappers
+{
+    // Order matters: the more specific shapes are tried first.
+    private static readonly IRecordMapper[] All =
+    [
+        new GcpAuditMapper(),
+        new OcsfMapper(),
+        new CloudTrailMapper(LogFormat.CloudTrail),
+        new EntraSignInMapper(),
+        new EntraAuditMapper(),
+        new AzureActivityMapper(),
+    ];
+
+    private static readonly CloudTrailMapper Lake = new(LogFormat.CloudTrailLake);
+
+    public static IRecordMapper? Detect(JsonElement record)
+    {
+        foreach (var mapper in All)
+        {
+            if (mapper.Matches(record))
+            {
+                return mapper;
+            }
+        }
+
+        return null;
+    }
+
+    public static IRecordMapper For(LogFormat format) => format == LogFormat.CloudTrailLake
+        ? Lake
+        : All.FirstOrDefault(m => m.Format == format) ?? throw new ArgumentOutOfRangeException(nameof(format), format, "no mapper for this format");
+}
+
+internal static class LogSources
+{
+    public static readonly LogSource CloudTrail = new("aws", "cloudtrail");
+    public static readonly LogSource AzureActivity = new("azure", "activitylogs");
+    public static readonly LogSource EntraSignIn = new("azure", "signinlogs");
+    public static readonly LogSource EntraAudit = new("azure", "auditlogs");
+    public static readonly LogSource GcpAudit = new("gcp", "gcp.audit");
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using Firebreak.Detection.Events;
+
+namespace Firebreak.Detection.Readers.Mapping;
+
+/// <summary>
+/// Amazon Security Lake records in OCSF: CloudTrail management events arrive as API Activity
+/// (class 6003), sign-ins as Authentication (3002) and IAM changes as Account Change (3001).
+/// </summary>
+internal sealed class OcsfMapper : IRecordMapper
+{
+    public LogFormat Format => LogFormat.SecurityLakeOcsf;
+
+    public bool Matches(JsonElement record) =>
+        record.ValueKind == JsonValueKind.Object
+        && record.TryGetProperty("class_uid", out var classUid)
+        && classUid.ValueKind == JsonValueKind.Number;
+
+    public CloudEvent? Map(JsonElement record, EventOrigin? origin, out string? problem)
+    {
+        problem = null;
+        var api = record.Prop("api").Obj();
+        var operation = api.Prop("operation").Str() ?? record.Str("activity_name") ?? record.Str("class_name");
+        if (operation is null)
+        {
+            problem = "OCSF record has neither api.operation nor activity_name";
+            return null;
+        }
+
+        if ((record.Prop("time").Time() ?? record.Prop("time_dt").Time()) is not { } time)
+        {
+            problem = "OCSF record has no valid time";
+            return null;
+        }
+
+        var actor = record.Prop("actor").Obj();
+        var user = actor.Prop("user").Obj();
+        var session = actor.Prop("session").Obj();
+        var cloud = record.Prop("cloud").Obj();
+        var issuer = session.Prop("issuer").Str();
+        var statusId = record.Prop("status_id");
+        var status = record.Str("status");
+        var outcome = statusId?.ValueKind == JsonValueKind.Number
+            ? statusId.Value.GetInt32() switch { 1 => EventOutcome.Success, 2 => EventOutcome.Failure, _ => EventOutcome.Unknown }
+            : status?.ToLowerInvariant() switch { "success" => EventOutcome.Success, "failure" => EventOutcome.Failure, _ => EventOutcome.Unknown };
+
+        List<EventResource> resources = [];
+        if (record.Prop("resources") is { ValueKind: JsonValueKind.Array } listed)
+        {
+            foreach (var resource in listed.EnumerateArray())
+            {
+                if ((resource.Str("uid") ?? resource.Str("name")) is { } resourceUid)
+                {
+                    resources.Add(new EventResource(resource.Str("type"), resourceUid, resource.Str("name")));
+                }
+            }
+        }
+
+        var provider = cloud.Prop("provider").Str()?.ToLowerInvariant() ?? "aws";
+        return new CloudEvent
+        {
+            Time = time,
+            EventId = record.Str("metadata", "uid"),
+            LogSource = provider == "aws" ? LogSources.CloudTrail : new LogSource(provider, record.Str("metadata", "product", "name")?.ToLowerInvariant() ?? "ocsf"),
+            Provider = provider,
+            Account = cloud.Prop("account").Prop("uid").Str() ?? user.Prop("account").Prop("uid").Str(),
+            Region = cloud.Prop("region").Str(),
+            Actor = new EventActor
+            {
+                Type = user.Prop("type").Str(),
+                Uid = user.Prop("uid_alt").Str() ?? user.Prop("uid").Str() ?? user.Prop("name").Str(),
+                Arn = user.Prop("uid_alt").Str() is { } alt && alt.StartsWith("arn:", StringComparison.Ordinal) ? alt
+                    : user.Prop("uid").Str() is { } uid && uid.StartsWith("arn:", StringComparison.Ordinal) ? uid : null,
+                Name = user.Prop("name").Str(),
+                AccessKeyId = user.Prop("credential_uid").Str(),
+                SessionIssuer = issuer,
+                AssumedRoleChain = issuer is null ? [] : [issuer],
+                MfaUsed = session.Prop("is_mfa").Bool() ?? record.Prop("is_mfa").Bool(),
+            },
+            SourceIp = record.Str("src_endpoint", "ip"),
+            UserAgent = record.Str("http_request", "user_agent"),
+            Service = api.Prop("service").Prop("name").Str(),
+            Operation = operation,
+            Resources = resources,
+            Outcome = outcome,
+            ErrorCode = api.Prop("response").Prop("error").Str() ?? (outcome == EventOutcome.Failure ? status : null),
+            ErrorMessage = api.Prop("response").Prop("message").Str() ?? record.Str("status_detail"),
+            RequestParameters = api.Prop("request").Prop("data").Dynamic().ObjectOrNull(),
+            ResponseParameters = api.Prop("response").Prop("data").Dynamic().ObjectOrNull(),
+            Raw = record,
+            Origin = origin,
+        };
+    }
+}

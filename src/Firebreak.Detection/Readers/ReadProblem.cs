@@ -1,0 +1,102 @@
+namespace Firebreak.Detection.Readers;
+
+public enum ProblemSeverity
+{
+    /// <summary>The record was read, but something in it was missing or odd.</summary>
+    Warning,
+
+    /// <summary>The record (or the rest of the file) was skipped.</summary>
+    Error,
+}
+
+/// <summary>
+/// A problem met while reading. <paramref name="Line"/> is 1-based and counts lines of the decoded
+/// content; <paramref name="RecordIndex"/> is 0-based within the file. Either is null when not known.
+/// </summary>
+public sealed record ReadProblem(
+    string Source,
+    long? Line,
+    long? RecordIndex,
+    string Reason,
+    ProblemSeverity Severity = ProblemSeverity.Error)
+{
+    public override string ToString()
+    {
+        var where = Source;
+        if (Line is { } line)
+        {
+            where += $":{line}";
+        }
+
+        if (RecordIndex is { } index)
+        {
+            where += $" (record {index})";
+        }
+
+        return $"{Severity.ToString().ToLowerInvariant()}: {where}: {Reason}";
+    }
+}
+
+/// <summary>Counts for one read; safe to read while the read is running.</summary>
+public sealed class ReadSummary
+{
+    private readonly Lock _gate = new();
+    private readonly List<ReadProblem> _problems = [];
+    private readonly int _maxKept;
+    private long _files;
+    private long _events;
+    private long _bytes;
+    private long _errors;
+    private long _warnings;
+    private long _filtered;
+
+    internal ReadSummary(int maxKept) => _maxKept = maxKept;
+
+    public long Files => Interlocked.Read(ref _files);
+
+    public long Events => Interlocked.Read(ref _events);
+
+    /// <summary>Bytes read from the sources, as stored (compressed bytes for .gz files).</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    public long Errors => Interlocked.Read(ref _errors);
+
+    public long Warnings => Interlocked.Read(ref _warnings);
+
+    /// <summary>Records skipped unparsed by <see cref="ReaderOptions.RawFilter"/>.</summary>
+    public long Filtered => Interlocked.Read(ref _filtered);
+
+    public IReadOnlyList<ReadProblem> Problems
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _problems];
+            }
+        }
+    }
+
+    internal void AddFile() => Interlocked.Increment(ref _files);
+
+    internal void AddEvents(long count) => Interlocked.Add(ref _events, count);
+
+    internal void AddBytes(long count) => Interlocked.Add(ref _bytes, count);
+
+    internal void AddFiltered(long count) => Interlocked.Add(ref _filtered, count);
+
+    internal void Add(ReadProblem problem)
+    {
+        Interlocked.Increment(ref problem.Severity == ProblemSeverity.Error ? ref _errors : ref _warnings);
+        lock (_gate)
+        {
+            if (_problems.Count < _maxKept)
+            {
+                _problems.Add(problem);
+            }
+        }
+    }
+
+    public override string ToString() =>
+        $"{Files} files, {Events} events, {Bytes} bytes, {Errors} errors, {Warnings} warnings";
+}

@@ -1,0 +1,675 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+
+namespace Firebreak.Detection.Readers;
+
+/// <summary>
+/// Splits a decoded UTF-8 JSON stream into records without building a document for the whole file:
+/// a top-level array, a wrapper object holding an array of records (CloudTrail's <c>Records</c>,
+/// Azure's <c>records</c>, Graph's <c>value</c>, CloudTrail Lake's <c>QueryResultRows</c>, CloudTrail
+/// LookupEvents' <c>Events</c>), or a
+/// sequence of top-level values (JSON lines, or concatenated wrapper files). Only the record being
+/// framed is buffered, so memory stays bounded by <see cref="ReaderOptions.MaxRecordBytes"/>
+/// whatever the line or file length.
+/// </summary>
+internal sealed class RecordFramer(string source, ReaderOptions options, Action<ReadProblem> report)
+{
+    // The reader itself must tolerate more nesting than a record may have, so that a too-deep record
+    // can be skipped and the file continued; past this the structure is hopeless and the file stops.
+    private const int StructuralMaxDepth = 100_000;
+
+    private enum Container
+    {
+        None,
+        TopArray,
+        Candidate,
+        Wrapper,
+    }
+
+    private readonly JsonReaderOptions _readerOptions = new()
+    {
+        AllowMultipleValues = true,
+        MaxDepth = Math.Max(StructuralMaxDepth, options.MaxDepth + 3),
+    };
+
+    private JsonReaderState _state;
+    private Container _container;
+    private bool _inWrapperArray;
+    private bool _pendingWrapperName;
+
+    private bool _inRecord;
+    private int _recordDepth;
+    private long _recordStartAbs;
+    private long _recordLine;
+    private string? _skipReason;
+    private long _recordIndex;
+    private long _framedCount;
+
+    private long _bufferStart;
+    private long _lineCountedTo;
+    private long _line = 1;
+
+    private (long Position, string Message)? _syntaxError;
+
+    private static readonly System.Buffers.SearchValues<byte> Structural = System.Buffers.SearchValues.Create("\"{}[]"u8);
+    private static readonly System.Buffers.SearchValues<byte> Whitespace = System.Buffers.SearchValues.Create(" \t\r\n"u8);
+    private bool _fast;
+    private int _fastDepth;
+    private bool _fastInString;
+    private bool _fastEscape;
+    private bool _betweenRecords;
+    private bool _resumingWrapper;
+    private bool _resyncToNewline;
+    private bool _sawStructure;
+
+    public async IAsyncEnumerable<RecordBatch> ReadAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        _state = new JsonReaderState(_readerOptions);
+        var maxBuffer = options.MaxRecordBytes + (2 * options.ReadBufferBytes);
+        var buffer = ArrayPool<byte>.Shared.Rent(options.ReadBufferBytes * 2);
+        var ready = new Queue<RecordBatch>();
+        var batch = NewBatch(0);
+        int filled = 0, consumed = 0;
+        var eof = false;
+        try
+        {
+            while (!eof)
+            {
+                var keepAbs = _inRecord && _skipReason is null ? _recordStartAbs : _bufferStart + consumed;
+                var keep = (int)(keepAbs - _bufferStart);
+                if (keep > 0)
+                {
+                    CountLinesTo(buffer, keepAbs);
+                    buffer.AsSpan(keep, filled - keep).CopyTo(buffer);
+                    filled -= keep;
+                    consumed -= keep;
+                    _bufferStart = keepAbs;
+                }
+
+                if (buffer.Length - filled < options.ReadBufferBytes)
+                {
+                    if (filled + options.ReadBufferBytes > maxBuffer)
+                    {
+                        Report(_recordLine, _recordIndex,
+                            $"a single JSON value is larger than the maximum record size of {options.MaxRecordBytes} bytes; rest of file skipped");
+                        break;
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(maxBuffer, Math.Max(buffer.Length * 2, filled + options.ReadBufferBytes)));
+                    buffer.AsSpan(0, filled).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var (read, readError) = await ReadSomeAsync(stream, buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                if (readError is not null)
+                {
+                    Report(null, _inRecord ? _recordIndex : null, readError + "; rest of file skipped");
+                    break;
+                }
+
+                eof = read == 0;
+                filled += read;
+
+                if (_resyncToNewline)
+                {
+                    var newline = buffer.AsSpan(consumed, filled - consumed).IndexOf((byte)'\n');
+                    if (newline < 0)
+                    {
+                        consumed = filled;
+                        continue;
+                    }
+
+                    consumed += newline + 1;
+                    _resyncToNewline = false;
+                }
+
+                consumed += Scan(buffer, consumed, filled, eof, ref batch, ready);
+                while (ready.Count > 0)
+                {
+                    yield return ready.Dequeue();
+                }
+
+                if (_syntaxError is { } error && !HandleSyntaxError(buffer, error, ref consumed, eof))
+                {
+                    break;
+                }
+            }
+
+            if (batch.Records.Count > 0)
+            {
+                var last = batch;
+                batch = NewBatch(0);
+                yield return last;
+            }
+        }
+        finally
+        {
+            batch.Release();
+            while (ready.Count > 0)
+            {
+                ready.Dequeue().Release();
+            }
+
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async ValueTask<(int Read, string? Error)> ReadSomeAsync(Stream stream, Memory<byte> into, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await stream.ReadAsync(into, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (InvalidDataException ex)
+        {
+            return (0, $"cannot decompress: {ex.Message}");
+        }
+        catch (IOException ex)
+        {
+            return (0, $"cannot read: {ex.Message}");
+        }
+        catch (DecoderFallbackException ex)
+        {
+            return (0, $"cannot decode text: {ex.Message}");
+        }
+    }
+
+    /// <summary>Returns whether reading can go on.</summary>
+    private bool HandleSyntaxError(byte[] buffer, (long Position, string Message) error, ref int consumed, bool eof)
+    {
+        _syntaxError = null;
+        var line = LineAt(buffer, Math.Max(error.Position, _lineCountedTo));
+        var truncated = eof && error.Message.Contains("end of", StringComparison.OrdinalIgnoreCase);
+        var reason = truncated ? "file ends inside a JSON value (truncated?)" : $"malformed JSON: {error.Message}";
+        long? index = _inRecord || _container == Container.None ? _recordIndex : null;
+
+        // Lines of top-level values can be resynchronised at the next newline; inside one big array
+        // or wrapper there is no safe place to pick up again. A file that does not even open an
+        // object or array is most likely not JSON at all, so it is reported once, not once per line.
+        var lineOriented = _container is Container.None or Container.Candidate;
+        if (!lineOriented || !_sawStructure || eof)
+        {
+            Report(line, index, !_sawStructure && !truncated ? $"not a JSON log file: {error.Message}" : reason + (eof ? "" : "; rest of file skipped"));
+            return false;
+        }
+
+        Report(line, index, reason + "; skipped to the next line");
+        if (_inRecord)
+        {
+            _recordIndex++;
+        }
+
+        _inRecord = false;
+        _skipReason = null;
+        _container = Container.None;
+        _pendingWrapperName = false;
+        _inWrapperArray = false;
+        _fast = false;
+        _betweenRecords = false;
+        _resumingWrapper = false;
+        _state = new JsonReaderState(_readerOptions);
+        consumed = (int)Math.Max(error.Position - _bufferStart, consumed);
+        _resyncToNewline = true;
+        return true;
+    }
+
+    /// <summary>
+    /// Frames as many records as the buffered bytes allow. Records inside an array (a top-level array
+    /// or a wrapper's array) take a fast path: their end is found by a vectorised search for quotes and
+    /// brackets instead of full tokenisation, and the separators between them are handled here, since
+    /// that is where nearly all the bytes of a large export are. Records are fully validated later,
+    /// when (and if) they are parsed.
+    /// </summary>
+    private int Scan(byte[] buffer, int start, int end, bool final, ref RecordBatch batch, Queue<RecordBatch> ready)
+    {
+        var pos = start;
+        while (true)
+        {
+            if (_fast)
+            {
+                var complete = FastScan(buffer, ref pos, end);
+                if (_skipReason is null && _bufferStart + pos - _recordStartAbs > options.MaxRecordBytes)
+                {
+                    _skipReason = $"record is larger than the maximum record size of {options.MaxRecordBytes} bytes";
+                }
+
+                if (!complete)
+                {
+                    if (final)
+                    {
+                        _syntaxError = (_bufferStart + pos, "unexpected end of data inside a record");
+                    }
+
+                    return pos - start;
+                }
+
+                _fast = false;
+                CompleteRecord(buffer, _bufferStart + pos, ref batch, ready);
+                _betweenRecords = true;
+            }
+
+            if (_betweenRecords)
+            {
+                var next = SkipWhitespace(buffer, pos, end);
+                if (next == end)
+                {
+                    if (final)
+                    {
+                        _syntaxError = (_bufferStart + pos, "unexpected end of data inside an array of records");
+                    }
+
+                    return pos - start;
+                }
+
+                var c = buffer[next];
+                if (c == (byte)',')
+                {
+                    var recordStart = SkipWhitespace(buffer, next + 1, end);
+                    if (recordStart == end)
+                    {
+                        // The separator is consumed only once the next record's start is buffered.
+                        if (final)
+                        {
+                            _syntaxError = (_bufferStart + next, "unexpected end of data after a separator");
+                        }
+
+                        return pos - start;
+                    }
+
+                    if (buffer[recordStart] is not ((byte)'{' or (byte)'['))
+                    {
+                        _syntaxError = (_bufferStart + recordStart, "expected a record (a JSON object) after ','");
+                        return recordStart - start;
+                    }
+
+                    _betweenRecords = false;
+                    BeginRecord(buffer, _bufferStart + recordStart, _container == Container.Wrapper ? 2 : 1);
+                    StartFast();
+                    pos = recordStart + 1;
+                    continue;
+                }
+
+                if (c != (byte)']')
+                {
+                    _syntaxError = (_bufferStart + next, $"expected ',' or ']' after a record, found '{(char)c}'");
+                    return next - start;
+                }
+
+                if (_container == Container.TopArray)
+                {
+                    _betweenRecords = false;
+                    _container = Container.None;
+                    _state = new JsonReaderState(_readerOptions);
+                    pos = next + 1;
+                    continue;
+                }
+
+                // The end of a wrapper's array: the wrapper object either closes, or goes on with
+                // more properties, which the tokenising reader takes over as a fresh object.
+                var after = SkipWhitespace(buffer, next + 1, end);
+                if (after == end)
+                {
+                    if (final)
+                    {
+                        _syntaxError = (_bufferStart + next, "unexpected end of data inside a wrapper object");
+                    }
+
+                    return pos - start;
+                }
+
+                _betweenRecords = false;
+                _inWrapperArray = false;
+                _state = new JsonReaderState(_readerOptions);
+                if (buffer[after] == (byte)'}')
+                {
+                    _container = Container.None;
+                    pos = after + 1;
+                    continue;
+                }
+
+                if (buffer[after] != (byte)',')
+                {
+                    _syntaxError = (_bufferStart + after, $"expected ',' or '}}' after an array of records, found '{(char)buffer[after]}'");
+                    return after - start;
+                }
+
+                buffer[after] = (byte)'{';
+                _resumingWrapper = true;
+                pos = after;
+                continue;
+            }
+
+            var reader = new Utf8JsonReader(buffer.AsSpan(pos, end - pos), final, _state);
+            var baseAbs = _bufferStart + pos;
+            try
+            {
+                while (reader.Read())
+                {
+                    if (ReadToken(ref reader, buffer, baseAbs, ref batch, ready))
+                    {
+                        // A record inside an array began: hand over to the fast path.
+                        pos += (int)reader.BytesConsumed;
+                        StartFast();
+                        break;
+                    }
+                }
+            }
+            catch (JsonException ex)
+            {
+                _syntaxError = (baseAbs + reader.BytesConsumed, StripPosition(ex.Message));
+                _state = reader.CurrentState;
+                return pos + (int)reader.BytesConsumed - start;
+            }
+
+            if (_fast)
+            {
+                continue;
+            }
+
+            _state = reader.CurrentState;
+            return pos + (int)reader.BytesConsumed - start;
+        }
+    }
+
+    private void StartFast()
+    {
+        _fast = true;
+        _fastDepth = 1;
+        _fastInString = false;
+        _fastEscape = false;
+    }
+
+    private static int SkipWhitespace(byte[] buffer, int pos, int end)
+    {
+        var rest = buffer.AsSpan(pos, end - pos).IndexOfAnyExcept(Whitespace);
+        return rest < 0 ? end : pos + rest;
+    }
+
+    /// <summary>Advances through a record's bytes; true when its closing bracket has been passed.</summary>
+    private bool FastScan(byte[] buffer, ref int pos, int end)
+    {
+        while (pos < end)
+        {
+            if (_fastInString)
+            {
+                if (_fastEscape)
+                {
+                    _fastEscape = false;
+                    pos++;
+                    continue;
+                }
+
+                var quote = buffer.AsSpan(pos, end - pos).IndexOfAny((byte)'"', (byte)'\\');
+                if (quote < 0)
+                {
+                    pos = end;
+                    return false;
+                }
+
+                pos += quote;
+                if (buffer[pos++] == (byte)'\\')
+                {
+                    _fastEscape = true;
+                }
+                else
+                {
+                    _fastInString = false;
+                }
+
+                continue;
+            }
+
+            var structural = buffer.AsSpan(pos, end - pos).IndexOfAny(Structural);
+            if (structural < 0)
+            {
+                pos = end;
+                return false;
+            }
+
+            pos += structural;
+            switch (buffer[pos++])
+            {
+                case (byte)'"':
+                    _fastInString = true;
+                    break;
+                case (byte)'{' or (byte)'[':
+                    if (++_fastDepth > options.MaxDepth && _skipReason is null)
+                    {
+                        _skipReason = $"record nests deeper than the maximum depth of {options.MaxDepth}";
+                    }
+
+                    break;
+                default:
+                    if (--_fastDepth == 0)
+                    {
+                        return true;
+                    }
+
+                    break;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Handles one token; true when a record inside an array has just begun.</summary>
+    private bool ReadToken(ref Utf8JsonReader reader, byte[] buffer, long baseAbs, ref RecordBatch batch, Queue<RecordBatch> ready)
+    {
+        var token = reader.TokenType;
+        var depth = reader.CurrentDepth;
+        if (_resumingWrapper)
+        {
+            _resumingWrapper = false;
+            return false;
+        }
+
+        if (_inRecord)
+        {
+            if (token is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                if (token == JsonTokenType.StartArray && _container == Container.Candidate && depth == 1 && _pendingWrapperName)
+                {
+                    _inRecord = false;
+                    _skipReason = null;
+                    _container = Container.Wrapper;
+                    _inWrapperArray = true;
+                    _pendingWrapperName = false;
+                    return false;
+                }
+
+                if (_skipReason is null && depth - _recordDepth + 1 > options.MaxDepth)
+                {
+                    _skipReason = $"record nests deeper than the maximum depth of {options.MaxDepth}";
+                }
+            }
+            else if (token is JsonTokenType.EndObject or JsonTokenType.EndArray && depth == _recordDepth)
+            {
+                CompleteRecord(buffer, baseAbs + reader.BytesConsumed, ref batch, ready);
+                if (_container == Container.Candidate)
+                {
+                    _container = Container.None;
+                }
+
+                return false;
+            }
+            else if (token == JsonTokenType.PropertyName && _container == Container.Candidate && depth == 1)
+            {
+                _pendingWrapperName = IsWrapperName(ref reader);
+                return false;
+            }
+
+            if (_container == Container.Candidate && depth == 1)
+            {
+                _pendingWrapperName = false;
+            }
+
+            if (_skipReason is null && baseAbs + reader.BytesConsumed - _recordStartAbs > options.MaxRecordBytes)
+            {
+                _skipReason = $"record is larger than the maximum record size of {options.MaxRecordBytes} bytes";
+            }
+
+            return false;
+        }
+
+        switch (_container)
+        {
+            case Container.None:
+                _sawStructure |= token is JsonTokenType.StartObject or JsonTokenType.StartArray;
+                if (token == JsonTokenType.StartObject)
+                {
+                    BeginRecord(buffer, baseAbs + reader.TokenStartIndex, depth);
+                    _container = Container.Candidate;
+                    _pendingWrapperName = false;
+                }
+                else if (token == JsonTokenType.StartArray)
+                {
+                    _container = Container.TopArray;
+                }
+                else
+                {
+                    NotARecord(buffer, baseAbs + reader.TokenStartIndex);
+                }
+
+                return false;
+            case Container.TopArray:
+                if (depth == 0)
+                {
+                    _container = Container.None;
+                }
+                else if (token is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    BeginRecord(buffer, baseAbs + reader.TokenStartIndex, depth);
+                    return true;
+                }
+                else
+                {
+                    NotARecord(buffer, baseAbs + reader.TokenStartIndex);
+                }
+
+                return false;
+            case Container.Wrapper:
+                if (_inWrapperArray)
+                {
+                    if (depth == 1)
+                    {
+                        _inWrapperArray = false;
+                    }
+                    else if (depth == 2 && token is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                    {
+                        BeginRecord(buffer, baseAbs + reader.TokenStartIndex, depth);
+                        return true;
+                    }
+                    else if (depth == 2)
+                    {
+                        NotARecord(buffer, baseAbs + reader.TokenStartIndex);
+                    }
+                }
+                else if (depth == 0)
+                {
+                    _container = Container.None;
+                }
+                else if (depth == 1)
+                {
+                    if (token == JsonTokenType.PropertyName)
+                    {
+                        _pendingWrapperName = IsWrapperName(ref reader);
+                    }
+                    else
+                    {
+                        _inWrapperArray = token == JsonTokenType.StartArray && _pendingWrapperName;
+                        _pendingWrapperName = false;
+                    }
+                }
+
+                return false;
+            default:
+                throw new InvalidOperationException($"unexpected framer state {_container}");
+        }
+    }
+
+    private static bool IsWrapperName(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("Records"u8)
+        || reader.ValueTextEquals("records"u8)
+        || reader.ValueTextEquals("value"u8)
+        || reader.ValueTextEquals("QueryResultRows"u8)
+        || reader.ValueTextEquals("Events"u8);
+
+    // The reader's own line numbers restart with every buffer, so ours replace them.
+    private static string StripPosition(string message)
+    {
+        var at = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return at < 0 ? message : message[..at];
+    }
+
+    private void BeginRecord(byte[] buffer, long startAbs, int depth)
+    {
+        _inRecord = true;
+        _recordDepth = depth;
+        _recordStartAbs = startAbs;
+        _recordLine = LineAt(buffer, startAbs);
+        _skipReason = null;
+    }
+
+    private void NotARecord(byte[] buffer, long startAbs)
+    {
+        Report(LineAt(buffer, startAbs), _recordIndex, "record is not a JSON object");
+        _recordIndex++;
+    }
+
+    private void CompleteRecord(byte[] buffer, long endAbs, ref RecordBatch batch, Queue<RecordBatch> ready)
+    {
+        _inRecord = false;
+        if (_skipReason is not null)
+        {
+            Report(_recordLine, _recordIndex, _skipReason);
+            _skipReason = null;
+            _recordIndex++;
+            return;
+        }
+
+        var length = (int)(endAbs - _recordStartAbs);
+        if (!batch.HasRoomFor(length) || batch.Used >= options.BatchBytes)
+        {
+            if (batch.Records.Count > 0)
+            {
+                ready.Enqueue(batch);
+                batch = NewBatch(length);
+            }
+            else
+            {
+                batch.Release();
+                batch = NewBatch(length);
+            }
+        }
+
+        batch.Add(buffer.AsSpan((int)(_recordStartAbs - _bufferStart), length), _recordIndex, _recordLine);
+        _recordIndex++;
+        _framedCount++;
+    }
+
+    private RecordBatch NewBatch(int atLeast) => new(source, Math.Max(options.BatchBytes, atLeast));
+
+    private long LineAt(byte[] buffer, long abs)
+    {
+        CountLinesTo(buffer, abs);
+        return _line;
+    }
+
+    private void CountLinesTo(byte[] buffer, long abs)
+    {
+        if (abs <= _lineCountedTo)
+        {
+            return;
+        }
+
+        var from = (int)(_lineCountedTo - _bufferStart);
+        var to = (int)(abs - _bufferStart);
+        _line += buffer.AsSpan(from, to - from).Count((byte)'\n');
+        _lineCountedTo = abs;
+    }
+
+    private void Report(long? line, long? index, string reason) => report(new ReadProblem(source, line, index, reason));
+}

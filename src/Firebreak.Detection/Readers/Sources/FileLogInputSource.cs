@@ -1,0 +1,124 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Firebreak.Detection.Readers.Sources;
+
+/// <summary>
+/// Files, directories (read recursively) and glob patterns (<c>*</c>, <c>?</c> and <c>**</c> for any
+/// number of directories). Each directory is listed in ordinal order so that runs are repeatable.
+/// Hidden files are skipped.
+/// </summary>
+public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSource
+{
+    private static readonly EnumerationOptions Recursive = new()
+    {
+        RecurseSubdirectories = true,
+        IgnoreInaccessible = true,
+        AttributesToSkip = FileAttributes.Hidden | FileAttributes.System,
+    };
+
+    public FileLogInputSource(params string[] paths)
+        : this((IEnumerable<string>)paths)
+    {
+    }
+
+    public async IAsyncEnumerable<LogInput> ListAsync(Action<ReadProblem> report, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var path in paths)
+        {
+            foreach (var file in Expand(path, report))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return new LogInput(file, _ => Task.FromResult<Stream>(new FileStream(
+                    file,
+                    new FileStreamOptions { Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 0, Options = FileOptions.SequentialScan })));
+            }
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    internal static IEnumerable<string> Expand(string path, Action<ReadProblem> report)
+    {
+        var wildcard = path.IndexOfAny(['*', '?']);
+        if (wildcard < 0)
+        {
+            if (Directory.Exists(path))
+            {
+                return Sorted(Directory.EnumerateFiles(path, "*", Recursive));
+            }
+
+            if (File.Exists(path))
+            {
+                return [path];
+            }
+
+            report(new ReadProblem(path, null, null, "no such file or directory"));
+            return [];
+        }
+
+        var separator = path.LastIndexOfAny(['/', Path.DirectorySeparatorChar], wildcard);
+        var root = separator < 0 ? "." : path[..separator];
+        if (root.Length == 0)
+        {
+            root = "/";
+        }
+
+        var pattern = separator < 0 ? path : path[(separator + 1)..];
+        if (!Directory.Exists(root))
+        {
+            report(new ReadProblem(path, null, null, $"no such directory: {root}"));
+            return [];
+        }
+
+        var regex = GlobToRegex(pattern);
+        var options = pattern.Contains('/', StringComparison.Ordinal) || pattern.Contains("**", StringComparison.Ordinal)
+            ? Recursive
+            : new EnumerationOptions { AttributesToSkip = Recursive.AttributesToSkip, IgnoreInaccessible = true };
+        var matches = Sorted(Directory.EnumerateFiles(root, "*", options)
+            .Where(file => regex.IsMatch(Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/'))));
+        if (matches.Count == 0)
+        {
+            report(new ReadProblem(path, null, null, "no file matches this pattern"));
+        }
+
+        return matches;
+    }
+
+    private static List<string> Sorted(IEnumerable<string> files)
+    {
+        var list = files.ToList();
+        list.Sort(StringComparer.Ordinal);
+        return list;
+    }
+
+    internal static Regex GlobToRegex(string glob)
+    {
+        var regex = new StringBuilder("^");
+        for (var i = 0; i < glob.Length; i++)
+        {
+            var c = glob[i];
+            if (c == '*' && i + 1 < glob.Length && glob[i + 1] == '*')
+            {
+                var slash = i + 2 < glob.Length && glob[i + 2] == '/';
+                regex.Append(slash ? "(?:.*/)?" : ".*");
+                i += slash ? 2 : 1;
+            }
+            else if (c == '*')
+            {
+                regex.Append("[^/]*");
+            }
+            else if (c == '?')
+            {
+                regex.Append("[^/]");
+            }
+            else
+            {
+                regex.Append(Regex.Escape(c.ToString()));
+            }
+        }
+
+        return new Regex(regex.Append('$').ToString(), RegexOptions.CultureInvariant);
+    }
+}

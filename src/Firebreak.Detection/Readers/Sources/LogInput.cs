@@ -1,0 +1,26 @@
+namespace Firebreak.Detection.Readers.Sources;
+
+/// <summary>One file-like input: a local file, an S3 object, or a stream handed in by the caller.</summary>
+public sealed record LogInput(string Name, Func<CancellationToken, Task<Stream>> OpenAsync);
+
+/// <summary>Lists inputs lazily, so a bucket or directory of any size is never held in memory whole.</summary>
+public interface ILogInputSource
+{
+    /// <summary>Lists the inputs; problems that prevent listing part of the source go to <paramref name="report"/>.</summary>
+    IAsyncEnumerable<LogInput> ListAsync(Action<ReadProblem> report, CancellationToken cancellationToken);
+}
+
+/// <summary>A fixed list of inputs, for streams the caller already has.</summary>
+public sealed class LogInputList(IEnumerable<LogInput> inputs) : ILogInputSource
+{
+    public async IAsyncEnumerable<LogInput> ListAsync(Action<ReadProblem> report, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var input in inputs)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return input;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,61 @@
+using System.CommandLine;
+
+namespace Firebreak.Cli.Tests;
+
+public sealed class HelpTests
+{
+    /// <summary>Every command in the tree, so a command added later without help text or an example fails here.</summary>
+    public static TheoryData<string> Commands()
+    {
+        var root = CliApp.BuildCommands(new CliContext(TextWriter.Null, TextWriter.Null, new Dictionary<string, string?>()));
+        var data = new TheoryData<string> { "" };
+        void Walk(Command command, string path)
+        {
+            foreach (var sub in command.Subcommands)
+            {
+                var full = (path + " " + sub.Name).Trim();
+                data.Add(full);
+                Walk(sub, full);
+            }
+        }
+        Walk(root, "");
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public async Task Help_DescribesTheCommand_WithAnExampleAndTheExitCodes(string command)
+    {
+        var args = command.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+        var result = await Cli.RunAsync([.. args, "--help"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Usage:", result.Out);
+        Assert.Contains(("firebreak " + command).Trim(), result.Out);
+        var examples = result.Out.Split("Examples:")[1];
+        Assert.Contains("firebreak ", examples);
+        Assert.Contains("Exit codes: 0 ok; 1 ", result.Out);
+        Assert.Equal("", result.Err);
+    }
+
+    [Fact]
+    public void TheTreeHasTheDocumentedCommands()
+    {
+        var commands = Commands().Select(row => row.Data).ToList();
+
+        Assert.Equal(
+            ["", "serve", "db", "db migrate", "admin", "admin bootstrap", "admin create-user", "admin create-api-key", "admin revoke-api-key",
+             "incident", "incident list", "incident show", "incident create", "incident transition"],
+            commands);
+    }
+
+    [Fact]
+    public async Task NoCommand_IsAUsageError()
+    {
+        var result = await Cli.RunAsync();
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains("Run 'firebreak --help'", result.Err);
+    }
+}

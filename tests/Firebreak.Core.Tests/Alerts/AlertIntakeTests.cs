@@ -1,0 +1,178 @@
+using Firebreak.Core.Alerts;
+using Firebreak.Core.Common;
+using Firebreak.Core.Identity;
+using Firebreak.Core.Persistence;
+using Firebreak.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+
+namespace Firebreak.Core.Tests.Alerts;
+
+public class AlertIntakeTests
+{
+    private static IncomingAlert Alert(string title, string? reference = null, string source = "guardduty", params AlertEntity[] observables) => new()
+    {
+        Source = source,
+        SourceReference = reference,
+        Title = title,
+        Severity = AlertSeverity.High,
+        Account = "123456789012",
+        Provider = "aws",
+        Principals = [new AlertEntity(PrincipalTypes.AccessKey, "AKIAEXAMPLE0001")],
+        Observables = observables,
+        RawPayload = $"{{\"title\":\"{title}\"}}",
+        Format = "generic",
+    };
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task RepeatedAlert_UpdatesTheExistingRow_NeverASecond(DatabaseKind kind)
+    {
+        await using var harness = await CoreHarness.CreateAsync(kind);
+        var acme = await harness.CreateTenantAsync("Acme");
+        var globex = await harness.CreateTenantAsync("Globex");
+        await using var scope = harness.As(acme.Responder);
+        var intake = scope.Get<AlertIntake>();
+
+        var first = await intake.SubmitAsync(acme.Id, "siem", [Alert("Tor exit node", "gd-1")], null);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        var second = await intake.SubmitAsync(acme.Id, "siem", [Alert("Tor exit node", "gd-1") with { RawPayload = "{\"v\":2}" }], null);
+        var noRef = await intake.SubmitAsync(acme.Id, "siem", [Alert("Console login without MFA"), Alert("Console login without MFA")], null);
+        var otherTenant = await intake.SubmitAsync(globex.Id, "siem", [Alert("Tor exit node", "gd-1")], null);
+
+        Assert.Equal(first.Alerts[0].Id, second.Alerts[0].Id);
+        Assert.True(second.Alerts[0].Duplicate);
+        Assert.Equal(2, second.Alerts[0].OccurrenceCount);
+        Assert.Equal(noRef.Alerts[0].Id, noRef.Alerts[1].Id);
+        Assert.Equal(2, noRef.Alerts[1].OccurrenceCount);
+        Assert.NotEqual(first.Alerts[0].Id, otherTenant.Alerts[0].Id);
+        var stored = await scope.Get<AlertService>().GetAsync(first.Alerts[0].Id);
+        Assert.Equal("{\"v\":2}", stored.RawPayload);
+        Assert.Equal(harness.Time.GetUtcNow(), stored.LastReceivedAt);
+        Assert.Equal(harness.Time.GetUtcNow() - TimeSpan.FromMinutes(2), stored.ReceivedAt);
+        Assert.Equal(2, (await scope.Get<AlertService>().ListAsync(new AlertQuery())).Total);
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task IdempotencyKey_ReplaysTheFirstAnswer_AndStoresNothingTwice(DatabaseKind kind)
+    {
+        await using var harness = await CoreHarness.CreateAsync(kind);
+        var acme = await harness.CreateTenantAsync("Acme");
+        await using var scope = harness.As(acme.Responder);
+        var intake = scope.Get<AlertIntake>();
+
+        var first = await intake.SubmitAsync(acme.Id, "siem", [Alert("a", "r1"), Alert("b", "r2")], "batch-42");
+        var again = await intake.SubmitAsync(acme.Id, "siem", [Alert("a", "r1"), Alert("b", "r2")], "batch-42");
+
+        Assert.False(first.Replayed);
+        Assert.True(again.Replayed);
+        Assert.Equal(first.Alerts.Select(a => a.Id), again.Alerts.Select(a => a.Id));
+        Assert.All(again.Alerts, a => Assert.Equal(1, a.OccurrenceCount));
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task ConcurrentRequests_AreAllStored_ExactlyOnce(DatabaseKind kind)
+    {
+        await using var harness = await CoreHarness.CreateAsync(kind);
+        var acme = await harness.CreateTenantAsync("Acme");
+        await using var scope = harness.As(acme.Responder);
+        var intake = scope.Get<AlertIntake>();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
+            intake.SubmitAsync(acme.Id, "siem", Enumerable.Range(0, 25).Select(j => Alert($"alert {j}", $"ref-{i % 10}-{j}")).ToList(), null)));
+
+        Assert.Equal(250, results.SelectMany(r => r.Alerts).Select(a => a.Id).Distinct().Count());
+        await using var db = await scope.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync();
+        Assert.Equal(250, await db.Alerts.CountAsync());
+        Assert.Equal(1000, await db.Alerts.SumAsync(a => a.OccurrenceCount));
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task Suppression_KeepsAndCountsMatchingAlerts_HiddenFromTheQueue(DatabaseKind kind)
+    {
+        await using var harness = await CoreHarness.CreateAsync(kind);
+        var acme = await harness.CreateTenantAsync("Acme");
+        await using var manager = harness.As(acme.Manager);
+        var rules = manager.Get<SuppressionService>();
+        var scanner = await rules.CreateAsync(new CreateSuppressionRule("Our scanner", SuppressionField.Observable, MatchOperator.Cidr, "198.51.100.0/24", "Weekly authorised scan"));
+        await rules.CreateAsync(new CreateSuppressionRule("Lab account", SuppressionField.Title, MatchOperator.Wildcard, "*lab-only*", "Sandbox noise"));
+        var expired = await rules.CreateAsync(new CreateSuppressionRule("Old", SuppressionField.Source, MatchOperator.Exact, "SCC", "temporary", harness.Time.GetUtcNow().AddMinutes(5)));
+        harness.Time.Advance(TimeSpan.FromMinutes(10));
+
+        var intake = manager.Get<AlertIntake>();
+        var result = await intake.SubmitAsync(acme.Id, "siem",
+        [
+            Alert("Port probe", "p1", "guardduty", new AlertEntity(ObservableTypes.Ip, "198.51.100.23")),
+            Alert("Port probe", "p2", "guardduty", new AlertEntity(ObservableTypes.Ip, "203.0.113.9")),
+            Alert("Login in LAB-ONLY project", "p3"),
+            Alert("Finding", "p4", "scc"),
+        ], null);
+
+        Assert.Equal([true, false, true, false], result.Alerts.Select(a => a.Suppressed));
+        var alerts = manager.Get<AlertService>();
+        Assert.Equal(2, (await alerts.ListAsync(new AlertQuery())).Total);
+        Assert.Equal(2, (await alerts.ListAsync(new AlertQuery(OnlySuppressed: true))).Total);
+        Assert.Equal(4, (await alerts.ListAsync(new AlertQuery(IncludeSuppressed: true))).Total);
+        var views = await rules.ListAsync();
+        Assert.Equal(1, views.Single(r => r.Id == scanner.Id).SuppressedAlerts);
+        Assert.False(views.Single(r => r.Id == expired.Id).Active);
+
+        await Assert.ThrowsAsync<ValidationFailedException>(() => rules.CreateAsync(new CreateSuppressionRule("x", SuppressionField.Observable, MatchOperator.Cidr, "not-a-network", "r")));
+        await Assert.ThrowsAsync<ValidationFailedException>(() => rules.CreateAsync(new CreateSuppressionRule("x", SuppressionField.Title, MatchOperator.Exact, "x", " ")));
+        await using (var responder = harness.As(acme.Responder))
+            await Assert.ThrowsAsync<ForbiddenException>(() => responder.Get<SuppressionService>().CreateAsync(new CreateSuppressionRule("x", SuppressionField.Title, MatchOperator.Exact, "x", "r")));
+        var audit = await manager.Get<Auditing.AuditService>().ListAsync(1, 100);
+        Assert.Contains(audit.Items, a => a.EntityType == "SuppressionRule" && a.EntityId == scanner.Id.ToString() && a.Action == "created");
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task Triage_RecordsWhoWhenWhy_AllOrNothing_AndFeedsFalsePositiveRates(DatabaseKind kind)
+    {
+        await using var harness = await CoreHarness.CreateAsync(kind);
+        var acme = await harness.CreateTenantAsync("Acme");
+        var globex = await harness.CreateTenantAsync("Globex");
+        await using var responder = harness.As(acme.Responder);
+        var intake = responder.Get<AlertIntake>();
+        var ids = (await intake.SubmitAsync(acme.Id, "siem",
+            [Alert("Noisy", "n1") with { Category = "Recon:EC2/PortProbe" }, Alert("Noisy", "n2") with { Category = "Recon:EC2/PortProbe" }, Alert("Real", "r1") with { Category = "CredentialAccess" }], null))
+            .Alerts.Select(a => a.Id).ToList();
+        var foreign = (await intake.SubmitAsync(globex.Id, "siem", [Alert("Theirs", "t1")], null)).Alerts[0].Id;
+        var alerts = responder.Get<AlertService>();
+
+        await Assert.ThrowsAsync<ValidationFailedException>(() => alerts.TriageAsync(new TriageCommand([ids[0]], TriageState.FalsePositive, null)));
+        await Assert.ThrowsAsync<NotFoundException>(() => alerts.TriageAsync(new TriageCommand([ids[0], foreign], TriageState.Acknowledged, null)));
+        Assert.Equal(TriageState.New, (await alerts.GetAsync(ids[0])).TriageState);
+        await alerts.TriageAsync(new TriageCommand([ids[0], ids[1]], TriageState.FalsePositive, "authorised scanner"));
+        await alerts.TriageAsync(new TriageCommand([ids[2]], TriageState.BenignTruePositive, "admin testing"));
+
+        var triaged = await alerts.GetAsync(ids[0]);
+        Assert.Equal(("responder@acme.example", "authorised scanner"), (triaged.TriagedBy, triaged.TriageReason));
+        var rates = await alerts.FalsePositiveRatesAsync(perDetection: true);
+        Assert.Equal(1.0, rates.Single(r => r.Detection == "Recon:EC2/PortProbe").FalsePositiveRate);
+        Assert.Equal(0.0, rates.Single(r => r.Detection == "CredentialAccess").FalsePositiveRate);
+        Assert.Equal(2.0 / 3, (await alerts.FalsePositiveRatesAsync(perDetection: false)).Single().FalsePositiveRate, 3);
+        await using var viewer = harness.As(acme.Viewer);
+        await Assert.ThrowsAsync<ForbiddenException>(() => viewer.Get<AlertService>().TriageAsync(new TriageCommand([ids[0]], TriageState.Acknowledged, null)));
+    }
+
+    [Fact]
+    public async Task FullQueue_RefusesAtOnce_InsteadOfWaiting()
+    {
+        var intake = new AlertIntake(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Firebreak:Alerts:QueueCapacity"] = "1" }).Build());
+        var tenant = Guid.NewGuid();
+        var queued = intake.SubmitAsync(tenant, "t", [Alert("one", "1")], null);
+
+        var busy = await Assert.ThrowsAsync<IntakeBusyException>(() => intake.SubmitAsync(tenant, "t", [Alert("two", "2")], null));
+        Assert.True(busy.RetryAfter > TimeSpan.Zero);
+        Assert.False(queued.IsCompleted);
+    }
+
+    [Fact]
+    public async Task BadAlerts_AreRefusedWhole_WithTheirIndex()
+    {
+        var intake = new AlertIntake(new ConfigurationBuilder().Build());
+        var error = await Assert.ThrowsAsync<ValidationFailedException>(() => intake.SubmitAsync(Guid.NewGuid(), "t",
+            [Alert("fine", "1"), Alert("", "2"), Alert("x", new string('r', 600))], null));
+        Assert.Equal(["alerts[1]", "alerts[2]"], error.Errors.Keys.Order());
+        await Assert.ThrowsAsync<ValidationFailedException>(() => intake.SubmitAsync(Guid.NewGuid(), "t", Enumerable.Range(0, AlertLimits.MaxBatch + 1).Select(i => Alert("a", $"{i}")).ToList(), null));
+    }
+}

@@ -1,0 +1,208 @@
+using Firebreak.Detection.Events;
+using Firebreak.Detection.Readers;
+
+namespace Firebreak.Detection.Tests.Readers;
+
+public class AzureReaderTests
+{
+    private const string Subscription = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9";
+    private const string Tenant = "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9";
+
+    [Fact]
+    public async Task ActivityLog_MonitorExport_MapsCallerSubscriptionAndOutcome()
+    {
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(TestData.Fixture("azure-activity-monitor-export.json"));
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(2, events.Count);
+        var listKeys = events[0];
+        Assert.Equal(new LogSource("azure", "activitylogs"), listKeys.LogSource);
+        Assert.Equal("azure", listKeys.Provider);
+        Assert.Equal(Subscription, listKeys.Account, ignoreCase: true);
+        Assert.Equal("MICROSOFT.STORAGE/STORAGEACCOUNTS/LISTKEYS/ACTION", listKeys.Operation);
+        Assert.Equal("MICROSOFT.STORAGE", listKeys.Service);
+        Assert.Equal("carol@contoso.example", listKeys.Actor.Uid);
+        Assert.Equal("User", listKeys.Actor.Type);
+        Assert.Equal("198.51.100.61", listKeys.SourceIp);
+        Assert.Equal(EventOutcome.Success, listKeys.Outcome);
+        Assert.Equal("global", listKeys.Region);
+        Assert.Equal(new DateTimeOffset(2026, 3, 5, 9, 12, 44, 123, TimeSpan.Zero).AddTicks(4567), listKeys.Time);
+        Assert.Equal("MICROSOFT.STORAGE/STORAGEACCOUNTS", listKeys.Resources.Single().Type);
+        Assert.NotNull(listKeys.EventId);
+
+        var deleteSettings = events[1];
+        Assert.Equal("ServicePrincipal", deleteSettings.Actor.Type);
+        Assert.Equal("a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d", deleteSettings.Actor.Uid);
+        Assert.Equal(EventOutcome.Failure, deleteSettings.Outcome);
+        Assert.Equal("Failed.Forbidden", deleteSettings.ErrorCode);
+        Assert.NotEqual(listKeys.EventId, deleteSettings.EventId);
+    }
+
+    [Fact]
+    public async Task ActivityLog_LogAnalyticsTable_ParsesDynamicColumns()
+    {
+        var reader = new CloudLogReader();
+
+        var runCommand = Assert.Single(await reader.ReadAllAsync(TestData.Fixture("azure-activity-log-analytics.json")));
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal("MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMAND/ACTION", runCommand.Operation);
+        Assert.Equal("MICROSOFT.COMPUTE", runCommand.Service);
+        Assert.Equal(Subscription, runCommand.Account);
+        Assert.Equal("dave@contoso.example", runCommand.Actor.Uid);
+        Assert.Equal("Dave Ng", runCommand.Actor.Name);
+        Assert.Equal("c0ffee00-1234-4567-89ab-cdef01234567", runCommand.EventId);
+        Assert.Equal(EventOutcome.Success, runCommand.Outcome);
+        Assert.Equal("Accepted", runCommand.RequestParameters!.Value.GetProperty("statusCode").GetString());
+    }
+
+    [Fact]
+    public async Task ActivityLog_RestShape_MapsOperationCallerAndEventTime()
+    {
+        var reader = new CloudLogReader();
+
+        var assignment = Assert.Single(await reader.ReadAllAsync(TestData.Fixture("azure-activity-rest.json")));
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal("Microsoft.Authorization/roleAssignments/write", assignment.Operation);
+        Assert.Equal("Microsoft.Authorization", assignment.Service);
+        Assert.Equal("mallory@contoso.example", assignment.Actor.Uid);
+        Assert.Equal("Mallory Quinn", assignment.Actor.Name);
+        Assert.Equal("203.0.113.90", assignment.SourceIp);
+        Assert.Equal(Subscription, assignment.Account);
+        Assert.Equal("e6f70819-2a3b-4c4d-95e6-f708192a3b41", assignment.EventId);
+        Assert.Equal(new DateTimeOffset(2026, 3, 5, 11, 22, 33, 445, TimeSpan.Zero).AddTicks(5667), assignment.Time);
+        Assert.Equal(EventOutcome.Success, assignment.Outcome);
+        Assert.Equal("Microsoft.Authorization/roleAssignments", assignment.Resources.Single().Type);
+    }
+
+    [Fact]
+    public async Task MixedCategories_InOneExport_AreDetectedPerRecord()
+    {
+        static string Records(string fixture) => System.Text.Json.JsonDocument.Parse(File.ReadAllText(fixture)).RootElement.GetProperty("records").EnumerateArray()
+            .Select(r => r.GetRawText()).Aggregate((a, b) => a + "," + b);
+        var mixed = "{\"records\":[" + Records(TestData.Fixture("azure-activity-monitor-export.json")) + "," + Records(TestData.Fixture("entra-signin-diagnostic.json"))
+            + "," + Records(TestData.Fixture("entra-audit-diagnostic.json")) + "]}";
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(mixed)), "event-hub-capture.json");
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(["activitylogs", "activitylogs", "signinlogs", "signinlogs", "auditlogs"], events.Select(e => e.LogSource.Service));
+    }
+
+    [Theory]
+    [InlineData("entra-signin-diagnostic.json", 2)]
+    [InlineData("entra-signin-graph.json", 1)]
+    [InlineData("entra-signin-log-analytics.jsonl", 1)]
+    public async Task SignInLogs_InEveryShape_MapToSignInEvents(string fixture, int count)
+    {
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(TestData.Fixture(fixture));
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(count, events.Count);
+        Assert.All(events, e =>
+        {
+            Assert.Equal(new LogSource("azure", "signinlogs"), e.LogSource);
+            Assert.Equal("User", e.Actor.Type);
+            Assert.EndsWith("@contoso.example", e.Actor.Uid);
+            Assert.NotNull(e.SourceIp);
+            Assert.NotNull(e.EventId);
+            Assert.NotEqual(EventOutcome.Unknown, e.Outcome);
+        });
+    }
+
+    [Fact]
+    public async Task SignInLogs_MapFailureCodesAndMfa()
+    {
+        var diagnostic = await new CloudLogReader().ReadAllAsync(TestData.Fixture("entra-signin-diagnostic.json"));
+        var logAnalytics = Assert.Single(await new CloudLogReader().ReadAllAsync(TestData.Fixture("entra-signin-log-analytics.jsonl")));
+        var graph = Assert.Single(await new CloudLogReader().ReadAllAsync(TestData.Fixture("entra-signin-graph.json")));
+
+        Assert.Equal(EventOutcome.Failure, diagnostic[0].Outcome);
+        Assert.Equal("50126", diagnostic[0].ErrorCode);
+        Assert.Contains("invalid username or password", diagnostic[0].ErrorMessage);
+        Assert.False(diagnostic[0].Actor.MfaUsed);
+        Assert.Equal(Tenant, diagnostic[0].Account);
+        Assert.Equal("Windows Azure Service Management API", diagnostic[0].Service);
+        Assert.Equal(EventOutcome.Success, diagnostic[1].Outcome);
+        Assert.True(diagnostic[1].Actor.MfaUsed);
+
+        Assert.Equal("50074", logAnalytics.ErrorCode);
+        Assert.Equal(Tenant, logAnalytics.Account);
+        Assert.Equal("Frank Lee", logAnalytics.Actor.Name);
+
+        Assert.Equal(EventOutcome.Success, graph.Outcome);
+        Assert.Equal("2001:db8::7", graph.SourceIp);
+        Assert.Equal("Sign-in activity", graph.Operation);
+    }
+
+    [Fact]
+    public async Task AuditLogs_DiagnosticExport_MapInitiatorAndTargets()
+    {
+        var reader = new CloudLogReader();
+
+        var audit = Assert.Single(await reader.ReadAllAsync(TestData.Fixture("entra-audit-diagnostic.json")));
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(new LogSource("azure", "auditlogs"), audit.LogSource);
+        Assert.Equal("Add member to role", audit.Operation);
+        Assert.Equal("Core Directory", audit.Service);
+        Assert.Equal("carol@contoso.example", audit.Actor.Uid);
+        Assert.Equal("198.51.100.61", audit.SourceIp);
+        Assert.Contains("Chrome", audit.UserAgent);
+        Assert.Equal(Tenant, audit.Account);
+        Assert.Equal(EventOutcome.Success, audit.Outcome);
+        Assert.Equal(new EventResource("User", "44dd55ee-66ff-7700-8899-110022334455", "mallory@contoso.example"), audit.Resources.Single());
+    }
+
+    [Fact]
+    public async Task AuditLogs_Graph_MapAppInitiatorAndFailure()
+    {
+        var audit = Assert.Single(await new CloudLogReader().ReadAllAsync(TestData.Fixture("entra-audit-graph.json")));
+
+        Assert.Equal("Add service principal credentials", audit.Operation);
+        Assert.Equal("ServicePrincipal", audit.Actor.Type);
+        Assert.Equal("legacy-sync", audit.Actor.Name);
+        Assert.Equal(EventOutcome.Failure, audit.Outcome);
+        Assert.Contains("AuthorizationException", audit.ErrorMessage);
+    }
+
+    [Fact]
+    public async Task AuditLogs_PublicLogAnalyticsSample_IsRead()
+    {
+        var path = TestData.SharedData("azure/otrf-aad-audit/AADAuditEvents.json");
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(path);
+
+        Assert.Equal(0, reader.Summary.Errors);
+        Assert.Equal(4, events.Count);
+        Assert.All(events, e => Assert.Equal("auditlogs", e.LogSource.Service));
+        Assert.Contains(events, e => e.Actor.Uid == "pgustavo@simulandlabs.com");
+        Assert.Contains(events, e => e.Resources.Any(r => r.Name == "SimuLandApp"));
+    }
+
+    [Fact]
+    public async Task ActivityLog_PublicRestShapeSamples_AreRead()
+    {
+        var pretty = TestData.SharedData("cloudgrappler-samples/azure.json");
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(pretty, TestData.SharedData("cloudgrappler-samples/azure_singleline.json"));
+
+        Assert.Equal(2, events.Count);
+        Assert.All(events, e =>
+        {
+            Assert.Equal("Microsoft.Storage/storageAccounts/listKeys/action", e.Operation);
+            Assert.Equal("test@email", e.Actor.Uid);
+            Assert.Equal("11.11.11.10", e.SourceIp);
+            Assert.Equal(EventOutcome.Success, e.Outcome);
+            Assert.Equal("21371283ghjgfsdb9876123", e.EventId);
+        });
+    }
+}

@@ -1,0 +1,219 @@
+using System.IO.Compression;
+using System.Text;
+using Firebreak.Detection.Events;
+using Firebreak.Detection.Readers;
+
+namespace Firebreak.Detection.Tests.Readers;
+
+public class CloudTrailReaderTests
+{
+    [Fact]
+    public async Task DeliveryFile_MapsEveryNormalisedField()
+    {
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(TestData.Fixture("cloudtrail-delivery.json"));
+
+        Assert.Equal(3, events.Count);
+        Assert.Empty(reader.Summary.Problems);
+
+        var login = events[0];
+        Assert.Equal(new DateTimeOffset(2026, 3, 2, 8, 15, 4, TimeSpan.Zero), login.Time);
+        Assert.Equal(new LogSource("aws", "cloudtrail"), login.LogSource);
+        Assert.Equal("aws", login.Provider);
+        Assert.Equal("111122223333", login.Account);
+        Assert.Equal("us-east-1", login.Region);
+        Assert.Equal("ConsoleLogin", login.Operation);
+        Assert.Equal("signin.amazonaws.com", login.Service);
+        Assert.Equal("IAMUser", login.Actor.Type);
+        Assert.Equal("arn:aws:iam::111122223333:user/devops-alice", login.Actor.Uid);
+        Assert.Equal("devops-alice", login.Actor.Name);
+        Assert.True(login.Actor.MfaUsed);
+        Assert.Equal("198.51.100.23", login.SourceIp);
+        Assert.StartsWith("Mozilla/5.0", login.UserAgent);
+        Assert.Equal(EventOutcome.Success, login.Outcome);
+        Assert.Equal("3f0f5c1e-8d0b-4a53-9b57-6c1f7e0e7a01", login.EventId);
+        Assert.Equal("Success", login.ResponseParameters!.Value.GetProperty("ConsoleLogin").GetString());
+        Assert.Null(login.RequestParameters);
+
+        var key = events[1];
+        Assert.Equal("AssumedRole", key.Actor.Type);
+        Assert.Equal("ASIA4EXAMPLESESSION1", key.Actor.AccessKeyId);
+        Assert.Equal("arn:aws:iam::111122223333:role/ci-build", key.Actor.SessionIssuer);
+        Assert.Equal(
+            ["alice@example.com", "arn:aws:iam::111122223333:role/ci-build", "arn:aws:sts::111122223333:assumed-role/ci-build/ci-runner-42"],
+            key.Actor.AssumedRoleChain);
+        Assert.Equal("ci-runner-42", key.Actor.Name);
+        Assert.False(key.Actor.MfaUsed);
+        Assert.Equal("backup-bot", key.RequestParameters!.Value.GetProperty("userName").GetString());
+        Assert.Contains(key.Resources, r => r is { Type: "AWS::IAM::User", Uid: "backup-bot" });
+
+        var denied = events[2];
+        Assert.Equal(EventOutcome.Failure, denied.Outcome);
+        Assert.Equal("AccessDenied", denied.ErrorCode);
+        Assert.Contains("not authorized", denied.ErrorMessage);
+        Assert.Equal("eu-west-1", denied.Region);
+        Assert.Equal([new EventResource("AWS::CloudTrail::Trail", "arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail")], denied.Resources);
+        Assert.Equal("StopLogging", denied.Raw.GetProperty("eventName").GetString());
+        Assert.Equal(new EventOrigin(TestData.Fixture("cloudtrail-delivery.json"), 4, 2), denied.Origin);
+    }
+
+    [Fact]
+    public async Task JsonLines_SkipBlankLines_AndMapServiceAndRootIdentities()
+    {
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(TestData.Fixture("cloudtrail-lines.jsonl"));
+
+        Assert.Equal(["ListBuckets", "AssumeRole", "GetObject"], events.Select(e => e.Operation));
+        Assert.Equal("Root", events[0].Actor.Type);
+        Assert.Null(events[0].Actor.AccessKeyId);
+        Assert.Equal("AWSService", events[1].Actor.Type);
+        Assert.Equal("ec2.amazonaws.com", events[1].Actor.Uid);
+        Assert.Contains(events[2].Resources, r => r.Uid == "arn:aws:s3:::acme-payroll-exports");
+        Assert.Empty(reader.Summary.Problems);
+    }
+
+    [Fact]
+    public async Task CloudTrailLakeRows_AreJoinedIntoRecords()
+    {
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(TestData.Fixture("cloudtrail-lake-rows.json"));
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(2, events.Count);
+        var attach = events[0];
+        Assert.Equal("AttachUserPolicy", attach.Operation);
+        Assert.Equal(new DateTimeOffset(2026, 3, 4, 7, 30, 12, TimeSpan.Zero), attach.Time);
+        Assert.Equal("arn:aws:iam::111122223333:user/devops-alice", attach.Actor.Arn);
+        Assert.Equal("AKIA4EXAMPLEALICE001", attach.Actor.AccessKeyId);
+        Assert.Equal("arn:aws:iam::aws:policy/AdministratorAccess", attach.RequestParameters!.Value.GetProperty("policyArn").GetString());
+        Assert.Equal(EventOutcome.Failure, events[1].Outcome);
+        Assert.Equal("TrailNotFoundException", events[1].ErrorCode);
+    }
+
+    [Theory]
+    [InlineData("single")]
+    [InlineData("array")]
+    [InlineData("concatenated-delivery-files")]
+    public async Task EveryContainerShape_YieldsTheSameRecords(string shape)
+    {
+        var record = """{"eventVersion":"1.08","eventTime":"2026-01-01T00:00:00Z","eventSource":"iam.amazonaws.com","eventName":"ListUsers","eventID":"id-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/a"}}""";
+        var content = shape switch
+        {
+            "single" => record,
+            "array" => $"[{record},{record.Replace("id-1", "id-2")}]",
+            _ => $"{{\"Records\":[{record}]}}\n{{\"Records\":[{record.Replace("id-1", "id-2")}]}}",
+        };
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(content)), shape);
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(shape == "single" ? ["id-1"] : ["id-1", "id-2"], events.Select(e => e.EventId));
+    }
+
+    [Fact]
+    public async Task LookupEventsOutput_IsUnwrappedToTheFullRecords()
+    {
+        using var delivery = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(TestData.Fixture("cloudtrail-delivery.json"), TestContext.Current.CancellationToken));
+        var events = delivery.RootElement.GetProperty("Records").EnumerateArray().Select(r => new System.Text.Json.Nodes.JsonObject
+        {
+            ["EventId"] = r.GetProperty("eventID").GetString(),
+            ["EventName"] = r.GetProperty("eventName").GetString(),
+            ["ReadOnly"] = "false",
+            ["EventTime"] = 1772439304.0,
+            ["EventSource"] = r.GetProperty("eventSource").GetString(),
+            ["Resources"] = new System.Text.Json.Nodes.JsonArray(),
+            ["CloudTrailEvent"] = r.GetRawText(),
+        });
+        var output = new System.Text.Json.Nodes.JsonObject { ["Events"] = new System.Text.Json.Nodes.JsonArray([.. events]), ["NextToken"] = "eyJ0b2tlbiI6IDF9" }.ToJsonString();
+        var reader = new CloudLogReader();
+
+        var read = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(output)), "lookup-events.json");
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(["ConsoleLogin", "CreateAccessKey", "StopLogging"], read.Select(e => e.Operation));
+        Assert.Equal("ASIA4EXAMPLESESSION1", read[1].Actor.AccessKeyId);
+        Assert.Equal("AccessDenied", read[2].Raw.GetProperty("errorCode").GetString());
+    }
+
+    [Fact]
+    public async Task Directory_IsReadRecursively_IncludingGzipDetectedByContent()
+    {
+        var dir = Directory.CreateTempSubdirectory("firebreak-ct-");
+        try
+        {
+            var nested = Directory.CreateDirectory(Path.Combine(dir.FullName, "AWSLogs", "111122223333", "CloudTrail", "us-east-1"));
+            File.Copy(TestData.Fixture("cloudtrail-delivery.json"), Path.Combine(nested.FullName, "a.json"));
+
+            // A compressed file whose name does not say so: detection goes by the gzip magic bytes.
+            await using (var gz = new GZipStream(File.Create(Path.Combine(nested.FullName, "b.log")), CompressionLevel.Fastest))
+            {
+                await gz.WriteAsync(await File.ReadAllBytesAsync(TestData.Fixture("cloudtrail-lines.jsonl"), TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+            }
+
+            var reader = new CloudLogReader();
+            var events = await reader.ReadAllAsync(dir.FullName);
+
+            Assert.Empty(reader.Summary.Problems);
+            Assert.Equal(6, events.Count);
+            Assert.Equal(2, reader.Summary.Files);
+            Assert.Equal(0, reader.Summary.Errors);
+            Assert.True(reader.Summary.Bytes > 0);
+            Assert.Equal(6, reader.Summary.Events);
+
+            var globbed = await new CloudLogReader().ReadAllAsync(Path.Combine(dir.FullName, "**", "*.log"));
+            Assert.Equal(3, globbed.Count);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ExplicitFormat_OverridesDetection()
+    {
+        var problems = new List<ReadProblem>();
+        var reader = new CloudLogReader(new ReaderOptions { Format = LogFormat.GcpAudit, OnProblem = problems.Add });
+
+        var events = await reader.ReadAllAsync(TestData.Fixture("cloudtrail-delivery.json"));
+
+        Assert.Empty(events);
+        Assert.Equal(3, problems.Count);
+        Assert.All(problems, p => Assert.Contains("methodName", p.Reason));
+    }
+
+    [Fact]
+    public async Task Parallel_MappingKeepsFileOrder()
+    {
+        var sequential = await new CloudLogReader().ReadAllAsync(TestData.Fixture("cloudtrail-delivery.json"), TestData.Fixture("cloudtrail-lines.jsonl"));
+        var parallel = await new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 2, BatchBytes = 1 })
+            .ReadAllAsync(TestData.Fixture("cloudtrail-delivery.json"), TestData.Fixture("cloudtrail-lines.jsonl"));
+
+        Assert.Equal(sequential.Select(e => e.EventId), parallel.Select(e => e.EventId));
+    }
+}
+
+public class PublicCloudTrailDatasetTests
+{
+    [Fact]
+    public async Task InvictusDataset_IsReadCompletely_WithoutProblems()
+    {
+        var dataset = TestData.SharedData("cloudtrail/invictus-aws-dataset");
+        var reader = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 2 });
+
+        var events = await reader.ReadAllAsync(Path.Combine(dataset, "*.json"));
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(55, reader.Summary.Files);
+        Assert.Equal(2900, events.Count);
+        Assert.Equal(["cloudtrail"], events.Select(e => e.LogSource.Service).Distinct());
+        Assert.Equal(["123837392027"], events.Select(e => e.Account).Distinct());
+        Assert.DoesNotContain(events, e => e.EventId is null || e.Actor.Type is null || e.Actor.Uid is null);
+        Assert.Equal(events.Count, events.Select(e => e.EventId).Distinct().Count());
+        Assert.Contains(events, e => e.Operation == "StopLogging");
+    }
+}

@@ -1,0 +1,83 @@
+using System.Text;
+using Firebreak.Detection.Readers;
+
+namespace Firebreak.Detection.Tests.Readers;
+
+public class FramingTests
+{
+    // Brackets, quotes and backslashes inside strings must not confuse the framer's fast path.
+    private const string Tricky = """x\"}]{[\\\\\"\\""";
+
+    private static string Record(int i) =>
+        $$$"""{"eventVersion":"1.08","eventTime":"2026-01-01T00:00:0{{{i % 10}}}Z","eventSource":"iam.amazonaws.com","eventName":"ListUsers","eventID":"id-{{{i}}}","userAgent":"{{{Tricky}}}","requestParameters":{"nested":[{"a":[1,2,{"b":"]}"}]}],"empty":{},"list":[]},"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/a"}}""";
+
+    public static TheoryData<string, int> Shapes()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (var shape in new[] { "wrapper", "wrapper-pretty", "array", "lines", "wrapper-with-trailer", "graph", "concatenated" })
+        {
+            foreach (var buffer in new[] { 16, 17, 61, 4096 })
+            {
+                data.Add(shape, buffer);
+            }
+        }
+
+        return data;
+    }
+
+    private static string Content(string shape, int count)
+    {
+        var records = Enumerable.Range(0, count).Select(Record).ToList();
+        return shape switch
+        {
+            "wrapper" => "{\"Records\":[" + string.Join(',', records) + "]}",
+            "wrapper-pretty" => "{\n  \"Records\" : [\n    " + string.Join(" ,\n    ", records) + "\n  ]\n}\n",
+            "array" => "[" + string.Join(",", records) + "]",
+            "lines" => string.Join("\r\n", records) + "\r\n",
+            "wrapper-with-trailer" => "{\"QueryStatus\":\"FINISHED\",\"QueryResultRows\":[" + string.Join(',', records) + "] , \"NextToken\":\"abc]}\",\"Stats\":{\"x\":[1]}}",
+            "graph" => "{\"@odata.context\":\"https://graph.microsoft.com/v1.0/$metadata#x\",\"value\":[" + string.Join(',', records) + "],\"@odata.nextLink\":null}",
+            _ => "{\"Records\":[" + string.Join(',', records.Take(count / 2)) + "]}\n{\"Records\":[]}\n[]\n{\"Records\":[" + string.Join(',', records.Skip(count / 2)) + "]}",
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public async Task EveryShape_AtEveryBufferSize_YieldsEveryRecordIntact(string shape, int bufferBytes)
+    {
+        var reader = new CloudLogReader(new ReaderOptions { ReadBufferBytes = bufferBytes, BatchBytes = 300 });
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(Content(shape, 9))), shape);
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(Enumerable.Range(0, 9).Select(i => $"id-{i}"), events.Select(e => e.EventId));
+        Assert.All(events, e => Assert.Equal("x\"}]{[\\\\\"\\", e.UserAgent));
+        Assert.All(events, e => Assert.Equal("]}", e.RequestParameters!.Value.GetProperty("nested")[0].GetProperty("a")[2].GetProperty("b").GetString()));
+    }
+
+    [Theory]
+    [InlineData("{\"Records\":[" + "{\"eventName\":\"A\"}" + ",42]}", "expected a record")]
+    [InlineData("{\"Records\":[" + "{\"eventName\":\"A\"}" + " x]}", "expected ',' or ']'")]
+    [InlineData("{\"Records\":[" + "{\"eventName\":\"A\"}" + "] x}", "expected ',' or '}'")]
+    [InlineData("{\"Records\":[" + "{\"eventName\":\"A\"}" + ",", "truncated")]
+    public async Task BrokenSeparators_AreReported(string content, string reason)
+    {
+        var reader = new CloudLogReader();
+
+        await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(content)), "broken.json");
+
+        Assert.Contains(reader.Summary.Problems, p => p.Reason.Contains(reason, StringComparison.Ordinal) && p.Severity == ProblemSeverity.Error);
+    }
+
+    [Fact]
+    public async Task RawFilter_SkipsRecordsBeforeParsing_AndCountsThem()
+    {
+        var content = "{\"Records\":[" + string.Join(',', Enumerable.Range(0, 20).Select(i => Record(i).Replace("ListUsers", i % 5 == 0 ? "StopLogging" : "ListUsers", StringComparison.Ordinal))) + "]}";
+        var reader = new CloudLogReader(new ReaderOptions { RawFilter = static record => record.IndexOf("\"StopLogging\""u8) >= 0 });
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(content)), "filtered.json");
+
+        Assert.Equal(["id-0", "id-5", "id-10", "id-15"], events.Select(e => e.EventId));
+        Assert.Equal(16, reader.Summary.Filtered);
+        Assert.Equal(4, reader.Summary.Events);
+    }
+}

@@ -1,0 +1,305 @@
+using System.IO.Compression;
+using System.Text;
+using Firebreak.Detection.Readers;
+
+namespace Firebreak.Detection.Tests.Readers;
+
+public class MalformedInputTests
+{
+    private static string Record(int i, string extra = "") =>
+        $$"""{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u{{i}}","accountId":"111122223333"},"eventTime":"2026-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.{{i % 250}}","eventID":"ev-{{i}}"{{extra}}}""";
+
+    private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+
+    private static string JsonLines(int count) => string.Join('\n', Enumerable.Range(0, count).Select(i => Record(i))) + "\n";
+
+    [Fact]
+    public async Task TruncatedGzip_KeepsEarlierRecords_AndReportsTheFile()
+    {
+        var compressed = new MemoryStream();
+        await using (var gz = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            await gz.WriteAsync(Utf8("{\"Records\":[" + string.Join(',', Enumerable.Range(0, 5000).Select(i => Record(i))) + "]}"), TestContext.Current.CancellationToken);
+        }
+
+        var truncated = compressed.ToArray()[..(int)(compressed.Length * 6 / 10)];
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(truncated), "cut.json.gz");
+
+        Assert.InRange(events.Count, 100, 4999);
+        Assert.Equal(Enumerable.Range(0, events.Count).Select(i => $"ev-{i}"), events.Select(e => e.EventId));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal("cut.json.gz", problem.Source);
+        Assert.Equal(ProblemSeverity.Error, problem.Severity);
+        Assert.Matches("truncated|decompress", problem.Reason);
+    }
+
+    [Theory]
+    [InlineData("utf-16le-bom")]
+    [InlineData("utf-16le")]
+    [InlineData("utf-16be-bom")]
+    public async Task Utf16File_IsTranscoded_WithAWarning(string encoding)
+    {
+        var text = await File.ReadAllTextAsync(TestData.Fixture("cloudtrail-delivery.json"), TestContext.Current.CancellationToken);
+        var bytes = encoding switch
+        {
+            "utf-16le-bom" => [.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes(text)],
+            "utf-16le" => Encoding.Unicode.GetBytes(text),
+            _ => (byte[])[.. Encoding.BigEndianUnicode.GetPreamble(), .. Encoding.BigEndianUnicode.GetBytes(text)],
+        };
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(bytes), encoding);
+
+        Assert.Equal(3, events.Count);
+        Assert.Equal("ConsoleLogin", events[0].Operation);
+        var warning = Assert.Single(reader.Summary.Problems);
+        Assert.Equal(ProblemSeverity.Warning, warning.Severity);
+        Assert.Contains("UTF-16", warning.Reason);
+        Assert.Equal(0, reader.Summary.Errors);
+    }
+
+    [Fact]
+    public async Task Latin1Record_IsSkipped_WithItsLine_AndTheRestIsRead()
+    {
+        var bytes = new List<byte>();
+        bytes.AddRange(Utf8(Record(0) + "\n"));
+        bytes.AddRange(Encoding.Latin1.GetBytes(Record(1, ",\"userAgent\":\"Zürich-Büro\"") + "\n"));
+        bytes.AddRange(Utf8(Record(2) + "\n"));
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream([.. bytes]), "latin1.jsonl");
+
+        Assert.Equal(["ev-0", "ev-2"], events.Select(e => e.EventId));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal(2, problem.Line);
+        Assert.Equal(1, problem.RecordIndex);
+        Assert.Contains("UTF-8", problem.Reason);
+    }
+
+    [Fact]
+    public async Task HugeSingleLineFile_StreamsRecords_WithBoundedReadAhead()
+    {
+        const int count = 40_000;
+        var path = Path.Combine(Path.GetTempPath(), $"firebreak-huge-{Guid.NewGuid():N}.json");
+        try
+        {
+            await using (var file = new StreamWriter(path, false, new UTF8Encoding(false)))
+            {
+                await file.WriteAsync("{\"Records\":[");
+                for (var i = 0; i < count; i++)
+                {
+                    await file.WriteAsync((i == 0 ? "" : ",") + Record(i, $",\"requestParameters\":{{\"key\":\"{new string('k', 700)}\"}}"));
+                }
+
+                await file.WriteAsync("]}");
+            }
+
+            var length = new FileInfo(path).Length;
+            Assert.True(length > 30_000_000, $"the generated file should be tens of MB, was {length}");
+            Assert.DoesNotContain((byte)'\n', await File.ReadAllBytesAsync(path, TestContext.Current.CancellationToken));
+
+            long bytesRead = 0;
+            long maxReadAhead = 0;
+            var seen = 0;
+            var recordBytes = length / count;
+            var reader = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 2 });
+            var source = new ObservedStream(File.OpenRead(path), n => Interlocked.Add(ref bytesRead, n));
+            await foreach (var cloudEvent in reader.ReadStreamAsync(source, path, TestContext.Current.CancellationToken))
+            {
+                Assert.Equal($"ev-{seen}", cloudEvent.EventId);
+                seen++;
+                maxReadAhead = Math.Max(maxReadAhead, Interlocked.Read(ref bytesRead) - (seen * recordBytes));
+            }
+
+            Assert.Equal(count, seen);
+            Assert.Equal(0, reader.Summary.Errors);
+            Assert.Equal(length, reader.Summary.Bytes);
+
+            // Records come out while the file is still being read: the reader never runs more than a
+            // few batches ahead of the consumer, whatever the file's length.
+            Assert.True(maxReadAhead < 8_000_000, $"read ahead of the consumer by {maxReadAhead} bytes");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task OversizedRecord_IsRejectedWithAReason_AndReadingGoesOn()
+    {
+        var huge = Record(1, ",\"requestParameters\":{" + string.Join(',', Enumerable.Range(0, 100_000).Select(i => $"\"k{i}\":{i}")) + "}");
+        Assert.True(huge.Length > 1_000_000);
+        var content = "[" + Record(0) + ",\n" + huge + ",\n" + Record(2) + "]";
+        var reader = new CloudLogReader(new ReaderOptions { MaxRecordBytes = 64 * 1024, ReadBufferBytes = 16 * 1024 });
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Utf8(content)), "big.json");
+
+        Assert.Equal(["ev-0", "ev-2"], events.Select(e => e.EventId));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal(1, problem.RecordIndex);
+        Assert.Equal(2, problem.Line);
+        Assert.Contains("larger than the maximum record size of 65536 bytes", problem.Reason);
+    }
+
+    [Fact]
+    public async Task OversizedSingleValue_StopsTheFile_InsteadOfBufferingIt()
+    {
+        var content = Record(0) + "\n" + Record(1, $",\"userAgent\":\"{new string('x', 4_000_000)}\"") + "\n" + Record(2) + "\n";
+        var reader = new CloudLogReader(new ReaderOptions { MaxRecordBytes = 256 * 1024, ReadBufferBytes = 16 * 1024 });
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Utf8(content)), "one-big-string.jsonl");
+
+        Assert.Equal(["ev-0"], events.Select(e => e.EventId));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal(1, problem.RecordIndex);
+        Assert.Contains("larger than the maximum record size", problem.Reason);
+    }
+
+    [Fact]
+    public async Task DeeplyNestedRecord_IsRejected_AndReadingGoesOn()
+    {
+        var nested = new string('[', 500) + new string(']', 500);
+        var content = "{\"Records\":[" + Record(0) + "," + Record(1, $",\"requestParameters\":{{\"deep\":{nested}}}") + "," + Record(2) + "]}";
+        var reader = new CloudLogReader(new ReaderOptions { MaxDepth = 64 });
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Utf8(content)), "deep.json");
+
+        Assert.Equal(["ev-0", "ev-2"], events.Select(e => e.EventId));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal(1, problem.RecordIndex);
+        Assert.Contains("maximum depth of 64", problem.Reason);
+    }
+
+    [Fact]
+    public async Task PathologicalNesting_IsReported_WithoutACrash()
+    {
+        var content = new string('[', 300_000);
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Utf8(content)), "brackets.json");
+
+        Assert.Empty(events);
+        Assert.Equal(1, reader.Summary.Errors);
+    }
+
+    [Fact]
+    public async Task MalformedLine_IsReportedWithItsLine_AndTheNextLinesAreRead()
+    {
+        var content = Record(0) + "\n" + Record(1)[..40] + "\n" + Record(2) + "\n" + Record(3) + "\n";
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Utf8(content)), "broken.jsonl");
+
+        Assert.Equal(["ev-0", "ev-2", "ev-3"], events.Select(e => e.EventId));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal(2, problem.Line);
+        Assert.Contains("malformed JSON", problem.Reason);
+    }
+
+    [Fact]
+    public async Task MalformedFirstLine_DoesNotCostTheRestOfTheFile()
+    {
+        var content = Record(0)[..30] + "\n" + Record(1) + "\n" + Record(2) + "\n";
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Utf8(content)), "first-line-broken.jsonl");
+
+        Assert.Equal(["ev-1", "ev-2"], events.Select(e => e.EventId));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal(1, problem.Line);
+    }
+
+    [Fact]
+    public async Task UnreadableInputs_AreReported_AndOtherFilesStillRead()
+    {
+        var dir = Directory.CreateTempSubdirectory("firebreak-bad-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(dir.FullName, "notes.txt"), "these are not logs\nat all\n", TestContext.Current.CancellationToken);
+            await File.WriteAllBytesAsync(Path.Combine(dir.FullName, "export.parquet"), [.. "PAR1"u8, 0, 0, 0, 0], TestContext.Current.CancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(dir.FullName, "unknown.json"), """{"hello":"world"}""", TestContext.Current.CancellationToken);
+            File.Copy(TestData.Fixture("gcp-audit.json"), Path.Combine(dir.FullName, "z-gcp.json"));
+            var reader = new CloudLogReader();
+
+            var events = await reader.ReadAllAsync(dir.FullName, Path.Combine(dir.FullName, "missing.json"));
+
+            Assert.Equal(2, events.Count);
+            Assert.Equal(4, reader.Summary.Files);
+            Assert.Equal(4, reader.Summary.Errors);
+            var reasons = reader.Summary.Problems.Select(p => p.Reason).ToList();
+            Assert.Contains(reasons, r => r.StartsWith("not a JSON log file", StringComparison.Ordinal));
+            Assert.Contains(reasons, r => r.Contains("Parquet", StringComparison.Ordinal));
+            Assert.Contains(reasons, r => r.StartsWith("unrecognised record format (fields: hello)", StringComparison.Ordinal));
+            Assert.Contains(reasons, r => r == "no such file or directory");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task PublicBrokenSample_IsReported_AndPublicGoodSamplesRead()
+    {
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(
+            TestData.SharedData("cloudgrappler-samples/bad_cloudtrail.json"),
+            TestData.SharedData("cloudgrappler-samples/cloudtrail.json"),
+            TestData.SharedData("cloudgrappler-samples/cloudtrail_singleline.json"));
+
+        Assert.NotEmpty(events);
+        Assert.Contains(reader.Summary.Problems, p => p.Source.EndsWith("bad_cloudtrail.json", StringComparison.Ordinal) && p.Severity == ProblemSeverity.Error);
+        Assert.DoesNotContain(reader.Summary.Problems, p => !p.Source.EndsWith("bad_cloudtrail.json", StringComparison.Ordinal));
+    }
+
+    private sealed class ObservedStream(Stream inner, Action<int> onRead) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => inner.Length;
+
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = inner.Read(buffer, offset, count);
+            onRead(n);
+            return n;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var n = await inner.ReadAsync(buffer, cancellationToken);
+            onRead(n);
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}

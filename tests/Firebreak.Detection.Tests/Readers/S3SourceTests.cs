@@ -1,0 +1,139 @@
+using System.IO.Compression;
+using System.Text;
+using Firebreak.Detection.Readers;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Firebreak.Detection.Readers.Sources;
+
+namespace Firebreak.Detection.Tests.Readers;
+
+public class S3SourceTests
+{
+    private const string Prefix = "AWSLogs/111122223333/CloudTrail/";
+
+    private static S3SourceOptions Loopback(FakeS3Server server) => new()
+    {
+        ServiceUrl = server.ServiceUrl,
+        Region = "us-east-1",
+        AccessKeyId = "AKIAFAKEFORLOOPBACK1",
+        SecretAccessKey = "not-a-real-secret-only-for-a-local-fake",
+    };
+
+    private static byte[] Gzip(byte[] content)
+    {
+        var output = new MemoryStream();
+        using (var gz = new GZipStream(output, CompressionLevel.Fastest))
+        {
+            gz.Write(content);
+        }
+
+        return output.ToArray();
+    }
+
+    [Fact]
+    public async Task BucketPrefix_IsListedPageByPage_AndEveryObjectRead()
+    {
+        var delivery = await File.ReadAllBytesAsync(TestData.Fixture("cloudtrail-delivery.json"), TestContext.Current.CancellationToken);
+        var lines = await File.ReadAllBytesAsync(TestData.Fixture("cloudtrail-lines.jsonl"), TestContext.Current.CancellationToken);
+        await using var server = FakeS3Server.Start("org-trail-logs", new Dictionary<string, byte[]>
+        {
+            [Prefix] = [],
+            [Prefix + "us-east-1/2026/03/02/111122223333_CloudTrail_us-east-1_20260302T0815Z_a1.json.gz"] = Gzip(delivery),
+            [Prefix + "us-east-1/2026/03/03/111122223333_CloudTrail_us-east-1_20260303T1000Z_b2.json"] = lines,
+            ["elsewhere/unrelated.json"] = Encoding.UTF8.GetBytes("not even json"),
+        }, pageSize: 1);
+        using var client = S3LogInputSource.CreateClient(Loopback(server));
+        var reader = new CloudLogReader();
+
+        List<string> operations = [];
+        List<string?> sources = [];
+        await foreach (var cloudEvent in reader.ReadAsync(new S3LogInputSource(client, "org-trail-logs", Prefix), TestContext.Current.CancellationToken))
+        {
+            operations.Add(cloudEvent.Operation);
+            sources.Add(cloudEvent.Origin?.Source);
+        }
+
+        Assert.Equal("s3://org-trail-logs/" + Prefix + "us-east-1/2026/03/03/111122223333_CloudTrail_us-east-1_20260303T1000Z_b2.json", sources[^1]);
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(["ConsoleLogin", "CreateAccessKey", "StopLogging", "ListBuckets", "AssumeRole", "GetObject"], operations);
+        Assert.Equal(2, reader.Summary.Files);
+        Assert.Equal(Gzip(delivery).Length + lines.Length, reader.Summary.Bytes);
+
+        // Three pages of one key each: the folder marker, then the two log objects.
+        var lists = server.Requests.Where(r => r.Contains("list-type=2", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, lists.Count);
+        Assert.All(lists, r => Assert.Contains("prefix=AWSLogs%2F111122223333%2FCloudTrail%2F", r));
+        Assert.Contains(lists, r => r.Contains("continuation-token=2", StringComparison.Ordinal));
+        Assert.DoesNotContain(server.Requests, r => r.Contains("elsewhere", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task MissingBucket_IsReported_NotThrown()
+    {
+        await using var server = FakeS3Server.Start("some-bucket", new Dictionary<string, byte[]>());
+        using var client = S3LogInputSource.CreateClient(Loopback(server));
+        var reader = new CloudLogReader();
+
+        await foreach (var _ in reader.ReadAsync(new S3LogInputSource(client, "no-such-bucket", "AWSLogs/"), TestContext.Current.CancellationToken))
+        {
+            Assert.Fail("no event expected");
+        }
+
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal("s3://no-such-bucket/AWSLogs/", problem.Source);
+        Assert.Contains("NoSuchBucket", problem.Reason);
+    }
+
+    [Fact]
+    public async Task S3CompatibleServer_ServesASimulatedTrailBack()
+    {
+        await using var server = await S3rverServer.StartAsync("org-trail-logs", TestContext.Current.CancellationToken);
+        var local = Directory.CreateTempSubdirectory("firebreak-s3-sim-");
+        try
+        {
+            var simulated = await Firebreak.Detection.Simulation.AttackSimulator.RunAsync(
+                new() { Scenario = "leaked-access-key", OutputDirectory = local.FullName, Events = 600, Seed = 4, OtherCloudsShare = 0 },
+                TestContext.Current.CancellationToken);
+            var options = new S3SourceOptions { ServiceUrl = server.ServiceUrl, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" };
+            using (var upload = new AmazonS3Client(options.AccessKeyId, options.SecretAccessKey, new AmazonS3Config
+            {
+                ServiceURL = server.ServiceUrl,
+                ForcePathStyle = true,
+                AuthenticationRegion = "us-east-1",
+
+                // s3rver predates streaming checksums in uploads.
+                RequestChecksumCalculation = Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED,
+            }))
+            {
+                foreach (var file in simulated.Files)
+                {
+                    await upload.PutObjectAsync(new PutObjectRequest
+                    {
+                        BucketName = "org-trail-logs",
+                        Key = file,
+                        FilePath = Path.Combine(local.FullName, file),
+                        UseChunkEncoding = false,
+                    }, TestContext.Current.CancellationToken);
+                }
+            }
+
+            using var client = S3LogInputSource.CreateClient(options);
+            var reader = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 2 });
+            List<string> ids = [];
+            await foreach (var cloudEvent in reader.ReadAsync(new S3LogInputSource(client, "org-trail-logs", $"AWSLogs/{simulated.AwsAccountId}/"), TestContext.Current.CancellationToken))
+            {
+                ids.Add(cloudEvent.EventId!);
+            }
+
+            Assert.Empty(reader.Summary.Problems);
+            Assert.Equal(simulated.Files.Count, reader.Summary.Files);
+            Assert.Equal(simulated.TotalEvents, ids.Count);
+            Assert.Subset(ids.ToHashSet(), simulated.AttackSteps.Select(s => s.EventId).ToHashSet());
+        }
+        finally
+        {
+            local.Delete(recursive: true);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+using System.Net;
+using System.Net.Http.Json;
+using Firebreak.Core.Identity;
+using Firebreak.Server.Identity;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Firebreak.Server.Tests.Identity;
+
+/// <summary>
+/// Walks every API endpoint × every role × both tenants. The expected table is written out here, and
+/// the first test proves it lists exactly the endpoints the server maps, so a new endpoint cannot
+/// ship without a rule.
+/// </summary>
+public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    private sealed record Rule(string Method, string Route, Role MinimumRole, Func<Ids, object?>? Body = null, bool BodyNamesRecords = false);
+
+    private sealed record Ids(string Incident, Guid Task, Guid Entry, Guid Key, Guid Manager, Guid Alert, Guid Escalation, Guid SuppressionRule, Guid EscalationRule);
+
+    private static readonly Rule[] Expected =
+    [
+        new("GET", "/api/v1/me", Role.Viewer),
+        new("GET", "/api/v1/users", Role.Viewer),
+        new("POST", "/api/v1/users", Role.Admin, _ => new { email = $"u{Guid.NewGuid():n}@acme.example", displayName = "New", role = "viewer", password = "a-long-enough-password" }),
+        new("GET", "/api/v1/api-keys", Role.Admin),
+        new("POST", "/api/v1/api-keys", Role.Admin, _ => new { name = "matrix", role = "viewer" }),
+        new("DELETE", "/api/v1/api-keys/{id:guid}", Role.Admin),
+        new("GET", "/api/v1/audit", Role.Admin),
+        new("GET", "/api/v1/incidents", Role.Viewer),
+        new("POST", "/api/v1/incidents", Role.Responder, _ => new { title = "matrix" }),
+        new("GET", "/api/v1/incidents/{key}", Role.Viewer),
+        new("PATCH", "/api/v1/incidents/{key}", Role.Responder, _ => new { summary = "matrix" }),
+        new("PUT", "/api/v1/incidents/{key}/roles", Role.IncidentManager, ids => new { incidentManagerId = ids.Manager, communicationsLeadId = (Guid?)null }),
+        new("GET", "/api/v1/incidents/{key}/transitions", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/transitions", Role.Responder, _ => new { to = "detection-and-analysis", reason = "matrix" }),
+        new("POST", "/api/v1/incidents/{key}/status", Role.Responder, _ => new { status = "on-hold", reason = "matrix" }),
+        new("GET", "/api/v1/incidents/{key}/tasks", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/tasks", Role.Responder, _ => new { title = "matrix" }),
+        new("PATCH", "/api/v1/incidents/{key}/tasks/{taskId:guid}", Role.Responder, _ => new { status = "in-progress" }),
+        new("GET", "/api/v1/incidents/{key}/journal", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/journal", Role.Responder, _ => new { body = "matrix" }),
+        new("PUT", "/api/v1/incidents/{key}/journal/{entryId:guid}", Role.Responder, _ => new { body = $"matrix {Guid.NewGuid()}" }),
+        new("GET", "/api/v1/incidents/{key}/journal/{entryId:guid}/revisions", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/review", Role.Viewer),
+        new("PUT", "/api/v1/incidents/{key}/review", Role.Responder, _ => new { summary = "matrix" }),
+        new("GET", "/api/v1/incidents/{key}/audit", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/escalations", Role.Viewer),
+        new("POST", "/api/v1/alerts", Role.Responder, _ => new { source = "matrix", title = $"matrix {Guid.NewGuid()}" }),
+        new("POST", "/api/v1/alerts/batch", Role.Responder, _ => new[] { new { source = "matrix", title = "batch" } }),
+        new("POST", "/api/v1/alerts/intake/{format}", Role.Responder, _ => new { source = "matrix", title = "native" }),
+        new("GET", "/api/v1/alerts", Role.Viewer),
+        new("GET", "/api/v1/alerts/{id:guid}", Role.Viewer),
+        new("POST", "/api/v1/alerts/triage", Role.Responder, ids => new { alertIds = new[] { ids.Alert }, state = "acknowledged" }, BodyNamesRecords: true),
+        new("GET", "/api/v1/alerts/groups", Role.Viewer),
+        new("GET", "/api/v1/alerts/{id:guid}/similar-incidents", Role.Viewer),
+        new("GET", "/api/v1/alerts/false-positive-rates", Role.Viewer),
+        new("POST", "/api/v1/alerts/promote", Role.Responder, ids => new { alertIds = new[] { ids.Alert } }, BodyNamesRecords: true),
+        new("POST", "/api/v1/alerts/merge", Role.Responder, ids => new { alertIds = new[] { ids.Alert }, incident = ids.Incident }, BodyNamesRecords: true),
+        new("POST", "/api/v1/escalations/{id:guid}/undo", Role.Responder),
+        new("GET", "/api/v1/suppression-rules", Role.Viewer),
+        new("POST", "/api/v1/suppression-rules", Role.IncidentManager, _ => new { name = "m", field = "title", @operator = "exact", value = "never", reason = "matrix" }),
+        new("PATCH", "/api/v1/suppression-rules/{id:guid}", Role.IncidentManager, _ => new { reason = "matrix again" }),
+        new("GET", "/api/v1/escalation-rules", Role.Viewer),
+        new("POST", "/api/v1/escalation-rules", Role.IncidentManager, _ => new { name = "m", action = "create-incident", sources = new[] { "never" } }),
+        new("PUT", "/api/v1/escalation-rules/{id:guid}/enabled", Role.IncidentManager, _ => new { enabled = false }),
+    ];
+
+    [Fact]
+    public void TheTable_ListsExactlyTheMappedEndpoints_WithTheirPolicies()
+    {
+        var mapped = fixture.Server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/api/", StringComparison.Ordinal) == true)
+            .SelectMany(e => e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Select(m => (Method: m, Route: e.RoutePattern.RawText!.TrimEnd('/'), Endpoint: e)))
+            .ToList();
+
+        Assert.Equal(Expected.Select(r => $"{r.Method} {r.Route}").Order(), mapped.Select(m => $"{m.Method} {m.Route}").Order());
+        foreach (var (method, route, endpoint) in mapped)
+        {
+            var rule = Expected.Single(r => r.Method == method && r.Route == route);
+            var policies = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).OfType<string>().ToList();
+            Assert.Contains(Policies.For(rule.MinimumRole), policies);
+        }
+    }
+
+    [Fact]
+    public async Task EveryEndpoint_AnswersByRoleAndTenant()
+    {
+        var acme = await SeedAsync(fixture.Acme);
+        var failures = new List<string>();
+        foreach (var rule in Expected)
+        {
+            var url = Url(rule.Route, acme);
+            var anonymous = await SendAsync(fixture.Server.Client(), rule, url, acme);
+            Check(anonymous.StatusCode == HttpStatusCode.Unauthorized, rule, "anonymous", anonymous.StatusCode);
+
+            foreach (var role in Enum.GetValues<Role>())
+            {
+                var own = await SendAsync(fixture.Acme.Client(role), rule, url, acme);
+                if (role.Allows(rule.MinimumRole))
+                    Check(own.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) && (int)own.StatusCode < 500, rule, $"own {role}", own.StatusCode);
+                else
+                    Check(own.StatusCode == HttpStatusCode.Forbidden, rule, $"own {role}", own.StatusCode);
+
+                var other = await SendAsync(fixture.Globex.Client(role), rule, url, acme);
+                if (!role.Allows(rule.MinimumRole))
+                    Check(other.StatusCode == HttpStatusCode.Forbidden, rule, $"other-tenant {role}", other.StatusCode);
+                else if (rule.Route.Contains('{') && !rule.Route.EndsWith("{format}", StringComparison.Ordinal) || rule.BodyNamesRecords)
+                    Check(other.StatusCode == HttpStatusCode.NotFound, rule, $"other-tenant {role}", other.StatusCode);
+                else
+                {
+                    var text = await other.Content.ReadAsStringAsync();
+                    Check(!text.Contains(acme.Incident, StringComparison.Ordinal) && !text.Contains(acme.Alert.ToString(), StringComparison.Ordinal),
+                        rule, $"other-tenant {role} saw tenant data", other.StatusCode);
+                }
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+
+        void Check(bool ok, Rule rule, string who, HttpStatusCode status)
+        {
+            if (!ok) failures.Add($"{rule.Method} {rule.Route} as {who}: {(int)status}");
+        }
+    }
+
+    private static async Task<Ids> SeedAsync(Testing.TestTenant tenant)
+    {
+        var client = tenant.Client(Role.Admin);
+        var incident = await client.CreateIncidentAsync(new { title = "matrix target" });
+        // By id: references are per tenant, so the other tenant has an INC-2026-0001 of its own.
+        var reference = incident.GetProperty("id").GetGuid().ToString();
+        var task = await (await client.PostAsJsonAsync($"/api/v1/incidents/{reference}/tasks", new { title = "seed" })).JsonAsync();
+        var entry = await (await client.PostAsJsonAsync($"/api/v1/incidents/{reference}/journal", new { body = "seed" })).JsonAsync();
+        var key = await (await client.PostAsJsonAsync("/api/v1/api-keys", new { name = "victim", role = "viewer" })).JsonAsync();
+        var alerts = await (await client.PostAsJsonAsync("/api/v1/alerts/batch", new[] { new { source = "seed", title = "one" }, new { source = "seed", title = "two" } })).JsonAsync();
+        var alertIds = alerts.GetProperty("alerts").EnumerateArray().Select(a => a.GetProperty("id").GetGuid()).ToList();
+        var escalation = await (await client.PostAsJsonAsync("/api/v1/alerts/promote", new { alertIds = new[] { alertIds[1] } })).JsonAsync();
+        var suppression = await (await client.PostAsJsonAsync("/api/v1/suppression-rules", new { name = "seed", field = "source", @operator = "exact", value = "nothing", reason = "seed" })).JsonAsync();
+        var rule = await (await client.PostAsJsonAsync("/api/v1/escalation-rules", new { name = "seed", action = "create-incident", sources = new[] { "nothing" } })).JsonAsync();
+        return new Ids(reference, task.GetProperty("id").GetGuid(), entry.GetProperty("id").GetGuid(),
+            key.GetProperty("key").GetProperty("id").GetGuid(), tenant.UserId(Role.IncidentManager),
+            alertIds[0], escalation.GetProperty("id").GetGuid(), suppression.GetProperty("id").GetGuid(), rule.GetProperty("id").GetGuid());
+    }
+
+    private static string Url(string route, Ids ids)
+    {
+        var id = route switch
+        {
+            _ when route.StartsWith("/api/v1/alerts", StringComparison.Ordinal) => ids.Alert,
+            _ when route.StartsWith("/api/v1/escalations", StringComparison.Ordinal) => ids.Escalation,
+            _ when route.StartsWith("/api/v1/suppression-rules", StringComparison.Ordinal) => ids.SuppressionRule,
+            _ when route.StartsWith("/api/v1/escalation-rules", StringComparison.Ordinal) => ids.EscalationRule,
+            _ => ids.Key,
+        };
+        return route.Replace("{key}", ids.Incident).Replace("{taskId:guid}", ids.Task.ToString())
+            .Replace("{entryId:guid}", ids.Entry.ToString()).Replace("{id:guid}", id.ToString()).Replace("{format}", "generic");
+    }
+
+    private static Task<HttpResponseMessage> SendAsync(HttpClient client, Rule rule, string url, Ids ids)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(rule.Method), url);
+        if (rule.Body is not null) request.Content = JsonContent.Create(rule.Body(ids));
+        return client.SendAsync(request);
+    }
+}

@@ -1,0 +1,105 @@
+using Firebreak.Core;
+using Firebreak.Core.Identity;
+using Firebreak.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Firebreak.Testing;
+
+/// <summary>
+/// Core's use cases over a fresh, migrated database, without the web server. Each call to
+/// <see cref="As"/> opens a scope acting as one user, the way a request or circuit would.
+/// </summary>
+public sealed class CoreHarness : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private CoreHarness(ServiceProvider services, TestDatabase database, FakeTimeProvider time)
+    {
+        _services = services;
+        Database = database;
+        Time = time;
+    }
+
+    public TestDatabase Database { get; }
+    public FakeTimeProvider Time { get; }
+
+    /// <summary>The root provider: singletons and hosted services.</summary>
+    public IServiceProvider Services => _services;
+
+    public static async Task<CoreHarness> CreateAsync(DatabaseKind kind, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var database = await TestDatabase.CreateAsync(kind);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(database.Settings).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 14, 9, 0, 0, TimeSpan.Zero));
+        var services = new ServiceCollection()
+            .AddSingleton<TimeProvider>(time)
+            .AddLogging()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddFirebreakCore(configuration)
+            .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+        var harness = new CoreHarness(services, database, time);
+        await using var scope = harness.As(Actors.System("migrate"));
+        await using var db = await scope.Services.GetRequiredService<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync();
+        await DatabaseMigrator.MigrateAsync(db, services.GetRequiredService<DatabaseSettings>());
+        foreach (var hosted in services.GetServices<IHostedService>()) await hosted.StartAsync(CancellationToken.None);
+        return harness;
+    }
+
+    public ActorScope As(ICurrentActor actor)
+    {
+        var scope = _services.CreateAsyncScope();
+        var current = scope.ServiceProvider.GetRequiredService<CurrentActor>();
+        if (actor.IsSystem) current.SetSystem(actor.Name);
+        else if (actor.ApiKeyId is { } key) current.SetApiKey(actor.TenantId, key, actor.Name, actor.Role);
+        else if (actor.UserId is { } user) current.SetUser(actor.TenantId, user, actor.Name, actor.Role);
+        else current.SetOperator(actor.TenantId, actor.Name);
+        return new ActorScope(scope);
+    }
+
+    /// <summary>A tenant with one user per role; returns the actors to act as.</summary>
+    public async Task<HarnessTenant> CreateTenantAsync(string name)
+    {
+        await using var scope = As(Actors.System("setup"));
+        var admin = scope.Services.GetRequiredService<AdminService>();
+        var tenant = await admin.CreateTenantAsync(name);
+        var actors = new Dictionary<Role, CurrentActor>();
+        var users = new Dictionary<Role, UserView>();
+        foreach (var role in Enum.GetValues<Role>())
+        {
+            var (user, _) = await admin.CreateUserAsync(tenant.Slug, $"{role.Name()}@{tenant.Slug}.example", $"{role} of {name}", role, "correct-horse-battery-staple");
+            var actor = new CurrentActor();
+            actor.SetUser(tenant.Id, user.Id, user.Email, role);
+            actors[role] = actor;
+            users[role] = user;
+        }
+        return new HarnessTenant(tenant.Id, tenant.Slug, actors, users);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var hosted in _services.GetServices<IHostedService>()) await hosted.StopAsync(CancellationToken.None);
+        await _services.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}
+
+public sealed class ActorScope(AsyncServiceScope scope) : IAsyncDisposable
+{
+    public IServiceProvider Services => scope.ServiceProvider;
+
+    public T Get<T>() where T : notnull => scope.ServiceProvider.GetRequiredService<T>();
+
+    public ValueTask DisposeAsync() => scope.DisposeAsync();
+}
+
+public sealed record HarnessTenant(Guid Id, string Slug, IReadOnlyDictionary<Role, CurrentActor> Actors, IReadOnlyDictionary<Role, UserView> Users)
+{
+    public CurrentActor Admin => Actors[Role.Admin];
+    public CurrentActor Manager => Actors[Role.IncidentManager];
+    public CurrentActor Responder => Actors[Role.Responder];
+    public CurrentActor Viewer => Actors[Role.Viewer];
+}

@@ -1,0 +1,90 @@
+using System.Net.Http.Headers;
+using Firebreak.Core.Identity;
+using Firebreak.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Firebreak.Testing;
+
+/// <summary>The real server (Kestrel, real HTTP) on a free loopback port, over a fresh database.</summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    private TestServer(WebApplication app, TestDatabase database, Uri address)
+    {
+        App = app;
+        Database = database;
+        Address = address;
+    }
+
+    public WebApplication App { get; }
+    public TestDatabase Database { get; }
+    public Uri Address { get; }
+    public IServiceProvider Services => App.Services;
+
+    public static async Task<TestServer> StartAsync(DatabaseKind kind, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var database = await TestDatabase.CreateAsync(kind);
+        var app = FirebreakApp.Build(["--urls", "http://127.0.0.1:0", "--environment", "Production"], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(database.Settings);
+            if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
+            builder.Logging.ClearProviders();
+        });
+        await app.MigrateDatabaseAsync();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new TestServer(app, database, new Uri(address));
+    }
+
+    /// <summary>Runs a use case as an operator inside the given tenant (or as the system when null).</summary>
+    public async Task<T> AsOperatorAsync<T>(Guid? tenantId, Func<IServiceProvider, Task<T>> work)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var actor = scope.ServiceProvider.GetRequiredService<CurrentActor>();
+        if (tenantId is { } id) actor.SetOperator(id, "test-operator");
+        else actor.SetSystem("test-operator");
+        return await work(scope.ServiceProvider);
+    }
+
+    /// <summary>A tenant with one user and one API key per role.</summary>
+    public async Task<TestTenant> CreateTenantAsync(string name)
+    {
+        var admin = Services.GetRequiredService<IServiceScopeFactory>();
+        await using var scope = admin.CreateAsyncScope();
+        var service = scope.ServiceProvider.GetRequiredService<AdminService>();
+        var tenant = await service.CreateTenantAsync(name);
+        var users = new Dictionary<Role, UserView>();
+        var keys = new Dictionary<Role, string>();
+        foreach (var role in Enum.GetValues<Role>())
+        {
+            var (user, _) = await service.CreateUserAsync(tenant.Slug, $"{role.Name()}@{tenant.Slug}.example", $"{role} of {name}", role, "correct-horse-battery-staple");
+            users[role] = user;
+            keys[role] = (await service.CreateApiKeyAsync(tenant.Slug, $"{role.Name()} key", role, null)).Secret;
+        }
+        return new TestTenant(this, tenant.Id, tenant.Slug, users, keys);
+    }
+
+    public HttpClient Client(string? apiKey = null)
+    {
+        var client = new HttpClient { BaseAddress = Address };
+        if (apiKey is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}
+
+public sealed record TestTenant(TestServer Server, Guid Id, string Slug, IReadOnlyDictionary<Role, UserView> Users, IReadOnlyDictionary<Role, string> Keys)
+{
+    public HttpClient Client(Role role) => Server.Client(Keys[role]);
+}
