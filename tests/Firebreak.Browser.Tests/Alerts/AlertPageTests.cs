@@ -1,5 +1,6 @@
 using Firebreak.Core.Alerts;
 using Firebreak.Core.Identity;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Firebreak.Browser.Tests.Alerts;
@@ -38,6 +39,27 @@ public sealed class AlertPageTests(FirebreakSite site) : BrowserTest(site)
         Assert.Equal(0, await raw.Locator("script").CountAsync());
         Assert.False(await page.EvaluateAsync<bool>("() => window.injected === true"));
         await FirebreakSite.ScreenshotAsync(page, "alert-detail");
+    }
+
+    [Fact]
+    public async Task AlertPage_ListsEarlierIncidents_ThatShareAPrincipal()
+    {
+        var responder = await Site.CreateUserAsync(Role.Responder);
+        var source = AlertScenes.UniqueSource("similar");
+        var role = new AlertEntity(PrincipalTypes.Role, $"arn:aws:iam::111122223333:role/{source}");
+        var first = await Site.SubmitAlertAsync(responder, AlertScenes.Alert(source, "Role assumed from a new ASN", principals: [role]));
+        var escalation = await Site.ActAsync(responder, services => services.GetRequiredService<EscalationService>()
+            .PromoteAsync(new PromoteCommand([first], Title: "Role abuse " + source)));
+        var second = await Site.SubmitAlertAsync(responder, AlertScenes.Alert(source, "Role used to read secrets", principals: [role]));
+        var page = await NewPageAsync();
+        await page.LoginAsync(responder);
+
+        await page.GotoInteractiveAsync($"/alerts/{second}");
+
+        var similar = page.TestId("similar-incident");
+        await Assertions.Expect(similar).ToHaveCountAsync(1);
+        await Assertions.Expect(similar).ToContainTextAsync(escalation.IncidentReference);
+        await Assertions.Expect(similar).ToContainTextAsync(role.Value);
     }
 
     [Fact]
