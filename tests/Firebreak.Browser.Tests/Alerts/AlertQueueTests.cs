@@ -85,6 +85,29 @@ public sealed class AlertQueueTests(FirebreakSite site) : BrowserTest(site)
     }
 
     [Fact]
+    public async Task Paging_KeepsTheFilters_AndShowsTheRest()
+    {
+        var responder = await Site.CreateUserAsync(Role.Responder);
+        var source = AlertScenes.UniqueSource("paging");
+        await Site.SubmitAlertsAsync(responder,
+            AlertScenes.Alert(source, "First of three"), AlertScenes.Alert(source, "Second of three"), AlertScenes.Alert(source, "Third of three"));
+        var page = await NewPageAsync();
+        await page.LoginAsync(responder);
+        await page.GotoInteractiveAsync($"/alerts?source={source}&pageSize=2");
+        await Assertions.Expect(page.TestId("alert-row")).ToHaveCountAsync(2);
+        var firstPage = await page.TestId("alert-title").AllInnerTextsAsync();
+
+        await page.TestId("page-next").ClickAsync();
+
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("page=2"));
+        await Assertions.Expect(page.TestId("alert-row")).ToHaveCountAsync(1);
+        var last = await page.TestId("alert-title").InnerTextAsync();
+        Assert.DoesNotContain(last, firstPage);
+        Assert.Contains(source, page.Url, StringComparison.Ordinal);
+        await Assertions.Expect(page.TestId("page-prev")).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task BulkTriage_AsFalsePositive_NeedsAReason_ThenMarksEverySelectedAlert()
     {
         var responder = await Site.CreateUserAsync(Role.Responder);
