@@ -20,6 +20,15 @@ public sealed class AuditService(IDbContextFactory<FirebreakDbContext> factory)
         return new PagedResult<AuditView>(rows.Select(ToView).ToList(), p, s, total);
     }
 
+    /// <summary>Every change to one record (an alert's triage, a rule's switches), newest first.</summary>
+    public async Task<IReadOnlyList<AuditView>> ListForEntityAsync(string entityType, string entityId, int max = 100, CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.AuditEntries.AsNoTracking().Where(a => a.EntityType == entityType && a.EntityId == entityId)
+            .OrderByDescending(a => a.Id).Take(Math.Clamp(max, 1, 500)).ToListAsync(cancellationToken);
+        return rows.Select(ToView).ToList();
+    }
+
     /// <summary>The tenant's whole trail (users, keys, incidents), newest first.</summary>
     public async Task<PagedResult<AuditView>> ListAsync(int? page, int? pageSize, CancellationToken cancellationToken = default)
     {
