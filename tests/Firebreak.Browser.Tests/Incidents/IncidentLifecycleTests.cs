@@ -81,7 +81,7 @@ public sealed class IncidentLifecycleTests(FirebreakSite site) : BrowserTest(sit
         await Assertions.Expect(page.TestId("milestone-closed")).Not.ToHaveTextAsync("—");
         await Assertions.Expect(page.TestId("audit-action").First).ToHaveTextAsync("Incident updated");
         await Assertions.Expect(page.TestId("audit")).ToContainTextAsync("PhaseTransition created");
-        var closing = page.Locator("[data-testid=audit-change][data-field=Phase]").First;
+        var closing = page.Locator("[data-testid=audit-change][data-field=phase]").First;
         await Assertions.Expect(closing.TestId("audit-before")).ToHaveTextAsync("post-incident-review");
         await Assertions.Expect(closing.TestId("audit-after")).ToHaveTextAsync("closed");
         await page.TestId("audit-next").ClickAsync();

@@ -103,7 +103,11 @@ public class AlertEndpointTests(ServerFixture fixture) : IClassFixture<ServerFix
         // Expect: 100-continue lets the server refuse before the body is sent, as a careful client would.
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/alerts/batch") { Content = new StringContent(huge, Encoding.UTF8, "application/json") };
         request.Headers.ExpectContinue = true;
-        var response = await Tool.SendAsync(request);
+        // A generous wait for the interim answer: on a loaded machine the default second can pass, and then the
+        // client starts sending 19 MB into a connection the server has already refused.
+        using var client = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromMinutes(1) }) { BaseAddress = fixture.Server.Address };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fixture.Acme.Keys[Role.Responder]);
+        var response = await client.SendAsync(request);
         await ProblemDetailsTests.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
     }
 
