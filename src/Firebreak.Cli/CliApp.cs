@@ -66,6 +66,7 @@ public static class CliApp
         root.Add(AdminCommands.Create(context, catalog));
         root.Add(IncidentCommands.Create(context, catalog));
         root.Add(AlertCommands.Create(context, catalog));
+        root.Add(EvidenceCommands.Create(context, catalog));
         root.Add(SimulateCommand.Create(context, catalog));
         catalog.InstallHelp(root);
         return root;

@@ -47,7 +47,9 @@ public sealed class HelpTests
         Assert.Equal(
             ["", "serve", "db", "db migrate", "admin", "admin bootstrap", "admin create-user", "admin create-api-key", "admin revoke-api-key",
              "incident", "incident list", "incident show", "incident create", "incident transition",
-             "alert", "alert send", "alert list", "simulate"],
+             "alert", "alert send", "alert list",
+             "evidence", "evidence add", "evidence add-snapshot", "evidence list", "evidence custody", "evidence record", "evidence verify",
+             "evidence export", "evidence download", "simulate"],
             commands);
     }
 

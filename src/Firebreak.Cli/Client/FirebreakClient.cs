@@ -62,6 +62,44 @@ internal sealed class FirebreakClient(HttpClient http) : IDisposable
             return request;
         }, BusyRetries, cancellationToken);
 
+    /// <summary>
+    /// Posts a stream as application/octet-stream without buffering it, so files far larger than memory
+    /// can be sent. Not retried on 429: a stream read once cannot be sent again.
+    /// </summary>
+    public Task<ApiResponse> PostStreamAsync(string path, Stream body, long? length, CancellationToken cancellationToken)
+    {
+        var content = new StreamContent(body, 128 * 1024);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        if (length is not null) content.Headers.ContentLength = length;
+        return SendOnceAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = content }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Copies a successful response's body (a file, a zip) into <paramref name="destination"/> as it
+    /// arrives; a refusal is reported like any other.
+    /// </summary>
+    public async Task<long> DownloadAsync(HttpRequestMessage request, Stream destination, CancellationToken cancellationToken)
+    {
+        using (request)
+        {
+            using var response = await TransmitAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if (!response.IsSuccessStatusCode || (int)response.StatusCode is >= 300 and < 400)
+            {
+                var text = await response.Content.ReadAsStringAsync(cancellationToken);
+                throw Failure(request, response, text);
+            }
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            var before = destination.Position;
+            await body.CopyToAsync(destination, 128 * 1024, cancellationToken);
+            return destination.Position - before;
+        }
+    }
+
+    public static HttpRequestMessage Get(string path) => new(HttpMethod.Get, path);
+
+    public static HttpRequestMessage Post(string path, object body) =>
+        new(HttpMethod.Post, path) { Content = JsonContent.Create(body, options: Json) };
+
     private async Task<ApiResponse> SendAsync(Func<HttpRequestMessage> create, int busyRetries, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
@@ -85,27 +123,11 @@ internal sealed class FirebreakClient(HttpClient http) : IDisposable
     {
         using (request)
         {
-            HttpResponseMessage response;
-            try
-            {
-                response = await http.SendAsync(request, cancellationToken);
-            }
-            catch (HttpRequestException e)
-            {
-                throw Unreachable(Reason(e));
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw Unreachable($"no answer within {http.Timeout.TotalSeconds:0} seconds");
-            }
+            var response = await TransmitAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
             using (response)
             {
                 var text = await response.Content.ReadAsStringAsync(cancellationToken);
-                if ((int)response.StatusCode is >= 300 and < 400)
-                {
-                    throw new CliException(ExitCodes.Usage,
-                        $"{request.RequestUri} redirected to {response.Headers.Location}: point --server or FIREBREAK_URL at the Firebreak server's base URL.");
-                }
+                if ((int)response.StatusCode is >= 300 and < 400) throw Failure(request, response, text);
                 if (response.IsSuccessStatusCode && !IsJson(response))
                 {
                     throw new CliException(ExitCodes.Usage,
@@ -121,6 +143,28 @@ internal sealed class FirebreakClient(HttpClient http) : IDisposable
             }
         }
     }
+
+    private async Task<HttpResponseMessage> TransmitAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await http.SendAsync(request, completion, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw Unreachable(Reason(e));
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw Unreachable($"no answer within {http.Timeout.TotalSeconds:0} seconds");
+        }
+    }
+
+    private static CliException Failure(HttpRequestMessage request, HttpResponseMessage response, string text) =>
+        (int)response.StatusCode is >= 300 and < 400
+            ? new CliException(ExitCodes.Usage,
+                $"{request.RequestUri} redirected to {response.Headers.Location}: point --server or FIREBREAK_URL at the Firebreak server's base URL.")
+            : Refused(response, text);
 
     private static bool IsJson(HttpResponseMessage response) =>
         response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true;
