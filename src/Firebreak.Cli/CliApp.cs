@@ -65,6 +65,8 @@ public static class CliApp
         root.Add(DbCommands.Create(context, catalog));
         root.Add(AdminCommands.Create(context, catalog));
         root.Add(IncidentCommands.Create(context, catalog));
+        root.Add(HuntCommand.Create(context, catalog));
+        root.Add(RulesCommands.Create(context, catalog));
         catalog.InstallHelp(root);
         return root;
     }
