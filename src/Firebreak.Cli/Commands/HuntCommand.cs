@@ -121,12 +121,21 @@ internal static class HuntCommand
         var hunt = new Hunt(rules);
         var hits = new List<HuntHit>();
         var clock = Stopwatch.StartNew();
+        // A hit holds its whole parsed record; noisy rules over a big log would hold gigabytes, so line
+        // formats are written as hits arrive (in arrival order) unless they are needed again for sending.
+        var streaming = request.SendTo is null && request.Output is "jsonl" or "csv";
+        if (streaming && request.Output == "csv") context.Output.WriteLine(CsvHeader);
+        var reported = 0L;
 
         async Task Collect()
         {
             await foreach (var hit in hunt.RunAsync(inputs, cancellationToken))
             {
-                if (LevelRank(hit.Level) >= request.MinLevel) hits.Add(hit);
+                if (LevelRank(hit.Level) < request.MinLevel) continue;
+                reported++;
+                if (!streaming) hits.Add(hit);
+                else if (request.Output == "csv") context.Output.WriteLine(CsvRow(hit));
+                else context.Output.WriteLine(JsonSerializer.Serialize(HitJson(hit)));
             }
         }
 
@@ -160,10 +169,10 @@ internal static class HuntCommand
                 WriteJson(context, hits, summary, problems, rules);
                 break;
             case "jsonl":
-                foreach (var hit in hits) context.Output.WriteLine(JsonSerializer.Serialize(HitJson(hit)));
+                if (!streaming) foreach (var hit in hits) context.Output.WriteLine(JsonSerializer.Serialize(HitJson(hit)));
                 break;
             case "csv":
-                WriteCsv(context, hits);
+                if (!streaming) WriteCsv(context, hits);
                 break;
             default:
                 WriteTable(context, hits, rules);
@@ -184,7 +193,7 @@ internal static class HuntCommand
             context.ErrorConsole.MarkupLine(Markup.Escape($"Sent {sent.Alerts} alert(s) to {request.SendTo} in {sent.Requests} request(s); {sent.Replayed} request(s) had been sent before and stored nothing new."));
         }
 
-        return hits.Count > 0 ? ExitCodes.Refused : ExitCodes.Ok;
+        return reported > 0 ? ExitCodes.Refused : ExitCodes.Ok;
     }
 
     private static IAsyncEnumerable<CloudEvent> Open(CloudLogReader reader, string path, HuntRequest request, CliContext context, CancellationToken cancellationToken)
@@ -341,20 +350,24 @@ internal static class HuntCommand
         context.Output.WriteLine(JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
     }
 
+    private const string CsvHeader = "time,rule_id,title,level,operation,actor,source_ip,account,region,event_id,source,line,fields";
+
     private static void WriteCsv(CliContext context, List<HuntHit> hits)
     {
-        context.Output.WriteLine("time,rule_id,title,level,operation,actor,source_ip,account,region,event_id,source,line,fields");
-        foreach (var hit in hits)
-        {
-            var e = hit.Event;
-            string?[] cells =
-            [
-                HitTime(hit)?.ToString("O", CultureInfo.InvariantCulture), hit.RuleKey, hit.Title, hit.Level, e?.Operation,
-                e?.Actor.Arn ?? e?.Actor.Name, e?.SourceIp, e?.Account, e?.Region, e?.EventId, e?.Origin?.Source,
-                e?.Origin?.Line.ToString(CultureInfo.InvariantCulture), string.Join("; ", hit.Fields.Select(f => $"{f.Name}={f.Value}")),
-            ];
-            context.Output.WriteLine(string.Join(',', cells.Select(Csv)));
-        }
+        context.Output.WriteLine(CsvHeader);
+        foreach (var hit in hits) context.Output.WriteLine(CsvRow(hit));
+    }
+
+    private static string CsvRow(HuntHit hit)
+    {
+        var e = hit.Event;
+        string?[] cells =
+        [
+            HitTime(hit)?.ToString("O", CultureInfo.InvariantCulture), hit.RuleKey, hit.Title, hit.Level, e?.Operation,
+            e?.Actor.Arn ?? e?.Actor.Name, e?.SourceIp, e?.Account, e?.Region, e?.EventId, e?.Origin?.Source,
+            e?.Origin?.Line.ToString(CultureInfo.InvariantCulture), string.Join("; ", hit.Fields.Select(f => $"{f.Name}={f.Value}")),
+        ];
+        return string.Join(',', cells.Select(Csv));
     }
 
     private static string Csv(string? value)
