@@ -76,6 +76,18 @@ read -r fb_s fb_cpu fb_rss < <(measure "$work/fb.out" "${firebreak[@]}" hunt "$w
 log "firebreak hunt, gzipped"
 read -r fbz_s fbz_cpu fbz_rss < <(measure "$work/fbz.out" "${firebreak[@]}" hunt "$work/gz" "${rules_args[@]}" --output jsonl)
 
+# The jq query as the only rule: the same work as jq, and the raw pre-filter applies.
+mkdir -p "$work/one-rule"
+cat >"$work/one-rule/stop_logging.yml" <<'YAML'
+title: StopLogging
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName: StopLogging}
+  condition: sel
+YAML
+log "firebreak hunt, plain, the jq query as the only rule"
+read -r one_s one_cpu one_rss < <(measure "$work/one.out" "${firebreak[@]}" hunt "$work/plain" --no-builtin --rules "$work/one-rule" --output jsonl)
+
 events=$(grep -oE '[0-9,]+ events in' "$work/fb.out.err" | tail -n 1 | tr -d ',' | grep -oE '^[0-9]+')
 rules=$(grep -c . "$work/fb.out" || true)
 
@@ -88,5 +100,8 @@ report "jq (plain)" "$jq_s" "$jq_cpu" "$jq_rss" "$plain_bytes" "$events"
 report "jq (gzip, via zcat)" "$jqz_s" "$jqz_cpu" "$jqz_rss" "$plain_bytes" "$events"
 report "firebreak hunt (plain)" "$fb_s" "$fb_cpu" "$fb_rss" "$plain_bytes" "$events"
 report "firebreak hunt (gzip)" "$fbz_s" "$fbz_cpu" "$fbz_rss" "$plain_bytes" "$events"
+report "firebreak hunt (one rule)" "$one_s" "$one_cpu" "$one_rss" "$plain_bytes" "$events"
 awk -v a="$jq_s" -v b="$fb_s" -v c="$jqz_s" -v d="$fbz_s" 'BEGIN { printf "throughput vs jq: %.1fx plain, %.1fx gzip\n", a/b, c/d }'
+awk -v a="$jq_s" -v b="$one_s" 'BEGIN { printf "throughput vs jq, same query: %.1fx\n", a/b }'
 echo "firebreak summary (plain): $(tail -n 1 "$work/fb.out.err")"
+echo "firebreak summary (one rule): $(tail -n 1 "$work/one.out.err")"
