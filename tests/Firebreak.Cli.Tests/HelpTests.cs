@@ -46,7 +46,8 @@ public sealed class HelpTests
 
         Assert.Equal(
             ["", "serve", "db", "db migrate", "admin", "admin bootstrap", "admin create-user", "admin create-api-key", "admin revoke-api-key",
-             "incident", "incident list", "incident show", "incident create", "incident transition"],
+             "incident", "incident list", "incident show", "incident create", "incident transition",
+             "hunt", "rules", "rules list", "rules test", "rules lint"],
             commands);
     }
 
