@@ -25,12 +25,13 @@ public static class RuleTester
     private static readonly DateTimeOffset BaseTime = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <param name="eventFactory">
-    /// Builds an event from a native record; the default keeps only the record, its log source,
-    /// operation and time, which is all rules written against native field names need.
+    /// Builds an event from a native record; the default maps it with the log readers' own mapper
+    /// for the rule's log source (<see cref="Readers.ReaderTestEvents"/>), so a test also proves the
+    /// rule matches what a hunt would see.
     /// </param>
     public static RuleTestReport Run(SigmaParseResult parsed, SigmaCompileOptions? options = null, Func<LogSource, JsonElement, DateTimeOffset, CloudEvent>? eventFactory = null)
     {
-        eventFactory ??= NativeRecordEvent.Create;
+        eventFactory ??= Readers.ReaderTestEvents.Create;
         var set = CompiledRuleSet.Compile(parsed.Documents, options);
         var diagnostics = parsed.Diagnostics.Concat(set.Diagnostics).ToList();
         var compiled = set.Rules.ToDictionary<CompiledRule, SigmaRule, CompiledRule>(r => r.Rule, r => r, ReferenceEqualityComparer.Instance);
@@ -57,7 +58,17 @@ public static class RuleTester
             var source = new LogSource(product, service, logSource.Category);
             foreach (var test in document.Tests)
             {
-                var events = Expand(test).Select((raw, i) => eventFactory(source, raw, BaseTime.AddSeconds(i))).ToList();
+                List<CloudEvent> events;
+                try
+                {
+                    events = Expand(test).Select((raw, i) => eventFactory(source, raw, BaseTime.AddSeconds(i))).ToList();
+                }
+                catch (InvalidOperationException ex)
+                {
+                    diagnostics.Add(new SigmaDiagnostic(document.Source.File, test.Line, 1, DiagnosticSeverity.Error, "test", $"test event: {ex.Message}"));
+                    continue;
+                }
+
                 var actual = document switch
                 {
                     // A positive case needs every event to fire the rule; a negative case fails if any does.

@@ -9,26 +9,40 @@ namespace Firebreak.Detection.Sigma;
 internal abstract class ValueMatcher
 {
     public abstract bool IsMatch(ReadOnlySpan<char> value);
+
+    /// <summary>
+    /// Literals of which every matching value contains at least one (compared ignoring case), or null
+    /// when the matcher cannot promise that. An empty list means nothing matches.
+    /// </summary>
+    public virtual IReadOnlyList<string>? RequiredLiterals() => null;
 }
 
 internal sealed class EqualsMatcher(string expected, StringComparison comparison) : ValueMatcher
 {
     public override bool IsMatch(ReadOnlySpan<char> value) => value.Equals(expected, comparison);
+
+    public override IReadOnlyList<string>? RequiredLiterals() => [expected];
 }
 
 internal sealed class StartsWithMatcher(string prefix, StringComparison comparison) : ValueMatcher
 {
     public override bool IsMatch(ReadOnlySpan<char> value) => value.StartsWith(prefix, comparison);
+
+    public override IReadOnlyList<string>? RequiredLiterals() => [prefix];
 }
 
 internal sealed class EndsWithMatcher(string suffix, StringComparison comparison) : ValueMatcher
 {
     public override bool IsMatch(ReadOnlySpan<char> value) => value.EndsWith(suffix, comparison);
+
+    public override IReadOnlyList<string>? RequiredLiterals() => [suffix];
 }
 
 internal sealed class ContainsMatcher(string part, StringComparison comparison) : ValueMatcher
 {
     public override bool IsMatch(ReadOnlySpan<char> value) => value.Contains(part, comparison);
+
+    public override IReadOnlyList<string>? RequiredLiterals() => [part];
 }
 
 /// <summary>General <c>*</c>/<c>?</c> pattern; linear-time greedy matching with single-star backtracking.</summary>
@@ -69,6 +83,27 @@ internal sealed class GlobMatcher(SigmaPattern pattern, bool caseSensitive) : Va
         }
 
         return p == kinds.Length;
+    }
+
+    public override IReadOnlyList<string>? RequiredLiterals()
+    {
+        // Any run of literal characters must appear in a match; the longest is the most selective.
+        var longest = "";
+        var start = 0;
+        for (var i = 0; i <= kinds.Length; i++)
+        {
+            if (i == kinds.Length || kinds[i] != PatternKind.Literal)
+            {
+                if (i - start > longest.Length)
+                {
+                    longest = new string(chars, start, i - start);
+                }
+
+                start = i + 1;
+            }
+        }
+
+        return longest.Length == 0 ? null : [longest];
     }
 
     private bool Same(char patternChar, char valueChar) =>
@@ -186,6 +221,22 @@ internal sealed class TimePartMatcher(TimePart part, ComparisonOperator op, doub
 
 internal sealed class AnyMatcher(ValueMatcher[] matchers) : ValueMatcher
 {
+    public override IReadOnlyList<string>? RequiredLiterals()
+    {
+        var all = new List<string>();
+        foreach (var matcher in matchers)
+        {
+            if (matcher.RequiredLiterals() is not { } literals)
+            {
+                return null;
+            }
+
+            all.AddRange(literals);
+        }
+
+        return all;
+    }
+
     public override bool IsMatch(ReadOnlySpan<char> value)
     {
         foreach (var matcher in matchers)
@@ -202,6 +253,10 @@ internal sealed class AnyMatcher(ValueMatcher[] matchers) : ValueMatcher
 
 internal sealed class AllMatcher(ValueMatcher[] matchers) : ValueMatcher
 {
+    // Every part must hold, so the part with the fewest literals alone is a valid (and the tightest cheap) requirement.
+    public override IReadOnlyList<string>? RequiredLiterals() =>
+        matchers.Select(m => m.RequiredLiterals()).Where(l => l is not null).MinBy(l => l!.Count);
+
     public override bool IsMatch(ReadOnlySpan<char> value)
     {
         foreach (var matcher in matchers)
@@ -219,6 +274,8 @@ internal sealed class AllMatcher(ValueMatcher[] matchers) : ValueMatcher
 internal sealed class NeverMatcher : ValueMatcher
 {
     public override bool IsMatch(ReadOnlySpan<char> value) => false;
+
+    public override IReadOnlyList<string>? RequiredLiterals() => [];
 }
 
 internal enum PatternKind : byte

@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Firebreak.Detection.Hunting;
+
+namespace Firebreak.Cli.Commands;
+
+/// <summary>
+/// Sends hunt hits to a server's generic alert intake. Each chunk carries an Idempotency-Key computed
+/// from the hits in it, and chunks are cut from hits in a fixed order, so running the same hunt again
+/// replays the same keys and the server stores nothing twice.
+/// </summary>
+internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
+{
+    public const string Source = "firebreak-hunt";
+
+    /// <summary>Far below the server's batch limit, so one request stays well inside its body size limit.</summary>
+    private const int ChunkSize = 500;
+
+    public static AlertSender Create(string server, string apiKey)
+    {
+        if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            throw new CliException(ExitCodes.Usage, $"--send-to must be an http:// or https:// URL, not '{server}'.");
+        var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false })
+        {
+            BaseAddress = new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/"),
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        return new AlertSender(http);
+    }
+
+    public sealed record Outcome(int Alerts, int Requests, int Replayed);
+
+    public async Task<Outcome> SendAsync(IReadOnlyList<HuntHit> hits, CancellationToken cancellationToken)
+    {
+        var ordered = hits.OrderBy(h => h.RuleKey, StringComparer.Ordinal).ThenBy(Reference, StringComparer.Ordinal).ToList();
+        int requests = 0, replayed = 0;
+        foreach (var chunk in ordered.Chunk(ChunkSize))
+        {
+            var alerts = chunk.Select(ToAlert).ToList();
+            var key = "firebreak-hunt-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', alerts.Select(a => a["sourceReference"])))));
+            using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/alerts/batch")
+            {
+                Content = JsonContent.Create(new { schemaVersion = "1", alerts }),
+            };
+            request.Headers.Add("Idempotency-Key", key);
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.SendAsync(request, cancellationToken);
+            }
+            catch (HttpRequestException e)
+            {
+                throw new CliException(ExitCodes.Usage, $"Cannot reach the Firebreak server at {http.BaseAddress}: {e.Message}");
+            }
+
+            using (response)
+            {
+                var text = await response.Content.ReadAsStringAsync(cancellationToken);
+                if (!response.IsSuccessStatusCode)
+                {
+                    var exit = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? ExitCodes.Refused : ExitCodes.Usage;
+                    throw new CliException(exit, $"The server refused the alerts ({(int)response.StatusCode}): {Detail(text)}");
+                }
+
+                requests++;
+                if (text.Contains("\"replayed\":true", StringComparison.Ordinal)) replayed++;
+            }
+        }
+
+        return new Outcome(hits.Count, requests, replayed);
+    }
+
+    private static string Detail(string body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            return json.RootElement.TryGetProperty("detail", out var d) ? d.ToString() : json.RootElement.TryGetProperty("title", out var t) ? t.ToString() : body;
+        }
+        catch (JsonException)
+        {
+            return body.Length > 300 ? body[..300] : body;
+        }
+    }
+
+    /// <summary>Stable across runs: the rule and the event it matched (or, for a correlation, its group and window).</summary>
+    public static string Reference(HuntHit hit)
+    {
+        if (hit.Event is { } e)
+        {
+            var eventKey = e.EventId ?? (e.Origin is { } o ? $"{o.Source}:{o.RecordIndex}" : e.Time.ToString("O"));
+            return $"{hit.RuleKey}:{eventKey}";
+        }
+
+        var group = string.Join(",", hit.Fields.Select(f => $"{f.Name}={f.Value}"));
+        return $"{hit.RuleKey}:{group}:{hit.Correlation?.FirstSeen:O}";
+    }
+
+    internal static Dictionary<string, object?> ToAlert(HuntHit hit)
+    {
+        var e = hit.Event;
+        var principals = new List<object>();
+        var observables = new List<object>();
+        if (e is not null)
+        {
+            if (e.Actor.AccessKeyId is { Length: > 0 } key) principals.Add(new { type = "access-key", value = key });
+            if (e.Actor.Arn is { Length: > 0 } arn)
+            {
+                var type = string.Equals(e.Actor.Type, "Root", StringComparison.OrdinalIgnoreCase) ? "account"
+                    : arn.Contains(":assumed-role/", StringComparison.Ordinal) || arn.Contains(":role/", StringComparison.Ordinal) ? "role" : "user";
+                principals.Add(new { type, value = arn });
+            }
+
+            if (e.Actor.Name is { } name && name.Contains('@', StringComparison.Ordinal)) principals.Add(new { type = "user", value = name });
+            if (e.SourceIp is { Length: > 0 } ip)
+            {
+                // CloudTrail puts the calling service's host name here when AWS acts on its own behalf.
+                observables.Add(IPAddress.TryParse(ip, out _) ? new { type = "ip", value = ip } : new { type = "domain", value = ip });
+            }
+
+            if (e.UserAgent is { Length: > 0 } agent) observables.Add(new { type = "user-agent", value = Cap(agent) });
+        }
+
+        var fields = string.Join(", ", hit.Fields.Select(f => $"{f.Name}={f.Value}"));
+        return new Dictionary<string, object?>
+        {
+            ["source"] = Source,
+            ["sourceReference"] = Cap(Reference(hit), 500),
+            ["title"] = Cap(hit.Title, 500),
+            ["description"] = e is null
+                ? $"Correlation met by {hit.Correlation?.Count} event(s): {fields}"
+                : $"{e.Operation} by {e.Actor.Arn ?? e.Actor.Name ?? "unknown"}" + (fields.Length > 0 ? $"; matched {fields}" : ""),
+            ["severity"] = HuntCommand.Levels[HuntCommand.LevelRank(hit.Level)],
+            ["detectedAt"] = HuntCommand.HitTime(hit),
+            ["category"] = "cloud-audit-log",
+            ["techniques"] = hit.Tags.Select(t => Technique().Match(t)).Where(m => m.Success).Select(m => m.Groups[1].Value.ToUpperInvariant()).Distinct().ToList(),
+            ["provider"] = e?.Provider is "aws" or "azure" or "gcp" ? e.Provider : null,
+            ["account"] = e?.Account,
+            ["region"] = e?.Region,
+            ["resources"] = e?.Resources.Select(r => Cap(r.Uid)).Distinct().Take(200).ToList() ?? [],
+            ["principals"] = principals,
+            ["observables"] = observables,
+        };
+    }
+
+    private static string Cap(string value, int length = 2048) => value.Length <= length ? value : value[..length];
+
+    [GeneratedRegex(@"^attack\.(t\d{4}(?:\.\d{3})?)$", RegexOptions.IgnoreCase)]
+    private static partial Regex Technique();
+
+    public ValueTask DisposeAsync()
+    {
+        http.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,380 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Firebreak.Detection.Events;
+using Firebreak.Detection.Hunting;
+using Firebreak.Detection.Readers;
+using Firebreak.Detection.Readers.Sources;
+using Firebreak.Detection.Sigma;
+using Spectre.Console;
+
+namespace Firebreak.Cli.Commands;
+
+/// <summary>
+/// <c>firebreak hunt</c>: Sigma rules over cloud audit logs on disk or in S3, offline. Hits are shown,
+/// written as data, or sent to a server as alerts.
+/// </summary>
+internal static class HuntCommand
+{
+    internal static readonly string[] Levels = ["informational", "low", "medium", "high", "critical"];
+
+    private static readonly Dictionary<string, LogFormat> Formats = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["auto"] = LogFormat.Auto,
+        ["cloudtrail"] = LogFormat.CloudTrail,
+        ["cloudtrail-lake"] = LogFormat.CloudTrailLake,
+        ["security-lake"] = LogFormat.SecurityLakeOcsf,
+        ["azure-activity"] = LogFormat.AzureActivity,
+        ["entra-signin"] = LogFormat.EntraSignIn,
+        ["entra-audit"] = LogFormat.EntraAudit,
+        ["gcp-audit"] = LogFormat.GcpAudit,
+    };
+
+    public static Command Create(CliContext context, CommandCatalog catalog)
+    {
+        var command = catalog.Create("hunt",
+            "Run Sigma rules (the built-in pack plus --rules folders) over cloud audit logs: CloudTrail, CloudTrail Lake, Security Lake OCSF, Azure Activity, Entra sign-in and audit, GCP audit. Files, folders, globs, .gz, or s3://bucket/prefix. Exit 0 no hits, 1 hits, 2 error.",
+            "firebreak hunt ./AWSLogs --since 2026-01-15T00:00:00Z",
+            "firebreak hunt s3://trail-bucket/AWSLogs/123456789012/ --min-level high",
+            "firebreak hunt ./logs --rules ./sigma/rules/cloud --output jsonl > hits.jsonl",
+            "firebreak hunt ./logs --send-to https://firebreak.example.com");
+        var paths = new Argument<string[]>("paths") { Description = "Files, folders, glob patterns or s3://bucket/prefix URLs.", Arity = ArgumentArity.OneOrMore };
+        var sources = new RuleSources();
+        var since = new Option<string?>("--since") { Description = "Only events at or after this time: ISO 8601 (2026-01-15T08:00:00Z) or an age such as 24h, 7d, 30m.", HelpName = "T" };
+        var until = new Option<string?>("--until") { Description = "Only events before this time; same forms as --since.", HelpName = "T" };
+        var minLevel = new Option<string>("--min-level") { Description = "Only report hits of rules at this level or above.", DefaultValueFactory = _ => "informational" };
+        minLevel.AcceptOnlyFromAmong(Levels);
+        var format = new Option<string>("--format") { Description = "Log format of every input; auto detects it per file.", DefaultValueFactory = _ => "auto" };
+        format.AcceptOnlyFromAmong([.. Formats.Keys]);
+        var output = new Option<string>("--output") { Description = "table (for people), or json, jsonl, csv (for tools).", DefaultValueFactory = _ => "table" };
+        output.AcceptOnlyFromAmong("table", "json", "jsonl", "csv");
+        var sendTo = new Option<string?>("--send-to") { Description = "Also send the hits as alerts to this Firebreak server (POST /api/v1/alerts/batch).", HelpName = "URL" };
+        var apiKey = new Option<string?>("--api-key") { Description = $"API key for --send-to; {IncidentCommands.KeyVariable} is preferred (keys on the command line end up in shell history).", HelpName = "KEY" };
+        var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "S3-compatible endpoint for s3:// inputs (MinIO, LocalStack); credentials come from the usual AWS environment variables.", HelpName = "URL" };
+
+        command.Add(paths);
+        sources.AddTo(command);
+        foreach (var option in new Option[] { since, until, minLevel, format, output, sendTo, apiKey, s3Endpoint }) command.Add(option);
+
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            var now = TimeProvider.System.GetUtcNow();
+            var request = new HuntRequest(
+                parseResult.GetValue(paths) ?? [],
+                ParseTime(parseResult.GetValue(since), "--since", now),
+                ParseTime(parseResult.GetValue(until), "--until", now),
+                Array.IndexOf(Levels, parseResult.GetValue(minLevel)),
+                Formats[parseResult.GetValue(format)!],
+                parseResult.GetValue(output)!,
+                parseResult.GetValue(sendTo),
+                parseResult.GetValue(apiKey) ?? context.GetEnvironmentVariable(IncidentCommands.KeyVariable),
+                parseResult.GetValue(s3Endpoint));
+            return RunAsync(context, sources.Load(parseResult), request, cancellationToken);
+        });
+        return command;
+    }
+
+    private sealed record HuntRequest(string[] Paths, DateTimeOffset? Since, DateTimeOffset? Until, int MinLevel, LogFormat Format, string Output,
+        string? SendTo, string? ApiKey, string? S3Endpoint);
+
+    internal static DateTimeOffset? ParseTime(string? text, string option, DateTimeOffset now)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        text = text.Trim();
+        var unit = text[^1];
+        if (unit is 'm' or 'h' or 'd' or 'w' && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount >= 0)
+        {
+            return now - unit switch { 'm' => TimeSpan.FromMinutes(amount), 'h' => TimeSpan.FromHours(amount), 'd' => TimeSpan.FromDays(amount), _ => TimeSpan.FromDays(7 * amount) };
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)) return time.ToUniversalTime();
+        throw new CliException(ExitCodes.Usage, $"{option} '{text}' is neither an ISO 8601 time nor an age such as 24h or 7d.");
+    }
+
+    private static async Task<int> RunAsync(CliContext context, SigmaParseResult parsed, HuntRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Since is { } from && request.Until is { } to && from >= to) throw new CliException(ExitCodes.Usage, "--since must be before --until.");
+        if (request.SendTo is not null && request.ApiKey is null)
+            throw new CliException(ExitCodes.Usage, $"--send-to needs an API key: set {IncidentCommands.KeyVariable} or pass --api-key.");
+        await using var sender = request.SendTo is null ? null : AlertSender.Create(request.SendTo, request.ApiKey!);
+
+        var rules = CompiledRuleSet.Compile(parsed.Documents);
+        RulesCommands.ReportDiagnostics(context, parsed.Diagnostics.Concat(rules.Diagnostics));
+        if (rules.Rules.Count == 0) throw new CliException(ExitCodes.Usage, "None of the rules could be compiled.");
+
+        var problems = new List<ReadProblem>();
+        var reader = new CloudLogReader(new ReaderOptions
+        {
+            Format = request.Format,
+            // Matching runs on the other cores; parsing is the larger share of the work, so it gets them all too.
+            MaxDegreeOfParallelism = Environment.ProcessorCount,
+            RawFilter = OperationRawFilter.Create(rules),
+            OnProblem = p =>
+            {
+                lock (problems) problems.Add(p);
+            },
+        });
+        var inputs = request.Paths.Select(p => Open(reader, p, request, context, cancellationToken)).ToList();
+        var hunt = new Hunt(rules);
+        var hits = new List<HuntHit>();
+        var clock = Stopwatch.StartNew();
+        // A hit holds its whole parsed record; noisy rules over a big log would hold gigabytes, so line
+        // formats are written as hits arrive (in arrival order) unless they are needed again for sending.
+        var streaming = request.SendTo is null && request.Output is "jsonl" or "csv";
+        if (streaming && request.Output == "csv") context.Output.WriteLine(CsvHeader);
+        var reported = 0L;
+
+        async Task Collect()
+        {
+            await foreach (var hit in hunt.RunAsync(inputs, cancellationToken))
+            {
+                if (LevelRank(hit.Level) < request.MinLevel) continue;
+                reported++;
+                if (!streaming) hits.Add(hit);
+                else if (request.Output == "csv") context.Output.WriteLine(CsvRow(hit));
+                else context.Output.WriteLine(JsonSerializer.Serialize(HitJson(hit)));
+            }
+        }
+
+        if (context.ErrorConsole.Profile.Capabilities.Interactive)
+        {
+            await context.ErrorConsole.Progress().AutoClear(true)
+                .Columns(new SpinnerColumn(), new TaskDescriptionColumn { Alignment = Justify.Left }, new ElapsedTimeColumn())
+                .StartAsync(async progress =>
+                {
+                    var task = progress.AddTask("starting").IsIndeterminate();
+                    var work = Collect();
+                    while (await Task.WhenAny(work, Task.Delay(250, cancellationToken)) != work)
+                    {
+                        task.Description = Markup.Escape(Describe(reader.Summary, hunt.Statistics, clock.Elapsed));
+                    }
+
+                    await work;
+                });
+        }
+        else
+        {
+            await Collect();
+        }
+
+        hits.Sort(HitOrder);
+        var summary = reader.Summary;
+        var stats = Describe(summary, hunt.Statistics, clock.Elapsed);
+        switch (request.Output)
+        {
+            case "json":
+                WriteJson(context, hits, summary, problems, rules);
+                break;
+            case "jsonl":
+                if (!streaming) foreach (var hit in hits) context.Output.WriteLine(JsonSerializer.Serialize(HitJson(hit)));
+                break;
+            case "csv":
+                if (!streaming) WriteCsv(context, hits);
+                break;
+            default:
+                WriteTable(context, hits, rules);
+                break;
+        }
+
+        foreach (var problem in problems.Take(50))
+        {
+            context.ErrorConsole.MarkupLine($"[yellow]{Markup.Escape(problem.Severity.ToString().ToLowerInvariant())}:[/] {Markup.Escape($"{problem.Source}:{problem.Line?.ToString(CultureInfo.InvariantCulture) ?? "?"}: {problem.Reason}")}");
+        }
+
+        if (problems.Count > 50) context.ErrorConsole.MarkupLine($"... and {problems.Count - 50} more problem(s).");
+        context.ErrorConsole.MarkupLine(Markup.Escape($"{stats}; {summary.Files} file(s), {summary.Errors} read error(s), {summary.Warnings} warning(s), {summary.Filtered} record(s) skipped by the pre-filter."));
+
+        if (sender is not null && hits.Count > 0)
+        {
+            var sent = await sender.SendAsync(hits, cancellationToken);
+            context.ErrorConsole.MarkupLine(Markup.Escape($"Sent {sent.Alerts} alert(s) to {request.SendTo} in {sent.Requests} request(s); {sent.Replayed} request(s) had been sent before and stored nothing new."));
+        }
+
+        return reported > 0 ? ExitCodes.Refused : ExitCodes.Ok;
+    }
+
+    private static IAsyncEnumerable<CloudEvent> Open(CloudLogReader reader, string path, HuntRequest request, CliContext context, CancellationToken cancellationToken)
+    {
+        IAsyncEnumerable<CloudEvent> events;
+        if (path.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
+        {
+            var rest = path["s3://".Length..];
+            var slash = rest.IndexOf('/');
+            var bucket = slash < 0 ? rest : rest[..slash];
+            if (bucket.Length == 0) throw new CliException(ExitCodes.Usage, $"'{path}' names no bucket; write s3://bucket/prefix.");
+            var client = S3LogInputSource.CreateClient(new S3SourceOptions
+            {
+                ServiceUrl = request.S3Endpoint,
+                Region = context.GetEnvironmentVariable("AWS_REGION") ?? context.GetEnvironmentVariable("AWS_DEFAULT_REGION") ?? "us-east-1",
+                AccessKeyId = context.GetEnvironmentVariable("AWS_ACCESS_KEY_ID"),
+                SecretAccessKey = context.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY"),
+                SessionToken = context.GetEnvironmentVariable("AWS_SESSION_TOKEN"),
+            });
+            events = reader.ReadAsync(new S3LogInputSource(client, bucket, slash < 0 ? null : rest[(slash + 1)..]), cancellationToken);
+        }
+        else
+        {
+            events = reader.ReadAsync(new FileLogInputSource(path), cancellationToken);
+        }
+
+        return request.Since is null && request.Until is null ? events : InWindow(events, request.Since, request.Until, cancellationToken);
+    }
+
+    private static async IAsyncEnumerable<CloudEvent> InWindow(IAsyncEnumerable<CloudEvent> events, DateTimeOffset? since, DateTimeOffset? until, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var e in events.WithCancellation(cancellationToken))
+        {
+            if ((since is null || e.Time >= since) && (until is null || e.Time < until)) yield return e;
+        }
+    }
+
+    /// <summary>A rule without a level ranks lowest, so --min-level above informational leaves it out.</summary>
+    internal static int LevelRank(string? level) => level is null ? 0 : Math.Max(0, Array.IndexOf(Levels, level.ToLowerInvariant()));
+
+    private static int HitOrder(HuntHit a, HuntHit b)
+    {
+        var byTime = Nullable.Compare(HitTime(a), HitTime(b));
+        if (byTime != 0) return byTime;
+        var byRule = string.CompareOrdinal(a.RuleKey, b.RuleKey);
+        return byRule != 0 ? byRule : string.CompareOrdinal(AlertSender.Reference(a), AlertSender.Reference(b));
+    }
+
+    internal static DateTimeOffset? HitTime(HuntHit hit) => hit.Event?.Time ?? hit.Correlation?.LastSeen;
+
+    private static string Describe(ReadSummary summary, HuntStatistics stats, TimeSpan elapsed)
+    {
+        var seconds = Math.Max(elapsed.TotalSeconds, 0.001);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{summary.Bytes / 1048576.0:0.0} MB read, {stats.Events:N0} events in {seconds:0.0}s ({stats.Events / seconds:N0} events/s, {summary.Bytes / 1048576.0 / seconds:0.0} MB/s), {stats.Hits:N0} hit(s)");
+    }
+
+    private static void WriteTable(CliContext context, List<HuntHit> hits, CompiledRuleSet rules)
+    {
+        var console = context.Console;
+        if (hits.Count == 0)
+        {
+            console.MarkupLine($"No hits from {rules.Rules.Count} rule(s).");
+            return;
+        }
+
+        var byRule = new Table().Title("Hits by rule").AddColumns("Rule", "Level", "Hits");
+        foreach (var group in hits.GroupBy(h => (h.Title, h.Level)).OrderByDescending(g => LevelRank(g.Key.Level)).ThenByDescending(g => g.Count()))
+        {
+            byRule.AddRow(Markup.Escape(group.Key.Title), LevelMarkup(group.Key.Level), group.Count().ToString(CultureInfo.InvariantCulture));
+        }
+
+        console.Write(byRule);
+        var byLevel = hits.GroupBy(h => h.Level ?? "none").OrderByDescending(g => LevelRank(g.Key)).Select(g => $"{g.Key} {g.Count()}");
+        console.MarkupLine(Markup.Escape($"{hits.Count} hit(s): {string.Join(", ", byLevel)}"));
+        console.WriteLine();
+
+        foreach (var hit in hits)
+        {
+            var time = HitTime(hit)?.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "";
+            console.MarkupLine($"{time}  {LevelMarkup(hit.Level)}  [bold]{Markup.Escape(hit.Title)}[/]");
+            if (hit.Event is { } e)
+            {
+                var who = e.Actor.Arn ?? e.Actor.Name ?? e.Actor.Uid ?? "?";
+                console.MarkupLine(Markup.Escape($"    {e.Operation} by {who}" + (e.SourceIp is null ? "" : $" from {e.SourceIp}") + (e.Origin is null ? "" : $"  ({e.Origin.Source}:{e.Origin.Line})")));
+            }
+            else if (hit.Correlation is { } c)
+            {
+                console.MarkupLine(Markup.Escape($"    {c.Count} event(s) from {c.FirstSeen:u} to {c.LastSeen:u}"));
+            }
+
+            if (hit.Fields.Count > 0)
+            {
+                console.MarkupLine("    " + string.Join("  ", hit.Fields.Select(f => $"{Markup.Escape(f.Name)}=[yellow bold]{Markup.Escape(f.Value ?? "")}[/]")));
+            }
+        }
+    }
+
+    private static string LevelMarkup(string? level) => level?.ToLowerInvariant() switch
+    {
+        "critical" => "[white on red]critical[/]",
+        "high" => "[red]high[/]",
+        "medium" => "[yellow]medium[/]",
+        "low" => "[blue]low[/]",
+        null => "[grey]none[/]",
+        var other => Markup.Escape(other),
+    };
+
+    internal static Dictionary<string, object?> HitJson(HuntHit hit)
+    {
+        var e = hit.Event;
+        return new Dictionary<string, object?>
+        {
+            ["kind"] = hit.Kind == HuntHitKind.Rule ? "rule" : "correlation",
+            ["ruleId"] = hit.RuleKey,
+            ["title"] = hit.Title,
+            ["level"] = hit.Level,
+            ["tags"] = hit.Tags,
+            ["time"] = HitTime(hit),
+            ["eventId"] = e?.EventId,
+            ["provider"] = e?.Provider,
+            ["account"] = e?.Account,
+            ["region"] = e?.Region,
+            ["operation"] = e?.Operation,
+            ["actor"] = e is null ? null : new Dictionary<string, string?> { ["type"] = e.Actor.Type, ["arn"] = e.Actor.Arn, ["name"] = e.Actor.Name, ["accessKeyId"] = e.Actor.AccessKeyId },
+            ["sourceIp"] = e?.SourceIp,
+            ["userAgent"] = e?.UserAgent,
+            ["resources"] = e?.Resources.Select(r => r.Uid).ToList(),
+            ["fields"] = hit.Fields.ToDictionary(f => f.Name, f => f.Value),
+            ["origin"] = e?.Origin is { } o ? new Dictionary<string, object> { ["source"] = o.Source, ["line"] = o.Line, ["record"] = o.RecordIndex } : null,
+            ["count"] = hit.Correlation?.Count,
+        };
+    }
+
+    private static void WriteJson(CliContext context, List<HuntHit> hits, ReadSummary summary, List<ReadProblem> problems, CompiledRuleSet rules)
+    {
+        var document = new Dictionary<string, object?>
+        {
+            ["summary"] = new Dictionary<string, object>
+            {
+                ["rules"] = rules.Rules.Count,
+                ["files"] = summary.Files,
+                ["bytes"] = summary.Bytes,
+                ["events"] = summary.Events,
+                ["filtered"] = summary.Filtered,
+                ["errors"] = summary.Errors,
+                ["warnings"] = summary.Warnings,
+                ["hits"] = hits.Count,
+                ["byRule"] = hits.GroupBy(h => h.RuleKey).Select(g => new { ruleId = g.Key, title = g.First().Title, level = g.First().Level, hits = g.Count() }).ToList(),
+            },
+            ["hits"] = hits.Select(HitJson).ToList(),
+            ["problems"] = problems.Select(p => new { source = p.Source, line = p.Line, record = p.RecordIndex, reason = p.Reason, severity = p.Severity.ToString().ToLowerInvariant() }).ToList(),
+        };
+        context.Output.WriteLine(JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    private const string CsvHeader = "time,rule_id,title,level,operation,actor,source_ip,account,region,event_id,source,line,fields";
+
+    private static void WriteCsv(CliContext context, List<HuntHit> hits)
+    {
+        context.Output.WriteLine(CsvHeader);
+        foreach (var hit in hits) context.Output.WriteLine(CsvRow(hit));
+    }
+
+    private static string CsvRow(HuntHit hit)
+    {
+        var e = hit.Event;
+        string?[] cells =
+        [
+            HitTime(hit)?.ToString("O", CultureInfo.InvariantCulture), hit.RuleKey, hit.Title, hit.Level, e?.Operation,
+            e?.Actor.Arn ?? e?.Actor.Name, e?.SourceIp, e?.Account, e?.Region, e?.EventId, e?.Origin?.Source,
+            e?.Origin?.Line.ToString(CultureInfo.InvariantCulture), string.Join("; ", hit.Fields.Select(f => $"{f.Name}={f.Value}")),
+        ];
+        return string.Join(',', cells.Select(Csv));
+    }
+
+    private static string Csv(string? value)
+    {
+        if (string.IsNullOrEmpty(value)) return "";
+        // A leading =, +, - or @ makes spreadsheets evaluate the cell; log fields are attacker-controlled.
+        if (value[0] is '=' or '+' or '-' or '@') value = "'" + value;
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
+}

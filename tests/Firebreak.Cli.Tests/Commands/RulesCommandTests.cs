@@ -1,0 +1,113 @@
+using System.Text.Json;
+
+namespace Firebreak.Cli.Tests.Commands;
+
+public sealed class RulesCommandTests : IDisposable
+{
+    private readonly DirectoryInfo _rules = Directory.CreateTempSubdirectory("firebreak-rules-");
+
+    public void Dispose() => _rules.Delete(recursive: true);
+
+    private const string GoodRule = """
+        title: Trail deleted
+        id: 5f0c8f3a-6a0e-4d7e-9b4a-0c1d2e3f4a5b
+        status: test
+        level: high
+        tags: [attack.defense-evasion, attack.t1562.008]
+        logsource: {product: aws, service: cloudtrail}
+        detection:
+          sel: {eventSource: cloudtrail.amazonaws.com, eventName: DeleteTrail}
+          condition: sel
+        firebreak:
+          tests:
+            - match: true
+              event: {eventSource: cloudtrail.amazonaws.com, eventName: DeleteTrail}
+            - match: false
+              event: {eventSource: cloudtrail.amazonaws.com, eventName: DescribeTrails}
+        """;
+
+    private string Write(string name, string yaml)
+    {
+        File.WriteAllText(Path.Combine(_rules.FullName, name), yaml);
+        return _rules.FullName;
+    }
+
+    [Fact]
+    public async Task List_Json_ShowsBuiltInAndFolderRules()
+    {
+        Write("good.yml", GoodRule);
+
+        var result = await Cli.RunAsync("rules", "list", "--rules", _rules.FullName, "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var rules = JsonDocument.Parse(result.Out).RootElement.EnumerateArray().ToList();
+        Assert.Contains(rules, r => r.GetProperty("title").GetString() == "Trail deleted" && r.GetProperty("file").GetString()!.EndsWith("good.yml"));
+        Assert.Contains(rules, r => r.GetProperty("title").GetString() == "CloudTrail Trail Stopped, Deleted or Narrowed");
+    }
+
+    [Fact]
+    public async Task List_NoBuiltIn_ListsOnlyTheFolder_AndLoadsTheSigmaHqRules()
+    {
+        var result = await Cli.RunAsync("rules", "list", "--rules", HuntCommandTests.SigmaRules(), "--no-builtin", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var rules = JsonDocument.Parse(result.Out).RootElement.EnumerateArray().ToList();
+        Assert.True(rules.Count > 50, $"{rules.Count} rules");
+        Assert.DoesNotContain(rules, r => r.GetProperty("title").GetString() == "CloudTrail Trail Stopped, Deleted or Narrowed");
+    }
+
+    [Fact]
+    public async Task Test_BuiltInPack_Passes()
+    {
+        var result = await Cli.RunAsync("rules", "test");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"(\d+) of \1 test\(s\) passed", result.Out);
+    }
+
+    [Fact]
+    public async Task Test_FailingEmbeddedTest_ExitsOne_AndNamesTheRule()
+    {
+        Write("wrong.yml", GoodRule.Replace("- match: false", "- match: true"));
+
+        var result = await Cli.RunAsync("rules", "test", "--rules", _rules.FullName, "--no-builtin");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("wrong.yml:", result.Out);
+        Assert.Contains("FAIL 'Trail deleted'", result.Out);
+    }
+
+    [Fact]
+    public async Task Lint_CleanFolder_ExitsZero()
+    {
+        Write("good.yml", GoodRule);
+
+        var result = await Cli.RunAsync("rules", "lint", "--rules", _rules.FullName, "--no-builtin");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
+    [Fact]
+    public async Task Lint_BrokenAndSloppyRules_ListsFileLineAndReason_AndExitsOne()
+    {
+        Write("good.yml", GoodRule);
+        Write("broken.yml", "title: broken\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel: {eventName: X}\n  condition: sel and missing\n");
+        Write("sloppy.yml", GoodRule.Replace("level: high\n", "").Replace("5f0c8f3a-6a0e-4d7e-9b4a-0c1d2e3f4a5b", "not-a-uuid"));
+
+        var result = await Cli.RunAsync("rules", "lint", "--rules", _rules.FullName, "--no-builtin");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Matches(@"broken\.yml:\d+: error", result.Out);
+        Assert.Matches(@"sloppy\.yml:\d+: warning invalid-id", result.Out);
+        Assert.Matches(@"sloppy\.yml:\d+: warning missing-level", result.Out);
+        Assert.DoesNotContain("good.yml", result.Out);
+    }
+
+    [Fact]
+    public async Task Rules_MissingFolder_IsAUsageError()
+    {
+        var result = await Cli.RunAsync("rules", "lint", "--rules", Path.Combine(_rules.FullName, "absent"));
+
+        Assert.Equal(2, result.ExitCode);
+    }
+}
