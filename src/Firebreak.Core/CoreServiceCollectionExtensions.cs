@@ -43,6 +43,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IEvidenceStore>(new LocalEvidenceStore(
             configuration["Firebreak:Evidence:Directory"] is { Length: > 0 } evidence ? Path.GetFullPath(evidence) : Path.Combine(database.DataDirectory, "evidence")));
         services.AddScoped<EvidenceService>();
+        services.AddScoped<PostMortem.MetricsService>();
         return services;
     }
 }

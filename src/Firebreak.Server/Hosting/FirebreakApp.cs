@@ -103,6 +103,7 @@ internal static class ApiSetup
         api.MapIdentityEndpoints();
         api.MapAlertEndpoints();
         api.MapEvidenceEndpoints();
+        api.MapPostMortemEndpoints();
         return app;
     }
 
