@@ -110,7 +110,10 @@ public sealed class FirebreakSite : IAsyncLifetime
             BaseURL = BaseUrl,
             ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
         });
-        context.SetDefaultTimeout(15_000);
+        // Generous: on a two-core machine the other test projects run alongside and a round trip can stall
+        // for seconds. A broken page still fails, only later.
+        context.SetDefaultTimeout(45_000);
+        Assertions.SetDefaultExpectTimeout(20_000);
         return await context.NewPageAsync();
     }
 
