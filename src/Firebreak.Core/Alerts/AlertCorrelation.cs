@@ -58,7 +58,7 @@ public sealed class AlertCorrelation(IDbContextFactory<FirebreakDbContext> facto
                     .Select(h => new GroupLink(h.Key.Kind, h.Key.Type, h.Key.Value, h.Value.Count(set.Contains)))
                     .OrderByDescending(l => l.Alerts).ThenBy(l => l.Value, StringComparer.Ordinal).ToList();
                 var top = links[0];
-                return new AlertGroup(members.Select(ToSummary).ToList(), links, members.Max(a => a.Severity),
+                return new AlertGroup(members.Select(AlertService.ToSummary).ToList(), links, members.Max(a => a.Severity),
                     members.Min(a => a.ReceivedAt), members.Max(a => a.LastReceivedAt),
                     $"{members.Count} alerts linked by {top.Type} {top.Value}");
             })
@@ -89,7 +89,4 @@ public sealed class AlertCorrelation(IDbContextFactory<FirebreakDbContext> facto
             })
             .OrderByDescending(s => s.Shared.Count).ThenBy(s => s.Phase == Phase.Closed).ThenByDescending(s => s.CreatedAt).ToList();
     }
-
-    internal static AlertSummary ToSummary(Alert a) => new(a.Id, a.Source, a.Title, a.Severity, a.TriageState, a.OccurrenceCount, a.ReceivedAt, a.LastReceivedAt,
-        a.Provider, a.Account, a.SuppressedByRuleId != null, a.IncidentId);
 }

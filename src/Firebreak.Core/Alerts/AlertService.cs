@@ -23,7 +23,7 @@ public sealed class AlertService(IDbContextFactory<FirebreakDbContext> factory, 
         if (!string.IsNullOrWhiteSpace(query.Source)) q = q.Where(a => a.Source == query.Source.Trim());
         if (!string.IsNullOrWhiteSpace(query.Text))
         {
-            var pattern = "%" + query.Text.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            var pattern = TextSearch.ContainsPattern(query.Text);
             q = db.Database.IsNpgsql()
                 ? q.Where(a => EF.Functions.ILike(a.Title, pattern, "\\"))
                 : q.Where(a => EF.Functions.Like(a.Title, pattern, "\\"));
@@ -71,8 +71,7 @@ public sealed class AlertService(IDbContextFactory<FirebreakDbContext> factory, 
             alert.TriagedAt = now;
         }
         await db.SaveChangesAsync(cancellationToken);
-        return alerts.Select(a => new AlertSummary(a.Id, a.Source, a.Title, a.Severity, a.TriageState, a.OccurrenceCount, a.ReceivedAt, a.LastReceivedAt,
-            a.Provider, a.Account, a.SuppressedByRuleId != null, a.IncidentId)).ToList();
+        return alerts.Select(ToSummary).ToList();
     }
 
     /// <summary>
@@ -102,6 +101,9 @@ public sealed class AlertService(IDbContextFactory<FirebreakDbContext> factory, 
         return rows.Select(r => new FalsePositiveStats(r.Source, r.Detection, r.Total, r.Fp, r.Btp, r.Esc, Math.Round((double)r.Fp / r.Total, 4)))
             .OrderByDescending(r => r.FalsePositiveRate).ThenByDescending(r => r.Triaged).ToList();
     }
+
+    internal static AlertSummary ToSummary(Alert a) => new(a.Id, a.Source, a.Title, a.Severity, a.TriageState, a.OccurrenceCount, a.ReceivedAt, a.LastReceivedAt,
+        a.Provider, a.Account, a.SuppressedByRuleId != null, a.IncidentId);
 
     internal static AlertDetails ToDetails(Alert a) => new(
         a.Id, a.Source, a.SourceReference, a.Format, a.Title, a.Description, a.Severity, a.OriginalSeverity,

@@ -304,23 +304,40 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
         new(e.Sequence, e.EvidenceItemId, e.Event, e.Actor, e.At, e.Location, e.Reason, e.Recipient, e.PreviousHash, e.Hash);
 }
 
-public static class EvidenceHashes
+/// <summary>SHA-256, SHA-1 and MD5 of one stream of bytes, computed in one pass.</summary>
+public sealed class EvidenceHashes : IDisposable
 {
+    private readonly System.Security.Cryptography.IncrementalHash _sha256 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+    private readonly System.Security.Cryptography.IncrementalHash _sha1 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA1);
+    private readonly System.Security.Cryptography.IncrementalHash _md5 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.MD5);
+
+    public long Size { get; private set; }
+
+    public void Append(ReadOnlySpan<byte> bytes)
+    {
+        Size += bytes.Length;
+        _sha256.AppendData(bytes);
+        _sha1.AppendData(bytes);
+        _md5.AppendData(bytes);
+    }
+
+    public StoredBlob Finish() => new(Convert.ToHexStringLower(_sha256.GetHashAndReset()), Convert.ToHexStringLower(_sha1.GetHashAndReset()),
+        Convert.ToHexStringLower(_md5.GetHashAndReset()), Size);
+
     public static async Task<(string Sha256, string Sha1, string Md5, long Size)> ComputeAsync(Stream content, CancellationToken cancellationToken)
     {
-        using var sha256 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        using var sha1 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA1);
-        using var md5 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.MD5);
+        using var hashes = new EvidenceHashes();
         var buffer = new byte[128 * 1024];
-        long size = 0;
         int read;
-        while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
-        {
-            size += read;
-            sha256.AppendData(buffer, 0, read);
-            sha1.AppendData(buffer, 0, read);
-            md5.AppendData(buffer, 0, read);
-        }
-        return (Convert.ToHexStringLower(sha256.GetHashAndReset()), Convert.ToHexStringLower(sha1.GetHashAndReset()), Convert.ToHexStringLower(md5.GetHashAndReset()), size);
+        while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0) hashes.Append(buffer.AsSpan(0, read));
+        var blob = hashes.Finish();
+        return (blob.Sha256, blob.Sha1, blob.Md5, blob.Size);
+    }
+
+    public void Dispose()
+    {
+        _sha256.Dispose();
+        _sha1.Dispose();
+        _md5.Dispose();
     }
 }

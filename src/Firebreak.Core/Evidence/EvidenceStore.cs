@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Firebreak.Core.Common;
 
 namespace Firebreak.Core.Evidence;
@@ -42,25 +41,18 @@ public sealed class LocalEvidenceStore(string root) : IEvidenceStore
             StoredBlob blob;
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
             {
-                using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
-                using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+                using var hashes = new EvidenceHashes();
                 var buffer = new byte[BufferSize];
-                long size = 0;
                 int read;
                 while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
                 {
-                    size += read;
-                    if (size > maxBytes) throw new ValidationFailedException("file", $"The file is larger than the {maxBytes:N0}-byte limit.");
-                    sha256.AppendData(buffer, 0, read);
-                    sha1.AppendData(buffer, 0, read);
-                    md5.AppendData(buffer, 0, read);
+                    if (hashes.Size + read > maxBytes) throw new ValidationFailedException("file", $"The file is larger than the {maxBytes:N0}-byte limit.");
+                    hashes.Append(buffer.AsSpan(0, read));
                     await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                 }
                 await file.FlushAsync(cancellationToken);
                 file.Flush(flushToDisk: true);
-                blob = new StoredBlob(Convert.ToHexStringLower(sha256.GetHashAndReset()), Convert.ToHexStringLower(sha1.GetHashAndReset()),
-                    Convert.ToHexStringLower(md5.GetHashAndReset()), size);
+                blob = hashes.Finish();
             }
             var target = PathFor(blob.Sha256);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);

@@ -126,7 +126,7 @@ public sealed class IncidentService(IDbContextFactory<FirebreakDbContext> factor
         }
         if (!string.IsNullOrWhiteSpace(query.Text))
         {
-            var pattern = "%" + EscapeLike(query.Text.Trim()) + "%";
+            var pattern = TextSearch.ContainsPattern(query.Text);
             q = db.Database.IsNpgsql()
                 ? q.Where(i => EF.Functions.ILike(i.Title, pattern, "\\") || EF.Functions.ILike(i.Summary, pattern, "\\") || EF.Functions.ILike(i.Reference, pattern, "\\"))
                 : q.Where(i => EF.Functions.Like(i.Title, pattern, "\\") || EF.Functions.Like(i.Summary, pattern, "\\") || EF.Functions.Like(i.Reference, pattern, "\\"));
@@ -161,9 +161,6 @@ public sealed class IncidentService(IDbContextFactory<FirebreakDbContext> factor
         };
         return descending ? ordered.ThenByDescending(i => i.Id) : ordered.ThenBy(i => i.Id);
     }
-
-    private static string EscapeLike(string text) =>
-        text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
 
     public async Task<IncidentDetails> UpdateAsync(string key, UpdateIncident command, long? expectedVersion, CancellationToken cancellationToken = default)
     {
