@@ -204,8 +204,13 @@ public sealed class EscalationService(IDbContextFactory<FirebreakDbContext> fact
     private static DateTimeOffset? Earliest(IEnumerable<Alert> alerts) =>
         alerts.Select(a => a.FirstSeenAt ?? a.DetectedAt ?? a.ReceivedAt).Min();
 
-    private static string DefaultTitle(IReadOnlyList<Alert> alerts) =>
-        alerts.Count == 1 ? alerts[0].Title : $"{alerts.Count} related alerts: {alerts[0].Title}";
+    // The lead alert names the incident: the most severe, then the earliest seen; the id breaks a tie so the
+    // title never depends on the order the database returns rows received in the same batch.
+    private static string DefaultTitle(IReadOnlyList<Alert> alerts)
+    {
+        var lead = alerts.OrderByDescending(a => a.Severity).ThenBy(a => a.FirstSeenAt ?? a.DetectedAt ?? a.ReceivedAt).ThenBy(a => a.Id).First();
+        return alerts.Count == 1 ? lead.Title : $"{alerts.Count} related alerts: {lead.Title}";
+    }
 
     internal static Severity ToIncidentSeverity(AlertSeverity severity) => severity switch
     {
