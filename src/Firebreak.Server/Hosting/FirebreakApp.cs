@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Firebreak.Cloud;
 using Firebreak.Core;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Persistence;
@@ -33,6 +34,7 @@ public static class FirebreakApp
         configure?.Invoke(builder);
 
         builder.Services.AddFirebreakCore(builder.Configuration);
+        builder.Services.AddFirebreakCloud();
         builder.AddFirebreakProblemDetails();
         builder.AddFirebreakIdentity();
         builder.AddFirebreakRateLimits();
