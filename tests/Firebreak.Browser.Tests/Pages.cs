@@ -15,10 +15,12 @@ internal static class Pages
     }
 
     /// <summary>Opens an interactive page and waits for its circuit, so clicks reach the server.</summary>
-    public static async Task GotoInteractiveAsync(this IPage page, string path)
+    /// <summary>Opens the page, waits until it is interactive and gives the first response.</summary>
+    public static async Task<IResponse?> GotoInteractiveAsync(this IPage page, string path)
     {
-        await page.GotoAsync(path);
+        var response = await page.GotoAsync(path);
         await page.Locator("[data-interactive=yes]").WaitForAsync();
+        return response;
     }
 
     public static ILocator TestId(this IPage page, string id) => page.GetByTestId(id);

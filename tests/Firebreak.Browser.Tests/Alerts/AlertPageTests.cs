@@ -114,8 +114,9 @@ public sealed class AlertPageTests(FirebreakSite site) : BrowserTest(site)
         var page = await NewPageAsync();
         await page.LoginAsync(outsider);
 
-        await page.GotoInteractiveAsync($"/alerts/{id}");
+        var response = await page.GotoInteractiveAsync($"/alerts/{id}");
 
+        Assert.Equal(404, response?.Status);
         await Assertions.Expect(page.TestId("not-found")).ToContainTextAsync("Alert not found");
         await Assertions.Expect(page.Locator("body")).Not.ToContainTextAsync("Tenant-private alert");
         await page.GotoInteractiveAsync($"/alerts?source={source}");
@@ -129,8 +130,9 @@ public sealed class AlertPageTests(FirebreakSite site) : BrowserTest(site)
         var page = await NewPageAsync();
         await page.LoginAsync(viewer);
 
-        await page.GotoInteractiveAsync("/alerts/not-an-id");
+        var response = await page.GotoInteractiveAsync("/alerts/not-an-id");
 
+        Assert.Equal(404, response?.Status);
         await Assertions.Expect(page.TestId("not-found")).ToContainTextAsync("Alert not found");
     }
 }

@@ -69,8 +69,9 @@ public sealed class IncidentAccessTests(FirebreakSite site) : BrowserTest(site)
         var page = await NewPageAsync();
         await page.LoginAsync(outsider);
 
-        await page.GotoInteractiveAsync($"/incidents/{incident.Reference}");
+        var response = await page.GotoInteractiveAsync($"/incidents/{incident.Reference}");
 
+        Assert.Equal(404, response?.Status);
         await Assertions.Expect(page.TestId("not-found")).ToContainTextAsync("Incident not found");
         await Assertions.Expect(page.Locator("body")).Not.ToContainTextAsync("Tenant-private incident");
         await page.GotoAsync("/incidents");

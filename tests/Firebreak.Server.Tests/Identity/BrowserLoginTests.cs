@@ -57,6 +57,20 @@ public partial class BrowserLoginTests(ServerFixture fixture) : IClassFixture<Se
         Assert.StartsWith("/login", response.Headers.Location!.AbsolutePath);
     }
 
+    [Theory]
+    [InlineData("/incidents/INC-1999-9999", "Incident not found")]
+    [InlineData("/alerts/not-an-id", "Alert not found")]
+    public async Task Pages_AnswerNotFound_WithTheirMessage_ForAMissingRecord(string path, string message)
+    {
+        var (client, _) = await LoginAsync("viewer@acme.example", "correct-horse-battery-staple", "/incidents");
+
+        var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(message, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     private async Task<(HttpClient Client, HttpResponseMessage Response)> LoginAsync(string email, string password, string returnUrl)
     {
         var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = fixture.Server.Address };
