@@ -47,6 +47,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<PostMortem.FollowUpService>();
         services.AddScoped<PostMortem.DataGapService>();
         services.AddScoped<PostMortem.ProviderEscalationService>();
+        services.AddScoped<PostMortem.ResponseTrendService>();
         return services;
     }
 }
