@@ -4,7 +4,11 @@ namespace Firebreak.Core.Evidence;
 
 public sealed record StoredBlob(string Sha256, string Sha1, string Md5, long Size);
 
-/// <summary>Where evidence bytes live. Write-once and content-addressed: a blob's name is its SHA-256.</summary>
+/// <summary>
+/// Where evidence bytes live: the port that <see cref="LocalEvidenceStore"/> and the S3-compatible store in
+/// Firebreak.Cloud implement. Write-once and content-addressed: a blob's name is its SHA-256, and a name
+/// that exists is never written again.
+/// </summary>
 public interface IEvidenceStore
 {
     /// <summary>Streams the content in while hashing it; nothing is visible under its name until it is complete.</summary>
@@ -16,6 +20,15 @@ public interface IEvidenceStore
 
 /// <summary>A disk or quota error while storing evidence: reported clearly, and nothing partial is kept.</summary>
 public sealed class EvidenceStorageException(string message, Exception? inner = null) : DomainException(message)
+{
+    public Exception? Cause { get; } = inner;
+}
+
+/// <summary>
+/// The evidence store cannot be reached or refused the request (missing bucket, access denied): nothing was
+/// stored, and the message says what to check. Never carries credentials.
+/// </summary>
+public sealed class EvidenceStoreUnavailableException(string message, Exception? inner = null) : DomainException(message)
 {
     public Exception? Cause { get; } = inner;
 }
