@@ -1,0 +1,60 @@
+using System.Diagnostics;
+
+namespace Firebreak.Testing;
+
+/// <summary>
+/// A real, tiny file system (tmpfs of a given size) mounted on a fresh directory, so a test can fill it and
+/// see the operating system's own "no space left on device". Mounting needs root (or CAP_SYS_ADMIN): where it
+/// is refused the test is skipped with the reason, except in CI, where it must run.
+/// </summary>
+public sealed class SmallDisk : IDisposable
+{
+    private SmallDisk(string path) => Path = path;
+
+    public string Path { get; }
+
+    public static SmallDisk Mount(int kibibytes)
+    {
+        var path = Directory.CreateTempSubdirectory("firebreak-small-disk-").FullName;
+        var (exitCode, error) = Run("mount", "-t", "tmpfs", "-o", $"size={kibibytes}k,mode=0700", "tmpfs", path);
+        if (exitCode == 0) return new SmallDisk(path);
+        Directory.Delete(path);
+        var reason = $"a {kibibytes} KiB tmpfs could not be mounted to fill a disk for real ({error.Trim()}); run the tests as root or with CAP_SYS_ADMIN";
+        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)) Assert.Fail($"CI must not skip the full-disk tests: {reason}");
+        Assert.Skip(reason);
+        throw new InvalidOperationException("unreachable");
+    }
+
+    /// <summary>Every file under the mount, relative to it.</summary>
+    public IReadOnlyList<string> Files() =>
+        Directory.EnumerateFiles(Path, "*", SearchOption.AllDirectories).Select(f => System.IO.Path.GetRelativePath(Path, f)).Order().ToList();
+
+    public void Dispose()
+    {
+        Run("umount", "--lazy", Path);
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static (int ExitCode, string Error) Run(string command, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(command) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        try
+        {
+            using var process = Process.Start(start)!;
+            var error = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            return (process.ExitCode, error);
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            return (-1, ex.Message);
+        }
+    }
+}
