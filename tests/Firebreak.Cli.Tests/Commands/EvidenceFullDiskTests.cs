@@ -36,4 +36,51 @@ public sealed class EvidenceFullDiskTests : IDisposable
         var verify = await server.RunAsync("evidence", "verify", incident);
         Assert.True(verify.ExitCode == 0, verify.ToString());
     }
+
+    [Fact]
+    public async Task Add_PastTheServersFileSizeLimit_SaysSo_ExitsNonZero_AndLeavesNothingBehind()
+    {
+        var data = Cli.NewDataDirectory();
+        var workingDirectory = Directory.CreateTempSubdirectory("firebreak-cwd-").FullName;
+        try
+        {
+            string[] database = ["--data-dir", data];
+            Assert.Equal(0, (await Cli.RunAsync(["admin", "bootstrap", "--tenant", "Acme", "--email", "admin@acme.example", .. database])).ExitCode);
+            var key = (await Cli.RunAsync(["admin", "create-api-key", "--name", "uploader", "--role", "responder", .. database])).Printed("Key");
+            // No privileges needed: every file the server writes (database included) is capped at 16 MiB.
+            await using var serve = await ServeProcess.StartWithFileSizeLimitAsync(workingDirectory, 16L * 1024 * 1024, database);
+            var client = new Dictionary<string, string?> { ["FIREBREAK_URL"] = serve.Url, ["FIREBREAK_API_KEY"] = key };
+            var created = await Cli.RunAsync(client, "incident", "create", "--title", "Quota", "--json");
+            Assert.True(created.ExitCode == 0, created + serve.Output);
+            using var incidentJson = JsonDocument.Parse(created.Out);
+            var incident = incidentJson.RootElement.GetProperty("reference").GetString()!;
+            var fits = Path.Combine(_folder, "fits.txt");
+            await File.WriteAllTextAsync(fits, "first item fits\n");
+            Assert.Equal(0, (await Cli.RunAsync(client, "evidence", "add", incident, fits, "--source", "host")).ExitCode);
+            var store = Path.Combine(data, "evidence");
+            var before = Directory.GetFiles(store, "*", SearchOption.AllDirectories).Order().ToList();
+            var big = Path.Combine(_folder, "disk.img");
+            await using (var file = File.Create(big))
+            {
+                file.SetLength(20L * 1024 * 1024);
+            }
+
+            var result = await Cli.RunAsync(client, "evidence", "add", incident, big, "--source", "laptop");
+
+            Assert.True(result.ExitCode == ExitCodes.Refused, result + serve.Output);
+            Assert.True(result.Err.Contains("cannot hold a file this large (the server's file-size limit); nothing was stored", StringComparison.Ordinal), result + serve.Output);
+            Assert.Equal(before, Directory.GetFiles(store, "*", SearchOption.AllDirectories).Order().ToList());
+            var list = await Cli.RunAsync(client, "evidence", "list", incident, "--json");
+            using var json = JsonDocument.Parse(list.Out);
+            Assert.Equal(["fits.txt"], json.RootElement.EnumerateArray().Select(i => i.GetProperty("name").GetString()));
+            var verify = await Cli.RunAsync(client, "evidence", "verify", incident);
+            Assert.True(verify.ExitCode == 0, verify.ToString());
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Cli.DeleteDataDirectory(data);
+            Cli.DeleteDataDirectory(workingDirectory);
+        }
+    }
 }
