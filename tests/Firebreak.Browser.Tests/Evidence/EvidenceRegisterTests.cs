@@ -14,7 +14,7 @@ public sealed class EvidenceRegisterTests(FirebreakSite site) : BrowserTest(site
     public async Task Evidence_IsUploadedTransferredVerifiedAndExported_AndTamperingIsNamed()
     {
         var responder = await Site.CreateUserAsync(Role.Responder, displayName: "Rita Responder " + Guid.NewGuid().ToString("N")[..4]);
-        var incident = await Site.CreateIncidentAsync(responder, new CreateIncident("Crypto-mining on build agents"));
+        var incident = await Site.CreateIncidentAsync(responder, new CreateIncident("Crypto-mining on build servers"));
         var page = await NewPageAsync();
         await page.LoginAsync(responder);
         await page.GotoInteractiveAsync($"/incidents/{incident.Reference}");
@@ -28,7 +28,7 @@ public sealed class EvidenceRegisterTests(FirebreakSite site) : BrowserTest(site
         await page.TestId("upload-file").SetInputFilesAsync(new FilePayload { Name = "bash_history.txt", MimeType = "text/plain", Buffer = bytes });
         await Assertions.Expect(page.TestId("upload-name")).ToHaveValueAsync("bash_history.txt");
         await page.TestId("upload-kind").SelectOptionAsync("LogSet");
-        await page.TestId("upload-source").FillAsync("build-agent-07 ~/.bash_history");
+        await page.TestId("upload-source").FillAsync("build-07 ~/.bash_history");
         await page.TestId("upload-location").FillAsync("Firebreak evidence store");
         await page.TestId("upload-submit").ClickAsync();
 
@@ -39,7 +39,7 @@ public sealed class EvidenceRegisterTests(FirebreakSite site) : BrowserTest(site
         await Assertions.Expect(row.TestId("evidence-size")).ToHaveTextAsync($"{bytes.Length} B");
         await Assertions.Expect(row.TestId("evidence-sha256")).ToHaveTextAsync(sha256);
         await Assertions.Expect(row).ToContainTextAsync(responder.Email);
-        await Assertions.Expect(row).ToContainTextAsync("build-agent-07 ~/.bash_history");
+        await Assertions.Expect(row).ToContainTextAsync("build-07 ~/.bash_history");
 
         // The new item is open: its custody starts with the collection.
         var details = page.TestId("evidence-details");
