@@ -1,12 +1,32 @@
+using Amazon.S3;
+using Firebreak.Cloud.Evidence;
+using Firebreak.Core.Evidence;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Firebreak.Cloud;
 
 /// <summary>
 /// AWS, Azure and GCP: the implementations of the ports Firebreak.Core defines (evidence stores, response
-/// actions). The server wires them with <see cref="AddFirebreakCloud"/>.
+/// actions). The server wires them with <see cref="AddFirebreakCloud"/>, after AddFirebreakCore.
 /// </summary>
 public static class CloudModule
 {
-    public static IServiceCollection AddFirebreakCloud(this IServiceCollection services) => services;
+    public static IServiceCollection AddFirebreakCloud(this IServiceCollection services, IConfiguration configuration)
+    {
+        switch (configuration["Firebreak:Evidence:Store"]?.Trim().ToLowerInvariant())
+        {
+            case null or "" or "local":
+                break;
+            case "s3":
+                var options = S3EvidenceStoreOptions.From(configuration);
+                // The client resolves credentials from the SDK's default chain on first use.
+                services.Replace(ServiceDescriptor.Singleton<IEvidenceStore>(_ => new S3EvidenceStore(new AmazonS3Client(options.ClientConfig()), options)));
+                break;
+            case var other:
+                throw new InvalidOperationException($"Firebreak:Evidence:Store '{other}' is not a store: use local or s3.");
+        }
+        return services;
+    }
 }

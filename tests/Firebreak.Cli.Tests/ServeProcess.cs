@@ -22,12 +22,31 @@ public sealed partial class ServeProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts the server on a free loopback port and waits until it prints its URL.</summary>
-    public static async Task<ServeProcess> StartAsync(string workingDirectory, params string[] options)
+    public static Task<ServeProcess> StartAsync(string workingDirectory, params string[] options) => StartAsync(workingDirectory, null, options);
+
+    /// <summary>
+    /// Starts the server with a limit on the size of any file it writes (RLIMIT_FSIZE, set with prlimit; no
+    /// privileges needed). SIGXFSZ is ignored so a write past the limit fails with EFBIG instead of killing
+    /// the process, and the runtime's W^X double mapping (a memory file that the limit would also cap) is off.
+    /// </summary>
+    public static Task<ServeProcess> StartWithFileSizeLimitAsync(string workingDirectory, long maxFileBytes, params string[] options) =>
+        StartAsync(workingDirectory, maxFileBytes, options);
+
+    private static async Task<ServeProcess> StartAsync(string workingDirectory, long? maxFileBytes, string[] options)
     {
         var apphost = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "firebreak.exe" : "firebreak");
-        var start = File.Exists(apphost)
-            ? new ProcessStartInfo(apphost)
-            : new ProcessStartInfo("dotnet") { ArgumentList = { Path.Combine(AppContext.BaseDirectory, "firebreak.dll") } };
+        List<string> command = File.Exists(apphost) ? [apphost] : ["dotnet", Path.Combine(AppContext.BaseDirectory, "firebreak.dll")];
+        var start = new ProcessStartInfo(command[0]);
+        if (maxFileBytes is { } limit)
+        {
+            start = new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", "trap '' XFSZ; exec prlimit --fsize=\"$0\" -- \"$@\"", limit.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
+            start.Environment["DOTNET_EnableWriteXorExecute"] = "0";
+            foreach (var part in command) start.ArgumentList.Add(part);
+        }
+        else
+        {
+            foreach (var part in command.Skip(1)) start.ArgumentList.Add(part);
+        }
         foreach (var arg in new[] { "serve", "--urls", "http://127.0.0.1:0" }.Concat(options)) start.ArgumentList.Add(arg);
         start.WorkingDirectory = workingDirectory;
         start.RedirectStandardOutput = true;

@@ -17,6 +17,19 @@ namespace Firebreak.Cli.Tests;
 public sealed class ServerFixture : IAsyncLifetime
 {
     private WebApplication? _app;
+    private readonly string[] _settings;
+
+    public ServerFixture() : this([]) { }
+
+    private ServerFixture(string[] settings) => _settings = settings;
+
+    /// <summary>A server of its own with extra settings (<c>--Key=value</c>), for the test that needs them.</summary>
+    public static async Task<ServerFixture> StartAsync(params string[] settings)
+    {
+        var fixture = new ServerFixture(settings);
+        await fixture.InitializeAsync();
+        return fixture;
+    }
 
     public string DataDirectory { get; } = Cli.NewDataDirectory();
     public string Url { get; private set; } = "";
@@ -25,7 +38,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _app = FirebreakApp.Build(["--urls=http://127.0.0.1:0", "--Firebreak:DataDirectory=" + DataDirectory], b => b.Logging.ClearProviders());
+        _app = FirebreakApp.Build(["--urls=http://127.0.0.1:0", "--Firebreak:DataDirectory=" + DataDirectory, .. _settings], b => b.Logging.ClearProviders());
         await _app.MigrateDatabaseAsync();
         await _app.StartAsync();
         Url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

@@ -10,7 +10,11 @@ namespace Firebreak.Core.Evidence;
 /// <summary>The evidence register of an incident, and its chain of custody.</summary>
 public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factory, IEvidenceStore store, TimeProvider time, IConfiguration configuration)
 {
-    private const int MaxAppendAttempts = 8;
+    /// <summary>
+    /// Every lost race means another append won, so N writers at once need at most N attempts; this bound only
+    /// stops a writer that keeps losing under a sustained flood.
+    /// </summary>
+    private const int MaxAppendAttempts = 64;
 
     public long MaxUploadBytes => configuration.GetValue("Firebreak:Evidence:MaxUploadBytes", 10L * 1024 * 1024 * 1024);
 
@@ -95,7 +99,9 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
             }
             catch (DbUpdateException) when (attempt < MaxAppendAttempts)
             {
-                // Another append took this place in the chain; take the next one.
+                // Another append took this place in the chain; take the next one, after a short random pause
+                // so the losers of one race do not all collide again on the next.
+                await Task.Delay(Random.Shared.Next(1, 4 * Math.Min(attempt, 10)), cancellationToken);
             }
         }
     }
@@ -141,7 +147,9 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
             }
             catch (DbUpdateException) when (attempt < MaxAppendAttempts)
             {
-                // Lost the race for the next place in the chain; read the new end and try again.
+                // Lost the race for the next place in the chain; read the new end and try again, after a short
+                // random pause so the losers of one race do not all collide again on the next.
+                await Task.Delay(Random.Shared.Next(1, 4 * Math.Min(attempt, 10)), cancellationToken);
             }
         }
     }

@@ -4,7 +4,11 @@ namespace Firebreak.Core.Evidence;
 
 public sealed record StoredBlob(string Sha256, string Sha1, string Md5, long Size);
 
-/// <summary>Where evidence bytes live. Write-once and content-addressed: a blob's name is its SHA-256.</summary>
+/// <summary>
+/// Where evidence bytes live: the port that <see cref="LocalEvidenceStore"/> and the S3-compatible store in
+/// Firebreak.Cloud implement. Write-once and content-addressed: a blob's name is its SHA-256, and a name
+/// that exists is never written again.
+/// </summary>
 public interface IEvidenceStore
 {
     /// <summary>Streams the content in while hashing it; nothing is visible under its name until it is complete.</summary>
@@ -16,6 +20,15 @@ public interface IEvidenceStore
 
 /// <summary>A disk or quota error while storing evidence: reported clearly, and nothing partial is kept.</summary>
 public sealed class EvidenceStorageException(string message, Exception? inner = null) : DomainException(message)
+{
+    public Exception? Cause { get; } = inner;
+}
+
+/// <summary>
+/// The evidence store cannot be reached or refused the request (missing bucket, access denied): nothing was
+/// stored, and the message says what to check. Never carries credentials.
+/// </summary>
+public sealed class EvidenceStoreUnavailableException(string message, Exception? inner = null) : DomainException(message)
 {
     public Exception? Cause { get; } = inner;
 }
@@ -39,7 +52,9 @@ public sealed class LocalEvidenceStore(string root) : IEvidenceStore
         try
         {
             StoredBlob blob;
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
+            // Unbuffered (bufferSize 0): every write reaches the file system in the loop, where its failure is
+            // reported, and disposing has nothing left to write that could fail a second time.
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
             {
                 using var hashes = new EvidenceHashes();
                 var buffer = new byte[BufferSize];
@@ -48,9 +63,9 @@ public sealed class LocalEvidenceStore(string root) : IEvidenceStore
                 {
                     if (hashes.Size + read > maxBytes) throw new ValidationFailedException("file", $"The file is larger than the {maxBytes:N0}-byte limit.");
                     hashes.Append(buffer.AsSpan(0, read));
-                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                    await WriteAsync(file, buffer.AsMemory(0, read), cancellationToken);
                 }
-                await file.FlushAsync(cancellationToken);
+                await WriteAsync(file, ReadOnlyMemory<byte>.Empty, cancellationToken);
                 file.Flush(flushToDisk: true);
                 blob = hashes.Finish();
             }
@@ -75,6 +90,24 @@ public sealed class LocalEvidenceStore(string root) : IEvidenceStore
         {
             TryDelete(temp);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes (or, with nothing to write, flushes) one buffer. .NET reports EFBIG, a write past the file-size
+    /// limit the server runs under (RLIMIT_FSIZE, a quota), as ArgumentOutOfRangeException; it is a storage
+    /// limit like a full disk, not a bug, so it is reported as one.
+    /// </summary>
+    private static async Task WriteAsync(FileStream file, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (bytes.IsEmpty) await file.FlushAsync(cancellationToken);
+            else await file.WriteAsync(bytes, cancellationToken);
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new EvidenceStorageException("The evidence store cannot hold a file this large (the server's file-size limit); nothing was stored.", ex);
         }
     }
 

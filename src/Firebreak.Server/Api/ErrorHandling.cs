@@ -38,6 +38,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             },
             IntakeBusyException busy => Busy(context, busy),
             Firebreak.Core.Evidence.EvidenceStorageException storage => Problem(StatusCodes.Status507InsufficientStorage, "Insufficient storage", storage.Message),
+            Firebreak.Core.Evidence.EvidenceStoreUnavailableException store => Problem(StatusCodes.Status503ServiceUnavailable, "Evidence store unavailable", store.Message),
             _ => null,
         };
         if (problem is null)

@@ -4,6 +4,7 @@ using Firebreak.Detection.Readers;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Firebreak.Detection.Readers.Sources;
+using Firebreak.Testing;
 
 namespace Firebreak.Detection.Tests.Readers;
 

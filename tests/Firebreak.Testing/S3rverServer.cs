@@ -2,14 +2,14 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Firebreak.Detection.Tests.Readers;
+namespace Firebreak.Testing;
 
 /// <summary>
 /// s3rver, an S3-compatible server distributed as an npm package, run on loopback. It is installed on first
 /// use into a cache outside the repository with the machine's npm; without npm the test is skipped,
 /// except in CI, where it must run.
 /// </summary>
-internal sealed class S3rverServer : IAsyncDisposable
+public sealed class S3rverServer : IAsyncDisposable
 {
     private const string Version = "3.7.1";
     private readonly Process _process;
@@ -21,6 +21,10 @@ internal sealed class S3rverServer : IAsyncDisposable
         _data = data;
         ServiceUrl = $"http://127.0.0.1:{port}";
     }
+
+    /// <summary>s3rver's fixed credentials; any other key pair is refused (403), as a real bucket would.</summary>
+    public const string AccessKeyId = "S3RVER";
+    public const string SecretAccessKey = "S3RVER";
 
     public string ServiceUrl { get; }
 
