@@ -1,4 +1,8 @@
+using Firebreak.Cloud.Aws;
+using Firebreak.Core.Response;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Firebreak.Cloud;
 
@@ -8,5 +12,23 @@ namespace Firebreak.Cloud;
 /// </summary>
 public static class CloudModule
 {
-    public static IServiceCollection AddFirebreakCloud(this IServiceCollection services) => services;
+    public static IServiceCollection AddFirebreakCloud(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient("aws");
+        services.AddDataProtection();
+        services.AddSingleton(AwsSettings.From(configuration));
+        services.AddSingleton<AwsSessions>();
+        services.AddSingleton<IResponseAction, CaptureInstanceAction>();
+        services.AddSingleton<IResponseAction, SnapshotVolumesAction>();
+        services.AddSingleton<IResponseAction, ProtectInstanceAction>();
+        services.AddSingleton<IResponseAction, DetachFromAutoScalingGroupAction>();
+        services.AddSingleton<IResponseAction, RevokeRoleSessionsAction>();
+        services.AddSingleton<IResponseAction, DeactivateAccessKeyAction>();
+        services.AddSingleton<IResponseAction, DeleteLoginProfileAction>();
+        services.AddSingleton<IResponseAction, AttachDenyAllAction>();
+        services.AddSingleton<IResponseAction, IsolateInstanceAction>();
+        services.AddSingleton<IResponseAction, StopInstanceAction>();
+        return services;
+    }
 }

@@ -34,7 +34,7 @@ public static class FirebreakApp
         configure?.Invoke(builder);
 
         builder.Services.AddFirebreakCore(builder.Configuration);
-        builder.Services.AddFirebreakCloud();
+        builder.Services.AddFirebreakCloud(builder.Configuration);
         builder.AddFirebreakProblemDetails();
         builder.AddFirebreakIdentity();
         builder.AddFirebreakRateLimits();
