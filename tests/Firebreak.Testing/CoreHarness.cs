@@ -30,22 +30,25 @@ public sealed class CoreHarness : IAsyncDisposable
     /// <summary>The root provider: singletons and hosted services.</summary>
     public IServiceProvider Services => _services;
 
-    public static async Task<CoreHarness> CreateAsync(DatabaseKind kind, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="services">Adds services on top of Core's, such as the cloud actions.</param>
+    public static async Task<CoreHarness> CreateAsync(DatabaseKind kind, IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection, IConfiguration>? services = null)
     {
         var database = await TestDatabase.CreateAsync(kind);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(database.Settings).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 14, 9, 0, 0, TimeSpan.Zero));
-        var services = new ServiceCollection()
+        var collection = new ServiceCollection()
             .AddSingleton<TimeProvider>(time)
             .AddLogging()
             .AddSingleton<IConfiguration>(configuration)
-            .AddFirebreakCore(configuration)
-            .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
-        var harness = new CoreHarness(services, database, time);
+            .AddFirebreakCore(configuration);
+        services?.Invoke(collection, configuration);
+        var provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+        var harness = new CoreHarness(provider, database, time);
         await using var scope = harness.As(Actors.System("migrate"));
         await using var db = await scope.Services.GetRequiredService<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync();
-        await DatabaseMigrator.MigrateAsync(db, services.GetRequiredService<DatabaseSettings>());
-        foreach (var hosted in services.GetServices<IHostedService>()) await hosted.StartAsync(CancellationToken.None);
+        await DatabaseMigrator.MigrateAsync(db, provider.GetRequiredService<DatabaseSettings>());
+        foreach (var hosted in provider.GetServices<IHostedService>()) await hosted.StartAsync(CancellationToken.None);
         return harness;
     }
 

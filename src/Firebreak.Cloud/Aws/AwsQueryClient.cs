@@ -59,7 +59,8 @@ internal sealed class AwsQueryClient(HttpClient http, AWSCredentials credentials
             var retryable = Retryable.Contains(code) || response.StatusCode is HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError;
             if (!retryable || attempt >= maxRetries) throw new AwsQueryException($"{service.SigningName}:{action}", response.StatusCode, code, message);
             var delay = baseDelay * Math.Pow(2, attempt) * (0.5 + Random.Shared.NextDouble() / 2);
-            await Task.Delay(delay, time, cancellationToken);
+            // Real time, not the injected clock: the clock stamps signatures, the wait is a wait.
+            await Task.Delay(delay, cancellationToken);
         }
     }
 
