@@ -227,6 +227,16 @@ public sealed partial class ResponseService(IDbContextFactory<FirebreakDbContext
         return ToView(await FindAsync(db, id, cancellationToken, track: false));
     }
 
+    /// <summary>An action of one incident: another incident's action (or another tenant's) is not found.</summary>
+    public async Task<ResponseActionView> GetAsync(string incidentKey, Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
+        var record = await FindAsync(db, id, cancellationToken, track: false);
+        if (record.IncidentId != incident.Id) throw new NotFoundException("Response action", id.ToString());
+        return ToView(record);
+    }
+
     public async Task<IReadOnlyList<ResponseActionView>> ListAsync(string incidentKey, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
