@@ -29,6 +29,9 @@ public static class CloudModule
         services.AddSingleton<IResponseAction, AttachDenyAllAction>();
         services.AddSingleton<IResponseAction, IsolateInstanceAction>();
         services.AddSingleton<IResponseAction, StopInstanceAction>();
+        services.AddSingleton<IResponseAction, BlockS3PublicAccessAction>();
+        services.AddSingleton<IResponseAction, DeregisterTargetsAction>();
+        services.AddSingleton<IResponseAction, DisassociateInstanceProfileAction>();
         return services;
     }
 }

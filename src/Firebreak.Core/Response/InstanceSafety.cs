@@ -54,7 +54,7 @@ public static class InstanceSafety
             "1. collect: aws-capture-instance (metadata, console output), aws-snapshot-volumes (EBS snapshots tagged with the incident)",
             "2. preserve: aws-protect-instance (termination protection, keep volumes)" + (facts.AutoScalingGroup is { } g ? $", aws-detach-from-asg (group '{g}')" : "")
                 + ", aws-deregister-targets",
-            "3. cut credentials: aws-revoke-role-sessions" + (facts.InstanceProfileArn is { } p ? $" (instance profile {p})" : "") + ", aws-deactivate-access-key",
+            "3. cut credentials: " + (facts.InstanceProfileArn is { } p ? $"aws-disassociate-instance-profile ({p}), aws-revoke-role-sessions on its role, " : "") + "aws-deactivate-access-key for keys found on it",
             "4. isolate network: aws-isolate-instance (no-ingress, no-egress security group)",
             "5. stop: aws-stop-instance" + (facts.HasInstanceStore ? " - instance-store data is lost" : ""),
         };

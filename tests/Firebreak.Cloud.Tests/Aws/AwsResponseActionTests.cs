@@ -293,4 +293,102 @@ public sealed class AwsResponseActionTests : IAsyncLifetime
         Assert.Contains("action", unknown.Errors.Keys);
         Assert.Empty(_aws.Requests);
     }
+
+    [Fact]
+    public async Task BlockS3PublicAccess_TurnsOnAllFour_DeletesThePublicPolicy_AndUndoRestoresBoth()
+    {
+        var incident = await IncidentAsync();
+        _aws.On("GET /acme-exports?publicAccessBlock", (404, S3Xml.Error("NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found")))
+            .On("GET /acme-exports?policyStatus", S3Xml.PolicyStatus(true))
+            .On("GET /acme-exports?policy", S3Xml.PublicPolicy)
+            .On("PUT /acme-exports?publicAccessBlock", (200, ""))
+            .On("DELETE /acme-exports?policy", (204, ""));
+        await using var scope = _harness.As(_acme.Responder);
+        var response = scope.Get<ResponseService>();
+        var planned = await response.PlanAsync(incident, Plan("aws-block-s3-public-access", "acme-exports"));
+        Assert.Equal(["PutPublicAccessBlock", "DeleteBucketPolicy"], planned.Plan.Calls.Select(c => c.Operation));
+        Assert.Equal("none", planned.Plan.State["publicAccessBlock"]);
+        await using (var manager = _harness.As(_acme.Manager))
+            await manager.Get<ResponseService>().ApproveAsync(planned.Id, new ApproveAction());
+        _aws.From("GET /acme-exports?publicAccessBlock", S3Xml.PublicAccessBlock(true))
+            .From("GET /acme-exports?policyStatus", S3Xml.Error("NoSuchBucketPolicy", "The bucket policy does not exist"));
+
+        var ran = await response.RunAsync(planned.Id);
+
+        Assert.Equal(ActionStatus.Succeeded, ran.Status);
+        Assert.True(ran.Verified, string.Join("; ", ran.Verification.Select(v => $"{v.What}={v.Actual}")));
+        var put = Assert.Single(_aws.Calls("PUT /acme-exports?publicAccessBlock"));
+        foreach (var setting in new[] { "BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets" })
+            Assert.Contains($"<{setting}>true</{setting}>", put.Body);
+        Assert.Contains("/eu-west-1/s3/aws4_request", put.Headers["Authorization"]);
+        Assert.Single(_aws.Calls("DELETE /acme-exports?policy"));
+        Assert.Equal(S3Xml.PublicPolicy, ran.UndoData["policy"]);
+
+        _aws.On("DELETE /acme-exports?publicAccessBlock", (204, "")).On("PUT /acme-exports?policy", (204, ""));
+        var undone = await response.UndoAsync(planned.Id, new UndoAction("The bucket hosts the public download page"));
+
+        Assert.Equal(ActionStatus.Undone, undone.Status);
+        var order = _aws.Requests.Select(r => r.Action).Where(a => a is "DELETE /acme-exports?publicAccessBlock" or "PUT /acme-exports?policy").ToList();
+        Assert.Equal(["DELETE /acme-exports?publicAccessBlock", "PUT /acme-exports?policy"], order);
+        Assert.Equal(S3Xml.PublicPolicy, _aws.Calls("PUT /acme-exports?policy").Single().Body);
+    }
+
+    [Fact]
+    public async Task DeregisterTargets_FindsTheInstanceAcrossPages_DeregistersItsPort_AndVerifiesDraining()
+    {
+        var incident = await IncidentAsync();
+        InstanceReads(group: null);
+        _aws.On("DescribeTargetGroups", (200, ElbXml.TargetGroups("page-2", ElbXml.Web)), (200, ElbXml.TargetGroups(null, ElbXml.Admin)))
+            .On("DescribeTargetHealth",
+                (200, ElbXml.TargetHealth((Xml.Instance, 8080, "healthy"), ("i-0ffff0000eeee1111", 8080, "healthy"))),
+                (200, ElbXml.TargetHealth(("i-0ffff0000eeee1111", 443, "healthy"))),
+                (200, ElbXml.TargetHealth((Xml.Instance, 8080, "draining"))))
+            .On("DeregisterTargets", ElbXml.Empty("DeregisterTargets"));
+        await using var scope = _harness.As(_acme.Responder);
+        var planned = await scope.Get<ResponseService>().PlanAsync(incident, Plan("aws-deregister-targets", Xml.Instance));
+        var call = Assert.Single(planned.Plan.Calls);
+        Assert.Equal((ElbXml.Web, "8080"), (call.Parameters["TargetGroupArn"], call.Parameters["Targets.member.1.Port"]));
+        Assert.Equal("page-2", _aws.Calls("DescribeTargetGroups").Last()["Marker"]);
+        await using (var manager = _harness.As(_acme.Manager))
+            await manager.Get<ResponseService>().ApproveAsync(planned.Id, new ApproveAction());
+
+        var ran = await scope.Get<ResponseService>().RunAsync(planned.Id);
+
+        Assert.Equal(ActionStatus.Succeeded, ran.Status);
+        Assert.True(ran.Verified);
+        var deregister = Assert.Single(_aws.Calls("DeregisterTargets"));
+        Assert.Equal(("2015-12-01", ElbXml.Web, Xml.Instance, "8080"),
+            (deregister["Version"], deregister["TargetGroupArn"], deregister["Targets.member.1.Id"], deregister["Targets.member.1.Port"]));
+        Assert.Contains("/eu-west-1/elasticloadbalancing/aws4_request", deregister.Headers["Authorization"]);
+        Assert.Equal("8080", ran.UndoData[ElbXml.Web]);
+    }
+
+    [Fact]
+    public async Task DisassociateInstanceProfile_WarnsAboutIssuedCredentials_AndUndoAssociatesItAgain()
+    {
+        var incident = await IncidentAsync();
+        InstanceReads(group: null);
+        const string profile = "arn:aws:iam::123456789012:instance-profile/web";
+        _aws.On("DescribeIamInstanceProfileAssociations",
+            $"""<DescribeIamInstanceProfileAssociationsResponse xmlns="{Xml.Ec2Ns}"><requestId>r1</requestId><iamInstanceProfileAssociationSet><item><associationId>iip-assoc-0e7736511a163c209</associationId><instanceId>{Xml.Instance}</instanceId><iamInstanceProfile><arn>{profile}</arn><id>AIPAJEXAMPLE</id></iamInstanceProfile><state>associated</state></item></iamInstanceProfileAssociationSet></DescribeIamInstanceProfileAssociationsResponse>""")
+            .On("DisassociateIamInstanceProfile", $"""<DisassociateIamInstanceProfileResponse xmlns="{Xml.Ec2Ns}"><requestId>r2</requestId><iamInstanceProfileAssociation><associationId>iip-assoc-0e7736511a163c209</associationId><instanceId>{Xml.Instance}</instanceId><iamInstanceProfile><arn>{profile}</arn><id>AIPAJEXAMPLE</id></iamInstanceProfile><state>disassociating</state></iamInstanceProfileAssociation></DisassociateIamInstanceProfileResponse>""");
+        await using var scope = _harness.As(_acme.Responder);
+        var response = scope.Get<ResponseService>();
+        var planned = await response.PlanAsync(incident, Plan("aws-disassociate-instance-profile", Xml.Instance));
+        Assert.Contains(planned.Plan.Risks, r => r.Code == "issued-credentials" && r.Avoid.Contains("aws-revoke-role-sessions", StringComparison.Ordinal));
+        await using (var manager = _harness.As(_acme.Manager))
+            await manager.Get<ResponseService>().ApproveAsync(planned.Id, new ApproveAction());
+        _aws.From("DescribeIamInstanceProfileAssociations", $"""<DescribeIamInstanceProfileAssociationsResponse xmlns="{Xml.Ec2Ns}"><requestId>r3</requestId><iamInstanceProfileAssociationSet/></DescribeIamInstanceProfileAssociationsResponse>""")
+            .On("AssociateIamInstanceProfile", $"""<AssociateIamInstanceProfileResponse xmlns="{Xml.Ec2Ns}"><requestId>r4</requestId><iamInstanceProfileAssociation><associationId>iip-assoc-1</associationId><instanceId>{Xml.Instance}</instanceId><iamInstanceProfile><arn>{profile}</arn><id>AIPAJEXAMPLE</id></iamInstanceProfile><state>associating</state></iamInstanceProfileAssociation></AssociateIamInstanceProfileResponse>""");
+
+        var ran = await response.RunAsync(planned.Id);
+        var undone = await response.UndoAsync(planned.Id, new UndoAction("Rebuilt; the workload needs its role"));
+
+        Assert.Equal(ActionStatus.Succeeded, ran.Status);
+        Assert.True(ran.Verified);
+        Assert.Equal("iip-assoc-0e7736511a163c209", Assert.Single(_aws.Calls("DisassociateIamInstanceProfile"))["AssociationId"]);
+        Assert.Equal(ActionStatus.Undone, undone.Status);
+        var associate = Assert.Single(_aws.Calls("AssociateIamInstanceProfile"));
+        Assert.Equal((Xml.Instance, profile), (associate["InstanceId"], associate["IamInstanceProfile.Arn"]));
+    }
 }

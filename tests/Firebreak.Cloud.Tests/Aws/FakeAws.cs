@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Firebreak.Cloud.Tests.Aws;
 
 /// <summary>One request as the AWS endpoint received it.</summary>
-public sealed record AwsRequest(string Method, string Path, string Action, IReadOnlyDictionary<string, string> Form, IReadOnlyDictionary<string, string> Headers)
+public sealed record AwsRequest(string Method, string Path, string Action, IReadOnlyDictionary<string, string> Form, IReadOnlyDictionary<string, string> Headers, string Body)
 {
     public string this[string field] => Form.TryGetValue(field, out var v) ? v : throw new KeyNotFoundException($"{Action} had no {field}: {string.Join(", ", Form.Keys)}");
 }
@@ -64,23 +64,29 @@ public sealed class FakeAws : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         var form = new Dictionary<string, string>(StringComparer.Ordinal);
+        var body = "";
         if (context.Request.HasFormContentType)
         {
             foreach (var (key, value) in await context.Request.ReadFormAsync()) form[key] = value.ToString();
         }
+        else
+        {
+            body = await new StreamReader(context.Request.Body).ReadToEndAsync();
+        }
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        var action = form.GetValueOrDefault("Action") ?? $"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}";
-        Requests.Enqueue(new AwsRequest(context.Request.Method, context.Request.Path, action, form, headers));
+        // REST calls (S3) are named by method, path and the sub-resource in the query: "PUT /bucket?publicAccessBlock".
+        var action = form.GetValueOrDefault("Action") ?? $"{context.Request.Method} {context.Request.Path.Value?.TrimEnd('/')}?{string.Join("&", context.Request.Query.Keys)}";
+        Requests.Enqueue(new AwsRequest(context.Request.Method, context.Request.Path, action, form, headers, body));
         if (!_responses.TryGetValue(action, out var queue) || queue.IsEmpty)
         {
             context.Response.StatusCode = 400;
             await context.Response.WriteAsync(Xml.Error("InvalidAction", $"The fake has no response for {action}."));
             return;
         }
-        var (status, body) = queue.Count > 1 && queue.TryDequeue(out var next) ? next : queue.TryPeek(out var last) ? last : default;
+        var (status, answer) = queue.Count > 1 && queue.TryDequeue(out var next) ? next : queue.TryPeek(out var last) ? last : default;
         context.Response.StatusCode = status;
-        context.Response.ContentType = "text/xml";
-        await context.Response.WriteAsync(body);
+        context.Response.ContentType = answer.TrimStart().StartsWith('{') ? "application/json" : "application/xml";
+        await context.Response.WriteAsync(answer);
     }
 
     public async ValueTask DisposeAsync()

@@ -111,3 +111,36 @@ public static class Xml
     public static string ListAccessKeys(string user, string key, string status) =>
         $"""<ListAccessKeysResponse xmlns="{IamNs}"><ListAccessKeysResult><UserName>{user}</UserName><AccessKeyMetadata><member><UserName>{user}</UserName><AccessKeyId>{key}</AccessKeyId><Status>{status}</Status><CreateDate>2025-01-01T00:00:00Z</CreateDate></member></AccessKeyMetadata><IsTruncated>false</IsTruncated></ListAccessKeysResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></ListAccessKeysResponse>""";
 }
+
+public static class S3Xml
+{
+    public const string Ns = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+    public static string Error(string code, string message) =>
+        $"""<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message><BucketName>acme-exports</BucketName><RequestId>4442587FB7D0A2F9</RequestId><HostId>example-host-id</HostId></Error>""";
+
+    public static string PublicAccessBlock(bool on) =>
+        $"""<?xml version="1.0" encoding="UTF-8"?><PublicAccessBlockConfiguration xmlns="{Ns}"><BlockPublicAcls>{L(on)}</BlockPublicAcls><IgnorePublicAcls>{L(on)}</IgnorePublicAcls><BlockPublicPolicy>{L(on)}</BlockPublicPolicy><RestrictPublicBuckets>{L(on)}</RestrictPublicBuckets></PublicAccessBlockConfiguration>""";
+
+    public static string PolicyStatus(bool isPublic) =>
+        $"""<?xml version="1.0" encoding="UTF-8"?><PolicyStatus xmlns="{Ns}"><IsPublic>{L(isPublic)}</IsPublic></PolicyStatus>""";
+
+    public const string PublicPolicy = """{"Version":"2012-10-17","Statement":[{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::acme-exports/*"}]}""";
+
+    private static string L(bool value) => value ? "true" : "false";
+}
+
+public static class ElbXml
+{
+    public const string Ns = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/";
+    public const string Web = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/73e2d6bc24d8a067";
+    public const string Admin = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/admin/1a2b3c4d5e6f7a8b";
+
+    public static string TargetGroups(string? nextMarker, params string[] arns) =>
+        $"""<DescribeTargetGroupsResponse xmlns="{Ns}"><DescribeTargetGroupsResult><TargetGroups>{string.Concat(arns.Select(a => $"<member><TargetGroupArn>{a}</TargetGroupArn><TargetGroupName>{a.Split('/')[1]}</TargetGroupName><Protocol>HTTP</Protocol><Port>80</Port><VpcId>vpc-0a1b2c3d</VpcId><TargetType>instance</TargetType></member>"))}</TargetGroups>{(nextMarker is null ? "" : $"<NextMarker>{nextMarker}</NextMarker>")}</DescribeTargetGroupsResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></DescribeTargetGroupsResponse>""";
+
+    public static string TargetHealth(params (string Id, int Port, string State)[] targets) =>
+        $"""<DescribeTargetHealthResponse xmlns="{Ns}"><DescribeTargetHealthResult><TargetHealthDescriptions>{string.Concat(targets.Select(t => $"<member><HealthCheckPort>{t.Port}</HealthCheckPort><Target><Id>{t.Id}</Id><Port>{t.Port}</Port></Target><TargetHealth><State>{t.State}</State></TargetHealth></member>"))}</TargetHealthDescriptions></DescribeTargetHealthResult><ResponseMetadata><RequestId>r2</RequestId></ResponseMetadata></DescribeTargetHealthResponse>""";
+
+    public static string Empty(string action) => $"""<{action}Response xmlns="{Ns}"><{action}Result/><ResponseMetadata><RequestId>r3</RequestId></ResponseMetadata></{action}Response>""";
+}
