@@ -28,6 +28,7 @@ public static class CloudModule
         services.AddSingleton<IResponseAction, DeleteLoginProfileAction>();
         services.AddSingleton<IResponseAction, AttachDenyAllAction>();
         services.AddSingleton<IResponseAction, IsolateInstanceAction>();
+        services.AddSingleton<IResponseAction, DenyAllNetworkAclAction>();
         services.AddSingleton<IResponseAction, StopInstanceAction>();
         services.AddSingleton<IResponseAction, BlockS3PublicAccessAction>();
         services.AddSingleton<IResponseAction, DeregisterTargetsAction>();

@@ -42,7 +42,7 @@ internal sealed class IsolateInstanceAction(AwsSessions sessions) : AwsAction(se
         }
         var risks = InstanceSafety.Assess(facts).ToList();
         risks.Add(new SafetyRisk("tracked-connections", "Security groups are stateful: connections already tracked (an attacker's open shell) may stay open after the change.",
-            "Add a deny-all network ACL on the subnet, or stop the instance, to cut tracked connections."));
+            "Add a deny-all network ACL on the subnet (aws-deny-all-network-acl), or stop the instance, to cut tracked connections."));
         return new ActionPlan($"Isolate {target.Resource}: {instance.NetworkInterfaces?.Count ?? 0} network interface(s) move to {groupName}.", calls,
             calls.Select(c => c.Change).ToList(), true, Definition.UndoDescription, risks, InstanceSafety.SafeOrder(facts), state);
     }

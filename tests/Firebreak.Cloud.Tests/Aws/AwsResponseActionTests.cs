@@ -391,4 +391,43 @@ public sealed class AwsResponseActionTests : IAsyncLifetime
         var associate = Assert.Single(_aws.Calls("AssociateIamInstanceProfile"));
         Assert.Equal((Xml.Instance, profile), (associate["InstanceId"], associate["IamInstanceProfile.Arn"]));
     }
+
+    private static string NetworkAcls(string acl, string association) =>
+        $"""<DescribeNetworkAclsResponse xmlns="{Xml.Ec2Ns}"><requestId>r1</requestId><networkAclSet><item><networkAclId>{acl}</networkAclId><vpcId>vpc-0a1b2c3d</vpcId><default>false</default><entrySet/><associationSet><item><networkAclAssociationId>{association}</networkAclAssociationId><networkAclId>{acl}</networkAclId><subnetId>subnet-0a1b2c3d</subnetId></item></associationSet><tagSet/></item></networkAclSet></DescribeNetworkAclsResponse>""";
+
+    [Fact]
+    public async Task DenyAllNetworkAcl_WarnsItCoversTheSubnet_AllowsOnlyTheExaminer_AndUndoRestoresTheOldAcl()
+    {
+        var incident = await IncidentAsync();
+        InstanceReads(group: null);
+        _aws.On("DescribeNetworkAcls", NetworkAcls("acl-0default", "aclassoc-0old"))
+            .On("CreateNetworkAcl", $"""<CreateNetworkAclResponse xmlns="{Xml.Ec2Ns}"><requestId>r2</requestId><networkAcl><networkAclId>acl-0deny</networkAclId><vpcId>vpc-0a1b2c3d</vpcId><default>false</default><entrySet/><associationSet/><tagSet/></networkAcl></CreateNetworkAclResponse>""")
+            .On("CreateNetworkAclEntry", Xml.Return("CreateNetworkAclEntry"))
+            .On("ReplaceNetworkAclAssociation", $"""<ReplaceNetworkAclAssociationResponse xmlns="{Xml.Ec2Ns}"><requestId>r3</requestId><newAssociationId>aclassoc-0new</newAssociationId></ReplaceNetworkAclAssociationResponse>""");
+        await using var scope = _harness.As(_acme.Responder);
+        var response = scope.Get<ResponseService>();
+        var planned = await response.PlanAsync(incident, Plan("aws-deny-all-network-acl", Xml.Instance, inputs: new() { ["examinerCidr"] = "203.0.113.7/32" }));
+        Assert.Contains(planned.Plan.Risks, r => r.Code == "whole-subnet" && r.Description.Contains("subnet-0a1b2c3d", StringComparison.Ordinal));
+        Assert.Equal(["CreateNetworkAcl", "CreateNetworkAclEntry", "CreateNetworkAclEntry", "ReplaceNetworkAclAssociation"], planned.Plan.Calls.Select(c => c.Operation));
+        await using (var manager = _harness.As(_acme.Manager))
+            await manager.Get<ResponseService>().ApproveAsync(planned.Id, new ApproveAction());
+        _aws.From("DescribeNetworkAcls", NetworkAcls("acl-0deny", "aclassoc-0new"));
+
+        var ran = await response.RunAsync(planned.Id);
+
+        Assert.Equal(ActionStatus.Succeeded, ran.Status);
+        Assert.True(ran.Verified);
+        var entries = _aws.Calls("CreateNetworkAclEntry").ToList();
+        Assert.Equal(("acl-0deny", "100", "6", "allow", "false", "203.0.113.7/32", "22", "22"),
+            (entries[0]["NetworkAclId"], entries[0]["RuleNumber"], entries[0]["Protocol"], entries[0]["RuleAction"], entries[0]["Egress"], entries[0]["CidrBlock"], entries[0]["PortRange.From"], entries[0]["PortRange.To"]));
+        Assert.Equal(("true", "1024", "65535"), (entries[1]["Egress"], entries[1]["PortRange.From"], entries[1]["PortRange.To"]));
+        var replace = Assert.Single(_aws.Calls("ReplaceNetworkAclAssociation"));
+        Assert.Equal(("aclassoc-0old", "acl-0deny"), (replace["AssociationId"], replace["NetworkAclId"]));
+
+        var undone = await response.UndoAsync(planned.Id, new UndoAction("Moved the instance to a quarantine subnet instead"));
+
+        Assert.Equal(ActionStatus.Undone, undone.Status);
+        var back = _aws.Calls("ReplaceNetworkAclAssociation").Last();
+        Assert.Equal(("aclassoc-0new", "acl-0default"), (back["AssociationId"], back["NetworkAclId"]));
+    }
 }
