@@ -273,7 +273,12 @@ public sealed partial class ResponseService(IDbContextFactory<FirebreakDbContext
                 checks.That(false, $"inputs.{name}", $"{definition.Name} takes no input '{name}'; it takes: {string.Join(", ", definition.Inputs.Select(i => i.Name))}.");
                 continue;
             }
-            var v = value?.Trim() ?? "";
+            if (value is null)
+            {
+                checks.That(false, $"inputs.{name}", $"inputs.{name} needs a value; leave the input out instead of sending null.");
+                continue;
+            }
+            var v = value.Trim();
             checks.That(v.Length <= ResponseLimits.InputLength, $"inputs.{name}", $"inputs.{name} must be at most {ResponseLimits.InputLength} characters.");
             checks.That(input.Type switch
             {

@@ -41,6 +41,11 @@ public class ResponseEndpointTests(ServerFixture fixture) : IClassFixture<Server
         var unknownField = await Responder.PostAsJsonAsync($"/api/v1/incidents/{incident}/actions", new { action = "aws-stop-instance", force = true });
         var oversized = await Responder.PostAsJsonAsync($"/api/v1/incidents/{incident}/actions", Body(reason: new string('x', 2_001)));
         var unconfigured = await Responder.PostAsJsonAsync($"/api/v1/incidents/{incident}/actions", Body(account: "999999999999"));
+        var nullInput = await Responder.PostAsJsonAsync($"/api/v1/incidents/{incident}/actions", new
+        {
+            action = "aws-isolate-instance", account = "123456789012", region = "eu-west-1", resource = "i-0abc1234def567890",
+            criticality = "high", choice = "contain-accept-downtime", choiceReason = "r", reason = "r", inputs = new Dictionary<string, string?> { ["examinerCidr"] = null },
+        });
         var otherTenant = await fixture.Globex.Client(Role.Responder).PostAsJsonAsync($"/api/v1/incidents/{incident}/actions", Body());
 
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
@@ -54,6 +59,8 @@ public class ResponseEndpointTests(ServerFixture fixture) : IClassFixture<Server
         Assert.Equal(HttpStatusCode.BadRequest, unconfigured.StatusCode);
         Assert.Contains("not configured", (await unconfigured.JsonAsync()).GetProperty("errors").GetProperty("account")[0].GetString());
         Assert.Equal("application/problem+json", unconfigured.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.BadRequest, nullInput.StatusCode);
+        Assert.True((await nullInput.JsonAsync()).GetProperty("errors").TryGetProperty("inputs.examinerCidr", out _));
         Assert.Equal(HttpStatusCode.NotFound, otherTenant.StatusCode);
         var list = await (await Responder.GetAsync($"/api/v1/incidents/{incident}/actions")).JsonAsync();
         Assert.Equal(0, list.GetArrayLength());
