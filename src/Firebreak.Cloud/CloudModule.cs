@@ -1,6 +1,8 @@
 using Amazon.S3;
+using Firebreak.Cloud.Aws;
 using Firebreak.Cloud.Evidence;
 using Firebreak.Core.Evidence;
+using Firebreak.Core.Response;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -27,6 +29,25 @@ public static class CloudModule
             case var other:
                 throw new InvalidOperationException($"Firebreak:Evidence:Store '{other}' is not a store: use local or s3.");
         }
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient("aws");
+        services.AddDataProtection();
+        services.AddSingleton(AwsSettings.From(configuration));
+        services.AddSingleton<AwsSessions>();
+        services.AddSingleton<IResponseAction, CaptureInstanceAction>();
+        services.AddSingleton<IResponseAction, SnapshotVolumesAction>();
+        services.AddSingleton<IResponseAction, ProtectInstanceAction>();
+        services.AddSingleton<IResponseAction, DetachFromAutoScalingGroupAction>();
+        services.AddSingleton<IResponseAction, RevokeRoleSessionsAction>();
+        services.AddSingleton<IResponseAction, DeactivateAccessKeyAction>();
+        services.AddSingleton<IResponseAction, DeleteLoginProfileAction>();
+        services.AddSingleton<IResponseAction, AttachDenyAllAction>();
+        services.AddSingleton<IResponseAction, IsolateInstanceAction>();
+        services.AddSingleton<IResponseAction, DenyAllNetworkAclAction>();
+        services.AddSingleton<IResponseAction, StopInstanceAction>();
+        services.AddSingleton<IResponseAction, BlockS3PublicAccessAction>();
+        services.AddSingleton<IResponseAction, DeregisterTargetsAction>();
+        services.AddSingleton<IResponseAction, DisassociateInstanceProfileAction>();
         return services;
     }
 }

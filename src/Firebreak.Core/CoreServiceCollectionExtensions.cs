@@ -48,6 +48,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<PostMortem.DataGapService>();
         services.AddScoped<PostMortem.ProviderEscalationService>();
         services.AddScoped<PostMortem.ResponseTrendService>();
+        services.AddScoped<Response.ResponseService>();
         return services;
     }
 }

@@ -30,8 +30,9 @@ public sealed class CoreHarness : IAsyncDisposable
     /// <summary>The root provider: singletons and hosted services.</summary>
     public IServiceProvider Services => _services;
 
-    /// <param name="services">Runs after Core's registrations, to put a real port implementation (an S3 store) in place.</param>
-    public static async Task<CoreHarness> CreateAsync(DatabaseKind kind, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    /// <param name="services">Runs after Core's registrations, to add or put in place real port implementations (the cloud actions, an S3 evidence store).</param>
+    public static async Task<CoreHarness> CreateAsync(DatabaseKind kind, IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection, IConfiguration>? services = null)
     {
         var database = await TestDatabase.CreateAsync(kind);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(database.Settings).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
@@ -41,7 +42,7 @@ public sealed class CoreHarness : IAsyncDisposable
             .AddLogging()
             .AddSingleton<IConfiguration>(configuration)
             .AddFirebreakCore(configuration);
-        services?.Invoke(collection);
+        services?.Invoke(collection, configuration);
         var provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         var harness = new CoreHarness(provider, database, time);
         await using var scope = harness.As(Actors.System("migrate"));

@@ -45,6 +45,7 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     public DbSet<CustodyEntry> CustodyEntries => Set<CustodyEntry>();
     public DbSet<TimelineEntry> TimelineEntries => Set<TimelineEntry>();
     public DbSet<IncidentArtifact> IncidentArtifacts => Set<IncidentArtifact>();
+    public DbSet<Response.ResponseAction> ResponseActions => Set<Response.ResponseAction>();
 
     /// <summary>Off only for bulk intake, which records itself on the stored rows.</summary>
     public bool RecordAudit { get; set; } = true;

@@ -45,7 +45,7 @@ public class S3EvidenceStoreTests(S3Fixture s3) : IClassFixture<S3Fixture>
     private static string NewPrefix() => $"firebreak/{Guid.NewGuid():n}/";
 
     private async Task<CoreHarness> HarnessAsync(DatabaseKind kind, S3EvidenceStoreOptions options, string accessKeyId = S3rverServer.AccessKeyId) =>
-        await CoreHarness.CreateAsync(kind, services: services =>
+        await CoreHarness.CreateAsync(kind, services: (services, _) =>
             services.Replace(ServiceDescriptor.Singleton<IEvidenceStore>(new S3EvidenceStore(s3.Client(options, accessKeyId), options))));
 
     private async Task<List<string>> KeysAsync(string prefix)

@@ -91,6 +91,13 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         new("GET", "/api/v1/metrics/response-times", Role.Viewer),
         new("GET", "/api/v1/evidence/{id:guid}/content", Role.Viewer),
         new("POST", "/api/v1/evidence/{id:guid}/custody", Role.Responder, _ => new { @event = "accessed", location = "lab", reason = "matrix" }),
+        new("GET", "/api/v1/response/catalogue", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/actions", Role.Responder, _ => new { action = "aws-capture-instance", account = "123456789012", region = "eu-west-1", resource = "i-0abc1234def567890", criticality = "low", choice = "contain-accept-downtime", choiceReason = "matrix", reason = "matrix" }),
+        new("GET", "/api/v1/incidents/{key}/actions", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/actions/{id:guid}", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/actions/{id:guid}/approve", Role.Responder, _ => new { comment = "matrix" }),
+        new("POST", "/api/v1/incidents/{key}/actions/{id:guid}/run", Role.Responder),
+        new("POST", "/api/v1/incidents/{key}/actions/{id:guid}/undo", Role.Responder, _ => new { reason = "matrix" }),
     ];
 
     [Fact]
