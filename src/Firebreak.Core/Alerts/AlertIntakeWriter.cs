@@ -60,7 +60,8 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, IServiceScop
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         var now = time.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        var results = await AlertStore.StoreAsync(db, group, now, cancellationToken);
+        var (results, newAlerts) = await AlertStore.StoreAsync(db, group, now, cancellationToken);
+        await AlertRowInserter.InsertAsync(db, newAlerts, cancellationToken);
         db.ChangeTracker.DetectChanges();
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);

@@ -3,12 +3,18 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Firebreak.Core.Alerts;
 
-/// <summary>Deduplicates and stores one group of intake requests inside the caller's transaction.</summary>
+/// <summary>
+/// Deduplicates one group of intake requests inside the caller's transaction. Repeats update the tracked
+/// rows (saved by the caller's <c>SaveChanges</c>) and receipts are added to the context; new alerts are
+/// returned for <see cref="AlertRowInserter"/>, which writes them without change tracking.
+/// </summary>
 internal static class AlertStore
 {
-    public static async Task<IntakeResult[]> StoreAsync(FirebreakDbContext db, IReadOnlyList<IntakeWork> group, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<(IntakeResult[] Results, List<Alert> NewAlerts)> StoreAsync(FirebreakDbContext db, IReadOnlyList<IntakeWork> group, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         var results = new IntakeResult?[group.Count];
+        var newAlerts = new List<Alert>();
         var tenants = group.Select(w => w.TenantId).Distinct().ToList();
 
         // Replays: an Idempotency-Key seen before answers with the stored ids and stores nothing.
@@ -58,7 +64,7 @@ internal static class AlertStore
                 alert = ToAlert(incoming, key, work.TenantId, now);
                 alert.SuppressedByRuleId = rules.GetValueOrDefault(work.TenantId)?.FirstOrDefault(m => m.Matches(incoming))?.Rule.Id;
                 if (alert.SuppressedByRuleId is not null || !ruleTenants.Contains(work.TenantId)) alert.RulesCheckedAt = now;
-                db.Alerts.Add(alert);
+                newAlerts.Add(alert);
                 byKey[(work.TenantId, key)] = alert;
                 outcomes.Add(new IntakeOutcome(alert.Id, false, 1, alert.SuppressedByRuleId is not null));
             }
@@ -90,7 +96,7 @@ internal static class AlertStore
                 ? new IntakeOutcome(id, true, a.OccurrenceCount, a.SuppressedByRuleId is not null)
                 : new IntakeOutcome(id, true, 0, false)).ToList(), Replayed: true);
         }
-        return results!;
+        return (Array.ConvertAll(results, r => r!), newAlerts);
     }
 
     private static Alert ToAlert(IncomingAlert a, string key, Guid tenantId, DateTimeOffset now) => new()

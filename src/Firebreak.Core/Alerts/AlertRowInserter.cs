@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Text;
+using Firebreak.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Firebreak.Core.Alerts;
+
+/// <summary>
+/// Inserts new alerts with multi-row <c>INSERT</c> statements on the context's own connection and
+/// transaction, without change tracking. Columns, value conversions (times, lists, JSON) and parameter
+/// types come from the EF model, so a row is written exactly as <c>SaveChanges</c> would write it; the
+/// statement for a full chunk is built and prepared once per group and reused for every chunk.
+/// </summary>
+internal static class AlertRowInserter
+{
+    /// <summary>Rows per statement: about 7,000 parameters, well inside SQLite's and PostgreSQL's limits.</summary>
+    internal const int RowsPerStatement = 200;
+
+    private static readonly ConcurrentDictionary<IModel, Shape> Shapes = new();
+
+    public static async Task InsertAsync(FirebreakDbContext db, IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
+    {
+        if (alerts.Count == 0) return;
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("Alerts are inserted only inside the intake transaction.");
+        var shape = Shapes.GetOrAdd(db.Model, model => new Shape(model, db.GetService<ISqlGenerationHelper>()));
+        var connection = db.Database.GetDbConnection();
+        DbCommand? full = null;
+        try
+        {
+            for (var start = 0; start < alerts.Count; start += RowsPerStatement)
+            {
+                var rows = Math.Min(RowsPerStatement, alerts.Count - start);
+                var reuse = rows == RowsPerStatement;
+                var command = reuse && full is not null ? full : connection.CreateCommand();
+                if (!ReferenceEquals(command, full))
+                {
+                    command.Transaction = transaction;
+                    command.CommandText = shape.Sql(rows);
+                }
+                // A reused (prepared) statement keeps its parameter objects and gets new values.
+                var fresh = command.Parameters.Count == 0;
+                var n = 0;
+                for (var r = 0; r < rows; r++)
+                {
+                    var alert = alerts[start + r];
+                    foreach (var column in shape.Columns)
+                    {
+                        var parameter = column.Mapping.CreateParameter(command, "p" + n.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                            column.Property.GetGetter().GetClrValueUsingContainingEntity(alert), column.Property.IsNullable);
+                        if (fresh) command.Parameters.Add(parameter);
+                        else command.Parameters[n].Value = parameter.Value;
+                        n++;
+                    }
+                }
+                if (reuse && full is null)
+                {
+                    full = command;
+                    if (alerts.Count >= 2 * RowsPerStatement) await command.PrepareAsync(cancellationToken);
+                }
+                try
+                {
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+                finally
+                {
+                    if (!ReferenceEquals(command, full)) await command.DisposeAsync();
+                }
+            }
+        }
+        finally
+        {
+            if (full is not null) await full.DisposeAsync();
+        }
+    }
+
+    private sealed record Column(IProperty Property, RelationalTypeMapping Mapping);
+
+    private sealed class Shape
+    {
+        private readonly string _head;
+        private readonly string _fullSql;
+
+        public Shape(IModel model, ISqlGenerationHelper sql)
+        {
+            var entity = model.FindEntityType(typeof(Alert))!;
+            var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+            Columns = entity.GetProperties()
+                .Select(p => new Column(p, p.GetRelationalTypeMapping()))
+                .ToList();
+            _head = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ("
+                + string.Join(", ", Columns.Select(c => sql.DelimitIdentifier(c.Property.GetColumnName(table)!))) + ") VALUES ";
+            _fullSql = Build(RowsPerStatement);
+        }
+
+        public IReadOnlyList<Column> Columns { get; }
+
+        public string Sql(int rows) => rows == RowsPerStatement ? _fullSql : Build(rows);
+
+        private string Build(int rows)
+        {
+            var text = new StringBuilder(_head, _head.Length + rows * Columns.Count * 8);
+            var n = 0;
+            for (var r = 0; r < rows; r++)
+            {
+                text.Append(r == 0 ? "(" : ", (");
+                for (var c = 0; c < Columns.Count; c++, n++) text.Append(c == 0 ? "@p" : ", @p").Append(n);
+                text.Append(')');
+            }
+            return text.ToString();
+        }
+    }
+}
