@@ -10,7 +10,7 @@ namespace Firebreak.Core.Alerts;
 /// </summary>
 internal static class AlertStore
 {
-    public static async Task<(IntakeResult[] Results, List<Alert> NewAlerts)> StoreAsync(FirebreakDbContext db, IReadOnlyList<IntakeWork> group, DateTimeOffset now,
+    public static async Task<(IntakeResult[] Results, List<Alert> NewAlerts)> StoreAsync(FirebreakDbContext db, AlertRuleCache ruleCache, IReadOnlyList<IntakeWork> group, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         var results = new IntakeResult?[group.Count];
@@ -35,10 +35,7 @@ internal static class AlertStore
         var existing = dedupKeys.Count == 0 ? [] : await db.Alerts
             .Where(a => tenants.Contains(a.TenantId) && dedupKeys.Contains(a.DedupKey)).ToListAsync(cancellationToken);
         var byKey = existing.ToDictionary(a => (a.TenantId, a.DedupKey));
-        var rules = await SuppressionCache.ActiveAsync(db, tenants, now, cancellationToken);
-        // Tenants without escalation rules need no later check: mark their alerts checked on the way in.
-        var ruleTenants = (await db.EscalationRules.Where(r => r.Enabled && tenants.Contains(r.TenantId))
-            .Select(r => r.TenantId).Distinct().ToListAsync(cancellationToken)).ToHashSet();
+        var rules = await ruleCache.ForAsync(db, tenants, cancellationToken);
 
         foreach (var (index, alerts) in pending)
         {
@@ -62,8 +59,10 @@ internal static class AlertStore
                     continue;
                 }
                 alert = ToAlert(incoming, key, work.TenantId, now);
-                alert.SuppressedByRuleId = rules.GetValueOrDefault(work.TenantId)?.FirstOrDefault(m => m.Matches(incoming))?.Rule.Id;
-                if (alert.SuppressedByRuleId is not null || !ruleTenants.Contains(work.TenantId)) alert.RulesCheckedAt = now;
+                var tenantRules = rules[work.TenantId];
+                alert.SuppressedByRuleId = tenantRules.Suppression.FirstOrDefault(m => m.Rule.IsActive(now) && m.Matches(incoming))?.Rule.Id;
+                // Tenants without escalation rules need no later check: mark their alerts checked on the way in.
+                if (alert.SuppressedByRuleId is not null || !tenantRules.HasEscalationRules) alert.RulesCheckedAt = now;
                 newAlerts.Add(alert);
                 byKey[(work.TenantId, key)] = alert;
                 outcomes.Add(new IntakeOutcome(alert.Id, false, 1, alert.SuppressedByRuleId is not null));
@@ -129,15 +128,4 @@ internal static class AlertStore
     private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 
     private static DateTimeOffset? Earlier(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
-}
-
-/// <summary>Active suppression rules per tenant, compiled; reloaded per group (rules are few and change rarely).</summary>
-internal static class SuppressionCache
-{
-    public static async Task<Dictionary<Guid, List<SuppressionMatcher>>> ActiveAsync(FirebreakDbContext db, List<Guid> tenants, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var rules = await db.SuppressionRules.AsNoTracking().Where(r => tenants.Contains(r.TenantId) && r.Enabled).ToListAsync(cancellationToken);
-        return rules.Where(r => r.IsActive(now)).GroupBy(r => r.TenantId)
-            .ToDictionary(g => g.Key, g => g.OrderBy(r => r.CreatedAt).Select(r => new SuppressionMatcher(r)).ToList());
-    }
 }
