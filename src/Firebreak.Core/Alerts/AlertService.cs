@@ -16,6 +16,13 @@ public sealed class AlertService(IDbContextFactory<FirebreakDbContext> factory, 
             .MaxLength("source", query.Source, AlertLimits.SourceLength).MaxLength("q", query.Text, 200).ThrowIfAny();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var q = db.Alerts.AsNoTracking();
+        // The tenant filter already holds; said again as a plain equality so the database can seek the queue
+        // index on it (the filter's "sees all tenants OR tenant = x" form hides the tenant from SQLite's planner).
+        if (!db.SeesAllTenants)
+        {
+            var tenant = db.CurrentTenantId;
+            q = q.Where(a => a.TenantId == tenant);
+        }
         if (query.OnlySuppressed) q = q.Where(a => a.SuppressedByRuleId != null);
         else if (!query.IncludeSuppressed) q = q.Where(a => a.SuppressedByRuleId == null);
         if (query.State is { } state) q = q.Where(a => a.TriageState == state);
