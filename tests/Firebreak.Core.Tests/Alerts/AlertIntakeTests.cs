@@ -228,6 +228,31 @@ public class AlertIntakeTests
     }
 
     [Fact]
+    public async Task Queue_WalksTheQueueIndexInOrder_WithoutSortingTheMatches()
+    {
+        await using var harness = await CoreHarness.CreateAsync(DatabaseKind.Sqlite);
+        var acme = await harness.CreateTenantAsync("Acme");
+        await using var scope = harness.As(acme.Responder);
+        await using var db = await scope.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync();
+        var page = AlertService.Newest(AlertService.Filter(db, new AlertQuery(TriageState.New, AlertSeverity.High))).Skip(950).Take(50);
+        // Parameters stay unbound (NULL): the plan does not depend on their values.
+        var sql = string.Join('\n', page.ToQueryString().Split('\n').Where(l => !l.StartsWith(".param", StringComparison.Ordinal)));
+
+        var connection = db.Database.GetDbConnection();
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        var plan = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) plan.Add(reader.GetString(reader.GetOrdinal("detail")));
+        }
+
+        Assert.Contains(plan, d => d.Contains("IX_Alerts_Queue", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, d => d.Contains("TEMP B-TREE", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task FullQueue_RefusesAtOnce_InsteadOfWaiting()
     {
         var intake = new AlertIntake(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Firebreak:Alerts:QueueCapacity"] = "1" }).Build());
