@@ -10,15 +10,16 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace Firebreak.Core.Alerts;
 
 /// <summary>
-/// Inserts new alerts with multi-row <c>INSERT</c> statements on the context's own connection and
+/// Inserts new alerts with reused, prepared <c>INSERT</c> statements on the context's own connection and
 /// transaction, without change tracking. Columns, value conversions (times, lists, JSON) and parameter
-/// types come from the EF model, so a row is written exactly as <c>SaveChanges</c> would write it; the
-/// statement for a full chunk is built and prepared once per group and reused for every chunk.
+/// types come from the EF model, so a row is written exactly as <c>SaveChanges</c> would write it.
+/// PostgreSQL gets 200 rows per statement (one round trip each). SQLite gets one row per statement: it is
+/// in-process, so there is no round trip to save, and it looks parameters up by name with a linear search,
+/// which makes binding a many-row statement quadratic in its parameters.
 /// </summary>
 internal static class AlertRowInserter
 {
-    /// <summary>Rows per statement: about 7,000 parameters, well inside SQLite's and PostgreSQL's limits.</summary>
-    internal const int RowsPerStatement = 200;
+    private const int PostgresRowsPerStatement = 200;
 
     private static readonly ConcurrentDictionary<IModel, Shape> Shapes = new();
 
@@ -27,15 +28,16 @@ internal static class AlertRowInserter
         if (alerts.Count == 0) return;
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Alerts are inserted only inside the intake transaction.");
-        var shape = Shapes.GetOrAdd(db.Model, model => new Shape(model, db.GetService<ISqlGenerationHelper>()));
+        var shape = Shapes.GetOrAdd(db.Model, model => new Shape(model, db.GetService<ISqlGenerationHelper>(), db.Database.IsNpgsql() ? PostgresRowsPerStatement : 1));
+        var rowsPerStatement = shape.RowsPerStatement;
         var connection = db.Database.GetDbConnection();
         DbCommand? full = null;
         try
         {
-            for (var start = 0; start < alerts.Count; start += RowsPerStatement)
+            for (var start = 0; start < alerts.Count; start += rowsPerStatement)
             {
-                var rows = Math.Min(RowsPerStatement, alerts.Count - start);
-                var reuse = rows == RowsPerStatement;
+                var rows = Math.Min(rowsPerStatement, alerts.Count - start);
+                var reuse = rows == rowsPerStatement;
                 var command = reuse && full is not null ? full : connection.CreateCommand();
                 if (!ReferenceEquals(command, full))
                 {
@@ -60,7 +62,7 @@ internal static class AlertRowInserter
                 if (reuse && full is null)
                 {
                     full = command;
-                    if (alerts.Count >= 2 * RowsPerStatement) await command.PrepareAsync(cancellationToken);
+                    if (alerts.Count >= 2 * rowsPerStatement) await command.PrepareAsync(cancellationToken);
                 }
                 try
                 {
@@ -85,8 +87,9 @@ internal static class AlertRowInserter
         private readonly string _head;
         private readonly string _fullSql;
 
-        public Shape(IModel model, ISqlGenerationHelper sql)
+        public Shape(IModel model, ISqlGenerationHelper sql, int rowsPerStatement)
         {
+            RowsPerStatement = rowsPerStatement;
             var entity = model.FindEntityType(typeof(Alert))!;
             var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
             Columns = entity.GetProperties()
@@ -94,8 +97,10 @@ internal static class AlertRowInserter
                 .ToList();
             _head = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ("
                 + string.Join(", ", Columns.Select(c => sql.DelimitIdentifier(c.Property.GetColumnName(table)!))) + ") VALUES ";
-            _fullSql = Build(RowsPerStatement);
+            _fullSql = Build(rowsPerStatement);
         }
+
+        public int RowsPerStatement { get; }
 
         public IReadOnlyList<Column> Columns { get; }
 

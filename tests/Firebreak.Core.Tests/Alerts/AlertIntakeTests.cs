@@ -162,7 +162,7 @@ public class AlertIntakeTests
         await using var scope = harness.As(acme.Responder);
         var intake = scope.Get<AlertIntake>();
         var detected = new DateTimeOffset(2026, 11, 28, 23, 59, 58, 123, TimeSpan.Zero);
-        // More rows than one INSERT statement holds, with the last chunk partial, and repeats of new alerts in the same request.
+        // More rows than one INSERT statement holds (200 on PostgreSQL), the last chunk partial, and repeats of new alerts in the same request.
         var count = 2 * 200 + 37;
         var alerts = Enumerable.Range(0, count).Select(i => Alert($"alert {i}", $"bulk-{i}") with
         {
