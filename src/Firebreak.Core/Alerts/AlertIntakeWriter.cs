@@ -60,8 +60,9 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         var now = time.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        var (results, newAlerts) = await AlertStore.StoreAsync(db, ruleCache, group, now, cancellationToken);
+        var (results, newAlerts, receipts) = await AlertStore.StoreAsync(db, ruleCache, group, now, cancellationToken);
         await AlertRowInserter.InsertAsync(db, newAlerts, cancellationToken);
+        await AlertRowInserter.InsertAsync(db, receipts, cancellationToken);
         db.ChangeTracker.DetectChanges();
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);

@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace Firebreak.Core.Alerts;
 
 /// <summary>
-/// Inserts new alerts with reused, prepared <c>INSERT</c> statements on the context's own connection and
+/// Inserts new alerts (and intake receipts) with reused, prepared <c>INSERT</c> statements on the context's own connection and
 /// transaction, without change tracking. Columns, value conversions (times, lists, JSON) and parameter
 /// types come from the EF model, so a row is written exactly as <c>SaveChanges</c> would write it.
 /// PostgreSQL gets 200 rows per statement (one round trip each). SQLite gets one row per statement: it is
@@ -19,24 +19,28 @@ namespace Firebreak.Core.Alerts;
 /// </summary>
 internal static class AlertRowInserter
 {
+
     private const int PostgresRowsPerStatement = 200;
 
-    private static readonly ConcurrentDictionary<IModel, Shape> Shapes = new();
+    private static readonly ConcurrentDictionary<(IModel, Type), Shape> Shapes = new();
 
-    public static async Task InsertAsync(FirebreakDbContext db, IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
+    /// <summary>Inserts rows of any mapped entity type (alerts, intake receipts) the same way.</summary>
+    public static async Task InsertAsync<T>(FirebreakDbContext db, IReadOnlyList<T> entities, CancellationToken cancellationToken)
+        where T : class
     {
-        if (alerts.Count == 0) return;
+        if (entities.Count == 0) return;
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
-            ?? throw new InvalidOperationException("Alerts are inserted only inside the intake transaction.");
-        var shape = Shapes.GetOrAdd(db.Model, model => new Shape(model, db.GetService<ISqlGenerationHelper>(), db.Database.IsNpgsql() ? PostgresRowsPerStatement : 1));
+            ?? throw new InvalidOperationException("Rows are inserted only inside the intake transaction.");
+        var shape = Shapes.GetOrAdd((db.Model, typeof(T)), key => new Shape(key.Item1.FindEntityType(key.Item2)!, db.GetService<ISqlGenerationHelper>(),
+            db.Database.IsNpgsql() ? PostgresRowsPerStatement : 1));
         var rowsPerStatement = shape.RowsPerStatement;
         var connection = db.Database.GetDbConnection();
         DbCommand? full = null;
         try
         {
-            for (var start = 0; start < alerts.Count; start += rowsPerStatement)
+            for (var start = 0; start < entities.Count; start += rowsPerStatement)
             {
-                var rows = Math.Min(rowsPerStatement, alerts.Count - start);
+                var rows = Math.Min(rowsPerStatement, entities.Count - start);
                 var reuse = rows == rowsPerStatement;
                 var command = reuse && full is not null ? full : connection.CreateCommand();
                 if (!ReferenceEquals(command, full))
@@ -49,11 +53,11 @@ internal static class AlertRowInserter
                 var n = 0;
                 for (var r = 0; r < rows; r++)
                 {
-                    var alert = alerts[start + r];
+                    var entity = entities[start + r];
                     foreach (var column in shape.Columns)
                     {
                         var parameter = column.Mapping.CreateParameter(command, "p" + n.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                            column.Property.GetGetter().GetClrValueUsingContainingEntity(alert), column.Property.IsNullable);
+                            column.Property.GetGetter().GetClrValueUsingContainingEntity(entity), column.Property.IsNullable);
                         if (fresh) command.Parameters.Add(parameter);
                         else command.Parameters[n].Value = parameter.Value;
                         n++;
@@ -62,7 +66,7 @@ internal static class AlertRowInserter
                 if (reuse && full is null)
                 {
                     full = command;
-                    if (alerts.Count >= 2 * rowsPerStatement) await command.PrepareAsync(cancellationToken);
+                    if (entities.Count >= 2 * rowsPerStatement) await command.PrepareAsync(cancellationToken);
                 }
                 try
                 {
@@ -87,10 +91,9 @@ internal static class AlertRowInserter
         private readonly string _head;
         private readonly string _fullSql;
 
-        public Shape(IModel model, ISqlGenerationHelper sql, int rowsPerStatement)
+        public Shape(IEntityType entity, ISqlGenerationHelper sql, int rowsPerStatement)
         {
             RowsPerStatement = rowsPerStatement;
-            var entity = model.FindEntityType(typeof(Alert))!;
             var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
             Columns = entity.GetProperties()
                 .Select(p => new Column(p, p.GetRelationalTypeMapping()))

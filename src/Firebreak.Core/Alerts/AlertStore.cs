@@ -6,15 +6,16 @@ namespace Firebreak.Core.Alerts;
 /// <summary>
 /// Deduplicates one group of intake requests inside the caller's transaction. Repeats update the tracked
 /// rows (saved by the caller's <c>SaveChanges</c>) and receipts are added to the context; new alerts are
-/// returned for <see cref="AlertRowInserter"/>, which writes them without change tracking.
+/// returned for <see cref="AlertRowInserter"/>, which writes them and the receipts without change tracking.
 /// </summary>
 internal static class AlertStore
 {
-    public static async Task<(IntakeResult[] Results, List<Alert> NewAlerts)> StoreAsync(FirebreakDbContext db, AlertRuleCache ruleCache, IReadOnlyList<IntakeWork> group, DateTimeOffset now,
+    public static async Task<(IntakeResult[] Results, List<Alert> NewAlerts, List<IntakeReceipt> Receipts)> StoreAsync(FirebreakDbContext db, AlertRuleCache ruleCache, IReadOnlyList<IntakeWork> group, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         var results = new IntakeResult?[group.Count];
         var newAlerts = new List<Alert>();
+        var newReceipts = new List<IntakeReceipt>();
         var tenants = group.Select(w => w.TenantId).Distinct().ToList();
 
         // Replays: an Idempotency-Key seen before answers with the stored ids and stores nothing.
@@ -69,7 +70,7 @@ internal static class AlertStore
             }
             if (work.IdempotencyKey is { } idem)
             {
-                db.IntakeReceipts.Add(new IntakeReceipt
+                newReceipts.Add(new IntakeReceipt
                 {
                     TenantId = work.TenantId,
                     Key = idem,
@@ -95,7 +96,7 @@ internal static class AlertStore
                 ? new IntakeOutcome(id, true, a.OccurrenceCount, a.SuppressedByRuleId is not null)
                 : new IntakeOutcome(id, true, 0, false)).ToList(), Replayed: true);
         }
-        return (Array.ConvertAll(results, r => r!), newAlerts);
+        return (Array.ConvertAll(results, r => r!), newAlerts, newReceipts);
     }
 
     private static Alert ToAlert(IncomingAlert a, string key, Guid tenantId, DateTimeOffset now) => new()

@@ -19,6 +19,13 @@ public sealed class ApiKeyAuthenticationCache
 
     private sealed record Entry(ApiKey Key, string SecretHash, long CachedAt);
 
+    /// <summary>
+    /// The active key for the presented text if it authenticated in the last few seconds; otherwise null, and
+    /// the caller asks <see cref="ApiKeyService.AuthenticateAsync"/> (which needs the database).
+    /// </summary>
+    public ApiKey? FindRecent(string presented, DateTimeOffset now) =>
+        ApiKeyService.TrySplit(presented, out var prefix, out var secret) && Find(prefix, Secrets.Sha256Hex(secret)) is { } key && key.IsActive(now) ? key : null;
+
     internal ApiKey? Find(string prefix, string secretHash)
     {
         if (!_keys.TryGetValue(prefix, out var entry)) return null;

@@ -95,7 +95,7 @@ public sealed class ApiKeyService(IDbContextFactory<FirebreakDbContext> factory,
         return key;
     }
 
-    private static bool TrySplit(string? presented, out string prefix, out string secret)
+    internal static bool TrySplit(string? presented, out string prefix, out string secret)
     {
         prefix = secret = "";
         var expected = KeyStart.Length + PrefixLength + 1 + SecretBytes * 2;
