@@ -25,6 +25,7 @@ public static class CoreServiceCollectionExtensions
 
         services.AddScoped<LoginService>();
         services.AddScoped<UserService>();
+        services.AddSingleton<ApiKeyAuthenticationCache>();
         services.AddScoped<ApiKeyService>();
         services.AddScoped<AdminService>();
         services.AddScoped<IncidentService>();
@@ -37,6 +38,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<EscalationService>();
         services.AddScoped<AlertCorrelation>();
         services.AddSingleton<AlertIntake>();
+        services.AddSingleton<AlertRuleCache>();
         services.AddHostedService<AlertIntakeWriter>();
         services.AddScoped<EscalationRuleService>();
         services.AddHostedService<EscalationRuleWorker>();

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace Firebreak.Core.Alerts;
 
 /// <summary>The single writer behind <see cref="AlertIntake"/>: drains the queue in groups, one transaction per group.</summary>
-internal sealed partial class AlertIntakeWriter(AlertIntake intake, IServiceScopeFactory scopes, TimeProvider time, ILogger<AlertIntakeWriter> logger)
+internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCache ruleCache, IServiceScopeFactory scopes, TimeProvider time, ILogger<AlertIntakeWriter> logger)
     : BackgroundService
 {
     private const int MaxAlertsPerCommit = 5_000;
@@ -60,7 +60,9 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, IServiceScop
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         var now = time.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        var results = await AlertStore.StoreAsync(db, group, now, cancellationToken);
+        var (results, newAlerts, receipts) = await AlertStore.StoreAsync(db, ruleCache, group, now, cancellationToken);
+        await AlertRowInserter.InsertAsync(db, newAlerts, cancellationToken);
+        await AlertRowInserter.InsertAsync(db, receipts, cancellationToken);
         db.ChangeTracker.DetectChanges();
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);

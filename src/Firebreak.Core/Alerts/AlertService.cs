@@ -15,7 +15,27 @@ public sealed class AlertService(IDbContextFactory<FirebreakDbContext> factory, 
         new Checks().Defined("state", query.State).Defined("minSeverity", query.MinSeverity)
             .MaxLength("source", query.Source, AlertLimits.SourceLength).MaxLength("q", query.Text, 200).ThrowIfAny();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var q = Filter(db, query);
+        var total = await q.CountAsync(cancellationToken);
+        var items = await Newest(q)
+            .Skip((page - 1) * pageSize).Take(pageSize)
+            .Select(a => new AlertSummary(a.Id, a.Source, a.Title, a.Severity, a.TriageState, a.OccurrenceCount, a.ReceivedAt, a.LastReceivedAt,
+                a.Provider, a.Account, a.SuppressedByRuleId != null, a.IncidentId))
+            .ToListAsync(cancellationToken);
+        return new PagedResult<AlertSummary>(items, page, pageSize, total);
+    }
+
+    /// <summary>The queue's filter (validated query), tenant-scoped; <see cref="Newest"/> gives its order.</summary>
+    internal static IQueryable<Alert> Filter(FirebreakDbContext db, AlertQuery query)
+    {
         var q = db.Alerts.AsNoTracking();
+        // The tenant filter already holds; said again as a plain equality so the database can seek the queue
+        // index on it (the filter's "sees all tenants OR tenant = x" form hides the tenant from SQLite's planner).
+        if (!db.SeesAllTenants)
+        {
+            var tenant = db.CurrentTenantId;
+            q = q.Where(a => a.TenantId == tenant);
+        }
         if (query.OnlySuppressed) q = q.Where(a => a.SuppressedByRuleId != null);
         else if (!query.IncludeSuppressed) q = q.Where(a => a.SuppressedByRuleId == null);
         if (query.State is { } state) q = q.Where(a => a.TriageState == state);
@@ -28,14 +48,10 @@ public sealed class AlertService(IDbContextFactory<FirebreakDbContext> factory, 
                 ? q.Where(a => EF.Functions.ILike(a.Title, pattern, "\\"))
                 : q.Where(a => EF.Functions.Like(a.Title, pattern, "\\"));
         }
-        var total = await q.CountAsync(cancellationToken);
-        var items = await q.OrderByDescending(a => a.LastReceivedAt).ThenByDescending(a => a.Id)
-            .Skip((page - 1) * pageSize).Take(pageSize)
-            .Select(a => new AlertSummary(a.Id, a.Source, a.Title, a.Severity, a.TriageState, a.OccurrenceCount, a.ReceivedAt, a.LastReceivedAt,
-                a.Provider, a.Account, a.SuppressedByRuleId != null, a.IncidentId))
-            .ToListAsync(cancellationToken);
-        return new PagedResult<AlertSummary>(items, page, pageSize, total);
+        return q;
     }
+
+    internal static IQueryable<Alert> Newest(IQueryable<Alert> q) => q.OrderByDescending(a => a.LastReceivedAt).ThenByDescending(a => a.Id);
 
     public async Task<AlertDetails> GetAsync(Guid id, CancellationToken cancellationToken = default)
     {

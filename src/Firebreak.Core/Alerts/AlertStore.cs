@@ -3,12 +3,19 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Firebreak.Core.Alerts;
 
-/// <summary>Deduplicates and stores one group of intake requests inside the caller's transaction.</summary>
+/// <summary>
+/// Deduplicates one group of intake requests inside the caller's transaction. Repeats update the tracked
+/// rows (saved by the caller's <c>SaveChanges</c>) and receipts are added to the context; new alerts are
+/// returned for <see cref="AlertRowInserter"/>, which writes them and the receipts without change tracking.
+/// </summary>
 internal static class AlertStore
 {
-    public static async Task<IntakeResult[]> StoreAsync(FirebreakDbContext db, IReadOnlyList<IntakeWork> group, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<(IntakeResult[] Results, List<Alert> NewAlerts, List<IntakeReceipt> Receipts)> StoreAsync(FirebreakDbContext db, AlertRuleCache ruleCache, IReadOnlyList<IntakeWork> group, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         var results = new IntakeResult?[group.Count];
+        var newAlerts = new List<Alert>();
+        var newReceipts = new List<IntakeReceipt>();
         var tenants = group.Select(w => w.TenantId).Distinct().ToList();
 
         // Replays: an Idempotency-Key seen before answers with the stored ids and stores nothing.
@@ -29,10 +36,7 @@ internal static class AlertStore
         var existing = dedupKeys.Count == 0 ? [] : await db.Alerts
             .Where(a => tenants.Contains(a.TenantId) && dedupKeys.Contains(a.DedupKey)).ToListAsync(cancellationToken);
         var byKey = existing.ToDictionary(a => (a.TenantId, a.DedupKey));
-        var rules = await SuppressionCache.ActiveAsync(db, tenants, now, cancellationToken);
-        // Tenants without escalation rules need no later check: mark their alerts checked on the way in.
-        var ruleTenants = (await db.EscalationRules.Where(r => r.Enabled && tenants.Contains(r.TenantId))
-            .Select(r => r.TenantId).Distinct().ToListAsync(cancellationToken)).ToHashSet();
+        var rules = await ruleCache.ForAsync(db, tenants, cancellationToken);
 
         foreach (var (index, alerts) in pending)
         {
@@ -56,15 +60,17 @@ internal static class AlertStore
                     continue;
                 }
                 alert = ToAlert(incoming, key, work.TenantId, now);
-                alert.SuppressedByRuleId = rules.GetValueOrDefault(work.TenantId)?.FirstOrDefault(m => m.Matches(incoming))?.Rule.Id;
-                if (alert.SuppressedByRuleId is not null || !ruleTenants.Contains(work.TenantId)) alert.RulesCheckedAt = now;
-                db.Alerts.Add(alert);
+                var tenantRules = rules[work.TenantId];
+                alert.SuppressedByRuleId = tenantRules.Suppression.FirstOrDefault(m => m.Rule.IsActive(now) && m.Matches(incoming))?.Rule.Id;
+                // Tenants without escalation rules need no later check: mark their alerts checked on the way in.
+                if (alert.SuppressedByRuleId is not null || !tenantRules.HasEscalationRules) alert.RulesCheckedAt = now;
+                newAlerts.Add(alert);
                 byKey[(work.TenantId, key)] = alert;
                 outcomes.Add(new IntakeOutcome(alert.Id, false, 1, alert.SuppressedByRuleId is not null));
             }
             if (work.IdempotencyKey is { } idem)
             {
-                db.IntakeReceipts.Add(new IntakeReceipt
+                newReceipts.Add(new IntakeReceipt
                 {
                     TenantId = work.TenantId,
                     Key = idem,
@@ -90,7 +96,7 @@ internal static class AlertStore
                 ? new IntakeOutcome(id, true, a.OccurrenceCount, a.SuppressedByRuleId is not null)
                 : new IntakeOutcome(id, true, 0, false)).ToList(), Replayed: true);
         }
-        return results!;
+        return (Array.ConvertAll(results, r => r!), newAlerts, newReceipts);
     }
 
     private static Alert ToAlert(IncomingAlert a, string key, Guid tenantId, DateTimeOffset now) => new()
@@ -123,15 +129,4 @@ internal static class AlertStore
     private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 
     private static DateTimeOffset? Earlier(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
-}
-
-/// <summary>Active suppression rules per tenant, compiled; reloaded per group (rules are few and change rarely).</summary>
-internal static class SuppressionCache
-{
-    public static async Task<Dictionary<Guid, List<SuppressionMatcher>>> ActiveAsync(FirebreakDbContext db, List<Guid> tenants, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var rules = await db.SuppressionRules.AsNoTracking().Where(r => tenants.Contains(r.TenantId) && r.Enabled).ToListAsync(cancellationToken);
-        return rules.Where(r => r.IsActive(now)).GroupBy(r => r.TenantId)
-            .ToDictionary(g => g.Key, g => g.OrderBy(r => r.CreatedAt).Select(r => new SuppressionMatcher(r)).ToList());
-    }
 }

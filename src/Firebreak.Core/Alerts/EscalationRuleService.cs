@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Firebreak.Core.Alerts;
 
-public sealed class EscalationRuleService(IDbContextFactory<FirebreakDbContext> factory, TimeProvider time)
+public sealed class EscalationRuleService(IDbContextFactory<FirebreakDbContext> factory, TimeProvider time, AlertRuleCache ruleCache)
 {
     public async Task<IReadOnlyList<EscalationRuleView>> ListAsync(CancellationToken cancellationToken = default)
     {
@@ -35,6 +35,7 @@ public sealed class EscalationRuleService(IDbContextFactory<FirebreakDbContext> 
         };
         db.EscalationRules.Add(rule);
         await db.SaveChangesAsync(cancellationToken);
+        ruleCache.Invalidate(rule.TenantId);
         return ToView(rule);
     }
 
@@ -46,6 +47,7 @@ public sealed class EscalationRuleService(IDbContextFactory<FirebreakDbContext> 
             ?? throw new NotFoundException("Escalation rule", id.ToString());
         rule.Enabled = enabled;
         await db.SaveChangesAsync(cancellationToken);
+        ruleCache.Invalidate(rule.TenantId);
         return ToView(rule);
     }
 

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Firebreak.Core.Alerts;
 
-public sealed class SuppressionService(IDbContextFactory<FirebreakDbContext> factory, TimeProvider time)
+public sealed class SuppressionService(IDbContextFactory<FirebreakDbContext> factory, TimeProvider time, AlertRuleCache ruleCache)
 {
     public async Task<IReadOnlyList<SuppressionRuleView>> ListAsync(CancellationToken cancellationToken = default)
     {
@@ -42,6 +42,7 @@ public sealed class SuppressionService(IDbContextFactory<FirebreakDbContext> fac
         };
         db.SuppressionRules.Add(rule);
         await db.SaveChangesAsync(cancellationToken);
+        ruleCache.Invalidate(rule.TenantId);
         return ToView(rule, 0, time.GetUtcNow());
     }
 
@@ -59,6 +60,7 @@ public sealed class SuppressionService(IDbContextFactory<FirebreakDbContext> fac
         else if (command.ExpiresAt is { } expires) rule.ExpiresAt = expires;
         if (command.Reason is not null) rule.Reason = command.Reason.Trim();
         await db.SaveChangesAsync(cancellationToken);
+        ruleCache.Invalidate(rule.TenantId);
         var count = await db.Alerts.CountAsync(a => a.SuppressedByRuleId == id, cancellationToken);
         return ToView(rule, count, time.GetUtcNow());
     }

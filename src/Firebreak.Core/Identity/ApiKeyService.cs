@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Firebreak.Core.Identity;
 
 /// <summary>API keys for tools: fbk_&lt;12-character prefix&gt;_&lt;64 hex secret&gt;.</summary>
-public sealed class ApiKeyService(IDbContextFactory<FirebreakDbContext> factory, TimeProvider time)
+public sealed class ApiKeyService(IDbContextFactory<FirebreakDbContext> factory, TimeProvider time, ApiKeyAuthenticationCache recent)
 {
     public const string KeyStart = "fbk_";
     private const int PrefixLength = 12;
@@ -65,18 +65,24 @@ public sealed class ApiKeyService(IDbContextFactory<FirebreakDbContext> factory,
             key.RevokedAt = time.GetUtcNow();
             await db.SaveChangesAsync(cancellationToken);
         }
+        recent.Forget(key.Prefix);
         return ToView(key);
     }
 
-    /// <summary>The active key matching the presented text, or null. Records the last use.</summary>
+    /// <summary>
+    /// The active key matching the presented text, or null. Records the last use (to the minute). A key that
+    /// authenticated in the last few seconds is answered from <see cref="ApiKeyAuthenticationCache"/>.
+    /// </summary>
     public async Task<ApiKey?> AuthenticateAsync(string presented, CancellationToken cancellationToken = default)
     {
         if (!TrySplit(presented, out var prefix, out var secret)) return null;
+        var secretHash = Secrets.Sha256Hex(secret);
+        var now = time.GetUtcNow();
+        if (recent.Find(prefix, secretHash) is { } known) return known.IsActive(now) ? known : null;
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         // The tenant is not known until the key is found: the one key lookup that spans tenants.
         var key = await db.ApiKeys.IgnoreQueryFilters().AsNoTracking().SingleOrDefaultAsync(k => k.Prefix == prefix, cancellationToken);
-        var now = time.GetUtcNow();
-        if (key is null || !key.IsActive(now) || !Secrets.FixedTimeEqualsHex(key.SecretHash, Secrets.Sha256Hex(secret)))
+        if (key is null || !key.IsActive(now) || !Secrets.FixedTimeEqualsHex(key.SecretHash, secretHash))
             return null;
         if (key.LastUsedAt is null || now - key.LastUsedAt > LastUseGranularity)
         {
@@ -85,10 +91,11 @@ public sealed class ApiKeyService(IDbContextFactory<FirebreakDbContext> factory,
                 .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), cancellationToken);
             key.LastUsedAt = now;
         }
+        recent.Add(key, secretHash);
         return key;
     }
 
-    private static bool TrySplit(string? presented, out string prefix, out string secret)
+    internal static bool TrySplit(string? presented, out string prefix, out string secret)
     {
         prefix = secret = "";
         var expected = KeyStart.Length + PrefixLength + 1 + SecretBytes * 2;

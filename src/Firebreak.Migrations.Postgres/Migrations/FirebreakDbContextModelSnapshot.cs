@@ -163,7 +163,8 @@ namespace Firebreak.Migrations.Postgres.Migrations
 
                     b.HasIndex("TenantId", "Source");
 
-                    b.HasIndex("TenantId", "TriageState", "Severity", "LastReceivedAt");
+                    b.HasIndex("TenantId", "TriageState", "SuppressedByRuleId", "LastReceivedAt", "Id", "Severity")
+                        .HasDatabaseName("IX_Alerts_Queue");
 
                     b.ToTable("Alerts");
                 });

@@ -10,7 +10,8 @@ internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiKeyService keys)
+    ApiKeyAuthenticationCache recent,
+    TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -29,7 +30,9 @@ internal sealed class ApiKeyAuthenticationHandler(
             if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
             presented = authorization["Bearer ".Length..].Trim();
         }
-        var key = await keys.AuthenticateAsync(presented, Context.RequestAborted);
+        // A key seen in the last few seconds needs no database work, nor even a database context for this request.
+        var key = recent.FindRecent(presented, time.GetUtcNow())
+            ?? await Context.RequestServices.GetRequiredService<ApiKeyService>().AuthenticateAsync(presented, Context.RequestAborted);
         if (key is null)
         {
             // Never echo the presented key: it may be a real secret typed into the wrong place.

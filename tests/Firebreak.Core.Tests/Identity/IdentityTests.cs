@@ -75,6 +75,32 @@ public class IdentityTests
     }
 
     [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task ApiKey_RecentlyAuthenticated_StillExpiresAndRevokesAtOnce(DatabaseKind kind)
+    {
+        await using var harness = await CoreHarness.CreateAsync(kind);
+        var acme = await harness.CreateTenantAsync("Acme");
+        await using var scope = harness.As(acme.Admin);
+        var keys = scope.Get<ApiKeyService>();
+        var expiring = await keys.CreateAsync("short", Role.Responder, harness.Time.GetUtcNow().AddMinutes(10));
+        var revoked = await keys.CreateAsync("revoked", Role.Viewer, null);
+
+        // Twice each: the second answer comes from the recent-key cache.
+        Assert.NotNull(await keys.AuthenticateAsync(expiring.Secret));
+        Assert.Equal(expiring.Key.Id, (await keys.AuthenticateAsync(expiring.Secret))!.Id);
+        Assert.NotNull(await keys.AuthenticateAsync(revoked.Secret));
+        Assert.Equal(Role.Viewer, (await keys.AuthenticateAsync(revoked.Secret))!.Role);
+        // A wrong secret under a cached prefix is refused and does not evict the right one.
+        Assert.Null(await keys.AuthenticateAsync(revoked.Secret[..^1] + (revoked.Secret[^1] == '0' ? '1' : '0')));
+        Assert.NotNull(await keys.AuthenticateAsync(revoked.Secret));
+
+        harness.Time.Advance(TimeSpan.FromMinutes(11));
+        Assert.Null(await keys.AuthenticateAsync(expiring.Secret));
+        // Revoked through a new scope (another request): the cache is shared, and forgets the key at once.
+        await using (var other = harness.As(acme.Admin)) await other.Get<ApiKeyService>().RevokeAsync(revoked.Key.Id);
+        Assert.Null(await keys.AuthenticateAsync(revoked.Secret));
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
     public async Task ApiKey_CannotOutrankItsCreator(DatabaseKind kind)
     {
         await using var harness = await CoreHarness.CreateAsync(kind);

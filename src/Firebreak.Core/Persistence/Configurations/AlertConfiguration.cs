@@ -14,7 +14,10 @@ internal sealed class AlertConfiguration : IEntityTypeConfiguration<Alert>
     {
         builder.HasIndex(a => new { a.TenantId, a.DedupKey }).IsUnique();
         builder.HasIndex(a => new { a.TenantId, a.LastReceivedAt });
-        builder.HasIndex(a => new { a.TenantId, a.TriageState, a.Severity, a.LastReceivedAt });
+        // The queue: equality on tenant, state and suppression, then newest activity first (Id breaks the ties of
+        // one group commit), with severity in the index so a minimum is checked without reading the row.
+        builder.HasIndex(a => new { a.TenantId, a.TriageState, a.SuppressedByRuleId, a.LastReceivedAt, a.Id, a.Severity })
+            .HasDatabaseName("IX_Alerts_Queue");
         builder.HasIndex(a => new { a.TenantId, a.Source });
         builder.HasIndex(a => a.IncidentId);
         builder.HasIndex(a => a.SuppressedByRuleId);
