@@ -69,10 +69,18 @@ public static class IncidentReportDocument
         blocks.Add(new HeadingBlock(2, "Evidence"));
         blocks.Add(new ParagraphBlock(Custody(report.Evidence.Custody)));
         blocks.Add(new TableBlock(
-            [new("Item", 1.6), new("Kind", 0.8), new("Acquired", 1.2), new("Size", 0.6), new("SHA-256 / snapshot", 3.1, Monospace: true), new("Holder", 1)],
-            report.Evidence.Items.Select(e => Row(e.Name, Kind(e.Kind), Time(e.AcquiredAt), Size(e.Size), e.Sha256 ?? e.SnapshotId ?? "—",
-                $"{e.Holder} ({Event(e.LastEvent)}, {e.CustodyEvents} events)")).ToList(),
+            [new("Item", 1.8), new("Kind", 0.9), new("Source", 1.4), new("Acquired", 1.3), new("Size", 0.7), new("Custody", 1.8)],
+            report.Evidence.Items.Select(e => Row(e.Name, Kind(e.Kind), e.Source, Time(e.AcquiredAt), Size(e.Size),
+                $"held by {e.Holder} ({Event(e.LastEvent)}, {e.CustodyEvents} events)")).ToList(),
             "No evidence collected."));
+        if (report.Evidence.Items.Count > 0)
+        {
+            // Hashes get a table of their own so each prints on one line, ready to compare.
+            blocks.Add(new TableBlock(
+                [new("Item", 1.2), new("SHA-256 (or snapshot id)", 4, Monospace: true)],
+                report.Evidence.Items.Select(e => Row(e.Name, e.Sha256 ?? e.SnapshotId ?? "—")).ToList(),
+                ""));
+        }
 
         var m = report.Metrics;
         blocks.Add(new HeadingBlock(2, "Metrics"));
