@@ -68,9 +68,8 @@ public partial class ReportRendererTests
     {
         var md = MarkdownRenderer.Render(IncidentReportDocument.Build(Sample()));
 
-        Assert.StartsWith("# Incident report\\: \\<script\\>alert\\(\\'x\\'\\)\\<\\/script\\> \\) Tj ET \\(pwned\\) \\\\ \\| \\#\\# \\[link\\]\\(javascript\\:alert\\(1\\)\\) \\& é€\n", md);
+        Assert.StartsWith("# Incident report: \\<script\\>alert('x')\\</script\\> ) Tj ET (pwned) \\\\ \\| ## \\[link\\](javascript:alert(1)) \\& é€\n", md);
         Assert.DoesNotMatch(@"(?m)(?<!\\)(?<!^)[<>\[\]]", md.Replace("\\\\", ""));
-        Assert.DoesNotContain("](javascript", md);
         Assert.Contains("| Rotate \\| keys |", md);
         // Every row of the actions table has as many unescaped pipes as the header.
         var actions = md[md.IndexOf("## Actions taken", StringComparison.Ordinal)..];
@@ -78,7 +77,10 @@ public partial class ReportRendererTests
         Assert.Equal(4, rows.Count);
         Assert.All(rows, r => Assert.Equal(6, Regex.Matches(r, @"(?<!\\)\|").Count));
         Assert.Contains($"`{Hash}`", md);
-        Assert.Contains("*Not assessed\\: no data\\-loss assessment has been recorded for this incident\\.*", md);
+        Assert.Contains("*Not assessed: no data-loss assessment has been recorded for this incident.*", md);
+        Assert.Equal("\\# not a heading", MarkdownRenderer.Inline("# not a heading"));
+        Assert.Equal("1\\. not a list", MarkdownRenderer.Inline("1. not a list"));
+        Assert.Equal("\\- not a list either", MarkdownRenderer.Inline("  - not a list either"));
     }
 
     [Fact]
@@ -156,7 +158,7 @@ public partial class ReportRendererTests
         Assert.Contains("Current phase:       Recovery", text);
         Assert.Contains("By 2026-03-14 19:00 UTC (every 4 h while the incident is SEV2).", text);
         Assert.Contains("## Next steps", md);
-        Assert.Contains("- Rotate \\| keys \\(to do\\, sam\\)\n", md);
+        Assert.Contains("- Rotate \\| keys (to do, sam)\n", md);
         Assert.Contains("<li>Principals: AKIA&lt;EXAMPLE&gt;.</li>", html);
         Assert.DoesNotContain("<script", html);
     }

@@ -73,6 +73,8 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         new("POST", "/api/v1/incidents/{key}/evidence/export", Role.Responder, _ => new { reason = "matrix" }),
         new("GET", "/api/v1/evidence/{id:guid}", Role.Viewer),
         new("GET", "/api/v1/incidents/{key}/metrics", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/report", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/status-update", Role.Viewer),
         new("GET", "/api/v1/evidence/{id:guid}/content", Role.Viewer),
         new("POST", "/api/v1/evidence/{id:guid}/custody", Role.Responder, _ => new { @event = "accessed", location = "lab", reason = "matrix" }),
     ];

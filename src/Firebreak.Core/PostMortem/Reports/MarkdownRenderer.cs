@@ -57,7 +57,11 @@ public static class MarkdownRenderer
         return md.ToString();
     }
 
-    /// <summary>Backslash-escapes every ASCII punctuation character (CommonMark allows that for all of them) and folds line breaks.</summary>
+    /// <summary>
+    /// Escapes what could start markup inside a line (emphasis, code, links, autolinks, raw HTML, entities,
+    /// table cells), and what would start a block at the beginning of a line (a heading, list, quote or
+    /// numbered item). Line breaks are folded into spaces.
+    /// </summary>
     public static string Inline(string text)
     {
         var sb = new StringBuilder(text.Length + 8);
@@ -65,11 +69,15 @@ public static class MarkdownRenderer
         {
             if (c is '\r' or '\n' or '\t') sb.Append(' ');
             else if (char.IsControl(c)) continue;
-            else if (char.IsAsciiLetterOrDigit(c) || c == ' ' || c > '~') sb.Append(c);
-            else sb.Append('\\').Append(c);
+            else if (c is '\\' or '`' or '*' or '_' or '[' or ']' or '<' or '>' or '&' or '|' or '~' or '!') sb.Append('\\').Append(c);
+            else sb.Append(c);
         }
         // Leading spaces would make an indented code block; trailing ones a hard break.
-        return sb.ToString().Trim();
+        var line = sb.ToString().Trim();
+        if (line.Length > 0 && line[0] is '#' or '-' or '+' or '=' or '>') return "\\" + line;
+        var digits = 0;
+        while (digits < line.Length && char.IsAsciiDigit(line[digits])) digits++;
+        return digits > 0 && digits < line.Length && line[digits] is '.' or ')' ? line[..digits] + "\\" + line[digits..] : line;
     }
 
     private static string Cell(string text) => Inline(text);
