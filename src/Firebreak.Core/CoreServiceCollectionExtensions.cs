@@ -44,6 +44,10 @@ public static class CoreServiceCollectionExtensions
             configuration["Firebreak:Evidence:Directory"] is { Length: > 0 } evidence ? Path.GetFullPath(evidence) : Path.Combine(database.DataDirectory, "evidence")));
         services.AddScoped<EvidenceService>();
         services.AddScoped<PostMortem.MetricsService>();
+        services.AddScoped<PostMortem.FollowUpService>();
+        services.AddScoped<PostMortem.DataGapService>();
+        services.AddScoped<PostMortem.ProviderEscalationService>();
+        services.AddScoped<PostMortem.ResponseTrendService>();
         services.AddScoped<PostMortem.Reports.ReportService>();
         return services;
     }

@@ -122,6 +122,26 @@ public sealed class PostIncidentReview : ITenantOwned, IVersioned, IIncidentOwne
     public Guid IncidentId { get; set; }
     public string Summary { get; set; } = "";
     public string LessonsLearned { get; set; } = "";
+    public string RootCause { get; set; } = "";
+    public string WhatWentWell { get; set; } = "";
+
+    /// <summary>"What could have been done better?"</summary>
+    public string CouldBeBetter { get; set; } = "";
+
+    /// <summary>"Could the attack have been detected sooner?"</summary>
+    public string DetectSooner { get; set; } = "";
+
+    /// <summary>"What additional data would have helped?"</summary>
+    public string AdditionalData { get; set; } = "";
+
+    /// <summary>"Does the process need to change?"</summary>
+    public string ProcessChangeNeeded { get; set; } = "";
+
+    /// <summary>The concrete changes to the process agreed in the review.</summary>
+    public string ProcessChanges { get; set; } = "";
+
+    /// <summary>"Was the provider's response within its SLA?" The computed SLA review sits next to it.</summary>
+    public string ProviderSla { get; set; } = "";
     public string ReviewedBy { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }

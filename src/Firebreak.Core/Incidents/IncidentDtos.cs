@@ -103,4 +103,35 @@ public sealed record JournalEntryView(Guid Id, string Body, string Author, DateT
 
 public sealed record JournalRevisionView(int Revision, string Body, string Editor, DateTimeOffset At);
 
-public sealed record ReviewView(string Summary, string LessonsLearned, string ReviewedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, long Version);
+public sealed record ReviewView(
+    string Summary,
+    string LessonsLearned,
+    string ReviewedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    long Version,
+    string RootCause = "",
+    string WhatWentWell = "",
+    string CouldBeBetter = "",
+    string DetectSooner = "",
+    string AdditionalData = "",
+    string ProcessChangeNeeded = "",
+    string ProcessChanges = "",
+    string ProviderSla = "");
+
+/// <summary>
+/// The review's answers. A summary is always required; any other field left null keeps what the review
+/// already says (so a client that knows only summary and lessons learned never wipes the rest), and an
+/// empty string clears it.
+/// </summary>
+public sealed record ReviewAnswers(
+    string Summary,
+    string? LessonsLearned = null,
+    string? RootCause = null,
+    string? WhatWentWell = null,
+    string? CouldBeBetter = null,
+    string? DetectSooner = null,
+    string? AdditionalData = null,
+    string? ProcessChangeNeeded = null,
+    string? ProcessChanges = null,
+    string? ProviderSla = null);

@@ -5,7 +5,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Firebreak.Core.Incidents;
 
-/// <summary>The post-incident review record. Minimal for now: a summary and lessons learned.</summary>
+/// <summary>
+/// The post-incident review record: the summary and lessons learned that closing requires, and the
+/// review's questions (root cause, what went well, what could be better, detection, data, process, SLA).
+/// </summary>
 public sealed class ReviewService(IDbContextFactory<FirebreakDbContext> factory, TimeProvider time)
 {
     public async Task<ReviewView?> GetAsync(string incidentKey, CancellationToken cancellationToken = default)
@@ -16,10 +19,24 @@ public sealed class ReviewService(IDbContextFactory<FirebreakDbContext> factory,
         return review is null ? null : ToView(review);
     }
 
-    public async Task<ReviewView> SaveAsync(string incidentKey, string summary, string? lessonsLearned, long? expectedVersion, CancellationToken cancellationToken = default)
+    /// <summary>Writes the summary and lessons learned; the other answers stay as they are.</summary>
+    public Task<ReviewView> SaveAsync(string incidentKey, string summary, string? lessonsLearned, long? expectedVersion, CancellationToken cancellationToken = default) =>
+        SaveAsync(incidentKey, new ReviewAnswers(summary, lessonsLearned ?? ""), expectedVersion, cancellationToken);
+
+    public async Task<ReviewView> SaveAsync(string incidentKey, ReviewAnswers answers, long? expectedVersion, CancellationToken cancellationToken = default)
     {
-        new Checks().Required("summary", summary, IncidentLimits.SummaryLength)
-            .MaxLength("lessonsLearned", lessonsLearned, IncidentLimits.SummaryLength).ThrowIfAny();
+        const int max = IncidentLimits.SummaryLength;
+        new Checks().Required("summary", answers.Summary, max)
+            .MaxLength("lessonsLearned", answers.LessonsLearned, max)
+            .MaxLength("rootCause", answers.RootCause, max)
+            .MaxLength("whatWentWell", answers.WhatWentWell, max)
+            .MaxLength("couldBeBetter", answers.CouldBeBetter, max)
+            .MaxLength("detectSooner", answers.DetectSooner, max)
+            .MaxLength("additionalData", answers.AdditionalData, max)
+            .MaxLength("processChangeNeeded", answers.ProcessChangeNeeded, max)
+            .MaxLength("processChanges", answers.ProcessChanges, max)
+            .MaxLength("providerSla", answers.ProviderSla, max)
+            .ThrowIfAny();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         IncidentLookup.Require(db.Actor, Role.Responder, "write the post-incident review");
         var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
@@ -34,8 +51,16 @@ public sealed class ReviewService(IDbContextFactory<FirebreakDbContext> factory,
         {
             IncidentLookup.CheckVersion(review, expectedVersion);
         }
-        review.Summary = summary.Trim();
-        review.LessonsLearned = lessonsLearned?.Trim() ?? "";
+        review.Summary = answers.Summary.Trim();
+        if (answers.LessonsLearned is not null) review.LessonsLearned = answers.LessonsLearned.Trim();
+        if (answers.RootCause is not null) review.RootCause = answers.RootCause.Trim();
+        if (answers.WhatWentWell is not null) review.WhatWentWell = answers.WhatWentWell.Trim();
+        if (answers.CouldBeBetter is not null) review.CouldBeBetter = answers.CouldBeBetter.Trim();
+        if (answers.DetectSooner is not null) review.DetectSooner = answers.DetectSooner.Trim();
+        if (answers.AdditionalData is not null) review.AdditionalData = answers.AdditionalData.Trim();
+        if (answers.ProcessChangeNeeded is not null) review.ProcessChangeNeeded = answers.ProcessChangeNeeded.Trim();
+        if (answers.ProcessChanges is not null) review.ProcessChanges = answers.ProcessChanges.Trim();
+        if (answers.ProviderSla is not null) review.ProviderSla = answers.ProviderSla.Trim();
         review.ReviewedBy = db.Actor.Name;
         review.UpdatedAt = now;
         try
@@ -49,5 +74,6 @@ public sealed class ReviewService(IDbContextFactory<FirebreakDbContext> factory,
         return ToView(review);
     }
 
-    private static ReviewView ToView(PostIncidentReview r) => new(r.Summary, r.LessonsLearned, r.ReviewedBy, r.CreatedAt, r.UpdatedAt, r.Version);
+    private static ReviewView ToView(PostIncidentReview r) => new(r.Summary, r.LessonsLearned, r.ReviewedBy, r.CreatedAt, r.UpdatedAt, r.Version,
+        r.RootCause, r.WhatWentWell, r.CouldBeBetter, r.DetectSooner, r.AdditionalData, r.ProcessChangeNeeded, r.ProcessChanges, r.ProviderSla);
 }

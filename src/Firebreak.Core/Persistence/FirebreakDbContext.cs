@@ -7,6 +7,7 @@ using Firebreak.Core.Evidence;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
 using Firebreak.Core.Investigation;
+using Firebreak.Core.PostMortem;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -32,6 +33,9 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     public DbSet<JournalRevision> JournalRevisions => Set<JournalRevision>();
     public DbSet<PostIncidentReview> PostIncidentReviews => Set<PostIncidentReview>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<FollowUpAction> FollowUpActions => Set<FollowUpAction>();
+    public DbSet<DataGap> DataGaps => Set<DataGap>();
+    public DbSet<ProviderEscalation> ProviderEscalations => Set<ProviderEscalation>();
     public DbSet<Alert> Alerts => Set<Alert>();
     public DbSet<IntakeReceipt> IntakeReceipts => Set<IntakeReceipt>();
     public DbSet<SuppressionRule> SuppressionRules => Set<SuppressionRule>();

@@ -8,7 +8,6 @@ namespace Firebreak.Server.Api;
 
 public sealed record JournalRequest(string Body);
 
-public sealed record ReviewRequest(string Summary, string? LessonsLearned = null);
 
 /// <summary>What hangs off an incident: tasks, journal, post-incident review, audit trail.</summary>
 internal static class IncidentRecordEndpoints
@@ -69,9 +68,9 @@ internal static class IncidentRecordEndpoints
             : TypedResults.Ok(review);
     }
 
-    public static async Task<Ok<ReviewView>> SaveReviewAsync(string key, ReviewRequest body, ReviewService reviews, HttpContext context, CancellationToken cancellationToken)
+    public static async Task<Ok<ReviewView>> SaveReviewAsync(string key, ReviewAnswers body, ReviewService reviews, HttpContext context, CancellationToken cancellationToken)
     {
-        var review = await reviews.SaveAsync(key, body.Summary, body.LessonsLearned, ETags.ExpectedVersion(context.Request), cancellationToken);
+        var review = await reviews.SaveAsync(key, body, ETags.ExpectedVersion(context.Request), cancellationToken);
         ETags.Set(context.Response, review.Version);
         return TypedResults.Ok(review);
     }

@@ -17,7 +17,10 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
 {
     private sealed record Rule(string Method, string Route, Role MinimumRole, Func<Ids, object?>? Body = null, bool BodyNamesRecords = false);
 
-    private sealed record Ids(string Incident, Guid Task, Guid Entry, Guid Key, Guid Manager, Guid Alert, Guid Escalation, Guid SuppressionRule, Guid EscalationRule, Guid Evidence);
+    private sealed record Ids(string Incident, Guid Task, Guid Entry, Guid Key, Guid Manager, Guid Alert, Guid Escalation, Guid SuppressionRule, Guid EscalationRule, Guid Evidence,
+        Guid FollowUp, Guid DataGap, Guid ProviderEscalation);
+
+    private static readonly object Escalation = new { provider = "aws", caseId = "matrix", openedAt = "2026-11-01T00:00:00Z", slaResponseMinutes = 60 };
 
     private static readonly Rule[] Expected =
     [
@@ -73,6 +76,19 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         new("POST", "/api/v1/incidents/{key}/evidence/export", Role.Responder, _ => new { reason = "matrix" }),
         new("GET", "/api/v1/evidence/{id:guid}", Role.Viewer),
         new("GET", "/api/v1/incidents/{key}/metrics", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/follow-ups", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/follow-ups", Role.Responder, _ => new { title = "matrix" }),
+        new("PATCH", "/api/v1/incidents/{key}/follow-ups/{id:guid}", Role.Responder, _ => new { status = "in-progress" }),
+        new("GET", "/api/v1/follow-ups", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/data-gaps", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/data-gaps", Role.Responder, _ => new { logSource = "matrix", wouldHaveShortened = "scoping" }),
+        new("PUT", "/api/v1/incidents/{key}/data-gaps/{id:guid}", Role.Responder, _ => new { logSource = "matrix", wouldHaveShortened = "detection" }),
+        new("DELETE", "/api/v1/incidents/{key}/data-gaps/{id:guid}", Role.Responder),
+        new("GET", "/api/v1/incidents/{key}/provider-escalations", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/provider-escalations", Role.Responder, _ => Escalation),
+        new("PUT", "/api/v1/incidents/{key}/provider-escalations/{id:guid}", Role.Responder, _ => Escalation),
+        new("DELETE", "/api/v1/incidents/{key}/provider-escalations/{id:guid}", Role.Responder),
+        new("GET", "/api/v1/metrics/response-times", Role.Viewer),
         new("GET", "/api/v1/incidents/{key}/report", Role.Viewer),
         new("GET", "/api/v1/incidents/{key}/status-update", Role.Viewer),
         new("GET", "/api/v1/evidence/{id:guid}/content", Role.Viewer),
@@ -153,10 +169,13 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         var upload = new ByteArrayContent("seed evidence"u8.ToArray());
         upload.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
         var evidence = await (await client.PostAsync($"/api/v1/incidents/{reference}/evidence?name=seed.txt&source=seed", upload)).JsonAsync();
+        var followUp = await (await client.PostAsJsonAsync($"/api/v1/incidents/{reference}/follow-ups", new { title = "seed" })).JsonAsync();
+        var gap = await (await client.PostAsJsonAsync($"/api/v1/incidents/{reference}/data-gaps", new { logSource = "seed", wouldHaveShortened = "detection" })).JsonAsync();
+        var providerEscalation = await (await client.PostAsJsonAsync($"/api/v1/incidents/{reference}/provider-escalations", Escalation)).JsonAsync();
         return new Ids(reference, task.GetProperty("id").GetGuid(), entry.GetProperty("id").GetGuid(),
             key.GetProperty("key").GetProperty("id").GetGuid(), tenant.UserId(Role.IncidentManager),
             alertIds[0], escalation.GetProperty("id").GetGuid(), suppression.GetProperty("id").GetGuid(), rule.GetProperty("id").GetGuid(),
-            evidence.GetProperty("id").GetGuid());
+            evidence.GetProperty("id").GetGuid(), followUp.GetProperty("id").GetGuid(), gap.GetProperty("id").GetGuid(), providerEscalation.GetProperty("id").GetGuid());
     }
 
     private static string Url(string route, Ids ids)
@@ -168,6 +187,9 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
             _ when route.StartsWith("/api/v1/suppression-rules", StringComparison.Ordinal) => ids.SuppressionRule,
             _ when route.StartsWith("/api/v1/escalation-rules", StringComparison.Ordinal) => ids.EscalationRule,
             _ when route.StartsWith("/api/v1/evidence", StringComparison.Ordinal) => ids.Evidence,
+            _ when route.Contains("/follow-ups/", StringComparison.Ordinal) => ids.FollowUp,
+            _ when route.Contains("/data-gaps/", StringComparison.Ordinal) => ids.DataGap,
+            _ when route.Contains("/provider-escalations/", StringComparison.Ordinal) => ids.ProviderEscalation,
             _ => ids.Key,
         };
         return route.Replace("{key}", ids.Incident).Replace("{taskId:guid}", ids.Task.ToString())

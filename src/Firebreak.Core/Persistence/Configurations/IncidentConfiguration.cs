@@ -84,6 +84,14 @@ internal sealed class PostIncidentReviewConfiguration : IEntityTypeConfiguration
         builder.HasIndex(r => r.IncidentId).IsUnique();
         builder.Property(r => r.Summary).HasMaxLength(IncidentLimits.SummaryLength);
         builder.Property(r => r.LessonsLearned).HasMaxLength(IncidentLimits.SummaryLength);
+        builder.Property(r => r.RootCause).HasMaxLength(IncidentLimits.SummaryLength);
+        builder.Property(r => r.WhatWentWell).HasMaxLength(IncidentLimits.SummaryLength);
+        builder.Property(r => r.CouldBeBetter).HasMaxLength(IncidentLimits.SummaryLength);
+        builder.Property(r => r.DetectSooner).HasMaxLength(IncidentLimits.SummaryLength);
+        builder.Property(r => r.AdditionalData).HasMaxLength(IncidentLimits.SummaryLength);
+        builder.Property(r => r.ProcessChangeNeeded).HasMaxLength(IncidentLimits.SummaryLength);
+        builder.Property(r => r.ProcessChanges).HasMaxLength(IncidentLimits.SummaryLength);
+        builder.Property(r => r.ProviderSla).HasMaxLength(IncidentLimits.SummaryLength);
         builder.Property(r => r.ReviewedBy).HasMaxLength(200);
         builder.Property(r => r.Version).IsConcurrencyToken();
         builder.HasOne<Incident>().WithMany().HasForeignKey(r => r.IncidentId).OnDelete(DeleteBehavior.Restrict);

@@ -1,0 +1,116 @@
+using Firebreak.Core.Common;
+using Firebreak.Core.Identity;
+using Firebreak.Core.Incidents;
+using Firebreak.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Firebreak.Core.PostMortem;
+
+/// <summary>Cases opened with cloud providers during an incident, and whether each provider answered within its SLA.</summary>
+public sealed class ProviderEscalationService(IDbContextFactory<FirebreakDbContext> factory, TimeProvider time)
+{
+    /// <summary>Every escalation of the incident with its SLA review, the breaches first.</summary>
+    public async Task<SlaSummary> ListAsync(string incidentKey, CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
+        var rows = await db.ProviderEscalations.AsNoTracking().Where(e => e.IncidentId == incident.Id).ToListAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var views = rows.Select(e => ToView(e, now))
+            .OrderByDescending(v => v.Sla.Outcome == SlaOutcome.Breached).ThenBy(v => v.OpenedAt).ThenBy(v => v.Id).ToList();
+        return new SlaSummary(views.Count, views.Count(v => v.Sla.Outcome == SlaOutcome.Met), views.Count(v => v.Sla.Outcome == SlaOutcome.Breached),
+            views.Count(v => v.Sla.Outcome == SlaOutcome.Pending), views);
+    }
+
+    public async Task<ProviderEscalationView> AddAsync(string incidentKey, ProviderEscalationInput input, CancellationToken cancellationToken = default)
+    {
+        Check(input);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        IncidentLookup.Require(db.Actor, Role.Responder, "record provider escalations");
+        var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
+        if (await db.ProviderEscalations.CountAsync(e => e.IncidentId == incident.Id, cancellationToken) >= PostMortemLimits.MaxPerIncident)
+            throw new ConflictException($"An incident may have at most {PostMortemLimits.MaxPerIncident} provider escalations.");
+        var now = time.GetUtcNow();
+        var escalation = new ProviderEscalation { IncidentId = incident.Id, Provider = "", CaseId = "", CreatedAt = now };
+        Apply(escalation, input, now);
+        db.ProviderEscalations.Add(escalation);
+        await db.SaveChangesAsync(cancellationToken);
+        return ToView(escalation, now);
+    }
+
+    public async Task<ProviderEscalationView> UpdateAsync(string incidentKey, Guid id, ProviderEscalationInput input, long? expectedVersion, CancellationToken cancellationToken = default)
+    {
+        Check(input);
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        IncidentLookup.Require(db.Actor, Role.Responder, "edit provider escalations");
+        var escalation = await FindAsync(db, incidentKey, id, cancellationToken);
+        IncidentLookup.CheckVersion(escalation, expectedVersion);
+        var now = time.GetUtcNow();
+        Apply(escalation, input, now);
+        await db.SaveChangesAsync(cancellationToken);
+        return ToView(escalation, now);
+    }
+
+    public async Task DeleteAsync(string incidentKey, Guid id, long? expectedVersion, CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        IncidentLookup.Require(db.Actor, Role.Responder, "remove provider escalations");
+        var escalation = await FindAsync(db, incidentKey, id, cancellationToken);
+        IncidentLookup.CheckVersion(escalation, expectedVersion);
+        db.ProviderEscalations.Remove(escalation);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The response is due the agreed minutes after the case was opened. A first response by then meets
+    /// the SLA; a later one, or none once the time has run out, breaches it; otherwise it is pending.
+    /// </summary>
+    public static SlaReview Review(DateTimeOffset openedAt, int slaMinutes, DateTimeOffset? firstResponseAt, DateTimeOffset? resolvedAt, DateTimeOffset now)
+    {
+        var due = openedAt.AddMinutes(slaMinutes);
+        var outcome = firstResponseAt is { } answered
+            ? answered <= due ? SlaOutcome.Met : SlaOutcome.Breached
+            : now > due ? SlaOutcome.Breached : SlaOutcome.Pending;
+        var overrun = outcome == SlaOutcome.Breached ? (firstResponseAt ?? now) - due : (TimeSpan?)null;
+        return new SlaReview(due, outcome, firstResponseAt - openedAt, overrun, resolvedAt - openedAt);
+    }
+
+    private static async Task<ProviderEscalation> FindAsync(FirebreakDbContext db, string incidentKey, Guid id, CancellationToken cancellationToken)
+    {
+        var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
+        return await db.ProviderEscalations.SingleOrDefaultAsync(e => e.Id == id && e.IncidentId == incident.Id, cancellationToken)
+            ?? throw new NotFoundException("Provider escalation", id.ToString());
+    }
+
+    private static void Check(ProviderEscalationInput input) => new Checks()
+        .Required("provider", input.Provider, PostMortemLimits.NameLength)
+        .Required("caseId", input.CaseId, PostMortemLimits.CaseIdLength)
+        .MaxLength("service", input.Service, PostMortemLimits.NameLength)
+        .MaxLength("notes", input.Notes, PostMortemLimits.NoteLength)
+        .That(input.OpenedAt is not null, "openedAt", "openedAt is required.")
+        .That(input.SlaResponseMinutes is not null, "slaResponseMinutes", "slaResponseMinutes is required.")
+        .That(input.SlaResponseMinutes is null or (> 0 and <= PostMortemLimits.MaxSlaMinutes), "slaResponseMinutes",
+            $"slaResponseMinutes must be between 1 and {PostMortemLimits.MaxSlaMinutes}.")
+        .That(input.FirstResponseAt is null || input.OpenedAt is null || input.FirstResponseAt >= input.OpenedAt, "firstResponseAt",
+            "firstResponseAt cannot be before openedAt.")
+        .That(input.ResolvedAt is null || input.OpenedAt is null || input.ResolvedAt >= input.OpenedAt, "resolvedAt",
+            "resolvedAt cannot be before openedAt.")
+        .ThrowIfAny();
+
+    private static void Apply(ProviderEscalation e, ProviderEscalationInput input, DateTimeOffset now)
+    {
+        e.Provider = input.Provider.Trim();
+        e.Service = string.IsNullOrWhiteSpace(input.Service) ? null : input.Service.Trim();
+        e.CaseId = input.CaseId.Trim();
+        e.OpenedAt = input.OpenedAt!.Value.ToUniversalTime();
+        e.SlaResponseMinutes = input.SlaResponseMinutes!.Value;
+        e.FirstResponseAt = input.FirstResponseAt?.ToUniversalTime();
+        e.ResolvedAt = input.ResolvedAt?.ToUniversalTime();
+        e.Notes = input.Notes?.Trim() ?? "";
+        e.UpdatedAt = now;
+    }
+
+    private static ProviderEscalationView ToView(ProviderEscalation e, DateTimeOffset now) => new(
+        e.Id, e.Provider, e.Service, e.CaseId, e.OpenedAt, e.SlaResponseMinutes, e.FirstResponseAt, e.ResolvedAt, e.Notes,
+        Review(e.OpenedAt, e.SlaResponseMinutes, e.FirstResponseAt, e.ResolvedAt, now), e.CreatedAt, e.UpdatedAt, e.Version);
+}
