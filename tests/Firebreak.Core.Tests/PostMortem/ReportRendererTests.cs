@@ -37,7 +37,11 @@ public partial class ReportRendererTests
             [new ReportAlert("Tor exit node", AlertSeverity.High, "guardduty", T0, T0, 3)], 1,
             new ReportEvidence([new ReportEvidenceItem("cloudtrail.json", EvidenceKind.LogSet, "aws", "sam", T0, 2048, Hash, null, "sam", CustodyEvent.Collected, 1)],
                 new CustodySummary(1, true, [], T0)),
-            metrics, new ReportReview(true, "Review summary.", "Lesson ) one.\n\nLesson two.", "dana", T0.AddHours(6)),
+            metrics, new ReportReview(true, "Review summary.", "Lesson ) one.\n\nLesson two.", "dana", T0.AddHours(6), RootCause: "Key in a <public> repo"),
+            [new ReportFollowUp("Enable | secret scanning", "sam", new DateOnly(2026, 3, 1), FollowUpStatus.Open, true, null)],
+            [new ReportDataGap("S3 data events", "aws", "s3", DataGapImpact.Scoping, DataGapSource.Analyst, "")],
+            [new ReportProviderEscalation("aws", "support", "case-<1>", T0, 60, T0.AddMinutes(90), null,
+                ProviderEscalationService.Review(T0, 60, T0.AddMinutes(90), null, T0.AddHours(6)))],
             [new ReportNote(T0, "sam", "Note <img src=x onerror=alert(1)>")]);
     }
 
@@ -57,10 +61,16 @@ public partial class ReportRendererTests
         // Nothing is fetched when the file is opened.
         Assert.DoesNotMatch("(src|href)=\"", html);
         Assert.Equal(["http://www.w3.org/2000/svg"], Regex.Matches(html, "https?://[^\"\\s]+").Select(m => m.Value).Distinct());
-        foreach (var section in new[] { "Executive summary", "Timeline", "Scope", "Data-loss extent", "Actions taken", "Evidence", "Metrics", "Lessons learned" })
+        foreach (var section in new[] { "Executive summary", "Timeline", "Scope", "Data-loss extent", "Actions taken", "Evidence", "Metrics", "Lessons learned",
+                     "Follow-up actions", "Data gaps", "Provider escalations and SLA" })
             Assert.Contains($"<h2>{section}</h2>", html);
         Assert.Contains(Hash, html);
         Assert.Contains("Not assessed", html);
+        Assert.Contains("<p>Key in a &lt;public&gt; repo</p>", html);
+        Assert.Contains("<td>BREACHED by 30 min</td>", html);
+        Assert.Contains("<td>open, OVERDUE</td>", html);
+        Assert.Contains("<td>S3 data events</td><td>aws s3</td><td>scoping</td>", html);
+        Assert.Contains("<p class=\"muted\">Not answered yet.</p>", html);
     }
 
     [Fact]
@@ -160,6 +170,7 @@ public partial class ReportRendererTests
         Assert.Contains("## Next steps", md);
         Assert.Contains("- Rotate \\| keys (to do, sam)\n", md);
         Assert.Contains("<li>Principals: AKIA&lt;EXAMPLE&gt;.</li>", html);
+        Assert.Contains("- Follow-up: Enable \\| secret scanning (open, overdue, sam)\n", md);
         Assert.DoesNotContain("<script", html);
     }
 

@@ -6,6 +6,7 @@ using Firebreak.Core.Common;
 using Firebreak.Core.Evidence;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
+using Firebreak.Core.PostMortem;
 using Firebreak.Core.PostMortem.Reports;
 using Firebreak.Testing;
 
@@ -50,7 +51,11 @@ public class ReportTests
         harness.Time.Advance(TimeSpan.FromHours(2));
         await incidents.TransitionAsync(reference, Phase.Containment, "key disabled", null);
         harness.Time.Advance(TimeSpan.FromHours(1));
-        await scope.Get<ReviewService>().SaveAsync(reference, "A key leaked through a public repository.", "Scan repositories for keys before push.", null);
+        await scope.Get<ReviewService>().SaveAsync(reference, new ReviewAnswers("A key leaked through a public repository.", "Scan repositories for keys before push.",
+            RootCause: "A deploy key committed to a public repository."), null);
+        await scope.Get<FollowUpService>().AddAsync(reference, new CreateFollowUp("Turn on secret scanning", DueOn: new DateOnly(2026, 3, 1)));
+        await scope.Get<DataGapService>().AddAsync(reference, new DataGapInput("CloudTrail S3 data events", DataGapImpact.Scoping, "aws", "s3"));
+        await scope.Get<ProviderEscalationService>().AddAsync(reference, new ProviderEscalationInput("aws", "case-123", start, 60, FirstResponseAt: start + TimeSpan.FromMinutes(45)));
         return reference;
     }
 
@@ -105,6 +110,16 @@ public class ReportTests
         Assert.True(report.Review.Exists);
         Assert.Equal("Scan repositories for keys before push.", report.Review.LessonsLearned);
         Assert.Equal("Key found in a public repository.", Assert.Single(report.Notes).Body);
+        Assert.Equal("A deploy key committed to a public repository.", report.Review.Questions[0].Answer);
+        Assert.Equal("", report.Review.WhatWentWell);
+        var followUp = Assert.Single(report.FollowUps);
+        Assert.Equal(("Turn on secret scanning", FollowUpStatus.Open, true), (followUp.Title, followUp.Status, followUp.Overdue));
+        var gap = Assert.Single(report.DataGaps);
+        Assert.Equal(("CloudTrail S3 data events", DataGapImpact.Scoping, DataGapSource.Analyst), (gap.LogSource, gap.WouldHaveShortened, gap.Source));
+        // An analyst's gap is not a data-loss extent of the collected logs: that stays not assessed.
+        Assert.False(report.DataLoss.Assessed);
+        var providerCase = Assert.Single(report.ProviderEscalations);
+        Assert.Equal(("case-123", SlaOutcome.Met, TimeSpan.FromMinutes(45)), (providerCase.CaseId, providerCase.Sla.Outcome, providerCase.Sla.ResponseTime));
     }
 
     [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
@@ -147,7 +162,7 @@ public class ReportTests
         Assert.Contains("Principals: AKIAEXAMPLE0001.", update.Impact);
         Assert.Contains("Data loss: not assessed yet.", update.Impact);
         Assert.Contains(update.ActionsTaken, a => a.Contains("to Containment: key disabled"));
-        Assert.Equal(["Rotate the leaked key (to do, unassigned)"], update.NextSteps);
+        Assert.Equal(["Rotate the leaked key (to do, unassigned)", "Follow-up: Turn on secret scanning (open, overdue, unassigned)"], update.NextSteps);
         Assert.Equal(harness.Time.GetUtcNow() + TimeSpan.FromHours(4), update.NextUpdateAt);
     }
 

@@ -26,6 +26,9 @@ public sealed record IncidentReport(
     ReportEvidence Evidence,
     IncidentMetrics Metrics,
     ReportReview Review,
+    IReadOnlyList<ReportFollowUp> FollowUps,
+    IReadOnlyList<ReportDataGap> DataGaps,
+    IReadOnlyList<ReportProviderEscalation> ProviderEscalations,
     IReadOnlyList<ReportNote> Notes);
 
 public sealed record ReportIncident(
@@ -65,9 +68,9 @@ public sealed record ReportScope(
 /// Whether data left the organisation's control and how much. Until someone has assessed it the report
 /// says so in words, rather than leaving the section out and implying there was none.
 /// </summary>
-public sealed record DataLossAssessment(bool Assessed, string Statement)
+public sealed record DataLossAssessment(bool Assessed, string Statement, IReadOnlyList<ReportDataGap> Extents)
 {
-    public static readonly DataLossAssessment NotAssessed = new(false, "Not assessed: no data-loss assessment has been recorded for this incident.");
+    public static readonly DataLossAssessment NotAssessed = new(false, "Not assessed: no data-loss assessment has been recorded for this incident.", []);
 }
 
 [JsonConverter(typeof(StrictEnumConverter<ReportActionKind>))]
@@ -102,10 +105,32 @@ public sealed record CustodySummary(int Entries, bool ChainIntact, IReadOnlyList
 public sealed record ReportEvidence(IReadOnlyList<ReportEvidenceItem> Items, CustodySummary Custody);
 
 /// <summary>The post-incident review as far as it exists; <see cref="Exists"/> is false until someone writes it.</summary>
-public sealed record ReportReview(bool Exists, string Summary, string LessonsLearned, string ReviewedBy, DateTimeOffset? UpdatedAt)
+public sealed record ReportReview(bool Exists, string Summary, string LessonsLearned, string ReviewedBy, DateTimeOffset? UpdatedAt,
+    string RootCause = "", string WhatWentWell = "", string CouldBeBetter = "", string DetectSooner = "", string AdditionalData = "",
+    string ProcessChangeNeeded = "", string ProcessChanges = "", string ProviderSla = "")
 {
     public static readonly ReportReview None = new(false, "", "", "", null);
+
+    /// <summary>The review's questions with their answers ("" when not answered yet), in the order the review asks them.</summary>
+    public IReadOnlyList<(string Question, string Answer)> Questions =>
+    [
+        ("Root cause", RootCause),
+        ("What went well?", WhatWentWell),
+        ("What could have been done better?", CouldBeBetter),
+        ("Could the attack have been detected sooner?", DetectSooner),
+        ("What additional data would have helped?", AdditionalData),
+        ("Does the process need to change?", ProcessChangeNeeded),
+        ("Process changes agreed", ProcessChanges),
+        ("Was the provider's response within its SLA?", ProviderSla),
+    ];
 }
+
+public sealed record ReportFollowUp(string Title, string? Owner, DateOnly? DueOn, FollowUpStatus Status, bool Overdue, DateTimeOffset? CompletedAt);
+
+public sealed record ReportDataGap(string LogSource, string? Provider, string? Service, DataGapImpact WouldHaveShortened, DataGapSource Source, string Note);
+
+public sealed record ReportProviderEscalation(string Provider, string? Service, string CaseId, DateTimeOffset OpenedAt, int SlaResponseMinutes,
+    DateTimeOffset? FirstResponseAt, DateTimeOffset? ResolvedAt, SlaReview Sla);
 
 public sealed record ReportNote(DateTimeOffset At, string Author, string Body);
 

@@ -51,6 +51,7 @@ public static class IncidentReportDocument
 
         blocks.Add(new HeadingBlock(2, "Data-loss extent"));
         blocks.Add(new ParagraphBlock(report.DataLoss.Statement, Muted: !report.DataLoss.Assessed));
+        if (report.DataLoss.Extents.Count > 0) blocks.Add(GapTable(report.DataLoss.Extents));
 
         blocks.Add(new HeadingBlock(2, "Actions taken"));
         blocks.Add(new TableBlock(
@@ -111,7 +112,43 @@ public static class IncidentReportDocument
             blocks.Add(report.Review.LessonsLearned.Length == 0
                 ? new ParagraphBlock("None recorded.", Muted: true)
                 : new ParagraphBlock(report.Review.LessonsLearned));
+            foreach (var (question, answer) in report.Review.Questions)
+            {
+                blocks.Add(new HeadingBlock(3, question));
+                blocks.Add(answer.Length == 0 ? new ParagraphBlock("Not answered yet.", Muted: true) : new ParagraphBlock(answer));
+            }
         }
+
+        blocks.Add(new HeadingBlock(2, "Follow-up actions"));
+        blocks.Add(new TableBlock(
+            [new("Action", 3), new("Owner", 1.3), new("Due", 1), new("Status", 1.2)],
+            report.FollowUps.Select(f => Row(f.Title, f.Owner ?? "unassigned",
+                f.DueOn?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "—",
+                f.Status == PostMortem.FollowUpStatus.Done && f.CompletedAt is { } done ? $"done {Time(done)}"
+                    : f.Overdue ? $"{Name(f.Status)}, OVERDUE" : Name(f.Status))).ToList(),
+            "No follow-up actions recorded."));
+
+        blocks.Add(new HeadingBlock(2, "Data gaps"));
+        blocks.Add(report.DataGaps.Count == 0 ? new ParagraphBlock("No data gaps recorded.", Muted: true) : GapTable(report.DataGaps));
+
+        blocks.Add(new HeadingBlock(2, "Provider escalations and SLA"));
+        if (report.ProviderEscalations.Count > 0)
+        {
+            var met = report.ProviderEscalations.Count(p => p.Sla.Outcome == PostMortem.SlaOutcome.Met);
+            var breached = report.ProviderEscalations.Count(p => p.Sla.Outcome == PostMortem.SlaOutcome.Breached);
+            blocks.Add(new ParagraphBlock($"{report.ProviderEscalations.Count} provider cases: {met} met the agreed response time, {breached} breached it."));
+        }
+        blocks.Add(new TableBlock(
+            [new("Provider", 1.2), new("Case", 1.3), new("Opened", 1.3), new("Agreed response", 1), new("First response", 1.3), new("SLA", 1.3)],
+            report.ProviderEscalations.Select(p => Row(p.Service is { Length: > 0 } service ? $"{p.Provider} {service}" : p.Provider, p.CaseId, Time(p.OpenedAt),
+                Duration(TimeSpan.FromMinutes(p.SlaResponseMinutes)), Time(p.FirstResponseAt),
+                p.Sla.Outcome switch
+                {
+                    PostMortem.SlaOutcome.Met => $"met ({Duration(p.Sla.ResponseTime)})",
+                    PostMortem.SlaOutcome.Breached => $"BREACHED by {Duration(p.Sla.Overrun)}",
+                    _ => $"pending, due {Time(p.Sla.ResponseDueAt)}",
+                })).ToList(),
+            "No cases were opened with a cloud provider."));
 
         if (report.Notes.Count > 0)
         {
@@ -144,6 +181,12 @@ public static class IncidentReportDocument
         blocks.Add(new HeadingBlock(3, heading));
         blocks.Add(new TableBlock([new("Type", 1), new("Value", 4, Monospace: true)], items.Select(a => Row(a.Type, a.Value)).ToList(), "None."));
     }
+
+    private static TableBlock GapTable(IReadOnlyList<ReportDataGap> gaps) => new(
+        [new("Log source", 2), new("Provider / service", 1.4), new("Would have shortened", 1.3), new("Found by", 1.1), new("Note", 2.2)],
+        gaps.Select(g => Row(g.LogSource, string.Join(" ", new[] { g.Provider, g.Service }.Where(x => !string.IsNullOrEmpty(x))),
+            Name(g.WouldHaveShortened).Replace('-', ' '), Name(g.Source).Replace('-', ' '), g.Note)).ToList(),
+        "None.");
 
     private static string Join(IReadOnlyList<string> values) => values.Count == 0 ? "none recorded" : string.Join(", ", values);
 

@@ -67,6 +67,10 @@ public sealed class ReportService(IDbContextFactory<FirebreakDbContext> factory,
         var userIds = new[] { incident.IncidentManagerId, incident.CommunicationsLeadId }.OfType<Guid>().ToList();
         var tasks = await db.IncidentTasks.AsNoTracking().Where(t => t.IncidentId == id).OrderBy(t => t.CreatedAt).ThenBy(t => t.Id).ToListAsync(cancellationToken);
         userIds.AddRange(tasks.Select(t => t.OwnerId).OfType<Guid>());
+        var followUps = await db.FollowUpActions.AsNoTracking().Where(f => f.IncidentId == id).OrderBy(f => f.CreatedAt).ThenBy(f => f.Id).ToListAsync(cancellationToken);
+        userIds.AddRange(followUps.Select(f => f.OwnerId).OfType<Guid>());
+        var gaps = await db.DataGaps.AsNoTracking().Where(g => g.IncidentId == id).OrderBy(g => g.CreatedAt).ThenBy(g => g.Id).ToListAsync(cancellationToken);
+        var providerCases = await db.ProviderEscalations.AsNoTracking().Where(p => p.IncidentId == id).OrderBy(p => p.OpenedAt).ThenBy(p => p.Id).ToListAsync(cancellationToken);
         var users = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName, cancellationToken);
         string? NameOf(Guid? user) => user is { } u && users.TryGetValue(u, out var name) ? name : null;
 
@@ -131,12 +135,24 @@ public sealed class ReportService(IDbContextFactory<FirebreakDbContext> factory,
         }).ToList();
 
         var reviewPart = review is null ? ReportReview.None
-            : new ReportReview(true, review.Summary, review.LessonsLearned, review.ReviewedBy, review.UpdatedAt);
+            : new ReportReview(true, review.Summary, review.LessonsLearned, review.ReviewedBy, review.UpdatedAt, review.RootCause, review.WhatWentWell,
+                review.CouldBeBetter, review.DetectSooner, review.AdditionalData, review.ProcessChangeNeeded, review.ProcessChanges, review.ProviderSla);
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var followUpItems = followUps.Select(f => new ReportFollowUp(f.Title, NameOf(f.OwnerId), f.DueOn, f.Status,
+            f.Status != FollowUpStatus.Done && f.DueOn is { } due && due < today, f.CompletedAt)).ToList();
+        var gapItems = gaps.Select(g => new ReportDataGap(g.LogSource, g.Provider, g.Service, g.WouldHaveShortened, g.Source, g.Note)).ToList();
+        var caseItems = providerCases.Select(p => new ReportProviderEscalation(p.Provider, p.Service, p.CaseId, p.OpenedAt, p.SlaResponseMinutes,
+            p.FirstResponseAt, p.ResolvedAt, ProviderEscalationService.Review(p.OpenedAt, p.SlaResponseMinutes, p.FirstResponseAt, p.ResolvedAt, now))).ToList();
+        var extents = gapItems.Where(g => g.Source == DataGapSource.DataLoss).ToList();
+        var dataLoss = extents.Count == 0 ? DataLossAssessment.NotAssessed
+            : new DataLossAssessment(true, extents.Count == 1
+                ? "1 gap was found in the collected logs."
+                : $"{extents.Count} gaps were found in the collected logs.", extents);
 
         return new IncidentReport(header, now, db.Actor.Name, ExecutiveSummary(header, reviewPart, scope, alertTotal, metrics),
             timeline.Select(t => new ReportTimelineItem(t.EventTime, t.DiscoveredAt, t.Kind, t.Title, t.Source, t.Technique)).ToList(), timelineTotal,
-            scope, DataLossAssessment.NotAssessed, actions, alerts, alertTotal,
-            new ReportEvidence(items, custodySummary), metrics, reviewPart, notes);
+            scope, dataLoss, actions, alerts, alertTotal,
+            new ReportEvidence(items, custodySummary), metrics, reviewPart, followUpItems, gapItems, caseItems, notes);
     }
 
     /// <summary>

@@ -61,7 +61,10 @@ public sealed record StatusUpdate(
             .Select(a => $"{ReportText.Time(a.At)}: {a.Title}").ToList();
 
         var next = report.Actions.Where(a => a.Kind == ReportActionKind.Task && a.Status is "to do" or "in progress")
-            .Select(a => $"{a.Title} ({a.Status}, {a.By})").ToList();
+            .Select(a => $"{a.Title} ({a.Status}, {a.By})")
+            .Concat(report.FollowUps.Where(f => f.Status != FollowUpStatus.Done)
+                .Select(f => $"Follow-up: {f.Title} ({ReportText.Name(f.Status).Replace('-', ' ')}{(f.Overdue ? ", overdue" : "")}, {f.Owner ?? "unassigned"})"))
+            .ToList();
         if (next.Count == 0) next.Add(NextPhaseStep(i.Phase));
 
         var closed = i.Phase == Phase.Closed || i.Status is IncidentStatus.Duplicate or IncidentStatus.FalsePositive;
