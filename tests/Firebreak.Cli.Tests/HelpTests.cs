@@ -49,7 +49,7 @@ public sealed class HelpTests
              "incident", "incident list", "incident show", "incident create", "incident transition",
              "alert", "alert send", "alert list",
              "evidence", "evidence add", "evidence add-snapshot", "evidence list", "evidence custody", "evidence record", "evidence verify",
-             "evidence export", "evidence download", "simulate",
+             "evidence export", "evidence download", "report", "simulate",
              "hunt", "rules", "rules list", "rules test", "rules lint"],
             commands);
     }
