@@ -62,9 +62,9 @@ internal static class PostMortemEndpoints
         var document = update.ToDocument();
         var text = parsed switch
         {
-            ReportFormat.Html => HtmlRenderer.Render(document),
-            ReportFormat.Markdown => MarkdownRenderer.Render(document),
-            _ => TextRenderer.Render(document),
+            ReportFormat.Html => HtmlReportRenderer.Render(document),
+            ReportFormat.Markdown => MarkdownReportRenderer.Render(document),
+            _ => TextReportRenderer.Render(document),
         };
         return TypedResults.Text(text, ReportFormats.ContentType(parsed));
     }

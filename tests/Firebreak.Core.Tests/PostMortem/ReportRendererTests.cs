@@ -48,7 +48,7 @@ public partial class ReportRendererTests
     [Fact]
     public void Html_IsSelfContained_EscapesEverything_AndDrawsBothCharts()
     {
-        var html = HtmlRenderer.Render(IncidentReportDocument.Build(Sample()));
+        var html = HtmlReportRenderer.Render(IncidentReportDocument.Build(Sample()));
 
         Assert.StartsWith("<!DOCTYPE html>", html);
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
@@ -76,7 +76,7 @@ public partial class ReportRendererTests
     [Fact]
     public void Markdown_EscapesUserText_SoTablesAndHeadingsCannotBeBroken()
     {
-        var md = MarkdownRenderer.Render(IncidentReportDocument.Build(Sample()));
+        var md = MarkdownReportRenderer.Render(IncidentReportDocument.Build(Sample()));
 
         Assert.StartsWith("# Incident report: \\<script\\>alert('x')\\</script\\> ) Tj ET (pwned) \\\\ \\| ## \\[link\\](javascript:alert(1)) \\& é€\n", md);
         Assert.DoesNotMatch(@"(?m)(?<!\\)(?<!^)[<>\[\]]", md.Replace("\\\\", ""));
@@ -88,15 +88,15 @@ public partial class ReportRendererTests
         Assert.All(rows, r => Assert.Equal(6, Regex.Matches(r, @"(?<!\\)\|").Count));
         Assert.Contains($"`{Hash}`", md);
         Assert.Contains("*Not assessed: no data-loss assessment has been recorded for this incident.*", md);
-        Assert.Equal("\\# not a heading", MarkdownRenderer.Inline("# not a heading"));
-        Assert.Equal("1\\. not a list", MarkdownRenderer.Inline("1. not a list"));
-        Assert.Equal("\\- not a list either", MarkdownRenderer.Inline("  - not a list either"));
+        Assert.Equal("\\# not a heading", MarkdownReportRenderer.Inline("# not a heading"));
+        Assert.Equal("1\\. not a list", MarkdownReportRenderer.Inline("1. not a list"));
+        Assert.Equal("\\- not a list either", MarkdownReportRenderer.Inline("  - not a list either"));
     }
 
     [Fact]
     public void Pdf_IsStructurallyValid_WithCorrectXrefOffsets_AndEscapedText()
     {
-        var pdf = PdfRenderer.Render(IncidentReportDocument.Build(Sample()), T0);
+        var pdf = PdfReportRenderer.Render(IncidentReportDocument.Build(Sample()), T0);
 
         var structure = PdfStructure.Check(pdf);
         Assert.Equal(structure.PageObjects, structure.PageCount);
@@ -114,7 +114,7 @@ public partial class ReportRendererTests
     [Fact]
     public void Pdf_OfALongTimeline_BreaksOntoPagesAndRepeatsTheTableHeader()
     {
-        var pdf = PdfRenderer.Render(IncidentReportDocument.Build(Sample(timelineEntries: 400, title: "Long")), T0);
+        var pdf = PdfReportRenderer.Render(IncidentReportDocument.Build(Sample(timelineEntries: 400, title: "Long")), T0);
 
         var structure = PdfStructure.Check(pdf);
         Assert.True(structure.PageCount >= 8, $"only {structure.PageCount} pages");
@@ -126,7 +126,7 @@ public partial class ReportRendererTests
     public void Pdf_TextIsReadableByPoppler()
     {
         var path = Path.Combine(Path.GetTempPath(), $"firebreak-report-{Guid.NewGuid():N}.pdf");
-        File.WriteAllBytes(path, PdfRenderer.Render(IncidentReportDocument.Build(Sample()), T0));
+        File.WriteAllBytes(path, PdfReportRenderer.Render(IncidentReportDocument.Build(Sample()), T0));
         try
         {
             var start = new ProcessStartInfo("pdftotext", ["-layout", path, "-"]) { RedirectStandardOutput = true, RedirectStandardError = true, StandardOutputEncoding = Encoding.UTF8 };
@@ -149,7 +149,7 @@ public partial class ReportRendererTests
     public void Wrap_BreaksLongWordsAndKeepsEveryCharacter()
     {
         var text = "short words then " + new string('x', 300) + " and the end";
-        var lines = PdfRenderer.Wrap(text, PdfFont.Helvetica, 10, 200);
+        var lines = PdfReportRenderer.Wrap(text, PdfFont.Helvetica, 10, 200);
 
         Assert.All(lines, l => Assert.True(PdfFont.Helvetica.Measure(l, 10) <= 200));
         Assert.Equal(text.Replace(" ", ""), string.Concat(lines).Replace(" ", ""));
@@ -161,9 +161,9 @@ public partial class ReportRendererTests
         var update = StatusUpdate.From(Sample());
         var document = update.ToDocument();
 
-        var text = TextRenderer.Render(document);
-        var md = MarkdownRenderer.Render(document);
-        var html = HtmlRenderer.Render(document);
+        var text = TextReportRenderer.Render(document);
+        var md = MarkdownReportRenderer.Render(document);
+        var html = HtmlReportRenderer.Render(document);
 
         Assert.Contains("Current phase:       Recovery", text);
         Assert.Contains("By 2026-03-14 19:00 UTC (every 4 h while the incident is SEV2).", text);

@@ -8,9 +8,9 @@ public static class ReportRenderer
     /// <summary>The document in the format, as the bytes of the file (UTF-8 for the text formats).</summary>
     public static byte[] Render(ReportDocument document, ReportFormat format, DateTimeOffset createdAt) => format switch
     {
-        ReportFormat.Pdf => PdfRenderer.Render(document, createdAt),
-        ReportFormat.Html => Encoding.UTF8.GetBytes(HtmlRenderer.Render(document)),
-        ReportFormat.Markdown => Encoding.UTF8.GetBytes(MarkdownRenderer.Render(document)),
-        _ => Encoding.UTF8.GetBytes(TextRenderer.Render(document)),
+        ReportFormat.Pdf => PdfReportRenderer.Render(document, createdAt),
+        ReportFormat.Html => Encoding.UTF8.GetBytes(HtmlReportRenderer.Render(document)),
+        ReportFormat.Markdown => Encoding.UTF8.GetBytes(MarkdownReportRenderer.Render(document)),
+        _ => Encoding.UTF8.GetBytes(TextReportRenderer.Render(document)),
     };
 }

@@ -8,7 +8,7 @@ namespace Firebreak.Core.PostMortem.Reports;
 /// One self-contained HTML file: inline CSS, charts as inline SVG, no scripts, no external requests. Every
 /// piece of document text goes through <see cref="WebUtility.HtmlEncode"/>.
 /// </summary>
-public static class HtmlRenderer
+public static class HtmlReportRenderer
 {
     private const string Css = """
         :root { color-scheme: light; }
@@ -62,7 +62,7 @@ public static class HtmlRenderer
                     html.Append($"<h{level}>").Append(E(h.Text)).Append($"</h{level}>\n");
                     break;
                 case ParagraphBlock p:
-                    foreach (var paragraph in MarkdownRenderer.Paragraphs(p.Text))
+                    foreach (var paragraph in MarkdownReportRenderer.Paragraphs(p.Text))
                     {
                         html.Append(p.Muted ? "<p class=\"muted\">" : "<p>").Append(string.Join("<br>", paragraph.Select(E))).Append("</p>\n");
                     }

@@ -7,7 +7,7 @@ namespace Firebreak.Core.PostMortem.Reports;
 /// "# [x](javascript:...) &lt;script&gt;" prints as those characters and never becomes markup. Figures are
 /// not drawn in Markdown; the HTML and PDF carry them.
 /// </summary>
-public static class MarkdownRenderer
+public static class MarkdownReportRenderer
 {
     public static string Render(ReportDocument document)
     {
@@ -105,7 +105,7 @@ public static class MarkdownRenderer
 }
 
 /// <summary>Plain text, for a chat message or an email body.</summary>
-public static class TextRenderer
+public static class TextReportRenderer
 {
     public static string Render(ReportDocument document)
     {
@@ -119,7 +119,7 @@ public static class TextRenderer
                     text.Append(Clean(h.Text)).Append('\n').Append(new string(h.Level <= 2 ? '=' : '-', Clean(h.Text).Length)).Append('\n');
                     break;
                 case ParagraphBlock p:
-                    foreach (var paragraph in MarkdownRenderer.Paragraphs(p.Text)) text.Append(string.Join('\n', paragraph.Select(Clean))).Append("\n\n");
+                    foreach (var paragraph in MarkdownReportRenderer.Paragraphs(p.Text)) text.Append(string.Join('\n', paragraph.Select(Clean))).Append("\n\n");
                     break;
                 case ListBlock l:
                     foreach (var item in l.Items) text.Append("- ").Append(Clean(item)).Append('\n');

@@ -5,7 +5,7 @@ namespace Firebreak.Core.PostMortem.Reports.Pdf;
 /// tables whose header repeats on each page, the figures drawn as vector graphics, and the TLP marking and
 /// page numbers on every page.
 /// </summary>
-public sealed class PdfRenderer
+public sealed class PdfReportRenderer
 {
     private const double Left = 50, Top = 64, Bottom = 60;
     private const double ContentWidth = ReportCharts.Width;
@@ -16,13 +16,13 @@ public sealed class PdfRenderer
     private PdfPage _page = null!;
     private double _y;
 
-    private PdfRenderer(ReportDocument document) => _document = document;
+    private PdfReportRenderer(ReportDocument document) => _document = document;
 
     private double PageBottom => _pdf.PageHeight - Bottom;
 
     public static byte[] Render(ReportDocument document, DateTimeOffset createdAt)
     {
-        var renderer = new PdfRenderer(document);
+        var renderer = new PdfReportRenderer(document);
         renderer.Lay();
         return renderer._pdf.Build(document.Title, "Firebreak", createdAt);
     }
@@ -112,7 +112,7 @@ public sealed class PdfRenderer
     private void Paragraph(ParagraphBlock p)
     {
         var font = p.Muted ? PdfFont.HelveticaOblique : PdfFont.Helvetica;
-        foreach (var paragraph in MarkdownRenderer.Paragraphs(p.Text))
+        foreach (var paragraph in MarkdownReportRenderer.Paragraphs(p.Text))
         {
             foreach (var source in paragraph)
             {
