@@ -47,9 +47,11 @@ public sealed class HelpTests
         Assert.Equal(
             ["", "serve", "db", "db migrate", "admin", "admin bootstrap", "admin create-user", "admin create-api-key", "admin revoke-api-key",
              "incident", "incident list", "incident show", "incident create", "incident transition",
+             "incident review", "incident review show", "incident review set",
+             "incident followups", "incident followups list", "incident followups add", "incident followups set-status",
              "alert", "alert send", "alert list",
              "evidence", "evidence add", "evidence add-snapshot", "evidence list", "evidence custody", "evidence record", "evidence verify",
-             "evidence export", "evidence download", "report", "simulate",
+             "evidence export", "evidence download", "metrics", "report", "simulate",
              "hunt", "rules", "rules list", "rules test", "rules lint"],
             commands);
     }

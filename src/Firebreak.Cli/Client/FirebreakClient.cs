@@ -48,6 +48,26 @@ internal sealed class FirebreakClient(HttpClient http) : IDisposable
     public Task<ApiResponse> PostAsync(string path, object body, CancellationToken cancellationToken) =>
         SendAsync(() => new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, options: Json) }, 0, cancellationToken);
 
+    /// <summary>A JSON body with any method; <paramref name="ifMatch"/> is the version last read, sent as If-Match.</summary>
+    public Task<ApiResponse> SendJsonAsync(HttpMethod method, string path, object body, long? ifMatch, CancellationToken cancellationToken) =>
+        SendAsync(() =>
+        {
+            var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body, options: Json) };
+            if (ifMatch is { } version) request.Headers.TryAddWithoutValidation("If-Match", $"\"{version.ToString(System.Globalization.CultureInfo.InvariantCulture)}\"");
+            return request;
+        }, 0, cancellationToken);
+
+    /// <summary>A record that may not exist yet: null on a Firebreak 404, any other refusal as usual.</summary>
+    public async Task<ApiResponse?> GetOptionalAsync(string path, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var response = await TransmitAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound && Problem.TryParse(text, response.Content.Headers.ContentType?.MediaType) is not null) return null;
+        if (response.IsSuccessStatusCode && IsJson(response)) return new ApiResponse(text);
+        throw Failure(request, response, text);
+    }
+
     /// <summary>
     /// Posts a body as it is (a native alert payload). A 429 is waited out and retried, up to
     /// <see cref="BusyRetries"/> times: intake answers 429 when its queue is full, which passes.

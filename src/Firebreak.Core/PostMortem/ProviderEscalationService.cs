@@ -24,7 +24,7 @@ public sealed class ProviderEscalationService(IDbContextFactory<FirebreakDbConte
 
     public async Task<ProviderEscalationView> AddAsync(string incidentKey, ProviderEscalationInput input, CancellationToken cancellationToken = default)
     {
-        Check(input);
+        Check(input, time.GetUtcNow());
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         IncidentLookup.Require(db.Actor, Role.Responder, "record provider escalations");
         var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
@@ -40,7 +40,7 @@ public sealed class ProviderEscalationService(IDbContextFactory<FirebreakDbConte
 
     public async Task<ProviderEscalationView> UpdateAsync(string incidentKey, Guid id, ProviderEscalationInput input, long? expectedVersion, CancellationToken cancellationToken = default)
     {
-        Check(input);
+        Check(input, time.GetUtcNow());
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         IncidentLookup.Require(db.Actor, Role.Responder, "edit provider escalations");
         var escalation = await FindAsync(db, incidentKey, id, cancellationToken);
@@ -82,7 +82,10 @@ public sealed class ProviderEscalationService(IDbContextFactory<FirebreakDbConte
             ?? throw new NotFoundException("Provider escalation", id.ToString());
     }
 
-    private static void Check(ProviderEscalationInput input) => new Checks()
+    /// <summary>Clocks disagree a little; a time further ahead than this is a typo, not a record.</summary>
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
+    private static void Check(ProviderEscalationInput input, DateTimeOffset now) => new Checks()
         .Required("provider", input.Provider, PostMortemLimits.NameLength)
         .Required("caseId", input.CaseId, PostMortemLimits.CaseIdLength)
         .MaxLength("service", input.Service, PostMortemLimits.NameLength)
@@ -95,6 +98,9 @@ public sealed class ProviderEscalationService(IDbContextFactory<FirebreakDbConte
             "firstResponseAt cannot be before openedAt.")
         .That(input.ResolvedAt is null || input.OpenedAt is null || input.ResolvedAt >= input.OpenedAt, "resolvedAt",
             "resolvedAt cannot be before openedAt.")
+        .That(!(input.OpenedAt > now + ClockSkew), "openedAt", "openedAt cannot be in the future.")
+        .That(!(input.FirstResponseAt > now + ClockSkew), "firstResponseAt", "firstResponseAt cannot be in the future.")
+        .That(!(input.ResolvedAt > now + ClockSkew), "resolvedAt", "resolvedAt cannot be in the future.")
         .ThrowIfAny();
 
     private static void Apply(ProviderEscalation e, ProviderEscalationInput input, DateTimeOffset now)

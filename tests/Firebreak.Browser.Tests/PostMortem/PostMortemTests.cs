@@ -66,6 +66,26 @@ public sealed class PostMortemTests(FirebreakSite site) : BrowserTest(site)
         await page.TestId("add-escalation").ClickAsync();
         await Assertions.Expect(page.TestId("escalation-sla")).ToHaveTextAsync("Breached");
         await Assertions.Expect(page.TestId("escalation-overrun")).ToHaveTextAsync("by 2 h 0 m");
+        await page.TestId("new-escalation-provider").FillAsync("gcp");
+        await page.TestId("new-escalation-case").FillAsync("CASE-9");
+        await page.TestId("new-escalation-opened").FillAsync("2026-01-11T09:00");
+        await page.TestId("new-escalation-sla-minutes").FillAsync("30");
+        await page.TestId("add-escalation").ClickAsync();
+        await Assertions.Expect(page.TestId("escalation-row")).ToHaveCountAsync(2);
+        // No answer and long past due: breached too, until the answer is recorded in time.
+        var gcp = page.TestId("escalation-row").Filter(new() { HasText = "CASE-9" });
+        await Assertions.Expect(gcp.TestId("escalation-sla")).ToHaveTextAsync("Breached");
+        await gcp.TestId("edit-escalation").ClickAsync();
+        await Assertions.Expect(page.TestId("new-escalation-case")).ToHaveValueAsync("CASE-9");
+        await page.TestId("new-escalation-first-response").FillAsync("2026-01-11T09:20");
+        await page.TestId("add-escalation").ClickAsync();
+        await Assertions.Expect(gcp.TestId("escalation-sla")).ToHaveTextAsync("Met");
+
+        await page.TestId("edit-data-gap").ClickAsync();
+        await page.TestId("new-data-gap-note").FillAsync("Could not tell which objects were read");
+        await page.TestId("add-data-gap").ClickAsync();
+        await Assertions.Expect(page.TestId("data-gap-row")).ToContainTextAsync("Could not tell which objects were read");
+        await Assertions.Expect(page.TestId("data-gap-row")).ToHaveCountAsync(1);
         await FirebreakSite.ScreenshotAsync(page, "post-mortem-form");
 
         await page.ReloadAsync();
@@ -75,8 +95,10 @@ public sealed class PostMortemTests(FirebreakSite site) : BrowserTest(site)
         await Assertions.Expect(page.TestId("follow-up-status").Nth(1)).ToHaveValueAsync("Done");
         await Assertions.Expect(page.TestId("data-gap-log-source")).ToHaveTextAsync("CloudTrail S3 data events");
         await Assertions.Expect(page.TestId("data-gap-impact")).ToHaveTextAsync("Scoping");
-        await Assertions.Expect(page.TestId("escalation-case")).ToHaveTextAsync("CASE-1234");
+        await Assertions.Expect(page.TestId("escalation-case").First).ToHaveTextAsync("CASE-1234");
+        await Assertions.Expect(page.TestId("sla-summary")).ToContainTextAsync("1 met");
         await Assertions.Expect(page.TestId("sla-summary")).ToContainTextAsync("1 breached");
+        await Assertions.Expect(page.TestId("data-gap-row")).ToContainTextAsync("Could not tell which objects were read");
 
         await page.GotoAsync("/follow-ups?overdue=true");
         await Assertions.Expect(page.TestId("follow-up-list-row").Filter(new() { HasText = "Enable secret scanning" })).ToContainTextAsync("Overdue");

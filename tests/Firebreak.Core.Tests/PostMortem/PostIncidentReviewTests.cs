@@ -133,11 +133,12 @@ public class PostIncidentReviewTests
         await using var scope = harness.As(acme.Responder);
         var incident = await scope.Get<IncidentService>().CreateAsync(new CreateIncident("Leaked key"));
         var escalations = scope.Get<ProviderEscalationService>();
-        var t0 = harness.Time.GetUtcNow();
+        var now = harness.Time.GetUtcNow();
+        var t0 = now - TimeSpan.FromHours(8);
 
         var met = await escalations.AddAsync(incident.Reference, new ProviderEscalationInput("aws", "case-1", t0, 60, "iam", t0.AddMinutes(60), t0.AddHours(5)));
         var late = await escalations.AddAsync(incident.Reference, new ProviderEscalationInput("azure", "case-2", t0.AddMinutes(10), 240, FirstResponseAt: t0.AddHours(7)));
-        var waiting = await escalations.AddAsync(incident.Reference, new ProviderEscalationInput("gcp", "case-3", t0, 30));
+        var waiting = await escalations.AddAsync(incident.Reference, new ProviderEscalationInput("gcp", "case-3", now, 30));
         Assert.Equal(SlaOutcome.Pending, waiting.Sla.Outcome);
         harness.Time.Advance(TimeSpan.FromMinutes(45));
 
@@ -145,13 +146,13 @@ public class PostIncidentReviewTests
 
         Assert.Equal((3, 1, 2, 0), (review.Escalations, review.Met, review.Breached, review.Pending));
         // Breaches first, each group in the order the cases were opened.
-        Assert.Equal(["case-3", "case-2", "case-1"], review.Items.Select(e => e.CaseId));
+        Assert.Equal(["case-2", "case-3", "case-1"], review.Items.Select(e => e.CaseId));
         Assert.Equal(new SlaReview(t0.AddMinutes(60), SlaOutcome.Met, TimeSpan.FromMinutes(60), null, TimeSpan.FromHours(5)), review.Items[2].Sla);
-        Assert.Equal(new SlaReview(t0.AddMinutes(250), SlaOutcome.Breached, TimeSpan.FromMinutes(410), TimeSpan.FromMinutes(170), null), review.Items[1].Sla);
-        Assert.Equal(TimeSpan.FromMinutes(15), review.Items[0].Sla.Overrun);
+        Assert.Equal(new SlaReview(t0.AddMinutes(250), SlaOutcome.Breached, TimeSpan.FromMinutes(410), TimeSpan.FromMinutes(170), null), review.Items[0].Sla);
+        Assert.Equal(TimeSpan.FromMinutes(15), review.Items[1].Sla.Overrun);
 
         var answered = await escalations.UpdateAsync(incident.Reference, waiting.Id,
-            new ProviderEscalationInput("gcp", "case-3", t0, 30, FirstResponseAt: t0.AddMinutes(20), Notes: "Answered by phone"), waiting.Version);
+            new ProviderEscalationInput("gcp", "case-3", now, 30, FirstResponseAt: now.AddMinutes(20), Notes: "Answered by phone"), waiting.Version);
         Assert.Equal(SlaOutcome.Met, answered.Sla.Outcome);
         var bad = await Assert.ThrowsAsync<ValidationFailedException>(() =>
             escalations.AddAsync(incident.Reference, new ProviderEscalationInput("", "c", null, 0, FirstResponseAt: t0)));
@@ -159,6 +160,9 @@ public class PostIncidentReviewTests
         var backwards = await Assert.ThrowsAsync<ValidationFailedException>(() =>
             escalations.AddAsync(incident.Reference, new ProviderEscalationInput("aws", "c", t0, 10, FirstResponseAt: t0.AddMinutes(-1))));
         Assert.Contains("firstResponseAt", backwards.Errors.Keys);
+        var future = await Assert.ThrowsAsync<ValidationFailedException>(() =>
+            escalations.AddAsync(incident.Reference, new ProviderEscalationInput("aws", "c", harness.Time.GetUtcNow().AddHours(1), 10)));
+        Assert.Contains("openedAt", future.Errors.Keys);
         await Assert.ThrowsAsync<ConcurrencyConflictException>(() => escalations.DeleteAsync(incident.Reference, met.Id, met.Version + 1));
         await escalations.DeleteAsync(incident.Reference, met.Id, met.Version);
         Assert.Equal(2, (await escalations.ListAsync(incident.Reference)).Escalations);
