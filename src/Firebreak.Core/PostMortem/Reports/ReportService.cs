@@ -163,7 +163,8 @@ public sealed class ReportService(IDbContextFactory<FirebreakDbContext> factory,
     {
         var state = i.Phase == Phase.Closed ? "It is closed" : $"It is in {i.Phase.Display()}";
         if (i.Status != IncidentStatus.Open) state += $" (status: {ReportText.Status(i.Status)})";
-        var opening = $"{i.Reference} is a {ReportText.Severity(i.Severity)} {ReportText.Category(i.Category)} incident detected on " +
+        var category = i.Category == IncidentCategory.Other ? "" : ReportText.Category(i.Category) + " ";
+        var opening = $"{i.Reference} is a {ReportText.Severity(i.Severity)} {category}incident detected on " +
                       $"{ReportText.Time(i.Milestones.Detected)}. {state}.";
         var touched = $"{Plural(alerts, "alert")}, {Plural(scope.Principals.Count, "principal")}, {Plural(scope.Resources.Count, "resource")} " +
                       $"and {Plural(scope.Observables.Count, "observable")} are linked to it.";
