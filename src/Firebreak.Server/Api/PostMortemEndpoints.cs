@@ -33,9 +33,9 @@ internal static class PostMortemEndpoints
         tenant.MapGet("/follow-ups", ListOpenFollowUpsAsync).WithName("ListFollowUpsAcrossIncidents").RequireAuthorization(Policies.Viewer);
         tenant.MapGet("/metrics/response-times", GetResponseTrendsAsync).WithName("GetResponseTimeTrends").RequireAuthorization(Policies.Viewer);
         incident.MapGet("/report", GetReportAsync).WithName("GetIncidentReport").RequireAuthorization(Policies.Viewer)
-            .Produces(StatusCodes.Status200OK, contentType: "application/pdf", additionalContentTypes: ["text/html", "text/markdown"]);
+            .Produces<Stream>(StatusCodes.Status200OK, "application/pdf", "text/html", "text/markdown");
         incident.MapGet("/status-update", GetStatusUpdateAsync).WithName("GetIncidentStatusUpdate").RequireAuthorization(Policies.Viewer)
-            .Produces(StatusCodes.Status200OK, contentType: "text/markdown", additionalContentTypes: ["text/html", "text/plain"]);
+            .Produces<string>(StatusCodes.Status200OK, "text/markdown", "text/html", "text/plain");
         return api;
     }
 
