@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of Firebreak. Installs PostgreSQL and Chromium when they are missing (needs root for
+# Runs every test of Firebreak. Installs PostgreSQL, Chromium and poppler-utils when they are missing (needs root for
 # that), starts a throwaway PostgreSQL cluster on a free loopback port, runs the whole solution's
 # tests, and ends with one line: "N passed, N failed".
 set -euo pipefail
@@ -13,6 +13,8 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 bin=$(pg_bin)
 { [ -n "$bin" ] && [ -x "$bin/initdb" ]; } || missing+=(postgresql)
+# The report tests render PDFs to text and images with poppler.
+command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null || missing+=(poppler-utils)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "Missing ${missing[*]}: run as root so this script can install them, or install them yourself." >&2

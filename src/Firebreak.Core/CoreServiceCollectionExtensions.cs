@@ -51,6 +51,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<PostMortem.ProviderEscalationService>();
         services.AddScoped<PostMortem.ResponseTrendService>();
         services.AddScoped<Response.ResponseService>();
+        services.AddScoped<PostMortem.Reports.ReportService>();
         return services;
     }
 }

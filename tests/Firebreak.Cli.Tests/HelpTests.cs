@@ -51,7 +51,7 @@ public sealed class HelpTests
              "incident followups", "incident followups list", "incident followups add", "incident followups set-status",
              "alert", "alert send", "alert list",
              "evidence", "evidence add", "evidence add-snapshot", "evidence list", "evidence custody", "evidence record", "evidence verify",
-             "evidence export", "evidence download", "metrics",
+             "evidence export", "evidence download", "metrics", "report",
              "respond", "respond plan", "respond approve", "respond run", "respond undo", "respond status", "simulate",
              "hunt", "rules", "rules list", "rules test", "rules lint"],
             commands);

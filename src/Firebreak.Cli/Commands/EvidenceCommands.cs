@@ -329,7 +329,7 @@ internal static class EvidenceCommands
     /// Written to a temporary file beside the target and renamed at the end, so an interrupted transfer
     /// never leaves a truncated file under the name a later step would trust.
     /// </summary>
-    private static async Task<long> SaveAsync(CliContext context, string target, bool force, string status, FirebreakClient client,
+    internal static async Task<long> SaveAsync(CliContext context, string target, bool force, string status, FirebreakClient client,
         HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var full = Path.GetFullPath(target);

@@ -89,6 +89,8 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         new("PUT", "/api/v1/incidents/{key}/provider-escalations/{id:guid}", Role.Responder, _ => Escalation),
         new("DELETE", "/api/v1/incidents/{key}/provider-escalations/{id:guid}", Role.Responder),
         new("GET", "/api/v1/metrics/response-times", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/report", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/status-update", Role.Viewer),
         new("GET", "/api/v1/evidence/{id:guid}/content", Role.Viewer),
         new("POST", "/api/v1/evidence/{id:guid}/custody", Role.Responder, _ => new { @event = "accessed", location = "lab", reason = "matrix" }),
         new("GET", "/api/v1/response/catalogue", Role.Viewer),
