@@ -3,6 +3,7 @@ using Firebreak.Core.Auditing;
 using Firebreak.Core.Evidence;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
+using Firebreak.Core.Investigation;
 using Firebreak.Core.Persistence;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,6 +45,13 @@ public static class CoreServiceCollectionExtensions
             configuration["Firebreak:Evidence:Directory"] is { Length: > 0 } evidence ? Path.GetFullPath(evidence) : Path.Combine(database.DataDirectory, "evidence")));
         services.AddScoped<EvidenceService>();
         services.AddScoped<PostMortem.MetricsService>();
+        services.AddSingleton(InvestigationOptions.From(configuration, database.DataDirectory));
+        services.AddSingleton<EventImportSignal>();
+        services.AddScoped<EventImportService>();
+        services.AddScoped<EventImportRunner>();
+        services.AddHostedService<EventImportWorker>();
+        services.AddScoped<EventSearchService>();
+        services.AddScoped<TimelineService>();
         return services;
     }
 }

@@ -41,6 +41,8 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     public DbSet<CustodyEntry> CustodyEntries => Set<CustodyEntry>();
     public DbSet<TimelineEntry> TimelineEntries => Set<TimelineEntry>();
     public DbSet<IncidentArtifact> IncidentArtifacts => Set<IncidentArtifact>();
+    public DbSet<IncidentEvent> IncidentEvents => Set<IncidentEvent>();
+    public DbSet<EventImport> EventImports => Set<EventImport>();
 
     /// <summary>Off only for bulk intake, which records itself on the stored rows.</summary>
     public bool RecordAudit { get; set; } = true;
