@@ -49,7 +49,7 @@ public sealed class EventSearchService(IDbContextFactory<FirebreakDbContext> fac
         var cursor = ParseCursor(query.After);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
-        var events = Filter(db.IncidentEvents.AsNoTracking().Where(e => e.IncidentId == incident.Id), query);
+        var events = Filter(db.IncidentEvents.AsNoTracking().Where(e => e.IncidentId == incident.Id), query, db.Database.IsNpgsql());
         if (cursor is { } c)
         {
             events = events.Where(e => e.Time > c.Time || (e.Time == c.Time && e.Id > c.Id));
@@ -104,7 +104,7 @@ public sealed class EventSearchService(IDbContextFactory<FirebreakDbContext> fac
         return q.Limit ?? EventLimits.DefaultPageSize;
     }
 
-    private static IQueryable<IncidentEvent> Filter(IQueryable<IncidentEvent> events, EventQuery q)
+    private static IQueryable<IncidentEvent> Filter(IQueryable<IncidentEvent> events, EventQuery q, bool postgres)
     {
         if (Value(q.Principal) is { } principal) events = events.Where(e => e.Principal == principal);
         if (Value(q.AccessKeyId) is { } key) events = events.Where(e => e.AccessKeyId == key);
@@ -127,7 +127,10 @@ public sealed class EventSearchService(IDbContextFactory<FirebreakDbContext> fac
         if (Value(q.Text) is { } text)
         {
             var pattern = TextSearch.ContainsPattern(text);
-            events = events.Where(e => EF.Functions.Like(e.Raw, pattern, TextSearch.Escape));
+            // Case-insensitive on both providers, as SQLite's LIKE is for ASCII.
+            events = postgres
+                ? events.Where(e => EF.Functions.ILike(e.Raw, pattern, TextSearch.Escape))
+                : events.Where(e => EF.Functions.Like(e.Raw, pattern, TextSearch.Escape));
         }
         return events;
     }

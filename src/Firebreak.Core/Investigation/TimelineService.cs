@@ -62,7 +62,7 @@ public sealed partial class TimelineService(IDbContextFactory<FirebreakDbContext
         CheckQuery(query);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
-        var entries = Filter(db.TimelineEntries.AsNoTracking().Where(t => t.IncidentId == incident.Id), query);
+        var entries = Filter(db.TimelineEntries.AsNoTracking().Where(t => t.IncidentId == incident.Id), query, db.Database.IsNpgsql());
         var total = await entries.CountAsync(cancellationToken);
         var rows = await Project(entries.OrderBy(t => t.EventTime).ThenBy(t => t.IngestedAt).ThenBy(t => t.Id)
             .Skip((page - 1) * pageSize).Take(pageSize)).ToListAsync(cancellationToken);
@@ -194,7 +194,7 @@ public sealed partial class TimelineService(IDbContextFactory<FirebreakDbContext
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
         var entries = db.TimelineEntries.AsNoTracking().Where(t => t.IncidentId == incident.Id);
-        var rows = Filter(entries, query).OrderBy(t => t.EventTime).ThenBy(t => t.IngestedAt).ThenBy(t => t.Id).AsAsyncEnumerable();
+        var rows = Filter(entries, query, db.Database.IsNpgsql()).OrderBy(t => t.EventTime).ThenBy(t => t.IngestedAt).ThenBy(t => t.Id).AsAsyncEnumerable();
         if (format == "json")
         {
             await using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
@@ -246,7 +246,7 @@ public sealed partial class TimelineService(IDbContextFactory<FirebreakDbContext
         return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
     }
 
-    private static IQueryable<TimelineEntry> Filter(IQueryable<TimelineEntry> entries, TimelineQuery q)
+    private static IQueryable<TimelineEntry> Filter(IQueryable<TimelineEntry> entries, TimelineQuery q, bool postgres)
     {
         if (q.From is { } from) entries = entries.Where(t => t.EventTime >= from);
         if (q.To is { } to) entries = entries.Where(t => t.EventTime < to);
@@ -257,9 +257,13 @@ public sealed partial class TimelineService(IDbContextFactory<FirebreakDbContext
         if (Blank(q.Text) is { } text)
         {
             var pattern = TextSearch.ContainsPattern(text);
-            entries = entries.Where(t => EF.Functions.Like(t.Title, pattern, TextSearch.Escape)
-                || (t.Annotation != null && EF.Functions.Like(t.Annotation, pattern, TextSearch.Escape))
-                || (t.Technique != null && EF.Functions.Like(t.Technique, pattern, TextSearch.Escape)));
+            entries = postgres
+                ? entries.Where(t => EF.Functions.ILike(t.Title, pattern, TextSearch.Escape)
+                    || (t.Annotation != null && EF.Functions.ILike(t.Annotation, pattern, TextSearch.Escape))
+                    || (t.Technique != null && EF.Functions.ILike(t.Technique, pattern, TextSearch.Escape)))
+                : entries.Where(t => EF.Functions.Like(t.Title, pattern, TextSearch.Escape)
+                    || (t.Annotation != null && EF.Functions.Like(t.Annotation, pattern, TextSearch.Escape))
+                    || (t.Technique != null && EF.Functions.Like(t.Technique, pattern, TextSearch.Escape)));
         }
         return entries;
     }
