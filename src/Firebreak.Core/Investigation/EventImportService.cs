@@ -74,15 +74,15 @@ public sealed class EventImportService(IDbContextFactory<FirebreakDbContext> fac
 
     public async Task<ImportView> StartPathAsync(string incidentKey, string? path, CancellationToken cancellationToken = default)
     {
-        var full = ImportPaths.Check(path, options.ImportRoots);
         var incident = await FindIncidentAsync(incidentKey, cancellationToken);
+        var full = ImportPaths.Check(path, options.ImportRoots);
         return await SaveAsync(NewImport(incident, ImportKind.ServerPath, full), incident.Reference, cancellationToken);
     }
 
     public async Task<ImportView> StartS3Async(string incidentKey, string? s3Uri, CancellationToken cancellationToken = default)
     {
-        var (bucket, prefix) = ParseS3(s3Uri);
         var incident = await FindIncidentAsync(incidentKey, cancellationToken);
+        var (bucket, prefix) = ParseS3(s3Uri);
         return await SaveAsync(NewImport(incident, ImportKind.S3, $"s3://{bucket}/{prefix}"), incident.Reference, cancellationToken);
     }
 

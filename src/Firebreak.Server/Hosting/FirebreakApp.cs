@@ -106,6 +106,7 @@ internal static class ApiSetup
         api.MapAlertEndpoints();
         api.MapEvidenceEndpoints();
         api.MapPostMortemEndpoints();
+        api.MapInvestigationEndpoints();
         return app;
     }
 
