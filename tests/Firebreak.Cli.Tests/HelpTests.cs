@@ -47,6 +47,7 @@ public sealed class HelpTests
         Assert.Equal(
             ["", "serve", "db", "db migrate", "admin", "admin bootstrap", "admin create-user", "admin create-api-key", "admin revoke-api-key",
              "incident", "incident list", "incident show", "incident create", "incident transition",
+             "incident timeline", "incident events", "incident events import", "incident events search",
              "alert", "alert send", "alert list",
              "evidence", "evidence add", "evidence add-snapshot", "evidence list", "evidence custody", "evidence record", "evidence verify",
              "evidence export", "evidence download", "simulate",

@@ -28,6 +28,8 @@ internal static class IncidentCommands
         incident.Add(Show(connection, catalog));
         incident.Add(CreateIncident(connection, catalog));
         incident.Add(Transition(connection, catalog));
+        incident.Add(InvestigationCommands.Timeline(connection, catalog));
+        incident.Add(InvestigationCommands.Events(connection, catalog));
         return incident;
     }
 
