@@ -137,6 +137,40 @@ public sealed class EventImportTests : IDisposable
     }
 
     [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task S3Import_ReadsEveryObjectUnderThePrefix_ThroughTheSdk(DatabaseKind kind)
+    {
+        await using var s3 = Firebreak.Detection.Tests.Readers.FakeS3Server.Start("trail-logs", new Dictionary<string, byte[]>
+        {
+            ["AWSLogs/111122223333/CloudTrail/a.json.gz"] = TrailLines.Gzip(TrailLines.Lines(Enumerable.Range(0, 120))),
+            ["AWSLogs/111122223333/CloudTrail/b.json"] = TrailLines.Lines(Enumerable.Range(100, 80)),
+            ["elsewhere/c.json"] = TrailLines.Lines(Enumerable.Range(1000, 5)),
+        }, pageSize: 1);
+        await using var harness = await CoreHarness.CreateAsync(kind, new Dictionary<string, string?>
+        {
+            ["Firebreak:Investigation:RunImports"] = "false",
+            ["Firebreak:Investigation:StagingDirectory"] = Path.Combine(_root, "staging"),
+            ["Firebreak:Investigation:S3:ServiceUrl"] = s3.ServiceUrl,
+            ["Firebreak:Investigation:S3:AccessKeyId"] = "AKIAFAKEFAKEFAKE0000",
+            ["Firebreak:Investigation:S3:SecretAccessKey"] = "fake-secret-for-the-loopback-server",
+        });
+        var acme = await harness.CreateTenantAsync("Acme");
+        var incident = await IncidentAsync(harness, acme);
+        ImportView import;
+        await using (var scope = harness.As(acme.Responder))
+            import = await scope.Get<EventImportService>().StartS3Async(incident, "s3://trail-logs/AWSLogs/111122223333/");
+        Assert.Equal("s3://trail-logs/AWSLogs/111122223333/", import.Source);
+
+        await RunAsync(harness, acme, import.Id);
+
+        await using var viewer = harness.As(acme.Viewer);
+        var done = await viewer.Get<EventImportService>().GetAsync(incident, import.Id);
+        Assert.Equal((ImportStatus.Completed, 200L, 180L, 20L, 2), (done.Status, done.EventsRead, done.EventsStored, done.Duplicates, done.FilesDone));
+        Assert.Equal(Enumerable.Range(0, 180).Select(n => $"ev-{n:D8}"), (await StoredIdsAsync(harness)).Order(StringComparer.Ordinal));
+        Assert.Contains(s3.Requests, r => r.Contains("list-type=2", StringComparison.Ordinal));
+        Assert.DoesNotContain(s3.Requests, r => r.Contains("elsewhere", StringComparison.Ordinal));
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
     public async Task Imports_OfAnotherTenantsIncident_AreNotFound(DatabaseKind kind)
     {
         await using var harness = await HarnessAsync(kind);
