@@ -16,14 +16,20 @@ public sealed partial class EventImportWorker(IServiceScopeFactory scopes, Inves
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(5);
 
+    /// <summary>Runs of one import that ended in an unexpected error; at this many it is marked failed so the queue moves on.</summary>
+    private const int MaxAttempts = 3;
+
+    private readonly Dictionary<Guid, int> _attempts = [];
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.RunImports) return;
         while (!stoppingToken.IsCancellationRequested)
         {
+            (Guid Id, Guid TenantId)? next = null;
             try
             {
-                var next = await NextAsync(stoppingToken);
+                next = await NextAsync(stoppingToken);
                 if (next is null)
                 {
                     await signal.WaitAsync(Poll, stoppingToken);
@@ -41,6 +47,10 @@ public sealed partial class EventImportWorker(IServiceScopeFactory scopes, Inves
             {
                 // A database outage must not end the worker; the import stays where its checkpoint left it.
                 LogError(logger, ex);
+                if (next is { } failing && (_attempts[failing.Id] = _attempts.GetValueOrDefault(failing.Id) + 1) >= MaxAttempts)
+                {
+                    await GiveUpAsync(failing.Id, stoppingToken);
+                }
                 await Task.Delay(Poll, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
@@ -55,6 +65,25 @@ public sealed partial class EventImportWorker(IServiceScopeFactory scopes, Inves
             .Where(i => i.Status == ImportStatus.Queued || i.Status == ImportStatus.Running)
             .OrderBy(i => i.CreatedAt).Select(i => new { i.Id, i.TenantId }).FirstOrDefaultAsync(cancellationToken);
         return next is null ? null : (next.Id, next.TenantId);
+    }
+
+    private async Task GiveUpAsync(Guid importId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            scope.ServiceProvider.GetRequiredService<CurrentActor>().SetSystem("event-import");
+            await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync(cancellationToken);
+            var import = await db.EventImports.SingleAsync(i => i.Id == importId, cancellationToken);
+            import.Status = ImportStatus.Failed;
+            import.Error = $"Stopped after {MaxAttempts} attempts ended in an unexpected error; the server log has the details.";
+            await db.SaveChangesAsync(cancellationToken);
+            _attempts.Remove(importId);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogError(logger, ex);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Event import failed; retrying shortly")]

@@ -170,6 +170,43 @@ public sealed class EventImportTests : IDisposable
         Assert.DoesNotContain(s3.Requests, r => r.Contains("elsewhere", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Worker_MarksAnImportFailed_AfterRepeatedUnexpectedErrors_AndRunsTheNext()
+    {
+        await using var harness = await CoreHarness.CreateAsync(DatabaseKind.Sqlite, new Dictionary<string, string?>
+        {
+            ["Firebreak:Investigation:StagingDirectory"] = Path.Combine(_root, "staging"),
+        });
+        var acme = await harness.CreateTenantAsync("Acme");
+        var incident = await IncidentAsync(harness, acme);
+        Guid broken;
+        await using (var scope = harness.As(Actors.System("setup")))
+        {
+            await using var db = await scope.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync();
+            var incidentId = await db.Incidents.Where(i => i.Reference == incident).Select(i => i.Id).SingleAsync();
+            // A checkpoint no run can read: every attempt ends in the same unexpected error.
+            var row = new EventImport
+            {
+                TenantId = acme.Id, IncidentId = incidentId, Kind = ImportKind.ServerPath, Source = "/nowhere", Status = ImportStatus.Queued,
+                Checkpoint = "{not json", CreatedBy = "setup", CreatedAt = harness.Time.GetUtcNow().AddMinutes(-1),
+            };
+            db.EventImports.Add(row);
+            await db.SaveChangesAsync();
+            broken = row.Id;
+        }
+        ImportView next;
+        await using (var scope = harness.As(acme.Responder))
+            next = await scope.Get<EventImportService>().StartUploadAsync(incident, "t.json", new MemoryStream(TrailLines.Lines(Enumerable.Range(0, 10))));
+
+        await using var viewer = harness.As(acme.Viewer);
+        var imports = viewer.Get<EventImportService>();
+        for (var i = 0; i < 600 && (await imports.GetAsync(incident, next.Id)).Status != ImportStatus.Completed; i++) await Task.Delay(100);
+        var failed = await imports.GetAsync(incident, broken);
+        Assert.Equal(ImportStatus.Failed, failed.Status);
+        Assert.Contains("unexpected error", failed.Error, StringComparison.Ordinal);
+        Assert.Equal((ImportStatus.Completed, 10L), ((await imports.GetAsync(incident, next.Id)).Status, (await imports.GetAsync(incident, next.Id)).EventsStored));
+    }
+
     [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
     public async Task Imports_OfAnotherTenantsIncident_AreNotFound(DatabaseKind kind)
     {
