@@ -7,6 +7,7 @@
 #   scripts/bench-investigation.sh                      # 1,000,000 events, SQLite only
 #   POSTGRES="Host=127.0.0.1;Port=5432;Username=postgres" scripts/bench-investigation.sh
 #   EVENTS=100000 scripts/bench-investigation.sh        # smaller, for a quick look
+#   SKIP_SQLITE=1 POSTGRES=... scripts/bench-investigation.sh   # PostgreSQL only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,8 +21,10 @@ dotnet build -c Release bench/Firebreak.InvestigationBench >/dev/null
 log "generating $EVENTS events"
 dotnet bench/Firebreak.LogGenerator/bin/Release/net10.0/Firebreak.LogGenerator.dll "$work/logs" "$EVENTS" gz
 
-log "SQLite"
-dotnet bench/Firebreak.InvestigationBench/bin/Release/net10.0/Firebreak.InvestigationBench.dll "$work/logs" "$work/sqlite"
+if [ -z "${SKIP_SQLITE:-}" ]; then
+  log "SQLite"
+  dotnet bench/Firebreak.InvestigationBench/bin/Release/net10.0/Firebreak.InvestigationBench.dll "$work/logs" "$work/sqlite"
+fi
 
 if [ -n "${POSTGRES:-}" ]; then
   db="firebreak_bench_$(date +%s)"
