@@ -3,6 +3,7 @@ using Firebreak.Core.Auditing;
 using Firebreak.Core.Evidence;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
+using Firebreak.Core.Investigation;
 using Firebreak.Core.Persistence;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,6 +53,13 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<PostMortem.ResponseTrendService>();
         services.AddScoped<Response.ResponseService>();
         services.AddScoped<PostMortem.Reports.ReportService>();
+        services.AddSingleton(InvestigationOptions.From(configuration, database.DataDirectory));
+        services.AddSingleton<EventImportSignal>();
+        services.AddScoped<EventImportService>();
+        services.AddScoped<EventImportRunner>();
+        services.AddHostedService<EventImportWorker>();
+        services.AddScoped<EventSearchService>();
+        services.AddScoped<TimelineService>();
         return services;
     }
 }

@@ -76,6 +76,44 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
         return new Outcome(hits.Count, requests, replayed);
     }
 
+    public sealed record Attached(int Events, string ImportId, string Status);
+
+    /// <summary>
+    /// Uploads the raw records behind the hits to the incident's event import, as JSON lines. The server
+    /// deduplicates by event id, so sending the same hunt again stores nothing twice.
+    /// </summary>
+    public async Task<Attached> AttachEventsAsync(string incident, IReadOnlyList<HuntHit> hits, CancellationToken cancellationToken)
+    {
+        var records = hits.Where(h => h.Event is not null).Select(h => h.Event!)
+            .DistinctBy(e => e.EventId ?? e.Raw.GetRawText()).OrderBy(e => e.Time).Select(e => e.Raw.GetRawText()).ToList();
+        var body = new ByteArrayContent(Encoding.UTF8.GetBytes(string.Join('\n', records) + "\n"));
+        body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/incidents/{Uri.EscapeDataString(incident)}/events/imports/upload?name=firebreak-hunt.jsonl") { Content = body };
+        request.Headers.Add("X-Firebreak-Source", "hunt");
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new CliException(ExitCodes.Usage, $"Cannot reach the Firebreak server at {http.BaseAddress}: {e.Message}");
+        }
+
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                var exit = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? ExitCodes.Refused : ExitCodes.Usage;
+                throw new CliException(exit, $"The server refused the events ({(int)response.StatusCode}): {Detail(text)}");
+            }
+
+            using var json = JsonDocument.Parse(text);
+            return new Attached(records.Count, json.RootElement.GetProperty("id").GetString() ?? "", json.RootElement.GetProperty("status").GetString() ?? "");
+        }
+    }
+
     private static string Detail(string body)
     {
         try

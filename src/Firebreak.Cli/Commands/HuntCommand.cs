@@ -40,7 +40,8 @@ internal static class HuntCommand
             "firebreak hunt ./AWSLogs --since 2026-01-15T00:00:00Z",
             "firebreak hunt s3://trail-bucket/AWSLogs/123456789012/ --min-level high",
             "firebreak hunt ./logs --rules ./sigma/rules/cloud --output jsonl > hits.jsonl",
-            "firebreak hunt ./logs --send-to https://firebreak.example.com");
+            "firebreak hunt ./logs --send-to https://firebreak.example.com",
+            "firebreak hunt ./logs --send-to https://firebreak.example.com --incident INC-2026-0042");
         var paths = new Argument<string[]>("paths") { Description = "Files, folders, glob patterns or s3://bucket/prefix URLs.", Arity = ArgumentArity.OneOrMore };
         var sources = new RuleSources();
         var since = new Option<string?>("--since") { Description = "Only events at or after this time: ISO 8601 (2026-01-15T08:00:00Z) or an age such as 24h, 7d, 30m.", HelpName = "T" };
@@ -53,11 +54,12 @@ internal static class HuntCommand
         output.AcceptOnlyFromAmong("table", "json", "jsonl", "csv");
         var sendTo = new Option<string?>("--send-to") { Description = "Also send the hits as alerts to this Firebreak server (POST /api/v1/alerts/batch).", HelpName = "URL" };
         var apiKey = new Option<string?>("--api-key") { Description = $"API key for --send-to; {IncidentCommands.KeyVariable} is preferred (keys on the command line end up in shell history).", HelpName = "KEY" };
+        var incident = new Option<string?>("--incident") { Description = "With --send-to: attach the events behind the hits to this incident (its event store and search) instead of raising alerts.", HelpName = "REF" };
         var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "S3-compatible endpoint for s3:// inputs (MinIO, LocalStack); credentials come from the usual AWS environment variables.", HelpName = "URL" };
 
         command.Add(paths);
         sources.AddTo(command);
-        foreach (var option in new Option[] { since, until, minLevel, format, output, sendTo, apiKey, s3Endpoint }) command.Add(option);
+        foreach (var option in new Option[] { since, until, minLevel, format, output, sendTo, apiKey, incident, s3Endpoint }) command.Add(option);
 
         command.SetAction((parseResult, cancellationToken) =>
         {
@@ -71,14 +73,15 @@ internal static class HuntCommand
                 parseResult.GetValue(output)!,
                 parseResult.GetValue(sendTo),
                 parseResult.GetValue(apiKey) ?? context.GetEnvironmentVariable(IncidentCommands.KeyVariable),
-                parseResult.GetValue(s3Endpoint));
+                parseResult.GetValue(s3Endpoint),
+                parseResult.GetValue(incident));
             return RunAsync(context, sources.Load(parseResult), request, cancellationToken);
         });
         return command;
     }
 
     private sealed record HuntRequest(string[] Paths, DateTimeOffset? Since, DateTimeOffset? Until, int MinLevel, LogFormat Format, string Output,
-        string? SendTo, string? ApiKey, string? S3Endpoint);
+        string? SendTo, string? ApiKey, string? S3Endpoint, string? Incident);
 
     internal static DateTimeOffset? ParseTime(string? text, string option, DateTimeOffset now)
     {
@@ -97,6 +100,7 @@ internal static class HuntCommand
     private static async Task<int> RunAsync(CliContext context, SigmaParseResult parsed, HuntRequest request, CancellationToken cancellationToken)
     {
         if (request.Since is { } from && request.Until is { } to && from >= to) throw new CliException(ExitCodes.Usage, "--since must be before --until.");
+        if (request.Incident is not null && request.SendTo is null) throw new CliException(ExitCodes.Usage, "--incident needs --send-to: the server that holds the incident.");
         if (request.SendTo is not null && request.ApiKey is null)
             throw new CliException(ExitCodes.Usage, $"--send-to needs an API key: set {IncidentCommands.KeyVariable} or pass --api-key.");
         await using var sender = request.SendTo is null ? null : AlertSender.Create(request.SendTo, request.ApiKey!);
@@ -187,7 +191,12 @@ internal static class HuntCommand
         if (problems.Count > 50) context.ErrorConsole.MarkupLine($"... and {problems.Count - 50} more problem(s).");
         context.ErrorConsole.MarkupLine(Markup.Escape($"{stats}; {summary.Files} file(s), {summary.Errors} read error(s), {summary.Warnings} warning(s), {summary.Filtered} record(s) skipped by the pre-filter."));
 
-        if (sender is not null && hits.Count > 0)
+        if (sender is not null && request.Incident is not null && hits.Count > 0)
+        {
+            var attached = await sender.AttachEventsAsync(request.Incident, hits, cancellationToken);
+            context.ErrorConsole.MarkupLine(Markup.Escape($"Attached {attached.Events} event(s) to {request.Incident} on {request.SendTo}: import {attached.ImportId} ({attached.Status})."));
+        }
+        else if (sender is not null && hits.Count > 0)
         {
             var sent = await sender.SendAsync(hits, cancellationToken);
             context.ErrorConsole.MarkupLine(Markup.Escape($"Sent {sent.Alerts} alert(s) to {request.SendTo} in {sent.Requests} request(s); {sent.Replayed} request(s) had been sent before and stored nothing new."));

@@ -30,6 +30,8 @@ internal static class IncidentCommands
         incident.Add(Transition(connection, catalog));
         incident.Add(PostMortemCommands.Review(connection, catalog));
         incident.Add(PostMortemCommands.FollowUps(connection, catalog));
+        incident.Add(InvestigationCommands.Timeline(connection, catalog));
+        incident.Add(InvestigationCommands.Events(connection, catalog));
         return incident;
     }
 

@@ -202,6 +202,12 @@ public sealed class IncidentService(IDbContextFactory<FirebreakDbContext> factor
         return await GetAsync(incident.Id.ToString(), cancellationToken);
     }
 
+    private static string PhaseTitle(PhaseTransition transition)
+    {
+        var title = $"Phase {transition.From} → {transition.To}{(transition.IsReopen ? " (reopened)" : "")}: {transition.Reason}";
+        return title.Length <= Investigation.TimelineLimits.TitleLength ? title : title[..Investigation.TimelineLimits.TitleLength];
+    }
+
     public async Task<IncidentDetails> TransitionAsync(string key, Phase to, string reason, long? expectedVersion, CancellationToken cancellationToken = default)
     {
         new Checks().Defined("to", (Phase?)to).Required("reason", reason, IncidentLimits.ReasonLength).ThrowIfAny();
@@ -213,6 +219,18 @@ public sealed class IncidentService(IDbContextFactory<FirebreakDbContext> factor
         var now = time.GetUtcNow();
         var transition = IncidentLifecycle.Transition(incident, to, reason.Trim(), db.Actor, hasReview, now);
         db.PhaseTransitions.Add(transition);
+        db.TimelineEntries.Add(new Investigation.TimelineEntry
+        {
+            IncidentId = incident.Id,
+            Kind = Investigation.TimelineKind.PhaseChange,
+            EventTime = now,
+            DiscoveredAt = now,
+            IngestedAt = now,
+            Title = PhaseTitle(transition),
+            Source = "lifecycle",
+            SourceId = transition.Id.ToString(),
+            Author = db.Actor.Name,
+        });
         await db.SaveChangesAsync(cancellationToken);
         return await GetAsync(incident.Id.ToString(), cancellationToken);
     }

@@ -7,7 +7,7 @@ namespace Firebreak.Core.Investigation;
 /// One entry on an incident's attack timeline. Three times are kept apart: when it happened (event),
 /// when anyone learned of it (discovery), and when Firebreak stored it (ingestion).
 /// </summary>
-public sealed class TimelineEntry : ITenantOwned, IIncidentOwned
+public sealed class TimelineEntry : ITenantOwned, IIncidentOwned, IVersioned
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
     public Guid TenantId { get; set; }
@@ -22,6 +22,27 @@ public sealed class TimelineEntry : ITenantOwned, IIncidentOwned
     /// <summary>The record behind the entry (an alert id, a transition id).</summary>
     public string? SourceId { get; set; }
     public string? Technique { get; set; }
+
+    /// <summary>ATT&amp;CK tactic, by its short name (initial-access, persistence, ...).</summary>
+    public string? Tactic { get; set; }
+
+    /// <summary>For pinned cloud events: the stored event it came from.</summary>
+    public long? IncidentEventId { get; set; }
+
+    /// <summary>The native record behind the entry, verbatim, when there is one.</summary>
+    public string? Raw { get; set; }
+    public bool KeyEvent { get; set; }
+    public bool FalseLead { get; set; }
+
+    /// <summary>The analyst's note on the entry (Markdown).</summary>
+    public string? Annotation { get; set; }
+
+    /// <summary>Who wrote an analyst entry or pinned an event; null for entries the system added.</summary>
+    public string? Author { get; set; }
+    public List<string> Principals { get; set; } = [];
+    public List<string> Assets { get; set; } = [];
+    public List<string> Indicators { get; set; } = [];
+    public long Version { get; set; }
 }
 
 [JsonConverter(typeof(StrictEnumConverter<TimelineKind>))]

@@ -46,6 +46,8 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     public DbSet<TimelineEntry> TimelineEntries => Set<TimelineEntry>();
     public DbSet<IncidentArtifact> IncidentArtifacts => Set<IncidentArtifact>();
     public DbSet<Response.ResponseAction> ResponseActions => Set<Response.ResponseAction>();
+    public DbSet<IncidentEvent> IncidentEvents => Set<IncidentEvent>();
+    public DbSet<EventImport> EventImports => Set<EventImport>();
 
     /// <summary>Off only for bulk intake, which records itself on the stored rows.</summary>
     public bool RecordAudit { get; set; } = true;

@@ -107,6 +107,7 @@ internal static class ApiSetup
         api.MapEvidenceEndpoints();
         api.MapPostMortemEndpoints();
         api.MapResponseEndpoints();
+        api.MapInvestigationEndpoints();
         return app;
     }
 

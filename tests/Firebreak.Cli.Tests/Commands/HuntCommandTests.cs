@@ -202,6 +202,44 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task SendToIncident_AttachesTheHitEvents_OnceEvenWhenRunTwice()
+    {
+        var incident = await server.CreateIncidentAsync("Hunt findings");
+        var env = new Dictionary<string, string?> { ["FIREBREAK_API_KEY"] = server.ResponderKey, ["FIREBREAK_URL"] = server.Url };
+        var first = await Cli.RunAsync(env, "hunt", sim.Logs, "--min-level", "high", "--output", "json", "--send-to", server.Url, "--incident", incident);
+        Assert.True(first.ExitCode == 1, first.ToString());
+        Assert.Contains($"to {incident}", first.Err);
+        var second = await Cli.RunAsync(env, "hunt", sim.Logs, "--min-level", "high", "--output", "json", "--send-to", server.Url, "--incident", incident);
+        Assert.True(second.ExitCode == 1, second.ToString());
+        var expected = Hits(first).Select(h => h.GetProperty("eventId").GetString()).OfType<string>().Distinct().Count();
+
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", server.ResponderKey);
+        JsonElement[] imports = [];
+        for (var i = 0; i < 300 && (imports.Length < 2 || imports.Any(x => x.GetProperty("status").GetString() != "completed")); i++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            using var list = JsonDocument.Parse(await http.GetStringAsync($"/api/v1/incidents/{incident}/events/imports", TestContext.Current.CancellationToken));
+            imports = [.. list.RootElement.EnumerateArray().Select(x => x.Clone())];
+        }
+        Assert.All(imports, x => Assert.Equal(("completed", "hunt"), (x.GetProperty("status").GetString(), x.GetProperty("kind").GetString())));
+        Assert.Equal(expected, imports.Sum(x => x.GetProperty("eventsStored").GetInt32()));
+        Assert.Equal(expected, imports.Sum(x => x.GetProperty("duplicates").GetInt32()));
+        var search = await Cli.RunAsync(env, "incident", "events", "search", incident, "--operation", "StopLogging", "--json");
+        Assert.True(search.ExitCode == 0, search.ToString());
+        Assert.NotEmpty(JsonDocument.Parse(search.Out).RootElement.GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task SendToIncident_WithoutSendTo_IsAUsageError()
+    {
+        var result = await Cli.RunAsync("hunt", sim.Logs, "--incident", "INC-2026-0001");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--send-to", result.Err);
+    }
+
+    [Fact]
     public async Task SendTo_WithoutApiKey_IsAUsageError()
     {
         var result = await Cli.RunAsync("hunt", sim.Logs, "--send-to", server.Url);

@@ -100,6 +100,18 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         new("POST", "/api/v1/incidents/{key}/actions/{id:guid}/approve", Role.Responder, _ => new { comment = "matrix" }),
         new("POST", "/api/v1/incidents/{key}/actions/{id:guid}/run", Role.Responder),
         new("POST", "/api/v1/incidents/{key}/actions/{id:guid}/undo", Role.Responder, _ => new { reason = "matrix" }),
+        new("POST", "/api/v1/incidents/{key}/events/imports/upload", Role.Responder, _ => """{"eventVersion":"1.09","eventID":"matrix","eventTime":"2026-03-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/m"}}"""u8.ToArray()),
+        new("POST", "/api/v1/incidents/{key}/events/imports", Role.Responder, _ => new { kind = "path", path = "/nowhere/logs" }),
+        new("GET", "/api/v1/incidents/{key}/events/imports", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/events/imports/{importId:guid}", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/events", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/events/{eventId:long}", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/timeline", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/timeline", Role.Responder, _ => new { eventTime = "2026-03-01T00:00:00Z", title = "matrix" }),
+        new("POST", "/api/v1/incidents/{key}/timeline/pins", Role.Responder, _ => new { eventIds = new[] { 1L } }),
+        new("GET", "/api/v1/incidents/{key}/timeline/export", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/timeline/{entryId:guid}", Role.Viewer),
+        new("PATCH", "/api/v1/incidents/{key}/timeline/{entryId:guid}", Role.Responder, _ => new { keyEvent = true }),
     ];
 
     [Fact]
@@ -200,8 +212,9 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
             _ => ids.Key,
         };
         return route.Replace("{key}", ids.Incident).Replace("{taskId:guid}", ids.Task.ToString())
-            .Replace("{entryId:guid}", ids.Entry.ToString()).Replace("{id:guid}", id.ToString()).Replace("{format}", "generic")
-            + (route.EndsWith("/content", StringComparison.Ordinal) ? "?reason=matrix" : route.EndsWith("/evidence", StringComparison.Ordinal) ? "?name=m.txt&source=matrix" : "");
+            .Replace("{entryId:guid}", ids.Entry.ToString())
+            .Replace("{importId:guid}", ids.Key.ToString()).Replace("{eventId:long}", "1").Replace("{id:guid}", id.ToString()).Replace("{format}", "generic")
+            + (route.EndsWith("/upload", StringComparison.Ordinal) ? "?name=matrix.json" : route.EndsWith("/content", StringComparison.Ordinal) ? "?reason=matrix" : route.EndsWith("/evidence", StringComparison.Ordinal) ? "?name=m.txt&source=matrix" : "");
     }
 
     private static Task<HttpResponseMessage> SendAsync(HttpClient client, Rule rule, string url, Ids ids)

@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Firebreak.Cli.Tests.Commands;
+
+public sealed class InvestigationCommandTests(ServerFixture server) : IClassFixture<ServerFixture>, IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("firebreak-events-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static string Record(int n) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["eventVersion"] = "1.09",
+        ["eventID"] = $"cli-{n:D5}",
+        ["eventTime"] = new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.Zero).AddMinutes(n).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+        ["eventSource"] = "iam.amazonaws.com",
+        ["eventName"] = n == 7 ? "CreateUser" : "ListRoles",
+        ["awsRegion"] = "us-east-1",
+        ["sourceIPAddress"] = "203.0.113.50",
+        ["userIdentity"] = new { type = "IAMUser", arn = "arn:aws:iam::111122223333:user/mallory", accessKeyId = "AKIACLITEST00001" },
+    });
+
+    [Fact]
+    public async Task Import_ThenSearch_ThenTimeline_WorkEndToEnd()
+    {
+        var incident = await server.CreateIncidentAsync("Rogue IAM user");
+        var file = Path.Combine(_folder, "trail.json");
+        await File.WriteAllLinesAsync(file, Enumerable.Range(0, 40).Select(Record), TestContext.Current.CancellationToken);
+
+        var import = await server.RunAsync("incident", "events", "import", incident, file, file);
+        Assert.True(import.ExitCode == 0, import.ToString());
+        Assert.Contains("completed; 40 read, 40 stored, 0 duplicate(s)", import.Out);
+        Assert.Contains("completed; 40 read, 0 stored, 40 duplicate(s)", import.Out);
+
+        var search = await server.RunAsync("incident", "events", "search", incident, "--operation", "CreateUser", "--json");
+        Assert.True(search.ExitCode == 0, search.ToString());
+        var found = Assert.Single(JsonDocument.Parse(search.Out).RootElement.GetProperty("items").EnumerateArray());
+        Assert.Equal("cli-00007", found.GetProperty("eventId").GetString());
+        var paged = await server.RunAsync("incident", "events", "search", incident, "--access-key", "AKIACLITEST00001", "--limit", "30");
+        Assert.Contains("next page: --after", paged.Out);
+
+        var json = await server.RunAsync("incident", "timeline", incident, "--json");
+        Assert.True(json.ExitCode == 0, json.ToString());
+        Assert.Equal(0, JsonDocument.Parse(json.Out).RootElement.GetProperty("total").GetInt32());
+        var timeline = await server.RunAsync("incident", "timeline", incident, "--from", "2026-03-01T00:00:00Z", "--to", "2026-03-02T00:00:00Z", "--key-events");
+        Assert.True(timeline.ExitCode == 0, timeline.ToString());
+        Assert.Contains("no entries", timeline.Out);
+        var csv = await server.RunAsync("incident", "timeline", incident, "--export", "csv");
+        Assert.StartsWith("event_time,discovered_at,ingested_at,kind,title", csv.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BadInput_IsAUsageErrorOrARefusal()
+    {
+        var incident = await server.CreateIncidentAsync("Bad input");
+        var none = await server.RunAsync("incident", "events", "import", incident);
+        Assert.Equal(2, none.ExitCode);
+        Assert.Contains("exactly one source", none.Err);
+        var missing = await server.RunAsync("incident", "events", "import", incident, Path.Combine(_folder, "nope.json"));
+        Assert.Equal(2, missing.ExitCode);
+        var outside = await server.RunAsync("incident", "events", "import", incident, "--path", "/etc");
+        Assert.NotEqual(0, outside.ExitCode);
+        Assert.Contains("path", outside.Err);
+        var badTime = await server.RunAsync("incident", "events", "search", incident, "--from", "last tuesday");
+        Assert.Equal(2, badTime.ExitCode);
+        var badLimit = await server.RunAsync("incident", "events", "search", incident, "--limit", "0");
+        Assert.NotEqual(0, badLimit.ExitCode);
+        var badFormat = await server.RunAsync("incident", "timeline", incident, "--export", "xml");
+        Assert.Equal(2, badFormat.ExitCode);
+        var unknown = await server.RunAsync("incident", "timeline", "INC-1999-9999");
+        Assert.NotEqual(0, unknown.ExitCode);
+        Assert.Contains("not found", unknown.Err);
+    }
+}

@@ -1,0 +1,247 @@
+using Firebreak.Core.Common;
+using Firebreak.Core.Identity;
+using Firebreak.Core.Incidents;
+using Firebreak.Core.Investigation;
+using Firebreak.Core.Persistence;
+using Firebreak.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Firebreak.Core.Tests.Investigation;
+
+public sealed class EventImportTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("firebreak-import-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private Task<CoreHarness> HarnessAsync(DatabaseKind kind, int batchSize = 100) => CoreHarness.CreateAsync(kind, new Dictionary<string, string?>
+    {
+        ["Firebreak:Investigation:RunImports"] = "false",
+        ["Firebreak:Investigation:StagingDirectory"] = Path.Combine(_root, "staging"),
+        ["Firebreak:Investigation:ImportRoots:0"] = Path.Combine(_root, "logs"),
+        ["Firebreak:Investigation:BatchSize"] = batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    });
+
+    private static async Task<string> IncidentAsync(CoreHarness harness, HarnessTenant tenant)
+    {
+        await using var scope = harness.As(tenant.Responder);
+        return (await scope.Get<IncidentService>().CreateAsync(new CreateIncident("Leaked key"))).Reference;
+    }
+
+    private static async Task RunAsync(CoreHarness harness, HarnessTenant tenant, Guid importId, Action<ImportView>? afterBatch = null, CancellationToken cancellationToken = default)
+    {
+        await using var scope = harness.As(Actors.System("event-import"));
+        var runner = scope.Get<EventImportRunner>();
+        runner.BatchCommitted = afterBatch;
+        await runner.RunAsync(importId, cancellationToken);
+    }
+
+    private static async Task<List<string>> StoredIdsAsync(CoreHarness harness)
+    {
+        await using var scope = harness.As(Actors.System("check"));
+        await using var db = await scope.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync();
+        return await db.IncidentEvents.Select(e => e.EventId).ToListAsync();
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task Upload_StoresEachEventOnce_AndCountsDuplicates(DatabaseKind kind)
+    {
+        await using var harness = await HarnessAsync(kind);
+        var acme = await harness.CreateTenantAsync("Acme");
+        var incident = await IncidentAsync(harness, acme);
+        ImportView first, second;
+        await using (var scope = harness.As(acme.Responder))
+        {
+            var imports = scope.Get<EventImportService>();
+            first = await imports.StartUploadAsync(incident, "trail-1.json.gz", new MemoryStream(TrailLines.Gzip(TrailLines.Lines(Enumerable.Range(0, 750)))));
+            // Overlaps the first by 250 events, and repeats one record inside itself.
+            second = await imports.StartUploadAsync(incident, "trail-2.json", new MemoryStream(TrailLines.Lines(Enumerable.Range(500, 500).Append(900))));
+        }
+        await RunAsync(harness, acme, first.Id);
+        await RunAsync(harness, acme, second.Id);
+
+        await using (var scope = harness.As(acme.Viewer))
+        {
+            var imports = scope.Get<EventImportService>();
+            var a = await imports.GetAsync(incident, first.Id);
+            var b = await imports.GetAsync(incident, second.Id);
+            Assert.Equal((ImportStatus.Completed, 750L, 750L, 0L), (a.Status, a.EventsRead, a.EventsStored, a.Duplicates));
+            Assert.Equal((ImportStatus.Completed, 501L, 250L, 251L), (b.Status, b.EventsRead, b.EventsStored, b.Duplicates));
+            Assert.True(a.BytesRead > 0);
+            Assert.Equal(1000, await scope.Get<EventSearchService>().CountAsync(incident));
+        }
+        var ids = await StoredIdsAsync(harness);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.Empty(Directory.GetFiles(Path.Combine(_root, "staging")));
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task Import_ResumesAfterInterruption_WithoutLossOrDuplication(DatabaseKind kind)
+    {
+        await using var harness = await HarnessAsync(kind, batchSize: 150);
+        var acme = await harness.CreateTenantAsync("Acme");
+        var incident = await IncidentAsync(harness, acme);
+        var logs = Directory.CreateDirectory(Path.Combine(_root, "logs", "trail")).FullName;
+        await File.WriteAllBytesAsync(Path.Combine(logs, "a.json"), TrailLines.Lines(Enumerable.Range(0, 400)));
+        await File.WriteAllBytesAsync(Path.Combine(logs, "b.json.gz"), TrailLines.Gzip(TrailLines.Lines(Enumerable.Range(400, 500))));
+        await File.WriteAllBytesAsync(Path.Combine(logs, "c.json"), TrailLines.Lines(Enumerable.Range(900, 300)));
+        ImportView import;
+        await using (var scope = harness.As(acme.Responder))
+            import = await scope.Get<EventImportService>().StartPathAsync(incident, logs);
+
+        // Stopped after the fourth batch (mid-way through the second file), as a shutdown would.
+        using var stop = new CancellationTokenSource();
+        var batches = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RunAsync(harness, acme, import.Id, _ =>
+        {
+            if (++batches == 4) stop.Cancel();
+        }, stop.Token));
+        ImportView interrupted;
+        await using (var scope = harness.As(acme.Viewer))
+            interrupted = await scope.Get<EventImportService>().GetAsync(incident, import.Id);
+        Assert.Equal((ImportStatus.Running, 600L, 1), (interrupted.Status, interrupted.EventsStored, interrupted.FilesDone));
+        Assert.Equal(600, (await StoredIdsAsync(harness)).Count);
+
+        await RunAsync(harness, acme, import.Id);
+
+        ImportView resumed;
+        await using (var scope = harness.As(acme.Viewer))
+            resumed = await scope.Get<EventImportService>().GetAsync(incident, import.Id);
+        Assert.Equal((ImportStatus.Completed, 1200L, 1200L, 0L, 3, 2), (resumed.Status, resumed.EventsRead, resumed.EventsStored, resumed.Duplicates, resumed.FilesDone, resumed.Runs));
+        var ids = await StoredIdsAsync(harness);
+        Assert.Equal(Enumerable.Range(0, 1200).Select(n => $"ev-{n:D8}"), ids.Order(StringComparer.Ordinal));
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task PathImport_RefusesPathsOutsideTheRoots(DatabaseKind kind)
+    {
+        await using var harness = await HarnessAsync(kind);
+        var acme = await harness.CreateTenantAsync("Acme");
+        var incident = await IncidentAsync(harness, acme);
+        var logs = Directory.CreateDirectory(Path.Combine(_root, "logs")).FullName;
+        var outside = Directory.CreateDirectory(Path.Combine(_root, "secret")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(outside, "x.json"), TrailLines.Record(1));
+        File.CreateSymbolicLink(Path.Combine(logs, "escape"), outside);
+        await using var scope = harness.As(acme.Responder);
+        var imports = scope.Get<EventImportService>();
+        foreach (var path in new[] { outside, Path.Combine(logs, "..", "secret"), Path.Combine(logs, "escape"), Path.Combine(logs, "escape", "x.json"),
+            "/etc/passwd", "relative/path", Path.Combine(logs, "*.json"), "", Path.Combine(logs, "missing") })
+        {
+            var error = await Assert.ThrowsAsync<ValidationFailedException>(() => imports.StartPathAsync(incident, path));
+            Assert.Contains("path", error.Errors.Keys);
+        }
+        await using var viewer = harness.As(acme.Viewer);
+        await Assert.ThrowsAsync<ForbiddenException>(() => viewer.Get<EventImportService>().StartPathAsync(incident, logs));
+        Assert.Empty(await imports.ListAsync(incident));
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task S3Import_ReadsEveryObjectUnderThePrefix_ThroughTheSdk(DatabaseKind kind)
+    {
+        await using var s3 = Firebreak.Detection.Tests.Readers.FakeS3Server.Start("trail-logs", new Dictionary<string, byte[]>
+        {
+            ["AWSLogs/111122223333/CloudTrail/a.json.gz"] = TrailLines.Gzip(TrailLines.Lines(Enumerable.Range(0, 120))),
+            ["AWSLogs/111122223333/CloudTrail/b.json"] = TrailLines.Lines(Enumerable.Range(100, 80)),
+            ["elsewhere/c.json"] = TrailLines.Lines(Enumerable.Range(1000, 5)),
+        }, pageSize: 1);
+        await using var harness = await CoreHarness.CreateAsync(kind, new Dictionary<string, string?>
+        {
+            ["Firebreak:Investigation:RunImports"] = "false",
+            ["Firebreak:Investigation:StagingDirectory"] = Path.Combine(_root, "staging"),
+            ["Firebreak:Investigation:S3:ServiceUrl"] = s3.ServiceUrl,
+            ["Firebreak:Investigation:S3:AccessKeyId"] = "AKIAFAKEFAKEFAKE0000",
+            ["Firebreak:Investigation:S3:SecretAccessKey"] = "fake-secret-for-the-loopback-server",
+        });
+        var acme = await harness.CreateTenantAsync("Acme");
+        var incident = await IncidentAsync(harness, acme);
+        ImportView import;
+        await using (var scope = harness.As(acme.Responder))
+            import = await scope.Get<EventImportService>().StartS3Async(incident, "s3://trail-logs/AWSLogs/111122223333/");
+        Assert.Equal("s3://trail-logs/AWSLogs/111122223333/", import.Source);
+
+        await RunAsync(harness, acme, import.Id);
+
+        await using var viewer = harness.As(acme.Viewer);
+        var done = await viewer.Get<EventImportService>().GetAsync(incident, import.Id);
+        Assert.Equal((ImportStatus.Completed, 200L, 180L, 20L, 2), (done.Status, done.EventsRead, done.EventsStored, done.Duplicates, done.FilesDone));
+        Assert.Equal(Enumerable.Range(0, 180).Select(n => $"ev-{n:D8}"), (await StoredIdsAsync(harness)).Order(StringComparer.Ordinal));
+        Assert.Contains(s3.Requests, r => r.Contains("list-type=2", StringComparison.Ordinal));
+        Assert.DoesNotContain(s3.Requests, r => r.Contains("elsewhere", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Worker_MarksAnImportFailed_AfterRepeatedUnexpectedErrors_AndRunsTheNext()
+    {
+        await using var harness = await CoreHarness.CreateAsync(DatabaseKind.Sqlite, new Dictionary<string, string?>
+        {
+            ["Firebreak:Investigation:StagingDirectory"] = Path.Combine(_root, "staging"),
+        });
+        var acme = await harness.CreateTenantAsync("Acme");
+        var incident = await IncidentAsync(harness, acme);
+        Guid broken;
+        await using (var scope = harness.As(Actors.System("setup")))
+        {
+            await using var db = await scope.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync();
+            var incidentId = await db.Incidents.Where(i => i.Reference == incident).Select(i => i.Id).SingleAsync();
+            // A checkpoint no run can read: every attempt ends in the same unexpected error.
+            var row = new EventImport
+            {
+                TenantId = acme.Id, IncidentId = incidentId, Kind = ImportKind.ServerPath, Source = "/nowhere", Status = ImportStatus.Queued,
+                Checkpoint = "{not json", CreatedBy = "setup", CreatedAt = harness.Time.GetUtcNow().AddMinutes(-1),
+            };
+            db.EventImports.Add(row);
+            await db.SaveChangesAsync();
+            broken = row.Id;
+        }
+        ImportView next;
+        await using (var scope = harness.As(acme.Responder))
+            next = await scope.Get<EventImportService>().StartUploadAsync(incident, "t.json", new MemoryStream(TrailLines.Lines(Enumerable.Range(0, 10))));
+
+        await using var viewer = harness.As(acme.Viewer);
+        var imports = viewer.Get<EventImportService>();
+        for (var i = 0; i < 600 && (await imports.GetAsync(incident, next.Id)).Status != ImportStatus.Completed; i++) await Task.Delay(100);
+        var failed = await imports.GetAsync(incident, broken);
+        Assert.Equal(ImportStatus.Failed, failed.Status);
+        Assert.Contains("unexpected error", failed.Error, StringComparison.Ordinal);
+        Assert.Equal((ImportStatus.Completed, 10L), ((await imports.GetAsync(incident, next.Id)).Status, (await imports.GetAsync(incident, next.Id)).EventsStored));
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task Imports_OfAnotherTenantsIncident_AreNotFound(DatabaseKind kind)
+    {
+        await using var harness = await HarnessAsync(kind);
+        var acme = await harness.CreateTenantAsync("Acme");
+        var globex = await harness.CreateTenantAsync("Globex");
+        var incident = await IncidentAsync(harness, acme);
+        ImportView import;
+        await using (var scope = harness.As(acme.Responder))
+            import = await scope.Get<EventImportService>().StartUploadAsync(incident, "t.json", new MemoryStream(TrailLines.Lines([1])));
+        await using var other = harness.As(globex.Admin);
+        await Assert.ThrowsAsync<NotFoundException>(() => other.Get<EventImportService>().GetAsync(incident, import.Id));
+        await Assert.ThrowsAsync<NotFoundException>(() => other.Get<EventImportService>().StartUploadAsync(incident, "t.json", new MemoryStream(TrailLines.Lines([2]))));
+        await Assert.ThrowsAsync<NotFoundException>(() => other.Get<EventSearchService>().SearchAsync(incident, new EventQuery()));
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task Upload_RefusesEmptyAndOversizedFiles_AndLeavesNothingStaged(DatabaseKind kind)
+    {
+        await using var harness = await CoreHarness.CreateAsync(kind, new Dictionary<string, string?>
+        {
+            ["Firebreak:Investigation:RunImports"] = "false",
+            ["Firebreak:Investigation:StagingDirectory"] = Path.Combine(_root, "staging"),
+            ["Firebreak:Investigation:MaxUploadBytes"] = "1000",
+        });
+        var acme = await harness.CreateTenantAsync("Acme");
+        var incident = await IncidentAsync(harness, acme);
+        await using var scope = harness.As(acme.Responder);
+        var imports = scope.Get<EventImportService>();
+        await Assert.ThrowsAsync<ValidationFailedException>(() => imports.StartUploadAsync(incident, "big.json", new MemoryStream(new byte[5000])));
+        await Assert.ThrowsAsync<ValidationFailedException>(() => imports.StartUploadAsync(incident, "empty.json", new MemoryStream()));
+        await Assert.ThrowsAsync<ValidationFailedException>(() => imports.StartUploadAsync(incident, "", new MemoryStream(new byte[5])));
+        await Assert.ThrowsAsync<ValidationFailedException>(() => imports.StartS3Async(incident, "https://bucket/prefix"));
+        await Assert.ThrowsAsync<ValidationFailedException>(() => imports.StartS3Async(incident, "s3://UPPER/prefix"));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_root, "staging")));
+        Assert.Empty(await imports.ListAsync(incident));
+    }
+}
