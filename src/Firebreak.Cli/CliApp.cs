@@ -68,8 +68,8 @@ public static class CliApp
         root.Add(AlertCommands.Create(context, catalog));
         root.Add(EvidenceCommands.Create(context, catalog));
         root.Add(PostMortemCommands.Metrics(context, catalog));
-        root.Add(ResponseCommands.Create(context, catalog));
         root.Add(ReportCommand.Create(context, catalog));
+        root.Add(ResponseCommands.Create(context, catalog));
         root.Add(SimulateCommand.Create(context, catalog));
         root.Add(HuntCommand.Create(context, catalog));
         root.Add(RulesCommands.Create(context, catalog));

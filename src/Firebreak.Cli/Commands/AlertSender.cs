@@ -49,28 +49,9 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
                 Content = JsonContent.Create(new { schemaVersion = "1", alerts }),
             };
             request.Headers.Add("Idempotency-Key", key);
-            HttpResponseMessage response;
-            try
-            {
-                response = await http.SendAsync(request, cancellationToken);
-            }
-            catch (HttpRequestException e)
-            {
-                throw new CliException(ExitCodes.Usage, $"Cannot reach the Firebreak server at {http.BaseAddress}: {e.Message}");
-            }
-
-            using (response)
-            {
-                var text = await response.Content.ReadAsStringAsync(cancellationToken);
-                if (!response.IsSuccessStatusCode)
-                {
-                    var exit = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? ExitCodes.Refused : ExitCodes.Usage;
-                    throw new CliException(exit, $"The server refused the alerts ({(int)response.StatusCode}): {Detail(text)}");
-                }
-
-                requests++;
-                if (text.Contains("\"replayed\":true", StringComparison.Ordinal)) replayed++;
-            }
+            var text = await SendAsync(request, "alerts", cancellationToken);
+            requests++;
+            if (text.Contains("\"replayed\":true", StringComparison.Ordinal)) replayed++;
         }
 
         return new Outcome(hits.Count, requests, replayed);
@@ -90,6 +71,13 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
         body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/incidents/{Uri.EscapeDataString(incident)}/events/imports/upload?name=firebreak-hunt.jsonl") { Content = body };
         request.Headers.Add("X-Firebreak-Source", "hunt");
+        using var json = JsonDocument.Parse(await SendAsync(request, "events", cancellationToken));
+        return new Attached(records.Count, json.RootElement.GetProperty("id").GetString() ?? "", json.RootElement.GetProperty("status").GetString() ?? "");
+    }
+
+    /// <summary>Sends one request and gives the answer's text; an unreachable server or a refusal is a CLI error.</summary>
+    private async Task<string> SendAsync(HttpRequestMessage request, string what, CancellationToken cancellationToken)
+    {
         HttpResponseMessage response;
         try
         {
@@ -103,14 +91,9 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
         using (response)
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            if (!response.IsSuccessStatusCode)
-            {
-                var exit = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? ExitCodes.Refused : ExitCodes.Usage;
-                throw new CliException(exit, $"The server refused the events ({(int)response.StatusCode}): {Detail(text)}");
-            }
-
-            using var json = JsonDocument.Parse(text);
-            return new Attached(records.Count, json.RootElement.GetProperty("id").GetString() ?? "", json.RootElement.GetProperty("status").GetString() ?? "");
+            if (response.IsSuccessStatusCode) return text;
+            var exit = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? ExitCodes.Refused : ExitCodes.Usage;
+            throw new CliException(exit, $"The server refused the {what} ({(int)response.StatusCode}): {Detail(text)}");
         }
     }
 

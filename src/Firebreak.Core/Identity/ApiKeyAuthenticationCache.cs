@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
 
 namespace Firebreak.Core.Identity;
 
@@ -8,12 +9,16 @@ namespace Firebreak.Core.Identity;
 /// sending thousands of requests a second is not looked up in the database for each one. Only successful
 /// authentications are kept, never for longer than <see cref="MaxAge"/>; expiry is checked on every use, and
 /// a revocation through <see cref="ApiKeyService"/> drops the key at once. A revocation made by another
-/// process on the same database (the admin CLI while the server runs) takes effect within <see cref="MaxAge"/>.
+/// process on the same database (the admin CLI while the server runs) would take effect only within
+/// <see cref="MaxAge"/>, so the cache is off unless <c>Firebreak:Identity:ApiKeyCacheSeconds</c> turns it on.
 /// </summary>
-public sealed class ApiKeyAuthenticationCache
+public sealed class ApiKeyAuthenticationCache(IConfiguration configuration)
 {
-    public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(5);
+    public const string Setting = "Firebreak:Identity:ApiKeyCacheSeconds";
     private const int MaxEntries = 10_000;
+
+    /// <summary>How long a key is remembered; zero (the default) remembers nothing.</summary>
+    public TimeSpan MaxAge { get; } = TimeSpan.FromSeconds(Math.Clamp(configuration.GetValue<int?>(Setting) ?? 0, 0, 60));
 
     private readonly ConcurrentDictionary<string, Entry> _keys = new(StringComparer.Ordinal);
 
@@ -39,6 +44,7 @@ public sealed class ApiKeyAuthenticationCache
 
     internal void Add(ApiKey key, string secretHash)
     {
+        if (MaxAge == TimeSpan.Zero) return;
         if (_keys.Count >= MaxEntries) _keys.Clear();
         _keys[key.Prefix] = new Entry(key, secretHash, Stopwatch.GetTimestamp());
     }

@@ -2,6 +2,7 @@ using Firebreak.Core.Common;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Persistence;
 using Firebreak.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.EntityFrameworkCore;
 
 namespace Firebreak.Core.Tests.Identity;
@@ -77,7 +78,7 @@ public class IdentityTests
     [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
     public async Task ApiKey_RecentlyAuthenticated_StillExpiresAndRevokesAtOnce(DatabaseKind kind)
     {
-        await using var harness = await CoreHarness.CreateAsync(kind);
+        await using var harness = await CoreHarness.CreateAsync(kind, new Dictionary<string, string?> { [ApiKeyAuthenticationCache.Setting] = "5" });
         var acme = await harness.CreateTenantAsync("Acme");
         await using var scope = harness.As(acme.Admin);
         var keys = scope.Get<ApiKeyService>();
@@ -98,6 +99,20 @@ public class IdentityTests
         // Revoked through a new scope (another request): the cache is shared, and forgets the key at once.
         await using (var other = harness.As(acme.Admin)) await other.Get<ApiKeyService>().RevokeAsync(revoked.Key.Id);
         Assert.Null(await keys.AuthenticateAsync(revoked.Secret));
+    }
+
+    [Fact]
+    public void ApiKeyCache_IsOffByDefault_SoAnyRevocationAppliesAtOnce()
+    {
+        var off = new ApiKeyAuthenticationCache(new ConfigurationBuilder().Build());
+        var key = new ApiKey { Name = "cache", Prefix = "fbk_offcache", SecretHash = Secrets.Sha256Hex("secret") };
+        off.Add(key, Secrets.Sha256Hex("secret"));
+        Assert.Equal(TimeSpan.Zero, off.MaxAge);
+        Assert.Null(off.Find("fbk_offcache", Secrets.Sha256Hex("secret")));
+
+        var on = new ApiKeyAuthenticationCache(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [ApiKeyAuthenticationCache.Setting] = "5" }).Build());
+        on.Add(key, Secrets.Sha256Hex("secret"));
+        Assert.Same(key, on.Find("fbk_offcache", Secrets.Sha256Hex("secret")));
     }
 
     [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
