@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq.Expressions;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -64,8 +65,8 @@ public sealed partial class TimelineService(IDbContextFactory<FirebreakDbContext
         var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
         var entries = Filter(db.TimelineEntries.AsNoTracking().Where(t => t.IncidentId == incident.Id), query, db.Database.IsNpgsql());
         var total = await entries.CountAsync(cancellationToken);
-        var rows = await Project(entries.OrderBy(t => t.EventTime).ThenBy(t => t.IngestedAt).ThenBy(t => t.Id)
-            .Skip((page - 1) * pageSize).Take(pageSize)).ToListAsync(cancellationToken);
+        var rows = await entries.OrderBy(t => t.EventTime).ThenBy(t => t.IngestedAt).ThenBy(t => t.Id)
+            .Skip((page - 1) * pageSize).Take(pageSize).Select(View).ToListAsync(cancellationToken);
         return new PagedResult<TimelineView>(rows, page, pageSize, total);
     }
 
@@ -268,12 +269,14 @@ public sealed partial class TimelineService(IDbContextFactory<FirebreakDbContext
         return entries;
     }
 
-    private static IQueryable<TimelineView> Project(IQueryable<TimelineEntry> entries) => entries.Select(t => new TimelineView(t.Id, t.Kind, t.EventTime,
+    /// <summary>One mapping to the view, translated to SQL in queries and compiled for entries already loaded.</summary>
+    private static readonly Expression<Func<TimelineEntry, TimelineView>> View = t => new TimelineView(t.Id, t.Kind, t.EventTime,
         t.DiscoveredAt, t.IngestedAt, t.Title, t.Source, t.SourceId, t.Tactic, t.Technique, t.KeyEvent, t.FalseLead, t.Annotation, t.Author,
-        t.IncidentEventId, t.Principals, t.Assets, t.Indicators, t.Raw != null, t.Version));
+        t.IncidentEventId, t.Principals, t.Assets, t.Indicators, t.Raw != null, t.Version);
 
-    internal static TimelineView ToView(TimelineEntry t) => new(t.Id, t.Kind, t.EventTime, t.DiscoveredAt, t.IngestedAt, t.Title, t.Source, t.SourceId,
-        t.Tactic, t.Technique, t.KeyEvent, t.FalseLead, t.Annotation, t.Author, t.IncidentEventId, t.Principals, t.Assets, t.Indicators, t.Raw != null, t.Version);
+    private static readonly Func<TimelineEntry, TimelineView> CompiledView = View.Compile();
+
+    internal static TimelineView ToView(TimelineEntry t) => CompiledView(t);
 
     private static void CheckQuery(TimelineQuery q) => new Checks()
         .That(q.From is null || q.To is null || q.From < q.To, "from", "from must be before to.")
