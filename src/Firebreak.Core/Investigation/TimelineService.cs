@@ -7,6 +7,7 @@ using Firebreak.Core.Common;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
 using Firebreak.Core.Persistence;
+using Firebreak.Core.PostMortem.Reports;
 using Microsoft.EntityFrameworkCore;
 
 namespace Firebreak.Core.Investigation;
@@ -230,14 +231,8 @@ public sealed partial class TimelineService(IDbContextFactory<FirebreakDbContext
 
     private static string Time(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    internal static string KindName(TimelineKind kind) => kind switch
-    {
-        TimelineKind.Alert => "alert",
-        TimelineKind.CloudEvent => "cloud-event",
-        TimelineKind.Analyst => "analyst",
-        TimelineKind.Action => "action",
-        _ => "phase-change",
-    };
+    /// <summary>The kind's JSON name ("cloud-event"), as the API and reports spell it.</summary>
+    internal static string KindName(TimelineKind kind) => ReportText.Name(kind);
 
     private static string Csv(string? value)
     {
