@@ -74,8 +74,7 @@ internal static class InvestigationCommands
                     new Text(t.DiscoveredAt is { } d ? Seconds(d) : "-"), new Text(t.Source));
             }
             console.Write(table);
-            var pages = Math.Max(1, (int)Math.Ceiling(result.Total / (double)result.PageSize));
-            console.WriteLine($"Page {result.Page} of {pages}; {result.Total} entr{(result.Total == 1 ? "y" : "ies")} match.");
+            console.WriteLine($"Page {result.Page} of {Paging.PageCount(result.Total, result.PageSize)}; {result.Total} entr{(result.Total == 1 ? "y" : "ies")} match.");
             return ExitCodes.Ok;
         });
         return command;

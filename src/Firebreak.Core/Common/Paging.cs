@@ -7,6 +7,9 @@ public static class Paging
     public const int DefaultPageSize = 25;
     public const int MaxPageSize = 200;
 
+    /// <summary>How many pages <paramref name="total"/> items fill; at least one, so an empty result reads "page 1 of 1".</summary>
+    public static int PageCount(int total, int pageSize) => Math.Max(1, (int)Math.Ceiling(total / (double)pageSize));
+
     public static (int Page, int PageSize) Normalise(int? page, int? pageSize)
     {
         var p = page ?? 1;

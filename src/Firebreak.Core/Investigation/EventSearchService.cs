@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq.Expressions;
 using Firebreak.Core.Common;
 using Firebreak.Core.Incidents;
 using Firebreak.Core.Persistence;
@@ -55,8 +56,7 @@ public sealed class EventSearchService(IDbContextFactory<FirebreakDbContext> fac
             events = events.Where(e => e.Time > c.Time || (e.Time == c.Time && e.Id > c.Id));
         }
         var rows = await events.OrderBy(e => e.Time).ThenBy(e => e.Id).Take(limit + 1)
-            .Select(e => new EventSummary(e.Id, e.EventId, e.Time, e.Provider, e.Account, e.Region, e.EventSource, e.Operation, e.PrincipalType,
-                e.Principal, e.AccessKeyId, e.SourceIp, e.UserAgent, e.Resource, e.Result, e.ErrorCode))
+            .Select(Summary)
             .ToListAsync(cancellationToken);
         string? next = null;
         if (rows.Count > limit)
@@ -84,10 +84,13 @@ public sealed class EventSearchService(IDbContextFactory<FirebreakDbContext> fac
         return await db.IncidentEvents.LongCountAsync(e => e.IncidentId == incident.Id, cancellationToken);
     }
 
-    internal static EventDetails ToDetails(IncidentEvent e) => new(
-        new EventSummary(e.Id, e.EventId, e.Time, e.Provider, e.Account, e.Region, e.EventSource, e.Operation, e.PrincipalType,
-            e.Principal, e.AccessKeyId, e.SourceIp, e.UserAgent, e.Resource, e.Result, e.ErrorCode),
-        e.LogSource, e.SessionIssuer, e.Resources?.Split('\n') ?? [], e.Origin, e.IngestedAt, e.ImportId, e.Raw);
+    /// <summary>One mapping to the summary, translated to SQL in the search and compiled for an event already loaded.</summary>
+    private static readonly Expression<Func<IncidentEvent, EventSummary>> Summary = e => new EventSummary(e.Id, e.EventId, e.Time, e.Provider,
+        e.Account, e.Region, e.EventSource, e.Operation, e.PrincipalType, e.Principal, e.AccessKeyId, e.SourceIp, e.UserAgent, e.Resource, e.Result, e.ErrorCode);
+
+    private static readonly Func<IncidentEvent, EventSummary> CompiledSummary = Summary.Compile();
+
+    internal static EventDetails ToDetails(IncidentEvent e) => new(CompiledSummary(e), e.LogSource, e.SessionIssuer, e.Resources?.Split('\n') ?? [], e.Origin, e.IngestedAt, e.ImportId, e.Raw);
 
     private static int Check(EventQuery q)
     {

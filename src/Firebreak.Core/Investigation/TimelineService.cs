@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq.Expressions;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -6,6 +7,7 @@ using Firebreak.Core.Common;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
 using Firebreak.Core.Persistence;
+using Firebreak.Core.PostMortem.Reports;
 using Microsoft.EntityFrameworkCore;
 
 namespace Firebreak.Core.Investigation;
@@ -64,8 +66,8 @@ public sealed partial class TimelineService(IDbContextFactory<FirebreakDbContext
         var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
         var entries = Filter(db.TimelineEntries.AsNoTracking().Where(t => t.IncidentId == incident.Id), query, db.Database.IsNpgsql());
         var total = await entries.CountAsync(cancellationToken);
-        var rows = await Project(entries.OrderBy(t => t.EventTime).ThenBy(t => t.IngestedAt).ThenBy(t => t.Id)
-            .Skip((page - 1) * pageSize).Take(pageSize)).ToListAsync(cancellationToken);
+        var rows = await entries.OrderBy(t => t.EventTime).ThenBy(t => t.IngestedAt).ThenBy(t => t.Id)
+            .Skip((page - 1) * pageSize).Take(pageSize).Select(View).ToListAsync(cancellationToken);
         return new PagedResult<TimelineView>(rows, page, pageSize, total);
     }
 
@@ -229,14 +231,8 @@ public sealed partial class TimelineService(IDbContextFactory<FirebreakDbContext
 
     private static string Time(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    internal static string KindName(TimelineKind kind) => kind switch
-    {
-        TimelineKind.Alert => "alert",
-        TimelineKind.CloudEvent => "cloud-event",
-        TimelineKind.Analyst => "analyst",
-        TimelineKind.Action => "action",
-        _ => "phase-change",
-    };
+    /// <summary>The kind's JSON name ("cloud-event"), as the API and reports spell it.</summary>
+    internal static string KindName(TimelineKind kind) => ReportText.Name(kind);
 
     private static string Csv(string? value)
     {
@@ -268,12 +264,14 @@ public sealed partial class TimelineService(IDbContextFactory<FirebreakDbContext
         return entries;
     }
 
-    private static IQueryable<TimelineView> Project(IQueryable<TimelineEntry> entries) => entries.Select(t => new TimelineView(t.Id, t.Kind, t.EventTime,
+    /// <summary>One mapping to the view, translated to SQL in queries and compiled for entries already loaded.</summary>
+    private static readonly Expression<Func<TimelineEntry, TimelineView>> View = t => new TimelineView(t.Id, t.Kind, t.EventTime,
         t.DiscoveredAt, t.IngestedAt, t.Title, t.Source, t.SourceId, t.Tactic, t.Technique, t.KeyEvent, t.FalseLead, t.Annotation, t.Author,
-        t.IncidentEventId, t.Principals, t.Assets, t.Indicators, t.Raw != null, t.Version));
+        t.IncidentEventId, t.Principals, t.Assets, t.Indicators, t.Raw != null, t.Version);
 
-    internal static TimelineView ToView(TimelineEntry t) => new(t.Id, t.Kind, t.EventTime, t.DiscoveredAt, t.IngestedAt, t.Title, t.Source, t.SourceId,
-        t.Tactic, t.Technique, t.KeyEvent, t.FalseLead, t.Annotation, t.Author, t.IncidentEventId, t.Principals, t.Assets, t.Indicators, t.Raw != null, t.Version);
+    private static readonly Func<TimelineEntry, TimelineView> CompiledView = View.Compile();
+
+    internal static TimelineView ToView(TimelineEntry t) => CompiledView(t);
 
     private static void CheckQuery(TimelineQuery q) => new Checks()
         .That(q.From is null || q.To is null || q.From < q.To, "from", "from must be before to.")
