@@ -93,7 +93,7 @@ internal static class InvestigationCommands
     private static Command Import(Connection connection, CommandCatalog catalog)
     {
         var command = catalog.Create("import",
-            "Attach cloud audit logs to an incident: upload local files (plain or .gz; CloudTrail, Azure Activity, Entra ID, GCP audit), or have the server read a path inside its import roots or an S3 prefix. Shows progress until the import finishes; exit 0 done, 1 failed.",
+            "Attach cloud audit logs to an incident: upload local files (plain or .gz; CloudTrail, Azure Activity, Entra ID, GCP audit), or have the server read a path inside its import roots or an S3 prefix. Shows progress until the import finishes; exit 0 done, 1 failed or nothing but problems found.",
             "firebreak incident events import INC-2026-0042 trail-1.json.gz trail-2.json.gz",
             "firebreak incident events import INC-2026-0042 --path /srv/evidence/AWSLogs",
             "firebreak incident events import INC-2026-0042 --s3 s3://trail-bucket/AWSLogs/111122223333/ --no-wait");
@@ -141,7 +141,9 @@ internal static class InvestigationCommands
                 foreach (var i in finished)
                     connection.Context.Console.MarkupLine(Markup.Escape($"{i.Source}: {IncidentCommands.Name(i.Status)}; {Describe(i)}") + (i.Error is { } e ? $"\n  [yellow]{Markup.Escape(e)}[/]" : ""));
             }
-            return finished.Any(i => i.Status == ImportStatus.Failed) ? ExitCodes.Refused : ExitCodes.Ok;
+            // A file that yielded no event, only problems (not a log, or every record malformed), attached
+            // nothing: a script must not take that for success.
+            return finished.Any(i => i.Status == ImportStatus.Failed || (i.EventsRead == 0 && i.Problems > 0)) ? ExitCodes.Refused : ExitCodes.Ok;
         });
         return command;
     }

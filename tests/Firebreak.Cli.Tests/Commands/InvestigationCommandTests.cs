@@ -59,6 +59,12 @@ public sealed class InvestigationCommandTests(ServerFixture server) : IClassFixt
         Assert.Contains("exactly one source", none.Err);
         var missing = await server.RunAsync("incident", "events", "import", incident, Path.Combine(_folder, "nope.json"));
         Assert.Equal(2, missing.ExitCode);
+        var notALog = Path.Combine(_folder, "notes.json");
+        await File.WriteAllTextAsync(notALog, "not json at all\n", TestContext.Current.CancellationToken);
+        var nothing = await server.RunAsync("incident", "events", "import", incident, notALog);
+        Assert.Equal(1, nothing.ExitCode);
+        Assert.Contains("0 read, 0 stored", nothing.Out);
+        Assert.Contains("not a JSON log file", nothing.Out);
         var outside = await server.RunAsync("incident", "events", "import", incident, "--path", "/etc");
         Assert.NotEqual(0, outside.ExitCode);
         Assert.Contains("path", outside.Err);
