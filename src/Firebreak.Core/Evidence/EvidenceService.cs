@@ -25,12 +25,7 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
             .MaxLength("description", command.Description, 5_000).MaxLength("mediaType", command.MediaType, 200).MaxLength("location", command.Location, 500)
             .That(command.AcquiredAt is null || command.AcquiredAt <= time.GetUtcNow(), "acquiredAt", "acquiredAt cannot be in the future.")
             .ThrowIfAny();
-        Guid incidentId;
-        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
-        {
-            IncidentLookup.Require(db.Actor, Role.Responder, "add evidence");
-            incidentId = (await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false)).Id;
-        }
+        var incidentId = await IncidentToAddToAsync(incidentKey, cancellationToken);
         // The bytes first: an item row only ever points at a complete, hashed blob.
         var blob = await store.PutAsync(content, MaxUploadBytes, cancellationToken);
         var now = CustodyChain.Truncate(time.GetUtcNow());
@@ -57,12 +52,7 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
         new Checks().Required("name", command.Name, 500).Required("snapshotId", command.SnapshotId, 200).Required("region", command.Region, 64)
             .Required("account", command.Account, 200).MaxLength("sourceVolume", command.SourceVolume, 200).MaxLength("createdByAction", command.CreatedByAction, 200)
             .MaxLength("description", command.Description, 5_000).ThrowIfAny();
-        Guid incidentId;
-        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
-        {
-            IncidentLookup.Require(db.Actor, Role.Responder, "add evidence");
-            incidentId = (await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false)).Id;
-        }
+        var incidentId = await IncidentToAddToAsync(incidentKey, cancellationToken);
         var now = CustodyChain.Truncate(time.GetUtcNow());
         return await AddItemAsync(incidentId, actor => new EvidenceItem
         {
@@ -82,28 +72,28 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
         }, $"{command.Account.Trim()}/{command.Region.Trim()}", cancellationToken);
     }
 
+    private async Task<Guid> IncidentToAddToAsync(string incidentKey, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        IncidentLookup.Require(db.Actor, Role.Responder, "add evidence");
+        return (await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false)).Id;
+    }
+
     private async Task<EvidenceView> AddItemAsync(Guid incidentId, Func<string, EvidenceItem> build, string location, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var itemId = Guid.Empty;
+        await RetryLostRacesAsync(async () =>
         {
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
             var item = build(db.Actor.Name);
-            try
-            {
-                await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-                db.EvidenceItems.Add(item);
-                await AppendAsync(db, item, CustodyEvent.Collected, location, "collected", null, cancellationToken);
-                await db.SaveChangesAsync(cancellationToken);
-                await tx.CommitAsync(cancellationToken);
-                return await GetAsync(item.Id, cancellationToken);
-            }
-            catch (DbUpdateException) when (attempt < MaxAppendAttempts)
-            {
-                // Another append took this place in the chain; take the next one, after a short random pause
-                // so the losers of one race do not all collide again on the next.
-                await Task.Delay(Random.Shared.Next(1, 4 * Math.Min(attempt, 10)), cancellationToken);
-            }
-        }
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            db.EvidenceItems.Add(item);
+            await AppendAsync(db, item, CustodyEvent.Collected, location, "collected", null, cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+            itemId = item.Id;
+        }, cancellationToken);
+        return await GetAsync(itemId, cancellationToken);
     }
 
     public async Task<IReadOnlyList<CustodyView>> RecordAsync(Guid itemId, RecordCustody command, CancellationToken cancellationToken = default)
@@ -127,9 +117,8 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
         return (item, await store.OpenAsync(item.Sha256, cancellationToken));
     }
 
-    private async Task AppendWithRetryAsync(Guid itemId, CustodyEvent ev, string location, string reason, string? recipient, Role role, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
+    private Task AppendWithRetryAsync(Guid itemId, CustodyEvent ev, string location, string reason, string? recipient, Role role, CancellationToken cancellationToken) =>
+        RetryLostRacesAsync(async () =>
         {
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
             IncidentLookup.Require(db.Actor, role, "record custody events");
@@ -137,18 +126,28 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
                 ?? throw new NotFoundException("Evidence item", itemId.ToString());
             var last = await db.CustodyEntries.AsNoTracking().Where(e => e.EvidenceItemId == itemId).OrderByDescending(e => e.Sequence).FirstOrDefaultAsync(cancellationToken);
             if (last?.Event == CustodyEvent.Disposed) throw new ConflictException("The item was disposed of; its chain of custody is closed.");
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            await AppendAsync(db, item, ev, location, reason, recipient, cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Runs an append (in its own context) until it wins its place in the chain. A lost race means another
+    /// append took that place: the end of the chain is read again on the next attempt, after a short random
+    /// pause so the losers of one race do not all collide again on the next.
+    /// </summary>
+    private static async Task RetryLostRacesAsync(Func<Task> append, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
             try
             {
-                await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-                await AppendAsync(db, item, ev, location, reason, recipient, cancellationToken);
-                await db.SaveChangesAsync(cancellationToken);
-                await tx.CommitAsync(cancellationToken);
+                await append();
                 return;
             }
             catch (DbUpdateException) when (attempt < MaxAppendAttempts)
             {
-                // Lost the race for the next place in the chain; read the new end and try again, after a short
-                // random pause so the losers of one race do not all collide again on the next.
                 await Task.Delay(Random.Shared.Next(1, 4 * Math.Min(attempt, 10)), cancellationToken);
             }
         }
