@@ -197,7 +197,7 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
         var items = await db.EvidenceItems.AsNoTracking().Where(i => i.IncidentId == incident.Id).OrderBy(i => i.StoredAt).ThenBy(i => i.Id).ToListAsync(cancellationToken);
-        var entries = (await db.CustodyEntries.AsNoTracking().Where(e => e.IncidentId == incident.Id).OrderBy(e => e.Sequence).ToListAsync(cancellationToken))
+        var entries = (await ChainAsync(db, incident.Id, cancellationToken))
             .ToLookup(e => e.EvidenceItemId);
         return items.Select(i => ToView(i, entries[i.Id].ToList())).ToList();
     }
@@ -206,9 +206,13 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
-        var entries = await db.CustodyEntries.AsNoTracking().Where(e => e.IncidentId == incident.Id).OrderBy(e => e.Sequence).ToListAsync(cancellationToken);
+        var entries = await ChainAsync(db, incident.Id, cancellationToken);
         return entries.Select(ToView).ToList();
     }
+
+    /// <summary>The incident's whole chain of custody, in order.</summary>
+    private static Task<List<CustodyEntry>> ChainAsync(FirebreakDbContext db, Guid incidentId, CancellationToken cancellationToken) =>
+        db.CustodyEntries.AsNoTracking().Where(e => e.IncidentId == incidentId).OrderBy(e => e.Sequence).ToListAsync(cancellationToken);
 
     private async Task<IReadOnlyList<CustodyView>> ListCustodyForItemAsync(Guid itemId, CancellationToken cancellationToken)
     {
@@ -226,7 +230,7 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
         var items = await db.EvidenceItems.AsNoTracking().Where(i => i.IncidentId == incident.Id).OrderBy(i => i.StoredAt).ToListAsync(cancellationToken);
-        var entries = await db.CustodyEntries.AsNoTracking().Where(e => e.IncidentId == incident.Id).OrderBy(e => e.Sequence).ToListAsync(cancellationToken);
+        var entries = await ChainAsync(db, incident.Id, cancellationToken);
         var checks = new List<ItemCheck>();
         foreach (var item in items)
         {
@@ -251,7 +255,7 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
         var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
         var items = await db.EvidenceItems.AsNoTracking().Where(i => i.IncidentId == incident.Id).OrderBy(i => i.StoredAt).ThenBy(i => i.Id).ToListAsync(cancellationToken);
         foreach (var item in items) await AppendWithRetryAsync(item.Id, CustodyEvent.Exported, "evidence bundle", reason.Trim(), null, Role.Responder, cancellationToken);
-        var custody = await ListCustodyAsync(incident.Id.ToString(), cancellationToken);
+        var custody = (await ChainAsync(db, incident.Id, cancellationToken)).Select(ToView).ToList();
         var manifest = new BundleManifest(EvidenceBundle.FormatName, incident.Reference, incident.Title, incident.Id, time.GetUtcNow(), db.Actor.Name, reason.Trim(),
             items.Select(i => new BundleItem(i.Id, i.Kind, i.Name, i.Source, i.CollectedBy, i.AcquiredAt, i.Size, i.Sha256, i.Sha1, i.Md5,
                 i.Sha256 is null ? null : $"files/{i.Sha256}", i.SnapshotId, i.SnapshotRegion, i.SnapshotAccount)).ToList());
