@@ -288,12 +288,7 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
         try
         {
             await using var content = await store.OpenAsync(item.Sha256!, cancellationToken);
-            var (sha256, sha1, md5, size) = await EvidenceHashes.ComputeAsync(content, cancellationToken);
-            var problem = size != item.Size ? $"size is {size}, recorded {item.Size}"
-                : sha256 != item.Sha256 ? "SHA-256 does not match"
-                : sha1 != item.Sha1 ? "SHA-1 does not match"
-                : md5 != item.Md5 ? "MD5 does not match"
-                : null;
+            var problem = await EvidenceHashes.MismatchAsync(content, item.Size, item.Sha256, item.Sha1, item.Md5, "recorded", cancellationToken);
             return new ItemCheck(item.Id, item.Name, problem is null, problem);
         }
         catch (NotFoundException)
@@ -343,6 +338,18 @@ public sealed class EvidenceHashes : IDisposable
         while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0) hashes.Append(buffer.AsSpan(0, read));
         var blob = hashes.Finish();
         return (blob.Sha256, blob.Sha1, blob.Md5, blob.Size);
+    }
+
+    /// <summary>What differs between the content and the size and hashes on record (<paramref name="recordedAs"/>), or null if nothing does.</summary>
+    internal static async Task<string?> MismatchAsync(Stream content, long size, string? sha256, string? sha1, string? md5, string recordedAs,
+        CancellationToken cancellationToken)
+    {
+        var read = await ComputeAsync(content, cancellationToken);
+        return read.Size != size ? $"size is {read.Size}, {recordedAs} {size}"
+            : read.Sha256 != sha256 ? "SHA-256 does not match"
+            : read.Sha1 != sha1 ? "SHA-1 does not match"
+            : read.Md5 != md5 ? "MD5 does not match"
+            : null;
     }
 
     public void Dispose()
