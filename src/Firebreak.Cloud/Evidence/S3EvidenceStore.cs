@@ -56,11 +56,7 @@ public sealed class S3EvidenceStore(IAmazonS3 client, S3EvidenceStoreOptions opt
     }
 
     /// <summary>The object name of a blob: the prefix, then ab/cd/&lt;sha256&gt; as on local disk.</summary>
-    public string KeyFor(string sha256)
-    {
-        if (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower)) throw new NotFoundException("Evidence file", sha256);
-        return $"{options.NormalisedPrefix}{sha256[..2]}/{sha256[2..4]}/{sha256}";
-    }
+    public string KeyFor(string sha256) => options.NormalisedPrefix + BlobName.For(sha256, '/');
 
     private async Task PutSmallAsync(StoredBlob blob, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {

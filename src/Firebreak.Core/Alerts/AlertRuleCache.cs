@@ -41,7 +41,8 @@ public sealed class AlertRuleCache
         if (missing.Count == 0) return result;
 
         var generation = Interlocked.Read(ref _generation);
-        var suppression = await db.SuppressionRules.AsNoTracking().Where(r => missing.Contains(r.TenantId) && r.Enabled).ToListAsync(cancellationToken);
+        var suppression = (await db.SuppressionRules.AsNoTracking().Where(r => missing.Contains(r.TenantId) && r.Enabled).ToListAsync(cancellationToken))
+            .ToLookup(r => r.TenantId);
         var escalating = (await db.EscalationRules.AsNoTracking().Where(r => r.Enabled && missing.Contains(r.TenantId))
             .Select(r => r.TenantId).Distinct().ToListAsync(cancellationToken)).ToHashSet();
         // A change committed while these were read may be missing from them: use them for this group, keep them only if nothing changed.
@@ -49,7 +50,7 @@ public sealed class AlertRuleCache
         foreach (var tenant in missing)
         {
             var rules = new TenantRules(
-                suppression.Where(r => r.TenantId == tenant).OrderBy(r => r.CreatedAt).Select(r => new SuppressionMatcher(r)).ToList(),
+                suppression[tenant].OrderBy(r => r.CreatedAt).Select(r => new SuppressionMatcher(r)).ToList(),
                 escalating.Contains(tenant), now);
             result[tenant] = rules;
             if (keep) _tenants[tenant] = rules;

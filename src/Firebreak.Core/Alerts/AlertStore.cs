@@ -70,14 +70,9 @@ internal static class AlertStore
             }
             if (work.IdempotencyKey is { } idem)
             {
-                newReceipts.Add(new IntakeReceipt
-                {
-                    TenantId = work.TenantId,
-                    Key = idem,
-                    AlertIds = string.Join(',', outcomes.Select(o => o.Id)),
-                    At = now,
-                });
-                seenKeys[(work.TenantId, idem)] = string.Join(',', outcomes.Select(o => o.Id));
+                var alertIds = string.Join(',', outcomes.Select(o => o.Id));
+                newReceipts.Add(new IntakeReceipt { TenantId = work.TenantId, Key = idem, AlertIds = alertIds, At = now });
+                seenKeys[(work.TenantId, idem)] = alertIds;
             }
             results[index] = new IntakeResult(outcomes, Replayed: false);
         }

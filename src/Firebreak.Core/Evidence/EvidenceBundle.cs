@@ -48,9 +48,7 @@ public static class EvidenceBundle
                 continue;
             }
             await using var content = await entry.OpenAsync(cancellationToken);
-            var (sha256, sha1, md5, size) = await EvidenceHashes.ComputeAsync(content, cancellationToken);
-            var problem = size != item.Size ? $"size is {size}, manifest says {item.Size}"
-                : sha256 != item.Sha256 ? "SHA-256 does not match" : sha1 != item.Sha1 ? "SHA-1 does not match" : md5 != item.Md5 ? "MD5 does not match" : null;
+            var problem = await EvidenceHashes.MismatchAsync(content, item.Size, item.Sha256, item.Sha1, item.Md5, "manifest says", cancellationToken);
             checks.Add(new ItemCheck(item.Id, item.Name, problem is null, problem));
         }
         var byId = manifest.Items.ToDictionary(i => i.Id);

@@ -25,12 +25,7 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
             .MaxLength("description", command.Description, 5_000).MaxLength("mediaType", command.MediaType, 200).MaxLength("location", command.Location, 500)
             .That(command.AcquiredAt is null || command.AcquiredAt <= time.GetUtcNow(), "acquiredAt", "acquiredAt cannot be in the future.")
             .ThrowIfAny();
-        Guid incidentId;
-        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
-        {
-            IncidentLookup.Require(db.Actor, Role.Responder, "add evidence");
-            incidentId = (await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false)).Id;
-        }
+        var incidentId = await IncidentToAddToAsync(incidentKey, cancellationToken);
         // The bytes first: an item row only ever points at a complete, hashed blob.
         var blob = await store.PutAsync(content, MaxUploadBytes, cancellationToken);
         var now = CustodyChain.Truncate(time.GetUtcNow());
@@ -57,12 +52,7 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
         new Checks().Required("name", command.Name, 500).Required("snapshotId", command.SnapshotId, 200).Required("region", command.Region, 64)
             .Required("account", command.Account, 200).MaxLength("sourceVolume", command.SourceVolume, 200).MaxLength("createdByAction", command.CreatedByAction, 200)
             .MaxLength("description", command.Description, 5_000).ThrowIfAny();
-        Guid incidentId;
-        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
-        {
-            IncidentLookup.Require(db.Actor, Role.Responder, "add evidence");
-            incidentId = (await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false)).Id;
-        }
+        var incidentId = await IncidentToAddToAsync(incidentKey, cancellationToken);
         var now = CustodyChain.Truncate(time.GetUtcNow());
         return await AddItemAsync(incidentId, actor => new EvidenceItem
         {
@@ -82,28 +72,28 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
         }, $"{command.Account.Trim()}/{command.Region.Trim()}", cancellationToken);
     }
 
+    private async Task<Guid> IncidentToAddToAsync(string incidentKey, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        IncidentLookup.Require(db.Actor, Role.Responder, "add evidence");
+        return (await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false)).Id;
+    }
+
     private async Task<EvidenceView> AddItemAsync(Guid incidentId, Func<string, EvidenceItem> build, string location, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var itemId = Guid.Empty;
+        await RetryLostRacesAsync(async () =>
         {
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
             var item = build(db.Actor.Name);
-            try
-            {
-                await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-                db.EvidenceItems.Add(item);
-                await AppendAsync(db, item, CustodyEvent.Collected, location, "collected", null, cancellationToken);
-                await db.SaveChangesAsync(cancellationToken);
-                await tx.CommitAsync(cancellationToken);
-                return await GetAsync(item.Id, cancellationToken);
-            }
-            catch (DbUpdateException) when (attempt < MaxAppendAttempts)
-            {
-                // Another append took this place in the chain; take the next one, after a short random pause
-                // so the losers of one race do not all collide again on the next.
-                await Task.Delay(Random.Shared.Next(1, 4 * Math.Min(attempt, 10)), cancellationToken);
-            }
-        }
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            db.EvidenceItems.Add(item);
+            await AppendAsync(db, item, CustodyEvent.Collected, location, "collected", null, cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+            itemId = item.Id;
+        }, cancellationToken);
+        return await GetAsync(itemId, cancellationToken);
     }
 
     public async Task<IReadOnlyList<CustodyView>> RecordAsync(Guid itemId, RecordCustody command, CancellationToken cancellationToken = default)
@@ -127,9 +117,8 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
         return (item, await store.OpenAsync(item.Sha256, cancellationToken));
     }
 
-    private async Task AppendWithRetryAsync(Guid itemId, CustodyEvent ev, string location, string reason, string? recipient, Role role, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
+    private Task AppendWithRetryAsync(Guid itemId, CustodyEvent ev, string location, string reason, string? recipient, Role role, CancellationToken cancellationToken) =>
+        RetryLostRacesAsync(async () =>
         {
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
             IncidentLookup.Require(db.Actor, role, "record custody events");
@@ -137,18 +126,28 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
                 ?? throw new NotFoundException("Evidence item", itemId.ToString());
             var last = await db.CustodyEntries.AsNoTracking().Where(e => e.EvidenceItemId == itemId).OrderByDescending(e => e.Sequence).FirstOrDefaultAsync(cancellationToken);
             if (last?.Event == CustodyEvent.Disposed) throw new ConflictException("The item was disposed of; its chain of custody is closed.");
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            await AppendAsync(db, item, ev, location, reason, recipient, cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Runs an append (in its own context) until it wins its place in the chain. A lost race means another
+    /// append took that place: the end of the chain is read again on the next attempt, after a short random
+    /// pause so the losers of one race do not all collide again on the next.
+    /// </summary>
+    private static async Task RetryLostRacesAsync(Func<Task> append, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
             try
             {
-                await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-                await AppendAsync(db, item, ev, location, reason, recipient, cancellationToken);
-                await db.SaveChangesAsync(cancellationToken);
-                await tx.CommitAsync(cancellationToken);
+                await append();
                 return;
             }
             catch (DbUpdateException) when (attempt < MaxAppendAttempts)
             {
-                // Lost the race for the next place in the chain; read the new end and try again, after a short
-                // random pause so the losers of one race do not all collide again on the next.
                 await Task.Delay(Random.Shared.Next(1, 4 * Math.Min(attempt, 10)), cancellationToken);
             }
         }
@@ -198,7 +197,7 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
         var items = await db.EvidenceItems.AsNoTracking().Where(i => i.IncidentId == incident.Id).OrderBy(i => i.StoredAt).ThenBy(i => i.Id).ToListAsync(cancellationToken);
-        var entries = (await db.CustodyEntries.AsNoTracking().Where(e => e.IncidentId == incident.Id).OrderBy(e => e.Sequence).ToListAsync(cancellationToken))
+        var entries = (await ChainAsync(db, incident.Id, cancellationToken))
             .ToLookup(e => e.EvidenceItemId);
         return items.Select(i => ToView(i, entries[i.Id].ToList())).ToList();
     }
@@ -207,9 +206,13 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
-        var entries = await db.CustodyEntries.AsNoTracking().Where(e => e.IncidentId == incident.Id).OrderBy(e => e.Sequence).ToListAsync(cancellationToken);
+        var entries = await ChainAsync(db, incident.Id, cancellationToken);
         return entries.Select(ToView).ToList();
     }
+
+    /// <summary>The incident's whole chain of custody, in order.</summary>
+    private static Task<List<CustodyEntry>> ChainAsync(FirebreakDbContext db, Guid incidentId, CancellationToken cancellationToken) =>
+        db.CustodyEntries.AsNoTracking().Where(e => e.IncidentId == incidentId).OrderBy(e => e.Sequence).ToListAsync(cancellationToken);
 
     private async Task<IReadOnlyList<CustodyView>> ListCustodyForItemAsync(Guid itemId, CancellationToken cancellationToken)
     {
@@ -227,7 +230,7 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
         var items = await db.EvidenceItems.AsNoTracking().Where(i => i.IncidentId == incident.Id).OrderBy(i => i.StoredAt).ToListAsync(cancellationToken);
-        var entries = await db.CustodyEntries.AsNoTracking().Where(e => e.IncidentId == incident.Id).OrderBy(e => e.Sequence).ToListAsync(cancellationToken);
+        var entries = await ChainAsync(db, incident.Id, cancellationToken);
         var checks = new List<ItemCheck>();
         foreach (var item in items)
         {
@@ -252,7 +255,7 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
         var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
         var items = await db.EvidenceItems.AsNoTracking().Where(i => i.IncidentId == incident.Id).OrderBy(i => i.StoredAt).ThenBy(i => i.Id).ToListAsync(cancellationToken);
         foreach (var item in items) await AppendWithRetryAsync(item.Id, CustodyEvent.Exported, "evidence bundle", reason.Trim(), null, Role.Responder, cancellationToken);
-        var custody = await ListCustodyAsync(incident.Id.ToString(), cancellationToken);
+        var custody = (await ChainAsync(db, incident.Id, cancellationToken)).Select(ToView).ToList();
         var manifest = new BundleManifest(EvidenceBundle.FormatName, incident.Reference, incident.Title, incident.Id, time.GetUtcNow(), db.Actor.Name, reason.Trim(),
             items.Select(i => new BundleItem(i.Id, i.Kind, i.Name, i.Source, i.CollectedBy, i.AcquiredAt, i.Size, i.Sha256, i.Sha1, i.Md5,
                 i.Sha256 is null ? null : $"files/{i.Sha256}", i.SnapshotId, i.SnapshotRegion, i.SnapshotAccount)).ToList());
@@ -285,12 +288,7 @@ public sealed class EvidenceService(IDbContextFactory<FirebreakDbContext> factor
         try
         {
             await using var content = await store.OpenAsync(item.Sha256!, cancellationToken);
-            var (sha256, sha1, md5, size) = await EvidenceHashes.ComputeAsync(content, cancellationToken);
-            var problem = size != item.Size ? $"size is {size}, recorded {item.Size}"
-                : sha256 != item.Sha256 ? "SHA-256 does not match"
-                : sha1 != item.Sha1 ? "SHA-1 does not match"
-                : md5 != item.Md5 ? "MD5 does not match"
-                : null;
+            var problem = await EvidenceHashes.MismatchAsync(content, item.Size, item.Sha256, item.Sha1, item.Md5, "recorded", cancellationToken);
             return new ItemCheck(item.Id, item.Name, problem is null, problem);
         }
         catch (NotFoundException)
@@ -340,6 +338,18 @@ public sealed class EvidenceHashes : IDisposable
         while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0) hashes.Append(buffer.AsSpan(0, read));
         var blob = hashes.Finish();
         return (blob.Sha256, blob.Sha1, blob.Md5, blob.Size);
+    }
+
+    /// <summary>What differs between the content and the size and hashes on record (<paramref name="recordedAs"/>), or null if nothing does.</summary>
+    internal static async Task<string?> MismatchAsync(Stream content, long size, string? sha256, string? sha1, string? md5, string recordedAs,
+        CancellationToken cancellationToken)
+    {
+        var read = await ComputeAsync(content, cancellationToken);
+        return read.Size != size ? $"size is {read.Size}, {recordedAs} {size}"
+            : read.Sha256 != sha256 ? "SHA-256 does not match"
+            : read.Sha1 != sha1 ? "SHA-1 does not match"
+            : read.Md5 != md5 ? "MD5 does not match"
+            : null;
     }
 
     public void Dispose()

@@ -4,6 +4,17 @@ namespace Firebreak.Core.Evidence;
 
 public sealed record StoredBlob(string Sha256, string Sha1, string Md5, long Size);
 
+/// <summary>Where a blob lives inside a store, for every store alike.</summary>
+public static class BlobName
+{
+    /// <summary>ab/cd/&lt;sha256&gt;, with the given separator; a name that is not a lowercase SHA-256 is not found.</summary>
+    public static string For(string sha256, char separator)
+    {
+        if (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower)) throw new NotFoundException("Evidence file", sha256);
+        return $"{sha256[..2]}{separator}{sha256[2..4]}{separator}{sha256}";
+    }
+}
+
 /// <summary>
 /// Where evidence bytes live: the port that <see cref="LocalEvidenceStore"/> and the S3-compatible store in
 /// Firebreak.Cloud implement. Write-once and content-addressed: a blob's name is its SHA-256, and a name
@@ -118,11 +129,7 @@ public sealed class LocalEvidenceStore(string root) : IEvidenceStore
         return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan));
     }
 
-    public string PathFor(string sha256)
-    {
-        if (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower)) throw new NotFoundException("Evidence file", sha256);
-        return Path.Combine(Root, sha256[..2], sha256[2..4], sha256);
-    }
+    public string PathFor(string sha256) => Path.Combine(Root, BlobName.For(sha256, Path.DirectorySeparatorChar));
 
     private static bool IsDiskFull(IOException ex) =>
         ex.HResult is 28 or unchecked((int)0x80070070) || ex.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);

@@ -29,7 +29,7 @@ public sealed class ApiKeyAuthenticationCache(IConfiguration configuration)
     /// the caller asks <see cref="ApiKeyService.AuthenticateAsync"/> (which needs the database).
     /// </summary>
     public ApiKey? FindRecent(string presented, DateTimeOffset now) =>
-        ApiKeyService.TrySplit(presented, out var prefix, out var secret) && Find(prefix, Secrets.Sha256Hex(secret)) is { } key && key.IsActive(now) ? key : null;
+        MaxAge > TimeSpan.Zero && ApiKeyService.TrySplit(presented, out var prefix, out var secret) && Find(prefix, Secrets.Sha256Hex(secret)) is { } key && key.IsActive(now) ? key : null;
 
     internal ApiKey? Find(string prefix, string secretHash)
     {
