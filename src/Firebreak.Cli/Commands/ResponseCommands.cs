@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Firebreak.Cli.Client;
 using Firebreak.Core.Response;
 using Spectre.Console;
 
@@ -115,10 +116,7 @@ internal static class ResponseCommands
             using var client = connection.Open(parseResult, TimeSpan.FromMinutes(10));
             var response = await connection.Context.WithStatusAsync("Running the action's calls",
                 () => client.PostAsync($"{Path(parseResult, incident, id)}/run", new { }, cancellationToken));
-            var ran = response.Read<ResponseActionView>();
-            if (parseResult.GetValue(json)) connection.PrintJson(response);
-            else Write(connection.Context.Console, ran);
-            return ran.Status == ActionStatus.Succeeded ? ExitCodes.Ok : ExitCodes.Refused;
+            return Show(connection, response, parseResult.GetValue(json), ActionStatus.Succeeded);
         });
         return command;
     }
@@ -139,10 +137,7 @@ internal static class ResponseCommands
         {
             using var client = connection.Open(parseResult, TimeSpan.FromMinutes(10));
             var response = await client.PostAsync($"{Path(parseResult, incident, id)}/undo", new { reason = parseResult.GetValue(reason) }, cancellationToken);
-            var undone = response.Read<ResponseActionView>();
-            if (parseResult.GetValue(json)) connection.PrintJson(response);
-            else Write(connection.Context.Console, undone);
-            return undone.Status == ActionStatus.Undone ? ExitCodes.Ok : ExitCodes.Refused;
+            return Show(connection, response, parseResult.GetValue(json), ActionStatus.Undone);
         });
         return command;
     }
@@ -191,6 +186,15 @@ internal static class ResponseCommands
 
     private static string Path(ParseResult parseResult, Argument<string> incident, Argument<Guid> id) =>
         $"api/v1/incidents/{Uri.EscapeDataString(parseResult.GetValue(incident)!)}/actions/{parseResult.GetValue(id)}";
+
+    /// <summary>Prints the action (JSON or in full); exits 0 only when it reached the status the command aimed for.</summary>
+    private static int Show(Connection connection, ApiResponse response, bool json, ActionStatus aimed)
+    {
+        var action = response.Read<ResponseActionView>();
+        if (json) connection.PrintJson(response);
+        else Write(connection.Context.Console, action);
+        return action.Status == aimed ? ExitCodes.Ok : ExitCodes.Refused;
+    }
 
     private static void Write(IAnsiConsole console, ResponseActionView a)
     {

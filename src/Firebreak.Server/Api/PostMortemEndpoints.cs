@@ -59,14 +59,7 @@ internal static class PostMortemEndpoints
     {
         var parsed = ParseFormat(format, ReportFormat.Markdown, ReportFormat.Markdown, ReportFormat.Html, ReportFormat.Text);
         var update = await reports.StatusUpdateAsync(key, cancellationToken);
-        var document = update.ToDocument();
-        var text = parsed switch
-        {
-            ReportFormat.Html => HtmlReportRenderer.Render(document),
-            ReportFormat.Markdown => MarkdownReportRenderer.Render(document),
-            _ => TextReportRenderer.Render(document),
-        };
-        return TypedResults.Text(text, ReportFormats.ContentType(parsed));
+        return TypedResults.Text(ReportRenderer.RenderText(update.ToDocument(), parsed), ReportFormats.ContentType(parsed));
     }
 
     private static ReportFormat ParseFormat(string? text, ReportFormat fallback, params ReportFormat[] allowed)

@@ -40,26 +40,21 @@ internal static class ResponseEndpoints
         return TypedResults.Ok(action);
     }
 
-    public static async Task<Ok<ResponseActionView>> ApproveAsync(string key, Guid id, ApproveAction body, ResponseService response, HttpContext context, CancellationToken cancellationToken)
-    {
-        await response.GetAsync(key, id, cancellationToken);
-        var action = await response.ApproveAsync(id, body, ETags.ExpectedVersion(context.Request), cancellationToken);
-        ETags.Set(context.Response, action.Version);
-        return TypedResults.Ok(action);
-    }
+    public static Task<Ok<ResponseActionView>> ApproveAsync(string key, Guid id, ApproveAction body, ResponseService response, HttpContext context, CancellationToken cancellationToken) =>
+        ChangeAsync(key, id, response, context, version => response.ApproveAsync(id, body, version, cancellationToken), cancellationToken);
 
-    public static async Task<Ok<ResponseActionView>> RunAsync(string key, Guid id, ResponseService response, HttpContext context, CancellationToken cancellationToken)
-    {
-        await response.GetAsync(key, id, cancellationToken);
-        var action = await response.RunAsync(id, ETags.ExpectedVersion(context.Request), cancellationToken);
-        ETags.Set(context.Response, action.Version);
-        return TypedResults.Ok(action);
-    }
+    public static Task<Ok<ResponseActionView>> RunAsync(string key, Guid id, ResponseService response, HttpContext context, CancellationToken cancellationToken) =>
+        ChangeAsync(key, id, response, context, version => response.RunAsync(id, version, cancellationToken), cancellationToken);
 
-    public static async Task<Ok<ResponseActionView>> UndoAsync(string key, Guid id, UndoAction body, ResponseService response, HttpContext context, CancellationToken cancellationToken)
+    public static Task<Ok<ResponseActionView>> UndoAsync(string key, Guid id, UndoAction body, ResponseService response, HttpContext context, CancellationToken cancellationToken) =>
+        ChangeAsync(key, id, response, context, version => response.UndoAsync(id, body, version, cancellationToken), cancellationToken);
+
+    /// <summary>A change to an action of this incident: the action must belong to it; the If-Match version goes in and the new ETag comes out.</summary>
+    private static async Task<Ok<ResponseActionView>> ChangeAsync(string key, Guid id, ResponseService response, HttpContext context,
+        Func<long?, Task<ResponseActionView>> change, CancellationToken cancellationToken)
     {
         await response.GetAsync(key, id, cancellationToken);
-        var action = await response.UndoAsync(id, body, ETags.ExpectedVersion(context.Request), cancellationToken);
+        var action = await change(ETags.ExpectedVersion(context.Request));
         ETags.Set(context.Response, action.Version);
         return TypedResults.Ok(action);
     }

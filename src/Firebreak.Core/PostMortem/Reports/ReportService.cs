@@ -90,11 +90,13 @@ public sealed class ReportService(IDbContextFactory<FirebreakDbContext> factory,
         var journal = await db.JournalEntries.AsNoTracking().Where(j => j.IncidentId == id).Include(j => j.Revisions)
             .OrderBy(j => j.CreatedAt).ThenBy(j => j.Id).ToListAsync(cancellationToken);
 
-        var metrics = MetricsService.Compute(incident,
-            (await db.TimelineEntries.AsNoTracking().Where(t => t.IncidentId == id)
+        // The metrics need every entry; the timeline read above already holds them all unless it was capped.
+        var metricEntries = timeline.Count == timelineTotal
+            ? timeline.Select(t => (t.Kind, t.EventTime, t.DiscoveredAt)).ToList()
+            : (await db.TimelineEntries.AsNoTracking().Where(t => t.IncidentId == id)
                 .Select(t => new { t.Kind, t.EventTime, t.DiscoveredAt }).ToListAsync(cancellationToken))
-                .Select(t => (t.Kind, t.EventTime, t.DiscoveredAt)).ToList(),
-            transitions.Select(t => (t.To, t.At)).ToList(), now);
+                .Select(t => (t.Kind, t.EventTime, t.DiscoveredAt)).ToList();
+        var metrics = MetricsService.Compute(incident, metricEntries, transitions.Select(t => (t.To, t.At)).ToList(), now);
 
         var header = new ReportIncident(incident.Reference, incident.Title, incident.Summary, incident.Severity, incident.Tlp, incident.Pap,
             incident.Category, incident.Phase, incident.Status, incident.StatusReason, incident.Tags,
