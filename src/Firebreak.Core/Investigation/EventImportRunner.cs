@@ -90,6 +90,7 @@ public sealed partial class EventImportRunner(IDbContextFactory<FirebreakDbConte
         var next = checkpoint.Next;
         var finished = new List<string>();
         long read = 0;
+        var matcher = RuleMatchedEvents.For(options);
 
         async Task FlushAsync()
         {
@@ -98,6 +99,7 @@ public sealed partial class EventImportRunner(IDbContextFactory<FirebreakDbConte
             await using var db = await factory.CreateDbContextAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var stored = await IncidentEventWriter.InsertAsync(db, batch, cancellationToken);
+            if (matcher is not null) await matcher.WriteAsync(db, import.IncidentId, ingested, cancellationToken);
             done.UnionWith(finished);
             var state = new ImportCheckpoint { Done = [.. done], Current = current, Next = next }.ToJson();
             var duplicates = batch.Count - stored;
@@ -141,7 +143,9 @@ public sealed partial class EventImportRunner(IDbContextFactory<FirebreakDbConte
                 next = origin.RecordIndex + 1;
             }
             read++;
-            batch.Add(IncidentEventWriter.ToRow(cloudEvent, import.TenantId, import.IncidentId, import.Id, default));
+            var row = IncidentEventWriter.ToRow(cloudEvent, import.TenantId, import.IncidentId, import.Id, default);
+            matcher?.Inspect(cloudEvent, row.EventId);
+            batch.Add(row);
             if (batch.Count >= options.BatchSize) await FlushAsync();
         }
         if (current is not null) finished.Add(current);
@@ -154,6 +158,7 @@ public sealed partial class EventImportRunner(IDbContextFactory<FirebreakDbConte
             var note = firstProblem.Length > 1900 ? firstProblem[..1900] : firstProblem;
             await db.EventImports.Where(i => i.Id == import.Id).ExecuteUpdateAsync(s => s.SetProperty(i => i.Error, "First problem: " + note), cancellationToken);
         }
+        if (matcher is { Added: > 0 } or { Skipped: > 0 }) LogRuleMatches(logger, import.Id, matcher.Added, matcher.Skipped);
     }
 
     private ILogInputSource Source(EventImport import) => import.Kind switch
@@ -199,6 +204,9 @@ public sealed partial class EventImportRunner(IDbContextFactory<FirebreakDbConte
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Import {ImportId} into {Incident} finished")]
     private static partial void LogFinished(ILogger logger, Guid importId, string incident);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Import {ImportId} put {Added} rule-matched events on the timeline ({Skipped} over the incident's limit)")]
+    private static partial void LogRuleMatches(ILogger logger, Guid importId, int added, int skipped);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Import {ImportId} failed: {Error}")]
     private static partial void LogFailed(ILogger logger, Guid importId, string error);

@@ -20,6 +20,12 @@ public sealed record InvestigationOptions
     /// <summary>False on a node that must not run imports (they stay queued for another node).</summary>
     public bool RunImports { get; init; } = true;
 
+    /// <summary>Run the built-in detection rules over imported events and put the matches on the timeline.</summary>
+    public bool MatchRules { get; init; } = true;
+
+    /// <summary>At most this many rule-matched events are put on one incident's timeline; the rest stay searchable.</summary>
+    public int MaxRuleEntriesPerIncident { get; init; } = 5_000;
+
     /// <summary>How S3 prefixes are reached; the endpoint is the operator's choice, never the caller's.</summary>
     public S3SourceOptions S3 { get; init; } = new();
 
@@ -36,6 +42,8 @@ public sealed record InvestigationOptions
             MaxUploadBytes = section.GetValue("MaxUploadBytes", 5L * 1024 * 1024 * 1024),
             BatchSize = Math.Clamp(section.GetValue("BatchSize", 5_000), 1, 50_000),
             RunImports = section.GetValue("RunImports", true),
+            MatchRules = section.GetValue("MatchRules", true),
+            MaxRuleEntriesPerIncident = Math.Clamp(section.GetValue("MaxRuleEntriesPerIncident", 5_000), 0, 100_000),
             S3 = new S3SourceOptions
             {
                 ServiceUrl = s3["ServiceUrl"] is { Length: > 0 } url ? url : null,

@@ -298,7 +298,7 @@ public sealed partial class TimelineService(IDbContextFactory<FirebreakDbContext
 
     private static string Cut(string value, int length) => value.Length <= length ? value : value[..length];
 
-    private static string Describe(IncidentEvent e)
+    internal static string Describe(IncidentEvent e)
     {
         var text = new StringBuilder(e.Operation);
         if (e.Principal is not null) text.Append(" by ").Append(e.Principal);

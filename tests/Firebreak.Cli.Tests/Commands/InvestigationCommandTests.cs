@@ -42,7 +42,12 @@ public sealed class InvestigationCommandTests(ServerFixture server) : IClassFixt
 
         var json = await server.RunAsync("incident", "timeline", incident, "--json");
         Assert.True(json.ExitCode == 0, json.ToString());
-        Assert.Equal(0, JsonDocument.Parse(json.Out).RootElement.GetProperty("total").GetInt32());
+        // The one CreateUser matches the built-in "IAM user created" rule, so the import put it on the timeline.
+        var onTimeline = JsonDocument.Parse(json.Out).RootElement;
+        Assert.Equal(1, onTimeline.GetProperty("total").GetInt32());
+        var matched = onTimeline.GetProperty("items")[0];
+        Assert.Equal(("cli-00007", "cloud-event", "T1136.003"), (matched.GetProperty("sourceId").GetString(), matched.GetProperty("kind").GetString(), matched.GetProperty("technique").GetString()));
+        Assert.StartsWith("rule:", matched.GetProperty("source").GetString(), StringComparison.Ordinal);
         var timeline = await server.RunAsync("incident", "timeline", incident, "--from", "2026-03-01T00:00:00Z", "--to", "2026-03-02T00:00:00Z", "--key-events");
         Assert.True(timeline.ExitCode == 0, timeline.ToString());
         Assert.Contains("no entries", timeline.Out);

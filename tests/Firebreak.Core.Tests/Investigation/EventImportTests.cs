@@ -244,4 +244,82 @@ public sealed class EventImportTests : IDisposable
         Assert.Empty(Directory.GetFiles(Path.Combine(_root, "staging")));
         Assert.Empty(await imports.ListAsync(incident));
     }
+
+    private static byte[] TrailWithTampering(int count, params int[] tampered) => System.Text.Encoding.UTF8.GetBytes(string.Join('\n', Enumerable.Range(0, count).Select(n =>
+        tampered.Contains(n) ? TrailLines.Record(n, operation: n % 2 == 0 ? "StopLogging" : "DeleteTrail", source: "cloudtrail.amazonaws.com") : TrailLines.Record(n))) + "\n");
+
+    private static async Task<List<TimelineView>> CloudEntriesAsync(CoreHarness harness, HarnessTenant tenant, string incident)
+    {
+        await using var scope = harness.As(tenant.Viewer);
+        var page = await scope.Get<TimelineService>().ListAsync(incident, new TimelineQuery { Kinds = [TimelineKind.CloudEvent], PageSize = 200 });
+        return [.. page.Items];
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task RuleMatchedEvents_GoOnTheTimeline_OnceAcrossResumeAndReimport(DatabaseKind kind)
+    {
+        await using var harness = await HarnessAsync(kind, batchSize: 100);
+        var acme = await harness.CreateTenantAsync("Acme");
+        var incident = await IncidentAsync(harness, acme);
+        var trail = TrailWithTampering(300, 40, 150, 251);
+        ImportView first, again;
+        await using (var scope = harness.As(acme.Responder))
+            first = await scope.Get<EventImportService>().StartUploadAsync(incident, "trail.json", new MemoryStream(trail));
+
+        // Interrupted after the second batch: the match in it is committed with it, the third is not read yet.
+        using var stop = new CancellationTokenSource();
+        var batches = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RunAsync(harness, acme, first.Id, _ =>
+        {
+            if (++batches == 2) stop.Cancel();
+        }, stop.Token));
+        Assert.Equal(["ev-00000040", "ev-00000150"], (await CloudEntriesAsync(harness, acme, incident)).Select(e => e.SourceId));
+        await RunAsync(harness, acme, first.Id);
+        await using (var scope = harness.As(acme.Responder))
+            again = await scope.Get<EventImportService>().StartUploadAsync(incident, "same-trail.json", new MemoryStream(trail));
+        await RunAsync(harness, acme, again.Id);
+
+        var entries = await CloudEntriesAsync(harness, acme, incident);
+        Assert.Equal(["ev-00000040", "ev-00000150", "ev-00000251"], entries.Select(e => e.SourceId));
+        var stop40 = entries[0];
+        Assert.StartsWith("CloudTrail Trail Stopped", stop40.Title);
+        Assert.Contains("StopLogging by arn:aws:iam::111122223333:user/user0", stop40.Title);
+        Assert.Equal(("defense-evasion", "T1562.008", true, null), (stop40.Tactic, stop40.Technique, stop40.KeyEvent, stop40.Author));
+        Assert.StartsWith("rule:", stop40.Source);
+        Assert.NotNull(stop40.EventId);
+        Assert.Equal(TrailLines.Start.AddSeconds(40), stop40.EventTime);
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task RuleMatchedEvents_StopAtTheIncidentsLimit_AndCanBeTurnedOff(DatabaseKind kind)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Firebreak:Investigation:RunImports"] = "false",
+            ["Firebreak:Investigation:StagingDirectory"] = Path.Combine(_root, "staging"),
+            ["Firebreak:Investigation:MaxRuleEntriesPerIncident"] = "2",
+        };
+        await using (var harness = await CoreHarness.CreateAsync(kind, settings))
+        {
+            var acme = await harness.CreateTenantAsync("Acme");
+            var incident = await IncidentAsync(harness, acme);
+            ImportView import;
+            await using (var scope = harness.As(acme.Responder))
+                import = await scope.Get<EventImportService>().StartUploadAsync(incident, "trail.json", new MemoryStream(TrailWithTampering(50, 3, 7, 9, 11)));
+            await RunAsync(harness, acme, import.Id);
+            Assert.Equal(["ev-00000003", "ev-00000007"], (await CloudEntriesAsync(harness, acme, incident)).Select(e => e.SourceId));
+        }
+
+        settings["Firebreak:Investigation:MatchRules"] = "false";
+        await using (var harness = await CoreHarness.CreateAsync(kind, settings))
+        {
+            var acme = await harness.CreateTenantAsync("Acme");
+            var incident = await IncidentAsync(harness, acme);
+            ImportView import;
+            await using (var scope = harness.As(acme.Responder))
+                import = await scope.Get<EventImportService>().StartUploadAsync(incident, "trail.json", new MemoryStream(TrailWithTampering(50, 3, 7)));
+            await RunAsync(harness, acme, import.Id);
+            Assert.Empty(await CloudEntriesAsync(harness, acme, incident));
+        }
+    }
 }

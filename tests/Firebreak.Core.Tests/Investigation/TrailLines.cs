@@ -10,13 +10,13 @@ internal static class TrailLines
 {
     public static readonly DateTimeOffset Start = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public static string Record(int n, string? principal = null, string? operation = null, string? ip = null, string? error = null) =>
+    public static string Record(int n, string? principal = null, string? operation = null, string? ip = null, string? error = null, string? source = null) =>
         JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["eventVersion"] = "1.09",
             ["eventID"] = $"ev-{n:D8}",
             ["eventTime"] = Start.AddSeconds(n).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            ["eventSource"] = "s3.amazonaws.com",
+            ["eventSource"] = source ?? "s3.amazonaws.com",
             ["eventName"] = operation ?? (n % 2 == 0 ? "GetObject" : "ListBuckets"),
             ["awsRegion"] = n % 3 == 0 ? "eu-west-1" : "us-east-1",
             ["sourceIPAddress"] = ip ?? $"198.51.100.{n % 7}",
