@@ -191,7 +191,9 @@ internal static class AlertCommands
             }
             console.Write(table);
             var pages = Math.Max(1, (int)Math.Ceiling(result.Total / (double)result.PageSize));
-            console.WriteLine($"Page {result.Page} of {pages}; {result.Total} alert(s) match.");
+            console.WriteLine(result.TotalIsLowerBound
+                ? $"Page {result.Page} of {pages}+; more than {result.Total} alerts match (narrow the filter to count them)."
+                : $"Page {result.Page} of {pages}; {result.Total} alert(s) match.");
             return ExitCodes.Ok;
         });
         return command;

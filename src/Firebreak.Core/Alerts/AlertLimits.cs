@@ -16,4 +16,10 @@ public static class AlertLimits
     public const int MaxListItems = 200;
     public const int ValueLength = 2_048;
     public const int IdempotencyKeyLength = 200;
+
+    /// <summary>
+    /// The alert queue counts matches exactly up to this many; past it the total reads "10,000+", so a
+    /// page of a million-alert queue costs a bounded count instead of a walk over every match.
+    /// </summary>
+    public const int ExactCount = 10_000;
 }

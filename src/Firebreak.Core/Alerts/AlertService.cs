@@ -16,13 +16,15 @@ public sealed class AlertService(IDbContextFactory<FirebreakDbContext> factory, 
             .MaxLength("source", query.Source, AlertLimits.SourceLength).MaxLength("q", query.Text, 200).ThrowIfAny();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var q = Filter(db, query);
-        var total = await q.CountAsync(cancellationToken);
+        var counted = await q.Take(AlertLimits.ExactCount + 1).CountAsync(cancellationToken);
         var items = await Newest(q)
             .Skip((page - 1) * pageSize).Take(pageSize)
             .Select(a => new AlertSummary(a.Id, a.Source, a.Title, a.Severity, a.TriageState, a.OccurrenceCount, a.ReceivedAt, a.LastReceivedAt,
                 a.Provider, a.Account, a.SuppressedByRuleId != null, a.IncidentId))
             .ToListAsync(cancellationToken);
-        return new PagedResult<AlertSummary>(items, page, pageSize, total);
+        return counted > AlertLimits.ExactCount
+            ? new PagedResult<AlertSummary>(items, page, pageSize, AlertLimits.ExactCount, TotalIsLowerBound: true)
+            : new PagedResult<AlertSummary>(items, page, pageSize, counted);
     }
 
     /// <summary>The queue's filter (validated query), tenant-scoped; <see cref="Newest"/> gives its order.</summary>

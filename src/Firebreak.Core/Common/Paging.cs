@@ -1,6 +1,7 @@
 namespace Firebreak.Core.Common;
 
-public sealed record PagedResult<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
+/// <summary>A page of results. When <see cref="TotalIsLowerBound"/> is set, more than <see cref="Total"/> items match and counting them all was not worth the wait.</summary>
+public sealed record PagedResult<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total, bool TotalIsLowerBound = false);
 
 public static class Paging
 {

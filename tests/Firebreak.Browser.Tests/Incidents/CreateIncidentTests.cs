@@ -28,7 +28,16 @@ public sealed class CreateIncidentTests(FirebreakSite site) : BrowserTest(site)
         await FirebreakSite.ScreenshotAsync(page, "incident-new");
         await page.TestId("create").ClickAsync();
 
-        await page.WaitForURLAsync("**/incidents/INC-*");
+        try
+        {
+            await page.WaitForURLAsync("**/incidents/INC-*");
+        }
+        catch (TimeoutException)
+        {
+            // Say what the form showed instead of only that the page never changed.
+            await FirebreakSite.ScreenshotAsync(page, "incident-new-stuck");
+            throw new TimeoutException($"The form stayed at {page.Url}; it shows: {await page.Locator("main").InnerTextAsync()}");
+        }
         await page.Locator("[data-interactive=yes]").WaitForAsync();
         await Assertions.Expect(page.TestId("incident-title")).ToHaveTextAsync("Access keys leaked in public repository");
         await Assertions.Expect(page.TestId("summary")).ToHaveTextAsync("A CI token was pushed to a public fork.");

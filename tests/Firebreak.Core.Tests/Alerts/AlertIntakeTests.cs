@@ -273,4 +273,25 @@ public class AlertIntakeTests
         Assert.Equal(["alerts[1]", "alerts[2]"], error.Errors.Keys.Order());
         await Assert.ThrowsAsync<ValidationFailedException>(() => intake.SubmitAsync(Guid.NewGuid(), "t", Enumerable.Range(0, AlertLimits.MaxBatch + 1).Select(i => Alert("a", $"{i}")).ToList(), null));
     }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task List_CountsExactlyUpToTheLimit_ThenSaysTheTotalIsALowerBound(DatabaseKind kind)
+    {
+        await using var harness = await CoreHarness.CreateAsync(kind);
+        var acme = await harness.CreateTenantAsync("Acme");
+        await using var scope = harness.As(acme.Responder);
+        var intake = scope.Get<AlertIntake>();
+        await intake.SubmitAsync(acme.Id, "siem", [.. Enumerable.Range(0, 6_000).Select(n => Alert($"Noise {n}", $"noise-{n}", source: "edr"))], null);
+        await intake.SubmitAsync(acme.Id, "siem", [.. Enumerable.Range(6_000, AlertLimits.ExactCount - 6_000 + 1).Select(n => Alert($"Noise {n}", $"noise-{n}", source: "edr"))], null);
+        await intake.SubmitAsync(acme.Id, "siem", [Alert("Root login", "rare-1", source: "guardduty"), Alert("Root login again", "rare-2", source: "guardduty")], null);
+        var alerts = scope.Get<AlertService>();
+
+        var all = await alerts.ListAsync(new AlertQuery(PageSize: 50));
+        Assert.Equal((AlertLimits.ExactCount, true, 50), (all.Total, all.TotalIsLowerBound, all.Items.Count));
+        // Pages past the counted total still work: 10,003 alerts, the last three on page 201.
+        var deep = await alerts.ListAsync(new AlertQuery(Page: 201, PageSize: 50));
+        Assert.Equal(3, deep.Items.Count);
+        var few = await alerts.ListAsync(new AlertQuery(Source: "guardduty"));
+        Assert.Equal((2, false), (few.Total, few.TotalIsLowerBound));
+    }
 }
