@@ -79,8 +79,8 @@ public sealed class IndicatorLookup(IServiceScopeFactory scopes)
     }
 
     /// <summary>Unrevoked indicators of enabled feeds, in the current tenant.</summary>
-    internal static IQueryable<LookupEntry> ActiveEntries(FirebreakDbContext db) =>
-        from i in db.FeedIndicators
+    internal static IQueryable<LookupEntry> ActiveEntries(FirebreakDbContext db, Guid[]? ids = null) =>
+        from i in ids is null ? db.FeedIndicators : db.FeedIndicators.Where(i => ids.Contains(i.Id))
         join f in db.ThreatFeeds on i.FeedId equals f.Id
         where !i.Revoked && f.Enabled
         select new LookupEntry(i.Id, f.Id, f.Name, i.Type, i.Value, i.Confidence, i.Tlp, i.ValidFrom, i.ValidUntil, i.Labels);

@@ -92,7 +92,7 @@ public sealed class ThreatIntelMatcher(IDbContextFactory<FirebreakDbContext> fac
         {
             entries = [];
             foreach (var chunk in indicatorIds.Chunk(500))
-                entries.AddRange(await IndicatorLookup.ActiveEntries(db).Where(e => chunk.Contains(e.IndicatorId)).ToListAsync(cancellationToken));
+                entries.AddRange(await IndicatorLookup.ActiveEntries(db, chunk).ToListAsync(cancellationToken));
             incidents = await db.EventImports.Select(i => i.IncidentId).Distinct().ToListAsync(cancellationToken);
         }
         var total = 0;
