@@ -11,9 +11,18 @@ namespace Firebreak.Core.ThreatIntel;
 /// </summary>
 public static class StixPattern
 {
-    public static bool TryParse(string pattern, out List<IndicatorValue> values, out string? error)
+    public static bool TryParse(string pattern, out List<IndicatorValue> values, out string? error) =>
+        TryParse(pattern, out values, out error, out _);
+
+    /// <summary>
+    /// As above; a comparison on a path Firebreak does not match (or with a value that is not valid)
+    /// is left out and named in <paramref name="ignored"/>: with OR, each remaining comparison still
+    /// suffices on its own. A pattern left with no comparison at all fails.
+    /// </summary>
+    public static bool TryParse(string pattern, out List<IndicatorValue> values, out string? error, out List<string> ignored)
     {
         values = [];
+        ignored = [];
         error = null;
         var position = 0;
         var expectObservation = true;
@@ -25,7 +34,7 @@ public static class StixPattern
             {
                 if (pattern[position] != '[') return Fail("expected '[' to start an observation expression", out error);
                 position++;
-                if (!ParseObservation(pattern, ref position, values, out error)) return false;
+                if (!ParseObservation(pattern, ref position, values, ignored, out error)) return false;
                 expectObservation = false;
                 continue;
             }
@@ -39,11 +48,12 @@ public static class StixPattern
                 ? $"unexpected '{pattern[position]}' after an observation expression"
                 : $"'{word}' is not supported: only observation expressions joined by OR can be matched value by value", out error);
         }
-        if (expectObservation) return Fail(values.Count == 0 ? "the pattern is empty" : "the pattern ends after OR", out error);
+        if (expectObservation) return Fail(values.Count == 0 && ignored.Count == 0 ? "the pattern is empty" : "the pattern ends after OR", out error);
+        if (values.Count == 0) return Fail(ignored[0], out error);
         return true;
     }
 
-    private static bool ParseObservation(string pattern, ref int position, List<IndicatorValue> values, out string? error)
+    private static bool ParseObservation(string pattern, ref int position, List<IndicatorValue> values, List<string> ignored, out string? error)
     {
         while (true)
         {
@@ -56,13 +66,14 @@ public static class StixPattern
             SkipSpace(pattern, ref position);
             if (position >= pattern.Length || pattern[position] != '\'') return Fail($"expected a quoted string after {path} =", out error);
             if (!ReadString(pattern, ref position, out var literal)) return Fail("a string is not closed", out error);
-            if (!TryMap(path, literal, out var value, out error)) return false;
-            values.Add(value);
+            if (TryMap(path, literal, out var value, out var problem)) values.Add(value);
+            else ignored.Add(problem!);
             SkipSpace(pattern, ref position);
             if (position >= pattern.Length) return Fail("an observation expression is not closed with ']'", out error);
             if (pattern[position] == ']')
             {
                 position++;
+                error = null;
                 return true;
             }
             var word = ReadWord(pattern, ref position);

@@ -105,11 +105,13 @@ public static class StixReader
             result.Skip(id, "the indicator has no pattern");
             return;
         }
-        if (!StixPattern.TryParse(pattern, out var values, out var error))
+        if (!StixPattern.TryParse(pattern, out var values, out var error, out var ignored))
         {
             result.Skip(id, $"pattern not supported: {error}");
             return;
         }
+        // The rest of an OR still matches on its own; say what was left out.
+        foreach (var part in ignored) result.Skip(id, $"part of the pattern ignored: {part}");
         if (!TryTime(item, "valid_from", out var validFrom) || !TryTime(item, "valid_until", out var validUntil))
         {
             result.Skip(id, "valid_from or valid_until is not a STIX timestamp");

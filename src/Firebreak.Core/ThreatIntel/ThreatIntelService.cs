@@ -6,6 +6,7 @@ using Firebreak.Core.Indicators;
 using Firebreak.Core.Persistence;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace Firebreak.Core.ThreatIntel;
@@ -13,8 +14,11 @@ namespace Firebreak.Core.ThreatIntel;
 /// <summary>Threat-intelligence subscriptions, their imports and polls, their indicators and matches.</summary>
 public sealed partial class ThreatIntelService(
     IDbContextFactory<FirebreakDbContext> factory, IDataProtectionProvider protection, FeedFetcher fetcher, IndicatorLookup lookup,
-    ThreatIntelQueue queue, TimeProvider time, ILogger<ThreatIntelService> logger)
+    ThreatIntelQueue queue, TimeProvider time, ILogger<ThreatIntelService> logger, IConfiguration configuration)
 {
+    /// <summary>The largest document an upload may be (Firebreak:ThreatIntel:MaxUploadBytes, 32 MiB by default).</summary>
+    public long MaxUploadBytes { get; } = Math.Clamp(configuration.GetValue("Firebreak:ThreatIntel:MaxUploadBytes", ThreatIntelLimits.MaxUploadBytes), 1024, int.MaxValue);
+
     public const string ProtectionPurpose = "Firebreak.ThreatIntel.FeedSecret";
     private const int ChunkSize = 500;
 
@@ -130,12 +134,13 @@ public sealed partial class ThreatIntelService(
     public async Task<ImportSummary> ImportAsync(string key, FeedFormat format, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
         new Checks().Required("feed", key, ThreatIntelLimits.NameLength).Defined("format", (FeedFormat?)format).ThrowIfAny();
-        if (content.Length > ThreatIntelLimits.MaxUploadBytes) throw new ValidationFailedException("file", $"The file is larger than {ThreatIntelLimits.MaxUploadBytes / (1024 * 1024)} MiB.");
+        if (content.Length > MaxUploadBytes) throw new ValidationFailedException("file", $"The file is larger than the upload limit of {MaxUploadBytes} bytes.");
         var document = format == FeedFormat.Stix ? StixReader.ReadDocument(content) : MispReader.ReadDocument(content);
         Guid feedId;
         await using (var db = await factory.CreateDbContextAsync(cancellationToken))
         {
             var feed = await TryFindAsync(db, key, cancellationToken);
+            if (feed is null && Guid.TryParse(key, out _)) throw new NotFoundException("Feed", key);
             if (feed is null)
             {
                 await CreateFeedAsync(new CreateFeed(key.Trim()), cancellationToken);

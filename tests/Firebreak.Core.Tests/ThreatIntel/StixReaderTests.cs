@@ -88,6 +88,17 @@ public class StixReaderTests
         Assert.Throws<FeedFormatException>(() => Read(json));
 
     [Fact]
+    public void Pattern_KeepsTheComparisonsItCanMatch_AndNamesTheOthers()
+    {
+        Assert.True(StixPattern.TryParse("[ipv4-addr:value = '192.0.2.1' OR process:name = 'x'] OR [domain-name:value = 'bad..name']", out var values, out _, out var ignored));
+        Assert.Equal(["ip:192.0.2.1"], values.Select(v => v.ToString()));
+        Assert.Equal(2, ignored.Count);
+        var document = Read("""{ "type": "bundle", "objects": [ { "type": "indicator", "id": "indicator--p", "pattern_type": "stix", "pattern": "[ipv4-addr:value = '192.0.2.1'] OR [process:name = 'x']" } ] }""");
+        Assert.Single(document.Indicators);
+        Assert.Contains("part of the pattern ignored", Assert.Single(document.Skipped).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Objects_WithBadFields_AreSkippedNotFatal()
     {
         var document = Read("""
