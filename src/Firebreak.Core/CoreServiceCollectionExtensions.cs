@@ -73,7 +73,9 @@ public static class CoreServiceCollectionExtensions
         {
             client.Timeout = TimeSpan.FromSeconds(Math.Clamp(configuration.GetValue("Firebreak:ThreatIntel:TimeoutSeconds", 60), 1, 600));
             client.DefaultRequestHeaders.UserAgent.ParseAdd("Firebreak-ThreatIntel/1.0");
-        });
+        })
+            // A redirect would carry an API key header to whatever host it names: refuse it instead.
+            .ConfigurePrimaryHttpMessageHandler(() => new System.Net.Http.SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddSingleton<ThreatIntel.FeedFetcher>();
         services.AddSingleton<ThreatIntel.IndicatorLookup>();
         services.AddSingleton<ThreatIntel.ThreatIntelQueue>();
