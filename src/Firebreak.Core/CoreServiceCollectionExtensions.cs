@@ -5,6 +5,7 @@ using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
 using Firebreak.Core.Investigation;
 using Firebreak.Core.Persistence;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -60,6 +61,29 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService<EventImportWorker>();
         services.AddScoped<EventSearchService>();
         services.AddScoped<TimelineService>();
+        AddThreatIntel(services, configuration, database);
         return services;
+    }
+
+    private static void AddThreatIntel(IServiceCollection services, IConfiguration configuration, DatabaseSettings database)
+    {
+        // Feed credentials are stored protected; the keys live in the data directory unless the host configures them.
+        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(database.DataDirectory, "keys")));
+        services.AddHttpClient(ThreatIntel.FeedFetcher.ClientName, client =>
+        {
+            client.Timeout = TimeSpan.FromSeconds(Math.Clamp(configuration.GetValue("Firebreak:ThreatIntel:TimeoutSeconds", 60), 1, 600));
+            client.DefaultRequestHeaders.UserAgent.ParseAdd("Firebreak-ThreatIntel/1.0");
+        })
+            // A redirect would carry an API key header to whatever host it names: refuse it instead.
+            .ConfigurePrimaryHttpMessageHandler(() => new System.Net.Http.SocketsHttpHandler { AllowAutoRedirect = false });
+        services.AddSingleton<ThreatIntel.FeedFetcher>();
+        services.AddSingleton<ThreatIntel.IndicatorLookup>();
+        services.AddSingleton<ThreatIntel.ThreatIntelQueue>();
+        services.AddSingleton<IAlertIntakeObserver>(sp => sp.GetRequiredService<ThreatIntel.ThreatIntelQueue>());
+        services.AddSingleton<IEventImportObserver>(sp => sp.GetRequiredService<ThreatIntel.ThreatIntelQueue>());
+        services.AddScoped<ThreatIntel.ThreatIntelMatcher>();
+        services.AddScoped<ThreatIntel.ThreatIntelService>();
+        services.AddHostedService<ThreatIntel.ThreatIntelMatchWorker>();
+        services.AddHostedService<ThreatIntel.ThreatFeedPoller>();
     }
 }

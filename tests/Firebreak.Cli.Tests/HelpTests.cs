@@ -53,7 +53,8 @@ public sealed class HelpTests
              "alert", "alert send", "alert list",
              "evidence", "evidence add", "evidence add-snapshot", "evidence list", "evidence custody", "evidence record", "evidence verify",
              "evidence export", "evidence download", "metrics", "report",
-             "respond", "respond plan", "respond approve", "respond run", "respond undo", "respond status", "simulate",
+             "respond", "respond plan", "respond approve", "respond run", "respond undo", "respond status",
+             "intel", "intel import", "intel feeds", "intel poll", "simulate",
              "hunt", "rules", "rules list", "rules test", "rules lint"],
             commands);
     }

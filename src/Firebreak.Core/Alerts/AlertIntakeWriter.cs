@@ -8,7 +8,8 @@ using Microsoft.Extensions.Logging;
 namespace Firebreak.Core.Alerts;
 
 /// <summary>The single writer behind <see cref="AlertIntake"/>: drains the queue in groups, one transaction per group.</summary>
-internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCache ruleCache, IServiceScopeFactory scopes, TimeProvider time, ILogger<AlertIntakeWriter> logger)
+internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCache ruleCache, IServiceScopeFactory scopes, TimeProvider time, ILogger<AlertIntakeWriter> logger,
+    IEnumerable<IAlertIntakeObserver> observers)
     : BackgroundService
 {
     private const int MaxAlertsPerCommit = 5_000;
@@ -66,6 +67,14 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
         db.ChangeTracker.DetectChanges();
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        if (newAlerts.Count > 0)
+        {
+            foreach (var tenant in newAlerts.GroupBy(a => a.TenantId))
+            {
+                var stored = tenant.ToList();
+                foreach (var observer in observers) observer.AlertsStored(tenant.Key, stored);
+            }
+        }
         return results;
     }
 

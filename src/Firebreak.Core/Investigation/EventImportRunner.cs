@@ -30,7 +30,8 @@ internal sealed record ImportCheckpoint
 /// new checkpoint. Cancelled half-way, it leaves the import running; the next run resumes from the
 /// last committed batch.
 /// </summary>
-public sealed partial class EventImportRunner(IDbContextFactory<FirebreakDbContext> factory, InvestigationOptions options, TimeProvider time, ILogger<EventImportRunner> logger)
+public sealed partial class EventImportRunner(IDbContextFactory<FirebreakDbContext> factory, InvestigationOptions options, TimeProvider time, ILogger<EventImportRunner> logger,
+    IEnumerable<IEventImportObserver> observers)
 {
     /// <summary>Called after each committed batch with the import as stored; for progress and tests.</summary>
     public Action<ImportView>? BatchCommitted { get; set; }
@@ -55,6 +56,7 @@ public sealed partial class EventImportRunner(IDbContextFactory<FirebreakDbConte
             await ImportAsync(import, reference, cancellationToken);
             await FinishAsync(import.Id, ImportStatus.Completed, null, CancellationToken.None);
             LogFinished(logger, import.Id, reference);
+            foreach (var observer in observers) observer.ImportCompleted(import.TenantId, import.IncidentId);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

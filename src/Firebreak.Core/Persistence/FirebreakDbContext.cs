@@ -48,6 +48,9 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     public DbSet<Response.ResponseAction> ResponseActions => Set<Response.ResponseAction>();
     public DbSet<IncidentEvent> IncidentEvents => Set<IncidentEvent>();
     public DbSet<EventImport> EventImports => Set<EventImport>();
+    public DbSet<ThreatIntel.ThreatFeed> ThreatFeeds => Set<ThreatIntel.ThreatFeed>();
+    public DbSet<ThreatIntel.FeedIndicator> FeedIndicators => Set<ThreatIntel.FeedIndicator>();
+    public DbSet<ThreatIntel.ThreatIntelMatch> ThreatIntelMatches => Set<ThreatIntel.ThreatIntelMatch>();
 
     /// <summary>Off only for bulk intake, which records itself on the stored rows.</summary>
     public bool RecordAudit { get; set; } = true;

@@ -36,6 +36,12 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
                 Title = "The payload could not be read.",
                 Detail = f.Path is null ? f.Message : $"Problem at {f.Path}.",
             },
+            Firebreak.Core.ThreatIntel.FeedFormatException f => new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["body"] = [f.Message] })
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The feed document could not be read.",
+                Detail = f.Message,
+            },
             IntakeBusyException busy => Busy(context, busy),
             Firebreak.Core.Evidence.EvidenceStorageException storage => Problem(StatusCodes.Status507InsufficientStorage, "Insufficient storage", storage.Message),
             Firebreak.Core.Evidence.EvidenceStoreUnavailableException store => Problem(StatusCodes.Status503ServiceUnavailable, "Evidence store unavailable", store.Message),

@@ -18,7 +18,7 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
     private sealed record Rule(string Method, string Route, Role MinimumRole, Func<Ids, object?>? Body = null, bool BodyNamesRecords = false);
 
     private sealed record Ids(string Incident, Guid Task, Guid Entry, Guid Key, Guid Manager, Guid Alert, Guid Escalation, Guid SuppressionRule, Guid EscalationRule, Guid Evidence,
-        Guid FollowUp, Guid DataGap, Guid ProviderEscalation);
+        Guid FollowUp, Guid DataGap, Guid ProviderEscalation, Guid Feed);
 
     private static readonly object Escalation = new { provider = "aws", caseId = "matrix", openedAt = "2026-11-01T00:00:00Z", slaResponseMinutes = 60 };
 
@@ -112,6 +112,16 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         new("GET", "/api/v1/incidents/{key}/timeline/export", Role.Viewer),
         new("GET", "/api/v1/incidents/{key}/timeline/{entryId:guid}", Role.Viewer),
         new("PATCH", "/api/v1/incidents/{key}/timeline/{entryId:guid}", Role.Responder, _ => new { keyEvent = true }),
+        new("GET", "/api/v1/intel/feeds", Role.Viewer),
+        new("POST", "/api/v1/intel/feeds", Role.Admin, _ => new { name = $"matrix {Guid.NewGuid():n}" }),
+        new("GET", "/api/v1/intel/feeds/{feed}", Role.Viewer),
+        new("PATCH", "/api/v1/intel/feeds/{feed}", Role.Admin, _ => new { pollMinutes = 30 }),
+        new("POST", "/api/v1/intel/feeds/{feed}/import", Role.Responder, _ => new { type = "bundle", id = "bundle--matrix", objects = Array.Empty<object>() }),
+        new("POST", "/api/v1/intel/feeds/{feed}/poll", Role.Responder),
+        new("GET", "/api/v1/intel/indicators", Role.Viewer),
+        new("GET", "/api/v1/intel/matches", Role.Viewer),
+        // Last of the feed rules: it deletes the seeded feed.
+        new("DELETE", "/api/v1/intel/feeds/{feed}", Role.Admin),
     ];
 
     [Fact]
@@ -191,10 +201,12 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         var followUp = await (await client.PostAsJsonAsync($"/api/v1/incidents/{reference}/follow-ups", new { title = "seed" })).JsonAsync();
         var gap = await (await client.PostAsJsonAsync($"/api/v1/incidents/{reference}/data-gaps", new { logSource = "seed", wouldHaveShortened = "detection" })).JsonAsync();
         var providerEscalation = await (await client.PostAsJsonAsync($"/api/v1/incidents/{reference}/provider-escalations", Escalation)).JsonAsync();
+        var feed = await (await client.PostAsJsonAsync("/api/v1/intel/feeds", new { name = "seed" })).JsonAsync();
         return new Ids(reference, task.GetProperty("id").GetGuid(), entry.GetProperty("id").GetGuid(),
             key.GetProperty("key").GetProperty("id").GetGuid(), tenant.UserId(Role.IncidentManager),
             alertIds[0], escalation.GetProperty("id").GetGuid(), suppression.GetProperty("id").GetGuid(), rule.GetProperty("id").GetGuid(),
-            evidence.GetProperty("id").GetGuid(), followUp.GetProperty("id").GetGuid(), gap.GetProperty("id").GetGuid(), providerEscalation.GetProperty("id").GetGuid());
+            evidence.GetProperty("id").GetGuid(), followUp.GetProperty("id").GetGuid(), gap.GetProperty("id").GetGuid(), providerEscalation.GetProperty("id").GetGuid(),
+            feed.GetProperty("id").GetGuid());
     }
 
     private static string Url(string route, Ids ids)
@@ -214,7 +226,8 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         return route.Replace("{key}", ids.Incident).Replace("{taskId:guid}", ids.Task.ToString())
             .Replace("{entryId:guid}", ids.Entry.ToString())
             .Replace("{importId:guid}", ids.Key.ToString()).Replace("{eventId:long}", "1").Replace("{id:guid}", id.ToString()).Replace("{format}", "generic")
-            + (route.EndsWith("/upload", StringComparison.Ordinal) ? "?name=matrix.json" : route.EndsWith("/content", StringComparison.Ordinal) ? "?reason=matrix" : route.EndsWith("/evidence", StringComparison.Ordinal) ? "?name=m.txt&source=matrix" : "");
+            .Replace("{feed}", ids.Feed.ToString())
+            + (route.EndsWith("/import", StringComparison.Ordinal) ? "?format=stix" : route.EndsWith("/upload", StringComparison.Ordinal) ? "?name=matrix.json" : route.EndsWith("/content", StringComparison.Ordinal) ? "?reason=matrix" : route.EndsWith("/evidence", StringComparison.Ordinal) ? "?name=m.txt&source=matrix" : "");
     }
 
     private static Task<HttpResponseMessage> SendAsync(HttpClient client, Rule rule, string url, Ids ids)
