@@ -60,6 +60,9 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService<EventImportWorker>();
         services.AddScoped<EventSearchService>();
         services.AddScoped<TimelineService>();
+        services.AddScoped<Assets.AssetService>();
+        services.AddSingleton(DataLoss.DataLossOptions.From(configuration));
+        services.AddScoped<DataLoss.DataLossService>();
         return services;
     }
 }
