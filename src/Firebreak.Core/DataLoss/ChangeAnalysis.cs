@@ -246,7 +246,7 @@ internal static class ChangeAnalysis
     /// <summary>A setting's value from a request body that may be nested JSON or JSON inside a string.</summary>
     private static string? Setting(string text, string name)
     {
-        var unescaped = text.Replace("\\\"", "\"", StringComparison.Ordinal);
+        var unescaped = text.Replace("\\\"", "\"", StringComparison.Ordinal).Replace("\\u0022", "\"", StringComparison.OrdinalIgnoreCase);
         var at = unescaped.IndexOf($"\"{name}\"", StringComparison.OrdinalIgnoreCase);
         if (at < 0) return null;
         var colon = unescaped.IndexOf(':', at + name.Length + 2);
