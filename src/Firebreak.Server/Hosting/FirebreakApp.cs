@@ -108,6 +108,8 @@ internal static class ApiSetup
         api.MapPostMortemEndpoints();
         api.MapResponseEndpoints();
         api.MapInvestigationEndpoints();
+        api.MapDataLossEndpoints();
+        api.MapAssetEndpoints();
         return app;
     }
 
