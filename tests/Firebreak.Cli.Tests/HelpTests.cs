@@ -49,10 +49,10 @@ public sealed class HelpTests
              "incident", "incident list", "incident show", "incident create", "incident transition",
              "incident review", "incident review show", "incident review set",
              "incident followups", "incident followups list", "incident followups add", "incident followups set-status",
-             "incident timeline", "incident events", "incident events import", "incident events search",
+             "incident timeline", "incident events", "incident events import", "incident events search", "incident data-loss",
              "alert", "alert send", "alert list",
              "evidence", "evidence add", "evidence add-snapshot", "evidence list", "evidence custody", "evidence record", "evidence verify",
-             "evidence export", "evidence download", "metrics", "report",
+             "evidence export", "evidence download", "asset", "asset list", "asset add", "asset remove", "metrics", "report",
              "respond", "respond plan", "respond approve", "respond run", "respond undo", "respond status", "simulate",
              "hunt", "rules", "rules list", "rules test", "rules lint"],
             commands);
