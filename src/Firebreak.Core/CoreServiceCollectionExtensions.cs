@@ -62,6 +62,9 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<EventSearchService>();
         services.AddScoped<TimelineService>();
         AddThreatIntel(services, configuration, database);
+        services.AddScoped<Assets.AssetService>();
+        services.AddSingleton(DataLoss.DataLossOptions.From(configuration));
+        services.AddScoped<DataLoss.DataLossService>();
         return services;
     }
 

@@ -57,6 +57,17 @@ internal sealed class FirebreakClient(HttpClient http) : IDisposable
             return request;
         }, 0, cancellationToken);
 
+    /// <summary>A DELETE answered with 204 No Content; <paramref name="ifMatch"/> is the version last read.</summary>
+    public async Task DeleteAsync(string path, long? ifMatch, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, path);
+        if (ifMatch is { } version) request.Headers.TryAddWithoutValidation("If-Match", $"\"{version.ToString(System.Globalization.CultureInfo.InvariantCulture)}\"");
+        using var response = await TransmitAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NoContent) return;
+        throw response.IsSuccessStatusCode ? Failure(request, response, text) : Refused(response, text);
+    }
+
     /// <summary>A record that may not exist yet: null on a Firebreak 404, any other refusal as usual.</summary>
     public async Task<ApiResponse?> GetOptionalAsync(string path, CancellationToken cancellationToken)
     {

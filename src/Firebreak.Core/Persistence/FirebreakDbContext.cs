@@ -51,6 +51,8 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     public DbSet<ThreatIntel.ThreatFeed> ThreatFeeds => Set<ThreatIntel.ThreatFeed>();
     public DbSet<ThreatIntel.FeedIndicator> FeedIndicators => Set<ThreatIntel.FeedIndicator>();
     public DbSet<ThreatIntel.ThreatIntelMatch> ThreatIntelMatches => Set<ThreatIntel.ThreatIntelMatch>();
+    public DbSet<Assets.Asset> Assets => Set<Assets.Asset>();
+    public DbSet<DataLoss.DataLossExtent> DataLossExtents => Set<DataLoss.DataLossExtent>();
 
     /// <summary>Off only for bulk intake, which records itself on the stored rows.</summary>
     public bool RecordAudit { get; set; } = true;

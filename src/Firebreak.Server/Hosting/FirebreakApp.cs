@@ -109,6 +109,8 @@ internal static class ApiSetup
         api.MapResponseEndpoints();
         api.MapInvestigationEndpoints();
         api.MapThreatIntelEndpoints();
+        api.MapDataLossEndpoints();
+        api.MapAssetEndpoints();
         return app;
     }
 

@@ -18,7 +18,7 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
     private sealed record Rule(string Method, string Route, Role MinimumRole, Func<Ids, object?>? Body = null, bool BodyNamesRecords = false);
 
     private sealed record Ids(string Incident, Guid Task, Guid Entry, Guid Key, Guid Manager, Guid Alert, Guid Escalation, Guid SuppressionRule, Guid EscalationRule, Guid Evidence,
-        Guid FollowUp, Guid DataGap, Guid ProviderEscalation, Guid Feed);
+        Guid FollowUp, Guid DataGap, Guid ProviderEscalation, Guid Feed, Guid Asset, Guid DataLoss);
 
     private static readonly object Escalation = new { provider = "aws", caseId = "matrix", openedAt = "2026-11-01T00:00:00Z", slaResponseMinutes = 60 };
 
@@ -122,6 +122,15 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         new("GET", "/api/v1/intel/matches", Role.Viewer),
         // Last of the feed rules: it deletes the seeded feed.
         new("DELETE", "/api/v1/intel/feeds/{feed}", Role.Admin),
+        new("POST", "/api/v1/incidents/{key}/data-loss", Role.Responder),
+        new("GET", "/api/v1/incidents/{key}/data-loss", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/data-loss/history", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/data-loss/{id:guid}", Role.Viewer),
+        new("GET", "/api/v1/assets", Role.Viewer),
+        new("POST", "/api/v1/assets", Role.IncidentManager, _ => new { pattern = $"arn:aws:s3:::matrix-{Guid.NewGuid():n}", name = "matrix", classification = "internal" }),
+        new("GET", "/api/v1/assets/{id:guid}", Role.Viewer),
+        new("PUT", "/api/v1/assets/{id:guid}", Role.IncidentManager, _ => new { pattern = $"arn:aws:s3:::matrix-{Guid.NewGuid():n}", name = "matrix", classification = "confidential" }),
+        new("DELETE", "/api/v1/assets/{id:guid}", Role.IncidentManager),
     ];
 
     [Fact]
@@ -202,11 +211,14 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         var gap = await (await client.PostAsJsonAsync($"/api/v1/incidents/{reference}/data-gaps", new { logSource = "seed", wouldHaveShortened = "detection" })).JsonAsync();
         var providerEscalation = await (await client.PostAsJsonAsync($"/api/v1/incidents/{reference}/provider-escalations", Escalation)).JsonAsync();
         var feed = await (await client.PostAsJsonAsync("/api/v1/intel/feeds", new { name = "seed" })).JsonAsync();
+        var asset = await (await client.PostAsJsonAsync("/api/v1/assets", new { pattern = "arn:aws:s3:::seed-*", name = "seed", classification = "restricted", personalData = true })).JsonAsync();
+        var dataLoss = await (await client.PostAsync($"/api/v1/incidents/{reference}/data-loss", null)).JsonAsync();
         return new Ids(reference, task.GetProperty("id").GetGuid(), entry.GetProperty("id").GetGuid(),
             key.GetProperty("key").GetProperty("id").GetGuid(), tenant.UserId(Role.IncidentManager),
             alertIds[0], escalation.GetProperty("id").GetGuid(), suppression.GetProperty("id").GetGuid(), rule.GetProperty("id").GetGuid(),
             evidence.GetProperty("id").GetGuid(), followUp.GetProperty("id").GetGuid(), gap.GetProperty("id").GetGuid(), providerEscalation.GetProperty("id").GetGuid(),
-            feed.GetProperty("id").GetGuid());
+            feed.GetProperty("id").GetGuid(), asset.GetProperty("id").GetGuid(), dataLoss.GetProperty("id").GetGuid());
+            asset.GetProperty("id").GetGuid(), dataLoss.GetProperty("id").GetGuid());
     }
 
     private static string Url(string route, Ids ids)
@@ -221,6 +233,8 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
             _ when route.Contains("/follow-ups/", StringComparison.Ordinal) => ids.FollowUp,
             _ when route.Contains("/data-gaps/", StringComparison.Ordinal) => ids.DataGap,
             _ when route.Contains("/provider-escalations/", StringComparison.Ordinal) => ids.ProviderEscalation,
+            _ when route.StartsWith("/api/v1/assets", StringComparison.Ordinal) => ids.Asset,
+            _ when route.Contains("/data-loss/", StringComparison.Ordinal) => ids.DataLoss,
             _ => ids.Key,
         };
         return route.Replace("{key}", ids.Incident).Replace("{taskId:guid}", ids.Task.ToString())

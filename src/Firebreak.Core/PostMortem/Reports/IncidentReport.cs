@@ -71,7 +71,19 @@ public sealed record ReportScope(
 public sealed record DataLossAssessment(bool Assessed, string Statement, IReadOnlyList<ReportDataGap> Extents)
 {
     public static readonly DataLossAssessment NotAssessed = new(false, "Not assessed: no data-loss assessment has been recorded for this incident.", []);
+
+    /// <summary>Who recorded the assessment the report shows, and when.</summary>
+    public string? AssessedBy { get; init; }
+    public DateTimeOffset? AssessedAt { get; init; }
+    public IReadOnlyList<ReportDataLossResource> Resources { get; init; } = [];
+    public IReadOnlyList<ReportNotificationClock> Clocks { get; init; } = [];
 }
+
+/// <summary>One resource of the latest data-loss assessment, as the report prints it.</summary>
+public sealed record ReportDataLossResource(string Resource, string Classification, string Categories, string AccessedBy, string Amount, string Window,
+    string Confidence, bool LowerBound);
+
+public sealed record ReportNotificationClock(string Regime, string Authority, DateTimeOffset Start, DateTimeOffset Deadline);
 
 [JsonConverter(typeof(StrictEnumConverter<ReportActionKind>))]
 public enum ReportActionKind

@@ -50,8 +50,26 @@ public static class IncidentReportDocument
         ]));
 
         blocks.Add(new HeadingBlock(2, "Data-loss extent"));
-        blocks.Add(new ParagraphBlock(report.DataLoss.Statement, Muted: !report.DataLoss.Assessed));
-        if (report.DataLoss.Extents.Count > 0) blocks.Add(GapTable(report.DataLoss.Extents));
+        var loss = report.DataLoss;
+        blocks.Add(new ParagraphBlock(loss.Statement, Muted: !loss.Assessed));
+        if (loss.Assessed)
+        {
+            blocks.Add(new ParagraphBlock($"Assessed by {loss.AssessedBy} on {Time(loss.AssessedAt)}.", Muted: true));
+            blocks.Add(new TableBlock(
+                [new("Resource", 2.4), new("Classification", 1.1), new("What", 1.1), new("Accessed by", 1.8), new("Amount", 1.1), new("Window", 1.6), new("Confidence", 0.9)],
+                loss.Resources.Select(r => Row(r.Resource, r.Classification, r.Categories, r.AccessedBy, r.LowerBound ? r.Amount + " (lower bound)" : r.Amount,
+                    r.Window, r.Confidence)).ToList(),
+                "No resource was reached."));
+            if (loss.Clocks.Count > 0)
+            {
+                blocks.Add(new HeadingBlock(3, "Notification clocks"));
+                blocks.Add(new TableBlock(
+                    [new("Regime", 1.6), new("Notify", 2), new("Clock started", 1.3), new("Deadline", 1.3)],
+                    loss.Clocks.Select(c => Row(c.Regime, c.Authority, Time(c.Start), Time(c.Deadline))).ToList(),
+                    ""));
+            }
+        }
+        if (loss.Extents.Count > 0) blocks.Add(GapTable(loss.Extents));
 
         blocks.Add(new HeadingBlock(2, "Actions taken"));
         blocks.Add(new TableBlock(

@@ -146,10 +146,11 @@ public sealed class ReportService(IDbContextFactory<FirebreakDbContext> factory,
         var caseItems = providerCases.Select(p => new ReportProviderEscalation(p.Provider, p.Service, p.CaseId, p.OpenedAt, p.SlaResponseMinutes,
             p.FirstResponseAt, p.ResolvedAt, ProviderEscalationService.Review(p.OpenedAt, p.SlaResponseMinutes, p.FirstResponseAt, p.ResolvedAt, now))).ToList();
         var extents = gapItems.Where(g => g.Source == DataGapSource.DataLoss).ToList();
-        var dataLoss = extents.Count == 0 ? DataLossAssessment.NotAssessed
-            : new DataLossAssessment(true, extents.Count == 1
-                ? "1 gap was found in the collected logs."
-                : $"{extents.Count} gaps were found in the collected logs.", extents);
+        var latest = await DataLoss.DataLossService.LatestAsync(db, id, cancellationToken);
+        var dataLoss = latest is null
+            ? extents.Count == 0 ? DataLossAssessment.NotAssessed
+                : new DataLossAssessment(false, "Not assessed: no data-loss assessment has been recorded, but gaps in the collected logs were found.", extents)
+            : DataLossPart(latest, extents);
 
         return new IncidentReport(header, now, db.Actor.Name, ExecutiveSummary(header, reviewPart, scope, alertTotal, metrics),
             timeline.Select(t => new ReportTimelineItem(t.EventTime, t.DiscoveredAt, t.Kind, t.Title, t.Source, t.Technique)).ToList(), timelineTotal,
@@ -177,6 +178,26 @@ public sealed class ReportService(IDbContextFactory<FirebreakDbContext> factory,
         var words = review.Exists && review.Summary.Length > 0 ? review.Summary : i.Summary;
         if (!string.IsNullOrWhiteSpace(words)) paragraphs.Add(words.Trim());
         return paragraphs;
+    }
+
+    private static DataLossAssessment DataLossPart(DataLoss.DataLossExtent latest, IReadOnlyList<ReportDataGap> extents)
+    {
+        var result = DataLoss.DataLossService.Read(latest);
+        return new DataLossAssessment(true, latest.Statement, extents)
+        {
+            AssessedBy = latest.AssessedBy,
+            AssessedAt = latest.AssessedAt,
+            Resources = result.Resources.Select(r => new ReportDataLossResource(
+                r.Resource,
+                r.Classification is { } c ? DataLoss.DataLossText.Classification(c) + (r.PersonalData ? ", personal data" : "") : "not classified",
+                string.Join(", ", r.Categories.Select(DataLoss.DataLossText.Category)),
+                DataLoss.DataLossText.Accessors(r),
+                DataLoss.DataLossText.Amount(r),
+                DataLoss.DataLossText.Window(r.Window),
+                DataLoss.DataLossText.Confidence(r.Confidence),
+                r.LowerBound)).ToList(),
+            Clocks = result.Clocks.Select(c => new ReportNotificationClock(c.Regime, c.Authority, c.Start, c.Deadline)).ToList(),
+        };
     }
 
     private static string Plural(int n, string what) => n == 1 ? $"1 {what}" : $"{n} {what}s";
