@@ -218,7 +218,6 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
             alertIds[0], escalation.GetProperty("id").GetGuid(), suppression.GetProperty("id").GetGuid(), rule.GetProperty("id").GetGuid(),
             evidence.GetProperty("id").GetGuid(), followUp.GetProperty("id").GetGuid(), gap.GetProperty("id").GetGuid(), providerEscalation.GetProperty("id").GetGuid(),
             feed.GetProperty("id").GetGuid(), asset.GetProperty("id").GetGuid(), dataLoss.GetProperty("id").GetGuid());
-            asset.GetProperty("id").GetGuid(), dataLoss.GetProperty("id").GetGuid());
     }
 
     private static string Url(string route, Ids ids)
