@@ -6,6 +6,7 @@ using Firebreak.Core.Common;
 using Firebreak.Core.Evidence;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
+using Firebreak.Core.Indicators;
 using Firebreak.Core.Investigation;
 using Firebreak.Core.PostMortem;
 using Microsoft.EntityFrameworkCore;
@@ -48,6 +49,8 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     public DbSet<Response.ResponseAction> ResponseActions => Set<Response.ResponseAction>();
     public DbSet<IncidentEvent> IncidentEvents => Set<IncidentEvent>();
     public DbSet<EventImport> EventImports => Set<EventImport>();
+    public DbSet<Indicator> Indicators => Set<Indicator>();
+    public DbSet<IndicatorEnrichment> IndicatorEnrichments => Set<IndicatorEnrichment>();
 
     /// <summary>Off only for bulk intake, which records itself on the stored rows.</summary>
     public bool RecordAudit { get; set; } = true;
