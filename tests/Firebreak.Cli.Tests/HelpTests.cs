@@ -52,7 +52,7 @@ public sealed class HelpTests
              "incident timeline", "incident events", "incident events import", "incident events search",
              "alert", "alert send", "alert list",
              "evidence", "evidence add", "evidence add-snapshot", "evidence list", "evidence custody", "evidence record", "evidence verify",
-             "evidence export", "evidence download", "metrics", "report",
+             "evidence export", "evidence download", "indicator", "indicator list", "indicator add", "indicator search", "metrics", "report",
              "respond", "respond plan", "respond approve", "respond run", "respond undo", "respond status", "simulate",
              "hunt", "rules", "rules list", "rules test", "rules lint"],
             commands);
