@@ -67,6 +67,7 @@ public static class CliApp
         root.Add(IncidentCommands.Create(context, catalog));
         root.Add(AlertCommands.Create(context, catalog));
         root.Add(EvidenceCommands.Create(context, catalog));
+        root.Add(IndicatorCommands.Create(context, catalog));
         root.Add(DataLossCommands.Assets(context, catalog));
         root.Add(PostMortemCommands.Metrics(context, catalog));
         root.Add(ReportCommand.Create(context, catalog));

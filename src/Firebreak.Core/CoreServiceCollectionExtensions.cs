@@ -3,6 +3,8 @@ using Firebreak.Core.Auditing;
 using Firebreak.Core.Evidence;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
+using Firebreak.Core.Indicators;
+using Firebreak.Core.Indicators.Enrichment;
 using Firebreak.Core.Investigation;
 using Firebreak.Core.Persistence;
 using Microsoft.AspNetCore.DataProtection;
@@ -65,6 +67,10 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<Assets.AssetService>();
         services.AddSingleton(DataLoss.DataLossOptions.From(configuration));
         services.AddScoped<DataLoss.DataLossService>();
+        services.AddScoped<IndicatorService>();
+        services.AddScoped<IndicatorEnrichmentRunner>();
+        services.AddScoped<IIndicatorEnricher, IpClassificationEnricher>();
+        services.AddScoped<IIndicatorEnricher, KnownAccountEnricher>();
         return services;
     }
 

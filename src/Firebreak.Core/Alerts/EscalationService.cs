@@ -1,6 +1,8 @@
 using Firebreak.Core.Common;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
+using Firebreak.Core.Indicators;
+using Firebreak.Core.Indicators.Enrichment;
 using Firebreak.Core.Investigation;
 using Firebreak.Core.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -11,9 +13,9 @@ namespace Firebreak.Core.Alerts;
 /// Escalation: promote alerts to a new incident or merge them into an existing one, each in one
 /// transaction, and undo either. Escalated alerts stay linked; their principals, resources and
 /// observables are imported into the incident; each becomes a timeline entry; the incident's detected
-/// time moves to the earliest alert.
+/// time moves to the earliest alert; their entities become the incident's indicators (enriched after the commit).
 /// </summary>
-public sealed class EscalationService(IDbContextFactory<FirebreakDbContext> factory, TimeProvider time)
+public sealed class EscalationService(IDbContextFactory<FirebreakDbContext> factory, IndicatorEnrichmentRunner enrichment, TimeProvider time)
 {
     public const int MaxAlerts = 500;
 
@@ -56,7 +58,10 @@ public sealed class EscalationService(IDbContextFactory<FirebreakDbContext> fact
         var incident = await IncidentService.AddNewAsync(db, create, now, cancellationToken);
         var escalation = Link(db, incident, alerts, createdIncident: true, ruleName, now);
         await db.SaveChangesAsync(cancellationToken);
+        var indicators = await IndicatorExtraction.SyncAlertsAsync(db, incident.Id, now, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        await enrichment.RunAsync(indicators.Select(i => i.Id).ToList(), cancellationToken);
         return ToView(escalation, incident.Reference);
     }
 
@@ -80,13 +85,16 @@ public sealed class EscalationService(IDbContextFactory<FirebreakDbContext> fact
         incident.UpdatedAt = now;
         var escalation = Link(db, incident, alerts, createdIncident: false, ruleName, now);
         await db.SaveChangesAsync(cancellationToken);
+        var indicators = await IndicatorExtraction.SyncAlertsAsync(db, incident.Id, now, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        await enrichment.RunAsync(indicators.Select(i => i.Id).ToList(), cancellationToken);
         return ToView(escalation, incident.Reference);
     }
 
     /// <summary>
     /// Reverses an escalation: the alerts return to their earlier triage state and leave the incident,
-    /// with the artifacts and timeline entries they brought. An incident the escalation created is
+    /// with the artifacts, timeline entries and uncurated indicators they brought. An incident the escalation created is
     /// closed as a false positive rather than deleted, so nothing anyone wrote on it is lost.
     /// </summary>
     public async Task<EscalationView> UndoAsync(Guid escalationId, CancellationToken cancellationToken = default)
@@ -121,6 +129,9 @@ public sealed class EscalationService(IDbContextFactory<FirebreakDbContext> fact
         incident.UpdatedAt = now;
         escalation.UndoneAt = now;
         escalation.UndoneBy = db.Actor.Name;
+        await db.SaveChangesAsync(cancellationToken);
+        // The alerts' artifacts are gone: their sightings go, and indicators only they brought go with them.
+        await IndicatorExtraction.SyncAlertsAsync(db, incident.Id, now, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return ToView(escalation, incident.Reference);
@@ -176,6 +187,7 @@ public sealed class EscalationService(IDbContextFactory<FirebreakDbContext> fact
                 Source = alert.Source,
                 SourceId = alert.Id.ToString(),
                 Technique = alert.Techniques.FirstOrDefault(),
+                Indicators = alert.Observables.Select(o => o.Value).Distinct().Take(TimelineLimits.MaxLinks).ToList(),
             });
         }
         return escalation;

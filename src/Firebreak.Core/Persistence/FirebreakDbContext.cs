@@ -6,6 +6,7 @@ using Firebreak.Core.Common;
 using Firebreak.Core.Evidence;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
+using Firebreak.Core.Indicators;
 using Firebreak.Core.Investigation;
 using Firebreak.Core.PostMortem;
 using Microsoft.EntityFrameworkCore;
@@ -53,6 +54,8 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     public DbSet<ThreatIntel.ThreatIntelMatch> ThreatIntelMatches => Set<ThreatIntel.ThreatIntelMatch>();
     public DbSet<Assets.Asset> Assets => Set<Assets.Asset>();
     public DbSet<DataLoss.DataLossExtent> DataLossExtents => Set<DataLoss.DataLossExtent>();
+    public DbSet<Indicator> Indicators => Set<Indicator>();
+    public DbSet<IndicatorEnrichment> IndicatorEnrichments => Set<IndicatorEnrichment>();
 
     /// <summary>Off only for bulk intake, which records itself on the stored rows.</summary>
     public bool RecordAudit { get; set; } = true;

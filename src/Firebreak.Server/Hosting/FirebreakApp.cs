@@ -111,6 +111,7 @@ internal static class ApiSetup
         api.MapThreatIntelEndpoints();
         api.MapDataLossEndpoints();
         api.MapAssetEndpoints();
+        api.MapIndicatorEndpoints();
         return app;
     }
 

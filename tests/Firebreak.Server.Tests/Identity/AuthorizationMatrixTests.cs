@@ -18,7 +18,7 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
     private sealed record Rule(string Method, string Route, Role MinimumRole, Func<Ids, object?>? Body = null, bool BodyNamesRecords = false);
 
     private sealed record Ids(string Incident, Guid Task, Guid Entry, Guid Key, Guid Manager, Guid Alert, Guid Escalation, Guid SuppressionRule, Guid EscalationRule, Guid Evidence,
-        Guid FollowUp, Guid DataGap, Guid ProviderEscalation, Guid Feed, Guid Asset, Guid DataLoss);
+        Guid FollowUp, Guid DataGap, Guid ProviderEscalation, Guid Feed, Guid Asset, Guid DataLoss, Guid Indicator);
 
     private static readonly object Escalation = new { provider = "aws", caseId = "matrix", openedAt = "2026-11-01T00:00:00Z", slaResponseMinutes = 60 };
 
@@ -131,6 +131,14 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         new("GET", "/api/v1/assets/{id:guid}", Role.Viewer),
         new("PUT", "/api/v1/assets/{id:guid}", Role.IncidentManager, _ => new { pattern = $"arn:aws:s3:::matrix-{Guid.NewGuid():n}", name = "matrix", classification = "confidential" }),
         new("DELETE", "/api/v1/assets/{id:guid}", Role.IncidentManager),
+        new("GET", "/api/v1/incidents/{key}/indicators", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/indicators", Role.Responder, _ => new { type = "ip", value = $"198.51.100.{Random.Shared.Next(1, 255)}" }),
+        new("GET", "/api/v1/incidents/{key}/indicators/{indicatorId:guid}", Role.Viewer),
+        new("PATCH", "/api/v1/incidents/{key}/indicators/{indicatorId:guid}", Role.Responder, _ => new { description = "matrix" }),
+        new("POST", "/api/v1/incidents/{key}/indicators/{indicatorId:guid}/enrich", Role.Responder),
+        // Last: a successful delete leaves the other rules nothing to find.
+        new("DELETE", "/api/v1/incidents/{key}/indicators/{indicatorId:guid}", Role.Responder),
+        new("GET", "/api/v1/indicators/search", Role.Viewer),
     ];
 
     [Fact]
@@ -213,11 +221,13 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         var feed = await (await client.PostAsJsonAsync("/api/v1/intel/feeds", new { name = "seed" })).JsonAsync();
         var asset = await (await client.PostAsJsonAsync("/api/v1/assets", new { pattern = "arn:aws:s3:::seed-*", name = "seed", classification = "restricted", personalData = true })).JsonAsync();
         var dataLoss = await (await client.PostAsync($"/api/v1/incidents/{reference}/data-loss", null)).JsonAsync();
+        var indicator = await (await client.PostAsJsonAsync($"/api/v1/incidents/{reference}/indicators", new { type = "domain", value = "matrix.example" })).JsonAsync();
         return new Ids(reference, task.GetProperty("id").GetGuid(), entry.GetProperty("id").GetGuid(),
             key.GetProperty("key").GetProperty("id").GetGuid(), tenant.UserId(Role.IncidentManager),
             alertIds[0], escalation.GetProperty("id").GetGuid(), suppression.GetProperty("id").GetGuid(), rule.GetProperty("id").GetGuid(),
             evidence.GetProperty("id").GetGuid(), followUp.GetProperty("id").GetGuid(), gap.GetProperty("id").GetGuid(), providerEscalation.GetProperty("id").GetGuid(),
-            feed.GetProperty("id").GetGuid(), asset.GetProperty("id").GetGuid(), dataLoss.GetProperty("id").GetGuid());
+            feed.GetProperty("id").GetGuid(), asset.GetProperty("id").GetGuid(), dataLoss.GetProperty("id").GetGuid(),
+            indicator.GetProperty("id").GetGuid());
     }
 
     private static string Url(string route, Ids ids)
@@ -237,10 +247,12 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
             _ => ids.Key,
         };
         return route.Replace("{key}", ids.Incident).Replace("{taskId:guid}", ids.Task.ToString())
-            .Replace("{entryId:guid}", ids.Entry.ToString())
+            .Replace("{entryId:guid}", ids.Entry.ToString()).Replace("{indicatorId:guid}", ids.Indicator.ToString())
             .Replace("{importId:guid}", ids.Key.ToString()).Replace("{eventId:long}", "1").Replace("{id:guid}", id.ToString()).Replace("{format}", "generic")
             .Replace("{feed}", ids.Feed.ToString())
-            + (route.EndsWith("/import", StringComparison.Ordinal) ? "?format=stix" : route.EndsWith("/upload", StringComparison.Ordinal) ? "?name=matrix.json" : route.EndsWith("/content", StringComparison.Ordinal) ? "?reason=matrix" : route.EndsWith("/evidence", StringComparison.Ordinal) ? "?name=m.txt&source=matrix" : "");
+            + (route.EndsWith("/import", StringComparison.Ordinal) ? "?format=stix" : route.EndsWith("/upload", StringComparison.Ordinal) ? "?name=matrix.json"
+               : route.EndsWith("/content", StringComparison.Ordinal) ? "?reason=matrix" : route.EndsWith("/evidence", StringComparison.Ordinal) ? "?name=m.txt&source=matrix"
+               : route.EndsWith("/indicators/search", StringComparison.Ordinal) ? "?value=matrix.example" : "");
     }
 
     private static Task<HttpResponseMessage> SendAsync(HttpClient client, Rule rule, string url, Ids ids)
