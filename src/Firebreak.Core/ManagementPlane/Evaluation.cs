@@ -31,8 +31,8 @@ internal sealed partial class Evaluation(FirebreakDbContext db, Incident inciden
     {
         var events = db.IncidentEvents.AsNoTracking().Where(e => e.IncidentId == incident.Id);
         From = from ?? await events.OrderBy(e => e.Time).ThenBy(e => e.Id).Select(e => (DateTimeOffset?)e.Time).FirstOrDefaultAsync(cancellationToken);
-        // The window ends after the last event: the end is exclusive, and a microsecond is the finest time both databases keep.
-        To = to ?? (await events.OrderByDescending(e => e.Time).ThenByDescending(e => e.Id).Select(e => (DateTimeOffset?)e.Time).FirstOrDefaultAsync(cancellationToken))?.AddTicks(10);
+        // The window ends just after the last event, as the end is exclusive; a millisecond is coarser than either database keeps time.
+        To = to ?? (await events.OrderByDescending(e => e.Time).ThenByDescending(e => e.Id).Select(e => (DateTimeOffset?)e.Time).FirstOrDefaultAsync(cancellationToken))?.AddMilliseconds(1);
         if (From is { } start && To is { } end && start < end)
         {
             _coverage = (await events
