@@ -112,6 +112,12 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         new("GET", "/api/v1/incidents/{key}/timeline/export", Role.Viewer),
         new("GET", "/api/v1/incidents/{key}/timeline/{entryId:guid}", Role.Viewer),
         new("PATCH", "/api/v1/incidents/{key}/timeline/{entryId:guid}", Role.Responder, _ => new { keyEvent = true }),
+        new("POST", "/api/v1/incidents/{key}/management-plane/checks", Role.Responder, _ => new { }),
+        new("GET", "/api/v1/incidents/{key}/management-plane/checks", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/management-plane/checks/latest", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/management-plane/checks/{checkId:guid}", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/management-plane/checks/{checkId:guid}/review", Role.Responder, _ => new { note = "matrix" }),
+        new("GET", "/api/v1/incidents/{key}/management-plane/readiness", Role.Viewer),
     ];
 
     [Fact]
@@ -213,7 +219,7 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         };
         return route.Replace("{key}", ids.Incident).Replace("{taskId:guid}", ids.Task.ToString())
             .Replace("{entryId:guid}", ids.Entry.ToString())
-            .Replace("{importId:guid}", ids.Key.ToString()).Replace("{eventId:long}", "1").Replace("{id:guid}", id.ToString()).Replace("{format}", "generic")
+            .Replace("{importId:guid}", ids.Key.ToString()).Replace("{eventId:long}", "1").Replace("{checkId:guid}", ids.Key.ToString()).Replace("{id:guid}", id.ToString()).Replace("{format}", "generic")
             + (route.EndsWith("/upload", StringComparison.Ordinal) ? "?name=matrix.json" : route.EndsWith("/content", StringComparison.Ordinal) ? "?reason=matrix" : route.EndsWith("/evidence", StringComparison.Ordinal) ? "?name=m.txt&source=matrix" : "");
     }
 
