@@ -123,6 +123,9 @@ var deepTimes = await TimeAsync(100, async i =>
         await AsAsync(responder, sp => sp.GetRequiredService<EventSearchService>().SearchAsync(incident, new EventQuery { Principal = principal, Limit = 100, After = next }));
 });
 Report("pivot by principal, first two pages", deepTimes);
+
+// 5. The management-plane check over the whole incident.
+await ManagementPlaneStep.RunAsync(services, responder, incident);
 Console.WriteLine($"load average after: {LoadAverage()}");
 return 0;
 
