@@ -15,6 +15,8 @@ namespace Firebreak.Core.ManagementPlane;
 /// </summary>
 internal sealed partial class Evaluation(FirebreakDbContext db, Incident incident, IReadOnlyList<string> breakGlass)
 {
+    private const int SortInMemory = 5_000;
+
     private readonly bool _postgres = db.Database.IsNpgsql();
     private List<Coverage> _coverage = [];
 
@@ -130,8 +132,13 @@ internal sealed partial class Evaluation(FirebreakDbContext db, Incident inciden
         }
     }
 
+    /// <remarks>
+    /// The provider is compared as an expression (<c>Provider || ''</c>), not the bare column: without statistics SQLite's
+    /// planner would otherwise prefer the coverage index (incident, provider, …), two equalities, over the (incident,
+    /// operation, time) or (incident, principal, time) index with an IN list, and read every event of the provider per query.
+    /// </remarks>
     private IQueryable<IncidentEvent> Window(string provider, DateTimeOffset from, DateTimeOffset to) =>
-        db.IncidentEvents.AsNoTracking().Where(e => e.IncidentId == incident.Id && e.Time >= from && e.Time < to && e.Provider == provider);
+        db.IncidentEvents.AsNoTracking().Where(e => e.IncidentId == incident.Id && e.Time >= from && e.Time < to && e.Provider + "" == provider);
 
     private static IQueryable<IncidentEvent> Succeeded(IQueryable<IncidentEvent> events) =>
         events.Where(e => e.Result != EventResult.Failure && e.ErrorCode == null);
@@ -157,8 +164,14 @@ internal sealed partial class Evaluation(FirebreakDbContext db, Incident inciden
         if (all == 0) return new Found(0, 0, []);
         var succeeded = Succeeded(events);
         var count = await succeeded.LongCountAsync(cancellationToken);
-        var first = count == 0 ? [] : (await succeeded.OrderBy(e => e.Time).ThenBy(e => e.Id).Take(ManagementPlaneLimits.EvidenceCap)
-            .Select(e => new { e.Id, e.Time }).ToListAsync(cancellationToken)).Select(e => (e.Id, e.Time)).ToList();
+        if (count == 0) return new Found(0, all, []);
+        // ORDER BY time with a LIMIT leads SQLite to walk the (incident, time) index through the whole window looking
+        // for a few matches; a few thousand ids sort faster here. Many matches are dense, and then that walk is short.
+        var first = count <= SortInMemory
+            ? (await succeeded.Select(e => new { e.Id, e.Time }).ToListAsync(cancellationToken)).Select(e => (e.Id, e.Time))
+                .OrderBy(e => e.Time).ThenBy(e => e.Id).Take(ManagementPlaneLimits.EvidenceCap).ToList()
+            : (await succeeded.OrderBy(e => e.Time).ThenBy(e => e.Id).Take(ManagementPlaneLimits.EvidenceCap)
+                .Select(e => new { e.Id, e.Time }).ToListAsync(cancellationToken)).Select(e => (e.Id, e.Time)).ToList();
         return new Found(count, all - count, first);
     }
 
@@ -173,7 +186,8 @@ internal sealed partial class Evaluation(FirebreakDbContext db, Incident inciden
                 ? events.Where(e => EF.Functions.ILike(e.Raw, pattern, TextSearch.Escape))
                 : events.Where(e => EF.Functions.Like(e.Raw, pattern, TextSearch.Escape));
         }
-        var candidates = await events.OrderBy(e => e.Time).ThenBy(e => e.Id).Take(ManagementPlaneLimits.RawCandidateCap)
+        // Unordered for the same reason as above; the confirmed ones are put in time order here.
+        var candidates = await events.Take(ManagementPlaneLimits.RawCandidateCap)
             .Select(e => new { e.Id, e.Time, e.Raw }).ToListAsync(cancellationToken);
         var confirmed = new List<(long Id, DateTimeOffset Time)>();
         foreach (var candidate in candidates)
@@ -188,7 +202,7 @@ internal sealed partial class Evaluation(FirebreakDbContext db, Incident inciden
                 // Stored raw records are JSON; one that is not cannot confirm anything.
             }
         }
-        return new Found(confirmed.Count, 0, [.. confirmed.Take(ManagementPlaneLimits.EvidenceCap)]);
+        return new Found(confirmed.Count, 0, [.. confirmed.OrderBy(e => e.Time).ThenBy(e => e.Id).Take(ManagementPlaneLimits.EvidenceCap)]);
     }
 
     /// <summary>The identities whose every event is evidence: AWS root of each account the incident knows, and the break-glass accounts.</summary>
