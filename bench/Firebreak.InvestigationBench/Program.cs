@@ -161,6 +161,8 @@ Report("pivot by principal, first two pages", deepTimes);
 
 // 5. The data-loss extent of the whole incident.
 await DataLossStep.RunAsync(incident, work => AsAsync(responder, work));
+// 6. The management-plane check over the whole incident.
+await ManagementPlaneStep.RunAsync(services, responder, incident);
 Console.WriteLine($"load average after: {LoadAverage()}");
 return 0;
 

@@ -71,6 +71,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<IndicatorEnrichmentRunner>();
         services.AddScoped<IIndicatorEnricher, IpClassificationEnricher>();
         services.AddScoped<IIndicatorEnricher, KnownAccountEnricher>();
+        services.AddScoped<ManagementPlane.ManagementPlaneCheckService>();
         return services;
     }
 

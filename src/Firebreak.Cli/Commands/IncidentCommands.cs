@@ -33,6 +33,7 @@ internal static class IncidentCommands
         incident.Add(InvestigationCommands.Timeline(connection, catalog));
         incident.Add(InvestigationCommands.Events(connection, catalog));
         incident.Add(DataLossCommands.DataLoss(connection, catalog));
+        incident.Add(ManagementPlaneCommands.Check(connection, catalog));
         return incident;
     }
 

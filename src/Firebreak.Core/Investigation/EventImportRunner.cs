@@ -2,11 +2,14 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Firebreak.Core.Indicators;
 using Firebreak.Core.Indicators.Enrichment;
+using Firebreak.Core.Identity;
+using Firebreak.Core.ManagementPlane;
 using Firebreak.Core.Persistence;
 using Firebreak.Detection.Events;
 using Firebreak.Detection.Readers;
 using Firebreak.Detection.Readers.Sources;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Firebreak.Core.Investigation;
@@ -33,7 +36,7 @@ internal sealed record ImportCheckpoint
 /// last committed batch.
 /// </summary>
 public sealed partial class EventImportRunner(IDbContextFactory<FirebreakDbContext> factory, InvestigationOptions options, IndicatorEnrichmentRunner enrichment,
-    TimeProvider time, ILogger<EventImportRunner> logger, IEnumerable<IEventImportObserver> observers)
+    TimeProvider time, ILogger<EventImportRunner> logger, IEnumerable<IEventImportObserver> observers, IServiceScopeFactory scopes)
 {
     /// <summary>Called after each committed batch with the import as stored; for progress and tests.</summary>
     public Action<ImportView>? BatchCommitted { get; set; }
@@ -61,6 +64,7 @@ public sealed partial class EventImportRunner(IDbContextFactory<FirebreakDbConte
             await FinishAsync(import.Id, ImportStatus.Completed, null, CancellationToken.None);
             LogFinished(logger, import.Id, reference);
             foreach (var observer in observers) observer.ImportCompleted(import.TenantId, import.IncidentId);
+            await CheckManagementPlaneAsync(import, reference, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -181,6 +185,25 @@ public sealed partial class EventImportRunner(IDbContextFactory<FirebreakDbConte
         await enrichment.RunAsync(created, cancellationToken);
     }
 
+    /// <summary>
+    /// New events can change every answer of the management-plane check, so it runs again, acting for the incident's
+    /// tenant. A check that fails leaves the import completed: it can be run on demand.
+    /// </summary>
+    private async Task CheckManagementPlaneAsync(EventImport import, string reference, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            scope.ServiceProvider.GetRequiredService<CurrentActor>().SetOperator(import.TenantId, "management-plane-check");
+            await scope.ServiceProvider.GetRequiredService<ManagementPlaneCheckService>()
+                .RunAsync(reference, new RunCheck(), CheckTrigger.Import, import.Id, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogCheckFailed(logger, ex, import.Id);
+        }
+    }
+
     private ILogInputSource Source(EventImport import) => import.Kind switch
     {
         ImportKind.Upload or ImportKind.Hunt => new LogInputList([new LogInput(import.Source, _ => Task.FromResult<Stream>(
@@ -227,6 +250,8 @@ public sealed partial class EventImportRunner(IDbContextFactory<FirebreakDbConte
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Import {ImportId} put {Added} rule-matched events on the timeline ({Skipped} over the incident's limit)")]
     private static partial void LogRuleMatches(ILogger logger, Guid importId, int added, int skipped);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The management-plane check after import {ImportId} failed")]
+    private static partial void LogCheckFailed(ILogger logger, Exception exception, Guid importId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Import {ImportId} failed: {Error}")]
     private static partial void LogFailed(ILogger logger, Guid importId, string error);

@@ -56,6 +56,7 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     public DbSet<DataLoss.DataLossExtent> DataLossExtents => Set<DataLoss.DataLossExtent>();
     public DbSet<Indicator> Indicators => Set<Indicator>();
     public DbSet<IndicatorEnrichment> IndicatorEnrichments => Set<IndicatorEnrichment>();
+    public DbSet<ManagementPlane.ManagementPlaneCheckRun> ManagementPlaneCheckRuns => Set<ManagementPlane.ManagementPlaneCheckRun>();
 
     /// <summary>Off only for bulk intake, which records itself on the stored rows.</summary>
     public bool RecordAudit { get; set; } = true;

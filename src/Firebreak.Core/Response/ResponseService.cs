@@ -69,6 +69,8 @@ public sealed partial class ResponseService(IDbContextFactory<FirebreakDbContext
             .OrderBy(d => d.Stage).ThenBy(d => d.Name)
             .Select(d => $"Safe order: '{d.Title}' ({Stage(d.Stage)}) has not succeeded on {target.Resource} yet; it comes before {Stage(def.Stage)}.")
             .ToList();
+        // Containment while the attacker may still hold the control plane can be undone behind the responders' backs.
+        warnings.InsertRange(0, (await ManagementPlane.ManagementPlaneCheckService.ReadinessAsync(db, incident.Id, cancellationToken)).Warnings);
 
         var requiresApproval = SecondApproval switch
         {

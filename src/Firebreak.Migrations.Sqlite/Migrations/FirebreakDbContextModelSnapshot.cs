@@ -1557,6 +1557,8 @@ namespace Firebreak.Migrations.Sqlite.Migrations
 
                     b.HasIndex("IncidentId", "SourceIp", "Time", "Id");
 
+                    b.HasIndex("IncidentId", "Provider", "LogSource", "Account", "Time");
+
                     b.ToTable("IncidentEvents");
                 });
 
@@ -1649,6 +1651,76 @@ namespace Firebreak.Migrations.Sqlite.Migrations
                     b.HasIndex("IncidentId", "IncidentEventId");
 
                     b.ToTable("TimelineEntries");
+                });
+
+            modelBuilder.Entity("Firebreak.Core.ManagementPlane.ManagementPlaneCheckRun", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("EventsInWindow")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Failed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ImportId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Items")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Passed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RanAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReviewNote")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReviewedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReviewedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RunBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Trigger")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Unknown")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("WindowFrom")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("WindowTo")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId", "RanAt");
+
+                    b.ToTable("ManagementPlaneCheckRuns");
                 });
 
             modelBuilder.Entity("Firebreak.Core.PostMortem.DataGap", b =>
@@ -2433,6 +2505,15 @@ namespace Firebreak.Migrations.Sqlite.Migrations
                 });
 
             modelBuilder.Entity("Firebreak.Core.Investigation.TimelineEntry", b =>
+                {
+                    b.HasOne("Firebreak.Core.Incidents.Incident", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Firebreak.Core.ManagementPlane.ManagementPlaneCheckRun", b =>
                 {
                     b.HasOne("Firebreak.Core.Incidents.Incident", null)
                         .WithMany()

@@ -112,6 +112,7 @@ internal static class ApiSetup
         api.MapDataLossEndpoints();
         api.MapAssetEndpoints();
         api.MapIndicatorEndpoints();
+        api.MapManagementPlaneEndpoints();
         return app;
     }
 

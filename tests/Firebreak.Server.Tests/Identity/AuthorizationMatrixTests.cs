@@ -139,6 +139,12 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         // Last: a successful delete leaves the other rules nothing to find.
         new("DELETE", "/api/v1/incidents/{key}/indicators/{indicatorId:guid}", Role.Responder),
         new("GET", "/api/v1/indicators/search", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/management-plane/checks", Role.Responder, _ => new { }),
+        new("GET", "/api/v1/incidents/{key}/management-plane/checks", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/management-plane/checks/latest", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/management-plane/checks/{checkId:guid}", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/management-plane/checks/{checkId:guid}/review", Role.Responder, _ => new { note = "matrix" }),
+        new("GET", "/api/v1/incidents/{key}/management-plane/readiness", Role.Viewer),
     ];
 
     [Fact]
@@ -248,7 +254,7 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         };
         return route.Replace("{key}", ids.Incident).Replace("{taskId:guid}", ids.Task.ToString())
             .Replace("{entryId:guid}", ids.Entry.ToString()).Replace("{indicatorId:guid}", ids.Indicator.ToString())
-            .Replace("{importId:guid}", ids.Key.ToString()).Replace("{eventId:long}", "1").Replace("{id:guid}", id.ToString()).Replace("{format}", "generic")
+            .Replace("{importId:guid}", ids.Key.ToString()).Replace("{eventId:long}", "1").Replace("{checkId:guid}", ids.Key.ToString()).Replace("{id:guid}", id.ToString()).Replace("{format}", "generic")
             .Replace("{feed}", ids.Feed.ToString())
             + (route.EndsWith("/import", StringComparison.Ordinal) ? "?format=stix" : route.EndsWith("/upload", StringComparison.Ordinal) ? "?name=matrix.json"
                : route.EndsWith("/content", StringComparison.Ordinal) ? "?reason=matrix" : route.EndsWith("/evidence", StringComparison.Ordinal) ? "?name=m.txt&source=matrix"

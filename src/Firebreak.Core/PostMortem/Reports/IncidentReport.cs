@@ -29,7 +29,12 @@ public sealed record IncidentReport(
     IReadOnlyList<ReportFollowUp> FollowUps,
     IReadOnlyList<ReportDataGap> DataGaps,
     IReadOnlyList<ReportProviderEscalation> ProviderEscalations,
-    IReadOnlyList<ReportNote> Notes);
+    IReadOnlyList<ReportNote> Notes,
+    ReportManagementPlane? ManagementPlane = null);
+
+/// <summary>The newest management-plane check: its counts, review, and the items that did not pass.</summary>
+public sealed record ReportManagementPlane(DateTimeOffset RanAt, string RunBy, int Passed, int Failed, int Unknown,
+    string? ReviewedBy, DateTimeOffset? ReviewedAt, string? ReviewNote, IReadOnlyList<ManagementPlane.CheckItemResult> Open);
 
 public sealed record ReportIncident(
     string Reference,

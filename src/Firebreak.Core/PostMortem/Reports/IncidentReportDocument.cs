@@ -71,6 +71,20 @@ public static class IncidentReportDocument
         }
         if (loss.Extents.Count > 0) blocks.Add(GapTable(loss.Extents));
 
+        blocks.Add(new HeadingBlock(2, "Management-plane check"));
+        if (report.ManagementPlane is not { } check)
+        {
+            blocks.Add(new ParagraphBlock("The management-plane check has not run on this incident.", Muted: true));
+        }
+        else
+        {
+            blocks.Add(new ParagraphBlock($"Newest run {Time(check.RanAt)} by {check.RunBy}: {check.Passed} pass, {check.Failed} fail, {check.Unknown} unknown. "
+                + (check.ReviewedAt is { } reviewed ? $"Reviewed by {check.ReviewedBy} at {Time(reviewed)}" + (check.ReviewNote is { } note ? $": {note}" : ".") : "Not reviewed.")));
+            blocks.Add(new TableBlock([new("Item", 2.4), new("Status", 0.8), new("Detail", 3.4)],
+                check.Open.Select(c => Row(c.Question, Name(c.Status), c.Detail)).ToList(),
+                "Every item passed or did not apply."));
+        }
+
         blocks.Add(new HeadingBlock(2, "Actions taken"));
         blocks.Add(new TableBlock(
             [new("When", 1.3), new("Kind", 1), new("Action", 3.4), new("By", 1.3), new("Status", 0.9)],

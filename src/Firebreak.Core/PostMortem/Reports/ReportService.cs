@@ -152,10 +152,16 @@ public sealed class ReportService(IDbContextFactory<FirebreakDbContext> factory,
                 : new DataLossAssessment(false, "Not assessed: no data-loss assessment has been recorded, but gaps in the collected logs were found.", extents)
             : DataLossPart(latest, extents);
 
+        var check = await db.ManagementPlaneCheckRuns.AsNoTracking().Where(r => r.IncidentId == id)
+            .OrderByDescending(r => r.RanAt).ThenByDescending(r => r.Id).FirstOrDefaultAsync(cancellationToken);
+        var checkPart = check is null ? null : new ReportManagementPlane(check.RanAt, check.RunBy, check.Passed, check.Failed, check.Unknown,
+            check.ReviewedBy, check.ReviewedAt, check.ReviewNote,
+            ManagementPlane.ManagementPlaneCheckService.ReadItems(check.Items).Where(i => i.Status is ManagementPlane.CheckStatus.Fail or ManagementPlane.CheckStatus.Unknown).ToList());
+
         return new IncidentReport(header, now, db.Actor.Name, ExecutiveSummary(header, reviewPart, scope, alertTotal, metrics),
             timeline.Select(t => new ReportTimelineItem(t.EventTime, t.DiscoveredAt, t.Kind, t.Title, t.Source, t.Technique)).ToList(), timelineTotal,
             scope, dataLoss, actions, alerts, alertTotal,
-            new ReportEvidence(items, custodySummary), metrics, reviewPart, followUpItems, gapItems, caseItems, notes);
+            new ReportEvidence(items, custodySummary), metrics, reviewPart, followUpItems, gapItems, caseItems, notes, checkPart);
     }
 
     /// <summary>
