@@ -60,6 +60,7 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService<EventImportWorker>();
         services.AddScoped<EventSearchService>();
         services.AddScoped<TimelineService>();
+        services.AddScoped<Scope.ScopeService>();
         return services;
     }
 }

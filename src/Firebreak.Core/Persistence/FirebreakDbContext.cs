@@ -48,6 +48,7 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     public DbSet<Response.ResponseAction> ResponseActions => Set<Response.ResponseAction>();
     public DbSet<IncidentEvent> IncidentEvents => Set<IncidentEvent>();
     public DbSet<EventImport> EventImports => Set<EventImport>();
+    public DbSet<Scope.ScopeMark> ScopeMarks => Set<Scope.ScopeMark>();
 
     /// <summary>Off only for bulk intake, which records itself on the stored rows.</summary>
     public bool RecordAudit { get; set; } = true;

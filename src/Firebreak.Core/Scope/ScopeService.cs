@@ -1,0 +1,294 @@
+using Firebreak.Core.Common;
+using Firebreak.Core.Identity;
+using Firebreak.Core.Incidents;
+using Firebreak.Core.Investigation;
+using Firebreak.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Firebreak.Core.Scope;
+
+/// <summary>
+/// The incident scope: the entity graph of its stored events, which identities the attacker controlled
+/// (seeded from escalated principals and responders' marks, then propagated along credential chains),
+/// the blast radius of those identities, and patient zero. Everything is aggregated in SQL; only the
+/// credential-issuing events are read with their raw record.
+/// </summary>
+public sealed class ScopeService(IDbContextFactory<FirebreakDbContext> factory, TimeProvider time)
+{
+    public async Task<ScopeView> GetAsync(string incidentKey, CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
+        var events = db.IncidentEvents.AsNoTracking().Where(e => e.IncidentId == incident.Id);
+        var truncated = new List<string>();
+
+        var totals = await events.GroupBy(e => e.IncidentId)
+            .Select(g => new { Count = g.LongCount(), First = g.Min(e => e.Time), Last = g.Max(e => e.Time) })
+            .SingleOrDefaultAsync(cancellationToken);
+        var marks = await db.ScopeMarks.AsNoTracking().Where(m => m.IncidentId == incident.Id).OrderBy(m => m.MarkedAt).ThenBy(m => m.Id).ToListAsync(cancellationToken);
+        var seeds = await db.IncidentArtifacts.AsNoTracking().Where(a => a.IncidentId == incident.Id && a.Kind == ArtifactKinds.Principal)
+            .Select(a => new { a.Type, a.Value }).ToListAsync(cancellationToken);
+
+        // 1. Identities: one row per principal, key and issuer combination.
+        var identityRows = await events
+            .GroupBy(e => new { e.Provider, e.Account, e.Principal, e.PrincipalType, e.SessionIssuer, e.AccessKeyId })
+            .Select(g => new IdentityRow(g.Key.Provider, g.Key.Account, g.Key.Principal, g.Key.PrincipalType, g.Key.SessionIssuer, g.Key.AccessKeyId,
+                g.LongCount(), g.Min(e => e.Time), g.Max(e => e.Time)))
+            .ToListAsync(cancellationToken);
+
+        // 2. Credential chains: the raw records of the few events that issue or create credentials.
+        var chainOperations = CredentialChains.Operations;
+        var chainEvents = await events
+            .Where(e => chainOperations.Contains(e.Operation) && e.Result != EventResult.Failure && e.ErrorCode == null)
+            .OrderBy(e => e.Time).ThenBy(e => e.Id).Take(ScopeLimits.MaxChainEvents + 1)
+            .Select(e => new ChainEvent(e.Id, e.EventId, e.Time, e.Provider, e.Operation, e.Principal, e.AccessKeyId, e.Account, e.Resource, e.Raw))
+            .ToListAsync(cancellationToken);
+        if (chainEvents.Count > ScopeLimits.MaxChainEvents)
+        {
+            chainEvents.RemoveAt(ScopeLimits.MaxChainEvents);
+            truncated.Add($"credential chains: only the first {ScopeLimits.MaxChainEvents:N0} credential-issuing events were followed");
+        }
+
+        var graph = new Graph();
+        foreach (var row in identityRows) graph.AddUsage(row);
+        foreach (var link in chainEvents.SelectMany(CredentialChains.Links)) graph.AddLink(link);
+
+        // 3. Who the attacker controlled.
+        foreach (var seed in seeds) graph.Seed(seed.Type, seed.Value, ControlReason.Escalated);
+        foreach (var mark in marks.Where(m => m.UnmarkedAt is null))
+            graph.Seed(mark.Kind == ScopeMarkKind.AccessKey ? "access-key" : "principal", mark.Value, ControlReason.Marked);
+        graph.Propagate();
+
+        // 4. Resources, addresses, agents, accounts and regions of the whole incident.
+        var resourceRows = await ResourceRowsAsync(events.Where(e => e.Resource != null), cancellationToken);
+        var ipRows = await events.Where(e => e.SourceIp != null).GroupBy(e => e.SourceIp)
+            .Select(g => new ValueRow(g.Key!, g.LongCount(), g.Min(e => e.Time), g.Max(e => e.Time))).ToListAsync(cancellationToken);
+        var agentRows = await events.Where(e => e.UserAgent != null).GroupBy(e => e.UserAgent)
+            .Select(g => new ValueRow(g.Key!, g.LongCount(), g.Min(e => e.Time), g.Max(e => e.Time))).ToListAsync(cancellationToken);
+        var placeRows = await events.GroupBy(e => new { e.Account, e.Region })
+            .Select(g => new PlaceRow(g.Key.Account, g.Key.Region, g.LongCount(), g.Min(e => e.Time), g.Max(e => e.Time))).ToListAsync(cancellationToken);
+
+        // 5. The blast radius: the same aggregates over the events the controlled credentials signed.
+        var (keys, principals) = graph.AttackerFilter();
+        if (keys.Count + principals.Count > ScopeLimits.MaxControlled)
+        {
+            truncated.Add($"blast radius: only the first {ScopeLimits.MaxControlled:N0} controlled identities were searched");
+            keys = keys.Take(ScopeLimits.MaxControlled).ToList();
+            principals = principals.Take(Math.Max(0, ScopeLimits.MaxControlled - keys.Count)).ToList();
+        }
+        var attacker = events.Where(e => (e.AccessKeyId != null && keys.Contains(e.AccessKeyId)) || (e.Principal != null && principals.Contains(e.Principal)));
+        List<ResourceRow> attackerResources = [];
+        List<AttackerPlaceRow> attackerPlaces = [];
+        if (keys.Count + principals.Count > 0)
+        {
+            attackerResources = await attacker.Where(e => e.Resource != null)
+                .GroupBy(e => new { e.Principal, e.AccessKeyId, e.Resource, e.Operation, e.Result, Error = e.ErrorCode != null })
+                .Select(g => new ResourceRow(g.Key.Principal, g.Key.AccessKeyId, g.Key.Resource!, g.Key.Operation, g.Key.Result == EventResult.Failure || g.Key.Error,
+                    g.LongCount(), g.Min(e => e.Time), g.Max(e => e.Time)))
+                .ToListAsync(cancellationToken);
+            attackerPlaces = await attacker
+                .GroupBy(e => new { e.Principal, e.AccessKeyId, e.SourceIp, e.UserAgent, e.Account, e.Region })
+                .Select(g => new AttackerPlaceRow(g.Key.Principal, g.Key.AccessKeyId, g.Key.SourceIp, g.Key.UserAgent, g.Key.Account, g.Key.Region,
+                    g.LongCount(), g.Min(e => e.Time), g.Max(e => e.Time)))
+                .ToListAsync(cancellationToken);
+        }
+
+        // 6. Patient zero and its first use.
+        PatientZero? patientZero = null;
+        if (graph.PatientZero() is { } zero)
+        {
+            var query = zero.Kind == ScopeEntityKind.AccessKey
+                ? events.Where(e => e.AccessKeyId == zero.Value)
+                : events.Where(e => e.Principal == zero.Value);
+            var first = await query.OrderBy(e => e.Time).ThenBy(e => e.Id)
+                .Select(e => new FirstUse(e.Id, e.EventId, e.Time, e.Operation, e.Principal, e.AccessKeyId, e.SourceIp, e.UserAgent))
+                .FirstOrDefaultAsync(cancellationToken);
+            patientZero = new PatientZero(zero.Id, zero.Kind, zero.Value, zero.Type, first, graph.ChainFrom(zero).Select(Edge).Take(100).ToList());
+        }
+
+        var identities = graph.Nodes.OrderByDescending(n => n.Controlled).ThenBy(n => n.FirstSeen ?? DateTimeOffset.MaxValue).ThenBy(n => n.Id, StringComparer.Ordinal)
+            .Select(Identity).ToList();
+        var edges = graph.Edges.Select(Edge).ToList();
+        var blastIdentities = identities.Where(i => i.Controlled).ToList();
+        var blastResources = Resources(attackerResources);
+        var blast = new BlastRadius(
+            attackerPlaces.Sum(p => p.Count),
+            new BlastCounts(blastIdentities.Count, blastResources.Count, blastResources.Count(r => r.Read > 0), blastResources.Count(r => r.Modified > 0),
+                blastResources.Count(r => r.Created > 0), blastResources.Count(r => r.Deleted > 0),
+                attackerPlaces.Where(p => p.SourceIp != null).Select(p => p.SourceIp).Distinct().Count(),
+                attackerPlaces.Where(p => p.UserAgent != null).Select(p => p.UserAgent).Distinct().Count(),
+                attackerPlaces.Where(p => p.Account != null).Select(p => p.Account).Distinct().Count(),
+                attackerPlaces.Where(p => p.Region != null).Select(p => p.Region).Distinct().Count()),
+            Cap(blastIdentities, "blast radius identities", truncated),
+            Cap(blastResources, "blast radius resources", truncated),
+            Cap(Values(attackerPlaces.Where(p => p.SourceIp != null).Select(p => new ValueRow(p.SourceIp!, p.Count, p.First, p.Last)), ScopeEntityKind.SourceIp), "blast radius source IPs", truncated),
+            Cap(Values(attackerPlaces.Where(p => p.UserAgent != null).Select(p => new ValueRow(p.UserAgent!, p.Count, p.First, p.Last)), ScopeEntityKind.UserAgent), "blast radius user agents", truncated),
+            Values(attackerPlaces.Where(p => p.Account != null).Select(p => new ValueRow(p.Account!, p.Count, p.First, p.Last)), ScopeEntityKind.Account),
+            Values(attackerPlaces.Where(p => p.Region != null).Select(p => new ValueRow(p.Region!, p.Count, p.First, p.Last)), ScopeEntityKind.Region),
+            edges.Where(e => graph.IsControlled(e.From) || graph.IsControlled(e.To)).ToList(),
+            Containment.Suggest(graph, blastResources));
+
+        return new ScopeView(incident.Reference, totals?.Count ?? 0, totals?.First, totals?.Last,
+            Cap(identities, "identities", truncated), Cap(edges, "edges", truncated), Cap(Resources(resourceRows), "resources", truncated),
+            Cap(Values(ipRows, ScopeEntityKind.SourceIp), "source IPs", truncated), Cap(Values(agentRows, ScopeEntityKind.UserAgent), "user agents", truncated),
+            Cap(Values(placeRows.Where(p => p.Account != null).Select(p => new ValueRow(p.Account!, p.Count, p.First, p.Last)), ScopeEntityKind.Account), "accounts", truncated),
+            Cap(Values(placeRows.Where(p => p.Region != null).Select(p => new ValueRow(p.Region!, p.Count, p.First, p.Last)), ScopeEntityKind.Region), "regions", truncated),
+            blast, patientZero, marks.Select(ToView).ToList(), truncated);
+    }
+
+    /// <summary>Marks an identity or key of the incident as attacker-controlled. It must appear in the incident's events.</summary>
+    public async Task<ScopeMarkView> MarkAsync(string incidentKey, MarkCompromised command, CancellationToken cancellationToken = default)
+    {
+        new Checks().Defined("kind", (ScopeMarkKind?)command.Kind)
+            .Required("value", command.Value, ScopeLimits.ValueLength)
+            .Required("reason", command.Reason, ScopeLimits.ReasonLength)
+            .ThrowIfAny();
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        IncidentLookup.Require(db.Actor, Role.Responder, "mark identities as compromised");
+        var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
+        var value = command.Value.Trim();
+        var events = db.IncidentEvents.Where(e => e.IncidentId == incident.Id);
+        var known = command.Kind == ScopeMarkKind.AccessKey
+            ? await events.AnyAsync(e => e.AccessKeyId == value, cancellationToken)
+            : await events.AnyAsync(e => e.Principal == value, cancellationToken)
+              || await events.AnyAsync(e => e.SessionIssuer == value, cancellationToken);
+        if (!known)
+            throw new ValidationFailedException("value", $"No event of this incident has {(command.Kind == ScopeMarkKind.AccessKey ? "access key" : "principal")} '{Shorten(value)}'.");
+        if (await db.ScopeMarks.AnyAsync(m => m.IncidentId == incident.Id && m.Kind == command.Kind && m.Value == value && m.UnmarkedAt == null, cancellationToken))
+            throw new ConflictException($"'{Shorten(value)}' is already marked compromised.");
+        var mark = new ScopeMark
+        {
+            IncidentId = incident.Id,
+            Kind = command.Kind,
+            Value = value,
+            Reason = command.Reason.Trim(),
+            MarkedBy = db.Actor.Name,
+            MarkedAt = time.GetUtcNow(),
+        };
+        db.ScopeMarks.Add(mark);
+        await db.SaveChangesAsync(cancellationToken);
+        return ToView(mark);
+    }
+
+    /// <summary>Withdraws a mark; the row stays with who withdrew it, when and why.</summary>
+    public async Task<ScopeMarkView> UnmarkAsync(string incidentKey, Guid markId, UnmarkCompromised command, CancellationToken cancellationToken = default)
+    {
+        new Checks().Required("reason", command.Reason, ScopeLimits.ReasonLength).ThrowIfAny();
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        IncidentLookup.Require(db.Actor, Role.Responder, "unmark identities");
+        var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
+        var mark = await db.ScopeMarks.SingleOrDefaultAsync(m => m.Id == markId && m.IncidentId == incident.Id, cancellationToken)
+            ?? throw new NotFoundException("Mark", markId.ToString());
+        if (mark.UnmarkedAt is not null) throw new ConflictException("The mark was already withdrawn.");
+        mark.UnmarkedAt = time.GetUtcNow();
+        mark.UnmarkedBy = db.Actor.Name;
+        mark.UnmarkReason = command.Reason.Trim();
+        await db.SaveChangesAsync(cancellationToken);
+        return ToView(mark);
+    }
+
+    /// <summary>The event search that shows one entity's events: the pivot from the graph.</summary>
+    public static EventQuery Pivot(ScopeEntityKind kind, string value, string? role = null) => kind switch
+    {
+        ScopeEntityKind.Principal when role == "role" => new EventQuery { SessionIssuer = value },
+        ScopeEntityKind.Principal => new EventQuery { Principal = value },
+        ScopeEntityKind.AccessKey => new EventQuery { AccessKeyId = value },
+        ScopeEntityKind.Resource => new EventQuery { Resource = value },
+        ScopeEntityKind.SourceIp => new EventQuery { SourceIp = value },
+        ScopeEntityKind.UserAgent => new EventQuery { UserAgent = value },
+        ScopeEntityKind.Account => new EventQuery { Account = value },
+        ScopeEntityKind.Region => new EventQuery { Region = value },
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    private static string PivotText(ScopeEntityKind kind, string value, string? type = null)
+    {
+        var field = kind switch
+        {
+            ScopeEntityKind.Principal when type == "role" => "sessionIssuer",
+            ScopeEntityKind.Principal => "principal",
+            ScopeEntityKind.AccessKey => "accessKeyId",
+            ScopeEntityKind.Resource => "resource",
+            ScopeEntityKind.SourceIp => "sourceIp",
+            ScopeEntityKind.UserAgent => "userAgent",
+            ScopeEntityKind.Account => "account",
+            _ => "region",
+        };
+        return field + "=" + Uri.EscapeDataString(value);
+    }
+
+    private static async Task<List<ResourceRow>> ResourceRowsAsync(IQueryable<IncidentEvent> events, CancellationToken cancellationToken) =>
+        await events.GroupBy(e => new { e.Resource, e.Operation, e.Result, Error = e.ErrorCode != null })
+            .Select(g => new ResourceRow(null, null, g.Key.Resource!, g.Key.Operation, g.Key.Result == EventResult.Failure || g.Key.Error,
+                g.LongCount(), g.Min(e => e.Time), g.Max(e => e.Time)))
+            .ToListAsync(cancellationToken);
+
+    private static List<ScopeResource> Resources(IEnumerable<ResourceRow> rows)
+    {
+        var list = new List<ScopeResource>();
+        foreach (var resource in rows.GroupBy(r => r.Resource, StringComparer.Ordinal))
+        {
+            long read = 0, modified = 0, created = 0, deleted = 0, failed = 0;
+            var succeeded = resource.Where(r => !r.Failed).ToList();
+            var firstTouch = succeeded.Count == 0 ? DateTimeOffset.MaxValue : succeeded.Min(r => r.First);
+            foreach (var row in resource)
+            {
+                if (row.Failed)
+                {
+                    failed += row.Count;
+                    continue;
+                }
+                var isFirst = OperationVerbs.IsPut(row.Operation) && row.First <= firstTouch;
+                switch (OperationVerbs.Classify(row.Operation, isFirst))
+                {
+                    case AccessKind.Read: read += row.Count; break;
+                    case AccessKind.Created: created += row.Count; break;
+                    case AccessKind.Deleted: deleted += row.Count; break;
+                    default: modified += row.Count; break;
+                }
+            }
+            var access = new List<AccessKind>();
+            if (read > 0) access.Add(AccessKind.Read);
+            if (modified > 0) access.Add(AccessKind.Modified);
+            if (created > 0) access.Add(AccessKind.Created);
+            if (deleted > 0) access.Add(AccessKind.Deleted);
+            list.Add(new ScopeResource(resource.Key, read, modified, created, deleted, failed, resource.Min(r => r.First), resource.Max(r => r.Last), access,
+                PivotText(ScopeEntityKind.Resource, resource.Key)));
+        }
+        return [.. list.OrderBy(r => r.FirstSeen).ThenBy(r => r.Value, StringComparer.Ordinal)];
+    }
+
+    private static List<ScopeValue> Values(IEnumerable<ValueRow> rows, ScopeEntityKind kind) =>
+        [.. rows.GroupBy(r => r.Value, StringComparer.Ordinal)
+            .Select(g => new ScopeValue(g.Key, g.Sum(r => r.Count), g.Min(r => r.First), g.Max(r => r.Last), PivotText(kind, g.Key)))
+            .OrderByDescending(v => v.Events).ThenBy(v => v.Value, StringComparer.Ordinal)];
+
+    private static List<T> Cap<T>(List<T> items, string what, List<string> truncated)
+    {
+        if (items.Count <= ScopeLimits.MaxListed) return items;
+        truncated.Add($"{what}: {ScopeLimits.MaxListed:N0} of {items.Count:N0} listed");
+        return items.Take(ScopeLimits.MaxListed).ToList();
+    }
+
+    private static ScopeIdentity Identity(Node n) => new(n.Id, n.Kind, n.Value, n.Type, n.Provider, n.Account, n.FirstSeen, n.LastSeen, n.Events,
+        n.Controlled, n.Reason, n.Via?.Id, PivotText(n.Kind, n.Value, n.Type));
+
+    private static ScopeEdge Edge(Link l) => new(l.From.Id, l.To.Id, l.Relation, l.Events, l.First, l.EventId);
+
+    private static ScopeMarkView ToView(ScopeMark m) => new(m.Id, m.Kind, m.Value, m.Reason, m.MarkedBy, m.MarkedAt, m.UnmarkedBy, m.UnmarkedAt, m.UnmarkReason,
+        m.UnmarkedAt is null, m.Version);
+
+    private static string Shorten(string value) => value.Length <= 120 ? value : value[..117] + "...";
+
+    internal sealed record IdentityRow(string Provider, string? Account, string? Principal, string? PrincipalType, string? SessionIssuer, string? AccessKeyId,
+        long Count, DateTimeOffset First, DateTimeOffset Last);
+
+    internal sealed record ResourceRow(string? Principal, string? AccessKeyId, string Resource, string Operation, bool Failed, long Count, DateTimeOffset First, DateTimeOffset Last);
+
+    private sealed record ValueRow(string Value, long Count, DateTimeOffset First, DateTimeOffset Last);
+
+    private sealed record PlaceRow(string? Account, string? Region, long Count, DateTimeOffset First, DateTimeOffset Last);
+
+    private sealed record AttackerPlaceRow(string? Principal, string? AccessKeyId, string? SourceIp, string? UserAgent, string? Account, string? Region,
+        long Count, DateTimeOffset First, DateTimeOffset Last);
+}

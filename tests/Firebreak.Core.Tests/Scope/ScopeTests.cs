@@ -1,0 +1,323 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Firebreak.Core.Common;
+using Firebreak.Core.Identity;
+using Firebreak.Core.Incidents;
+using Firebreak.Core.Investigation;
+using Firebreak.Core.Persistence;
+using Firebreak.Core.Scope;
+using Firebreak.Testing;
+using Microsoft.EntityFrameworkCore;
+using static Firebreak.Core.Tests.Scope.ScopeEvents;
+
+namespace Firebreak.Core.Tests.Scope;
+
+public sealed class ScopeTests : IDisposable
+{
+    private const string Stolen = "AKIAALICESTOLEN00001";
+    private const string AliceLegit = "AKIAALICELEGIT000001";
+    private const string DeployKey = "ASIADEPLOYSESSION001";
+    private const string AdminKey = "ASIAADMINSESSION0001";
+    private const string BackdoorKey = "AKIABACKDOOR00000001";
+    private const string BobKey = "AKIABOBEXAMPLE000001";
+    private static readonly string Alice = $"arn:aws:iam::{Account}:user/alice";
+    private static readonly string Backdoor = $"arn:aws:iam::{Account}:user/backdoor";
+    private static readonly string DeployRole = $"arn:aws:iam::{Account}:role/DeployRole";
+    private static readonly string AdminRole = $"arn:aws:iam::{Account}:role/AdminRole";
+    private static readonly string DeploySession = $"arn:aws:sts::{Account}:assumed-role/DeployRole/build";
+    private static readonly string AdminSession = $"arn:aws:sts::{Account}:assumed-role/AdminRole/ops";
+    private const string Instance = "arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc1234def567890";
+
+    private readonly string _root = Directory.CreateTempSubdirectory("firebreak-scope-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    /// <summary>
+    /// A stolen key of alice assumes DeployRole, whose session assumes AdminRole; the admin session creates a
+    /// backdoor user and its key, changes a bucket policy, runs an instance, deletes the trail; the backdoor
+    /// key reads an object. Alice's own key and bob work normally alongside.
+    /// </summary>
+    internal static string ChainTrail()
+    {
+        var alice = User("alice", Stolen);
+        var deploy = Session("DeployRole", "build", DeployKey);
+        var admin = Session("AdminRole", "ops", AdminKey);
+        return Lines(
+            Trail(-600, "ev-legit", User("alice", AliceLegit), "s3.amazonaws.com", "ListBuckets", ip: "203.0.113.5", agent: "aws-cli/2.15.0"),
+            Trail(0, "ev-first", alice, "sts.amazonaws.com", "GetCallerIdentity"),
+            Trail(1, "ev-list", alice, "s3.amazonaws.com", "ListBuckets"),
+            Trail(2, "ev-assume-deploy", alice, "sts.amazonaws.com", "AssumeRole",
+                new JsonObject { ["roleArn"] = DeployRole, ["roleSessionName"] = "build" }, Assumed("DeployRole", "build", DeployKey), [DeployRole]),
+            Trail(3, "ev-assume-admin", deploy, "sts.amazonaws.com", "AssumeRole",
+                new JsonObject { ["roleArn"] = AdminRole, ["roleSessionName"] = "ops" }, Assumed("AdminRole", "ops", AdminKey), [AdminRole]),
+            Trail(4, "ev-create-user", admin, "iam.amazonaws.com", "CreateUser", new JsonObject { ["userName"] = "backdoor" },
+                new JsonObject { ["user"] = new JsonObject { ["arn"] = Backdoor, ["userName"] = "backdoor", ["userId"] = "AIDABACKDOOR", ["path"] = "/" } }),
+            Trail(5, "ev-create-key", admin, "iam.amazonaws.com", "CreateAccessKey", new JsonObject { ["userName"] = "backdoor" },
+                new JsonObject { ["accessKey"] = new JsonObject { ["accessKeyId"] = BackdoorKey, ["status"] = "Active", ["userName"] = "backdoor" } }),
+            Trail(6, "ev-read", User("backdoor", BackdoorKey), "s3.amazonaws.com", "GetObject", new JsonObject { ["bucketName"] = "finance-data", ["key"] = "q3.csv" },
+                resources: ["arn:aws:s3:::finance-data/q3.csv", "arn:aws:s3:::finance-data"]),
+            Trail(7, "ev-policy", admin, "s3.amazonaws.com", "PutBucketPolicy", new JsonObject { ["bucketName"] = "finance-data" }),
+            Trail(8, "ev-run", admin, "ec2.amazonaws.com", "RunInstances", new JsonObject { ["instanceType"] = "p4d.24xlarge" }, resources: [Instance], region: "eu-west-1"),
+            Trail(9, "ev-delete-trail", admin, "cloudtrail.amazonaws.com", "DeleteTrail", new JsonObject { ["name"] = "org-trail" }),
+            Trail(10, "ev-modify", admin, "ec2.amazonaws.com", "ModifyInstanceAttribute", resources: [Instance], region: "eu-west-1"),
+            Trail(11, "ev-denied", admin, "s3.amazonaws.com", "GetObject", new JsonObject { ["bucketName"] = "hr-data" }, resources: ["arn:aws:s3:::hr-data/salaries.csv"], error: "AccessDenied"),
+            Trail(12, "ev-drop", admin, "s3.amazonaws.com", "PutObject", new JsonObject { ["bucketName"] = "finance-data", ["key"] = "ransom.txt" }, resources: ["arn:aws:s3:::finance-data/ransom.txt"]),
+            Trail(20, "ev-bob", User("bob", BobKey), "s3.amazonaws.com", "GetObject", new JsonObject { ["bucketName"] = "public-site" },
+                resources: ["arn:aws:s3:::public-site/index.html"], ip: "203.0.113.9", agent: "aws-sdk-go/1.50"));
+    }
+
+    /// <summary>SAML federation into a session, GetFederationToken, and a GCP service account impersonated by a user.</summary>
+    internal static string FederationTrail()
+    {
+        var saml = new JsonObject
+        {
+            ["type"] = "SAMLUser",
+            ["principalId"] = "Okta:eve@example.com",
+            ["userName"] = "eve@example.com",
+            ["identityProvider"] = $"arn:aws:iam::{Account}:saml-provider/Okta",
+        };
+        var samlSession = Session("SamlAdmin", "eve@example.com", "ASIASAMLSESSION00001");
+        var federated = new JsonObject
+        {
+            ["type"] = "FederatedUser",
+            ["principalId"] = $"{Account}:contractor",
+            ["arn"] = $"arn:aws:sts::{Account}:federated-user/contractor",
+            ["accountId"] = Account,
+            ["accessKeyId"] = "ASIAFEDERATED0000001",
+        };
+        const string sa = "deployer@acme-prod.iam.gserviceaccount.com";
+        return Lines(
+            Trail(0, "fed-saml", saml, "sts.amazonaws.com", "AssumeRoleWithSAML",
+                new JsonObject { ["roleArn"] = $"arn:aws:iam::{Account}:role/SamlAdmin", ["principalArn"] = $"arn:aws:iam::{Account}:saml-provider/Okta" },
+                Assumed("SamlAdmin", "eve@example.com", "ASIASAMLSESSION00001"), ip: "192.0.2.10", agent: "Mozilla/5.0"),
+            Trail(1, "fed-describe", samlSession, "ec2.amazonaws.com", "DescribeInstances", ip: "192.0.2.10", agent: "Mozilla/5.0"),
+            Trail(2, "fed-token", User("bob", BobKey), "sts.amazonaws.com", "GetFederationToken", new JsonObject { ["name"] = "contractor" },
+                new JsonObject
+                {
+                    ["credentials"] = Credentials("ASIAFEDERATED0000001"),
+                    ["federatedUser"] = new JsonObject { ["federatedUserId"] = $"{Account}:contractor", ["arn"] = $"arn:aws:sts::{Account}:federated-user/contractor" },
+                }, ip: "203.0.113.9", agent: "aws-sdk-go/1.50"),
+            Trail(3, "fed-use", federated, "s3.amazonaws.com", "DeleteObject", new JsonObject { ["bucketName"] = "backups" },
+                resources: ["arn:aws:s3:::backups/db.dump"], ip: "203.0.113.9", agent: "aws-sdk-go/1.50"),
+            Gcp(4, "gcp-token", "mallory@example.com", "GenerateAccessToken", "iamcredentials.googleapis.com", $"projects/-/serviceAccounts/{sa}"),
+            Gcp(5, "gcp-read", sa, "storage.objects.get", "storage.googleapis.com", "projects/_/buckets/acme-secrets/objects/keys.json", delegatedBy: "mallory@example.com"),
+            Gcp(6, "gcp-key", sa, "google.iam.admin.v1.CreateServiceAccountKey", "iam.googleapis.com", $"projects/-/serviceAccounts/{sa}",
+                new JsonObject { ["name"] = $"projects/acme-prod/serviceAccounts/{sa}/keys/0123abcd", ["keyAlgorithm"] = "KEY_ALG_RSA_2048" }, delegatedBy: "mallory@example.com"),
+            Gcp(7, "gcp-use-key", sa, "storage.buckets.delete", "storage.googleapis.com", "projects/_/buckets/acme-logs",
+                keyName: $"//iam.googleapis.com/projects/acme-prod/serviceAccounts/{sa}/keys/0123abcd"));
+    }
+
+    internal static async Task<(CoreHarness Harness, HarnessTenant Tenant, string Incident)> SeedAsync(DatabaseKind kind, string lines, string root, params (string Type, string Value)[] escalated)
+    {
+        var harness = await CoreHarness.CreateAsync(kind, new Dictionary<string, string?>
+        {
+            ["Firebreak:Investigation:RunImports"] = "false",
+            ["Firebreak:Investigation:StagingDirectory"] = root,
+        });
+        var tenant = await harness.CreateTenantAsync("Acme");
+        string incident;
+        ImportView import;
+        await using (var scope = harness.As(tenant.Responder))
+        {
+            var created = await scope.Get<IncidentService>().CreateAsync(new CreateIncident("Stolen key"));
+            incident = created.Reference;
+            import = await scope.Get<EventImportService>().StartUploadAsync(incident, "trail.json", new MemoryStream(Encoding.UTF8.GetBytes(lines)));
+            // What escalating an alert naming these principals leaves on the incident.
+            await using var db = await scope.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync();
+            foreach (var (type, value) in escalated)
+                db.IncidentArtifacts.Add(new IncidentArtifact { IncidentId = created.Id, Kind = ArtifactKinds.Principal, Type = type, Value = value, AddedAt = harness.Time.GetUtcNow() });
+            await db.SaveChangesAsync();
+        }
+        await using (var scope = harness.As(Actors.System("event-import")))
+            await scope.Get<EventImportRunner>().RunAsync(import.Id, CancellationToken.None);
+        return (harness, tenant, incident);
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task Scope_FollowsTheChainFromAStolenKey_AndSplitsWhatItTouched(DatabaseKind kind)
+    {
+        var (harness, tenant, incident) = await SeedAsync(kind, ChainTrail(), _root, ("access-key", Stolen));
+        await using var _ = harness;
+        await using var scope = harness.As(tenant.Viewer);
+        var view = await scope.Get<ScopeService>().GetAsync(incident);
+
+        Assert.Equal(15, view.Events);
+        var controlled = view.Identities.Where(i => i.Controlled).ToDictionary(i => i.Value, i => i);
+        Assert.Equal(new[] { Stolen, Alice, DeploySession, DeployKey, AdminSession, AdminKey, Backdoor, BackdoorKey }.Order(), controlled.Keys.Order());
+        Assert.Equal(ControlReason.Escalated, controlled[Stolen].Control);
+        Assert.Equal(ControlReason.SignedAs, controlled[Alice].Control);
+        Assert.Equal((ControlReason.Derived, "access-key:" + Stolen), (controlled[DeploySession].Control, controlled[DeploySession].ControlledVia));
+        Assert.Equal((ControlReason.Derived, "principal:" + AdminSession), (controlled[AdminKey].Control, controlled[AdminKey].ControlledVia));
+        Assert.Equal((ControlReason.Derived, "access-key:" + AdminKey), (controlled[Backdoor].Control, controlled[Backdoor].ControlledVia));
+        Assert.Equal("session", controlled[AdminSession].Type);
+        // Alice's own key, bob and the roles themselves are in the graph but not the attacker's.
+        var everyone = view.Identities.ToDictionary(i => i.Id, i => i);
+        Assert.False(everyone["access-key:" + AliceLegit].Controlled);
+        Assert.False(everyone["principal:arn:aws:iam::111122223333:user/bob"].Controlled);
+        Assert.Equal(("role", false), (everyone["principal:" + AdminRole].Type, everyone["principal:" + AdminRole].Controlled));
+        Assert.Equal((Start.AddMinutes(3), Start.AddMinutes(12), 8L), (everyone["access-key:" + AdminKey].FirstSeen, everyone["access-key:" + AdminKey].LastSeen, everyone["access-key:" + AdminKey].Events));
+
+        Assert.Contains(view.Edges, e => e is { Relation: ScopeRelation.Assumed, EventId: "ev-assume-deploy" } && e.From == "access-key:" + Stolen && e.To == "principal:" + DeploySession);
+        Assert.Contains(view.Edges, e => e.Relation == ScopeRelation.Assumed && e.From == "access-key:" + DeployKey && e.To == "principal:" + AdminSession);
+        Assert.Contains(view.Edges, e => e.Relation == ScopeRelation.SessionOf && e.From == "principal:" + AdminSession && e.To == "principal:" + AdminRole);
+        Assert.Contains(view.Edges, e => e.Relation == ScopeRelation.IssuedKey && e.From == "principal:" + AdminSession && e.To == "access-key:" + AdminKey);
+        Assert.Contains(view.Edges, e => e.Relation == ScopeRelation.Created && e.From == "access-key:" + AdminKey && e.To == "access-key:" + BackdoorKey);
+
+        // What the attacker touched, by access kind.
+        var blast = view.BlastRadius;
+        var touched = blast.Resources.ToDictionary(r => r.Value, r => r);
+        Assert.Equal([AccessKind.Read], touched["arn:aws:s3:::finance-data/q3.csv"].Access);
+        Assert.Equal([AccessKind.Modified], touched["arn:aws:s3:::finance-data"].Access);
+        Assert.Equal([AccessKind.Modified, AccessKind.Created], touched[Instance].Access);
+        Assert.Equal([AccessKind.Deleted], touched["org-trail"].Access);
+        Assert.Equal([AccessKind.Created], touched["arn:aws:s3:::finance-data/ransom.txt"].Access);
+        Assert.Equal((1L, 0, 0, 0, 0), (touched["arn:aws:s3:::hr-data/salaries.csv"].Failed, touched["arn:aws:s3:::hr-data/salaries.csv"].Read,
+            touched["arn:aws:s3:::hr-data/salaries.csv"].Modified, touched["arn:aws:s3:::hr-data/salaries.csv"].Created, touched["arn:aws:s3:::hr-data/salaries.csv"].Deleted));
+        Assert.DoesNotContain("arn:aws:s3:::public-site/index.html", touched.Keys);
+        Assert.Contains(view.Resources, r => r.Value == "arn:aws:s3:::public-site/index.html" && r.Access.SequenceEqual([AccessKind.Read]));
+        Assert.Equal(13, blast.Events);
+        Assert.Equal([AttackerIp], blast.SourceIps.Select(i => i.Value));
+        Assert.Equal([AttackerAgent], blast.UserAgents.Select(i => i.Value));
+        Assert.Equal(["us-east-1", "eu-west-1"], blast.Regions.Select(r => r.Value));
+        Assert.Equal((Start, Start.AddMinutes(12)), (blast.SourceIps[0].FirstSeen, blast.SourceIps[0].LastSeen));
+        Assert.Equal((8, 1, 3, 2, 1), (blast.Counts.Identities, blast.Counts.Deleted, blast.Counts.Created, blast.Counts.Modified, blast.Counts.SourceIps));
+        Assert.Equal(3, view.SourceIps.Count);
+
+        var containment = blast.Containment.Select(c => (c.ActionId, c.Resource)).ToList();
+        Assert.Contains(("aws-deactivate-access-key", Stolen), containment);
+        Assert.Equal("alice", blast.Containment.First(c => c.Resource == Stolen).Inputs["userName"]);
+        Assert.Contains(("aws-revoke-role-sessions", "DeployRole"), containment);
+        Assert.Contains(("aws-revoke-role-sessions", "AdminRole"), containment);
+        Assert.Contains(("aws-attach-deny-all", "backdoor"), containment);
+        Assert.Contains(("aws-deactivate-access-key", BackdoorKey), containment);
+        Assert.Contains(("aws-isolate-instance", "i-0abc1234def567890"), containment);
+        Assert.Contains(("aws-block-s3-public-access", "finance-data"), containment);
+        Assert.DoesNotContain(containment, c => c.Resource == AliceLegit || c.Resource == "alice");
+
+        var zero = Assert.IsType<PatientZero>(view.PatientZero);
+        Assert.Equal((ScopeEntityKind.AccessKey, Stolen), (zero.Kind, zero.Value));
+        Assert.Equal(("ev-first", "GetCallerIdentity", AttackerIp, AttackerAgent, Start), (zero.FirstUse!.EventId, zero.FirstUse.Operation, zero.FirstUse.SourceIp, zero.FirstUse.UserAgent, zero.FirstUse.Time));
+        Assert.Equal("principal:" + DeploySession, zero.Chain[0].To);
+        Assert.Contains(zero.Chain, l => l.To == "principal:" + Backdoor);
+
+        // The pivot: the scope's search for an entity returns that entity's events.
+        var events = scope.Get<EventSearchService>();
+        var role = everyone["principal:" + AdminRole];
+        Assert.Equal("sessionIssuer=" + Uri.EscapeDataString(AdminRole), role.Pivot);
+        var adminEvents = await events.SearchAsync(incident, ScopeService.Pivot(role.Kind, role.Value, role.Type));
+        Assert.Equal(8, adminEvents.Items.Count);
+        var agent = await events.SearchAsync(incident, ScopeService.Pivot(ScopeEntityKind.UserAgent, "aws-sdk-go/1.50"));
+        Assert.Equal("ev-bob", Assert.Single(agent.Items).EventId);
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task Marks_SeedFederationAndImpersonationChains_AreAuditedAndCanBeWithdrawn(DatabaseKind kind)
+    {
+        var (harness, tenant, incident) = await SeedAsync(kind, FederationTrail(), _root);
+        await using var _ = harness;
+        await using var scope = harness.As(tenant.Responder);
+        var service = scope.Get<ScopeService>();
+        var samlSession = $"arn:aws:sts::{Account}:assumed-role/SamlAdmin/eve@example.com";
+        const string sa = "deployer@acme-prod.iam.gserviceaccount.com";
+
+        var before = await service.GetAsync(incident);
+        Assert.DoesNotContain(before.Identities, i => i.Controlled);
+        Assert.Null(before.PatientZero);
+        Assert.Empty(before.BlastRadius.Resources);
+        Assert.Contains(before.Edges, e => e.Relation == ScopeRelation.Federated && e.From == "principal:Okta:eve@example.com" && e.To == "principal:" + samlSession);
+        Assert.Contains(before.Edges, e => e.Relation == ScopeRelation.Impersonated && e.From == "principal:mallory@example.com" && e.To == "principal:" + sa);
+        Assert.Equal([AccessKind.Deleted], before.Resources.Single(r => r.Value == "arn:aws:s3:::backups/db.dump").Access);
+
+        var session = await service.MarkAsync(incident, new MarkCompromised(ScopeMarkKind.Principal, samlSession, "Eve's Okta account was phished"));
+        Assert.Equal((tenant.Responder.Name, harness.Time.GetUtcNow(), true), (session.MarkedBy, session.MarkedAt, session.Active));
+        await service.MarkAsync(incident, new MarkCompromised(ScopeMarkKind.AccessKey, BobKey, "Key found in a public repository"));
+        await service.MarkAsync(incident, new MarkCompromised(ScopeMarkKind.Principal, "mallory@example.com", "Departed employee"));
+
+        var view = await service.GetAsync(incident);
+        var controlled = view.Identities.Where(i => i.Controlled).ToDictionary(i => i.Value, i => i);
+        Assert.Equal(ControlReason.Marked, controlled[samlSession].Control);
+        Assert.Equal(ControlReason.Origin, controlled["Okta:eve@example.com"].Control);
+        Assert.Equal(ControlReason.Derived, controlled["ASIASAMLSESSION00001"].Control);
+        Assert.Equal(ControlReason.Derived, controlled[$"arn:aws:sts::{Account}:federated-user/contractor"].Control);
+        Assert.Equal(ControlReason.Derived, controlled["ASIAFEDERATED0000001"].Control);
+        Assert.Equal(("service-account", ControlReason.Derived), (controlled[sa].Type, controlled[sa].Control));
+        Assert.Equal(ControlReason.Derived, controlled[$"//iam.googleapis.com/projects/acme-prod/serviceAccounts/{sa}/keys/0123abcd"].Control);
+        Assert.False(view.Identities.Single(i => i.Value == $"arn:aws:iam::{Account}:role/SamlAdmin").Controlled);
+        var touched = view.BlastRadius.Resources.ToDictionary(r => r.Value, r => r);
+        Assert.Equal([AccessKind.Read], touched["projects/_/buckets/acme-secrets/objects/keys.json"].Access);
+        Assert.Equal([AccessKind.Deleted], touched["projects/_/buckets/acme-logs"].Access);
+        Assert.Equal([AccessKind.Deleted], touched["arn:aws:s3:::backups/db.dump"].Access);
+        Assert.Contains(view.BlastRadius.Containment, c => c.Resource == sa && c.ActionId is null);
+        Assert.Contains(view.BlastRadius.Containment, c => c.ActionId == "aws-revoke-role-sessions" && c.Resource == "SamlAdmin");
+        // The earliest root of a chain: eve's federated identity, first seen signing in through SAML.
+        var zero = Assert.IsType<PatientZero>(view.PatientZero);
+        Assert.Equal(("Okta:eve@example.com", "fed-saml", "AssumeRoleWithSAML", "192.0.2.10"), (zero.Value, zero.FirstUse!.EventId, zero.FirstUse.Operation, zero.FirstUse.SourceIp));
+        Assert.Equal(3, view.Marks.Count);
+
+        // Bad marks.
+        await Assert.ThrowsAsync<ConflictException>(() => service.MarkAsync(incident, new MarkCompromised(ScopeMarkKind.AccessKey, BobKey, "again")));
+        var unknown = await Assert.ThrowsAsync<ValidationFailedException>(() => service.MarkAsync(incident, new MarkCompromised(ScopeMarkKind.AccessKey, "AKIANOTINTHEEVENTS01", "guess")));
+        Assert.Contains("value", unknown.Errors.Keys);
+        var missing = await Assert.ThrowsAsync<ValidationFailedException>(() => service.MarkAsync(incident, new MarkCompromised(ScopeMarkKind.Principal, "", " ")));
+        Assert.Equal(["reason", "value"], missing.Errors.Keys.Order());
+        await Assert.ThrowsAsync<ValidationFailedException>(() => service.MarkAsync(incident, new MarkCompromised((ScopeMarkKind)7, BobKey, "x")));
+        await Assert.ThrowsAsync<ValidationFailedException>(() => service.MarkAsync(incident, new MarkCompromised(ScopeMarkKind.AccessKey, new string('A', 3000), "x")));
+        await using (var viewer = harness.As(tenant.Viewer))
+        {
+            await Assert.ThrowsAsync<ForbiddenException>(() => viewer.Get<ScopeService>().MarkAsync(incident, new MarkCompromised(ScopeMarkKind.AccessKey, "ASIAFEDERATED0000001", "x")));
+            await Assert.ThrowsAsync<ForbiddenException>(() => viewer.Get<ScopeService>().UnmarkAsync(incident, session.Id, new UnmarkCompromised("x")));
+            Assert.Equal(3, (await viewer.Get<ScopeService>().GetAsync(incident)).Marks.Count);
+        }
+        var other = await harness.CreateTenantAsync("Other");
+        await using (var outsider = harness.As(other.Admin))
+        {
+            await Assert.ThrowsAsync<NotFoundException>(() => outsider.Get<ScopeService>().GetAsync(incident));
+            await Assert.ThrowsAsync<NotFoundException>(() => outsider.Get<ScopeService>().MarkAsync(incident, new MarkCompromised(ScopeMarkKind.AccessKey, BobKey, "x")));
+            await Assert.ThrowsAsync<NotFoundException>(() => outsider.Get<ScopeService>().UnmarkAsync(incident, session.Id, new UnmarkCompromised("x")));
+        }
+
+        // Withdrawing the marks takes their chains out again; the rows keep who, when and why.
+        harness.Time.Advance(TimeSpan.FromMinutes(5));
+        foreach (var mark in view.Marks)
+            await service.UnmarkAsync(incident, mark.Id, new UnmarkCompromised("Confirmed legitimate"));
+        await Assert.ThrowsAsync<ConflictException>(() => service.UnmarkAsync(incident, session.Id, new UnmarkCompromised("again")));
+        await Assert.ThrowsAsync<NotFoundException>(() => service.UnmarkAsync(incident, Guid.NewGuid(), new UnmarkCompromised("x")));
+        await Assert.ThrowsAsync<ValidationFailedException>(() => service.UnmarkAsync(incident, session.Id, new UnmarkCompromised("")));
+        var after = await service.GetAsync(incident);
+        Assert.DoesNotContain(after.Identities, i => i.Controlled);
+        Assert.All(after.Marks, m => Assert.Equal((false, tenant.Responder.Name, "Confirmed legitimate", harness.Time.GetUtcNow()), (m.Active, m.UnmarkedBy, m.UnmarkReason, m.UnmarkedAt!.Value)));
+
+        await using var system = harness.As(Actors.System("check"));
+        await using var db = await system.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync();
+        var audit = await db.AuditEntries.Where(a => a.EntityType == nameof(ScopeMark)).ToListAsync();
+        Assert.Equal((3, 3), (audit.Count(a => a.Action == "created"), audit.Count(a => a.Action == "updated")));
+        Assert.All(audit, a => Assert.Equal(tenant.Responder.Name, a.ActorName));
+    }
+
+    [Theory]
+    [InlineData("GetObject", AccessKind.Read)]
+    [InlineData("ListBuckets", AccessKind.Read)]
+    [InlineData("DescribeInstances", AccessKind.Read)]
+    [InlineData("HeadObject", AccessKind.Read)]
+    [InlineData("AssumeRole", AccessKind.Read)]
+    [InlineData("CreateUser", AccessKind.Created)]
+    [InlineData("RunInstances", AccessKind.Created)]
+    [InlineData("ImportKeyPair", AccessKind.Created)]
+    [InlineData("DeleteTrail", AccessKind.Deleted)]
+    [InlineData("TerminateInstances", AccessKind.Deleted)]
+    [InlineData("RemoveUserFromGroup", AccessKind.Deleted)]
+    [InlineData("PutBucketPolicy", AccessKind.Modified)]
+    [InlineData("PutObject", AccessKind.Modified)]
+    [InlineData("StopLogging", AccessKind.Modified)]
+    [InlineData("Microsoft.Compute/virtualMachines/write", AccessKind.Modified)]
+    [InlineData("Microsoft.Compute/virtualMachines/delete", AccessKind.Deleted)]
+    [InlineData("Microsoft.Storage/storageAccounts/read", AccessKind.Read)]
+    [InlineData("v1.compute.instances.insert", AccessKind.Created)]
+    [InlineData("storage.objects.get", AccessKind.Read)]
+    [InlineData("google.iam.admin.v1.CreateServiceAccountKey", AccessKind.Created)]
+    [InlineData("Getaway", AccessKind.Modified)]
+    public void Classify_ByVerb(string operation, AccessKind expected) => Assert.Equal(expected, OperationVerbs.Classify(operation));
+
+    [Fact]
+    public void Classify_PutOfANewObjectCreatesIt() => Assert.Equal(AccessKind.Created, OperationVerbs.Classify("PutObject", firstOnResource: true));
+}
