@@ -108,6 +108,7 @@ internal static class ApiSetup
         api.MapPostMortemEndpoints();
         api.MapResponseEndpoints();
         api.MapInvestigationEndpoints();
+        api.MapScopeEndpoints();
         return app;
     }
 

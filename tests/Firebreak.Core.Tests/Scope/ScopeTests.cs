@@ -8,104 +8,15 @@ using Firebreak.Core.Persistence;
 using Firebreak.Core.Scope;
 using Firebreak.Testing;
 using Microsoft.EntityFrameworkCore;
-using static Firebreak.Core.Tests.Scope.ScopeEvents;
+using static Firebreak.Testing.ScopeTrails;
 
 namespace Firebreak.Core.Tests.Scope;
 
 public sealed class ScopeTests : IDisposable
 {
-    private const string Stolen = "AKIAALICESTOLEN00001";
-    private const string AliceLegit = "AKIAALICELEGIT000001";
-    private const string DeployKey = "ASIADEPLOYSESSION001";
-    private const string AdminKey = "ASIAADMINSESSION0001";
-    private const string BackdoorKey = "AKIABACKDOOR00000001";
-    private const string BobKey = "AKIABOBEXAMPLE000001";
-    private static readonly string Alice = $"arn:aws:iam::{Account}:user/alice";
-    private static readonly string Backdoor = $"arn:aws:iam::{Account}:user/backdoor";
-    private static readonly string DeployRole = $"arn:aws:iam::{Account}:role/DeployRole";
-    private static readonly string AdminRole = $"arn:aws:iam::{Account}:role/AdminRole";
-    private static readonly string DeploySession = $"arn:aws:sts::{Account}:assumed-role/DeployRole/build";
-    private static readonly string AdminSession = $"arn:aws:sts::{Account}:assumed-role/AdminRole/ops";
-    private const string Instance = "arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc1234def567890";
-
     private readonly string _root = Directory.CreateTempSubdirectory("firebreak-scope-").FullName;
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
-
-    /// <summary>
-    /// A stolen key of alice assumes DeployRole, whose session assumes AdminRole; the admin session creates a
-    /// backdoor user and its key, changes a bucket policy, runs an instance, deletes the trail; the backdoor
-    /// key reads an object. Alice's own key and bob work normally alongside.
-    /// </summary>
-    internal static string ChainTrail()
-    {
-        var alice = User("alice", Stolen);
-        var deploy = Session("DeployRole", "build", DeployKey);
-        var admin = Session("AdminRole", "ops", AdminKey);
-        return Lines(
-            Trail(-600, "ev-legit", User("alice", AliceLegit), "s3.amazonaws.com", "ListBuckets", ip: "203.0.113.5", agent: "aws-cli/2.15.0"),
-            Trail(0, "ev-first", alice, "sts.amazonaws.com", "GetCallerIdentity"),
-            Trail(1, "ev-list", alice, "s3.amazonaws.com", "ListBuckets"),
-            Trail(2, "ev-assume-deploy", alice, "sts.amazonaws.com", "AssumeRole",
-                new JsonObject { ["roleArn"] = DeployRole, ["roleSessionName"] = "build" }, Assumed("DeployRole", "build", DeployKey), [DeployRole]),
-            Trail(3, "ev-assume-admin", deploy, "sts.amazonaws.com", "AssumeRole",
-                new JsonObject { ["roleArn"] = AdminRole, ["roleSessionName"] = "ops" }, Assumed("AdminRole", "ops", AdminKey), [AdminRole]),
-            Trail(4, "ev-create-user", admin, "iam.amazonaws.com", "CreateUser", new JsonObject { ["userName"] = "backdoor" },
-                new JsonObject { ["user"] = new JsonObject { ["arn"] = Backdoor, ["userName"] = "backdoor", ["userId"] = "AIDABACKDOOR", ["path"] = "/" } }),
-            Trail(5, "ev-create-key", admin, "iam.amazonaws.com", "CreateAccessKey", new JsonObject { ["userName"] = "backdoor" },
-                new JsonObject { ["accessKey"] = new JsonObject { ["accessKeyId"] = BackdoorKey, ["status"] = "Active", ["userName"] = "backdoor" } }),
-            Trail(6, "ev-read", User("backdoor", BackdoorKey), "s3.amazonaws.com", "GetObject", new JsonObject { ["bucketName"] = "finance-data", ["key"] = "q3.csv" },
-                resources: ["arn:aws:s3:::finance-data/q3.csv", "arn:aws:s3:::finance-data"]),
-            Trail(7, "ev-policy", admin, "s3.amazonaws.com", "PutBucketPolicy", new JsonObject { ["bucketName"] = "finance-data" }),
-            Trail(8, "ev-run", admin, "ec2.amazonaws.com", "RunInstances", new JsonObject { ["instanceType"] = "p4d.24xlarge" }, resources: [Instance], region: "eu-west-1"),
-            Trail(9, "ev-delete-trail", admin, "cloudtrail.amazonaws.com", "DeleteTrail", new JsonObject { ["name"] = "org-trail" }),
-            Trail(10, "ev-modify", admin, "ec2.amazonaws.com", "ModifyInstanceAttribute", resources: [Instance], region: "eu-west-1"),
-            Trail(11, "ev-denied", admin, "s3.amazonaws.com", "GetObject", new JsonObject { ["bucketName"] = "hr-data" }, resources: ["arn:aws:s3:::hr-data/salaries.csv"], error: "AccessDenied"),
-            Trail(12, "ev-drop", admin, "s3.amazonaws.com", "PutObject", new JsonObject { ["bucketName"] = "finance-data", ["key"] = "ransom.txt" }, resources: ["arn:aws:s3:::finance-data/ransom.txt"]),
-            Trail(20, "ev-bob", User("bob", BobKey), "s3.amazonaws.com", "GetObject", new JsonObject { ["bucketName"] = "public-site" },
-                resources: ["arn:aws:s3:::public-site/index.html"], ip: "203.0.113.9", agent: "aws-sdk-go/1.50"));
-    }
-
-    /// <summary>SAML federation into a session, GetFederationToken, and a GCP service account impersonated by a user.</summary>
-    internal static string FederationTrail()
-    {
-        var saml = new JsonObject
-        {
-            ["type"] = "SAMLUser",
-            ["principalId"] = "Okta:eve@example.com",
-            ["userName"] = "eve@example.com",
-            ["identityProvider"] = $"arn:aws:iam::{Account}:saml-provider/Okta",
-        };
-        var samlSession = Session("SamlAdmin", "eve@example.com", "ASIASAMLSESSION00001");
-        var federated = new JsonObject
-        {
-            ["type"] = "FederatedUser",
-            ["principalId"] = $"{Account}:contractor",
-            ["arn"] = $"arn:aws:sts::{Account}:federated-user/contractor",
-            ["accountId"] = Account,
-            ["accessKeyId"] = "ASIAFEDERATED0000001",
-        };
-        const string sa = "deployer@acme-prod.iam.gserviceaccount.com";
-        return Lines(
-            Trail(0, "fed-saml", saml, "sts.amazonaws.com", "AssumeRoleWithSAML",
-                new JsonObject { ["roleArn"] = $"arn:aws:iam::{Account}:role/SamlAdmin", ["principalArn"] = $"arn:aws:iam::{Account}:saml-provider/Okta" },
-                Assumed("SamlAdmin", "eve@example.com", "ASIASAMLSESSION00001"), ip: "192.0.2.10", agent: "Mozilla/5.0"),
-            Trail(1, "fed-describe", samlSession, "ec2.amazonaws.com", "DescribeInstances", ip: "192.0.2.10", agent: "Mozilla/5.0"),
-            Trail(2, "fed-token", User("bob", BobKey), "sts.amazonaws.com", "GetFederationToken", new JsonObject { ["name"] = "contractor" },
-                new JsonObject
-                {
-                    ["credentials"] = Credentials("ASIAFEDERATED0000001"),
-                    ["federatedUser"] = new JsonObject { ["federatedUserId"] = $"{Account}:contractor", ["arn"] = $"arn:aws:sts::{Account}:federated-user/contractor" },
-                }, ip: "203.0.113.9", agent: "aws-sdk-go/1.50"),
-            Trail(3, "fed-use", federated, "s3.amazonaws.com", "DeleteObject", new JsonObject { ["bucketName"] = "backups" },
-                resources: ["arn:aws:s3:::backups/db.dump"], ip: "203.0.113.9", agent: "aws-sdk-go/1.50"),
-            Gcp(4, "gcp-token", "mallory@example.com", "GenerateAccessToken", "iamcredentials.googleapis.com", $"projects/-/serviceAccounts/{sa}"),
-            Gcp(5, "gcp-read", sa, "storage.objects.get", "storage.googleapis.com", "projects/_/buckets/acme-secrets/objects/keys.json", delegatedBy: "mallory@example.com"),
-            Gcp(6, "gcp-key", sa, "google.iam.admin.v1.CreateServiceAccountKey", "iam.googleapis.com", $"projects/-/serviceAccounts/{sa}",
-                new JsonObject { ["name"] = $"projects/acme-prod/serviceAccounts/{sa}/keys/0123abcd", ["keyAlgorithm"] = "KEY_ALG_RSA_2048" }, delegatedBy: "mallory@example.com"),
-            Gcp(7, "gcp-use-key", sa, "storage.buckets.delete", "storage.googleapis.com", "projects/_/buckets/acme-logs",
-                keyName: $"//iam.googleapis.com/projects/acme-prod/serviceAccounts/{sa}/keys/0123abcd"));
-    }
 
     internal static async Task<(CoreHarness Harness, HarnessTenant Tenant, string Incident)> SeedAsync(DatabaseKind kind, string lines, string root, params (string Type, string Value)[] escalated)
     {

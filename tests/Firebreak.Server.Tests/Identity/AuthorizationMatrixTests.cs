@@ -112,6 +112,9 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         new("GET", "/api/v1/incidents/{key}/timeline/export", Role.Viewer),
         new("GET", "/api/v1/incidents/{key}/timeline/{entryId:guid}", Role.Viewer),
         new("PATCH", "/api/v1/incidents/{key}/timeline/{entryId:guid}", Role.Responder, _ => new { keyEvent = true }),
+        new("GET", "/api/v1/incidents/{key}/scope", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/scope/marks", Role.Responder, _ => new { kind = "access-key", value = "AKIAMATRIX0000000001", reason = "matrix" }),
+        new("POST", "/api/v1/incidents/{key}/scope/marks/{markId:guid}/unmark", Role.Responder, _ => new { reason = "matrix" }),
     ];
 
     [Fact]
@@ -213,7 +216,7 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         };
         return route.Replace("{key}", ids.Incident).Replace("{taskId:guid}", ids.Task.ToString())
             .Replace("{entryId:guid}", ids.Entry.ToString())
-            .Replace("{importId:guid}", ids.Key.ToString()).Replace("{eventId:long}", "1").Replace("{id:guid}", id.ToString()).Replace("{format}", "generic")
+            .Replace("{importId:guid}", ids.Key.ToString()).Replace("{markId:guid}", ids.Key.ToString()).Replace("{eventId:long}", "1").Replace("{id:guid}", id.ToString()).Replace("{format}", "generic")
             + (route.EndsWith("/upload", StringComparison.Ordinal) ? "?name=matrix.json" : route.EndsWith("/content", StringComparison.Ordinal) ? "?reason=matrix" : route.EndsWith("/evidence", StringComparison.Ordinal) ? "?name=m.txt&source=matrix" : "");
     }
 
