@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 // Imports generated CloudTrail files into one incident through the product's import runner, pins a
 // sample of events to the timeline, then times timeline pages and principal pivots through the use
-// cases (no HTTP). Usage: Firebreak.InvestigationBench LOGS_DIR DATA_DIR [POSTGRES_CONNECTION]
+// cases (no HTTP), and the incident scope. Usage: Firebreak.InvestigationBench LOGS_DIR DATA_DIR [POSTGRES_CONNECTION]
 if (args.Length < 2)
 {
     Console.Error.WriteLine("usage: Firebreak.InvestigationBench LOGS_DIR DATA_DIR [POSTGRES_CONNECTION]");
@@ -123,6 +123,9 @@ var deepTimes = await TimeAsync(100, async i =>
         await AsAsync(responder, sp => sp.GetRequiredService<EventSearchService>().SearchAsync(incident, new EventQuery { Principal = principal, Limit = 100, After = next }));
 });
 Report("pivot by principal, first two pages", deepTimes);
+
+// 5. The incident scope over every event.
+await ScopeBench.RunAsync(services, responder, incident);
 Console.WriteLine($"load average after: {LoadAverage()}");
 return 0;
 
