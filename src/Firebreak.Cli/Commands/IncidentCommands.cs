@@ -32,6 +32,7 @@ internal static class IncidentCommands
         incident.Add(PostMortemCommands.FollowUps(connection, catalog));
         incident.Add(InvestigationCommands.Timeline(connection, catalog));
         incident.Add(InvestigationCommands.Events(connection, catalog));
+        incident.Add(ScopeCommands.Scope(connection, catalog));
         return incident;
     }
 
