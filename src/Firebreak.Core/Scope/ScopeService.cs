@@ -22,19 +22,21 @@ public sealed class ScopeService(IDbContextFactory<FirebreakDbContext> factory, 
         var events = db.IncidentEvents.AsNoTracking().Where(e => e.IncidentId == incident.Id);
         var truncated = new List<string>();
 
-        var totals = await events.GroupBy(e => e.IncidentId)
-            .Select(g => new { Count = g.LongCount(), First = g.Min(e => e.Time), Last = g.Max(e => e.Time) })
-            .SingleOrDefaultAsync(cancellationToken);
         var marks = await db.ScopeMarks.AsNoTracking().Where(m => m.IncidentId == incident.Id).OrderBy(m => m.MarkedAt).ThenBy(m => m.Id).ToListAsync(cancellationToken);
         var seeds = await db.IncidentArtifacts.AsNoTracking().Where(a => a.IncidentId == incident.Id && a.Kind == ArtifactKinds.Principal)
             .Select(a => new { a.Type, a.Value }).ToListAsync(cancellationToken);
 
-        // 1. Identities: one row per principal, key and issuer combination.
-        var identityRows = await events
-            .GroupBy(e => new { e.Provider, e.Account, e.Principal, e.PrincipalType, e.SessionIssuer, e.AccessKeyId })
-            .Select(g => new IdentityRow(g.Key.Provider, g.Key.Account, g.Key.Principal, g.Key.PrincipalType, g.Key.SessionIssuer, g.Key.AccessKeyId,
-                g.LongCount(), g.Min(e => e.Time), g.Max(e => e.Time)))
+        // 1. One pass over the events: who, with which key, from where, with what agent, in which account and region.
+        // Identities, addresses, agents, accounts and regions are all sums over these rows, so the table is read once for them.
+        var usage = await events
+            .GroupBy(e => new { e.Provider, e.Account, e.Region, e.Principal, e.PrincipalType, e.SessionIssuer, e.AccessKeyId, e.SourceIp, e.UserAgent })
+            .Select(g => new UsageRow(g.Key.Provider, g.Key.Account, g.Key.Region, g.Key.Principal, g.Key.PrincipalType, g.Key.SessionIssuer, g.Key.AccessKeyId,
+                g.Key.SourceIp, g.Key.UserAgent, g.LongCount(), g.Min(e => e.Time), g.Max(e => e.Time)))
             .ToListAsync(cancellationToken);
+        var identityRows = usage.GroupBy(u => (u.Provider, u.Account, u.Principal, u.PrincipalType, u.SessionIssuer, u.AccessKeyId))
+            .Select(g => new IdentityRow(g.Key.Provider, g.Key.Account, g.Key.Principal, g.Key.PrincipalType, g.Key.SessionIssuer, g.Key.AccessKeyId,
+                g.Sum(u => u.Count), g.Min(u => u.First), g.Max(u => u.Last)))
+            .ToList();
 
         // 2. Credential chains: the raw records of the few events that issue or create credentials.
         var chainOperations = CredentialChains.Operations;
@@ -61,12 +63,8 @@ public sealed class ScopeService(IDbContextFactory<FirebreakDbContext> factory, 
 
         // 4. Resources, addresses, agents, accounts and regions of the whole incident.
         var resourceRows = await ResourceRowsAsync(events.Where(e => e.Resource != null), cancellationToken);
-        var ipRows = await events.Where(e => e.SourceIp != null).GroupBy(e => e.SourceIp)
-            .Select(g => new ValueRow(g.Key!, g.LongCount(), g.Min(e => e.Time), g.Max(e => e.Time))).ToListAsync(cancellationToken);
-        var agentRows = await events.Where(e => e.UserAgent != null).GroupBy(e => e.UserAgent)
-            .Select(g => new ValueRow(g.Key!, g.LongCount(), g.Min(e => e.Time), g.Max(e => e.Time))).ToListAsync(cancellationToken);
-        var placeRows = await events.GroupBy(e => new { e.Account, e.Region })
-            .Select(g => new PlaceRow(g.Key.Account, g.Key.Region, g.LongCount(), g.Min(e => e.Time), g.Max(e => e.Time))).ToListAsync(cancellationToken);
+        var ipRows = usage.Where(u => u.SourceIp != null).Select(u => new ValueRow(u.SourceIp!, u.Count, u.First, u.Last));
+        var agentRows = usage.Where(u => u.UserAgent != null).Select(u => new ValueRow(u.UserAgent!, u.Count, u.First, u.Last));
 
         // 5. The blast radius: the same aggregates over the events the controlled credentials signed.
         var (keys, principals) = graph.AttackerFilter();
@@ -77,21 +75,17 @@ public sealed class ScopeService(IDbContextFactory<FirebreakDbContext> factory, 
             principals = principals.Take(Math.Max(0, ScopeLimits.MaxControlled - keys.Count)).ToList();
         }
         var attacker = events.Where(e => (e.AccessKeyId != null && keys.Contains(e.AccessKeyId)) || (e.Principal != null && principals.Contains(e.Principal)));
-        List<ResourceRow> attackerResources = [];
-        List<AttackerPlaceRow> attackerPlaces = [];
+        List<AttackerRow> attackerRows = [];
         if (keys.Count + principals.Count > 0)
         {
-            attackerResources = await attacker.Where(e => e.Resource != null)
-                .GroupBy(e => new { e.Principal, e.AccessKeyId, e.Resource, e.Operation, e.Result, Error = e.ErrorCode != null })
-                .Select(g => new ResourceRow(g.Key.Principal, g.Key.AccessKeyId, g.Key.Resource!, g.Key.Operation, g.Key.Result == EventResult.Failure || g.Key.Error,
-                    g.LongCount(), g.Min(e => e.Time), g.Max(e => e.Time)))
-                .ToListAsync(cancellationToken);
-            attackerPlaces = await attacker
-                .GroupBy(e => new { e.Principal, e.AccessKeyId, e.SourceIp, e.UserAgent, e.Account, e.Region })
-                .Select(g => new AttackerPlaceRow(g.Key.Principal, g.Key.AccessKeyId, g.Key.SourceIp, g.Key.UserAgent, g.Key.Account, g.Key.Region,
-                    g.LongCount(), g.Min(e => e.Time), g.Max(e => e.Time)))
+            attackerRows = await attacker
+                .GroupBy(e => new { e.Resource, e.Operation, e.Result, Error = e.ErrorCode != null, e.SourceIp, e.UserAgent, e.Account, e.Region })
+                .Select(g => new AttackerRow(g.Key.Resource, g.Key.Operation, g.Key.Result == EventResult.Failure || g.Key.Error,
+                    g.Key.SourceIp, g.Key.UserAgent, g.Key.Account, g.Key.Region, g.LongCount(), g.Min(e => e.Time), g.Max(e => e.Time)))
                 .ToListAsync(cancellationToken);
         }
+        var attackerResources = attackerRows.Where(r => r.Resource != null).Select(r => new ResourceRow(null, null, r.Resource!, r.Operation, r.Failed, r.Count, r.First, r.Last));
+        var attackerPlaces = attackerRows;
 
         // 6. Patient zero and its first use.
         PatientZero? patientZero = null;
@@ -128,11 +122,11 @@ public sealed class ScopeService(IDbContextFactory<FirebreakDbContext> factory, 
             edges.Where(e => graph.IsControlled(e.From) || graph.IsControlled(e.To)).ToList(),
             Containment.Suggest(graph, blastResources));
 
-        return new ScopeView(incident.Reference, totals?.Count ?? 0, totals?.First, totals?.Last,
+        return new ScopeView(incident.Reference, usage.Sum(u => u.Count), usage.Count == 0 ? null : usage.Min(u => u.First), usage.Count == 0 ? null : usage.Max(u => u.Last),
             Cap(identities, "identities", truncated), Cap(edges, "edges", truncated), Cap(Resources(resourceRows), "resources", truncated),
             Cap(Values(ipRows, ScopeEntityKind.SourceIp), "source IPs", truncated), Cap(Values(agentRows, ScopeEntityKind.UserAgent), "user agents", truncated),
-            Cap(Values(placeRows.Where(p => p.Account != null).Select(p => new ValueRow(p.Account!, p.Count, p.First, p.Last)), ScopeEntityKind.Account), "accounts", truncated),
-            Cap(Values(placeRows.Where(p => p.Region != null).Select(p => new ValueRow(p.Region!, p.Count, p.First, p.Last)), ScopeEntityKind.Region), "regions", truncated),
+            Cap(Values(usage.Where(p => p.Account != null).Select(p => new ValueRow(p.Account!, p.Count, p.First, p.Last)), ScopeEntityKind.Account), "accounts", truncated),
+            Cap(Values(usage.Where(p => p.Region != null).Select(p => new ValueRow(p.Region!, p.Count, p.First, p.Last)), ScopeEntityKind.Region), "regions", truncated),
             blast, patientZero, marks.Select(ToView).ToList(), truncated);
     }
 
@@ -287,8 +281,9 @@ public sealed class ScopeService(IDbContextFactory<FirebreakDbContext> factory, 
 
     private sealed record ValueRow(string Value, long Count, DateTimeOffset First, DateTimeOffset Last);
 
-    private sealed record PlaceRow(string? Account, string? Region, long Count, DateTimeOffset First, DateTimeOffset Last);
+    private sealed record UsageRow(string Provider, string? Account, string? Region, string? Principal, string? PrincipalType, string? SessionIssuer,
+        string? AccessKeyId, string? SourceIp, string? UserAgent, long Count, DateTimeOffset First, DateTimeOffset Last);
 
-    private sealed record AttackerPlaceRow(string? Principal, string? AccessKeyId, string? SourceIp, string? UserAgent, string? Account, string? Region,
+    private sealed record AttackerRow(string? Resource, string Operation, bool Failed, string? SourceIp, string? UserAgent, string? Account, string? Region,
         long Count, DateTimeOffset First, DateTimeOffset Last);
 }
