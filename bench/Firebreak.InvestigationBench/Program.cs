@@ -27,7 +27,7 @@ var settings = new Dictionary<string, string?>
 };
 if (args.Length > 2) settings["ConnectionStrings:Postgres"] = args[2];
 var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-await using var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration).AddFirebreakCore(configuration).BuildServiceProvider();
+await using var services = new ServiceCollection().AddLogging(ScopeBench.Logging).AddSingleton<IConfiguration>(configuration).AddFirebreakCore(configuration).BuildServiceProvider();
 
 async Task<T> AsAsync<T>(ICurrentActor actor, Func<IServiceProvider, Task<T>> work)
 {

@@ -4,6 +4,7 @@ using Firebreak.Core.Identity;
 using Firebreak.Core.Investigation;
 using Firebreak.Core.Scope;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 /// <summary>
 /// Times the incident scope over the imported events: the graph, blast radius and patient zero,
@@ -27,6 +28,23 @@ internal static class ScopeBench
             await AsResponderAsync(sp => sp.GetRequiredService<ScopeService>().MarkAsync(incident, new MarkCompromised(ScopeMarkKind.AccessKey, key, "benchmark")));
             await TimeAsync($"scope, {key} marked", () => AsResponderAsync(sp => sp.GetRequiredService<ScopeService>().GetAsync(incident)));
         }
+    }
+
+    /// <summary>Prints the scope's own log line (its time per stage) to the console.</summary>
+    public static void Logging(ILoggingBuilder builder) => builder.AddProvider(new StageLines());
+
+    private sealed class StageLines : ILoggerProvider, ILogger
+    {
+        public ILogger CreateLogger(string categoryName) => categoryName == typeof(ScopeService).FullName ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+        public void Dispose() { }
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Console.WriteLine("  " + formatter(state, exception));
     }
 
     private static async Task TimeAsync(string name, Func<Task<ScopeView>> work)

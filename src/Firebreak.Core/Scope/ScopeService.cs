@@ -3,7 +3,9 @@ using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
 using Firebreak.Core.Investigation;
 using Firebreak.Core.Persistence;
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 
 namespace Firebreak.Core.Scope;
 
@@ -13,10 +15,11 @@ namespace Firebreak.Core.Scope;
 /// the blast radius of those identities, and patient zero. Everything is aggregated in SQL; only the
 /// credential-issuing events are read with their raw record.
 /// </summary>
-public sealed class ScopeService(IDbContextFactory<FirebreakDbContext> factory, TimeProvider time)
+public sealed partial class ScopeService(IDbContextFactory<FirebreakDbContext> factory, TimeProvider time, ILogger<ScopeService> logger)
 {
     public async Task<ScopeView> GetAsync(string incidentKey, CancellationToken cancellationToken = default)
     {
+        var clock = Stopwatch.StartNew();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
         var events = db.IncidentEvents.AsNoTracking().Where(e => e.IncidentId == incident.Id);
@@ -38,6 +41,8 @@ public sealed class ScopeService(IDbContextFactory<FirebreakDbContext> factory, 
                 g.Sum(u => u.Count), g.Min(u => u.First), g.Max(u => u.Last)))
             .ToList();
 
+        var usageTime = clock.Elapsed;
+
         // 2. Credential chains: the raw records of the few events that issue or create credentials.
         var chainOperations = CredentialChains.Operations;
         var chainEvents = await events
@@ -55,6 +60,8 @@ public sealed class ScopeService(IDbContextFactory<FirebreakDbContext> factory, 
         foreach (var row in identityRows) graph.AddUsage(row);
         foreach (var link in chainEvents.SelectMany(CredentialChains.Links)) graph.AddLink(link);
 
+        var chainTime = clock.Elapsed;
+
         // 3. Who the attacker controlled.
         foreach (var seed in seeds) graph.Seed(seed.Type, seed.Value, ControlReason.Escalated);
         foreach (var mark in marks.Where(m => m.UnmarkedAt is null))
@@ -63,6 +70,7 @@ public sealed class ScopeService(IDbContextFactory<FirebreakDbContext> factory, 
 
         // 4. Resources, addresses, agents, accounts and regions of the whole incident.
         var resourceRows = await ResourceRowsAsync(events.Where(e => e.Resource != null), cancellationToken);
+        var resourceTime = clock.Elapsed;
         var ipRows = usage.Where(u => u.SourceIp != null).Select(u => new ValueRow(u.SourceIp!, u.Count, u.First, u.Last));
         var agentRows = usage.Where(u => u.UserAgent != null).Select(u => new ValueRow(u.UserAgent!, u.Count, u.First, u.Last));
 
@@ -86,6 +94,8 @@ public sealed class ScopeService(IDbContextFactory<FirebreakDbContext> factory, 
         }
         var attackerResources = attackerRows.Where(r => r.Resource != null).Select(r => new ResourceRow(null, null, r.Resource!, r.Operation, r.Failed, r.Count, r.First, r.Last));
         var attackerPlaces = attackerRows;
+
+        var blastTime = clock.Elapsed;
 
         // 6. Patient zero and its first use.
         PatientZero? patientZero = null;
@@ -122,6 +132,8 @@ public sealed class ScopeService(IDbContextFactory<FirebreakDbContext> factory, 
             edges.Where(e => graph.IsControlled(e.From) || graph.IsControlled(e.To)).ToList(),
             Containment.Suggest(graph, blastResources));
 
+        LogComputed(logger, incident.Reference, usage.Count, chainEvents.Count, (long)clock.Elapsed.TotalMilliseconds, (long)usageTime.TotalMilliseconds,
+            (long)(chainTime - usageTime).TotalMilliseconds, (long)(resourceTime - chainTime).TotalMilliseconds, (long)(blastTime - resourceTime).TotalMilliseconds);
         return new ScopeView(incident.Reference, usage.Sum(u => u.Count), usage.Count == 0 ? null : usage.Min(u => u.First), usage.Count == 0 ? null : usage.Max(u => u.Last),
             Cap(identities, "identities", truncated), Cap(edges, "edges", truncated), Cap(Resources(resourceRows), "resources", truncated),
             Cap(Values(ipRows, ScopeEntityKind.SourceIp), "source IPs", truncated), Cap(Values(agentRows, ScopeEntityKind.UserAgent), "user agents", truncated),
@@ -273,6 +285,9 @@ public sealed class ScopeService(IDbContextFactory<FirebreakDbContext> factory, 
         m.UnmarkedAt is null, m.Version);
 
     private static string Shorten(string value) => value.Length <= 120 ? value : value[..117] + "...";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scope of {Incident} in {ElapsedMs} ms: {UsageRows} usage rows in {UsageMs} ms, {ChainEvents} chain events in {ChainMs} ms, resources in {ResourceMs} ms, blast radius in {BlastMs} ms")]
+    private static partial void LogComputed(ILogger logger, string incident, int usageRows, int chainEvents, long elapsedMs, long usageMs, long chainMs, long resourceMs, long blastMs);
 
     internal sealed record IdentityRow(string Provider, string? Account, string? Principal, string? PrincipalType, string? SessionIssuer, string? AccessKeyId,
         long Count, DateTimeOffset First, DateTimeOffset Last);
