@@ -205,6 +205,21 @@ public sealed class ScopeTests : IDisposable
         Assert.All(audit, a => Assert.Equal(tenant.Responder.Name, a.ActorName));
     }
 
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task Report_HasTheBlastRadiusAndPatientZero(DatabaseKind kind)
+    {
+        var (harness, tenant, incident) = await SeedAsync(kind, ChainTrail(), _root, ("access-key", Stolen));
+        await using var _ = harness;
+        await using var scope = harness.As(tenant.Viewer);
+        var report = await scope.Get<Firebreak.Core.PostMortem.Reports.ReportService>().BuildAsync(incident);
+        var blast = Assert.IsType<Firebreak.Core.PostMortem.Reports.ReportBlastRadius>(report.Scope.BlastRadius);
+        Assert.Equal((Stolen, 8, 1, 13L), (blast.PatientZero, blast.Counts.Identities, blast.Counts.Deleted, blast.Events));
+        var markdown = Firebreak.Core.PostMortem.Reports.ReportRenderer.RenderText(Firebreak.Core.PostMortem.Reports.IncidentReportDocument.Build(report), Firebreak.Core.PostMortem.Reports.ReportFormat.Markdown);
+        Assert.Contains("Blast radius (from the incident's events)", markdown, StringComparison.Ordinal);
+        Assert.Contains($"{Stolen} (access-key)", markdown, StringComparison.Ordinal);
+        Assert.Contains("GetCallerIdentity from 198.51.100.66", markdown, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("GetObject", AccessKind.Read)]
     [InlineData("ListBuckets", AccessKind.Read)]
