@@ -46,9 +46,10 @@ public sealed partial class ScopeService(IDbContextFactory<FirebreakDbContext> f
         // 2. Credential chains: the raw records of the few events that issue or create credentials.
         var chainOperations = CredentialChains.Operations;
         var chainEvents = await events
+            // Inlined as constants so SQLite uses the (incident, operation) index rather than scanning for a json_each list.
             // AWS services assuming roles for instances and functions are most of these calls; a service never passes control on
             // (see Graph.Control), and their sessions and keys are already known from the sessions' own events.
-            .Where(e => chainOperations.Contains(e.Operation) && e.Result != EventResult.Failure && e.ErrorCode == null
+            .Where(e => EF.Constant(chainOperations).Contains(e.Operation) && e.Result != EventResult.Failure && e.ErrorCode == null
                 && (e.PrincipalType == null || e.PrincipalType != "AWSService"))
             .OrderBy(e => e.Time).ThenBy(e => e.Id).Take(ScopeLimits.MaxChainEvents + 1)
             .Select(e => new ChainEvent(e.Id, e.EventId, e.Time, e.Provider, e.Operation, e.Principal, e.AccessKeyId, e.Account, e.Resource, e.Raw))
