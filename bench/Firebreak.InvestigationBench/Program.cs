@@ -11,7 +11,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 // Imports generated CloudTrail files into one incident through the product's import runner, pins a
 // sample of events to the timeline, then times timeline pages and principal pivots through the use
-// cases (no HTTP), and assesses the data-loss extent. Usage: Firebreak.InvestigationBench LOGS_DIR DATA_DIR [POSTGRES_CONNECTION]
+// cases (no HTTP), and times the data-loss extent, the management-plane check and the incident scope.
+// Usage: Firebreak.InvestigationBench LOGS_DIR DATA_DIR [POSTGRES_CONNECTION]
 if (args.Length < 2)
 {
     Console.Error.WriteLine("usage: Firebreak.InvestigationBench LOGS_DIR DATA_DIR [POSTGRES_CONNECTION]");
@@ -27,7 +28,7 @@ var settings = new Dictionary<string, string?>
 };
 if (args.Length > 2) settings["ConnectionStrings:Postgres"] = args[2];
 var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-await using var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration).AddFirebreakCore(configuration).BuildServiceProvider();
+await using var services = new ServiceCollection().AddLogging(ScopeBench.Logging).AddSingleton<IConfiguration>(configuration).AddFirebreakCore(configuration).BuildServiceProvider();
 
 async Task<T> AsAsync<T>(ICurrentActor actor, Func<IServiceProvider, Task<T>> work)
 {
@@ -163,6 +164,8 @@ Report("pivot by principal, first two pages", deepTimes);
 await DataLossStep.RunAsync(incident, work => AsAsync(responder, work));
 // 6. The management-plane check over the whole incident.
 await ManagementPlaneStep.RunAsync(services, responder, incident);
+// 7. The incident scope over every event.
+await ScopeBench.RunAsync(services, responder, incident);
 Console.WriteLine($"load average after: {LoadAverage()}");
 return 0;
 

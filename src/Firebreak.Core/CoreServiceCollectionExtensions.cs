@@ -72,6 +72,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<IIndicatorEnricher, IpClassificationEnricher>();
         services.AddScoped<IIndicatorEnricher, KnownAccountEnricher>();
         services.AddScoped<ManagementPlane.ManagementPlaneCheckService>();
+        services.AddScoped<Scope.ScopeService>();
         return services;
     }
 

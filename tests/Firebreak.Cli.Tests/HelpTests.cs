@@ -49,7 +49,7 @@ public sealed class HelpTests
              "incident", "incident list", "incident show", "incident create", "incident transition",
              "incident review", "incident review show", "incident review set",
              "incident followups", "incident followups list", "incident followups add", "incident followups set-status",
-             "incident timeline", "incident events", "incident events import", "incident events search", "incident data-loss", "incident check",
+             "incident timeline", "incident events", "incident events import", "incident events search", "incident data-loss", "incident check", "incident scope",
              "alert", "alert send", "alert list",
              "evidence", "evidence add", "evidence add-snapshot", "evidence list", "evidence custody", "evidence record", "evidence verify",
              "evidence export", "evidence download", "indicator", "indicator list", "indicator add", "indicator search",

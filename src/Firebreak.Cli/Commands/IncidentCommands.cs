@@ -34,6 +34,7 @@ internal static class IncidentCommands
         incident.Add(InvestigationCommands.Events(connection, catalog));
         incident.Add(DataLossCommands.DataLoss(connection, catalog));
         incident.Add(ManagementPlaneCommands.Check(connection, catalog));
+        incident.Add(ScopeCommands.Scope(connection, catalog));
         return incident;
     }
 

@@ -15,6 +15,10 @@ public sealed record EventQuery
     public string? Operation { get; init; }
     public string? Resource { get; init; }
     public string? SourceIp { get; init; }
+
+    /// <summary>Events of the sessions of this role (the session issuer).</summary>
+    public string? SessionIssuer { get; init; }
+    public string? UserAgent { get; init; }
     public string? Provider { get; init; }
     public string? Account { get; init; }
     public string? Region { get; init; }
@@ -97,7 +101,8 @@ public sealed class EventSearchService(IDbContextFactory<FirebreakDbContext> fac
         new Checks()
             .MaxLength("principal", q.Principal, EventLimits.LongText).MaxLength("accessKeyId", q.AccessKeyId, EventLimits.ShortText)
             .MaxLength("operation", q.Operation, EventLimits.ShortText).MaxLength("resource", q.Resource, EventLimits.LongText)
-            .MaxLength("sourceIp", q.SourceIp, EventLimits.ShortText).MaxLength("provider", q.Provider, 16)
+            .MaxLength("sourceIp", q.SourceIp, EventLimits.ShortText)
+            .MaxLength("sessionIssuer", q.SessionIssuer, EventLimits.LongText).MaxLength("userAgent", q.UserAgent, EventLimits.LongText).MaxLength("provider", q.Provider, 16)
             .MaxLength("account", q.Account, EventLimits.ShortText).MaxLength("region", q.Region, EventLimits.ShortText)
             .MaxLength("errorCode", q.ErrorCode, EventLimits.ShortText).MaxLength("q", q.Text, 500)
             .MaxLength("after", q.After, 100)
@@ -119,6 +124,8 @@ public sealed class EventSearchService(IDbContextFactory<FirebreakDbContext> fac
             events = events.Where(e => e.Resource == resource || EF.Functions.Like("\n" + e.Resources + "\n", line, TextSearch.Escape));
         }
         if (Value(q.SourceIp) is { } ip) events = events.Where(e => e.SourceIp == ip);
+        if (Value(q.SessionIssuer) is { } issuer) events = events.Where(e => e.SessionIssuer == issuer);
+        if (q.UserAgent is { Length: > 0 } agent) events = events.Where(e => e.UserAgent == agent);
         if (Value(q.Provider) is { } provider) events = events.Where(e => e.Provider == provider.ToLowerInvariant());
         if (Value(q.Account) is { } account) events = events.Where(e => e.Account == account);
         if (Value(q.Region) is { } region) events = events.Where(e => e.Region == region);

@@ -57,6 +57,7 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     public DbSet<Indicator> Indicators => Set<Indicator>();
     public DbSet<IndicatorEnrichment> IndicatorEnrichments => Set<IndicatorEnrichment>();
     public DbSet<ManagementPlane.ManagementPlaneCheckRun> ManagementPlaneCheckRuns => Set<ManagementPlane.ManagementPlaneCheckRun>();
+    public DbSet<Scope.ScopeMark> ScopeMarks => Set<Scope.ScopeMark>();
 
     /// <summary>Off only for bulk intake, which records itself on the stored rows.</summary>
     public bool RecordAudit { get; set; } = true;

@@ -2071,6 +2071,61 @@ namespace Firebreak.Migrations.Postgres.Migrations
                     b.ToTable("ResponseActions");
                 });
 
+            modelBuilder.Entity("Firebreak.Core.Scope.ScopeMark", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("MarkedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("MarkedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("UnmarkReason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTimeOffset?>("UnmarkedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UnmarkedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId", "Kind", "Value");
+
+                    b.ToTable("ScopeMarks");
+                });
+
             modelBuilder.Entity("Firebreak.Core.ThreatIntel.FeedIndicator", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2567,6 +2622,15 @@ namespace Firebreak.Migrations.Postgres.Migrations
                 });
 
             modelBuilder.Entity("Firebreak.Core.Response.ResponseAction", b =>
+                {
+                    b.HasOne("Firebreak.Core.Incidents.Incident", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Firebreak.Core.Scope.ScopeMark", b =>
                 {
                     b.HasOne("Firebreak.Core.Incidents.Incident", null)
                         .WithMany()

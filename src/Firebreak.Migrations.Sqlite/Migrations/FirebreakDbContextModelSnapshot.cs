@@ -2059,6 +2059,61 @@ namespace Firebreak.Migrations.Sqlite.Migrations
                     b.ToTable("ResponseActions");
                 });
 
+            modelBuilder.Entity("Firebreak.Core.Scope.ScopeMark", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("MarkedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("MarkedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UnmarkReason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("UnmarkedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UnmarkedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId", "Kind", "Value");
+
+                    b.ToTable("ScopeMarks");
+                });
+
             modelBuilder.Entity("Firebreak.Core.ThreatIntel.FeedIndicator", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2555,6 +2610,15 @@ namespace Firebreak.Migrations.Sqlite.Migrations
                 });
 
             modelBuilder.Entity("Firebreak.Core.Response.ResponseAction", b =>
+                {
+                    b.HasOne("Firebreak.Core.Incidents.Incident", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Firebreak.Core.Scope.ScopeMark", b =>
                 {
                     b.HasOne("Firebreak.Core.Incidents.Incident", null)
                         .WithMany()

@@ -64,8 +64,8 @@ internal static class InvestigationEndpoints
         TypedResults.Ok(await imports.GetAsync(key, importId, cancellationToken));
 
     public static async Task<Ok<EventPage>> SearchAsync(string key, string? principal, string? accessKeyId, string? operation, string? resource,
-        string? sourceIp, string? provider, string? account, string? region, string? errorCode, bool? failed, DateTimeOffset? from, DateTimeOffset? to,
-        string? q, string? after, int? limit, EventSearchService search, CancellationToken cancellationToken) =>
+        string? sourceIp, string? sessionIssuer, string? userAgent, string? provider, string? account, string? region, string? errorCode, bool? failed,
+        DateTimeOffset? from, DateTimeOffset? to, string? q, string? after, int? limit, EventSearchService search, CancellationToken cancellationToken) =>
         TypedResults.Ok(await search.SearchAsync(key, new EventQuery
         {
             Principal = principal,
@@ -73,6 +73,8 @@ internal static class InvestigationEndpoints
             Operation = operation,
             Resource = resource,
             SourceIp = sourceIp,
+            SessionIssuer = sessionIssuer,
+            UserAgent = userAgent,
             Provider = provider,
             Account = account,
             Region = region,

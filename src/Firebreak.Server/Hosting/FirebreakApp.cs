@@ -113,6 +113,7 @@ internal static class ApiSetup
         api.MapAssetEndpoints();
         api.MapIndicatorEndpoints();
         api.MapManagementPlaneEndpoints();
+        api.MapScopeEndpoints();
         return app;
     }
 

@@ -145,6 +145,9 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         new("GET", "/api/v1/incidents/{key}/management-plane/checks/{checkId:guid}", Role.Viewer),
         new("POST", "/api/v1/incidents/{key}/management-plane/checks/{checkId:guid}/review", Role.Responder, _ => new { note = "matrix" }),
         new("GET", "/api/v1/incidents/{key}/management-plane/readiness", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/scope", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/scope/marks", Role.Responder, _ => new { kind = "access-key", value = "AKIAMATRIX0000000001", reason = "matrix" }),
+        new("POST", "/api/v1/incidents/{key}/scope/marks/{markId:guid}/unmark", Role.Responder, _ => new { reason = "matrix" }),
     ];
 
     [Fact]
@@ -254,7 +257,7 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         };
         return route.Replace("{key}", ids.Incident).Replace("{taskId:guid}", ids.Task.ToString())
             .Replace("{entryId:guid}", ids.Entry.ToString()).Replace("{indicatorId:guid}", ids.Indicator.ToString())
-            .Replace("{importId:guid}", ids.Key.ToString()).Replace("{eventId:long}", "1").Replace("{checkId:guid}", ids.Key.ToString()).Replace("{id:guid}", id.ToString()).Replace("{format}", "generic")
+            .Replace("{importId:guid}", ids.Key.ToString()).Replace("{markId:guid}", ids.Key.ToString()).Replace("{eventId:long}", "1").Replace("{checkId:guid}", ids.Key.ToString()).Replace("{id:guid}", id.ToString()).Replace("{format}", "generic")
             .Replace("{feed}", ids.Feed.ToString())
             + (route.EndsWith("/import", StringComparison.Ordinal) ? "?format=stix" : route.EndsWith("/upload", StringComparison.Ordinal) ? "?name=matrix.json"
                : route.EndsWith("/content", StringComparison.Ordinal) ? "?reason=matrix" : route.EndsWith("/evidence", StringComparison.Ordinal) ? "?name=m.txt&source=matrix"

@@ -64,10 +64,14 @@ public sealed record ReportScope(
     IReadOnlyList<ScopeItem> Observables,
     IReadOnlyList<string> Providers,
     IReadOnlyList<string> Accounts,
-    IReadOnlyList<string> Regions)
+    IReadOnlyList<string> Regions,
+    ReportBlastRadius? BlastRadius = null)
 {
-    public bool IsEmpty => Principals.Count + Resources.Count + Observables.Count + Providers.Count + Accounts.Count + Regions.Count == 0;
+    public bool IsEmpty => Principals.Count + Resources.Count + Observables.Count + Providers.Count + Accounts.Count + Regions.Count == 0 && BlastRadius is null;
 }
+
+/// <summary>The scope computed from the incident's events (docs/scope.md): blast-radius counts and patient zero.</summary>
+public sealed record ReportBlastRadius(long Events, Scope.BlastCounts Counts, string? PatientZero, string? PatientZeroType, Scope.FirstUse? FirstUse);
 
 /// <summary>
 /// Whether data left the organisation's control and how much. Until someone has assessed it the report

@@ -38,6 +38,21 @@ public static class IncidentReportDocument
 
         blocks.Add(new HeadingBlock(2, "Scope"));
         if (report.Scope.IsEmpty) blocks.Add(new ParagraphBlock("No principals, resources, observables, accounts or regions are recorded for this incident yet.", Muted: true));
+        if (report.Scope.BlastRadius is { } blast)
+        {
+            blocks.Add(new HeadingBlock(3, "Blast radius (from the incident's events)"));
+            var c = blast.Counts;
+            blocks.Add(new FieldsBlock(
+            [
+                ("Patient zero", blast.PatientZero is { } zero ? $"{zero} ({blast.PatientZeroType})" : "none known: no identity is marked or escalated as attacker-controlled"),
+                ("First used", blast.FirstUse is { } use ? $"{Time(use.Time)}: {use.Operation} from {use.SourceIp ?? "unknown address"} (event {use.EventId})" : "-"),
+                ("Identities controlled", c.Identities.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                ("Resources touched", $"{c.Resources}: read {c.Read}, modified {c.Modified}, created {c.Created}, deleted {c.Deleted}"),
+                ("Source IPs, user agents", $"{c.SourceIps}, {c.UserAgents}"),
+                ("Accounts, regions", $"{c.Accounts}, {c.Regions}"),
+                ("Attacker events", blast.Events.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)),
+            ]));
+        }
         AddArtifacts(blocks, "Principals", report.Scope.Principals);
         AddArtifacts(blocks, "Resources", report.Scope.Resources);
         AddArtifacts(blocks, "Observables", report.Scope.Observables);

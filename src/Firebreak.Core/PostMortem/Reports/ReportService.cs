@@ -13,7 +13,7 @@ namespace Firebreak.Core.PostMortem.Reports;
 /// Assembles the incident report and the communications lead's status update from the incident's record,
 /// read in one database context so every section describes the same moment.
 /// </summary>
-public sealed class ReportService(IDbContextFactory<FirebreakDbContext> factory, TimeProvider time)
+public sealed class ReportService(IDbContextFactory<FirebreakDbContext> factory, TimeProvider time, Scope.ScopeService scopes)
 {
     /// <summary>A report keeps at most this many timeline entries and alerts; the totals say how many there were.</summary>
     public const int MaxTimelineItems = 1_000;
@@ -106,8 +106,14 @@ public sealed class ReportService(IDbContextFactory<FirebreakDbContext> factory,
 
         IReadOnlyList<ScopeItem> Artifacts(string kind) => artifacts.Where(a => a.Kind == kind)
             .Select(a => new ScopeItem(a.Type, a.Value)).Distinct().Take(MaxArtifactsPerKind).ToList();
+        ReportBlastRadius? blast = null;
+        if (await db.IncidentEvents.AnyAsync(e => e.IncidentId == id, cancellationToken))
+        {
+            var computed = await scopes.GetAsync(id.ToString(), cancellationToken);
+            blast = new ReportBlastRadius(computed.BlastRadius.Events, computed.BlastRadius.Counts, computed.PatientZero?.Value, computed.PatientZero?.Type, computed.PatientZero?.FirstUse);
+        }
         var scope = new ReportScope(Artifacts(ArtifactKinds.Principal), Artifacts(ArtifactKinds.Resource), Artifacts(ArtifactKinds.Observable),
-            incident.CloudProviders, incident.CloudAccounts, incident.CloudRegions);
+            incident.CloudProviders, incident.CloudAccounts, incident.CloudRegions, blast);
 
         var actions = transitions.Select(t => new ReportAction(t.At, ReportActionKind.PhaseChange,
                 $"{(t.IsReopen ? "Reopened" : "Moved")} from {t.From.Display()} to {t.To.Display()}: {t.Reason}", t.ActorName, "done"))
