@@ -133,7 +133,7 @@ for (var run = 0; run < 2; run++)
     extraction.Add(watch.Elapsed.TotalMilliseconds);
 }
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"indicator extraction over all events (GROUP BY per column; the first run adds what is missing): {string.Join(", ", extraction.Select(t => $"{t:0} ms"))}; load {LoadAverage()}"));
+    $"indicator extraction over all events (GROUP BY per column and the merge in memory, not saved): {string.Join(", ", extraction.Select(t => $"{t:0} ms"))}; load {LoadAverage()}"));
 
 // 3. Timeline pages: random pages of 100, half with a time window.
 var random = new Random(42);

@@ -1571,6 +1571,9 @@ namespace Firebreak.Migrations.Postgres.Migrations
 
                     b.HasIndex("IncidentId", "Provider", "LogSource", "Account", "Time");
 
+                    b.HasIndex("IncidentId", "Provider", "Account", "Region", "Principal", "PrincipalType", "SessionIssuer", "AccessKeyId", "SourceIp", "UserAgent", "Time", "TenantId")
+                        .HasDatabaseName("IX_IncidentEvents_Usage");
+
                     b.ToTable("IncidentEvents");
                 });
 

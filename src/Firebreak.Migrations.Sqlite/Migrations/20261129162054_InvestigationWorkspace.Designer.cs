@@ -1562,6 +1562,9 @@ namespace Firebreak.Migrations.Sqlite.Migrations
 
                     b.HasIndex("IncidentId", "Provider", "LogSource", "Account", "Time");
 
+                    b.HasIndex("IncidentId", "Provider", "Account", "Region", "Principal", "PrincipalType", "SessionIssuer", "AccessKeyId", "SourceIp", "UserAgent", "Time", "TenantId")
+                        .HasDatabaseName("IX_IncidentEvents_Usage");
+
                     b.ToTable("IncidentEvents");
                 });
 

@@ -286,6 +286,11 @@ namespace Firebreak.Migrations.Sqlite.Migrations
                 columns: new[] { "IncidentId", "Provider", "LogSource", "Account", "Time" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_IncidentEvents_Usage",
+                table: "IncidentEvents",
+                columns: new[] { "IncidentId", "Provider", "Account", "Region", "Principal", "PrincipalType", "SessionIssuer", "AccessKeyId", "SourceIp", "UserAgent", "Time", "TenantId" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Assets_TenantId_Pattern",
                 table: "Assets",
                 columns: new[] { "TenantId", "Pattern" },
@@ -389,6 +394,10 @@ namespace Firebreak.Migrations.Sqlite.Migrations
 
             migrationBuilder.DropIndex(
                 name: "IX_IncidentEvents_IncidentId_Provider_LogSource_Account_Time",
+                table: "IncidentEvents");
+
+            migrationBuilder.DropIndex(
+                name: "IX_IncidentEvents_Usage",
                 table: "IncidentEvents");
         }
     }

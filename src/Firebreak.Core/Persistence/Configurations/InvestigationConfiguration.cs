@@ -42,6 +42,11 @@ internal sealed class IncidentEventConfiguration : IEntityTypeConfiguration<Inci
         builder.HasIndex(e => new { e.IncidentId, e.Operation, e.Time, e.Id });
         // Which logs of which accounts the incident holds, in a window: the management-plane check's coverage, read from the index alone.
         builder.HasIndex(e => new { e.IncidentId, e.Provider, e.LogSource, e.Account, e.Time });
+        // Covers the scope's one pass over who did what from where (and the per-column indicator extraction):
+        // grouped in index order, without reading the rows and their raw records. The tenant is last so the
+        // tenant filter is answered from the index too.
+        builder.HasIndex(e => new { e.IncidentId, e.Provider, e.Account, e.Region, e.Principal, e.PrincipalType, e.SessionIssuer, e.AccessKeyId, e.SourceIp, e.UserAgent, e.Time, e.TenantId })
+            .HasDatabaseName("IX_IncidentEvents_Usage");
         builder.Property(e => e.EventId).HasMaxLength(EventLimits.ShortText);
         builder.Property(e => e.Provider).HasMaxLength(16);
         builder.Property(e => e.LogSource).HasMaxLength(32);
