@@ -67,7 +67,9 @@ public class AssetEndpointTests(ServerFixture fixture) : IClassFixture<ServerFix
     {
         var admin = fixture.Acme.Client(Role.Admin);
         var huge = $$"""{"pattern":"arn:aws:s3:::x","name":"{{new string('n', 1_100_000)}}","classification":"internal"}""";
-        await ProblemDetailsTests.AssertProblemAsync(await admin.PostAsync("/api/v1/assets", Json(huge)), HttpStatusCode.RequestEntityTooLarge);
+        var big = new HttpRequestMessage(HttpMethod.Post, "/api/v1/assets") { Content = Json(huge) };
+        big.Headers.ExpectContinue = true;
+        await ProblemDetailsTests.AssertProblemAsync(await admin.SendAsync(big), HttpStatusCode.RequestEntityTooLarge);
         await ProblemDetailsTests.AssertProblemAsync(await admin.PostAsync("/api/v1/assets", new StringContent("pattern=x", Encoding.UTF8, "text/plain")), HttpStatusCode.UnsupportedMediaType);
         await ProblemDetailsTests.AssertProblemAsync(await admin.PostAsJsonAsync("/api/v1/assets", new { pattern = "arn:aws:s3:::x", name = new string('n', 201), classification = "internal" }), HttpStatusCode.BadRequest);
     }

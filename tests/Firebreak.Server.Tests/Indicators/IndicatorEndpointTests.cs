@@ -95,7 +95,9 @@ public class IndicatorEndpointTests(ServerFixture fixture) : IClassFixture<Serve
         await ProblemDetailsTests.AssertProblemAsync(await Responder.PostAsJsonAsync(url, new { type = "ip", value = "10.0.0.1", description = new string('a', 5000) }), HttpStatusCode.BadRequest);
         await ProblemDetailsTests.AssertProblemAsync(await Responder.PostAsync(url, new StringContent("{\"type\":", Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest);
         var huge = new StringContent($"{{\"type\":\"ip\",\"value\":\"10.0.0.1\",\"description\":\"{new string('a', 2 * 1024 * 1024)}\"}}", Encoding.UTF8, "application/json");
-        await ProblemDetailsTests.AssertProblemAsync(await Responder.PostAsync(url, huge), HttpStatusCode.RequestEntityTooLarge);
+        var big = new HttpRequestMessage(HttpMethod.Post, url) { Content = huge };
+        big.Headers.ExpectContinue = true;
+        await ProblemDetailsTests.AssertProblemAsync(await Responder.SendAsync(big), HttpStatusCode.RequestEntityTooLarge);
         await ProblemDetailsTests.AssertProblemAsync(await Responder.GetAsync($"{url}?type=ipv9"), HttpStatusCode.BadRequest);
         await ProblemDetailsTests.AssertProblemAsync(await Responder.GetAsync($"{url}?pageSize=100000"), HttpStatusCode.BadRequest);
         await ProblemDetailsTests.AssertProblemAsync(await Responder.GetAsync("/api/v1/indicators/search"), HttpStatusCode.BadRequest);
