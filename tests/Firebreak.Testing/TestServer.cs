@@ -71,7 +71,9 @@ public sealed class TestServer : IAsyncDisposable
 
     public HttpClient Client(string? apiKey = null)
     {
-        var client = new HttpClient { BaseAddress = Address };
+        // A request sent with Expect: 100-continue waits this long for the server's answer before sending its
+        // body; the default second can pass on a loaded machine, and then a refused upload races the 413.
+        var client = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromMinutes(1) }) { BaseAddress = Address };
         if (apiKey is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         return client;
     }
