@@ -184,7 +184,7 @@ public sealed class TaxiiPollTests : IAsyncLifetime
             await using var scope = harness.As(acme.Viewer);
             feed = await scope.Get<ThreatIntelService>().GetFeedAsync("Auto");
         }
-        while (feed.IndicatorCount < 2 && DateTime.UtcNow < deadline);
+        while ((feed.IndicatorCount < 2 || feed.LastStatus != FeedStatus.Ok) && DateTime.UtcNow < deadline);
         Assert.Equal((FeedStatus.Ok, 2), (feed.LastStatus, feed.IndicatorCount));
     }
 }
