@@ -94,27 +94,11 @@ public sealed partial class RuleMatchedEvents
         var tags = matched.SelectMany(r => r.Rule.Tags).ToList();
         var first = matched[0].Rule;
         var title = matched.Count == 1 ? first.Title : $"{first.Title} (+{matched.Count - 1} more rules)";
-        return new TimelineEntry
-        {
-            // Written by the import, which acts for no tenant: the entry belongs to the event's.
-            TenantId = e.TenantId,
-            IncidentId = e.IncidentId,
-            Kind = TimelineKind.CloudEvent,
-            EventTime = e.Time,
-            DiscoveredAt = e.IngestedAt,
-            IngestedAt = now,
-            Title = Cut($"{title}: {TimelineService.Describe(e)}", TimelineLimits.TitleLength),
-            Source = Cut("rule:" + string.Join(",", matched.Select(r => r.Rule.Key)), 200),
-            SourceId = Cut(e.EventId, 100),
-            IncidentEventId = e.Id,
-            Raw = e.Raw,
-            KeyEvent = matched.Any(r => r.Rule.Level is "high" or "critical"),
-            Tactic = TacticOf(tags),
-            Technique = TechniqueOf(tags),
-            Principals = new[] { e.Principal, e.AccessKeyId }.OfType<string>().Distinct().ToList(),
-            Assets = (e.Resources?.Split('\n') ?? []).Where(r => r.Length > 0).Take(TimelineLimits.MaxLinks).ToList(),
-            Indicators = new[] { e.SourceIp }.OfType<string>().ToList(),
-        };
+        var entry = TimelineService.CloudEventEntry(e, $"{title}: {TimelineService.Describe(e)}", "rule:" + string.Join(",", matched.Select(r => r.Rule.Key)), now);
+        entry.KeyEvent = matched.Any(r => r.Rule.Level is "high" or "critical");
+        entry.Tactic = TacticOf(tags);
+        entry.Technique = TechniqueOf(tags);
+        return entry;
     }
 
     /// <summary>The first ATT&amp;CK tactic tag (attack.defense_evasion) as the timeline names it (defense-evasion).</summary>
@@ -125,8 +109,6 @@ public sealed partial class RuleMatchedEvents
     /// <summary>The first ATT&amp;CK technique tag (attack.t1078.004) as T1078.004.</summary>
     internal static string? TechniqueOf(IEnumerable<string> tags) => tags
         .Select(t => TechniqueTag().Match(t)).Where(m => m.Success).Select(m => m.Groups[1].Value.ToUpperInvariant()).FirstOrDefault();
-
-    private static string Cut(string value, int length) => value.Length <= length ? value : value[..length];
 
     [GeneratedRegex(@"^attack\.(t\d{4}(?:\.\d{3})?)$", RegexOptions.IgnoreCase)]
     private static partial Regex TechniqueTag();

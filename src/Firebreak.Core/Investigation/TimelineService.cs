@@ -136,27 +136,11 @@ public sealed partial class TimelineService(IDbContextFactory<FirebreakDbContext
         var added = new List<TimelineEntry>();
         foreach (var e in events.Where(e => !pinned.Contains(e.Id)).OrderBy(e => e.Time))
         {
-            var entry = new TimelineEntry
-            {
-                IncidentId = incident.Id,
-                Kind = TimelineKind.CloudEvent,
-                EventTime = e.Time,
-                // Discovered when the log reached the incident; stored (pinned) now.
-                DiscoveredAt = e.IngestedAt,
-                IngestedAt = now,
-                Title = Cut(Describe(e), TimelineLimits.TitleLength),
-                Source = Cut($"{e.Provider}/{e.LogSource}", 200),
-                SourceId = Cut(e.EventId, 100),
-                IncidentEventId = e.Id,
-                Raw = e.Raw,
-                Author = db.Actor.Name,
-                KeyEvent = command.KeyEvent,
-                Tactic = Blank(command.Tactic)?.ToLowerInvariant(),
-                Technique = Blank(command.Technique)?.ToUpperInvariant(),
-                Principals = new[] { e.Principal, e.AccessKeyId }.OfType<string>().Distinct().ToList(),
-                Assets = (e.Resources?.Split('\n') ?? []).Where(r => r.Length > 0).Take(TimelineLimits.MaxLinks).ToList(),
-                Indicators = new[] { e.SourceIp }.OfType<string>().ToList(),
-            };
+            var entry = CloudEventEntry(e, Describe(e), $"{e.Provider}/{e.LogSource}", now);
+            entry.Author = db.Actor.Name;
+            entry.KeyEvent = command.KeyEvent;
+            entry.Tactic = Blank(command.Tactic)?.ToLowerInvariant();
+            entry.Technique = Blank(command.Technique)?.ToUpperInvariant();
             db.TimelineEntries.Add(entry);
             added.Add(entry);
         }
@@ -297,6 +281,27 @@ public sealed partial class TimelineService(IDbContextFactory<FirebreakDbContext
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private static string Cut(string value, int length) => value.Length <= length ? value : value[..length];
+
+    /// <summary>A stored event as a timeline entry: its times, raw record and linked principal, key, resources and source address.</summary>
+    internal static TimelineEntry CloudEventEntry(IncidentEvent e, string title, string source, DateTimeOffset now) => new()
+    {
+        // The event's tenant: rule matches are written by an import that acts for no tenant.
+        TenantId = e.TenantId,
+        IncidentId = e.IncidentId,
+        Kind = TimelineKind.CloudEvent,
+        EventTime = e.Time,
+        // Discovered when the log reached the incident; stored on the timeline now.
+        DiscoveredAt = e.IngestedAt,
+        IngestedAt = now,
+        Title = Cut(title, TimelineLimits.TitleLength),
+        Source = Cut(source, 200),
+        SourceId = Cut(e.EventId, 100),
+        IncidentEventId = e.Id,
+        Raw = e.Raw,
+        Principals = new[] { e.Principal, e.AccessKeyId }.OfType<string>().Distinct().ToList(),
+        Assets = (e.Resources?.Split('\n') ?? []).Where(r => r.Length > 0).Take(TimelineLimits.MaxLinks).ToList(),
+        Indicators = new[] { e.SourceIp }.OfType<string>().ToList(),
+    };
 
     internal static string Describe(IncidentEvent e)
     {
