@@ -170,6 +170,8 @@ public sealed class ThreatIntelMatcher(IDbContextFactory<FirebreakDbContext> fac
                 {
                     // Events keep arriving in later imports: keep the count current, raise nothing new.
                     if (f.EventId is not null && known.EventCount != f.EventCount) known.EventCount = f.EventCount;
+                    // A match stored by a run that stopped before raising its alert is raised now.
+                    if (known.RaisedAlertId is null) fresh.Add((known, f));
                     continue;
                 }
                 var row = new ThreatIntelMatch

@@ -109,7 +109,8 @@ public sealed class ThreatIntelMatchingTests : IDisposable
         var cidr = alerts.Single(a => a.Observables.Any(o => o.Value == "198.51.100.200"));
         Assert.Contains("198.51.100.0/24", cidr.Description, StringComparison.Ordinal);
 
-        var matches = await MatchesAsync(harness, acme);
+        // Each match is stored before its alert is raised and then points at it: wait for the last one.
+        var matches = await EventuallyAsync(() => MatchesAsync(harness, acme), m => m.Count >= 4 && m.All(x => x.RaisedAlertId is not null));
         Assert.Equal(4, matches.Count);
         Assert.All(matches, m => Assert.Equal(MatchSubject.Alert, m.Subject));
         Assert.All(matches, m => Assert.NotNull(m.RaisedAlertId));
@@ -117,6 +118,41 @@ public sealed class ThreatIntelMatchingTests : IDisposable
         Assert.Empty(await IntelAlertsAsync(harness, globex));
         // The raised alerts carry the matched IP themselves, and were not matched again.
         Assert.Equal(3, (await IntelAlertsAsync(harness, acme)).Count);
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task MatchStoredWithoutItsAlert_IsRaisedOnTheNextPass_NotLost(DatabaseKind kind)
+    {
+        await using var harness = await HarnessAsync(kind);
+        var acme = await harness.CreateTenantAsync("Acme");
+        await ImportAsync(harness, acme, "Partner", FeedFixtures.Bundle);
+        await using var scope = harness.As(acme.Responder);
+        var submitted = await scope.Get<AlertIntake>().SubmitAsync(acme.Id, "siem", [Alert("a-1", new AlertEntity(ObservableTypes.Ip, "203.0.113.10"))], null);
+        await EventuallyAsync(() => MatchesAsync(harness, acme), m => m.Count == 1 && m[0].RaisedAlertId is not null);
+
+        // A run that stopped after storing the match and before raising its alert leaves this behind.
+        await using (var db = await scope.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync())
+        {
+            await db.ThreatIntelMatches.ExecuteUpdateAsync(m => m.SetProperty(x => x.RaisedAlertId, (Guid?)null));
+            await db.Alerts.Where(a => a.Source == ThreatIntelMatcher.AlertSource).ExecuteDeleteAsync();
+        }
+
+        await using (var db = await scope.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync())
+        {
+            var alert = await db.Alerts.SingleAsync(a => a.Id == submitted.Alerts[0].Id);
+            Assert.Equal(1, await scope.Get<ThreatIntelMatcher>().MatchAlertsAsync(acme.Id, [alert], CancellationToken.None));
+        }
+        var raised = Assert.Single(await IntelAlertsAsync(harness, acme));
+        var match = Assert.Single(await MatchesAsync(harness, acme));
+        Assert.Equal(raised.Id, match.RaisedAlertId);
+
+        // Once raised, a further pass raises nothing.
+        await using (var db = await scope.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync())
+        {
+            var alert = await db.Alerts.SingleAsync(a => a.Id == submitted.Alerts[0].Id);
+            Assert.Equal(0, await scope.Get<ThreatIntelMatcher>().MatchAlertsAsync(acme.Id, [alert], CancellationToken.None));
+        }
+        Assert.Equal(1, Assert.Single(await IntelAlertsAsync(harness, acme)).OccurrenceCount);
     }
 
     [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
