@@ -47,7 +47,18 @@ public sealed record ActionDefinition(
     bool Undoable,
     string UndoDescription,
     IReadOnlyList<string> Calls,
-    IReadOnlyList<ActionInput> Inputs);
+    IReadOnlyList<ActionInput> Inputs)
+{
+    /// <summary>What the plan's account must be for this provider (AWS: the 12-digit account id), and the words for the error.</summary>
+    public string AccountPattern { get; init; } = "^[0-9]{12}$";
+
+    public string AccountDescription { get; init; } = "a 12-digit AWS account id";
+
+    /// <summary>What the plan's region must be (AWS: a region such as us-east-1), and the words for the error.</summary>
+    public string RegionPattern { get; init; } = "^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$";
+
+    public string RegionDescription { get; init; } = "an AWS region such as us-east-1";
+}
 
 public sealed record ActionInput(string Name, ActionInputType Type, bool Required, string Description);
 

@@ -38,14 +38,14 @@ public sealed partial class ResponseService(IDbContextFactory<FirebreakDbContext
             .Required("reason", command.Reason, IncidentLimits.ReasonLength).Required("choiceReason", command.ChoiceReason, IncidentLimits.ReasonLength)
             .That(command.Criticality is not null, "criticality", "criticality is required: low, medium, high or critical.")
             .That(command.Choice is not null, "choice", "choice is required: contain-accept-downtime or stay-available-accept-data-risk.")
-            .Defined("criticality", command.Criticality).Defined("choice", command.Choice)
-            .That(command.Region is null || RegionPattern().IsMatch(command.Region), "region", "region must look like us-east-1.");
+            .Defined("criticality", command.Criticality).Defined("choice", command.Choice);
         if (action is not null)
         {
             var definition = action.Definition;
-            checks.That(command.Resource is null || Regex.IsMatch(command.Resource, definition.ResourcePattern, RegexOptions.None, TimeSpan.FromSeconds(1)),
+            checks.That(command.Resource is null || Matches(command.Resource, definition.ResourcePattern),
                 "resource", $"resource must be a {definition.ResourceType}.");
-            checks.That(definition.Provider != "aws" || command.Account is null || AwsAccountPattern().IsMatch(command.Account), "account", "account must be a 12-digit AWS account id.");
+            checks.That(command.Account is null || Matches(command.Account, definition.AccountPattern), "account", $"account must be {definition.AccountDescription}.")
+                .That(command.Region is null || Matches(command.Region, definition.RegionPattern), "region", $"region must be {definition.RegionDescription}.");
             checks.That(!(definition.AffectsAvailability && command.Choice == ContainmentChoice.StayAvailableAcceptDataRisk), "choice",
                 $"{definition.Title} takes the asset out of service; it contradicts the choice to stay available.");
             CheckInputs(checks, definition, command.Inputs);
@@ -359,11 +359,7 @@ public sealed partial class ResponseService(IDbContextFactory<FirebreakDbContext
             Read<CallResult>(r.UndoResults), r.Version);
     }
 
-    [GeneratedRegex("^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$")]
-    private static partial Regex RegionPattern();
-
-    [GeneratedRegex("^[0-9]{12}$")]
-    private static partial Regex AwsAccountPattern();
+    private static bool Matches(string value, string pattern) => Regex.IsMatch(value, pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
 
     [GeneratedRegex("^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:[^\\s]+$")]
     private static partial Regex ArnPattern();
