@@ -6,6 +6,7 @@ using Firebreak.Core.Investigation;
 using Firebreak.Core.Persistence;
 using Firebreak.Core.Response;
 using Firebreak.Testing;
+using Firebreak.Testing.Aws;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,4 +1,4 @@
-namespace Firebreak.Cloud.Tests.Aws;
+namespace Firebreak.Testing.Aws;
 
 /// <summary>Response bodies in the shapes the AWS API references document for each action.</summary>
 public static class Xml

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Firebreak.Cloud.Tests.Aws;
+namespace Firebreak.Testing.Aws;
 
 /// <summary>One request as the AWS endpoint received it.</summary>
 public sealed record AwsRequest(string Method, string Path, string Action, IReadOnlyDictionary<string, string> Form, IReadOnlyDictionary<string, string> Headers, string Body)
