@@ -156,4 +156,8 @@ public sealed class FirebreakSite : IAsyncLifetime
 
     public static async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
+
+    /// <summary>One part of a page, for a panel that is hard to see in a tall full-page picture.</summary>
+    public static async Task ScreenshotAsync(ILocator part, string name) =>
+        await part.ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png") });
 }

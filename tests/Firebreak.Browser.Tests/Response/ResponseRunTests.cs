@@ -36,6 +36,7 @@ public sealed class ResponseRunTests(FirebreakSite site) : BrowserTest(site)
         var action = page.TestId("response-action");
         await Assertions.Expect(action).ToHaveAttributeAsync("data-status", "awaiting-approval");
         await Assertions.Expect(action.TestId("response-planned-call").First).ToContainTextAsync("ec2:CreateSecurityGroup");
+        await FirebreakSite.ScreenshotAsync(page.TestId("response"), "response-planned-panel");
         await Assertions.Expect(action.TestId("response-risk").Filter(new() { HasText = "tracked-connections" })).ToHaveCountAsync(1);
         Assert.Empty(Site.Aws.Calls("CreateSecurityGroup"));
 
@@ -68,6 +69,7 @@ public sealed class ResponseRunTests(FirebreakSite site) : BrowserTest(site)
         await Assertions.Expect(seen.Locator("[data-testid=response-check][data-ok=no]")).ToHaveCountAsync(0);
         await Assertions.Expect(seen.TestId("response-undo-data")).ToContainTextAsync("eni-0a1b2c3d4e = sg-0web,sg-0ssh");
         await FirebreakSite.ScreenshotAsync(second, "response-run");
+        await FirebreakSite.ScreenshotAsync(second.TestId("response"), "response-run-panel");
         var modify = Assert.Single(Site.Aws.Calls("ModifyNetworkInterfaceAttribute"));
         Assert.Equal("sg-0isolate", modify["SecurityGroupId.1"]);
 
@@ -81,7 +83,8 @@ public sealed class ResponseRunTests(FirebreakSite site) : BrowserTest(site)
         await Assertions.Expect(action.TestId("response-undo-result")).ToContainTextAsync("ec2:ModifyNetworkInterfaceAttribute");
         await Assertions.Expect(action.Locator("[data-testid=response-undo-result][data-ok=yes]")).ToHaveCountAsync(1);
         await Assertions.Expect(action).ToContainTextAsync("False positive: our own benchmark");
-        await FirebreakSite.ScreenshotAsync(page, "response-undone");
+        await Assertions.Expect(action.TestId("response-verified")).ToHaveCountAsync(0);
+        await FirebreakSite.ScreenshotAsync(page.TestId("response"), "response-undone-panel");
         var restore = Site.Aws.Calls("ModifyNetworkInterfaceAttribute").Last();
         Assert.Equal(("sg-0web", "sg-0ssh"), (restore["SecurityGroupId.1"], restore["SecurityGroupId.2"]));
     }
