@@ -17,7 +17,17 @@ public sealed class ResponseRunCommandTests : IAsyncLifetime
     {
         _aws = await FakeAws.StartAsync();
         _aws.On("AssumeRole", Xml.AssumeRole());
-        _server = await ServerFixture.StartAsync(directory => FakeAwsAccount.SettingsAsync(_aws, Account, directory));
+        _server = await ServerFixture.StartAsync(async directory =>
+        {
+            // The operator's way: protect the base key's secret with the server's keys, then configure the protected form.
+            var protect = await Cli.RunWithInputAsync(new Dictionary<string, string?>(), FakeAwsAccount.BaseSecret + "\n", "admin", "protect-aws-secret", "--data-dir", directory);
+            Assert.True(protect.ExitCode == 0, protect.ToString());
+            Assert.DoesNotContain(FakeAwsAccount.BaseSecret, protect.Out, StringComparison.Ordinal);
+            var settings = FakeAwsAccount.Settings(_aws, Account, protect.Out.Trim());
+            // Installed like the command: the same content root, so the same Data Protection application.
+            settings["contentRoot"] = AppContext.BaseDirectory;
+            return settings;
+        });
     }
 
     public async ValueTask DisposeAsync()

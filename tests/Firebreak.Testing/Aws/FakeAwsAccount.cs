@@ -31,7 +31,12 @@ public static class FakeAwsAccount
         {
             protectedSecret = app.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector(ProtectionPurpose).Protect(BaseSecret);
         }
-        return new Dictionary<string, string?>
+        return Settings(aws, account, protectedSecret);
+    }
+
+    /// <summary>The settings for the account, with a secret already protected (for example by `firebreak admin protect-aws-secret`).</summary>
+    public static Dictionary<string, string?> Settings(FakeAws aws, string account, string protectedSecret) =>
+        new()
         {
             ["Firebreak:Aws:ServiceUrl"] = aws.Url,
             ["Firebreak:Aws:RetryBaseDelayMilliseconds"] = "5",
@@ -40,5 +45,4 @@ public static class FakeAwsAccount
             [$"Firebreak:Aws:Accounts:{account}:AccessKeyId"] = AccessKeyId,
             [$"Firebreak:Aws:Accounts:{account}:ProtectedSecretAccessKey"] = protectedSecret,
         };
-    }
 }
