@@ -18,7 +18,7 @@ public static class FakeAwsAccount
     public const string BaseSecret = "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY";
 
     /// <summary>The purpose docs/response.md names for the protected secret.</summary>
-    public const string ProtectionPurpose = "Firebreak.Cloud.Aws.SecretAccessKey";
+    public const string ProtectionPurpose = Firebreak.Cloud.Aws.AwsSecretProtection.Purpose;
 
     /// <summary>
     /// Protects <see cref="BaseSecret"/> with the Data Protection keys of <paramref name="dataDirectory"/> (a server
