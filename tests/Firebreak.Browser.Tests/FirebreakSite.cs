@@ -1,9 +1,11 @@
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
 using Firebreak.Server.Hosting;
+using Firebreak.Testing.Aws;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
@@ -17,7 +19,8 @@ public sealed record TestUser(Guid Id, Guid TenantId, string Email, string Displ
 /// <summary>
 /// The real server on Kestrel with a fresh SQLite database, and one headless Chromium shared by every
 /// test. Each test gets its own browser context (cookies) and creates the users and incidents it needs,
-/// so tests never depend on one another.
+/// so tests never depend on one another. The server acts in one AWS account, <see cref="AwsAccount"/>, through a
+/// local endpoint answering recorded AWS responses (<see cref="Aws"/>); other accounts are not configured.
 /// </summary>
 public sealed class FirebreakSite : IAsyncLifetime
 {
@@ -36,14 +39,24 @@ public sealed class FirebreakSite : IAsyncLifetime
     public string TenantSlug { get; } = "acme";
     public string OtherTenantSlug { get; } = "globex";
 
+    /// <summary>The one AWS account the server may act in; its base key is stored in Data Protection's protected form.</summary>
+    public const string AwsAccount = "210987654321";
+
+    /// <summary>The recorded AWS endpoint. Only tests that act in <see cref="AwsAccount"/> queue responses on it.</summary>
+    public FakeAws Aws { get; private set; } = null!;
+
     public static string ScreenshotDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
 
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(_dataDirectory);
+        Aws = await FakeAws.StartAsync();
+        Aws.On("AssumeRole", Xml.AssumeRole());
+        var aws = await FakeAwsAccount.SettingsAsync(Aws, AwsAccount, _dataDirectory);
         _app = FirebreakApp.Build([], builder =>
         {
             builder.Configuration["Firebreak:DataDirectory"] = _dataDirectory;
+            builder.Configuration.AddInMemoryCollection(aws);
             // Port 0: Kestrel picks a free port, read back below, so parallel runs never collide.
             builder.Configuration["urls"] = "http://127.0.0.1:0";
             // Every test signs in from 127.0.0.1; the per-address login budget is for real attackers.
@@ -90,6 +103,7 @@ public sealed class FirebreakSite : IAsyncLifetime
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
+        if (Aws is not null) await Aws.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {
@@ -142,4 +156,8 @@ public sealed class FirebreakSite : IAsyncLifetime
 
     public static async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
+
+    /// <summary>One part of a page, for a panel that is hard to see in a tall full-page picture.</summary>
+    public static async Task ScreenshotAsync(ILocator part, string name) =>
+        await part.ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png") });
 }

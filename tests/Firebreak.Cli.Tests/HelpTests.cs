@@ -45,7 +45,7 @@ public sealed class HelpTests
         var commands = Commands().Select(row => row.Data).ToList();
 
         Assert.Equal(
-            ["", "serve", "db", "db migrate", "admin", "admin bootstrap", "admin create-user", "admin create-api-key", "admin revoke-api-key",
+            ["", "serve", "db", "db migrate", "admin", "admin bootstrap", "admin create-user", "admin create-api-key", "admin revoke-api-key", "admin protect-aws-secret",
              "incident", "incident list", "incident show", "incident create", "incident transition",
              "incident review", "incident review show", "incident review set",
              "incident followups", "incident followups list", "incident followups add", "incident followups set-status",

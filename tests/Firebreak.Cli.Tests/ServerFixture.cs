@@ -17,16 +17,24 @@ namespace Firebreak.Cli.Tests;
 public sealed class ServerFixture : IAsyncLifetime
 {
     private WebApplication? _app;
-    private readonly string[] _settings;
+    private readonly Func<string, Task<IEnumerable<string>>> _settings;
 
-    public ServerFixture() : this([]) { }
+    public ServerFixture() : this(_ => Task.FromResult(Enumerable.Empty<string>())) { }
 
-    private ServerFixture(string[] settings) => _settings = settings;
+    private ServerFixture(Func<string, Task<IEnumerable<string>>> settings) => _settings = settings;
 
     /// <summary>A server of its own with extra settings (<c>--Key=value</c>), for the test that needs them.</summary>
     public static async Task<ServerFixture> StartAsync(params string[] settings)
     {
-        var fixture = new ServerFixture(settings);
+        var fixture = new ServerFixture(_ => Task.FromResult<IEnumerable<string>>(settings));
+        await fixture.InitializeAsync();
+        return fixture;
+    }
+
+    /// <summary>A server of its own with settings that depend on its data directory (such as a secret protected with its keys).</summary>
+    public static async Task<ServerFixture> StartAsync(Func<string, Task<Dictionary<string, string?>>> settingsForDataDirectory)
+    {
+        var fixture = new ServerFixture(async directory => (await settingsForDataDirectory(directory)).Select(s => $"--{s.Key}={s.Value}"));
         await fixture.InitializeAsync();
         return fixture;
     }
@@ -38,7 +46,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _app = FirebreakApp.Build(["--urls=http://127.0.0.1:0", "--Firebreak:DataDirectory=" + DataDirectory, .. _settings], b => b.Logging.ClearProviders());
+        _app = FirebreakApp.Build(["--urls=http://127.0.0.1:0", "--Firebreak:DataDirectory=" + DataDirectory, .. await _settings(DataDirectory)], b => b.Logging.ClearProviders());
         await _app.MigrateDatabaseAsync();
         await _app.StartAsync();
         Url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using Firebreak.Cli.Hosting;
+using Firebreak.Cloud.Aws;
 using Firebreak.Core.Common;
 using Firebreak.Core.Identity;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Firebreak.Cli.Commands;
@@ -18,12 +20,13 @@ internal static class AdminCommands
     public static Command Create(CliContext context, CommandCatalog catalog)
     {
         var admin = catalog.Create("admin",
-            "Operator tasks run on the server's machine against its database: the first administrator, users and API keys.",
+            "Operator tasks run on the server's machine against its database: the first administrator, users and API keys, and protecting a stored cloud secret.",
             "firebreak admin bootstrap --tenant Acme --email admin@acme.example");
         admin.Add(Bootstrap(context, catalog));
         admin.Add(CreateUser(context, catalog));
         admin.Add(CreateApiKey(context, catalog));
         admin.Add(RevokeApiKey(context, catalog));
+        admin.Add(ProtectAwsSecret(context, catalog));
         return admin;
     }
 
@@ -157,6 +160,34 @@ internal static class AdminCommands
             context.Output.WriteLine($"Revoked API key '{revoked.Name}' (prefix {revoked.Prefix}, id {revoked.Id}).");
             return ExitCodes.Ok;
         }));
+        return command;
+    }
+
+    /// <summary>The longest secret accepted; AWS secret access keys are 40 characters.</summary>
+    private const int MaxSecretLength = 128;
+
+    private static Command ProtectAwsSecret(CliContext context, CommandCatalog catalog)
+    {
+        var command = catalog.Create("protect-aws-secret",
+            "Protect an AWS secret access key with this server's Data Protection keys (<data directory>/keys) and print the protected form, for Firebreak:Aws:Accounts:<id>:ProtectedSecretAccessKey. The secret is read from standard input, never from the command line; run it with the server's data directory and from the same installation as the server.",
+            "printf '%s' \"$AWS_SECRET\" | firebreak admin protect-aws-secret --data-dir /var/lib/firebreak");
+        var host = new HostArguments();
+        host.AddTo(command);
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var buffer = new char[MaxSecretLength + 2];
+            int read;
+            using (var reader = new StreamReader(context.OpenInput()))
+                read = await reader.ReadBlockAsync(buffer.AsMemory(), cancellationToken);
+            var secret = new string(buffer, 0, read).Trim();
+            if (secret.Length == 0)
+                throw new CliException(ExitCodes.Usage, "Give the secret access key on standard input, for example: printf '%s' \"$AWS_SECRET\" | firebreak admin protect-aws-secret.");
+            if (read > MaxSecretLength + 1 || secret.Length > MaxSecretLength || secret.Any(char.IsWhiteSpace) || secret.Any(char.IsControl))
+                throw new CliException(ExitCodes.Usage, $"Standard input must hold one secret access key: a single word of at most {MaxSecretLength} characters.");
+            await using var app = HostArguments.Build(host.ToArgs(parseResult), quiet: true);
+            context.Output.WriteLine(app.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector(AwsSecretProtection.Purpose).Protect(secret));
+            return ExitCodes.Ok;
+        });
         return command;
     }
 

@@ -221,5 +221,12 @@ internal static class ResponseCommands
         if (a.Plan.SafeOrder.Count > 0) console.WriteLine("Safe order: " + string.Join(" | ", a.Plan.SafeOrder));
         foreach (var result in a.Results) console.WriteLine($"{(result.Succeeded ? "ok    " : "FAILED")} {result.Operation} {result.Resource}: {result.Detail}");
         foreach (var check in a.Verification) console.WriteLine($"{(check.Ok ? "verified" : "NOT VERIFIED")} {check.What}: expected {check.Expected}, found {check.Actual}");
+        // What undo will put back: the responder checks it before relying on it, and it is the record of the state before.
+        if (a.UndoData.Count > 0)
+        {
+            console.WriteLine("Undo data (the state before the run):");
+            foreach (var (key, value) in a.UndoData.OrderBy(u => u.Key, StringComparer.Ordinal)) console.WriteLine($"  {key} = {value}");
+        }
+        foreach (var result in a.UndoResults) console.WriteLine($"undo {(result.Succeeded ? "ok    " : "FAILED")} {result.Operation} {result.Resource}: {result.Detail}");
     }
 }

@@ -70,7 +70,7 @@ internal sealed class AwsSession(IAmazonEC2 ec2, IAmazonS3 s3, AwsQueryClient qu
 /// </summary>
 internal sealed class AwsSessions(AwsSettings settings, IHttpClientFactory httpClients, IDataProtectionProvider protection, TimeProvider time)
 {
-    public const string ProtectionPurpose = "Firebreak.Cloud.Aws.SecretAccessKey";
+    public const string ProtectionPurpose = AwsSecretProtection.Purpose;
 
     private readonly ConcurrentDictionary<string, (AWSCredentials Credentials, DateTimeOffset Expires)> _cache = new();
 

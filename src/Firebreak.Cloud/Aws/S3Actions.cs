@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Firebreak.Core.Response;
@@ -6,15 +7,22 @@ namespace Firebreak.Cloud.Aws;
 
 /// <summary>
 /// Cut public access to a bucket: S3 Block Public Access on all four settings, and the bucket policy removed when
-/// S3 reports it public. Public ACLs are neutralised by IgnorePublicAcls rather than rewritten, so undo is exact.
+/// S3 reports it public. Public ACLs are neutralised by IgnorePublicAcls; with removePublicAcls=true the bucket ACL
+/// is also rewritten without its AllUsers / AuthenticatedUsers grants, so they stay gone if Block Public Access is
+/// ever turned off again. Each change keeps what it replaced, so undo is exact.
 /// </summary>
 internal sealed class BlockS3PublicAccessAction(AwsSessions sessions) : AwsAction(sessions)
 {
     public override ActionDefinition Definition { get; } = new("aws-block-s3-public-access", "aws", "Block public access to an S3 bucket",
         "Turns on all four S3 Block Public Access settings for the bucket (public ACLs are then ignored) and deletes the bucket policy if S3 reports it public.",
         "S3 bucket name", "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", ContainmentStage.IsolateNetwork, ActionImpact.High, AffectsAvailability: true, Undoable: true,
-        "Undo restores the previous Block Public Access settings (or removes them if there were none) and puts the deleted policy back.",
-        ["s3:GetBucketPublicAccessBlock", "s3:GetBucketPolicyStatus", "s3:GetBucketPolicy", "s3:PutBucketPublicAccessBlock", "s3:DeleteBucketPolicy"], []);
+        "Undo restores the previous Block Public Access settings (or removes them if there were none), puts the deleted policy back and, when the ACL was rewritten, puts the previous ACL back.",
+        ["s3:GetBucketPublicAccessBlock", "s3:GetBucketPolicyStatus", "s3:GetBucketPolicy", "s3:PutBucketPublicAccessBlock", "s3:DeleteBucketPolicy",
+            "s3:GetBucketOwnershipControls (removePublicAcls)", "s3:GetBucketAcl (removePublicAcls)", "s3:PutBucketAcl (removePublicAcls)"],
+        [new ActionInput(RemovePublicAcls, ActionInputType.Boolean, false,
+            "true: also rewrite the bucket ACL without its grants to AllUsers and AuthenticatedUsers (the previous ACL is kept for undo).")]);
+
+    public const string RemovePublicAcls = "removePublicAcls";
 
     protected override async Task<ActionPlan> PlanAsync(AwsSession session, ActionTarget target, CancellationToken cancellationToken)
     {
@@ -37,10 +45,52 @@ internal sealed class BlockS3PublicAccessAction(AwsSessions sessions) : AwsActio
         };
         if (isPublic)
             calls.Add(new PlannedCall("s3", "DeleteBucketPolicy", Map(("Bucket", bucket)), "the public bucket policy is deleted (kept in the undo data)"));
-        return new ActionPlan($"Block public access to {bucket}{(isPublic ? " and delete its public policy" : "")}.", calls, calls.Select(c => c.Change).ToList(),
-            true, Definition.UndoDescription,
+        var changes = calls.Select(c => c.Change).ToList();
+        var summary = $"Block public access to {bucket}{(isPublic ? " and delete its public policy" : "")}";
+        if (target.Flag(RemovePublicAcls))
+        {
+            var acl = await PlanAclAsync(session, bucket, state, cancellationToken);
+            if (acl.Call is { } call)
+            {
+                calls.Add(call);
+                changes.Add(call.Change);
+                summary += "; rewrite its ACL without the public grants";
+            }
+            else
+            {
+                changes.Add(acl.Note);
+            }
+        }
+        return new ActionPlan(summary + ".", calls, changes, true, Definition.UndoDescription,
             [new SafetyRisk("public-content", "Anything served publicly from the bucket (a website, downloads) stops working.", "Confirm nothing legitimate depends on public access, or accept the downtime.")],
             [], state);
+    }
+
+    /// <summary>
+    /// Reads who owns the bucket's objects and the bucket ACL. With Object Ownership BucketOwnerEnforced, ACLs are
+    /// disabled and S3 refuses to change them: there is nothing to rewrite. Otherwise the PutBucketAcl call keeps the
+    /// owner and every grant except those to AllUsers and AuthenticatedUsers.
+    /// </summary>
+    private static async Task<(PlannedCall? Call, string Note)> PlanAclAsync(AwsSession session, string bucket, Dictionary<string, string> state, CancellationToken cancellationToken)
+    {
+        var ownership = await ReadOptionalAsync("s3:GetBucketOwnershipControls", "OwnershipControlsNotFoundError",
+            async () => (await session.S3.GetBucketOwnershipControlsAsync(new GetBucketOwnershipControlsRequest { BucketName = bucket }, cancellationToken)).OwnershipControls);
+        var objectOwnership = ownership?.Rules?.FirstOrDefault()?.ObjectOwnership?.Value ?? "ObjectWriter";
+        state["objectOwnership"] = objectOwnership;
+        if (objectOwnership == ObjectOwnership.BucketOwnerEnforced.Value)
+        {
+            state["acl"] = "disabled";
+            return (null, $"ACLs are disabled on {bucket} (Object Ownership BucketOwnerEnforced): there is no ACL to rewrite; only the bucket policy can grant access.");
+        }
+        var read = await ReadAsync("s3:GetBucketAcl", () => session.S3.GetBucketAclAsync(new GetBucketAclRequest { BucketName = bucket }, cancellationToken));
+        var acl = BucketAcl.From(read.Owner, read.Grants);
+        var removed = acl.Grants.Where(g => g.IsPublic).ToList();
+        state["acl"] = acl.ToJson();
+        if (removed.Count == 0)
+            return (null, $"The ACL of {bucket} grants nothing to AllUsers or AuthenticatedUsers: there is nothing to rewrite.");
+        var kept = acl.Grants.Where(g => !g.IsPublic).ToList();
+        var change = $"ACL rewritten: {string.Join(", ", removed.Select(g => g.Describe()))} removed; kept: {(kept.Count == 0 ? "nothing" : string.Join(", ", kept.Select(g => g.Describe())))} (the previous ACL is kept in the undo data)";
+        return (new PlannedCall("s3", "PutBucketAcl", Map(("Bucket", bucket), ("Owner", acl.OwnerId), ("Grants", string.Join("; ", kept.Select(g => g.Describe())))), change), change);
     }
 
     protected override async Task<ActionOutcome> ExecuteAsync(AwsSession session, ActionTarget target, ActionPlan plan, CancellationToken cancellationToken)
@@ -69,6 +119,17 @@ internal sealed class BlockS3PublicAccessAction(AwsSessions sessions) : AwsActio
             if (delete.Succeeded) undo["policy"] = plan.State["policy"];
             calls.Add(delete);
         }
+        if (plan.Calls.Any(c => c.Operation == "PutBucketAcl"))
+        {
+            var previous = BucketAcl.FromJson(plan.State["acl"]);
+            var rewrite = await CallAsync("s3:PutBucketAcl", bucket, async () =>
+            {
+                await session.S3.PutBucketAclAsync(new PutBucketAclRequest { BucketName = bucket, AccessControlPolicy = previous.WithoutPublicGrants().ToS3() }, cancellationToken);
+                return $"ACL rewritten without {string.Join(", ", previous.Grants.Where(g => g.IsPublic).Select(g => g.Describe()))}";
+            });
+            if (rewrite.Succeeded) undo["acl"] = plan.State["acl"];
+            calls.Add(rewrite);
+        }
         return Outcome(calls, undo);
     }
 
@@ -80,11 +141,18 @@ internal sealed class BlockS3PublicAccessAction(AwsSessions sessions) : AwsActio
         var status = await ReadOptionalAsync("s3:GetBucketPolicyStatus", "NoSuchBucketPolicy",
             async () => (await session.S3.GetBucketPolicyStatusAsync(new GetBucketPolicyStatusRequest { BucketName = bucket }, cancellationToken)).PolicyStatus);
         var all = now is not null && Settings(now) == "acls:on,ignore:on,policy:on,restrict:on";
-        return
-        [
-            new VerificationCheck("Block Public Access", "acls:on,ignore:on,policy:on,restrict:on", now is null ? "none" : Settings(now), all),
-            new VerificationCheck("bucket policy public", "false", status?.IsPublic == true ? "true" : "false", status?.IsPublic != true),
-        ];
+        var checks = new List<VerificationCheck>
+        {
+            new("Block Public Access", "acls:on,ignore:on,policy:on,restrict:on", now is null ? "none" : Settings(now), all),
+            new("bucket policy public", "false", status?.IsPublic == true ? "true" : "false", status?.IsPublic != true),
+        };
+        if (plan.Calls.Any(c => c.Operation == "PutBucketAcl"))
+        {
+            var read = await ReadAsync("s3:GetBucketAcl", () => session.S3.GetBucketAclAsync(new GetBucketAclRequest { BucketName = bucket }, cancellationToken));
+            var publicGrants = BucketAcl.From(read.Owner, read.Grants).Grants.Where(g => g.IsPublic).Select(g => g.Describe()).ToList();
+            checks.Add(new VerificationCheck("public ACL grants", "none", publicGrants.Count == 0 ? "none" : string.Join(", ", publicGrants), publicGrants.Count == 0));
+        }
+        return checks;
     }
 
     protected override async Task<ActionOutcome> UndoAsync(AwsSession session, ActionTarget target, ActionPlan plan, IReadOnlyDictionary<string, string> undoData, CancellationToken cancellationToken)
@@ -106,6 +174,13 @@ internal sealed class BlockS3PublicAccessAction(AwsSessions sessions) : AwsActio
             {
                 await session.S3.PutBucketPolicyAsync(new PutBucketPolicyRequest { BucketName = bucket, Policy = policy }, cancellationToken);
                 return "previous bucket policy restored";
+            }));
+        // Last: while BlockPublicAcls is on, S3 refuses an ACL with public grants.
+        if (undoData.TryGetValue("acl", out var acl))
+            calls.Add(await CallAsync("s3:PutBucketAcl", bucket, async () =>
+            {
+                await session.S3.PutBucketAclAsync(new PutBucketAclRequest { BucketName = bucket, AccessControlPolicy = BucketAcl.FromJson(acl).ToS3() }, cancellationToken);
+                return "previous bucket ACL restored";
             }));
         return Outcome(calls);
     }
@@ -139,4 +214,37 @@ internal sealed class BlockS3PublicAccessAction(AwsSessions sessions) : AwsActio
             BlockPublicAcls = values["acls"], IgnorePublicAcls = values["ignore"], BlockPublicPolicy = values["policy"], RestrictPublicBuckets = values["restrict"],
         };
     }
+}
+
+/// <summary>A bucket ACL as kept in plan state and undo data: the owner and each grant, in S3's terms.</summary>
+internal sealed record BucketAcl(string OwnerId, string? OwnerName, IReadOnlyList<BucketGrant> Grants)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static BucketAcl From(Owner? owner, IEnumerable<S3Grant>? grants) =>
+        new(owner?.Id ?? "", owner?.DisplayName, (grants ?? []).Select(g => new BucketGrant(g.Grantee?.Type?.Value ?? "", g.Grantee?.CanonicalUser, g.Grantee?.URI,
+            g.Grantee?.EmailAddress, g.Grantee?.DisplayName, g.Permission?.Value ?? "")).ToList());
+
+    public static BucketAcl FromJson(string json) => JsonSerializer.Deserialize<BucketAcl>(json, Json) ?? throw new InvalidOperationException("The recorded ACL is empty.");
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public BucketAcl WithoutPublicGrants() => this with { Grants = Grants.Where(g => !g.IsPublic).ToList() };
+
+    public S3AccessControlList ToS3() => new()
+    {
+        Owner = new Owner { Id = OwnerId, DisplayName = OwnerName },
+        Grants = Grants.Select(g => new S3Grant
+        {
+            Grantee = new S3Grantee { CanonicalUser = g.Id, URI = g.Uri, EmailAddress = g.Email, DisplayName = g.DisplayName },
+            Permission = new S3Permission(g.Permission),
+        }).ToList(),
+    };
+}
+
+internal sealed record BucketGrant(string Type, string? Id, string? Uri, string? Email, string? DisplayName, string Permission)
+{
+    public bool IsPublic => Uri is "http://acs.amazonaws.com/groups/global/AllUsers" or "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
+
+    public string Describe() => $"{Permission} to {Uri?.Split('/')[^1] ?? Email ?? (DisplayName is { Length: > 0 } name ? $"{name} ({Id})" : Id)}";
 }

@@ -203,4 +203,27 @@ public sealed class AdminCommandTests : IDisposable
         var result = await scope.ServiceProvider.GetRequiredService<LoginService>().PasswordSignInAsync(email, password, TestContext.Current.CancellationToken);
         return result.Outcome;
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   \n")]
+    [InlineData("two words")]
+    public async Task ProtectAwsSecret_WithoutOneSecretOnStandardInput_IsAUsageError_AndPrintsNothing(string input)
+    {
+        var result = await Cli.RunWithInputAsync(new Dictionary<string, string?>(), input, "admin", "protect-aws-secret", "--data-dir", _data);
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains("standard input", result.Err, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("", result.Out);
+    }
+
+    [Fact]
+    public async Task ProtectAwsSecret_RefusesAnOversizedInput()
+    {
+        var result = await Cli.RunWithInputAsync(new Dictionary<string, string?>(), new string('k', 1_000_000), "admin", "protect-aws-secret", "--data-dir", _data);
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains("at most 128 characters", result.Err);
+        Assert.DoesNotContain("kkkk", result.Out + result.Err);
+    }
 }

@@ -6,6 +6,7 @@ using Firebreak.Core.Investigation;
 using Firebreak.Core.Persistence;
 using Firebreak.Core.Response;
 using Firebreak.Testing;
+using Firebreak.Testing.Aws;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -429,5 +430,149 @@ public sealed class AwsResponseActionTests : IAsyncLifetime
         Assert.Equal(ActionStatus.Undone, undone.Status);
         var back = _aws.Calls("ReplaceNetworkAclAssociation").Last();
         Assert.Equal(("aclassoc-0new", "acl-0default"), (back["AssociationId"], back["NetworkAclId"]));
+    }
+
+    [Fact]
+    public async Task BlockS3PublicAccess_RemovePublicAcls_RewritesTheAclWithoutThePublicGrants_VerifiesByReReading_AndUndoPutsItBack()
+    {
+        var incident = await IncidentAsync();
+        _aws.On("GET /acme-exports?publicAccessBlock", (404, S3Xml.Error("NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found")))
+            .On("GET /acme-exports?policyStatus", (404, S3Xml.Error("NoSuchBucketPolicy", "The bucket policy does not exist")))
+            .On("GET /acme-exports?ownershipControls", (404, S3Xml.Error("OwnershipControlsNotFoundError", "The bucket ownership controls were not found")))
+            .On("GET /acme-exports?acl", S3Xml.Acl((S3Xml.AllUsers, "READ"), (S3Xml.AuthenticatedUsers, "READ_ACP"), (S3Xml.LogDelivery, "WRITE")))
+            .On("PUT /acme-exports?publicAccessBlock", (200, ""))
+            .On("PUT /acme-exports?acl", (200, ""));
+        await using var scope = _harness.As(_acme.Responder);
+        var response = scope.Get<ResponseService>();
+
+        var planned = await response.PlanAsync(incident, Plan("aws-block-s3-public-access", "acme-exports", inputs: new() { ["removePublicAcls"] = "true" }));
+
+        Assert.Equal(["PutPublicAccessBlock", "PutBucketAcl"], planned.Plan.Calls.Select(c => c.Operation));
+        var rewrite = planned.Plan.Calls[1];
+        Assert.Equal($"FULL_CONTROL to acme-security ({S3Xml.OwnerId}); WRITE to LogDelivery", rewrite.Parameters["Grants"]);
+        Assert.Contains("READ to AllUsers, READ_ACP to AuthenticatedUsers removed", rewrite.Change);
+        Assert.Contains("rewrite its ACL", planned.Plan.Summary);
+        Assert.Empty(_aws.Calls("PUT /acme-exports?acl"));
+        await using (var manager = _harness.As(_acme.Manager))
+            await manager.Get<ResponseService>().ApproveAsync(planned.Id, new ApproveAction());
+        _aws.From("GET /acme-exports?publicAccessBlock", S3Xml.PublicAccessBlock(true))
+            .From("GET /acme-exports?acl", S3Xml.Acl((S3Xml.LogDelivery, "WRITE")));
+
+        var ran = await response.RunAsync(planned.Id);
+
+        Assert.Equal(ActionStatus.Succeeded, ran.Status);
+        Assert.True(ran.Verified, string.Join("; ", ran.Verification.Select(v => $"{v.What}={v.Actual}")));
+        Assert.Contains(ran.Verification, v => v is { What: "public ACL grants", Actual: "none", Ok: true });
+        var put = Assert.Single(_aws.Calls("PUT /acme-exports?acl")).Body;
+        Assert.Contains($"<ID>{S3Xml.OwnerId}</ID>", put);
+        Assert.Contains("FULL_CONTROL", put);
+        Assert.Contains(S3Xml.LogDelivery, put);
+        Assert.DoesNotContain(S3Xml.AllUsers, put);
+        Assert.DoesNotContain(S3Xml.AuthenticatedUsers, put);
+        Assert.Contains(S3Xml.AllUsers, ran.UndoData["acl"]);
+
+        _aws.On("DELETE /acme-exports?publicAccessBlock", (204, ""));
+        var undone = await response.UndoAsync(planned.Id, new UndoAction("The bucket serves the public download page"));
+
+        Assert.Equal(ActionStatus.Undone, undone.Status);
+        Assert.All(undone.UndoResults, r => Assert.True(r.Succeeded, r.Detail));
+        var order = _aws.Requests.Select(r => r.Action).Where(a => a is "DELETE /acme-exports?publicAccessBlock" or "PUT /acme-exports?acl").ToList();
+        Assert.Equal(["PUT /acme-exports?acl", "DELETE /acme-exports?publicAccessBlock", "PUT /acme-exports?acl"], order);
+        var restored = _aws.Calls("PUT /acme-exports?acl").Last().Body;
+        Assert.Contains(S3Xml.AllUsers, restored);
+        Assert.Contains(S3Xml.AuthenticatedUsers, restored);
+    }
+
+    [Fact]
+    public async Task BlockS3PublicAccess_RemovePublicAcls_OnABucketWithAclsDisabled_SaysThereIsNothingToRewrite()
+    {
+        var incident = await IncidentAsync();
+        _aws.On("GET /acme-exports?publicAccessBlock", S3Xml.PublicAccessBlock(false))
+            .On("GET /acme-exports?policyStatus", S3Xml.PolicyStatus(false))
+            .On("GET /acme-exports?ownershipControls", S3Xml.OwnershipControls("BucketOwnerEnforced"));
+        await using var scope = _harness.As(_acme.Responder);
+
+        var planned = await scope.Get<ResponseService>().PlanAsync(incident, Plan("aws-block-s3-public-access", "acme-exports", inputs: new() { ["removePublicAcls"] = "true" }));
+
+        Assert.Equal(["PutPublicAccessBlock"], planned.Plan.Calls.Select(c => c.Operation));
+        Assert.Contains(planned.Plan.Changes, c => c.Contains("ACLs are disabled on acme-exports (Object Ownership BucketOwnerEnforced)", StringComparison.Ordinal));
+        Assert.Equal(("BucketOwnerEnforced", "disabled"), (planned.Plan.State["objectOwnership"], planned.Plan.State["acl"]));
+        Assert.Empty(_aws.Calls("GET /acme-exports?acl"));
+    }
+
+    [Fact]
+    public async Task BlockS3PublicAccess_RemovePublicAcls_AReadRefusedMakesNoPlan_AndARefusedRewriteIsAPartialFailure()
+    {
+        var incident = await IncidentAsync();
+        _aws.On("GET /acme-exports?publicAccessBlock", (404, S3Xml.Error("NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found")))
+            .On("GET /acme-exports?policyStatus", S3Xml.PolicyStatus(true))
+            .On("GET /acme-exports?policy", S3Xml.PublicPolicy)
+            .On("GET /acme-exports?ownershipControls", S3Xml.OwnershipControls("ObjectWriter"))
+            .On("GET /acme-exports?acl", (403, S3Xml.Error("AccessDenied", "Access Denied")), (200, S3Xml.Acl((S3Xml.AllUsers, "READ"))))
+            .On("PUT /acme-exports?publicAccessBlock", (200, ""))
+            .On("DELETE /acme-exports?policy", (204, ""))
+            .On("PUT /acme-exports?acl", (403, S3Xml.Error("AccessDenied", "Access Denied")));
+        await using var scope = _harness.As(_acme.Responder);
+        var response = scope.Get<ResponseService>();
+        var request = Plan("aws-block-s3-public-access", "acme-exports", inputs: new() { ["removePublicAcls"] = "true" });
+
+        var refused = await Assert.ThrowsAsync<ConflictException>(() => response.PlanAsync(incident, request));
+        Assert.Contains("s3:GetBucketAcl failed: AccessDenied", refused.Message);
+        Assert.Empty(await response.ListAsync(incident));
+
+        var planned = await response.PlanAsync(incident, request);
+        Assert.Equal(["PutPublicAccessBlock", "DeleteBucketPolicy", "PutBucketAcl"], planned.Plan.Calls.Select(c => c.Operation));
+        await using (var manager = _harness.As(_acme.Manager))
+            await manager.Get<ResponseService>().ApproveAsync(planned.Id, new ApproveAction());
+        _aws.From("GET /acme-exports?publicAccessBlock", S3Xml.PublicAccessBlock(true))
+            .From("GET /acme-exports?policyStatus", S3Xml.Error("NoSuchBucketPolicy", "The bucket policy does not exist"));
+
+        var ran = await response.RunAsync(planned.Id);
+
+        Assert.Equal(ActionStatus.PartiallyFailed, ran.Status);
+        Assert.Equal([true, true, false], ran.Results.Select(r => r.Succeeded));
+        Assert.Equal("AccessDenied", ran.Results[2].ErrorCode);
+        Assert.StartsWith("Access denied", ran.Results[2].Detail);
+        Assert.Equal(["policy", "publicAccessBlock"], ran.UndoData.Keys.Order());
+        Assert.False(ran.Verified);
+        Assert.Contains(ran.Verification, v => v is { What: "public ACL grants", Actual: "READ to AllUsers", Ok: false });
+    }
+
+    [Fact]
+    public async Task DetachWithReplacement_ThePlanNamesTheTemplateVersionAndAmi_TheReplacementComesFrom()
+    {
+        var incident = await IncidentAsync();
+        InstanceReads();
+        _aws.On("DescribeAutoScalingGroups", Xml.AutoScalingGroup("web-asg", "$Default"))
+            .On("DescribeLaunchTemplateVersions", Xml.LaunchTemplateVersion(7, "ami-0c0ffee1234567890"));
+        await using var scope = _harness.As(_acme.Responder);
+        var response = scope.Get<ResponseService>();
+
+        var planned = await response.PlanAsync(incident, Plan("aws-detach-from-asg", Xml.Instance, inputs: new() { ["replace"] = "true" }));
+
+        var call = Assert.Single(planned.Plan.Calls);
+        Assert.Equal("false", call.Parameters["ShouldDecrementDesiredCapacity"]);
+        Assert.Contains($"launches a replacement instance from launch template web ({Xml.LaunchTemplateId}) version 7 ($Default) (AMI ami-0c0ffee1234567890, m5d.large, created 2026-02-20 14:05 UTC by arn:aws:iam::123456789012:user/deploy-bot)", call.Change);
+        var risk = Assert.Single(planned.Plan.Risks, r => r.Code == "replacement-source");
+        Assert.Contains("asks for $Default", risk.Description);
+        Assert.Contains("known-good", risk.Avoid);
+        Assert.Equal(("launch-template", "7", "ami-0c0ffee1234567890"), (planned.Plan.State["replacementSource"], planned.Plan.State["replacementVersion"], planned.Plan.State["replacementImage"]));
+        Assert.Equal("web-asg", Assert.Single(_aws.Calls("DescribeAutoScalingGroups"))["AutoScalingGroupNames.member.1"]);
+        var versions = Assert.Single(_aws.Calls("DescribeLaunchTemplateVersions"));
+        Assert.Equal((Xml.LaunchTemplateId, "$Default"), (versions["LaunchTemplateId"], versions["LaunchTemplateVersion.1"]));
+
+        // A group on a launch configuration: its AMI is read from the configuration.
+        _aws.From("DescribeAutoScalingGroups", Xml.AutoScalingGroup("web-asg", templateVersion: null, launchConfiguration: "web-lc-2025-11"))
+            .On("DescribeLaunchConfigurations", Xml.LaunchConfiguration("web-lc-2025-11", "ami-0old000000000000a"));
+        var legacy = await response.PlanAsync(incident, Plan("aws-detach-from-asg", Xml.Instance, inputs: new() { ["replace"] = "true" }));
+        Assert.Contains("from launch configuration web-lc-2025-11 (AMI ami-0old000000000000a, m5d.large, created 2025-11-02 09:30 UTC)", legacy.Plan.Calls[0].Change);
+        Assert.Equal("web-lc-2025-11", Assert.Single(_aws.Calls("DescribeLaunchConfigurations"))["LaunchConfigurationNames.member.1"]);
+
+        // Refused: no plan, and the reason names the read.
+        _aws.From("DescribeLaunchTemplateVersions", 403, Xml.Error("UnauthorizedOperation", "You are not authorized to perform this operation."))
+            .From("DescribeAutoScalingGroups", Xml.AutoScalingGroup("web-asg", "7"));
+        var refused = await Assert.ThrowsAsync<ConflictException>(() => response.PlanAsync(incident, Plan("aws-detach-from-asg", Xml.Instance, inputs: new() { ["replace"] = "true" })));
+        Assert.Contains("ec2:DescribeLaunchTemplateVersions", refused.Message);
+        Assert.Equal(2, (await response.ListAsync(incident)).Count);
     }
 }

@@ -1,4 +1,4 @@
-namespace Firebreak.Cloud.Tests.Aws;
+namespace Firebreak.Testing.Aws;
 
 /// <summary>Response bodies in the shapes the AWS API references document for each action.</summary>
 public static class Xml
@@ -83,6 +83,44 @@ public static class Xml
         </DescribeAutoScalingInstancesResponse>
         """;
 
+    public const string LaunchTemplateId = "lt-0a20c965061f64abc";
+
+    /// <summary>The group and what it launches from: a launch template (id, version) or a launch configuration.</summary>
+    public static string AutoScalingGroup(string group, string? templateVersion = "$Default", string? launchConfiguration = null) =>
+        $"""
+        <DescribeAutoScalingGroupsResponse xmlns="{AutoScalingNs}">
+          <DescribeAutoScalingGroupsResult><AutoScalingGroups><member>
+            <AutoScalingGroupName>{group}</AutoScalingGroupName>
+            <AutoScalingGroupARN>arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:66be2dec-example:autoScalingGroupName/{group}</AutoScalingGroupARN>
+            {(templateVersion is null ? "" : $"<LaunchTemplate><LaunchTemplateId>{LaunchTemplateId}</LaunchTemplateId><LaunchTemplateName>web</LaunchTemplateName><Version>{templateVersion}</Version></LaunchTemplate>")}
+            {(launchConfiguration is null ? "" : $"<LaunchConfigurationName>{launchConfiguration}</LaunchConfigurationName>")}
+            <MinSize>2</MinSize><MaxSize>6</MaxSize><DesiredCapacity>3</DesiredCapacity>
+            <Instances><member><InstanceId>{Instance}</InstanceId><LaunchTemplate><LaunchTemplateId>{LaunchTemplateId}</LaunchTemplateId><LaunchTemplateName>web</LaunchTemplateName><Version>6</Version></LaunchTemplate><LifecycleState>InService</LifecycleState></member></Instances>
+          </member></AutoScalingGroups></DescribeAutoScalingGroupsResult>
+          <ResponseMetadata><RequestId>e1b3f0a3-example</RequestId></ResponseMetadata>
+        </DescribeAutoScalingGroupsResponse>
+        """;
+
+    public static string LaunchTemplateVersion(int version, string imageId, bool isDefault = true) =>
+        $"""
+        <DescribeLaunchTemplateVersionsResponse xmlns="{Ec2Ns}">
+          <requestId>65cadec1-example</requestId>
+          <launchTemplateVersionSet><item>
+            <createTime>2026-02-20T14:05:00.000Z</createTime>
+            <createdBy>arn:aws:iam::123456789012:user/deploy-bot</createdBy>
+            <defaultVersion>{(isDefault ? "true" : "false")}</defaultVersion>
+            <launchTemplateData><imageId>{imageId}</imageId><instanceType>m5d.large</instanceType></launchTemplateData>
+            <launchTemplateId>{LaunchTemplateId}</launchTemplateId>
+            <launchTemplateName>web</launchTemplateName>
+            <versionDescription>hardened base image</versionDescription>
+            <versionNumber>{version}</versionNumber>
+          </item></launchTemplateVersionSet>
+        </DescribeLaunchTemplateVersionsResponse>
+        """;
+
+    public static string LaunchConfiguration(string name, string imageId) =>
+        $"""<DescribeLaunchConfigurationsResponse xmlns="{AutoScalingNs}"><DescribeLaunchConfigurationsResult><LaunchConfigurations><member><LaunchConfigurationName>{name}</LaunchConfigurationName><ImageId>{imageId}</ImageId><InstanceType>m5d.large</InstanceType><CreatedTime>2025-11-02T09:30:00.000Z</CreatedTime></member></LaunchConfigurations></DescribeLaunchConfigurationsResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></DescribeLaunchConfigurationsResponse>""";
+
     public const string LifecycleHooks =
         $"""
         <DescribeLifecycleHooksResponse xmlns="{AutoScalingNs}">
@@ -124,6 +162,18 @@ public static class S3Xml
 
     public static string PolicyStatus(bool isPublic) =>
         $"""<?xml version="1.0" encoding="UTF-8"?><PolicyStatus xmlns="{Ns}"><IsPublic>{L(isPublic)}</IsPublic></PolicyStatus>""";
+
+    public const string OwnerId = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be";
+    public const string AllUsers = "http://acs.amazonaws.com/groups/global/AllUsers";
+    public const string AuthenticatedUsers = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
+    public const string LogDelivery = "http://acs.amazonaws.com/groups/s3/LogDelivery";
+
+    public static string OwnershipControls(string objectOwnership) =>
+        $"""<?xml version="1.0" encoding="UTF-8"?><OwnershipControls xmlns="{Ns}"><Rule><ObjectOwnership>{objectOwnership}</ObjectOwnership></Rule></OwnershipControls>""";
+
+    /// <summary>A bucket ACL: the owner's full control, plus the given group grants (URI, permission).</summary>
+    public static string Acl(params (string Uri, string Permission)[] groups) =>
+        $"""<?xml version="1.0" encoding="UTF-8"?><AccessControlPolicy xmlns="{Ns}"><Owner><ID>{OwnerId}</ID><DisplayName>acme-security</DisplayName></Owner><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>{OwnerId}</ID><DisplayName>acme-security</DisplayName></Grantee><Permission>FULL_CONTROL</Permission></Grant>{string.Concat(groups.Select(g => $"""<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group"><URI>{g.Uri}</URI></Grantee><Permission>{g.Permission}</Permission></Grant>"""))}</AccessControlList></AccessControlPolicy>""";
 
     public const string PublicPolicy = """{"Version":"2012-10-17","Statement":[{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::acme-exports/*"}]}""";
 

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Firebreak.Cloud.Tests.Aws;
+namespace Firebreak.Testing.Aws;
 
 /// <summary>One request as the AWS endpoint received it.</summary>
 public sealed record AwsRequest(string Method, string Path, string Action, IReadOnlyDictionary<string, string> Form, IReadOnlyDictionary<string, string> Headers, string Body)
@@ -55,9 +55,12 @@ public sealed class FakeAws : IAsyncDisposable
     public FakeAws On(string action, string body) => On(action, (200, body));
 
     /// <summary>Drops what is queued for an action and answers with this from now on.</summary>
-    public FakeAws From(string action, string body)
+    public FakeAws From(string action, string body) => From(action, 200, body);
+
+    /// <summary>Drops what is queued for an action and answers with this status and body from now on.</summary>
+    public FakeAws From(string action, int status, string body)
     {
-        _responses[action] = new ConcurrentQueue<(int, string)>([(200, body)]);
+        _responses[action] = new ConcurrentQueue<(int, string)>([(status, body)]);
         return this;
     }
 
