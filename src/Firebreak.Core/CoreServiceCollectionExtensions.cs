@@ -17,6 +17,9 @@ namespace Firebreak.Core;
 public static class CoreServiceCollectionExtensions
 {
     /// <summary>The database, the current actor and every use case.</summary>
+    /// <summary>The Data Protection application name every Firebreak process shares.</summary>
+    public const string DataProtectionApplicationName = "Firebreak";
+
     public static IServiceCollection AddFirebreakCore(this IServiceCollection services, IConfiguration configuration)
     {
         var database = DatabaseSettings.From(configuration);
@@ -78,8 +81,11 @@ public static class CoreServiceCollectionExtensions
 
     private static void AddThreatIntel(IServiceCollection services, IConfiguration configuration, DatabaseSettings database)
     {
-        // Feed credentials are stored protected; the keys live in the data directory unless the host configures them.
-        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(database.DataDirectory, "keys")));
+        // Feed credentials and cloud secrets are stored protected; the keys live in the data directory. A fixed
+        // application name (instead of the default, the install folder) keeps them readable after an upgrade
+        // into a new folder and between the server and the CLI.
+        services.AddDataProtection().SetApplicationName(DataProtectionApplicationName)
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(database.DataDirectory, "keys")));
         services.AddHttpClient(ThreatIntel.FeedFetcher.ClientName, client =>
         {
             client.Timeout = TimeSpan.FromSeconds(Math.Clamp(configuration.GetValue("Firebreak:ThreatIntel:TimeoutSeconds", 60), 1, 600));
