@@ -1,6 +1,7 @@
 using Amazon.S3;
 using Firebreak.Cloud.Aws;
 using Firebreak.Cloud.Evidence;
+using Firebreak.Cloud.Gcp;
 using Firebreak.Core.Evidence;
 using Firebreak.Core.Response;
 using Microsoft.Extensions.Configuration;
@@ -48,6 +49,13 @@ public static class CloudModule
         services.AddSingleton<IResponseAction, BlockS3PublicAccessAction>();
         services.AddSingleton<IResponseAction, DeregisterTargetsAction>();
         services.AddSingleton<IResponseAction, DisassociateInstanceProfileAction>();
+        services.AddHttpClient(GcpSessions.HttpClientName);
+        services.AddSingleton<GcpSessions>();
+        services.AddSingleton<IResponseAction, SnapshotDisksAction>();
+        services.AddSingleton<IResponseAction, DisableServiceAccountAction>();
+        services.AddSingleton<IResponseAction, DisableServiceAccountKeyAction>();
+        services.AddSingleton<IResponseAction, DenyAllFirewallAction>();
+        services.AddSingleton<IResponseAction, ResetExternalIpAction>();
         return services;
     }
 }
