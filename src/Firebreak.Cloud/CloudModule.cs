@@ -49,8 +49,10 @@ public static class CloudModule
         services.AddSingleton<IResponseAction, BlockS3PublicAccessAction>();
         services.AddSingleton<IResponseAction, DeregisterTargetsAction>();
         services.AddSingleton<IResponseAction, DisassociateInstanceProfileAction>();
+        // Read once here so a malformed URL stops the server at start; sessions read it again on each use.
+        _ = GcpSettings.From(configuration);
         services.AddHttpClient(GcpSessions.HttpClientName);
-        services.AddSingleton<GcpSessions>();
+        services.AddSingleton(provider => ActivatorUtilities.CreateInstance<GcpSessions>(provider, configuration));
         services.AddSingleton<IResponseAction, SnapshotDisksAction>();
         services.AddSingleton<IResponseAction, DisableServiceAccountAction>();
         services.AddSingleton<IResponseAction, DisableServiceAccountKeyAction>();

@@ -80,7 +80,6 @@ internal sealed class ResetExternalIpAction(GcpSessions sessions) : GcpAction(se
     {
         var calls = new List<CallResult>();
         var undo = new Dictionary<string, string>();
-        var output = new Dictionary<string, string>();
         foreach (var call in plan.Calls)
         {
             var p = call.Parameters;
@@ -110,7 +109,7 @@ internal sealed class ResetExternalIpAction(GcpSessions sessions) : GcpAction(se
                     "Not attempted: the access config was not removed, so there is nothing to add back.", "SKIPPED"));
             }
         }
-        return Outcome(calls, undo, output);
+        return Outcome(calls, undo);
     }
 
     private static Task<CallResult> AddAsync(GcpSession session, ActionTarget target, IReadOnlyDictionary<string, string> p, CancellationToken cancellationToken)
