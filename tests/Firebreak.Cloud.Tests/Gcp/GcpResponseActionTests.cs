@@ -483,6 +483,46 @@ public sealed class GcpResponseActionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Credentials_WithoutAStoredKey_ApplicationDefaultCredentials_ExchangeAWorkloadIdentityToken()
+    {
+        var incident = await IncidentAsync();
+        Configuration[$"Firebreak:Gcp:Projects:{Project}:ProtectedServiceAccountKey"] = null;
+        var directory = Directory.CreateTempSubdirectory("firebreak-wif-");
+        var subjectToken = Path.Combine(directory.FullName, "oidc-token");
+        await File.WriteAllTextAsync(subjectToken, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJmaXJlYnJlYWsifQ.c2lnbmF0dXJl");
+        var config = Path.Combine(directory.FullName, "wif.json");
+        // A workload identity federation configuration: no secret in it, only where to find the workload's own token.
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["type"] = "external_account",
+            ["audience"] = "//iam.googleapis.com/projects/412345678901/locations/global/workloadIdentityPools/firebreak/providers/ci",
+            ["subject_token_type"] = "urn:ietf:params:oauth:token-type:jwt",
+            ["token_url"] = _gcp.Url + "sts/v1/token",
+            ["credential_source"] = new Dictionary<string, string> { ["file"] = subjectToken },
+        }));
+        _gcp.On("POST /sts/v1/token", """{"access_token":"ya29.d.federated-token","issued_token_type":"urn:ietf:params:oauth:token-type:access_token","token_type":"Bearer","expires_in":3600}""")
+            .On($"GET {FakeGcp.Iam}{ServiceAccount}", ServiceAccountBody(disabled: true));
+        var previous = Environment.GetEnvironmentVariable("GOOGLE_APPLICATION_CREDENTIALS");
+        Environment.SetEnvironmentVariable("GOOGLE_APPLICATION_CREDENTIALS", config);
+        try
+        {
+            var planned = await ApprovedAsync(incident, Plan("gcp-disable-service-account", ServiceAccount, region: "global"));
+
+            Assert.Equal("true", planned.Plan.State["disabled"]);
+            var exchange = Assert.Single(_gcp.Calls("POST", "/sts/v1/token"));
+            Assert.Contains("subject_token=eyJhbGciOiJSUzI1NiJ9", exchange.Body);
+            Assert.Contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange", exchange.Body);
+            Assert.Empty(_gcp.Calls("POST", "/token"));
+            Assert.Equal("Bearer ya29.d.federated-token", _gcp.Calls("GET", $"{FakeGcp.Iam}{ServiceAccount}").Single().Headers["Authorization"]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("GOOGLE_APPLICATION_CREDENTIALS", previous);
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Credentials_TokenEndpointRefusal_StopsThePlan_WithTheOAuthCode()
     {
         var incident = await IncidentAsync();
