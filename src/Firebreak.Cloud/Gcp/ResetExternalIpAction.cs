@@ -65,7 +65,9 @@ internal sealed class ResetExternalIpAction(GcpSessions sessions) : GcpAction(se
                 "Isolate with gcp-deny-all-firewall as well."));
         return new ActionPlan(calls.Count == 0 ? $"{target.Resource} has no external IPv4 address: no change." : $"Remove the external address(es) of {target.Resource}{(readd ? " and add one back" : "")}.",
             calls, calls.Count == 0 ? ["Nothing changes: no external IPv4 address."] : calls.Select(c => c.Change).ToList(),
-            calls.Count > 0, Definition.UndoDescription, risks, GceSafety.SafeOrder(facts), state);
+            calls.Count > 0 && !readd,
+            readd ? "Nothing is left to undo once an address is back on the interface (the old ephemeral address cannot be had again); if adding it back fails, undo adds it." : Definition.UndoDescription,
+            risks, GceSafety.SafeOrder(facts), state);
     }
 
     /// <summary>The name of the reserved address holding <paramref name="ip"/> in the instance's region, or null for an ephemeral one.</summary>

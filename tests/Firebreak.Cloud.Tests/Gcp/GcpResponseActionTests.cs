@@ -282,6 +282,7 @@ public sealed class GcpResponseActionTests : IAsyncLifetime
         Assert.Equal(["instances.deleteAccessConfig", "instances.addAccessConfig"], planned.Plan.Calls.Select(c => c.Operation));
         Assert.Contains("new ephemeral", planned.Plan.Calls[1].Change);
         Assert.Contains(planned.Plan.Risks, r => r.Code == "ephemeral-address-lost");
+        Assert.False(planned.Plan.Undoable);
         Accept($"POST {InstancePath}/deleteAccessConfig", "operation-dac", "deleteAccessConfig", Instance);
         Accept($"POST {InstancePath}/addAccessConfig", "operation-aac", "addAccessConfig", Instance);
         _gcp.From($"GET {InstancePath}", InstanceBody(natIp: "35.205.77.201"));
