@@ -1,6 +1,7 @@
 using Amazon.S3;
 using Firebreak.Cloud.Aws;
 using Firebreak.Cloud.Evidence;
+using Firebreak.Cloud.Gcp;
 using Firebreak.Core.Evidence;
 using Firebreak.Core.Response;
 using Microsoft.Extensions.Configuration;
@@ -48,6 +49,15 @@ public static class CloudModule
         services.AddSingleton<IResponseAction, BlockS3PublicAccessAction>();
         services.AddSingleton<IResponseAction, DeregisterTargetsAction>();
         services.AddSingleton<IResponseAction, DisassociateInstanceProfileAction>();
+        // Read once here so a malformed URL stops the server at start; sessions read it again on each use.
+        _ = GcpSettings.From(configuration);
+        services.AddHttpClient(GcpSessions.HttpClientName);
+        services.AddSingleton(provider => ActivatorUtilities.CreateInstance<GcpSessions>(provider, configuration));
+        services.AddSingleton<IResponseAction, SnapshotDisksAction>();
+        services.AddSingleton<IResponseAction, DisableServiceAccountAction>();
+        services.AddSingleton<IResponseAction, DisableServiceAccountKeyAction>();
+        services.AddSingleton<IResponseAction, DenyAllFirewallAction>();
+        services.AddSingleton<IResponseAction, ResetExternalIpAction>();
         return services;
     }
 }

@@ -82,4 +82,29 @@ public class CloudModuleTests
         var error = Assert.Throws<InvalidOperationException>(() => StoreFor(new ConfigurationBuilder().AddInMemoryCollection(settings).Build()));
         Assert.Contains(expected, error.Message);
     }
+
+    [Theory]
+    [InlineData("Firebreak:Gcp:ComputeUrl", "ftp://compute.example")]
+    [InlineData("Firebreak:Gcp:TokenUrl", "not a url")]
+    public void GcpEndpoints_Malformed_FailAtStart(string key, string value)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddFirebreakCloud(Settings((key, value))));
+        Assert.Contains(key, error.Message);
+    }
+
+    [Fact]
+    public void GcpActions_AreInTheCatalogue_WithProjectAndZoneOrGlobalPatterns()
+    {
+        var services = new ServiceCollection().AddLogging().AddFirebreakCloud(Settings()).BuildServiceProvider();
+        var gcp = services.GetServices<Firebreak.Core.Response.IResponseAction>().Select(a => a.Definition).Where(d => d.Provider == "gcp").ToDictionary(d => d.Name);
+
+        Assert.Equal(["gcp-deny-all-firewall", "gcp-disable-service-account", "gcp-disable-service-account-key", "gcp-reset-external-ip", "gcp-snapshot-disks"], gcp.Keys.Order());
+        Assert.Equal("^global$", gcp["gcp-disable-service-account"].RegionPattern);
+        Assert.Matches(gcp["gcp-snapshot-disks"].RegionPattern, "europe-west1-b");
+        Assert.DoesNotMatch(gcp["gcp-snapshot-disks"].RegionPattern, "europe-west1");
+        Assert.Matches(gcp["gcp-deny-all-firewall"].AccountPattern, "acme-prod");
+        Assert.DoesNotMatch(gcp["gcp-deny-all-firewall"].AccountPattern, "123456789012");
+        Assert.Matches(gcp["gcp-disable-service-account-key"].ResourcePattern, "projects/acme-prod/serviceAccounts/ci@acme-prod.iam.gserviceaccount.com/keys/1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b");
+        Assert.DoesNotMatch(gcp["gcp-disable-service-account"].ResourcePattern, "projects/acme-prod/serviceAccounts/../../x");
+    }
 }
