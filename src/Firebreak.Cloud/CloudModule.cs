@@ -1,5 +1,6 @@
 using Amazon.S3;
 using Firebreak.Cloud.Aws;
+using Firebreak.Cloud.Azure;
 using Firebreak.Cloud.Evidence;
 using Firebreak.Core.Evidence;
 using Firebreak.Core.Response;
@@ -48,6 +49,14 @@ public static class CloudModule
         services.AddSingleton<IResponseAction, BlockS3PublicAccessAction>();
         services.AddSingleton<IResponseAction, DeregisterTargetsAction>();
         services.AddSingleton<IResponseAction, DisassociateInstanceProfileAction>();
+        services.AddHttpClient(AzureSessions.HttpClientName);
+        services.AddSingleton(AzureSettings.From(configuration));
+        services.AddSingleton<AzureSessions>();
+        services.AddSingleton<IResponseAction, SnapshotDisksAction>();
+        services.AddSingleton<IResponseAction, IsolateVirtualMachineAction>();
+        services.AddSingleton<IResponseAction, DisableUserAction>();
+        services.AddSingleton<IResponseAction, RevokeSessionsAction>();
+        services.AddSingleton<IResponseAction, RemoveAppCredentialsAction>();
         return services;
     }
 }
