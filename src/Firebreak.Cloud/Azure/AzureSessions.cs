@@ -37,9 +37,10 @@ internal sealed class AzureSettings
     public const string Section = "Firebreak:Azure";
 
     public Uri ResourceManagerUrl { get; init; } = new("https://management.azure.com/");
-    public string ResourceManagerAudience { get; init; } = "https://management.azure.com/";
+    /// <summary>The token audience, without a trailing slash: the scope is the audience plus "/.default".</summary>
+    public string ResourceManagerAudience { get; init; } = "https://management.azure.com";
     public Uri GraphUrl { get; init; } = new("https://graph.microsoft.com/v1.0/");
-    public string GraphAudience { get; init; } = "https://graph.microsoft.com/";
+    public string GraphAudience { get; init; } = "https://graph.microsoft.com";
     public Uri AuthorityHost { get; init; } = AzureAuthorityHosts.AzurePublicCloud;
     public int MaxRetries { get; init; } = 4;
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(800);
@@ -58,9 +59,9 @@ internal sealed class AzureSettings
         return new AzureSettings
         {
             ResourceManagerUrl = arm,
-            ResourceManagerAudience = section["ResourceManagerAudience"] is { Length: > 0 } audience ? audience : arm.GetLeftPart(UriPartial.Authority) + "/",
+            ResourceManagerAudience = (section["ResourceManagerAudience"] is { Length: > 0 } audience ? audience : arm.GetLeftPart(UriPartial.Authority)).TrimEnd('/'),
             GraphUrl = graph,
-            GraphAudience = section["GraphAudience"] is { Length: > 0 } graphAudience ? graphAudience : graph.GetLeftPart(UriPartial.Authority) + "/",
+            GraphAudience = (section["GraphAudience"] is { Length: > 0 } graphAudience ? graphAudience : graph.GetLeftPart(UriPartial.Authority)).TrimEnd('/'),
             AuthorityHost = Url(section, "AuthorityHost", AzureAuthorityHosts.AzurePublicCloud.ToString()),
             MaxRetries = section.GetValue("MaxRetries", 4),
             RetryDelay = TimeSpan.FromMilliseconds(section.GetValue("RetryDelayMilliseconds", 800)),
@@ -152,7 +153,7 @@ internal sealed class AzureSessions(AzureSettings settings, IHttpClientFactory h
         var credential = Credential("directory:" + account.Id, account);
         var http = GraphClientFactory.Create(GraphClientFactory.CreateDefaultHandlers(), finalHandler: handlers.CreateHandler(HttpClientName));
         http.BaseAddress = settings.GraphUrl;
-        var auth = new AzureIdentityAuthenticationProvider(credential, [settings.GraphUrl.Host], null, false, Scope(settings.GraphAudience));
+        var auth = new AzureIdentityAuthenticationProvider(credential, [settings.GraphUrl.Host], null, true, Scope(settings.GraphAudience));
         return new AzureSession(null, null, new GraphServiceClient(http, auth, settings.GraphUrl.ToString().TrimEnd('/')));
     }
 
@@ -197,5 +198,5 @@ internal sealed class AzureSessions(AzureSettings settings, IHttpClientFactory h
         return options;
     }
 
-    private static string Scope(string audience) => audience.TrimEnd('/') + "/.default";
+    private static string Scope(string audience) => audience + "/.default";
 }
