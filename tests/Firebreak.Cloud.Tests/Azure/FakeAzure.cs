@@ -99,7 +99,8 @@ public sealed class FakeAzure : IAsyncDisposable
         return this;
     }
 
-    public FakeAzure On(string route, string body) => On(route, new AzureResponse(200, body));
+    /// <summary>Queues 200 answers with these bodies, in order.</summary>
+    public FakeAzure On(string route, params string[] bodies) => On(route, bodies.Select(b => new AzureResponse(200, b)).ToArray());
 
     /// <summary>Drops what is queued for a route and answers with this from now on.</summary>
     public FakeAzure From(string route, string body, int status = 200)
