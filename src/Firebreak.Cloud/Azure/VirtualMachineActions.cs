@@ -391,7 +391,14 @@ internal sealed class SnapshotDisksAction(AzureSessions sessions) : VirtualMachi
         foreach (var snapshotId in undoData.Values)
             calls.Add(await CallAsync(SnapshotDelete, snapshotId, async () =>
             {
-                await session.Arm.GetSnapshotResource(new ResourceIdentifier(snapshotId)).DeleteAsync(WaitUntil.Completed, cancellationToken);
+                try
+                {
+                    await session.Arm.GetSnapshotResource(new ResourceIdentifier(snapshotId)).DeleteAsync(WaitUntil.Completed, cancellationToken);
+                }
+                catch (RequestFailedException e) when (e.Status == 404)
+                {
+                    return $"{snapshotId.Split('/')[^1]} was already gone";
+                }
                 return $"{snapshotId.Split('/')[^1]} deleted";
             }));
         return Outcome(calls);

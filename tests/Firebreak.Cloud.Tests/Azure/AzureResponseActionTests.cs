@@ -53,6 +53,7 @@ public sealed class AzureResponseActionTests : IAsyncLifetime
             [$"Firebreak:Azure:Directories:{DirectoryId}:ProtectedClientSecret"] = protectedSecret,
             // Bound to another Firebreak tenant: Acme may not act there.
             [$"Firebreak:Azure:Subscriptions:{OtherTenantsSubscription}:TenantId"] = Guid.NewGuid().ToString(),
+            [$"Firebreak:Azure:Directories:{OtherTenantsSubscription}:TenantId"] = Guid.NewGuid().ToString(),
         }, (services, configuration) =>
         {
             services.AddFirebreakCloud(configuration).AddSingleton<IDataProtectionProvider>(protection);
@@ -154,10 +155,14 @@ public sealed class AzureResponseActionTests : IAsyncLifetime
         Assert.Single(_azure.Requests, r => r.Path.EndsWith("/oauth2/v2.0/token", StringComparison.Ordinal));
         Assert.Equal(ClientSecret, form["client_secret"]);
 
-        _azure.On($"DELETE {osSnapshot}", new AzureResponse(200, "")).On($"DELETE {dataSnapshot}", new AzureResponse(204, ""));
+        // One snapshot was already deleted by hand: undo counts it as gone.
+        _azure.On($"DELETE {osSnapshot}", new AzureResponse(200, ""))
+            .On($"DELETE {dataSnapshot}", new AzureResponse(404, Error("ResourceNotFound", $"The Resource 'Microsoft.Compute/snapshots/{dataName}' under resource group 'rg-web' was not found.")));
         var undone = await response.UndoAsync(planned.Id, new UndoAction("Snapshots copied to the evidence account"));
 
         Assert.Equal(ActionStatus.Undone, undone.Status);
+        Assert.Equal(["firebreak-", "firebreak-"], undone.UndoResults.Select(r => r.Detail[..10]));
+        Assert.EndsWith("was already gone", undone.UndoResults[1].Detail);
         Assert.Single(_azure.Calls("DELETE", osSnapshot));
         Assert.Single(_azure.Calls("DELETE", dataSnapshot));
         await AssertNoSecretAnywhereAsync();
