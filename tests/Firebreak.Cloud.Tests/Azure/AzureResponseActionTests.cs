@@ -477,4 +477,22 @@ public sealed class AzureResponseActionTests : IAsyncLifetime
         Assert.Single(_azure.Calls("PATCH", sp));
         Assert.DoesNotContain(_azure.Requests, r => r.Path.Contains("/applications/", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Plan_ByUserPrincipalName_ActsOnTheObjectId_AndAGraphRefusalIsAConflict()
+    {
+        var incident = await IncidentAsync();
+        _azure.On("GET /v1.0/users/alice@contoso.onmicrosoft.com", User())
+            .On("GET /v1.0/users/mallory@contoso.onmicrosoft.com", new AzureResponse(403, GraphError("Authorization_RequestDenied", "Insufficient privileges to complete the operation.")));
+        await using var scope = _harness.As(_acme.Responder);
+        var response = scope.Get<ResponseService>();
+
+        var planned = await response.PlanAsync(incident, Plan("azure-revoke-sessions", "alice@contoso.onmicrosoft.com", account: DirectoryId, region: "global"));
+        var refused = await Assert.ThrowsAsync<ConflictException>(() =>
+            response.PlanAsync(incident, Plan("azure-revoke-sessions", "mallory@contoso.onmicrosoft.com", account: DirectoryId, region: "global")));
+
+        Assert.Equal(UserId, planned.Plan.Calls[0].Parameters["id"]);
+        Assert.Contains("GET /users/{id} failed: Authorization_RequestDenied: Insufficient privileges", refused.Message);
+        Assert.Single(await response.ListAsync(incident));
+    }
 }
