@@ -12,10 +12,10 @@ namespace Firebreak.Cloud.Azure;
 /// </summary>
 internal abstract class AzureAction(AzureSessions sessions) : IResponseAction
 {
-    public const string Guid = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+    public const string GuidPattern = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
 
     /// <summary>A VM's ARM resource id: subscription, resource group (letters, digits, ._-() up to 90), VM name (up to 64).</summary>
-    public const string VirtualMachinePattern = "^(?i)/subscriptions/" + Guid + "/resourceGroups/[-\\w._()]{1,90}/providers/Microsoft\\.Compute/virtualMachines/[A-Za-z0-9._-]{1,64}$";
+    public const string VirtualMachinePattern = "^(?i)/subscriptions/" + GuidPattern + "/resourceGroups/[-\\w._()]{1,90}/providers/Microsoft\\.Compute/virtualMachines/[A-Za-z0-9._-]{1,64}$";
 
     protected AzureSessions Sessions => sessions;
 
@@ -26,7 +26,7 @@ internal abstract class AzureAction(AzureSessions sessions) : IResponseAction
 
     protected static ActionDefinition Subscription(ActionDefinition definition) => definition with
     {
-        AccountPattern = "^" + Guid + "$",
+        AccountPattern = "^" + GuidPattern + "$",
         AccountDescription = "an Azure subscription id (a GUID)",
         RegionPattern = "^[a-z][a-z0-9]{2,30}$",
         RegionDescription = "an Azure location such as westeurope",
@@ -34,7 +34,7 @@ internal abstract class AzureAction(AzureSessions sessions) : IResponseAction
 
     protected static ActionDefinition Directory(ActionDefinition definition) => definition with
     {
-        AccountPattern = "^" + Guid + "$",
+        AccountPattern = "^" + GuidPattern + "$",
         AccountDescription = "an Entra directory (tenant) id (a GUID)",
         RegionPattern = "^global$",
         RegionDescription = "global (Microsoft Graph is not regional)",

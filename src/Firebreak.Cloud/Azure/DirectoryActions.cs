@@ -7,7 +7,7 @@ namespace Firebreak.Cloud.Azure;
 /// <summary>The Entra ID actions: Microsoft Graph calls in one directory (the target's account is the directory's tenant id; its region is global).</summary>
 internal abstract class DirectoryAction(AzureSessions sessions) : AzureAction(sessions)
 {
-    public const string UserPattern = "^(" + Guid + "|[A-Za-z0-9'._!#^~+-]{1,113}@[A-Za-z0-9][A-Za-z0-9.-]{0,253})$";
+    public const string UserPattern = "^(" + GuidPattern + "|[A-Za-z0-9'._!#^~+-]{1,113}@[A-Za-z0-9][A-Za-z0-9.-]{0,253})$";
     public const string UserType = "Entra user object id or user principal name";
 
     protected override bool UsesGraph => true;
@@ -146,7 +146,7 @@ internal sealed class RemoveAppCredentialsAction(AzureSessions sessions) : Direc
 
     public override ActionDefinition Definition { get; } = Directory(new("azure-remove-app-credentials", "azure", "Remove the application's secrets and certificates",
         "Lists the client secrets (passwordCredentials) and certificates (keyCredentials) of an application or service principal and removes them all: removePassword per secret, and a PATCH of keyCredentials to an empty list (removeKey would need a proof signed by a key Firebreak does not hold). Workloads signing in with them stop.",
-        "Entra application or service principal object id", "^" + Guid + "$", ContainmentStage.CutCredentials, ActionImpact.High, AffectsAvailability: true, Undoable: false,
+        "Entra application or service principal object id", "^" + GuidPattern + "$", ContainmentStage.CutCredentials, ActionImpact.High, AffectsAvailability: true, Undoable: false,
         "Cannot be undone: removed secrets and certificates are gone. Issue new ones (addPassword, or upload a certificate) after recovery.",
         ["GET /applications/{id} | /servicePrincipals/{id}", "POST …/removePassword", "PATCH …/{id} keyCredentials"],
         [new ActionInput("objectType", ActionInputType.Text, true, "application or servicePrincipal: which kind of object the id names.")]));
@@ -183,7 +183,7 @@ internal sealed class RemoveAppCredentialsAction(AzureSessions sessions) : Direc
         var output = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var call in plan.Calls.Where(c => c.Operation.EndsWith("/removePassword", StringComparison.Ordinal)))
         {
-            var keyId = System.Guid.Parse(call.Parameters["keyId"]);
+            var keyId = Guid.Parse(call.Parameters["keyId"]);
             var result = await CallAsync(call.Operation, $"{target.Resource} secret {keyId}", async () =>
             {
                 if (kind == "application")
