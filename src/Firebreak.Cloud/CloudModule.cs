@@ -1,5 +1,6 @@
 using Amazon.S3;
 using Firebreak.Cloud.Aws;
+using Firebreak.Cloud.Azure;
 using Firebreak.Cloud.Evidence;
 using Firebreak.Cloud.Gcp;
 using Firebreak.Core.Evidence;
@@ -53,11 +54,19 @@ public static class CloudModule
         _ = GcpSettings.From(configuration);
         services.AddHttpClient(GcpSessions.HttpClientName);
         services.AddSingleton(provider => ActivatorUtilities.CreateInstance<GcpSessions>(provider, configuration));
-        services.AddSingleton<IResponseAction, SnapshotDisksAction>();
+        services.AddSingleton<IResponseAction, Gcp.SnapshotDisksAction>();
         services.AddSingleton<IResponseAction, DisableServiceAccountAction>();
         services.AddSingleton<IResponseAction, DisableServiceAccountKeyAction>();
         services.AddSingleton<IResponseAction, DenyAllFirewallAction>();
         services.AddSingleton<IResponseAction, ResetExternalIpAction>();
+        services.AddHttpClient(AzureSessions.HttpClientName);
+        services.AddSingleton(AzureSettings.From(configuration));
+        services.AddSingleton<AzureSessions>();
+        services.AddSingleton<IResponseAction, Azure.SnapshotDisksAction>();
+        services.AddSingleton<IResponseAction, IsolateVirtualMachineAction>();
+        services.AddSingleton<IResponseAction, DisableUserAction>();
+        services.AddSingleton<IResponseAction, RevokeSessionsAction>();
+        services.AddSingleton<IResponseAction, RemoveAppCredentialsAction>();
         return services;
     }
 }

@@ -26,7 +26,8 @@ public sealed class TestServer : IAsyncDisposable
     public Uri Address { get; }
     public IServiceProvider Services => App.Services;
 
-    public static async Task<TestServer> StartAsync(DatabaseKind kind, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="services">Test-only plumbing added to the server's services (trusting a local cloud endpoint's certificate, say); options set here combine with the server's own.</param>
+    public static async Task<TestServer> StartAsync(DatabaseKind kind, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var database = await TestDatabase.CreateAsync(kind);
         var app = FirebreakApp.Build(["--urls", "http://127.0.0.1:0", "--environment", "Production"], builder =>
@@ -34,6 +35,7 @@ public sealed class TestServer : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(database.Settings);
             if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.ClearProviders();
+            services?.Invoke(builder.Services);
         });
         await app.MigrateDatabaseAsync();
         await app.StartAsync();

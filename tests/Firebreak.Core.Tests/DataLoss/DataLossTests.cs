@@ -310,11 +310,11 @@ public sealed class DataLossTests : IDisposable
                 request: new Dictionary<string, object?> { ["policy"] = new { bindings = new[] { new { role = "roles/compute.storageAdmin", members = new[] { "user:someone@evil.example" } } } } }),
             Gcp(7, "cloudsql.instances.export", "cloudsql.googleapis.com", "projects/acme-prod/instances/hr-db", log: "activity", resourceType: "cloudsql_database",
                 request: new Dictionary<string, object?> { ["body"] = new { exportContext = new { uri = "gs://evil-drop/hr.sql.gz", databases = new[] { "hr" } } } }),
-            Azure(10, "Microsoft.Compute/snapshots/beginGetAccess/action", disk),
-            Azure(11, "Microsoft.Storage/storageAccounts/blobServices/containers/write", container,
+            DataLossEvents.Azure(10, "Microsoft.Compute/snapshots/beginGetAccess/action", disk),
+            DataLossEvents.Azure(11, "Microsoft.Storage/storageAccounts/blobServices/containers/write", container,
                 new Dictionary<string, object?> { ["requestbody"] = "{\"properties\":{\"publicAccess\":\"Container\"}}" }),
-            Azure(12, "Microsoft.Storage/storageAccounts/listKeys/action", "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/prod/providers/Microsoft.Storage/storageAccounts/acmedata"),
-            Azure(13, "Microsoft.Sql/servers/databases/export/action", "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/prod/providers/Microsoft.Sql/servers/acme-sql/databases/crm"));
+            DataLossEvents.Azure(12, "Microsoft.Storage/storageAccounts/listKeys/action", "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/prod/providers/Microsoft.Storage/storageAccounts/acmedata"),
+            DataLossEvents.Azure(13, "Microsoft.Sql/servers/databases/export/action", "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/prod/providers/Microsoft.Sql/servers/acme-sql/databases/crm"));
         await AssetAsync(harness, acme, "projects/_/buckets/acme-hr", DataClassification.Restricted, true, "gdpr");
 
         var view = await AssessAsync(harness, acme.Responder, reference);
