@@ -26,9 +26,22 @@ public sealed class TestServer : IAsyncDisposable
     public Uri Address { get; }
     public IServiceProvider Services => App.Services;
 
-    public static async Task<TestServer> StartAsync(DatabaseKind kind, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<TestServer> StartAsync(DatabaseKind kind, IReadOnlyDictionary<string, string?>? settings = null) =>
+        await StartAsync(await TestDatabase.CreateAsync(kind), settings);
+
+    /// <summary>
+    /// A restart: stops this server, keeping its database, and starts a new one over it (hosted services run their
+    /// start-up work again). Dispose the returned server, not this one.
+    /// </summary>
+    public async Task<TestServer> RestartAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var database = await TestDatabase.CreateAsync(kind);
+        await App.StopAsync();
+        await App.DisposeAsync();
+        return await StartAsync(Database, settings);
+    }
+
+    private static async Task<TestServer> StartAsync(TestDatabase database, IReadOnlyDictionary<string, string?>? settings)
+    {
         var app = FirebreakApp.Build(["--urls", "http://127.0.0.1:0", "--environment", "Production"], builder =>
         {
             builder.Configuration.AddInMemoryCollection(database.Settings);

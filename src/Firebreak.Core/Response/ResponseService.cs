@@ -217,7 +217,15 @@ public sealed partial class ResponseService(IDbContextFactory<FirebreakDbContext
             throw new ConflictException(record.Status == ActionStatus.Interrupted
                 ? "The interrupted run recorded nothing to undo, and this action cannot work it out from the plan: re-plan it to act on the state as it is now."
                 : "The run recorded nothing to undo.");
-        var outcome = await action.UndoAsync(target, plan, undoData, cancellationToken);
+        ActionOutcome outcome;
+        try
+        {
+            outcome = await action.UndoAsync(target, plan, undoData, cancellationToken);
+        }
+        catch (CloudCallException e)
+        {
+            throw new ConflictException($"The cloud provider refused the undo before any change was made; the action is unchanged. {e.Message}");
+        }
         record.UndoResults = JsonSerializer.Serialize(outcome.Calls, Json);
         if (outcome.Status == ActionStatus.Succeeded)
         {
@@ -279,7 +287,8 @@ public sealed partial class ResponseService(IDbContextFactory<FirebreakDbContext
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    verification = [new VerificationCheck("re-read the state", "readable", "The verification could not run: " + e.Message, false)];
+                    var why = e is ValidationFailedException v ? string.Join(" ", v.Errors.SelectMany(x => x.Value)) : e.Message;
+                    verification = [new VerificationCheck("re-read the state", "readable", "The verification could not run: " + why, false)];
                 }
             }
             await using (var db = await factory.CreateDbContextAsync(cancellationToken))
