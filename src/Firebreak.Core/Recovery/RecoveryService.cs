@@ -121,9 +121,12 @@ public sealed class RecoveryService(IDbContextFactory<FirebreakDbContext> factor
                 yield return (RecoveryItemKind.RotateCredentials, $"Give {a.Resource} a new console password and re-register its MFA device (the login profile was deleted).");
                 break;
             case "aws-revoke-role-sessions":
-            case "aws-disassociate-instance-profile":
                 yield return (RecoveryItemKind.RotateCredentials,
                     $"Review the trust and permission policies of {a.Resource} and rotate what it can reach; remove the revocation policy once no stolen session can remain.");
+                break;
+            case "aws-disassociate-instance-profile":
+                yield return (RecoveryItemKind.RotateCredentials,
+                    $"Revoke the sessions the instance profile's role handed to {a.Resource} and rotate what that role can reach before a rebuilt instance gets the profile back.");
                 break;
             case "aws-attach-deny-all":
                 yield return (RecoveryItemKind.RotateCredentials, $"Rotate every credential of {a.Resource}, then remove the FirebreakDenyAll policy.");
