@@ -58,6 +58,10 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<PostMortem.ProviderEscalationService>();
         services.AddScoped<PostMortem.ResponseTrendService>();
         services.AddScoped<Response.ResponseService>();
+        services.AddHostedService<Response.InterruptedActionWorker>();
+        services.AddScoped<Recovery.RecoveryService>();
+        services.AddScoped<Recovery.BaselineService>();
+        services.AddScoped<ManagementPlane.BreakGlassService>();
         services.AddScoped<PostMortem.Reports.ReportService>();
         services.AddSingleton(InvestigationOptions.From(configuration, database.DataDirectory));
         services.AddSingleton<EventImportSignal>();

@@ -54,7 +54,9 @@ public sealed class HelpTests
              "evidence", "evidence add", "evidence add-snapshot", "evidence list", "evidence custody", "evidence record", "evidence verify",
              "evidence export", "evidence download", "indicator", "indicator list", "indicator add", "indicator search",
              "asset", "asset list", "asset add", "asset remove", "metrics", "report",
-             "respond", "respond plan", "respond approve", "respond run", "respond undo", "respond status",
+             "respond", "respond plan", "respond approve", "respond run", "respond undo", "respond replan", "respond status",
+             "recovery", "recovery list", "recovery add", "recovery defaults", "recovery set-status", "recovery verify", "recovery baselines", "recovery record-baseline",
+             "escalation", "escalation list", "escalation open", "escalation respond", "break-glass", "break-glass list", "break-glass record", "break-glass close",
              "intel", "intel import", "intel feeds", "intel poll", "simulate",
              "hunt", "rules", "rules list", "rules test", "rules lint"],
             commands);

@@ -52,6 +52,18 @@ public sealed class CoreHarness : IAsyncDisposable
         return harness;
     }
 
+    /// <summary>
+    /// What a server start does for response actions left running: starts a new instance of the hosted service
+    /// that recovers them, over this harness's database and services, and waits until its pass is over.
+    /// </summary>
+    public async Task StartInterruptedActionRecoveryAsync()
+    {
+        var worker = ActivatorUtilities.CreateInstance<Core.Response.InterruptedActionWorker>(_services);
+        await worker.StartAsync(CancellationToken.None);
+        await (worker.ExecuteTask ?? Task.CompletedTask);
+        await worker.StopAsync(CancellationToken.None);
+    }
+
     public ActorScope As(ICurrentActor actor)
     {
         var scope = _services.CreateAsyncScope();

@@ -27,9 +27,22 @@ public sealed class TestServer : IAsyncDisposable
     public IServiceProvider Services => App.Services;
 
     /// <param name="services">Test-only plumbing added to the server's services (trusting a local cloud endpoint's certificate, say); options set here combine with the server's own.</param>
-    public static async Task<TestServer> StartAsync(DatabaseKind kind, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    public static async Task<TestServer> StartAsync(DatabaseKind kind, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null) =>
+        await StartAsync(await TestDatabase.CreateAsync(kind), settings, services);
+
+    /// <summary>
+    /// A restart: stops this server, keeping its database, and starts a new one over it (hosted services run their
+    /// start-up work again). Dispose the returned server, not this one.
+    /// </summary>
+    public async Task<TestServer> RestartAsync(IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
-        var database = await TestDatabase.CreateAsync(kind);
+        await App.StopAsync();
+        await App.DisposeAsync();
+        return await StartAsync(Database, settings, services);
+    }
+
+    private static async Task<TestServer> StartAsync(TestDatabase database, IReadOnlyDictionary<string, string?>? settings, Action<IServiceCollection>? services)
+    {
         var app = FirebreakApp.Build(["--urls", "http://127.0.0.1:0", "--environment", "Production"], builder =>
         {
             builder.Configuration.AddInMemoryCollection(database.Settings);

@@ -21,6 +21,7 @@ internal static class ResponseCommands
         respond.Add(Approve(connection, catalog));
         respond.Add(Run(connection, catalog));
         respond.Add(Undo(connection, catalog));
+        respond.Add(Replan(connection, catalog));
         respond.Add(Status(connection, catalog));
         return respond;
     }
@@ -138,6 +139,28 @@ internal static class ResponseCommands
             using var client = connection.Open(parseResult, TimeSpan.FromMinutes(10));
             var response = await client.PostAsync($"{Path(parseResult, incident, id)}/undo", new { reason = parseResult.GetValue(reason) }, cancellationToken);
             return Show(connection, response, parseResult.GetValue(json), ActionStatus.Undone);
+        });
+        return command;
+    }
+
+    private static Command Replan(Connection connection, CommandCatalog catalog)
+    {
+        var command = catalog.Create("replan",
+            "Plan an interrupted or failed action again on the same resource with the same inputs, reading the state as it is now.",
+            "firebreak respond replan INC-2026-0042 0199a1b2-...");
+        var incident = Incident();
+        var id = ActionId();
+        var json = IncidentCommands.JsonOption();
+        command.Add(incident);
+        command.Add(id);
+        command.Add(json);
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            using var client = connection.Open(parseResult);
+            var response = await client.PostAsync($"{Path(parseResult, incident, id)}/replan", new { }, cancellationToken);
+            if (parseResult.GetValue(json)) return connection.PrintJson(response);
+            Write(connection.Context.Console, response.Read<ResponseActionView>());
+            return ExitCodes.Ok;
         });
         return command;
     }

@@ -49,6 +49,8 @@ internal abstract class AwsAction(AwsSessions sessions) : IResponseAction
         return await UndoAsync(session, target, plan, undoData, cancellationToken);
     }
 
+    public virtual IReadOnlyDictionary<string, string>? UndoDataWithoutOutcome(ActionTarget target, ActionPlan plan) => null;
+
     protected abstract Task<ActionPlan> PlanAsync(AwsSession session, ActionTarget target, CancellationToken cancellationToken);
 
     protected abstract Task<ActionOutcome> ExecuteAsync(AwsSession session, ActionTarget target, ActionPlan plan, CancellationToken cancellationToken);

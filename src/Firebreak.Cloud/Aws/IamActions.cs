@@ -31,6 +31,9 @@ internal sealed class DeactivateAccessKeyAction(AwsSessions sessions) : AwsActio
         return Outcome([result], result.Succeeded ? Map(("status", "Active")) : null);
     }
 
+    /// <summary>The plan only ever deactivates an active key, so undo always sets it back to Active.</summary>
+    public override IReadOnlyDictionary<string, string>? UndoDataWithoutOutcome(ActionTarget target, ActionPlan plan) => Map(("status", "Active"));
+
     protected override async Task<IReadOnlyList<VerificationCheck>> VerifyAsync(AwsSession session, ActionTarget target, ActionPlan plan, ActionOutcome outcome, CancellationToken cancellationToken)
     {
         var keys = await ReadAsync("iam:ListAccessKeys", () => session.Query.CallAsync(QueryService.Iam, "ListAccessKeys", [new("UserName", target.Input("userName")!)], cancellationToken));

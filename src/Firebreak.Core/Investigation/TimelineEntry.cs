@@ -53,6 +53,7 @@ public enum TimelineKind
     [JsonStringEnumMemberName("analyst")] Analyst = 2,
     [JsonStringEnumMemberName("action")] Action = 3,
     [JsonStringEnumMemberName("phase-change")] PhaseChange = 4,
+    [JsonStringEnumMemberName("break-glass")] BreakGlass = 5,
 }
 
 /// <summary>

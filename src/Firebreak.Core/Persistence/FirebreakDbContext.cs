@@ -58,6 +58,10 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     public DbSet<IndicatorEnrichment> IndicatorEnrichments => Set<IndicatorEnrichment>();
     public DbSet<ManagementPlane.ManagementPlaneCheckRun> ManagementPlaneCheckRuns => Set<ManagementPlane.ManagementPlaneCheckRun>();
     public DbSet<Scope.ScopeMark> ScopeMarks => Set<Scope.ScopeMark>();
+    public DbSet<Recovery.RecoveryItem> RecoveryItems => Set<Recovery.RecoveryItem>();
+    public DbSet<Recovery.TemplateBaseline> TemplateBaselines => Set<Recovery.TemplateBaseline>();
+    public DbSet<ManagementPlane.BreakGlassRecord> BreakGlassRecords => Set<ManagementPlane.BreakGlassRecord>();
+    public DbSet<ProviderEscalationResponse> ProviderEscalationResponses => Set<ProviderEscalationResponse>();
 
     /// <summary>Off only for bulk intake, which records itself on the stored rows.</summary>
     public bool RecordAudit { get; set; } = true;

@@ -78,7 +78,21 @@ public sealed record ProviderEscalationView(
     SlaReview Sla,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    long Version);
+    long Version)
+{
+    public EscalationStatus Status { get; init; }
+
+    /// <summary>Still waiting for the provider's first response, and the agreed time has run out.</summary>
+    public bool Overdue { get; init; }
+
+    /// <summary>The answers received, oldest first.</summary>
+    public IReadOnlyList<EscalationResponseView> Responses { get; init; } = [];
+}
+
+public sealed record EscalationResponseView(Guid Id, DateTimeOffset ReceivedAt, string? From, string Summary, string RecordedBy, DateTimeOffset RecordedAt);
+
+/// <summary>An answer from the provider, appended to the case.</summary>
+public sealed record AddEscalationResponse(DateTimeOffset? ReceivedAt, string Summary, string? From = null);
 
 /// <summary>A provider escalation; the whole record, replaced on update.</summary>
 public sealed record ProviderEscalationInput(
@@ -89,7 +103,8 @@ public sealed record ProviderEscalationInput(
     string? Service = null,
     DateTimeOffset? FirstResponseAt = null,
     DateTimeOffset? ResolvedAt = null,
-    string? Notes = null);
+    string? Notes = null,
+    EscalationStatus? Status = null);
 
 /// <summary>The SLA review of an incident: every escalation, the breaches first.</summary>
 public sealed record SlaSummary(int Escalations, int Met, int Breached, int Pending, IReadOnlyList<ProviderEscalationView> Items);

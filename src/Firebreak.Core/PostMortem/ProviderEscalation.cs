@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Firebreak.Core.Common;
 
 namespace Firebreak.Core.PostMortem;
@@ -21,7 +22,40 @@ public sealed class ProviderEscalation : ITenantOwned, IVersioned, IIncidentOwne
     public DateTimeOffset? FirstResponseAt { get; set; }
     public DateTimeOffset? ResolvedAt { get; set; }
     public string Notes { get; set; } = "";
+    public EscalationStatus Status { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public long Version { get; set; }
+}
+
+[JsonConverter(typeof(StrictEnumConverter<EscalationStatus>))]
+public enum EscalationStatus
+{
+    /// <summary>Waiting for the provider.</summary>
+    [JsonStringEnumMemberName("open")] Open = 0,
+
+    /// <summary>The provider has answered; the case goes on.</summary>
+    [JsonStringEnumMemberName("responded")] Responded = 1,
+
+    /// <summary>The provider resolved the case.</summary>
+    [JsonStringEnumMemberName("resolved")] Resolved = 2,
+
+    /// <summary>Closed without resolution (withdrawn, duplicate).</summary>
+    [JsonStringEnumMemberName("closed")] Closed = 3,
+}
+
+/// <summary>One answer received from the provider on a case. Append-only: never edited or removed.</summary>
+public sealed class ProviderEscalationResponse : ITenantOwned, IIncidentOwned
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid TenantId { get; set; }
+    public Guid IncidentId { get; set; }
+    public Guid EscalationId { get; set; }
+    public DateTimeOffset ReceivedAt { get; set; }
+
+    /// <summary>Who answered for the provider (an engineer, a support tier), if known.</summary>
+    public string? From { get; set; }
+    public required string Summary { get; set; }
+    public required string RecordedBy { get; set; }
+    public DateTimeOffset RecordedAt { get; set; }
 }

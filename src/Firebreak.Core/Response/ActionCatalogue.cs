@@ -23,6 +23,12 @@ public interface IResponseAction
 
     /// <summary>Puts back what <paramref name="undoData"/> recorded.</summary>
     Task<ActionOutcome> UndoAsync(ActionTarget target, ActionPlan plan, IReadOnlyDictionary<string, string> undoData, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The undo data of a run whose outcome was lost (the server stopped mid-run), when the plan alone determines
+    /// it; null when only the run itself could have recorded it (then the responder re-plans instead).
+    /// </summary>
+    IReadOnlyDictionary<string, string>? UndoDataWithoutOutcome(ActionTarget target, ActionPlan plan) => null;
 }
 
 /// <summary>Where an action points: the cloud account, region and resource, and the typed inputs already checked against the definition.</summary>

@@ -60,6 +60,10 @@ public sealed class ResponseAction : ITenantOwned, IVersioned, IIncidentOwned
     public string? UndoReason { get; set; }
     public string? UndoResults { get; set; }
 
+    /// <summary>When the server found the action still running at its start, and the new action that re-planned it.</summary>
+    public DateTimeOffset? InterruptedAt { get; set; }
+    public Guid? ReplannedAs { get; set; }
+
     public long Version { get; set; }
 }
 
@@ -74,6 +78,9 @@ public enum ActionStatus
     [JsonStringEnumMemberName("failed")] Failed = 5,
     [JsonStringEnumMemberName("partially-failed")] PartiallyFailed = 6,
     [JsonStringEnumMemberName("undone")] Undone = 7,
+
+    /// <summary>Was running when the server stopped: what the cloud holds comes from the verification made at the next start.</summary>
+    [JsonStringEnumMemberName("interrupted")] Interrupted = 8,
 }
 
 /// <summary>How much the business depends on the asset; drives the business impact a plan shows.</summary>

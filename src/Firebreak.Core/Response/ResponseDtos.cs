@@ -61,4 +61,11 @@ public sealed record ResponseActionView(
     DateTimeOffset? UndoneAt,
     string? UndoReason,
     IReadOnlyList<CallResult> UndoResults,
-    long Version);
+    long Version)
+{
+    /// <summary>When the server found the action still running at its start (status interrupted).</summary>
+    public DateTimeOffset? InterruptedAt { get; init; }
+
+    /// <summary>The action that re-planned this one, if any.</summary>
+    public Guid? ReplannedAs { get; init; }
+}

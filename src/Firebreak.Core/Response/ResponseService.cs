@@ -203,13 +203,29 @@ public sealed partial class ResponseService(IDbContextFactory<FirebreakDbContext
         var record = await FindAsync(db, id, cancellationToken);
         IncidentLookup.CheckVersion(record, expectedVersion);
         var action = Action(record);
-        if (record.Status is not (ActionStatus.Succeeded or ActionStatus.PartiallyFailed))
-            throw new ConflictException($"The action is {Status(record.Status)}; only a succeeded or partially failed action can be undone.");
+        if (record.Status is not (ActionStatus.Succeeded or ActionStatus.PartiallyFailed or ActionStatus.Interrupted))
+            throw new ConflictException($"The action is {Status(record.Status)}; only a succeeded, partially failed or interrupted action can be undone.");
         if (!action.Definition.Undoable) throw new ConflictException($"{action.Definition.Title} cannot be undone: {action.Definition.UndoDescription}");
-        if (record.UndoData.Count == 0) throw new ConflictException("The run recorded nothing to undo.");
         var incident = await db.Incidents.AsNoTracking().SingleAsync(i => i.Id == record.IncidentId, cancellationToken);
         var target = new ActionTarget(record.TenantId, incident.Reference, record.Account, record.Region, record.Resource, record.Inputs);
-        var outcome = await action.UndoAsync(target, ReadPlan(record), record.UndoData, cancellationToken);
+        var plan = ReadPlan(record);
+        // An interrupted run recorded no undo data; some actions can derive it from the plan alone.
+        var undoData = record.UndoData.Count > 0 ? record.UndoData
+            : record.Status == ActionStatus.Interrupted ? action.UndoDataWithoutOutcome(target, plan)
+            : null;
+        if (undoData is null || undoData.Count == 0)
+            throw new ConflictException(record.Status == ActionStatus.Interrupted
+                ? "The interrupted run recorded nothing to undo, and this action cannot work it out from the plan: re-plan it to act on the state as it is now."
+                : "The run recorded nothing to undo.");
+        ActionOutcome outcome;
+        try
+        {
+            outcome = await action.UndoAsync(target, plan, undoData, cancellationToken);
+        }
+        catch (CloudCallException e)
+        {
+            throw new ConflictException($"The cloud provider refused the undo before any change was made; the action is unchanged. {e.Message}");
+        }
         record.UndoResults = JsonSerializer.Serialize(outcome.Calls, Json);
         if (outcome.Status == ActionStatus.Succeeded)
         {
@@ -222,6 +238,104 @@ public sealed partial class ResponseService(IDbContextFactory<FirebreakDbContext
         await db.SaveChangesAsync(cancellationToken);
         return ToView(record);
     }
+
+    /// <summary>
+    /// Finds the actions a stopped server left running: the run saves running before it calls the cloud, so what
+    /// the cloud holds is unknown. Each becomes interrupted at once (on the timeline and in the audit trail), then
+    /// its verification re-reads the state and records what actually holds. Runs as the system, for every tenant.
+    /// </summary>
+    public async Task<int> RecoverInterruptedAsync(CancellationToken cancellationToken = default)
+    {
+        List<ResponseAction> interrupted;
+        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+        {
+            if (!db.Actor.IsSystem) throw new InvalidOperationException("Interrupted actions are recovered by the system at start.");
+            interrupted = await db.ResponseActions.Where(a => a.Status == ActionStatus.Running).OrderBy(a => a.StartedAt).ToListAsync(cancellationToken);
+            if (interrupted.Count == 0) return 0;
+            var now = time.GetUtcNow();
+            foreach (var record in interrupted)
+            {
+                record.Status = ActionStatus.Interrupted;
+                record.InterruptedAt = now;
+                record.Results = JsonSerializer.Serialize<CallResult[]>([new CallResult("run", record.Resource, false,
+                    "The server stopped while this action was running: which of its calls reached the cloud is not known. The verification below says what holds now.", "Interrupted")], Json);
+                db.TimelineEntries.Add(TimelineFor(record, $"{Title(record)} on {record.Resource}: interrupted (the server stopped during the run)", "the server at start"));
+            }
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        foreach (var record in interrupted)
+        {
+            IReadOnlyList<VerificationCheck> verification;
+            if (!_actions.TryGetValue(record.ActionName, out var action))
+            {
+                verification = [new VerificationCheck("re-read the state", "readable", $"The action '{record.ActionName}' is not available on this server.", false)];
+            }
+            else
+            {
+                try
+                {
+                    await using var db = await factory.CreateDbContextAsync(cancellationToken);
+                    var reference = await db.Incidents.AsNoTracking().Where(i => i.Id == record.IncidentId).Select(i => i.Reference).SingleAsync(cancellationToken);
+                    var target = new ActionTarget(record.TenantId, reference, record.Account, record.Region, record.Resource, record.Inputs);
+                    verification = await action.VerifyAsync(target, ReadPlan(record),
+                        new ActionOutcome([], new Dictionary<string, string>(), new Dictionary<string, string>()), cancellationToken);
+                }
+                catch (CloudCallException e)
+                {
+                    verification = [new VerificationCheck("re-read the state", "readable", $"{e.Code}: {e.Message}", false)];
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    var why = e is ValidationFailedException v ? string.Join(" ", v.Errors.SelectMany(x => x.Value)) : e.Message;
+                    verification = [new VerificationCheck("re-read the state", "readable", "The verification could not run: " + why, false)];
+                }
+            }
+            await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+            {
+                var saved = await FindAsync(db, record.Id, cancellationToken);
+                saved.Verification = JsonSerializer.Serialize(verification, Json);
+                saved.Verified = verification.Count == 0 ? null : verification.All(v => v.Ok);
+                var holding = verification.Count(v => v.Ok);
+                db.TimelineEntries.Add(TimelineFor(saved, $"Verification of interrupted {Title(saved)} on {saved.Resource}: {holding} of {verification.Count} checks hold", "the server at start"));
+                await db.SaveChangesAsync(cancellationToken);
+            }
+        }
+        return interrupted.Count;
+    }
+
+    /// <summary>
+    /// Plans the action of an interrupted (or failed) record again, with the same target, inputs and choice, reading
+    /// the state as it is now; the old record points at the new one.
+    /// </summary>
+    public async Task<ResponseActionView> ReplanAsync(string incidentKey, Guid id, CancellationToken cancellationToken = default)
+    {
+        ResponseAction record;
+        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+        {
+            IncidentLookup.Require(db.Actor, Role.Responder, "plan response actions");
+            var incident = await IncidentLookup.FindAsync(db, incidentKey, cancellationToken, track: false);
+            record = await FindAsync(db, id, cancellationToken, track: false);
+            if (record.IncidentId != incident.Id) throw new NotFoundException("Response action", id.ToString());
+            if (record.Status is not (ActionStatus.Interrupted or ActionStatus.Failed or ActionStatus.PartiallyFailed))
+                throw new ConflictException($"The action is {Status(record.Status)}; only an interrupted or failed action is re-planned.");
+            if (record.ReplannedAs is not null) throw new ConflictException($"The action was already re-planned as {record.ReplannedAs}.");
+        }
+        var planned = await PlanAsync(incidentKey, new PlanAction(record.ActionName, record.Account, record.Region, record.Resource, record.Criticality, record.Choice,
+            record.ChoiceReason, Truncate($"Re-plan of {Status(record.Status)} action {record.Id}: {record.Reason}", IncidentLimits.ReasonLength),
+            new Dictionary<string, string>(record.Inputs)), cancellationToken);
+        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+        {
+            var old = await FindAsync(db, id, cancellationToken);
+            old.ReplannedAs = planned.Id;
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        return planned;
+    }
+
+    private static string Truncate(string text, int length) => text.Length > length ? text[..length] : text;
+
+    private string Title(ResponseAction record) => _actions.TryGetValue(record.ActionName, out var a) ? a.Definition.Title : record.ActionName;
 
     public async Task<ResponseActionView> GetAsync(Guid id, CancellationToken cancellationToken = default)
     {
@@ -356,7 +470,7 @@ public sealed partial class ResponseService(IDbContextFactory<FirebreakDbContext
             definition?.Stage ?? ContainmentStage.Collect, r.Impact, r.Criticality, r.Choice, r.ChoiceReason, r.BusinessImpact, r.Reason, r.RequiresApproval,
             ReadPlan(r), r.Warnings, r.Status, r.RequestedBy, r.RequestedAt, r.ApprovedBy, r.ApprovedAt, r.ApprovalComment, r.RanBy, r.StartedAt, r.CompletedAt,
             Read<CallResult>(r.Results), Read<VerificationCheck>(r.Verification), r.Verified, r.UndoData, r.Output, r.UndoneBy, r.UndoneAt, r.UndoReason,
-            Read<CallResult>(r.UndoResults), r.Version);
+            Read<CallResult>(r.UndoResults), r.Version) { InterruptedAt = r.InterruptedAt, ReplannedAs = r.ReplannedAs };
     }
 
     private static bool Matches(string value, string pattern) => Regex.IsMatch(value, pattern, RegexOptions.None, TimeSpan.FromSeconds(1));

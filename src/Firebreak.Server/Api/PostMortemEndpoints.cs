@@ -28,6 +28,7 @@ internal static class PostMortemEndpoints
         incident.MapGet("/provider-escalations", ListProviderEscalationsAsync).WithName("ListProviderEscalations").RequireAuthorization(Policies.Viewer);
         incident.MapPost("/provider-escalations", AddProviderEscalationAsync).WithName("AddProviderEscalation").RequireAuthorization(Policies.Responder);
         incident.MapPut("/provider-escalations/{id:guid}", UpdateProviderEscalationAsync).WithName("UpdateProviderEscalation").RequireAuthorization(Policies.Responder);
+        incident.MapPost("/provider-escalations/{id:guid}/responses", AddProviderResponseAsync).WithName("AddProviderEscalationResponse").RequireAuthorization(Policies.Responder);
         incident.MapDelete("/provider-escalations/{id:guid}", DeleteProviderEscalationAsync).WithName("DeleteProviderEscalation").RequireAuthorization(Policies.Responder);
         var tenant = api.MapGroup("").WithTags("PostMortem");
         tenant.MapGet("/follow-ups", ListOpenFollowUpsAsync).WithName("ListFollowUpsAcrossIncidents").RequireAuthorization(Policies.Viewer);
@@ -132,6 +133,15 @@ internal static class PostMortemEndpoints
     {
         var escalation = await escalations.UpdateAsync(key, id, body, ETags.ExpectedVersion(context.Request), cancellationToken);
         ETags.Set(context.Response, escalation.Version);
+        return TypedResults.Ok(escalation);
+    }
+
+    /// <summary>Appends an answer from the provider; the first sets the case's first-response time.</summary>
+    public static async Task<Ok<ProviderEscalationView>> AddProviderResponseAsync(string key, Guid id, AddEscalationResponse body, ProviderEscalationService escalations,
+        HttpResponse response, CancellationToken cancellationToken)
+    {
+        var escalation = await escalations.AddResponseAsync(key, id, body, cancellationToken);
+        ETags.Set(response, escalation.Version);
         return TypedResults.Ok(escalation);
     }
 

@@ -17,6 +17,7 @@ internal static class ResponseEndpoints
         actions.MapPost("/{id:guid}/approve", ApproveAsync).WithName("ApproveResponseAction").RequireAuthorization(Policies.Responder);
         actions.MapPost("/{id:guid}/run", RunAsync).WithName("RunResponseAction").RequireAuthorization(Policies.Responder);
         actions.MapPost("/{id:guid}/undo", UndoAsync).WithName("UndoResponseAction").RequireAuthorization(Policies.Responder);
+        actions.MapPost("/{id:guid}/replan", ReplanAsync).WithName("ReplanResponseAction").RequireAuthorization(Policies.Responder);
         return api;
     }
 
@@ -48,6 +49,14 @@ internal static class ResponseEndpoints
 
     public static Task<Ok<ResponseActionView>> UndoAsync(string key, Guid id, UndoAction body, ResponseService response, HttpContext context, CancellationToken cancellationToken) =>
         ChangeAsync(key, id, response, context, version => response.UndoAsync(id, body, version, cancellationToken), cancellationToken);
+
+    /// <summary>Plans an interrupted or failed action again on the same target, reading the state as it is now.</summary>
+    public static async Task<Created<ResponseActionView>> ReplanAsync(string key, Guid id, ResponseService response, HttpResponse http, CancellationToken cancellationToken)
+    {
+        var planned = await response.ReplanAsync(key, id, cancellationToken);
+        ETags.Set(http, planned.Version);
+        return TypedResults.Created($"/api/v1/incidents/{key}/actions/{planned.Id}", planned);
+    }
 
     /// <summary>A change to an action of this incident: the action must belong to it; the If-Match version goes in and the new ETag comes out.</summary>
     private static async Task<Ok<ResponseActionView>> ChangeAsync(string key, Guid id, ResponseService response, HttpContext context,

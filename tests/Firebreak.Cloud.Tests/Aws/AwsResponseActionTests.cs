@@ -234,6 +234,49 @@ public sealed class AwsResponseActionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeactivateAccessKey_LeftRunningByAStoppedServer_IsInterruptedAtStart_VerifiedAgainstIam_AndCanBeUndone()
+    {
+        var incident = await IncidentAsync();
+        await using var scope = _harness.As(_acme.Responder);
+        var response = scope.Get<ResponseService>();
+        var planned = await response.PlanAsync(incident, Plan("aws-deactivate-access-key", "AKIAI44QH8DHBEXAMPLE", inputs: new() { ["userName"] = "ci-deploy" }));
+        // The run saved running and the process died: the key did get deactivated, the result was never stored.
+        await using (var db = await scope.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync())
+        {
+            var row = await db.ResponseActions.SingleAsync(a => a.Id == planned.Id);
+            row.Status = ActionStatus.Running;
+            row.StartedAt = _harness.Time.GetUtcNow();
+            row.RanBy = "responder@acme.example";
+            await db.SaveChangesAsync();
+        }
+        _aws.On("ListAccessKeys", Xml.ListAccessKeys("ci-deploy", "AKIAI44QH8DHBEXAMPLE", "Inactive"));
+
+        await _harness.StartInterruptedActionRecoveryAsync();
+
+        var recovered = await response.GetAsync(incident, planned.Id);
+        Assert.Equal(ActionStatus.Interrupted, recovered.Status);
+        var check = Assert.Single(recovered.Verification);
+        Assert.Equal(("AKIAI44QH8DHBEXAMPLE status", "Inactive", "Inactive", true), (check.What, check.Expected, check.Actual, check.Ok));
+        Assert.Equal("ci-deploy", Assert.Single(_aws.Calls("ListAccessKeys"))["UserName"]);
+        Assert.Empty(_aws.Calls("UpdateAccessKey"));
+        await using (var db = await scope.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync())
+        {
+            var titles = await db.TimelineEntries.Where(t => t.Kind == TimelineKind.Action).OrderBy(t => t.Id).Select(t => t.Title).ToListAsync();
+            Assert.Equal(2, titles.Count);
+            Assert.EndsWith("interrupted (the server stopped during the run)", titles[0]);
+            Assert.EndsWith("1 of 1 checks hold", titles[1]);
+            Assert.Equal(2, await db.AuditEntries.CountAsync(a => a.EntityId == planned.Id.ToString() && a.ActorName == "response-recovery"));
+        }
+
+        // The key's undo needs nothing from the lost run: it sets the key back to Active.
+        _aws.On("UpdateAccessKey", Xml.Iam("UpdateAccessKey"));
+        var undone = await response.UndoAsync(planned.Id, new UndoAction("Deploys broke; the key was rotated separately"));
+        Assert.Equal(ActionStatus.Undone, undone.Status);
+        var undo = Assert.Single(_aws.Calls("UpdateAccessKey"));
+        Assert.Equal(("AKIAI44QH8DHBEXAMPLE", "Active", "ci-deploy"), (undo["AccessKeyId"], undo["Status"], undo["UserName"]));
+    }
+
+    [Fact]
     public async Task Plan_WhenReadsAreDenied_IsAConflict_AndRecordsNothing()
     {
         var incident = await IncidentAsync();

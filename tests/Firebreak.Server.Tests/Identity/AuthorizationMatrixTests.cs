@@ -87,6 +87,7 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         new("GET", "/api/v1/incidents/{key}/provider-escalations", Role.Viewer),
         new("POST", "/api/v1/incidents/{key}/provider-escalations", Role.Responder, _ => Escalation),
         new("PUT", "/api/v1/incidents/{key}/provider-escalations/{id:guid}", Role.Responder, _ => Escalation),
+        new("POST", "/api/v1/incidents/{key}/provider-escalations/{id:guid}/responses", Role.Responder, _ => new { receivedAt = "2026-11-01T01:00:00Z", summary = "matrix" }),
         new("DELETE", "/api/v1/incidents/{key}/provider-escalations/{id:guid}", Role.Responder),
         new("GET", "/api/v1/metrics/response-times", Role.Viewer),
         new("GET", "/api/v1/incidents/{key}/report", Role.Viewer),
@@ -100,6 +101,7 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         new("POST", "/api/v1/incidents/{key}/actions/{id:guid}/approve", Role.Responder, _ => new { comment = "matrix" }),
         new("POST", "/api/v1/incidents/{key}/actions/{id:guid}/run", Role.Responder),
         new("POST", "/api/v1/incidents/{key}/actions/{id:guid}/undo", Role.Responder, _ => new { reason = "matrix" }),
+        new("POST", "/api/v1/incidents/{key}/actions/{id:guid}/replan", Role.Responder),
         new("POST", "/api/v1/incidents/{key}/events/imports/upload", Role.Responder, _ => """{"eventVersion":"1.09","eventID":"matrix","eventTime":"2026-03-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/m"}}"""u8.ToArray()),
         new("POST", "/api/v1/incidents/{key}/events/imports", Role.Responder, _ => new { kind = "path", path = "/nowhere/logs" }),
         new("GET", "/api/v1/incidents/{key}/events/imports", Role.Viewer),
@@ -148,6 +150,20 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         new("GET", "/api/v1/incidents/{key}/scope", Role.Viewer),
         new("POST", "/api/v1/incidents/{key}/scope/marks", Role.Responder, _ => new { kind = "access-key", value = "AKIAMATRIX0000000001", reason = "matrix" }),
         new("POST", "/api/v1/incidents/{key}/scope/marks/{markId:guid}/unmark", Role.Responder, _ => new { reason = "matrix" }),
+        new("GET", "/api/v1/incidents/{key}/recovery", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/recovery", Role.Responder, _ => new { kind = "custom", description = "matrix" }),
+        new("POST", "/api/v1/incidents/{key}/recovery/defaults", Role.Responder),
+        new("GET", "/api/v1/incidents/{key}/recovery/{itemId:guid}", Role.Viewer),
+        new("PUT", "/api/v1/incidents/{key}/recovery/{itemId:guid}/status", Role.Responder, _ => new { status = "open" }),
+        new("POST", "/api/v1/incidents/{key}/recovery/{itemId:guid}/verify", Role.Responder, _ => new { digest = "sha256:" + new string('a', 64), baseline = "matrix" }),
+        new("POST", "/api/v1/incidents/{key}/recovery/{itemId:guid}/verify-file", Role.Responder, _ => "template"u8.ToArray()),
+        new("GET", "/api/v1/recovery/baselines", Role.Viewer),
+        new("POST", "/api/v1/recovery/baselines", Role.IncidentManager, _ => new { name = $"matrix-{Guid.NewGuid():n}", kind = "ami", location = "ami-0matrix", digest = "sha256:" + new string('b', 64), reason = "matrix" }),
+        new("GET", "/api/v1/recovery/baselines/{name}/history", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/break-glass", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/break-glass", Role.Responder, _ => new { account = "root", credential = "password + MFA", reason = "matrix", invokedAt = "2026-11-01T00:00:00Z" }),
+        new("GET", "/api/v1/incidents/{key}/break-glass/{breakGlassId:guid}", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/break-glass/{breakGlassId:guid}/close", Role.Responder, _ => new { credentialsRotatedAt = "2026-11-01T02:00:00Z", rotationNote = "matrix", reviewNote = "matrix" }),
     ];
 
     [Fact]
@@ -257,7 +273,7 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         };
         return route.Replace("{key}", ids.Incident).Replace("{taskId:guid}", ids.Task.ToString())
             .Replace("{entryId:guid}", ids.Entry.ToString()).Replace("{indicatorId:guid}", ids.Indicator.ToString())
-            .Replace("{importId:guid}", ids.Key.ToString()).Replace("{markId:guid}", ids.Key.ToString()).Replace("{eventId:long}", "1").Replace("{checkId:guid}", ids.Key.ToString()).Replace("{id:guid}", id.ToString()).Replace("{format}", "generic")
+            .Replace("{importId:guid}", ids.Key.ToString()).Replace("{markId:guid}", ids.Key.ToString()).Replace("{eventId:long}", "1").Replace("{checkId:guid}", ids.Key.ToString()).Replace("{itemId:guid}", ids.Key.ToString()).Replace("{breakGlassId:guid}", ids.Key.ToString()).Replace("{name}", "matrix").Replace("{id:guid}", id.ToString()).Replace("{format}", "generic")
             .Replace("{feed}", ids.Feed.ToString())
             + (route.EndsWith("/import", StringComparison.Ordinal) ? "?format=stix" : route.EndsWith("/upload", StringComparison.Ordinal) ? "?name=matrix.json"
                : route.EndsWith("/content", StringComparison.Ordinal) ? "?reason=matrix" : route.EndsWith("/evidence", StringComparison.Ordinal) ? "?name=m.txt&source=matrix"

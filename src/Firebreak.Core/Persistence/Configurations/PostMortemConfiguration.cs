@@ -50,3 +50,17 @@ internal sealed class ProviderEscalationConfiguration : IEntityTypeConfiguration
         builder.HasOne<Incident>().WithMany().HasForeignKey(e => e.IncidentId).OnDelete(DeleteBehavior.Restrict);
     }
 }
+
+internal sealed class ProviderEscalationResponseConfiguration : IEntityTypeConfiguration<ProviderEscalationResponse>
+{
+    public void Configure(EntityTypeBuilder<ProviderEscalationResponse> builder)
+    {
+        builder.Property(r => r.From).HasMaxLength(PostMortemLimits.NameLength);
+        builder.Property(r => r.Summary).HasMaxLength(PostMortemLimits.NoteLength);
+        builder.Property(r => r.RecordedBy).HasMaxLength(200);
+        builder.HasIndex(r => new { r.EscalationId, r.ReceivedAt });
+        builder.HasIndex(r => r.IncidentId);
+        builder.HasOne<ProviderEscalation>().WithMany().HasForeignKey(r => r.EscalationId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne<Incident>().WithMany().HasForeignKey(r => r.IncidentId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
