@@ -58,6 +58,9 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     public DbSet<IndicatorEnrichment> IndicatorEnrichments => Set<IndicatorEnrichment>();
     public DbSet<ManagementPlane.ManagementPlaneCheckRun> ManagementPlaneCheckRuns => Set<ManagementPlane.ManagementPlaneCheckRun>();
     public DbSet<Scope.ScopeMark> ScopeMarks => Set<Scope.ScopeMark>();
+    public DbSet<Playbooks.Playbook> Playbooks => Set<Playbooks.Playbook>();
+    public DbSet<Playbooks.PlaybookRun> PlaybookRuns => Set<Playbooks.PlaybookRun>();
+    public DbSet<Playbooks.PlaybookRunStep> PlaybookRunSteps => Set<Playbooks.PlaybookRunStep>();
 
     /// <summary>Off only for bulk intake, which records itself on the stored rows.</summary>
     public bool RecordAudit { get; set; } = true;
