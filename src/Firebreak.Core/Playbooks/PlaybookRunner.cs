@@ -33,7 +33,9 @@ public sealed class PlaybookRunner(IDbContextFactory<FirebreakDbContext> factory
         run.FinishedAt = now;
         if (flow == Flow.Failed)
         {
-            var failed = rows.Values.Where(r => r.State == StepState.Failed).OrderBy(r => r.Position).FirstOrDefault();
+            // The step that stopped the run: the last failed step that is not a condition or parallel step holding it.
+            var failed = rows.Values.Where(r => r.State == StepState.Failed && r.Kind is not (StepKind.Condition or StepKind.Parallel))
+                .OrderByDescending(r => r.Position).FirstOrDefault();
             run.Error = failed is null ? "A step failed." : $"Step '{failed.Name}' failed: {failed.Result}";
             if (run.Error.Length > 4_000) run.Error = run.Error[..4_000];
             foreach (var row in rows.Values.Where(r => !r.State.Finished()))

@@ -234,6 +234,22 @@ public sealed partial class PlaybookService(IDbContextFactory<FirebreakDbContext
     public async Task<RunView> CancelAsync(string incidentKey, Guid runId, CancelRun command, long? expectedVersion = null, CancellationToken cancellationToken = default)
     {
         new Checks().Required("reason", command.Reason, IncidentLimits.ReasonLength).ThrowIfAny();
+        // The worker may move a step at the same moment: read again and retry rather than bounce the person.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryCancelAsync(incidentKey, runId, command, expectedVersion, cancellationToken);
+            }
+            catch (ConcurrencyConflictException) when (attempt < 5)
+            {
+                await Task.Delay(50 * attempt, cancellationToken);
+            }
+        }
+    }
+
+    private async Task<RunView> TryCancelAsync(string incidentKey, Guid runId, CancelRun command, long? expectedVersion, CancellationToken cancellationToken)
+    {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         IncidentLookup.Require(db.Actor, Role.Responder, "cancel playbook runs");
         var (run, reference) = await FindRunAsync(db, incidentKey, runId, track: true, cancellationToken);
