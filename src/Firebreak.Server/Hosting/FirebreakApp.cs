@@ -114,6 +114,7 @@ internal static class ApiSetup
         api.MapIndicatorEndpoints();
         api.MapManagementPlaneEndpoints();
         api.MapScopeEndpoints();
+        api.MapPlaybookEndpoints();
         return app;
     }
 
