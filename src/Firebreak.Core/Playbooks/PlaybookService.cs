@@ -73,8 +73,8 @@ public sealed partial class PlaybookService(IDbContextFactory<FirebreakDbContext
     public async Task<string> ExportAsync(string id, PlaybookFormat format, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var (definition, yaml, _) = await FindAsync(db, id, cancellationToken);
-        return format == PlaybookFormat.Cacao ? PlaybookCacao.Export(definition) : yaml;
+        var (definition, yaml, record) = await FindAsync(db, id, cancellationToken);
+        return format == PlaybookFormat.Cacao ? PlaybookCacao.Export(definition, record?.ImportedAt ?? time.GetUtcNow()) : yaml;
     }
 
     public async Task DeleteAsync(string id, long? expectedVersion = null, CancellationToken cancellationToken = default)

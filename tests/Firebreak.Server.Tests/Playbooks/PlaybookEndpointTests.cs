@@ -83,6 +83,30 @@ public class PlaybookEndpointTests(ServerFixture fixture) : IClassFixture<Server
     }
 
     [Fact]
+    public async Task ExportCacao_ThenImportIt_UnderAnotherId_GivesTheSameSteps()
+    {
+        var viewer = fixture.Acme.Client(Role.Viewer);
+        var cacao = await viewer.GetAsync("/api/v1/playbooks/compromised-ec2-instance/export?format=cacao");
+        Assert.Equal("application/json", cacao.Content.Headers.ContentType?.MediaType);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await cacao.Content.ReadAsStringAsync())!;
+        Assert.Equal("cacao-2.0", json["spec_version"]!.GetValue<string>());
+        json["playbook_extensions"]![Core.Playbooks.PlaybookCacao.Extension]!["id"] = "ec2-copy";
+
+        var imported = await fixture.Acme.Client(Role.IncidentManager).PostAsync("/api/v1/playbooks", YamlBody(json.ToJsonString(), "application/json"));
+        Assert.Equal(HttpStatusCode.Created, imported.StatusCode);
+        var copy = await (await viewer.GetAsync("/api/v1/playbooks/ec2-copy")).JsonAsync();
+        var original = await (await viewer.GetAsync("/api/v1/playbooks/compromised-ec2-instance")).JsonAsync();
+        Assert.Equal(original.GetProperty("playbook").GetProperty("steps").GetInt32(), copy.GetProperty("playbook").GetProperty("steps").GetInt32());
+        Assert.Equal(original.GetProperty("playbook").GetProperty("actions").ToString(), copy.GetProperty("playbook").GetProperty("actions").ToString());
+        var wrongFormat = await viewer.GetAsync("/api/v1/playbooks/ec2-copy/export?format=pdf");
+        Assert.Equal(HttpStatusCode.BadRequest, wrongFormat.StatusCode);
+        var unsupported = await fixture.Acme.Client(Role.IncidentManager).PostAsync("/api/v1/playbooks",
+            YamlBody("{\"type\":\"playbook\",\"spec_version\":\"cacao-2.0\",\"name\":\"x\",\"workflow_start\":\"start--1\",\"workflow\":{\"start--1\":{\"type\":\"start\",\"on_completion\":\"w--2\"},\"w--2\":{\"type\":\"while-condition\"}}}", "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, unsupported.StatusCode);
+        Assert.Contains("unsupported CACAO feature: step type 'while-condition'", (await unsupported.Content.ReadAsStringAsync()));
+    }
+
+    [Fact]
     public async Task Import_BadInput_IsAProblem_AndNothingIsStored()
     {
         var manager = fixture.Acme.Client(Role.IncidentManager);
