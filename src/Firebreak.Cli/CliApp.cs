@@ -72,6 +72,7 @@ public static class CliApp
         root.Add(PostMortemCommands.Metrics(context, catalog));
         root.Add(ReportCommand.Create(context, catalog));
         root.Add(ResponseCommands.Create(context, catalog));
+        root.Add(PlaybookCommands.Create(context, catalog));
         root.Add(ThreatIntelCommands.Create(context, catalog));
         root.Add(SimulateCommand.Create(context, catalog));
         root.Add(HuntCommand.Create(context, catalog));

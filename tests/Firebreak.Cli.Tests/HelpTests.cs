@@ -55,6 +55,7 @@ public sealed class HelpTests
              "evidence export", "evidence download", "indicator", "indicator list", "indicator add", "indicator search",
              "asset", "asset list", "asset add", "asset remove", "metrics", "report",
              "respond", "respond plan", "respond approve", "respond run", "respond undo", "respond status",
+             "playbook", "playbook list", "playbook show", "playbook import", "playbook export", "playbook run", "playbook status", "playbook complete", "playbook approve",
              "intel", "intel import", "intel feeds", "intel poll", "simulate",
              "hunt", "rules", "rules list", "rules test", "rules lint"],
             commands);
