@@ -26,6 +26,16 @@ public static partial class PlaybookYaml
         YamlStream stream = [];
         try
         {
+            // Aliases would let a small file expand into a huge tree as it is read: refuse them before loading.
+            var parser = new Parser(new StringReader(text));
+            while (parser.MoveNext())
+            {
+                if (parser.Current is YamlDotNet.Core.Events.AnchorAlias || parser.Current is YamlDotNet.Core.Events.NodeEvent { Anchor.IsEmpty: false })
+                {
+                    errors.Add("$", (int)parser.Current.Start.Line, "YAML anchors and aliases are not supported in playbooks: write each step out.");
+                    errors.ThrowIfAny();
+                }
+            }
             stream.Load(new StringReader(text));
         }
         catch (YamlException e)

@@ -118,6 +118,7 @@ public class PlaybookYamlTests
     [InlineData("id: Bad Id\nname: X\nsteps:\n  - id: a\n    kind: approval\n    name: A\n", "id", "must be 1 to 64 lower-case")]
     [InlineData("id: x\nname: [X]\nsteps:\n  - id: a\n    kind: approval\n    name: A\n", "name", "line 2: name must be text, not a list")]
     [InlineData("- just\n- a list\n", "$", "must be a YAML mapping")]
+    [InlineData("id: x\nname: X\nsteps:\n  - &a\n    id: a\n    kind: approval\n    name: A\n  - *a\n", "$", "line 4: YAML anchors and aliases are not supported")]
     public void Parse_BadPlaybook_NamesThePathAndLine(string yaml, string path, string message)
     {
         var error = Assert.Throws<ValidationFailedException>(() => PlaybookYaml.Parse(yaml));
