@@ -75,6 +75,7 @@ public static class CliApp
         root.Add(RecoveryCommands.Recovery(context, catalog));
         root.Add(RecoveryCommands.Escalation(context, catalog));
         root.Add(RecoveryCommands.BreakGlass(context, catalog));
+        root.Add(PlaybookCommands.Create(context, catalog));
         root.Add(ThreatIntelCommands.Create(context, catalog));
         root.Add(SimulateCommand.Create(context, catalog));
         root.Add(HuntCommand.Create(context, catalog));

@@ -80,6 +80,10 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<IIndicatorEnricher, KnownAccountEnricher>();
         services.AddScoped<ManagementPlane.ManagementPlaneCheckService>();
         services.AddScoped<Scope.ScopeService>();
+        services.AddSingleton<Playbooks.PlaybookSignal>();
+        services.AddScoped<Playbooks.PlaybookService>();
+        services.AddScoped<Playbooks.PlaybookRunner>();
+        services.AddHostedService<Playbooks.PlaybookWorker>();
         return services;
     }
 

@@ -57,6 +57,7 @@ public sealed class HelpTests
              "respond", "respond plan", "respond approve", "respond run", "respond undo", "respond replan", "respond status",
              "recovery", "recovery list", "recovery add", "recovery defaults", "recovery set-status", "recovery verify", "recovery baselines", "recovery record-baseline",
              "escalation", "escalation list", "escalation open", "escalation respond", "break-glass", "break-glass list", "break-glass record", "break-glass close",
+             "playbook", "playbook list", "playbook show", "playbook import", "playbook export", "playbook run", "playbook status", "playbook complete", "playbook approve",
              "intel", "intel import", "intel feeds", "intel poll", "simulate",
              "hunt", "rules", "rules list", "rules test", "rules lint"],
             commands);

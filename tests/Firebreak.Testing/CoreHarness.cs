@@ -17,11 +17,14 @@ public sealed class CoreHarness : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    private CoreHarness(ServiceProvider services, TestDatabase database, FakeTimeProvider time)
+    private readonly bool _ownsDatabase;
+
+    private CoreHarness(ServiceProvider services, TestDatabase database, FakeTimeProvider time, bool ownsDatabase)
     {
         _services = services;
         Database = database;
         Time = time;
+        _ownsDatabase = ownsDatabase;
     }
 
     public TestDatabase Database { get; }
@@ -32,9 +35,18 @@ public sealed class CoreHarness : IAsyncDisposable
 
     /// <param name="services">Runs after Core's registrations, to add or put in place real port implementations (the cloud actions, an S3 evidence store).</param>
     public static async Task<CoreHarness> CreateAsync(DatabaseKind kind, IReadOnlyDictionary<string, string?>? settings = null,
-        Action<IServiceCollection, IConfiguration>? services = null)
+        Action<IServiceCollection, IConfiguration>? services = null) =>
+        await StartAsync(await TestDatabase.CreateAsync(kind), ownsDatabase: true, settings, services);
+
+    /// <summary>
+    /// Another host over a database that outlives it (the caller disposes it): a server stopped and started again.
+    /// </summary>
+    public static Task<CoreHarness> OpenAsync(TestDatabase database, IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection, IConfiguration>? services = null) => StartAsync(database, ownsDatabase: false, settings, services);
+
+    private static async Task<CoreHarness> StartAsync(TestDatabase database, bool ownsDatabase, IReadOnlyDictionary<string, string?>? settings,
+        Action<IServiceCollection, IConfiguration>? services)
     {
-        var database = await TestDatabase.CreateAsync(kind);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(database.Settings).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 14, 9, 0, 0, TimeSpan.Zero));
         var collection = new ServiceCollection()
@@ -44,7 +56,7 @@ public sealed class CoreHarness : IAsyncDisposable
             .AddFirebreakCore(configuration);
         services?.Invoke(collection, configuration);
         var provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
-        var harness = new CoreHarness(provider, database, time);
+        var harness = new CoreHarness(provider, database, time, ownsDatabase);
         await using var scope = harness.As(Actors.System("migrate"));
         await using var db = await scope.Services.GetRequiredService<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync();
         await DatabaseMigrator.MigrateAsync(db, provider.GetRequiredService<DatabaseSettings>());
@@ -98,7 +110,7 @@ public sealed class CoreHarness : IAsyncDisposable
     {
         foreach (var hosted in _services.GetServices<IHostedService>()) await hosted.StopAsync(CancellationToken.None);
         await _services.DisposeAsync();
-        await Database.DisposeAsync();
+        if (_ownsDatabase) await Database.DisposeAsync();
     }
 }
 

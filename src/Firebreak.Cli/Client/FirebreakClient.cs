@@ -6,7 +6,7 @@ using System.Text.Json;
 
 namespace Firebreak.Cli.Client;
 
-/// <summary>A response the server accepted: its JSON text (printed as-is for --json) and the same parsed.</summary>
+/// <summary>A response the server accepted: its JSON text (printed as-is for --json) and the same parsed; a playbook export is YAML text.</summary>
 internal sealed record ApiResponse(string Json)
 {
     public T Read<T>() => JsonSerializer.Deserialize<T>(Json, FirebreakClient.Json)
@@ -198,7 +198,7 @@ internal sealed class FirebreakClient(HttpClient http) : IDisposable
             : Refused(response, text);
 
     private static bool IsJson(HttpResponseMessage response) =>
-        response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true;
+        response.Content.Headers.ContentType?.MediaType is { } type && (type.Contains("json", StringComparison.OrdinalIgnoreCase) || type.Contains("yaml", StringComparison.OrdinalIgnoreCase));
 
     private CliException Unreachable(string reason) => new(ExitCodes.Usage,
         $"Cannot reach the Firebreak server at {http.BaseAddress}: {reason}. Is 'firebreak serve' running there? Point --server or FIREBREAK_URL at it.");

@@ -62,6 +62,9 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     public DbSet<Recovery.TemplateBaseline> TemplateBaselines => Set<Recovery.TemplateBaseline>();
     public DbSet<ManagementPlane.BreakGlassRecord> BreakGlassRecords => Set<ManagementPlane.BreakGlassRecord>();
     public DbSet<ProviderEscalationResponse> ProviderEscalationResponses => Set<ProviderEscalationResponse>();
+    public DbSet<Playbooks.Playbook> Playbooks => Set<Playbooks.Playbook>();
+    public DbSet<Playbooks.PlaybookRun> PlaybookRuns => Set<Playbooks.PlaybookRun>();
+    public DbSet<Playbooks.PlaybookRunStep> PlaybookRunSteps => Set<Playbooks.PlaybookRunStep>();
 
     /// <summary>Off only for bulk intake, which records itself on the stored rows.</summary>
     public bool RecordAudit { get; set; } = true;

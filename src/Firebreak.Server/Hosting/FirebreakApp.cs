@@ -115,6 +115,7 @@ internal static class ApiSetup
         api.MapManagementPlaneEndpoints();
         api.MapScopeEndpoints();
         api.MapRecoveryEndpoints();
+        api.MapPlaybookEndpoints();
         return app;
     }
 

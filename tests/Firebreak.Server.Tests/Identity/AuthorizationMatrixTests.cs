@@ -18,7 +18,7 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
     private sealed record Rule(string Method, string Route, Role MinimumRole, Func<Ids, object?>? Body = null, bool BodyNamesRecords = false);
 
     private sealed record Ids(string Incident, Guid Task, Guid Entry, Guid Key, Guid Manager, Guid Alert, Guid Escalation, Guid SuppressionRule, Guid EscalationRule, Guid Evidence,
-        Guid FollowUp, Guid DataGap, Guid ProviderEscalation, Guid Feed, Guid Asset, Guid DataLoss, Guid Indicator);
+        Guid FollowUp, Guid DataGap, Guid ProviderEscalation, Guid Feed, Guid Asset, Guid DataLoss, Guid Indicator, Guid Run);
 
     private static readonly object Escalation = new { provider = "aws", caseId = "matrix", openedAt = "2026-11-01T00:00:00Z", slaResponseMinutes = 60 };
 
@@ -164,7 +164,20 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         new("POST", "/api/v1/incidents/{key}/break-glass", Role.Responder, _ => new { account = "root", credential = "password + MFA", reason = "matrix", invokedAt = "2026-11-01T00:00:00Z" }),
         new("GET", "/api/v1/incidents/{key}/break-glass/{breakGlassId:guid}", Role.Viewer),
         new("POST", "/api/v1/incidents/{key}/break-glass/{breakGlassId:guid}/close", Role.Responder, _ => new { credentialsRotatedAt = "2026-11-01T02:00:00Z", rotationNote = "matrix", reviewNote = "matrix" }),
+        new("GET", "/api/v1/playbooks", Role.Viewer),
+        new("POST", "/api/v1/playbooks", Role.IncidentManager, _ => new StringContent(MatrixPlaybook.Replace("matrix-seed", "matrix-new", StringComparison.Ordinal), System.Text.Encoding.UTF8, "application/yaml")),
+        new("GET", "/api/v1/playbooks/{playbookId}", Role.Viewer),
+        new("GET", "/api/v1/playbooks/{playbookId}/export", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/playbook-runs", Role.Responder, _ => new { playbook = "management-plane-compromise", inputs = new { provider = "aws" }, criticality = "low", choice = "contain-accept-downtime", choiceReason = "matrix" }),
+        new("GET", "/api/v1/incidents/{key}/playbook-runs", Role.Viewer),
+        new("GET", "/api/v1/incidents/{key}/playbook-runs/{runId:guid}", Role.Viewer),
+        new("POST", "/api/v1/incidents/{key}/playbook-runs/{runId:guid}/steps/{stepId}/complete", Role.Responder, _ => new { items = new[] { 0 } }),
+        new("POST", "/api/v1/incidents/{key}/playbook-runs/{runId:guid}/steps/{stepId}/approve", Role.Responder, _ => new { comment = "matrix" }),
+        new("POST", "/api/v1/incidents/{key}/playbook-runs/{runId:guid}/cancel", Role.Responder, _ => new { reason = "matrix" }),
+        new("DELETE", "/api/v1/playbooks/{playbookId}", Role.IncidentManager),
     ];
+
+    private const string MatrixPlaybook = "id: matrix-seed\nname: Matrix\nsteps:\n  - id: retrieve\n    kind: manual\n    name: Retrieve\n    checklist: [one]\n";
 
     [Fact]
     public void TheTable_ListsExactlyTheMappedEndpoints_WithTheirPolicies()
@@ -247,12 +260,14 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
         var asset = await (await client.PostAsJsonAsync("/api/v1/assets", new { pattern = "arn:aws:s3:::seed-*", name = "seed", classification = "restricted", personalData = true })).JsonAsync();
         var dataLoss = await (await client.PostAsync($"/api/v1/incidents/{reference}/data-loss", null)).JsonAsync();
         var indicator = await (await client.PostAsJsonAsync($"/api/v1/incidents/{reference}/indicators", new { type = "domain", value = "matrix.example" })).JsonAsync();
+        await client.PostAsync("/api/v1/playbooks", new StringContent(MatrixPlaybook, System.Text.Encoding.UTF8, "application/yaml"));
+        var run = await (await client.PostAsJsonAsync($"/api/v1/incidents/{reference}/playbook-runs", new { playbook = "matrix-seed", criticality = "low", choice = "contain-accept-downtime", choiceReason = "seed" })).JsonAsync();
         return new Ids(reference, task.GetProperty("id").GetGuid(), entry.GetProperty("id").GetGuid(),
             key.GetProperty("key").GetProperty("id").GetGuid(), tenant.UserId(Role.IncidentManager),
             alertIds[0], escalation.GetProperty("id").GetGuid(), suppression.GetProperty("id").GetGuid(), rule.GetProperty("id").GetGuid(),
             evidence.GetProperty("id").GetGuid(), followUp.GetProperty("id").GetGuid(), gap.GetProperty("id").GetGuid(), providerEscalation.GetProperty("id").GetGuid(),
             feed.GetProperty("id").GetGuid(), asset.GetProperty("id").GetGuid(), dataLoss.GetProperty("id").GetGuid(),
-            indicator.GetProperty("id").GetGuid());
+            indicator.GetProperty("id").GetGuid(), run.GetProperty("id").GetGuid());
     }
 
     private static string Url(string route, Ids ids)
@@ -275,6 +290,7 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
             .Replace("{entryId:guid}", ids.Entry.ToString()).Replace("{indicatorId:guid}", ids.Indicator.ToString())
             .Replace("{importId:guid}", ids.Key.ToString()).Replace("{markId:guid}", ids.Key.ToString()).Replace("{eventId:long}", "1").Replace("{checkId:guid}", ids.Key.ToString()).Replace("{itemId:guid}", ids.Key.ToString()).Replace("{breakGlassId:guid}", ids.Key.ToString()).Replace("{name}", "matrix").Replace("{id:guid}", id.ToString()).Replace("{format}", "generic")
             .Replace("{feed}", ids.Feed.ToString())
+            .Replace("{playbookId}", "matrix-seed").Replace("{runId:guid}", ids.Run.ToString()).Replace("{stepId}", "retrieve")
             + (route.EndsWith("/import", StringComparison.Ordinal) ? "?format=stix" : route.EndsWith("/upload", StringComparison.Ordinal) ? "?name=matrix.json"
                : route.EndsWith("/content", StringComparison.Ordinal) ? "?reason=matrix" : route.EndsWith("/evidence", StringComparison.Ordinal) ? "?name=m.txt&source=matrix"
                : route.EndsWith("/indicators/search", StringComparison.Ordinal) ? "?value=matrix.example" : "");
@@ -284,7 +300,11 @@ public class AuthorizationMatrixTests(ServerFixture fixture) : IClassFixture<Ser
     {
         var request = new HttpRequestMessage(new HttpMethod(rule.Method), url);
         var body = rule.Body?.Invoke(ids);
-        if (body is byte[] bytes)
+        if (body is HttpContent content)
+        {
+            request.Content = content;
+        }
+        else if (body is byte[] bytes)
         {
             request.Content = new ByteArrayContent(bytes);
             request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
