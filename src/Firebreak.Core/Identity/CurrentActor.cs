@@ -17,6 +17,16 @@ public interface ICurrentActor
     bool IsSystem { get; }
 }
 
+public static class CurrentActorExtensions
+{
+    /// <summary>
+    /// Who acted, as a stable key (`user:ID`, `api-key:ID`, `operator:NAME`): two-person rules compare these,
+    /// never display names.
+    /// </summary>
+    public static string Principal(this ICurrentActor actor) =>
+        actor.UserId is { } user ? $"user:{user}" : actor.ApiKeyId is { } key ? $"api-key:{key}" : $"operator:{actor.Name}";
+}
+
 public sealed class CurrentActor : ICurrentActor
 {
     public Guid TenantId { get; private set; }

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Firebreak.Core.Common;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
@@ -12,26 +11,7 @@ public sealed record ImportView(Guid Id, string Incident, ImportKind Kind, strin
     string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, int Runs);
 
 /// <summary>Wakes the import worker when an import is queued; it also polls, so a lost signal only delays.</summary>
-public sealed class EventImportSignal
-{
-    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-
-    public void Notify() => _channel.Writer.TryWrite(true);
-
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        wait.CancelAfter(timeout);
-        try
-        {
-            await _channel.Reader.WaitToReadAsync(wait.Token);
-            _channel.Reader.TryRead(out _);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
-}
+public sealed class EventImportSignal : WorkSignal;
 
 /// <summary>Starts imports of cloud logs into an incident and reports on them; the work runs in <see cref="EventImportWorker"/>.</summary>
 public sealed class EventImportService(IDbContextFactory<FirebreakDbContext> factory, InvestigationOptions options, EventImportSignal signal, TimeProvider time)

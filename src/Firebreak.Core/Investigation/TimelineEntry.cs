@@ -43,6 +43,23 @@ public sealed class TimelineEntry : ITenantOwned, IIncidentOwned, IVersioned
     public List<string> Assets { get; set; } = [];
     public List<string> Indicators { get; set; } = [];
     public long Version { get; set; }
+
+    /// <summary>
+    /// An entry the system writes for something done on the incident (a response action, a playbook step, a
+    /// break-glass use): happened at <paramref name="at"/>, known and stored at <paramref name="now"/>.
+    /// </summary>
+    public static TimelineEntry Recorded(Guid tenantId, Guid incidentId, TimelineKind kind, string title, string source, string sourceId, DateTimeOffset at, DateTimeOffset now) => new()
+    {
+        TenantId = tenantId,
+        IncidentId = incidentId,
+        Kind = kind,
+        EventTime = at,
+        DiscoveredAt = now,
+        IngestedAt = now,
+        Title = title.Length > 500 ? title[..500] : title,
+        Source = source,
+        SourceId = sourceId,
+    };
 }
 
 [JsonConverter(typeof(StrictEnumConverter<TimelineKind>))]

@@ -56,7 +56,7 @@ public sealed class BreakGlassService(IDbContextFactory<FirebreakDbContext> fact
             Credential = command.Credential.Trim(),
             Reason = command.Reason.Trim(),
             RecordedBy = db.Actor.Name,
-            RecordedByPrincipal = Principal(db.Actor),
+            RecordedByPrincipal = db.Actor.Principal(),
             RecordedAt = now,
             Status = BreakGlassStatus.Open,
         };
@@ -85,7 +85,7 @@ public sealed class BreakGlassService(IDbContextFactory<FirebreakDbContext> fact
         if (record.Status == BreakGlassStatus.Closed) throw new ConflictException("The break-glass record is already closed.");
         if (command.CredentialsRotatedAt < record.InvokedAt)
             throw new ValidationFailedException("credentialsRotatedAt", "credentialsRotatedAt cannot be before the break-glass use it closes.");
-        if (record.RecordedByPrincipal == Principal(db.Actor) || string.Equals(record.InvokedBy, db.Actor.Name, StringComparison.OrdinalIgnoreCase))
+        if (record.RecordedByPrincipal == db.Actor.Principal() || string.Equals(record.InvokedBy, db.Actor.Name, StringComparison.OrdinalIgnoreCase))
             throw new ForbiddenException("A second person must review break-glass use: whoever used or recorded it cannot close it out.");
         record.Status = BreakGlassStatus.Closed;
         record.CredentialsRotatedAt = command.CredentialsRotatedAt!.Value.ToUniversalTime();
@@ -99,19 +99,13 @@ public sealed class BreakGlassService(IDbContextFactory<FirebreakDbContext> fact
         return ToView(record);
     }
 
-    private TimelineEntry Timeline(BreakGlassRecord record, DateTimeOffset at, string title) => new()
+    private TimelineEntry Timeline(BreakGlassRecord record, DateTimeOffset at, string title)
     {
-        TenantId = record.TenantId,
-        IncidentId = record.IncidentId,
-        Kind = TimelineKind.BreakGlass,
-        EventTime = at,
-        DiscoveredAt = time.GetUtcNow(),
-        IngestedAt = time.GetUtcNow(),
-        Title = title.Length > 500 ? title[..500] : title,
-        Source = $"break-glass record by {record.RecordedBy}",
-        SourceId = record.Id.ToString(),
-        KeyEvent = true,
-    };
+        var entry = TimelineEntry.Recorded(record.TenantId, record.IncidentId, TimelineKind.BreakGlass, title,
+            $"break-glass record by {record.RecordedBy}", record.Id.ToString(), at, time.GetUtcNow());
+        entry.KeyEvent = true;
+        return entry;
+    }
 
     private static async Task<BreakGlassRecord> FindAsync(FirebreakDbContext db, string incidentKey, Guid id, CancellationToken cancellationToken, bool track = true)
     {
@@ -119,9 +113,6 @@ public sealed class BreakGlassService(IDbContextFactory<FirebreakDbContext> fact
         return await (track ? db.BreakGlassRecords : db.BreakGlassRecords.AsNoTracking()).SingleOrDefaultAsync(b => b.Id == id && b.IncidentId == incident.Id, cancellationToken)
             ?? throw new NotFoundException("Break-glass record", id.ToString());
     }
-
-    private static string Principal(ICurrentActor actor) =>
-        actor.UserId is { } user ? $"user:{user}" : actor.ApiKeyId is { } key ? $"api-key:{key}" : $"operator:{actor.Name}";
 
     private static BreakGlassView ToView(BreakGlassRecord b) => new(b.Id, b.IncidentId, b.InvokedBy, b.InvokedAt, b.Account, b.Credential, b.Reason, b.RecordedBy,
         b.RecordedAt, b.Status, b.CredentialsRotatedAt, b.RotationNote, b.ReviewedBy, b.ReviewedAt, b.ReviewNote, b.ClosedAt, b.Version);

@@ -124,7 +124,7 @@ public sealed partial class PlaybookService(IDbContextFactory<FirebreakDbContext
             ChoiceReason = command.ChoiceReason!.Trim(),
             Status = RunStatus.Running,
             StartedBy = db.Actor.Name,
-            StartedByPrincipal = Principal(db.Actor),
+            StartedByPrincipal = db.Actor.Principal(),
             StartedByUserId = db.Actor.UserId,
             StartedByApiKeyId = db.Actor.ApiKeyId,
             StartedByRole = db.Actor.Role,
@@ -215,7 +215,7 @@ public sealed partial class PlaybookService(IDbContextFactory<FirebreakDbContext
         }
         else
         {
-            if (run.StartedByPrincipal == Principal(db.Actor))
+            if (run.StartedByPrincipal == db.Actor.Principal())
                 throw new ForbiddenException("A second person must approve this step: whoever started the run cannot approve it.");
             var now = time.GetUtcNow();
             row.State = StepState.Succeeded;
@@ -396,21 +396,8 @@ public sealed partial class PlaybookService(IDbContextFactory<FirebreakDbContext
         return (step, row);
     }
 
-    internal static TimelineEntry Timeline(PlaybookRun run, string title, string actor, DateTimeOffset now) => new()
-    {
-        TenantId = run.TenantId,
-        IncidentId = run.IncidentId,
-        Kind = TimelineKind.Action,
-        EventTime = now,
-        DiscoveredAt = now,
-        IngestedAt = now,
-        Title = title.Length > 500 ? title[..500] : title,
-        Source = $"playbook by {actor}",
-        SourceId = run.Id.ToString(),
-    };
-
-    internal static string Principal(ICurrentActor actor) =>
-        actor.UserId is { } user ? $"user:{user}" : actor.ApiKeyId is { } key ? $"api-key:{key}" : $"operator:{actor.Name}";
+    internal static TimelineEntry Timeline(PlaybookRun run, string title, string actor, DateTimeOffset now) =>
+        TimelineEntry.Recorded(run.TenantId, run.IncidentId, TimelineKind.Action, title, $"playbook by {actor}", run.Id.ToString(), now, now);
 
     private static PlaybookSummary Summary(PlaybookDefinition definition, Playbook? record) =>
         new(definition.Id, definition.Name, definition.Description, record is null, definition.AllSteps().Count(),

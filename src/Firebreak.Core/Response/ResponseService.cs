@@ -99,7 +99,7 @@ public sealed partial class ResponseService(IDbContextFactory<FirebreakDbContext
             Warnings = warnings,
             Status = requiresApproval ? ActionStatus.AwaitingApproval : ActionStatus.Planned,
             RequestedBy = db.Actor.Name,
-            RequestedByPrincipal = Principal(db.Actor),
+            RequestedByPrincipal = db.Actor.Principal(),
             RequestedAt = now,
         };
         db.ResponseActions.Add(record);
@@ -116,11 +116,11 @@ public sealed partial class ResponseService(IDbContextFactory<FirebreakDbContext
         IncidentLookup.CheckVersion(record, expectedVersion);
         if (record.Status != ActionStatus.AwaitingApproval)
             throw new ConflictException($"The action is {Status(record.Status)}; only an action awaiting approval can be approved.");
-        if (record.RequestedByPrincipal == Principal(db.Actor))
+        if (record.RequestedByPrincipal == db.Actor.Principal())
             throw new ForbiddenException("A second person must approve this action: the requester cannot approve their own request.");
         record.Status = ActionStatus.Approved;
         record.ApprovedBy = db.Actor.Name;
-        record.ApprovedByPrincipal = Principal(db.Actor);
+        record.ApprovedByPrincipal = db.Actor.Principal();
         record.ApprovedAt = time.GetUtcNow();
         record.ApprovalComment = command.Comment?.Trim();
         await db.SaveChangesAsync(cancellationToken);
@@ -438,22 +438,8 @@ public sealed partial class ResponseService(IDbContextFactory<FirebreakDbContext
     private TimelineEntry TimelineFor(ResponseAction record, string title, string actor)
     {
         var now = time.GetUtcNow();
-        return new TimelineEntry
-        {
-            TenantId = record.TenantId,
-            IncidentId = record.IncidentId,
-            Kind = TimelineKind.Action,
-            EventTime = now,
-            DiscoveredAt = now,
-            IngestedAt = now,
-            Title = title.Length > 500 ? title[..500] : title,
-            Source = $"response by {actor}",
-            SourceId = record.Id.ToString(),
-        };
+        return TimelineEntry.Recorded(record.TenantId, record.IncidentId, TimelineKind.Action, title, $"response by {actor}", record.Id.ToString(), now, now);
     }
-
-    private static string Principal(ICurrentActor actor) =>
-        actor.UserId is { } user ? $"user:{user}" : actor.ApiKeyId is { } key ? $"api-key:{key}" : $"operator:{actor.Name}";
 
     private static ActionPlan ReadPlan(ResponseAction record) => JsonSerializer.Deserialize<ActionPlan>(record.Plan, Json)!;
 
