@@ -41,7 +41,11 @@ public sealed class TestServer : IAsyncDisposable
         return await StartAsync(Database, settings, services);
     }
 
-    private static async Task<TestServer> StartAsync(TestDatabase database, IReadOnlyDictionary<string, string?>? settings, Action<IServiceCollection>? services)
+    /// <summary>
+    /// A server over a database made beforehand, for settings that need its data directory first (a secret protected
+    /// with the directory's Data Protection keys, say). The server owns the database from then on.
+    /// </summary>
+    public static async Task<TestServer> StartAsync(TestDatabase database, IReadOnlyDictionary<string, string?>? settings, Action<IServiceCollection>? services = null)
     {
         var app = FirebreakApp.Build(["--urls", "http://127.0.0.1:0", "--environment", "Production"], builder =>
         {

@@ -201,7 +201,8 @@ public sealed class PlaybookRunner(IDbContextFactory<FirebreakDbContext> factory
 
     private async Task<Flow> OutcomeAsync(PlaybookStep step, PlaybookRunStep row, Pass pass, ActionStatus status, bool? verified)
     {
-        var ok = status is ActionStatus.Succeeded or ActionStatus.Undone;
+        // A run whose re-read shows the state did not change (the key still active, say) has not done the step's job.
+        var ok = status is ActionStatus.Succeeded or ActionStatus.Undone && verified is not false;
         var text = $"{step.Action} on {Fill(step.Resource!, pass)}: {ResponseService.Status(status)}" + (verified switch { true => ", verified", false => ", verification failed", _ => "" });
         await MoveAsync(pass, step, row, ok ? StepState.Succeeded : StepState.Failed, text);
         return Ended(step, row);
