@@ -131,9 +131,32 @@ public sealed class RecoveryService(IDbContextFactory<FirebreakDbContext> factor
             case "aws-attach-deny-all":
                 yield return (RecoveryItemKind.RotateCredentials, $"Rotate every credential of {a.Resource}, then remove the FirebreakDenyAll policy.");
                 break;
+            case "azure-disable-user":
+                yield return (RecoveryItemKind.RotateCredentials,
+                    $"Reset the password of {a.Resource}, re-register its MFA methods and review its role assignments and app consents before enabling the account again.");
+                break;
+            case "azure-revoke-sessions":
+                yield return (RecoveryItemKind.RotateCredentials,
+                    $"Reset the password of {a.Resource} and re-register its MFA methods: revoked sessions do not stop a stolen password from signing in again.");
+                break;
+            case "azure-remove-app-credentials":
+                yield return (RecoveryItemKind.RotateCredentials,
+                    $"Give {a.Resource} new credentials for its legitimate users (a certificate or a federated credential rather than a secret) and review its API permissions.");
+                break;
+            case "gcp-disable-service-account":
+                yield return (RecoveryItemKind.RotateCredentials,
+                    $"Delete the user-managed keys of {a.Resource}, review its IAM bindings and who may impersonate it, then enable it again.");
+                break;
+            case "gcp-disable-service-account-key":
+                yield return (RecoveryItemKind.RotateCredentials,
+                    $"Delete key {a.Resource} once its legitimate users have moved to a new key or to workload identity.");
+                break;
             case "aws-isolate-instance":
             case "aws-stop-instance":
             case "aws-deny-all-network-acl":
+            case "azure-isolate-vm":
+            case "gcp-deny-all-firewall":
+            case "gcp-reset-external-ip":
                 yield return (RecoveryItemKind.RebuildFromTemplate, $"Rebuild {a.Resource} from a known-good template rather than cleaning it; verify the template's digest against the baseline.");
                 yield return (RecoveryItemKind.ConfirmHealth, $"Confirm the service {a.Resource} provided is healthy again (health checks, traffic, error rates) after the rebuild.");
                 break;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Firebreak.Core.Common;
 using Firebreak.Core.Evidence;
 using Firebreak.Core.Incidents;
@@ -164,6 +165,29 @@ public class RecoveryServiceTests
             await Assert.ThrowsAsync<NotFoundException>(() => stranger.Get<RecoveryService>().ListAsync(incident));
         await using var db = await responder.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync();
         Assert.Equal(3, await db.AuditEntries.CountAsync(a => a.EntityType == nameof(RecoveryItem) && a.EntityId == item.Id.ToString()));
+    }
+
+    [Theory]
+    [InlineData("azure-disable-user", "rotate-credentials")]
+    [InlineData("azure-revoke-sessions", "rotate-credentials")]
+    [InlineData("azure-remove-app-credentials", "rotate-credentials")]
+    [InlineData("azure-isolate-vm", "rebuild-from-template,confirm-health")]
+    [InlineData("gcp-disable-service-account", "rotate-credentials")]
+    [InlineData("gcp-disable-service-account-key", "rotate-credentials")]
+    [InlineData("gcp-deny-all-firewall", "rebuild-from-template,confirm-health")]
+    [InlineData("gcp-reset-external-ip", "rebuild-from-template,confirm-health")]
+    [InlineData("azure-snapshot-disks", "")]
+    [InlineData("gcp-snapshot-disks", "")]
+    public void Defaults_FollowAzureAndGcpActions(string action, string kinds)
+    {
+        var record = new ResponseAction
+        {
+            ActionName = action, Provider = action[..action.IndexOf('-')], Account = "acct", Region = "global", Resource = "target-1",
+            ChoiceReason = "r", BusinessImpact = "b", Reason = "r", Plan = "{}", RequestedBy = "ana", RequestedByPrincipal = "user:1",
+        };
+        var follows = RecoveryService.Follows(record).ToList();
+        Assert.Equal(kinds, string.Join(',', follows.Select(f => JsonNamingPolicy.KebabCaseLower.ConvertName(f.Kind.ToString()))));
+        Assert.All(follows, f => Assert.Contains("target-1", f.Description, StringComparison.Ordinal));
     }
 
     [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
