@@ -18,6 +18,7 @@ public sealed class CompiledRule
         this.fields = fields.ToList();
         OperationFilter = operationFilter;
         Ordinal = ordinal;
+        RequiredNeedles = predicate.RequiredNeedles()?.Items;
     }
 
     public SigmaRule Rule { get; }
@@ -30,6 +31,13 @@ public sealed class CompiledRule
     internal int Ordinal { get; }
 
     internal IReadOnlyList<KeyValuePair<string, FieldAccessor>> Fields => fields;
+
+    /// <summary>
+    /// Texts of which every record this rule can match contains at least one, ignoring case (see
+    /// <see cref="RawNeedles"/>); null when the rule cannot promise any (a regular expression, a
+    /// negation, a derived field).
+    /// </summary>
+    public IReadOnlyList<RuleNeedle>? RequiredNeedles { get; }
 
     /// <summary>The rule is only tried on events whose operation name passes its operation filter.</summary>
     public bool IsIndexed => OperationFilter is not null;

@@ -123,6 +123,7 @@ public sealed class CorrelationEngine
         private readonly Dictionary<int, FieldAccessor[]> groupAccessors = [];
         private readonly Dictionary<int, FieldAccessor> valueAccessors = [];
         private readonly Dictionary<string, Group> groups = new(StringComparer.Ordinal);
+        private readonly List<TimedValue> scratch = [];
         private DateTimeOffset watermark = DateTimeOffset.MinValue;
 
         public int GroupCount => groups.Count;
@@ -194,34 +195,14 @@ public sealed class CorrelationEngine
 
         private long Measure(Group group) => correlation.Type == CorrelationType.ValueCount
             ? group.Values.Count
-            : correlation.Condition.FiresEarly ? group.Times.Count : group.WindowCount;
+            : group.WindowCount;
 
         private void ObserveCount(Group group, DateTimeOffset time, string? value, List<CorrelationHit> hits)
         {
             var condition = correlation.Condition;
             if (condition.FiresEarly)
             {
-                group.Times.Enqueue((time, value));
-                if (value is not null)
-                {
-                    group.Values[value] = group.Values.GetValueOrDefault(value) + 1;
-                }
-
-                while (group.Times.Count > 0 && (group.Times.Peek().Time < time - correlation.Timespan || group.Times.Count > limits.MaxEventsPerGroup))
-                {
-                    var (_, old) = group.Times.Dequeue();
-                    if (old is not null && --group.Values[old] == 0)
-                    {
-                        group.Values.Remove(old);
-                    }
-                }
-
-                if (condition.IsSatisfiedBy(Measure(group)))
-                {
-                    hits.Add(Hit(group, group.Times.Peek().Time, time, Measure(group)));
-                    group.Reset();
-                }
-
+                ObserveEarly(group, time, value, hits);
                 return;
             }
 
@@ -237,6 +218,104 @@ public sealed class CorrelationEngine
             {
                 group.Values[value] = group.Values.GetValueOrDefault(value) + 1;
             }
+        }
+
+        /// <summary>
+        /// A "more than" condition fires as soon as some window of the timespan holds enough matches.
+        /// Files and parallel workers deliver matches out of time order (one region's file after
+        /// another's), so the group keeps its matches ordered by event time and, on each arrival, looks
+        /// at every window that contains the new match: a window only becomes enough through its
+        /// newest arrival. The matches kept per group are capped; past the cap, the one furthest in
+        /// time from the new match goes.
+        /// </summary>
+        private void ObserveEarly(Group group, DateTimeOffset time, string? value, List<CorrelationHit> hits)
+        {
+            // Matches are kept in buckets one timespan wide, each sorted by time; every window that
+            // contains the new match lies within its own bucket and the two beside it.
+            var span = correlation.Timespan;
+            var bucket = (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / Math.Max(1, span.Ticks);
+            var entry = new TimedValue(time, group.NextSequence++, value);
+            if (!group.Buckets.TryGetValue(bucket, out var own))
+            {
+                group.Buckets[bucket] = own = [];
+            }
+
+            InsertSorted(own, entry);
+            if (++group.Kept > limits.MaxEventsPerGroup)
+            {
+                // Past the cap, the bucket furthest in time from this match is forgotten.
+                var furthest = group.Buckets.Keys.MaxBy(k => Math.Abs(k - bucket));
+                if (furthest == bucket)
+                {
+                    own.RemoveAt(own[0].Equals(entry) ? own.Count - 1 : 0);
+                    group.Kept--;
+                }
+                else
+                {
+                    group.Kept -= group.Buckets[furthest].Count;
+                    group.Buckets.Remove(furthest);
+                }
+            }
+
+            var window = scratch;
+            window.Clear();
+            for (var b = bucket - 1; b <= bucket + 1; b++)
+            {
+                if (group.Buckets.TryGetValue(b, out var list))
+                {
+                    window.AddRange(list); // buckets are in time order, so this stays sorted
+                }
+            }
+
+            var at = window.BinarySearch(entry);
+            if (at < 0)
+            {
+                return;
+            }
+
+            var byValue = correlation.Type == CorrelationType.ValueCount;
+            var distinct = byValue ? new Dictionary<string, int>(StringComparer.Ordinal) : null;
+            var low = time - DateTimeOffset.MinValue > span ? time - span : DateTimeOffset.MinValue;
+            var first = window.BinarySearch(new TimedValue(low, long.MinValue, null));
+            var end = first < 0 ? ~first : first; // exclusive end of the window beginning at start
+            for (var start = end; start <= at; start++)
+            {
+                var limit = DateTimeOffset.MaxValue - window[start].Time > span ? window[start].Time + span : DateTimeOffset.MaxValue;
+                while (end < window.Count && window[end].Time <= limit)
+                {
+                    if (distinct is not null && window[end].Value is { } v)
+                    {
+                        distinct[v] = distinct.GetValueOrDefault(v) + 1;
+                    }
+
+                    end++;
+                }
+
+                var measure = byValue ? distinct!.Count : end - start;
+                if (correlation.Condition.IsSatisfiedBy(measure))
+                {
+                    hits.Add(Hit(group, window[start].Time, window[end - 1].Time, measure));
+                    group.Reset();
+                    return;
+                }
+
+                if (distinct is not null && window[start].Value is { } old && --distinct[old] == 0)
+                {
+                    distinct.Remove(old);
+                }
+            }
+        }
+
+        private static void InsertSorted(List<TimedValue> list, TimedValue entry)
+        {
+            if (list.Count == 0 || list[^1].CompareTo(entry) <= 0)
+            {
+                list.Add(entry); // the usual case: matches of one file arrive in time order
+                return;
+            }
+
+            var at = list.BinarySearch(entry);
+            list.Insert(at < 0 ? ~at : at, entry);
         }
 
         private void Close(Group group, List<CorrelationHit> hits)
@@ -378,7 +457,12 @@ public sealed class CorrelationEngine
 
         public long WindowCount { get; set; }
 
-        public Queue<(DateTimeOffset Time, string? Value)> Times { get; } = new();
+        /// <summary>Matches by timespan-wide bucket, each in event-time order, for conditions that fire early.</summary>
+        public Dictionary<long, List<TimedValue>> Buckets { get; } = [];
+
+        public int Kept { get; set; }
+
+        public long NextSequence { get; set; }
 
         public Dictionary<string, int> Values { get; } = new(StringComparer.Ordinal);
 
@@ -388,10 +472,21 @@ public sealed class CorrelationEngine
 
         public void Reset()
         {
-            Times.Clear();
+            Buckets.Clear();
+            Kept = 0;
             Values.Clear();
             WindowStart = null;
             WindowCount = 0;
         }
+    }
+}
+
+/// <summary>A match's event time and counted value; the sequence number keeps matches at the same time apart.</summary>
+internal readonly record struct TimedValue(DateTimeOffset Time, long Sequence, string? Value) : IComparable<TimedValue>
+{
+    public int CompareTo(TimedValue other)
+    {
+        var byTime = Time.CompareTo(other.Time);
+        return byTime != 0 ? byTime : Sequence.CompareTo(other.Sequence);
     }
 }

@@ -48,6 +48,8 @@ internal sealed class RawPathAccessor : FieldAccessor
 
     public override string Describe => string.Join(" | ", paths.Select(p => p.Text));
 
+    public IEnumerable<string> Paths => paths.Select(p => p.Text);
+
     public override bool Exists(CloudEvent e)
     {
         foreach (var path in paths)

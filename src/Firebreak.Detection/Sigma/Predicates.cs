@@ -6,16 +6,28 @@ namespace Firebreak.Detection.Sigma;
 internal abstract class Predicate
 {
     public abstract bool Evaluate(CloudEvent e);
+
+    /// <summary>
+    /// Needles (see <see cref="RawNeedles"/>) of which the raw record of every event this predicate
+    /// accepts contains at least one, ignoring case; null when no such promise can be made, empty when
+    /// nothing is accepted.
+    /// </summary>
+    public virtual NeedleSet? RequiredNeedles() => null;
 }
 
 internal sealed class ConstantPredicate(bool value) : Predicate
 {
     public override bool Evaluate(CloudEvent e) => value;
+
+    public override NeedleSet? RequiredNeedles() => value ? null : NeedleSet.Nothing;
 }
 
 internal sealed class AndPredicate(Predicate[] operands) : Predicate
 {
     public Predicate[] Operands => operands;
+
+    // Every operand must hold, so any one operand's needles will do; the most selective one is kept.
+    public override NeedleSet? RequiredNeedles() => RawNeedles.MostSelective(operands.Select(o => o.RequiredNeedles()));
 
     public override bool Evaluate(CloudEvent e)
     {
@@ -33,6 +45,8 @@ internal sealed class AndPredicate(Predicate[] operands) : Predicate
 
 internal sealed class OrPredicate(Predicate[] operands) : Predicate
 {
+    public override NeedleSet? RequiredNeedles() => RawNeedles.Union(operands.Select(o => o.RequiredNeedles()));
+
     public override bool Evaluate(CloudEvent e)
     {
         foreach (var operand in operands)
@@ -55,11 +69,17 @@ internal sealed class NotPredicate(Predicate operand) : Predicate
 internal sealed class FieldAnyPredicate(FieldAccessor field, ValueMatcher matcher) : Predicate
 {
     public override bool Evaluate(CloudEvent e) => field.AnyLeaf(e, matcher);
+
+    // A normalised field's value may be derived (a provider name, say) rather than copied from the record.
+    public override NeedleSet? RequiredNeedles() => field is RawPathAccessor raw ? RawNeedles.From(matcher.RequiredLiterals(), raw.Paths) : null;
 }
 
 /// <summary>The <c>all</c> modifier: every value must be found in the field.</summary>
 internal sealed class FieldAllPredicate(FieldAccessor field, ValueMatcher[] matchers) : Predicate
 {
+    public override NeedleSet? RequiredNeedles() =>
+        field is RawPathAccessor raw ? RawNeedles.MostSelective(matchers.Select(m => RawNeedles.From(m.RequiredLiterals(), raw.Paths))) : null;
+
     public override bool Evaluate(CloudEvent e)
     {
         foreach (var matcher in matchers)
@@ -124,5 +144,7 @@ internal sealed class FieldRefPredicate(FieldAccessor field, FieldAccessor other
 /// <summary>Unfielded keyword search over every string in the native record.</summary>
 internal sealed class KeywordPredicate(ValueMatcher matcher) : Predicate
 {
+    public override NeedleSet? RequiredNeedles() => RawNeedles.From(matcher.RequiredLiterals(), paths: []);
+
     public override bool Evaluate(CloudEvent e) => JsonTraversal.AnyStringAnywhere(e.Raw, matcher);
 }

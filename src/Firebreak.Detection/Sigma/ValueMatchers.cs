@@ -113,6 +113,186 @@ internal sealed class GlobMatcher(SigmaPattern pattern, bool caseSensitive) : Va
 internal sealed class RegexMatcher(Regex regex) : ValueMatcher
 {
     public override bool IsMatch(ReadOnlySpan<char> value) => regex.IsMatch(value);
+
+    public override IReadOnlyList<string>? RequiredLiterals() =>
+        (regex.Options & RegexOptions.IgnorePatternWhitespace) != 0 ? null : RegexLiterals.Longest(regex.ToString()) is { } literal ? [literal] : null;
+}
+
+/// <summary>
+/// The literal text a regular expression's every match must contain: the longest run of plain
+/// characters at the top level of the pattern, outside groups, classes and alternations, and not
+/// made optional by a quantifier. Conservative: anything it does not understand ends a run.
+/// </summary>
+internal static partial class RegexLiterals
+{
+    /// <summary>(?x) anywhere: whitespace and comments in the pattern are not literal.</summary>
+    private static readonly Regex InlineWhitespaceOption = InlineX();
+
+    [GeneratedRegex(@"\(\?[imnsx-]*x")]
+    private static partial Regex InlineX();
+
+    public static string? Longest(string pattern)
+    {
+        if (InlineWhitespaceOption.IsMatch(pattern))
+        {
+            return null;
+        }
+
+        var runs = new List<string>();
+        var run = new System.Text.StringBuilder();
+        void End()
+        {
+            if (run.Length > 0)
+            {
+                runs.Add(run.ToString());
+                run.Clear();
+            }
+        }
+
+        var i = 0;
+        while (i < pattern.Length)
+        {
+            var c = pattern[i];
+            char? literal = null;
+            var next = i + 1;
+            switch (c)
+            {
+                case '|':
+                    return null; // a top-level alternation: no single run is required
+                case '(':
+                    End();
+                    if (SkipGroup(pattern, i) is not { } afterGroup)
+                    {
+                        return null;
+                    }
+
+                    i = afterGroup;
+                    continue;
+                case '[':
+                    End();
+                    if (SkipClass(pattern, i) is not { } afterClass)
+                    {
+                        return null;
+                    }
+
+                    i = afterClass;
+                    continue;
+                case '\\':
+                    if (i + 1 >= pattern.Length)
+                    {
+                        return null;
+                    }
+
+                    var escaped = pattern[i + 1];
+                    next = i + 2;
+                    if (!char.IsAsciiLetterOrDigit(escaped) && escaped != '_')
+                    {
+                        literal = escaped;
+                    }
+                    else
+                    {
+                        // \d, \x41, \u0041, \p{L}, \k<name>, \1: whatever follows may belong to the escape, so skip it too.
+                        while (next < pattern.Length && (char.IsAsciiLetterOrDigit(pattern[next]) || pattern[next] is '{' or '}' or '<' or '>' or '\''))
+                        {
+                            next++;
+                        }
+                    }
+
+                    break;
+                case '{':
+                    // A counted repeat, {n} or {n,m}: its digits are not text to match.
+                    End();
+                    var close = pattern.IndexOf('}', i);
+                    i = close < 0 ? pattern.Length : close + 1;
+                    continue;
+                case '.' or '^' or '$' or ')' or ']' or '}' or '*' or '+' or '?':
+                    break;
+                default:
+                    literal = c;
+                    break;
+            }
+
+            if (literal is { } l && !QuantifiedAt(pattern, next))
+            {
+                run.Append(l);
+            }
+            else
+            {
+                End();
+            }
+
+            i = next;
+        }
+
+        End();
+        return runs.Count == 0 ? null : runs.MaxBy(r => r.Length);
+    }
+
+    /// <summary>A quantifier that may repeat or drop the previous character follows; '+' keeps one copy but may repeat it, so it also ends the run.</summary>
+    private static bool QuantifiedAt(string pattern, int index) =>
+        index < pattern.Length && pattern[index] is '?' or '*' or '+' or '{';
+
+    private static int? SkipGroup(string pattern, int start)
+    {
+        var depth = 0;
+        for (var i = start; i < pattern.Length; i++)
+        {
+            switch (pattern[i])
+            {
+                case '\\':
+                    i++;
+                    break;
+                case '[':
+                    if (SkipClass(pattern, i) is not { } after)
+                    {
+                        return null;
+                    }
+
+                    i = after - 1;
+                    break;
+                case '(':
+                    depth++;
+                    break;
+                case ')':
+                    if (--depth == 0)
+                    {
+                        return i + 1;
+                    }
+
+                    break;
+            }
+        }
+
+        return null;
+    }
+
+    private static int? SkipClass(string pattern, int start)
+    {
+        var i = start + 1;
+        if (i < pattern.Length && pattern[i] == '^')
+        {
+            i++;
+        }
+
+        if (i < pattern.Length && pattern[i] == ']')
+        {
+            i++;
+        }
+
+        for (; i < pattern.Length; i++)
+        {
+            if (pattern[i] == '\\')
+            {
+                i++;
+            }
+            else if (pattern[i] == ']')
+            {
+                return i + 1;
+            }
+        }
+
+        return null;
+    }
 }
 
 internal sealed class CidrMatcher : ValueMatcher

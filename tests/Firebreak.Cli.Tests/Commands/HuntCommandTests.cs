@@ -169,6 +169,44 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_SkipsRecordsNoRuleCanMatch_AndCountsThemAsRead()
+    {
+        var result = await Cli.RunAsync("hunt", sim.Logs, "--output", "json");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var summary = JsonDocument.Parse(result.Out).RootElement.GetProperty("summary");
+        var (events, parsed, filtered) = (summary.GetProperty("events").GetInt64(), summary.GetProperty("parsed").GetInt64(), summary.GetProperty("filtered").GetInt64());
+        Assert.True(filtered > events / 2, $"{filtered} of {events} skipped");
+        Assert.Equal(events, parsed + filtered);
+        Assert.DoesNotContain("Pre-filter:", result.Err);
+        Assert.Contains($"{events:N0} events in", result.Err.Trim().Split('\n')[^1]);
+    }
+
+    [Fact]
+    public async Task Hunt_NamesTheRulesThatMakeItParseEveryRecord()
+    {
+        var rules = Path.GetDirectoryName(WriteFile("by-regex.yml", """
+            title: Any Describe Call
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventName|re: '^Describe.*|^List.*'}
+              condition: sel
+            level: low
+            """))!;
+
+        var result = await Cli.RunAsync("hunt", sim.Logs, "--rules", rules, "--output", "json");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var lines = result.Err.Trim().Split('\n');
+        Assert.Contains("Pre-filter: every CloudTrail record is parsed because of 'Any Describe Call'", lines[^2]);
+        Assert.Contains("skipped by the pre-filter", lines[^1]);
+        // Only records of other clouds (the simulator writes Azure and GCP logs too) are still skipped.
+        var filtered = JsonDocument.Parse(result.Out).RootElement.GetProperty("summary").GetProperty("filtered").GetInt64();
+        var withoutIt = await Cli.RunAsync("hunt", sim.Logs, "--output", "json");
+        Assert.True(filtered * 5 < JsonDocument.Parse(withoutIt.Out).RootElement.GetProperty("summary").GetProperty("filtered").GetInt64(), $"{filtered} skipped");
+    }
+
+    [Fact]
     public async Task Hunt_LoadsTheSigmaHqCloudRules()
     {
         var sigma = SigmaRules();

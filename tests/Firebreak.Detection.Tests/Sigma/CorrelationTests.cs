@@ -116,6 +116,74 @@ public class CorrelationTests
         Assert.Single(Feed(set2, engine2, [(0, "GetSecretValue", "alice", "a"), (50, "GetSecretValue", "alice", "b"), (70, "GetSecretValue", "alice", "c"), (80, "GetSecretValue", "alice", "d")]));
     }
 
+    private const string SecretBurst = """
+        title: secret burst
+        correlation:
+          type: event_count
+          rules: [secret_read]
+          group-by: [userIdentity.arn]
+          timespan: 1m
+          condition: {gte: 3}
+        """;
+
+    [Fact]
+    public void EventCount_OutOfTimeOrder_DoesNotCountMatchesFarApart()
+    {
+        // One region's file read after another's: the times jump back by hours. Before, the late
+        // events were counted with the ones still queued from the other file: a burst that never was.
+        var (set, engine) = Build(SecretBurst);
+        Assert.Empty(Feed(set, engine,
+        [
+            (7200, "GetSecretValue", "alice", "a"), (7230, "GetSecretValue", "alice", "b"),
+            (0, "GetSecretValue", "alice", "c"), (3600, "GetSecretValue", "alice", "d"), (100, "GetSecretValue", "alice", "e"),
+        ]));
+    }
+
+    [Fact]
+    public void EventCount_OutOfTimeOrder_FindsABurstWhoseMatchesArriveInAnyOrder()
+    {
+        var (set, engine) = Build(SecretBurst);
+        var hit = Assert.Single(Feed(set, engine,
+        [
+            (7200, "GetSecretValue", "alice", "a"), (40, "GetSecretValue", "alice", "b"),
+            (9000, "GetSecretValue", "alice", "c"), (0, "GetSecretValue", "alice", "d"), (20, "GetSecretValue", "alice", "e"),
+        ]));
+        Assert.Equal((T0, T0.AddSeconds(40), 3L), (hit.FirstSeen, hit.LastSeen, hit.Count));
+    }
+
+    [Fact]
+    public void ValueCount_OutOfTimeOrder_CountsOnlyValuesWithinOneWindow()
+    {
+        const string correlation = """
+            title: many secrets
+            correlation:
+              type: value_count
+              rules: [secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 5m
+              condition: {gte: 3, field: requestParameters.secretId}
+            """;
+        var (set, engine) = Build(correlation);
+        Assert.Empty(Feed(set, engine, [(3600, "GetSecretValue", "alice", "a"), (0, "GetSecretValue", "alice", "b"), (3660, "GetSecretValue", "alice", "b"), (60, "GetSecretValue", "alice", "c")]));
+        (set, engine) = Build(correlation);
+        var hit = Assert.Single(Feed(set, engine, [(3600, "GetSecretValue", "alice", "a"), (60, "GetSecretValue", "alice", "b"), (3660, "GetSecretValue", "alice", "b"), (0, "GetSecretValue", "alice", "c"), (100, "GetSecretValue", "alice", "a")]));
+        Assert.Equal((T0, T0.AddSeconds(100), 3L), (hit.FirstSeen, hit.LastSeen, hit.Count));
+    }
+
+    [Fact]
+    public void EventCount_KeptMatchesPerGroupAreCapped()
+    {
+        var (set, engine) = Build(SecretBurst.Replace("gte: 3", "gte: 50"), new CorrelationLimits { MaxEventsPerGroup = 10 });
+        // 40 matches an hour apart: none fire, and only ten are remembered.
+        Assert.Empty(Feed(set, engine, Enumerable.Range(0, 40).Select(i => (i * 3600, "GetSecretValue", "alice", (string?)"s")).ToList()));
+        // The cap also bounds a real burst's count: ten is as many as can ever be seen.
+        (set, engine) = Build(SecretBurst.Replace("gte: 3", "gte: 11"), new CorrelationLimits { MaxEventsPerGroup = 10 });
+        Assert.Empty(Feed(set, engine, Enumerable.Range(0, 30).Select(i => (i, "GetSecretValue", "alice", (string?)"s")).ToList()));
+        (set, engine) = Build(SecretBurst.Replace("gte: 3", "gte: 10"), new CorrelationLimits { MaxEventsPerGroup = 10 });
+        var hits = Feed(set, engine, Enumerable.Range(0, 30).Select(i => (i, "GetSecretValue", "alice", (string?)"s")).ToList());
+        Assert.Equal([(T0, T0.AddSeconds(9)), (T0.AddSeconds(10), T0.AddSeconds(19)), (T0.AddSeconds(20), T0.AddSeconds(29))], hits.Select(h => (h.FirstSeen, h.LastSeen)));
+    }
+
     [Fact]
     public void EventCount_LessThan_IsJudgedWhenTheWindowCloses()
     {

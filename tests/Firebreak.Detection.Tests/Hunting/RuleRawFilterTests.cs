@@ -1,0 +1,273 @@
+using Firebreak.Detection.Hunting;
+using Firebreak.Detection.Readers;
+using Firebreak.Detection.Rules;
+using Firebreak.Detection.Sigma;
+using Firebreak.Detection.Simulation;
+
+namespace Firebreak.Detection.Tests.Hunting;
+
+public sealed class RuleRawFilterTests : IDisposable
+{
+    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("firebreak-rawfilter-");
+
+    public void Dispose() => _root.Delete(recursive: true);
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static CompiledRuleSet Compile(string yaml)
+    {
+        var parsed = SigmaParser.Parse(yaml, "filter.yml");
+        Assert.Empty(parsed.Diagnostics);
+        return CompiledRuleSet.Compile(parsed.Documents);
+    }
+
+    private static RawRecordFilter Filter(string yaml, LogFormat format = LogFormat.Auto)
+    {
+        var filter = RuleRawFilter.Create(Compile(yaml), format);
+        Assert.NotNull(filter);
+        return filter;
+    }
+
+    private static string CloudTrail(string name, string more = "") =>
+        $$"""{"eventVersion":"1.08","userIdentity":{"type":"IAMUser"},"eventTime":"2026-01-15T08:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"{{name}}"{{more}}}""";
+
+    private const string Gcp = """{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","methodName":"v1.compute.instances.list"},"timestamp":"2026-01-15T08:00:00Z"}""";
+
+    [Fact]
+    public void OperationNeedles_AreLookedForInTheEventName_InAnyCase()
+    {
+        var filter = Filter("""
+            title: trail stopped
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventName: [StopLogging, DeleteTrail]}
+              condition: sel
+            ---
+            title: azure run command
+            logsource: {product: azure, service: activitylogs}
+            detection:
+              sel: {operationName|startswith: 'MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMAND'}
+              condition: sel
+            """);
+
+        Assert.True(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("StopLogging"))));
+        Assert.True(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("stoplogging"))));
+        // Spaces around the colon, as some writers put them.
+        Assert.True(filter("""{"eventVersion": "1.08", "eventSource": "cloudtrail.amazonaws.com", "eventName" :  "DeleteTrail"}"""u8));
+        // The name elsewhere in the record is not the operation: a CloudTrail record is judged by its eventName.
+        Assert.False(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances", ""","requestParameters":{"note":"StopLogging"}"""))));
+        // An escaped value cannot be read raw, so the record is kept.
+        Assert.True(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("Describe\\u0049nstances"))));
+        Assert.True(filter("""{"operationName":"Microsoft.Compute\/virtualMachines\/runCommand\/action"}"""u8));
+        Assert.False(filter("""{"operationName":"Microsoft.Storage/storageAccounts/read","note":"é"}"""u8));
+        Assert.False(filter(new byte[10_000]));
+    }
+
+    [Fact]
+    public void OtherFieldNeedles_AreLookedForAnywhere_AndTheMostSelectiveIsChosen()
+    {
+        var rules = Compile("""
+            title: root
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {userIdentity.type: Root}
+              condition: sel
+            ---
+            title: assumed role with an issuer
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel:
+                userIdentity.type: AssumedRole
+                userIdentity.sessionContext.sessionIssuer.type: Role
+              condition: sel
+            ---
+            title: imds credentials
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {userIdentity.arn|re: '.+:assumed-role/aws:.+'}
+              filter: {sourceIPAddress: 'AWS Internal'}
+              condition: sel and not filter
+            ---
+            title: ec2 event with an operation
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventSource: ec2.amazonaws.com, eventName: ModifyInstanceAttribute}
+              condition: sel
+            """);
+        var needles = rules.Rules.ToDictionary(r => r.Rule.Title, r => r.RequiredNeedles!.Select(n => n.Text).ToList());
+        Assert.Equal(["Root"], needles["root"]);
+        Assert.Equal(["AssumedRole"], needles["assumed role with an issuer"]);
+        Assert.Equal([":assumed-role"], needles["imds credentials"]);
+        Assert.Equal(["ModifyInstanceAttribute"], needles["ec2 event with an operation"]);
+
+        var filter = RuleRawFilter.Create(rules)!;
+        Assert.True(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("ListBuckets").Replace("IAMUser", "Root"))));
+        Assert.True(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("ListBuckets").Replace("IAMUser", "AssumedRole"))));
+        Assert.False(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances"))));
+    }
+
+    [Theory]
+    [InlineData(".+:assumed-role/aws:.+", ":assumed-role/aws:")]
+    [InlineData(@"^arn:aws:iam::\d{12}:user/admin$", "arn:aws:iam::")]
+    [InlineData(@"Stop(Logging|Trail)", "Stop")]
+    [InlineData(@"ab?cdef", "cdef")]
+    [InlineData(@"abcd+efg", "abc")]
+    [InlineData(@"[a-z]+Backdoor[0-9]", "Backdoor")]
+    [InlineData(@"\x41BCDEFG", null)] // whatever follows an escape letter may belong to it
+    [InlineData(@"foo|barbaz", null)]
+    [InlineData(@"(?x) a b c d e f", null)]
+    [InlineData(@"x{10}", null)]
+    [InlineData(@"ab{1000}cd", null)]
+    public void RegexLiterals_AreOnlyWhatEveryMatchContains(string pattern, string? expected)
+    {
+        Assert.Equal(expected, RegexLiterals.Longest(pattern) is { Length: >= 3 } literal ? literal : null);
+        if (expected is not null)
+        {
+            var regex = new System.Text.RegularExpressions.Regex(pattern);
+            Assert.Contains(expected, ExampleFor(pattern));
+            Assert.Matches(regex, ExampleFor(pattern));
+        }
+    }
+
+    private static string ExampleFor(string pattern) => pattern switch
+    {
+        ".+:assumed-role/aws:.+" => "arn:aws:sts::1:assumed-role/aws:ec2-instance/i-1",
+        @"^arn:aws:iam::\d{12}:user/admin$" => "arn:aws:iam::111122223333:user/admin",
+        "Stop(Logging|Trail)" => "StopTrail",
+        "ab?cdef" => "acdef",
+        "abcd+efg" => "abcddefg",
+        "[a-z]+Backdoor[0-9]" => "xBackdoor1",
+        _ => "",
+    };
+
+    [Fact]
+    public void ARuleWithoutNeedles_OnlyLetsItsOwnCloudsRecordsThrough()
+    {
+        var filter = Filter("""
+            title: trail stopped
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventName: StopLogging}
+              condition: sel
+            ---
+            title: any gcp method by regex
+            logsource: {product: gcp, service: gcp.audit}
+            detection:
+              sel: {protoPayload.methodName|re: '.*'}
+              condition: sel
+            """);
+
+        Assert.False(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances"))));
+        Assert.True(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("StopLogging"))));
+        Assert.True(filter(System.Text.Encoding.Latin1.GetBytes(Gcp)));
+        // A record of no known shape could be of any log, so the GCP rule keeps it.
+        Assert.True(filter("""{"something":"else"}"""u8));
+        // An OCSF record can be of any cloud, even with CloudTrail-like names inside.
+        Assert.True(filter("""{"class_uid":6003,"eventSource":"x","eventName":"DescribeInstances","eventTime":"t"}"""u8));
+
+        var plan = RuleRawFilter.Describe(Compile("""
+            title: any gcp method by regex
+            logsource: {product: gcp, service: gcp.audit}
+            detection:
+              sel: {protoPayload.methodName|re: '.*'}
+              condition: sel
+            """));
+        Assert.Empty(plan.UnfilteredCloudTrailRules);
+        Assert.Equal(["any gcp method by regex"], plan.UnfilteredGcpRules);
+        Assert.Equal(["any gcp method by regex"], plan.UnfilteredRules);
+    }
+
+    [Fact]
+    public void AForcedFormat_DecidesWhichRulesApply_NotTheRecordsShape()
+    {
+        const string rules = """
+            title: trail stopped
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventName: StopLogging}
+              condition: sel
+            ---
+            title: any gcp method by regex
+            logsource: {product: gcp, service: gcp.audit}
+            detection:
+              sel: {protoPayload.methodName|re: '.*'}
+              condition: sel
+            """;
+        var cloudTrail = Filter(rules, LogFormat.CloudTrail);
+        // Read as CloudTrail whatever it looks like: only the AWS rule applies.
+        Assert.False(cloudTrail("""{"eventName":"DescribeInstances","something":"else"}"""u8));
+        Assert.True(cloudTrail("""{"eventName":"StopLogging"}"""u8));
+        Assert.Null(RuleRawFilter.Create(Compile(rules), LogFormat.GcpAudit));
+    }
+
+    [Theory]
+    [InlineData("sel: {userIdentity.type|exists: true}")]
+    [InlineData("sel: {eventName|re: 'Stop|Delete'}")]
+    [InlineData("sel: {eventName: 'A?'}")]
+    [InlineData("sel: {actor.type: Root}")] // a normalised field: its value may be derived, not in the record
+    public void NoFilter_WhenARuleCouldMatchWithoutAKnownText(string search)
+    {
+        var rules = Compile($$"""
+            title: indexed
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventName: StopLogging}
+              condition: sel
+            ---
+            title: unindexed
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              {{search}}
+              condition: sel
+            """);
+
+        Assert.Null(rules.Rules.Single(r => r.Rule.Title == "unindexed").RequiredNeedles);
+        Assert.Equal(["unindexed"], RuleRawFilter.Describe(rules).UnfilteredCloudTrailRules);
+        var filter = RuleRawFilter.Create(rules)!;
+        Assert.True(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances"))));
+    }
+
+    [Fact]
+    public async Task HuntWithFilter_FindsTheSameHits_OnSimulatedLogs_WithTheBuiltInPack()
+    {
+        var dir = Path.Combine(_root.FullName, "sim");
+        await AttackSimulator.RunAsync(new SimulationOptions { Scenario = "leaked-access-key", OutputDirectory = dir, Events = 6000 }, Token);
+        await AssertSameHitsAsync(CompiledRuleSet.Compile(BuiltInRules.Load().Documents), dir);
+    }
+
+    [Fact]
+    public async Task HuntWithFilter_FindsTheSameHits_WithEveryRuleAsShipped_OnSimulatedAndPublicLogs()
+    {
+        var sigma = SigmaRuleLoader.LoadDirectory(Path.Combine(SharedData.Require("sigma-cloud"), "rules", "cloud")).Documents;
+        var rules = CompiledRuleSet.Compile([.. BuiltInRules.Load().Documents, .. sigma]);
+        var dir = Path.Combine(_root.FullName, "sim");
+        await AttackSimulator.RunAsync(new SimulationOptions { Scenario = "compromised-instance-role", OutputDirectory = dir, Events = 6000 }, Token);
+        await AssertSameHitsAsync(rules, dir, TestData.SharedData("cloudtrail"), TestData.SharedData("azure"));
+    }
+
+    private static async Task AssertSameHitsAsync(CompiledRuleSet rules, params string[] paths)
+    {
+        var filter = RuleRawFilter.Create(rules);
+        Assert.NotNull(filter);
+        var (plain, _) = await HuntAsync(rules, null, paths);
+        var (filtered, summary) = await HuntAsync(rules, filter, paths);
+
+        Assert.NotEmpty(plain);
+        Assert.True(summary.Filtered > 0, "the filter skipped nothing");
+        Assert.Equal(plain, filtered);
+    }
+
+    private static async Task<(List<string> Hits, ReadSummary Summary)> HuntAsync(CompiledRuleSet rules, RawRecordFilter? filter, string[] paths)
+    {
+        var reader = new CloudLogReader(new ReaderOptions { RawFilter = filter, MaxDegreeOfParallelism = 2 });
+        var hunt = new Hunt(rules, new HuntOptions { Workers = 2 });
+        var hits = new List<string>();
+        await foreach (var hit in hunt.RunAsync(reader.ReadPathsAsync(paths, Token), Token))
+        {
+            hits.Add($"{hit.RuleKey} {hit.Event?.EventId} {hit.Event?.Origin} {hit.Correlation?.Count}");
+        }
+
+        hits.Sort(StringComparer.Ordinal);
+        return (hits, reader.Summary);
+    }
+}
