@@ -15,7 +15,7 @@ public sealed record HuntOptions
     public int BatchSize { get; init; } = 256;
 
     /// <summary>Batches buffered between readers and workers, bounding memory when readers outpace matching.</summary>
-    public int QueuedBatches { get; init; } = 64;
+    public int QueuedBatches { get; init; } = 8;
 
     public CorrelationLimits CorrelationLimits { get; init; } = new();
 }
