@@ -11,7 +11,9 @@ internal static class Pages
         await page.GetByLabel("E-mail").FillAsync(user.Email);
         await page.GetByLabel("Password").FillAsync(user.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+        // Signing in hashes the password and renders the first page; on a loaded machine that alone has
+        // taken most of the default timeout. The next step waits for whatever it needs of the page.
+        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit, Timeout = 120_000 });
     }
 
     /// <summary>Opens an interactive page and waits for its circuit, so clicks reach the server.</summary>
