@@ -5,6 +5,7 @@
 #
 #   scripts/bench-alerts.sh                     # both databases, 15 s per timed step, 1,000,000 alerts for the list
 #   BENCH_DATABASES=sqlite BENCH_SECONDS=5 BENCH_LIST_ALERTS=100000 scripts/bench-alerts.sh   # a quick look
+#   BENCH_SINGLE_CONNECTIONS=48 scripts/bench-alerts.sh   # more concurrent single-alert senders (default 16)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ seconds=${BENCH_SECONDS:-15}
 list_alerts=${BENCH_LIST_ALERTS:-1000000}
 baseline_rows=${BENCH_BASELINE_ROWS:-200000}
 databases=${BENCH_DATABASES:-sqlite postgres}
+single_connections=${BENCH_SINGLE_CONNECTIONS:-16}
 
 log() { printf '\n[bench] %s (load average %s)\n' "$*" "$(cut -d' ' -f1-3 /proc/loadavg)"; }
 free_port() {
@@ -99,8 +101,8 @@ run_database() { # name, baseline options, firebreak database options...
   log "$name: batch intake without repeats (2,000 per request) for the cost of deduplicating vs inserting"
   step batch --url "$url" --server-pid "$server_pid" --connections 4 --batch-size 2000 --repeat-share 0 --seconds "$seconds" --label "$name batch 2000 no repeats"
 
-  log "$name: single-alert POSTs, 16 connections, 20% repeats, ${seconds} s"
-  step single --url "$url" --server-pid "$server_pid" --connections 16 --repeat-share 0.2 --seconds "$seconds" --label "$name single"
+  log "$name: single-alert POSTs, $single_connections connections, 20% repeats, ${seconds} s"
+  step single --url "$url" --server-pid "$server_pid" --connections "$single_connections" --repeat-share 0.2 --seconds "$seconds" --label "$name single"
 
   log "$name: loading $list_alerts unique alerts through the batch endpoint (10,000 per request, 2 connections)"
   step load --url "$url" --server-pid "$server_pid" --connections 2 --batch-size 10000 --count "$list_alerts" --label "$name load"
