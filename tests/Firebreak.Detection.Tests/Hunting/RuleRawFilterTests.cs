@@ -140,22 +140,24 @@ public sealed class RuleRawFilterTests : IDisposable
         _ => "",
     };
 
+    private const string StopLoggingAndAnyGcpMethod = """
+        title: trail stopped
+        logsource: {product: aws, service: cloudtrail}
+        detection:
+          sel: {eventName: StopLogging}
+          condition: sel
+        ---
+        title: any gcp method by regex
+        logsource: {product: gcp, service: gcp.audit}
+        detection:
+          sel: {protoPayload.methodName|re: '.*'}
+          condition: sel
+        """;
+
     [Fact]
     public void ARuleWithoutNeedles_OnlyLetsItsOwnCloudsRecordsThrough()
     {
-        var filter = Filter("""
-            title: trail stopped
-            logsource: {product: aws, service: cloudtrail}
-            detection:
-              sel: {eventName: StopLogging}
-              condition: sel
-            ---
-            title: any gcp method by regex
-            logsource: {product: gcp, service: gcp.audit}
-            detection:
-              sel: {protoPayload.methodName|re: '.*'}
-              condition: sel
-            """);
+        var filter = Filter(StopLoggingAndAnyGcpMethod);
 
         Assert.False(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances"))));
         Assert.True(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("StopLogging"))));
@@ -180,19 +182,7 @@ public sealed class RuleRawFilterTests : IDisposable
     [Fact]
     public void AForcedFormat_DecidesWhichRulesApply_NotTheRecordsShape()
     {
-        const string rules = """
-            title: trail stopped
-            logsource: {product: aws, service: cloudtrail}
-            detection:
-              sel: {eventName: StopLogging}
-              condition: sel
-            ---
-            title: any gcp method by regex
-            logsource: {product: gcp, service: gcp.audit}
-            detection:
-              sel: {protoPayload.methodName|re: '.*'}
-              condition: sel
-            """;
+        const string rules = StopLoggingAndAnyGcpMethod;
         var cloudTrail = Filter(rules, LogFormat.CloudTrail);
         // Read as CloudTrail whatever it looks like: only the AWS rule applies.
         Assert.False(cloudTrail("""{"eventName":"DescribeInstances","something":"else"}"""u8));

@@ -126,6 +126,16 @@ public class CorrelationTests
           condition: {gte: 3}
         """;
 
+    private const string ManySecrets = """
+        title: many secrets
+        correlation:
+          type: value_count
+          rules: [secret_read]
+          group-by: [userIdentity.arn]
+          timespan: 5m
+          condition: {gte: 3, field: requestParameters.secretId}
+        """;
+
     [Fact]
     public void EventCount_OutOfTimeOrder_DoesNotCountMatchesFarApart()
     {
@@ -154,15 +164,7 @@ public class CorrelationTests
     [Fact]
     public void ValueCount_OutOfTimeOrder_CountsOnlyValuesWithinOneWindow()
     {
-        const string correlation = """
-            title: many secrets
-            correlation:
-              type: value_count
-              rules: [secret_read]
-              group-by: [userIdentity.arn]
-              timespan: 5m
-              condition: {gte: 3, field: requestParameters.secretId}
-            """;
+        const string correlation = ManySecrets;
         var (set, engine) = Build(correlation);
         Assert.Empty(Feed(set, engine, [(3600, "GetSecretValue", "alice", "a"), (0, "GetSecretValue", "alice", "b"), (3660, "GetSecretValue", "alice", "b"), (60, "GetSecretValue", "alice", "c")]));
         (set, engine) = Build(correlation);
@@ -221,15 +223,7 @@ public class CorrelationTests
     [Fact]
     public void ValueCount_CountsDistinctValues()
     {
-        var (set, engine) = Build("""
-            title: many secrets
-            correlation:
-              type: value_count
-              rules: [secret_read]
-              group-by: [userIdentity.arn]
-              timespan: 5m
-              condition: {gte: 3, field: requestParameters.secretId}
-            """);
+        var (set, engine) = Build(ManySecrets);
         Assert.Empty(Feed(set, engine, [(0, "GetSecretValue", "alice", "a"), (1, "GetSecretValue", "alice", "a"), (2, "GetSecretValue", "alice", "b"), (3, "GetSecretValue", "alice", "b")]));
         var hit = Assert.Single(Feed(set, engine, [(10, "GetSecretValue", "bob", "a"), (11, "GetSecretValue", "bob", "b"), (12, "GetSecretValue", "bob", "c")]));
         Assert.Equal(3, hit.Count);
