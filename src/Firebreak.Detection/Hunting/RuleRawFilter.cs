@@ -23,46 +23,39 @@ namespace Firebreak.Detection.Hunting;
 /// </remarks>
 public static class RuleRawFilter
 {
-    /// <summary>Marks "no filter" where null already means "not forced".</summary>
-    private static readonly Matcher AllRecords = new(null, null, null);
-
     /// <summary>
     /// The filter, or null when every record would have to be parsed anyway. With a forced
     /// <paramref name="format"/> every record is read as that format, so its shape decides nothing.
     /// </summary>
-    public static RawRecordFilter? Create(CompiledRuleSet rules, LogFormat format = LogFormat.Auto) => Build(rules, format).Filter;
-
-    /// <summary>What the filter searches for and which rules let whole logs through, for reports and tests.</summary>
-    public static RawFilterPlan Describe(CompiledRuleSet rules) => Build(rules, LogFormat.Auto).Plan;
-
-    private static (RawRecordFilter? Filter, RawFilterPlan Plan) Build(CompiledRuleSet rules, LogFormat format)
+    public static RawRecordFilter? Create(CompiledRuleSet rules, LogFormat format = LogFormat.Auto)
     {
         ArgumentNullException.ThrowIfNull(rules);
-        var aws = Group.For(rules, "aws", "eventName");
-        var gcp = Group.For(rules, "gcp", operationField: null);
-        var any = Group.For(rules, product: null, operationField: null);
-        var plan = new RawFilterPlan(any.Needles, aws.Unfilterable, gcp.Unfilterable, any.Unfilterable);
-        if (rules.Rules.Count == 0 || (aws.Search is null && gcp.Search is null && any.Search is null))
+        if (rules.Rules.Count == 0)
         {
-            return (null, plan);
+            return null;
         }
 
-        var awsSearch = aws.Search;
-        var gcpSearch = gcp.Search;
-        var anySearch = any.Search;
-        var forced = format switch
+        var (aws, gcp, any) = Groups(rules);
+        var awsSearch = aws.Search();
+        var gcpSearch = gcp.Search();
+        var anySearch = any.Search();
+        if (format != LogFormat.Auto)
         {
-            LogFormat.Auto => (Matcher?)null,
-            LogFormat.CloudTrail or LogFormat.CloudTrailLake => awsSearch ?? AllRecords,
-            LogFormat.GcpAudit => gcpSearch ?? AllRecords,
-            _ => anySearch ?? AllRecords,
-        };
-        if (forced is not null)
-        {
-            return ReferenceEquals(forced, AllRecords) ? (null, plan) : (record => forced.IsMatch(record), plan);
+            var forced = format switch
+            {
+                LogFormat.CloudTrail or LogFormat.CloudTrailLake => awsSearch,
+                LogFormat.GcpAudit => gcpSearch,
+                _ => anySearch,
+            };
+            return forced is null ? null : record => forced.IsMatch(record);
         }
 
-        RawRecordFilter filter = record =>
+        if (awsSearch is null && gcpSearch is null && anySearch is null)
+        {
+            return null;
+        }
+
+        return record =>
         {
             var search = Classify(record) switch
             {
@@ -72,8 +65,18 @@ public static class RuleRawFilter
             };
             return search is null || search.IsMatch(record);
         };
-        return (filter, plan);
     }
+
+    /// <summary>Which rules let whole logs through, for reports and tests.</summary>
+    public static RawFilterPlan Describe(CompiledRuleSet rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        var (aws, gcp, any) = Groups(rules);
+        return new RawFilterPlan(aws.Unfilterable, gcp.Unfilterable, any.Unfilterable);
+    }
+
+    private static (Group Aws, Group Gcp, Group Any) Groups(CompiledRuleSet rules) =>
+        (Group.For(rules, "aws", "eventName"), Group.For(rules, "gcp", operationField: null), Group.For(rules, product: null, operationField: null));
 
     private enum Shape
     {
@@ -91,13 +94,13 @@ public static class RuleRawFilter
 
         var cloudTrail = record.IndexOf("\"eventSource\""u8) >= 0 && record.IndexOf("\"eventName\""u8) >= 0
             && (record.IndexOf("\"eventTime\""u8) >= 0 || record.IndexOf("\"eventVersion\""u8) >= 0);
-        var gcp = record.IndexOf("\"protoPayload\""u8) >= 0;
-        return (cloudTrail, gcp) switch
+        if (record.IndexOf("protoPayload"u8) < 0)
         {
-            (true, false) when record.IndexOf("protoPayload"u8) < 0 => Shape.CloudTrail,
-            (false, true) => Shape.GcpAudit,
-            _ => Shape.Unknown,
-        };
+            return cloudTrail ? Shape.CloudTrail : Shape.Unknown;
+        }
+
+        // protoPayload somewhere: a GCP entry if it is a property name and CloudTrail's are not there.
+        return !cloudTrail && record.IndexOf("\"protoPayload\""u8) >= 0 ? Shape.GcpAudit : Shape.Unknown;
     }
 
     private static bool ContainsAny(ReadOnlySpan<byte> record, SearchValues<string> needles)
@@ -125,13 +128,11 @@ public static class RuleRawFilter
     /// known to be inside the operation field (for CloudTrail, eventName) are looked for in that
     /// field's value only; the rest anywhere in the record.
     /// </summary>
-    private sealed record Group(IReadOnlyList<string> Needles, IReadOnlyList<string> Unfilterable, Matcher? Search)
+    private sealed record Group(HashSet<string> Anywhere, HashSet<string> InOperation, string? OperationField, List<string> Unfilterable)
     {
         public static Group For(CompiledRuleSet rules, string? product, string? operationField)
         {
-            var anywhere = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            var inOperation = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            var unfilterable = new List<string>();
+            var group = new Group(new(StringComparer.OrdinalIgnoreCase), new(StringComparer.OrdinalIgnoreCase), operationField, []);
             foreach (var rule in rules.Rules)
             {
                 var ruleProduct = rule.Rule.LogSource.Product;
@@ -142,20 +143,21 @@ public static class RuleRawFilter
 
                 if (rule.RequiredNeedles is not { } ruleNeedles)
                 {
-                    unfilterable.Add(rule.Rule.Title);
+                    group.Unfilterable.Add(rule.Rule.Title);
                     continue;
                 }
 
                 foreach (var needle in ruleNeedles)
                 {
-                    (operationField is not null && needle.Field == operationField ? inOperation : anywhere).Add(needle.Text);
+                    (operationField is not null && needle.Field == operationField ? group.InOperation : group.Anywhere).Add(needle.Text);
                 }
             }
 
-            var all = anywhere.Union(inOperation, StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
-            var search = unfilterable.Count > 0 ? null : new Matcher(Create(anywhere), Create(inOperation), operationField);
-            return new Group(all, unfilterable, search);
+            return group;
         }
+
+        /// <summary>The matcher, or null when a rule without needles makes every record of this group count.</summary>
+        public Matcher? Search() => Unfilterable.Count > 0 ? null : new Matcher(Create(Anywhere), Create(InOperation), OperationField);
 
         private static SearchValues<string>? Create(HashSet<string> needles) =>
             needles.Count == 0 ? null : SearchValues.Create([.. needles.Order(StringComparer.Ordinal)], StringComparison.OrdinalIgnoreCase);
@@ -187,23 +189,14 @@ public static class RuleRawFilter
             while (rest.IndexOf(key) is var at and >= 0)
             {
                 rest = rest[(at + key.Length)..];
-                var i = 0;
-                while (i < rest.Length && rest[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
-                {
-                    i++;
-                }
-
+                var i = SkipWhitespace(rest, 0);
                 if (i >= rest.Length || rest[i] != (byte)':')
                 {
                     continue;
                 }
 
                 found = true;
-                i++;
-                while (i < rest.Length && rest[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
-                {
-                    i++;
-                }
+                i = SkipWhitespace(rest, i + 1);
 
                 if (i >= rest.Length || rest[i] != (byte)'"')
                 {
@@ -228,15 +221,21 @@ public static class RuleRawFilter
             // No such field where it was expected: nothing is known, so the record is kept.
             return !found;
         }
+
+        private static int SkipWhitespace(ReadOnlySpan<byte> json, int i)
+        {
+            while (i < json.Length && json[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+            {
+                i++;
+            }
+
+            return i;
+        }
     }
 }
 
-/// <summary>
-/// What a raw filter searches for: every rule's needles, and per log the rules without needles,
-/// which let every record of that log through.
-/// </summary>
+/// <summary>Per log, the rules without needles, which let every record of that log through.</summary>
 public sealed record RawFilterPlan(
-    IReadOnlyList<string> Needles,
     IReadOnlyList<string> UnfilteredCloudTrailRules,
     IReadOnlyList<string> UnfilteredGcpRules,
     IReadOnlyList<string> UnfilteredRules);
