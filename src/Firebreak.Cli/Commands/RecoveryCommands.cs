@@ -20,10 +20,10 @@ internal static class RecoveryCommands
 
     private static string Key(ParseResult parseResult, Argument<string> incident) => Uri.EscapeDataString(parseResult.GetValue(incident)!);
 
-    private static Command Group(CliContext context, CommandCatalog catalog, string name, string description, params string[] examples)
+    /// <summary>A command group with the connection options its subcommands read through <paramref name="connection"/>.</summary>
+    private static Command Group(Connection connection, CommandCatalog catalog, string name, string description, params string[] examples)
     {
         var group = catalog.Create(name, description, examples);
-        var connection = new Connection(context);
         group.Add(connection.Server);
         group.Add(connection.ApiKey);
         return group;
@@ -36,11 +36,11 @@ internal static class RecoveryCommands
 
     public static Command Recovery(CliContext context, CommandCatalog catalog)
     {
-        var recovery = Group(context, catalog, "recovery",
+        var connection = new Connection(context);
+        var recovery = Group(connection, catalog, "recovery",
             "An incident's recovery checklist: rebuilds verified against template baselines, credential rotations, health checks, preventive controls.",
             "firebreak recovery defaults INC-2026-0042",
             "firebreak recovery verify INC-2026-0042 0199a1b2-... --file web.yaml --baseline web-template");
-        var connection = new Connection(context);
         recovery.Add(List(connection, catalog));
         recovery.Add(Add(connection, catalog));
         recovery.Add(Defaults(connection, catalog));
@@ -291,11 +291,11 @@ internal static class RecoveryCommands
 
     public static Command Escalation(CliContext context, CommandCatalog catalog)
     {
-        var escalation = Group(context, catalog, "escalation",
+        var connection = new Connection(context);
+        var escalation = Group(connection, catalog, "escalation",
             "Cases opened with cloud providers (SaaS/PaaS support) during an incident: SLA due time, status, the provider's responses, overdue cases.",
             "firebreak escalation list INC-2026-0042",
             "firebreak escalation respond INC-2026-0042 0199a1b2-... --received-at 2026-03-01T11:00:00Z --summary \"Sessions revoked on their side\"");
-        var connection = new Connection(context);
         escalation.Add(EscalationList(connection, catalog));
         escalation.Add(EscalationOpen(connection, catalog));
         escalation.Add(EscalationRespond(connection, catalog));
@@ -391,11 +391,11 @@ internal static class RecoveryCommands
 
     public static Command BreakGlass(CliContext context, CommandCatalog catalog)
     {
-        var breakGlass = Group(context, catalog, "break-glass",
+        var connection = new Connection(context);
+        var breakGlass = Group(connection, catalog, "break-glass",
             "Record the use of an emergency (break-glass) account on an incident, and close it out once the credential is rotated and a second person reviewed it.",
             "firebreak break-glass record INC-2026-0042 --account arn:aws:iam::123456789012:root --credential \"root password + MFA (safe B)\" --reason \"SSO hijacked\" --invoked-at 2026-03-01T10:05:00Z",
             "firebreak break-glass list INC-2026-0042");
-        var connection = new Connection(context);
         breakGlass.Add(BreakGlassList(connection, catalog));
         breakGlass.Add(BreakGlassRecordCommand(connection, catalog));
         breakGlass.Add(BreakGlassClose(connection, catalog));

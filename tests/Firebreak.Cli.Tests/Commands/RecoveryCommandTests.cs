@@ -46,6 +46,23 @@ public sealed class RecoveryCommandTests(ServerFixture server) : IClassFixture<S
         Assert.Equal(2, usage.ExitCode);
     }
 
+    [Theory]
+    [InlineData("recovery")]
+    [InlineData("escalation")]
+    [InlineData("break-glass")]
+    public async Task ConnectionOptions_AreHonoured_WithoutTheEnvironment(string group)
+    {
+        var incident = await server.CreateIncidentAsync($"Options for {group}");
+        var noEnvironment = new Dictionary<string, string?> { ["FIREBREAK_URL"] = null, ["FIREBREAK_API_KEY"] = null };
+
+        var listed = await Cli.RunAsync(noEnvironment, group, "list", incident, "--server", server.Url, "--api-key", server.ResponderKey, "--json");
+
+        Assert.True(listed.ExitCode is 0 or 1, listed.ToString());
+        Assert.DoesNotContain("No API key", listed.Err);
+        var wrongKey = await Cli.RunAsync(noEnvironment, group, "list", incident, "--server", server.Url, "--api-key", "fbk_not-a-key");
+        Assert.NotEqual(0, wrongKey.ExitCode);
+    }
+
     [Fact]
     public async Task BreakGlass_StaysOpenUntilSomeoneElseClosesIt_AndEscalationsListResponses()
     {
