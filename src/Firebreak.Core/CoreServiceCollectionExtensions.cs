@@ -16,10 +16,10 @@ namespace Firebreak.Core;
 
 public static class CoreServiceCollectionExtensions
 {
-    /// <summary>The database, the current actor and every use case.</summary>
     /// <summary>The Data Protection application name every Firebreak process shares.</summary>
     public const string DataProtectionApplicationName = "Firebreak";
 
+    /// <summary>The database, the current actor and every use case.</summary>
     public static IServiceCollection AddFirebreakCore(this IServiceCollection services, IConfiguration configuration)
     {
         var database = DatabaseSettings.From(configuration);

@@ -43,6 +43,13 @@ internal sealed record VirtualMachineFacts(ResourceIdentifier Id, string Locatio
 /// <summary>The VM reads both VM actions share, and the check that the resource lies in the target's subscription and location.</summary>
 internal abstract class VirtualMachineAction(AzureSessions sessions) : AzureAction(sessions)
 {
+    /// <summary>A resource name ARM accepts: lower case, letters, digits and -_. only, at most 80 characters, not ending in . or -.</summary>
+    protected static string ArmName(string raw)
+    {
+        var name = new string(raw.ToLowerInvariant().Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '-').ToArray());
+        return (name.Length > 80 ? name[..80] : name).TrimEnd('.', '-');
+    }
+
     public const string ResourceType = "Azure VM resource id";
 
     protected override bool UsesGraph => false;
@@ -243,9 +250,8 @@ internal sealed class IsolateVirtualMachineAction(AzureSessions sessions) : Virt
     /// <summary>One per VM and incident, in the VM's resource group, so a rerun (or a rerun after undo) reuses it.</summary>
     internal static string GroupId(ResourceIdentifier vm, ActionTarget target)
     {
-        var name = new string($"firebreak-isolation-{target.IncidentReference}-{vm.Name}".ToLowerInvariant().Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '-').ToArray());
-        if (name.Length > 80) name = name[..80];
-        return $"/subscriptions/{vm.SubscriptionId}/resourceGroups/{vm.ResourceGroupName}/providers/Microsoft.Network/networkSecurityGroups/{name.TrimEnd('.', '-')}";
+        var name = ArmName($"firebreak-isolation-{target.IncidentReference}-{vm.Name}");
+        return $"/subscriptions/{vm.SubscriptionId}/resourceGroups/{vm.ResourceGroupName}/providers/Microsoft.Network/networkSecurityGroups/{name}";
     }
 
     internal sealed record Rule(string Name, int Priority, string Direction, string Access, string Protocol, string Source, string Ports);
@@ -404,11 +410,8 @@ internal sealed class SnapshotDisksAction(AzureSessions sessions) : VirtualMachi
         return Outcome(calls);
     }
 
-    internal static string SnapshotName(ActionTarget target, string diskName)
-    {
-        var name = new string($"firebreak-{target.IncidentReference}-{diskName}".ToLowerInvariant().Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '-').ToArray());
-        return (name.Length > 80 ? name[..80] : name).TrimEnd('.', '-');
-    }
+    internal static string SnapshotName(ActionTarget target, string diskName) => ArmName($"firebreak-{target.IncidentReference}-{diskName}");
+
 
     private static string SnapshotId(ResourceIdentifier vm, ActionTarget target, string diskName) =>
         $"/subscriptions/{vm.SubscriptionId}/resourceGroups/{vm.ResourceGroupName}/providers/Microsoft.Compute/snapshots/{SnapshotName(target, diskName)}";

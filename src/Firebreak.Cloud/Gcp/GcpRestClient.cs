@@ -91,8 +91,8 @@ internal sealed partial class GcpRestClient(HttpClient http, ITokenAccess creden
     public async Task<JsonElement> WaitAsync(GcpSession session, JsonElement operation, CancellationToken cancellationToken)
     {
         var name = operation.Str("name") ?? throw new GcpApiException("compute:operation", 0, "MALFORMED", null, "The response is not an operation.");
-        var scope = operation.Str("zone") is { } zone ? $"zones/{Last(zone)}"
-            : operation.Str("region") is { } region ? $"regions/{Last(region)}"
+        var scope = operation.Str("zone") is { } zone ? $"zones/{GcpJson.Name(zone)}"
+            : operation.Str("region") is { } region ? $"regions/{GcpJson.Name(region)}"
             : "global";
         var kind = scope == "global" ? "globalOperations" : scope.StartsWith("zones/", StringComparison.Ordinal) ? "zoneOperations" : "regionOperations";
         // The operation's own link names its project (a Shared VPC host project for firewall rules); only its path is used.
@@ -162,7 +162,6 @@ internal sealed partial class GcpRestClient(HttpClient http, ITokenAccess creden
         return new GcpApiException(operation, status, StatusCodes.Canonical(status), null, $"HTTP {status} without a Google error body.");
     }
 
-    private static string Last(string url) => url[(url.LastIndexOf('/') + 1)..];
 
     [LoggerMessage(Level = LogLevel.Information, Message = "GCP {Operation}: {Method} {Path} answered {Status} (attempt {Attempt})")]
     private static partial void LogCall(ILogger logger, string operation, string method, string path, int status, int attempt);

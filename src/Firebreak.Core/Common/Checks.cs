@@ -33,6 +33,13 @@ internal sealed class Checks
         return this;
     }
 
+    /// <summary>A reported time may run ahead of this server's clock by a few minutes (another machine's clock), not more.</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
+    /// <summary>The time, when given, is not later than <paramref name="now"/> plus <see cref="ClockSkew"/>.</summary>
+    public Checks NotInFuture(string field, DateTimeOffset? value, DateTimeOffset now) =>
+        That(!(value > now + ClockSkew), field, $"{field} cannot be in the future.");
+
     public Checks That(bool condition, string field, string error)
     {
         if (!condition) Add(field, error);

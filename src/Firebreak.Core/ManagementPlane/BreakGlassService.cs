@@ -14,7 +14,6 @@ namespace Firebreak.Core.ManagementPlane;
 public sealed class BreakGlassService(IDbContextFactory<FirebreakDbContext> factory, TimeProvider time)
 {
     /// <summary>Clocks disagree a little; a time further ahead than this is a typo, not a record.</summary>
-    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
     public async Task<IReadOnlyList<BreakGlassView>> ListAsync(string incidentKey, CancellationToken cancellationToken = default)
     {
@@ -40,7 +39,7 @@ public sealed class BreakGlassService(IDbContextFactory<FirebreakDbContext> fact
             .Required("reason", command.Reason, BreakGlassLimits.TextLength)
             .MaxLength("invokedBy", command.InvokedBy, BreakGlassLimits.NameLength)
             .That(command.InvokedAt is not null, "invokedAt", "invokedAt is required: when the emergency account was used.")
-            .That(!(command.InvokedAt > now + ClockSkew), "invokedAt", "invokedAt cannot be in the future.")
+            .NotInFuture("invokedAt", command.InvokedAt, now)
             .ThrowIfAny();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         IncidentLookup.Require(db.Actor, Role.Responder, "record break-glass use");
@@ -74,7 +73,7 @@ public sealed class BreakGlassService(IDbContextFactory<FirebreakDbContext> fact
     {
         var now = time.GetUtcNow();
         new Checks().That(command.CredentialsRotatedAt is not null, "credentialsRotatedAt", "credentialsRotatedAt is required: a break-glass record closes only once the credential is rotated.")
-            .That(!(command.CredentialsRotatedAt > now + ClockSkew), "credentialsRotatedAt", "credentialsRotatedAt cannot be in the future.")
+            .NotInFuture("credentialsRotatedAt", command.CredentialsRotatedAt, now)
             .Required("rotationNote", command.RotationNote, BreakGlassLimits.TextLength)
             .Required("reviewNote", command.ReviewNote, BreakGlassLimits.TextLength)
             .ThrowIfAny();

@@ -24,12 +24,13 @@ public sealed record PlaybookDefinition(string Id, string Name, string Descripti
     /// <summary>Every step, depth first in document order (a condition or parallel step before what it holds).</summary>
     public IEnumerable<PlaybookStep> AllSteps() => Flatten(Steps);
 
-    private static IEnumerable<PlaybookStep> Flatten(IEnumerable<PlaybookStep> steps)
+    /// <summary>These steps and every step they hold, depth first in document order.</summary>
+    internal static IEnumerable<PlaybookStep> Flatten(IEnumerable<PlaybookStep> steps)
     {
         foreach (var step in steps)
         {
             yield return step;
-            foreach (var inner in Flatten(step.Then.Concat(step.Else).Concat(step.Branches.SelectMany(b => b)))) yield return inner;
+            foreach (var inner in Flatten(step.Children)) yield return inner;
         }
     }
 }
@@ -97,6 +98,10 @@ public sealed record PlaybookStep(string Id, StepKind Kind, string Name, string?
     public IReadOnlyList<PlaybookStep> Then { get; init; } = [];
     public IReadOnlyList<PlaybookStep> Else { get; init; } = [];
     public IReadOnlyList<IReadOnlyList<PlaybookStep>> Branches { get; init; } = [];
+
+    /// <summary>The steps directly under this one: a condition's two arms, a parallel step's branches.</summary>
+    [JsonIgnore]
+    public IEnumerable<PlaybookStep> Children => Then.Concat(Else).Concat(Branches.SelectMany(b => b));
 }
 
 /// <summary>

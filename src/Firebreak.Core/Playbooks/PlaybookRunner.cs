@@ -234,5 +234,5 @@ public sealed class PlaybookRunner(IDbContextFactory<FirebreakDbContext> factory
 
     private static string Fill(string template, Pass pass) => PlaybookTemplates.Fill(template, pass.Run.Inputs, pass.Reference).Trim();
 
-    private static IEnumerable<PlaybookStep> Under(IEnumerable<PlaybookStep> steps) => new PlaybookDefinition("x", "x", "", [], steps.ToList()).AllSteps();
+    private static IEnumerable<PlaybookStep> Under(IEnumerable<PlaybookStep> steps) => PlaybookDefinition.Flatten(steps);
 }

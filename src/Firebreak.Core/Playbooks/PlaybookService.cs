@@ -346,11 +346,10 @@ public sealed partial class PlaybookService(IDbContextFactory<FirebreakDbContext
     }
 
     private static string? Instance(string resource) =>
-        InstanceId().Match(resource) is { Success: true } m ? m.Value
-        : resource.Contains("/virtualMachines/", StringComparison.OrdinalIgnoreCase) || resource.Contains("/instances/", StringComparison.Ordinal) ? resource : null;
+        Containment.Ec2InstanceIn(resource)
+        ?? (resource.Contains("/virtualMachines/", StringComparison.OrdinalIgnoreCase) || resource.Contains("/instances/", StringComparison.Ordinal) ? resource : null);
 
-    private static string? Bucket(string resource) =>
-        resource.StartsWith("arn:aws:s3:::", StringComparison.Ordinal) && !resource.Contains('/', StringComparison.Ordinal) ? resource["arn:aws:s3:::".Length..] : null;
+    private static string? Bucket(string resource) => Containment.S3BucketOf(resource);
 
     private static List<PlaybookRunStep> Rows(IEnumerable<PlaybookStep> steps, int depth, PlaybookRun run, List<PlaybookRunStep> rows)
     {
@@ -368,7 +367,7 @@ public sealed partial class PlaybookService(IDbContextFactory<FirebreakDbContext
                 Name = step.Name,
                 State = StepState.Pending,
             });
-            Rows(step.Then.Concat(step.Else).Concat(step.Branches.SelectMany(b => b)), depth + 1, run, rows);
+            Rows(step.Children, depth + 1, run, rows);
         }
         return rows;
     }
@@ -416,7 +415,4 @@ public sealed partial class PlaybookService(IDbContextFactory<FirebreakDbContext
                     r.Actor, r.StartedAt, r.FinishedAt, r.Result, r.Note, r.Version);
             }).ToList(), run.Version);
     }
-
-    [GeneratedRegex(@"\bi-[0-9a-f]{8,17}\b")]
-    private static partial Regex InstanceId();
 }

@@ -451,8 +451,7 @@ internal static partial class PlaybookChecks
         }
     }
 
-    private static IEnumerable<PlaybookStep> AllUnder(PlaybookStep step) =>
-        new PlaybookDefinition("x", "x", "", [], step.Then.Concat(step.Else).Concat(step.Branches.SelectMany(b => b)).ToList()).AllSteps();
+    private static IEnumerable<PlaybookStep> AllUnder(PlaybookStep step) => PlaybookDefinition.Flatten(step.Children);
 
     /// <summary>Whether a bound value has the input's type; scope types only refuse control characters and overlong values.</summary>
     public static bool ValidValue(PlaybookInputType type, string value) =>

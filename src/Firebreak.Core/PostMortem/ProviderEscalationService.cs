@@ -72,7 +72,7 @@ public sealed class ProviderEscalationService(IDbContextFactory<FirebreakDbConte
     {
         var now = time.GetUtcNow();
         new Checks().That(input.ReceivedAt is not null, "receivedAt", "receivedAt is required.")
-            .That(!(input.ReceivedAt > now + ClockSkew), "receivedAt", "receivedAt cannot be in the future.")
+            .NotInFuture("receivedAt", input.ReceivedAt, now)
             .Required("summary", input.Summary, PostMortemLimits.NoteLength)
             .MaxLength("from", input.From, PostMortemLimits.NameLength)
             .ThrowIfAny();
@@ -134,7 +134,6 @@ public sealed class ProviderEscalationService(IDbContextFactory<FirebreakDbConte
     }
 
     /// <summary>Clocks disagree a little; a time further ahead than this is a typo, not a record.</summary>
-    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
     private static void Check(ProviderEscalationInput input, DateTimeOffset now) => new Checks()
         .Required("provider", input.Provider, PostMortemLimits.NameLength)
@@ -150,9 +149,9 @@ public sealed class ProviderEscalationService(IDbContextFactory<FirebreakDbConte
             "firstResponseAt cannot be before openedAt.")
         .That(input.ResolvedAt is null || input.OpenedAt is null || input.ResolvedAt >= input.OpenedAt, "resolvedAt",
             "resolvedAt cannot be before openedAt.")
-        .That(!(input.OpenedAt > now + ClockSkew), "openedAt", "openedAt cannot be in the future.")
-        .That(!(input.FirstResponseAt > now + ClockSkew), "firstResponseAt", "firstResponseAt cannot be in the future.")
-        .That(!(input.ResolvedAt > now + ClockSkew), "resolvedAt", "resolvedAt cannot be in the future.")
+        .NotInFuture("openedAt", input.OpenedAt, now)
+        .NotInFuture("firstResponseAt", input.FirstResponseAt, now)
+        .NotInFuture("resolvedAt", input.ResolvedAt, now)
         .ThrowIfAny();
 
     private static void Apply(ProviderEscalation e, ProviderEscalationInput input, DateTimeOffset now)

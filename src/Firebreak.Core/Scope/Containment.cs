@@ -78,10 +78,10 @@ internal static partial class Containment
 
         foreach (var resource in resources.Where(r => r.Modified + r.Created > 0))
         {
-            if (InstanceId().Match(resource.Value) is { Success: true } instance)
-                Add("resource:" + resource.Value, IsolateInstance, "Isolate the instance", instance.Value, "instance the attacker created or changed");
-            else if (resource.Value.StartsWith("arn:aws:s3:::", StringComparison.Ordinal) && !resource.Value.Contains('/', StringComparison.Ordinal))
-                Add("resource:" + resource.Value, BlockS3PublicAccess, "Block public access to the bucket", resource.Value["arn:aws:s3:::".Length..], "bucket the attacker changed");
+            if (Ec2InstanceIn(resource.Value) is { } instance)
+                Add("resource:" + resource.Value, IsolateInstance, "Isolate the instance", instance, "instance the attacker created or changed");
+            else if (S3BucketOf(resource.Value) is { } bucket)
+                Add("resource:" + resource.Value, BlockS3PublicAccess, "Block public access to the bucket", bucket, "bucket the attacker changed");
         }
         return targets;
     }
@@ -94,6 +94,13 @@ internal static partial class Containment
         var slash = arn.LastIndexOf('/');
         return slash >= 0 ? arn[(slash + 1)..] : arn;
     }
+
+    /// <summary>The EC2 instance id (i-...) named in a resource, if any.</summary>
+    internal static string? Ec2InstanceIn(string resource) => InstanceId().Match(resource) is { Success: true } m ? m.Value : null;
+
+    /// <summary>The bucket of a bucket ARN (arn:aws:s3:::name); null for an object ARN or anything else.</summary>
+    internal static string? S3BucketOf(string resource) =>
+        resource.StartsWith("arn:aws:s3:::", StringComparison.Ordinal) && !resource.Contains('/', StringComparison.Ordinal) ? resource["arn:aws:s3:::".Length..] : null;
 
     [GeneratedRegex(@"\bi-[0-9a-f]{8,17}\b")]
     private static partial Regex InstanceId();

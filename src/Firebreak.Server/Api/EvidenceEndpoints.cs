@@ -1,7 +1,6 @@
 using Firebreak.Core.Common;
 using Firebreak.Core.Evidence;
 using Firebreak.Server.Identity;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Firebreak.Server.Api;
@@ -35,13 +34,8 @@ internal static class EvidenceEndpoints
     public static async Task<Created<EvidenceView>> UploadAsync(string key, string? name, string? kind, string? source, DateTimeOffset? acquiredAt,
         string? description, string? location, HttpContext context, EvidenceService evidence, CancellationToken cancellationToken)
     {
-        var mediaType = context.Request.ContentType?.Split(';')[0].Trim();
-        if (mediaType != "application/octet-stream")
-            throw new BadHttpRequestException("Send the file as application/octet-stream.", StatusCodes.Status415UnsupportedMediaType);
-        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false }) sizeFeature.MaxRequestBodySize = evidence.MaxUploadBytes;
-        if (context.Request.ContentLength > evidence.MaxUploadBytes)
-            throw new BadHttpRequestException("The file is over the upload limit.", StatusCodes.Status413PayloadTooLarge);
+        RawBody.RequireOctetStream(context, "the file");
+        RawBody.Limit(context, evidence.MaxUploadBytes, "The file is over the upload limit.");
         var command = new AddEvidenceFile(name ?? "", EnumText.Parse<EvidenceKind>(kind, "kind") ?? EvidenceKind.File, source ?? "", acquiredAt, description,
             null, location);
         var item = await evidence.AddFileAsync(key, command, context.Request.Body, cancellationToken);

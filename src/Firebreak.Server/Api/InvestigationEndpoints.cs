@@ -1,7 +1,6 @@
 using Firebreak.Core.Common;
 using Firebreak.Core.Investigation;
 using Firebreak.Server.Identity;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Firebreak.Server.Api;
@@ -34,13 +33,8 @@ internal static class InvestigationEndpoints
     /// <summary>The log file is the raw body (plain or gzip), streamed to disk; the import then runs in the background.</summary>
     public static async Task<Accepted<ImportView>> UploadAsync(string key, string? name, HttpContext context, EventImportService imports, CancellationToken cancellationToken)
     {
-        var mediaType = context.Request.ContentType?.Split(';')[0].Trim();
-        if (mediaType != "application/octet-stream")
-            throw new BadHttpRequestException("Send the log file as application/octet-stream.", StatusCodes.Status415UnsupportedMediaType);
-        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false }) sizeFeature.MaxRequestBodySize = imports.MaxUploadBytes;
-        if (context.Request.ContentLength > imports.MaxUploadBytes)
-            throw new BadHttpRequestException("The file is over the upload limit.", StatusCodes.Status413PayloadTooLarge);
+        RawBody.RequireOctetStream(context, "the log file");
+        RawBody.Limit(context, imports.MaxUploadBytes, "The file is over the upload limit.");
         var import = await imports.StartUploadAsync(key, name, context.Request.Body, cancellationToken,
             context.Request.Headers["X-Firebreak-Source"] == "hunt" ? ImportKind.Hunt : ImportKind.Upload);
         return TypedResults.Accepted($"/api/v1/incidents/{key}/events/imports/{import.Id}", import);

@@ -2,7 +2,6 @@ using System.Text;
 using Firebreak.Core.Common;
 using Firebreak.Core.Playbooks;
 using Firebreak.Server.Identity;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Firebreak.Server.Api;
@@ -52,8 +51,6 @@ internal static class PlaybookEndpoints
             _ when mediaType is not null && YamlTypes.Contains(mediaType) => PlaybookFormat.Yaml,
             _ => throw new BadHttpRequestException("Send the playbook as application/yaml, or a CACAO v2 playbook as application/json.", StatusCodes.Status415UnsupportedMediaType),
         };
-        var size = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (size is { IsReadOnly: false }) size.MaxRequestBodySize = PlaybookLimits.MaxSourceBytes;
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, cancellationToken);
         string text;

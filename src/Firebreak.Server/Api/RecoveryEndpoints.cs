@@ -1,7 +1,6 @@
 using Firebreak.Core.ManagementPlane;
 using Firebreak.Core.Recovery;
 using Firebreak.Server.Identity;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Firebreak.Server.Api;
@@ -79,13 +78,8 @@ internal static class RecoveryEndpoints
     public static async Task<Ok<RecoveryItemView>> VerifyFileAsync(string key, Guid itemId, string? baseline, string? fileName, RecoveryService recovery, HttpContext context,
         CancellationToken cancellationToken)
     {
-        var mediaType = context.Request.ContentType?.Split(';')[0].Trim();
-        if (mediaType != "application/octet-stream")
-            throw new BadHttpRequestException("Send the template file as application/octet-stream.", StatusCodes.Status415UnsupportedMediaType);
-        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false }) sizeFeature.MaxRequestBodySize = recovery.MaxTemplateBytes;
-        if (context.Request.ContentLength > recovery.MaxTemplateBytes)
-            throw new BadHttpRequestException("The template file is over the limit.", StatusCodes.Status413PayloadTooLarge);
+        RawBody.RequireOctetStream(context, "the template file");
+        RawBody.Limit(context, recovery.MaxTemplateBytes, "The template file is over the limit.");
         var item = await recovery.VerifyFileAsync(key, itemId, baseline, fileName, context.Request.Body, ETags.ExpectedVersion(context.Request), cancellationToken);
         ETags.Set(context.Response, item.Version);
         return TypedResults.Ok(item);

@@ -2,7 +2,6 @@ using Firebreak.Core.Common;
 using Firebreak.Core.Indicators;
 using Firebreak.Core.ThreatIntel;
 using Firebreak.Server.Identity;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Firebreak.Server.Api;
@@ -68,10 +67,7 @@ internal static class ThreatIntelEndpoints
         if (mediaType is null || !JsonMediaTypes.Contains(mediaType))
             throw new BadHttpRequestException("Send the feed document as application/json (or application/stix+json).", StatusCodes.Status415UnsupportedMediaType);
         var kind = EnumText.Parse<FeedFormat>(format, "format") ?? throw new ValidationFailedException("format", "format is required: stix or misp.");
-        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false }) sizeFeature.MaxRequestBodySize = intel.MaxUploadBytes;
-        if (context.Request.ContentLength > intel.MaxUploadBytes)
-            throw new BadHttpRequestException("The file is over the upload limit.", StatusCodes.Status413PayloadTooLarge);
+        RawBody.Limit(context, intel.MaxUploadBytes, "The file is over the upload limit.");
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, cancellationToken);
         if (buffer.Length == 0) throw new ValidationFailedException("body", "The request body is empty: send the feed document.");
