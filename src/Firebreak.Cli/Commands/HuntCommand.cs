@@ -238,6 +238,8 @@ internal static class HuntCommand
 
         if (problems.Count > 50) context.ErrorConsole.MarkupLine($"... and {problems.Count - 50} more problem(s).");
         if (PreFilterNote(RuleRawFilter.Describe(rules)) is { } note) context.ErrorConsole.MarkupLine(Markup.Escape(note));
+        var nothingRead = summary.Files == 0 && summary.Errors > 0;
+        if (nothingRead) context.ErrorConsole.MarkupLine("[red]error:[/] none of the inputs could be read; nothing was hunted.");
         context.ErrorConsole.MarkupLine(Markup.Escape($"{stats}; {summary.Files} file(s), {summary.Errors} read error(s), {summary.Warnings} warning(s), {summary.Filtered} record(s) skipped by the pre-filter."));
 
         if (sender is not null && request.Incident is not null && hits.Count > 0)
@@ -251,6 +253,8 @@ internal static class HuntCommand
             context.ErrorConsole.MarkupLine(Markup.Escape($"Sent {sent.Alerts} alert(s) to {request.SendTo} in {sent.Requests} request(s); {sent.Replayed} request(s) had been sent before and stored nothing new."));
         }
 
+        // "No hits" would read as "clean": a mistyped path must not look like a hunt that found nothing.
+        if (nothingRead) return ExitCodes.Usage;
         return reported > 0 ? ExitCodes.Refused : ExitCodes.Ok;
     }
 

@@ -139,7 +139,9 @@ internal static class ErrorHandling
                     {
                         401 => "Sign in, or send an API key as 'Authorization: Bearer <key>'.",
                         403 => "Your role does not allow this operation.",
-                        415 => "Send application/json.",
+                        // Routing refused the content type before any endpoint ran, so which one it wanted is not known here.
+                        415 => $"This endpoint does not take '{http.Request.ContentType ?? "no content type"}': requests with a JSON body take application/json, "
+                            + "file uploads application/octet-stream (the OpenAPI document at /openapi/v1.json lists each endpoint's).",
                         _ => null,
                     },
                 },

@@ -157,6 +157,17 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_InputsThatCannotBeRead_ExitTwo_NotNoHits()
+    {
+        var result = await Cli.RunAsync("hunt", Path.Combine(sim.Directory, "no-such-folder"));
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("none of the inputs could be read", result.Err);
+        var partly = await Cli.RunAsync("hunt", sim.Logs, Path.Combine(sim.Directory, "no-such-folder"), "--output", "json");
+        Assert.True(partly.ExitCode == 1, partly.ToString());
+    }
+
+    [Fact]
     public async Task Hunt_BrokenRuleFile_IsReported_AndTheOtherRulesRun()
     {
         var rules = Path.GetDirectoryName(WriteFile("broken.yml", "title: broken\ndetection: [not, a, map]\n"))!;

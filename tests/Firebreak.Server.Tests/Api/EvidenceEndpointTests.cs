@@ -60,7 +60,9 @@ public class EvidenceEndpointTests(EvidenceServerFixture fixture) : IClassFixtur
     {
         var reference = await NewIncidentAsync();
         var json = new StringContent("{}", Encoding.UTF8, "application/json");
-        await ProblemDetailsTests.AssertProblemAsync(await Responder.PostAsync($"/api/v1/incidents/{reference}/evidence?name=a&source=b", json), HttpStatusCode.UnsupportedMediaType);
+        var wrongType = await ProblemDetailsTests.AssertProblemAsync(await Responder.PostAsync($"/api/v1/incidents/{reference}/evidence?name=a&source=b", json), HttpStatusCode.UnsupportedMediaType);
+        // The answer names what file uploads take, not only JSON.
+        Assert.Contains("application/octet-stream", wrongType.GetProperty("detail").GetString());
         var big = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/incidents/{reference}/evidence?name=big&source=b") { Content = Octets(new byte[70_000]) };
         big.Headers.ExpectContinue = true;
         await ProblemDetailsTests.AssertProblemAsync(await Responder.SendAsync(big), HttpStatusCode.RequestEntityTooLarge);
