@@ -13,6 +13,7 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
     : BackgroundService
 {
     private const int MaxAlertsPerCommit = 5_000;
+    private const int MaxAttempts = 3;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -35,7 +36,7 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
     {
         try
         {
-            var results = await WriteAsync(group, cancellationToken);
+            var results = await WriteWithRetryAsync(group, cancellationToken);
             for (var i = 0; i < group.Count; i++) group[i].Completion.TrySetResult(results[i]);
         }
         catch (Exception ex) when (group.Count > 1 && ex is not OperationCanceledException)
@@ -50,6 +51,24 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
         }
     }
 
+    /// <summary>
+    /// A repeat is written only if its row is unchanged since the group read it. A person's change committed in between
+    /// (possible on PostgreSQL, where the read does not lock the row) rolls the group back; it is stored again from a fresh read.
+    /// </summary>
+    private async Task<IntakeResult[]> WriteWithRetryAsync(List<IntakeWork> group, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await WriteAsync(group, cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < MaxAttempts)
+            {
+            }
+        }
+    }
+
     private async Task<IntakeResult[]> WriteAsync(List<IntakeWork> group, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -58,14 +77,19 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
         // Intake is recorded on the alert itself (received, last received, occurrences); the audit
         // trail records what people change afterwards (triage, suppression, escalation).
         db.RecordAudit = false;
-        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        if (db.Database.IsSqlite())
+        {
+            // The intake writer walks the alert indexes for every alert: keep them in this connection's page cache
+            // (SQLite's default is 2 MB) rather than copying pages in from the operating system's cache on each lookup.
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA cache_size = -65536", cancellationToken);
+        }
         var now = time.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        var (results, newAlerts, receipts) = await AlertStore.StoreAsync(db, ruleCache, group, now, cancellationToken);
+        var (results, newAlerts, repeats, readVersions, receipts) = await AlertStore.StoreAsync(db, ruleCache, group, now, cancellationToken);
         await AlertRowInserter.InsertAsync(db, newAlerts, cancellationToken);
+        await AlertRowInserter.UpdateRepeatsAsync(db, repeats, readVersions, cancellationToken);
         await AlertRowInserter.InsertAsync(db, receipts, cancellationToken);
-        db.ChangeTracker.DetectChanges();
-        await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
         if (newAlerts.Count > 0)
         {

@@ -56,7 +56,7 @@ internal static class AlertRowInserter
                     var entity = entities[start + r];
                     foreach (var column in shape.Columns)
                     {
-                        var parameter = column.Mapping.CreateParameter(command, "p" + n.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        var parameter = column.Mapping.CreateParameter(command, shape.ParameterNames[n],
                             column.Property.GetGetter().GetClrValueUsingContainingEntity(entity), column.Property.IsNullable);
                         if (fresh) command.Parameters.Add(parameter);
                         else command.Parameters[n].Value = parameter.Value;
@@ -84,7 +84,85 @@ internal static class AlertRowInserter
         }
     }
 
+    /// <summary>
+    /// The columns a repeat changes (see <see cref="AlertStore"/>); the version goes up by one, as <c>SaveChanges</c> would
+    /// raise it, and the row is only written if nobody else changed it since it was read.
+    /// </summary>
+    private static readonly string[] RepeatColumns =
+    [
+        nameof(Alert.OccurrenceCount), nameof(Alert.LastReceivedAt), nameof(Alert.RawPayload), nameof(Alert.LastSeenAt),
+        nameof(Alert.FirstSeenAt), nameof(Alert.Severity), nameof(Alert.OriginalSeverity), nameof(Alert.Version),
+    ];
+
+    private static readonly ConcurrentDictionary<IModel, RepeatShape> RepeatShapes = new();
+
+    /// <summary>
+    /// Writes repeated alerts with one reused, prepared <c>UPDATE</c> per row. <paramref name="readVersions"/> holds each
+    /// row's version as it was read; a row changed since (a triage on another connection) fails the whole group with
+    /// <see cref="DbUpdateConcurrencyException"/>, and the writer stores each request of the group again on its own.
+    /// </summary>
+    public static async Task UpdateRepeatsAsync(FirebreakDbContext db, IReadOnlyList<Alert> alerts, IReadOnlyDictionary<Guid, long> readVersions,
+        CancellationToken cancellationToken)
+    {
+        if (alerts.Count == 0) return;
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("Rows are updated only inside the intake transaction.");
+        var shape = RepeatShapes.GetOrAdd(db.Model, model => new RepeatShape(model.FindEntityType(typeof(Alert))!, db.GetService<ISqlGenerationHelper>()));
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = shape.Sql;
+        var first = true;
+        foreach (var alert in alerts)
+        {
+            var readVersion = readVersions[alert.Id];
+            alert.Version = readVersion + 1;
+            var n = 0;
+            foreach (var column in shape.Columns)
+            {
+                var value = n < shape.SetCount ? column.Property.GetGetter().GetClrValueUsingContainingEntity(alert)
+                    : n == shape.SetCount ? alert.Id : readVersion;
+                var parameter = column.Mapping.CreateParameter(command, shape.ParameterNames[n], value, column.Property.IsNullable);
+                if (first) command.Parameters.Add(parameter);
+                else command.Parameters[n].Value = parameter.Value;
+                n++;
+            }
+            if (first && alerts.Count > 1) await command.PrepareAsync(cancellationToken);
+            first = false;
+            if (await command.ExecuteNonQueryAsync(cancellationToken) != 1)
+            {
+                throw new DbUpdateConcurrencyException($"Alert {alert.Id} was changed while a repeat of it was being stored.");
+            }
+        }
+    }
+
     private sealed record Column(IProperty Property, RelationalTypeMapping Mapping);
+
+    private sealed class RepeatShape
+    {
+        public RepeatShape(IEntityType entity, ISqlGenerationHelper sql)
+        {
+            var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+            string Name(IProperty p) => sql.DelimitIdentifier(p.GetColumnName(table)!);
+            var set = RepeatColumns.Select(n => entity.FindProperty(n)!).ToList();
+            var id = entity.FindProperty(nameof(Alert.Id))!;
+            var version = entity.FindProperty(nameof(Alert.Version))!;
+            SetCount = set.Count;
+            Columns = set.Append(id).Append(version).Select(p => new Column(p, p.GetRelationalTypeMapping())).ToList();
+            ParameterNames = Columns.Select((_, i) => "@u" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            Sql = $"UPDATE {sql.DelimitIdentifier(table.Name, table.Schema)} SET "
+                + string.Join(", ", set.Select((p, i) => $"{Name(p)} = @u{i}"))
+                + $" WHERE {Name(id)} = @u{set.Count} AND {Name(version)} = @u{set.Count + 1}";
+        }
+
+        /// <summary>The columns set, then the id and the version read (the <c>WHERE</c>), in parameter order.</summary>
+        public IReadOnlyList<Column> Columns { get; }
+
+        public int SetCount { get; }
+
+        public string[] ParameterNames { get; }
+
+        public string Sql { get; }
+    }
 
     private sealed class Shape
     {
@@ -101,7 +179,12 @@ internal static class AlertRowInserter
             _head = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ("
                 + string.Join(", ", Columns.Select(c => sql.DelimitIdentifier(c.Property.GetColumnName(table)!))) + ") VALUES ";
             _fullSql = Build(rowsPerStatement);
+            // Prefixed names: Microsoft.Data.Sqlite looks an unprefixed name up once per possible prefix.
+            ParameterNames = Enumerable.Range(0, rowsPerStatement * Columns.Count)
+                .Select(n => "@p" + n.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         }
+
+        public string[] ParameterNames { get; }
 
         public int RowsPerStatement { get; }
 

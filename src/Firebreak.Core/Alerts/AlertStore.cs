@@ -4,13 +4,13 @@ using Microsoft.EntityFrameworkCore;
 namespace Firebreak.Core.Alerts;
 
 /// <summary>
-/// Deduplicates one group of intake requests inside the caller's transaction. Repeats update the tracked
-/// rows (saved by the caller's <c>SaveChanges</c>) and receipts are added to the context; new alerts are
-/// returned for <see cref="AlertRowInserter"/>, which writes them and the receipts without change tracking.
+/// Deduplicates one group of intake requests inside the caller's transaction, without change tracking: new alerts,
+/// repeats of stored alerts (with the versions read) and receipts are returned for <see cref="AlertRowInserter"/>,
+/// which writes them with reused, prepared statements.
 /// </summary>
 internal static class AlertStore
 {
-    public static async Task<(IntakeResult[] Results, List<Alert> NewAlerts, List<IntakeReceipt> Receipts)> StoreAsync(FirebreakDbContext db, AlertRuleCache ruleCache, IReadOnlyList<IntakeWork> group, DateTimeOffset now,
+    public static async Task<StoredGroup> StoreAsync(FirebreakDbContext db, AlertRuleCache ruleCache, IReadOnlyList<IntakeWork> group, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         var results = new IntakeResult?[group.Count];
@@ -21,7 +21,7 @@ internal static class AlertStore
         // Replays: an Idempotency-Key seen before answers with the stored ids and stores nothing.
         var keys = group.Where(w => w.IdempotencyKey is not null).Select(w => w.IdempotencyKey!).Distinct().ToList();
         var receipts = keys.Count == 0 ? [] : await db.IntakeReceipts
-            .Where(r => tenants.Contains(r.TenantId) && keys.Contains(r.Key)).ToListAsync(cancellationToken);
+            .Where(r => tenants.Contains(r.TenantId) && EF.Parameter(keys).Contains(r.Key)).ToListAsync(cancellationToken);
         var seenKeys = receipts.ToDictionary(r => (r.TenantId, r.Key), r => r.AlertIds);
 
         var pending = new List<(int Work, List<(IncomingAlert Alert, string Key)> Alerts)>();
@@ -33,9 +33,23 @@ internal static class AlertStore
         }
 
         var dedupKeys = pending.SelectMany(p => p.Alerts.Select(a => a.Key)).Distinct().ToList();
-        var existing = dedupKeys.Count == 0 ? [] : await db.Alerts
-            .Where(a => tenants.Contains(a.TenantId) && dedupKeys.Contains(a.DedupKey)).ToListAsync(cancellationToken);
+        // The keys go as one array parameter (json_each on SQLite, = ANY on PostgreSQL), not as one parameter each: thousands
+        // of parameters cost a name lookup each on SQLite, linear in their number, and a long statement to parse on both.
+        // Only what a repeat reads or changes, untracked: AlertRowInserter.UpdateRepeatsAsync writes the repeats.
+        var existing = dedupKeys.Count == 0 ? [] : await db.Alerts.AsNoTracking()
+            .Where(a => tenants.Contains(a.TenantId) && EF.Parameter(dedupKeys).Contains(a.DedupKey))
+            .Select(a => new Alert
+            {
+                Id = a.Id, TenantId = a.TenantId, DedupKey = a.DedupKey, Source = a.Source, Format = a.Format, Title = a.Title,
+                RawPayload = string.Empty, // every row read here is a repeat, which replaces the payload
+                OccurrenceCount = a.OccurrenceCount, LastReceivedAt = a.LastReceivedAt,
+                FirstSeenAt = a.FirstSeenAt, LastSeenAt = a.LastSeenAt, Severity = a.Severity, OriginalSeverity = a.OriginalSeverity,
+                SuppressedByRuleId = a.SuppressedByRuleId, Version = a.Version,
+            })
+            .ToListAsync(cancellationToken);
         var byKey = existing.ToDictionary(a => (a.TenantId, a.DedupKey));
+        var readVersions = existing.ToDictionary(a => a.Id, a => a.Version);
+        var repeated = new HashSet<Alert>(ReferenceEqualityComparer.Instance);
         var rules = await ruleCache.ForAsync(db, tenants, cancellationToken);
 
         foreach (var (index, alerts) in pending)
@@ -46,6 +60,7 @@ internal static class AlertStore
             {
                 if (byKey.TryGetValue((work.TenantId, key), out var alert))
                 {
+                    if (readVersions.ContainsKey(alert.Id)) repeated.Add(alert);
                     alert.OccurrenceCount++;
                     alert.LastReceivedAt = now;
                     alert.RawPayload = incoming.RawPayload;
@@ -91,8 +106,12 @@ internal static class AlertStore
                 ? new IntakeOutcome(id, true, a.OccurrenceCount, a.SuppressedByRuleId is not null)
                 : new IntakeOutcome(id, true, 0, false)).ToList(), Replayed: true);
         }
-        return (Array.ConvertAll(results, r => r!), newAlerts, newReceipts);
+        return new StoredGroup(Array.ConvertAll(results, r => r!), newAlerts, repeated.ToList(), readVersions, newReceipts);
     }
+
+    /// <summary>What one group stores: new alerts to insert, repeats of stored alerts to update (with the versions read), receipts.</summary>
+    public sealed record StoredGroup(IntakeResult[] Results, List<Alert> NewAlerts, List<Alert> Repeats, Dictionary<Guid, long> ReadVersions,
+        List<IntakeReceipt> Receipts);
 
     private static Alert ToAlert(IncomingAlert a, string key, Guid tenantId, DateTimeOffset now) => new()
     {

@@ -53,6 +53,66 @@ public class AlertIntakeTests
     }
 
     [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task Repeat_RaisesTheSeverity_WidensTheSeenTimes_KeepsTheTriage_AndRaisesTheVersion(DatabaseKind kind)
+    {
+        await using var harness = await CoreHarness.CreateAsync(kind);
+        var acme = await harness.CreateTenantAsync("Acme");
+        await using var scope = harness.As(acme.Responder);
+        var intake = scope.Get<AlertIntake>();
+        var alerts = scope.Get<AlertService>();
+        var t0 = new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
+        var id = (await intake.SubmitAsync(acme.Id, "siem", [Alert("Tor exit node", "gd-7") with
+        {
+            Severity = AlertSeverity.Medium, OriginalSeverity = "5.0", DetectedAt = t0, FirstSeenAt = t0, LastSeenAt = t0.AddMinutes(5),
+        }], null)).Alerts[0].Id;
+        await alerts.TriageAsync(new TriageCommand([id], TriageState.Acknowledged, "looking"));
+        var before = await alerts.GetAsync(id);
+
+        var repeat = await intake.SubmitAsync(acme.Id, "siem", [Alert("Tor exit node", "gd-7") with
+        {
+            Severity = AlertSeverity.Critical, OriginalSeverity = "9.1", DetectedAt = t0.AddHours(1), FirstSeenAt = t0.AddMinutes(-30), LastSeenAt = t0.AddHours(1),
+            RawPayload = "{\"v\":2}",
+        }], null);
+        var lower = await intake.SubmitAsync(acme.Id, "siem", [Alert("Tor exit node", "gd-7") with
+        {
+            Severity = AlertSeverity.Low, OriginalSeverity = "2.0", DetectedAt = t0.AddMinutes(10), FirstSeenAt = t0, LastSeenAt = t0.AddMinutes(10),
+        }], null);
+
+        Assert.Equal((id, true, 2), (repeat.Alerts[0].Id, repeat.Alerts[0].Duplicate, repeat.Alerts[0].OccurrenceCount));
+        Assert.Equal(3, lower.Alerts[0].OccurrenceCount);
+        var after = await alerts.GetAsync(id);
+        Assert.Equal((AlertSeverity.Critical, "9.1"), (after.Severity, after.OriginalSeverity));
+        Assert.Equal((t0.AddMinutes(-30), t0.AddHours(1)), (after.FirstSeenAt, after.LastSeenAt));
+        Assert.Equal((TriageState.Acknowledged, "looking", before.TriagedBy), (after.TriageState, after.TriageReason, after.TriagedBy));
+        Assert.Equal(before.Version + 2, after.Version);
+        Assert.Equal(3, after.OccurrenceCount);
+        Assert.Equal("{\"title\":\"Tor exit node\"}", after.RawPayload);
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task Repeat_OfARowChangedSinceItWasRead_IsRefused_AndWritesNothing(DatabaseKind kind)
+    {
+        await using var harness = await CoreHarness.CreateAsync(kind);
+        var acme = await harness.CreateTenantAsync("Acme");
+        await using var scope = harness.As(acme.Responder);
+        var id = (await scope.Get<AlertIntake>().SubmitAsync(acme.Id, "siem", [Alert("Tor exit node", "gd-8")], null)).Alerts[0].Id;
+        var readVersion = (await scope.Get<AlertService>().GetAsync(id)).Version;
+        await scope.Get<AlertService>().TriageAsync(new TriageCommand([id], TriageState.Acknowledged, "changed after the read"));
+
+        await using (var db = await scope.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync())
+        {
+            var stale = await db.Alerts.AsNoTracking().SingleAsync(a => a.Id == id);
+            stale.OccurrenceCount = 99;
+            await using var tx = await db.Database.BeginTransactionAsync();
+            await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() =>
+                AlertRowInserter.UpdateRepeatsAsync(db, [stale], new Dictionary<Guid, long> { [id] = readVersion }, CancellationToken.None));
+        }
+
+        var stored = await scope.Get<AlertService>().GetAsync(id);
+        Assert.Equal((1, TriageState.Acknowledged), (stored.OccurrenceCount, stored.TriageState));
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
     public async Task IdempotencyKey_ReplaysTheFirstAnswer_AndStoresNothingTwice(DatabaseKind kind)
     {
         await using var harness = await CoreHarness.CreateAsync(kind);
