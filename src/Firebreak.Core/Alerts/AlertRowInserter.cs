@@ -97,9 +97,10 @@ internal static class AlertRowInserter
     private static readonly ConcurrentDictionary<IModel, RepeatShape> RepeatShapes = new();
 
     /// <summary>
-    /// Writes repeated alerts with one reused, prepared <c>UPDATE</c> per row. <paramref name="readVersions"/> holds each
-    /// row's version as it was read; a row changed since (a triage on another connection) fails the whole group with
-    /// <see cref="DbUpdateConcurrencyException"/>, and the writer stores each request of the group again on its own.
+    /// Writes repeated alerts, one <c>UPDATE</c> per row: on SQLite one prepared statement reused, on PostgreSQL 200 per
+    /// round trip. <paramref name="readVersions"/> holds each row's version as it was read; a row changed since (a triage
+    /// committed on another connection) fails the group with <see cref="DbUpdateConcurrencyException"/>, and the writer
+    /// stores the group again from a fresh read.
     /// </summary>
     public static async Task UpdateRepeatsAsync(FirebreakDbContext db, IReadOnlyList<Alert> alerts, IReadOnlyDictionary<Guid, long> readVersions,
         CancellationToken cancellationToken)
@@ -108,32 +109,53 @@ internal static class AlertRowInserter
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Rows are updated only inside the intake transaction.");
         var shape = RepeatShapes.GetOrAdd(db.Model, model => new RepeatShape(model.FindEntityType(typeof(Alert))!, db.GetService<ISqlGenerationHelper>()));
-        await using var command = db.Database.GetDbConnection().CreateCommand();
+        var connection = db.Database.GetDbConnection();
+        foreach (var alert in alerts) alert.Version = readVersions[alert.Id] + 1;
+        if (connection.CanCreateBatch)
+        {
+            // PostgreSQL: many updates per round trip, each still checked on its own.
+            await using var factory = connection.CreateCommand();
+            foreach (var chunk in alerts.Chunk(PostgresRowsPerStatement))
+            {
+                await using var batch = connection.CreateBatch();
+                batch.Transaction = transaction;
+                foreach (var alert in chunk)
+                {
+                    var update = batch.CreateBatchCommand();
+                    update.CommandText = shape.Sql;
+                    for (var n = 0; n < shape.Columns.Count; n++) update.Parameters.Add(shape.Parameter(factory, n, alert));
+                    batch.BatchCommands.Add(update);
+                }
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    if (batch.BatchCommands[i].RecordsAffected != 1) throw Changed(chunk[i]);
+                }
+            }
+            return;
+        }
+
+        // SQLite: one prepared statement, reused for every row (in-process, so there is no round trip to save).
+        await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = shape.Sql;
         var first = true;
         foreach (var alert in alerts)
         {
-            var readVersion = readVersions[alert.Id];
-            alert.Version = readVersion + 1;
-            var n = 0;
-            foreach (var column in shape.Columns)
+            for (var n = 0; n < shape.Columns.Count; n++)
             {
-                var value = n < shape.SetCount ? column.Property.GetGetter().GetClrValueUsingContainingEntity(alert)
-                    : n == shape.SetCount ? alert.Id : readVersion;
-                var parameter = column.Mapping.CreateParameter(command, shape.ParameterNames[n], value, column.Property.IsNullable);
+                var parameter = shape.Parameter(command, n, alert);
                 if (first) command.Parameters.Add(parameter);
                 else command.Parameters[n].Value = parameter.Value;
-                n++;
             }
             if (first && alerts.Count > 1) await command.PrepareAsync(cancellationToken);
             first = false;
-            if (await command.ExecuteNonQueryAsync(cancellationToken) != 1)
-            {
-                throw new DbUpdateConcurrencyException($"Alert {alert.Id} was changed while a repeat of it was being stored.");
-            }
+            if (await command.ExecuteNonQueryAsync(cancellationToken) != 1) throw Changed(alert);
         }
     }
+
+    private static DbUpdateConcurrencyException Changed(Alert alert) =>
+        new($"Alert {alert.Id} was changed while a repeat of it was being stored.");
 
     private sealed record Column(IProperty Property, RelationalTypeMapping Mapping);
 
@@ -152,6 +174,15 @@ internal static class AlertRowInserter
             Sql = $"UPDATE {sql.DelimitIdentifier(table.Name, table.Schema)} SET "
                 + string.Join(", ", set.Select((p, i) => $"{Name(p)} = @u{i}"))
                 + $" WHERE {Name(id)} = @u{set.Count} AND {Name(version)} = @u{set.Count + 1}";
+        }
+
+        /// <summary>Parameter <paramref name="n"/> for <paramref name="alert"/>, whose version has already been raised.</summary>
+        public DbParameter Parameter(DbCommand factory, int n, Alert alert)
+        {
+            var column = Columns[n];
+            var value = n < SetCount ? column.Property.GetGetter().GetClrValueUsingContainingEntity(alert)
+                : n == SetCount ? alert.Id : alert.Version - 1;
+            return column.Mapping.CreateParameter(factory, ParameterNames[n], value, column.Property.IsNullable);
         }
 
         /// <summary>The columns set, then the id and the version read (the <c>WHERE</c>), in parameter order.</summary>

@@ -150,11 +150,14 @@ namespace Firebreak.Migrations.Postgres.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("IncidentId");
+                    b.HasIndex("IncidentId")
+                        .HasFilter("\"IncidentId\" IS NOT NULL");
 
-                    b.HasIndex("RulesCheckedAt");
+                    b.HasIndex("RulesCheckedAt")
+                        .HasFilter("\"RulesCheckedAt\" IS NULL");
 
-                    b.HasIndex("SuppressedByRuleId");
+                    b.HasIndex("SuppressedByRuleId")
+                        .HasFilter("\"SuppressedByRuleId\" IS NOT NULL");
 
                     b.HasIndex("TenantId", "DedupKey")
                         .IsUnique();

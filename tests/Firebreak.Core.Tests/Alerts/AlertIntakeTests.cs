@@ -285,6 +285,22 @@ public class AlertIntakeTests
         // The stored rows are ordinary rows: triage (a tracked update with its version check) works on them.
         var triaged = await scope.Get<AlertService>().TriageAsync(new TriageCommand([result.Alerts[0].Id], TriageState.Acknowledged, null));
         Assert.Equal(TriageState.Acknowledged, triaged.Single().TriageState);
+
+        // Everything again: repeats of more rows than one round trip of updates holds (200 on PostgreSQL), the last chunk partial.
+        harness.Time.Advance(TimeSpan.FromMinutes(1));
+        var again = await intake.SubmitAsync(acme.Id, "siem", alerts.Take(count).Select(a => a with { RawPayload = a.RawPayload + " " }).ToList(), "bulk-2");
+        Assert.Equal(result.Alerts.Take(count).Select(a => a.Id), again.Alerts.Select(a => a.Id));
+        Assert.All(again.Alerts, a => Assert.True(a.Duplicate));
+        var repeated = await db.Alerts.AsNoTracking().ToDictionaryAsync(a => a.Id);
+        for (var i = 0; i < count; i++)
+        {
+            var row = repeated[result.Alerts[i].Id];
+            Assert.Equal(i == 3 ? 3 : 2, row.OccurrenceCount);
+            Assert.Equal(alerts[i].RawPayload + " ", row.RawPayload);
+            Assert.Equal(harness.Time.GetUtcNow(), row.LastReceivedAt);
+            Assert.Equal(i == 0 ? 2 : 1, row.Version);
+            Assert.Equal(i == 0 ? TriageState.Acknowledged : TriageState.New, row.TriageState);
+        }
     }
 
     [Fact]
@@ -310,6 +326,41 @@ public class AlertIntakeTests
 
         Assert.Contains(plan, d => d.Contains("IX_Alerts_Queue", StringComparison.Ordinal));
         Assert.DoesNotContain(plan, d => d.Contains("TEMP B-TREE", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task PartialIndexes_HoldOnlyTheRareAlerts_AndStillServeTheirLookups()
+    {
+        await using var harness = await CoreHarness.CreateAsync(DatabaseKind.Sqlite);
+        var acme = await harness.CreateTenantAsync("Acme");
+        await using var scope = harness.As(acme.Responder);
+        await scope.Get<AlertIntake>().SubmitAsync(acme.Id, "siem", Enumerable.Range(0, 20).Select(i => Alert($"a {i}", $"p-{i}")).ToList(), null);
+        await using var db = await scope.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync();
+        var connection = db.Database.GetDbConnection();
+        await connection.OpenAsync();
+
+        async Task<List<string>> Rows(string sql)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            var rows = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) rows.Add(Convert.ToString(reader.GetValue(reader.FieldCount - 1), System.Globalization.CultureInfo.InvariantCulture)!);
+            return rows;
+        }
+
+        // Partial indexes: alerts that are neither escalated nor suppressed, and already checked against escalation rules,
+        // have no entry in them.
+        Assert.Equal(["IX_Alerts_IncidentId", "IX_Alerts_RulesCheckedAt", "IX_Alerts_SuppressedByRuleId"],
+            (await Rows("SELECT name FROM pragma_index_list('Alerts') WHERE partial = 1")).Order(StringComparer.Ordinal));
+        Assert.Equal(["20"], await Rows("SELECT count(*) FROM \"Alerts\" WHERE \"IncidentId\" IS NULL AND \"SuppressedByRuleId\" IS NULL AND \"RulesCheckedAt\" IS NOT NULL"));
+
+        // The lookups that need them still use them.
+        Assert.Contains(await Rows("EXPLAIN QUERY PLAN SELECT \"Id\" FROM \"Alerts\" WHERE \"IncidentId\" = 'x'"), d => d.Contains("IX_Alerts_IncidentId", StringComparison.Ordinal));
+        Assert.Contains(await Rows("EXPLAIN QUERY PLAN SELECT count(*) FROM \"Alerts\" WHERE \"SuppressedByRuleId\" = 'x'"), d => d.Contains("IX_Alerts_SuppressedByRuleId", StringComparison.Ordinal));
+        var pending = db.Alerts.AsNoTracking().Where(a => a.RulesCheckedAt == null).OrderBy(a => a.ReceivedAt).Take(500).ToQueryString();
+        var sql = string.Join('\n', pending.Split('\n').Where(l => !l.StartsWith(".param", StringComparison.Ordinal)));
+        Assert.Contains(await Rows("EXPLAIN QUERY PLAN " + sql), d => d.Contains("IX_Alerts_RulesCheckedAt", StringComparison.Ordinal));
     }
 
     [Fact]

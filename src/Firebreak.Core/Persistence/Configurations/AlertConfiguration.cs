@@ -19,9 +19,12 @@ internal sealed class AlertConfiguration : IEntityTypeConfiguration<Alert>
         builder.HasIndex(a => new { a.TenantId, a.TriageState, a.SuppressedByRuleId, a.LastReceivedAt, a.Id, a.Severity })
             .HasDatabaseName("IX_Alerts_Queue");
         builder.HasIndex(a => new { a.TenantId, a.Source });
-        builder.HasIndex(a => a.IncidentId);
-        builder.HasIndex(a => a.SuppressedByRuleId);
-        builder.HasIndex(a => a.RulesCheckedAt);
+        // Partial: most alerts are never escalated or suppressed, and are checked against escalation rules on the way
+        // in, so a new alert usually adds no entry to these three. "x = value" and "x IS NULL" lookups (foreign-key
+        // checks, an incident's alerts, a rule's count, the escalation worker's queue) still use them on both databases.
+        builder.HasIndex(a => a.IncidentId).HasFilter("\"IncidentId\" IS NOT NULL");
+        builder.HasIndex(a => a.SuppressedByRuleId).HasFilter("\"SuppressedByRuleId\" IS NOT NULL");
+        builder.HasIndex(a => a.RulesCheckedAt).HasFilter("\"RulesCheckedAt\" IS NULL");
         builder.Property(a => a.DedupKey).HasMaxLength(64);
         builder.Property(a => a.Source).HasMaxLength(AlertLimits.SourceLength);
         builder.Property(a => a.SourceReference).HasMaxLength(AlertLimits.ReferenceLength);
