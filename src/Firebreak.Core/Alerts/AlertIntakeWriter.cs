@@ -29,6 +29,52 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
                 count += work.Alerts.Count;
             }
             await WriteGroupAsync(group, stoppingToken);
+            await AnalyzeWhenGrownAsync(stoppingToken);
+        }
+    }
+
+    // Rows the planner's statistics knew of at the last ANALYZE (null until read), and alerts inserted since.
+    private double? _analyzedRows;
+    private long _insertedSinceAnalyze;
+    private bool _withoutStatistics;
+
+    /// <summary>
+    /// PostgreSQL plans the repeat lookup from the table's statistics, which autovacuum refreshes at most once a minute
+    /// and only after a tenth of the table has changed. A table that has grown fast from few rows is still believed
+    /// tiny, and the lookup is then planned as a scan of every alert of the tenant instead of one probe of the
+    /// (tenant, key) index per alert: 77 ms instead of 14 ms for 2,000 keys at 100,000 alerts, growing with the table.
+    /// So the writer analyzes the table itself whenever it has at least doubled since the statistics were taken:
+    /// a handful of times from empty to millions, never again once the table is large.
+    /// </summary>
+    private async Task AnalyzeWhenGrownAsync(CancellationToken cancellationToken)
+    {
+        if (_withoutStatistics || _insertedSinceAnalyze < 1_000 || _analyzedRows is { } known && _insertedSinceAnalyze < known) return;
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync(cancellationToken);
+            if (!db.Database.IsNpgsql())
+            {
+                _withoutStatistics = true; // SQLite plans this lookup from the unique index without statistics
+                return;
+            }
+            if (_analyzedRows is null)
+            {
+                // reltuples is -1 for a table never analyzed.
+                var rows = await db.Database.SqlQueryRaw<float>("SELECT reltuples AS \"Value\" FROM pg_class WHERE oid = '\"Alerts\"'::regclass")
+                    .SingleAsync(cancellationToken);
+                _analyzedRows = Math.Max(0, rows);
+                if (_insertedSinceAnalyze < _analyzedRows) return;
+            }
+            // Only the lookup's columns: the row count comes with them, and the payload columns are the costly ones to sample.
+            await db.Database.ExecuteSqlRawAsync("ANALYZE \"Alerts\" (\"TenantId\", \"DedupKey\")", cancellationToken);
+            _analyzedRows += _insertedSinceAnalyze;
+            _insertedSinceAnalyze = 0;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogAnalyzeFailed(logger, ex);
+            _insertedSinceAnalyze = 0;
         }
     }
 
@@ -91,6 +137,7 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
         await AlertRowInserter.UpdateRepeatsAsync(db, repeats, readVersions, cancellationToken);
         await AlertRowInserter.InsertAsync(db, receipts, cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        _insertedSinceAnalyze += newAlerts.Count;
         if (newAlerts.Count > 0)
         {
             foreach (var tenant in newAlerts.GroupBy(a => a.TenantId))
@@ -101,6 +148,9 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
         }
         return results;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refreshing the alert table's statistics failed; intake goes on")]
+    private static partial void LogAnalyzeFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Storing {Count} alerts failed")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, int count);

@@ -126,6 +126,8 @@ internal static class AlertRowInserter
                     for (var n = 0; n < shape.Columns.Count; n++) update.Parameters.Add(shape.Parameter(factory, n, alert));
                     batch.BatchCommands.Add(update);
                 }
+                // The same statement each time: prepared once per connection, not planned again for every row.
+                await batch.PrepareAsync(cancellationToken);
                 await batch.ExecuteNonQueryAsync(cancellationToken);
                 for (var i = 0; i < chunk.Length; i++)
                 {

@@ -364,6 +364,27 @@ public class AlertIntakeTests
     }
 
     [Fact]
+    public async Task Postgres_TheWriterRefreshesTheAlertStatistics_OnceTheTableHasGrown()
+    {
+        await using var harness = await CoreHarness.CreateAsync(DatabaseKind.Postgres);
+        var acme = await harness.CreateTenantAsync("Acme");
+        await using var scope = harness.As(acme.Responder);
+        var intake = scope.Get<AlertIntake>();
+        await using var db = await scope.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync();
+        async Task<float> KnownRows() => await db.Database
+            .SqlQueryRaw<float>("SELECT reltuples AS \"Value\" FROM pg_class WHERE oid = '\"Alerts\"'::regclass").SingleAsync();
+
+        await intake.SubmitAsync(acme.Id, "siem", Enumerable.Range(0, 900).Select(i => Alert($"a {i}", $"s-{i}")).ToList(), null);
+        await intake.SubmitAsync(acme.Id, "siem", [Alert("one more", "s-x")], null);
+        Assert.True(await KnownRows() < 0, "a table never analyzed has no row count yet");
+
+        await intake.SubmitAsync(acme.Id, "siem", Enumerable.Range(900, 300).Select(i => Alert($"a {i}", $"s-{i}")).ToList(), null);
+        // The analysis follows the group that crossed the threshold, before the next group is written.
+        await intake.SubmitAsync(acme.Id, "siem", [Alert("one more", "s-x")], null);
+        Assert.Equal(1_201, await KnownRows());
+    }
+
+    [Fact]
     public async Task FullQueue_RefusesAtOnce_InsteadOfWaiting()
     {
         var intake = new AlertIntake(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Firebreak:Alerts:QueueCapacity"] = "1" }).Build());
