@@ -7,15 +7,33 @@ using Microsoft.Extensions.Logging;
 
 namespace Firebreak.Core.Alerts;
 
-/// <summary>The single writer behind <see cref="AlertIntake"/>: drains the queue in groups, one transaction per group.</summary>
+/// <summary>
+/// The writer behind <see cref="AlertIntake"/>: drains the queue in groups, one transaction per group. SQLite has one
+/// (it allows one writing transaction at a time). PostgreSQL has two, so that one group's work overlaps the other's
+/// commit (a WAL flush): a repeat or an Idempotency-Key that both groups write at once makes one of them fail on the
+/// unique index when the other commits, and that group is stored again from a fresh read.
+/// </summary>
 internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCache ruleCache, IServiceScopeFactory scopes, TimeProvider time, ILogger<AlertIntakeWriter> logger,
     IEnumerable<IAlertIntakeObserver> observers)
     : BackgroundService
 {
     private const int MaxAlertsPerCommit = 5_000;
-    private const int MaxAttempts = 3;
+    private const int MaxAttempts = 5;
+    private const int PostgresWriters = 2;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        bool postgres;
+        await using (var scope = scopes.CreateAsyncScope())
+        await using (var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync(stoppingToken))
+        {
+            postgres = db.Database.IsNpgsql();
+        }
+        _withoutStatistics = !postgres; // SQLite plans the repeat lookup from the unique index without statistics
+        await Task.WhenAll(Enumerable.Range(0, postgres ? PostgresWriters : 1).Select(_ => Task.Run(() => DrainAsync(stoppingToken), stoppingToken)));
+    }
+
+    private async Task DrainAsync(CancellationToken stoppingToken)
     {
         var reader = intake.Reader;
         var group = new List<IntakeWork>();
@@ -28,15 +46,18 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
                 group.Add(work);
                 count += work.Alerts.Count;
             }
+            if (group.Count == 0) continue; // the other writer took what woke this one
             await WriteGroupAsync(group, stoppingToken);
             await AnalyzeWhenGrownAsync(stoppingToken);
         }
     }
 
-    // Rows the planner's statistics knew of at the last ANALYZE (null until read), and alerts inserted since.
+    // Rows the planner's statistics knew of at the last ANALYZE (null until read), alerts inserted since, and
+    // whether a writer is analyzing (the other goes on writing).
     private double? _analyzedRows;
     private long _insertedSinceAnalyze;
     private bool _withoutStatistics;
+    private int _analyzing;
 
     /// <summary>
     /// PostgreSQL plans the repeat lookup from the table's statistics, which autovacuum refreshes at most once a minute
@@ -48,33 +69,34 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
     /// </summary>
     private async Task AnalyzeWhenGrownAsync(CancellationToken cancellationToken)
     {
-        if (_withoutStatistics || _insertedSinceAnalyze < 1_000 || _analyzedRows is { } known && _insertedSinceAnalyze < known) return;
+        var inserted = Interlocked.Read(ref _insertedSinceAnalyze);
+        if (_withoutStatistics || inserted < 1_000 || Interlocked.CompareExchange(ref _analyzing, 1, 0) != 0) return;
         try
         {
+            if (_analyzedRows is { } known && inserted < known) return;
             await using var scope = scopes.CreateAsyncScope();
             await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync(cancellationToken);
-            if (!db.Database.IsNpgsql())
-            {
-                _withoutStatistics = true; // SQLite plans this lookup from the unique index without statistics
-                return;
-            }
             if (_analyzedRows is null)
             {
                 // reltuples is -1 for a table never analyzed.
                 var rows = await db.Database.SqlQueryRaw<float>("SELECT reltuples AS \"Value\" FROM pg_class WHERE oid = '\"Alerts\"'::regclass")
                     .SingleAsync(cancellationToken);
                 _analyzedRows = Math.Max(0, rows);
-                if (_insertedSinceAnalyze < _analyzedRows) return;
+                if (inserted < _analyzedRows) return;
             }
             // Only the lookup's columns: the row count comes with them, and the payload columns are the costly ones to sample.
             await db.Database.ExecuteSqlRawAsync("ANALYZE \"Alerts\" (\"TenantId\", \"DedupKey\")", cancellationToken);
-            _analyzedRows += _insertedSinceAnalyze;
-            _insertedSinceAnalyze = 0;
+            _analyzedRows += inserted;
+            Interlocked.Add(ref _insertedSinceAnalyze, -inserted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogAnalyzeFailed(logger, ex);
-            _insertedSinceAnalyze = 0;
+            Interlocked.Add(ref _insertedSinceAnalyze, -inserted);
+        }
+        finally
+        {
+            Volatile.Write(ref _analyzing, 0);
         }
     }
 
@@ -99,7 +121,8 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
 
     /// <summary>
     /// A repeat is written only if its row is unchanged since the group read it. A person's change committed in between
-    /// (possible on PostgreSQL, where the read does not lock the row) rolls the group back; it is stored again from a fresh read.
+    /// (possible on PostgreSQL, where the read does not lock the row), or the other writer's group storing the same key,
+    /// rolls the group back; it is stored again from a fresh read.
     /// </summary>
     private async Task<IntakeResult[]> WriteWithRetryAsync(List<IntakeWork> group, CancellationToken cancellationToken)
     {
@@ -109,11 +132,19 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
             {
                 return await WriteAsync(group, cancellationToken);
             }
-            catch (DbUpdateConcurrencyException) when (attempt < MaxAttempts)
+            catch (Exception ex) when (attempt < MaxAttempts && IsRace(ex))
             {
             }
         }
     }
+
+    /// <summary>
+    /// A row changed since the group read it, or the other PostgreSQL writer committed a key this group was also
+    /// inserting (unique violation), or the two writers locked rows in opposite orders (deadlock): all resolved by
+    /// storing the group again.
+    /// </summary>
+    private static bool IsRace(Exception ex) =>
+        ex is DbUpdateConcurrencyException || ex is Npgsql.PostgresException { SqlState: "23505" or "40P01" };
 
     private async Task<IntakeResult[]> WriteAsync(List<IntakeWork> group, CancellationToken cancellationToken)
     {
@@ -133,11 +164,16 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
         var now = time.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var (results, newAlerts, repeats, readVersions, receipts) = await AlertStore.StoreAsync(db, ruleCache, group, now, cancellationToken);
+        // New keys, then repeated rows, then receipts, each in one order: two writers that meet on the same rows wait
+        // for each other in the same order instead of deadlocking.
+        newAlerts.Sort((a, b) => a.TenantId != b.TenantId ? a.TenantId.CompareTo(b.TenantId) : string.CompareOrdinal(a.DedupKey, b.DedupKey));
+        repeats.Sort((a, b) => a.Id.CompareTo(b.Id));
+        receipts.Sort((a, b) => a.TenantId != b.TenantId ? a.TenantId.CompareTo(b.TenantId) : string.CompareOrdinal(a.Key, b.Key));
         await AlertRowInserter.InsertAsync(db, newAlerts, cancellationToken);
         await AlertRowInserter.UpdateRepeatsAsync(db, repeats, readVersions, cancellationToken);
         await AlertRowInserter.InsertAsync(db, receipts, cancellationToken);
         await tx.CommitAsync(cancellationToken);
-        _insertedSinceAnalyze += newAlerts.Count;
+        Interlocked.Add(ref _insertedSinceAnalyze, newAlerts.Count);
         if (newAlerts.Count > 0)
         {
             foreach (var tenant in newAlerts.GroupBy(a => a.TenantId))
