@@ -59,6 +59,12 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
     private bool _withoutStatistics;
     private int _analyzing;
 
+    private static readonly string AnalyzeSql = "ANALYZE \"Alerts\" (" + string.Join(", ", new[]
+    {
+        nameof(Alert.Id), nameof(Alert.TenantId), nameof(Alert.DedupKey), nameof(Alert.TriageState), nameof(Alert.SuppressedByRuleId),
+        nameof(Alert.Severity), nameof(Alert.LastReceivedAt), nameof(Alert.Source), nameof(Alert.IncidentId), nameof(Alert.RulesCheckedAt),
+    }.Select(c => $"\"{c}\"")) + ")";
+
     /// <summary>
     /// PostgreSQL plans the repeat lookup from the table's statistics, which autovacuum refreshes at most once a minute
     /// and only after a tenth of the table has changed. A table that has grown fast from few rows is still believed
@@ -84,8 +90,10 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
                 _analyzedRows = Math.Max(0, rows);
                 if (inserted < _analyzedRows) return;
             }
-            // Only the lookup's columns: the row count comes with them, and the payload columns are the costly ones to sample.
-            await db.Database.ExecuteSqlRawAsync("ANALYZE \"Alerts\" (\"TenantId\", \"DedupKey\")", cancellationToken);
+            // The indexed columns: the lookup's and the queue's (a table analyzed for some columns only is planned with
+            // default guesses for the others, and the queue then sorts every match). Not the payload columns, the
+            // costly ones to sample. About a second at a million alerts, while the other PostgreSQL writer goes on.
+            await db.Database.ExecuteSqlRawAsync(AnalyzeSql, cancellationToken);
             _analyzedRows += inserted;
             Interlocked.Add(ref _insertedSinceAnalyze, -inserted);
         }

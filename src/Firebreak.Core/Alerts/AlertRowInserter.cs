@@ -56,10 +56,9 @@ internal static class AlertRowInserter
                     var entity = entities[start + r];
                     foreach (var column in shape.Columns)
                     {
-                        var parameter = column.Mapping.CreateParameter(command, shape.ParameterNames[n],
-                            column.Property.GetGetter().GetClrValueUsingContainingEntity(entity), column.Property.IsNullable);
-                        if (fresh) command.Parameters.Add(parameter);
-                        else command.Parameters[n].Value = parameter.Value;
+                        var value = column.Property.GetGetter().GetClrValueUsingContainingEntity(entity);
+                        if (fresh) command.Parameters.Add(column.Mapping.CreateParameter(command, shape.ParameterNames[n], value, column.Property.IsNullable));
+                        else command.Parameters[n].Value = ProviderValue(column.Mapping, value);
                         n++;
                     }
                 }
@@ -146,9 +145,8 @@ internal static class AlertRowInserter
         {
             for (var n = 0; n < shape.Columns.Count; n++)
             {
-                var parameter = shape.Parameter(command, n, alert);
-                if (first) command.Parameters.Add(parameter);
-                else command.Parameters[n].Value = parameter.Value;
+                if (first) command.Parameters.Add(shape.Parameter(command, n, alert));
+                else command.Parameters[n].Value = ProviderValue(shape.Columns[n].Mapping, shape.Value(n, alert));
             }
             if (first && alerts.Count > 1) await command.PrepareAsync(cancellationToken);
             first = false;
@@ -158,6 +156,17 @@ internal static class AlertRowInserter
 
     private static DbUpdateConcurrencyException Changed(Alert alert) =>
         new($"Alert {alert.Id} was changed while a repeat of it was being stored.");
+
+    /// <summary>
+    /// The value <see cref="RelationalTypeMapping.CreateParameter"/> would give a new parameter, for a reused one whose
+    /// type the mapping already configured: without allocating a parameter per column and row.
+    /// </summary>
+    private static object ProviderValue(RelationalTypeMapping mapping, object? value)
+    {
+        if (mapping.Converter is { } converter) value = converter.ConvertToProvider(value);
+        else if (value is Enum) value = Convert.ChangeType(value, Enum.GetUnderlyingType(value.GetType()), System.Globalization.CultureInfo.InvariantCulture);
+        return value ?? DBNull.Value;
+    }
 
     private sealed record Column(IProperty Property, RelationalTypeMapping Mapping);
 
@@ -179,13 +188,11 @@ internal static class AlertRowInserter
         }
 
         /// <summary>Parameter <paramref name="n"/> for <paramref name="alert"/>, whose version has already been raised.</summary>
-        public DbParameter Parameter(DbCommand factory, int n, Alert alert)
-        {
-            var column = Columns[n];
-            var value = n < SetCount ? column.Property.GetGetter().GetClrValueUsingContainingEntity(alert)
-                : n == SetCount ? alert.Id : alert.Version - 1;
-            return column.Mapping.CreateParameter(factory, ParameterNames[n], value, column.Property.IsNullable);
-        }
+        public DbParameter Parameter(DbCommand factory, int n, Alert alert) =>
+            Columns[n].Mapping.CreateParameter(factory, ParameterNames[n], Value(n, alert), Columns[n].Property.IsNullable);
+
+        public object? Value(int n, Alert alert) =>
+            n < SetCount ? Columns[n].Property.GetGetter().GetClrValueUsingContainingEntity(alert) : n == SetCount ? alert.Id : alert.Version - 1;
 
         /// <summary>The columns set, then the id and the version read (the <c>WHERE</c>), in parameter order.</summary>
         public IReadOnlyList<Column> Columns { get; }
