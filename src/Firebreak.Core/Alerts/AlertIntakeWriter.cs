@@ -63,6 +63,7 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
     {
         nameof(Alert.Id), nameof(Alert.TenantId), nameof(Alert.DedupKey), nameof(Alert.TriageState), nameof(Alert.SuppressedByRuleId),
         nameof(Alert.Severity), nameof(Alert.LastReceivedAt), nameof(Alert.Source), nameof(Alert.IncidentId), nameof(Alert.RulesCheckedAt),
+        nameof(Alert.Title), // the text filter: without it a title search is guessed rare and planned as a scan and sort
     }.Select(c => $"\"{c}\"")) + ")";
 
     /// <summary>

@@ -419,7 +419,7 @@ public class AlertIntakeTests
         Assert.Equal(1_201, known);
         // The queue's columns too (without them the queue is planned as a sort of every match), not the payload.
         var analyzed = await db.Database.SqlQueryRaw<string>("SELECT attname::text AS \"Value\" FROM pg_stats WHERE tablename = 'Alerts'").ToListAsync();
-        Assert.Superset(new HashSet<string> { "TenantId", "DedupKey", "TriageState", "SuppressedByRuleId", "Severity", "LastReceivedAt" }, analyzed.ToHashSet());
+        Assert.Superset(new HashSet<string> { "TenantId", "DedupKey", "TriageState", "SuppressedByRuleId", "Severity", "LastReceivedAt", "Title" }, analyzed.ToHashSet());
         Assert.DoesNotContain("RawPayload", analyzed);
     }
 
