@@ -417,13 +417,7 @@ internal static class HuntCommand
         }
 
         w.WriteStartObject("fields");
-        var written = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var field in hit.Fields)
-        {
-            if (!written.Add(field.Name)) throw new ArgumentException($"An item with the same key has already been added. Key: {field.Name}");
-            Str(w, field.Name, field.Value);
-        }
-
+        foreach (var field in hit.Fields) Str(w, field.Name, field.Value); // names are unique: a rule's fields are a dictionary
         w.WriteEndObject();
         if (e?.Origin is { } o)
         {

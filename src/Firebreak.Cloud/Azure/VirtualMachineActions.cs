@@ -412,7 +412,6 @@ internal sealed class SnapshotDisksAction(AzureSessions sessions) : VirtualMachi
 
     internal static string SnapshotName(ActionTarget target, string diskName) => ArmName($"firebreak-{target.IncidentReference}-{diskName}");
 
-
     private static string SnapshotId(ResourceIdentifier vm, ActionTarget target, string diskName) =>
         $"/subscriptions/{vm.SubscriptionId}/resourceGroups/{vm.ResourceGroupName}/providers/Microsoft.Compute/snapshots/{SnapshotName(target, diskName)}";
 }

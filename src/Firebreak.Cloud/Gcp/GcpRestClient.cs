@@ -162,7 +162,6 @@ internal sealed partial class GcpRestClient(HttpClient http, ITokenAccess creden
         return new GcpApiException(operation, status, StatusCodes.Canonical(status), null, $"HTTP {status} without a Google error body.");
     }
 
-
     [LoggerMessage(Level = LogLevel.Information, Message = "GCP {Operation}: {Method} {Path} answered {Status} (attempt {Attempt})")]
     private static partial void LogCall(ILogger logger, string operation, string method, string path, int status, int attempt);
 }

@@ -13,8 +13,6 @@ namespace Firebreak.Core.ManagementPlane;
 /// </summary>
 public sealed class BreakGlassService(IDbContextFactory<FirebreakDbContext> factory, TimeProvider time)
 {
-    /// <summary>Clocks disagree a little; a time further ahead than this is a typo, not a record.</summary>
-
     public async Task<IReadOnlyList<BreakGlassView>> ListAsync(string incidentKey, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);

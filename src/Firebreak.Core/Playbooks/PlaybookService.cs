@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 using Firebreak.Core.Common;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
@@ -23,7 +22,7 @@ public enum PlaybookFormat
 /// checklists, approve, cancel. The steps advance in <see cref="PlaybookWorker"/>; everything is audited and each
 /// step's outcome goes on the incident's timeline.
 /// </summary>
-public sealed partial class PlaybookService(IDbContextFactory<FirebreakDbContext> factory, ResponseService response, ScopeService scope,
+public sealed class PlaybookService(IDbContextFactory<FirebreakDbContext> factory, ResponseService response, ScopeService scope,
     PlaybookSignal signal, TimeProvider time)
 {
     public async Task<IReadOnlyList<PlaybookSummary>> ListAsync(CancellationToken cancellationToken = default)
@@ -336,7 +335,7 @@ public sealed partial class PlaybookService(IDbContextFactory<FirebreakDbContext
             PlaybookInputType.AccessKey => First(blast.Identities.Where(i => i.Kind == ScopeEntityKind.AccessKey).Select(i => i.Value)),
             PlaybookInputType.Principal => First(blast.Identities.Where(i => i.Kind == ScopeEntityKind.Principal).Select(i => i.Value)),
             PlaybookInputType.Instance => First(blast.Resources.Concat(view.Resources).Select(r => Instance(r.Value))),
-            PlaybookInputType.Bucket => First(blast.Resources.Concat(view.Resources).Select(r => Bucket(r.Value))),
+            PlaybookInputType.Bucket => First(blast.Resources.Concat(view.Resources).Select(r => Containment.S3BucketOf(r.Value))),
             PlaybookInputType.Account => First(blast.Accounts.Concat(view.Accounts).Select(a => a.Value)),
             PlaybookInputType.Region => First(blast.Regions.Concat(view.Regions).Select(a => a.Value)),
             _ => null,
@@ -348,8 +347,6 @@ public sealed partial class PlaybookService(IDbContextFactory<FirebreakDbContext
     private static string? Instance(string resource) =>
         Containment.Ec2InstanceIn(resource)
         ?? (resource.Contains("/virtualMachines/", StringComparison.OrdinalIgnoreCase) || resource.Contains("/instances/", StringComparison.Ordinal) ? resource : null);
-
-    private static string? Bucket(string resource) => Containment.S3BucketOf(resource);
 
     private static List<PlaybookRunStep> Rows(IEnumerable<PlaybookStep> steps, int depth, PlaybookRun run, List<PlaybookRunStep> rows)
     {

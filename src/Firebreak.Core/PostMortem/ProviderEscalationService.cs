@@ -133,8 +133,6 @@ public sealed class ProviderEscalationService(IDbContextFactory<FirebreakDbConte
             ?? throw new NotFoundException("Provider escalation", id.ToString());
     }
 
-    /// <summary>Clocks disagree a little; a time further ahead than this is a typo, not a record.</summary>
-
     private static void Check(ProviderEscalationInput input, DateTimeOffset now) => new Checks()
         .Required("provider", input.Provider, PostMortemLimits.NameLength)
         .Required("caseId", input.CaseId, PostMortemLimits.CaseIdLength)
