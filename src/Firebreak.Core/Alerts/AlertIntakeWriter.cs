@@ -23,14 +23,12 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        bool postgres;
         await using (var scope = scopes.CreateAsyncScope())
         await using (var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync(stoppingToken))
         {
-            postgres = db.Database.IsNpgsql();
+            _postgres = db.Database.IsNpgsql();
         }
-        _withoutStatistics = !postgres; // SQLite plans the repeat lookup from the unique index without statistics
-        await Task.WhenAll(Enumerable.Range(0, postgres ? PostgresWriters : 1).Select(_ => Task.Run(() => DrainAsync(stoppingToken), stoppingToken)));
+        await Task.WhenAll(Enumerable.Range(0, _postgres ? PostgresWriters : 1).Select(_ => Task.Run(() => DrainAsync(stoppingToken), stoppingToken)));
     }
 
     private async Task DrainAsync(CancellationToken stoppingToken)
@@ -52,11 +50,13 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
         }
     }
 
+    // Set once before the writers start.
+    private bool _postgres;
+
     // Rows the planner's statistics knew of at the last ANALYZE (null until read), alerts inserted since, and
     // whether a writer is analyzing (the other goes on writing).
     private double? _analyzedRows;
     private long _insertedSinceAnalyze;
-    private bool _withoutStatistics;
     private int _analyzing;
 
     private static readonly string AnalyzeSql = "ANALYZE \"Alerts\" (" + string.Join(", ", new[]
@@ -77,7 +77,8 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
     private async Task AnalyzeWhenGrownAsync(CancellationToken cancellationToken)
     {
         var inserted = Interlocked.Read(ref _insertedSinceAnalyze);
-        if (_withoutStatistics || inserted < 1_000 || Interlocked.CompareExchange(ref _analyzing, 1, 0) != 0) return;
+        // SQLite plans the repeat lookup from the unique index without statistics.
+        if (!_postgres || inserted < 1_000 || Interlocked.CompareExchange(ref _analyzing, 1, 0) != 0) return;
         try
         {
             if (_analyzedRows is { } known && inserted < known) return;
@@ -163,7 +164,7 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
         // Intake is recorded on the alert itself (received, last received, occurrences); the audit
         // trail records what people change afterwards (triage, suppression, escalation).
         db.RecordAudit = false;
-        if (db.Database.IsSqlite())
+        if (!_postgres)
         {
             // The intake writer walks the alert indexes for every alert: keep them in this connection's page cache
             // (SQLite's default is 2 MB) rather than copying pages in from the operating system's cache on each lookup.
@@ -172,14 +173,14 @@ internal sealed partial class AlertIntakeWriter(AlertIntake intake, AlertRuleCac
         }
         var now = time.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        var (results, newAlerts, repeats, readVersions, receipts) = await AlertStore.StoreAsync(db, ruleCache, group, now, cancellationToken);
+        var (results, newAlerts, repeats, receipts) = await AlertStore.StoreAsync(db, ruleCache, group, now, cancellationToken);
         // New keys, then repeated rows, then receipts, each in one order: two writers that meet on the same rows wait
         // for each other in the same order instead of deadlocking.
         newAlerts.Sort((a, b) => a.TenantId != b.TenantId ? a.TenantId.CompareTo(b.TenantId) : string.CompareOrdinal(a.DedupKey, b.DedupKey));
         repeats.Sort((a, b) => a.Id.CompareTo(b.Id));
         receipts.Sort((a, b) => a.TenantId != b.TenantId ? a.TenantId.CompareTo(b.TenantId) : string.CompareOrdinal(a.Key, b.Key));
         await AlertRowInserter.InsertAsync(db, newAlerts, cancellationToken);
-        await AlertRowInserter.UpdateRepeatsAsync(db, repeats, readVersions, cancellationToken);
+        await AlertRowInserter.UpdateRepeatsAsync(db, repeats, cancellationToken);
         await AlertRowInserter.InsertAsync(db, receipts, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         Interlocked.Add(ref _insertedSinceAnalyze, newAlerts.Count);

@@ -56,9 +56,7 @@ internal static class AlertRowInserter
                     var entity = entities[start + r];
                     foreach (var column in shape.Columns)
                     {
-                        var value = column.Property.GetGetter().GetClrValueUsingContainingEntity(entity);
-                        if (fresh) command.Parameters.Add(column.Mapping.CreateParameter(command, shape.ParameterNames[n], value, column.Property.IsNullable));
-                        else command.Parameters[n].Value = ProviderValue(column.Mapping, value);
+                        Bind(command, fresh, n, shape.ParameterNames[n], column, column.Property.GetGetter().GetClrValueUsingContainingEntity(entity));
                         n++;
                     }
                 }
@@ -84,32 +82,30 @@ internal static class AlertRowInserter
     }
 
     /// <summary>
-    /// The columns a repeat changes (see <see cref="AlertStore"/>); the version goes up by one, as <c>SaveChanges</c> would
-    /// raise it, and the row is only written if nobody else changed it since it was read.
+    /// The columns a repeat changes (see <see cref="AlertStore"/>); besides them the version goes up by one, as
+    /// <c>SaveChanges</c> would raise it, and the row is only written if nobody else changed it since it was read.
     /// </summary>
     private static readonly string[] RepeatColumns =
     [
         nameof(Alert.OccurrenceCount), nameof(Alert.LastReceivedAt), nameof(Alert.RawPayload), nameof(Alert.LastSeenAt),
-        nameof(Alert.FirstSeenAt), nameof(Alert.Severity), nameof(Alert.OriginalSeverity), nameof(Alert.Version),
+        nameof(Alert.FirstSeenAt), nameof(Alert.Severity), nameof(Alert.OriginalSeverity),
     ];
 
     private static readonly ConcurrentDictionary<IModel, RepeatShape> RepeatShapes = new();
 
     /// <summary>
     /// Writes repeated alerts, one <c>UPDATE</c> per row: on SQLite one prepared statement reused, on PostgreSQL 200 per
-    /// round trip. <paramref name="readVersions"/> holds each row's version as it was read; a row changed since (a triage
+    /// round trip. Each alert carries its <see cref="Alert.Version"/> as it was read; a row changed since (a triage
     /// committed on another connection) fails the group with <see cref="DbUpdateConcurrencyException"/>, and the writer
     /// stores the group again from a fresh read.
     /// </summary>
-    public static async Task UpdateRepeatsAsync(FirebreakDbContext db, IReadOnlyList<Alert> alerts, IReadOnlyDictionary<Guid, long> readVersions,
-        CancellationToken cancellationToken)
+    public static async Task UpdateRepeatsAsync(FirebreakDbContext db, IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
     {
         if (alerts.Count == 0) return;
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Rows are updated only inside the intake transaction.");
         var shape = RepeatShapes.GetOrAdd(db.Model, model => new RepeatShape(model.FindEntityType(typeof(Alert))!, db.GetService<ISqlGenerationHelper>()));
         var connection = db.Database.GetDbConnection();
-        foreach (var alert in alerts) alert.Version = readVersions[alert.Id] + 1;
         if (connection.CanCreateBatch)
         {
             // PostgreSQL: many updates per round trip, each still checked on its own.
@@ -122,7 +118,7 @@ internal static class AlertRowInserter
                 {
                     var update = batch.CreateBatchCommand();
                     update.CommandText = shape.Sql;
-                    for (var n = 0; n < shape.Columns.Count; n++) update.Parameters.Add(shape.Parameter(factory, n, alert));
+                    for (var n = 0; n < shape.Columns.Count; n++) update.Parameters.Add(NewParameter(factory, shape.ParameterNames[n], shape.Columns[n], shape.Value(n, alert)));
                     batch.BatchCommands.Add(update);
                 }
                 // The same statement each time: prepared once per connection, not planned again for every row.
@@ -143,11 +139,7 @@ internal static class AlertRowInserter
         var first = true;
         foreach (var alert in alerts)
         {
-            for (var n = 0; n < shape.Columns.Count; n++)
-            {
-                if (first) command.Parameters.Add(shape.Parameter(command, n, alert));
-                else command.Parameters[n].Value = ProviderValue(shape.Columns[n].Mapping, shape.Value(n, alert));
-            }
+            for (var n = 0; n < shape.Columns.Count; n++) Bind(command, first, n, shape.ParameterNames[n], shape.Columns[n], shape.Value(n, alert));
             if (first && alerts.Count > 1) await command.PrepareAsync(cancellationToken);
             first = false;
             if (await command.ExecuteNonQueryAsync(cancellationToken) != 1) throw Changed(alert);
@@ -156,6 +148,20 @@ internal static class AlertRowInserter
 
     private static DbUpdateConcurrencyException Changed(Alert alert) =>
         new($"Alert {alert.Id} was changed while a repeat of it was being stored.");
+
+    /// <summary>
+    /// Parameter <paramref name="n"/> of a statement: added when the command is <paramref name="fresh"/>, otherwise the
+    /// reused (prepared) one gets the new value.
+    /// </summary>
+    private static void Bind(DbCommand command, bool fresh, int n, string name, Column column, object? value)
+    {
+        if (fresh) command.Parameters.Add(NewParameter(command, name, column, value));
+        else command.Parameters[n].Value = ProviderValue(column.Mapping, value);
+    }
+
+    /// <summary>A parameter typed and converted by the column's EF mapping, exactly as <c>SaveChanges</c> would bind it.</summary>
+    private static DbParameter NewParameter(DbCommand factory, string name, Column column, object? value) =>
+        column.Mapping.CreateParameter(factory, name, value, column.Property.IsNullable);
 
     /// <summary>
     /// The value <see cref="RelationalTypeMapping.CreateParameter"/> would give a new parameter, for a reused one whose
@@ -184,15 +190,12 @@ internal static class AlertRowInserter
             ParameterNames = Columns.Select((_, i) => "@u" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             Sql = $"UPDATE {sql.DelimitIdentifier(table.Name, table.Schema)} SET "
                 + string.Join(", ", set.Select((p, i) => $"{Name(p)} = @u{i}"))
-                + $" WHERE {Name(id)} = @u{set.Count} AND {Name(version)} = @u{set.Count + 1}";
+                + $", {Name(version)} = {Name(version)} + 1 WHERE {Name(id)} = @u{set.Count} AND {Name(version)} = @u{set.Count + 1}";
         }
 
-        /// <summary>Parameter <paramref name="n"/> for <paramref name="alert"/>, whose version has already been raised.</summary>
-        public DbParameter Parameter(DbCommand factory, int n, Alert alert) =>
-            Columns[n].Mapping.CreateParameter(factory, ParameterNames[n], Value(n, alert), Columns[n].Property.IsNullable);
-
+        /// <summary>Parameter <paramref name="n"/>'s value for <paramref name="alert"/>: a changed column, the id, or the version read.</summary>
         public object? Value(int n, Alert alert) =>
-            n < SetCount ? Columns[n].Property.GetGetter().GetClrValueUsingContainingEntity(alert) : n == SetCount ? alert.Id : alert.Version - 1;
+            n < SetCount ? Columns[n].Property.GetGetter().GetClrValueUsingContainingEntity(alert) : n == SetCount ? alert.Id : alert.Version;
 
         /// <summary>The columns set, then the id and the version read (the <c>WHERE</c>), in parameter order.</summary>
         public IReadOnlyList<Column> Columns { get; }

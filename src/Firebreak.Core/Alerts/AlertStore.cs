@@ -48,7 +48,7 @@ internal static class AlertStore
             })
             .ToListAsync(cancellationToken);
         var byKey = existing.ToDictionary(a => (a.TenantId, a.DedupKey));
-        var readVersions = existing.ToDictionary(a => a.Id, a => a.Version);
+        var read = existing.ToHashSet(ReferenceEqualityComparer.Instance);
         var repeated = new HashSet<Alert>(ReferenceEqualityComparer.Instance);
         var rules = await ruleCache.ForAsync(db, tenants, cancellationToken);
 
@@ -60,7 +60,7 @@ internal static class AlertStore
             {
                 if (byKey.TryGetValue((work.TenantId, key), out var alert))
                 {
-                    if (readVersions.ContainsKey(alert.Id)) repeated.Add(alert);
+                    if (read.Contains(alert)) repeated.Add(alert);
                     alert.OccurrenceCount++;
                     alert.LastReceivedAt = now;
                     alert.RawPayload = incoming.RawPayload;
@@ -106,12 +106,11 @@ internal static class AlertStore
                 ? new IntakeOutcome(id, true, a.OccurrenceCount, a.SuppressedByRuleId is not null)
                 : new IntakeOutcome(id, true, 0, false)).ToList(), Replayed: true);
         }
-        return new StoredGroup(Array.ConvertAll(results, r => r!), newAlerts, repeated.ToList(), readVersions, newReceipts);
+        return new StoredGroup(Array.ConvertAll(results, r => r!), newAlerts, repeated.ToList(), newReceipts);
     }
 
-    /// <summary>What one group stores: new alerts to insert, repeats of stored alerts to update (with the versions read), receipts.</summary>
-    public sealed record StoredGroup(IntakeResult[] Results, List<Alert> NewAlerts, List<Alert> Repeats, Dictionary<Guid, long> ReadVersions,
-        List<IntakeReceipt> Receipts);
+    /// <summary>What one group stores: new alerts to insert, repeats of stored alerts to update (each with its version as read), receipts.</summary>
+    public sealed record StoredGroup(IntakeResult[] Results, List<Alert> NewAlerts, List<Alert> Repeats, List<IntakeReceipt> Receipts);
 
     private static Alert ToAlert(IncomingAlert a, string key, Guid tenantId, DateTimeOffset now) => new()
     {
