@@ -23,8 +23,10 @@ internal static class Pages
             if (location is not null && !location.Contains("/login", StringComparison.Ordinal))
             {
                 // Signing in hashes the password and renders the first page; on a loaded machine that alone has
-                // taken most of the default timeout. The next step waits for whatever it needs of the page.
-                await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit, Timeout = 120_000 });
+                // taken most of the default timeout. Waiting for "commit" hung when the browser had already
+                // committed the next page before the wait began (the URL matched at once and Playwright then waited
+                // for a commit event that had passed); DOMContentLoaded is reported at once if it has passed.
+                await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 120_000 });
                 return;
             }
 
