@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Json;
 
@@ -390,6 +392,104 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
 
     /// <summary>Advances through a record's bytes; true when its closing bracket has been passed.</summary>
     private bool FastScan(byte[] buffer, ref int pos, int end)
+    {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            while (end - pos >= 64)
+            {
+                if (_fastEscape || !TryScanBlock(buffer, ref pos, out var complete))
+                {
+                    // A backslash in the block (or one left pending by the previous block): the byte-wise
+                    // scan below handles the block, so escapes keep exactly the meaning they have there.
+                    if (ScanBytes(buffer, ref pos, pos + 64))
+                    {
+                        return true;
+                    }
+
+                    continue;
+                }
+
+                if (complete)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return ScanBytes(buffer, ref pos, end);
+    }
+
+    /// <summary>
+    /// Scans the 64 bytes at <paramref name="pos"/> as bit masks (one bit per byte): quotes toggle the
+    /// in-string mask by a prefix XOR, and only brackets outside strings change the depth. Declines a
+    /// block holding a backslash. On success <paramref name="pos"/> is past the record's closing
+    /// bracket when <paramref name="complete"/>, else past the block.
+    /// </summary>
+    private bool TryScanBlock(byte[] buffer, ref int pos, out bool complete)
+    {
+        complete = false;
+        ref var start = ref buffer[pos];
+        var low = Vector256.LoadUnsafe(ref start);
+        var high = Vector256.LoadUnsafe(ref start, 32);
+        if (Mask(low, high, (byte)'\\') != 0)
+        {
+            return false;
+        }
+
+        var quotes = Mask(low, high, (byte)'"');
+
+        // '[' and '{' differ only in bit 5, as do ']' and '}': with it set, one comparison finds both.
+        var lowFolded = low | Vector256.Create((byte)0x20);
+        var highFolded = high | Vector256.Create((byte)0x20);
+        var open = Mask(lowFolded, highFolded, (byte)'{');
+        var close = Mask(lowFolded, highFolded, (byte)'}');
+
+        // Bit i of inString: an odd number of quotes at or before byte i, flipped when the block began inside a string.
+        var inString = quotes;
+        inString ^= inString << 1;
+        inString ^= inString << 2;
+        inString ^= inString << 4;
+        inString ^= inString << 8;
+        inString ^= inString << 16;
+        inString ^= inString << 32;
+        if (_fastInString)
+        {
+            inString = ~inString;
+        }
+
+        var brackets = (open | close) & ~inString;
+        while (brackets != 0)
+        {
+            var bit = BitOperations.TrailingZeroCount(brackets);
+            brackets &= brackets - 1;
+            if ((open >> bit & 1) != 0)
+            {
+                if (++_fastDepth > options.MaxDepth && _skipReason is null)
+                {
+                    _skipReason = $"record nests deeper than the maximum depth of {options.MaxDepth}";
+                }
+            }
+            else if (--_fastDepth == 0)
+            {
+                pos += bit + 1;
+                _fastInString = false;
+                complete = true;
+                return true;
+            }
+        }
+
+        _fastInString = (long)inString < 0;
+        pos += 64;
+        return true;
+    }
+
+    private static ulong Mask(Vector256<byte> low, Vector256<byte> high, byte value)
+    {
+        var target = Vector256.Create(value);
+        return Vector256.Equals(low, target).ExtractMostSignificantBits() | (ulong)Vector256.Equals(high, target).ExtractMostSignificantBits() << 32;
+    }
+
+    private bool ScanBytes(byte[] buffer, ref int pos, int end)
     {
         while (pos < end)
         {

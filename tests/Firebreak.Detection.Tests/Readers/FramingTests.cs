@@ -80,4 +80,53 @@ public class FramingTests
         Assert.Equal(16, reader.Summary.Filtered);
         Assert.Equal(4, reader.Summary.Events);
     }
+
+    [Theory]
+    [InlineData(4096)]
+    [InlineData(256 * 1024)]
+    public async Task BracketsAndQuotesInStrings_AcrossEveryBlockBoundary_FrameEveryRecordIntact(int bufferBytes)
+    {
+        // The fast path scans 64 bytes at a time; strings full of brackets, with and without escapes,
+        // of every length and at every offset, must neither end a record early nor run past its end.
+        var random = new Random(20261130);
+        const string Alphabet = "ab{}[] :,";
+        var expected = new List<(string Agent, int Depth)>();
+        var records = new List<string>();
+        for (var i = 0; i < 600; i++)
+        {
+            var agent = new StringBuilder();
+            var json = new StringBuilder();
+            for (var c = random.Next(1, 160); c > 0; c--)
+            {
+                var pick = random.Next(20);
+                var ch = pick switch { 0 => '"', 1 => '\\', _ => Alphabet[random.Next(Alphabet.Length)] };
+                agent.Append(ch);
+                json.Append(ch is '"' or '\\' ? "\\" + ch : ch.ToString());
+            }
+
+            var depth = random.Next(1, 12);
+            var nested = string.Concat(Enumerable.Repeat("{\"k\":[", depth)) + "\"]}[{\"" + string.Concat(Enumerable.Repeat("]}", depth));
+            records.Add($$$"""{"eventTime":"2026-01-01T00:00:00Z","eventSource":"iam.amazonaws.com","eventName":"ListUsers","eventID":"id-{{{i}}}","pad":"{{{new string('p', random.Next(0, 64))}}}","userAgent":"{{{json}}}","requestParameters":{"n":{{{nested}}}}}""");
+            expected.Add((agent.ToString(), depth));
+        }
+
+        var content = "{\"Records\":[" + string.Join(',', records) + "]}";
+        var reader = new CloudLogReader(new ReaderOptions { ReadBufferBytes = bufferBytes });
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(content)), "brackets.json");
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(Enumerable.Range(0, 600).Select(i => $"id-{i}"), events.Select(e => e.EventId));
+        Assert.Equal(expected.Select(e => e.Agent), events.Select(e => e.UserAgent));
+        for (var i = 0; i < events.Count; i++)
+        {
+            var level = events[i].RequestParameters!.Value.GetProperty("n");
+            for (var d = 1; d < expected[i].Depth; d++)
+            {
+                level = level.GetProperty("k")[0];
+            }
+
+            Assert.Equal("]}[{", level.GetProperty("k")[0].GetString());
+        }
+    }
 }
