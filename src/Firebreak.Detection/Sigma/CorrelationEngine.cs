@@ -257,6 +257,25 @@ public sealed class CorrelationEngine
                 }
             }
 
+            // Every window holding the new match lies within a timespan either side of it, and neither a
+            // count nor a number of distinct values can exceed the matches there: when those are too few,
+            // which is nearly always, nothing needs to be copied or scanned.
+            var low = time - DateTimeOffset.MinValue > span ? time - span : DateTimeOffset.MinValue;
+            var high = DateTimeOffset.MaxValue - time > span ? time + span : DateTimeOffset.MaxValue;
+            var around = 0;
+            for (var b = bucket - 1; b <= bucket + 1; b++)
+            {
+                if (group.Buckets.TryGetValue(b, out var list))
+                {
+                    around += CountBefore(list, high, inclusive: true) - CountBefore(list, low, inclusive: false);
+                }
+            }
+
+            if (!correlation.Condition.IsSatisfiedBy(around))
+            {
+                return;
+            }
+
             var window = scratch;
             window.Clear();
             for (var b = bucket - 1; b <= bucket + 1; b++)
@@ -275,7 +294,6 @@ public sealed class CorrelationEngine
 
             var byValue = correlation.Type == CorrelationType.ValueCount;
             var distinct = byValue ? new Dictionary<string, int>(StringComparer.Ordinal) : null;
-            var low = time - DateTimeOffset.MinValue > span ? time - span : DateTimeOffset.MinValue;
             var first = window.BinarySearch(new TimedValue(low, long.MinValue, null));
             var end = first < 0 ? ~first : first; // exclusive end of the window beginning at start
             for (var start = end; start <= at; start++)
@@ -304,6 +322,27 @@ public sealed class CorrelationEngine
                     distinct.Remove(old);
                 }
             }
+        }
+
+        /// <summary>How many of the time-ordered matches are earlier than <paramref name="time"/> (or at it, when inclusive).</summary>
+        private static int CountBefore(List<TimedValue> list, DateTimeOffset time, bool inclusive)
+        {
+            int lo = 0, hi = list.Count;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                var compared = list[mid].Time.CompareTo(time);
+                if (compared < 0 || (inclusive && compared == 0))
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+
+            return lo;
         }
 
         private static void InsertSorted(List<TimedValue> list, TimedValue entry)

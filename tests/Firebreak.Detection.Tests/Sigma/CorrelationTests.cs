@@ -172,6 +172,70 @@ public class CorrelationTests
         Assert.Equal((T0, T0.AddSeconds(100), 3L), (hit.FirstSeen, hit.LastSeen, hit.Count));
     }
 
+    [Theory]
+    [InlineData("event_count", 4)]
+    [InlineData("value_count", 3)]
+    public void CountsThatFireEarly_AgreeWithEveryWindowCountedByHand(string type, int needed)
+    {
+        // Random arrivals, partly out of time order, at rates around the threshold: each hit must be the
+        // first window (by start) that holds the new arrival and enough matches, counted by brute force
+        // over every match kept since the group last fired.
+        var random = new Random(1130);
+        var condition = type == "value_count" ? $"{{gte: {needed}, field: requestParameters.secretId}}" : $"{{gte: {needed}}}";
+        var (set, engine) = Build($$"""
+            title: burst
+            correlation:
+              type: {{type}}
+              rules: [secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 1m
+              condition: {{condition}}
+            """);
+        var arrivals = new List<(int Seconds, string EventName, string User, string? Secret)>();
+        var clock = 0;
+        for (var i = 0; i < 3000; i++)
+        {
+            clock += random.Next(0, 25);
+            var at = random.Next(10) == 0 ? Math.Max(0, clock - random.Next(0, 300)) : clock;
+            arrivals.Add((at, "GetSecretValue", random.Next(3) == 0 ? "bob" : "alice", $"s{random.Next(5)}"));
+        }
+
+        var expected = new List<(string User, DateTimeOffset First, DateTimeOffset Last, long Count)>();
+        var kept = new Dictionary<string, List<(int Seconds, int Order, string Secret)>>();
+        for (var i = 0; i < arrivals.Count; i++)
+        {
+            var (seconds, _, user, secret) = arrivals[i];
+            if (!kept.TryGetValue(user, out var list))
+            {
+                kept[user] = list = [];
+            }
+
+            list.Add((seconds, i, secret!));
+            var ordered = list.OrderBy(m => m.Seconds).ThenBy(m => m.Order).ToList();
+            foreach (var start in ordered.Where(m => m.Seconds >= seconds - 60 && m.Seconds <= seconds))
+            {
+                var window = ordered.Where(m => m.Seconds >= start.Seconds && m.Seconds <= start.Seconds + 60 && (m.Seconds, m.Order).CompareTo((start.Seconds, start.Order)) >= 0).ToList();
+                if (!window.Any(m => m.Order == i))
+                {
+                    continue;
+                }
+
+                long measure = type == "value_count" ? window.Select(m => m.Secret).Distinct().Count() : window.Count;
+                if (measure >= needed)
+                {
+                    expected.Add((user, T0.AddSeconds(start.Seconds), T0.AddSeconds(window[^1].Seconds), measure));
+                    list.Clear();
+                    break;
+                }
+            }
+        }
+
+        var hits = Feed(set, engine, arrivals, flush: false);
+
+        Assert.True(expected.Count > 20, $"the arrivals should make many bursts, made {expected.Count}");
+        Assert.Equal(expected, hits.Select(h => (h.Group[0].Value!, h.FirstSeen, h.LastSeen, h.Count)));
+    }
+
     [Fact]
     public void EventCount_KeptMatchesPerGroupAreCapped()
     {
