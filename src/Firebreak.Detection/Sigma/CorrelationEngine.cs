@@ -241,20 +241,35 @@ public sealed class CorrelationEngine
             }
 
             InsertSorted(own, entry);
+            CountValue(group, value, +1);
             if (++group.Kept > limits.MaxEventsPerGroup)
             {
                 // Past the cap, the bucket furthest in time from this match is forgotten.
                 var furthest = group.Buckets.Keys.MaxBy(k => Math.Abs(k - bucket));
                 if (furthest == bucket)
                 {
-                    own.RemoveAt(own[0].Equals(entry) ? own.Count - 1 : 0);
+                    var dropped = own[0].Equals(entry) ? own.Count - 1 : 0;
+                    CountValue(group, own[dropped].Value, -1);
+                    own.RemoveAt(dropped);
                     group.Kept--;
                 }
                 else
                 {
+                    foreach (var forgotten in group.Buckets[furthest])
+                    {
+                        CountValue(group, forgotten.Value, -1);
+                    }
+
                     group.Kept -= group.Buckets[furthest].Count;
                     group.Buckets.Remove(furthest);
                 }
+            }
+
+            // No window can hold more distinct values than the group keeps: a principal reading the same
+            // few secrets over and over is ruled out without looking at its matches.
+            if (correlation.Type == CorrelationType.ValueCount && !correlation.Condition.IsSatisfiedBy(group.Values.Count))
+            {
+                return;
             }
 
             // Every window holding the new match lies within a timespan either side of it, and neither a
@@ -321,6 +336,25 @@ public sealed class CorrelationEngine
                 {
                     distinct.Remove(old);
                 }
+            }
+        }
+
+        /// <summary>Keeps, for a distinct-value count, how many kept matches carry each value.</summary>
+        private void CountValue(Group group, string? value, int change)
+        {
+            if (correlation.Type != CorrelationType.ValueCount || value is null)
+            {
+                return;
+            }
+
+            var count = group.Values.GetValueOrDefault(value) + change;
+            if (count > 0)
+            {
+                group.Values[value] = count;
+            }
+            else
+            {
+                group.Values.Remove(value);
             }
         }
 
@@ -503,6 +537,7 @@ public sealed class CorrelationEngine
 
         public long NextSequence { get; set; }
 
+        /// <summary>Distinct values and how often each was seen: in the open window, or among the kept matches for conditions that fire early.</summary>
         public Dictionary<string, int> Values { get; } = new(StringComparer.Ordinal);
 
         public DateTimeOffset?[] RuleTimes { get; } = new DateTimeOffset?[ruleCount];
