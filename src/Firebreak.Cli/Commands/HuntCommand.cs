@@ -146,42 +146,54 @@ internal static class HuntCommand
 
         async Task Collect()
         {
-            // Streamed lines go out in chunks: a write per hit costs a system call, which on a noisy
-            // rule set was as much time as parsing. They are flushed every 64 KB, every half second while
-            // hits keep coming, and at the end.
+            // Streamed lines are formatted on the matching workers, in parallel, and go out here in
+            // chunks: a write per hit costs a system call, which on a noisy rule set was as much time as
+            // parsing. They are flushed every 64 KB, every half second while hits keep coming, and at the end.
             var pending = new StringBuilder();
             var lastWrite = Stopwatch.StartNew();
-            var line = new ArrayBufferWriter<byte>(4096);
-            using var json = new Utf8JsonWriter(line);
+            using var lines = new ThreadLocal<(ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Json)>(() =>
+            {
+                var buffer = new ArrayBufferWriter<byte>(4096);
+                return (buffer, new Utf8JsonWriter(buffer));
+            });
             string JsonLine(HuntHit hit)
             {
-                line.ResetWrittenCount();
-                json.Reset(line);
+                var (buffer, json) = lines.Value;
+                buffer.ResetWrittenCount();
+                json.Reset(buffer);
                 WriteHitJson(json, hit);
                 json.Flush();
-                return Encoding.UTF8.GetString(line.WrittenSpan);
+                return Encoding.UTF8.GetString(buffer.WrittenSpan);
             }
 
             void Write(bool force)
             {
                 if (pending.Length == 0 || (!force && pending.Length < 64 * 1024 && lastWrite.ElapsedMilliseconds < 500)) return;
-                context.Output.Write(pending.ToString());
+                context.Output.Write(pending);
                 context.Output.Flush();
                 pending.Clear();
                 lastWrite.Restart();
             }
 
+            bool Reported(HuntHit hit) => LevelRank(hit.Level) >= request.MinLevel;
             try
             {
-                await foreach (var hit in hunt.RunAsync(inputs, cancellationToken))
+                if (streaming)
                 {
-                    if (LevelRank(hit.Level) < request.MinLevel) continue;
-                    reported++;
-                    if (!streaming) hits.Add(hit);
-                    else
+                    var csv = request.Output == "csv";
+                    await foreach (var line in hunt.RunAsync(inputs, hit => !Reported(hit) ? null : csv ? CsvRow(hit) : JsonLine(hit), cancellationToken))
                     {
-                        pending.AppendLine(request.Output == "csv" ? CsvRow(hit) : JsonLine(hit));
+                        reported++;
+                        pending.AppendLine(line);
                         Write(force: false);
+                    }
+                }
+                else
+                {
+                    await foreach (var hit in hunt.RunAsync(inputs, hit => Reported(hit) ? hit : null, cancellationToken))
+                    {
+                        reported++;
+                        hits.Add(hit);
                     }
                 }
             }

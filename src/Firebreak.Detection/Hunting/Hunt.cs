@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Firebreak.Detection.Events;
 using Firebreak.Detection.Sigma;
@@ -55,10 +56,10 @@ public sealed class HuntStatistics
 
     internal void AddEvents(long count) => Interlocked.Add(ref events, count);
 
-    internal void AddHit(string rule)
+    internal void AddHits(string rule, long count)
     {
-        Interlocked.Increment(ref hits);
-        hitsByRule.AddOrUpdate(rule, 1, (_, n) => n + 1);
+        Interlocked.Add(ref hits, count);
+        hitsByRule.AddOrUpdate(rule, count, (_, n) => n + count);
     }
 }
 
@@ -77,8 +78,19 @@ public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
     public IAsyncEnumerable<HuntHit> RunAsync(IAsyncEnumerable<CloudEvent> events, CancellationToken cancellationToken = default) =>
         RunAsync([events], cancellationToken);
 
-    public async IAsyncEnumerable<HuntHit> RunAsync(IReadOnlyList<IAsyncEnumerable<CloudEvent>> sources, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<HuntHit> RunAsync(IReadOnlyList<IAsyncEnumerable<CloudEvent>> sources, CancellationToken cancellationToken = default) =>
+        RunAsync(sources, static hit => hit, cancellationToken);
+
+    /// <summary>
+    /// Runs the hunt and yields each hit as <paramref name="project"/> turns it into what the caller
+    /// keeps (a formatted line, say); hits it maps to null are dropped. The projection runs on the
+    /// matching workers, in parallel, so formatting does not queue behind one consumer; it must be
+    /// safe to call from several threads at once.
+    /// </summary>
+    public async IAsyncEnumerable<T> RunAsync<T>(IReadOnlyList<IAsyncEnumerable<CloudEvent>> sources, Func<HuntHit, T?> project, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        where T : class
     {
+        ArgumentNullException.ThrowIfNull(project);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var batches = Channel.CreateBounded<CloudEvent[]>(new BoundedChannelOptions(Math.Max(1, options.QueuedBatches))
         {
@@ -86,14 +98,19 @@ public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
             SingleWriter = sources.Count == 1,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        var output = Channel.CreateBounded<HuntHit>(new BoundedChannelOptions(4096) { SingleReader = true });
-        var pipeline = RunPipelineAsync(sources, batches, output.Writer, stop.Token);
+
+        // Hits travel in one list per matched batch: a channel operation per hit cost more than the hit.
+        var output = Channel.CreateBounded<List<T>>(new BoundedChannelOptions(Math.Max(1, options.QueuedBatches)) { SingleReader = true });
+        var pipeline = RunPipelineAsync(sources, batches, output.Writer, project, stop.Token);
 
         try
         {
-            await foreach (var hit in output.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var hits in output.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                yield return hit;
+                foreach (var hit in hits)
+                {
+                    yield return hit;
+                }
             }
         }
         finally
@@ -110,7 +127,8 @@ public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
         }
     }
 
-    private async Task RunPipelineAsync(IReadOnlyList<IAsyncEnumerable<CloudEvent>> sources, Channel<CloudEvent[]> batches, ChannelWriter<HuntHit> output, CancellationToken cancellationToken)
+    private async Task RunPipelineAsync<T>(IReadOnlyList<IAsyncEnumerable<CloudEvent>> sources, Channel<CloudEvent[]> batches, ChannelWriter<List<T>> output, Func<HuntHit, T?> project, CancellationToken cancellationToken)
+        where T : class
     {
         var correlations = new CorrelationEngine(rules, options.CorrelationLimits);
         var correlationLock = new Lock();
@@ -119,7 +137,7 @@ public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
             var readers = sources.Select(source => Task.Run(() => ReadAsync(source, batches.Writer, cancellationToken), cancellationToken)).ToArray();
             var completion = Task.WhenAll(readers).ContinueWith(t => batches.Writer.TryComplete(t.Exception?.GetBaseException()), TaskScheduler.Default);
             var workers = Enumerable.Range(0, Math.Max(1, options.Workers))
-                .Select(_ => Task.Run(() => MatchAsync(batches.Reader, output, correlations, correlationLock, cancellationToken), cancellationToken))
+                .Select(_ => Task.Run(() => MatchAsync(batches.Reader, output, project, correlations, correlationLock, cancellationToken), cancellationToken))
                 .ToArray();
             await Task.WhenAll(workers).ConfigureAwait(false);
             await completion.ConfigureAwait(false);
@@ -127,12 +145,17 @@ public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
 
             var closing = new List<CorrelationHit>();
             correlations.Flush(closing);
+            var projected = new List<T>();
             foreach (var hit in closing)
             {
-                Statistics.AddHit(hit.Correlation.Key);
-                await output.WriteAsync(ToHit(hit), cancellationToken).ConfigureAwait(false);
+                Statistics.AddHits(hit.Correlation.Key, 1);
+                if (project(ToHit(hit)) is { } item)
+                {
+                    projected.Add(item);
+                }
             }
 
+            await output.WriteAsync(projected, cancellationToken).ConfigureAwait(false);
             output.TryComplete();
         }
         catch (Exception ex)
@@ -161,13 +184,24 @@ public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
         }
     }
 
-    private async Task MatchAsync(ChannelReader<CloudEvent[]> reader, ChannelWriter<HuntHit> output, CorrelationEngine correlations, Lock correlationLock, CancellationToken cancellationToken)
+    private async Task MatchAsync<T>(ChannelReader<CloudEvent[]> reader, ChannelWriter<List<T>> output, Func<HuntHit, T?> project, CorrelationEngine correlations, Lock correlationLock, CancellationToken cancellationToken)
+        where T : class
     {
         var matches = new List<CompiledRule>();
         var correlationHits = new List<CorrelationHit>();
-        var hits = new List<HuntHit>();
+        var counted = new Dictionary<string, long>(StringComparer.Ordinal);
         await foreach (var batch in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
+            var projected = new List<T>();
+            void Add(HuntHit hit)
+            {
+                CollectionsMarshal.GetValueRefOrAddDefault(counted, hit.RuleKey, out _)++;
+                if (project(hit) is { } item)
+                {
+                    projected.Add(item);
+                }
+            }
+
             foreach (var e in batch)
             {
                 matches.Clear();
@@ -184,21 +218,28 @@ public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
 
                     if (!correlations.SuppressesStandaloneHits(rule))
                     {
-                        hits.Add(new HuntHit(HuntHitKind.Rule, rule.Rule.Key, rule.Rule.Title, rule.Rule.Level, rule.Rule.Tags, e, rule.DescribeMatch(e), null));
+                        Add(new HuntHit(HuntHitKind.Rule, rule.Rule.Key, rule.Rule.Title, rule.Rule.Level, rule.Rule.Tags, e, rule.DescribeMatch(e), null));
                     }
                 }
             }
 
             Statistics.AddEvents(batch.Length);
-            hits.AddRange(correlationHits.Select(ToHit));
-            correlationHits.Clear();
-            foreach (var hit in hits)
+            foreach (var hit in correlationHits)
             {
-                Statistics.AddHit(hit.RuleKey);
-                await output.WriteAsync(hit, cancellationToken).ConfigureAwait(false);
+                Add(ToHit(hit));
             }
 
-            hits.Clear();
+            correlationHits.Clear();
+            foreach (var (rule, count) in counted)
+            {
+                Statistics.AddHits(rule, count);
+            }
+
+            counted.Clear();
+            if (projected.Count > 0)
+            {
+                await output.WriteAsync(projected, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

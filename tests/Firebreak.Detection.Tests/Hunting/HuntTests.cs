@@ -78,6 +78,25 @@ public class HuntTests
     }
 
     [Fact]
+    public async Task Projection_DropsWhatItMapsToNull_AndEveryHitIsStillCounted()
+    {
+        var hunt = new Hunt(Rules(), new HuntOptions { Workers = 2, BatchSize = 16 });
+        var lines = await hunt.RunAsync(
+            [Stream(20_000, i => i % 100 == 3
+                ? $$"""{"eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","n":{{i}}}"""
+                : i % 10 == 5 ? """{"eventName":"GetSecretValue","userIdentity":{"arn":"arn:aws:iam::1:user/eve"}}""" : Noise(i))],
+            hit => hit.Kind == HuntHitKind.Correlation ? null : $"{hit.Title}:{hit.Event!.Raw.GetProperty("n").GetInt32()}",
+            TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(
+            Enumerable.Range(0, 200).Select(i => $"Trail stopped:{(i * 100) + 3}").Order(StringComparer.Ordinal),
+            lines.Order(StringComparer.Ordinal));
+        var bursts = hunt.Statistics.HitsByRule["1c2d3e4f-5061-4b72-8c83-a4b5c6d7e8f9"];
+        Assert.True(bursts > 0, "the secret reads make bursts, which the projection drops but the statistics count");
+        Assert.Equal(200 + bursts, hunt.Statistics.Hits);
+    }
+
+    [Fact]
     public async Task SeveralStreams_AreAllConsumed()
     {
         var hunt = new Hunt(Rules());
