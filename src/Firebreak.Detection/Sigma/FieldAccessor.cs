@@ -54,7 +54,9 @@ internal sealed class RawPathAccessor : FieldAccessor
     {
         foreach (var path in paths)
         {
-            if (JsonTraversal.Exists(e.Raw, path.Segments, 0))
+            if (e.Raw.ValueKind != JsonValueKind.Object
+                ? JsonTraversal.Exists(e.Raw, path.Segments, 0)
+                : RootProperties.TryGet(e, path.Segments[0], out var first) && JsonTraversal.Exists(first, path.Segments, 1))
             {
                 return true;
             }
@@ -67,7 +69,9 @@ internal sealed class RawPathAccessor : FieldAccessor
     {
         foreach (var path in paths)
         {
-            if (JsonTraversal.HasNonNull(e.Raw, path.Segments, 0))
+            if (e.Raw.ValueKind != JsonValueKind.Object
+                ? JsonTraversal.HasNonNull(e.Raw, path.Segments, 0)
+                : RootProperties.TryGet(e, path.Segments[0], out var first) && JsonTraversal.HasNonNull(first, path.Segments, 1))
             {
                 return false;
             }
@@ -80,7 +84,9 @@ internal sealed class RawPathAccessor : FieldAccessor
     {
         foreach (var path in paths)
         {
-            if (JsonTraversal.AnyLeaf(e.Raw, path.Segments, 0, matcher))
+            if (e.Raw.ValueKind != JsonValueKind.Object
+                ? JsonTraversal.AnyLeaf(e.Raw, path.Segments, 0, matcher)
+                : RootProperties.TryGet(e, path.Segments[0], out var first) && JsonTraversal.AnyLeaf(first, path.Segments, 1, matcher))
             {
                 return true;
             }
@@ -89,7 +95,23 @@ internal sealed class RawPathAccessor : FieldAccessor
         return false;
     }
 
-    public override string? FirstValue(CloudEvent e) => FirstValue(e.Raw);
+    public override string? FirstValue(CloudEvent e)
+    {
+        if (e.Raw.ValueKind != JsonValueKind.Object)
+        {
+            return FirstValue(e.Raw);
+        }
+
+        foreach (var path in paths)
+        {
+            if (RootProperties.TryGet(e, path.Segments[0], out var first) && JsonTraversal.First(first, path.Segments, 1) is { } value)
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
 
     public string? FirstValue(JsonElement raw)
     {
@@ -109,7 +131,11 @@ internal sealed class RawPathAccessor : FieldAccessor
     /// <summary>Hands the string (or number text) at one alternative path to <paramref name="use"/> as a span, without allocating a string for it.</summary>
     public bool TryUseString<TState, TResult>(CloudEvent e, int pathIndex, TState state, Func<ReadOnlySpan<char>, TState, (bool, TResult)> use, out TResult? result)
     {
-        if (JsonTraversal.Resolve(e.Raw, paths[pathIndex].Segments, 0) is { ValueKind: JsonValueKind.String or JsonValueKind.Number } element)
+        var segments = paths[pathIndex].Segments;
+        var resolved = e.Raw.ValueKind != JsonValueKind.Object
+            ? JsonTraversal.Resolve(e.Raw, segments, 0)
+            : RootProperties.TryGet(e, segments[0], out var first) ? JsonTraversal.Resolve(first, segments, 1) : null;
+        if (resolved is { ValueKind: JsonValueKind.String or JsonValueKind.Number } element)
         {
             return JsonTraversal.WithChars(element, state, use, out result);
         }
@@ -119,11 +145,49 @@ internal sealed class RawPathAccessor : FieldAccessor
     }
 }
 
+/// <summary>
+/// The top-level properties of the event a thread is matching, each looked up once however many
+/// rules ask for it: a CloudTrail record has some twenty, and a lookup by name walks them all, so
+/// the first step of every rule field's path was most of the cost of testing a rule. Keyed by the
+/// name's interned UTF-8 bytes (see <see cref="JsonPath"/>); reset when the thread moves on to
+/// another event, so it holds at most one event per thread.
+/// </summary>
+internal static class RootProperties
+{
+    [ThreadStatic]
+    private static CloudEvent? owner;
+
+    [ThreadStatic]
+    private static Dictionary<byte[], (bool Found, JsonElement Value)>? found;
+
+    public static bool TryGet(CloudEvent e, byte[] name, out JsonElement value)
+    {
+        var cache = found ??= new Dictionary<byte[], (bool, JsonElement)>(ReferenceEqualityComparer.Instance);
+        if (!ReferenceEquals(owner, e))
+        {
+            cache.Clear();
+            owner = e;
+        }
+
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(cache, name, out var exists);
+        if (!exists)
+        {
+            slot.Found = JsonTraversal.TryGetProperty(e.Raw, name, out slot.Value);
+        }
+
+        value = slot.Value;
+        return slot.Found;
+    }
+}
+
 internal sealed class JsonPath(string text)
 {
+    // One byte array per distinct segment name, so that lookups cached by name can compare references.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> Interned = new(StringComparer.Ordinal);
+
     public string Text { get; } = text;
 
-    public byte[][] Segments { get; } = text.Split('.').Select(Encoding.UTF8.GetBytes).ToArray();
+    public byte[][] Segments { get; } = text.Split('.').Select(s => Interned.GetOrAdd(s, Encoding.UTF8.GetBytes)).ToArray();
 }
 
 internal static class JsonTraversal
