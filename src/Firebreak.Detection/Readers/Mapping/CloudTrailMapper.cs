@@ -14,9 +14,9 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
 
     public bool Matches(JsonElement record) =>
         record.ValueKind == JsonValueKind.Object
-        && record.TryGetProperty("eventName", out _)
-        && record.TryGetProperty("eventSource", out _)
-        && (record.TryGetProperty("eventTime", out _) || record.TryGetProperty("eventVersion", out _));
+        && record.TryGetProperty("eventName"u8, out _)
+        && record.TryGetProperty("eventSource"u8, out _)
+        && (record.TryGetProperty("eventTime"u8, out _) || record.TryGetProperty("eventVersion"u8, out _));
 
     public CloudEvent? Map(JsonElement record, EventOrigin? origin, out string? problem)
     {
@@ -49,7 +49,7 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
             EventId = f.EventId.Str(),
             LogSource = LogSources.CloudTrail,
             Provider = "aws",
-            Account = f.RecipientAccountId.Str() ?? identity.Prop("accountId").Str(),
+            Account = f.RecipientAccountId.Str() ?? identity.Prop("accountId"u8).Str(),
             Region = f.AwsRegion.Str(),
             Actor = MapActor(f.AdditionalEventData, identity),
             SourceIp = f.SourceIp.Str(),
@@ -70,16 +70,16 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
     private static EventActor MapActor(JsonElement? additionalEventData, JsonElement? identity)
     {
         // Service-initiated events (AwsServiceEvent) often carry only invokedBy, without a type.
-        var type = identity.Prop("type").Str() ?? (identity.Prop("invokedBy").Str() is not null ? "AWSService" : null);
-        var arn = identity.Prop("arn").Str();
-        var session = identity.Prop("sessionContext");
-        var issuer = session.Prop("sessionIssuer").Obj();
-        var issuerArn = issuer.Prop("arn").Str();
+        var type = identity.Prop("type"u8).Str() ?? (identity.Prop("invokedBy"u8).Str() is not null ? "AWSService" : null);
+        var arn = identity.Prop("arn"u8).Str();
+        var session = identity.Prop("sessionContext"u8);
+        var issuer = session.Prop("sessionIssuer"u8).Obj();
+        var issuerArn = issuer.Prop("arn"u8).Str();
 
         // Role chaining leaves only the last hop in a record; sourceIdentity, when set, names the
         // person at the start of the chain, so it goes first.
         List<string> chain = [];
-        if ((session.Prop("sourceIdentity").Str() ?? identity.Prop("sourceIdentity").Str()) is { } source)
+        if ((session.Prop("sourceIdentity"u8).Str() ?? identity.Prop("sourceIdentity"u8).Str()) is { } source)
         {
             chain.Add(source);
         }
@@ -94,13 +94,13 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
             chain.Add(arn);
         }
 
-        var mfa = session.Prop("attributes").Prop("mfaAuthenticated").Bool();
-        if (additionalEventData.Prop("MFAUsed").Str() is { } consoleMfa)
+        var mfa = session.Prop("attributes"u8).Prop("mfaAuthenticated"u8).Bool();
+        if (additionalEventData.Prop("MFAUsed"u8).Str() is { } consoleMfa)
         {
             mfa = consoleMfa.Equals("Yes", StringComparison.OrdinalIgnoreCase);
         }
 
-        var name = identity.Prop("userName").Str();
+        var name = identity.Prop("userName"u8).Str();
         if (name is null && arn is not null && type is "AssumedRole")
         {
             name = arn[(arn.LastIndexOf('/') + 1)..];
@@ -109,10 +109,10 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
         return new EventActor
         {
             Type = type,
-            Uid = arn ?? identity.Prop("principalId").Str() ?? identity.Prop("invokedBy").Str(),
+            Uid = arn ?? identity.Prop("principalId"u8).Str() ?? identity.Prop("invokedBy"u8).Str(),
             Arn = arn,
-            Name = name ?? issuer.Prop("userName").Str() ?? identity.Prop("invokedBy").Str(),
-            AccessKeyId = identity.Prop("accessKeyId").Str(),
+            Name = name ?? issuer.Prop("userName"u8).Str() ?? identity.Prop("invokedBy"u8).Str(),
+            AccessKeyId = identity.Prop("accessKeyId"u8).Str(),
             SessionIssuer = issuerArn,
             AssumedRoleChain = chain,
             MfaUsed = mfa,
@@ -140,7 +140,7 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
 
         // Many management events list no resources; the request names the target instead.
         var request = f.RequestParameters.Dynamic().Obj();
-        if (request.Prop("bucketName").Str() is { } bucket)
+        if (request.Prop("bucketName"u8).Str() is { } bucket)
         {
             resources.Add(new EventResource("AWS::S3::Bucket", $"arn:aws:s3:::{bucket}", bucket));
         }

@@ -13,6 +13,12 @@ internal static class Json
 
     public static JsonElement? Prop(this JsonElement? element, string name) => element is { } e ? e.Prop(name) : null;
 
+    /// <summary>The same by a UTF-8 name, which the document compares without transcoding it first (mappers run once per record).</summary>
+    public static JsonElement? Prop(this JsonElement? element, ReadOnlySpan<byte> utf8Name) =>
+        element is { ValueKind: JsonValueKind.Object } e && e.TryGetProperty(utf8Name, out var value) && value.ValueKind != JsonValueKind.Null
+            ? value
+            : null;
+
     public static JsonElement? Path(this JsonElement element, params ReadOnlySpan<string> names)
     {
         JsonElement? current = element;
