@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Firebreak.Detection.Events;
@@ -132,12 +133,32 @@ public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
     {
         var correlations = new CorrelationEngine(rules, options.CorrelationLimits);
         var correlationLock = new Lock();
+
+        // The first reader or worker to fail stops the others at once (a failing projection must not
+        // wait for the rest of the input to be matched), and its exception, not their cancellations, is
+        // what the caller sees.
+        using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Exception? firstFailure = null;
+        async Task Guard(Func<Task> work)
+        {
+            try
+            {
+                await work().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !failure.IsCancellationRequested)
+            {
+                Interlocked.CompareExchange(ref firstFailure, ex, null);
+                await failure.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
         try
         {
-            var readers = sources.Select(source => Task.Run(() => ReadAsync(source, batches.Writer, cancellationToken), cancellationToken)).ToArray();
+            var readers = sources.Select(source => Task.Run(() => Guard(() => ReadAsync(source, batches.Writer, failure.Token)), failure.Token)).ToArray();
             var completion = Task.WhenAll(readers).ContinueWith(t => batches.Writer.TryComplete(t.Exception?.GetBaseException()), TaskScheduler.Default);
             var workers = Enumerable.Range(0, Math.Max(1, options.Workers))
-                .Select(_ => Task.Run(() => MatchAsync(batches.Reader, output, project, correlations, correlationLock, cancellationToken), cancellationToken))
+                .Select(_ => Task.Run(() => Guard(() => MatchAsync(batches.Reader, output, project, correlations, correlationLock, failure.Token)), failure.Token))
                 .ToArray();
             await Task.WhenAll(workers).ConfigureAwait(false);
             await completion.ConfigureAwait(false);
@@ -160,8 +181,9 @@ public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
         }
         catch (Exception ex)
         {
-            output.TryComplete(ex);
-            throw;
+            var error = firstFailure ?? ex;
+            output.TryComplete(error);
+            ExceptionDispatchInfo.Throw(error);
         }
     }
 
@@ -236,6 +258,7 @@ public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
             }
 
             counted.Clear();
+            RootProperties.Forget();
             if (projected.Count > 0)
             {
                 await output.WriteAsync(projected, cancellationToken).ConfigureAwait(false);

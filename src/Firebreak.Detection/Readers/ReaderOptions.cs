@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 namespace Firebreak.Detection.Readers;
 
 /// <summary>The native log format of a record. <see cref="Auto"/> sniffs each file's content.</summary>
@@ -69,6 +70,9 @@ public sealed record ReaderOptions
     /// <summary>How many problems <see cref="ReadSummary.Problems"/> keeps; the counters keep counting past it.</summary>
     public int MaxProblemsKept { get; init; } = 1000;
 
+    /// <summary>How the framer scans records inside arrays; the widest the processor accelerates unless a test asks for another, to compare them.</summary>
+    internal FramerScan FramerScan { get; init; } = Vector256.IsHardwareAccelerated ? FramerScan.Vector256 : Vector128.IsHardwareAccelerated ? FramerScan.Vector128 : FramerScan.Bytes;
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRecordBytes, 64);
@@ -77,4 +81,11 @@ public sealed record ReaderOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(ReadBufferBytes, 16);
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchBytes, 1);
     }
+}
+
+internal enum FramerScan
+{
+    Bytes,
+    Vector128,
+    Vector256,
 }

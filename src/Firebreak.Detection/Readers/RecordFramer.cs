@@ -393,7 +393,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
     /// <summary>Advances through a record's bytes; true when its closing bracket has been passed.</summary>
     private bool FastScan(byte[] buffer, ref int pos, int end)
     {
-        if (Vector256.IsHardwareAccelerated)
+        if (options.FramerScan != FramerScan.Bytes)
         {
             while (end - pos >= 64)
             {
@@ -428,21 +428,13 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
     private bool TryScanBlock(byte[] buffer, ref int pos, out bool complete)
     {
         complete = false;
-        ref var start = ref buffer[pos];
-        var low = Vector256.LoadUnsafe(ref start);
-        var high = Vector256.LoadUnsafe(ref start, 32);
-        if (Mask(low, high, (byte)'\\') != 0)
+        var (backslashes, quotes, open, close) = options.FramerScan == FramerScan.Vector256
+            ? Masks256(ref buffer[pos])
+            : Masks128(ref buffer[pos]);
+        if (backslashes != 0)
         {
             return false;
         }
-
-        var quotes = Mask(low, high, (byte)'"');
-
-        // '[' and '{' differ only in bit 5, as do ']' and '}': with it set, one comparison finds both.
-        var lowFolded = low | Vector256.Create((byte)0x20);
-        var highFolded = high | Vector256.Create((byte)0x20);
-        var open = Mask(lowFolded, highFolded, (byte)'{');
-        var close = Mask(lowFolded, highFolded, (byte)'}');
 
         // Bit i of inString: an odd number of quotes at or before byte i, flipped when the block began inside a string.
         var inString = quotes;
@@ -483,10 +475,37 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         return true;
     }
 
-    private static ulong Mask(Vector256<byte> low, Vector256<byte> high, byte value)
+    // '[' and '{' differ only in bit 5, as do ']' and '}': with it set, one comparison finds both.
+    private static (ulong Backslashes, ulong Quotes, ulong Open, ulong Close) Masks256(ref byte start)
     {
-        var target = Vector256.Create(value);
-        return Vector256.Equals(low, target).ExtractMostSignificantBits() | (ulong)Vector256.Equals(high, target).ExtractMostSignificantBits() << 32;
+        var low = Vector256.LoadUnsafe(ref start);
+        var high = Vector256.LoadUnsafe(ref start, 32);
+        var lowFolded = low | Vector256.Create((byte)0x20);
+        var highFolded = high | Vector256.Create((byte)0x20);
+        return (Mask(low, high, (byte)'\\'), Mask(low, high, (byte)'"'), Mask(lowFolded, highFolded, (byte)'{'), Mask(lowFolded, highFolded, (byte)'}'));
+
+        static ulong Mask(Vector256<byte> low, Vector256<byte> high, byte value)
+        {
+            var target = Vector256.Create(value);
+            return Vector256.Equals(low, target).ExtractMostSignificantBits() | (ulong)Vector256.Equals(high, target).ExtractMostSignificantBits() << 32;
+        }
+    }
+
+    private static (ulong Backslashes, ulong Quotes, ulong Open, ulong Close) Masks128(ref byte start)
+    {
+        ulong backslashes = 0, quotes = 0, open = 0, close = 0;
+        for (nuint part = 0; part < 4; part++)
+        {
+            var bytes = Vector128.LoadUnsafe(ref start, part * 16);
+            var folded = bytes | Vector128.Create((byte)0x20);
+            var shift = (int)part * 16;
+            backslashes |= (ulong)Vector128.Equals(bytes, Vector128.Create((byte)'\\')).ExtractMostSignificantBits() << shift;
+            quotes |= (ulong)Vector128.Equals(bytes, Vector128.Create((byte)'"')).ExtractMostSignificantBits() << shift;
+            open |= (ulong)Vector128.Equals(folded, Vector128.Create((byte)'{')).ExtractMostSignificantBits() << shift;
+            close |= (ulong)Vector128.Equals(folded, Vector128.Create((byte)'}')).ExtractMostSignificantBits() << shift;
+        }
+
+        return (backslashes, quotes, open, close);
     }
 
     private bool ScanBytes(byte[] buffer, ref int pos, int end)

@@ -150,7 +150,8 @@ internal sealed class RawPathAccessor : FieldAccessor
 /// rules ask for it: a CloudTrail record has some twenty, and a lookup by name walks them all, so
 /// the first step of every rule field's path was most of the cost of testing a rule. Keyed by the
 /// name's interned UTF-8 bytes (see <see cref="JsonPath"/>); reset when the thread moves on to
-/// another event, so it holds at most one event per thread.
+/// another event, so it holds at most one event per thread, and emptied by <see cref="Forget"/>
+/// after each batch a hunt matches.
 /// </summary>
 internal static class RootProperties
 {
@@ -177,6 +178,13 @@ internal static class RootProperties
 
         value = slot.Value;
         return slot.Found;
+    }
+
+    /// <summary>Lets the last event go, so that an idle thread does not keep it (and its document) alive.</summary>
+    public static void Forget()
+    {
+        owner = null;
+        found?.Clear();
     }
 }
 

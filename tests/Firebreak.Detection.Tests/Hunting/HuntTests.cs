@@ -97,6 +97,23 @@ public class HuntTests
     }
 
     [Fact]
+    public async Task AProjectionThatFails_StopsTheHuntAtOnce_WithItsOwnException()
+    {
+        // Two workers: when one fails, the other must not go on matching the rest of the input, and the
+        // caller must see the failure, not the cancellation it caused.
+        var hunt = new Hunt(Rules(), new HuntOptions { Workers = 2, BatchSize = 64 });
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(async () => await hunt.RunAsync(
+            [Stream(5_000_000, i => i == 100 ? """{"eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging"}""" : Noise(i))],
+            HuntTests.FailingProjection,
+            TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal("cannot format this hit", ex.Message);
+        Assert.True(hunt.Statistics.Events < 1_000_000, $"the hunt went on after the failure: {hunt.Statistics.Events} events matched");
+    }
+
+    private static string? FailingProjection(HuntHit hit) => throw new InvalidOperationException("cannot format this hit");
+
+    [Fact]
     public async Task SeveralStreams_AreAllConsumed()
     {
         var hunt = new Hunt(Rules());

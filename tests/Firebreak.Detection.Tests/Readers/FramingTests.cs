@@ -82,9 +82,11 @@ public class FramingTests
     }
 
     [Theory]
-    [InlineData(4096)]
-    [InlineData(256 * 1024)]
-    public async Task BracketsAndQuotesInStrings_AcrossEveryBlockBoundary_FrameEveryRecordIntact(int bufferBytes)
+    [InlineData(4096, "Vector256")]
+    [InlineData(256 * 1024, "Vector256")]
+    [InlineData(4096, "Vector128")]
+    [InlineData(4096, "Bytes")]
+    public async Task BracketsAndQuotesInStrings_AcrossEveryBlockBoundary_FrameEveryRecordIntact(int bufferBytes, string scan)
     {
         // The fast path scans 64 bytes at a time; strings full of brackets, with and without escapes,
         // of every length and at every offset, must neither end a record early nor run past its end.
@@ -111,7 +113,7 @@ public class FramingTests
         }
 
         var content = "{\"Records\":[" + string.Join(',', records) + "]}";
-        var reader = new CloudLogReader(new ReaderOptions { ReadBufferBytes = bufferBytes });
+        var reader = new CloudLogReader(new ReaderOptions { ReadBufferBytes = bufferBytes, FramerScan = Enum.Parse<FramerScan>(scan) });
 
         var events = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(content)), "brackets.json");
 
@@ -127,6 +129,40 @@ public class FramingTests
             }
 
             Assert.Equal("]}[{", level.GetProperty("k")[0].GetString());
+        }
+    }
+
+    [Fact]
+    public async Task EveryScan_SkipsTooDeepRecords_AndReportsBrokenInput_AsTheByteWiseScanDoes()
+    {
+        // Too-deep records (the limit is 8 here) on either side of a 64-byte block boundary, a record too
+        // deep only inside a string, and a file cut off inside a record: every scan must keep, skip and
+        // report exactly what the byte-wise scan does.
+        var random = new Random(7);
+        var records = Enumerable.Range(0, 200).Select(i =>
+        {
+            var depth = random.Next(1, 12);
+            var pad = new string('p', random.Next(0, 70));
+            return $$$"""{"eventTime":"2026-01-01T00:00:00Z","eventSource":"iam.amazonaws.com","eventName":"ListUsers","eventID":"id-{{{i}}}","pad":"{{{pad}}}","s":"{{{new string('[', 20)}}}","requestParameters":{{{string.Concat(Enumerable.Repeat("{\"k\":", depth))}}}1{{{new string('}', depth)}}}}""";
+        });
+        var content = "{\"Records\":[" + string.Join(',', records) + ",{\"eventName\":\"cut" + new string('x', 100);
+
+        async Task<(List<string?> Ids, List<string> Problems)> Read(FramerScan scan)
+        {
+            var reader = new CloudLogReader(new ReaderOptions { MaxDepth = 8, FramerScan = scan });
+            var events = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(content)), "deep.json");
+            return (events.Select(e => e.EventId).ToList(), reader.Summary.Problems.Select(p => $"{p.Line}:{p.RecordIndex}:{p.Reason}").ToList());
+        }
+
+        var expected = await Read(FramerScan.Bytes);
+        Assert.InRange(expected.Ids.Count, 50, 190);
+        Assert.Contains(expected.Problems, p => p.Contains("deeper than the maximum depth of 8", StringComparison.Ordinal));
+        Assert.Contains(expected.Problems, p => p.Contains("truncated", StringComparison.Ordinal));
+        foreach (var scan in new[] { FramerScan.Vector128, FramerScan.Vector256 })
+        {
+            var actual = await Read(scan);
+            Assert.Equal(expected.Ids, actual.Ids);
+            Assert.Equal(expected.Problems, actual.Problems);
         }
     }
 }

@@ -253,6 +253,24 @@ public class CorrelationTests
     }
 
     [Fact]
+    public void ValueCount_PastTheCap_ForgetsTheValuesOfForgottenMatchesOnly()
+    {
+        // Five matches are kept. The old ones, hours apart, are forgotten one by one as the burst arrives;
+        // the distinct values the group counts must lose exactly theirs, or the burst of three is missed.
+        var (set, engine) = Build(ManySecrets, new CorrelationLimits { MaxEventsPerGroup = 5 });
+        var hits = Feed(set, engine,
+        [
+            (0, "GetSecretValue", "alice", "x"), (3600, "GetSecretValue", "alice", "y"), (7200, "GetSecretValue", "alice", "z"),
+            (10800, "GetSecretValue", "alice", "x"), (14400, "GetSecretValue", "alice", "p"),
+            (36000, "GetSecretValue", "alice", "p"), (36010, "GetSecretValue", "alice", "q"), (36020, "GetSecretValue", "alice", "p"),
+            (36030, "GetSecretValue", "alice", "x"),
+        ], flush: false);
+
+        var hit = Assert.Single(hits);
+        Assert.Equal((T0.AddSeconds(36000), T0.AddSeconds(36030), 3L), (hit.FirstSeen, hit.LastSeen, hit.Count));
+    }
+
+    [Fact]
     public void EventCount_LessThan_IsJudgedWhenTheWindowCloses()
     {
         var (set, engine) = Build("""
