@@ -102,7 +102,7 @@ public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
 
         // Hits travel in one list per matched batch: a channel operation per hit cost more than the hit.
         var output = Channel.CreateBounded<List<T>>(new BoundedChannelOptions(Math.Max(1, options.QueuedBatches)) { SingleReader = true });
-        var pipeline = RunPipelineAsync(sources, batches, output.Writer, project, stop.Token);
+        var pipeline = RunPipelineAsync(sources, batches, output.Writer, project, stop);
 
         try
         {
@@ -128,16 +128,16 @@ public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
         }
     }
 
-    private async Task RunPipelineAsync<T>(IReadOnlyList<IAsyncEnumerable<CloudEvent>> sources, Channel<CloudEvent[]> batches, ChannelWriter<List<T>> output, Func<HuntHit, T?> project, CancellationToken cancellationToken)
+    private async Task RunPipelineAsync<T>(IReadOnlyList<IAsyncEnumerable<CloudEvent>> sources, Channel<CloudEvent[]> batches, ChannelWriter<List<T>> output, Func<HuntHit, T?> project, CancellationTokenSource stop)
         where T : class
     {
+        var cancellationToken = stop.Token;
         var correlations = new CorrelationEngine(rules, options.CorrelationLimits);
         var correlationLock = new Lock();
 
         // The first reader or worker to fail stops the others at once (a failing projection must not
         // wait for the rest of the input to be matched), and its exception, not their cancellations, is
         // what the caller sees.
-        using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Exception? firstFailure = null;
         async Task Guard(Func<Task> work)
         {
@@ -145,20 +145,20 @@ public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
             {
                 await work().ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException || !failure.IsCancellationRequested)
+            catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
             {
                 Interlocked.CompareExchange(ref firstFailure, ex, null);
-                await failure.CancelAsync().ConfigureAwait(false);
+                await stop.CancelAsync().ConfigureAwait(false);
                 throw;
             }
         }
 
         try
         {
-            var readers = sources.Select(source => Task.Run(() => Guard(() => ReadAsync(source, batches.Writer, failure.Token)), failure.Token)).ToArray();
+            var readers = sources.Select(source => Task.Run(() => Guard(() => ReadAsync(source, batches.Writer, cancellationToken)), cancellationToken)).ToArray();
             var completion = Task.WhenAll(readers).ContinueWith(t => batches.Writer.TryComplete(t.Exception?.GetBaseException()), TaskScheduler.Default);
             var workers = Enumerable.Range(0, Math.Max(1, options.Workers))
-                .Select(_ => Task.Run(() => Guard(() => MatchAsync(batches.Reader, output, project, correlations, correlationLock, failure.Token)), failure.Token))
+                .Select(_ => Task.Run(() => Guard(() => MatchAsync(batches.Reader, output, project, correlations, correlationLock, cancellationToken)), cancellationToken))
                 .ToArray();
             await Task.WhenAll(workers).ConfigureAwait(false);
             await completion.ConfigureAwait(false);

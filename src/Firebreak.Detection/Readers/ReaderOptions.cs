@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+
 namespace Firebreak.Detection.Readers;
 
 /// <summary>The native log format of a record. <see cref="Auto"/> sniffs each file's content.</summary>

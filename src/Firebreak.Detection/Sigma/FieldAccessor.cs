@@ -54,9 +54,7 @@ internal sealed class RawPathAccessor : FieldAccessor
     {
         foreach (var path in paths)
         {
-            if (e.Raw.ValueKind != JsonValueKind.Object
-                ? JsonTraversal.Exists(e.Raw, path.Segments, 0)
-                : RootProperties.TryGet(e, path.Segments[0], out var first) && JsonTraversal.Exists(first, path.Segments, 1))
+            if (Start(e, path, out var at, out var index) && JsonTraversal.Exists(at, path.Segments, index))
             {
                 return true;
             }
@@ -69,9 +67,7 @@ internal sealed class RawPathAccessor : FieldAccessor
     {
         foreach (var path in paths)
         {
-            if (e.Raw.ValueKind != JsonValueKind.Object
-                ? JsonTraversal.HasNonNull(e.Raw, path.Segments, 0)
-                : RootProperties.TryGet(e, path.Segments[0], out var first) && JsonTraversal.HasNonNull(first, path.Segments, 1))
+            if (Start(e, path, out var at, out var index) && JsonTraversal.HasNonNull(at, path.Segments, index))
             {
                 return false;
             }
@@ -84,9 +80,7 @@ internal sealed class RawPathAccessor : FieldAccessor
     {
         foreach (var path in paths)
         {
-            if (e.Raw.ValueKind != JsonValueKind.Object
-                ? JsonTraversal.AnyLeaf(e.Raw, path.Segments, 0, matcher)
-                : RootProperties.TryGet(e, path.Segments[0], out var first) && JsonTraversal.AnyLeaf(first, path.Segments, 1, matcher))
+            if (Start(e, path, out var at, out var index) && JsonTraversal.AnyLeaf(at, path.Segments, index, matcher))
             {
                 return true;
             }
@@ -97,14 +91,9 @@ internal sealed class RawPathAccessor : FieldAccessor
 
     public override string? FirstValue(CloudEvent e)
     {
-        if (e.Raw.ValueKind != JsonValueKind.Object)
-        {
-            return FirstValue(e.Raw);
-        }
-
         foreach (var path in paths)
         {
-            if (RootProperties.TryGet(e, path.Segments[0], out var first) && JsonTraversal.First(first, path.Segments, 1) is { } value)
+            if (Start(e, path, out var at, out var index) && JsonTraversal.First(at, path.Segments, index) is { } value)
             {
                 return value;
             }
@@ -128,14 +117,28 @@ internal sealed class RawPathAccessor : FieldAccessor
 
     public int PathCount => paths.Length;
 
+    /// <summary>
+    /// Where a path's walk begins: in an object record, past its first step, taken from the event's cached top-level
+    /// properties (false when that property is missing); in anything else, at the record itself.
+    /// </summary>
+    private static bool Start(CloudEvent e, JsonPath path, out JsonElement at, out int index)
+    {
+        if (e.Raw.ValueKind != JsonValueKind.Object)
+        {
+            (at, index) = (e.Raw, 0);
+            return true;
+        }
+
+        index = 1;
+        return RootProperties.TryGet(e, path.Segments[0], out at);
+    }
+
     /// <summary>Hands the string (or number text) at one alternative path to <paramref name="use"/> as a span, without allocating a string for it.</summary>
     public bool TryUseString<TState, TResult>(CloudEvent e, int pathIndex, TState state, Func<ReadOnlySpan<char>, TState, (bool, TResult)> use, out TResult? result)
     {
-        var segments = paths[pathIndex].Segments;
-        var resolved = e.Raw.ValueKind != JsonValueKind.Object
-            ? JsonTraversal.Resolve(e.Raw, segments, 0)
-            : RootProperties.TryGet(e, segments[0], out var first) ? JsonTraversal.Resolve(first, segments, 1) : null;
-        if (resolved is { ValueKind: JsonValueKind.String or JsonValueKind.Number } element)
+        var path = paths[pathIndex];
+        if (Start(e, path, out var at, out var index)
+            && JsonTraversal.Resolve(at, path.Segments, index) is { ValueKind: JsonValueKind.String or JsonValueKind.Number } element)
         {
             return JsonTraversal.WithChars(element, state, use, out result);
         }
