@@ -14,7 +14,7 @@ internal static class InputDecoder
         var (stream, head) = await PeekAsync(raw, cancellationToken).ConfigureAwait(false);
         if (head is [0x1F, 0x8B, ..])
         {
-            (stream, head) = await PeekAsync(new GZipStream(new PrefixedStream(head, stream), CompressionMode.Decompress), cancellationToken).ConfigureAwait(false);
+            (stream, head) = await PeekAsync(new CheckedGzipStream(new PrefixedStream(head, stream)), cancellationToken).ConfigureAwait(false);
         }
 
         switch (head)
@@ -62,10 +62,10 @@ internal static class InputDecoder
     }
 }
 
-/// <summary>Replays a few already-read bytes before the rest of a stream.</summary>
-internal sealed class PrefixedStream(byte[] prefix, Stream inner) : Stream
+/// <summary>The members every read-only, forward-only wrapper here shares; subclasses read.</summary>
+internal abstract class ReadOnlyStream(Stream inner) : Stream
 {
-    private int _position;
+    protected Stream Inner { get; } = inner;
 
     public override bool CanRead => true;
 
@@ -82,6 +82,37 @@ internal sealed class PrefixedStream(byte[] prefix, Stream inner) : Stream
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override ValueTask DisposeAsync() => Inner.DisposeAsync();
+}
+
+/// <summary>Replays a few already-read bytes before the rest of a stream.</summary>
+internal sealed class PrefixedStream(byte[] prefix, Stream inner) : ReadOnlyStream(inner)
+{
+    private int _position;
 
     public override int Read(Span<byte> buffer)
     {
@@ -93,7 +124,7 @@ internal sealed class PrefixedStream(byte[] prefix, Stream inner) : Stream
             return n;
         }
 
-        return inner.Read(buffer);
+        return Inner.Read(buffer);
     }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -103,90 +134,128 @@ internal sealed class PrefixedStream(byte[] prefix, Stream inner) : Stream
             return ValueTask.FromResult(Read(buffer.Span));
         }
 
-        return inner.ReadAsync(buffer, cancellationToken);
+        return Inner.ReadAsync(buffer, cancellationToken);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
-
-    public override ValueTask DisposeAsync() => inner.DisposeAsync();
 }
 
 /// <summary>Counts the bytes read from a source as stored, before decompression.</summary>
-internal sealed class CountingStream(Stream inner, Action<long> count) : Stream
+internal sealed class CountingStream(Stream inner, Action<long> count) : ReadOnlyStream(inner)
 {
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
-        var n = inner.Read(buffer);
+        var n = Inner.Read(buffer);
         count(n);
         return n;
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        var n = await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         count(n);
         return n;
     }
+}
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+/// <summary>
+/// Decompresses gzip and notices a file cut short, which <see cref="GZipStream"/> does not: it ends quietly
+/// where its input ends. A whole gzip file ends with its size (modulo 2^32) in the last four bytes; when the
+/// decompressed output does not end with that count, the file was cut (or damaged) and the end of the
+/// output throws <see cref="InvalidDataException"/>, which the framer reports. Several gzip members joined
+/// into one file end with the last member's size only, so a file in which another member's header appears
+/// is not judged.
+/// </summary>
+internal sealed class CheckedGzipStream : ReadOnlyStream
+{
+    private readonly Source _source;
+    private long _decompressed;
 
-    public override void Flush()
+    public CheckedGzipStream(Stream compressed)
+        : this(new Source(compressed))
     {
     }
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
+    private CheckedGzipStream(Source source)
+        : base(new GZipStream(source, CompressionMode.Decompress))
     {
-        if (disposing)
+        _source = source;
+    }
+
+    public override int Read(Span<byte> buffer) => Check(Inner.Read(buffer), buffer.Length);
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        Check(await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false), buffer.Length);
+
+    private int Check(int read, int asked)
+    {
+        _decompressed += read;
+        if (read == 0 && asked > 0 && !_source.Verifies(_decompressed))
         {
-            inner.Dispose();
+            throw new InvalidDataException("the gzip data stops before its end: the file is truncated or damaged");
         }
 
-        base.Dispose(disposing);
+        return read;
     }
 
-    public override ValueTask DisposeAsync() => inner.DisposeAsync();
+    /// <summary>The compressed bytes as they pass: the last eight, and whether another member's header went by.</summary>
+    private sealed class Source(Stream inner) : ReadOnlyStream(inner)
+    {
+        private readonly byte[] _tail = new byte[8];
+
+        private static ReadOnlySpan<byte> MemberHeader => [0x1F, 0x8B, 0x08];
+        private long _read;
+        private bool _severalMembers;
+
+        public bool Verifies(long decompressed)
+        {
+            if (_severalMembers)
+            {
+                return true;
+            }
+
+            return _read >= 18 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(_tail.AsSpan(4)) == (uint)decompressed;
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = Inner.Read(buffer);
+            Observe(buffer[..n]);
+            return n;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var n = await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            Observe(buffer.Span[..n]);
+            return n;
+        }
+
+        private void Observe(ReadOnlySpan<byte> bytes)
+        {
+            if (bytes.IsEmpty)
+            {
+                return;
+            }
+
+            // A member header (1F 8B 08) anywhere after the first byte, also across two reads.
+            Span<byte> joined = stackalloc byte[2 + Math.Min(bytes.Length, 2)];
+            _tail.AsSpan(6).CopyTo(joined);
+            bytes[..Math.Min(bytes.Length, 2)].CopyTo(joined[2..]);
+            if ((_read >= 2 && joined.IndexOf(MemberHeader) >= 0) || (_read == 0 ? bytes[1..] : bytes).IndexOf(MemberHeader) >= 0)
+            {
+                _severalMembers = true;
+            }
+
+            if (bytes.Length >= 8)
+            {
+                bytes[^8..].CopyTo(_tail);
+            }
+            else
+            {
+                _tail.AsSpan(bytes.Length).CopyTo(_tail);
+                bytes.CopyTo(_tail.AsSpan(8 - bytes.Length));
+            }
+
+            _read += bytes.Length;
+        }
+    }
 }

@@ -35,6 +35,42 @@ public class MalformedInputTests
         Assert.Matches("truncated|decompress", problem.Reason);
     }
 
+    [Fact]
+    public async Task GzipCutAtARecordBoundary_IsReported_AndJoinedMembersAreNot()
+    {
+        // A flush ends the compressed data of the first 100 lines exactly where a cut would leave every
+        // record whole: GZipStream then ends quietly, and only the missing end of the gzip data tells.
+        var compressed = new MemoryStream();
+        long cut;
+        await using (var gz = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            await gz.WriteAsync(Utf8(JsonLines(100)), TestContext.Current.CancellationToken);
+            await gz.FlushAsync(TestContext.Current.CancellationToken);
+            cut = compressed.Length;
+            await gz.WriteAsync(Utf8(string.Join('\n', Enumerable.Range(100, 100).Select(i => Record(i))) + "\n"), TestContext.Current.CancellationToken);
+        }
+
+        var whole = compressed.ToArray();
+        var reader = new CloudLogReader();
+        var events = await reader.ReadAllAsync(new MemoryStream(whole[..(int)cut]), "cut.jsonl.gz");
+
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => $"ev-{i}"), events.Select(e => e.EventId));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal(ProblemSeverity.Error, problem.Severity);
+        Assert.Contains("truncated", problem.Reason, StringComparison.Ordinal);
+
+        // The whole file, and two whole files joined (gzip allows several members in one file), read clean.
+        reader = new CloudLogReader();
+        Assert.Equal(200, (await reader.ReadAllAsync(new MemoryStream(whole), "whole.jsonl.gz")).Count);
+        Assert.Equal(400, (await reader.ReadAllAsync(new MemoryStream([.. whole, .. whole]), "joined.jsonl.gz")).Count);
+        Assert.Empty(reader.Summary.Problems);
+
+        // A gzip header with nothing whole behind it is not an empty log.
+        reader = new CloudLogReader();
+        Assert.Empty(await reader.ReadAllAsync(new MemoryStream([0x1F, 0x8B, 0x08, 0x00, .. "garbage"u8]), "broken.json.gz"));
+        Assert.Contains("truncated", Assert.Single(reader.Summary.Problems).Reason, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("utf-16le-bom")]
     [InlineData("utf-16le")]
