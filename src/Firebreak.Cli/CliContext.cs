@@ -20,12 +20,17 @@ public sealed class CliContext
         _environment = environment is null
             ? Environment.GetEnvironmentVariable
             : name => environment.TryGetValue(name, out var value) ? value : null;
-        Console = CreateConsole(output, ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected);
+        _isStandardOutput = ReferenceEquals(output, System.Console.Out);
+        Console = CreateConsole(output, _isStandardOutput && !System.Console.IsOutputRedirected);
         _errorIsTerminal = ReferenceEquals(error, System.Console.Error) && !System.Console.IsErrorRedirected;
         ErrorConsole = CreateConsole(error, _errorIsTerminal);
     }
 
     private readonly bool _errorIsTerminal;
+
+    private readonly bool _isStandardOutput;
+
+    private Stream? _standardOutputStream;
 
     public TextWriter Output { get; }
     public TextWriter Error { get; }
@@ -34,6 +39,25 @@ public sealed class CliContext
     public IAnsiConsole Console { get; }
 
     public IAnsiConsole ErrorConsole { get; }
+
+    /// <summary>
+    /// Writes UTF-8 text to <see cref="Output"/>. On the process's standard output the bytes go straight
+    /// to the stream (after whatever <see cref="Output"/> holds), so bulk output such as a hunt's JSON
+    /// lines is not decoded to UTF-16 and encoded back; any other writer gets the decoded text.
+    /// </summary>
+    public void WriteOutputUtf8(ReadOnlySpan<byte> text)
+    {
+        if (!_isStandardOutput)
+        {
+            Output.Write(System.Text.Encoding.UTF8.GetString(text));
+            return;
+        }
+
+        Output.Flush();
+        _standardOutputStream ??= System.Console.OpenStandardOutput();
+        _standardOutputStream.Write(text);
+        _standardOutputStream.Flush();
+    }
 
     /// <summary>Standard input, for commands that read a file given as '-'.</summary>
     public Stream OpenInput() => _input ?? System.Console.OpenStandardInput();

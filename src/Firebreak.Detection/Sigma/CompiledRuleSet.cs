@@ -1,4 +1,8 @@
+using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
 using Firebreak.Detection.Events;
 
 namespace Firebreak.Detection.Sigma;
@@ -11,7 +15,7 @@ public sealed class CompiledRule
 {
     private readonly IReadOnlyList<KeyValuePair<string, FieldAccessor>> fields;
 
-    internal CompiledRule(SigmaRule rule, Predicate predicate, IReadOnlyDictionary<string, FieldAccessor> fields, ValueMatcher? operationFilter, int ordinal)
+    internal CompiledRule(SigmaRule rule, Predicate predicate, IReadOnlyDictionary<string, FieldAccessor> fields, ValueMatcher? operationFilter, int ordinal, bool gate = true)
     {
         Rule = rule;
         Predicate = predicate;
@@ -19,6 +23,10 @@ public sealed class CompiledRule
         OperationFilter = operationFilter;
         Ordinal = ordinal;
         RequiredNeedles = predicate.RequiredNeedles()?.Items;
+        if (gate && predicate.RequiredNeedles(beyondOperation: true) is { Items.Count: > 0 } needles)
+        {
+            Gate = SearchValues.Create([.. needles.Items.Select(n => n.Text).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal)], StringComparison.OrdinalIgnoreCase);
+        }
     }
 
     public SigmaRule Rule { get; }
@@ -38,6 +46,14 @@ public sealed class CompiledRule
     /// negation, a derived field).
     /// </summary>
     public IReadOnlyList<RuleNeedle>? RequiredNeedles { get; }
+
+    /// <summary>
+    /// Needles other than the operation name of which the raw record of every event this rule can
+    /// match contains one, ignoring case; a record without any is not evaluated. Cheaper than the
+    /// evaluation for rules that look at fields deep in the record or at several fields, and most
+    /// records have none of a rule's needles. Null when the rule promises none.
+    /// </summary>
+    internal SearchValues<string>? Gate { get; }
 
     /// <summary>The rule is only tried on events whose operation name passes its operation filter.</summary>
     public bool IsIndexed => OperationFilter is not null;
@@ -140,7 +156,7 @@ public sealed class CompiledRuleSet
                     : null;
                 var shown = PositiveFields(rule.Detection);
                 var fields = compiler.Fields.Where(f => shown.Contains(f.Key)).ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
-                rules.Add(new CompiledRule(rule, predicate, fields, index, rules.Count));
+                rules.Add(new CompiledRule(rule, predicate, fields, index, rules.Count, options.NeedleGates));
             }
             catch (SigmaRuleException ex)
             {
@@ -212,9 +228,10 @@ public sealed class CompiledRuleSet
     public void Match(CloudEvent e, List<CompiledRule> matches)
     {
         var bucket = BucketFor(e.LogSource);
+        var text = new RecordText(e);
         foreach (var rule in bucket.Unindexed)
         {
-            if (rule.Predicate.Evaluate(e))
+            if (text.Admits(rule) && rule.Predicate.Evaluate(e))
             {
                 matches.Add(rule);
             }
@@ -239,13 +256,54 @@ public sealed class CompiledRuleSet
 
             foreach (var rule in candidates)
             {
-                if ((previous is null || !AlreadyMatched(matches, firstIndexed, rule)) && rule.Predicate.Evaluate(e))
+                if ((previous is null || !AlreadyMatched(matches, firstIndexed, rule)) && text.Admits(rule) && rule.Predicate.Evaluate(e))
                 {
                     matches.Add(rule);
                 }
             }
 
             previous = candidates;
+        }
+    }
+
+    /// <summary>
+    /// The event's raw record as text for <see cref="CompiledRule.Gate"/>s, widened from its UTF-8 bytes
+    /// once, when the first gated rule asks, into a buffer each thread keeps. Widening byte by byte keeps
+    /// ASCII intact; multi-byte characters become Latin-1 noise, and no character outside ASCII equals
+    /// an ASCII one ignoring case, so none can form a needle. Needles are letters, digits and separators
+    /// JSON never needs to escape; a record with a <c>\u</c> escape (which could spell one) is evaluated
+    /// by every candidate rule, ungated.
+    /// </summary>
+    private ref struct RecordText(CloudEvent e)
+    {
+        /// <summary>Larger records are evaluated without gates rather than kept in a buffer per thread.</summary>
+        private const int MaxLength = 1 << 20;
+
+        [ThreadStatic]
+        private static char[]? buffer;
+
+        private Span<char> text;
+        private bool state;
+
+        public bool Admits(CompiledRule rule)
+        {
+            if (rule.Gate is not { } gate)
+            {
+                return true;
+            }
+
+            if (!state)
+            {
+                state = true;
+                var raw = e.Raw.ValueKind == JsonValueKind.Undefined ? default : JsonMarshal.GetRawUtf8Value(e.Raw);
+                if (raw.Length is > 0 and <= MaxLength && raw.IndexOf("\\u"u8) < 0)
+                {
+                    var chars = buffer is { } b && b.Length >= raw.Length ? b : buffer = new char[Math.Max(raw.Length, 4096)];
+                    text = chars.AsSpan(0, Encoding.Latin1.GetChars(raw, chars));
+                }
+            }
+
+            return text.IsEmpty || text.ContainsAny(gate);
         }
     }
 

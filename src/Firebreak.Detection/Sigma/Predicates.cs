@@ -10,16 +10,18 @@ internal abstract class Predicate
     /// <summary>
     /// Needles (see <see cref="RawNeedles"/>) of which the raw record of every event this predicate
     /// accepts contains at least one, ignoring case; null when no such promise can be made, empty when
-    /// nothing is accepted.
+    /// nothing is accepted. With <paramref name="beyondOperation"/>, needles taken from the operation
+    /// name are left out (the rule index has already tested that field), so what is promised says
+    /// something more about the record.
     /// </summary>
-    public virtual NeedleSet? RequiredNeedles() => null;
+    public virtual NeedleSet? RequiredNeedles(bool beyondOperation = false) => null;
 }
 
 internal sealed class ConstantPredicate(bool value) : Predicate
 {
     public override bool Evaluate(CloudEvent e) => value;
 
-    public override NeedleSet? RequiredNeedles() => value ? null : NeedleSet.Nothing;
+    public override NeedleSet? RequiredNeedles(bool beyondOperation = false) => value ? null : NeedleSet.Nothing;
 }
 
 internal sealed class AndPredicate(Predicate[] operands) : Predicate
@@ -27,7 +29,7 @@ internal sealed class AndPredicate(Predicate[] operands) : Predicate
     public Predicate[] Operands => operands;
 
     // Every operand must hold, so any one operand's needles will do; the most selective one is kept.
-    public override NeedleSet? RequiredNeedles() => RawNeedles.MostSelective(operands.Select(o => o.RequiredNeedles()));
+    public override NeedleSet? RequiredNeedles(bool beyondOperation = false) => RawNeedles.MostSelective(operands.Select(o => o.RequiredNeedles(beyondOperation)));
 
     public override bool Evaluate(CloudEvent e)
     {
@@ -45,7 +47,7 @@ internal sealed class AndPredicate(Predicate[] operands) : Predicate
 
 internal sealed class OrPredicate(Predicate[] operands) : Predicate
 {
-    public override NeedleSet? RequiredNeedles() => RawNeedles.Union(operands.Select(o => o.RequiredNeedles()));
+    public override NeedleSet? RequiredNeedles(bool beyondOperation = false) => RawNeedles.Union(operands.Select(o => o.RequiredNeedles(beyondOperation)));
 
     public override bool Evaluate(CloudEvent e)
     {
@@ -71,14 +73,15 @@ internal sealed class FieldAnyPredicate(FieldAccessor field, ValueMatcher matche
     public override bool Evaluate(CloudEvent e) => field.AnyLeaf(e, matcher);
 
     // A normalised field's value may be derived (a provider name, say) rather than copied from the record.
-    public override NeedleSet? RequiredNeedles() => field is RawPathAccessor raw ? RawNeedles.From(matcher.RequiredLiterals(), raw.Paths) : null;
+    public override NeedleSet? RequiredNeedles(bool beyondOperation = false) =>
+        field is RawPathAccessor raw ? RawNeedles.From(matcher.RequiredLiterals(), raw.Paths)?.Beyond(beyondOperation) : null;
 }
 
 /// <summary>The <c>all</c> modifier: every value must be found in the field.</summary>
 internal sealed class FieldAllPredicate(FieldAccessor field, ValueMatcher[] matchers) : Predicate
 {
-    public override NeedleSet? RequiredNeedles() =>
-        field is RawPathAccessor raw ? RawNeedles.MostSelective(matchers.Select(m => RawNeedles.From(m.RequiredLiterals(), raw.Paths))) : null;
+    public override NeedleSet? RequiredNeedles(bool beyondOperation = false) =>
+        field is RawPathAccessor raw ? RawNeedles.MostSelective(matchers.Select(m => RawNeedles.From(m.RequiredLiterals(), raw.Paths)?.Beyond(beyondOperation))) : null;
 
     public override bool Evaluate(CloudEvent e)
     {
@@ -144,7 +147,7 @@ internal sealed class FieldRefPredicate(FieldAccessor field, FieldAccessor other
 /// <summary>Unfielded keyword search over every string in the native record.</summary>
 internal sealed class KeywordPredicate(ValueMatcher matcher) : Predicate
 {
-    public override NeedleSet? RequiredNeedles() => RawNeedles.From(matcher.RequiredLiterals(), paths: []);
+    public override NeedleSet? RequiredNeedles(bool beyondOperation = false) => RawNeedles.From(matcher.RequiredLiterals(), paths: []);
 
     public override bool Evaluate(CloudEvent e) => JsonTraversal.AnyStringAnywhere(e.Raw, matcher);
 }

@@ -148,6 +148,9 @@ internal sealed record NeedleSet(IReadOnlyList<RuleNeedle> Items, NeedleRank Ran
 {
     public static readonly NeedleSet Nothing = new([], NeedleRank.Operation);
 
+    /// <summary>This set, or null when asked for needles beyond the operation name and these are from it.</summary>
+    public NeedleSet? Beyond(bool beyondOperation) => beyondOperation && Rank == NeedleRank.Operation && Items.Count > 0 ? null : this;
+
     /// <summary>Better fields first; then longer needles, which are rarer in unrelated records; then fewer of them.</summary>
     public (NeedleRank Rank, int ShortestLength, int NegativeCount) Score =>
         (Rank, Items.Count == 0 ? int.MaxValue : Items.Min(n => n.Text.Length), -Items.Count);

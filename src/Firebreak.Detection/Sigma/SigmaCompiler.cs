@@ -11,6 +11,9 @@ public sealed record SigmaCompileOptions
         new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
 
     public FieldMappings FieldMappings { get; init; } = FieldMappings.Default;
+
+    /// <summary>Whether rules are skipped on records without their needles (<see cref="CompiledRule.Gate"/>); off only to prove they change nothing.</summary>
+    internal bool NeedleGates { get; init; } = true;
 }
 
 /// <summary>Turns one parsed detection into a predicate tree for a given log source.</summary>

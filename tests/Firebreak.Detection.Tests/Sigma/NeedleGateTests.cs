@@ -1,0 +1,95 @@
+using Firebreak.Detection.Events;
+using Firebreak.Detection.Readers;
+using Firebreak.Detection.Rules;
+using Firebreak.Detection.Sigma;
+using Firebreak.Detection.Simulation;
+
+namespace Firebreak.Detection.Tests.Sigma;
+
+/// <summary>
+/// A rule is not evaluated on an event whose raw record has none of the rule's needles beyond the
+/// operation name. These tests pin down which needles gate a rule and prove that gating never changes
+/// what matches.
+/// </summary>
+public sealed class NeedleGateTests : IDisposable
+{
+    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("firebreak-gates-");
+
+    public void Dispose() => _root.Delete(recursive: true);
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static readonly SigmaCompileOptions Ungated = new() { NeedleGates = false };
+
+    [Fact]
+    public void TheGate_IsWhatEveryMatchContains_BesidesItsOperationName()
+    {
+        var rule = SigmaTestRules.Detection("    sel:\n        eventName: CreateUser\n        requestParameters.userName|contains: [backdoor, shadow-admin]\n    condition: sel").Rules.Single();
+        Assert.True(rule.IsIndexed);
+        Assert.NotNull(rule.Gate);
+        Assert.True("{\"userName\":\"x-BACKDOOR\"}".AsSpan().ContainsAny(rule.Gate));
+        Assert.True("{\"userName\":\"shadow-admin\"}".AsSpan().ContainsAny(rule.Gate));
+        // The operation name is no needle of the gate: the index has already chosen the rule by it.
+        Assert.False("{\"eventName\":\"CreateUser\"}".AsSpan().ContainsAny(rule.Gate));
+
+        // Nothing beyond the operation, a negation or a regular expression promise no text: no gate.
+        Assert.Null(SigmaTestRules.Detection("    sel:\n        eventName: StopLogging\n    condition: sel").Rules.Single().Gate);
+        Assert.Null(SigmaTestRules.Detection("    sel:\n        eventName: StopLogging\n    other:\n        userIdentity.type: Root\n    condition: sel and not other").Rules.Single().Gate);
+        Assert.Null(SigmaTestRules.Detection("    sel:\n        userAgent|re: '^x'\n    condition: sel").Rules.Single().Gate);
+        Assert.Null(SigmaTestRules.Detection("    sel:\n        userIdentity.type: Root\n    condition: sel", Ungated).Rules.Single().Gate);
+    }
+
+    [Theory]
+    // The needle in another case still lets the rule be evaluated.
+    [InlineData("""{"eventName":"CreateUser","requestParameters":{"userName":"BackDoor-1"}}""", true)]
+    // Escaped letters are not in the raw text; such a record is evaluated without gates.
+    [InlineData("""{"eventName":"CreateUser","requestParameters":{"userName":"back\u0064oor"}}""", true)]
+    [InlineData("""{"eventName":"CreateUser","requestParameters":{"userName":"b\u00e4ckdoor"}}""", false)]
+    [InlineData("""{"eventName":"CreateUser","requestParameters":{"userName":"alice"}}""", false)]
+    public void GatedAndUngatedRules_MatchTheSameRecords(string json, bool expected)
+    {
+        const string Detection = "    sel:\n        eventName: CreateUser\n        requestParameters.userName|contains: backdoor\n    condition: sel";
+        Assert.Equal(expected, SigmaTestRules.Detection(Detection).MatchesJson(json));
+        Assert.Equal(expected, SigmaTestRules.Detection(Detection, Ungated).MatchesJson(json));
+    }
+
+    [Fact]
+    public async Task GatedMatching_AgreesWithUngatedMatching_WithEveryRuleAsShipped_OnSimulatedAndPublicLogs()
+    {
+        var sigma = SigmaRuleLoader.LoadDirectory(Path.Combine(SharedData.Require("sigma-cloud"), "rules", "cloud")).Documents;
+        SigmaDocument[] documents = [.. BuiltInRules.Load().Documents, .. sigma];
+        var gated = CompiledRuleSet.Compile(documents);
+        var ungated = CompiledRuleSet.Compile(documents, Ungated);
+        Assert.Contains(gated.Rules, r => r.Gate is not null);
+        Assert.All(ungated.Rules, r => Assert.Null(r.Gate));
+
+        var paths = new List<string> { TestData.SharedData("cloudtrail"), TestData.SharedData("azure") };
+        foreach (var scenario in new[] { "leaked-access-key", "compromised-instance-role", "public-bucket-exposure" })
+        {
+            var dir = Path.Combine(_root.FullName, scenario);
+            await AttackSimulator.RunAsync(new SimulationOptions { Scenario = scenario, OutputDirectory = dir, Events = 3000 }, Token);
+            paths.Add(dir);
+        }
+
+        var reader = new CloudLogReader();
+        var events = 0;
+        var matches = 0;
+        var gatedRuleMatches = 0;
+        var gatedMatches = new List<CompiledRule>();
+        var ungatedMatches = new List<CompiledRule>();
+        await foreach (var e in reader.ReadPathsAsync(paths, Token))
+        {
+            gatedMatches.Clear();
+            ungatedMatches.Clear();
+            gated.Match(e, gatedMatches);
+            ungated.Match(e, ungatedMatches);
+            Assert.Equal(ungatedMatches.Select(r => r.Ordinal), gatedMatches.Select(r => r.Ordinal));
+            events++;
+            matches += gatedMatches.Count;
+            gatedRuleMatches += gatedMatches.Count(r => r.Gate is not null);
+        }
+
+        Assert.True(events > 9000, $"{events} events read");
+        Assert.True(gatedRuleMatches > 100, $"only {gatedRuleMatches} of {matches} matches were by rules with a gate");
+    }
+}
