@@ -162,7 +162,7 @@ internal static class HuntCommand
                 var (buffer, json) = lines.Value;
                 buffer.ResetWrittenCount();
                 json.Reset(buffer);
-                WriteHitJson(json, hit);
+                HitJsonWriter.Write(json, hit);
                 json.Flush();
                 var line = new byte[buffer.WrittenCount + 1];
                 buffer.WrittenSpan.CopyTo(line);
@@ -386,69 +386,6 @@ internal static class HuntCommand
     /// log writes hundreds of thousands of these, and building a dictionary per hit for the serializer
     /// cost more than matching it.
     /// </summary>
-    internal static void WriteHitJson(Utf8JsonWriter w, HuntHit hit)
-    {
-        static void Str(Utf8JsonWriter w, string name, string? value)
-        {
-            if (value is null) w.WriteNull(name);
-            else w.WriteString(name, value);
-        }
-
-        var e = hit.Event;
-        w.WriteStartObject();
-        w.WriteString("kind", hit.Kind == HuntHitKind.Rule ? "rule" : "correlation");
-        Str(w, "ruleId", hit.RuleKey);
-        Str(w, "title", hit.Title);
-        Str(w, "level", hit.Level);
-        w.WriteStartArray("tags");
-        foreach (var tag in hit.Tags) w.WriteStringValue(tag);
-        w.WriteEndArray();
-        if (HitTime(hit) is { } time) w.WriteString("time", time);
-        else w.WriteNull("time");
-        Str(w, "eventId", e?.EventId);
-        Str(w, "provider", e?.Provider);
-        Str(w, "account", e?.Account);
-        Str(w, "region", e?.Region);
-        Str(w, "operation", e?.Operation);
-        if (e is null) w.WriteNull("actor");
-        else
-        {
-            w.WriteStartObject("actor");
-            Str(w, "type", e.Actor.Type);
-            Str(w, "arn", e.Actor.Arn);
-            Str(w, "name", e.Actor.Name);
-            Str(w, "accessKeyId", e.Actor.AccessKeyId);
-            w.WriteEndObject();
-        }
-
-        Str(w, "sourceIp", e?.SourceIp);
-        Str(w, "userAgent", e?.UserAgent);
-        if (e is null) w.WriteNull("resources");
-        else
-        {
-            w.WriteStartArray("resources");
-            foreach (var resource in e.Resources) w.WriteStringValue(resource.Uid);
-            w.WriteEndArray();
-        }
-
-        w.WriteStartObject("fields");
-        foreach (var field in hit.Fields) Str(w, field.Name, field.Value); // names are unique: a rule's fields are a dictionary
-        w.WriteEndObject();
-        if (e?.Origin is { } o)
-        {
-            w.WriteStartObject("origin");
-            w.WriteString("source", o.Source);
-            w.WriteNumber("line", o.Line);
-            w.WriteNumber("record", o.RecordIndex);
-            w.WriteEndObject();
-        }
-        else w.WriteNull("origin");
-
-        if (hit.Correlation?.Count is { } count) w.WriteNumber("count", count);
-        else w.WriteNull("count");
-        w.WriteEndObject();
-    }
-
     internal static Dictionary<string, object?> HitJson(HuntHit hit)
     {
         var e = hit.Event;

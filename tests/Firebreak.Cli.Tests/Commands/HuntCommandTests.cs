@@ -182,15 +182,27 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     [Fact]
     public async Task JsonLines_AreWrittenExactlyAsTheSerializerWritesTheHitObject()
     {
-        var odd = WriteFile("odd.json", StopTrail.Replace("\"eventID\":\"e2\"", "\"eventID\":\"e2\",\"userAgent\":\"a+b <é> & 'c'\""));
+        // Characters the writer escapes, in a value, a file name and a rule's own texts.
+        var odd = WriteFile("odd <é> & 'q'.json", StopTrail.Replace("\"eventID\":\"e2\"", "\"eventID\":\"e2\",\"userAgent\":\"a+b <é> & 'c'\""));
         // Fifty secret reads in fifty seconds: the built-in burst correlation fires.
         var reads = string.Join(",", Enumerable.Range(0, 50).Select(i =>
             $$"""{"eventVersion":"1.08","eventTime":"2026-01-15T10:00:{{i:00}}Z","eventSource":"secretsmanager.amazonaws.com","eventName":"GetSecretValue","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/mallory"},"requestParameters":{"secretId":"prod/db"},"eventID":"r{{i}}"}"""));
         var burst = WriteFile("burst.json", $$"""{"Records":[{{reads}}]}""");
-        var rules = Firebreak.Detection.Sigma.CompiledRuleSet.Compile(Firebreak.Detection.Rules.BuiltInRules.Load().Documents);
+        var oddRule = Firebreak.Detection.Sigma.SigmaParser.Parse("""
+            title: "Trail stopped <by> \"someone\" & é"
+            id: 0e5a3c57-65a8-4d8c-9d51-2f1a4d9f0c11
+            level: high
+            tags: [attack.t1562+odd, "<tag>"]
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventName: StopLogging}
+              condition: sel
+            """, "odd.yml").Documents;
+        var rules = Firebreak.Detection.Sigma.CompiledRuleSet.Compile([.. Firebreak.Detection.Rules.BuiltInRules.Load().Documents, .. oddRule]);
         var reader = new Firebreak.Detection.Readers.CloudLogReader();
         var hunt = new Firebreak.Detection.Hunting.Hunt(rules);
         var kinds = new HashSet<Firebreak.Detection.Hunting.HuntHitKind>();
+        var ruleIds = new HashSet<string>();
         var compared = 0;
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         await foreach (var hit in hunt.RunAsync(reader.ReadPathsAsync([sim.Logs, odd, burst], TestContext.Current.CancellationToken), TestContext.Current.CancellationToken))
@@ -198,15 +210,17 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
             buffer.ResetWrittenCount();
             using (var writer = new Utf8JsonWriter(buffer))
             {
-                Firebreak.Cli.Commands.HuntCommand.WriteHitJson(writer, hit);
+                Firebreak.Cli.Commands.HitJsonWriter.Write(writer, hit);
             }
 
             Assert.Equal(JsonSerializer.Serialize(Firebreak.Cli.Commands.HuntCommand.HitJson(hit)), System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
             kinds.Add(hit.Kind);
+            ruleIds.Add(hit.RuleKey);
             compared++;
         }
 
         Assert.True(compared > 10, $"{compared} hits");
+        Assert.Contains(oddRule.OfType<Firebreak.Detection.Sigma.SigmaRule>().Single().Id!, ruleIds);
         Assert.Contains(Firebreak.Detection.Hunting.HuntHitKind.Correlation, kinds);
     }
 
