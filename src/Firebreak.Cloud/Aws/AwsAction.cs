@@ -9,7 +9,7 @@ namespace Firebreak.Cloud.Aws;
 /// Shared plumbing of the AWS actions: a session per call, provider errors turned into per-call results
 /// (execution) or <see cref="CloudCallException"/> (planning, verification).
 /// </summary>
-internal abstract class AwsAction(AwsSessions sessions) : IResponseAction
+internal abstract class AwsAction(AwsSessions sessions) : CloudAction, IResponseAction
 {
     public const string InstancePattern = "^i-[0-9a-f]{8,17}$";
 
@@ -100,11 +100,6 @@ internal abstract class AwsAction(AwsSessions sessions) : IResponseAction
             $"Access denied: the assumed role lacks this permission, so nothing was changed by this call. {message}",
         _ => $"{code}: {message}",
     };
-
-    protected static Dictionary<string, string> Map(params (string Key, string Value)[] entries) => entries.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
-
-    protected static ActionOutcome Outcome(List<CallResult> calls, Dictionary<string, string>? undo = null, Dictionary<string, string>? output = null) =>
-        new(calls, undo ?? [], output ?? []);
 
     protected static async Task<Instance> DescribeInstanceAsync(AwsSession session, string instanceId, CancellationToken cancellationToken)
     {

@@ -10,7 +10,7 @@ namespace Firebreak.Cloud.Azure;
 /// actions), provider errors turned into per-call results (execution) or <see cref="CloudCallException"/>
 /// (planning, verification).
 /// </summary>
-internal abstract class AzureAction(AzureSessions sessions) : IResponseAction
+internal abstract class AzureAction(AzureSessions sessions) : CloudAction, IResponseAction
 {
     public const string GuidPattern = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
 
@@ -108,9 +108,4 @@ internal abstract class AzureAction(AzureSessions sessions) : IResponseAction
             $"Access denied: Firebreak's identity lacks this permission, so nothing was changed by this call. {message}",
         _ => $"{code}: {message}",
     };
-
-    protected static Dictionary<string, string> Map(params (string Key, string Value)[] entries) => entries.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
-
-    protected static ActionOutcome Outcome(List<CallResult> calls, Dictionary<string, string>? undo = null, Dictionary<string, string>? output = null) =>
-        new(calls, undo ?? [], output ?? []);
 }

@@ -13,7 +13,7 @@ namespace Firebreak.Cloud.Gcp;
 /// (execution) or <see cref="CloudCallException"/> (planning, verification), and the definition's account
 /// (project id) and region (zone, or global for IAM) patterns.
 /// </summary>
-internal abstract partial class GcpAction(GcpSessions sessions) : IResponseAction
+internal abstract partial class GcpAction(GcpSessions sessions) : CloudAction, IResponseAction
 {
     public const string ProjectPattern = "^[a-z][a-z0-9-]{4,28}[a-z0-9]$";
     public const string ZonePattern = "^[a-z]+-[a-z]+[0-9]{1,2}-[a-z]$";
@@ -131,11 +131,6 @@ internal abstract partial class GcpAction(GcpSessions sessions) : IResponseActio
         "PERMISSION_DENIED" => $"Permission denied: Firebreak's identity lacks this permission, so nothing was changed by this call. {e.ErrorMessage}",
         _ => $"{e.Code}: {e.ErrorMessage}",
     };
-
-    protected static Dictionary<string, string> Map(params (string Key, string Value)[] entries) => entries.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
-
-    protected static ActionOutcome Outcome(List<CallResult> calls, Dictionary<string, string>? undo = null, Dictionary<string, string>? output = null) =>
-        new(calls, undo ?? [], output ?? []);
 
     protected static Uri InstanceUrl(GcpSession session, ActionTarget target, string? suffix = null) =>
         session.Compute(target.Resource + suffix);

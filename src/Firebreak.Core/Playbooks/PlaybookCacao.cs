@@ -143,8 +143,8 @@ public static partial class PlaybookCacao
 
     private static JsonObject Manual(string command) => new() { ["type"] = "manual", ["command"] = command };
 
-    private static string Variables(string template) => Template().Replace(template, m => m.Groups[1].Value.StartsWith("inputs.", StringComparison.Ordinal)
-        ? $"__{m.Groups[1].Value["inputs.".Length..]}__:value" : m.Value);
+    private static string Variables(string template) => PlaybookTemplates.Replace(template, name => name.StartsWith("inputs.", StringComparison.Ordinal)
+        ? $"__{name["inputs.".Length..]}__:value" : null);
 
     /// <summary>A stable CACAO identifier for a Firebreak id: the same playbook exports the same ids.</summary>
     private static string Id(string type, string playbook, string step)
@@ -417,9 +417,8 @@ public static partial class PlaybookCacao
         private T? Enum<T>(string? text, string path) where T : struct, Enum
         {
             if (text is null) return null;
-            foreach (var value in System.Enum.GetValues<T>())
-                if (PlaybookYaml.EnumText(value) == text) return value;
-            errors.Add(path, null, $"'{text}' is not one of: {string.Join(", ", System.Enum.GetValues<T>().Select(PlaybookYaml.EnumText))}.");
+            if (PlaybookYaml.ParseEnumText<T>(text) is { } value) return value;
+            errors.Add(path, null, $"'{text}' is not one of: {PlaybookYaml.EnumTexts<T>()}.");
             return null;
         }
 
@@ -436,9 +435,6 @@ public static partial class PlaybookCacao
         private static string? Text(JsonElement element, string name) =>
             element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
     }
-
-    [GeneratedRegex(@"\{\{\s*([A-Za-z][A-Za-z0-9_.]*)\s*\}\}")]
-    private static partial Regex Template();
 
     [GeneratedRegex("^__([A-Za-z][A-Za-z0-9_]{0,63})__$")]
     private static partial Regex VariableName();

@@ -141,6 +141,17 @@ public static partial class PlaybookYaml
 
     internal static string EnumText<T>(T value) where T : struct, Enum => System.Text.Json.JsonSerializer.Serialize(value).Trim('"');
 
+    /// <summary>The value whose <see cref="EnumText{T}"/> is <paramref name="text"/>, or null.</summary>
+    internal static T? ParseEnumText<T>(string text) where T : struct, Enum
+    {
+        foreach (var value in System.Enum.GetValues<T>())
+            if (EnumText(value) == text) return value;
+        return null;
+    }
+
+    /// <summary>Every value's text, for an error that names the choices.</summary>
+    internal static string EnumTexts<T>() where T : struct, Enum => string.Join(", ", System.Enum.GetValues<T>().Select(EnumText));
+
     private static string Clean(string message) => message.Replace("\r", " ", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
 
     /// <summary>Errors keyed by path; each message starts with its line when known.</summary>
@@ -356,9 +367,8 @@ public static partial class PlaybookYaml
         {
             var text = Scalar(map, parent, path, key, required);
             if (text is null) return null;
-            foreach (var value in System.Enum.GetValues<T>())
-                if (EnumText(value) == text) return value;
-            errors.Add(Join(path, key), Line(map[key]), $"{key} '{text}' is not one of: {string.Join(", ", System.Enum.GetValues<T>().Select(EnumText))}.");
+            if (ParseEnumText<T>(text) is { } value) return value;
+            errors.Add(Join(path, key), Line(map[key]), $"{key} '{text}' is not one of: {EnumTexts<T>()}.");
             return null;
         }
 
@@ -507,8 +517,12 @@ internal static partial class PlaybookTemplates
     public static bool HasStrayBraces(string value) => Placeholder().Replace(value, "").Contains("{{", StringComparison.Ordinal);
 
     public static string Fill(string value, IReadOnlyDictionary<string, string> inputs, string incidentReference) =>
-        Placeholder().Replace(value, m => m.Groups[1].Value == "incident.reference" ? incidentReference
-            : inputs.TryGetValue(m.Groups[1].Value["inputs.".Length..], out var v) ? v : "");
+        Replace(value, name => name == "incident.reference" ? incidentReference
+            : inputs.TryGetValue(name["inputs.".Length..], out var v) ? v : "");
+
+    /// <summary>Each placeholder replaced by what <paramref name="replacement"/> gives for its name; null keeps the placeholder as written.</summary>
+    public static string Replace(string value, Func<string, string?> replacement) =>
+        Placeholder().Replace(value, m => replacement(m.Groups[1].Value) ?? m.Value);
 
     [GeneratedRegex(@"\{\{\s*([A-Za-z][A-Za-z0-9_.]*)\s*\}\}")]
     private static partial Regex Placeholder();
