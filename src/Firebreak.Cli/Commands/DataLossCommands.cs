@@ -19,7 +19,7 @@ internal static class DataLossCommands
             "firebreak incident data-loss INC-2026-0042",
             "firebreak incident data-loss INC-2026-0042 --run",
             "firebreak incident data-loss INC-2026-0042 --json | jq '.resources[] | select(.lowerBound)'");
-        var reference = new Argument<string>("ref") { Description = "Incident reference (e.g. INC-2026-0042) or id." };
+        var reference = CliArguments.Incident();
         var run = new Option<bool>("--run") { Description = "Assess now (responder or above) and record the assessment, instead of showing the latest." };
         var json = JsonOption();
         command.Add(reference);

@@ -23,7 +23,7 @@ internal static class EvidenceCommands
     {
         var evidence = catalog.Create("evidence",
             $"Add evidence to an incident, record its chain of custody, verify it, and export it as a bundle that verifies offline. Authenticate with an API key in {IncidentCommands.KeyVariable} (preferred) or --api-key.",
-            $"export {IncidentCommands.KeyVariable}=fbk_...; firebreak evidence add INC-0042 cloudtrail.json.gz --source \"CloudTrail, prod account\"");
+            $"export {IncidentCommands.KeyVariable}=fbk_...; firebreak evidence add INC-2026-0042 cloudtrail.json.gz --source \"CloudTrail, prod account\"");
         var connection = new Connection(context);
         evidence.Add(connection.Server);
         evidence.Add(connection.ApiKey);
@@ -42,9 +42,9 @@ internal static class EvidenceCommands
     {
         var command = catalog.Create("add",
             "Upload a file as evidence. The file is streamed, never held in memory, and hashed on the way; the server's SHA-256 must match the one computed here, or the command fails.",
-            "firebreak evidence add INC-0042 cloudtrail.json.gz --source \"CloudTrail, prod account\" --kind log-set",
-            "firebreak evidence add INC-0042 mem.lime --source \"i-0abc123 via SSM\" --kind memory-image --acquired 2026-03-01T10:15:00Z --json");
-        var incident = IncidentArgument();
+            "firebreak evidence add INC-2026-0042 cloudtrail.json.gz --source \"CloudTrail, prod account\" --kind log-set",
+            "firebreak evidence add INC-2026-0042 mem.lime --source \"i-0abc123 via SSM\" --kind memory-image --acquired 2026-03-01T10:15:00Z --json");
+        var incident = CliArguments.Incident("incident");
         var file = new Argument<string>("file") { Description = "The file to upload." };
         var source = new Option<string>("--source") { Description = "Where the evidence came from (host, account, service).", Required = true, HelpName = "TEXT" };
         var name = new Option<string?>("--name") { Description = "Name in the register (default: the file's name).", HelpName = "NAME" };
@@ -93,8 +93,8 @@ internal static class EvidenceCommands
     {
         var command = catalog.Create("add-snapshot",
             "Register a cloud disk snapshot as evidence. Firebreak keeps a reference; the bytes stay with the cloud provider.",
-            "firebreak evidence add-snapshot INC-0042 --snapshot-id snap-0123456789abcdef0 --region eu-west-1 --account 111122223333 --source-volume vol-0abc");
-        var incident = IncidentArgument();
+            "firebreak evidence add-snapshot INC-2026-0042 --snapshot-id snap-0123456789abcdef0 --region eu-west-1 --account 111122223333 --source-volume vol-0abc");
+        var incident = CliArguments.Incident("incident");
         var snapshotId = new Option<string>("--snapshot-id") { Description = "The provider's snapshot id.", Required = true, HelpName = "ID" };
         var region = new Option<string>("--region") { Description = "The region holding the snapshot.", Required = true, HelpName = "REGION" };
         var account = new Option<string>("--account") { Description = "The account, subscription or project holding the snapshot.", Required = true, HelpName = "ACCOUNT" };
@@ -129,9 +129,9 @@ internal static class EvidenceCommands
     private static Command List(Connection connection, CommandCatalog catalog)
     {
         var command = catalog.Create("list", "List an incident's evidence register.",
-            "firebreak evidence list INC-0042",
-            "firebreak evidence list INC-0042 --json | jq -r '.[] | [.id, .sha256] | @tsv'");
-        var incident = IncidentArgument();
+            "firebreak evidence list INC-2026-0042",
+            "firebreak evidence list INC-2026-0042 --json | jq -r '.[] | [.id, .sha256] | @tsv'");
+        var incident = CliArguments.Incident("incident");
         var json = IncidentCommands.JsonOption();
         command.Add(incident);
         command.Add(json);
@@ -166,9 +166,9 @@ internal static class EvidenceCommands
     private static Command Custody(Connection connection, CommandCatalog catalog)
     {
         var command = catalog.Create("custody", "Show an incident's chain of custody, every entry in order.",
-            "firebreak evidence custody INC-0042",
-            "firebreak evidence custody INC-0042 --json");
-        var incident = IncidentArgument();
+            "firebreak evidence custody INC-2026-0042",
+            "firebreak evidence custody INC-2026-0042 --json");
+        var incident = CliArguments.Incident("incident");
         var json = IncidentCommands.JsonOption();
         command.Add(incident);
         command.Add(json);
@@ -223,9 +223,9 @@ internal static class EvidenceCommands
     {
         var command = catalog.Create("verify",
             "Check an incident's evidence on the server (every file rehashed, the custody chain relinked), or check an exported bundle offline with --bundle, no server needed. Exits 1 naming every item or custody entry that fails; with --bundle, exits 2 when the file is not a readable bundle.",
-            "firebreak evidence verify INC-0042",
-            "firebreak evidence verify --bundle INC-0042-evidence.zip --json");
-        var incident = new Argument<string?>("incident") { Description = "Incident reference (e.g. INC-0042) or id; leave out with --bundle.", Arity = ArgumentArity.ZeroOrOne };
+            "firebreak evidence verify INC-2026-0042",
+            "firebreak evidence verify --bundle INC-2026-0042-evidence.zip --json");
+        var incident = new Argument<string?>("incident") { Description = "Incident reference (e.g. INC-2026-0042) or id; leave out with --bundle.", Arity = ArgumentArity.ZeroOrOne };
         var bundle = new Option<string?>("--bundle") { Description = "An exported bundle (.zip) to verify offline.", HelpName = "FILE" };
         var json = new Option<bool>("--json") { Description = "Print the verification report as JSON." };
         command.Add(incident);
@@ -266,8 +266,8 @@ internal static class EvidenceCommands
     {
         var command = catalog.Create("export",
             "Export an incident's evidence as a zip bundle (files, manifest with hashes, custody chain) that 'firebreak evidence verify --bundle' checks offline. The export is itself a custody event, so it needs a reason.",
-            "firebreak evidence export INC-0042 --reason \"Copy for outside counsel\" --out INC-0042-evidence.zip");
-        var incident = IncidentArgument();
+            "firebreak evidence export INC-2026-0042 --reason \"Copy for outside counsel\" --out INC-2026-0042-evidence.zip");
+        var incident = CliArguments.Incident("incident");
         var reason = ReasonOption();
         var output = OutOption("Where to write the zip.");
         var force = ForceOption();
@@ -433,8 +433,6 @@ internal static class EvidenceCommands
             : throw new CliException(ExitCodes.Usage, $"--acquired: '{text}' is not a date and time; use ISO 8601, e.g. 2026-03-01T10:15:00Z.");
 
     private static string Escape(string value) => Uri.EscapeDataString(value);
-
-    private static Argument<string> IncidentArgument() => new("incident") { Description = "Incident reference (e.g. INC-0042) or id." };
 
     private static Argument<Guid> EvidenceIdArgument() => new("evidence-id") { Description = "The evidence item's id (see 'firebreak evidence list')." };
 

@@ -95,10 +95,10 @@ internal static class IncidentCommands
 
     private static Command Show(Connection connection, CommandCatalog catalog)
     {
-        var command = catalog.Create("show", "Show one incident by its reference (e.g. INC-0042) or id.",
-            "firebreak incident show INC-0042",
-            "firebreak incident show INC-0042 --json");
-        var reference = ReferenceArgument();
+        var command = catalog.Create("show", "Show one incident by its reference (e.g. INC-2026-0042) or id.",
+            "firebreak incident show INC-2026-0042",
+            "firebreak incident show INC-2026-0042 --json");
+        var reference = CliArguments.Incident();
         var json = JsonOption();
         command.Add(reference);
         command.Add(json);
@@ -150,8 +150,8 @@ internal static class IncidentCommands
     {
         var command = catalog.Create("transition",
             "Move an incident to another phase, with a reason for the record. Containment and later need an incident manager assigned; moving back needs an incident manager's role.",
-            "firebreak incident transition INC-0042 --to containment --reason \"Keys confirmed abused; isolating role\"");
-        var reference = ReferenceArgument();
+            "firebreak incident transition INC-2026-0042 --to containment --reason \"Keys confirmed abused; isolating role\"");
+        var reference = CliArguments.Incident();
         var to = EnumOption<Phase>("--to", "The phase to move to");
         to.Required = true;
         var reason = new Option<string>("--reason") { Description = "Why; kept in the incident's history.", Required = true, HelpName = "TEXT" };
@@ -236,8 +236,6 @@ internal static class IncidentCommands
     }
 
     internal static Option<bool> JsonOption() => new("--json") { Description = "Print the API's JSON instead of a table." };
-
-    private static Argument<string> ReferenceArgument() => new("ref") { Description = "Incident reference (e.g. INC-0042) or id." };
 
     internal static string Query(params (string Name, string? Value)[] parameters)
     {

@@ -30,7 +30,7 @@ internal static class IndicatorCommands
         var command = catalog.Create("list", "List an incident's indicators with their markings, verdict, sightings and the other incidents they were seen in.",
             "firebreak indicator list INC-2026-0042",
             "firebreak indicator list INC-2026-0042 --type ip --json | jq -r '.items[].value'");
-        var incident = new Argument<string>("incident") { Description = "Incident reference (e.g. INC-2026-0042) or id." };
+        var incident = CliArguments.Incident("incident");
         var type = IncidentCommands.EnumOption<IndicatorType>("--type", "Only this type");
         var verdict = IncidentCommands.EnumOption<IndicatorVerdict>("--verdict", "Only this verdict");
         var all = new Option<bool>("--all") { Description = "Every page, not only the first 200 indicators." };
@@ -85,7 +85,7 @@ internal static class IndicatorCommands
             "Add an indicator to an incident. The value is checked and normalised for its type (here and again by the server); TLP and PAP default to the incident's.",
             "firebreak indicator add INC-2026-0042 --type ip --value 203.0.113.9 --description \"Console login from Tor\"",
             "firebreak indicator add INC-2026-0042 --type domain --value evil.example --tlp red --pap amber --verdict malicious --tag c2");
-        var incident = new Argument<string>("incident") { Description = "Incident reference (e.g. INC-2026-0042) or id." };
+        var incident = CliArguments.Incident("incident");
         var type = IncidentCommands.EnumOption<IndicatorType>("--type", "The indicator's type");
         type.Required = true;
         var value = new Option<string>("--value") { Description = "The value; normalised for its type (lower-case domains, canonical IP addresses).", Required = true, HelpName = "VALUE" };

@@ -17,7 +17,7 @@ internal static class InvestigationCommands
             "firebreak incident timeline INC-2026-0042",
             "firebreak incident timeline INC-2026-0042 --key-events --from 2026-03-01T00:00:00Z --to 2026-03-02T00:00:00Z",
             "firebreak incident timeline INC-2026-0042 --export csv --out timeline.csv");
-        var reference = new Argument<string>("ref") { Description = "Incident reference (e.g. INC-2026-0042) or id." };
+        var reference = CliArguments.Incident();
         var from = new Option<string?>("--from") { Description = "Only entries at or after this time: ISO 8601 or an age such as 7d.", HelpName = "T" };
         var to = new Option<string?>("--to") { Description = "Only entries before this time; same forms as --from.", HelpName = "T" };
         var keyEvents = new Option<bool>("--key-events") { Description = "Only entries flagged as key events." };
@@ -97,7 +97,7 @@ internal static class InvestigationCommands
             "firebreak incident events import INC-2026-0042 trail-1.json.gz trail-2.json.gz",
             "firebreak incident events import INC-2026-0042 --path /srv/evidence/AWSLogs",
             "firebreak incident events import INC-2026-0042 --s3 s3://trail-bucket/AWSLogs/111122223333/ --no-wait");
-        var reference = new Argument<string>("ref") { Description = "Incident reference (e.g. INC-2026-0042) or id." };
+        var reference = CliArguments.Incident();
         var files = new Argument<string[]>("files") { Description = "Local files to upload.", Arity = ArgumentArity.ZeroOrMore };
         var path = new Option<string?>("--path") { Description = "A file or folder on the server, inside its configured import roots.", HelpName = "PATH" };
         var s3 = new Option<string?>("--s3") { Description = "An s3://bucket/prefix the server reads with its own credentials.", HelpName = "URI" };
@@ -196,7 +196,7 @@ internal static class InvestigationCommands
             "firebreak incident events search INC-2026-0042 --principal arn:aws:iam::111122223333:user/mallory",
             "firebreak incident events search INC-2026-0042 --operation CreateAccessKey --from 2026-03-01T00:00:00Z --json",
             "firebreak incident events search INC-2026-0042 --source-ip 203.0.113.9 --errors");
-        var reference = new Argument<string>("ref") { Description = "Incident reference (e.g. INC-2026-0042) or id." };
+        var reference = CliArguments.Incident();
         var principal = new Option<string?>("--principal") { Description = "Principal ARN, UPN or id.", HelpName = "ID" };
         var accessKey = new Option<string?>("--access-key") { Description = "Access key id.", HelpName = "KEY" };
         var operation = new Option<string?>("--operation") { Description = "API operation (CreateAccessKey, Microsoft.Compute/virtualMachines/write).", HelpName = "NAME" };

@@ -18,7 +18,7 @@ internal static class ManagementPlaneCommands
             "firebreak incident check INC-2026-0042 --run",
             "firebreak incident check INC-2026-0042 --run --from 2026-03-01T00:00:00Z --to 2026-03-08T00:00:00Z --json",
             "firebreak incident check INC-2026-0042 --review \"CloudTrail restarted at 10:02; the new user is ours\"");
-        var reference = new Argument<string>("ref") { Description = "Incident reference (e.g. INC-2026-0042) or id." };
+        var reference = CliArguments.Incident();
         var run = new Option<bool>("--run") { Description = "Run the check now over the incident's events (responder role)." };
         var from = new Option<string?>("--from") { Description = "With --run: only events at or after this time (ISO 8601 or an age such as 7d); default the first event.", HelpName = "T" };
         var to = new Option<string?>("--to") { Description = "With --run: only events before this time; default just after the last event.", HelpName = "T" };

@@ -30,8 +30,6 @@ internal static class PlaybookCommands
         return playbook;
     }
 
-    private static Argument<string> Incident() => new("ref") { Description = "Incident reference (e.g. INC-2026-0042) or id." };
-
     private static Argument<string> PlaybookId() => new("playbook") { Description = "The playbook's id (see 'firebreak playbook list')." };
 
     private static Argument<Guid> RunId() => new("run-id") { Description = "The run's id (from run or status)." };
@@ -173,9 +171,9 @@ internal static class PlaybookCommands
     {
         var command = catalog.Create("run", "Start a playbook on an incident. Inputs not given are bound from the incident's scope or their defaults.",
             "firebreak playbook run INC-2026-0042 compromised-ec2-instance --input examinerCidr=203.0.113.7/32 --criticality high --choice contain-accept-downtime --choice-reason \"two other web nodes\"");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var id = PlaybookId();
-        var inputs = new Option<string[]>("--input") { Description = "A playbook input as name=value; repeat for several.", HelpName = "NAME=VALUE", Arity = ArgumentArity.OneOrMore };
+        var inputs = CliArguments.Inputs("A playbook");
         var criticality = IncidentCommands.EnumOption<AssetCriticality>("--criticality", "How much the business depends on the assets");
         criticality.Required = true;
         var choice = IncidentCommands.EnumOption<ContainmentChoice>("--choice", "Data loss against availability, for every action the run plans");
@@ -187,13 +185,7 @@ internal static class PlaybookCommands
         foreach (var option in new Option[] { inputs, criticality, choice, choiceReason, json }) command.Add(option);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var values = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var pair in parseResult.GetValue(inputs) ?? [])
-            {
-                var at = pair.IndexOf('=');
-                if (at <= 0) throw new CliException(ExitCodes.Usage, $"--input '{pair}' must be name=value.");
-                values[pair[..at]] = pair[(at + 1)..];
-            }
+            var values = CliArguments.InputValues(parseResult, inputs);
             using var client = connection.Open(parseResult);
             var response = await client.PostAsync($"api/v1/incidents/{Uri.EscapeDataString(parseResult.GetValue(incident)!)}/playbook-runs", new
             {
@@ -214,7 +206,7 @@ internal static class PlaybookCommands
     {
         var command = catalog.Create("status", "List an incident's playbook runs, or show one run's steps with who, when and what came of each. Exits 1 when the run failed.",
             "firebreak playbook status INC-2026-0042", "firebreak playbook status INC-2026-0042 0199a1b2-... --json");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var run = new Argument<Guid?>("run-id") { Description = "Show this run's steps.", Arity = ArgumentArity.ZeroOrOne };
         var json = IncidentCommands.JsonOption();
         command.Add(incident);
@@ -255,7 +247,7 @@ internal static class PlaybookCommands
     {
         var command = catalog.Create("complete", "Tick off checklist items of a manual step (numbered from 0 in status); when all are ticked the step is done and the run moves on.",
             "firebreak playbook complete INC-2026-0042 0199a1b2-... review-use --all", "firebreak playbook complete INC-2026-0042 0199a1b2-... review-use --item 0 --item 2 --note \"see journal\"");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var run = RunId();
         var step = StepId();
         var items = new Option<int[]>("--item") { Description = "A checklist item's number; repeat for several.", HelpName = "N", Arity = ArgumentArity.OneOrMore };
@@ -291,7 +283,7 @@ internal static class PlaybookCommands
     {
         var command = catalog.Create("approve", "Approve a step waiting for a second person: an approval step, or an action step's planned action. Whoever started the run cannot.",
             "firebreak playbook approve INC-2026-0042 0199a1b2-... sign-off --comment \"agreed on the bridge\"");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var run = RunId();
         var step = StepId();
         var comment = new Option<string?>("--comment") { Description = "Kept with the approval.", HelpName = "TEXT" };

@@ -44,7 +44,7 @@ internal static class PostMortemCommands
         var command = catalog.Create("show", "Show the review's answers.",
             "firebreak incident review show INC-2026-0042",
             "firebreak incident review show INC-2026-0042 --json | jq .rootCause");
-        var reference = Reference();
+        var reference = CliArguments.Incident();
         var json = JsonOption();
         command.Add(reference);
         command.Add(json);
@@ -66,7 +66,7 @@ internal static class PostMortemCommands
             "The write is refused if someone else changed the review since it was read.",
             "firebreak incident review set INC-2026-0042 --summary \"Key leaked in a public repo\" --lessons \"Scan every push\"",
             "firebreak incident review set INC-2026-0042 --detect-sooner \"Yes: the provider's notice came 2 h earlier\" --provider-sla \"No, 3 h late\"");
-        var reference = Reference();
+        var reference = CliArguments.Incident();
         var options = Answers.Select(a => new Option<string?>(a.Option) { Description = a.Label, HelpName = "TEXT" }).ToList();
         var json = JsonOption();
         command.Add(reference);
@@ -167,7 +167,7 @@ internal static class PostMortemCommands
     {
         var command = catalog.Create("add", "Add a follow-up action to an incident.",
             "firebreak incident followups add INC-2026-0042 --title \"Rotate every key\" --owner 0b6f... --due 2026-12-15");
-        var reference = Reference();
+        var reference = CliArguments.Incident();
         var title = new Option<string>("--title") { Description = "What is to be done.", Required = true, HelpName = "TEXT" };
         var owner = new Option<Guid?>("--owner") { Description = "The user id of its owner.", HelpName = "USER-ID" };
         var due = new Option<DateOnly?>("--due") { Description = "Due date, YYYY-MM-DD.", HelpName = "DATE" };
@@ -194,7 +194,7 @@ internal static class PostMortemCommands
     {
         var command = catalog.Create("set-status", "Move a follow-up action to open, in-progress or done.",
             "firebreak incident followups set-status INC-2026-0042 3f2b... --status done");
-        var reference = Reference();
+        var reference = CliArguments.Incident();
         var id = new Argument<Guid>("id") { Description = "The follow-up action's id (from 'followups list')." };
         var status = EnumOption<FollowUpStatus>("--status", "The new status");
         status.Required = true;
@@ -284,8 +284,6 @@ internal static class PostMortemCommands
         grid.AddRow(new Text("Last written"), new Text($"{Time(review.UpdatedAt)} UTC by {review.ReviewedBy} (version {review.Version})"));
         console.Write(grid);
     }
-
-    private static Argument<string> Reference() => new("ref") { Description = "Incident reference (e.g. INC-2026-0042) or id." };
 
     private static string Key(ParseResult parseResult, Argument<string> reference) => Uri.EscapeDataString(parseResult.GetValue(reference)!);
 

@@ -16,8 +16,6 @@ internal static class RecoveryCommands
 {
     private static readonly TimeSpan TransferTimeout = TimeSpan.FromHours(2);
 
-    private static Argument<string> Incident() => new("ref") { Description = "Incident reference (e.g. INC-2026-0042) or id." };
-
     private static string Key(ParseResult parseResult, Argument<string> incident) => Uri.EscapeDataString(parseResult.GetValue(incident)!);
 
     /// <summary>A command group with the connection options its subcommands read through <paramref name="connection"/>.</summary>
@@ -55,7 +53,7 @@ internal static class RecoveryCommands
     {
         var command = catalog.Create("list", "List the checklist with each item's status, who set it and the template check.",
             "firebreak recovery list INC-2026-0042", "firebreak recovery list INC-2026-0042 --json");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var json = IncidentCommands.JsonOption();
         command.Add(incident);
         command.Add(json);
@@ -75,7 +73,7 @@ internal static class RecoveryCommands
         var command = catalog.Create("add", "Add an item to the checklist.",
             "firebreak recovery add INC-2026-0042 --kind rebuild-from-template --description \"Rebuild web-1\" --resource i-0abc1234def567890 --baseline web-template",
             "firebreak recovery add INC-2026-0042 --kind custom --description \"Tell the payment provider\"");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var kind = IncidentCommands.EnumOption<RecoveryItemKind>("--kind", "What the step is");
         kind.Required = true;
         var description = new Option<string>("--description") { Description = "What has to be done.", Required = true, HelpName = "TEXT" };
@@ -109,7 +107,7 @@ internal static class RecoveryCommands
         var command = catalog.Create("defaults",
             "Add the items that follow from succeeded response actions (a rotation per deactivated key, a rebuild per isolated instance...) and marked credentials. Items already there are not repeated.",
             "firebreak recovery defaults INC-2026-0042");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var json = IncidentCommands.JsonOption();
         command.Add(incident);
         command.Add(json);
@@ -130,7 +128,7 @@ internal static class RecoveryCommands
             "Set an item's status. failed and not-applicable need --reason; a rebuild is done only after its template matched the baseline.",
             "firebreak recovery set-status INC-2026-0042 0199a1b2-... --status done --note \"p99 back to normal\" --evidence 0199c3d4-...",
             "firebreak recovery set-status INC-2026-0042 0199a1b2-... --status not-applicable --reason \"Service retired\"");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var id = new Argument<Guid>("item-id") { Description = "The checklist item's id (from list)." };
         var status = IncidentCommands.EnumOption<RecoveryItemStatus>("--status", "The new status");
         status.Required = true;
@@ -166,7 +164,7 @@ internal static class RecoveryCommands
             "Check the template a rebuild actually used against its baseline: give its digest, or a file the server hashes. Exits 1 on a mismatch.",
             "firebreak recovery verify INC-2026-0042 0199a1b2-... --digest sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
             "firebreak recovery verify INC-2026-0042 0199a1b2-... --file web.yaml --baseline web-template");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var id = new Argument<Guid>("item-id") { Description = "The rebuild item's id." };
         var digest = new Option<string?>("--digest") { Description = "sha256:<64 hex digits> of the template used.", HelpName = "DIGEST" };
         var file = new Option<string?>("--file") { Description = "The template file used; streamed to the server, which hashes it and keeps only the digest.", HelpName = "PATH" };
@@ -306,7 +304,7 @@ internal static class RecoveryCommands
     {
         var command = catalog.Create("list", "List the incident's provider cases with their SLA due time, status and responses. Exits 1 when a case is overdue.",
             "firebreak escalation list INC-2026-0042", "firebreak escalation list INC-2026-0042 --json");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var json = IncidentCommands.JsonOption();
         command.Add(incident);
         command.Add(json);
@@ -336,7 +334,7 @@ internal static class RecoveryCommands
         var command = catalog.Create("open",
             "Record a case opened with a provider. Without --sla-minutes the provider's configured SLA is used (Firebreak:Escalations:SlaMinutes:<provider>).",
             "firebreak escalation open INC-2026-0042 --provider aws --service \"IAM Identity Center\" --case-id 170001234 --opened-at 2026-03-01T10:00:00Z --sla-minutes 60");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var provider = new Option<string>("--provider") { Description = "The provider (aws, azure, gcp, a SaaS vendor).", Required = true, HelpName = "NAME" };
         var service = new Option<string?>("--service") { Description = "The service concerned.", HelpName = "NAME" };
         var caseId = new Option<string>("--case-id") { Description = "The provider's case id.", Required = true, HelpName = "ID" };
@@ -366,7 +364,7 @@ internal static class RecoveryCommands
     {
         var command = catalog.Create("respond", "Append a response received from the provider (responses are never edited or removed).",
             "firebreak escalation respond INC-2026-0042 0199a1b2-... --received-at 2026-03-01T11:00:00Z --summary \"Investigating\" --from \"AWS Support\"");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var id = new Argument<Guid>("case-id") { Description = "The escalation's id (from list)." };
         var receivedAt = new Option<string>("--received-at") { Description = "When the response arrived, ISO 8601.", Required = true, HelpName = "TIME" };
         var summary = new Option<string>("--summary") { Description = "What the provider said.", Required = true, HelpName = "TEXT" };
@@ -406,7 +404,7 @@ internal static class RecoveryCommands
     {
         var command = catalog.Create("list", "List the incident's break-glass records. Exits 1 while one is still open.",
             "firebreak break-glass list INC-2026-0042", "firebreak break-glass list INC-2026-0042 --json");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var json = IncidentCommands.JsonOption();
         command.Add(incident);
         command.Add(json);
@@ -433,7 +431,7 @@ internal static class RecoveryCommands
     {
         var command = catalog.Create("record", "Record that a break-glass account was used; it goes on the incident's timeline at the time of use. Never give the secret itself.",
             "firebreak break-glass record INC-2026-0042 --account arn:aws:iam::123456789012:root --credential \"root password + MFA (safe B)\" --reason \"SSO hijacked\" --invoked-at 2026-03-01T10:05:00Z --invoked-by alice");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var account = new Option<string>("--account") { Description = "The emergency account used.", Required = true, HelpName = "ACCOUNT" };
         var credential = new Option<string>("--credential") { Description = "Which credential of it (not the secret).", Required = true, HelpName = "TEXT" };
         var reason = new Option<string>("--reason") { Description = "Why break-glass was needed.", Required = true, HelpName = "TEXT" };
@@ -463,7 +461,7 @@ internal static class RecoveryCommands
     {
         var command = catalog.Create("close", "Close out a break-glass use: the credential is rotated and you (not whoever used or recorded it) reviewed what was done.",
             "firebreak break-glass close INC-2026-0042 0199a1b2-... --rotated-at 2026-03-01T12:00:00Z --rotation-note \"New password sealed\" --review-note \"Only planned calls in CloudTrail\"");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var id = new Argument<Guid>("record-id") { Description = "The break-glass record's id (from list)." };
         var rotatedAt = new Option<string>("--rotated-at") { Description = "When the credential was rotated, ISO 8601.", Required = true, HelpName = "TIME" };
         var rotationNote = new Option<string>("--rotation-note") { Description = "How it was rotated and where the new one is kept.", Required = true, HelpName = "TEXT" };

@@ -17,7 +17,7 @@ internal static class ReportCommand
             "firebreak report INC-2026-0042 --format pdf",
             "firebreak report INC-2026-0042 --format md --output review.md --force");
         var connection = new Connection(context);
-        var incident = new Argument<string>("incident") { Description = "Incident reference (e.g. INC-2026-0042) or id." };
+        var incident = CliArguments.Incident("incident");
         var format = new Option<string>("--format")
         {
             Description = $"The file's format: {string.Join(", ", Formats)} (default pdf).",

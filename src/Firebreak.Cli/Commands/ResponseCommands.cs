@@ -26,8 +26,6 @@ internal static class ResponseCommands
         return respond;
     }
 
-    private static Argument<string> Incident() => new("ref") { Description = "Incident reference (e.g. INC-2026-0042) or id." };
-
     private static Argument<Guid> ActionId() => new("action-id") { Description = "The response action's id (from plan or status)." };
 
     private static Command Plan(Connection connection, CommandCatalog catalog)
@@ -35,7 +33,7 @@ internal static class ResponseCommands
         var command = catalog.Create("plan", "Make a dry-run plan for one action on one resource. High-impact actions then wait for a second person's approval.",
             "firebreak respond plan INC-2026-0042 --action aws-snapshot-volumes --account 123456789012 --region eu-west-1 --resource i-0abc1234def567890 --criticality high --choice contain-accept-downtime --choice-reason \"evidence first\" --reason \"collect before isolating\"",
             "firebreak respond plan INC-2026-0042 --action aws-detach-from-asg --input replace=true ... --json");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var action = new Option<string>("--action") { Description = "Catalogue action, e.g. aws-isolate-instance (see docs/response.md).", Required = true, HelpName = "NAME" };
         var account = new Option<string>("--account") { Description = "Cloud account id.", Required = true, HelpName = "ID" };
         var region = new Option<string>("--region") { Description = "Region, e.g. eu-west-1.", Required = true, HelpName = "REGION" };
@@ -46,19 +44,13 @@ internal static class ResponseCommands
         choice.Required = true;
         var choiceReason = new Option<string>("--choice-reason") { Description = "Why that choice.", Required = true, HelpName = "TEXT" };
         var reason = new Option<string>("--reason") { Description = "Why this action.", Required = true, HelpName = "TEXT" };
-        var inputs = new Option<string[]>("--input") { Description = "An action input as name=value; repeat for several.", HelpName = "NAME=VALUE", Arity = ArgumentArity.OneOrMore };
+        var inputs = CliArguments.Inputs("An action");
         var json = IncidentCommands.JsonOption();
         command.Add(incident);
         foreach (var option in new Option[] { action, account, region, resource, criticality, choice, choiceReason, reason, inputs, json }) command.Add(option);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var values = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var pair in parseResult.GetValue(inputs) ?? [])
-            {
-                var at = pair.IndexOf('=');
-                if (at <= 0) throw new CliException(ExitCodes.Usage, $"--input '{pair}' must be name=value.");
-                values[pair[..at]] = pair[(at + 1)..];
-            }
+            var values = CliArguments.InputValues(parseResult, inputs);
             using var client = connection.Open(parseResult);
             var response = await client.PostAsync($"api/v1/incidents/{Uri.EscapeDataString(parseResult.GetValue(incident)!)}/actions", new
             {
@@ -83,7 +75,7 @@ internal static class ResponseCommands
     {
         var command = catalog.Create("approve", "Approve someone else's high-impact action (you cannot approve your own).",
             "firebreak respond approve INC-2026-0042 0199a1b2-... --comment \"agreed on the bridge\"");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var id = ActionId();
         var comment = new Option<string?>("--comment") { Description = "Kept with the approval.", HelpName = "TEXT" };
         var json = IncidentCommands.JsonOption();
@@ -106,7 +98,7 @@ internal static class ResponseCommands
     {
         var command = catalog.Create("run", "Run a planned (or approved) action: the plan's calls in order, then a re-read of the state. Exits 1 unless every call succeeded.",
             "firebreak respond run INC-2026-0042 0199a1b2-...");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var id = ActionId();
         var json = IncidentCommands.JsonOption();
         command.Add(incident);
@@ -126,7 +118,7 @@ internal static class ResponseCommands
     {
         var command = catalog.Create("undo", "Undo a run from its recorded undo data (for example put the previous security groups back).",
             "firebreak respond undo INC-2026-0042 0199a1b2-... --reason \"false positive\"");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var id = ActionId();
         var reason = new Option<string>("--reason") { Description = "Why it is undone.", Required = true, HelpName = "TEXT" };
         var json = IncidentCommands.JsonOption();
@@ -148,7 +140,7 @@ internal static class ResponseCommands
         var command = catalog.Create("replan",
             "Plan an interrupted or failed action again on the same resource with the same inputs, reading the state as it is now.",
             "firebreak respond replan INC-2026-0042 0199a1b2-...");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var id = ActionId();
         var json = IncidentCommands.JsonOption();
         command.Add(incident);
@@ -170,7 +162,7 @@ internal static class ResponseCommands
         var command = catalog.Create("status", "List an incident's response actions, or show one in full (plan, risks, results, verification).",
             "firebreak respond status INC-2026-0042",
             "firebreak respond status INC-2026-0042 0199a1b2-... --json");
-        var incident = Incident();
+        var incident = CliArguments.Incident();
         var id = new Argument<Guid?>("action-id") { Description = "Show this action in full.", Arity = ArgumentArity.ZeroOrOne };
         var json = IncidentCommands.JsonOption();
         command.Add(incident);

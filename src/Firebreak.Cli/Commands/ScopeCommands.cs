@@ -16,7 +16,7 @@ internal static class ScopeCommands
             "Show an incident's scope, computed from its cloud events: patient zero, the identities the attacker controlled, what they touched (read, modified, created, deleted), from where, and suggested containment. Control is seeded by escalated principals and identities marked compromised.",
             "firebreak incident scope INC-2026-0042",
             "firebreak incident scope INC-2026-0042 --json > scope.json");
-        var reference = new Argument<string>("ref") { Description = "Incident reference (e.g. INC-2026-0042) or id." };
+        var reference = CliArguments.Incident();
         var json = IncidentCommands.JsonOption();
         command.Add(reference);
         command.Add(json);

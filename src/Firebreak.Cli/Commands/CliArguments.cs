@@ -1,0 +1,28 @@
+using System.CommandLine;
+
+namespace Firebreak.Cli.Commands;
+
+/// <summary>Arguments and options several commands share, so that they read the same in every command's help.</summary>
+internal static class CliArguments
+{
+    /// <summary>An incident, by reference or id; <paramref name="name"/> is what help shows for it.</summary>
+    public static Argument<string> Incident(string name = "ref") => new(name) { Description = "Incident reference (e.g. INC-2026-0042) or id." };
+
+    /// <summary><c>--input name=value</c>, repeatable; <paramref name="what"/> says whose input it is ("A playbook").</summary>
+    public static Option<string[]> Inputs(string what) =>
+        new("--input") { Description = $"{what} input as name=value; repeat for several.", HelpName = "NAME=VALUE", Arity = ArgumentArity.OneOrMore };
+
+    /// <summary>The pairs given with <see cref="Inputs"/>, the last value of a name winning; a pair without a name is a usage error.</summary>
+    public static Dictionary<string, string> InputValues(ParseResult parseResult, Option<string[]> inputs)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in parseResult.GetValue(inputs) ?? [])
+        {
+            var at = pair.IndexOf('=');
+            if (at <= 0) throw new CliException(ExitCodes.Usage, $"--input '{pair}' must be name=value.");
+            values[pair[..at]] = pair[(at + 1)..];
+        }
+
+        return values;
+    }
+}
