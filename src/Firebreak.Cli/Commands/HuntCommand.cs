@@ -164,9 +164,9 @@ internal static class HuntCommand
                 json.Reset(buffer);
                 HitJsonWriter.Write(json, hit);
                 json.Flush();
-                var line = new byte[buffer.WrittenCount + 1];
+                var line = new byte[buffer.WrittenCount + NewLine.Length];
                 buffer.WrittenSpan.CopyTo(line);
-                line[^1] = (byte)'\n';
+                NewLine.CopyTo(line, buffer.WrittenCount);
                 return line;
             }
 
@@ -184,7 +184,7 @@ internal static class HuntCommand
                 if (streaming)
                 {
                     var csv = request.Output == "csv";
-                    await foreach (var line in hunt.RunAsync(inputs, hit => !Reported(hit) ? null : csv ? Encoding.UTF8.GetBytes(CsvRow(hit) + "\n") : JsonLine(hit), cancellationToken))
+                    await foreach (var line in hunt.RunAsync(inputs, hit => !Reported(hit) ? null : csv ? Encoding.UTF8.GetBytes(CsvRow(hit) + Environment.NewLine) : JsonLine(hit), cancellationToken))
                     {
                         reported++;
                         pending.Write(line);
@@ -381,11 +381,7 @@ internal static class HuntCommand
         var other => Markup.Escape(other),
     };
 
-    /// <summary>
-    /// The same object as <see cref="HitJson"/>, written straight to a UTF-8 writer: a hunt over a noisy
-    /// log writes hundreds of thousands of these, and building a dictionary per hit for the serializer
-    /// cost more than matching it.
-    /// </summary>
+    /// <summary>A hit as the JSON object the json and jsonl outputs show (<see cref="HitJsonWriter"/> writes the same bytes without it).</summary>
     internal static Dictionary<string, object?> HitJson(HuntHit hit)
     {
         var e = hit.Event;
@@ -434,6 +430,9 @@ internal static class HuntCommand
         };
         context.Output.WriteLine(JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
     }
+
+    /// <summary>The line ending of streamed lines, as <see cref="TextWriter.WriteLine()"/> ends the header.</summary>
+    private static readonly byte[] NewLine = Encoding.UTF8.GetBytes(Environment.NewLine);
 
     private const string CsvHeader = "time,rule_id,title,level,operation,actor,source_ip,account,region,event_id,source,line,fields";
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -298,7 +299,7 @@ public sealed class CompiledRuleSet
                 var raw = e.Raw.ValueKind == JsonValueKind.Undefined ? default : JsonMarshal.GetRawUtf8Value(e.Raw);
                 if (raw.Length is > 0 and <= MaxLength && raw.IndexOf("\\u"u8) < 0)
                 {
-                    var chars = buffer is { } b && b.Length >= raw.Length ? b : buffer = new char[Math.Max(raw.Length, 4096)];
+                    var chars = buffer is { } b && b.Length >= raw.Length ? b : buffer = new char[Math.Max((int)BitOperations.RoundUpToPowerOf2((uint)raw.Length), 4096)];
                     text = chars.AsSpan(0, Encoding.Latin1.GetChars(raw, chars));
                 }
             }

@@ -114,8 +114,18 @@ internal sealed class RegexMatcher(Regex regex) : ValueMatcher
 {
     public override bool IsMatch(ReadOnlySpan<char> value) => regex.IsMatch(value);
 
-    public override IReadOnlyList<string>? RequiredLiterals() =>
-        (regex.Options & RegexOptions.IgnorePatternWhitespace) != 0 ? null : RegexLiterals.Longest(regex.ToString()) is { } literal ? [literal] : null;
+    public override IReadOnlyList<string>? RequiredLiterals()
+    {
+        if ((regex.Options & RegexOptions.IgnorePatternWhitespace) != 0 || RegexLiterals.Longest(regex.ToString()) is not { } literal)
+        {
+            return null;
+        }
+
+        // Ignoring case, a regular expression takes the Kelvin sign (U+212A) for k, which no other
+        // case-insensitive comparison here does, so a needle searched for in raw text cannot span a k.
+        var ignoresCase = (regex.Options & RegexOptions.IgnoreCase) != 0 || regex.ToString().Contains("(?", StringComparison.Ordinal);
+        return ignoresCase ? [literal.Split('k', 'K').MaxBy(part => part.Length)!] : [literal];
+    }
 }
 
 /// <summary>

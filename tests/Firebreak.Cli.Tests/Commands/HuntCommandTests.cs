@@ -180,6 +180,26 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public void JsonLines_OfARuleKeyReusedWithOtherTexts_ShowTheHitsOwnTexts()
+    {
+        // Two rule sets loaded in one process may share a rule id with another title, level or tags.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        foreach (var (title, level, tags) in new[] { ("First title", "high", new[] { "attack.t1" }), ("Second <title>", (string?)null, new[] { "attack.t2", "x" }), ("First title", "high", new[] { "attack.t1" }) })
+        {
+            var hit = new Firebreak.Detection.Hunting.HuntHit(Firebreak.Detection.Hunting.HuntHitKind.Rule, "shared-id", title, level, tags, null, [new("f", "v")], null);
+            buffer.ResetWrittenCount();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                Firebreak.Cli.Commands.HitJsonWriter.Write(writer, hit);
+            }
+
+            var line = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+            Assert.Equal(JsonSerializer.Serialize(Firebreak.Cli.Commands.HuntCommand.HitJson(hit)), line);
+            Assert.Equal(title, JsonDocument.Parse(line).RootElement.GetProperty("title").GetString());
+        }
+    }
+
+    [Fact]
     public async Task JsonLines_AreWrittenExactlyAsTheSerializerWritesTheHitObject()
     {
         // Characters the writer escapes, in a value, a file name and a rule's own texts.
