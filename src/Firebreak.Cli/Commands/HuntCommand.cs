@@ -242,7 +242,7 @@ internal static class HuntCommand
                 if (!streaming) WriteCsv(context, hits);
                 break;
             default:
-                WriteTable(context, hits, rules);
+                WriteTable(context, hits, rules, request.MinLevel, hunt.Statistics.Hits);
                 break;
         }
 
@@ -330,12 +330,15 @@ internal static class HuntCommand
             $"{summary.Bytes / 1048576.0:0.0} MB read, {events:N0} events in {seconds:0.0}s ({events / seconds:N0} events/s, {summary.Bytes / 1048576.0 / seconds:0.0} MB/s), {stats.Hits:N0} hit(s)");
     }
 
-    private static void WriteTable(CliContext context, List<HuntHit> hits, CompiledRuleSet rules)
+    private static void WriteTable(CliContext context, List<HuntHit> hits, CompiledRuleSet rules, int minLevel, long allHits)
     {
         var console = context.Console;
         if (hits.Count == 0)
         {
-            console.MarkupLine($"No hits from {rules.Rules.Count} rule(s).");
+            // Hits below --min-level must not read as a clean log.
+            console.MarkupLine(allHits > 0
+                ? $"No hits at level {Levels[minLevel]} or above from {rules.Rules.Count} rule(s); {allHits:N0} below it (lower --min-level to see them)."
+                : $"No hits from {rules.Rules.Count} rule(s).");
             return;
         }
 

@@ -117,6 +117,20 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_HitsOnlyBelowMinLevel_AreSaidToBeThere_AndExitZero()
+    {
+        var file = WriteFile("stop.json", StopTrail);
+        var all = await Cli.RunAsync("hunt", file, "--output", "json");
+        var critical = await Cli.RunAsync("hunt", file, "--min-level", "critical");
+
+        Assert.Equal(1, all.ExitCode);
+        Assert.DoesNotContain(Hits(all), h => h.GetProperty("level").GetString() == "critical");
+        Assert.Equal(0, critical.ExitCode);
+        Assert.Contains($"No hits at level critical or above from", critical.Out);
+        Assert.Contains($"; {Hits(all).Length} below it", critical.Out);
+    }
+
+    [Fact]
     public async Task Hunt_MinLevel_DropsLowerLevels()
     {
         var all = await Cli.RunAsync("hunt", sim.Logs, "--output", "json");
