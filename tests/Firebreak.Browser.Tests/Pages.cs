@@ -25,8 +25,10 @@ internal static class Pages
                 // Signing in hashes the password and renders the first page; on a loaded machine that alone has
                 // taken most of the default timeout. Waiting for "commit" hung when the browser had already
                 // committed the next page before the wait began (the URL matched at once and Playwright then waited
-                // for a commit event that had passed); DOMContentLoaded is reported at once if it has passed.
-                await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 120_000 });
+                // for a commit event that had passed). Waiting for DOMContentLoaded hung once too, with the page's
+                // "load" and "networkidle" recorded but not "domcontentloaded"; "load" is what that page had
+                // reached, and a state already reached is reported at once.
+                await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Load, Timeout = 120_000 });
                 return;
             }
 
