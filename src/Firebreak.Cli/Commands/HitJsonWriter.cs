@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using Firebreak.Detection.Hunting;
 
@@ -30,6 +32,31 @@ internal static class HitJsonWriter
 
     [ThreadStatic]
     private static (string Text, JsonEncodedText Encoded)? lastSource;
+
+    [ThreadStatic]
+    private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Json)? lineWriter;
+
+    private static readonly byte[] NewLine = Encoding.UTF8.GetBytes(Environment.NewLine);
+
+    /// <summary>The hit as one JSON line, ending as <see cref="TextWriter.WriteLine()"/> ends lines, in a new array; safe on any thread.</summary>
+    public static byte[] ToLine(HuntHit hit)
+    {
+        var (buffer, json) = lineWriter ??= NewLineWriter();
+        buffer.ResetWrittenCount();
+        json.Reset(buffer);
+        Write(json, hit);
+        json.Flush();
+        var line = new byte[buffer.WrittenCount + NewLine.Length];
+        buffer.WrittenSpan.CopyTo(line);
+        NewLine.CopyTo(line, buffer.WrittenCount);
+        return line;
+
+        static (ArrayBufferWriter<byte>, Utf8JsonWriter) NewLineWriter()
+        {
+            var buffer = new ArrayBufferWriter<byte>(4096);
+            return (buffer, new Utf8JsonWriter(buffer));
+        }
+    }
 
     public static void Write(Utf8JsonWriter w, HuntHit hit)
     {

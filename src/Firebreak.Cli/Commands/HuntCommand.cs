@@ -152,23 +152,6 @@ internal static class HuntCommand
             // 64 KB, every half second while hits keep coming, and at the end.
             var pending = new ArrayBufferWriter<byte>(128 * 1024);
             var lastWrite = Stopwatch.StartNew();
-            using var lines = new ThreadLocal<(ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Json)>(() =>
-            {
-                var buffer = new ArrayBufferWriter<byte>(4096);
-                return (buffer, new Utf8JsonWriter(buffer));
-            });
-            byte[] JsonLine(HuntHit hit)
-            {
-                var (buffer, json) = lines.Value;
-                buffer.ResetWrittenCount();
-                json.Reset(buffer);
-                HitJsonWriter.Write(json, hit);
-                json.Flush();
-                var line = new byte[buffer.WrittenCount + NewLine.Length];
-                buffer.WrittenSpan.CopyTo(line);
-                NewLine.CopyTo(line, buffer.WrittenCount);
-                return line;
-            }
 
             void Write(bool force)
             {
@@ -184,7 +167,7 @@ internal static class HuntCommand
                 if (streaming)
                 {
                     var csv = request.Output == "csv";
-                    await foreach (var line in hunt.RunAsync(inputs, hit => !Reported(hit) ? null : csv ? Encoding.UTF8.GetBytes(CsvRow(hit) + Environment.NewLine) : JsonLine(hit), cancellationToken))
+                    await foreach (var line in hunt.RunAsync(inputs, hit => !Reported(hit) ? null : csv ? Encoding.UTF8.GetBytes(CsvRow(hit) + Environment.NewLine) : HitJsonWriter.ToLine(hit), cancellationToken))
                     {
                         reported++;
                         pending.Write(line);
@@ -236,7 +219,7 @@ internal static class HuntCommand
                 WriteJson(context, hits, summary, problems, rules);
                 break;
             case "jsonl":
-                if (!streaming) foreach (var hit in hits) context.Output.WriteLine(JsonSerializer.Serialize(HitJson(hit)));
+                if (!streaming) foreach (var hit in hits) context.WriteOutputUtf8(HitJsonWriter.ToLine(hit));
                 break;
             case "csv":
                 if (!streaming) WriteCsv(context, hits);
@@ -384,7 +367,7 @@ internal static class HuntCommand
         var other => Markup.Escape(other),
     };
 
-    /// <summary>A hit as the JSON object the json and jsonl outputs show (<see cref="HitJsonWriter"/> writes the same bytes without it).</summary>
+    /// <summary>A hit as the JSON object the json output shows; <see cref="HitJsonWriter"/> writes the same bytes for jsonl without it.</summary>
     internal static Dictionary<string, object?> HitJson(HuntHit hit)
     {
         var e = hit.Event;
@@ -433,9 +416,6 @@ internal static class HuntCommand
         };
         context.Output.WriteLine(JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
     }
-
-    /// <summary>The line ending of streamed lines, as <see cref="TextWriter.WriteLine()"/> ends the header.</summary>
-    private static readonly byte[] NewLine = Encoding.UTF8.GetBytes(Environment.NewLine);
 
     private const string CsvHeader = "time,rule_id,title,level,operation,actor,source_ip,account,region,event_id,source,line,fields";
 
