@@ -240,15 +240,24 @@ internal static class HuntCommand
         if (nothingRead) context.ErrorConsole.MarkupLine("[red]error:[/] none of the inputs could be read; nothing was hunted.");
         context.ErrorConsole.MarkupLine(Markup.Escape($"{stats}; {summary.Files} file(s), {summary.Errors} read error(s), {summary.Warnings} warning(s), {summary.Filtered} record(s) skipped by the pre-filter."));
 
-        if (sender is not null && request.Incident is not null && hits.Count > 0)
+        try
         {
-            var attached = await sender.AttachEventsAsync(request.Incident, hits, cancellationToken);
-            context.ErrorConsole.MarkupLine(Markup.Escape($"Attached {attached.Events} event(s) to {request.Incident} on {request.SendTo}: import {attached.ImportId} ({attached.Status})."));
+            if (sender is not null && request.Incident is not null && hits.Count > 0)
+            {
+                var attached = await sender.AttachEventsAsync(request.Incident, hits, cancellationToken);
+                context.ErrorConsole.MarkupLine(Markup.Escape($"Attached {attached.Events} event(s) to {request.Incident} on {request.SendTo}: import {attached.ImportId} ({attached.Status})."));
+            }
+            else if (sender is not null && hits.Count > 0)
+            {
+                var sent = await sender.SendAsync(hits, cancellationToken);
+                context.ErrorConsole.MarkupLine(Markup.Escape($"Sent {sent.Alerts} alert(s) to {request.SendTo} in {sent.Requests} request(s); {sent.Replayed} request(s) had been sent before and stored nothing new."));
+            }
         }
-        else if (sender is not null && hits.Count > 0)
+        catch (CliException e)
         {
-            var sent = await sender.SendAsync(hits, cancellationToken);
-            context.ErrorConsole.MarkupLine(Markup.Escape($"Sent {sent.Alerts} alert(s) to {request.SendTo} in {sent.Requests} request(s); {sent.Replayed} request(s) had been sent before and stored nothing new."));
+            // Exit 1 means "hits" here: a refused key or an unreachable server must not read as a finished
+            // hunt whose hits reached the server. The hits are already on standard output.
+            throw new CliException(ExitCodes.Usage, $"{e.Message} The {hits.Count} hit(s) above were found but not all reached the server; running the hunt again stores nothing twice.", e.FieldErrors);
         }
 
         // "No hits" would read as "clean": a mistyped path must not look like a hunt that found nothing.

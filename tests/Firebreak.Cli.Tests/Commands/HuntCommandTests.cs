@@ -376,6 +376,45 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.Contains("FIREBREAK_API_KEY", result.Err);
     }
 
+    [Fact]
+    public async Task SendTo_RefusedByTheServer_IsAnError_NotAHuntWithHits()
+    {
+        var viewer = await server.CreateApiKeyAsync("viewer");
+        foreach (var (key, status) in new[] { ("fbk_not-a-key", "401"), (viewer, "403") })
+        {
+            var env = new Dictionary<string, string?> { ["FIREBREAK_API_KEY"] = key };
+            var result = await Cli.RunAsync(env, "hunt", sim.Logs, "--min-level", "high", "--output", "json", "--send-to", server.Url);
+
+            // Exit 1 would say "hits found and handled"; the hits were found, but the server has none of them.
+            Assert.True(result.ExitCode == 2, result.ToString());
+            Assert.Contains(status, result.Err);
+            Assert.Contains("not all reached the server", result.Err);
+            Assert.NotEmpty(Hits(result));
+            Assert.DoesNotContain(key, result.Err + result.Out);
+        }
+
+        var incident = await Cli.RunAsync(
+            new Dictionary<string, string?> { ["FIREBREAK_API_KEY"] = viewer }, "hunt", sim.Logs, "--min-level", "high", "--send-to", server.Url, "--incident", "INC-2026-0001");
+        Assert.True(incident.ExitCode == 2, incident.ToString());
+        Assert.Contains("not all reached the server", incident.Err);
+    }
+
+    [Fact]
+    public async Task SendTo_AServerThatIsNotThere_IsAnError_AndTheHitsArePrinted()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var env = new Dictionary<string, string?> { ["FIREBREAK_API_KEY"] = server.ResponderKey };
+
+        var result = await Cli.RunAsync(env, "hunt", sim.Logs, "--min-level", "high", "--output", "jsonl", "--send-to", $"http://127.0.0.1:{port}");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("Cannot reach", result.Err);
+        Assert.NotEmpty(result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     /// <summary>The SigmaHQ cloud rules are kept outside the repository, beside an ancestor of the test folder.</summary>
     internal static string SigmaRules()
     {
