@@ -13,6 +13,12 @@ public sealed class CliContext
     private readonly Stream? _input;
 
     public CliContext(TextWriter output, TextWriter error, IReadOnlyDictionary<string, string?>? environment = null, Stream? input = null)
+        : this(output, error, environment, input, ReferenceEquals(error, System.Console.Error) && !System.Console.IsErrorRedirected)
+    {
+    }
+
+    /// <summary>With <paramref name="errorIsTerminal"/>, standard error is drawn as on a terminal (progress, colour) whatever it is.</summary>
+    internal CliContext(TextWriter output, TextWriter error, IReadOnlyDictionary<string, string?>? environment, Stream? input, bool errorIsTerminal)
     {
         _input = input;
         Output = output;
@@ -22,7 +28,7 @@ public sealed class CliContext
             : name => environment.TryGetValue(name, out var value) ? value : null;
         _isStandardOutput = ReferenceEquals(output, System.Console.Out);
         Console = CreateConsole(output, _isStandardOutput && !System.Console.IsOutputRedirected);
-        _errorIsTerminal = ReferenceEquals(error, System.Console.Error) && !System.Console.IsErrorRedirected;
+        _errorIsTerminal = errorIsTerminal;
         ErrorConsole = CreateConsole(error, _errorIsTerminal);
     }
 

@@ -191,19 +191,24 @@ internal static class HuntCommand
 
         if (context.ErrorConsole.Profile.Capabilities.Interactive)
         {
+            using var sizing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var shown = new HuntProgress(reader.Summary, hunt.Statistics, HuntProgress.TotalBytesAsync(request.Paths, sizing.Token));
             await context.ErrorConsole.Progress().AutoClear(true)
-                .Columns(new SpinnerColumn(), new TaskDescriptionColumn { Alignment = Justify.Left }, new ElapsedTimeColumn())
+                .Columns(HuntProgress.Columns())
                 .StartAsync(async progress =>
                 {
                     var task = progress.AddTask("starting").IsIndeterminate();
                     var work = Collect();
                     while (await Task.WhenAny(work, Task.Delay(250, cancellationToken)) != work)
                     {
-                        task.Description = Markup.Escape(Describe(reader.Summary, hunt.Statistics, clock.Elapsed));
+                        shown.Update(task, clock.Elapsed);
                     }
 
                     await work;
+                    shown.Update(task, clock.Elapsed);
+                    task.StopTask();
                 });
+            await sizing.CancelAsync();
         }
         else
         {

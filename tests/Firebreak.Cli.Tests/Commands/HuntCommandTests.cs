@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Firebreak.Cli.Commands;
 using Firebreak.Detection.Simulation;
 
 namespace Firebreak.Cli.Tests.Commands;
@@ -414,6 +415,56 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.Contains("Cannot reach", result.Err);
         Assert.NotEmpty(result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
+
+    [Fact]
+    public async Task Progress_TotalBytes_AreTheBytesTheReaderReads_PlainAndGzipped()
+    {
+        var first = Directory.EnumerateFiles(sim.Logs, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        var gz = Path.Combine(sim.Directory, Guid.NewGuid().ToString("N"), "copy.json.gz");
+        Directory.CreateDirectory(Path.GetDirectoryName(gz)!);
+        await using (var target = new System.IO.Compression.GZipStream(File.Create(gz), System.IO.Compression.CompressionLevel.Optimal))
+        await using (var source = File.OpenRead(first))
+        {
+            await source.CopyToAsync(target, TestContext.Current.CancellationToken);
+        }
+
+        string[] paths = [sim.Logs, gz, Path.Combine(Path.GetDirectoryName(gz)!, "*.gz"), Path.Combine(sim.Directory, "missing")];
+        var reader = new Firebreak.Detection.Readers.CloudLogReader();
+        await foreach (var _ in reader.ReadAsync(new Firebreak.Detection.Readers.Sources.FileLogInputSource(paths), TestContext.Current.CancellationToken))
+        {
+        }
+
+        var total = await HuntProgress.TotalBytesAsync(paths, TestContext.Current.CancellationToken);
+
+        // The bar ends where the reader's count ends: compressed bytes for .gz, each listed file once per listing.
+        Assert.Equal(reader.Summary.Bytes, total);
+        Assert.True(total > new FileInfo(gz).Length * 2);
+        Assert.Null(await HuntProgress.TotalBytesAsync([sim.Logs, "s3://trail-bucket/AWSLogs/"], TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Hunt_OnATerminal_DrawsABarOverTheInputsBytes_ToTheEnd()
+    {
+        var total = Directory.EnumerateFiles(sim.Logs, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = await CliApp.RunAsync(["hunt", sim.Logs, "--output", "jsonl"], new CliContext(output, error, new Dictionary<string, string?>(), null, errorIsTerminal: true), TestContext.Current.CancellationToken);
+
+        var drawn = error.ToString();
+        Assert.True(exit == 1, drawn);
+        Assert.Contains($"/{total / 1048576.0:0.0} MB", drawn, StringComparison.Ordinal);
+        Assert.Contains("100%", drawn, StringComparison.Ordinal);
+        // The progress is drawn on standard error only: the hits on standard output stay clean JSON lines.
+        Assert.All(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), line => JsonDocument.Parse(line).Dispose());
+    }
+
+    [Theory]
+    [InlineData(0L, 1048576L, 0L, 0L, 1.0, "0.0/1.0 MB, 0 events/s, 0 hit(s)")]
+    [InlineData(5242880L, null, 12000L, 7L, 2.0, "5.0 MB, 6,000 events/s, 7 hit(s)")]
+    [InlineData(2097152L, 1048576L, 10L, 1L, 0.0, "2.0/2.0 MB, 10,000 events/s, 1 hit(s)")]
+    public void Progress_Description_SaysBytesOfTotal_Rate_AndHits(long bytes, long? total, long events, long hits, double seconds, string expected) =>
+        Assert.Equal(expected, HuntProgress.Describe(bytes, total, events, hits, TimeSpan.FromSeconds(seconds)));
 
     /// <summary>The SigmaHQ cloud rules are kept outside the repository, beside an ancestor of the test folder.</summary>
     internal static string SigmaRules()
