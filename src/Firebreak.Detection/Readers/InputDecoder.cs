@@ -161,8 +161,9 @@ internal sealed class CountingStream(Stream inner, Action<long> count) : ReadOnl
 /// where its input ends. A whole gzip file ends with its size (modulo 2^32) in the last four bytes; when the
 /// decompressed output does not end with that count, the file was cut (or damaged) and the end of the
 /// output throws <see cref="InvalidDataException"/>, which the framer reports. Several gzip members joined
-/// into one file end with the last member's size only, so a file in which another member's header appears
-/// is not judged.
+/// into one file end with the last member's size only; each member's size stands just before the next
+/// member's header, so the output must add up to the last size plus those before some of the headers seen
+/// (a header's bytes may also occur inside compressed data). A file with very many such headers is not judged.
 /// </summary>
 internal sealed class CheckedGzipStream : ReadOnlyStream
 {
@@ -196,23 +197,48 @@ internal sealed class CheckedGzipStream : ReadOnlyStream
         return read;
     }
 
-    /// <summary>The compressed bytes as they pass: the last eight, and whether another member's header went by.</summary>
+    /// <summary>
+    /// The compressed bytes as they pass: the last eight, and where another member's header may begin,
+    /// with the four bytes before it, which are the size of the member before when the header is real.
+    /// </summary>
     private sealed class Source(Stream inner) : ReadOnlyStream(inner)
     {
+        // Joined members are judged by trying which of the headers seen are real; past this many, not judged.
+        private const int MaxJoins = 16;
+
         private readonly byte[] _tail = new byte[8];
+        private readonly List<uint> _sizesBeforeHeaders = [];
 
         private static ReadOnlySpan<byte> MemberHeader => [0x1F, 0x8B, 0x08];
         private long _read;
-        private bool _severalMembers;
+        private bool _unjudged;
 
+        /// <summary>
+        /// Whether the output's size matches the sizes the members record. When data after a member is
+        /// not another member, GZipStream stops there without a word; the sizes then do not add up.
+        /// </summary>
         public bool Verifies(long decompressed)
         {
-            if (_severalMembers)
+            if (_unjudged)
             {
                 return true;
             }
 
-            return _read >= 18 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(_tail.AsSpan(4)) == (uint)decompressed;
+            if (_read < 18)
+            {
+                return false;
+            }
+
+            var sums = new HashSet<uint> { System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(_tail.AsSpan(4)) };
+            foreach (var size in _sizesBeforeHeaders)
+            {
+                foreach (var sum in sums.ToArray())
+                {
+                    sums.Add(unchecked(sum + size));
+                }
+            }
+
+            return sums.Contains((uint)decompressed);
         }
 
         public override int Read(Span<byte> buffer)
@@ -236,13 +262,29 @@ internal sealed class CheckedGzipStream : ReadOnlyStream
                 return;
             }
 
-            // A member header (1F 8B 08) anywhere after the first byte, also across two reads.
+            // A member header (1F 8B 08) beginning in the last two bytes seen, across this read ...
             Span<byte> joined = stackalloc byte[2 + Math.Min(bytes.Length, 2)];
             _tail.AsSpan(6).CopyTo(joined);
             bytes[..Math.Min(bytes.Length, 2)].CopyTo(joined[2..]);
-            if ((_read >= 2 && joined.IndexOf(MemberHeader) >= 0) || (_read == 0 ? bytes[1..] : bytes).IndexOf(MemberHeader) >= 0)
+            for (var k = 0; k + 3 <= joined.Length && k < 2; k++)
             {
-                _severalMembers = true;
+                if (joined[k..(k + 3)].SequenceEqual(MemberHeader))
+                {
+                    Candidate(_read - 2 + k, bytes);
+                }
+            }
+
+            // ... or inside it.
+            for (var offset = 0; ;)
+            {
+                var i = bytes[offset..].IndexOf(MemberHeader);
+                if (i < 0)
+                {
+                    break;
+                }
+
+                Candidate(_read + offset + i, bytes);
+                offset += i + 1;
             }
 
             if (bytes.Length >= 8)
@@ -256,6 +298,30 @@ internal sealed class CheckedGzipStream : ReadOnlyStream
             }
 
             _read += bytes.Length;
+        }
+
+        /// <summary>A header at <paramref name="at"/>; a member is at least 18 bytes, so one earlier is not a join.</summary>
+        private void Candidate(long at, ReadOnlySpan<byte> bytes)
+        {
+            if (at < 18)
+            {
+                return;
+            }
+
+            if (_sizesBeforeHeaders.Count == MaxJoins)
+            {
+                _unjudged = true;
+                return;
+            }
+
+            Span<byte> size = stackalloc byte[4];
+            for (var q = 0; q < 4; q++)
+            {
+                var abs = at - 4 + q;
+                size[q] = abs >= _read ? bytes[(int)(abs - _read)] : _tail[8 - (int)(_read - abs)];
+            }
+
+            _sizesBeforeHeaders.Add(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(size));
         }
     }
 }
