@@ -242,7 +242,7 @@ public sealed class CloudLogReader
         }
         catch (JsonException ex)
         {
-            problem = ($"malformed record: {ex.Message}", ProblemSeverity.Error);
+            problem = ($"malformed record: {RecordFramer.Brief(ex.Message)}", ProblemSeverity.Error);
             return null;
         }
 

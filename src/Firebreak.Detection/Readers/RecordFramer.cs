@@ -75,10 +75,12 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         var batch = NewBatch(0);
         int filled = 0, consumed = 0;
         var eof = false;
+        var resumed = false;
         try
         {
-            while (!eof)
+            while (!eof || resumed)
             {
+                resumed = false;
                 var keepAbs = _inRecord && _skipReason is null ? _recordStartAbs : _bufferStart + consumed;
                 var keep = (int)(keepAbs - _bufferStart);
                 if (keep > 0)
@@ -134,9 +136,15 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                     yield return ready.Dequeue();
                 }
 
-                if (_syntaxError is { } error && !HandleSyntaxError(buffer, error, ref consumed, eof))
+                if (_syntaxError is { } error)
                 {
-                    break;
+                    if (!HandleSyntaxError(buffer, error, ref consumed, filled, eof))
+                    {
+                        break;
+                    }
+
+                    // At the end of the input the lines after a malformed one are already buffered.
+                    resumed = true;
                 }
             }
 
@@ -180,19 +188,28 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
     }
 
     /// <summary>Returns whether reading can go on.</summary>
-    private bool HandleSyntaxError(byte[] buffer, (long Position, string Message) error, ref int consumed, bool eof)
+    private bool HandleSyntaxError(byte[] buffer, (long Position, string Message) error, ref int consumed, int filled, bool eof)
     {
         _syntaxError = null;
-        var line = LineAt(buffer, Math.Max(error.Position, _lineCountedTo));
-        var truncated = eof && error.Message.Contains("end of", StringComparison.OrdinalIgnoreCase);
-        var reason = truncated ? "file ends inside a JSON value (truncated?)" : $"malformed JSON: {error.Message}";
-        long? index = _inRecord || _container == Container.None ? _recordIndex : null;
 
         // Lines of top-level values can be resynchronised at the next newline; inside one big array
         // or wrapper there is no safe place to pick up again. A file that does not even open an
         // object or array is most likely not JSON at all, so it is reported once, not once per line.
         var lineOriented = _container is Container.None or Container.Candidate;
-        if (!lineOriented || !_sawStructure || eof)
+        var at = (int)Math.Max(error.Position - _bufferStart, consumed);
+
+        // A value that does not close runs on into the next line, and the error is found at that
+        // line's first bracket: the next record starts there, so reading resumes there, not after it.
+        var resumeHere = lineOriented && _inRecord && at < filled && buffer[at] is (byte)'{' or (byte)'['
+            && StartsLine(buffer, at) is { } lineStart && _bufferStart + lineStart > _recordStartAbs;
+        var nextLine = at < filled ? buffer.AsSpan(at, filled - at).IndexOf((byte)'\n') : -1;
+        var more = resumeHere || (nextLine >= 0 && buffer.AsSpan(at + nextLine, filled - at - nextLine).IndexOfAnyExcept(Whitespace) >= 0);
+        // The value that did not close is the one at fault, not the line where that was noticed.
+        var line = resumeHere ? _recordLine : LineAt(buffer, Math.Max(error.Position, _lineCountedTo));
+        var truncated = eof && !more && error.Message.Contains("end of", StringComparison.OrdinalIgnoreCase);
+        var reason = truncated ? "file ends inside a JSON value (truncated?)" : $"malformed JSON: {error.Message}";
+        long? index = _inRecord || _container == Container.None ? _recordIndex : null;
+        if (!lineOriented || !_sawStructure || (eof && !more))
         {
             Report(line, index, !_sawStructure && !truncated ? $"not a JSON log file: {error.Message}" : reason + (eof ? "" : "; rest of file skipped"));
             return false;
@@ -213,9 +230,16 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         _betweenRecords = false;
         _resumingWrapper = false;
         _state = new JsonReaderState(_readerOptions);
-        consumed = (int)Math.Max(error.Position - _bufferStart, consumed);
-        _resyncToNewline = true;
+        consumed = at;
+        _resyncToNewline = !resumeHere;
         return true;
+    }
+
+    /// <summary>The start of the line holding <paramref name="at"/> when only whitespace precedes it there, else null.</summary>
+    private int? StartsLine(byte[] buffer, int at)
+    {
+        var before = buffer.AsSpan(0, at).LastIndexOfAnyExcept(" \t\r"u8);
+        return before >= 0 && buffer[before] == (byte)'\n' ? before + 1 : null;
     }
 
     /// <summary>
@@ -283,8 +307,24 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
 
                     if (buffer[recordStart] is not ((byte)'{' or (byte)'['))
                     {
-                        _syntaxError = (_bufferStart + recordStart, "expected a record (a JSON object) after ','");
-                        return recordStart - start;
+                        // A string, number, true, false or null among the records is reported and
+                        // skipped like any record of the wrong shape; the array goes on.
+                        var scalarEnd = ScalarEnd(buffer, recordStart, end);
+                        if (scalarEnd is null && !final)
+                        {
+                            return pos - start;
+                        }
+
+                        if (scalarEnd is not { } scalarAfter || !IsScalar(buffer.AsSpan(recordStart, scalarAfter - recordStart)))
+                        {
+                            _syntaxError = (_bufferStart + recordStart, "expected a record (a JSON object) after ','");
+                            return recordStart - start;
+                        }
+
+                        Report(LineAt(buffer, _bufferStart + recordStart), _recordIndex, "expected a record (a JSON object) after ',', found a single value; skipped");
+                        _recordIndex++;
+                        pos = scalarAfter;
+                        continue;
                     }
 
                     _betweenRecords = false;
@@ -373,6 +413,43 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
 
             _state = reader.CurrentState;
             return pos + (int)reader.BytesConsumed - start;
+        }
+    }
+
+    /// <summary>Where a scalar value starting at <paramref name="at"/> ends, or null when its end is not buffered yet.</summary>
+    private static int? ScalarEnd(byte[] buffer, int at, int end)
+    {
+        if (buffer[at] == (byte)'"')
+        {
+            for (var i = at + 1; i < end; i++)
+            {
+                if (buffer[i] == (byte)'\\')
+                {
+                    i++;
+                }
+                else if (buffer[i] == (byte)'"')
+                {
+                    return i + 1;
+                }
+            }
+
+            return null;
+        }
+
+        var stop = buffer.AsSpan(at, end - at).IndexOfAny(",]{}[\" \t\r\n"u8);
+        return stop < 0 ? null : at + stop;
+    }
+
+    private static bool IsScalar(ReadOnlySpan<byte> value)
+    {
+        var reader = new Utf8JsonReader(value, isFinalBlock: true, state: default);
+        try
+        {
+            return reader.Read() && reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray) && reader.BytesConsumed == value.Length;
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 
@@ -720,8 +797,14 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
     private static string StripPosition(string message)
     {
         var at = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        return at < 0 ? message : message[..at];
+        return Brief(at < 0 ? message : message[..at]);
     }
+
+    /// <summary>
+    /// The reader quotes the offending text in its messages, and an invalid literal runs to the end of
+    /// the buffer: a reason keeps only the start of it, so problems stay small and do not copy the log.
+    /// </summary>
+    internal static string Brief(string message) => message.Length <= 300 ? message : message[..300] + "...";
 
     private void BeginRecord(byte[] buffer, long startAbs, int depth)
     {
