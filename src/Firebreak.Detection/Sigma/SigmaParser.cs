@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace Firebreak.Detection.Sigma;
@@ -26,7 +27,7 @@ public static class SigmaParser
         var documents = new List<SigmaDocument>();
         var diagnostics = new List<SigmaDiagnostic>();
         var stream = new YamlStream();
-        var parser = new Parser(new StringReader(yaml));
+        var parser = new GuardedYamlParser(new Parser(new StringReader(yaml)));
         try
         {
             stream.Load(parser);
@@ -561,6 +562,138 @@ public static class SigmaParser
 
     private static SigmaRuleException Error(YamlNode node, string message) =>
         new(message, (int)node.Start.Line, (int)node.Start.Column);
+}
+
+/// <summary>
+/// Refuses YAML that the representation model cannot load safely, before it is loaded: nesting deep
+/// enough to exhaust the stack (YamlDotNet builds nodes recursively), aliases that expand into more
+/// nodes than a rule could need ("billion laughs") or that refer to a node containing them (a cycle
+/// every later walk would follow forever), and mapping keys that are not scalars (Sigma keys are names).
+/// </summary>
+internal sealed class GuardedYamlParser(IParser inner) : IParser
+{
+    /// <summary>Far deeper than any rule; an embedded test event stays within JSON's default depth of 64.</summary>
+    public const int MaxDepth = 60;
+
+    /// <summary>Nodes all aliases of one document may stand for together.</summary>
+    public const int MaxAliasedNodes = 100_000;
+
+    private readonly Stack<Collection> open = new();
+    private readonly Dictionary<string, Anchored> anchors = new(StringComparer.Ordinal);
+    private long aliased;
+
+    public ParsingEvent? Current => inner.Current;
+
+    public bool MoveNext()
+    {
+        if (!inner.MoveNext())
+        {
+            return false;
+        }
+
+        switch (inner.Current)
+        {
+            case DocumentStart:
+                anchors.Clear();
+                aliased = 0;
+                break;
+            case Scalar scalar:
+                Place(scalar, isScalar: true);
+                Finish(scalar.Anchor, new Anchored(1, 0, IsScalar: true));
+                break;
+            case AnchorAlias alias:
+                Alias(alias);
+                break;
+            case NodeEvent start when start is SequenceStart or MappingStart:
+                Place(start, isScalar: false);
+                open.Push(new Collection(start.Anchor.IsEmpty ? null : start.Anchor.Value, start is MappingStart));
+                if (open.Count > MaxDepth)
+                {
+                    throw new YamlException(start.Start, start.End, $"nesting deeper than {MaxDepth} levels");
+                }
+
+                break;
+            case SequenceEnd or MappingEnd when open.Count > 0:
+                var closed = open.Pop();
+                var node = new Anchored(closed.Size + 1, closed.Height + 1, IsScalar: false);
+                Finish(closed.Anchor is null ? AnchorName.Empty : new AnchorName(closed.Anchor), node);
+                break;
+        }
+
+        return true;
+    }
+
+    private void Alias(AnchorAlias alias)
+    {
+        var name = alias.Value.Value;
+        if (open.Any(c => c.Anchor == name))
+        {
+            throw new YamlException(alias.Start, alias.End, $"alias '*{name}' refers to a node that contains it");
+        }
+
+        if (!anchors.TryGetValue(name, out var target))
+        {
+            return; // YamlDotNet reports the unknown anchor itself.
+        }
+
+        Place(alias, target.IsScalar);
+        aliased += target.Size;
+        if (aliased > MaxAliasedNodes)
+        {
+            throw new YamlException(alias.Start, alias.End, $"aliases expand to more than {MaxAliasedNodes} nodes");
+        }
+
+        if (open.Count + target.Height > MaxDepth)
+        {
+            throw new YamlException(alias.Start, alias.End, $"alias '*{name}' nests deeper than {MaxDepth} levels");
+        }
+
+        Finish(AnchorName.Empty, target);
+    }
+
+    /// <summary>Checks a node about to be added to the innermost collection: in a key position it must be a scalar.</summary>
+    private void Place(ParsingEvent node, bool isScalar)
+    {
+        if (open.TryPeek(out var parent) && parent.IsMapping)
+        {
+            if (parent.ExpectsKey && !isScalar)
+            {
+                throw new YamlException(node.Start, node.End, "mapping keys must be scalars");
+            }
+
+            parent.ExpectsKey = !parent.ExpectsKey;
+        }
+    }
+
+    private void Finish(AnchorName anchor, Anchored node)
+    {
+        if (!anchor.IsEmpty)
+        {
+            anchors[anchor.Value] = node;
+        }
+
+        if (open.TryPeek(out var parent))
+        {
+            parent.Size += node.Size;
+            parent.Height = Math.Max(parent.Height, node.Height);
+        }
+    }
+
+    /// <summary>A node already read: how many nodes it holds, how many collections deep it goes, and whether it is a scalar.</summary>
+    private sealed record Anchored(long Size, int Height, bool IsScalar);
+
+    private sealed class Collection(string? anchor, bool isMapping)
+    {
+        public string? Anchor { get; } = anchor;
+
+        public bool IsMapping { get; } = isMapping;
+
+        public bool ExpectsKey { get; set; } = true;
+
+        public long Size { get; set; }
+
+        public int Height { get; set; }
+    }
 }
 
 /// <summary>Glob matching of search-identifier names in <c>1 of selection_*</c> conditions.</summary>

@@ -1,0 +1,85 @@
+using Firebreak.Detection.Sigma;
+
+namespace Firebreak.Detection.Tests.Sigma;
+
+public class RuleMutationTests
+{
+    private const string Header = "title: t\nlogsource: {product: aws, service: cloudtrail}\n";
+    private const string Detection = "detection: {sel: {eventName: A}, condition: sel}\n";
+
+    /// <summary>Parses and compiles <paramref name="yaml"/> as one file; returns every diagnostic, having checked each names the file and a reason.</summary>
+    private static List<SigmaDiagnostic> Load(string yaml, out CompiledRuleSet set)
+    {
+        var parsed = SigmaParser.Parse(yaml, "m.yml");
+        set = CompiledRuleSet.Compile(parsed.Documents);
+        var all = parsed.Diagnostics.Concat(set.Diagnostics).ToList();
+        Assert.All(all, d => Assert.Equal("m.yml", d.File));
+        Assert.All(all, d => Assert.False(string.IsNullOrWhiteSpace(d.Message), d.ToString()));
+        return all;
+    }
+
+    private static SigmaDiagnostic SingleError(string yaml, string reason)
+    {
+        var diagnostic = Assert.Single(Load(yaml, out var set));
+        Assert.Empty(set.Rules);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Contains(reason, diagnostic.Message, StringComparison.Ordinal);
+        Assert.True(diagnostic.Line > 0, diagnostic.ToString());
+        return diagnostic;
+    }
+
+    private static string AliasBomb(string use)
+    {
+        var yaml = new System.Text.StringBuilder(Header + "x0: &x0 [a, a, a, a, a, a, a, a, a, a]\n");
+        for (var i = 1; i < 9; i++)
+        {
+            yaml.Append($"x{i}: &x{i} [{string.Join(", ", Enumerable.Repeat($"*x{i - 1}", 10))}]\n");
+        }
+
+        return yaml.Append(use).ToString();
+    }
+
+    [Theory]
+    [InlineData(10_000)]
+    [InlineData(200_000)]
+    public void DeeplyNestedYaml_IsAnErrorNotAStackOverflow(int depth) =>
+        SingleError(Header + "detection:\n  sel: {eventName: " + new string('[', depth) + new string(']', depth) + "}\n  condition: sel\n", "nesting deeper");
+
+    [Fact]
+    public void DeeplyNestedTestEvent_IsAnError() =>
+        SingleError(Header + Detection + "firebreak: {tests: [{match: true, event: " + string.Concat(Enumerable.Repeat("{a: ", 70)) + "1" + new string('}', 70) + "}]}\n", "nesting deeper");
+
+    [Fact]
+    public void AliasBomb_InATestEvent_IsAnErrorNotAnOutOfMemory() =>
+        Assert.Equal(7, SingleError(AliasBomb(Detection + "firebreak: {tests: [{match: true, event: {b: *x8}}]}\n"), "aliases expand").Line);
+
+    [Fact]
+    public void AliasBomb_AsAKey_IsAnError() =>
+        SingleError(AliasBomb("? *x8\n: 1\n" + Detection), "aliases expand");
+
+    [Theory]
+    [InlineData(Header + "detection: {sel: &s {a: *s}, condition: sel}\n")]
+    [InlineData(Header + Detection + "firebreak: {tests: [{match: true, event: &e {x: [*e]}}]}\n")]
+    public void AliasInsideItsOwnAnchor_IsAnError(string yaml) =>
+        SingleError(yaml, "refers to a node that contains it");
+
+    [Fact]
+    public void SmallAliases_StillWork()
+    {
+        var diagnostics = Load(Header + "detection:\n  sel: {eventName: &n A}\n  other: {eventSource: *n}\n  condition: sel and other\n", out var set);
+        Assert.Empty(diagnostics);
+        Assert.True(set.MatchesJson("""{"eventName":"A","eventSource":"A"}"""));
+        Assert.False(set.MatchesJson("""{"eventName":"A","eventSource":"B"}"""));
+    }
+
+    [Theory]
+    [InlineData(Header + "detection: {[a]: {x: 1}, condition: sel}\n")]
+    [InlineData(Header + "detection: {sel: {{a: b}: 1}, condition: sel}\n")]
+    [InlineData("title: c\ncorrelation: {type: event_count, rules: [x], timespan: 1h, condition: {[gte]: 1}}\n")]
+    [InlineData("title: c\ncorrelation: {type: event_count, rules: [x], timespan: 1h, condition: {gte: 1}, aliases: {[a]: {b: c}}}\n")]
+    [InlineData("title: c\ncorrelation: {type: event_count, rules: [x], timespan: 1h, condition: {gte: 1}, aliases: {a: {[b]: c}}}\n")]
+    [InlineData(Header + Detection + "firebreak: {tests: [{match: true, event: {[x]: 1}}]}\n")]
+    [InlineData("x: &k [a]\n" + Header + Detection + "*k : 1\n")]
+    public void NonScalarMappingKeys_AreAnErrorNotAnInvalidCast(string yaml) =>
+        SingleError(yaml, "mapping keys must be scalars");
+}
