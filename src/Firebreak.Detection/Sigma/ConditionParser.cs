@@ -6,11 +6,18 @@ namespace Firebreak.Detection.Sigma;
 /// </summary>
 public static class ConditionParser
 {
+    /// <summary>
+    /// Nesting allowed in a condition: parentheses and <c>not</c> while parsing, and the depth of the
+    /// resulting tree (a chain of n <c>or</c>s is n deep), which everything downstream walks recursively.
+    /// </summary>
+    public const int MaxDepth = 200;
+
     public static ConditionNode Parse(string text)
     {
         var tokens = Tokenize(text);
         var position = 0;
-        var node = ParseOr(tokens, ref position, text);
+        var nesting = 0;
+        var (node, _) = ParseOr(tokens, ref position, ref nesting, text);
         if (position != tokens.Count)
         {
             throw new FormatException($"unexpected '{tokens[position]}' in condition '{text}'");
@@ -18,6 +25,11 @@ public static class ConditionParser
 
         return node;
     }
+
+    private static int Deeper(int depth, string text) =>
+        depth < MaxDepth ? depth + 1 : throw new FormatException($"condition nests deeper than {MaxDepth} levels: '{Shorten(text)}'");
+
+    private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "...";
 
     private static List<string> Tokenize(string text)
     {
@@ -62,42 +74,49 @@ public static class ConditionParser
     private static bool Is(List<string> tokens, int position, string keyword) =>
         position < tokens.Count && string.Equals(tokens[position], keyword, StringComparison.OrdinalIgnoreCase);
 
-    private static ConditionNode ParseOr(List<string> tokens, ref int position, string text)
+    private static (ConditionNode Node, int Depth) ParseOr(List<string> tokens, ref int position, ref int nesting, string text)
     {
-        var left = ParseAnd(tokens, ref position, text);
+        var (left, depth) = ParseAnd(tokens, ref position, ref nesting, text);
         while (Is(tokens, position, "or"))
         {
             position++;
-            left = new OrNode(left, ParseAnd(tokens, ref position, text));
+            var (right, rightDepth) = ParseAnd(tokens, ref position, ref nesting, text);
+            left = new OrNode(left, right);
+            depth = Deeper(Math.Max(depth, rightDepth), text);
         }
 
-        return left;
+        return (left, depth);
     }
 
-    private static ConditionNode ParseAnd(List<string> tokens, ref int position, string text)
+    private static (ConditionNode Node, int Depth) ParseAnd(List<string> tokens, ref int position, ref int nesting, string text)
     {
-        var left = ParseNot(tokens, ref position, text);
+        var (left, depth) = ParseNot(tokens, ref position, ref nesting, text);
         while (Is(tokens, position, "and"))
         {
             position++;
-            left = new AndNode(left, ParseNot(tokens, ref position, text));
+            var (right, rightDepth) = ParseNot(tokens, ref position, ref nesting, text);
+            left = new AndNode(left, right);
+            depth = Deeper(Math.Max(depth, rightDepth), text);
         }
 
-        return left;
+        return (left, depth);
     }
 
-    private static ConditionNode ParseNot(List<string> tokens, ref int position, string text)
+    private static (ConditionNode Node, int Depth) ParseNot(List<string> tokens, ref int position, ref int nesting, string text)
     {
         if (Is(tokens, position, "not"))
         {
             position++;
-            return new NotNode(ParseNot(tokens, ref position, text));
+            nesting = Deeper(nesting, text);
+            var (operand, depth) = ParseNot(tokens, ref position, ref nesting, text);
+            nesting--;
+            return (new NotNode(operand), Deeper(depth, text));
         }
 
-        return ParsePrimary(tokens, ref position, text);
+        return ParsePrimary(tokens, ref position, ref nesting, text);
     }
 
-    private static ConditionNode ParsePrimary(List<string> tokens, ref int position, string text)
+    private static (ConditionNode Node, int Depth) ParsePrimary(List<string> tokens, ref int position, ref int nesting, string text)
     {
         if (position >= tokens.Count)
         {
@@ -108,7 +127,9 @@ public static class ConditionParser
         if (token == "(")
         {
             position++;
-            var inner = ParseOr(tokens, ref position, text);
+            nesting = Deeper(nesting, text);
+            var inner = ParseOr(tokens, ref position, ref nesting, text);
+            nesting--;
             if (!Is(tokens, position, ")"))
             {
                 throw new FormatException($"missing ')' in condition '{text}'");
@@ -138,11 +159,11 @@ public static class ConditionParser
             }
 
             var target = tokens[position++];
-            return new OfNode(all, target.Equals("them", StringComparison.OrdinalIgnoreCase) ? null : target);
+            return (new OfNode(all, target.Equals("them", StringComparison.OrdinalIgnoreCase) ? null : target), 1);
         }
 
         position++;
-        return new SearchRefNode(token);
+        return (new SearchRefNode(token), 1);
     }
 
     private static bool IsKeyword(string token) =>

@@ -177,7 +177,7 @@ public static class SigmaParser
             throw Error(conditionNode, "empty condition list");
         }
 
-        ConditionNode? combined = null;
+        var parsedConditions = new List<ConditionNode>();
         foreach (var (text, node) in conditions)
         {
             ConditionNode parsed;
@@ -191,11 +191,15 @@ public static class SigmaParser
             }
 
             ValidateReferences(parsed, searches, node);
-            combined = combined is null ? parsed : new OrNode(combined, parsed);
+            parsedConditions.Add(parsed);
         }
 
-        return new SigmaDetection(searches, combined!, string.Join(" | ", conditions.Select(c => c.Text)));
+        return new SigmaDetection(searches, AnyOf(parsedConditions, 0, parsedConditions.Count), string.Join(" | ", conditions.Select(c => c.Text)));
     }
+
+    /// <summary>ORs a list of conditions as a balanced tree: a long list adds a few levels, not one per entry, to what later stages walk recursively.</summary>
+    private static ConditionNode AnyOf(List<ConditionNode> conditions, int from, int to) =>
+        to - from == 1 ? conditions[from] : new OrNode(AnyOf(conditions, from, (from + to) / 2), AnyOf(conditions, (from + to) / 2, to));
 
     private static void ValidateReferences(ConditionNode node, Dictionary<string, SearchIdentifier> searches, YamlNode at)
     {

@@ -82,4 +82,36 @@ public class RuleMutationTests
     [InlineData("x: &k [a]\n" + Header + Detection + "*k : 1\n")]
     public void NonScalarMappingKeys_AreAnErrorNotAnInvalidCast(string yaml) =>
         SingleError(yaml, "mapping keys must be scalars");
+
+    public static TheoryData<string> DeepConditions() => new()
+    {
+        new string('(', 100_000) + "sel" + new string(')', 100_000),
+        string.Concat(Enumerable.Repeat("not ", 100_000)) + "sel",
+        "sel" + string.Concat(Enumerable.Repeat(" or sel", 100_000)),
+        "sel" + string.Concat(Enumerable.Repeat(" and not sel", 100_000)),
+    };
+
+    [Theory]
+    [MemberData(nameof(DeepConditions))]
+    public void DeeplyNestedCondition_IsAnErrorNotAStackOverflow(string condition) =>
+        Assert.Equal(5, SingleError(Header + "detection:\n  sel: {eventName: A}\n  condition: " + condition + "\n", "nests deeper than").Line);
+
+    [Fact]
+    public void NestedConditionWithinTheLimit_StillMatches()
+    {
+        var condition = new string('(', 150) + "sel" + new string(')', 150) + string.Concat(Enumerable.Repeat(" or sel", 150));
+        Assert.Empty(Load(Header + "detection:\n  sel: {eventName: A}\n  condition: " + condition + "\n", out var set));
+        Assert.True(set.MatchesJson("""{"eventName":"A"}"""));
+        Assert.False(set.MatchesJson("""{"eventName":"B"}"""));
+    }
+
+    [Fact]
+    public void LongConditionList_CompilesAndMatches()
+    {
+        var list = string.Concat(Enumerable.Repeat("\n    - other\n    - sel", 50_000));
+        Assert.Empty(Load(Header + "detection:\n  sel: {eventName: A}\n  other: {eventName: B}\n  condition:" + list + "\n", out var set));
+        Assert.True(set.MatchesJson("""{"eventName":"A"}"""));
+        Assert.True(set.MatchesJson("""{"eventName":"B"}"""));
+        Assert.False(set.MatchesJson("""{"eventName":"C"}"""));
+    }
 }
