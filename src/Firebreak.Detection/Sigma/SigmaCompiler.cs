@@ -200,8 +200,9 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
         var field = Accessor(item.Field);
         if (Has("exists"))
         {
-            var value = item.Values.Single() ?? throw new FormatException("'exists' needs true or false");
-            return new FieldExistsPredicate(field, bool.Parse(value));
+            return item.Values is [{ } value]
+                ? new FieldExistsPredicate(field, bool.Parse(value))
+                : throw new FormatException("'exists' needs one value, true or false");
         }
 
         var parts = new List<Predicate>();

@@ -401,13 +401,20 @@ public static class SigmaParser
     {
         if (text.Length >= 2 && long.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0)
         {
-            switch (text[^1])
+            try
             {
-                case 's': return TimeSpan.FromSeconds(n);
-                case 'm': return TimeSpan.FromMinutes(n);
-                case 'h': return TimeSpan.FromHours(n);
-                case 'd': return TimeSpan.FromDays(n);
-                case 'w': return TimeSpan.FromDays(7 * n);
+                switch (text[^1])
+                {
+                    case 's': return TimeSpan.FromSeconds(n);
+                    case 'm': return TimeSpan.FromMinutes(n);
+                    case 'h': return TimeSpan.FromHours(n);
+                    case 'd': return TimeSpan.FromDays(n);
+                    case 'w': return TimeSpan.FromDays(checked(7 * n));
+                }
+            }
+            catch (Exception ex) when (ex is OverflowException or ArgumentOutOfRangeException)
+            {
+                throw Error(at, $"'{text}' is longer than a timespan can be");
             }
         }
 
@@ -512,7 +519,7 @@ public static class SigmaParser
                     // Leading zeros (account ids such as 011122223333) stay strings, as YAML 1.2 core schema readers would not agree on them.
                     writer.WriteNumberValue(integer);
                 }
-                else if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && text.Contains('.') && char.IsDigit(text[0]))
+                else if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real) && text.Contains('.') && char.IsDigit(text[0]))
                 {
                     writer.WriteNumberValue(real);
                 }

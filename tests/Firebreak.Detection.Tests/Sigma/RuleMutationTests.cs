@@ -114,4 +114,26 @@ public class RuleMutationTests
         Assert.True(set.MatchesJson("""{"eventName":"B"}"""));
         Assert.False(set.MatchesJson("""{"eventName":"C"}"""));
     }
+
+    [Theory]
+    [InlineData("99999999999999d")]
+    [InlineData("9223372036854775807s")]
+    [InlineData("2000000000000000000w")]
+    public void TimespanTooLong_IsAnErrorNotAnOverflow(string timespan) =>
+        Assert.Equal(2, SingleError($"title: c\ncorrelation: {{type: event_count, rules: [x], timespan: {timespan}, condition: {{gte: 1}}}}\n", "longer than a timespan").Line);
+
+    [Fact]
+    public void TestEventNumberBeyondDouble_IsKeptAsText()
+    {
+        Assert.Empty(Load(Header + Detection + "firebreak: {tests: [{match: true, event: {x: 1.5e999, y: 2.5}}]}\n", out var set));
+        var test = Assert.Single(Assert.Single(set.Rules).Rule.Tests);
+        Assert.Equal("""{"x":"1.5e999","y":2.5}""", Assert.Single(test.Events).GetRawText());
+    }
+
+    [Theory]
+    [InlineData("[true, false]")]
+    [InlineData("[]")]
+    [InlineData("[true, true]")]
+    public void ExistsWithAList_IsAnErrorNotAnInvalidOperation(string values) =>
+        Assert.Equal(3, SingleError(Header + $"detection: {{sel: {{a|exists: {values}}}, condition: sel}}\n", values == "[]" ? "empty value list" : "'exists' needs one value").Line);
 }
