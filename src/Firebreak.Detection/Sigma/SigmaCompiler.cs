@@ -221,7 +221,7 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
                 return Combine(parts, all || neq);
             }
 
-            var matchers = ValueMatchers(nonNull, mods, cased);
+            var matchers = ValueMatchers(nonNull, mods, cased, item);
             if (matchers.Length == 0)
             {
                 parts.Add(new ConstantPredicate(false));
@@ -249,7 +249,8 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
 
     private static ValueMatcher Combine(ValueMatcher[] matchers) => matchers.Length == 1 ? matchers[0] : new AnyMatcher(matchers);
 
-    private ValueMatcher[] ValueMatchers(List<string> values, IReadOnlyList<string> mods, bool cased)
+    /// <param name="item">The item being compiled, for warnings; null when building the index, which compiles the same item again.</param>
+    private ValueMatcher[] ValueMatchers(List<string> values, IReadOnlyList<string> mods, bool cased, DetectionItem? item = null)
     {
         var numeric = mods.FirstOrDefault(m => m is "lt" or "lte" or "gt" or "gte");
         var op = numeric switch
@@ -274,12 +275,11 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
 
         if (mods.Contains("re"))
         {
-            // Compiled: a handful of regex rules run against most events, so matching speed beats load time.
-            var regexOptions = RegexOptions.CultureInvariant | RegexOptions.Compiled;
+            var regexOptions = RegexOptions.CultureInvariant;
             regexOptions |= mods.Contains("i") ? RegexOptions.IgnoreCase : 0;
             regexOptions |= mods.Contains("m") ? RegexOptions.Multiline : 0;
             regexOptions |= mods.Contains("s") ? RegexOptions.Singleline : 0;
-            return values.Select(v => (ValueMatcher)new RegexMatcher(new Regex(v, regexOptions, TimeSpan.FromSeconds(1)))).ToArray();
+            return values.Select(v => (ValueMatcher)CompileRegex(v, regexOptions, item)).ToArray();
         }
 
         if (mods.Contains("cidr"))
@@ -288,6 +288,32 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
         }
 
         return values.SelectMany(v => TransformStrings(v, mods, keyword: false)).Select(p => p.ToMatcher(cased)).ToArray();
+    }
+
+    /// <summary>
+    /// A rule's regular expression runs on the non-backtracking engine, whose time is linear in the
+    /// value, so no pattern (such as <c>(a+)+$</c>) can stall matching. The few constructs only the
+    /// backtracking engine has (backreferences, lookarounds, atomic groups) fall back to it, with a
+    /// time limit per value and a warning saying a value past the limit counts as no match.
+    /// </summary>
+    private RegexMatcher CompileRegex(string pattern, RegexOptions regexOptions, DetectionItem? item)
+    {
+        try
+        {
+            return new RegexMatcher(new Regex(pattern, regexOptions | RegexOptions.NonBacktracking));
+        }
+        catch (NotSupportedException)
+        {
+            if (item is not null)
+            {
+                Warnings.Add(new SigmaDiagnostic(file, item.Line, item.Column, DiagnosticSeverity.Warning, "regex",
+                    $"{item.Field ?? "keywords"}: '{pattern}' needs the backtracking engine (a backreference, lookaround or atomic group); "
+                    + $"a value it takes longer than {RegexMatcher.BacktrackingLimit.TotalMilliseconds} ms to match counts as no match"));
+            }
+
+            // Compiled: a handful of regex rules run against most events, so matching speed beats load time.
+            return new RegexMatcher(new Regex(pattern, regexOptions | RegexOptions.Compiled, RegexMatcher.BacktrackingLimit));
+        }
     }
 
     private static double ParseNumber(string value) =>

@@ -112,7 +112,20 @@ internal sealed class GlobMatcher(SigmaPattern pattern, bool caseSensitive) : Va
 
 internal sealed class RegexMatcher(Regex regex) : ValueMatcher
 {
-    public override bool IsMatch(ReadOnlySpan<char> value) => regex.IsMatch(value);
+    /// <summary>How long the backtracking engine may spend on one value; the compiler warns about every rule that uses it.</summary>
+    public static readonly TimeSpan BacktrackingLimit = TimeSpan.FromMilliseconds(100);
+
+    public override bool IsMatch(ReadOnlySpan<char> value)
+    {
+        try
+        {
+            return regex.IsMatch(value);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
+        }
+    }
 
     public override IReadOnlyList<string>? RequiredLiterals()
     {

@@ -136,4 +136,34 @@ public class RuleMutationTests
     [InlineData("[true, true]")]
     public void ExistsWithAList_IsAnErrorNotAnInvalidOperation(string values) =>
         Assert.Equal(3, SingleError(Header + $"detection: {{sel: {{a|exists: {values}}}, condition: sel}}\n", values == "[]" ? "empty value list" : "'exists' needs one value").Line);
+
+    [Theory]
+    [InlineData("^(a+)+$")]
+    [InlineData("^(a|a)*$")]
+    [InlineData("^(a|aa)+$")]
+    [InlineData("(.*a){20}b")]
+    public void CatastrophicRegex_MatchesInLinearTime_WithoutThrowing(string pattern)
+    {
+        Assert.Empty(Load(Header + $"detection: {{sel: {{eventName|re: '{pattern}'}}, condition: sel}}\n", out var set));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.False(set.MatchesJson($$"""{"eventName":"{{new string('a', 5000)}}!"}"""));
+        }
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"{clock.Elapsed} for 20 matches");
+    }
+
+    [Fact]
+    public void RegexNeedingBacktracking_IsWarnedAbout_MatchesNormally_AndStopsAtTheLimit()
+    {
+        var diagnostic = Assert.Single(Load(Header + "detection: {sel: {eventName|re: '^(?=(a+)+$)a*(?<=a)$'}, condition: sel}\n", out var set));
+        Assert.Equal((DiagnosticSeverity.Warning, "regex"), (diagnostic.Severity, diagnostic.Code));
+        Assert.Contains("counts as no match", diagnostic.Message, StringComparison.Ordinal);
+        Assert.True(set.MatchesJson("""{"eventName":"aaaa"}"""));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.False(set.MatchesJson($$"""{"eventName":"{{new string('a', 40)}}!"}"""));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"{clock.Elapsed} for one match");
+    }
 }
