@@ -387,23 +387,59 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
         }
     }
 
-    /// <summary>Replaces <c>%name%</c> placeholders with each configured value; <c>\%</c> is a literal percent sign.</summary>
-    private IEnumerable<string> ExpandPlaceholders(string value)
+    /// <summary>How many partial or whole values expanding one value's placeholders may go through.</summary>
+    internal const int MaxPlaceholderExpansions = 10_000;
+
+    private static readonly Regex Placeholder = new(@"(?<!\\)%([A-Za-z0-9_.-]+)%", RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// Replaces <c>%name%</c> placeholders with each configured value, left to right; <c>\%</c> is a
+    /// literal percent sign. Inserted values are not searched for placeholders again (a value naming its
+    /// own placeholder would never end), and the variants are capped: several placeholders multiply.
+    /// </summary>
+    private List<string> ExpandPlaceholders(string value)
     {
-        var match = Regex.Match(value, @"(?<!\\)%([A-Za-z0-9_.-]+)%");
-        if (!match.Success)
+        static string Unescape(string text) => text.Replace(@"\%", "%", StringComparison.Ordinal);
+
+        var results = new List<string>();
+        var warned = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var pending = new Stack<(string Done, int From)>();
+        pending.Push(("", 0));
+        var steps = 0;
+        while (pending.TryPop(out var state))
         {
-            return [value.Replace(@"\%", "%", StringComparison.Ordinal)];
+            if (++steps > MaxPlaceholderExpansions)
+            {
+                throw new FormatException($"placeholders in '{(value.Length <= 80 ? value : value[..80] + "...")}' expand to more than {MaxPlaceholderExpansions} values");
+            }
+
+            var match = Placeholder.Match(value, state.From);
+            if (!match.Success)
+            {
+                results.Add(state.Done + Unescape(value[state.From..]));
+                continue;
+            }
+
+            var name = match.Groups[1].Value;
+            if (!options.Placeholders.TryGetValue(name, out var replacements))
+            {
+                if (warned.Add(name))
+                {
+                    Warnings.Add(new SigmaDiagnostic(file, 0, 0, DiagnosticSeverity.Warning, "placeholder",
+                        $"placeholder %{name}% has no configured values; the item never matches"));
+                }
+
+                continue;
+            }
+
+            var before = state.Done + Unescape(value[state.From..match.Index]);
+            for (var i = replacements.Count - 1; i >= 0; i--)
+            {
+                pending.Push((before + replacements[i], match.Index + match.Length));
+            }
         }
 
-        if (!options.Placeholders.TryGetValue(match.Groups[1].Value, out var replacements))
-        {
-            Warnings.Add(new SigmaDiagnostic(file, 0, 0, DiagnosticSeverity.Warning, "placeholder",
-                $"placeholder %{match.Groups[1].Value}% has no configured values; the item never matches"));
-            return [];
-        }
-
-        return replacements.SelectMany(r => ExpandPlaceholders(value[..match.Index] + r + value[(match.Index + match.Length)..]));
+        return results;
     }
 
     private static readonly char[] Dashes = ['-', '/', '\u2013', '\u2014', '\u2015'];

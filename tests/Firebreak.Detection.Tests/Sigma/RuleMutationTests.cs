@@ -166,4 +166,39 @@ public class RuleMutationTests
         Assert.False(set.MatchesJson($$"""{"eventName":"{{new string('a', 40)}}!"}"""));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"{clock.Elapsed} for one match");
     }
+
+    private static SigmaCompileOptions Placeholders(params (string Name, string[] Values)[] placeholders) => new()
+    {
+        Placeholders = placeholders.ToDictionary(p => p.Name, p => (IReadOnlyList<string>)p.Values, StringComparer.OrdinalIgnoreCase),
+    };
+
+    [Theory]
+    [InlineData(8, 10)]
+    [InlineData(30, 2)]
+    [InlineData(20_000, 1)]
+    public void PlaceholdersMultiplyingPastTheCap_AreAnErrorNotAHang(int count, int values)
+    {
+        var parsed = SigmaParser.Parse(Header + $"detection:\n  sel:\n    eventName|expand: '{string.Concat(Enumerable.Repeat("%x%", count))}'\n  condition: sel\n", "m.yml");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var set = CompiledRuleSet.Compile(parsed.Documents, Placeholders(("x", Enumerable.Range(0, values).Select(i => $"v{i}").ToArray())));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), clock.Elapsed.ToString());
+        Assert.Empty(set.Rules);
+        var diagnostic = Assert.Single(set.Diagnostics);
+        Assert.Equal((DiagnosticSeverity.Error, 5, "m.yml"), (diagnostic.Severity, diagnostic.Line, diagnostic.File));
+        Assert.Contains("expand to more than", diagnostic.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PlaceholderValueNamingAPlaceholder_IsInsertedAsText()
+    {
+        var parsed = SigmaParser.Parse(Header + "detection:\n  sel:\n    eventName|expand: 'a%x%b%y%'\n  condition: sel\n", "m.yml");
+        var set = CompiledRuleSet.Compile(parsed.Documents, Placeholders(("x", ["%x%", "%y%"]), ("y", ["1", "2"])));
+        Assert.Empty(set.Diagnostics);
+        foreach (var name in new[] { "a%x%b1", "a%x%b2", "a%y%b1", "a%y%b2" })
+        {
+            Assert.True(set.MatchesJson($$"""{"eventName":"{{name}}"}"""), name);
+        }
+
+        Assert.False(set.MatchesJson("""{"eventName":"a%x%b%y%"}"""));
+    }
 }
