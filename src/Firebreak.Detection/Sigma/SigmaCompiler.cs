@@ -368,8 +368,14 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
         var contains = keyword || mods.Contains("contains") || base64Offset;
         var startsWith = mods.Contains("startswith");
         var endsWith = mods.Contains("endswith");
-        return patterns.Select(p => p.WrapMany(before: contains || endsWith, after: contains || startsWith)).ToList();
+        var wrapped = patterns.Select(p => p.WrapMany(before: contains || endsWith, after: contains || startsWith)).Take(MaxPatternsPerValue + 1).ToList();
+        return wrapped.Count <= MaxPatternsPerValue
+            ? wrapped
+            : throw new FormatException($"'{(value.Length <= 80 ? value : value[..80] + "...")}' becomes more than {MaxPatternsPerValue} patterns (placeholders times windash variants)");
     }
+
+    /// <summary>How many patterns one value may become once placeholders and windash variants multiply.</summary>
+    internal const int MaxPatternsPerValue = 100_000;
 
     /// <summary>A value may sit at any byte offset of a larger base64 string; the three shifted encodings, minus the edge characters that depend on the neighbours.</summary>
     internal static IEnumerable<string> Base64Offsets(byte[] value)
@@ -387,56 +393,80 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
         }
     }
 
-    /// <summary>How many partial or whole values expanding one value's placeholders may go through.</summary>
+    /// <summary>How many values one value's placeholders may expand to, and how many characters those may hold together.</summary>
     internal const int MaxPlaceholderExpansions = 10_000;
+
+    internal const long MaxPlaceholderCharacters = 10_000_000;
 
     private static readonly Regex Placeholder = new(@"(?<!\\)%([A-Za-z0-9_.-]+)%", RegexOptions.CultureInvariant);
 
     /// <summary>
-    /// Replaces <c>%name%</c> placeholders with each configured value, left to right; <c>\%</c> is a
-    /// literal percent sign. Inserted values are not searched for placeholders again (a value naming its
-    /// own placeholder would never end), and the variants are capped: several placeholders multiply.
+    /// Replaces <c>%name%</c> placeholders with each configured value (every combination when there are
+    /// several); <c>\%</c> is a literal percent sign. Inserted values are not searched for placeholders
+    /// again (a value naming its own placeholder would never end), and the combinations are counted
+    /// before any is built: several placeholders multiply.
     /// </summary>
     private List<string> ExpandPlaceholders(string value)
     {
         static string Unescape(string text) => text.Replace(@"\%", "%", StringComparison.Ordinal);
 
-        var results = new List<string>();
-        var warned = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var pending = new Stack<(string Done, int From)>();
-        pending.Push(("", 0));
-        var steps = 0;
-        while (pending.TryPop(out var state))
+        var matches = Placeholder.Matches(value);
+        var slots = new List<IReadOnlyList<string>>(matches.Count);
+        long count = 1, length = value.Length;
+        foreach (Match match in matches)
         {
-            if (++steps > MaxPlaceholderExpansions)
-            {
-                throw new FormatException($"placeholders in '{(value.Length <= 80 ? value : value[..80] + "...")}' expand to more than {MaxPlaceholderExpansions} values");
-            }
-
-            var match = Placeholder.Match(value, state.From);
-            if (!match.Success)
-            {
-                results.Add(state.Done + Unescape(value[state.From..]));
-                continue;
-            }
-
             var name = match.Groups[1].Value;
             if (!options.Placeholders.TryGetValue(name, out var replacements))
             {
-                if (warned.Add(name))
-                {
-                    Warnings.Add(new SigmaDiagnostic(file, 0, 0, DiagnosticSeverity.Warning, "placeholder",
-                        $"placeholder %{name}% has no configured values; the item never matches"));
-                }
-
-                continue;
+                Warnings.Add(new SigmaDiagnostic(file, 0, 0, DiagnosticSeverity.Warning, "placeholder",
+                    $"placeholder %{name}% has no configured values; the item never matches"));
+                return [];
             }
 
-            var before = state.Done + Unescape(value[state.From..match.Index]);
-            for (var i = replacements.Count - 1; i >= 0; i--)
+            if (replacements.Count == 0)
             {
-                pending.Push((before + replacements[i], match.Index + match.Length));
+                return [];
             }
+
+            slots.Add(replacements);
+            count = Math.Min(count * replacements.Count, MaxPlaceholderExpansions + 1L);
+            length += replacements.Max(r => r.Length);
+        }
+
+        if (count > MaxPlaceholderExpansions || count * length > MaxPlaceholderCharacters)
+        {
+            throw new FormatException($"placeholders in '{(value.Length <= 80 ? value : value[..80] + "...")}' expand to more than {MaxPlaceholderExpansions} values or {MaxPlaceholderCharacters} characters");
+        }
+
+        // Combination n picks value (n / product of the later slots' sizes) mod size from each slot, so the first placeholder varies slowest.
+        var pieces = new List<string>(matches.Count + 1);
+        var from = 0;
+        foreach (Match match in matches)
+        {
+            pieces.Add(Unescape(value[from..match.Index]));
+            from = match.Index + match.Length;
+        }
+
+        pieces.Add(Unescape(value[from..]));
+        var results = new List<string>((int)count);
+        var picks = new int[slots.Count];
+        var text = new StringBuilder();
+        for (var n = 0; n < count; n++)
+        {
+            var rest = n;
+            for (var i = slots.Count - 1; i >= 0; i--)
+            {
+                picks[i] = rest % slots[i].Count;
+                rest /= slots[i].Count;
+            }
+
+            text.Clear();
+            for (var i = 0; i < slots.Count; i++)
+            {
+                text.Append(pieces[i]).Append(slots[i][picks[i]]);
+            }
+
+            results.Add(text.Append(pieces[^1]).ToString());
         }
 
         return results;
