@@ -23,8 +23,9 @@ public class HotPathTests
         }
 
         Assert.Empty(matches);
+        const int Rounds = 2_000;
         var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 2_000; i++)
+        for (var i = 0; i < Rounds; i++)
         {
             foreach (var e in events)
             {
@@ -32,6 +33,10 @@ public class HotPathTests
             }
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // Nothing per event: an allocation on the hot path costs at least 24 bytes for each of the 16,000
+        // events matched. Once in several full runs of the suite, 152 bytes turned up for the whole loop
+        // (the runtime's, while other tests load the machine); a one-off like that is not what this guards.
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < Rounds * events.Length / 8, $"{allocated} bytes allocated matching {Rounds * events.Length} events that match nothing");
     }
 }
