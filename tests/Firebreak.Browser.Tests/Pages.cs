@@ -23,12 +23,8 @@ internal static class Pages
             if (location is not null && !location.Contains("/login", StringComparison.Ordinal))
             {
                 // Signing in hashes the password and renders the first page; on a loaded machine that alone has
-                // taken most of the default timeout. Waiting for "commit" hung when the browser had already
-                // committed the next page before the wait began (the URL matched at once and Playwright then waited
-                // for a commit event that had passed). Waiting for DOMContentLoaded hung once too, with the page's
-                // "load" and "networkidle" recorded but not "domcontentloaded"; "load" is what that page had
-                // reached, and a state already reached is reported at once.
-                await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Load, Timeout = 120_000 });
+                // taken most of the default timeout (see WaitForAddressAsync for why the address is polled).
+                await page.WaitForAddressAsync(url => !url.Contains("/login", StringComparison.Ordinal));
                 return;
             }
 
@@ -39,8 +35,36 @@ internal static class Pages
         }
     }
 
-    /// <summary>Opens an interactive page and waits for its circuit, so clicks reach the server.</summary>
-    /// <summary>Opens the page, waits until it is interactive and gives the first response.</summary>
+    /// <summary>
+    /// Waits until the page's address is one <paramref name="matches"/> accepts, by polling it. Playwright's
+    /// WaitForURLAsync also waits for a load state of the navigation, and on a loaded machine that wait has
+    /// hung with the address already right, for each state tried ("commit", "domcontentloaded" and "load"):
+    /// Playwright had missed or already passed the event it waited for. What a test needs next (an element,
+    /// the page being interactive) it waits for itself.
+    /// </summary>
+    public static async Task WaitForAddressAsync(this IPage page, Func<string, bool> matches, int timeoutMs = 120_000)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!matches(page.Url))
+        {
+            if (clock.ElapsedMilliseconds > timeoutMs)
+            {
+                throw new TimeoutException($"The address stayed {page.Url} for {timeoutMs / 1000} s.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>The same, for a glob as Playwright writes them: <c>**</c> any text, <c>*</c> any text without '/', <c>?</c> one character.</summary>
+    public static Task WaitForAddressAsync(this IPage page, string glob, int timeoutMs = 120_000)
+    {
+        var pattern = new System.Text.RegularExpressions.Regex(
+            "^" + System.Text.RegularExpressions.Regex.Escape(glob).Replace(@"\*\*", ".*", StringComparison.Ordinal).Replace(@"\*", "[^/]*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$");
+        return page.WaitForAddressAsync(pattern.IsMatch, timeoutMs);
+    }
+
+    /// <summary>Opens the page, waits until it is interactive (its circuit is up, so clicks reach the server) and gives the first response.</summary>
     public static async Task<IResponse?> GotoInteractiveAsync(this IPage page, string path)
     {
         var response = await page.GotoAsync(path);

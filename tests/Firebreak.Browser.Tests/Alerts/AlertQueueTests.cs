@@ -183,7 +183,7 @@ public sealed class AlertQueueTests(FirebreakSite site) : BrowserTest(site)
         await Assertions.Expect(page.TestId("alert-state")).ToHaveTextAsync(["Escalated", "Escalated"]);
         var reference = await link.InnerTextAsync();
         await link.ClickAsync();
-        await page.WaitForURLAsync($"**/incidents/{reference}");
+        await page.WaitForAddressAsync($"**/incidents/{reference}");
         await Assertions.Expect(page.TestId("incident-title")).ToHaveTextAsync("Stolen instance credentials");
         await Assertions.Expect(page.TestId("severity")).ToHaveTextAsync("SEV2");
         await Assertions.Expect(page.TestId("category")).ToHaveTextAsync("Compromised credentials");

@@ -19,7 +19,7 @@ public sealed class EvidenceRegisterTests(FirebreakSite site) : BrowserTest(site
         await page.LoginAsync(responder);
         await page.GotoInteractiveAsync($"/incidents/{incident.Reference}");
         await page.TestId("evidence-link").ClickAsync();
-        await page.WaitForURLAsync($"**/incidents/{incident.Reference}/evidence");
+        await page.WaitForAddressAsync($"**/incidents/{incident.Reference}/evidence");
         await page.Locator("[data-testid=evidence-page][data-interactive=yes]").WaitForAsync();
         await Assertions.Expect(page.TestId("no-evidence")).ToBeVisibleAsync();
 

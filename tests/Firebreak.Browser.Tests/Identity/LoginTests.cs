@@ -26,7 +26,7 @@ public sealed class LoginTests(FirebreakSite site) : BrowserTest(site)
         var page = await NewPageAsync();
 
         await page.GotoAsync("/incidents");
-        await page.WaitForURLAsync(new Regex("/login\\?returnurl=", RegexOptions.IgnoreCase));
+        await page.WaitForAddressAsync(new Regex("/login\\?returnurl=", RegexOptions.IgnoreCase).IsMatch);
         await FirebreakSite.ScreenshotAsync(page, "login");
         await page.LoginAsync(user);
 
@@ -46,7 +46,7 @@ public sealed class LoginTests(FirebreakSite site) : BrowserTest(site)
 
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Wrong e-mail or password.");
         await page.GotoAsync("/incidents");
-        await page.WaitForURLAsync(new Regex("/login\\?returnurl=", RegexOptions.IgnoreCase));
+        await page.WaitForAddressAsync(new Regex("/login\\?returnurl=", RegexOptions.IgnoreCase).IsMatch);
     }
 
     [Fact]
@@ -75,6 +75,6 @@ public sealed class LoginTests(FirebreakSite site) : BrowserTest(site)
         await page.GetByLabel("E-mail").FillAsync(user.Email);
         await page.GetByLabel("Password").FillAsync(user.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/login?error=*");
+        await page.WaitForAddressAsync("**/login?error=*");
     }
 }

@@ -30,7 +30,7 @@ public sealed class CreateIncidentTests(FirebreakSite site) : BrowserTest(site)
 
         try
         {
-            await page.WaitForURLAsync("**/incidents/INC-*");
+            await page.WaitForAddressAsync("**/incidents/INC-*");
         }
         catch (TimeoutException)
         {

@@ -21,7 +21,7 @@ public sealed class IncidentListTests(FirebreakSite site) : BrowserTest(site)
         await page.TestId("filter-tag").FillAsync(tag);
         await page.TestId("filter-severity").SelectOptionAsync("SEV1");
         await page.TestId("apply-filters").ClickAsync();
-        await page.WaitForURLAsync("**severity=SEV1**");
+        await page.WaitForAddressAsync("**severity=SEV1**");
 
         var rows = page.TestId("incident-row");
         await Assertions.Expect(rows).ToHaveCountAsync(2);
@@ -30,7 +30,7 @@ public sealed class IncidentListTests(FirebreakSite site) : BrowserTest(site)
 
         await page.TestId("filter-manager").SelectOptionAsync(manager.Id.ToString());
         await page.TestId("apply-filters").ClickAsync();
-        await page.WaitForURLAsync($"**manager={manager.Id}**");
+        await page.WaitForAddressAsync($"**manager={manager.Id}**");
         await Assertions.Expect(rows).ToHaveCountAsync(1);
         await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-reference", critical.Reference);
 
@@ -73,16 +73,16 @@ public sealed class IncidentListTests(FirebreakSite site) : BrowserTest(site)
 
         await page.GotoAsync($"/incidents?tag={tag}&pageSize=3");
         await page.TestId("sort-severity").ClickAsync();
-        await page.WaitForURLAsync("**sort=severity**");
+        await page.WaitForAddressAsync("**sort=severity**");
         await Assertions.Expect(page.TestId("incident-title")).ToHaveTextAsync(["Sev1 incident", "Sev2 incident", "Sev3 incident"]);
         await Assertions.Expect(page.TestId("pager")).ToContainTextAsync("Page 1 of 2");
 
         await page.TestId("page-next").ClickAsync();
-        await page.WaitForURLAsync("**page=2**");
+        await page.WaitForAddressAsync("**page=2**");
         await Assertions.Expect(page.TestId("incident-title")).ToHaveTextAsync(["Sev4 incident"]);
 
         await page.TestId("sort-severity").ClickAsync();
-        await page.WaitForURLAsync("**sort=-severity**");
+        await page.WaitForAddressAsync("**sort=-severity**");
         await Assertions.Expect(page.TestId("incident-title")).ToHaveTextAsync(["Sev4 incident", "Sev3 incident", "Sev2 incident"]);
     }
 

@@ -45,7 +45,7 @@ public sealed class CheckPageTests(FirebreakSite site) : BrowserTest(site)
         await page.GotoInteractiveAsync($"/incidents/{incident.Reference}");
         await Assertions.Expect(page.TestId("response-check-warning")).ToContainTextAsync("Management-plane check failed: Is AWS logging intact? (1 event)");
         await page.TestId("open-check").ClickAsync();
-        await page.WaitForURLAsync($"**/incidents/{incident.Reference}/check");
+        await page.WaitForAddressAsync($"**/incidents/{incident.Reference}/check");
         await Assertions.Expect(page.Locator("[data-testid=check-page][data-interactive=yes]")).ToBeVisibleAsync();
 
         var logging = page.Locator("[data-testid=check-item][data-item='aws.logging']");
@@ -72,7 +72,7 @@ public sealed class CheckPageTests(FirebreakSite site) : BrowserTest(site)
         await FirebreakSite.ScreenshotAsync(page, "management-plane-check");
 
         await logging.TestId("check-evidence-search").ClickAsync();
-        await page.WaitForURLAsync("**/timeline?operation=StopLogging*");
+        await page.WaitForAddressAsync("**/timeline?operation=StopLogging*");
         await Assertions.Expect(page.TestId("event-row")).ToHaveCountAsync(1);
         await Assertions.Expect(page.TestId("event-results")).ToContainTextAsync("StopLogging");
     }

@@ -16,7 +16,7 @@ public sealed class PostMortemTests(FirebreakSite site) : BrowserTest(site)
         await page.LoginAsync(responder);
         await page.GotoInteractiveAsync($"/incidents/{incident.Reference}");
         await page.TestId("open-post-mortem").ClickAsync();
-        await page.WaitForURLAsync($"**/incidents/{incident.Reference}/post-mortem");
+        await page.WaitForAddressAsync($"**/incidents/{incident.Reference}/post-mortem");
         // The incident page was live too: wait for this page's own circuit before typing.
         await page.Locator("[data-testid=post-mortem-page][data-interactive=yes]").WaitForAsync();
 
