@@ -29,7 +29,7 @@ public static class MispReader
         {
             foreach (var item in events) ReadEvent(item, result);
         }
-        else if (root.ValueKind == JsonValueKind.Object && LooksLikeManifest(root))
+        else if (root.ValueKind == JsonValueKind.Object && JsonText.IsReadable(root) && LooksLikeManifest(root))
         {
             throw new FeedFormatException("This is a feed manifest, which only lists events: import the event files ({uuid}.json), or subscribe to the feed by its URL.");
         }
@@ -44,6 +44,8 @@ public static class MispReader
     {
         using var document = Parse(json, "MISP manifest");
         var root = document.RootElement;
+        if (root.ValueKind == JsonValueKind.Object && JsonText.FindUnreadable(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(root)) is >= 0 and var at)
+            throw new FeedFormatException($"manifest.json holds text that is not valid UTF-8 (or an escaped lone surrogate) at byte {at}.");
         if (root.ValueKind != JsonValueKind.Object || !LooksLikeManifest(root))
             throw new FeedFormatException("manifest.json must be an object of event uuids, each with info and timestamp.");
         var entries = new List<MispManifestEntry>();
@@ -85,6 +87,15 @@ public static class MispReader
             result.Skip("event", "not a MISP event ({\"Event\": {...}})");
             return;
         }
+        // The event's own fields apply to every attribute (TLP above all): unreadable, they would be guessed.
+        foreach (var field in (string[])["uuid", "info", "threat_level_id", "Tag"])
+        {
+            if (item.TryGetProperty(field, out var value) && !JsonText.IsReadable(value))
+            {
+                result.Skip("event", $"the event's {field} holds text that is not valid UTF-8 (or an escaped lone surrogate)");
+                return;
+            }
+        }
         var eventId = Text(item, "uuid") ?? "event";
         var eventTlp = TagTlp(item);
         var eventTags = Tags(item);
@@ -102,8 +113,20 @@ public static class MispReader
         }
         if (item.TryGetProperty("Object", out var objects) && objects.ValueKind == JsonValueKind.Array)
         {
+            var index = 0;
             foreach (var obj in objects.EnumerateArray())
             {
+                var position = $"{eventId}/Object[{index++}]";
+                if (obj.ValueKind != JsonValueKind.Object)
+                {
+                    result.Skip(position, "not a MISP object (a JSON object with Attribute)");
+                    continue;
+                }
+                if (obj.TryGetProperty("name", out var objectName) && !JsonText.IsReadable(objectName))
+                {
+                    result.Skip(position, "the object's name holds text that is not valid UTF-8 (or an escaped lone surrogate)");
+                    continue;
+                }
                 if (obj.TryGetProperty("Attribute", out var inner) && inner.ValueKind == JsonValueKind.Array)
                 {
                     var objectTags = eventTags.Concat(Text(obj, "name") is { } name ? [$"misp-object:{name}"] : []).ToList();
@@ -116,6 +139,11 @@ public static class MispReader
     private static void ReadAttribute(JsonElement attribute, string eventId, Tlp? eventTlp, List<string> eventTags, int? confidence, string? info, FeedDocument result)
     {
         result.ObjectsRead++;
+        if (!JsonText.IsReadable(attribute))
+        {
+            result.Skip($"{eventId}/attribute", "the attribute holds text that is not valid UTF-8 (or an escaped lone surrogate)");
+            return;
+        }
         var id = Text(attribute, "uuid") ?? $"{eventId}/attribute";
         var type = Text(attribute, "type");
         var raw = Text(attribute, "value");
@@ -126,7 +154,7 @@ public static class MispReader
         }
         if (!Flag(attribute, "to_ids"))
         {
-            result.Skip(id, $"{type}: to_ids is false (context, not for detection)");
+            result.Skip(id, $"{JsonText.Short(type)}: to_ids is false (context, not for detection)");
             return;
         }
         var parts = raw.Split('|');
@@ -146,7 +174,7 @@ public static class MispReader
         };
         if (values is null)
         {
-            result.Skip(id, $"attribute type '{type}' is not an indicator type Firebreak matches");
+            result.Skip(id, $"attribute type '{JsonText.Short(type)}' is not an indicator type Firebreak matches");
             return;
         }
         var tlp = TagTlp(attribute) ?? eventTlp;
@@ -158,7 +186,7 @@ public static class MispReader
             if (IndicatorValue.TryParse(indicatorType, value, out var indicator, out var error))
                 result.Indicators.Add(new ParsedIndicator(indicator, id, tlp, labels, confidence, null, null, revoked, description));
             else
-                result.Skip(id, $"{type} '{(value.Length > 80 ? value[..80] + "..." : value)}' {error}");
+                result.Skip(id, $"{JsonText.Short(type)} '{JsonText.Short(value)}' {error}");
         }
     }
 

@@ -46,7 +46,7 @@ public static class StixPattern
             }
             return Fail(word.Length == 0
                 ? $"unexpected '{pattern[position]}' after an observation expression"
-                : $"'{word}' is not supported: only observation expressions joined by OR can be matched value by value", out error);
+                : $"'{Shorten(word)}' is not supported: only observation expressions joined by OR can be matched value by value", out error);
         }
         if (expectObservation) return Fail(values.Count == 0 && ignored.Count == 0 ? "the pattern is empty" : "the pattern ends after OR", out error);
         if (values.Count == 0) return Fail(ignored[0], out error);
@@ -62,9 +62,9 @@ public static class StixPattern
             if (path.Length == 0) return Fail("expected an object path such as ipv4-addr:value", out error);
             SkipSpace(pattern, ref position);
             var op = ReadOperator(pattern, ref position);
-            if (op != "=") return Fail(op.Length == 0 ? $"expected '=' after {path}" : $"the operator '{op}' is not supported (only =)", out error);
+            if (op != "=") return Fail(op.Length == 0 ? $"expected '=' after {Shorten(path)}" : $"the operator '{Shorten(op)}' is not supported (only =)", out error);
             SkipSpace(pattern, ref position);
-            if (position >= pattern.Length || pattern[position] != '\'') return Fail($"expected a quoted string after {path} =", out error);
+            if (position >= pattern.Length || pattern[position] != '\'') return Fail($"expected a quoted string after {Shorten(path)} =", out error);
             if (!ReadString(pattern, ref position, out var literal)) return Fail("a string is not closed", out error);
             if (TryMap(path, literal, out var value, out var problem)) values.Add(value);
             else ignored.Add(problem!);
@@ -78,7 +78,7 @@ public static class StixPattern
             }
             var word = ReadWord(pattern, ref position);
             if (!word.Equals("OR", StringComparison.Ordinal))
-                return Fail(word.Length == 0 ? $"unexpected '{pattern[position]}'" : $"'{word}' inside an observation expression is not supported: only OR", out error);
+                return Fail(word.Length == 0 ? $"unexpected '{pattern[position]}'" : $"'{Shorten(word)}' inside an observation expression is not supported: only OR", out error);
         }
     }
 
@@ -102,10 +102,10 @@ public static class StixPattern
             ("network-traffic", "extensions.http-request-ext.request_header.User-Agent") => IndicatorType.UserAgent,
             _ => null,
         };
-        if (type is null) return Fail($"the object path {path} is not an indicator type Firebreak matches", out error);
+        if (type is null) return Fail($"the object path {Shorten(path)} is not an indicator type Firebreak matches", out error);
         if (type == IndicatorType.Resource && literal.Contains('@', StringComparison.Ordinal)) type = IndicatorType.Email;
         if (!IndicatorValue.TryParse(type.Value, literal, out value, out var problem))
-            return Fail($"{path} '{Shorten(literal)}' {problem}", out error);
+            return Fail($"{Shorten(path)} '{Shorten(literal)}' {problem}", out error);
         error = null;
         return true;
     }

@@ -59,6 +59,7 @@ public static class StixReader
         var markings = new Dictionary<string, Tlp>(StandardMarkings, StringComparer.Ordinal);
         foreach (var item in objects)
         {
+            if (!JsonText.IsReadable(item)) continue;
             if (Text(item, "type") == "marking-definition" && Text(item, "id") is { } id && InlineTlp(item) is { } tlp) markings[id] = tlp;
         }
         var index = 0;
@@ -68,6 +69,11 @@ public static class StixReader
             if (item.ValueKind != JsonValueKind.Object)
             {
                 result.Skip(position, "not a JSON object");
+                continue;
+            }
+            if (!JsonText.IsReadable(item))
+            {
+                result.Skip(position, "holds text that is not valid UTF-8 (or an escaped lone surrogate)");
                 continue;
             }
             result.ObjectsRead++;
@@ -85,7 +91,7 @@ public static class StixReader
                     ReadObservable(item, id, type, markings, result);
                     break;
                 default:
-                    result.Skip(id, $"a {type} object is not an indicator");
+                    result.Skip(id, $"a {JsonText.Short(type)} object is not an indicator");
                     break;
             }
         }
@@ -97,7 +103,7 @@ public static class StixReader
         var patternType = Text(item, "pattern_type");
         if (patternType != "stix")
         {
-            result.Skip(id, patternType is null ? "the indicator has no pattern_type" : $"pattern_type '{patternType}' is not supported (only stix)");
+            result.Skip(id, patternType is null ? "the indicator has no pattern_type" : $"pattern_type '{JsonText.Short(patternType)}' is not supported (only stix)");
             return;
         }
         if (Text(item, "pattern") is not { Length: > 0 } pattern)
