@@ -15,6 +15,9 @@ namespace Firebreak.Core.Playbooks;
 /// </summary>
 public static partial class PlaybookYaml
 {
+    /// <summary>Lists and mappings inside each other; the deepest playbook allowed (steps 8 deep) needs about 30.</summary>
+    private const int MaxYamlDepth = 64;
+
     public static PlaybookDefinition Parse(string text)
     {
         var errors = new Errors();
@@ -23,24 +26,49 @@ public static partial class PlaybookYaml
             errors.Add("$", null, $"The playbook is larger than {PlaybookLimits.MaxSourceBytes / 1024} KiB.");
             errors.ThrowIfAny();
         }
+        // A lone surrogate cannot be written back (as YAML or JSON): refuse it as the text it is not.
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsSurrogate(text[i]) && !(char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[++i])))
+            {
+                errors.Add("$", text.AsSpan(0, i).Count('\n') + 1, "not valid text: a lone surrogate (half of a character).");
+                errors.ThrowIfAny();
+            }
+        }
         YamlStream stream = [];
+        var lastLine = 1;
         try
         {
             // Aliases would let a small file expand into a huge tree as it is read: refuse them before loading.
+            // Loading nests a call per level, so deep nesting would overflow the stack: refuse it before loading too.
             var parser = new Parser(new StringReader(text));
+            var depth = 0;
             while (parser.MoveNext())
             {
+                lastLine = (int)parser.Current!.End.Line;
                 if (parser.Current is YamlDotNet.Core.Events.AnchorAlias || parser.Current is YamlDotNet.Core.Events.NodeEvent { Anchor.IsEmpty: false })
                 {
                     errors.Add("$", (int)parser.Current.Start.Line, "YAML anchors and aliases are not supported in playbooks: write each step out.");
                     errors.ThrowIfAny();
                 }
+                if (parser.Current is YamlDotNet.Core.Events.SequenceStart or YamlDotNet.Core.Events.MappingStart && ++depth > MaxYamlDepth)
+                {
+                    errors.Add("$", (int)parser.Current.Start.Line, $"the YAML nests deeper than {MaxYamlDepth} levels; steps nest at most {PlaybookLimits.MaxDepth} deep.");
+                    errors.ThrowIfAny();
+                }
+                if (parser.Current is YamlDotNet.Core.Events.SequenceEnd or YamlDotNet.Core.Events.MappingEnd) depth--;
             }
             stream.Load(new StringReader(text));
         }
         catch (YamlException e)
         {
             errors.Add("$", (int)e.Start.Line, $"not valid YAML: {Clean(e.Message)}");
+            errors.ThrowIfAny();
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this on some malformed input (a '{' starting a key inside a block mapping).
+            errors.Add("$", lastLine, $"not valid YAML: the YAML reader stopped after line {lastLine}.");
             errors.ThrowIfAny();
         }
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
@@ -164,8 +192,11 @@ public static partial class PlaybookYaml
         public void Add(string path, int? line, string message)
         {
             if (_errors.Count >= 50) return;
+            // Paths and messages quote the document (keys, ids, values): a hostile one must not make the error huge.
+            if (path.Length > 200) path = path[..200] + "…";
+            var text = line is { } l and > 0 ? $"line {l}: {message}" : message;
             if (!_errors.TryGetValue(path, out var list)) _errors[path] = list = [];
-            list.Add(line is { } l and > 0 ? $"line {l}: {message}" : message);
+            list.Add(text.Length > 500 ? text[..500] + "…" : text);
         }
 
         public void ThrowIfAny()
