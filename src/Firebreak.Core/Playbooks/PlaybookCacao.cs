@@ -120,7 +120,7 @@ public static partial class PlaybookCacao
                     type = "if-condition";
                     var test = step.If!;
                     node["condition"] = test.Input is { } input
-                        ? $"__{input}__:value {(test.EqualsValue is not null ? "=" : "!=")} '{(test.EqualsValue ?? test.NotEqualsValue)!.Replace("'", "\\'", StringComparison.Ordinal)}'"
+                        ? $"__{input}__:value {(test.EqualsValue is not null ? "=" : "!=")} '{Escape((test.EqualsValue ?? test.NotEqualsValue)!)}'"
                         : $"__firebreak_step_{test.Step!.Replace('-', '_')}__:value = '{PlaybookYaml.EnumText(test.Outcome!.Value)}'";
                     if (test.Step is not null) ext["if"] = new JsonObject { ["step"] = test.Step, ["outcome"] = PlaybookYaml.EnumText(test.Outcome!.Value) };
                     node["on_true"] = Chain(playbook, step.Then, workflow, null);
@@ -140,6 +140,9 @@ public static partial class PlaybookCacao
         }
         return next;
     }
+
+    /// <summary>A condition's text between single quotes: backslash and quote escaped, as STIX patterns do.</summary>
+    private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal);
 
     private static JsonObject Manual(string command) => new() { ["type"] = "manual", ["command"] = command };
 
@@ -169,8 +172,22 @@ public static partial class PlaybookCacao
             errors.ThrowIfAny();
             throw;
         }
+        catch (ArgumentException)
+        {
+            errors.Add("$", null, "not valid text: the playbook holds a lone surrogate.");
+            errors.ThrowIfAny();
+            throw;
+        }
         using (document)
         {
+            // Reading a string that is not valid text (an escaped lone surrogate, \ud800) would throw: refuse it first.
+            var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(document.RootElement);
+            if (ThreatIntel.JsonText.FindUnreadable(raw) is >= 0 and var at)
+            {
+                var line = json.TakeWhile(char.IsWhiteSpace).Count(c => c == '\n') + raw[..at].Count((byte)'\n') + 1;
+                errors.Add("$", line, "not valid text: a string holds an escaped lone surrogate.");
+                errors.ThrowIfAny();
+            }
             var definition = new Importer(errors).Read(document.RootElement);
             errors.ThrowIfAny();
             PlaybookChecks.Check(definition!, errors);
@@ -392,7 +409,7 @@ public static partial class PlaybookCacao
                 errors.Add($"workflow.{id}.condition", null, $"unsupported CACAO feature: condition '{(condition.Length > 80 ? condition[..80] + "…" : condition)}'. Firebreak reads __variable__:value = 'text' and __variable__:value != 'text'.");
                 return null;
             }
-            var value = match.Groups[3].Value.Replace("\\'", "'", StringComparison.Ordinal);
+            var value = Escaped().Replace(match.Groups[3].Value, "$1");
             return match.Groups[2].Value == "!=" ? new StepCondition(match.Groups[1].Value, null, value, null, null) : new StepCondition(match.Groups[1].Value, value, null, null, null);
         }
 
@@ -439,8 +456,11 @@ public static partial class PlaybookCacao
     [GeneratedRegex("^__([A-Za-z][A-Za-z0-9_]{0,63})__$")]
     private static partial Regex VariableName();
 
-    [GeneratedRegex(@"^\s*__([A-Za-z][A-Za-z0-9_]{0,63})__:value\s*(==|=|!=)\s*'((?:[^'\\]|\\')*)'\s*$")]
+    [GeneratedRegex(@"^\s*__([A-Za-z][A-Za-z0-9_]{0,63})__:value\s*(==|=|!=)\s*'((?:[^'\\]|\\[\s\S])*)'\s*$")]
     private static partial Regex Comparison();
+
+    [GeneratedRegex(@"\\([\s\S])")]
+    private static partial Regex Escaped();
 
     [GeneratedRegex("[^a-z0-9]+")]
     private static partial Regex NonSlug();
