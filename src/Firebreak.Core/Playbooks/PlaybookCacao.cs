@@ -182,7 +182,7 @@ public static partial class PlaybookCacao
         {
             // Reading a string that is not valid text (an escaped lone surrogate, \ud800) would throw: refuse it first.
             var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(document.RootElement);
-            if (ThreatIntel.JsonText.FindUnreadable(raw) is >= 0 and var at)
+            if (JsonText.FindUnreadable(raw) is >= 0 and var at)
             {
                 var line = json.TakeWhile(char.IsWhiteSpace).Count(c => c == '\n') + raw[..at].Count((byte)'\n') + 1;
                 errors.Add("$", line, "not valid text: a string holds an escaped lone surrogate.");

@@ -148,7 +148,7 @@ public sealed class FeedFetcher(IHttpClientFactory clients)
         var (bytes, dateAddedLast) = await SendAsync(http, feed, secret, url, accept, cancellationToken);
         try
         {
-            return new JsonResponse(JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 64 }), dateAddedLast);
+            return new JsonResponse(JsonDocument.Parse(Common.JsonText.WithoutByteOrderMark(bytes), new JsonDocumentOptions { MaxDepth = 64 }), dateAddedLast);
         }
         catch (JsonException)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Firebreak.Core.Common;
 using Firebreak.Core.Incidents;
 using Firebreak.Core.Indicators;
 
@@ -61,7 +62,7 @@ public static class MispReader
     {
         try
         {
-            return JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
+            return JsonDocument.Parse(JsonText.WithoutByteOrderMark(json), new JsonDocumentOptions { MaxDepth = 64 });
         }
         catch (JsonException ex)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Firebreak.Core.Common;
 using Firebreak.Core.Incidents;
 using Firebreak.Core.Indicators;
 
@@ -34,7 +35,7 @@ public static class StixReader
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
+            document = JsonDocument.Parse(JsonText.WithoutByteOrderMark(json), new JsonDocumentOptions { MaxDepth = 64 });
         }
         catch (JsonException ex)
         {

@@ -29,6 +29,16 @@ public class MispReaderTests
     }
 
     [Fact]
+    public void Event_WithAUtf8ByteOrderMark_ReadsAsWithout()
+    {
+        var plain = MispReader.ReadDocument(FeedFixtures.Bytes(FeedFixtures.MispEvent));
+        var marked = MispReader.ReadDocument(new byte[] { 0xEF, 0xBB, 0xBF }.Concat(FeedFixtures.Bytes(FeedFixtures.MispEvent).ToArray()).ToArray());
+
+        Assert.NotEmpty(marked.Indicators);
+        Assert.Equal(plain.Indicators.Select(i => i.Indicator.ToString()), marked.Indicators.Select(i => i.Indicator.ToString()));
+    }
+
+    [Fact]
     public void Manifest_ListsEventsWithTimestamps()
     {
         var manifest = MispReader.ReadManifest(FeedFixtures.Bytes("""

@@ -37,6 +37,16 @@ public class StixReaderTests
     }
 
     [Fact]
+    public void Bundle_WithAUtf8ByteOrderMark_ReadsAsWithout()
+    {
+        var plain = Read(FeedFixtures.Bundle);
+        var marked = StixReader.ReadDocument(new byte[] { 0xEF, 0xBB, 0xBF }.Concat(FeedFixtures.Bytes(FeedFixtures.Bundle).ToArray()).ToArray());
+
+        Assert.Equal(plain.Indicators.Select(i => i.Indicator.ToString()), marked.Indicators.Select(i => i.Indicator.ToString()));
+        Assert.Throws<FeedFormatException>(() => StixReader.ReadDocument(new byte[] { 0xEF, 0xBB }.Concat(FeedFixtures.Bytes(FeedFixtures.Bundle).ToArray()).ToArray()));
+    }
+
+    [Fact]
     public void Bundle_ReportsEverythingItSkips_WithTheReason()
     {
         var skipped = Read(FeedFixtures.Bundle).Skipped.ToDictionary(s => s.SourceId, s => s.Reason);
