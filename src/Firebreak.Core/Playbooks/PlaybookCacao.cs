@@ -247,9 +247,24 @@ public static partial class PlaybookCacao
                 CheckKeys(start, startStep);
                 _visited.Add(start);
                 steps = Chain(Text(startStep, "on_completion"), depth: 1);
+                if (errors.Count == 0) Unreached();
             }
             if (errors.Count > 0) return null;
             return new PlaybookDefinition(id, name!, Text(root, "description") ?? "", inputs, steps);
+        }
+
+        /// <summary>
+        /// Steps no path from workflow_start reaches would be left out of the imported playbook without a word;
+        /// they are refused instead, by name. A spare start or end step holds nothing and is let be.
+        /// </summary>
+        private void Unreached()
+        {
+            var unreached = _workflow.EnumerateObject()
+                .Where(p => !_visited.Contains(p.Name) && !(p.Value.ValueKind == JsonValueKind.Object && Text(p.Value, "type") is "start" or "end"))
+                .Select(p => $"'{JsonText.Short(p.Name)}'").ToList();
+            if (unreached.Count == 0) return;
+            var names = string.Join(", ", unreached.Take(5)) + (unreached.Count > 5 ? $" and {unreached.Count - 5} more" : "");
+            errors.Add("workflow", null, $"no path from workflow_start reaches step(s) {names}; importing would leave them out, so link them into the workflow or remove them.");
         }
 
         private List<PlaybookInput> Inputs(JsonElement root, JsonElement ext)

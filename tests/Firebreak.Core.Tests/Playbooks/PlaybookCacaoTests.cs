@@ -91,6 +91,22 @@ public class PlaybookCacaoTests
     }
 
     [Fact]
+    public void Import_StepsNothingReaches_AreRefusedByName_NotLeftOut()
+    {
+        // The if-condition's on_completion jumps past the Purge action's only way in.
+        var skipped = Foreign.Replace("\"on_true\": \"action--6\", ", "", StringComparison.Ordinal);
+        var spareEnd = JsonNode.Parse(Foreign)!;
+        spareEnd["workflow"]!["end--8"] = new JsonObject { ["type"] = "end" };
+
+        var error = Assert.Throws<ValidationFailedException>(() => PlaybookCacao.Import(skipped));
+
+        Assert.Contains("'action--6'", error.Errors["workflow"][0], StringComparison.Ordinal);
+        Assert.Contains("no path from workflow_start", error.Errors["workflow"][0], StringComparison.Ordinal);
+        // An end step with nothing in it may sit unused.
+        Assert.Equal(5, PlaybookCacao.Import(spareEnd.ToJsonString()).AllSteps().Count());
+    }
+
+    [Fact]
     public void Import_TopLevelFeaturesAndBadJson_AreRefused()
     {
         var agents = JsonNode.Parse(Foreign)!;
