@@ -3,15 +3,15 @@ using System.Net;
 namespace Firebreak.Core.Alerts.Formats;
 
 /// <summary>
-/// The mutable alert a mapper fills while it walks a payload. Lists stay small (a handful of
-/// entries), so de-duplication is a linear scan rather than a hash set per alert.
+/// The mutable alert a mapper fills while it walks a payload. Lists are usually a handful of entries,
+/// de-duplicated by a linear scan; a payload may send thousands, so a longer list switches to a set.
 /// </summary>
 internal sealed class AlertDraft
 {
-    private readonly List<string> _techniques = [];
-    private readonly List<string> _resources = [];
-    private readonly List<AlertEntity> _principals = [];
-    private readonly List<AlertEntity> _observables = [];
+    private readonly UniqueList<string> _techniques = new(StringComparer.OrdinalIgnoreCase);
+    private readonly UniqueList<string> _resources = new(StringComparer.OrdinalIgnoreCase);
+    private readonly UniqueList<AlertEntity> _principals = new(EntityComparer.Instance);
+    private readonly UniqueList<AlertEntity> _observables = new(EntityComparer.Instance);
 
     public string? Source { get; set; }
     public string? SourceReference { get; set; }
@@ -27,7 +27,7 @@ internal sealed class AlertDraft
     public string? Account { get; set; }
     public string? Region { get; set; }
 
-    public IReadOnlyList<string> Resources => _resources;
+    public IReadOnlyList<string> Resources => _resources.Items;
 
     /// <summary>Adds an ATT&amp;CK id (T1234 or T1234.567); anything else is not a technique id and is left out.</summary>
     public void AddTechnique(string? id)
@@ -42,7 +42,7 @@ internal sealed class AlertDraft
             return;
         }
         var normalised = char.IsUpper(trimmed[0]) ? trimmed : "T" + trimmed[1..];
-        AddUnique(_techniques, normalised);
+        _techniques.Add(normalised);
     }
 
     public static bool IsTechniqueId(ReadOnlySpan<char> id)
@@ -69,7 +69,7 @@ internal sealed class AlertDraft
     {
         if (!string.IsNullOrWhiteSpace(resource))
         {
-            AddUnique(_resources, resource.Trim());
+            _resources.Add(resource.Trim());
         }
     }
 
@@ -95,37 +95,16 @@ internal sealed class AlertDraft
         var trimmed = value.Trim();
         if (IPAddress.TryParse(trimmed, out _))
         {
-            AddEntity(_observables, ObservableTypes.Ip, trimmed);
+            _observables.Add(new AlertEntity(ObservableTypes.Ip, trimmed));
         }
     }
 
-    private static void AddEntity(List<AlertEntity> list, string type, string? value)
+    private static void AddEntity(UniqueList<AlertEntity> list, string type, string? value)
     {
-        if (string.IsNullOrWhiteSpace(value))
+        if (!string.IsNullOrWhiteSpace(value))
         {
-            return;
+            list.Add(new AlertEntity(type, value.Trim()));
         }
-        var trimmed = value.Trim();
-        foreach (var existing in list)
-        {
-            if (existing.Type == type && string.Equals(existing.Value, trimmed, StringComparison.OrdinalIgnoreCase))
-            {
-                return;
-            }
-        }
-        list.Add(new AlertEntity(type, trimmed));
-    }
-
-    private static void AddUnique(List<string> list, string value)
-    {
-        foreach (var existing in list)
-        {
-            if (string.Equals(existing, value, StringComparison.OrdinalIgnoreCase))
-            {
-                return;
-            }
-        }
-        list.Add(value);
     }
 
     public IncomingAlert Build(string format, string rawPayload, string path)
@@ -151,15 +130,61 @@ internal sealed class AlertDraft
             FirstSeenAt = FirstSeenAt,
             LastSeenAt = LastSeenAt,
             Category = Category,
-            Techniques = _techniques.ToArray(),
+            Techniques = _techniques.Items.ToArray(),
             Provider = Provider,
             Account = Account,
             Region = Region,
-            Resources = _resources.ToArray(),
-            Principals = _principals.ToArray(),
-            Observables = _observables.ToArray(),
+            Resources = _resources.Items.ToArray(),
+            Principals = _principals.Items.ToArray(),
+            Observables = _observables.Items.ToArray(),
             RawPayload = rawPayload,
             Format = format,
         };
+    }
+
+    /// <summary>Keeps the first of equal items, in order: a linear scan while short, a set once longer.</summary>
+    private sealed class UniqueList<T>(IEqualityComparer<T> comparer)
+    {
+        private const int ScanLimit = 16;
+        private readonly List<T> _items = [];
+        private HashSet<T>? _set;
+
+        public IReadOnlyList<T> Items => _items;
+
+        public void Add(T item)
+        {
+            if (_set is not null)
+            {
+                if (_set.Add(item))
+                {
+                    _items.Add(item);
+                }
+                return;
+            }
+            foreach (var existing in _items)
+            {
+                if (comparer.Equals(existing, item))
+                {
+                    return;
+                }
+            }
+            _items.Add(item);
+            if (_items.Count > ScanLimit)
+            {
+                _set = new HashSet<T>(_items, comparer);
+            }
+        }
+    }
+
+    /// <summary>The same type, and the same value ignoring case.</summary>
+    private sealed class EntityComparer : IEqualityComparer<AlertEntity>
+    {
+        public static readonly EntityComparer Instance = new();
+
+        public bool Equals(AlertEntity? x, AlertEntity? y) =>
+            x is not null && y is not null && x.Type == y.Type && string.Equals(x.Value, y.Value, StringComparison.OrdinalIgnoreCase);
+
+        public int GetHashCode(AlertEntity obj) =>
+            HashCode.Combine(StringComparer.Ordinal.GetHashCode(obj.Type), StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Value));
     }
 }
