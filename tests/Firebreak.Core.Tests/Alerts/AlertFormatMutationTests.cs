@@ -31,4 +31,24 @@ public class AlertFormatMutationTests
         Assert.Equal(new AlertEntity("domain", "host-17.example"), alert.Observables[17]);
         Assert.Equal(new AlertEntity("url", "host-17.example"), alert.Observables[^1]);
     }
+
+    [Theory]
+    [InlineData("Feb 29 12:00:00")]
+    [InlineData("Feb 29 12:00:00.250")]
+    [InlineData("Nov 28 21:15:01")]
+    public void Cef_LeavesAYearlessTimeEmpty_EvenOnTheLeapDay(string time)
+    {
+        var alert = Assert.Single(new CefAlertFormat().Parse(Encoding.UTF8.GetBytes($"CEF:0|V|P|1|sig|Name|5|rt={time} src=10.0.0.1")));
+
+        Assert.Null(alert.DetectedAt);
+        Assert.Equal([new AlertEntity("ip", "10.0.0.1")], alert.Observables);
+    }
+
+    [Fact]
+    public void Cef_RefusesAYearlessTimeThatIsNoDate()
+    {
+        var error = Assert.Throws<AlertFormatException>(() => new CefAlertFormat().Parse(Encoding.UTF8.GetBytes("CEF:0|V|P|1|sig|Name|5|rt=Feb 30 12:00:00")));
+
+        Assert.Equal("line 1", error.Path);
+    }
 }

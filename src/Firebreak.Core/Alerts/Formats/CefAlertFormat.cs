@@ -20,12 +20,14 @@ public sealed class CefAlertFormat : IAlertFormat
         "MMM d yyyy HH:mm:ss",
     ];
 
+    // Parsed with a leap year appended: a format without a year takes the current one, which would
+    // make Feb 29 an error in three years out of four.
     private static readonly string[] YearlessFormats =
     [
-        "MMM dd HH:mm:ss.fff",
-        "MMM dd HH:mm:ss",
-        "MMM d HH:mm:ss.fff",
-        "MMM d HH:mm:ss",
+        "MMM dd HH:mm:ss.fff yyyy",
+        "MMM dd HH:mm:ss yyyy",
+        "MMM d HH:mm:ss.fff yyyy",
+        "MMM d HH:mm:ss yyyy",
     ];
 
     public string Name => "cef";
@@ -364,7 +366,7 @@ public sealed class CefAlertFormat : IAlertFormat
                 throw LineError(lineNumber, $"{key} is outside the range of representable times.");
             }
         }
-        if (DateTime.TryParseExact(text, YearlessFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+        if (DateTime.TryParseExact(text + " 2000", YearlessFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
         {
             // Without a year the instant is unknowable; leaving it empty beats guessing the year.
             return null;
