@@ -9,6 +9,78 @@ public class AlertFormatMutationTests
 {
     private static readonly TimeSpan SlowParse = TimeSpan.FromSeconds(3);
 
+    // One object every JSON format reads as an alert; "note" is a field none of them maps.
+    private const string AnyFormatAlert =
+        """{"source":"s","title":"t","category":"c","name":"n","AlertName":"a","finding_info":{"title":"t"},"Title":"t","note":"NOTE"}""";
+
+    public static TheoryData<string, string> UnreadableText()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var format in new[] { "generic", "ocsf", "asff", "guardduty", "defender", "scc" })
+        {
+            data.Add(format, "0xFF");
+            data.Add(format, "0xED 0xA0 0x80");
+            data.Add(format, "\\ud800");
+            data.Add(format, "\\udc00\\ud800");
+        }
+        return data;
+    }
+
+    [Theory, MemberData(nameof(UnreadableText))]
+    public void Parse_RefusesTextThatIsNotUtf8OrHoldsALoneSurrogate_NamingTheString(string formatName, string text)
+    {
+        var format = AlertFormats.Find(formatName)!;
+        var bad = text.StartsWith("0x", StringComparison.Ordinal)
+            ? text.Split(' ').Select(b => Convert.ToByte(b[2..], 16)).ToArray()
+            : Encoding.UTF8.GetBytes(text);
+        var parts = AnyFormatAlert.Split("NOTE");
+        byte[] payload = [.. Encoding.UTF8.GetBytes(parts[0]), .. bad, .. Encoding.UTF8.GetBytes(parts[1])];
+        byte[] inName = [.. Encoding.UTF8.GetBytes("{\"a"), .. bad, .. Encoding.UTF8.GetBytes("\":1," + AnyFormatAlert[1..])];
+
+        var error = Assert.Throws<AlertFormatException>(() => format.Parse(payload));
+        var nameError = Assert.Throws<AlertFormatException>(() => format.Parse(inName));
+
+        Assert.Equal("$.note", error.Path);
+        Assert.Contains("UTF-8", error.Message, StringComparison.Ordinal);
+        Assert.Equal("$", nameError.Path);
+    }
+
+    [Fact]
+    public void Ocsf_NamesTheJsonLine_OfTextThatIsNotUtf8()
+    {
+        var good = """{"class_uid":2004,"finding_info":{"title":"t"}}""";
+        byte[] badText = [.. Encoding.UTF8.GetBytes(good + "\n" + good + "\n" + """{"class_uid":2004,"finding_info":{"title":"t"},"note":" """), 0xFF, .. "\"}"u8];
+        byte[] badTextThenMalformed = [.. badText, .. "\n{"u8];
+
+        var error = Assert.Throws<AlertFormatException>(() => new OcsfAlertFormat().Parse(badText));
+        var firstError = Assert.Throws<AlertFormatException>(() => new OcsfAlertFormat().Parse(badTextThenMalformed));
+
+        Assert.Equal("$[2].note", error.Path);
+        Assert.Contains("UTF-8", firstError.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ReadsAnEscapedSurrogatePair()
+    {
+        var alert = Assert.Single(new GenericAlertFormat().Parse(Encoding.UTF8.GetBytes("""{"source":"s","title":"fire \ud83d\udd25"}""")));
+
+        Assert.Equal("fire \U0001F525", alert.Title);
+    }
+
+    [Fact]
+    public void Parse_RefusesALoneSurrogate_InsideEmbeddedOrEncodedJson_NamingWhere()
+    {
+        var sentinel = """[{"AlertName":"a"},{"AlertName":"a","Entities":"[{\"Type\":\"ip\",\"Address\":\"\\ud800\"}]"}]""";
+        var notification = Convert.ToBase64String([.. Encoding.UTF8.GetBytes("""{"finding":{"name":"n","category":"c"""), 0xFF, .. Encoding.UTF8.GetBytes("\"}}")]);
+        var push = $$$"""{"message":{"data":"{{{notification}}}"}}""";
+
+        var entities = Assert.Throws<AlertFormatException>(() => new DefenderAlertFormat().Parse(Encoding.UTF8.GetBytes(sentinel)));
+        var data = Assert.Throws<AlertFormatException>(() => new SccAlertFormat().Parse(Encoding.UTF8.GetBytes(push)));
+
+        Assert.Equal("$[1].Entities[0].Address", entities.Path);
+        Assert.Equal("$.message.data.finding.category", data.Path);
+    }
+
     [Fact]
     public void Parse_DeduplicatesLongEntityLists_InLinearTime_KeepingTheFirstSpelling()
     {

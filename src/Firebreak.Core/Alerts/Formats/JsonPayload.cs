@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Firebreak.Core.Alerts.Formats;
 
@@ -31,6 +32,7 @@ internal static class JsonPayload
         {
             throw new AlertFormatException("The payload is empty.", pathPrefix);
         }
+        CheckText(payload.Span, pathPrefix, allowMultipleValues: false);
 
         try
         {
@@ -53,13 +55,21 @@ internal static class JsonPayload
         }
 
         var documents = new List<JsonDocument>();
+        var ranges = new List<Range>();
         var reader = new Utf8JsonReader(span, new JsonReaderOptions { AllowMultipleValues = true, MaxDepth = AlertPayloadLimits.MaxDepth });
         try
         {
             while (reader.Read())
             {
+                var start = (int)reader.TokenStartIndex;
                 documents.Add(JsonDocument.ParseValue(ref reader));
+                ranges.Add(start..(int)reader.BytesConsumed);
                 AlertPayloadLimits.CheckCount(documents.Count, "$");
+            }
+            // Several documents are named by index, $[d], as the formats name their findings.
+            for (var d = 0; d < documents.Count; d++)
+            {
+                CheckText(span[ranges[d]], documents.Count == 1 ? "$" : Index("$", d), allowMultipleValues: false);
             }
             return documents;
         }
@@ -69,6 +79,8 @@ internal static class JsonPayload
             {
                 document.Dispose();
             }
+            // Replaying to locate the failure reads property names, so unreadable text is refused first.
+            CheckText(span, "$", allowMultipleValues: true);
             throw Malformed(span, ex, "$", allowMultipleValues: true);
         }
         catch
@@ -86,12 +98,64 @@ internal static class JsonPayload
         payload.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? payload[3..] : payload;
 
     /// <summary>
+    /// JsonDocument accepts strings that are not UTF-8 or that escape a lone surrogate ("\ud800"), and only
+    /// reading such a string throws (InvalidOperationException, not JsonException). Refuse them up front,
+    /// naming the string. The replay only runs when a quick scan finds invalid UTF-8 or a surrogate escape.
+    /// </summary>
+    private static void CheckText(ReadOnlySpan<byte> payload, string pathPrefix, bool allowMultipleValues)
+    {
+        if (Utf8.IsValid(payload) && !HasSurrogateEscape(payload))
+        {
+            return;
+        }
+        var (path, _, unreadable) = Replay(payload, allowMultipleValues, stopAtUnreadableText: true);
+        if (unreadable)
+        {
+            var fullPath = pathPrefix == "$" ? path : pathPrefix + path[1..];
+            throw new AlertFormatException($"The payload holds text that is not valid UTF-8 (or a lone surrogate) at {fullPath}.", fullPath);
+        }
+    }
+
+    private static bool HasSurrogateEscape(ReadOnlySpan<byte> payload)
+    {
+        int at;
+        while ((at = payload.IndexOf("\\u"u8)) >= 0)
+        {
+            payload = payload[(at + 2)..];
+            // \uD800 to \uDFFF
+            if (payload.Length >= 2 && (payload[0] | 0x20) == 'd'
+                && (payload[1] is (byte)'8' or (byte)'9' || (payload[1] | 0x20) is >= 'a' and <= 'f'))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool IsReadableText(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped)
+        {
+            return Utf8.IsValid(reader.ValueSpan);
+        }
+        try
+        {
+            reader.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// JsonDocument reports where parsing failed by line and byte but not by path, so the path is
     /// recovered by replaying the reader up to the failure. This only runs on bad input.
     /// </summary>
     public static AlertFormatException Malformed(ReadOnlySpan<byte> payload, JsonException ex, string pathPrefix, bool allowMultipleValues)
     {
-        var (path, tooDeep) = LocateFailure(payload, allowMultipleValues);
+        var (path, tooDeep, _) = Replay(payload, allowMultipleValues, stopAtUnreadableText: false);
         path = ex.Path is { Length: > 0 } given ? given : path;
         var fullPath = pathPrefix == "$" ? path : pathPrefix + path[1..];
         var where = ex.LineNumber is { } line
@@ -103,11 +167,16 @@ internal static class JsonPayload
         return new AlertFormatException(message, fullPath);
     }
 
-    private static (string Path, bool TooDeep) LocateFailure(ReadOnlySpan<byte> payload, bool allowMultipleValues)
+    /// <summary>
+    /// Replays the reader, tracking the path, until it fails (or, with <paramref name="stopAtUnreadableText"/>,
+    /// until a string that is not valid UTF-8 or holds a lone surrogate) and returns the path reached.
+    /// </summary>
+    private static (string Path, bool TooDeep, bool Unreadable) Replay(ReadOnlySpan<byte> payload, bool allowMultipleValues, bool stopAtUnreadableText)
     {
         var frames = new List<Frame>();
         var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = AlertPayloadLimits.MaxDepth, AllowMultipleValues = allowMultipleValues });
         var tooDeep = false;
+        var unreadable = false;
         long lastTokenEnd = 0;
         try
         {
@@ -126,11 +195,17 @@ internal static class JsonPayload
                         frames.RemoveAt(frames.Count - 1);
                         break;
                     case JsonTokenType.PropertyName:
-                        frames[^1].Name = reader.GetString();
+                        unreadable = stopAtUnreadableText && !IsReadableText(ref reader);
+                        frames[^1].Name = unreadable ? null : reader.GetString();
                         break;
                     default:
                         CountValue(frames);
+                        unreadable = stopAtUnreadableText && reader.TokenType == JsonTokenType.String && !IsReadableText(ref reader);
                         break;
+                }
+                if (unreadable)
+                {
+                    break;
                 }
             }
         }
@@ -164,7 +239,7 @@ internal static class JsonPayload
                 AppendName(path, name);
             }
         }
-        return (path.ToString(), tooDeep);
+        return (path.ToString(), tooDeep, unreadable);
     }
 
     private static void CountValue(List<Frame> frames)
