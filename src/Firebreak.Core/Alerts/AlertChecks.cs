@@ -31,8 +31,29 @@ internal static class AlertChecks
                 if (list.Count > AlertLimits.MaxListItems || list.Any(e => string.IsNullOrWhiteSpace(e.Type) || e.Type.Length > 64 || string.IsNullOrWhiteSpace(e.Value) || e.Value.Length > AlertLimits.ValueLength))
                     problems.Add($"{prefix}{name}: at most {AlertLimits.MaxListItems} items with a type and a value.");
             }
+            if (NulIn(a) is { } field) problems.Add($"{prefix}{field}: text may not contain the NUL character (U+0000, \\u0000 in JSON); PostgreSQL cannot store it.");
             if (problems.Count > 0) errors[alerts.Count == 1 ? "alert" : $"alerts[{i}]"] = [.. problems];
         }
         if (errors.Count > 0) throw new ValidationFailedException(errors);
+    }
+
+    /// <summary>The first field whose text holds a NUL character, or null.</summary>
+    private static string? NulIn(IncomingAlert a)
+    {
+        static bool Nul(string? text) => text is not null && text.Contains('\0', StringComparison.Ordinal);
+        foreach (var (name, value) in new[]
+        {
+            ("source", a.Source), ("sourceReference", a.SourceReference), ("title", a.Title), ("description", a.Description),
+            ("originalSeverity", a.OriginalSeverity), ("category", a.Category), ("provider", a.Provider), ("account", a.Account),
+            ("region", a.Region), ("format", a.Format), ("raw payload", a.RawPayload),
+        })
+        {
+            if (Nul(value)) return name;
+        }
+
+        if (a.Resources.Any(Nul)) return "resources";
+        if (a.Techniques.Any(Nul)) return "techniques";
+        if (a.Principals.Any(e => Nul(e.Type) || Nul(e.Value))) return "principals";
+        return a.Observables.Any(e => Nul(e.Type) || Nul(e.Value)) ? "observables" : null;
     }
 }

@@ -53,6 +53,34 @@ public class AlertIntakeTests
     }
 
     [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task TextWithTheNulCharacter_IsAFieldError_AndTheBatchStoresNothing(DatabaseKind kind)
+    {
+        // JSON can carry \u0000 and CEF a raw NUL byte; PostgreSQL text cannot store the character at all.
+        await using var harness = await CoreHarness.CreateAsync(kind);
+        var acme = await harness.CreateTenantAsync("Acme");
+        await using var scope = harness.As(acme.Responder);
+        var intake = scope.Get<AlertIntake>();
+        IncomingAlert[] nul =
+        [
+            Alert("Tor\0exit node"),
+            Alert("Tor exit node") with { Description = "a\0b" },
+            Alert("Tor exit node", observables: new AlertEntity("ip", "203.0.113.9\0")),
+            Alert("Tor exit node") with { Resources = ["arn:aws:s3:::bucket\0"] },
+            Alert("Tor exit node") with { RawPayload = "CEF:0|v|p|1|1|Tor\0|5|" },
+        ];
+
+        foreach (var bad in nul)
+        {
+            var error = await Assert.ThrowsAsync<ValidationFailedException>(() => intake.SubmitAsync(acme.Id, "siem", [Alert("Fine", "ok-1"), bad], null));
+            var messages = Assert.Single(error.Errors, e => e.Key == "alerts[1]").Value;
+            Assert.Contains(messages, m => m.Contains("NUL", StringComparison.Ordinal));
+        }
+
+        Assert.Equal(0, (await scope.Get<AlertService>().ListAsync(new AlertQuery())).Total);
+        Assert.Single((await intake.SubmitAsync(acme.Id, "siem", [Alert("Fine", "ok-1")], null)).Alerts);
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
     public async Task Repeat_RaisesTheSeverity_WidensTheSeenTimes_KeepsTheTriage_AndRaisesTheVersion(DatabaseKind kind)
     {
         await using var harness = await CoreHarness.CreateAsync(kind);
