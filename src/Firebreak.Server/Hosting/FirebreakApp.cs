@@ -46,6 +46,7 @@ public static class FirebreakApp
         app.UseExceptionHandler();
         app.UseProblemStatusCodes();
         app.UseRequestBodyLimits();
+        app.UseNulTextRefusal();
         app.UseAuthentication();
         app.UseCurrentActor();
         app.UseRateLimiter();

@@ -37,6 +37,39 @@ public class ProblemDetailsTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
+    public async Task TextWithTheNulCharacter_Answers400_NamingTheField_AndWritesNothing()
+    {
+        var title = "nul-" + Guid.NewGuid().ToString("N")[..8];
+        var body = $$"""{"title": "{{title}}", "summary": "a\u0000b"}""";
+
+        var response = await Responder.PostAsync("/api/v1/incidents", new StringContent(body, Encoding.UTF8, "application/json"));
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        var query = await AssertProblemAsync(await Responder.GetAsync("/api/v1/incidents?q=a%00b"), HttpStatusCode.BadRequest);
+
+        Assert.Contains("NUL", problem.GetProperty("errors").GetProperty("body")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("NUL", query.GetProperty("errors").GetProperty("q")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, await CountIncidentsAsync(title));
+        // The escape written out as text is just text.
+        Assert.Equal(HttpStatusCode.Created, (await Responder.PostAsJsonAsync("/api/v1/incidents", new { title, summary = "a\\u0000b" })).StatusCode);
+    }
+
+    [Theory]
+    [InlineData(@"{""a"":""x\u0000""}", true)]
+    [InlineData(@"{""a"":""x\\u0000""}", false)]
+    [InlineData(@"{""a"":""x\\\u0000""}", true)]
+    [InlineData(@"{""a"":""x\u0001\u000""}", false)]
+    [InlineData(@"{""a"":""\\"",""b"":""u0000""}", false)]
+    public void NulEscapes_AreFound_InEverySplitOfTheBody(string json, bool nul)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        for (var cut = 0; cut <= bytes.Length; cut++)
+        {
+            var scan = new Firebreak.Server.Hosting.NulText.EscapeScan();
+            Assert.Equal(nul, scan.FindsNul(bytes.AsSpan(0, cut)) || scan.FindsNul(bytes.AsSpan(cut)));
+        }
+    }
+
+    [Fact]
     public async Task WrongContentType_Answers415()
     {
         var response = await Responder.PostAsync("/api/v1/incidents", new StringContent("title=x", Encoding.UTF8, "text/plain"));

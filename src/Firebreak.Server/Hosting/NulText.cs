@@ -1,0 +1,111 @@
+using System.Buffers;
+
+namespace Firebreak.Server.Hosting;
+
+/// <summary>
+/// Text holding the NUL character (U+0000) is refused where it enters the API: PostgreSQL cannot store it in a
+/// text column, so it would fail the request with a database error (a 500) after every check had passed, and
+/// SQLite would store it, so the two databases would disagree. A query parameter holding it is a 400 naming the
+/// parameter; a JSON body with a <c>\u0000</c> escape in any string is a 400 naming the body, before the endpoint
+/// reads it. Alert payloads in other formats (CEF) are checked field by field by the alert intake.
+/// </summary>
+public static class NulText
+{
+    public const string Message = "text may not contain the NUL character (U+0000)";
+
+    public static IApplicationBuilder UseNulTextRefusal(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var request = context.Request;
+        if (!request.Path.StartsWithSegments("/api"))
+        {
+            await next(context);
+            return;
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        foreach (var (name, values) in request.Query)
+        {
+            if (name.Contains('\0', StringComparison.Ordinal) || values.Any(v => v is not null && v.Contains('\0', StringComparison.Ordinal)))
+            {
+                errors[name.Replace("\0", "", StringComparison.Ordinal)] = [$"{Message}."];
+            }
+        }
+
+        if (errors.Count == 0 && IsJson(request.ContentType) && request.ContentLength is not 0)
+        {
+            try
+            {
+                if (await HasNulEscapeAsync(request, context.RequestAborted)) errors["body"] = [$"A string in the JSON body: {Message}, written \\u0000."];
+            }
+            catch (BadHttpRequestException e)
+            {
+                // Past the body limit, or cut off: what the endpoint would have answered.
+                context.Response.StatusCode = e.StatusCode;
+                return;
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            await Results.ValidationProblem(errors).ExecuteAsync(context);
+            return;
+        }
+
+        await next(context);
+    });
+
+    private static bool IsJson(string? contentType) =>
+        contentType is not null && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
+            || contentType.Split(';')[0].Trim().EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Reads the body once (buffered, so the endpoint reads it again from the start) looking for a \u0000 escape.</summary>
+    private static async Task<bool> HasNulEscapeAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        request.EnableBuffering();
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            var scan = new EscapeScan();
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer.AsMemory(), cancellationToken)) > 0)
+            {
+                if (scan.FindsNul(buffer.AsSpan(0, read))) return true;
+            }
+
+            return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            request.Body.Position = 0;
+        }
+    }
+
+    /// <summary>
+    /// Finds <c>\u0000</c> where the backslash starts an escape (not <c>\\u0000</c>, an escaped backslash and
+    /// text), across reads. In valid JSON a backslash occurs only inside strings, so every unescaped one starts an escape.
+    /// </summary>
+    internal struct EscapeScan
+    {
+        // 0: plain text; 1: after a backslash that starts an escape; 2-5: after \u, \u0, \u00, \u000.
+        private int _state;
+
+        public bool FindsNul(ReadOnlySpan<byte> bytes)
+        {
+            foreach (var b in bytes)
+            {
+                _state = (_state, b) switch
+                {
+                    (1, (byte)'u') => 2,
+                    (>= 2 and <= 4, (byte)'0') => _state + 1,
+                    (5, (byte)'0') => 6,
+                    (0 or >= 2, (byte)'\\') => 1,
+                    _ => 0,
+                };
+                if (_state == 6) return true;
+            }
+
+            return false;
+        }
+    }
+}
