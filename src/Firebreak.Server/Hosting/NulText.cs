@@ -92,8 +92,21 @@ public static class NulText
 
         public bool FindsNul(ReadOnlySpan<byte> bytes)
         {
-            foreach (var b in bytes)
+            for (var i = 0; i < bytes.Length; i++)
             {
+                if (_state == 0)
+                {
+                    // Plain text up to the next backslash: skipped with a vectorised search, so a large alert batch costs little.
+                    var next = bytes[i..].IndexOf((byte)'\\');
+                    if (next < 0)
+                    {
+                        return false;
+                    }
+
+                    i += next;
+                }
+
+                var b = bytes[i];
                 _state = (_state, b) switch
                 {
                     (1, (byte)'u') => 2,
