@@ -99,6 +99,10 @@ public sealed class CompiledRuleSet
 
     public IReadOnlyList<SigmaCorrelation> Correlations { get; }
 
+    /// <summary>A compile warning keeps the line of the item it is about; one that has none gets its document's line.</summary>
+    private static SigmaDiagnostic AtDocument(SigmaDiagnostic warning, int line) =>
+        warning.Line > 0 ? warning : warning with { Line = line, Column = 1 };
+
     /// <summary>Rules or filters that could not be compiled (the rest still run).</summary>
     public IReadOnlyList<SigmaDiagnostic> Diagnostics { get; }
 
@@ -116,7 +120,7 @@ public sealed class CompiledRuleSet
             {
                 var compiler = new DetectionCompiler(filter.LogSource, options, filter.Source.File);
                 var predicate = compiler.Compile(filter.Detection);
-                diagnostics.AddRange(compiler.Warnings);
+                diagnostics.AddRange(compiler.Warnings.Select(w => AtDocument(w, filter.Source.Line)));
                 foreach (var target in filter.Rules)
                 {
                     if (!filtersByTarget.TryGetValue(target, out var list))
@@ -140,7 +144,7 @@ public sealed class CompiledRuleSet
             {
                 var compiler = new DetectionCompiler(rule.LogSource, options, rule.Source.File);
                 var predicate = compiler.Compile(rule.Detection);
-                diagnostics.AddRange(compiler.Warnings.Select(w => w with { Line = rule.Source.Line, Column = 1 }));
+                diagnostics.AddRange(compiler.Warnings.Select(w => AtDocument(w, rule.Source.Line)));
                 var filters = new[] { rule.Id, rule.Name }
                     .Where(k => k is not null && filtersByTarget.ContainsKey(k))
                     .SelectMany(k => filtersByTarget[k!])

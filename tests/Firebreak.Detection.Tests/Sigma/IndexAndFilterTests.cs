@@ -86,6 +86,38 @@ public class IndexAndFilterTests
     }
 
     [Fact]
+    public void CompileWarnings_NameTheirItemsLine_OrTheDocumentsLine_InRulesAndFilters()
+    {
+        var parsed = SigmaParser.Parse("""
+            title: agent
+            id: 8d9e1c52-7f3a-4a8e-b1f2-5c6d7e8f9a03
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel:
+                eventName: GetObject
+                userAgent|re: '(a)\1'
+                sourceIPAddress|expand: '%office_ips%'
+              condition: sel
+            ---
+            title: office
+            logsource: {product: aws, service: cloudtrail}
+            filter:
+              rules: [8d9e1c52-7f3a-4a8e-b1f2-5c6d7e8f9a03]
+              selection:
+                sourceIPAddress|expand: '%vpn_ips%'
+              condition: not selection
+            """, "w.yml");
+        Assert.Empty(parsed.Diagnostics);
+
+        var warnings = CompiledRuleSet.Compile(parsed.Documents).Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Warning).ToList();
+
+        Assert.Equal(7, Assert.Single(warnings, w => w.Message.Contains("backtracking", StringComparison.Ordinal)).Line);
+        Assert.Equal(1, Assert.Single(warnings, w => w.Message.Contains("%office_ips%", StringComparison.Ordinal)).Line);
+        Assert.Equal(11, Assert.Single(warnings, w => w.Message.Contains("%vpn_ips%", StringComparison.Ordinal)).Line);
+        Assert.All(warnings, w => Assert.Equal("w.yml", w.File));
+    }
+
+    [Fact]
     public void CompiledRuleSet_IsSafeToShareAcrossThreads()
     {
         var set = Compile("""
