@@ -5,8 +5,8 @@ namespace Firebreak.Server.Hosting;
 /// <summary>
 /// Text holding the NUL character (U+0000) is refused where it enters the API: PostgreSQL cannot store it in a
 /// text column, so it would fail the request with a database error (a 500) after every check had passed, and
-/// SQLite would store it, so the two databases would disagree. A query parameter holding it is a 400 naming the
-/// parameter; a JSON body with a <c>\u0000</c> escape in any string is a 400 naming the body, before the endpoint
+/// SQLite would store it, so the two databases would disagree. A query parameter holding it (on any path, pages
+/// too) is a 400 naming the parameter; a JSON body with a <c>\u0000</c> escape in any string is a 400 naming the body, before the endpoint
 /// reads it. Alert payloads in other formats (CEF) are checked field by field by the alert intake.
 /// </summary>
 public static class NulText
@@ -16,33 +16,25 @@ public static class NulText
     public static IApplicationBuilder UseNulTextRefusal(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var request = context.Request;
-        if (!request.Path.StartsWithSegments("/api"))
-        {
-            await next(context);
-            return;
-        }
-
         var errors = new Dictionary<string, string[]>();
         foreach (var (name, values) in request.Query)
         {
-            if (name.Contains('\0', StringComparison.Ordinal) || values.Any(v => v is not null && v.Contains('\0', StringComparison.Ordinal)))
-            {
-                errors[name.Replace("\0", "", StringComparison.Ordinal)] = [$"{Message}."];
-            }
+            if (Holds(name) || values.Any(Holds)) errors[name.Replace("\0", "", StringComparison.Ordinal)] = [$"{Message}."];
         }
 
-        if (errors.Count == 0 && IsJson(request.ContentType) && request.ContentLength is not 0)
+        try
         {
-            try
+            if (errors.Count == 0 && request.Path.StartsWithSegments("/api") && IsJson(request.ContentType) && request.ContentLength is not 0
+                && await HasNulEscapeAsync(request, context.RequestAborted))
             {
-                if (await HasNulEscapeAsync(request, context.RequestAborted)) errors["body"] = [$"A string in the JSON body: {Message}, written \\u0000."];
+                errors["body"] = [$"A string in the JSON body: {Message}, written \\u0000."];
             }
-            catch (BadHttpRequestException e)
-            {
-                // Past the body limit, or cut off: what the endpoint would have answered.
-                context.Response.StatusCode = e.StatusCode;
-                return;
-            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Past the body limit, or cut off: what the endpoint would have answered.
+            context.Response.StatusCode = e.StatusCode;
+            return;
         }
 
         if (errors.Count > 0)
@@ -53,6 +45,8 @@ public static class NulText
 
         await next(context);
     });
+
+    private static bool Holds(string? text) => text is not null && text.Contains('\0', StringComparison.Ordinal);
 
     private static bool IsJson(string? contentType) =>
         contentType is not null && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)

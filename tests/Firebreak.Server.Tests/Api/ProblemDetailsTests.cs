@@ -53,6 +53,16 @@ public class ProblemDetailsTests(ServerFixture fixture) : IClassFixture<ServerFi
         Assert.Equal(HttpStatusCode.Created, (await Responder.PostAsJsonAsync("/api/v1/incidents", new { title, summary = "a\\u0000b" })).StatusCode);
     }
 
+    [Fact]
+    public async Task NulInAPagesQuery_Answers400_NamingTheParameter()
+    {
+        using var anonymous = fixture.Server.Client();
+
+        var page = await AssertProblemAsync(await anonymous.GetAsync("/login?returnUrl=%2Fincidents%00"), HttpStatusCode.BadRequest);
+
+        Assert.Contains("NUL", page.GetProperty("errors").GetProperty("returnUrl")[0].GetString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(@"{""a"":""x\u0000""}", true)]
     [InlineData(@"{""a"":""x\\u0000""}", false)]
