@@ -4,6 +4,7 @@ using Firebreak.Core.Alerts.Formats;
 using Firebreak.Core.Common;
 using Firebreak.Core.Identity;
 using Firebreak.Core.Incidents;
+using Firebreak.Server.Hosting;
 using Firebreak.Server.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -19,9 +20,9 @@ internal static class AlertEndpoints
     public static RouteGroupBuilder MapAlertEndpoints(this RouteGroupBuilder api)
     {
         var alerts = api.MapGroup("/alerts").WithTags("Alerts");
-        alerts.MapPost("/", IngestOneAsync).WithName("IngestAlert").RequireAuthorization(Policies.Responder).WithMetadata(new BodyLimit(AlertLimits.MaxBodyBytes));
-        alerts.MapPost("/batch", IngestBatchAsync).WithName("IngestAlertBatch").RequireAuthorization(Policies.Responder).WithMetadata(new BodyLimit(AlertLimits.MaxBodyBytes));
-        alerts.MapPost("/intake/{format}", IngestNativeAsync).WithName("IngestNativeAlerts").RequireAuthorization(Policies.Responder).WithMetadata(new BodyLimit(AlertLimits.MaxBodyBytes));
+        alerts.MapPost("/", IngestOneAsync).WithName("IngestAlert").RequireAuthorization(Policies.Responder).WithMetadata(new BodyLimit(AlertLimits.MaxBodyBytes), NulText.CheckedByEndpoint.Instance);
+        alerts.MapPost("/batch", IngestBatchAsync).WithName("IngestAlertBatch").RequireAuthorization(Policies.Responder).WithMetadata(new BodyLimit(AlertLimits.MaxBodyBytes), NulText.CheckedByEndpoint.Instance);
+        alerts.MapPost("/intake/{format}", IngestNativeAsync).WithName("IngestNativeAlerts").RequireAuthorization(Policies.Responder).WithMetadata(new BodyLimit(AlertLimits.MaxBodyBytes), NulText.CheckedByEndpoint.Instance);
         alerts.MapGet("/", ListAlertsAsync).WithName("ListAlerts").RequireAuthorization(Policies.Viewer);
         alerts.MapGet("/{id:guid}", GetAlertAsync).WithName("GetAlert").RequireAuthorization(Policies.Viewer);
         alerts.MapPost("/triage", TriageAsync).WithName("TriageAlerts").RequireAuthorization(Policies.Responder);

@@ -7,11 +7,20 @@ namespace Firebreak.Server.Hosting;
 /// text column, so it would fail the request with a database error (a 500) after every check had passed, and
 /// SQLite would store it, so the two databases would disagree. A query parameter holding it (on any path, pages
 /// too) is a 400 naming the parameter; a JSON body with a <c>\u0000</c> escape in any string is a 400 naming the body, before the endpoint
-/// reads it. Alert payloads in other formats (CEF) are checked field by field by the alert intake.
+/// reads it. The alert intake checks every alert's text itself, field by field and in every format (CEF too).
 /// </summary>
 public static class NulText
 {
     public const string Message = "text may not contain the NUL character (U+0000)";
+
+    /// <summary>
+    /// Endpoint metadata: the endpoint checks its own text for NUL, with better errors (the alert intake names the
+    /// alert and field), so its body is not read twice. The intake takes the largest and most frequent bodies.
+    /// </summary>
+    public sealed class CheckedByEndpoint
+    {
+        public static readonly CheckedByEndpoint Instance = new();
+    }
 
     public static IApplicationBuilder UseNulTextRefusal(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
@@ -25,6 +34,7 @@ public static class NulText
         try
         {
             if (errors.Count == 0 && request.Path.StartsWithSegments("/api") && IsJson(request.ContentType) && request.ContentLength is not 0
+                && context.GetEndpoint()?.Metadata.GetMetadata<CheckedByEndpoint>() is null
                 && await HasNulEscapeAsync(request, context.RequestAborted))
             {
                 errors["body"] = [$"A string in the JSON body: {Message}, written \\u0000."];
@@ -55,7 +65,9 @@ public static class NulText
     /// <summary>Reads the body once (buffered, so the endpoint reads it again from the start) looking for a \u0000 escape.</summary>
     private static async Task<bool> HasNulEscapeAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        request.EnableBuffering();
+        // In memory up to 16 MiB (an alert batch, a playbook), so the common case costs no disk I/O; a larger
+        // upload (a STIX bundle) spills to a temporary file, as ASP.NET buffering does.
+        request.EnableBuffering(bufferThreshold: 16 * 1024 * 1024);
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {

@@ -54,6 +54,19 @@ public class ProblemDetailsTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
+    public async Task NulInAnAlert_Answers400_NamingTheAlertsField()
+    {
+        // The intake checks its own text (the body is not scanned twice), naming the alert and the field.
+        var body = $$"""{"alerts": [{"source": "edr", "title": "fine"}, {"source": "edr", "title": "bad\u0000"}]}""";
+
+        var response = await Responder.PostAsync("/api/v1/alerts/batch", new StringContent(body, Encoding.UTF8, "application/json"));
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+
+        var messages = problem.GetProperty("errors").GetProperty("alerts[1]").EnumerateArray().Select(m => m.GetString()!).ToList();
+        Assert.Contains(messages, m => m.Contains("title", StringComparison.Ordinal) && m.Contains("NUL", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task NulInAPagesQuery_Answers400_NamingTheParameter()
     {
         using var anonymous = fixture.Server.Client();
