@@ -109,55 +109,39 @@ public sealed class PlaybookMutationTests
 
     [Theory]
     [MemberData(nameof(YamlClasses))]
-    public void YamlMutants_AreReadOrRefusedWithPathAndReason_AndReadOnesRoundTrip(string mutationClass)
-    {
-        var (failures, refused, read) = OnServerSizedStack(() =>
-        {
-            var random = new Random(StableSeed(mutationClass));
-            var failures = new List<string>();
-            int refused = 0, read = 0;
-            for (var n = 0; n < MutantsPerClass; n++)
-            {
-                var (name, yaml) = Seeds[random.Next(Seeds.Length)];
-                var (description, text) = YamlMutations[mutationClass](random, yaml);
-                var problems = Check(() => PlaybookYaml.Parse(text), out var playbook, out var error);
-                if (playbook is null) refused++;
-                else read++;
-                if (playbook is not null) problems.AddRange(RoundTrip(playbook));
-                problems.AddRange(Expected(mutationClass, description, playbook, error));
-                if (problems.Count > 0) failures.Add($"#{n} {mutationClass} of {name} ({description}): {string.Join("; ", problems)}\n--- mutant ---\n{Cut(text, 1200)}");
-            }
-            return (failures, refused, read);
-        });
-        Assert.True(failures.Count == 0, $"{failures.Count} of {MutantsPerClass} '{mutationClass}' mutants failed:\n\n" + string.Join("\n\n", failures.Take(3)));
-        TestContext.Current.SendDiagnosticMessage($"yaml {mutationClass}: {read} read, {refused} refused");
-    }
+    public void YamlMutants_AreReadOrRefusedWithPathAndReason_AndReadOnesRoundTrip(string mutationClass) =>
+        RunMutants("yaml", mutationClass, mutationClass, [.. Seeds.Select(s => (s.Name, s.Yaml))], YamlMutations[mutationClass], PlaybookYaml.Parse);
 
     [Theory]
     [MemberData(nameof(CacaoClasses))]
-    public void CacaoMutants_AreReadOrRefusedWithPathAndReason_AndReadOnesRoundTrip(string mutationClass)
+    public void CacaoMutants_AreReadOrRefusedWithPathAndReason_AndReadOnesRoundTrip(string mutationClass) =>
+        RunMutants("cacao", mutationClass, "cacao-" + mutationClass, [.. Seeds.Select(s => (s.Name, PlaybookCacao.Export(PlaybookYaml.Parse(s.Yaml), At)))],
+            CacaoMutations[mutationClass], PlaybookCacao.Import);
+
+    /// <summary>Reads every mutant of one class with <paramref name="read"/>; a playbook read must round-trip, and each outcome must be what the class expects.</summary>
+    private static void RunMutants(string format, string mutationClass, string seed, (string Name, string Text)[] seeds,
+        Func<Random, string, (string Description, string Text)> mutate, Func<string, PlaybookDefinition> read)
     {
-        var seeds = Seeds.Select(s => (s.Name, Json: PlaybookCacao.Export(PlaybookYaml.Parse(s.Yaml), At))).ToArray();
-        var (failures, refused, read) = OnServerSizedStack(() =>
+        var (failures, refused, readCount) = OnServerSizedStack(() =>
         {
-            var random = new Random(StableSeed("cacao-" + mutationClass));
+            var random = new Random(StableSeed(seed));
             var failures = new List<string>();
-            int refused = 0, read = 0;
+            int refused = 0, readCount = 0;
             for (var n = 0; n < MutantsPerClass; n++)
             {
-                var (name, json) = seeds[random.Next(seeds.Length)];
-                var (description, text) = CacaoMutations[mutationClass](random, json);
-                var problems = Check(() => PlaybookCacao.Import(text), out var playbook, out var error);
+                var (name, original) = seeds[random.Next(seeds.Length)];
+                var (description, text) = mutate(random, original);
+                var problems = Check(() => read(text), out var playbook, out var error);
                 if (playbook is null) refused++;
-                else read++;
+                else readCount++;
                 if (playbook is not null) problems.AddRange(RoundTrip(playbook));
                 problems.AddRange(Expected(mutationClass, description, playbook, error));
                 if (problems.Count > 0) failures.Add($"#{n} {mutationClass} of {name} ({description}): {string.Join("; ", problems)}\n--- mutant ---\n{Cut(text, 1200)}");
             }
-            return (failures, refused, read);
+            return (failures, refused, readCount);
         });
         Assert.True(failures.Count == 0, $"{failures.Count} of {MutantsPerClass} '{mutationClass}' mutants failed:\n\n" + string.Join("\n\n", failures.Take(3)));
-        TestContext.Current.SendDiagnosticMessage($"cacao {mutationClass}: {read} read, {refused} refused");
+        TestContext.Current.SendDiagnosticMessage($"{format} {mutationClass}: {readCount} read, {refused} refused");
     }
 
     private static readonly Dictionary<string, Func<Random, string, (string Description, string Text)>> CacaoMutations = new(StringComparer.Ordinal)

@@ -27,7 +27,7 @@ internal static class JsonPayload
 
     public static JsonDocument Parse(ReadOnlyMemory<byte> payload, string pathPrefix = "$")
     {
-        payload = WithoutByteOrderMark(payload);
+        payload = Common.JsonText.WithoutByteOrderMark(payload);
         if (payload.Span.IsEmpty || payload.Span.Trim(" \t\r\n"u8).IsEmpty)
         {
             throw new AlertFormatException("The payload is empty.", pathPrefix);
@@ -47,7 +47,7 @@ internal static class JsonPayload
     /// <summary>Reads one or more top-level values: a single document, or JSON lines / concatenated objects.</summary>
     public static List<JsonDocument> ParseMany(ReadOnlyMemory<byte> payload)
     {
-        payload = WithoutByteOrderMark(payload);
+        payload = Common.JsonText.WithoutByteOrderMark(payload);
         var span = payload.Span;
         if (span.Trim(" \t\r\n"u8).IsEmpty)
         {
@@ -94,9 +94,6 @@ internal static class JsonPayload
     }
 
     // Windows tools often prefix UTF-8 with a byte order mark, which the JSON reader rejects.
-    private static ReadOnlyMemory<byte> WithoutByteOrderMark(ReadOnlyMemory<byte> payload) =>
-        payload.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? payload[3..] : payload;
-
     /// <summary>
     /// JsonDocument accepts strings that are not UTF-8 or that escape a lone surrogate ("\ud800"), and only
     /// reading such a string throws (InvalidOperationException, not JsonException). Refuse them up front,
