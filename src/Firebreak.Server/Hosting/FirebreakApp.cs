@@ -46,11 +46,12 @@ public static class FirebreakApp
         app.UseExceptionHandler();
         app.UseProblemStatusCodes();
         app.UseRequestBodyLimits();
-        app.UseNulTextRefusal();
         app.UseAuthentication();
         app.UseCurrentActor();
         app.UseRateLimiter();
         app.UseAuthorization();
+        // After sign-in and roles: a caller without a key learns nothing from the body's content.
+        app.UseNulTextRefusal();
         app.UseAntiforgery();
 
         app.MapHealthEndpoints();

@@ -74,6 +74,8 @@ public class ProblemDetailsTests(ServerFixture fixture) : IClassFixture<ServerFi
         var page = await AssertProblemAsync(await anonymous.GetAsync("/login?returnUrl=%2Fincidents%00"), HttpStatusCode.BadRequest);
 
         Assert.Contains("NUL", page.GetProperty("errors").GetProperty("returnUrl")[0].GetString(), StringComparison.Ordinal);
+        // Authentication comes first: without a key the API answers 401, whatever the query holds.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/v1/incidents?q=a%00b")).StatusCode);
     }
 
     [Theory]
