@@ -198,6 +198,15 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         var lineOriented = _container is Container.None or Container.Candidate;
         var at = (int)Math.Max(error.Position - _bufferStart, consumed);
 
+        // A line cut short after a ':' takes the next line in as its last property's value, and the error only
+        // shows at the line after that (or at the end of the file). A line inside the record that opens with a
+        // bracket in its very first column is where the next record starts: nested values of a record written
+        // over several lines are indented, and a record on one line holds no newline at all.
+        if (lineOriented && _inRecord && _recordStartAbs >= _bufferStart && NextRecordInside(buffer, (int)(_recordStartAbs - _bufferStart), at) is { } next)
+        {
+            at = next;
+        }
+
         // A value that does not close runs on into the next line, and the error is found at that
         // line's first bracket: the next record starts there, so reading resumes there, not after it.
         var resumeHere = lineOriented && _inRecord && at < filled && buffer[at] is (byte)'{' or (byte)'['
@@ -233,6 +242,27 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         consumed = at;
         _resyncToNewline = !resumeHere;
         return true;
+    }
+
+    /// <summary>The first position after <paramref name="from"/> and before <paramref name="to"/> that follows a newline and holds a bracket.</summary>
+    private static int? NextRecordInside(byte[] buffer, int from, int to)
+    {
+        for (var i = from; i < to; i++)
+        {
+            var newline = buffer.AsSpan(i, to - i).IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                return null;
+            }
+
+            i += newline;
+            if (i + 1 < to && buffer[i + 1] is (byte)'{' or (byte)'[')
+            {
+                return i + 1;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The start of the line holding <paramref name="at"/> when only whitespace precedes it there, else null.</summary>
