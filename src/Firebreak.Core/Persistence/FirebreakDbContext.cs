@@ -114,7 +114,9 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     {
         var now = time.GetUtcNow();
         var audits = new List<AuditEntry>();
-        foreach (var entry in ChangeTracker.Entries().ToList())
+        var entries = ChangeTracker.Entries().ToList();
+        RefuseNulText(entries);
+        foreach (var entry in entries)
         {
             if (entry.State is EntityState.Unchanged or EntityState.Detached || entry.Entity is AuditEntry) continue;
             StampTenant(entry);
@@ -137,6 +139,33 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
             throw new ConcurrencyConflictException("The record was changed by someone else. Reload it and try again.");
         }
     }
+
+    /// <summary>
+    /// Text holding the NUL character (U+0000) is refused before anything is written, naming the field: PostgreSQL
+    /// cannot store it in a text column (the save would fail with a database error) and SQLite would, so the two
+    /// databases would disagree. The API refuses it at the door; this covers every other way in (forms, the CLI,
+    /// imports). Only values being written are checked, so a record stored before this check can still be edited.
+    /// </summary>
+    private static void RefuseNulText(List<EntityEntry> entries)
+    {
+        Dictionary<string, string[]>? errors = null;
+        foreach (var entry in entries)
+        {
+            if (entry.State is not (EntityState.Added or EntityState.Modified)) continue;
+            foreach (var property in entry.Properties)
+            {
+                if (property.CurrentValue is string text && text.Contains('\0', StringComparison.Ordinal)
+                    && (entry.State == EntityState.Added || property.IsModified))
+                {
+                    var name = Camel(property.Metadata.Name);
+                    (errors ??= [])[name] = [$"{name}: {NulTextMessage}."];
+                }
+            }
+        }
+        if (errors is not null) throw new ValidationFailedException(errors);
+    }
+
+    public const string NulTextMessage = "text may not contain the NUL character (U+0000)";
 
     private void StampTenant(EntityEntry entry)
     {

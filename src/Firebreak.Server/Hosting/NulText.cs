@@ -11,7 +11,7 @@ namespace Firebreak.Server.Hosting;
 /// </summary>
 public static class NulText
 {
-    public const string Message = "text may not contain the NUL character (U+0000)";
+    public const string Message = Firebreak.Core.Persistence.FirebreakDbContext.NulTextMessage;
 
     /// <summary>
     /// Endpoint metadata: the endpoint checks its own text for NUL, with better errors (the alert intake names the

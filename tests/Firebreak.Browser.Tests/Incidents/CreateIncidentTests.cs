@@ -71,6 +71,25 @@ public sealed class CreateIncidentTests(FirebreakSite site) : BrowserTest(site)
     }
 
     [Fact]
+    public async Task Create_WithTheNulCharacterInTheTitle_ShowsTheFieldError_AndKeepsWhatWasTyped()
+    {
+        // Pasted from a binary log, say. PostgreSQL cannot store it; the save refuses it on either database.
+        var responder = await Site.CreateUserAsync(Role.Responder);
+        var page = await NewPageAsync();
+        await page.LoginAsync(responder);
+
+        await page.GotoInteractiveAsync("/incidents/new");
+        await page.TestId("title").FillAsync("Keys used from\0 Tor");
+        await page.TestId("summary").FillAsync("Pasted from a log");
+        await page.TestId("create").ClickAsync();
+
+        await Assertions.Expect(page.TestId("error-title")).ToContainTextAsync("title: text may not contain the NUL character (U+0000).");
+        await Assertions.Expect(page.TestId("create-error")).ToContainTextAsync("Some fields need attention.");
+        Assert.EndsWith("/incidents/new", page.Url);
+        await Assertions.Expect(page.TestId("summary")).ToHaveValueAsync("Pasted from a log");
+    }
+
+    [Fact]
     public async Task Responder_CannotPickIncidentRoles_OnCreation()
     {
         var responder = await Site.CreateUserAsync(Role.Responder);
