@@ -331,6 +331,56 @@ public sealed class ReaderMutationTests(ReaderMutationTests.Corpus corpus) : ICl
     }
 
     [Fact]
+    public async Task DamagedGzip_KeepsTheRecordsDecompressedBeforeTheDamage()
+    {
+        var content = Encoding.UTF8.GetBytes(string.Join('\n', Enumerable.Range(0, 6000).Select(i => Trail(i).Replace("ListUsers", $"List{i * 7919 % 10007}", StringComparison.Ordinal))) + "\n");
+        var compressed = Gzip(content);
+
+        // The first flip, past the middle, that the decompressor reports more than a 256 KiB read into the output.
+        // What comes out intact before it is measured with one-byte reads, so nothing of it is lost to the read size.
+        foreach (var at in Enumerable.Range(compressed.Length / 2, compressed.Length / 2 - 8))
+        {
+            var damaged = (byte[])compressed.Clone();
+            damaged[at] ^= 0x55;
+            var (output, failed) = DecompressByteByByte(damaged);
+            var intact = output.AsSpan().CommonPrefixLength(content);
+            if (!failed || intact < 300 * 1024 || intact % (256 * 1024) < 64 * 1024)
+            {
+                continue;
+            }
+
+            var reader = new CloudLogReader();
+            var events = await reader.ReadAllAsync(new MemoryStream(damaged), "damaged.jsonl.gz");
+
+            // Every record that ends before the damage is read, whatever the size of the read that found it.
+            var whole = content.AsSpan(0, intact).LastIndexOf((byte)'\n');
+            var expected = content.AsSpan(0, whole).Count((byte)'\n') + 1;
+            Assert.True(events.Count >= expected, $"flip at {at}: {events.Count} records read of the {expected} before the damage at output byte {intact}");
+            Assert.Equal(Enumerable.Range(0, expected).Select(i => $"ev-{i}"), events.Take(expected).Select(e => e.EventId));
+            Assert.Contains(reader.Summary.Problems, p => p.Reason.Contains("decompress", StringComparison.Ordinal));
+            return;
+        }
+
+        Assert.Fail("no flip was found that the decompressor reports far enough into the output");
+
+        static (byte[] Output, bool Failed) DecompressByteByByte(byte[] gzip)
+        {
+            using var stream = new System.IO.Compression.GZipStream(new MemoryStream(gzip), System.IO.Compression.CompressionMode.Decompress);
+            var output = new MemoryStream();
+            var one = new byte[1];
+            try
+            {
+                while (stream.Read(one) == 1) output.WriteByte(one[0]);
+                return (output.ToArray(), false);
+            }
+            catch (InvalidDataException)
+            {
+                return (output.ToArray(), true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task GarbageBetweenGzipMembers_IsReported()
     {
         var first = Gzip(Encoding.UTF8.GetBytes(Trail(0) + "\n"));
