@@ -115,7 +115,7 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
         var now = time.GetUtcNow();
         var audits = new List<AuditEntry>();
         var entries = ChangeTracker.Entries().ToList();
-        RefuseNulText(entries);
+        RefuseUnstorableText(entries);
         foreach (var entry in entries)
         {
             if (entry.State is EntityState.Unchanged or EntityState.Detached || entry.Entity is AuditEntry) continue;
@@ -141,12 +141,14 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
     }
 
     /// <summary>
-    /// Text holding the NUL character (U+0000) is refused before anything is written, naming the field: PostgreSQL
-    /// cannot store it in a text column (the save would fail with a database error) and SQLite would, so the two
-    /// databases would disagree. The API refuses it at the door; this covers every other way in (forms, the CLI,
-    /// imports). Only values being written are checked, so a record stored before this check can still be edited.
+    /// Text the database cannot store is refused before anything is written, as a field error naming the field:
+    /// the NUL character (U+0000), which PostgreSQL cannot hold in a text column, and text longer than its
+    /// column, which PostgreSQL refuses and SQLite would keep. Without this the save would fail with a database
+    /// error on one and succeed on the other. The use cases check their fields first, with better messages; this
+    /// covers every other way in (forms, the CLI, imports). Only values being written are checked, so a record
+    /// stored before a limit was lowered can still be edited.
     /// </summary>
-    private static void RefuseNulText(List<EntityEntry> entries)
+    private static void RefuseUnstorableText(List<EntityEntry> entries)
     {
         Dictionary<string, string[]>? errors = null;
         foreach (var entry in entries)
@@ -154,11 +156,15 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
             if (entry.State is not (EntityState.Added or EntityState.Modified)) continue;
             foreach (var property in entry.Properties)
             {
-                if (property.CurrentValue is string text && text.Contains('\0', StringComparison.Ordinal)
-                    && (entry.State == EntityState.Added || property.IsModified))
+                if (property.CurrentValue is not string text || (entry.State == EntityState.Modified && !property.IsModified)) continue;
+                var name = Camel(property.Metadata.Name);
+                if (text.Contains('\0', StringComparison.Ordinal))
                 {
-                    var name = Camel(property.Metadata.Name);
                     (errors ??= [])[name] = [$"{name}: {NulTextMessage}."];
+                }
+                else if (property.Metadata.GetMaxLength() is { } max && text.Length > max)
+                {
+                    (errors ??= [])[name] = [$"{name}: at most {max} characters, not {text.Length}."];
                 }
             }
         }

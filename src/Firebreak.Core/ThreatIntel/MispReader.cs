@@ -146,6 +146,11 @@ public static class MispReader
             return;
         }
         var id = Text(attribute, "uuid") ?? $"{eventId}/attribute";
+        if (id.Length > ThreatIntelLimits.SourceIdLength)
+        {
+            result.Skip(JsonText.Short(id), $"the uuid is longer than {ThreatIntelLimits.SourceIdLength} characters");
+            return;
+        }
         var type = Text(attribute, "type");
         var raw = Text(attribute, "value");
         if (type is null || raw is null)

@@ -80,6 +80,11 @@ public static class StixReader
             result.ObjectsRead++;
             var type = Text(item, "type");
             var id = Text(item, "id") ?? position;
+            if (id.Length > ThreatIntelLimits.SourceIdLength)
+            {
+                result.Skip(JsonText.Short(id), $"the id is longer than {ThreatIntelLimits.SourceIdLength} characters (a STIX id is type--UUID)");
+                continue;
+            }
             switch (type)
             {
                 case null:

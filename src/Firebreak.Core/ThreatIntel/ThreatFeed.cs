@@ -154,4 +154,5 @@ public static class ThreatIntelLimits
     public const long MaxUploadBytes = 32 * 1024 * 1024;
     public const int MaxSkippedReported = 200;
     public const int MaxLabels = 20;
+    public const int SourceIdLength = 200;
 }

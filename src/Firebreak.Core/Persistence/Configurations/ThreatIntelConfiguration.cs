@@ -31,7 +31,7 @@ internal sealed class FeedIndicatorConfiguration : IEntityTypeConfiguration<Feed
         builder.HasIndex(i => new { i.FeedId, i.Type, i.Value }).IsUnique();
         builder.HasIndex(i => new { i.TenantId, i.Type, i.Value });
         builder.Property(i => i.Value).HasMaxLength(2_048);
-        builder.Property(i => i.SourceId).HasMaxLength(200);
+        builder.Property(i => i.SourceId).HasMaxLength(ThreatIntelLimits.SourceIdLength);
         builder.Property(i => i.Labels).HasMaxLength(5_000);
         builder.Property(i => i.Description).HasMaxLength(500);
         builder.HasOne<ThreatFeed>().WithMany().HasForeignKey(i => i.FeedId).OnDelete(DeleteBehavior.Cascade);
