@@ -49,12 +49,45 @@ public static class NulText
 
         if (errors.Count > 0)
         {
+            if (IsPageForABrowser(request))
+            {
+                await WritePageAsync(context, errors.Keys);
+                return;
+            }
+
             await Results.ValidationProblem(errors).ExecuteAsync(context);
             return;
         }
 
         await next(context);
     });
+
+    private static bool IsPageForABrowser(HttpRequest request) =>
+        !request.Path.StartsWithSegments("/api") && !request.Path.StartsWithSegments("/health")
+        && request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>An address typed or pasted into the browser gets a page that says what is wrong with it, not JSON.</summary>
+    private static Task WritePageAsync(HttpContext context, IEnumerable<string> parameters)
+    {
+        var html = System.Text.Encodings.Web.HtmlEncoder.Default;
+        var names = string.Join(", ", parameters.Select(p => $"<code>{html.Encode(p)}</code>"));
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        return context.Response.WriteAsync($$"""
+            <!DOCTYPE html>
+            <html lang="en">
+            <head><meta charset="utf-8" /><title>Address not accepted - Firebreak</title>
+            <style>body { font-family: system-ui, sans-serif; margin: 3rem auto; max-width: 40rem; line-height: 1.5; } code { background: #eee; padding: 0 .2em; }</style></head>
+            <body>
+            <main data-testid="bad-address">
+            <h1>This address cannot be opened</h1>
+            <p>In the address, {{names}} holds the NUL character (U+0000, written <code>%00</code>), which Firebreak cannot store or search for.</p>
+            <p>Remove <code>%00</code> from the address and open it again, or go to the <a href="/">start page</a>.</p>
+            </main>
+            </body>
+            </html>
+            """);
+    }
 
     private static bool Holds(string? text) => text is not null && text.Contains('\0', StringComparison.Ordinal);
 

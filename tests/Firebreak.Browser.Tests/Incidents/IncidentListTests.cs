@@ -7,6 +7,22 @@ namespace Firebreak.Browser.Tests.Incidents;
 public sealed class IncidentListTests(FirebreakSite site) : BrowserTest(site)
 {
     [Fact]
+    public async Task AnAddressHoldingTheNulCharacter_OpensAPageSayingWhichParameter()
+    {
+        var responder = await Site.CreateUserAsync(Role.Responder);
+        var page = await NewPageAsync();
+        await page.LoginAsync(responder);
+
+        var response = await page.GotoAsync("/incidents?tag=keys%00&severity=SEV1");
+
+        Assert.Equal(400, response!.Status);
+        await Assertions.Expect(page.TestId("bad-address")).ToContainTextAsync("In the address, tag holds the NUL character");
+        await page.GetByRole(AriaRole.Link, new() { Name = "start page" }).ClickAsync();
+        await page.WaitForAddressAsync(url => !url.Contains("%00", StringComparison.Ordinal));
+        await Assertions.Expect(page.TestId("bad-address")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task Filters_NarrowTheList_AndTheUrlReproducesTheSameView()
     {
         var manager = await Site.CreateUserAsync(Role.IncidentManager);

@@ -78,6 +78,22 @@ public class ProblemDetailsTests(ServerFixture fixture) : IClassFixture<ServerFi
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/v1/incidents?q=a%00b")).StatusCode);
     }
 
+    [Fact]
+    public async Task NulInAPagesQuery_FromABrowser_IsAPageSayingWhichParameter()
+    {
+        using var anonymous = fixture.Server.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/login?returnUrl=%2Fincidents%00&page=2");
+        request.Headers.Accept.ParseAdd("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+
+        using var response = await anonymous.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        var page = await response.Content.ReadAsStringAsync();
+        Assert.Contains("<code>returnUrl</code> holds the NUL character", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("<code>page</code>", page, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(@"{""a"":""x\u0000""}", true)]
     [InlineData(@"{""a"":""x\\u0000""}", false)]
