@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Unicode;
 
 namespace Firebreak.Core.Alerts.Formats;
 
@@ -35,7 +36,7 @@ public sealed class CefAlertFormat : IAlertFormat
 
     public IReadOnlyList<IncomingAlert> Parse(ReadOnlyMemory<byte> payload)
     {
-        var text = Encoding.UTF8.GetString(payload.Span);
+        var text = Decode(payload.Span);
         var alerts = new List<IncomingAlert>();
         var lineNumber = 0;
         var start = 0;
@@ -61,6 +62,37 @@ public sealed class CefAlertFormat : IAlertFormat
             throw new AlertFormatException("The payload holds no CEF records.", "line 1");
         }
         return alerts;
+    }
+
+    private static readonly Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// CEF from syslog is UTF-8 by the standard, but older appliances send Latin-1. A line that is not valid UTF-8
+    /// is read as Latin-1, which maps every byte to a character, so no byte of it is lost or turned into U+FFFD.
+    /// Lines are judged one by one (a batch may come from several appliances); a newline byte never occurs
+    /// inside a UTF-8 sequence, so splitting the bytes first is safe.
+    /// </summary>
+    internal static string Decode(ReadOnlySpan<byte> payload)
+    {
+        if (Utf8.IsValid(payload))
+        {
+            return Encoding.UTF8.GetString(payload);
+        }
+
+        var text = new StringBuilder(payload.Length);
+        while (true)
+        {
+            var end = payload.IndexOf((byte)'\n');
+            var line = end < 0 ? payload : payload[..end];
+            text.Append(Utf8.IsValid(line) ? StrictUtf8.GetString(line) : Encoding.Latin1.GetString(line));
+            if (end < 0)
+            {
+                return text.ToString();
+            }
+
+            text.Append('\n');
+            payload = payload[(end + 1)..];
+        }
     }
 
     private static string LinePath(int lineNumber) => "line " + lineNumber.ToString(CultureInfo.InvariantCulture);

@@ -113,6 +113,22 @@ public class CefAlertFormatTests
     }
 
     [Fact]
+    public void Parse_ReadsALineThatIsNotUtf8_AsLatin1_KeepingEveryCharacter()
+    {
+        // An older appliance writes Latin-1 beside one that writes UTF-8: each line is read in its own encoding.
+        const string line = "CEF:0|Acme|Gateway|1|7|Connexion refusée à «mallory»|5|suser=andré src=192.0.2.7";
+        byte[] payload = [.. System.Text.Encoding.UTF8.GetBytes(line + "\n"), .. System.Text.Encoding.Latin1.GetBytes(line + "\r\n"), .. System.Text.Encoding.UTF8.GetBytes(line)];
+
+        var alerts = _format.Parse(payload);
+
+        Assert.Equal(3, alerts.Count);
+        Assert.All(alerts, a => Assert.Equal("Connexion refusée à «mallory»", a.Title));
+        Assert.All(alerts, a => Assert.Equal([Entity("user", "andré")], a.Principals));
+        Assert.All(alerts, a => Assert.Equal(line, a.RawPayload));
+        Assert.DoesNotContain(alerts, a => a.RawPayload!.Contains('\uFFFD', StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Parse_ReadsCrLfLines_WithoutTheCarriageReturn()
     {
         var alerts = ParseText(_format, "CEF:0|V|P|1|s|First|5|src=192.0.2.1\r\nCEF:0|V|P|1|s|Second|5|suser=bob\r\n");
