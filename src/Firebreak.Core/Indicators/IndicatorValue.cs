@@ -212,12 +212,17 @@ public readonly partial record struct IndicatorValue(IndicatorType Type, string 
     private static string? NormaliseUrl(string text)
     {
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host) || uri.IsFile || uri.IsUnc) return null;
+        // Written as scheme://authority: "mailto:" and the like have no authority to match on.
+        var separator = text.IndexOf("://", StringComparison.Ordinal);
+        if (separator != uri.Scheme.Length) return null;
         var scheme = uri.Scheme.ToLowerInvariant();
-        var rest = text[(text.IndexOf("://", StringComparison.Ordinal) + 3)..];
+        var rest = text[(separator + 3)..];
         var hostEnd = rest.IndexOfAny(['/', '?', '#']);
         var authority = hostEnd < 0 ? rest : rest[..hostEnd];
         var path = hostEnd < 0 ? "" : rest[hostEnd..];
-        return $"{scheme}://{authority.ToLowerInvariant()}{path}";
+        // Only the host is case-insensitive; a user name or password is kept as written.
+        var hostStart = authority.LastIndexOf('@') + 1;
+        return $"{scheme}://{authority[..hostStart]}{authority[hostStart..].ToLowerInvariant()}{path}";
     }
 
     private static string? NormaliseEmail(string text)
