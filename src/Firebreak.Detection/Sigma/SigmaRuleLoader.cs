@@ -1,19 +1,59 @@
 using System.Reflection;
+using System.Text;
 
 namespace Firebreak.Detection.Sigma;
 
 /// <summary>Reads Sigma documents from folders, files or embedded resources, collecting every diagnostic instead of stopping at the first.</summary>
 public static class SigmaRuleLoader
 {
+    /// <summary>A rule file larger than this is reported, not read: SigmaHQ's largest is a few KB, and a whole pack in one file a few MB.</summary>
+    public const int MaxFileBytes = 16 * 1024 * 1024;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// Every rule file under the folder. A file that cannot be read (a broken link, no permission, too large,
+    /// not UTF-8) is a diagnostic naming it, like a file that does not parse; the other files still load.
+    /// </summary>
     public static SigmaParseResult LoadDirectory(string directory)
     {
         var files = Directory.EnumerateFiles(directory, "*.*", SearchOption.AllDirectories)
             .Where(f => f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal);
-        return Merge(files.Select(f => SigmaParser.Parse(File.ReadAllText(f), Path.GetRelativePath(directory, f))));
+        return Merge(files.Select(f => Load(f, Path.GetRelativePath(directory, f))));
     }
 
-    public static SigmaParseResult LoadFile(string path) => SigmaParser.Parse(File.ReadAllText(path), path);
+    public static SigmaParseResult LoadFile(string path) => Load(path, path);
+
+    private static SigmaParseResult Load(string path, string name)
+    {
+        string yaml;
+        try
+        {
+            yaml = Read(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DecoderFallbackException)
+        {
+            var reason = e is DecoderFallbackException ? "the file is not UTF-8 text" : $"the file cannot be read: {e.Message}";
+            return new SigmaParseResult([], [new SigmaDiagnostic(name, 1, 1, DiagnosticSeverity.Error, "file", reason)]);
+        }
+
+        return SigmaParser.Parse(yaml, name);
+    }
+
+    private static string Read(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        if (file.Length > MaxFileBytes)
+        {
+            throw new IOException($"it is {file.Length:N0} bytes, more than a rule file may hold ({MaxFileBytes:N0})");
+        }
+
+        var bytes = new byte[file.Length];
+        file.ReadExactly(bytes);
+        var text = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? bytes.AsSpan(Encoding.UTF8.Preamble.Length) : bytes;
+        return StrictUtf8.GetString(text);
+    }
 
     /// <summary>Every <c>.yml</c> resource of the assembly whose name starts with <paramref name="prefix"/>; the file name reported is the resource name.</summary>
     public static SigmaParseResult LoadEmbedded(Assembly assembly, string prefix)

@@ -195,6 +195,21 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_RuleFileThatCannotBeRead_IsReported_AndTheOtherRulesRun()
+    {
+        // A dangling link left by a rules checkout used to stop the hunt with a usage error.
+        var rules = Path.GetDirectoryName(WriteFile("kept.yml", "title: kept\nlogsource: {product: aws, service: cloudtrail}\ndetection: {sel: {eventName: StopLogging}, condition: sel}\n"))!;
+        File.CreateSymbolicLink(Path.Combine(rules, "dangling.yml"), Path.Combine(rules, "moved-away.yml"));
+
+        var result = await Cli.RunAsync("hunt", sim.Logs, "--rules", rules, "--output", "json");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("dangling.yml", result.Err);
+        Assert.Contains("cannot be read", result.Err);
+        Assert.Contains("kept", Titles(result));
+    }
+
+    [Fact]
     public void JsonLines_OfARuleKeyReusedWithOtherTexts_ShowTheHitsOwnTexts()
     {
         // Two rule sets loaded in one process may share a rule id with another title, level or tags.

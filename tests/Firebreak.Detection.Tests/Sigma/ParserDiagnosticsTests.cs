@@ -177,4 +177,29 @@ public sealed class LoaderTests : IDisposable
         var diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal((Path.Combine("aws", "bad.yaml"), 5), (diagnostic.File, diagnostic.Line));
     }
+
+    [Fact]
+    public void LoadDirectory_ReportsFilesThatCannotBeRead_AndLoadsTheRest()
+    {
+        // Before, the first of these ended the whole load: one bad file in a rules folder stopped a hunt.
+        const string Rule = "title: {0}\nlogsource: {{product: aws}}\ndetection: {{sel: {{eventName: A}}, condition: sel}}\n";
+        File.WriteAllText(Path.Combine(root.FullName, "a-good.yml"), string.Format(System.Globalization.CultureInfo.InvariantCulture, Rule, "first"));
+        File.CreateSymbolicLink(Path.Combine(root.FullName, "b-dangling.yml"), Path.Combine(root.FullName, "gone.yml"));
+        File.WriteAllBytes(Path.Combine(root.FullName, "c-latin1.yml"), System.Text.Encoding.Latin1.GetBytes(string.Format(System.Globalization.CultureInfo.InvariantCulture, Rule, "Règle")));
+        using (var huge = File.Create(Path.Combine(root.FullName, "d-huge.yml")))
+        {
+            huge.SetLength(SigmaRuleLoader.MaxFileBytes + 1L);
+        }
+
+        File.WriteAllBytes(Path.Combine(root.FullName, "e-bom.yml"), [.. System.Text.Encoding.UTF8.Preamble, .. System.Text.Encoding.UTF8.GetBytes(string.Format(System.Globalization.CultureInfo.InvariantCulture, Rule, "Règle with a BOM"))]);
+
+        var result = SigmaRuleLoader.LoadDirectory(root.FullName);
+
+        Assert.Equal(["first", "Règle with a BOM"], result.Documents.Select(d => d.Title));
+        Assert.Equal(["b-dangling.yml", "c-latin1.yml", "d-huge.yml"], result.Diagnostics.Select(d => d.File));
+        Assert.All(result.Diagnostics, d => Assert.Equal((DiagnosticSeverity.Error, "file", 1), (d.Severity, d.Code, d.Line)));
+        Assert.Contains("cannot be read", result.Diagnostics[0].Message, StringComparison.Ordinal);
+        Assert.Contains("not UTF-8", result.Diagnostics[1].Message, StringComparison.Ordinal);
+        Assert.Contains("more than a rule file may hold", result.Diagnostics[2].Message, StringComparison.Ordinal);
+    }
 }
