@@ -181,6 +181,39 @@ public class MalformedInputTests
     }
 
     [Fact]
+    public async Task NamedPipesDevicesAndEmptyFiles_AreSkippedWithAWarning_InsteadOfHangingTheRead()
+    {
+        // Before, a named pipe among the logs held the hunt until something wrote to it, which nothing did.
+        var dir = Directory.CreateTempSubdirectory("reader-special-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "a-good.jsonl"), Record(0) + "\n" + Record(1) + "\n");
+            File.WriteAllText(Path.Combine(dir, "b-empty.json"), "");
+            File.CreateSymbolicLink(Path.Combine(dir, "c-zero.json"), "/dev/zero");
+            using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(dir, "d-pipe.json")))
+            {
+                await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+                Assert.Equal(0, mkfifo.ExitCode);
+            }
+
+            File.WriteAllText(Path.Combine(dir, "e-good.jsonl"), Record(2) + "\n");
+            var reader = new CloudLogReader();
+
+            var events = await reader.ReadAllAsync(dir).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+            Assert.Equal(["ev-0", "ev-1", "ev-2"], events.Select(e => e.EventId));
+            Assert.Equal(2, reader.Summary.Files);
+            Assert.Equal(["b-empty.json", "c-zero.json", "d-pipe.json"], reader.Summary.Problems.Select(p => Path.GetFileName(p.Source)));
+            Assert.All(reader.Summary.Problems, p => Assert.Equal(ProblemSeverity.Warning, p.Severity));
+            Assert.All(reader.Summary.Problems, p => Assert.Contains("nothing to read", p.Reason, StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task OversizedSingleValue_StopsTheFile_InsteadOfBufferingIt()
     {
         var content = Record(0) + "\n" + Record(1, $",\"userAgent\":\"{new string('x', 4_000_000)}\"") + "\n" + Record(2) + "\n";

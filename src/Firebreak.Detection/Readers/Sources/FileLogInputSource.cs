@@ -30,6 +30,12 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
             foreach (var file in Expand(path, report))
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (HoldsNothing(file))
+                {
+                    report(new ReadProblem(file, null, null, "empty, or not a regular file (a named pipe or a device): nothing to read; skipped", ProblemSeverity.Warning));
+                    continue;
+                }
+
                 yield return new LogInput(file, _ => Task.FromResult<Stream>(new FileStream(
                     file,
                     new FileStreamOptions { Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 0, Options = FileOptions.SequentialScan })));
@@ -37,6 +43,25 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
         }
 
         await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether the file (or what its links lead to) has a size of 0. A named pipe would hold the read until something
+    /// wrote to it, and a device such as <c>/dev/zero</c> never ends; both report a size of 0, as an empty file does,
+    /// and none of them holds a log to read. A link that leads nowhere is left to the read, which reports it.
+    /// </summary>
+    internal static bool HoldsNothing(string file)
+    {
+        try
+        {
+            var info = new FileInfo(file);
+            var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo;
+            return target is { Exists: true, Length: 0 };
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     internal static IEnumerable<string> Expand(string path, Action<ReadProblem> report)
