@@ -206,6 +206,14 @@ public class MalformedInputTests
             Assert.Equal(["b-empty.json", "c-zero.json", "d-pipe.json"], reader.Summary.Problems.Select(p => Path.GetFileName(p.Source)));
             Assert.All(reader.Summary.Problems, p => Assert.Equal(ProblemSeverity.Warning, p.Severity));
             Assert.All(reader.Summary.Problems, p => Assert.Contains("nothing to read", p.Reason, StringComparison.Ordinal));
+
+            // Named on its own, a pipe is read: that is how a shell hands over <(zcat logs.gz).
+            var pipe = Path.Combine(dir, "d-pipe.json");
+            var writing = Task.Run(() => File.WriteAllText(pipe, Record(5) + "\n"), TestContext.Current.CancellationToken);
+            var named = new CloudLogReader();
+            Assert.Equal(["ev-5"], (await named.ReadAllAsync(pipe).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken)).Select(e => e.EventId));
+            await writing;
+            Assert.Empty(named.Summary.Problems);
         }
         finally
         {

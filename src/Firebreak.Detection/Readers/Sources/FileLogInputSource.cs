@@ -27,10 +27,12 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
     {
         foreach (var path in paths)
         {
+            // A file named on its own is read whatever it is: a pipe from the shell (<(zcat ...)) is meant.
+            var named = path.IndexOfAny(['*', '?']) < 0 && !Directory.Exists(path);
             foreach (var file in Expand(path, report))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (HoldsNothing(file))
+                if (!named && HoldsNothing(file))
                 {
                     report(new ReadProblem(file, null, null, "empty, or not a regular file (a named pipe or a device): nothing to read; skipped", ProblemSeverity.Warning));
                     continue;
@@ -46,9 +48,10 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
     }
 
     /// <summary>
-    /// Whether the file (or what its links lead to) has a size of 0. A named pipe would hold the read until something
-    /// wrote to it, and a device such as <c>/dev/zero</c> never ends; both report a size of 0, as an empty file does,
-    /// and none of them holds a log to read. A link that leads nowhere is left to the read, which reports it.
+    /// Whether the file (or what its links lead to) has a size of 0. Found in a folder or by a pattern, a named pipe
+    /// would hold the read until something wrote to it, and a device such as <c>/dev/zero</c> never ends; both report
+    /// a size of 0, as an empty file does, and none of them holds a log to read. A link that leads nowhere is left
+    /// to the read, which reports it.
     /// </summary>
     internal static bool HoldsNothing(string file)
     {
