@@ -76,7 +76,7 @@ internal static class HuntCommand
                 parseResult.GetValue(apiKey) ?? context.GetEnvironmentVariable(IncidentCommands.KeyVariable),
                 parseResult.GetValue(s3Endpoint),
                 parseResult.GetValue(incident));
-            return RunAsync(context, sources.Load(parseResult), request, cancellationToken);
+            return WithErrorExitCode(RunAsync(context, sources.Load(parseResult), request, cancellationToken));
         });
         return command;
     }
@@ -108,6 +108,23 @@ internal static class HuntCommand
         if (plan.UnfilteredGcpRules.Count > 0) parts.Add($"every GCP record is parsed because of {Names(plan.UnfilteredGcpRules)}");
         if (plan.UnfilteredRules.Count > 0) parts.Add($"other records are parsed because of {Names(plan.UnfilteredRules)}");
         return parts.Count == 0 ? null : "Pre-filter: " + string.Join("; ", parts) + " (no text every match must contain).";
+    }
+
+    /// <summary>
+    /// For hunt, exit code 1 means hits, so a failure nobody foresaw must not end with the 1 other commands use
+    /// for it: it is an error (2), with its cause.
+    /// </summary>
+    private static async Task<int> WithErrorExitCode(Task<int> hunt)
+    {
+        try
+        {
+            return await hunt;
+        }
+        catch (Exception e) when (e is not CliException and not OperationCanceledException)
+        {
+            var cause = e.GetBaseException();
+            throw new CliException(ExitCodes.Usage, ReferenceEquals(cause, e) ? e.Message : $"{e.Message.TrimEnd('.')}: {cause.Message}");
+        }
     }
 
     private static async Task<int> RunAsync(CliContext context, SigmaParseResult parsed, HuntRequest request, CancellationToken cancellationToken)

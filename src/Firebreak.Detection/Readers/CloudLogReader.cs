@@ -166,7 +166,7 @@ public sealed class CloudLogReader
 
             stream = decoded;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or Amazon.Runtime.AmazonServiceException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException)
         {
             Report(new ReadProblem(input.Name, null, null, $"cannot open: {ex.Message}"));
             return;

@@ -195,6 +195,20 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_OfAnS3PrefixThatCannotBeReached_IsAnError_NotAHuntWithHits()
+    {
+        // Exit 1 means hits; a connection refused used to end with it.
+        var environment = new Dictionary<string, string?> { ["AWS_ACCESS_KEY_ID"] = "AKIAFAKEFORLOOPBACK1", ["AWS_SECRET_ACCESS_KEY"] = "not-a-real-secret" };
+
+        var result = await Cli.RunAsync(environment, "hunt", "s3://trail-bucket/AWSLogs/", "--s3-endpoint", "http://127.0.0.1:1", "--output", "json");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("cannot list objects", result.Err);
+        Assert.Contains("none of the inputs could be read", result.Err);
+        Assert.DoesNotContain("not-a-real-secret", result.Err + result.Out);
+    }
+
+    [Fact]
     public async Task Hunt_RuleFileThatCannotBeRead_IsReported_AndTheOtherRulesRun()
     {
         // A dangling link left by a rules checkout used to stop the hunt with a usage error.

@@ -87,6 +87,29 @@ public class S3SourceTests
     }
 
     [Fact]
+    public async Task EndpointThatCannotBeReached_IsReported_NotThrown()
+    {
+        // Nothing listens on port 1: the connection is refused, which the SDK raises as a client error, not a service one.
+        using var client = S3LogInputSource.CreateClient(new S3SourceOptions
+        {
+            ServiceUrl = "http://127.0.0.1:1",
+            AccessKeyId = "AKIAFAKEFORLOOPBACK1",
+            SecretAccessKey = "not-a-real-secret-only-for-a-local-fake",
+        });
+        var reader = new CloudLogReader();
+
+        await foreach (var _ in reader.ReadAsync(new S3LogInputSource(client, "org-trail-logs", Prefix), TestContext.Current.CancellationToken))
+        {
+            Assert.Fail("no event expected");
+        }
+
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal($"s3://org-trail-logs/{Prefix}", problem.Source);
+        Assert.Contains("cannot list objects", problem.Reason);
+        Assert.Contains("refused", problem.Reason, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task S3CompatibleServer_ServesASimulatedTrailBack()
     {
         await using var server = await S3rverServer.StartAsync("org-trail-logs", TestContext.Current.CancellationToken);

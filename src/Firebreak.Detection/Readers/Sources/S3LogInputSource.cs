@@ -68,6 +68,12 @@ public sealed class S3LogInputSource(IAmazonS3 client, string bucket, string? pr
                 report(new ReadProblem($"s3://{bucket}/{prefix}", null, null, $"cannot list objects: {ex.ErrorCode ?? ex.StatusCode.ToString()}: {ex.Message}"));
                 yield break;
             }
+            catch (Exception ex) when (ex is AmazonClientException or HttpRequestException)
+            {
+                // No credentials found, or the endpoint cannot be reached: a problem with this input, reported like a missing file.
+                report(new ReadProblem($"s3://{bucket}/{prefix}", null, null, $"cannot list objects: {ex.GetBaseException().Message}"));
+                yield break;
+            }
 
             foreach (var item in response.S3Objects ?? [])
             {
