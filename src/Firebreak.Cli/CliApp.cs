@@ -50,10 +50,15 @@ public static class CliApp
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Typically the database: unreachable, refused credentials, a folder that cannot be written.
-            // The message names the cause; drivers keep passwords out of it.
-            var cause = e.GetBaseException();
-            return Report(context, ExitCodes.Refused, ReferenceEquals(cause, e) ? e.Message : $"{e.Message.TrimEnd('.')}: {cause.Message}", null);
+            return Report(context, ExitCodes.Refused, Describe(e), null);
         }
+    }
+
+    /// <summary>An unforeseen failure in words: its message and, when it wraps another, the cause's. Drivers and SDKs keep secrets out of both.</summary>
+    internal static string Describe(Exception e)
+    {
+        var cause = e.GetBaseException();
+        return ReferenceEquals(cause, e) ? e.Message : $"{e.Message.TrimEnd('.')}: {cause.Message}";
     }
 
     internal static RootCommand BuildCommands(CliContext context)

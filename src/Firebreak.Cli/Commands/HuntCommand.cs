@@ -122,8 +122,7 @@ internal static class HuntCommand
         }
         catch (Exception e) when (e is not CliException and not OperationCanceledException)
         {
-            var cause = e.GetBaseException();
-            throw new CliException(ExitCodes.Usage, ReferenceEquals(cause, e) ? e.Message : $"{e.Message.TrimEnd('.')}: {cause.Message}");
+            throw new CliException(ExitCodes.Usage, CliApp.Describe(e));
         }
     }
 

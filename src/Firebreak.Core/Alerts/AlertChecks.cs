@@ -40,7 +40,6 @@ internal static class AlertChecks
     /// <summary>The first field whose text holds a NUL character, or null.</summary>
     private static string? NulIn(IncomingAlert a)
     {
-        static bool Nul(string? text) => text is not null && text.Contains('\0', StringComparison.Ordinal);
         foreach (var (name, value) in new[]
         {
             ("source", a.Source), ("sourceReference", a.SourceReference), ("title", a.Title), ("description", a.Description),
@@ -48,12 +47,12 @@ internal static class AlertChecks
             ("region", a.Region), ("format", a.Format), ("raw payload", a.RawPayload),
         })
         {
-            if (Nul(value)) return name;
+            if (StorableText.HoldsNul(value)) return name;
         }
 
-        if (a.Resources.Any(Nul)) return "resources";
-        if (a.Techniques.Any(Nul)) return "techniques";
-        if (a.Principals.Any(e => Nul(e.Type) || Nul(e.Value))) return "principals";
-        return a.Observables.Any(e => Nul(e.Type) || Nul(e.Value)) ? "observables" : null;
+        if (a.Resources.Any(StorableText.HoldsNul)) return "resources";
+        if (a.Techniques.Any(StorableText.HoldsNul)) return "techniques";
+        if (a.Principals.Any(e => StorableText.HoldsNul(e.Type) || StorableText.HoldsNul(e.Value))) return "principals";
+        return a.Observables.Any(e => StorableText.HoldsNul(e.Type) || StorableText.HoldsNul(e.Value)) ? "observables" : null;
     }
 }

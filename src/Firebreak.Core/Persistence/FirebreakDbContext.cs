@@ -158,9 +158,9 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
             {
                 if (property.CurrentValue is not string text || (entry.State == EntityState.Modified && !property.IsModified)) continue;
                 var name = Camel(property.Metadata.Name);
-                if (text.Contains('\0', StringComparison.Ordinal))
+                if (StorableText.HoldsNul(text))
                 {
-                    (errors ??= [])[name] = [$"{name}: {NulTextMessage}."];
+                    (errors ??= [])[name] = [$"{name}: {StorableText.NulMessage}."];
                 }
                 else if (property.Metadata.GetMaxLength() is { } max && text.Length > max)
                 {
@@ -170,8 +170,6 @@ public sealed class FirebreakDbContext(DbContextOptions<FirebreakDbContext> opti
         }
         if (errors is not null) throw new ValidationFailedException(errors);
     }
-
-    public const string NulTextMessage = "text may not contain the NUL character (U+0000)";
 
     private void StampTenant(EntityEntry entry)
     {

@@ -99,10 +99,6 @@ public sealed class CompiledRuleSet
 
     public IReadOnlyList<SigmaCorrelation> Correlations { get; }
 
-    /// <summary>A compile warning keeps the line of the item it is about; one that has none gets its document's line.</summary>
-    private static SigmaDiagnostic AtDocument(SigmaDiagnostic warning, int line) =>
-        warning.Line > 0 ? warning : warning with { Line = line, Column = 1 };
-
     /// <summary>Rules or filters that could not be compiled (the rest still run).</summary>
     public IReadOnlyList<SigmaDiagnostic> Diagnostics { get; }
 
@@ -186,6 +182,10 @@ public sealed class CompiledRuleSet
 
         return new CompiledRuleSet(rules, correlations, diagnostics, options);
     }
+
+    /// <summary>A compile warning keeps the line of the item it is about; one that has none gets its document's line.</summary>
+    private static SigmaDiagnostic AtDocument(SigmaDiagnostic warning, int line) =>
+        warning.Line > 0 ? warning : warning with { Line = line, Column = 1 };
 
     /// <summary>Fields of the searches that must hold for a match; fields only used to exclude (under NOT) would mislead an analyst reading the hit.</summary>
     private static HashSet<string> PositiveFields(SigmaDetection detection)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Firebreak.Core.Common;
 
 namespace Firebreak.Server.Hosting;
 
@@ -11,8 +12,6 @@ namespace Firebreak.Server.Hosting;
 /// </summary>
 public static class NulText
 {
-    public const string Message = Firebreak.Core.Persistence.FirebreakDbContext.NulTextMessage;
-
     /// <summary>
     /// Endpoint metadata: the endpoint checks its own text for NUL, with better errors (the alert intake names the
     /// alert and field), so its body is not read twice. The intake takes the largest and most frequent bodies.
@@ -28,7 +27,7 @@ public static class NulText
         var errors = new Dictionary<string, string[]>();
         foreach (var (name, values) in request.Query)
         {
-            if (Holds(name) || values.Any(Holds)) errors[name.Replace("\0", "", StringComparison.Ordinal)] = [$"{Message}."];
+            if (StorableText.HoldsNul(name) || values.Any(StorableText.HoldsNul)) errors[name.Replace("\0", "", StringComparison.Ordinal)] = [$"{StorableText.NulMessage}."];
         }
 
         try
@@ -37,7 +36,7 @@ public static class NulText
                 && context.GetEndpoint()?.Metadata.GetMetadata<CheckedByEndpoint>() is null
                 && await HasNulEscapeAsync(request, context.RequestAborted))
             {
-                errors["body"] = [$"A string in the JSON body: {Message}, written \\u0000."];
+                errors["body"] = [$"A string in the JSON body: {StorableText.NulMessage}, written \\u0000."];
             }
         }
         catch (BadHttpRequestException e)
@@ -88,8 +87,6 @@ public static class NulText
             </html>
             """);
     }
-
-    private static bool Holds(string? text) => text is not null && text.Contains('\0', StringComparison.Ordinal);
 
     private static bool IsJson(string? contentType) =>
         contentType is not null && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)

@@ -64,8 +64,6 @@ public sealed class CefAlertFormat : IAlertFormat
         return alerts;
     }
 
-    private static readonly Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     /// <summary>
     /// CEF from syslog is UTF-8 by the standard, but older appliances send Latin-1. A line that is not valid UTF-8
     /// is read as Latin-1, which maps every byte to a character, so no byte of it is lost or turned into U+FFFD.
@@ -84,7 +82,7 @@ public sealed class CefAlertFormat : IAlertFormat
         {
             var end = payload.IndexOf((byte)'\n');
             var line = end < 0 ? payload : payload[..end];
-            text.Append(Utf8.IsValid(line) ? StrictUtf8.GetString(line) : Encoding.Latin1.GetString(line));
+            text.Append(Utf8.IsValid(line) ? Encoding.UTF8.GetString(line) : Encoding.Latin1.GetString(line));
             if (end < 0)
             {
                 return text.ToString();

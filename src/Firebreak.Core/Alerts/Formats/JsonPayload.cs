@@ -93,7 +93,6 @@ internal static class JsonPayload
         }
     }
 
-    // Windows tools often prefix UTF-8 with a byte order mark, which the JSON reader rejects.
     /// <summary>
     /// JsonDocument accepts strings that are not UTF-8 or that escape a lone surrogate ("\ud800"), and only
     /// reading such a string throws (InvalidOperationException, not JsonException). Refuse them up front,

@@ -27,12 +27,12 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
     {
         foreach (var path in paths)
         {
-            // A file named on its own is read whatever it is: a pipe from the shell (<(zcat ...)) is meant.
-            var named = path.IndexOfAny(['*', '?']) < 0 && !Directory.Exists(path);
             foreach (var file in Expand(path, report))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (!named && HoldsNothing(file))
+                // A file named on its own (Expand gives back the path itself) is read whatever it is: a pipe from
+                // the shell (<(zcat ...)) is meant. Only files found in a folder or by a pattern are judged.
+                if (file != path && HoldsNothing(file))
                 {
                     report(new ReadProblem(file, null, null, "empty, or not a regular file (a named pipe or a device): nothing to read; skipped", ProblemSeverity.Warning));
                     continue;

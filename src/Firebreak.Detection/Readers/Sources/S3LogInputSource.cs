@@ -63,15 +63,12 @@ public sealed class S3LogInputSource(IAmazonS3 client, string bucket, string? pr
             {
                 response = await client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
             }
-            catch (AmazonServiceException ex)
+            catch (Exception ex) when (ex is AmazonServiceException or AmazonClientException or HttpRequestException)
             {
-                report(new ReadProblem($"s3://{bucket}/{prefix}", null, null, $"cannot list objects: {ex.ErrorCode ?? ex.StatusCode.ToString()}: {ex.Message}"));
-                yield break;
-            }
-            catch (Exception ex) when (ex is AmazonClientException or HttpRequestException)
-            {
-                // No credentials found, or the endpoint cannot be reached: a problem with this input, reported like a missing file.
-                report(new ReadProblem($"s3://{bucket}/{prefix}", null, null, $"cannot list objects: {ex.GetBaseException().Message}"));
+                // Refused by the service, no credentials found, or an endpoint that cannot be reached: a problem with
+                // this input, reported like a missing file.
+                var reason = ex is AmazonServiceException refused ? $"{refused.ErrorCode ?? refused.StatusCode.ToString()}: {refused.Message}" : ex.GetBaseException().Message;
+                report(new ReadProblem($"s3://{bucket}/{prefix}", null, null, $"cannot list objects: {reason}"));
                 yield break;
             }
 
