@@ -34,14 +34,9 @@ internal sealed class HuntProgress(ReadSummary summary, HuntStatistics statistic
         long total = 0;
         await foreach (var input in new FileLogInputSource(paths).ListAsync(_ => { }, cancellationToken).ConfigureAwait(false))
         {
-            try
-            {
-                total += new FileInfo(input.Name).Length;
-            }
-            catch (IOException)
-            {
-                // Gone since it was listed: the reader reports it.
-            }
+            // A link counts the size of what it leads to, which is what the reader reads; a file gone since it
+            // was listed counts nothing, and the reader reports it.
+            total += FileLogInputSource.StoredSize(input.Name) ?? 0;
         }
 
         return total;

@@ -457,7 +457,13 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
             await source.CopyToAsync(target, TestContext.Current.CancellationToken);
         }
 
-        string[] paths = [sim.Logs, gz, Path.Combine(Path.GetDirectoryName(gz)!, "*.gz"), Path.Combine(sim.Directory, "missing")];
+        // A link is read through to what it leads to, so its target's size is what counts, named on its own or found in a folder.
+        var links = Path.Combine(sim.Directory, Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(links);
+        File.CreateSymbolicLink(Path.Combine(links, "linked.json.gz"), gz);
+        var named = File.CreateSymbolicLink(Path.Combine(sim.Directory, Guid.NewGuid().ToString("N") + ".json"), first).FullName;
+
+        string[] paths = [sim.Logs, gz, Path.Combine(Path.GetDirectoryName(gz)!, "*.gz"), links, named, Path.Combine(sim.Directory, "missing")];
         var reader = new Firebreak.Detection.Readers.CloudLogReader();
         await foreach (var _ in reader.ReadAsync(new Firebreak.Detection.Readers.Sources.FileLogInputSource(paths), TestContext.Current.CancellationToken))
         {

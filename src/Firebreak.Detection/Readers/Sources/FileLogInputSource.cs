@@ -53,17 +53,24 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
     /// a size of 0, as an empty file does, and none of them holds a log to read. A link that leads nowhere is left
     /// to the read, which reports it.
     /// </summary>
-    internal static bool HoldsNothing(string file)
+    internal static bool HoldsNothing(string file) => StoredSize(file) == 0;
+
+    /// <summary>
+    /// The size of what reading <paramref name="file"/> reads: for a link, the size of the file it finally leads to,
+    /// not of the link itself. Null when there is nothing there (a link that leads nowhere, a file gone since it
+    /// was listed) or it cannot be looked at.
+    /// </summary>
+    public static long? StoredSize(string file)
     {
         try
         {
             var info = new FileInfo(file);
             var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo;
-            return target is { Exists: true, Length: 0 };
+            return target is { Exists: true } ? target.Length : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return false;
+            return null;
         }
     }
 
