@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text;
+using Firebreak.Detection.Readers.Sources;
 
 namespace Firebreak.Detection.Sigma;
 
@@ -12,15 +13,18 @@ public static class SigmaRuleLoader
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>
-    /// Every rule file under the folder. A file that cannot be read (a broken link, no permission, too large,
-    /// not UTF-8) is a diagnostic naming it, like a file that does not parse; the other files still load.
+    /// Every rule file under the folder, hidden ones (such as a repository's <c>.github</c>) left out. A file that
+    /// cannot be read (a broken link, no permission, too large, not UTF-8) is a diagnostic naming it, like a file
+    /// that does not parse, and so is a sub-folder that cannot be listed; the other files still load. A folder
+    /// reached twice through links is read once, with a warning (<see cref="FolderListing"/>).
     /// </summary>
     public static SigmaParseResult LoadDirectory(string directory)
     {
-        var files = Directory.EnumerateFiles(directory, "*.*", SearchOption.AllDirectories)
-            .Where(f => f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase))
-            .Order(StringComparer.Ordinal);
-        return Merge(files.Select(f => Load(f, Path.GetRelativePath(directory, f))));
+        var folders = new List<SigmaDiagnostic>();
+        var files = FolderListing.Files(directory, recurse: true, problem => folders.Add(new SigmaDiagnostic(
+                Path.GetRelativePath(directory, problem.Path), 1, 1, problem.NotListedAgain ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, "file", problem.Reason)))
+            .Where(f => f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase));
+        return Merge([.. files.Select(f => Load(f, Path.GetRelativePath(directory, f))), new SigmaParseResult([], folders)]);
     }
 
     public static SigmaParseResult LoadFile(string path) => Load(path, path);

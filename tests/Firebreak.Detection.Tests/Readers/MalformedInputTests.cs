@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using Firebreak.Detection.Readers;
+using Firebreak.Detection.Readers.Sources;
 
 namespace Firebreak.Detection.Tests.Readers;
 
@@ -214,6 +215,72 @@ public class MalformedInputTests
             Assert.Equal(["ev-5"], (await named.ReadAllAsync(pipe).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken)).Select(e => e.EventId));
             await writing;
             Assert.Empty(named.Summary.Problems);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task LinksThatLeadBackIntoTheFolder_ReadEachFileOnce_WithAWarning()
+    {
+        // Before, a link back up the tree listed the same files again at every level (40 times over, the system's
+        // limit of links in one path), and each of them was hunted again: hits and counts multiplied.
+        var dir = Directory.CreateTempSubdirectory("reader-loop-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "a"));
+            Directory.CreateDirectory(Path.Combine(dir, "b"));
+            File.WriteAllText(Path.Combine(dir, "a", "one.jsonl"), Record(0) + "\n");
+            File.WriteAllText(Path.Combine(dir, "b", "two.jsonl"), Record(1) + "\n");
+            Directory.CreateSymbolicLink(Path.Combine(dir, "a", "back"), dir);
+            Directory.CreateSymbolicLink(Path.Combine(dir, "b", "again"), "../a");
+            Directory.CreateSymbolicLink(Path.Combine(dir, "b", "up"), "../b/../b/.");
+
+            foreach (var path in new[] { dir, Path.Combine(dir, "**", "*.jsonl"), Path.Combine(dir, "b", "again") })
+            {
+                var reader = new CloudLogReader();
+
+                var events = await reader.ReadAllAsync(path).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+                Assert.Equal(["ev-0", "ev-1"], events.Select(e => e.EventId).Order(StringComparer.Ordinal));
+                if (path != Path.Combine(dir, "b", "again"))
+                {
+                    // Each file is cited by its path without links when there is one.
+                    Assert.Equal([Path.Combine(dir, "a", "one.jsonl"), Path.Combine(dir, "b", "two.jsonl")], events.Select(e => e.Origin!.Source).Order(StringComparer.Ordinal));
+                }
+
+                Assert.Equal(2, reader.Summary.Files);
+                Assert.NotEmpty(reader.Summary.Problems);
+                Assert.All(reader.Summary.Problems, p => Assert.Equal(ProblemSeverity.Warning, p.Severity));
+                Assert.All(reader.Summary.Problems, p => Assert.Contains("a folder already read: not read again", p.Reason, StringComparison.Ordinal));
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void RealPath_ResolvesEveryLinkOnTheWay_AndDotDotAfterALink()
+    {
+        var dir = Directory.CreateTempSubdirectory("reader-realpath-").FullName;
+        try
+        {
+            var real = FolderListing.RealPath(dir);
+            Directory.CreateDirectory(Path.Combine(dir, "x", "y"));
+            Directory.CreateSymbolicLink(Path.Combine(dir, "to-y"), "x/y");
+            Directory.CreateSymbolicLink(Path.Combine(dir, "abs-x"), Path.Combine(dir, "x"));
+            Directory.CreateSymbolicLink(Path.Combine(dir, "self"), "self");
+
+            Assert.Equal(Path.Combine(real, "x", "y"), FolderListing.RealPath(Path.Combine(dir, "to-y")));
+            // "..": up from where the link leads (x), not textually (back to dir).
+            Assert.Equal(Path.Combine(real, "x"), FolderListing.RealPath(Path.Combine(dir, "to-y", "..")));
+            Assert.Equal(Path.Combine(real, "x", "y"), FolderListing.RealPath(Path.Combine(dir, "abs-x", ".", "y")));
+            // A link to itself is a loop; the answer is the path as given, and the call ends.
+            Assert.Equal(Path.Combine(dir, "self"), FolderListing.RealPath(Path.Combine(dir, "self")));
         }
         finally
         {

@@ -202,4 +202,24 @@ public sealed class LoaderTests : IDisposable
         Assert.Contains("not UTF-8", result.Diagnostics[1].Message, StringComparison.Ordinal);
         Assert.Contains("more than a rule file may hold", result.Diagnostics[2].Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void LoadDirectory_ReadsAFolderReachedTwiceOnce_AndLeavesHiddenFoldersOut()
+    {
+        // Before, a link back up the rules folder loaded every rule again at each level, and a repository's
+        // .github workflows were parsed as rules.
+        const string Rule = "title: {0}\nlogsource: {{product: aws}}\ndetection: {{sel: {{eventName: A}}, condition: sel}}\n";
+        var aws = Directory.CreateDirectory(Path.Combine(root.FullName, "aws"));
+        File.WriteAllText(Path.Combine(aws.FullName, "one.yml"), string.Format(System.Globalization.CultureInfo.InvariantCulture, Rule, "one"));
+        Directory.CreateSymbolicLink(Path.Combine(aws.FullName, "loop"), root.FullName);
+        var workflows = Directory.CreateDirectory(Path.Combine(root.FullName, ".github", "workflows"));
+        File.WriteAllText(Path.Combine(workflows.FullName, "ci.yml"), "on: push\njobs: {}\n");
+
+        var result = SigmaRuleLoader.LoadDirectory(root.FullName);
+
+        Assert.Equal(["one"], result.Documents.Select(d => d.Title));
+        var loop = Assert.Single(result.Diagnostics);
+        Assert.Equal(("aws/loop", DiagnosticSeverity.Warning, "file"), (loop.File, loop.Severity, loop.Code));
+        Assert.Contains("a folder already read: not read again", loop.Message, StringComparison.Ordinal);
+    }
 }

@@ -7,17 +7,11 @@ namespace Firebreak.Detection.Readers.Sources;
 /// <summary>
 /// Files, directories (read recursively) and glob patterns (<c>*</c>, <c>?</c> and <c>**</c> for any
 /// number of directories). Each directory is listed in ordinal order so that runs are repeatable.
-/// Hidden files are skipped.
+/// Hidden files are skipped. Folders are listed by <see cref="FolderListing"/>: one that cannot be listed is
+/// an error, and a folder reached twice through links is read once.
 /// </summary>
 public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSource
 {
-    private static readonly EnumerationOptions Recursive = new()
-    {
-        RecurseSubdirectories = true,
-        IgnoreInaccessible = true,
-        AttributesToSkip = FileAttributes.Hidden | FileAttributes.System,
-    };
-
     public FileLogInputSource(params string[] paths)
         : this((IEnumerable<string>)paths)
     {
@@ -81,7 +75,7 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
         {
             if (Directory.Exists(path))
             {
-                return Sorted(Directory.EnumerateFiles(path, "*", Recursive));
+                return FolderListing.Files(path, recurse: true, problem => report(Problem(problem)));
             }
 
             if (File.Exists(path))
@@ -108,11 +102,10 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
         }
 
         var regex = GlobToRegex(pattern);
-        var options = pattern.Contains('/', StringComparison.Ordinal) || pattern.Contains("**", StringComparison.Ordinal)
-            ? Recursive
-            : new EnumerationOptions { AttributesToSkip = Recursive.AttributesToSkip, IgnoreInaccessible = true };
-        var matches = Sorted(Directory.EnumerateFiles(root, "*", options)
-            .Where(file => regex.IsMatch(Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/'))));
+        var recurse = pattern.Contains('/', StringComparison.Ordinal) || pattern.Contains("**", StringComparison.Ordinal);
+        var matches = FolderListing.Files(root, recurse, problem => report(Problem(problem)))
+            .Where(file => regex.IsMatch(Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/')))
+            .ToList();
         if (matches.Count == 0)
         {
             report(new ReadProblem(path, null, null, "no file matches this pattern"));
@@ -121,12 +114,8 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
         return matches;
     }
 
-    private static List<string> Sorted(IEnumerable<string> files)
-    {
-        var list = files.ToList();
-        list.Sort(StringComparer.Ordinal);
-        return list;
-    }
+    private static ReadProblem Problem(FolderProblem problem) =>
+        new(problem.Path, null, null, problem.Reason, problem.NotListedAgain ? ProblemSeverity.Warning : ProblemSeverity.Error);
 
     internal static Regex GlobToRegex(string glob)
     {

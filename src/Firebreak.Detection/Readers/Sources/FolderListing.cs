@@ -1,0 +1,150 @@
+namespace Firebreak.Detection.Readers.Sources;
+
+/// <summary>Something a folder listing could not do; <see cref="NotListedAgain"/> when nothing was lost by it.</summary>
+/// <param name="Path">The folder, as reached from the root that was listed.</param>
+/// <param name="Reason">What happened, for a person.</param>
+/// <param name="NotListedAgain">
+/// The folder was already listed under another path (a link back up the tree, or a second link to the same
+/// folder), so its files are read once; false when a folder could not be listed and its files are not read.
+/// </param>
+public sealed record FolderProblem(string Path, string Reason, bool NotListedAgain);
+
+/// <summary>
+/// Lists the files under a folder, for the log readers and the rule loader. Unlike the runtime's recursive
+/// listing it never drops a folder without a word: a folder that cannot be listed (no permission) is reported,
+/// since a hunt that did not read it must not look complete. Links to folders are followed, but each folder
+/// is listed once, by the path with every link resolved: a link back up the tree would otherwise list the same
+/// files again at every level, up to the system's limit of links in one path, and two such links would list
+/// them without end. Hidden entries (names starting with a dot) are skipped.
+/// </summary>
+public static class FolderListing
+{
+    /// <summary>The kernel gives up on a path after this many links (ELOOP); so does <see cref="RealPath"/>.</summary>
+    private const int MaxLinks = 40;
+
+    private static readonly EnumerationOptions OneFolder = new()
+    {
+        IgnoreInaccessible = false,
+        AttributesToSkip = FileAttributes.Hidden | FileAttributes.System,
+    };
+
+    /// <summary>
+    /// The files in <paramref name="root"/>, and in its sub-folders when <paramref name="recurse"/>, in ordinal
+    /// order. Links to files are listed as they are; the reader reports one that leads nowhere.
+    /// </summary>
+    public static List<string> Files(string root, bool recurse, Action<FolderProblem> report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var files = new List<string>();
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        // Folders reached through a link wait until every folder reached without one is listed, so a file is
+        // listed by its path without links wherever it has one.
+        var folders = new Stack<string>();
+        var linked = new Stack<string>();
+        folders.Push(root);
+        while (folders.TryPop(out var folder) || linked.TryPop(out folder))
+        {
+            var real = RealPath(folder);
+            if (!listed.Add(real))
+            {
+                report(new FolderProblem(folder, $"leads to {real}, a folder already read: not read again", NotListedAgain: true));
+                continue;
+            }
+
+            try
+            {
+                foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos("*", OneFolder))
+                {
+                    if (entry is DirectoryInfo)
+                    {
+                        if (recurse)
+                        {
+                            (entry.LinkTarget is null ? folders : linked).Push(entry.FullName);
+                        }
+                    }
+                    else
+                    {
+                        files.Add(entry.FullName);
+                    }
+                }
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                var why = e is UnauthorizedAccessException ? "permission denied" : e.Message;
+                report(new FolderProblem(folder, $"this folder cannot be listed ({why}): its files are not read", NotListedAgain: false));
+            }
+        }
+
+        files.Sort(StringComparer.Ordinal);
+        return files;
+    }
+
+    /// <summary>
+    /// The absolute path with every link along it resolved and no <c>.</c> or <c>..</c> left, as realpath(3)
+    /// gives it; a <c>..</c> after a link goes up from where the link leads, not textually. With more than 40
+    /// links on the way (a loop), the absolute path as given.
+    /// </summary>
+    public static string RealPath(string path)
+    {
+        var absolute = Path.IsPathRooted(path) ? path : Path.Join(Environment.CurrentDirectory, path);
+        var root = Path.GetPathRoot(absolute)!;
+        var pending = new Stack<string>();
+        Push(pending, absolute[root.Length..]);
+        var resolved = root;
+        var links = 0;
+        while (pending.TryPop(out var part))
+        {
+            if (part == ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                resolved = Path.GetDirectoryName(resolved) ?? root;
+                continue;
+            }
+
+            var next = Path.Join(resolved, part);
+            string? target;
+            try
+            {
+                target = new FileInfo(next).LinkTarget;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                target = null;
+            }
+
+            if (target is null)
+            {
+                resolved = next;
+                continue;
+            }
+
+            if (++links > MaxLinks)
+            {
+                return Path.GetFullPath(absolute);
+            }
+
+            if (Path.IsPathRooted(target))
+            {
+                resolved = Path.GetPathRoot(target)!;
+                target = target[resolved.Length..];
+            }
+
+            Push(pending, target);
+        }
+
+        return resolved;
+    }
+
+    private static void Push(Stack<string> pending, string path)
+    {
+        var parts = path.Split(['/', Path.DirectorySeparatorChar], StringSplitOptions.RemoveEmptyEntries);
+        for (var i = parts.Length - 1; i >= 0; i--)
+        {
+            pending.Push(parts[i]);
+        }
+    }
+}
