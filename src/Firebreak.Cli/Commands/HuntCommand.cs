@@ -150,7 +150,10 @@ internal static class HuntCommand
                 lock (problems) problems.Add(p);
             },
         });
-        var inputs = request.Paths.Select(p => Open(reader, p, request, context, cancellationToken)).ToList();
+        // With --since/--until, files whose names say they hold no event of the window are not opened (nor downloaded).
+        var window = new DeliveryWindow(request.Since, request.Until);
+        var outsideWindow = 0L;
+        var inputs = request.Paths.Select(p => Open(reader, p, request, window, _ => Interlocked.Increment(ref outsideWindow), context, cancellationToken)).ToList();
         var hunt = new Hunt(rules);
         var hits = new List<HuntHit>();
         var clock = Stopwatch.StartNew();
@@ -208,7 +211,7 @@ internal static class HuntCommand
         if (context.ErrorConsole.Profile.Capabilities.Interactive)
         {
             using var sizing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var shown = new HuntProgress(reader.Summary, hunt.Statistics, HuntProgress.TotalBytesAsync(request.Paths, sizing.Token));
+            var shown = new HuntProgress(reader.Summary, hunt.Statistics, HuntProgress.TotalBytesAsync(request.Paths, window, sizing.Token));
             await context.ErrorConsole.Progress().AutoClear(true)
                 .Columns(HuntProgress.Columns())
                 .StartAsync(async progress =>
@@ -237,7 +240,7 @@ internal static class HuntCommand
         switch (request.Output)
         {
             case "json":
-                WriteJson(context, hits, summary, problems, rules);
+                WriteJson(context, hits, summary, Interlocked.Read(ref outsideWindow), problems, rules);
                 break;
             case "jsonl":
                 if (!streaming) foreach (var hit in hits) context.WriteOutputUtf8(HitJsonWriter.ToLine(hit));
@@ -259,7 +262,8 @@ internal static class HuntCommand
         if (PreFilterNote(RuleRawFilter.Describe(rules)) is { } note) context.ErrorConsole.MarkupLine(Markup.Escape(note));
         var nothingRead = summary.Files == 0 && summary.Errors > 0;
         if (nothingRead) context.ErrorConsole.MarkupLine("[red]error:[/] none of the inputs could be read; nothing was hunted.");
-        context.ErrorConsole.MarkupLine(Markup.Escape($"{stats}; {summary.Files} file(s), {summary.Errors} read error(s), {summary.Warnings} warning(s), {summary.Filtered} record(s) skipped by the pre-filter."));
+        var unopened = request.Since is null && request.Until is null ? "" : $", {Interlocked.Read(ref outsideWindow)} file(s) named for times outside --since/--until left unread";
+        context.ErrorConsole.MarkupLine(Markup.Escape($"{stats}; {summary.Files} file(s), {summary.Errors} read error(s), {summary.Warnings} warning(s), {summary.Filtered} record(s) skipped by the pre-filter{unopened}."));
 
         try
         {
@@ -286,7 +290,7 @@ internal static class HuntCommand
         return reported > 0 ? ExitCodes.Refused : ExitCodes.Ok;
     }
 
-    private static IAsyncEnumerable<CloudEvent> Open(CloudLogReader reader, string path, HuntRequest request, CliContext context, CancellationToken cancellationToken)
+    private static IAsyncEnumerable<CloudEvent> Open(CloudLogReader reader, string path, HuntRequest request, DeliveryWindow window, Action<LogInput> outsideWindow, CliContext context, CancellationToken cancellationToken)
     {
         IAsyncEnumerable<CloudEvent> events;
         if (path.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
@@ -303,11 +307,11 @@ internal static class HuntCommand
                 SecretAccessKey = context.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY"),
                 SessionToken = context.GetEnvironmentVariable("AWS_SESSION_TOKEN"),
             });
-            events = reader.ReadAsync(new S3LogInputSource(client, bucket, slash < 0 ? null : rest[(slash + 1)..]), cancellationToken);
+            events = reader.ReadAsync(window.Apply(new S3LogInputSource(client, bucket, slash < 0 ? null : rest[(slash + 1)..]), outsideWindow), cancellationToken);
         }
         else
         {
-            events = reader.ReadAsync(new FileLogInputSource(path), cancellationToken);
+            events = reader.ReadAsync(window.Apply(new FileLogInputSource(path), outsideWindow), cancellationToken);
         }
 
         return request.Since is null && request.Until is null ? events : InWindow(events, request.Since, request.Until, cancellationToken);
@@ -424,7 +428,7 @@ internal static class HuntCommand
         };
     }
 
-    private static void WriteJson(CliContext context, List<HuntHit> hits, ReadSummary summary, List<ReadProblem> problems, CompiledRuleSet rules)
+    private static void WriteJson(CliContext context, List<HuntHit> hits, ReadSummary summary, long outsideWindow, List<ReadProblem> problems, CompiledRuleSet rules)
     {
         var document = new Dictionary<string, object?>
         {
@@ -432,6 +436,7 @@ internal static class HuntCommand
             {
                 ["rules"] = rules.Rules.Count,
                 ["files"] = summary.Files,
+                ["filesOutsideWindow"] = outsideWindow,
                 ["bytes"] = summary.Bytes,
                 ["events"] = summary.Events + summary.Filtered,
                 ["parsed"] = summary.Events,

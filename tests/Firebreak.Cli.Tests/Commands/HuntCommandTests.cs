@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Firebreak.Cli.Commands;
+using Firebreak.Detection.Readers.Sources;
 using Firebreak.Detection.Simulation;
 
 namespace Firebreak.Cli.Tests.Commands;
@@ -115,6 +116,30 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.DoesNotContain(Hits(before), h => attackIds.Contains(h.GetProperty("eventId").GetString()!));
         Assert.Contains(Hits(during), h => h.GetProperty("eventId").GetString() is { } id && attackIds.Contains(id));
         Assert.All(Hits(during), h => Assert.True(h.GetProperty("time").GetDateTimeOffset() >= firstAttack));
+    }
+
+    [Fact]
+    public async Task Hunt_Since_LeavesUnreadTheFilesNamedForEarlierTimes_AndLosesNoHit()
+    {
+        var since = sim.Result.AttackSteps.Min(s => s.Time);
+        static IEnumerable<string> RuleHits(CliResult result, DateTimeOffset from) => Hits(result)
+            .Where(h => h.GetProperty("kind").GetString() == "rule" && h.GetProperty("time").GetDateTimeOffset() >= from)
+            .Select(h => $"{h.GetProperty("ruleId").GetString()} {h.GetProperty("eventId").GetString()}")
+            .Order(StringComparer.Ordinal);
+
+        var all = await Cli.RunAsync("hunt", sim.Logs, "--output", "json");
+        var windowed = await Cli.RunAsync("hunt", sim.Logs, "--output", "json", "--since", since.ToString("O"));
+
+        Assert.True(windowed.ExitCode == 1, windowed.ToString());
+        var summary = JsonDocument.Parse(windowed.Out).RootElement.GetProperty("summary");
+        var outside = summary.GetProperty("filesOutsideWindow").GetInt64();
+        Assert.True(outside > 0, windowed.Err);
+        Assert.Equal(JsonDocument.Parse(all.Out).RootElement.GetProperty("summary").GetProperty("files").GetInt64(), summary.GetProperty("files").GetInt64() + outside);
+        // The console wraps the summary at its width; words stay whole.
+        Assert.Contains($"{outside} file(s) named for times outside --since/--until left unread", string.Join(' ', windowed.Err.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        // Every hit on an event of the window is still found: the files left unread held none of them.
+        Assert.Equal(RuleHits(all, since), RuleHits(windowed, since));
+        Assert.Contains(Hits(windowed), h => h.GetProperty("eventId").GetString() is { } id && sim.Result.AttackSteps.Any(s => s.EventId == id));
     }
 
     [Fact]
@@ -469,12 +494,24 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         {
         }
 
-        var total = await HuntProgress.TotalBytesAsync(paths, TestContext.Current.CancellationToken);
+        var total = await HuntProgress.TotalBytesAsync(paths, new DeliveryWindow(null, null), TestContext.Current.CancellationToken);
 
         // The bar ends where the reader's count ends: compressed bytes for .gz, each listed file once per listing.
         Assert.Equal(reader.Summary.Bytes, total);
         Assert.True(total > new FileInfo(gz).Length * 2);
-        Assert.Null(await HuntProgress.TotalBytesAsync([sim.Logs, "s3://trail-bucket/AWSLogs/"], TestContext.Current.CancellationToken));
+        Assert.Null(await HuntProgress.TotalBytesAsync([sim.Logs, "s3://trail-bucket/AWSLogs/"], new DeliveryWindow(null, null), TestContext.Current.CancellationToken));
+
+        // With a time window, the files it leaves unread are not counted: the bar still ends where the reading does.
+        var since = sim.Result.AttackSteps.Min(s => s.Time);
+        var window = new DeliveryWindow(since, null);
+        var windowed = new Firebreak.Detection.Readers.CloudLogReader();
+        var skipped = 0;
+        await foreach (var _ in windowed.ReadAsync(window.Apply(new Firebreak.Detection.Readers.Sources.FileLogInputSource(sim.Logs), _ => skipped++), TestContext.Current.CancellationToken))
+        {
+        }
+
+        Assert.True(skipped > 0);
+        Assert.Equal(windowed.Summary.Bytes, await HuntProgress.TotalBytesAsync([sim.Logs], window, TestContext.Current.CancellationToken));
     }
 
     [Fact]

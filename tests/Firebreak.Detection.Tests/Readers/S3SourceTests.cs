@@ -154,6 +154,22 @@ public class S3SourceTests
             Assert.Equal(simulated.Files.Count, reader.Summary.Files);
             Assert.Equal(simulated.TotalEvents, ids.Count);
             Assert.Subset(ids.ToHashSet(), simulated.AttackSteps.Select(s => s.EventId).ToHashSet());
+
+            // With a time window, objects named for earlier times are not downloaded, and no event of the window is lost.
+            var since = simulated.AttackSteps.Min(s => s.Time);
+            var skipped = new List<string>();
+            var windowed = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 2 });
+            List<Firebreak.Detection.Events.CloudEvent> read = [];
+            await foreach (var cloudEvent in windowed.ReadAsync(new DeliveryWindow(since, null).Apply(new S3LogInputSource(client, "org-trail-logs", $"AWSLogs/{simulated.AwsAccountId}/"), input => skipped.Add(input.Name)), TestContext.Current.CancellationToken))
+            {
+                read.Add(cloudEvent);
+            }
+
+            Assert.NotEmpty(skipped);
+            Assert.All(skipped, name => Assert.StartsWith("s3://org-trail-logs/AWSLogs/", name, StringComparison.Ordinal));
+            Assert.Equal(simulated.Files.Count, windowed.Summary.Files + skipped.Count);
+            Assert.True(windowed.Summary.Bytes < reader.Summary.Bytes);
+            Assert.Subset(read.Select(e => e.EventId!).ToHashSet(), simulated.AttackSteps.Select(s => s.EventId).ToHashSet());
         }
         finally
         {

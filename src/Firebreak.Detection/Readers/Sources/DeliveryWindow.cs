@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+
+namespace Firebreak.Detection.Readers.Sources;
+
+/// <summary>
+/// Which log files can hold events of a time window, judged from their names alone, so that a hunt with
+/// <c>--since</c>/<c>--until</c> does not open (or, from S3, download) months of logs to keep an hour of them.
+/// Two layouts carry a time in the name:
+/// <list type="bullet">
+/// <item>CloudTrail's <c>{account}_CloudTrail_{region}_{YYYYMMDDTHHmmZ}_{unique}.json[.gz]</c>, where the time is
+/// the minute the file was delivered: every event in it happened before the end of that minute. Delivery
+/// usually follows within minutes but is not guaranteed, so a file is taken to hold events up to
+/// <see cref="LateDelivery"/> older than its name says.</item>
+/// <item>Azure Monitor's export to storage, <c>.../y=YYYY/m=MM/d=DD/h=HH/m=00/PT1H.json</c>, which holds the
+/// events of that hour.</item>
+/// </list>
+/// Any other name may hold anything and is always read. The hunt still checks each event's own time; this
+/// only spares reading files that cannot hold one of the window's events. Both ends get
+/// <see cref="Slack"/> more, for clocks that disagree.
+/// </summary>
+public sealed partial record DeliveryWindow(DateTimeOffset? Since, DateTimeOffset? Until)
+{
+    /// <summary>How much older than its name's time an event in a CloudTrail file is still looked for.</summary>
+    public static readonly TimeSpan LateDelivery = TimeSpan.FromHours(24);
+
+    /// <summary>Added to both ends of a file's span.</summary>
+    public static readonly TimeSpan Slack = TimeSpan.FromMinutes(15);
+
+    /// <summary>False only when the name says the file holds no event at or after <see cref="Since"/> and before <see cref="Until"/>.</summary>
+    public bool MayHold(string name)
+    {
+        if (SpanOf(name) is not var (earliest, latest))
+        {
+            return true;
+        }
+
+        return (Since is not { } since || latest + Slack > since) && (Until is not { } until || earliest - Slack < until);
+    }
+
+    /// <summary>The earliest and latest event times a file of this name can hold, or null when the name says nothing.</summary>
+    public static (DateTimeOffset Earliest, DateTimeOffset Latest)? SpanOf(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var file = name[(name.LastIndexOfAny(['/', '\\']) + 1)..];
+        if (CloudTrailName().Match(file) is { Success: true } trail
+            && DateTimeOffset.TryParseExact(trail.Groups["at"].Value, "yyyyMMdd'T'HHmm'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var delivered))
+        {
+            return (delivered - LateDelivery, delivered.AddMinutes(1));
+        }
+
+        if (AzureHourBlob().Match(name) is { Success: true } blob
+            && DateTimeOffset.TryParseExact($"{blob.Groups["y"].Value}-{blob.Groups["mo"].Value}-{blob.Groups["d"].Value}T{blob.Groups["h"].Value}:00", "yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var hour))
+        {
+            return (hour, hour.AddHours(1));
+        }
+
+        return null;
+    }
+
+    /// <summary>The inputs of <paramref name="source"/> that may hold events of this window; <paramref name="skipped"/> is told of each other one.</summary>
+    public ILogInputSource Apply(ILogInputSource source, Action<LogInput> skipped) =>
+        Since is null && Until is null ? source : new Windowed(source, this, skipped);
+
+    [GeneratedRegex(@"^\d{12}_CloudTrail_[^_]+_(?<at>\d{8}T\d{4}Z)_[^_]+\.json(\.gz)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex CloudTrailName();
+
+    [GeneratedRegex(@"/y=(?<y>\d{4})/m=(?<mo>\d{2})/d=(?<d>\d{2})/h=(?<h>\d{2})/m=\d{2}/PT1H\.json$", RegexOptions.CultureInvariant)]
+    private static partial Regex AzureHourBlob();
+
+    private sealed class Windowed(ILogInputSource inner, DeliveryWindow window, Action<LogInput> skipped) : ILogInputSource
+    {
+        public async IAsyncEnumerable<LogInput> ListAsync(Action<ReadProblem> report, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await foreach (var input in inner.ListAsync(report, cancellationToken).ConfigureAwait(false))
+            {
+                if (window.MayHold(input.Name))
+                {
+                    yield return input;
+                }
+                else
+                {
+                    skipped(input);
+                }
+            }
+        }
+    }
+}
