@@ -307,7 +307,7 @@ internal static class HuntCommand
                 SecretAccessKey = context.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY"),
                 SessionToken = context.GetEnvironmentVariable("AWS_SESSION_TOKEN"),
             });
-            events = reader.ReadAsync(window.Apply(new S3LogInputSource(client, bucket, slash < 0 ? null : rest[(slash + 1)..]), outsideWindow), cancellationToken);
+            events = reader.ReadAsync(window.Apply(new S3LogInputSource(client, bucket, slash < 0 ? null : rest[(slash + 1)..], window), outsideWindow), cancellationToken);
         }
         else
         {

@@ -176,4 +176,84 @@ public class S3SourceTests
             local.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task TimeWindow_ListsOnlyTheDaysOfCloudTrailsRegionFolders_ThatMayHoldIt()
+    {
+        // An org trail holds years of keys; before, a hunt of one day listed every one of them.
+        await using var server = await S3rverServer.StartAsync("org-trail-logs", TestContext.Current.CancellationToken);
+        var options = new S3SourceOptions { ServiceUrl = server.ServiceUrl, AccessKeyId = S3rverServer.AccessKeyId, SecretAccessKey = S3rverServer.SecretAccessKey };
+        using var client = S3LogInputSource.CreateClient(options);
+        var keys = new List<string>();
+        foreach (var region in new[] { "us-east-1", "eu-west-1" })
+        {
+            for (var day = 10; day <= 20; day++)
+            {
+                foreach (var hour in new[] { 0, 12 })
+                {
+                    var delivered = new DateTimeOffset(2026, 1, day, hour, 5, 0, TimeSpan.Zero);
+                    keys.Add($"AWSLogs/111122223333/CloudTrail/{region}/{delivered:yyyy'/'MM'/'dd}/111122223333_CloudTrail_{region}_{delivered:yyyyMMdd'T'HHmm'Z'}_k{day}{hour}.json");
+                }
+            }
+        }
+
+        // Another account's digest folder: s3rver lists folder by folder, not in S3's byte order ("CloudTrail-Digest/"
+        // sorts before "CloudTrail/" in S3), so the two sit where both orders agree.
+        keys.Add("AWSLogs/222233334444/CloudTrail-Digest/us-east-1/2026/01/12/222233334444_CloudTrail-Digest_us-east-1_trail_us-east-1_20260112T000500Z.json.gz");
+        keys.Add("AWSLogs/222233334444/CloudTrail-Digest/us-east-1/2026/01/16/222233334444_CloudTrail-Digest_us-east-1_trail_us-east-1_20260116T000500Z.json.gz");
+        keys.Add("AWSLogs/exports/misc.json");
+        foreach (var key in keys)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(key, @"_(\d{8})T(\d{2})05Z_");
+            var time = match.Success ? $"{match.Groups[1].Value[..4]}-{match.Groups[1].Value[4..6]}-{match.Groups[1].Value[6..]}T{match.Groups[2].Value}:02:00Z" : "2026-01-01T00:00:00Z";
+            var body = $$"""{"Records":[{"eventVersion":"1.08","eventTime":"{{time}}","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"eventID":"{{key}}"}]}""";
+            await client.PutObjectAsync(new PutObjectRequest { BucketName = "org-trail-logs", Key = key, ContentBody = body, UseChunkEncoding = false }, TestContext.Current.CancellationToken);
+        }
+
+        var since = DateTimeOffset.Parse("2026-01-15T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var until = since.AddHours(12);
+        var window = new DeliveryWindow(since, until);
+        async Task<List<string>> Listed(S3LogInputSource source)
+        {
+            var names = new List<string>();
+            await foreach (var input in source.ListAsync(p => Assert.Fail(p.ToString()), TestContext.Current.CancellationToken))
+            {
+                names.Add(input.Name["s3://org-trail-logs/".Length..]);
+            }
+
+            return names;
+        }
+
+        Assert.Equal(keys.Order(StringComparer.Ordinal), (await Listed(new S3LogInputSource(client, "org-trail-logs", "AWSLogs/"))).Order(StringComparer.Ordinal));
+
+        // Days 15 to 17 of each region folder (a file delivered a day late may hold the window's events), the digest
+        // folder's day 16, and every key outside CloudTrail's folders; the prefix need not end at a folder.
+        var expected = keys.Where(k => !k.Contains("/CloudTrail", StringComparison.Ordinal) || new[] { "/2026/01/15/", "/2026/01/16/", "/2026/01/17/" }.Any(d => k.Contains(d, StringComparison.Ordinal)))
+            .Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(14, expected.Count);
+        foreach (var prefix in new[] { "AWSLogs/", "AWSLogs", null, "AWSLogs/111122223333/CloudTrail/" })
+        {
+            var listed = await Listed(new S3LogInputSource(client, "org-trail-logs", prefix, window));
+            Assert.Equal(prefix is "AWSLogs/111122223333/CloudTrail/" ? expected.Where(k => k.Contains("/CloudTrail/", StringComparison.Ordinal)) : expected, listed.Order(StringComparer.Ordinal));
+        }
+
+        Assert.Equal(
+            expected.Where(k => k.Contains("/us-east-1/", StringComparison.Ordinal) && k.Contains("/CloudTrail/", StringComparison.Ordinal)),
+            (await Listed(new S3LogInputSource(client, "org-trail-logs", "AWSLogs/111122223333/CloudTrail/us-east-1/", window))).Order(StringComparer.Ordinal));
+
+        // Read through the window: every event of the window is found, and no more than the window's listing is opened.
+        var reader = new CloudLogReader();
+        var skipped = new List<string>();
+        var read = new List<string>();
+        await foreach (var e in reader.ReadAsync(window.Apply(new S3LogInputSource(client, "org-trail-logs", "AWSLogs/111122223333/CloudTrail/", window), i => skipped.Add(i.Name)), TestContext.Current.CancellationToken))
+        {
+            if (e.Time >= since && e.Time < until)
+            {
+                read.Add(e.EventId!);
+            }
+        }
+
+        Assert.Equal(new[] { "us-east-1", "eu-west-1" }.Select(r => keys.Single(k => k.Contains($"/CloudTrail/{r}/", StringComparison.Ordinal) && k.EndsWith("_k1512.json", StringComparison.Ordinal))).Order(StringComparer.Ordinal), read.Order(StringComparer.Ordinal));
+        Assert.Equal(12, reader.Summary.Files + skipped.Count);
+    }
 }

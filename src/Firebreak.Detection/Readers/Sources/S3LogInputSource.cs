@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -25,8 +26,15 @@ public sealed record S3SourceOptions
     public string? SessionToken { get; init; }
 }
 
-/// <summary>Every object under a bucket prefix, listed page by page with ListObjectsV2 and streamed with GetObject.</summary>
-public sealed class S3LogInputSource(IAmazonS3 client, string bucket, string? prefix = null) : ILogInputSource
+/// <summary>
+/// Every object under a bucket prefix, listed page by page with ListObjectsV2 and streamed with GetObject.
+/// With a time <paramref name="window"/>, the keys of CloudTrail's region folders (<c>.../CloudTrail/us-east-1/</c>,
+/// also <c>CloudTrail-Digest</c> and <c>CloudTrail-Insight</c>), which are <c>YYYY/MM/DD/...</c> by day of delivery,
+/// are listed only for the days whose files may hold events of the window (<see cref="DeliveryWindow"/>): the listing
+/// starts after the last day before them and, past the last day, jumps to the next folder. Years of trail are not
+/// listed to hunt a day. Every other key is listed, as without a window.
+/// </summary>
+public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, string? prefix = null, DeliveryWindow? window = null) : ILogInputSource
 {
     public static IAmazonS3 CreateClient(S3SourceOptions options)
     {
@@ -55,7 +63,62 @@ public sealed class S3LogInputSource(IAmazonS3 client, string bucket, string? pr
 
     public async IAsyncEnumerable<LogInput> ListAsync(Action<ReadProblem> report, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix };
+        var times = window is { Since: not null } or { Until: not null } ? window : null;
+        var listing = new Listing(prefix, null);
+        while (true)
+        {
+            // Keys come in order. With a window, the first key met in a CloudTrail region folder ends this listing:
+            // the folder's days of the window are listed, then the listing goes on past the folder's last key.
+            await foreach (var input in ListAsync(listing, key => times is not null && RegionFolderOf(key) is not null, report, cancellationToken).ConfigureAwait(false))
+            {
+                yield return input;
+            }
+
+            if (listing.StoppedAt is not { } met || times is null)
+            {
+                yield break;
+            }
+
+            var folder = RegionFolderOf(met)!;
+            var first = times.Since is { } since ? folder + DayOf(since - DeliveryWindow.Slack - TimeSpan.FromMinutes(1)) : null;
+            var last = times.Until is { } until ? DayOf(until + DeliveryWindow.LateDelivery + DeliveryWindow.Slack) + "/~" : null;
+
+            // The prefix may reach into the folder (.../us-east-1/2026/); the listing never starts before the key met.
+            var days = new Listing(prefix is not null && prefix.Length > folder.Length ? prefix : folder, first is not null && string.CompareOrdinal(first, met) > 0 ? first : Before(met));
+            await foreach (var input in ListAsync(days, key => last is not null && string.CompareOrdinal(key[folder.Length..], last) > 0, report, cancellationToken).ConfigureAwait(false))
+            {
+                yield return input;
+            }
+
+            listing = new Listing(prefix, folder + LastChar);
+        }
+    }
+
+    /// <summary>Sorts after every character a key holds, so <c>folder + LastChar</c> comes after each key in the folder.</summary>
+    private static readonly string LastChar = char.ConvertFromUtf32(0x10FFFF);
+
+    /// <summary>A key that sorts just before <paramref name="key"/>, for a listing that starts after it.</summary>
+    private static string Before(string key) => key[..^1] + (char)(key[^1] - 1) + LastChar;
+
+    /// <summary>The CloudTrail region folder (<c>.../CloudTrail/us-east-1/</c>) of a key in a <c>YYYY/MM/DD/</c> folder under it, or null.</summary>
+    private static string? RegionFolderOf(string key) => CloudTrailDayKey().Match(key) is { Success: true } match ? match.Groups["folder"].Value : null;
+
+    private static string DayOf(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy'/'MM'/'dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>One listing: its prefix, the key it starts after, and the key that ended it early, if one did.</summary>
+    private sealed class Listing(string? prefix, string? startAfter)
+    {
+        public string? Prefix { get; } = prefix;
+
+        public string? StartAfter { get; } = startAfter;
+
+        public string? StoppedAt { get; set; }
+    }
+
+    /// <summary>The objects of one listing, page by page, until <paramref name="stop"/> says a key is not to be listed there.</summary>
+    private async IAsyncEnumerable<LogInput> ListAsync(Listing listing, Func<string, bool> stop, Action<ReadProblem> report, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = listing.Prefix, StartAfter = listing.StartAfter };
         while (true)
         {
             ListObjectsV2Response response;
@@ -68,7 +131,7 @@ public sealed class S3LogInputSource(IAmazonS3 client, string bucket, string? pr
                 // Refused by the service, no credentials found, or an endpoint that cannot be reached: a problem with
                 // this input, reported like a missing file.
                 var reason = ex is AmazonServiceException refused ? $"{refused.ErrorCode ?? refused.StatusCode.ToString()}: {refused.Message}" : ex.GetBaseException().Message;
-                report(new ReadProblem($"s3://{bucket}/{prefix}", null, null, $"cannot list objects: {reason}"));
+                report(new ReadProblem($"s3://{bucket}/{listing.Prefix}", null, null, $"cannot list objects: {reason}"));
                 yield break;
             }
 
@@ -77,6 +140,12 @@ public sealed class S3LogInputSource(IAmazonS3 client, string bucket, string? pr
                 if (item.Key.EndsWith('/'))
                 {
                     continue;
+                }
+
+                if (stop(item.Key))
+                {
+                    listing.StoppedAt = item.Key;
+                    yield break;
                 }
 
                 var key = item.Key;
@@ -91,6 +160,9 @@ public sealed class S3LogInputSource(IAmazonS3 client, string bucket, string? pr
             request.ContinuationToken = response.NextContinuationToken;
         }
     }
+
+    [GeneratedRegex(@"^(?<folder>(?:.*/)?CloudTrail(?:-Digest|-Insight)?/[a-z]{2}(?:-[a-z]+)+-\d+/)\d{4}/\d{2}/\d{2}/", RegexOptions.CultureInvariant)]
+    private static partial Regex CloudTrailDayKey();
 
     private async Task<Stream> OpenAsync(string key, CancellationToken cancellationToken)
     {
