@@ -254,8 +254,33 @@ public class MalformedInputTests
                 Assert.Equal(2, reader.Summary.Files);
                 Assert.NotEmpty(reader.Summary.Problems);
                 Assert.All(reader.Summary.Problems, p => Assert.Equal(ProblemSeverity.Warning, p.Severity));
-                Assert.All(reader.Summary.Problems, p => Assert.Contains("a folder already read: not read again", p.Reason, StringComparison.Ordinal));
+                Assert.All(reader.Summary.Problems, p => Assert.Contains("not read again", p.Reason, StringComparison.Ordinal));
             }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task AGlobThroughALinkToAFolder_FindsItsFiles_OnceEvenWhenTheFolderIsAlsoMatchedDirectly()
+    {
+        var dir = Directory.CreateTempSubdirectory("reader-glob-link-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "2026-01"));
+            File.WriteAllText(Path.Combine(dir, "2026-01", "x.jsonl"), Record(0) + "\n");
+            Directory.CreateSymbolicLink(Path.Combine(dir, "current"), "2026-01");
+
+            var throughTheLink = new CloudLogReader();
+            var found = await throughTheLink.ReadAllAsync(Path.Combine(dir, "cur*", "*.jsonl"));
+            var both = new CloudLogReader();
+            var once = await both.ReadAllAsync(Path.Combine(dir, "*", "*.jsonl"));
+
+            Assert.Equal([Path.Combine(dir, "current", "x.jsonl")], found.Select(e => e.Origin!.Source));
+            Assert.Empty(throughTheLink.Summary.Problems);
+            Assert.Equal([Path.Combine(dir, "2026-01", "x.jsonl")], once.Select(e => e.Origin!.Source));
         }
         finally
         {

@@ -202,6 +202,13 @@ public class S3SourceTests
         keys.Add("AWSLogs/222233334444/CloudTrail-Digest/us-east-1/2026/01/12/222233334444_CloudTrail-Digest_us-east-1_trail_us-east-1_20260112T000500Z.json.gz");
         keys.Add("AWSLogs/222233334444/CloudTrail-Digest/us-east-1/2026/01/16/222233334444_CloudTrail-Digest_us-east-1_trail_us-east-1_20260116T000500Z.json.gz");
         keys.Add("AWSLogs/exports/misc.json");
+
+        // Beyond the window's days: later years (skipped a year at a time), and keys that are not in a day folder,
+        // which are always listed: a file dropped there by hand, and one copied without its day folders.
+        keys.Add("AWSLogs/111122223333/CloudTrail/us-east-1/2027/03/01/111122223333_CloudTrail_us-east-1_20270301T0005Z_y27.json");
+        keys.Add("AWSLogs/111122223333/CloudTrail/us-east-1/2028/03/01/111122223333_CloudTrail_us-east-1_20280301T0005Z_y28.json");
+        keys.Add("AWSLogs/111122223333/CloudTrail/us-east-1/333344445555_CloudTrail_us-east-1_20260115T1205Z_flat.json");
+        keys.Add("AWSLogs/111122223333/CloudTrail/us-east-1/README.json");
         foreach (var key in keys)
         {
             var match = System.Text.RegularExpressions.Regex.Match(key, @"_(\d{8})T(\d{2})05Z_");
@@ -226,20 +233,31 @@ public class S3SourceTests
 
         Assert.Equal(keys.Order(StringComparer.Ordinal), (await Listed(new S3LogInputSource(client, "org-trail-logs", "AWSLogs/"))).Order(StringComparer.Ordinal));
 
-        // Days 15 to 17 of each region folder (a file delivered a day late may hold the window's events), the digest
-        // folder's day 16, and every key outside CloudTrail's folders; the prefix need not end at a folder.
-        var expected = keys.Where(k => !k.Contains("/CloudTrail", StringComparison.Ordinal) || new[] { "/2026/01/15/", "/2026/01/16/", "/2026/01/17/" }.Any(d => k.Contains(d, StringComparison.Ordinal)))
-            .Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(14, expected.Count);
-        foreach (var prefix in new[] { "AWSLogs/", "AWSLogs", null, "AWSLogs/111122223333/CloudTrail/" })
+        // Listed: in a day folder of a CloudTrail region folder, the days from firstDay to lastDay; every other key.
+        static bool Kept(string key, string? firstDay, string? lastDay)
         {
-            var listed = await Listed(new S3LogInputSource(client, "org-trail-logs", prefix, window));
-            Assert.Equal(prefix is "AWSLogs/111122223333/CloudTrail/" ? expected.Where(k => k.Contains("/CloudTrail/", StringComparison.Ordinal)) : expected, listed.Order(StringComparer.Ordinal));
+            var day = System.Text.RegularExpressions.Regex.Match(key, "/CloudTrail[^/]*/[a-z0-9-]+/([0-9]{4}/[0-9]{2}/[0-9]{2})/");
+            return !day.Success
+                || ((firstDay is null || string.CompareOrdinal(day.Groups[1].Value, firstDay) >= 0) && (lastDay is null || string.CompareOrdinal(day.Groups[1].Value, lastDay) <= 0));
         }
 
-        Assert.Equal(
-            expected.Where(k => k.Contains("/us-east-1/", StringComparison.Ordinal) && k.Contains("/CloudTrail/", StringComparison.Ordinal)),
-            (await Listed(new S3LogInputSource(client, "org-trail-logs", "AWSLogs/111122223333/CloudTrail/us-east-1/", window))).Order(StringComparer.Ordinal));
+        List<string> Expected(string? under, string? firstDay, string? lastDay) =>
+            keys.Where(k => (under is null || k.StartsWith(under, StringComparison.Ordinal)) && Kept(k, firstDay, lastDay)).Order(StringComparer.Ordinal).ToList();
+
+        // Days 15 to 17 (a file delivered a day late may hold the window's events); the prefix need not end at a folder,
+        // and may reach into one.
+        foreach (var prefix in new[] { "AWSLogs/", "AWSLogs", null, "AWSLogs/111122223333/CloudTrail/", "AWSLogs/111122223333/CloudTrail/us-east-1/", "AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/1" })
+        {
+            var listed = await Listed(new S3LogInputSource(client, "org-trail-logs", prefix, window));
+            Assert.Equal(Expected(prefix, "2026/01/15", "2026/01/17"), listed.Order(StringComparer.Ordinal));
+        }
+
+        Assert.Equal(16, Expected("AWSLogs/", "2026/01/15", "2026/01/17").Count);
+
+        // Only an end: every day up to a day after it. Only a start near midnight: from the day before.
+        Assert.Equal(Expected(null, null, "2026/01/17"), (await Listed(new S3LogInputSource(client, "org-trail-logs", "AWSLogs/", new DeliveryWindow(null, until)))).Order(StringComparer.Ordinal));
+        var nearMidnight = new DeliveryWindow(DateTimeOffset.Parse("2026-01-15T00:10:00Z", System.Globalization.CultureInfo.InvariantCulture), null);
+        Assert.Equal(Expected(null, "2026/01/14", null), (await Listed(new S3LogInputSource(client, "org-trail-logs", "AWSLogs/", nearMidnight))).Order(StringComparer.Ordinal));
 
         // Read through the window: every event of the window is found, and no more than the window's listing is opened.
         var reader = new CloudLogReader();
@@ -253,7 +271,8 @@ public class S3SourceTests
             }
         }
 
-        Assert.Equal(new[] { "us-east-1", "eu-west-1" }.Select(r => keys.Single(k => k.Contains($"/CloudTrail/{r}/", StringComparison.Ordinal) && k.EndsWith("_k1512.json", StringComparison.Ordinal))).Order(StringComparer.Ordinal), read.Order(StringComparer.Ordinal));
-        Assert.Equal(12, reader.Summary.Files + skipped.Count);
+        Assert.Equal(keys.Where(k => k.EndsWith("_k1512.json", StringComparison.Ordinal) || k.EndsWith("_flat.json", StringComparison.Ordinal)).Order(StringComparer.Ordinal), read.Order(StringComparer.Ordinal));
+        Assert.Equal(Expected("AWSLogs/111122223333/CloudTrail/", "2026/01/15", "2026/01/17").Count, reader.Summary.Files + skipped.Count);
+        Assert.Contains(skipped, name => name.EndsWith("_k150.json", StringComparison.Ordinal));
     }
 }

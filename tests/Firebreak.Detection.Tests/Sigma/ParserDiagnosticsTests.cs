@@ -220,6 +220,6 @@ public sealed class LoaderTests : IDisposable
         Assert.Equal(["one"], result.Documents.Select(d => d.Title));
         var loop = Assert.Single(result.Diagnostics);
         Assert.Equal(("aws/loop", DiagnosticSeverity.Warning, "file"), (loop.File, loop.Severity, loop.Code));
-        Assert.Contains("a folder already read: not read again", loop.Message, StringComparison.Ordinal);
+        Assert.Contains("(a loop): not read again", loop.Message, StringComparison.Ordinal);
     }
 }

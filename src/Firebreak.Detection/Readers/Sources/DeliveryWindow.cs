@@ -9,8 +9,9 @@ namespace Firebreak.Detection.Readers.Sources;
 /// <c>--since</c>/<c>--until</c> does not open (or, from S3, download) months of logs to keep an hour of them.
 /// Two layouts carry a time in the name:
 /// <list type="bullet">
-/// <item>CloudTrail's <c>{account}_CloudTrail_{region}_{YYYYMMDDTHHmmZ}_{unique}.json[.gz]</c>, where the time is
-/// the minute the file was delivered: every event in it happened before the end of that minute. Delivery
+/// <item>CloudTrail's <c>{account}_CloudTrail_{region}_{YYYYMMDDTHHmmZ}_{unique}.json[.gz]</c> (and
+/// <c>CloudTrail-Insight</c> files, and digest files, whose time has seconds), where the time is the minute the
+/// file was delivered: every event in it happened before the end of that minute. Delivery
 /// usually follows within minutes but is not guaranteed, so a file is taken to hold events up to
 /// <see cref="LateDelivery"/> older than its name says.</item>
 /// <item>Azure Monitor's export to storage, <c>.../y=YYYY/m=MM/d=DD/h=HH/m=00/PT1H.json</c>, which holds the
@@ -36,7 +37,17 @@ public sealed partial record DeliveryWindow(DateTimeOffset? Since, DateTimeOffse
             return true;
         }
 
-        return (Since is not { } since || latest + Slack > since) && (Until is not { } until || earliest - Slack < until);
+        return (Since is not { } since || Shift(latest, Slack) > since) && (Until is not { } until || Shift(earliest, -Slack) < until);
+    }
+
+    /// <summary><paramref name="time"/> moved by <paramref name="by"/>, held at the first or last representable time instead of failing there.</summary>
+    public static DateTimeOffset Shift(DateTimeOffset time, TimeSpan by)
+    {
+        var ticks = time.UtcTicks;
+        var moved = by >= TimeSpan.Zero
+            ? (ticks > DateTimeOffset.MaxValue.UtcTicks - by.Ticks ? DateTimeOffset.MaxValue.UtcTicks : ticks + by.Ticks)
+            : (ticks < DateTimeOffset.MinValue.UtcTicks - by.Ticks ? DateTimeOffset.MinValue.UtcTicks : ticks + by.Ticks);
+        return new DateTimeOffset(moved, TimeSpan.Zero);
     }
 
     /// <summary>The earliest and latest event times a file of this name can hold, or null when the name says nothing.</summary>
@@ -45,15 +56,15 @@ public sealed partial record DeliveryWindow(DateTimeOffset? Since, DateTimeOffse
         ArgumentNullException.ThrowIfNull(name);
         var file = name[(name.LastIndexOfAny(['/', '\\']) + 1)..];
         if (CloudTrailName().Match(file) is { Success: true } trail
-            && DateTimeOffset.TryParseExact(trail.Groups["at"].Value, "yyyyMMdd'T'HHmm'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var delivered))
+            && DateTimeOffset.TryParseExact(trail.Groups["at"].Value, ["yyyyMMdd'T'HHmm'Z'", "yyyyMMdd'T'HHmmss'Z'"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var delivered))
         {
-            return (delivered - LateDelivery, delivered.AddMinutes(1));
+            return (Shift(delivered, -LateDelivery), Shift(delivered, TimeSpan.FromMinutes(1)));
         }
 
         if (AzureHourBlob().Match(name) is { Success: true } blob
             && DateTimeOffset.TryParseExact($"{blob.Groups["y"].Value}-{blob.Groups["mo"].Value}-{blob.Groups["d"].Value}T{blob.Groups["h"].Value}:00", "yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var hour))
         {
-            return (hour, hour.AddHours(1));
+            return (hour, Shift(hour, TimeSpan.FromHours(1)));
         }
 
         return null;
@@ -63,10 +74,11 @@ public sealed partial record DeliveryWindow(DateTimeOffset? Since, DateTimeOffse
     public ILogInputSource Apply(ILogInputSource source, Action<LogInput> skipped) =>
         Since is null && Until is null ? source : new Windowed(source, this, skipped);
 
-    [GeneratedRegex(@"^\d{12}_CloudTrail_[^_]+_(?<at>\d{8}T\d{4}Z)_[^_]+\.json(\.gz)?$", RegexOptions.CultureInvariant)]
+    /// <summary>Log files (<c>_CloudTrail_</c>), Insights event files (<c>_CloudTrail-Insight_</c>) and digest files, whose time has seconds.</summary>
+    [GeneratedRegex(@"^[0-9]{12}_(?:CloudTrail(?:-Insight)?_[^_]+_(?<at>[0-9]{8}T[0-9]{4}Z)_[^_]+|CloudTrail-Digest_.+_(?<at>[0-9]{8}T[0-9]{6}Z))\.json(\.gz)?$", RegexOptions.CultureInvariant)]
     private static partial Regex CloudTrailName();
 
-    [GeneratedRegex(@"/y=(?<y>\d{4})/m=(?<mo>\d{2})/d=(?<d>\d{2})/h=(?<h>\d{2})/m=\d{2}/PT1H\.json$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"/y=(?<y>[0-9]{4})/m=(?<mo>[0-9]{2})/d=(?<d>[0-9]{2})/h=(?<h>[0-9]{2})/m=[0-9]{2}/PT1H\.json$", RegexOptions.CultureInvariant)]
     private static partial Regex AzureHourBlob();
 
     private sealed class Windowed(ILogInputSource inner, DeliveryWindow window, Action<LogInput> skipped) : ILogInputSource

@@ -103,9 +103,7 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
 
         var regex = GlobToRegex(pattern);
         var recurse = pattern.Contains('/', StringComparison.Ordinal) || pattern.Contains("**", StringComparison.Ordinal);
-        var matches = FolderListing.Files(root, recurse, problem => report(Problem(problem)))
-            .Where(file => regex.IsMatch(Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/')))
-            .ToList();
+        var matches = FolderListing.Files(root, recurse, problem => report(Problem(problem)), file => regex.IsMatch(Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/')));
         if (matches.Count == 0)
         {
             report(new ReadProblem(path, null, null, "no file matches this pattern"));

@@ -28,55 +28,101 @@ public static class FolderListing
         AttributesToSkip = FileAttributes.Hidden | FileAttributes.System,
     };
 
+    /// <summary>How often a folder is listed again by another way to it when a pattern chooses the files.</summary>
+    private const int MaxRoutesPerFolder = 8;
+
     /// <summary>
     /// The files in <paramref name="root"/>, and in its sub-folders when <paramref name="recurse"/>, in ordinal
-    /// order. Links to files are listed as they are; the reader reports one that leads nowhere.
+    /// order, with paths built from <paramref name="root"/> as given. Links to files are listed as they are; the
+    /// reader reports one that leads nowhere. With <paramref name="include"/> (a glob's test of a path), a folder
+    /// reached by two ways is listed under each (the pattern may name the link, not the folder it leads to), but
+    /// each file is still listed once.
     /// </summary>
-    public static List<string> Files(string root, bool recurse, Action<FolderProblem> report)
+    public static List<string> Files(string root, bool recurse, Action<FolderProblem> report, Func<string, bool>? include = null)
     {
         ArgumentNullException.ThrowIfNull(report);
         var files = new List<string>();
-        var listed = new HashSet<string>(StringComparer.Ordinal);
+        var listed = new Dictionary<string, int>(StringComparer.Ordinal);
+        var kept = new HashSet<string>(StringComparer.Ordinal);
         // Folders reached through a link wait until every folder reached without one is listed, so a file is
         // listed by its path without links wherever it has one.
-        var folders = new Stack<string>();
-        var linked = new Stack<string>();
-        folders.Push(root);
+        var folders = new Stack<Route>();
+        var linked = new Stack<Route>();
+        folders.Push(new Route(root, RealPath(root), null));
         while (folders.TryPop(out var folder) || linked.TryPop(out folder))
         {
-            var real = RealPath(folder);
-            if (!listed.Add(real))
+            if (folder.LeadsBack())
             {
-                report(new FolderProblem(folder, $"leads to {real}, a folder already read: not read again", NotListedAgain: true));
+                report(new FolderProblem(folder.Path, $"leads back to {folder.Real}, a folder it is in (a loop): not read again", NotListedAgain: true));
+                continue;
+            }
+
+            var times = listed[folder.Real] = listed.GetValueOrDefault(folder.Real) + 1;
+            if (times > 1 && (include is null || times > MaxRoutesPerFolder))
+            {
+                report(new FolderProblem(folder.Path, $"leads to {folder.Real}, a folder already read: not read again", NotListedAgain: true));
                 continue;
             }
 
             try
             {
-                foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos("*", OneFolder))
+                foreach (var entry in new DirectoryInfo(folder.Path).EnumerateFileSystemInfos("*", OneFolder))
                 {
+                    var path = Path.Join(folder.Path, entry.Name);
                     if (entry is DirectoryInfo)
                     {
                         if (recurse)
                         {
-                            (entry.LinkTarget is null ? folders : linked).Push(entry.FullName);
+                            var isLink = IsLink(entry);
+                            (isLink ? linked : folders).Push(new Route(path, isLink ? RealPath(path) : Path.Join(folder.Real, entry.Name), folder));
                         }
                     }
-                    else
+                    else if ((include is null || include(path)) && kept.Add(Path.Join(folder.Real, entry.Name)))
                     {
-                        files.Add(entry.FullName);
+                        files.Add(path);
                     }
                 }
             }
             catch (Exception e) when (e is UnauthorizedAccessException or IOException)
             {
                 var why = e is UnauthorizedAccessException ? "permission denied" : e.Message;
-                report(new FolderProblem(folder, $"this folder cannot be listed ({why}): its files are not read", NotListedAgain: false));
+                report(new FolderProblem(folder.Path, $"this folder cannot be listed ({why}): its files are not read", NotListedAgain: false));
             }
         }
 
         files.Sort(StringComparer.Ordinal);
         return files;
+    }
+
+    private static bool IsLink(FileSystemInfo entry)
+    {
+        try
+        {
+            return entry.LinkTarget is not null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Gone, or not to be looked at, since it was listed: listing it is what will say so.
+            return false;
+        }
+    }
+
+    /// <summary>One way to a folder: its path as reached, the path with every link resolved, and the way to the folder it is in.</summary>
+    private sealed record Route(string Path, string Real, Route? Parent)
+    {
+        /// <summary>Whether the folder is one of those this way passed through: listing it would go round without end.</summary>
+        public bool LeadsBack()
+        {
+            for (var above = Parent; above is not null; above = above.Parent)
+            {
+                if (above.Real == Real)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 
     /// <summary>

@@ -63,54 +63,98 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
 
     public async IAsyncEnumerable<LogInput> ListAsync(Action<ReadProblem> report, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var times = window is { Since: not null } or { Until: not null } ? window : null;
-        var listing = new Listing(prefix, null);
-        while (true)
+        if (window is not ({ Since: not null } or { Until: not null }) || window is not { } times)
         {
-            // Keys come in order. With a window, the first key met in a CloudTrail region folder ends this listing:
-            // the folder's days of the window are listed, then the listing goes on past the folder's last key.
-            await foreach (var input in ListAsync(listing, key => times is not null && RegionFolderOf(key) is not null, report, cancellationToken).ConfigureAwait(false))
+            await foreach (var input in ListAsync(new Listing(prefix, null), static _ => false, report, cancellationToken).ConfigureAwait(false))
             {
                 yield return input;
             }
 
-            if (listing.StoppedAt is not { } met || times is null)
+            yield break;
+        }
+
+        var first = times.Since is { } since ? DayOf(DeliveryWindow.Shift(since, -(DeliveryWindow.Slack + TimeSpan.FromMinutes(1)))) : null;
+        var last = times.Until is { } until ? DayOf(DeliveryWindow.Shift(until, DeliveryWindow.LateDelivery + DeliveryWindow.Slack)) : null;
+        var handled = new HashSet<string>(StringComparer.Ordinal);
+        var ignoresStartAfter = new ReadProblem($"s3://{bucket}/{prefix}", null, null,
+            "the server does not start listings after the key it is given, so the days outside --since/--until cannot be skipped; listing stopped. Hunt without --since and --until to read every key");
+        string? after = null;
+        while (true)
+        {
+            // Keys come in order: the first key met in a day folder of a CloudTrail region folder ends this listing.
+            var listing = new Listing(prefix, after);
+            await foreach (var input in ListAsync(listing, key => RegionFolderOf(key) is not null, report, cancellationToken).ConfigureAwait(false))
+            {
+                after = listing.LastKey;
+                yield return input;
+            }
+
+            if (listing.StoppedAt is not { } met)
             {
                 yield break;
             }
 
             var folder = RegionFolderOf(met)!;
-            var first = times.Since is { } since ? folder + DayOf(since - DeliveryWindow.Slack - TimeSpan.FromMinutes(1)) : null;
-            var last = times.Until is { } until ? DayOf(until + DeliveryWindow.LateDelivery + DeliveryWindow.Slack) + "/~" : null;
-
-            // The prefix may reach into the folder (.../us-east-1/2026/); the listing never starts before the key met.
-            var days = new Listing(prefix is not null && prefix.Length > folder.Length ? prefix : folder, first is not null && string.CompareOrdinal(first, met) > 0 ? first : Before(met));
-            await foreach (var input in ListAsync(days, key => last is not null && string.CompareOrdinal(key[folder.Length..], last) > 0, report, cancellationToken).ConfigureAwait(false))
+            if (!handled.Add(folder))
             {
-                yield return input;
+                // Back at a folder already listed: the server ignored where to start, and would go round forever.
+                report(ignoresStartAfter);
+                yield break;
             }
 
-            listing = new Listing(prefix, folder + LastChar);
+            // The folder's days of the window, from the first that can hold it (never before the key met); a day
+            // folder past the last ends that year's days, and the keys after them are listed as usual. The prefix
+            // may reach into the folder (.../us-east-1/2026/).
+            var start = first is not null && string.CompareOrdinal(folder + first, met) > 0 ? folder + first : after;
+            var within = prefix is not null && prefix.Length > folder.Length ? prefix : folder;
+            while (true)
+            {
+                var days = new Listing(within, start);
+                await foreach (var input in ListAsync(days, key => last is not null && DayOf(key, folder) is { } day && string.CompareOrdinal(day, last) > 0, report, cancellationToken).ConfigureAwait(false))
+                {
+                    yield return input;
+                }
+
+                if (days.StoppedAt is not { } late)
+                {
+                    break;
+                }
+
+                var next = late[..(folder.Length + 4)] + "/" + LastChar;
+                if (start is not null && string.CompareOrdinal(next, start) <= 0)
+                {
+                    report(ignoresStartAfter);
+                    yield break;
+                }
+
+                start = next;
+            }
+
+            // Past every key that starts with the folder's name.
+            after = folder + LastChar;
         }
     }
 
     /// <summary>Sorts after every character a key holds, so <c>folder + LastChar</c> comes after each key in the folder.</summary>
     private static readonly string LastChar = char.ConvertFromUtf32(0x10FFFF);
 
-    /// <summary>A key that sorts just before <paramref name="key"/>, for a listing that starts after it.</summary>
-    private static string Before(string key) => key[..^1] + (char)(key[^1] - 1) + LastChar;
-
     /// <summary>The CloudTrail region folder (<c>.../CloudTrail/us-east-1/</c>) of a key in a <c>YYYY/MM/DD/</c> folder under it, or null.</summary>
     private static string? RegionFolderOf(string key) => CloudTrailDayKey().Match(key) is { Success: true } match ? match.Groups["folder"].Value : null;
 
+    /// <summary>The <c>YYYY/MM/DD</c> of a key in a day folder of <paramref name="folder"/>, or null for any other key.</summary>
+    private static string? DayOf(string key, string folder) =>
+        key.Length > folder.Length + 11 && key.StartsWith(folder, StringComparison.Ordinal) && RegionFolderOf(key) == folder ? key.Substring(folder.Length, 10) : null;
+
     private static string DayOf(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy'/'MM'/'dd", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>One listing: its prefix, the key it starts after, and the key that ended it early, if one did.</summary>
+    /// <summary>One listing: its prefix, the key it starts after, the last key it gave, and the key that ended it early, if one did.</summary>
     private sealed class Listing(string? prefix, string? startAfter)
     {
         public string? Prefix { get; } = prefix;
 
         public string? StartAfter { get; } = startAfter;
+
+        public string? LastKey { get; set; }
 
         public string? StoppedAt { get; set; }
     }
@@ -149,6 +193,7 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
                 }
 
                 var key = item.Key;
+                listing.LastKey = key;
                 yield return new LogInput($"s3://{bucket}/{key}", ct => OpenAsync(key, ct));
             }
 
@@ -161,7 +206,7 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
         }
     }
 
-    [GeneratedRegex(@"^(?<folder>(?:.*/)?CloudTrail(?:-Digest|-Insight)?/[a-z]{2}(?:-[a-z]+)+-\d+/)\d{4}/\d{2}/\d{2}/", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?<folder>(?:.*/)?CloudTrail(?:-Digest|-Insight)?/[a-z]{2}(?:-[a-z]+)+-[0-9]+/)[0-9]{4}/[0-9]{2}/[0-9]{2}/", RegexOptions.CultureInvariant)]
     private static partial Regex CloudTrailDayKey();
 
     private async Task<Stream> OpenAsync(string key, CancellationToken cancellationToken)
