@@ -275,4 +275,42 @@ public class S3SourceTests
         Assert.Equal(Expected("AWSLogs/111122223333/CloudTrail/", "2026/01/15", "2026/01/17").Count, reader.Summary.Files + skipped.Count);
         Assert.Contains(skipped, name => name.EndsWith("_k150.json", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task TimeWindow_OnAServerThatIgnoresStartAfter_StopsWithAnError_InsteadOfGoingRoundForever()
+    {
+        // This loopback fake lists from the first key whatever it is told, as some S3 look-alikes do.
+        const string Folder = "AWSLogs/111122223333/CloudTrail/us-east-1/";
+        await using var server = FakeS3Server.Start("org-trail-logs", new Dictionary<string, byte[]>
+        {
+            [Folder + "2026/01/10/111122223333_CloudTrail_us-east-1_20260110T0005Z_a.json"] = "{}"u8.ToArray(),
+            [Folder + "2026/01/16/111122223333_CloudTrail_us-east-1_20260116T0005Z_b.json"] = "{}"u8.ToArray(),
+        });
+        using var client = S3LogInputSource.CreateClient(Loopback(server));
+        var problems = new List<ReadProblem>();
+        var names = new List<string>();
+        var window = new DeliveryWindow(DateTimeOffset.Parse("2026-01-15T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture), null);
+
+        await foreach (var input in new S3LogInputSource(client, "org-trail-logs", "AWSLogs/", window).ListAsync(problems.Add, TestContext.Current.CancellationToken).WithCancellation(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token))
+        {
+            names.Add(input.Name);
+        }
+
+        var problem = Assert.Single(problems);
+        Assert.Equal(ProblemSeverity.Error, problem.Severity);
+        Assert.Contains("does not start listings after the key it is given", problem.Reason, StringComparison.Ordinal);
+        Assert.Empty(names);
+    }
+
+    [Theory]
+    [InlineData("a", "b", -1)]
+    [InlineData("ab", "a", 1)]
+    [InlineData("same", "same", 0)]
+    // U+FF01 before U+1F600 in UTF-8 bytes, as S3 sorts; UTF-16 units put the surrogate pair first.
+    [InlineData("\uFF01", "\U0001F600", -1)]
+    public void CompareAsS3_OrdersByUtf8Bytes(string a, string b, int sign)
+    {
+        Assert.Equal(sign, Math.Sign(S3LogInputSource.CompareAsS3(a, b)));
+        Assert.Equal(-sign, Math.Sign(S3LogInputSource.CompareAsS3(b, a)));
+    }
 }

@@ -5,7 +5,8 @@ namespace Firebreak.Detection.Readers.Sources;
 /// <param name="Reason">What happened, for a person.</param>
 /// <param name="NotListedAgain">
 /// The folder was already listed under another path (a link back up the tree, or a second link to the same
-/// folder), so its files are read once; false when a folder could not be listed and its files are not read.
+/// folder), so its files are read once; false when files may be missed: the folder could not be listed, or (with
+/// a pattern choosing the files) one more way to it was not followed.
 /// </param>
 public sealed record FolderProblem(string Path, string Reason, bool NotListedAgain);
 
@@ -58,9 +59,16 @@ public static class FolderListing
             }
 
             var times = listed[folder.Real] = listed.GetValueOrDefault(folder.Real) + 1;
-            if (times > 1 && (include is null || times > MaxRoutesPerFolder))
+            if (times > 1 && include is null)
             {
                 report(new FolderProblem(folder.Path, $"leads to {folder.Real}, a folder already read: not read again", NotListedAgain: true));
+                continue;
+            }
+
+            if (times > MaxRoutesPerFolder)
+            {
+                // The pattern might have matched this way's paths only: files may be missed, so it is an error.
+                report(new FolderProblem(folder.Path, $"leads to {folder.Real}, a folder reached by more than {MaxRoutesPerFolder} ways: not read this way", NotListedAgain: false));
                 continue;
             }
 

@@ -31,8 +31,9 @@ public sealed record S3SourceOptions
 /// With a time <paramref name="window"/>, the keys of CloudTrail's region folders (<c>.../CloudTrail/us-east-1/</c>,
 /// also <c>CloudTrail-Digest</c> and <c>CloudTrail-Insight</c>), which are <c>YYYY/MM/DD/...</c> by day of delivery,
 /// are listed only for the days whose files may hold events of the window (<see cref="DeliveryWindow"/>): the listing
-/// starts after the last day before them and, past the last day, jumps to the next folder. Years of trail are not
-/// listed to hunt a day. Every other key is listed, as without a window.
+/// starts at the first day that can hold the window and, at a day past the last, jumps over the rest of that year.
+/// Years of trail are not listed to hunt a day. A key put by hand among skipped day folders is skipped with them;
+/// keys before the first day folder, after the last year, and outside region folders are listed, as without a window.
 /// </summary>
 public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, string? prefix = null, DeliveryWindow? window = null) : ILogInputSource
 {
@@ -91,6 +92,11 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
 
             if (listing.StoppedAt is not { } met)
             {
+                if (listing.IgnoredStartAfter)
+                {
+                    report(ignoresStartAfter);
+                }
+
                 yield break;
             }
 
@@ -105,7 +111,7 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
             // The folder's days of the window, from the first that can hold it (never before the key met); a day
             // folder past the last ends that year's days, and the keys after them are listed as usual. The prefix
             // may reach into the folder (.../us-east-1/2026/).
-            var start = first is not null && string.CompareOrdinal(folder + first, met) > 0 ? folder + first : after;
+            var start = first is not null && CompareAsS3(folder + first, met) > 0 ? folder + first : after;
             var within = prefix is not null && prefix.Length > folder.Length ? prefix : folder;
             while (true)
             {
@@ -115,13 +121,19 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
                     yield return input;
                 }
 
+                if (days.IgnoredStartAfter)
+                {
+                    report(ignoresStartAfter);
+                    yield break;
+                }
+
                 if (days.StoppedAt is not { } late)
                 {
                     break;
                 }
 
                 var next = late[..(folder.Length + 4)] + "/" + LastChar;
-                if (start is not null && string.CompareOrdinal(next, start) <= 0)
+                if (start is not null && CompareAsS3(next, start) <= 0)
                 {
                     report(ignoresStartAfter);
                     yield break;
@@ -132,6 +144,34 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
 
             // Past every key that starts with the folder's name.
             after = folder + LastChar;
+        }
+    }
+
+    /// <summary>
+    /// Orders keys as S3 lists them: by UTF-8 bytes, which is by code point. Ordinal string comparison orders by
+    /// UTF-16 units instead, which puts characters beyond U+FFFF before U+E000 to U+FFFF.
+    /// </summary>
+    internal static int CompareAsS3(string a, string b)
+    {
+        var left = a.EnumerateRunes();
+        var right = b.EnumerateRunes();
+        while (true)
+        {
+            var more = left.MoveNext();
+            if (more != right.MoveNext())
+            {
+                return more ? 1 : -1;
+            }
+
+            if (!more)
+            {
+                return 0;
+            }
+
+            if (left.Current.Value != right.Current.Value)
+            {
+                return left.Current.Value.CompareTo(right.Current.Value);
+            }
         }
     }
 
@@ -157,6 +197,9 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
         public string? LastKey { get; set; }
 
         public string? StoppedAt { get; set; }
+
+        /// <summary>The server gave a key that does not come after <see cref="StartAfter"/>: it ignores where to start.</summary>
+        public bool IgnoredStartAfter { get; set; }
     }
 
     /// <summary>The objects of one listing, page by page, until <paramref name="stop"/> says a key is not to be listed there.</summary>
@@ -184,6 +227,12 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
                 if (item.Key.EndsWith('/'))
                 {
                     continue;
+                }
+
+                if (listing.StartAfter is not null && CompareAsS3(item.Key, listing.StartAfter) <= 0)
+                {
+                    listing.IgnoredStartAfter = true;
+                    yield break;
                 }
 
                 if (stop(item.Key))
