@@ -234,6 +234,41 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_OfAnS3Prefix_Since_FindsWhatTheSameHuntOfTheFilesFinds_WithoutOpeningEarlierObjects()
+    {
+        await using var s3 = await Firebreak.Testing.S3rverServer.StartAsync("trail-bucket", TestContext.Current.CancellationToken);
+        using (var upload = new Amazon.S3.AmazonS3Client(Firebreak.Testing.S3rverServer.AccessKeyId, Firebreak.Testing.S3rverServer.SecretAccessKey, new Amazon.S3.AmazonS3Config
+        {
+            ServiceURL = s3.ServiceUrl,
+            ForcePathStyle = true,
+            AuthenticationRegion = "us-east-1",
+            RequestChecksumCalculation = Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED,
+        }))
+        {
+            foreach (var file in sim.Result.Files.Where(f => f.StartsWith("AWSLogs/", StringComparison.Ordinal)))
+            {
+                await upload.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = "trail-bucket", Key = file, FilePath = Path.Combine(sim.Logs, file), UseChunkEncoding = false }, TestContext.Current.CancellationToken);
+            }
+        }
+
+        var since = sim.Result.AttackSteps.Min(s => s.Time).ToString("O");
+        var environment = new Dictionary<string, string?> { ["AWS_ACCESS_KEY_ID"] = Firebreak.Testing.S3rverServer.AccessKeyId, ["AWS_SECRET_ACCESS_KEY"] = Firebreak.Testing.S3rverServer.SecretAccessKey };
+        static string[] RuleHits(CliResult result) => Hits(result).Where(h => h.GetProperty("kind").GetString() == "rule")
+            .Select(h => $"{h.GetProperty("ruleId").GetString()} {h.GetProperty("eventId").GetString()}").Order(StringComparer.Ordinal).ToArray();
+
+        var fromS3 = await Cli.RunAsync(environment, "hunt", "s3://trail-bucket/AWSLogs/", "--s3-endpoint", s3.ServiceUrl, "--since", since, "--output", "json");
+        var fromFiles = await Cli.RunAsync("hunt", Path.Combine(sim.Logs, "AWSLogs"), "--since", since, "--output", "json");
+
+        Assert.True(fromS3.ExitCode == 1, fromS3.ToString());
+        Assert.NotEmpty(RuleHits(fromS3));
+        Assert.Equal(RuleHits(fromFiles), RuleHits(fromS3));
+        var summary = JsonDocument.Parse(fromS3.Out).RootElement.GetProperty("summary");
+        var awsFiles = sim.Result.Files.Count(f => f.StartsWith("AWSLogs/", StringComparison.Ordinal));
+        Assert.True(summary.GetProperty("files").GetInt64() < awsFiles, fromS3.Err);
+        Assert.Equal(JsonDocument.Parse(fromFiles.Out).RootElement.GetProperty("summary").GetProperty("files").GetInt64(), summary.GetProperty("files").GetInt64());
+    }
+
+    [Fact]
     public async Task Hunt_RuleFileThatCannotBeRead_IsReported_AndTheOtherRulesRun()
     {
         // A dangling link left by a rules checkout used to stop the hunt with a usage error.
