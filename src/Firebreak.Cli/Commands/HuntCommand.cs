@@ -41,9 +41,10 @@ internal static class HuntCommand
             "firebreak hunt ./AWSLogs --since 2026-01-15T00:00:00Z",
             "firebreak hunt s3://trail-bucket/AWSLogs/123456789012/ --min-level high",
             "firebreak hunt ./logs --rules ./sigma/rules/cloud --output jsonl > hits.jsonl",
+            "aws s3 cp s3://trail-bucket/AWSLogs/123456789012/CloudTrail/us-east-1/2026/01/15/file.json.gz - | firebreak hunt -",
             "firebreak hunt ./logs --send-to https://firebreak.example.com",
             "firebreak hunt ./logs --send-to https://firebreak.example.com --incident INC-2026-0042");
-        var paths = new Argument<string[]>("paths") { Description = "Files, folders, glob patterns or s3://bucket/prefix URLs.", Arity = ArgumentArity.OneOrMore };
+        var paths = new Argument<string[]>("paths") { Description = "Files, folders, glob patterns, s3://bucket/prefix URLs, or - for standard input.", Arity = ArgumentArity.OneOrMore };
         var sources = new RuleSources();
         var since = new Option<string?>("--since") { Description = "Only events at or after this time: ISO 8601 (2026-01-15T08:00:00Z) or an age such as 24h, 7d, 30m.", HelpName = "T" };
         var until = new Option<string?>("--until") { Description = "Only events before this time; same forms as --since.", HelpName = "T" };
@@ -129,6 +130,7 @@ internal static class HuntCommand
     private static async Task<int> RunAsync(CliContext context, SigmaParseResult parsed, HuntRequest request, CancellationToken cancellationToken)
     {
         if (request.Since is { } from && request.Until is { } to && from >= to) throw new CliException(ExitCodes.Usage, "--since must be before --until.");
+        if (request.Paths.Count(p => p == StandardInput) > 1) throw new CliException(ExitCodes.Usage, "'-' (standard input) can be named once: it can be read only once.");
         if (request.Incident is not null && request.SendTo is null) throw new CliException(ExitCodes.Usage, "--incident needs --send-to: the server that holds the incident.");
         if (request.SendTo is not null && request.ApiKey is null)
             throw new CliException(ExitCodes.Usage, $"--send-to needs an API key: set {IncidentCommands.KeyVariable} or pass --api-key.");
@@ -290,10 +292,18 @@ internal static class HuntCommand
         return reported > 0 ? ExitCodes.Refused : ExitCodes.Ok;
     }
 
+    /// <summary>The path that names standard input, as other commands take it.</summary>
+    internal const string StandardInput = "-";
+
     private static IAsyncEnumerable<CloudEvent> Open(CloudLogReader reader, string path, HuntRequest request, DeliveryWindow window, Action<LogInput> outsideWindow, CliContext context, CancellationToken cancellationToken)
     {
         IAsyncEnumerable<CloudEvent> events;
-        if (path.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
+        if (path == StandardInput)
+        {
+            // Plain or gzip, as a file is: the format is found from the content.
+            events = reader.ReadAsync(new LogInputList([new LogInput(StandardInput, _ => Task.FromResult(context.OpenInput()))]), cancellationToken);
+        }
+        else if (path.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
         {
             var rest = path["s3://".Length..];
             var slash = rest.IndexOf('/');

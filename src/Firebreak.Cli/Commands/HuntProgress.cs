@@ -26,12 +26,12 @@ internal sealed class HuntProgress(ReadSummary summary, HuntStatistics statistic
 
     /// <summary>
     /// The size of the local inputs: every file the reader will open for these paths (not those the time
-    /// <paramref name="window"/> leaves unread), or null when one is an S3 prefix. Paths that do not exist count
+    /// <paramref name="window"/> leaves unread), or null when one is an S3 prefix or standard input. Paths that do not exist count
     /// nothing here; the hunt itself reports them.
     /// </summary>
     public static async Task<long?> TotalBytesAsync(IReadOnlyList<string> paths, DeliveryWindow window, CancellationToken cancellationToken)
     {
-        if (paths.Any(p => p.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))) return null;
+        if (paths.Any(p => p.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) || p == HuntCommand.StandardInput)) return null;
         long total = 0;
         await foreach (var input in window.Apply(new FileLogInputSource(paths), _ => { }).ListAsync(_ => { }, cancellationToken).ConfigureAwait(false))
         {

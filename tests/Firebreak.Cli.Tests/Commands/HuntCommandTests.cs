@@ -143,6 +143,41 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_Dash_ReadsStandardInput_PlainOrGzipped_AndOnlyOnce()
+    {
+        var none = new Dictionary<string, string?>();
+
+        var plain = await Cli.RunWithInputAsync(none, StopTrail, "hunt", "-", "--output", "json");
+
+        Assert.True(plain.ExitCode == 1, plain.ToString());
+        Assert.Contains(Hits(plain), h => h.GetProperty("origin").GetProperty("source").GetString() == "-" && h.GetProperty("eventId").GetString() == "e2");
+
+        var gz = new MemoryStream();
+        await using (var zip = new System.IO.Compression.GZipStream(gz, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            await zip.WriteAsync(System.Text.Encoding.UTF8.GetBytes(StopTrail), TestContext.Current.CancellationToken);
+        }
+
+        gz.Position = 0;
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var zipped = await CliApp.RunAsync(["hunt", "-", "--output", "jsonl"], new CliContext(output, error, none, gz), TestContext.Current.CancellationToken);
+        Assert.True(zipped == 1, error.ToString());
+        Assert.Contains("\"eventId\":\"e2\"", output.ToString(), StringComparison.Ordinal);
+
+        // Standard input can be read once; named twice is refused before anything is read.
+        var twice = await Cli.RunWithInputAsync(none, StopTrail, "hunt", "-", "-");
+        Assert.True(twice.ExitCode == 2, twice.ToString());
+        Assert.Contains("can be named once", twice.Err, StringComparison.Ordinal);
+
+        // What is not a log is reported against "-", as a file's problems are against the file.
+        var garbage = await Cli.RunWithInputAsync(none, "this is not a log\n", "hunt", "-", "--output", "json");
+        var problem = Assert.Single(JsonDocument.Parse(garbage.Out).RootElement.GetProperty("problems").EnumerateArray());
+        Assert.Equal("-", problem.GetProperty("source").GetString());
+        Assert.Equal("error", problem.GetProperty("severity").GetString());
+    }
+
+    [Fact]
     public async Task Hunt_HitsOnlyBelowMinLevel_AreSaidToBeThere_AndExitZero()
     {
         var file = WriteFile("stop.json", StopTrail);
