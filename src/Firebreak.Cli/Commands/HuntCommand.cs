@@ -264,7 +264,7 @@ internal static class HuntCommand
         if (PreFilterNote(RuleRawFilter.Describe(rules)) is { } note) context.ErrorConsole.MarkupLine(Markup.Escape(note));
         var nothingRead = summary.Files == 0 && summary.Errors > 0;
         if (nothingRead) context.ErrorConsole.MarkupLine("[red]error:[/] none of the inputs could be read; nothing was hunted.");
-        var unopened = request.Since is null && request.Until is null ? "" : $", {Interlocked.Read(ref outsideWindow)} file(s) named for times outside --since/--until left unread";
+        var unopened = !window.IsBounded ? "" : $", {Interlocked.Read(ref outsideWindow)} file(s) named for times outside --since/--until left unread";
         context.ErrorConsole.MarkupLine(Markup.Escape($"{stats}; {summary.Files} file(s), {summary.Errors} read error(s), {summary.Warnings} warning(s), {summary.Filtered} record(s) skipped by the pre-filter{unopened}."));
 
         try
@@ -324,14 +324,14 @@ internal static class HuntCommand
             events = reader.ReadAsync(window.Apply(new FileLogInputSource(path), outsideWindow), cancellationToken);
         }
 
-        return request.Since is null && request.Until is null ? events : InWindow(events, request.Since, request.Until, cancellationToken);
+        return window.IsBounded ? InWindow(events, window, cancellationToken) : events;
     }
 
-    private static async IAsyncEnumerable<CloudEvent> InWindow(IAsyncEnumerable<CloudEvent> events, DateTimeOffset? since, DateTimeOffset? until, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<CloudEvent> InWindow(IAsyncEnumerable<CloudEvent> events, DeliveryWindow window, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var e in events.WithCancellation(cancellationToken))
         {
-            if ((since is null || e.Time >= since) && (until is null || e.Time < until)) yield return e;
+            if (window.Contains(e.Time)) yield return e;
         }
     }
 

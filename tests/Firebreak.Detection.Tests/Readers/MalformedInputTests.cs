@@ -5,8 +5,21 @@ using Firebreak.Detection.Readers.Sources;
 
 namespace Firebreak.Detection.Tests.Readers;
 
-public class MalformedInputTests
+public sealed class MalformedInputTests : IDisposable
 {
+    private string? folder;
+
+    /// <summary>A folder of this test's own, made on first use and removed with everything in it afterwards.</summary>
+    private string Folder => folder ??= Directory.CreateTempSubdirectory("reader-").FullName;
+
+    public void Dispose()
+    {
+        if (folder is not null)
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static string Record(int i, string extra = "") =>
         $$"""{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u{{i}}","accountId":"111122223333"},"eventTime":"2026-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.{{i % 250}}","eventID":"ev-{{i}}"{{extra}}}""";
 
@@ -185,41 +198,34 @@ public class MalformedInputTests
     public async Task NamedPipesDevicesAndEmptyFiles_AreSkippedWithAWarning_InsteadOfHangingTheRead()
     {
         // Before, a named pipe among the logs held the hunt until something wrote to it, which nothing did.
-        var dir = Directory.CreateTempSubdirectory("reader-special-").FullName;
-        try
+        var dir = Folder;
+        File.WriteAllText(Path.Combine(dir, "a-good.jsonl"), Record(0) + "\n" + Record(1) + "\n");
+        File.WriteAllText(Path.Combine(dir, "b-empty.json"), "");
+        File.CreateSymbolicLink(Path.Combine(dir, "c-zero.json"), "/dev/zero");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(dir, "d-pipe.json")))
         {
-            File.WriteAllText(Path.Combine(dir, "a-good.jsonl"), Record(0) + "\n" + Record(1) + "\n");
-            File.WriteAllText(Path.Combine(dir, "b-empty.json"), "");
-            File.CreateSymbolicLink(Path.Combine(dir, "c-zero.json"), "/dev/zero");
-            using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(dir, "d-pipe.json")))
-            {
-                await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
-                Assert.Equal(0, mkfifo.ExitCode);
-            }
-
-            File.WriteAllText(Path.Combine(dir, "e-good.jsonl"), Record(2) + "\n");
-            var reader = new CloudLogReader();
-
-            var events = await reader.ReadAllAsync(dir).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
-
-            Assert.Equal(["ev-0", "ev-1", "ev-2"], events.Select(e => e.EventId));
-            Assert.Equal(2, reader.Summary.Files);
-            Assert.Equal(["b-empty.json", "c-zero.json", "d-pipe.json"], reader.Summary.Problems.Select(p => Path.GetFileName(p.Source)));
-            Assert.All(reader.Summary.Problems, p => Assert.Equal(ProblemSeverity.Warning, p.Severity));
-            Assert.All(reader.Summary.Problems, p => Assert.Contains("nothing to read", p.Reason, StringComparison.Ordinal));
-
-            // Named on its own, a pipe is read: that is how a shell hands over <(zcat logs.gz).
-            var pipe = Path.Combine(dir, "d-pipe.json");
-            var writing = Task.Run(() => File.WriteAllText(pipe, Record(5) + "\n"), TestContext.Current.CancellationToken);
-            var named = new CloudLogReader();
-            Assert.Equal(["ev-5"], (await named.ReadAllAsync(pipe).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken)).Select(e => e.EventId));
-            await writing;
-            Assert.Empty(named.Summary.Problems);
+            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+            Assert.Equal(0, mkfifo.ExitCode);
         }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+
+        File.WriteAllText(Path.Combine(dir, "e-good.jsonl"), Record(2) + "\n");
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(dir).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        Assert.Equal(["ev-0", "ev-1", "ev-2"], events.Select(e => e.EventId));
+        Assert.Equal(2, reader.Summary.Files);
+        Assert.Equal(["b-empty.json", "c-zero.json", "d-pipe.json"], reader.Summary.Problems.Select(p => Path.GetFileName(p.Source)));
+        Assert.All(reader.Summary.Problems, p => Assert.Equal(ProblemSeverity.Warning, p.Severity));
+        Assert.All(reader.Summary.Problems, p => Assert.Contains("nothing to read", p.Reason, StringComparison.Ordinal));
+
+        // Named on its own, a pipe is read: that is how a shell hands over <(zcat logs.gz).
+        var pipe = Path.Combine(dir, "d-pipe.json");
+        var writing = Task.Run(() => File.WriteAllText(pipe, Record(5) + "\n"), TestContext.Current.CancellationToken);
+        var named = new CloudLogReader();
+        Assert.Equal(["ev-5"], (await named.ReadAllAsync(pipe).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken)).Select(e => e.EventId));
+        await writing;
+        Assert.Empty(named.Summary.Problems);
     }
 
     [Fact]
@@ -227,90 +233,69 @@ public class MalformedInputTests
     {
         // Before, a link back up the tree listed the same files again at every level (40 times over, the system's
         // limit of links in one path), and each of them was hunted again: hits and counts multiplied.
-        var dir = Directory.CreateTempSubdirectory("reader-loop-").FullName;
-        try
-        {
-            Directory.CreateDirectory(Path.Combine(dir, "a"));
-            Directory.CreateDirectory(Path.Combine(dir, "b"));
-            File.WriteAllText(Path.Combine(dir, "a", "one.jsonl"), Record(0) + "\n");
-            File.WriteAllText(Path.Combine(dir, "b", "two.jsonl"), Record(1) + "\n");
-            Directory.CreateSymbolicLink(Path.Combine(dir, "a", "back"), dir);
-            Directory.CreateSymbolicLink(Path.Combine(dir, "b", "again"), "../a");
-            Directory.CreateSymbolicLink(Path.Combine(dir, "b", "up"), "../b/../b/.");
+        var dir = Folder;
+        Directory.CreateDirectory(Path.Combine(dir, "a"));
+        Directory.CreateDirectory(Path.Combine(dir, "b"));
+        File.WriteAllText(Path.Combine(dir, "a", "one.jsonl"), Record(0) + "\n");
+        File.WriteAllText(Path.Combine(dir, "b", "two.jsonl"), Record(1) + "\n");
+        Directory.CreateSymbolicLink(Path.Combine(dir, "a", "back"), dir);
+        Directory.CreateSymbolicLink(Path.Combine(dir, "b", "again"), "../a");
+        Directory.CreateSymbolicLink(Path.Combine(dir, "b", "up"), "../b/../b/.");
 
-            foreach (var path in new[] { dir, Path.Combine(dir, "**", "*.jsonl"), Path.Combine(dir, "b", "again") })
+        foreach (var path in new[] { dir, Path.Combine(dir, "**", "*.jsonl"), Path.Combine(dir, "b", "again") })
+        {
+            var reader = new CloudLogReader();
+
+            var events = await reader.ReadAllAsync(path).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+            Assert.Equal(["ev-0", "ev-1"], events.Select(e => e.EventId).Order(StringComparer.Ordinal));
+            if (path != Path.Combine(dir, "b", "again"))
             {
-                var reader = new CloudLogReader();
-
-                var events = await reader.ReadAllAsync(path).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
-
-                Assert.Equal(["ev-0", "ev-1"], events.Select(e => e.EventId).Order(StringComparer.Ordinal));
-                if (path != Path.Combine(dir, "b", "again"))
-                {
-                    // Each file is cited by its path without links when there is one.
-                    Assert.Equal([Path.Combine(dir, "a", "one.jsonl"), Path.Combine(dir, "b", "two.jsonl")], events.Select(e => e.Origin!.Source).Order(StringComparer.Ordinal));
-                }
-
-                Assert.Equal(2, reader.Summary.Files);
-                Assert.NotEmpty(reader.Summary.Problems);
-                Assert.All(reader.Summary.Problems, p => Assert.Equal(ProblemSeverity.Warning, p.Severity));
-                Assert.All(reader.Summary.Problems, p => Assert.Contains("not read again", p.Reason, StringComparison.Ordinal));
+                // Each file is cited by its path without links when there is one.
+                Assert.Equal([Path.Combine(dir, "a", "one.jsonl"), Path.Combine(dir, "b", "two.jsonl")], events.Select(e => e.Origin!.Source).Order(StringComparer.Ordinal));
             }
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
+
+            Assert.Equal(2, reader.Summary.Files);
+            Assert.NotEmpty(reader.Summary.Problems);
+            Assert.All(reader.Summary.Problems, p => Assert.Equal(ProblemSeverity.Warning, p.Severity));
+            Assert.All(reader.Summary.Problems, p => Assert.Contains("not read again", p.Reason, StringComparison.Ordinal));
         }
     }
 
     [Fact]
     public async Task AGlobThroughALinkToAFolder_FindsItsFiles_OnceEvenWhenTheFolderIsAlsoMatchedDirectly()
     {
-        var dir = Directory.CreateTempSubdirectory("reader-glob-link-").FullName;
-        try
-        {
-            Directory.CreateDirectory(Path.Combine(dir, "2026-01"));
-            File.WriteAllText(Path.Combine(dir, "2026-01", "x.jsonl"), Record(0) + "\n");
-            Directory.CreateSymbolicLink(Path.Combine(dir, "current"), "2026-01");
+        var dir = Folder;
+        Directory.CreateDirectory(Path.Combine(dir, "2026-01"));
+        File.WriteAllText(Path.Combine(dir, "2026-01", "x.jsonl"), Record(0) + "\n");
+        Directory.CreateSymbolicLink(Path.Combine(dir, "current"), "2026-01");
 
-            var throughTheLink = new CloudLogReader();
-            var found = await throughTheLink.ReadAllAsync(Path.Combine(dir, "cur*", "*.jsonl"));
-            var both = new CloudLogReader();
-            var once = await both.ReadAllAsync(Path.Combine(dir, "*", "*.jsonl"));
+        var throughTheLink = new CloudLogReader();
+        var found = await throughTheLink.ReadAllAsync(Path.Combine(dir, "cur*", "*.jsonl"));
+        var both = new CloudLogReader();
+        var once = await both.ReadAllAsync(Path.Combine(dir, "*", "*.jsonl"));
 
-            Assert.Equal([Path.Combine(dir, "current", "x.jsonl")], found.Select(e => e.Origin!.Source));
-            Assert.Empty(throughTheLink.Summary.Problems);
-            Assert.Equal([Path.Combine(dir, "2026-01", "x.jsonl")], once.Select(e => e.Origin!.Source));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        Assert.Equal([Path.Combine(dir, "current", "x.jsonl")], found.Select(e => e.Origin!.Source));
+        Assert.Empty(throughTheLink.Summary.Problems);
+        Assert.Equal([Path.Combine(dir, "2026-01", "x.jsonl")], once.Select(e => e.Origin!.Source));
     }
 
     [Fact]
     public void RealPath_ResolvesEveryLinkOnTheWay_AndDotDotAfterALink()
     {
-        var dir = Directory.CreateTempSubdirectory("reader-realpath-").FullName;
-        try
-        {
-            var real = FolderListing.RealPath(dir);
-            Directory.CreateDirectory(Path.Combine(dir, "x", "y"));
-            Directory.CreateSymbolicLink(Path.Combine(dir, "to-y"), "x/y");
-            Directory.CreateSymbolicLink(Path.Combine(dir, "abs-x"), Path.Combine(dir, "x"));
-            Directory.CreateSymbolicLink(Path.Combine(dir, "self"), "self");
+        var dir = Folder;
+        var real = FolderListing.RealPath(dir);
+        Directory.CreateDirectory(Path.Combine(dir, "x", "y"));
+        Directory.CreateSymbolicLink(Path.Combine(dir, "to-y"), "x/y");
+        Directory.CreateSymbolicLink(Path.Combine(dir, "abs-x"), Path.Combine(dir, "x"));
+        Directory.CreateSymbolicLink(Path.Combine(dir, "self"), "self");
 
-            Assert.Equal(Path.Combine(real, "x", "y"), FolderListing.RealPath(Path.Combine(dir, "to-y")));
-            // "..": up from where the link leads (x), not textually (back to dir).
-            Assert.Equal(Path.Combine(real, "x"), FolderListing.RealPath(Path.Combine(dir, "to-y", "..")));
-            Assert.Equal(Path.Combine(real, "x", "y"), FolderListing.RealPath(Path.Combine(dir, "abs-x", ".", "y")));
-            // A link to itself is a loop; the answer is the path as given, and the call ends.
-            Assert.Equal(Path.Combine(dir, "self"), FolderListing.RealPath(Path.Combine(dir, "self")));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        Assert.Equal(Path.Combine(real, "x", "y"), FolderListing.RealPath(Path.Combine(dir, "to-y")));
+        // "..": up from where the link leads (x), not textually (back to dir).
+        Assert.Equal(Path.Combine(real, "x"), FolderListing.RealPath(Path.Combine(dir, "to-y", "..")));
+        Assert.Equal(Path.Combine(real, "x", "y"), FolderListing.RealPath(Path.Combine(dir, "abs-x", ".", "y")));
+        // A link to itself is a loop; the answer is the path as given, and the call ends.
+        Assert.Equal(Path.Combine(dir, "self"), FolderListing.RealPath(Path.Combine(dir, "self")));
     }
 
     [Fact]

@@ -29,6 +29,12 @@ public sealed partial record DeliveryWindow(DateTimeOffset? Since, DateTimeOffse
     /// <summary>Added to both ends of a file's span.</summary>
     public static readonly TimeSpan Slack = TimeSpan.FromMinutes(15);
 
+    /// <summary>Whether the window has an end at all; without one every file and event is in it.</summary>
+    public bool IsBounded => Since is not null || Until is not null;
+
+    /// <summary>Whether an event of this time is in the window: at or after <see cref="Since"/>, before <see cref="Until"/>.</summary>
+    public bool Contains(DateTimeOffset time) => (Since is not { } since || time >= since) && (Until is not { } until || time < until);
+
     /// <summary>False only when the name says the file holds no event at or after <see cref="Since"/> and before <see cref="Until"/>.</summary>
     public bool MayHold(string name)
     {
@@ -72,7 +78,7 @@ public sealed partial record DeliveryWindow(DateTimeOffset? Since, DateTimeOffse
 
     /// <summary>The inputs of <paramref name="source"/> that may hold events of this window; <paramref name="skipped"/> is told of each other one.</summary>
     public ILogInputSource Apply(ILogInputSource source, Action<LogInput> skipped) =>
-        Since is null && Until is null ? source : new Windowed(source, this, skipped);
+        IsBounded ? new Windowed(source, this, skipped) : source;
 
     /// <summary>Log files (<c>_CloudTrail_</c>), Insights event files (<c>_CloudTrail-Insight_</c>) and digest files, whose time has seconds.</summary>
     [GeneratedRegex(@"^[0-9]{12}_(?:CloudTrail(?:-Insight)?_[^_]+_(?<at>[0-9]{8}T[0-9]{4}Z)_[^_]+|CloudTrail-Digest_.+_(?<at>[0-9]{8}T[0-9]{6}Z))\.json(\.gz)?$", RegexOptions.CultureInvariant)]

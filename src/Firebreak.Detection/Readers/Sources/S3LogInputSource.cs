@@ -64,7 +64,7 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
 
     public async IAsyncEnumerable<LogInput> ListAsync(Action<ReadProblem> report, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (window is not ({ Since: not null } or { Until: not null }) || window is not { } times)
+        if (window is not { IsBounded: true } times)
         {
             await foreach (var input in ListAsync(new Listing(prefix, null), static _ => false, report, cancellationToken).ConfigureAwait(false))
             {
@@ -76,7 +76,6 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
 
         var first = times.Since is { } since ? DayOf(DeliveryWindow.Shift(since, -(DeliveryWindow.Slack + TimeSpan.FromMinutes(1)))) : null;
         var last = times.Until is { } until ? DayOf(DeliveryWindow.Shift(until, DeliveryWindow.LateDelivery + DeliveryWindow.Slack)) : null;
-        var handled = new HashSet<string>(StringComparer.Ordinal);
         var ignoresStartAfter = new ReadProblem($"s3://{bucket}/{prefix}", null, null,
             "the server does not start listings after the key it is given, so the days outside --since/--until cannot be skipped; listing stopped. Hunt without --since and --until to read every key");
         string? after = null;
@@ -101,12 +100,6 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
             }
 
             var folder = RegionFolderOf(met)!;
-            if (!handled.Add(folder))
-            {
-                // Back at a folder already listed: the server ignored where to start, and would go round forever.
-                report(ignoresStartAfter);
-                yield break;
-            }
 
             // The folder's days of the window, from the first that can hold it (never before the key met); a day
             // folder past the last ends that year's days, and the keys after them are listed as usual. The prefix
@@ -132,14 +125,7 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
                     break;
                 }
 
-                var next = late[..(folder.Length + 4)] + "/" + LastChar;
-                if (start is not null && CompareAsS3(next, start) <= 0)
-                {
-                    report(ignoresStartAfter);
-                    yield break;
-                }
-
-                start = next;
+                start = late[..(folder.Length + 4)] + "/" + LastChar;
             }
 
             // Past every key that starts with the folder's name.
