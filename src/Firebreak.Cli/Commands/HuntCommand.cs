@@ -262,7 +262,8 @@ internal static class HuntCommand
 
         if (problems.Count > 50) context.ErrorConsole.MarkupLine($"... and {problems.Count - 50} more problem(s).");
         if (PreFilterNote(RuleRawFilter.Describe(rules)) is { } note) context.ErrorConsole.MarkupLine(Markup.Escape(note));
-        var nothingRead = summary.Files == 0 && summary.Errors > 0;
+        // Not one event read, and errors: the inputs were missing, or none held a log it could read (a text file, standard input that was not JSON).
+        var nothingRead = summary.Events + summary.Filtered == 0 && summary.Errors > 0;
         if (nothingRead) context.ErrorConsole.MarkupLine("[red]error:[/] none of the inputs could be read; nothing was hunted.");
         var unopened = !window.IsBounded ? "" : $", {Interlocked.Read(ref outsideWindow)} file(s) named for times outside --since/--until left unread";
         context.ErrorConsole.MarkupLine(Markup.Escape($"{stats}; {summary.Files} file(s), {summary.Errors} read error(s), {summary.Warnings} warning(s), {summary.Filtered} record(s) skipped by the pre-filter{unopened}."));

@@ -240,6 +240,16 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.Contains("none of the inputs could be read", result.Err);
         var partly = await Cli.RunAsync("hunt", sim.Logs, Path.Combine(sim.Directory, "no-such-folder"), "--output", "json");
         Assert.True(partly.ExitCode == 1, partly.ToString());
+
+        // Found but holding no log either: a text file, or standard input that is not JSON, read as a clean hunt before.
+        var notes = await Cli.RunAsync("hunt", WriteFile("notes.json", "these are not logs\n"));
+        Assert.True(notes.ExitCode == 2, notes.ToString());
+        Assert.Contains("none of the inputs could be read", notes.Err);
+        var piped = await Cli.RunWithInputAsync(new Dictionary<string, string?>(), "not a log\n", "hunt", "-");
+        Assert.True(piped.ExitCode == 2, piped.ToString());
+        // One readable event among them is a hunt: the problems are reported, the exit code says what it found.
+        var mixed = await Cli.RunAsync("hunt", WriteFile("notes.json", "these are not logs\n"), WriteFile("quiet.json", QuietTrail));
+        Assert.True(mixed.ExitCode == 0, mixed.ToString());
     }
 
     [Fact]
