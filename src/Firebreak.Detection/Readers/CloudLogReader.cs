@@ -168,7 +168,7 @@ public sealed class CloudLogReader
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException)
         {
-            Report(new ReadProblem(input.Name, null, null, $"cannot open: {ex.Message}"));
+            Report(new ReadProblem(input.Name, null, null, $"cannot open: {ex.Message}") { EndsInput = true });
             return;
         }
 

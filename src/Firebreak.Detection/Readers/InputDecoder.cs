@@ -21,7 +21,7 @@ internal static class InputDecoder
         {
             case [(byte)'P', (byte)'A', (byte)'R', (byte)'1', ..]:
                 await stream.DisposeAsync().ConfigureAwait(false);
-                return (null, new ReadProblem(source, null, null, "Parquet files are not supported; export the records as JSON"));
+                return (null, new ReadProblem(source, null, null, "Parquet files are not supported; export the records as JSON") { EndsInput = true });
             case [0xEF, 0xBB, 0xBF, ..]:
                 return (new PrefixedStream(head[3..], stream), null);
             case [0xFF, 0xFE, ..]:

@@ -20,6 +20,9 @@ public sealed record ReadProblem(
     string Reason,
     ProblemSeverity Severity = ProblemSeverity.Error)
 {
+    /// <summary>The input, or the rest of it, was not read: it could not be found, opened, decoded or framed any further.</summary>
+    public bool EndsInput { get; init; }
+
     public override string ToString()
     {
         var where = Source;
@@ -37,12 +40,17 @@ public sealed record ReadProblem(
     }
 }
 
-/// <summary>Counts for one read; safe to read while the read is running.</summary>
+/// <summary>
+/// Counts for one read; safe to read while the read is running. It keeps the first problems up to a
+/// limit, and past it still keeps, up to the same limit again, those that ended an input: a damaged
+/// file can report thousands of malformed lines before the error that explains them.
+/// </summary>
 public sealed class ReadSummary
 {
     private readonly Lock _gate = new();
     private readonly List<ReadProblem> _problems = [];
     private readonly int _maxKept;
+    private int _endingsKeptPastLimit;
     private long _files;
     private long _events;
     private long _bytes;
@@ -90,9 +98,14 @@ public sealed class ReadSummary
         Interlocked.Increment(ref problem.Severity == ProblemSeverity.Error ? ref _errors : ref _warnings);
         lock (_gate)
         {
-            if (_problems.Count < _maxKept)
+            if (_problems.Count - _endingsKeptPastLimit < _maxKept)
             {
                 _problems.Add(problem);
+            }
+            else if (problem.EndsInput && _endingsKeptPastLimit < _maxKept)
+            {
+                _problems.Add(problem);
+                _endingsKeptPastLimit++;
             }
         }
     }

@@ -68,7 +68,7 @@ public sealed record ReaderOptions
     /// <summary>Called for every problem, possibly from several threads at once.</summary>
     public Action<ReadProblem>? OnProblem { get; init; }
 
-    /// <summary>How many problems <see cref="ReadSummary.Problems"/> keeps; the counters keep counting past it.</summary>
+    /// <summary>How many problems <see cref="ReadSummary.Problems"/> keeps (and, past them, how many more that ended an input); the counters keep counting past it.</summary>
     public int MaxProblemsKept { get; init; } = 1000;
 
     /// <summary>How the framer scans records inside arrays; the widest the processor accelerates unless a test asks for another, to compare them.</summary>

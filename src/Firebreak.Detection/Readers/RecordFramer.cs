@@ -80,6 +80,11 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         {
             while (!eof || resumed)
             {
+                // After a malformed line the lines behind it are usually buffered already; they are framed
+                // before anything more is read. Reading a block per malformed line grew the buffer by a block
+                // for every line consumed, until a run of them passed the record size limit and the rest of
+                // the file was dropped.
+                var framePending = resumed;
                 resumed = false;
                 var keepAbs = _inRecord && _skipReason is null ? _recordStartAbs : _bufferStart + consumed;
                 var keep = (int)(keepAbs - _bufferStart);
@@ -92,12 +97,12 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                     _bufferStart = keepAbs;
                 }
 
-                if (buffer.Length - filled < options.ReadBufferBytes)
+                if (!framePending && buffer.Length - filled < options.ReadBufferBytes)
                 {
                     if (filled + options.ReadBufferBytes > maxBuffer)
                     {
                         Report(_recordLine, _recordIndex,
-                            $"a single JSON value is larger than the maximum record size of {options.MaxRecordBytes} bytes; rest of file skipped");
+                            $"a single JSON value is larger than the maximum record size of {options.MaxRecordBytes} bytes; rest of file skipped", endsInput: true);
                         break;
                     }
 
@@ -107,15 +112,18 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                     buffer = larger;
                 }
 
-                var (read, readError) = await ReadSomeAsync(stream, buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
-                if (readError is not null)
+                if (!framePending)
                 {
-                    Report(null, _inRecord ? _recordIndex : null, readError + "; rest of file skipped");
-                    break;
-                }
+                    var (read, readError) = await ReadSomeAsync(stream, buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                    if (readError is not null)
+                    {
+                        Report(null, _inRecord ? _recordIndex : null, readError + "; rest of file skipped", endsInput: true);
+                        break;
+                    }
 
-                eof = read == 0;
-                filled += read;
+                    eof = read == 0;
+                    filled += read;
+                }
 
                 if (_resyncToNewline)
                 {
@@ -220,7 +228,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         long? index = _inRecord || _container == Container.None ? _recordIndex : null;
         if (!lineOriented || !_sawStructure || (eof && !more))
         {
-            Report(line, index, !_sawStructure && !truncated ? $"not a JSON log file: {error.Message}" : reason + (eof ? "" : "; rest of file skipped"));
+            Report(line, index, !_sawStructure && !truncated ? $"not a JSON log file: {error.Message}" : reason + (eof ? "" : "; rest of file skipped"), endsInput: true);
             return false;
         }
 
@@ -903,5 +911,5 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         _lineCountedTo = abs;
     }
 
-    private void Report(long? line, long? index, string reason) => report(new ReadProblem(source, line, index, reason));
+    private void Report(long? line, long? index, string reason, bool endsInput = false) => report(new ReadProblem(source, line, index, reason) { EndsInput = endsInput });
 }

@@ -367,6 +367,38 @@ public sealed class MalformedInputTests : IDisposable
     }
 
     [Fact]
+    public async Task ManyMalformedLinesCloseTogether_EachIsReported_AndEveryGoodLineIsRead()
+    {
+        // Each malformed line used to cost a read of the next block while only that line was consumed, so
+        // a run of them grew the buffer until it passed the record size limit and the rest of the file was
+        // dropped as "a single JSON value larger than the maximum". Here the runs of bad lines are far
+        // longer than the limit allows in blocks, and good records sit between and after them.
+        var options = new ReaderOptions { ReadBufferBytes = 4096, MaxRecordBytes = 16 * 1024 };
+        var lines = new List<string>();
+        var good = 0;
+        for (var block = 0; block < 40; block++)
+        {
+            for (var bad = 0; bad < 200; bad++)
+            {
+                lines.Add($$"""{"eventVersion": nope{{block}}x{{bad}}}""");
+            }
+
+            lines.Add(Record(good++));
+        }
+
+        var path = Path.Combine(Folder, "dense-errors.jsonl");
+        await File.WriteAllTextAsync(path, string.Join('\n', lines) + "\n", TestContext.Current.CancellationToken);
+        var reader = new CloudLogReader(options with { MaxProblemsKept = 100_000 });
+
+        var events = await reader.ReadAllAsync(path);
+
+        Assert.Equal(Enumerable.Range(0, good).Select(i => $"ev-{i}"), events.Select(e => e.EventId));
+        Assert.Equal(40 * 200, reader.Summary.Errors);
+        Assert.All(reader.Summary.Problems, p => Assert.EndsWith("skipped to the next line", p.Reason));
+        Assert.Equal(lines.Select((l, i) => (l, i)).Where(x => x.l.Contains("nope", StringComparison.Ordinal)).Select(x => (long?)x.i + 1), reader.Summary.Problems.Select(p => p.Line));
+    }
+
+    [Fact]
     public async Task UnreadableInputs_AreReported_AndOtherFilesStillRead()
     {
         var dir = Directory.CreateTempSubdirectory("firebreak-bad-");

@@ -28,7 +28,7 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
                 // the shell (<(zcat ...)) is meant. Only files found in a folder or by a pattern are judged.
                 if (file != path && HoldsNothing(file))
                 {
-                    report(new ReadProblem(file, null, null, "empty, or not a regular file (a named pipe or a device): nothing to read; skipped", ProblemSeverity.Warning));
+                    report(new ReadProblem(file, null, null, "empty, or not a regular file (a named pipe or a device): nothing to read; skipped", ProblemSeverity.Warning) { EndsInput = true });
                     continue;
                 }
 
@@ -83,7 +83,7 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
                 return [path];
             }
 
-            report(new ReadProblem(path, null, null, "no such file or directory"));
+            report(new ReadProblem(path, null, null, "no such file or directory") { EndsInput = true });
             return [];
         }
 
@@ -97,7 +97,7 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
         var pattern = separator < 0 ? path : path[(separator + 1)..];
         if (!Directory.Exists(root))
         {
-            report(new ReadProblem(path, null, null, $"no such directory: {root}"));
+            report(new ReadProblem(path, null, null, $"no such directory: {root}") { EndsInput = true });
             return [];
         }
 
@@ -106,7 +106,7 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
         var matches = FolderListing.Files(root, recurse, problem => report(Problem(problem)), file => regex.IsMatch(Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/')));
         if (matches.Count == 0)
         {
-            report(new ReadProblem(path, null, null, "no file matches this pattern"));
+            report(new ReadProblem(path, null, null, "no file matches this pattern") { EndsInput = true });
         }
 
         return matches;

@@ -77,7 +77,7 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
         var first = times.Since is { } since ? DayOf(DeliveryWindow.Shift(since, -(DeliveryWindow.Slack + TimeSpan.FromMinutes(1)))) : null;
         var last = times.Until is { } until ? DayOf(DeliveryWindow.Shift(until, DeliveryWindow.LateDelivery + DeliveryWindow.Slack)) : null;
         var ignoresStartAfter = new ReadProblem($"s3://{bucket}/{prefix}", null, null,
-            "the server does not start listings after the key it is given, so the days outside --since/--until cannot be skipped; listing stopped. Hunt without --since and --until to read every key");
+            "the server does not start listings after the key it is given, so the days outside --since/--until cannot be skipped; listing stopped. Hunt without --since and --until to read every key") { EndsInput = true };
         string? after = null;
         while (true)
         {
@@ -204,7 +204,7 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
                 // Refused by the service, no credentials found, or an endpoint that cannot be reached: a problem with
                 // this input, reported like a missing file.
                 var reason = ex is AmazonServiceException refused ? $"{refused.ErrorCode ?? refused.StatusCode.ToString()}: {refused.Message}" : ex.GetBaseException().Message;
-                report(new ReadProblem($"s3://{bucket}/{listing.Prefix}", null, null, $"cannot list objects: {reason}"));
+                report(new ReadProblem($"s3://{bucket}/{listing.Prefix}", null, null, $"cannot list objects: {reason}") { EndsInput = true });
                 yield break;
             }
 
