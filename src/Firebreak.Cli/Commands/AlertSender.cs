@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Firebreak.Detection.Events;
 using Firebreak.Detection.Hunting;
 
 namespace Firebreak.Cli.Commands;
@@ -36,11 +38,14 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
 
     public sealed record Outcome(int Alerts, int Requests, int Replayed);
 
-    public async Task<Outcome> SendAsync(IReadOnlyList<HuntHit> hits, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the hits in chunks, in the order given: the same hunt gives the same hits in the same order
+    /// (time, rule, event), so the same chunks and keys.
+    /// </summary>
+    public async Task<Outcome> SendAsync(IEnumerable<HuntHit> hits, CancellationToken cancellationToken)
     {
-        var ordered = hits.OrderBy(h => h.RuleKey, StringComparer.Ordinal).ThenBy(Reference, StringComparer.Ordinal).ToList();
-        int requests = 0, replayed = 0;
-        foreach (var chunk in ordered.Chunk(ChunkSize))
+        int sent = 0, requests = 0, replayed = 0;
+        foreach (var chunk in hits.Chunk(ChunkSize))
         {
             var alerts = chunk.Select(ToAlert).ToList();
             var key = "firebreak-hunt-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', alerts.Select(a => a["sourceReference"])))));
@@ -50,29 +55,81 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
             };
             request.Headers.Add("Idempotency-Key", key);
             var text = await SendAsync(request, "alerts", cancellationToken);
+            sent += chunk.Length;
             requests++;
             if (text.Contains("\"replayed\":true", StringComparison.Ordinal)) replayed++;
         }
 
-        return new Outcome(hits.Count, requests, replayed);
+        return new Outcome(sent, requests, replayed);
     }
 
     public sealed record Attached(int Events, string ImportId, string Status);
 
     /// <summary>
-    /// Uploads the raw records behind the hits to the incident's event import, as JSON lines. The server
-    /// deduplicates by event id, so sending the same hunt again stores nothing twice.
+    /// Uploads the raw records behind the hits to the incident's event import, as JSON lines, streamed
+    /// as the hits are read (in time order, as given), so no more than one record is held at a time. A
+    /// record hit by several rules goes once. The server deduplicates by event id, so sending the same
+    /// hunt again stores nothing twice.
     /// </summary>
-    public async Task<Attached> AttachEventsAsync(string incident, IReadOnlyList<HuntHit> hits, CancellationToken cancellationToken)
+    public async Task<Attached> AttachEventsAsync(string incident, IEnumerable<HuntHit> hits, CancellationToken cancellationToken)
     {
-        var records = hits.Where(h => h.Event is not null).Select(h => h.Event!)
-            .DistinctBy(e => e.EventId ?? e.Raw.GetRawText()).OrderBy(e => e.Time).Select(e => e.Raw.GetRawText()).ToList();
-        var body = new ByteArrayContent(Encoding.UTF8.GetBytes(string.Join('\n', records) + "\n"));
-        body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        var body = new EventLinesContent(hits);
         using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/incidents/{Uri.EscapeDataString(incident)}/events/imports/upload?name=firebreak-hunt.jsonl") { Content = body };
         request.Headers.Add("X-Firebreak-Source", "hunt");
         using var json = JsonDocument.Parse(await SendAsync(request, "events", cancellationToken));
-        return new Attached(records.Count, json.RootElement.GetProperty("id").GetString() ?? "", json.RootElement.GetProperty("status").GetString() ?? "");
+        return new Attached(body.Records, json.RootElement.GetProperty("id").GetString() ?? "", json.RootElement.GetProperty("status").GetString() ?? "");
+    }
+
+    /// <summary>The records behind hits in time order, one per line; copies of a record (same id, or same text) at one time are written once.</summary>
+    private sealed class EventLinesContent : HttpContent
+    {
+        private static readonly byte[] NewLine = "\n"u8.ToArray();
+        private readonly IEnumerable<HuntHit> hits;
+
+        public EventLinesContent(IEnumerable<HuntHit> hits)
+        {
+            this.hits = hits;
+            Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        }
+
+        public int Records { get; private set; }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            await SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            Records = 0;
+            var seenAtTime = new HashSet<string>(StringComparer.Ordinal);
+            DateTimeOffset? time = null;
+            var buffered = new BufferedStream(stream, 1 << 16); // not disposed: the request's stream is the client's to close
+            foreach (var e in hits.Select(h => h.Event).OfType<CloudEvent>())
+            {
+                if (time != e.Time)
+                {
+                    time = e.Time;
+                    seenAtTime.Clear();
+                }
+
+                var raw = e.Raw.ValueKind == JsonValueKind.Undefined ? default : JsonMarshal.GetRawUtf8Value(e.Raw);
+                if (!seenAtTime.Add(e.EventId is { } id ? "id:" + id : "raw:" + Encoding.UTF8.GetString(raw)))
+                {
+                    continue;
+                }
+
+                await buffered.WriteAsync(raw.ToArray(), cancellationToken);
+                await buffered.WriteAsync(NewLine, cancellationToken);
+                Records++;
+            }
+
+            await buffered.FlushAsync(cancellationToken);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 
     /// <summary>Sends one request and gives the answer's text; an unreachable server or a refusal is a CLI error.</summary>

@@ -140,28 +140,24 @@ internal static class HuntCommand
         RulesCommands.ReportDiagnostics(context, parsed.Diagnostics.Concat(rules.Diagnostics));
         if (rules.Rules.Count == 0) throw new CliException(ExitCodes.Usage, "None of the rules could be compiled.");
 
-        var problems = new List<ReadProblem>();
         var reader = new CloudLogReader(new ReaderOptions
         {
             Format = request.Format,
             // Matching runs on the other cores; parsing is the larger share of the work, so it gets them all too.
             MaxDegreeOfParallelism = Environment.ProcessorCount,
             RawFilter = RuleRawFilter.Create(rules, request.Format),
-            OnProblem = p =>
-            {
-                lock (problems) problems.Add(p);
-            },
         });
         // With --since/--until, files whose names say they hold no event of the window are not opened (nor downloaded).
         var window = new DeliveryWindow(request.Since, request.Until);
         var outsideWindow = 0L;
         var inputs = request.Paths.Select(p => Open(reader, p, request, window, _ => Interlocked.Increment(ref outsideWindow), context, cancellationToken)).ToList();
         var hunt = new Hunt(rules);
-        var hits = new List<HuntHit>();
         var clock = Stopwatch.StartNew();
-        // A hit holds its whole parsed record; noisy rules over a big log would hold gigabytes, so line
-        // formats are written as hits arrive (in arrival order) unless they are needed again for sending.
+        // Line formats are written as hits arrive (in arrival order) unless they are needed again for
+        // sending. The others keep their hits on disk in time order (a hit held in memory would hold its
+        // whole parsed record, and noisy rules over a big log find hundreds of thousands).
         var streaming = request.SendTo is null && request.Output is "jsonl" or "csv";
+        using var hits = new HuntHitSpool(keepRecords: request.Incident is not null);
         if (streaming && request.Output == "csv") context.Output.WriteLine(CsvHeader);
         var reported = 0L;
 
@@ -197,10 +193,10 @@ internal static class HuntCommand
                 }
                 else
                 {
-                    await foreach (var hit in hunt.RunAsync(inputs, hit => Reported(hit) ? hit : null, cancellationToken))
+                    await foreach (var kept in hunt.RunAsync(inputs, hit => Reported(hit) ? hits.Prepare(hit) : null, cancellationToken))
                     {
                         reported++;
-                        hits.Add(hit);
+                        hits.Add(kept);
                     }
                 }
             }
@@ -236,8 +232,8 @@ internal static class HuntCommand
             await Collect();
         }
 
-        hits.Sort(HitOrder);
         var summary = reader.Summary;
+        var problems = summary.Problems;
         var stats = Describe(summary, hunt.Statistics, clock.Elapsed);
         switch (request.Output)
         {
@@ -245,7 +241,7 @@ internal static class HuntCommand
                 WriteJson(context, hits, summary, Interlocked.Read(ref outsideWindow), problems, rules);
                 break;
             case "jsonl":
-                if (!streaming) foreach (var hit in hits) context.WriteOutputUtf8(HitJsonWriter.ToLine(hit));
+                if (!streaming) foreach (var hit in hits.Read()) context.WriteOutputUtf8(HitJsonWriter.ToLine(hit));
                 break;
             case "csv":
                 if (!streaming) WriteCsv(context, hits);
@@ -255,12 +251,16 @@ internal static class HuntCommand
                 break;
         }
 
-        foreach (var problem in problems.Take(50))
+        // The first problems, then those that stopped reading an input (a damaged file can report many
+        // malformed lines before the error that explains them).
+        var listed = problems.Take(50).Concat(problems.Skip(50).Where(p => p.EndsInput).Take(50)).ToList();
+        foreach (var problem in listed)
         {
             context.ErrorConsole.MarkupLine($"[yellow]{Markup.Escape(problem.Severity.ToString().ToLowerInvariant())}:[/] {Markup.Escape($"{problem.Source}:{problem.Line?.ToString(CultureInfo.InvariantCulture) ?? "?"}: {problem.Reason}")}");
         }
 
-        if (problems.Count > 50) context.ErrorConsole.MarkupLine($"... and {problems.Count - 50} more problem(s).");
+        var allProblems = summary.Errors + summary.Warnings;
+        if (allProblems > listed.Count) context.ErrorConsole.MarkupLine($"... and {allProblems - listed.Count} more problem(s).");
         if (PreFilterNote(RuleRawFilter.Describe(rules)) is { } note) context.ErrorConsole.MarkupLine(Markup.Escape(note));
         // Not one event read, and errors: the inputs were missing, or none held a log it could read (a text file, standard input that was not JSON).
         var nothingRead = summary.Events + summary.Filtered == 0 && summary.Errors > 0;
@@ -272,12 +272,12 @@ internal static class HuntCommand
         {
             if (sender is not null && request.Incident is not null && hits.Count > 0)
             {
-                var attached = await sender.AttachEventsAsync(request.Incident, hits, cancellationToken);
+                var attached = await sender.AttachEventsAsync(request.Incident, hits.Read(), cancellationToken);
                 context.ErrorConsole.MarkupLine(Markup.Escape($"Attached {attached.Events} event(s) to {request.Incident} on {request.SendTo}: import {attached.ImportId} ({attached.Status})."));
             }
             else if (sender is not null && hits.Count > 0)
             {
-                var sent = await sender.SendAsync(hits, cancellationToken);
+                var sent = await sender.SendAsync(hits.Read(), cancellationToken);
                 context.ErrorConsole.MarkupLine(Markup.Escape($"Sent {sent.Alerts} alert(s) to {request.SendTo} in {sent.Requests} request(s); {sent.Replayed} request(s) had been sent before and stored nothing new."));
             }
         }
@@ -339,14 +339,6 @@ internal static class HuntCommand
     /// <summary>A rule without a level ranks lowest, so --min-level above informational leaves it out.</summary>
     internal static int LevelRank(string? level) => level is null ? 0 : Math.Max(0, Array.IndexOf(Levels, level.ToLowerInvariant()));
 
-    private static int HitOrder(HuntHit a, HuntHit b)
-    {
-        var byTime = Nullable.Compare(HitTime(a), HitTime(b));
-        if (byTime != 0) return byTime;
-        var byRule = string.CompareOrdinal(a.RuleKey, b.RuleKey);
-        return byRule != 0 ? byRule : string.CompareOrdinal(AlertSender.Reference(a), AlertSender.Reference(b));
-    }
-
     internal static DateTimeOffset? HitTime(HuntHit hit) => hit.Event?.Time ?? hit.Correlation?.LastSeen;
 
     private static string Describe(ReadSummary summary, HuntStatistics stats, TimeSpan elapsed)
@@ -358,7 +350,7 @@ internal static class HuntCommand
             $"{summary.Bytes / 1048576.0:0.0} MB read, {events:N0} events in {seconds:0.0}s ({events / seconds:N0} events/s, {summary.Bytes / 1048576.0 / seconds:0.0} MB/s), {stats.Hits:N0} hit(s)");
     }
 
-    private static void WriteTable(CliContext context, List<HuntHit> hits, CompiledRuleSet rules, int minLevel, long allHits)
+    private static void WriteTable(CliContext context, HuntHitSpool hits, CompiledRuleSet rules, int minLevel, long allHits)
     {
         var console = context.Console;
         if (hits.Count == 0)
@@ -371,17 +363,25 @@ internal static class HuntCommand
         }
 
         var byRule = new Table().Title("Hits by rule").AddColumns("Rule", "Level", "Hits");
-        foreach (var group in hits.GroupBy(h => (h.Title, h.Level)).OrderByDescending(g => LevelRank(g.Key.Level)).ThenByDescending(g => g.Count()))
+        var counts = hits.ByRule;
+        foreach (var group in counts.GroupBy(r => (r.Title, r.Level)).Select(g => (g.Key.Title, g.Key.Level, Hits: g.Sum(r => r.Hits)))
+                     .OrderByDescending(g => LevelRank(g.Level)).ThenByDescending(g => g.Hits).ThenBy(g => g.Title, StringComparer.Ordinal))
         {
-            byRule.AddRow(Markup.Escape(group.Key.Title), LevelMarkup(group.Key.Level), group.Count().ToString(CultureInfo.InvariantCulture));
+            byRule.AddRow(Markup.Escape(group.Title), LevelMarkup(group.Level), group.Hits.ToString(CultureInfo.InvariantCulture));
         }
 
         console.Write(byRule);
-        var byLevel = hits.GroupBy(h => h.Level ?? "none").OrderByDescending(g => LevelRank(g.Key)).Select(g => $"{g.Key} {g.Count()}");
+        var byLevel = counts.GroupBy(r => r.Level ?? "none").OrderByDescending(g => LevelRank(g.Key)).Select(g => $"{g.Key} {g.Sum(r => r.Hits)}");
         console.MarkupLine(Markup.Escape($"{hits.Count} hit(s): {string.Join(", ", byLevel)}"));
         console.WriteLine();
 
-        foreach (var hit in hits)
+        if (!console.Profile.Capabilities.Ansi)
+        {
+            WritePlainHits(context, hits);
+            return;
+        }
+
+        foreach (var hit in hits.Read())
         {
             var time = HitTime(hit)?.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "";
             console.MarkupLine($"{time}  {LevelMarkup(hit.Level)}  [bold]{Markup.Escape(hit.Title)}[/]");
@@ -400,6 +400,84 @@ internal static class HuntCommand
                 console.MarkupLine("    " + string.Join("  ", hit.Fields.Select(f => $"{Markup.Escape(f.Name)}=[yellow bold]{Markup.Escape(f.Value ?? "")}[/]")));
             }
         }
+    }
+
+    /// <summary>
+    /// The hits of the table output when it is not drawn on a terminal (a file, a pipe): the same lines
+    /// without colour, one line each whatever its length (so grep finds a whole hit's line), written in
+    /// blocks rather than drawn line by line, which for hundreds of thousands of hits took a minute.
+    /// Control characters from the log are shown escaped, so a file viewed later cannot drive the terminal.
+    /// </summary>
+    private static void WritePlainHits(CliContext context, HuntHitSpool hits)
+    {
+        var text = new StringBuilder(128 * 1024);
+        var bytes = new ArrayBufferWriter<byte>(256 * 1024);
+
+        void Flush(bool force)
+        {
+            if (!force && text.Length < 64 * 1024) return;
+            foreach (var chunk in text.GetChunks())
+            {
+                Encoding.UTF8.GetBytes(chunk.Span, bytes);
+            }
+
+            context.WriteOutputUtf8(bytes.WrittenSpan);
+            bytes.ResetWrittenCount();
+            text.Clear();
+        }
+
+        foreach (var hit in hits.Read())
+        {
+            text.Append(HitTime(hit)?.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)).Append("  ")
+                .Append(PlainLevel(hit.Level)).Append("  ").AppendVisible(hit.Title).AppendLine();
+            if (hit.Event is { } e)
+            {
+                text.Append("    ").AppendVisible(e.Operation).Append(" by ").AppendVisible(e.Actor.Arn ?? e.Actor.Name ?? e.Actor.Uid ?? "?");
+                if (e.SourceIp is not null) text.Append(" from ").AppendVisible(e.SourceIp);
+                if (e.Origin is { } origin) text.Append("  (").AppendVisible(origin.Source).Append(':').Append(origin.Line.ToString(CultureInfo.InvariantCulture)).Append(')');
+                text.AppendLine();
+            }
+            else if (hit.Correlation is { } c)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"    {c.Count} event(s) from {c.FirstSeen:u} to {c.LastSeen:u}").AppendLine();
+            }
+
+            if (hit.Fields.Count > 0)
+            {
+                text.Append("  ");
+                foreach (var field in hit.Fields)
+                {
+                    text.Append("  ").AppendVisible(field.Name).Append('=').AppendVisible(field.Value ?? "");
+                }
+
+                text.AppendLine();
+            }
+
+            Flush(force: false);
+        }
+
+        Flush(force: true);
+    }
+
+    private static string PlainLevel(string? level) => level?.ToLowerInvariant() switch
+    {
+        null => "none",
+        "critical" or "high" or "medium" or "low" or "informational" => level.ToLowerInvariant(),
+        _ => level,
+    };
+
+    /// <summary>Appends text with control characters (and so terminal escape sequences) written as \u escapes.</summary>
+    private static StringBuilder AppendVisible(this StringBuilder builder, string value)
+    {
+        var from = 0;
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (!char.IsControl(value[i])) continue;
+            builder.Append(value, from, i - from).Append(CultureInfo.InvariantCulture, $"\\u{(int)value[i]:X4}");
+            from = i + 1;
+        }
+
+        return builder.Append(value, from, value.Length - from);
     }
 
     private static string LevelMarkup(string? level) => level?.ToLowerInvariant() switch
@@ -439,36 +517,85 @@ internal static class HuntCommand
         };
     }
 
-    private static void WriteJson(CliContext context, List<HuntHit> hits, ReadSummary summary, long outsideWindow, List<ReadProblem> problems, CompiledRuleSet rules)
+    /// <summary>
+    /// The json output, written as it goes (the hits are read back from disk one at a time): the summary,
+    /// the hits in time order, and the problems kept (the first thousand, and every one that stopped an input).
+    /// </summary>
+    private static void WriteJson(CliContext context, HuntHitSpool hits, ReadSummary summary, long outsideWindow, IReadOnlyList<ReadProblem> problems, CompiledRuleSet rules)
     {
-        var document = new Dictionary<string, object?>
+        var buffer = new ArrayBufferWriter<byte>(128 * 1024);
+        using var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true });
+
+        void Flush(bool force)
         {
-            ["summary"] = new Dictionary<string, object>
-            {
-                ["rules"] = rules.Rules.Count,
-                ["files"] = summary.Files,
-                ["filesOutsideWindow"] = outsideWindow,
-                ["bytes"] = summary.Bytes,
-                ["events"] = summary.Events + summary.Filtered,
-                ["parsed"] = summary.Events,
-                ["filtered"] = summary.Filtered,
-                ["errors"] = summary.Errors,
-                ["warnings"] = summary.Warnings,
-                ["hits"] = hits.Count,
-                ["byRule"] = hits.GroupBy(h => h.RuleKey).Select(g => new { ruleId = g.Key, title = g.First().Title, level = g.First().Level, hits = g.Count() }).ToList(),
-            },
-            ["hits"] = hits.Select(HitJson).ToList(),
-            ["problems"] = problems.Select(p => new { source = p.Source, line = p.Line, record = p.RecordIndex, reason = p.Reason, severity = p.Severity.ToString().ToLowerInvariant() }).ToList(),
-        };
-        context.Output.WriteLine(JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
+            w.Flush();
+            if (!force && buffer.WrittenCount < 64 * 1024) return;
+            context.WriteOutputUtf8(buffer.WrittenSpan);
+            buffer.ResetWrittenCount();
+        }
+
+        w.WriteStartObject();
+        w.WriteStartObject("summary");
+        w.WriteNumber("rules", rules.Rules.Count);
+        w.WriteNumber("files", summary.Files);
+        w.WriteNumber("filesOutsideWindow", outsideWindow);
+        w.WriteNumber("bytes", summary.Bytes);
+        w.WriteNumber("events", summary.Events + summary.Filtered);
+        w.WriteNumber("parsed", summary.Events);
+        w.WriteNumber("filtered", summary.Filtered);
+        w.WriteNumber("errors", summary.Errors);
+        w.WriteNumber("warnings", summary.Warnings);
+        w.WriteNumber("hits", hits.Count);
+        w.WriteStartArray("byRule");
+        // The most severe and the noisiest first, as the table shows them.
+        foreach (var rule in hits.ByRule.GroupBy(r => r.RuleKey).Select(g => (Key: g.Key, g.First().Title, g.First().Level, Hits: g.Sum(r => r.Hits)))
+                     .OrderByDescending(r => LevelRank(r.Level)).ThenByDescending(r => r.Hits).ThenBy(r => r.Key, StringComparer.Ordinal))
+        {
+            w.WriteStartObject();
+            w.WriteString("ruleId", rule.Key);
+            w.WriteString("title", rule.Title);
+            if (rule.Level is null) w.WriteNull("level");
+            else w.WriteString("level", rule.Level);
+            w.WriteNumber("hits", rule.Hits);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.WriteStartArray("hits");
+        foreach (var hit in hits.Read())
+        {
+            HitJsonWriter.Write(w, hit);
+            Flush(force: false);
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("problems");
+        foreach (var p in problems)
+        {
+            w.WriteStartObject();
+            w.WriteString("source", p.Source);
+            if (p.Line is { } line) w.WriteNumber("line", line);
+            else w.WriteNull("line");
+            if (p.RecordIndex is { } record) w.WriteNumber("record", record);
+            else w.WriteNull("record");
+            w.WriteString("reason", p.Reason);
+            w.WriteString("severity", p.Severity.ToString().ToLowerInvariant());
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+        Flush(force: true);
+        context.Output.WriteLine();
     }
 
     private const string CsvHeader = "time,rule_id,title,level,operation,actor,source_ip,account,region,event_id,source,line,fields";
 
-    private static void WriteCsv(CliContext context, List<HuntHit> hits)
+    private static void WriteCsv(CliContext context, HuntHitSpool hits)
     {
         context.Output.WriteLine(CsvHeader);
-        foreach (var hit in hits) context.Output.WriteLine(CsvRow(hit));
+        foreach (var hit in hits.Read()) context.Output.WriteLine(CsvRow(hit));
     }
 
     private static string CsvRow(HuntHit hit)

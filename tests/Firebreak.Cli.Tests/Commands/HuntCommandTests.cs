@@ -76,6 +76,52 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_Table_NotOnATerminal_KeepsEachLineWhole_AndShowsControlCharactersEscaped()
+    {
+        // Log fields are the attacker's text: escape sequences in them must not reach a terminal that later
+        // shows the saved output, and a long line must stay one line for grep.
+        var address = "203.0.113.9\u001b[2J\u001b]0;owned\u0007";
+        var trail = StopTrail.Replace("\"sourceIPAddress\":\"203.0.113.9\"", $"\"sourceIPAddress\":{JsonSerializer.Serialize(address)}", StringComparison.Ordinal);
+        Assert.NotEqual(StopTrail, trail);
+        var path = WriteFile(new string('l', 200) + ".json", trail);
+
+        var result = await Cli.RunAsync("hunt", path);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.DoesNotContain('\u001b', result.Out);
+        Assert.DoesNotContain('\u0007', result.Out);
+        var line = Assert.Single(result.Out.Split('\n'), l => l.Contains("StopLogging by", StringComparison.Ordinal));
+        Assert.Equal($"    StopLogging by arn:aws:iam::111122223333:user/ops from 203.0.113.9\\u001B[2J\\u001B]0;owned\\u0007  ({path}:1)", line.TrimEnd('\r'));
+        Assert.Contains("    eventSource=cloudtrail.amazonaws.com  eventName=StopLogging", result.Out);
+    }
+
+    [Fact]
+    public async Task Hunt_ManyProblems_AreCountedInFull_ListedInPart_AndTheOneThatStoppedAFileIsListed()
+    {
+        // Three thousand malformed lines in one file, and a file cut short in another: every problem is
+        // counted, the first fifty are listed with a count of the rest, and the cut file is named even
+        // when it comes after them. The json output keeps the first thousand, and every one that ended a file.
+        var bad = WriteFile("bad.jsonl", string.Concat(Enumerable.Range(0, 3000).Select(i => $$"""{"eventVersion": nope{{i}}}""" + "\n")));
+        var cut = Path.Combine(Path.GetDirectoryName(bad)!, "zz-cut.json");
+        File.WriteAllText(cut, StopTrail[..(StopTrail.Length / 2)] + "\n" + string.Concat(Enumerable.Range(0, 10).Select(_ => "[[[[")));
+
+        var table = await Cli.RunAsync("hunt", bad, cut);
+        var json = await Cli.RunAsync("hunt", bad, cut, "--output", "json");
+
+        Assert.True(table.ExitCode == 2, table.ToString());
+        Assert.Contains("3001 read error(s)", table.Err);
+        Assert.Contains("zz-cut.json", table.Err);
+        var listed = table.Err.Split('\n').Count(l => l.StartsWith("error: /", StringComparison.Ordinal));
+        Assert.InRange(listed, 50, 51);
+        Assert.Contains($"... and {3001 - listed} more problem(s).", table.Err);
+        var root = JsonDocument.Parse(json.Out).RootElement;
+        Assert.Equal(3001, root.GetProperty("summary").GetProperty("errors").GetInt64());
+        var problems = root.GetProperty("problems").EnumerateArray().ToList();
+        Assert.InRange(problems.Count, 1000, 1001);
+        Assert.Contains(problems, p => p.GetProperty("source").GetString() == cut);
+    }
+
+    [Fact]
     public async Task Hunt_ExitsZero_WhenNothingMatches()
     {
         var result = await Cli.RunAsync("hunt", WriteFile("quiet.json", QuietTrail));
