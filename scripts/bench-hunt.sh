@@ -2,7 +2,8 @@
 # Macro benchmark of `firebreak hunt` against jq on the same CloudTrail delivery files, in one run so
 # that both see the same machine load. Generates the files (plain, then gzipped) with the attack
 # simulator, runs jq with one StopLogging filter and firebreak hunt with the built-in pack plus the
-# SigmaHQ cloud rules, and prints wall time, events/s, MB/s, CPU use and peak RSS for each.
+# SigmaHQ cloud rules (as JSON lines, and as the table and json outputs, which keep every hit), and
+# prints wall time, events/s, MB/s, CPU use and peak RSS for each.
 #
 #   scripts/bench-hunt.sh                 # about 1 GB of JSON
 #   EVENTS=200000 scripts/bench-hunt.sh   # smaller, for a quick look
@@ -76,6 +77,13 @@ read -r fb_s fb_cpu fb_rss < <(measure "$work/fb.out" "${firebreak[@]}" hunt "$w
 log "firebreak hunt, gzipped"
 read -r fbz_s fbz_cpu fbz_rss < <(measure "$work/fbz.out" "${firebreak[@]}" hunt "$work/gz" "${rules_args[@]}" --output jsonl)
 
+# The outputs that need every hit before writing the first (sorted by time): the table (the default)
+# and json. Their hits are kept on disk, so peak memory must not grow with the number of hits.
+log "firebreak hunt, plain, table output"
+read -r tab_s tab_cpu tab_rss < <(measure "$work/table.out" "${firebreak[@]}" hunt "$work/plain" "${rules_args[@]}")
+log "firebreak hunt, plain, json output"
+read -r js_s js_cpu js_rss < <(measure "$work/json.out" "${firebreak[@]}" hunt "$work/plain" "${rules_args[@]}" --output json)
+
 # The jq query as the only rule: the same work as jq, and the raw pre-filter applies.
 mkdir -p "$work/one-rule"
 cat >"$work/one-rule/stop_logging.yml" <<'YAML'
@@ -101,6 +109,8 @@ report "jq (gzip, via zcat)" "$jqz_s" "$jqz_cpu" "$jqz_rss" "$plain_bytes" "$eve
 report "firebreak hunt (plain)" "$fb_s" "$fb_cpu" "$fb_rss" "$plain_bytes" "$events"
 report "firebreak hunt (gzip)" "$fbz_s" "$fbz_cpu" "$fbz_rss" "$plain_bytes" "$events"
 report "firebreak hunt (one rule)" "$one_s" "$one_cpu" "$one_rss" "$plain_bytes" "$events"
+report "firebreak hunt (table)" "$tab_s" "$tab_cpu" "$tab_rss" "$plain_bytes" "$events"
+report "firebreak hunt (json)" "$js_s" "$js_cpu" "$js_rss" "$plain_bytes" "$events"
 awk -v a="$jq_s" -v b="$fb_s" -v c="$jqz_s" -v d="$fbz_s" 'BEGIN { printf "throughput vs jq: %.1fx plain, %.1fx gzip\n", a/b, c/d }'
 awk -v a="$jq_s" -v b="$one_s" 'BEGIN { printf "throughput vs jq, same query: %.1fx\n", a/b }'
 echo "firebreak summary (plain): $(tail -n 1 "$work/fb.out.err")"

@@ -490,7 +490,10 @@ internal static class HuntCommand
         var other => Markup.Escape(other),
     };
 
-    /// <summary>A hit as the JSON object the json output shows; <see cref="HitJsonWriter"/> writes the same bytes for jsonl without it.</summary>
+    /// <summary>
+    /// A hit as the JSON object the json and jsonl outputs show, spelled out as a dictionary: the shape
+    /// <see cref="HitJsonWriter"/>, which writes both outputs without a dictionary per hit, is checked against.
+    /// </summary>
     internal static Dictionary<string, object?> HitJson(HuntHit hit)
     {
         var e = hit.Event;
