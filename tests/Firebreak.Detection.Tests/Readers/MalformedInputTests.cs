@@ -281,6 +281,62 @@ public sealed class MalformedInputTests : IDisposable
     }
 
     [Fact]
+    public void Listing_IsWalkedAsItIsRead_InOrdinalOrderOfWholePaths_WithLinkedFoldersLast()
+    {
+        // The whole listing used to be gathered (and every file's path kept twice) before the first file was
+        // read: a synced organisation trail of millions of files held gigabytes. The walk now gives each file
+        // as it finds it, so a file put into a folder the walk has not reached yet is still found.
+        var dir = Folder;
+        Directory.CreateDirectory(Path.Combine(dir, "b"));
+        Directory.CreateDirectory(Path.Combine(dir, "c", "d"));
+        Directory.CreateDirectory(Path.Combine(dir, "z-target"));
+        File.WriteAllText(Path.Combine(dir, "a.json"), "{}");
+        File.WriteAllText(Path.Combine(dir, "b.json"), "{}");
+        File.WriteAllText(Path.Combine(dir, "b", "inner.json"), "{}");
+        File.WriteAllText(Path.Combine(dir, "c", "d", "deep.json"), "{}");
+        File.WriteAllText(Path.Combine(dir, "z-target", "t.json"), "{}");
+        Directory.CreateSymbolicLink(Path.Combine(dir, "a-link"), Path.Combine(dir, "elsewhere"));
+        Directory.CreateDirectory(Path.Combine(dir, "elsewhere"));
+        File.WriteAllText(Path.Combine(dir, "elsewhere", "linked.json"), "{}");
+
+        var problems = new List<FolderProblem>();
+        using var walk = FolderListing.Files(dir, recurse: true, problems.Add).GetEnumerator();
+        Assert.True(walk.MoveNext());
+        Assert.Equal(Path.Combine(dir, "a.json"), walk.Current);
+        File.WriteAllText(Path.Combine(dir, "c", "d", "later.json"), "{}");
+        var rest = new List<string>();
+        while (walk.MoveNext())
+        {
+            rest.Add(walk.Current);
+        }
+
+        // "b.json" before "b/inner.json", as whole paths sort ('.' before '/'); the folder "elsewhere" is
+        // listed by its own path, and the link to it ("a-link") is not read again after it.
+        Assert.Equal(
+            [Path.Combine(dir, "b.json"), Path.Combine(dir, "b", "inner.json"), Path.Combine(dir, "c", "d", "deep.json"), Path.Combine(dir, "c", "d", "later.json"),
+             Path.Combine(dir, "elsewhere", "linked.json"), Path.Combine(dir, "z-target", "t.json")],
+            rest);
+        var problem = Assert.Single(problems);
+        Assert.Equal((Path.Combine(dir, "a-link"), true), (problem.Path, problem.NotListedAgain));
+
+        // A folder reached only through a link comes after the folders reached without one.
+        Directory.Delete(Path.Combine(dir, "a-link"));
+        Directory.Move(Path.Combine(dir, "elsewhere"), Path.Combine(Path.GetDirectoryName(dir)!, Path.GetFileName(dir) + "-outside"));
+        try
+        {
+            Directory.CreateSymbolicLink(Path.Combine(dir, "a-link"), Path.Combine(Path.GetDirectoryName(dir)!, Path.GetFileName(dir) + "-outside"));
+            var files = FolderListing.Files(dir, recurse: true, p => Assert.Fail(p.Reason)).ToList();
+            Assert.Equal(Path.Combine(dir, "a-link", "linked.json"), files[^1]);
+            Assert.Equal(files[..^1].Order(StringComparer.Ordinal), files[..^1]);
+        }
+        finally
+        {
+            Directory.Delete(Path.Combine(dir, "a-link"));
+            Directory.Delete(Path.Combine(Path.GetDirectoryName(dir)!, Path.GetFileName(dir) + "-outside"), recursive: true);
+        }
+    }
+
+    [Fact]
     public void RealPath_ResolvesEveryLinkOnTheWay_AndDotDotAfterALink()
     {
         var dir = Folder;

@@ -6,7 +6,7 @@ namespace Firebreak.Detection.Readers.Sources;
 
 /// <summary>
 /// Files, directories (read recursively) and glob patterns (<c>*</c>, <c>?</c> and <c>**</c> for any
-/// number of directories). Each directory is listed in ordinal order so that runs are repeatable.
+/// number of directories). Folders are walked as files are read, in ordinal order so that runs are repeatable.
 /// Hidden files are skipped. Folders are listed by <see cref="FolderListing"/>: one that cannot be listed is
 /// an error, and a folder reached twice through links is read once.
 /// </summary>
@@ -104,12 +104,23 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
         var regex = GlobToRegex(pattern);
         var recurse = pattern.Contains('/', StringComparison.Ordinal) || pattern.Contains("**", StringComparison.Ordinal);
         var matches = FolderListing.Files(root, recurse, problem => report(Problem(problem)), file => regex.IsMatch(Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/')));
-        if (matches.Count == 0)
+        return ReportingNone(matches, path, report);
+    }
+
+    /// <summary>The files a pattern matched, as the walk finds them; a pattern that matched none is reported once the walk ends.</summary>
+    private static IEnumerable<string> ReportingNone(IEnumerable<string> matches, string pattern, Action<ReadProblem> report)
+    {
+        var any = false;
+        foreach (var file in matches)
         {
-            report(new ReadProblem(path, null, null, "no file matches this pattern") { EndsInput = true });
+            any = true;
+            yield return file;
         }
 
-        return matches;
+        if (!any)
+        {
+            report(new ReadProblem(pattern, null, null, "no file matches this pattern") { EndsInput = true });
+        }
     }
 
     private static ReadProblem Problem(FolderProblem problem) =>

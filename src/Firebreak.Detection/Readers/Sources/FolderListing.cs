@@ -33,73 +33,140 @@ public static class FolderListing
     private const int MaxRoutesPerFolder = 8;
 
     /// <summary>
-    /// The files in <paramref name="root"/>, and in its sub-folders when <paramref name="recurse"/>, in ordinal
-    /// order, with paths built from <paramref name="root"/> as given. Links to files are listed as they are; the
-    /// reader reports one that leads nowhere. With <paramref name="include"/> (a glob's test of a path), a folder
-    /// reached by two ways is listed under each (the pattern may name the link, not the folder it leads to), but
-    /// each file is still listed once.
+    /// The files in <paramref name="root"/>, and in its sub-folders when <paramref name="recurse"/>, with paths
+    /// built from <paramref name="root"/> as given, listed as the walk finds them: memory grows with the depth of
+    /// the tree and the size of one folder, not with the number of files (a synced organisation trail holds
+    /// millions). Files come in ordinal order of their paths, except that folders reached through a link come
+    /// after the rest (so a file is listed by its path without links wherever it has one). Links to files are
+    /// listed as they are; the reader reports one that leads nowhere. With <paramref name="include"/> (a glob's
+    /// test of a path), a folder reached by two ways is listed under each (the pattern may name the link, not the
+    /// folder it leads to), but each file is still listed once.
     /// </summary>
-    public static List<string> Files(string root, bool recurse, Action<FolderProblem> report, Func<string, bool>? include = null)
+    public static IEnumerable<string> Files(string root, bool recurse, Action<FolderProblem> report, Func<string, bool>? include = null)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var files = new List<string>();
-        var listed = new Dictionary<string, int>(StringComparer.Ordinal);
-        var kept = new HashSet<string>(StringComparer.Ordinal);
-        // Folders reached through a link wait until every folder reached without one is listed, so a file is
-        // listed by its path without links wherever it has one.
-        var folders = new Stack<Route>();
-        var linked = new Stack<Route>();
-        folders.Push(new Route(root, RealPath(root), null));
-        while (folders.TryPop(out var folder) || linked.TryPop(out folder))
+        return Walk(root, recurse, report, include);
+    }
+
+    private static IEnumerable<string> Walk(string root, bool recurse, Action<FolderProblem> report, Func<string, bool>? include)
+    {
+        // The ways each folder (by its path without links) was listed: one, or up to eight with a pattern.
+        var listed = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var linked = new List<Route>();
+        var start = new Route(root, RealPath(root), null);
+        while (true)
         {
-            if (folder.LeadsBack())
+            var stack = new Stack<Frame>();
+            if (Enter(start, recurse, report, include, listed) is { } first)
             {
-                report(new FolderProblem(folder.Path, $"leads back to {folder.Real}, a folder it is in (a loop): not read again", NotListedAgain: true));
-                continue;
+                stack.Push(first);
             }
 
-            var times = listed[folder.Real] = listed.GetValueOrDefault(folder.Real) + 1;
-            if (times > 1 && include is null)
+            while (stack.TryPeek(out var frame))
             {
-                report(new FolderProblem(folder.Path, $"leads to {folder.Real}, a folder already read: not read again", NotListedAgain: true));
-                continue;
-            }
-
-            if (times > MaxRoutesPerFolder)
-            {
-                // The pattern might have matched this way's paths only: files may be missed, so it is an error.
-                report(new FolderProblem(folder.Path, $"leads to {folder.Real}, a folder reached by more than {MaxRoutesPerFolder} ways: not read this way", NotListedAgain: false));
-                continue;
-            }
-
-            try
-            {
-                foreach (var entry in new DirectoryInfo(folder.Path).EnumerateFileSystemInfos("*", OneFolder))
+                if (frame.Next == frame.Children.Count)
                 {
-                    var path = Path.Join(folder.Path, entry.Name);
-                    if (entry is DirectoryInfo)
+                    stack.Pop();
+                    continue;
+                }
+
+                var (name, isFolder, isLink) = frame.Children[frame.Next++];
+                var path = Path.Join(frame.Route.Path, name);
+                if (isLink)
+                {
+                    linked.Add(new Route(path, RealPath(path), frame.Route));
+                }
+                else if (isFolder)
+                {
+                    if (Enter(new Route(path, Path.Join(frame.Route.Real, name), frame.Route), recurse, report, include, listed) is { } inner)
                     {
-                        if (recurse)
-                        {
-                            var isLink = IsLink(entry);
-                            (isLink ? linked : folders).Push(new Route(path, isLink ? RealPath(path) : Path.Join(folder.Real, entry.Name), folder));
-                        }
-                    }
-                    else if ((include is null || include(path)) && kept.Add(Path.Join(folder.Real, entry.Name)))
-                    {
-                        files.Add(path);
+                        stack.Push(inner);
                     }
                 }
+                else if ((include is null || include(path)) && !frame.EarlierWays.Any(way => include!(Path.Join(way, name))))
+                {
+                    yield return path;
+                }
             }
-            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+
+            // Folders reached through links wait until every folder reached without one is listed.
+            if (linked.Count == 0)
             {
-                var why = e is UnauthorizedAccessException ? "permission denied" : e.Message;
-                report(new FolderProblem(folder.Path, $"this folder cannot be listed ({why}): its files are not read", NotListedAgain: false));
+                yield break;
             }
+
+            var next = linked.MinBy(r => r.Path, StringComparer.Ordinal)!;
+            linked.Remove(next);
+            start = next;
+        }
+    }
+
+    /// <summary>Lists a folder reached by <paramref name="route"/>, or says why it is not listed (and gives null).</summary>
+    private static Frame? Enter(Route route, bool recurse, Action<FolderProblem> report, Func<string, bool>? include, Dictionary<string, List<string>> listed)
+    {
+        if (route.LeadsBack())
+        {
+            report(new FolderProblem(route.Path, $"leads back to {route.Real}, a folder it is in (a loop): not read again", NotListedAgain: true));
+            return null;
         }
 
-        files.Sort(StringComparer.Ordinal);
-        return files;
+        if (!listed.TryGetValue(route.Real, out var ways))
+        {
+            listed[route.Real] = ways = [];
+        }
+
+        if (ways.Count > 0 && include is null)
+        {
+            report(new FolderProblem(route.Path, $"leads to {route.Real}, a folder already read: not read again", NotListedAgain: true));
+            return null;
+        }
+
+        if (ways.Count >= MaxRoutesPerFolder)
+        {
+            // The pattern might have matched this way's paths only: files may be missed, so it is an error.
+            report(new FolderProblem(route.Path, $"leads to {route.Real}, a folder reached by more than {MaxRoutesPerFolder} ways: not read this way", NotListedAgain: false));
+            return null;
+        }
+
+        var earlier = ways.ToArray();
+        ways.Add(route.Path);
+        var children = new List<(string Name, bool IsFolder, bool IsLink)>();
+        try
+        {
+            foreach (var entry in new DirectoryInfo(route.Path).EnumerateFileSystemInfos("*", OneFolder))
+            {
+                if (entry is not DirectoryInfo)
+                {
+                    children.Add((entry.Name, false, false));
+                }
+                else if (recurse)
+                {
+                    children.Add((entry.Name, true, IsLink(entry)));
+                }
+            }
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            var why = e is UnauthorizedAccessException ? "permission denied" : e.Message;
+            report(new FolderProblem(route.Path, $"this folder cannot be listed ({why}): its files are not read", NotListedAgain: false));
+            return null;
+        }
+
+        // A folder sorts as its name and a separator, so that walking in this order gives whole paths in ordinal order.
+        children.Sort((a, b) => string.CompareOrdinal(a.IsFolder ? a.Name + "/" : a.Name, b.IsFolder ? b.Name + "/" : b.Name));
+        return new Frame(route, children, earlier);
+    }
+
+    /// <summary>A folder being walked: its entries in order, the next to look at, and the ways it was listed by before.</summary>
+    private sealed class Frame(Route route, List<(string Name, bool IsFolder, bool IsLink)> children, string[] earlierWays)
+    {
+        public Route Route { get; } = route;
+
+        public List<(string Name, bool IsFolder, bool IsLink)> Children { get; } = children;
+
+        public string[] EarlierWays { get; } = earlierWays;
+
+        public int Next { get; set; }
     }
 
     private static bool IsLink(FileSystemInfo entry)
