@@ -13,8 +13,8 @@ namespace Firebreak.Cli.Commands;
 
 /// <summary>
 /// Sends hunt hits to a server's generic alert intake. Each chunk carries an Idempotency-Key computed
-/// from the hits in it, and chunks are cut from hits in a fixed order, so running the same hunt again
-/// replays the same keys and the server stores nothing twice.
+/// from the hits in it, and chunks are cut from hits in a fixed order at boundaries the hits decide, so
+/// running the same hunt again replays the same keys and the server stores nothing twice.
 /// </summary>
 internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
 {
@@ -39,13 +39,18 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
     public sealed record Outcome(int Alerts, int Requests, int Replayed);
 
     /// <summary>
-    /// Sends the hits in chunks, in the order given: the same hunt gives the same hits in the same order
-    /// (time, rule, event), so the same chunks and keys.
+    /// Sends the hits in chunks, in the order given (time, rule, event). Where a chunk ends is decided by
+    /// the hits themselves, not by counting from the first: a chunk ends after a hit whose reference hashes
+    /// to a boundary (one in <see cref="BoundaryOdds"/>, once the chunk holds <see cref="MinChunkSize"/>), or
+    /// at <see cref="ChunkSize"/>. A second run that finds one hit more or fewer (a correlation's count can
+    /// differ between runs) changes the chunk that hit falls in, and the chunks after the next boundary are
+    /// the same as before, with the same keys: the server replays them and stores nothing twice. Counting
+    /// from the first hit moved every later boundary, and every chunk after it was sent again.
     /// </summary>
     public async Task<Outcome> SendAsync(IEnumerable<HuntHit> hits, CancellationToken cancellationToken)
     {
         int sent = 0, requests = 0, replayed = 0;
-        foreach (var chunk in hits.Chunk(ChunkSize))
+        foreach (var chunk in Chunks(hits))
         {
             var alerts = chunk.Select(ToAlert).ToList();
             var key = "firebreak-hunt-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', alerts.Select(a => a["sourceReference"])))));
@@ -55,12 +60,52 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
             };
             request.Headers.Add("Idempotency-Key", key);
             var text = await SendAsync(request, "alerts", cancellationToken);
-            sent += chunk.Length;
+            sent += chunk.Count;
             requests++;
             if (text.Contains("\"replayed\":true", StringComparison.Ordinal)) replayed++;
         }
 
         return new Outcome(sent, requests, replayed);
+    }
+
+    /// <summary>Hits a chunk holds at least before a boundary may end it.</summary>
+    internal const int MinChunkSize = 64;
+
+    /// <summary>One hit in this many ends a chunk (past <see cref="MinChunkSize"/>): chunks hold about 320 hits.</summary>
+    internal const int BoundaryOdds = 256;
+
+    /// <summary>The hits cut into chunks at boundaries the hits decide (see <see cref="SendAsync(IEnumerable{HuntHit}, CancellationToken)"/>).</summary>
+    internal static IEnumerable<List<HuntHit>> Chunks(IEnumerable<HuntHit> hits)
+    {
+        var chunk = new List<HuntHit>(ChunkSize);
+        foreach (var hit in hits)
+        {
+            chunk.Add(hit);
+            if (chunk.Count >= ChunkSize || (chunk.Count >= MinChunkSize && IsBoundary(Reference(hit))))
+            {
+                yield return chunk;
+                chunk = new List<HuntHit>(ChunkSize);
+            }
+        }
+
+        if (chunk.Count > 0)
+        {
+            yield return chunk;
+        }
+    }
+
+    /// <summary>FNV-1a over the reference's UTF-8 bytes: the same on every machine and run, unlike string hash codes.</summary>
+    private static bool IsBoundary(string reference)
+    {
+        var hash = 14695981039346656037UL;
+        Span<byte> buffer = stackalloc byte[512];
+        var bytes = Encoding.UTF8.GetByteCount(reference) <= buffer.Length ? buffer[..Encoding.UTF8.GetBytes(reference, buffer)] : Encoding.UTF8.GetBytes(reference);
+        foreach (var b in bytes)
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+
+        return (hash ^ (hash >> 32)) % BoundaryOdds == 0;
     }
 
     public sealed record Attached(int Events, string ImportId, string Status);

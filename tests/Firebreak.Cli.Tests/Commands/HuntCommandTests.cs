@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Firebreak.Cli.Commands;
+using Firebreak.Detection.Hunting;
 using Firebreak.Detection.Readers.Sources;
 using Firebreak.Detection.Simulation;
 
@@ -508,6 +509,71 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.Equal(hits, page.RootElement.GetProperty("total").GetInt32());
         Assert.All(items, a => Assert.Equal(1, a.GetProperty("occurrenceCount").GetInt32()));
         Assert.Contains(items, a => a.GetProperty("title").GetString() == "CloudTrail Trail Stopped, Deleted or Narrowed");
+    }
+
+    [Fact]
+    public async Task SendTo_AgainWithOneHitMore_ResendsOnlyTheChunkItFallsIn()
+    {
+        // Chunks used to be counted from the first hit: one hit more in the middle (a correlation can count
+        // differently between runs) moved every later boundary, so every later chunk had a new key and all its
+        // alerts were sent again. Boundaries are now decided by the hits themselves.
+        var title = $"Chunking probe {Guid.NewGuid():N}";
+        var rules = Path.GetDirectoryName(WriteFile("probe.yml", $$"""
+            title: {{title}}
+            level: high
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventName: StopLogging}
+              condition: sel
+            """))!;
+        static string Stop(string id, DateTimeOffset time) =>
+            $$"""{"eventVersion":"1.08","eventTime":"{{time:yyyy-MM-ddTHH:mm:ssZ}}","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"eventID":"{{id}}"}""";
+        var t0 = new DateTimeOffset(2026, 1, 15, 0, 0, 0, TimeSpan.Zero);
+        var many = WriteFile("stops.jsonl", string.Concat(Enumerable.Range(0, 3000).Select(i => Stop($"stop-{i}", t0.AddSeconds(2 * i)) + "\n")));
+        var extra = WriteFile("one-more.jsonl", Stop("stop-extra", t0.AddSeconds(2999)) + "\n");
+        // A server of its own: the class's server counts the alerts of the other tests.
+        await using var own = await ServerFixture.StartAsync();
+        var env = new Dictionary<string, string?> { ["FIREBREAK_API_KEY"] = own.ResponderKey };
+
+        var first = await Cli.RunAsync(env, "hunt", many, "--no-builtin", "--rules", rules, "--output", "jsonl", "--send-to", own.Url);
+        var second = await Cli.RunAsync(env, "hunt", many, extra, "--no-builtin", "--rules", rules, "--output", "jsonl", "--send-to", own.Url);
+
+        static (int Alerts, int Requests, int Replayed) Sent(CliResult run)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(run.Err, @"Sent (\d+) alert\(s\) to \S+ in (\d+) request\(s\); (\d+) request\(s\) had been sent before");
+            Assert.True(match.Success, run.ToString());
+            return (int.Parse(match.Groups[1].Value), int.Parse(match.Groups[2].Value), int.Parse(match.Groups[3].Value));
+        }
+
+        Assert.True(first.ExitCode == 1, first.ToString());
+        Assert.True(second.ExitCode == 1, second.ToString());
+        var (alerts, requests, _) = Sent(first);
+        Assert.Equal(3000, alerts);
+        Assert.InRange(requests, 6, 3000 / AlertSender.MinChunkSize);
+        var (again, requestsAgain, replayed) = Sent(second);
+        Assert.Equal(3001, again);
+        Assert.True(replayed >= requestsAgain - 2, $"{replayed} of {requestsAgain} requests replayed");
+
+        using var http = new HttpClient { BaseAddress = new Uri(own.Url) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", own.ResponderKey);
+        using var page = JsonDocument.Parse(await http.GetStringAsync($"/api/v1/alerts?source=firebreak-hunt&q={Uri.EscapeDataString(title)}&pageSize=10", TestContext.Current.CancellationToken));
+        Assert.Equal(3001, page.RootElement.GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public void Chunks_HoldBetweenTheLeastAndTheMost_AndEndWhereTheHitsSay()
+    {
+        HuntHit Hit(int i) => new(HuntHitKind.Rule, "rule", "Rule", "high", [], null, [new("n", i.ToString(System.Globalization.CultureInfo.InvariantCulture))], null);
+        var hits = Enumerable.Range(0, 20_000).Select(Hit).ToList();
+
+        var chunks = AlertSender.Chunks(hits).ToList();
+        var shifted = AlertSender.Chunks(hits.Skip(1)).ToList();
+
+        Assert.Equal(hits, chunks.SelectMany(c => c));
+        Assert.All(chunks.SkipLast(1), c => Assert.InRange(c.Count, AlertSender.MinChunkSize, 500));
+        Assert.InRange(chunks.Count, 20_000 / 500, 20_000 / AlertSender.MinChunkSize);
+        // Without the first hit, only the first chunk changes.
+        Assert.Equal(chunks.Skip(1).Select(c => string.Join(",", c.Select(AlertSender.Reference))), shifted.Skip(1).Select(c => string.Join(",", c.Select(AlertSender.Reference))));
     }
 
     [Fact]
