@@ -150,7 +150,11 @@ internal static class HuntCommand
         // With --since/--until, files whose names say they hold no event of the window are not opened (nor downloaded).
         var window = new DeliveryWindow(request.Since, request.Until);
         var outsideWindow = 0L;
-        var inputs = request.Paths.Select(p => Open(reader, p, request, window, _ => Interlocked.Increment(ref outsideWindow), context, cancellationToken)).ToList();
+        // Every path is read as one source, so events reach the hunt in one fixed order (paths as named, then
+        // files as listed) and its correlation hits are the same every run.
+        var sources = request.Paths.Select(p => Open(p, request, window, _ => Interlocked.Increment(ref outsideWindow), context)).ToList();
+        var events = reader.ReadAsync(sources.Count == 1 ? sources[0] : new LogInputSources(sources), cancellationToken);
+        IReadOnlyList<IAsyncEnumerable<CloudEvent>> inputs = [window.IsBounded ? InWindow(events, window, cancellationToken) : events];
         var hunt = new Hunt(rules);
         var clock = Stopwatch.StartNew();
         // Line formats are written as hits arrive (in arrival order) unless they are needed again for
@@ -296,15 +300,15 @@ internal static class HuntCommand
     /// <summary>The path that names standard input, as other commands take it.</summary>
     internal const string StandardInput = "-";
 
-    private static IAsyncEnumerable<CloudEvent> Open(CloudLogReader reader, string path, HuntRequest request, DeliveryWindow window, Action<LogInput> outsideWindow, CliContext context, CancellationToken cancellationToken)
+    private static ILogInputSource Open(string path, HuntRequest request, DeliveryWindow window, Action<LogInput> outsideWindow, CliContext context)
     {
-        IAsyncEnumerable<CloudEvent> events;
         if (path == StandardInput)
         {
             // Plain or gzip, as a file is: the format is found from the content.
-            events = reader.ReadAsync(new LogInputList([new LogInput(StandardInput, _ => Task.FromResult(context.OpenInput()))]), cancellationToken);
+            return new LogInputList([new LogInput(StandardInput, _ => Task.FromResult(context.OpenInput()))]);
         }
-        else if (path.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
+
+        if (path.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
         {
             var rest = path["s3://".Length..];
             var slash = rest.IndexOf('/');
@@ -318,14 +322,10 @@ internal static class HuntCommand
                 SecretAccessKey = context.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY"),
                 SessionToken = context.GetEnvironmentVariable("AWS_SESSION_TOKEN"),
             });
-            events = reader.ReadAsync(window.Apply(new S3LogInputSource(client, bucket, slash < 0 ? null : rest[(slash + 1)..], window), outsideWindow), cancellationToken);
-        }
-        else
-        {
-            events = reader.ReadAsync(window.Apply(new FileLogInputSource(path), outsideWindow), cancellationToken);
+            return window.Apply(new S3LogInputSource(client, bucket, slash < 0 ? null : rest[(slash + 1)..], window), outsideWindow);
         }
 
-        return window.IsBounded ? InWindow(events, window, cancellationToken) : events;
+        return window.Apply(new FileLogInputSource(path), outsideWindow);
     }
 
     private static async IAsyncEnumerable<CloudEvent> InWindow(IAsyncEnumerable<CloudEvent> events, DeliveryWindow window, [EnumeratorCancellation] CancellationToken cancellationToken)

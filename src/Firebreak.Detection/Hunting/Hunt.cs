@@ -67,8 +67,9 @@ public sealed class HuntStatistics
 /// <summary>
 /// Runs a compiled rule set over one or more event streams. Readers feed batches into a bounded
 /// queue; one matching worker per core drains it; correlation state is updated under a lock (only
-/// base-rule matches reach it, so contention is low). Hits are yielded as they are found, so their
-/// order across workers is not the input order.
+/// base-rule matches reach it, so contention is low), in the order of the batches when there is one
+/// stream, so the same input gives the same correlation hits every run. Hits are yielded as they are
+/// found, so their order across workers is not the input order.
 /// </summary>
 public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
 {
@@ -93,7 +94,7 @@ public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(project);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var batches = Channel.CreateBounded<CloudEvent[]>(new BoundedChannelOptions(Math.Max(1, options.QueuedBatches))
+        var batches = Channel.CreateBounded<EventBatch>(new BoundedChannelOptions(Math.Max(1, options.QueuedBatches))
         {
             SingleReader = false,
             SingleWriter = sources.Count == 1,
@@ -128,12 +129,11 @@ public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
         }
     }
 
-    private async Task RunPipelineAsync<T>(IReadOnlyList<IAsyncEnumerable<CloudEvent>> sources, Channel<CloudEvent[]> batches, ChannelWriter<List<T>> output, Func<HuntHit, T?> project, CancellationTokenSource stop)
+    private async Task RunPipelineAsync<T>(IReadOnlyList<IAsyncEnumerable<CloudEvent>> sources, Channel<EventBatch> batches, ChannelWriter<List<T>> output, Func<HuntHit, T?> project, CancellationTokenSource stop)
         where T : class
     {
         var cancellationToken = stop.Token;
-        var correlations = new CorrelationEngine(rules, options.CorrelationLimits);
-        var correlationLock = new Lock();
+        var correlations = new CorrelationSequence(new CorrelationEngine(rules, options.CorrelationLimits), ordered: sources.Count == 1);
 
         // The first reader or worker to fail stops the others at once (a failing projection must not
         // wait for the rest of the input to be matched), and its exception, not their cancellations, is
@@ -158,14 +158,14 @@ public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
             var readers = sources.Select(source => Task.Run(() => Guard(() => ReadAsync(source, batches.Writer, cancellationToken)), cancellationToken)).ToArray();
             var completion = Task.WhenAll(readers).ContinueWith(t => batches.Writer.TryComplete(t.Exception?.GetBaseException()), TaskScheduler.Default);
             var workers = Enumerable.Range(0, Math.Max(1, options.Workers))
-                .Select(_ => Task.Run(() => Guard(() => MatchAsync(batches.Reader, output, project, correlations, correlationLock, cancellationToken)), cancellationToken))
+                .Select(_ => Task.Run(() => Guard(() => MatchAsync(batches.Reader, output, project, correlations, cancellationToken)), cancellationToken))
                 .ToArray();
             await Task.WhenAll(workers).ConfigureAwait(false);
             await completion.ConfigureAwait(false);
             await Task.WhenAll(readers).ConfigureAwait(false);
 
             var closing = new List<CorrelationHit>();
-            correlations.Flush(closing);
+            correlations.Engine.Flush(closing);
             var projected = new List<T>();
             foreach (var hit in closing)
             {
@@ -187,34 +187,85 @@ public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
         }
     }
 
-    private async Task ReadAsync(IAsyncEnumerable<CloudEvent> source, ChannelWriter<CloudEvent[]> writer, CancellationToken cancellationToken)
+    private async Task ReadAsync(IAsyncEnumerable<CloudEvent> source, ChannelWriter<EventBatch> writer, CancellationToken cancellationToken)
     {
         var batch = new List<CloudEvent>(options.BatchSize);
+        var sequence = 0L;
         await foreach (var e in source.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             batch.Add(e);
             if (batch.Count == options.BatchSize)
             {
-                await writer.WriteAsync([.. batch], cancellationToken).ConfigureAwait(false);
+                await writer.WriteAsync(new EventBatch(sequence++, [.. batch]), cancellationToken).ConfigureAwait(false);
                 batch.Clear();
             }
         }
 
         if (batch.Count > 0)
         {
-            await writer.WriteAsync([.. batch], cancellationToken).ConfigureAwait(false);
+            await writer.WriteAsync(new EventBatch(sequence, [.. batch]), cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task MatchAsync<T>(ChannelReader<CloudEvent[]> reader, ChannelWriter<List<T>> output, Func<HuntHit, T?> project, CorrelationEngine correlations, Lock correlationLock, CancellationToken cancellationToken)
+    /// <summary>Events as a source gave them, numbered in its order.</summary>
+    private readonly record struct EventBatch(long Sequence, CloudEvent[] Events);
+
+    /// <summary>
+    /// Feeds the correlation engine the base-rule matches of each batch in the order the source gave the
+    /// batches, whichever worker matched them first. The engine's state depends on the order it sees matches
+    /// in (a window fires as soon as it holds enough, and starts again), and workers racing one another gave
+    /// a different set of correlation hits on every run of the same hunt; a responder running it again, or
+    /// sending its hits again, must get the same. A batch matched ahead of its turn waits here (at most the
+    /// batches in flight). With several sources, whose batches interleave as they come, matches are fed as
+    /// they are found.
+    /// </summary>
+    private sealed class CorrelationSequence(CorrelationEngine engine, bool ordered)
+    {
+        private readonly Lock gate = new();
+        private readonly Dictionary<long, List<(CloudEvent Event, CompiledRule Rule)>?> waiting = [];
+        private long next;
+
+        public CorrelationEngine Engine { get; } = engine;
+
+        /// <summary>Hands over a batch's matches (null for none) and adds to <paramref name="hits"/> what the matches fed so far met.</summary>
+        public void Observe(long sequence, List<(CloudEvent Event, CompiledRule Rule)>? matches, List<CorrelationHit> hits)
+        {
+            lock (gate)
+            {
+                if (!ordered)
+                {
+                    Feed(matches, hits);
+                    return;
+                }
+
+                waiting[sequence] = matches;
+                while (waiting.Remove(next, out var due))
+                {
+                    Feed(due, hits);
+                    next++;
+                }
+            }
+        }
+
+        private void Feed(List<(CloudEvent Event, CompiledRule Rule)>? matches, List<CorrelationHit> hits)
+        {
+            foreach (var (e, rule) in matches ?? [])
+            {
+                Engine.Observe(e, rule, hits);
+            }
+        }
+    }
+
+    private async Task MatchAsync<T>(ChannelReader<EventBatch> reader, ChannelWriter<List<T>> output, Func<HuntHit, T?> project, CorrelationSequence correlations, CancellationToken cancellationToken)
         where T : class
     {
         var matches = new List<CompiledRule>();
         var correlationHits = new List<CorrelationHit>();
         var counted = new Dictionary<string, long>(StringComparer.Ordinal);
-        await foreach (var batch in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var (sequence, batch) in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             var projected = new List<T>();
+            List<(CloudEvent, CompiledRule)>? correlated = null;
             void Add(HuntHit hit)
             {
                 CollectionsMarshal.GetValueRefOrAddDefault(counted, hit.RuleKey, out _)++;
@@ -230,15 +281,12 @@ public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
                 rules.Match(e, matches);
                 foreach (var rule in matches)
                 {
-                    if (correlations.IsCorrelated(rule))
+                    if (correlations.Engine.IsCorrelated(rule))
                     {
-                        lock (correlationLock)
-                        {
-                            correlations.Observe(e, rule, correlationHits);
-                        }
+                        (correlated ??= []).Add((e, rule));
                     }
 
-                    if (!correlations.SuppressesStandaloneHits(rule))
+                    if (!correlations.Engine.SuppressesStandaloneHits(rule))
                     {
                         Add(new HuntHit(HuntHitKind.Rule, rule.Rule.Key, rule.Rule.Title, rule.Rule.Level, rule.Rule.Tags, e, rule.DescribeMatch(e), null));
                     }
@@ -246,6 +294,7 @@ public sealed class Hunt(CompiledRuleSet rules, HuntOptions? options = null)
             }
 
             Statistics.AddEvents(batch.Length);
+            correlations.Observe(sequence, correlated, correlationHits);
             foreach (var hit in correlationHits)
             {
                 Add(ToHit(hit));

@@ -126,6 +126,64 @@ public class HuntTests
     }
 
     [Fact]
+    public async Task CorrelationHits_AreTheSameWhicheverWorkerFinishesFirst()
+    {
+        // A window fires as soon as it holds enough matches and then starts again, so what fires depends on
+        // the order matches are seen in. The first batch holds an event that takes one worker a while (a long
+        // field under a regular expression), so the other worker matches the second batch first; the engine
+        // must still see the first batch's matches first, as the stream gave them. Seen in stream order, the
+        // reads at 0, 1 and 2 s fill a window and those at 50 and 51 s are too few; seen the other way round,
+        // 50 and 51 s filled a window with the read at 0 s.
+        var parsed = SigmaParser.Parse("""
+            title: slow
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {payload|re: 'x+y'}
+              condition: sel
+            ---
+            title: secret read
+            name: secret_read
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventName: GetSecretValue}
+              condition: sel
+            ---
+            title: Three reads
+            correlation:
+              type: event_count
+              rules: [secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 1m
+              condition: {gte: 3}
+            """, "order.yml");
+        Assert.Empty(parsed.Diagnostics);
+        var rules = CompiledRuleSet.Compile(parsed.Documents);
+        const string Read = """{"eventName":"GetSecretValue","userIdentity":{"arn":"arn:aws:iam::1:user/eve"}}""";
+        var slow = $$"""{"eventName":"Other","payload":"{{new string('x', 4_000_000)}}"}""";
+        async IAsyncEnumerable<CloudEvent> Events()
+        {
+            yield return TestEvents.Aws(slow, T0);
+            foreach (var second in new[] { 0, 1, 2, 50, 51 })
+            {
+                yield return TestEvents.Aws(Read, T0.AddSeconds(second));
+            }
+
+            yield return TestEvents.Aws(Noise(1), T0.AddSeconds(52));
+            yield return TestEvents.Aws(Noise(2), T0.AddSeconds(53));
+            await Task.CompletedTask;
+        }
+
+        for (var run = 0; run < 3; run++)
+        {
+            var hunt = new Hunt(rules, new HuntOptions { Workers = 2, BatchSize = 4 });
+            var hits = await hunt.RunAsync(Events(), TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
+
+            var correlation = Assert.Single(hits, h => h.Kind == HuntHitKind.Correlation).Correlation!;
+            Assert.Equal((T0, T0.AddSeconds(2), 3L), (correlation.FirstSeen, correlation.LastSeen, correlation.Count));
+        }
+    }
+
+    [Fact]
     public async Task CorrelationHits_AreYielded_BaseRuleHitsAreNot()
     {
         var hunt = new Hunt(Rules(), new HuntOptions { Workers = 2, BatchSize = 4 });

@@ -24,3 +24,22 @@ public sealed class LogInputList(IEnumerable<LogInput> inputs) : ILogInputSource
         await Task.CompletedTask.ConfigureAwait(false);
     }
 }
+
+/// <summary>
+/// Several sources read as one, each listed in turn: one read of all of a hunt's paths gives its events in
+/// one fixed order (paths as named, files in listing order), which a hunt needs to give the same correlation
+/// hits every run.
+/// </summary>
+public sealed class LogInputSources(IReadOnlyList<ILogInputSource> sources) : ILogInputSource
+{
+    public async IAsyncEnumerable<LogInput> ListAsync(Action<ReadProblem> report, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var source in sources)
+        {
+            await foreach (var input in source.ListAsync(report, cancellationToken).ConfigureAwait(false))
+            {
+                yield return input;
+            }
+        }
+    }
+}
