@@ -422,36 +422,65 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                 continue;
             }
 
-            var reader = new Utf8JsonReader(buffer.AsSpan(pos, end - pos), final, _state);
-            var baseAbs = _bufferStart + pos;
-            try
+            // The reader is given the buffered text a line at a time (no token spans a line: JSON strings
+            // hold no raw newline). Its error for an invalid literal quotes the text to the end of what it was
+            // given, and given the whole buffer that was the rest of the buffer, copied into a new message for
+            // every malformed line: a file of malformed JSON lines took a millisecond a line.
+            var windowEnd = LineEnd(buffer, pos, end);
+            Utf8JsonReader reader;
+            while (true)
             {
-                while (reader.Read())
+                reader = new Utf8JsonReader(buffer.AsSpan(pos, windowEnd - pos), final && windowEnd == end, _state);
+                var baseAbs = _bufferStart + pos;
+                try
                 {
-                    if (ReadToken(ref reader, buffer, baseAbs, ref batch, ready))
+                    while (reader.Read())
                     {
-                        // A record inside an array began: hand over to the fast path.
-                        pos += (int)reader.BytesConsumed;
-                        StartFast();
-                        break;
+                        if (ReadToken(ref reader, buffer, baseAbs, ref batch, ready))
+                        {
+                            // A record inside an array began: hand over to the fast path.
+                            StartFast();
+                            break;
+                        }
                     }
                 }
-            }
-            catch (JsonException ex)
-            {
-                _syntaxError = (baseAbs + reader.BytesConsumed, StripPosition(ex.Message));
-                _state = reader.CurrentState;
-                return pos + (int)reader.BytesConsumed - start;
+                catch (JsonException ex)
+                {
+                    _syntaxError = (baseAbs + reader.BytesConsumed, StripPosition(ex.Message));
+                    _state = reader.CurrentState;
+                    return pos + (int)reader.BytesConsumed - start;
+                }
+
+                // A line the reader took nothing of (only whitespace) is read again with the next one.
+                if (_fast || reader.BytesConsumed > 0 || windowEnd == end)
+                {
+                    break;
+                }
+
+                windowEnd = LineEnd(buffer, windowEnd, end);
             }
 
+            pos += (int)reader.BytesConsumed;
             if (_fast)
             {
                 continue;
             }
 
             _state = reader.CurrentState;
-            return pos + (int)reader.BytesConsumed - start;
+            if (windowEnd < end)
+            {
+                continue;
+            }
+
+            return pos - start;
         }
+    }
+
+    /// <summary>The end of the line holding <paramref name="from"/> (after its newline), or <paramref name="end"/>.</summary>
+    private static int LineEnd(byte[] buffer, int from, int end)
+    {
+        var newline = buffer.AsSpan(from, end - from).IndexOf((byte)'\n');
+        return newline < 0 ? end : from + newline + 1;
     }
 
     /// <summary>Where a scalar value starting at <paramref name="at"/> ends, or null when its end is not buffered yet.</summary>
@@ -840,7 +869,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
 
     /// <summary>
     /// The reader quotes the offending text in its messages, and an invalid literal runs to the end of
-    /// the buffer: a reason keeps only the start of it, so problems stay small and do not copy the log.
+    /// the line it was given: a reason keeps only the start of it, so problems stay small and do not copy the log.
     /// </summary>
     internal static string Brief(string message) => message.Length <= 300 ? message : message[..300] + "...";
 
