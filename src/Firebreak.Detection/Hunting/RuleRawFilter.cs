@@ -41,13 +41,16 @@ public static class RuleRawFilter
         var anySearch = any.Search();
         if (format != LogFormat.Auto)
         {
-            var forced = format switch
+            var (forced, shape) = format switch
             {
-                LogFormat.CloudTrail or LogFormat.CloudTrailLake => awsSearch,
-                LogFormat.GcpAudit => gcpSearch,
-                _ => anySearch,
+                LogFormat.CloudTrail or LogFormat.CloudTrailLake => (awsSearch, Shape.CloudTrail),
+                LogFormat.GcpAudit => (gcpSearch, Shape.GcpAudit),
+                _ => (anySearch, Shape.Unknown),
             };
-            return forced is null ? null : record => forced.IsMatch(record);
+
+            // A record that plainly has another log's shape (CloudTrail read as GCP, say) is passed on for the
+            // reader to report: skipped here, a wrongly forced format made a whole log read as clean.
+            return forced is null ? null : record => Classify(record) is var seen && (seen != Shape.Unknown && seen != shape || forced.IsMatch(record));
         }
 
         if (awsSearch is null && gcpSearch is null && anySearch is null)

@@ -123,6 +123,20 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_WithAFormatTheLogsAreNot_ReportsEveryRecord_NotACleanHunt()
+    {
+        // CloudTrail forced to be read as GCP: the pre-filter found no GCP rule's text in it and skipped every
+        // record unparsed, so the hunt said "0 hit(s)" and exited 0 for logs it never read.
+        var path = WriteFile("trail.json", QuietTrail);
+
+        var result = await Cli.RunAsync("hunt", path, "--format", "gcp-audit");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("GCP audit entry has no protoPayload.methodName", result.Err);
+        Assert.Contains("1 read error(s)", result.Err);
+    }
+
+    [Fact]
     public async Task Hunt_ExitsZero_WhenNothingMatches()
     {
         var result = await Cli.RunAsync("hunt", WriteFile("quiet.json", QuietTrail));

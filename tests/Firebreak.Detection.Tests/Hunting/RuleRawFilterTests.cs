@@ -190,6 +190,39 @@ public sealed class RuleRawFilterTests : IDisposable
         Assert.Null(RuleRawFilter.Create(Compile(rules), LogFormat.GcpAudit));
     }
 
+    [Fact]
+    public void AForcedFormat_PassesOnRecordsThatPlainlyHaveAnotherLogsShape_ForTheReaderToReport()
+    {
+        // CloudTrail hunted with --format gcp-audit: none of it holds a GCP needle, so it was all skipped
+        // unparsed, and the hunt said "0 hits", exit 0, for a log it never read.
+        var gcpOnly = Filter("""
+            title: gcp key created
+            logsource: {product: gcp, service: gcp.audit}
+            detection:
+              sel: {protoPayload.methodName: google.iam.admin.v1.CreateServiceAccountKey}
+              condition: sel
+            """, LogFormat.GcpAudit);
+        Assert.True(gcpOnly(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances"))));
+        Assert.False(gcpOnly(System.Text.Encoding.Latin1.GetBytes(Gcp)));
+
+        var awsOnly = Filter("""
+            title: trail stopped
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventName: StopLogging}
+              condition: sel
+            """, LogFormat.CloudTrail);
+        Assert.True(awsOnly(System.Text.Encoding.Latin1.GetBytes(Gcp)));
+        Assert.False(awsOnly(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances"))));
+        Assert.False(Filter("""
+            title: trail stopped
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventName: StopLogging}
+              condition: sel
+            """, LogFormat.AzureActivity)("""{"operationName":"Microsoft.Compute/virtualMachines/write"}"""u8));
+    }
+
     [Theory]
     [InlineData("sel: {userIdentity.type|exists: true}")]
     [InlineData("sel: {eventName|re: 'Stop|Delete'}")]
