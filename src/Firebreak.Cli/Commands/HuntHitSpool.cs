@@ -15,8 +15,8 @@ namespace Firebreak.Cli.Commands;
 /// them in memory: a noisy rule over a large log finds hundreds of thousands of hits, and each held the
 /// whole parsed record behind it. A hit is kept as the few fields those outputs show, in bytes; once a
 /// run of them passes <see cref="RunBytes"/> it is sorted and written to a temporary file readable only by
-/// its owner and deleted when closed, and reading merges the runs back in time order. A small hunt never
-/// touches the disk.
+/// its owner (on Unix, unlinked as soon as it is open, so it is gone even if the process is killed; elsewhere
+/// deleted when closed), and reading merges the runs back in time order. A small hunt never touches the disk.
 /// </summary>
 /// <remarks>
 /// <see cref="Prepare"/> may be called from any thread (the matching workers call it, so the work is
@@ -49,6 +49,10 @@ internal sealed class HuntHitSpool(bool keepRecords, int runBytes = HuntHitSpool
 
     /// <summary>Runs written to disk so far (none for a hunt whose hits fit in one run).</summary>
     public int RunsOnDisk => runs.Count;
+
+    /// <summary>The permissions of the run files (on Unix, where they have no name once created).</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    internal IEnumerable<UnixFileMode> RunFileModes() => runs.Select(r => File.GetUnixFileMode(r.SafeFileHandle));
 
     /// <summary>Hits per rule, in the order rules were first met.</summary>
     public IReadOnlyList<(string RuleKey, string Title, string? Level, long Hits)> ByRule
@@ -211,7 +215,7 @@ internal sealed class HuntHitSpool(bool keepRecords, int runBytes = HuntHitSpool
                 Mode = FileMode.CreateNew,
                 Access = FileAccess.ReadWrite,
                 Share = FileShare.None,
-                Options = FileOptions.DeleteOnClose | FileOptions.SequentialScan,
+                Options = FileOptions.SequentialScan | (OperatingSystem.IsWindows() ? FileOptions.DeleteOnClose : FileOptions.None),
                 BufferSize = 0,
             };
             if (!OperatingSystem.IsWindows())
@@ -220,6 +224,12 @@ internal sealed class HuntHitSpool(bool keepRecords, int runBytes = HuntHitSpool
             }
 
             file = new FileStream(path, options);
+            if (!OperatingSystem.IsWindows())
+            {
+                // The open handle keeps the file readable; without a name, nothing of the hits is left on
+                // disk even if the process is killed before it can clean up.
+                File.Delete(path);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
