@@ -153,7 +153,7 @@ internal static class HuntCommand
         // Every path is read as one source, so events reach the hunt in one fixed order (paths as named, then
         // files as listed) and its correlation hits are the same every run.
         var sources = request.Paths.Select(p => Open(p, request, window, _ => Interlocked.Increment(ref outsideWindow), context)).ToList();
-        var events = reader.ReadAsync(sources.Count == 1 ? sources[0] : new LogInputSources(sources), cancellationToken);
+        var events = reader.ReadAsync(new LogInputSources(sources), cancellationToken);
         IReadOnlyList<IAsyncEnumerable<CloudEvent>> inputs = [window.IsBounded ? InWindow(events, window, cancellationToken) : events];
         var hunt = new Hunt(rules);
         var clock = Stopwatch.StartNew();
@@ -383,16 +383,10 @@ internal static class HuntCommand
 
         foreach (var hit in hits.Read())
         {
-            var time = HitTime(hit)?.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "";
-            console.MarkupLine($"{time}  {LevelMarkup(hit.Level)}  [bold]{Markup.Escape(hit.Title)}[/]");
-            if (hit.Event is { } e)
+            console.MarkupLine($"{TableTime(hit)}  {LevelMarkup(hit.Level)}  [bold]{Markup.Escape(hit.Title)}[/]");
+            if (TableDetail(hit) is { } detail)
             {
-                var who = e.Actor.Arn ?? e.Actor.Name ?? e.Actor.Uid ?? "?";
-                console.MarkupLine(Markup.Escape($"    {e.Operation} by {who}" + (e.SourceIp is null ? "" : $" from {e.SourceIp}") + (e.Origin is null ? "" : $"  ({e.Origin.Source}:{e.Origin.Line})")));
-            }
-            else if (hit.Correlation is { } c)
-            {
-                console.MarkupLine(Markup.Escape($"    {c.Count} event(s) from {c.FirstSeen:u} to {c.LastSeen:u}"));
+                console.MarkupLine(Markup.Escape("    " + detail));
             }
 
             if (hit.Fields.Count > 0)
@@ -428,18 +422,10 @@ internal static class HuntCommand
 
         foreach (var hit in hits.Read())
         {
-            text.Append(HitTime(hit)?.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)).Append("  ")
-                .Append(PlainLevel(hit.Level)).Append("  ").AppendVisible(hit.Title).AppendLine();
-            if (hit.Event is { } e)
+            text.Append(TableTime(hit)).Append("  ").Append(PlainLevel(hit.Level)).Append("  ").AppendVisible(hit.Title).AppendLine();
+            if (TableDetail(hit) is { } detail)
             {
-                text.Append("    ").AppendVisible(e.Operation).Append(" by ").AppendVisible(e.Actor.Arn ?? e.Actor.Name ?? e.Actor.Uid ?? "?");
-                if (e.SourceIp is not null) text.Append(" from ").AppendVisible(e.SourceIp);
-                if (e.Origin is { } origin) text.Append("  (").AppendVisible(origin.Source).Append(':').Append(origin.Line.ToString(CultureInfo.InvariantCulture)).Append(')');
-                text.AppendLine();
-            }
-            else if (hit.Correlation is { } c)
-            {
-                text.Append(CultureInfo.InvariantCulture, $"    {c.Count} event(s) from {c.FirstSeen:u} to {c.LastSeen:u}").AppendLine();
+                text.Append("    ").AppendVisible(detail).AppendLine();
             }
 
             if (hit.Fields.Count > 0)
@@ -458,6 +444,18 @@ internal static class HuntCommand
 
         Flush(force: true);
     }
+
+    private static string TableTime(HuntHit hit) => HitTime(hit)?.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "";
+
+    /// <summary>The table's second line of a hit: what was done, by whom, from where and where it was read; or a correlation's span.</summary>
+    private static string? TableDetail(HuntHit hit) => hit switch
+    {
+        { Event: { } e } => string.Create(CultureInfo.InvariantCulture, $"{e.Operation} by {e.Actor.Arn ?? e.Actor.Name ?? e.Actor.Uid ?? "?"}")
+            + (e.SourceIp is null ? "" : $" from {e.SourceIp}")
+            + (e.Origin is null ? "" : string.Create(CultureInfo.InvariantCulture, $"  ({e.Origin.Source}:{e.Origin.Line})")),
+        { Correlation: { } c } => string.Create(CultureInfo.InvariantCulture, $"{c.Count} event(s) from {c.FirstSeen:u} to {c.LastSeen:u}"),
+        _ => null,
+    };
 
     private static string PlainLevel(string? level) => level?.ToLowerInvariant() switch
     {
