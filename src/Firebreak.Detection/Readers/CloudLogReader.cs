@@ -194,16 +194,33 @@ public sealed class CloudLogReader
             var documentOptions = new JsonDocumentOptions { MaxDepth = _options.MaxDepth };
             var filter = _options.RawFilter;
             var filtered = 0;
-            foreach (var record in batch.Records)
+            var framerProblems = 0;
+            for (var i = 0; i < batch.Records.Count; i++)
             {
+                while (framerProblems < batch.Problems.Count && batch.Problems[framerProblems].Before <= i)
+                {
+                    Report(batch.Problems[framerProblems++].Problem);
+                }
+
+                var record = batch.Records[i];
                 var bytes = batch[record];
                 if (filter is not null && !filter(bytes))
                 {
-                    filtered++;
+                    // Records are framed without their syntax being checked, and one skipped unparsed must still be
+                    // reported when it is malformed: a damaged log read as "0 errors" would mislead.
+                    if (RecordFramer.CheckSyntax(bytes, _options.MaxDepth, record.LineRecord) is { } malformed)
+                    {
+                        Report(new ReadProblem(batch.Source, record.Line, record.Index, malformed));
+                    }
+                    else
+                    {
+                        filtered++;
+                    }
+
                     continue;
                 }
 
-                if (MapRecord(bytes, documentOptions, new EventOrigin(batch.Source, record.Line, record.Index), ref last, out var problem) is { } cloudEvent)
+                if (MapRecord(bytes, documentOptions, new EventOrigin(batch.Source, record.Line, record.Index), record.LineRecord, ref last, out var problem) is { } cloudEvent)
                 {
                     events.Add(cloudEvent);
                 }
@@ -212,6 +229,11 @@ public sealed class CloudLogReader
                 {
                     Report(new ReadProblem(batch.Source, record.Line, record.Index, problem.Value.Reason, problem.Value.Severity));
                 }
+            }
+
+            while (framerProblems < batch.Problems.Count)
+            {
+                Report(batch.Problems[framerProblems++].Problem);
             }
 
             Summary.AddFiltered(filtered);
@@ -223,12 +245,12 @@ public sealed class CloudLogReader
         }
     }
 
-    private CloudEvent? MapRecord(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions, EventOrigin origin, ref IRecordMapper? last, out (string Reason, ProblemSeverity Severity)? problem)
+    private CloudEvent? MapRecord(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions, EventOrigin origin, bool lineRecord, ref IRecordMapper? last, out (string Reason, ProblemSeverity Severity)? problem)
     {
         problem = null;
         if (!Utf8.IsValid(bytes))
         {
-            problem = ("record is not valid UTF-8 (is the file Latin-1 or another legacy encoding?)", ProblemSeverity.Error);
+            problem = (RecordFramer.NotUtf8, ProblemSeverity.Error);
             return null;
         }
 
@@ -242,7 +264,7 @@ public sealed class CloudLogReader
         }
         catch (JsonException ex)
         {
-            problem = ($"malformed record: {RecordFramer.Brief(ex.Message)}", ProblemSeverity.Error);
+            problem = (lineRecord ? RecordFramer.LineSyntaxError(ex) : RecordFramer.RecordSyntaxError(ex), ProblemSeverity.Error);
             return null;
         }
 

@@ -60,8 +60,9 @@ public sealed record ReaderOptions
 
     /// <summary>
     /// Skips records before they are parsed; a hunt passes a literal that every match must contain
-    /// (an event name, say), so most records cost only a framing scan and a vectorised search.
-    /// Skipped records are counted in <see cref="ReadSummary.Filtered"/>.
+    /// (an event name, say), so most records cost only a framing scan, a vectorised search and a check
+    /// of their syntax (a malformed record is reported even when skipped). Skipped records are counted
+    /// in <see cref="ReadSummary.Filtered"/>.
     /// </summary>
     public RawRecordFilter? RawFilter { get; init; }
 

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Firebreak.Detection.Readers;
 
@@ -57,7 +58,13 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
 
     private static readonly System.Buffers.SearchValues<byte> Structural = System.Buffers.SearchValues.Create("\"{}[]"u8);
     private static readonly System.Buffers.SearchValues<byte> Whitespace = System.Buffers.SearchValues.Create(" \t\r\n"u8);
+    private readonly List<ReadProblem> _pending = [];
     private bool _fast;
+
+    // A record at the top level (a line of JSON lines) being framed by the fast path, and whether the next
+    // top-level object must be tokenised because that attempt was given up.
+    private bool _fastTopLevel;
+    private bool _tokeniseNextObject;
     private int _fastDepth;
     private bool _fastInString;
     private bool _fastEscape;
@@ -156,7 +163,9 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                 }
             }
 
-            if (batch.Records.Count > 0)
+            batch.AddProblems(_pending);
+            _pending.Clear();
+            if (batch.Records.Count > 0 || batch.Problems.Count > 0)
             {
                 var last = batch;
                 batch = NewBatch(0);
@@ -165,6 +174,13 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         }
         finally
         {
+            // Stopped early (cancelled, or the stream failed): what was found is still reported.
+            foreach (var problem in _pending)
+            {
+                report(problem);
+            }
+
+            _pending.Clear();
             batch.Release();
             while (ready.Count > 0)
             {
@@ -244,6 +260,8 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         _pendingWrapperName = false;
         _inWrapperArray = false;
         _fast = false;
+        _fastTopLevel = false;
+        _tokeniseNextObject = false;
         _betweenRecords = false;
         _resumingWrapper = false;
         _state = new JsonReaderState(_readerOptions);
@@ -298,6 +316,28 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                 if (_skipReason is null && _bufferStart + pos - _recordStartAbs > options.MaxRecordBytes)
                 {
                     _skipReason = $"record is larger than the maximum record size of {options.MaxRecordBytes} bytes";
+                }
+
+                if (_fastTopLevel)
+                {
+                    _fast = false;
+                    _fastTopLevel = false;
+                    var recordStart = (int)(_recordStartAbs - _bufferStart);
+                    if (!complete || _skipReason is not null || !IsLineRecord(buffer.AsSpan(recordStart, pos - recordStart)))
+                    {
+                        // Not a one-line record whose end is buffered: the tokenising reader takes this object
+                        // from its first byte, as it takes every top-level object that may be a wrapper.
+                        _inRecord = false;
+                        _skipReason = null;
+                        _tokeniseNextObject = true;
+                        _state = new JsonReaderState(_readerOptions);
+                        pos = recordStart;
+                        continue;
+                    }
+
+                    CompleteRecord(buffer, _bufferStart + pos, ref batch, ready, lineRecord: true);
+                    _state = new JsonReaderState(_readerOptions);
+                    continue;
                 }
 
                 if (!complete)
@@ -784,6 +824,15 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                 if (token == JsonTokenType.StartObject)
                 {
                     BeginRecord(buffer, baseAbs + reader.TokenStartIndex, depth);
+                    if (!_tokeniseNextObject)
+                    {
+                        // Most likely a line of JSON lines: framed like a record inside an array, and handed back
+                        // to the tokenising reader if it turns out not to be one line or may be a wrapper.
+                        _fastTopLevel = true;
+                        return true;
+                    }
+
+                    _tokeniseNextObject = false;
                     _container = Container.Candidate;
                     _pendingWrapperName = false;
                 }
@@ -853,6 +902,78 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         }
     }
 
+    /// <summary>
+    /// Whether a top-level object framed by the fast path can be taken as one record: it is on one line (an
+    /// object written over several lines is tokenised, so a line cut short is found where it is cut), and none
+    /// of its properties can be a wrapper's array of records (a name that may spell one through a <c>\u</c>
+    /// escape counts as one). The record's syntax is checked when it is parsed, or, when it is filtered out
+    /// unparsed, by <see cref="CheckSyntax"/>.
+    /// </summary>
+    private static bool IsLineRecord(ReadOnlySpan<byte> record)
+    {
+        if (record.IndexOfAny((byte)'\n', (byte)'\r') >= 0 || record.IndexOf("\\u"u8) >= 0)
+        {
+            return false;
+        }
+
+        return !NamesAnArray(record, "\"Records\""u8) && !NamesAnArray(record, "\"records\""u8) && !NamesAnArray(record, "\"value\""u8)
+            && !NamesAnArray(record, "\"QueryResultRows\""u8) && !NamesAnArray(record, "\"Events\""u8);
+
+        static bool NamesAnArray(ReadOnlySpan<byte> record, ReadOnlySpan<byte> name)
+        {
+            while (record.IndexOf(name) is var at and >= 0)
+            {
+                record = record[(at + name.Length)..];
+                var colon = record.IndexOfAnyExcept(" \t"u8);
+                if (colon >= 0 && record[colon] == (byte)':')
+                {
+                    var value = record[(colon + 1)..].IndexOfAnyExcept(" \t"u8);
+                    if (value >= 0 && record[colon + 1 + value] == (byte)'[')
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// For a record framed without tokenising and then not parsed: why it is not a well-formed record, worded as
+    /// it would be had it been parsed (for a line of JSON lines, see <see cref="IsLineRecord"/>, as the tokenising
+    /// reader words a malformed line), or null when it is well-formed.
+    /// </summary>
+    internal static string? CheckSyntax(ReadOnlySpan<byte> record, int maxDepth, bool lineRecord)
+    {
+        if (!Utf8.IsValid(record))
+        {
+            return NotUtf8;
+        }
+
+        var reader = new Utf8JsonReader(record, new JsonReaderOptions { MaxDepth = maxDepth + 1 });
+        try
+        {
+            while (reader.Read())
+            {
+            }
+
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            return lineRecord ? LineSyntaxError(ex) : RecordSyntaxError(ex);
+        }
+    }
+
+    internal const string NotUtf8 = "record is not valid UTF-8 (is the file Latin-1 or another legacy encoding?)";
+
+    /// <summary>How a malformed record inside an array is reported.</summary>
+    internal static string RecordSyntaxError(JsonException ex) => $"malformed record: {Brief(ex.Message)}";
+
+    /// <summary>How a malformed line of JSON lines is reported, whichever stage finds it.</summary>
+    internal static string LineSyntaxError(JsonException ex) => $"malformed JSON: {StripPosition(ex.Message)}; skipped to the next line";
+
     private static bool IsWrapperName(ref Utf8JsonReader reader) =>
         reader.ValueTextEquals("Records"u8)
         || reader.ValueTextEquals("records"u8)
@@ -888,7 +1009,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         _recordIndex++;
     }
 
-    private void CompleteRecord(byte[] buffer, long endAbs, ref RecordBatch batch, Queue<RecordBatch> ready)
+    private void CompleteRecord(byte[] buffer, long endAbs, ref RecordBatch batch, Queue<RecordBatch> ready, bool lineRecord = false)
     {
         _inRecord = false;
         if (_skipReason is not null)
@@ -914,7 +1035,9 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
             }
         }
 
-        batch.Add(buffer.AsSpan((int)(_recordStartAbs - _bufferStart), length), _recordIndex, _recordLine);
+        batch.AddProblems(_pending);
+        _pending.Clear();
+        batch.Add(buffer.AsSpan((int)(_recordStartAbs - _bufferStart), length), _recordIndex, _recordLine, lineRecord);
         _recordIndex++;
         _framedCount++;
     }
@@ -940,5 +1063,10 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         _lineCountedTo = abs;
     }
 
-    private void Report(long? line, long? index, string reason, bool endsInput = false) => report(new ReadProblem(source, line, index, reason) { EndsInput = endsInput });
+    /// <summary>
+    /// Problems go out with the batch framed after them, so that they are reported in the order of the input
+    /// together with those the mapping stage finds in the records before and after them (a line of JSON lines
+    /// is only checked there).
+    /// </summary>
+    private void Report(long? line, long? index, string reason, bool endsInput = false) => _pending.Add(new ReadProblem(source, line, index, reason) { EndsInput = endsInput });
 }

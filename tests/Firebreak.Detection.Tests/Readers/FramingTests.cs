@@ -82,6 +82,91 @@ public class FramingTests
     }
 
     [Theory]
+    [InlineData("wrapper")]
+    [InlineData("array")]
+    [InlineData("lines")]
+    public async Task RawFilter_StillReportsTheMalformedAndNonUtf8RecordsItSkips(string shape)
+    {
+        // Framed records are parsed only when the pre-filter keeps them; one it skips is still checked, so a
+        // damaged log does not read as clean because no rule could have matched the damaged record.
+        var records = Enumerable.Range(0, 6).Select(i => Record(i).Replace("ListUsers", i == 4 ? "StopLogging" : "ListUsers", StringComparison.Ordinal)).ToList();
+        records[1] = records[1].Replace("\"empty\":{}", "\"empty\":tru", StringComparison.Ordinal);
+        records[2] = records[2].Replace("\"eventVersion\":\"1.08\"", "\"eventVersion\":\"1.08\",\"name\":\"caf\u00E9\"", StringComparison.Ordinal);
+        var text = shape switch
+        {
+            "wrapper" => "{\"Records\":[" + string.Join(',', records) + "]}",
+            "array" => "[" + string.Join(",\n", records) + "]",
+            _ => string.Join('\n', records) + "\n",
+        };
+        var bytes = Encoding.UTF8.GetBytes(text).ToList();
+        var accent = Encoding.UTF8.GetBytes("caf\u00E9\"");
+        var at = Enumerable.Range(0, bytes.Count - accent.Length).First(i => bytes.Skip(i).Take(accent.Length).SequenceEqual(accent));
+        bytes.RemoveRange(at + 3, 2);
+        bytes.Insert(at + 3, 0xE9);
+        var reader = new CloudLogReader(new ReaderOptions { RawFilter = static record => record.IndexOf("\"StopLogging\""u8) >= 0 });
+
+        var events = await reader.ReadAllAsync(new MemoryStream([.. bytes]), "damaged.json");
+
+        Assert.Equal(["id-4"], events.Select(e => e.EventId));
+        Assert.Equal([1L, 2L], reader.Summary.Problems.Select(p => p.RecordIndex));
+        Assert.Contains("tru", reader.Summary.Problems[0].Reason);
+        Assert.Contains("not valid UTF-8", reader.Summary.Problems[1].Reason);
+        Assert.Equal(2, reader.Summary.Errors);
+        Assert.Equal(3, reader.Summary.Filtered);
+    }
+
+    [Theory]
+    [InlineData(16, 1)]
+    [InlineData(61, 1)]
+    [InlineData(4096, 1)]
+    [InlineData(4096, 2)]
+    [InlineData(256 * 1024, 2)]
+    public async Task JsonLines_AreFramedWithoutTokenising_YetWrappersPrettyRecordsAndMalformedLinesReadAsBefore(int bufferBytes, int cores)
+    {
+        // A line of JSON lines is framed by the fast path, and handed back to the tokenising reader when it is
+        // not a whole line or may hold a wrapper's array; its syntax is then checked where it is mapped, also when
+        // the pre-filter skips it unparsed, so a malformed line is reported whatever the rules are.
+        string Keep(int i) => Record(i).Replace("ListUsers", "KeepMe", StringComparison.Ordinal);
+        var lines = new List<string>
+        {
+            Keep(0),
+            Record(1),
+            "{\"Records\":[" + Keep(2) + "," + Record(3) + "]}",
+            "{\"eventVersion\": nope1}",
+            Keep(4).Replace("\"empty\":{}", "\"tags\":[{\"key\":\"k\",\"value\":\"v\"}],\"grid\":{\"value\" : [1,2]}", StringComparison.Ordinal),
+            "{\"eventVersion\": nope2, \"eventName\":\"KeepMe\"}",
+            Keep(5).Replace("{\"eventVersion\":", "{\n  \"eventVersion\":", StringComparison.Ordinal),
+            Keep(6).Replace("\"empty\"", "\"\\u0065mpty\"", StringComparison.Ordinal),
+            "{\"value\":[" + Keep(7) + "]}",
+            Keep(8),
+        };
+        var content = string.Join("\n", lines) + "\n";
+        var reader = new CloudLogReader(new ReaderOptions
+        {
+            ReadBufferBytes = bufferBytes,
+            BatchBytes = 300,
+            MaxDegreeOfParallelism = cores,
+            RawFilter = static record => record.IndexOf("KeepMe"u8) >= 0,
+        });
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(content)), "mixed.jsonl");
+
+        Assert.Equal(["id-0", "id-2", "id-4", "id-5", "id-6", "id-7", "id-8"], events.Select(e => e.EventId));
+        Assert.Equal("v", events.Single(e => e.EventId == "id-4").RequestParameters!.Value.GetProperty("tags")[0].GetProperty("value").GetString());
+
+        // The malformed lines: the first is skipped by the pre-filter unparsed, the second fails to parse; both are
+        // reported as the tokenising reader reports a malformed line, with their lines, in the order of the input.
+        var problems = cores == 1 ? reader.Summary.Problems.ToList() : [.. reader.Summary.Problems.OrderBy(p => p.Line)];
+        Assert.Equal([4L, 6L], problems.Select(p => p.Line));
+        Assert.All(problems, p => Assert.EndsWith("; skipped to the next line", p.Reason));
+        Assert.All(problems, p => Assert.StartsWith("malformed JSON: ", p.Reason));
+        Assert.Contains("nope1", problems[0].Reason);
+        Assert.Contains("nope2", problems[1].Reason);
+        Assert.Equal(2, reader.Summary.Errors);
+        Assert.Equal(2, reader.Summary.Filtered);
+    }
+
+    [Theory]
     [InlineData(4096, "Vector256")]
     [InlineData(256 * 1024, "Vector256")]
     [InlineData(4096, "Vector128")]
