@@ -916,14 +916,28 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
             return false;
         }
 
-        return !NamesAnArray(record, "\"Records\""u8) && !NamesAnArray(record, "\"records\""u8) && !NamesAnArray(record, "\"value\""u8)
-            && !NamesAnArray(record, "\"QueryResultRows\""u8) && !NamesAnArray(record, "\"Events\""u8);
+        foreach (var name in WrapperNames)
+        {
+            if (NamesAnArray(record, name))
+            {
+                return false;
+            }
+        }
+
+        return true;
 
         static bool NamesAnArray(ReadOnlySpan<byte> record, ReadOnlySpan<byte> name)
         {
             while (record.IndexOf(name) is var at and >= 0)
             {
+                var quoted = at > 0 && record[at - 1] == (byte)'"' && at + name.Length < record.Length && record[at + name.Length] == (byte)'"';
                 record = record[(at + name.Length)..];
+                if (!quoted)
+                {
+                    continue;
+                }
+
+                record = record[1..];
                 var colon = record.IndexOfAnyExcept(" \t"u8);
                 if (colon >= 0 && record[colon] == (byte)':')
                 {
@@ -951,6 +965,12 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
             return NotUtf8;
         }
 
+        // The quick check vouches for nearly every record; the reader decides the rest and words the error.
+        if (JsonSyntax.IsCertainlyValid(record, maxDepth))
+        {
+            return null;
+        }
+
         var reader = new Utf8JsonReader(record, new JsonReaderOptions { MaxDepth = maxDepth + 1 });
         try
         {
@@ -974,12 +994,24 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
     /// <summary>How a malformed line of JSON lines is reported, whichever stage finds it.</summary>
     internal static string LineSyntaxError(JsonException ex) => $"malformed JSON: {StripPosition(ex.Message)}; skipped to the next line";
 
-    private static bool IsWrapperName(ref Utf8JsonReader reader) =>
-        reader.ValueTextEquals("Records"u8)
-        || reader.ValueTextEquals("records"u8)
-        || reader.ValueTextEquals("value"u8)
-        || reader.ValueTextEquals("QueryResultRows"u8)
-        || reader.ValueTextEquals("Events"u8);
+    /// <summary>
+    /// The properties of a wrapper object whose array holds the records: CloudTrail's delivery files, Azure's
+    /// exports, Microsoft Graph, CloudTrail Lake's query results, CloudTrail's LookupEvents.
+    /// </summary>
+    private static readonly byte[][] WrapperNames = ["Records"u8.ToArray(), "records"u8.ToArray(), "value"u8.ToArray(), "QueryResultRows"u8.ToArray(), "Events"u8.ToArray()];
+
+    private static bool IsWrapperName(ref Utf8JsonReader reader)
+    {
+        foreach (var name in WrapperNames)
+        {
+            if (reader.ValueTextEquals(name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     // The reader's own line numbers restart with every buffer, so ours replace them.
     private static string StripPosition(string message)
