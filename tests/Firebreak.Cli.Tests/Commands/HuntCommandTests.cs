@@ -137,6 +137,23 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_ReportsAMalformedRecord_EvenWhenNoRuleCouldMatchIt()
+    {
+        // The pre-filter skips records no rule can match without parsing them; a damaged one among them was counted
+        // as skipped, and the hunt said "0 read error(s)" for a log with a broken record in it.
+        var damaged = QuietTrail.Replace("\"eventID\":\"e1\"}]}", "\"eventID\":\"e1\"},", StringComparison.Ordinal)
+            + """{"eventVersion":"1.08","eventTime":"2026-01-15T08:00:01Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","readOnly":tru,"eventID":"e3"}]}""";
+        var path = WriteFile("damaged.json", damaged);
+
+        var result = await Cli.RunAsync("hunt", path);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("1 read error(s)", result.Err);
+        Assert.Contains("damaged.json:1: malformed record", result.Err);
+        Assert.Contains("1 record(s) skipped by the pre-filter", result.Err);
+    }
+
+    [Fact]
     public async Task Hunt_ExitsZero_WhenNothingMatches()
     {
         var result = await Cli.RunAsync("hunt", WriteFile("quiet.json", QuietTrail));
