@@ -58,12 +58,15 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
 
     private static readonly System.Buffers.SearchValues<byte> Structural = System.Buffers.SearchValues.Create("\"{}[]"u8);
     private static readonly System.Buffers.SearchValues<byte> Whitespace = System.Buffers.SearchValues.Create(" \t\r\n"u8);
+    private const int MaxPendingProblems = 1000;
+
     private readonly List<ReadProblem> _pending = [];
     private bool _fast;
 
     // A record at the top level (a line of JSON lines) being framed by the fast path, and whether the next
     // top-level object must be tokenised because that attempt was given up.
     private bool _fastTopLevel;
+    private int _fastTopLevelEnd;
     private bool _tokeniseNextObject;
     private int _fastDepth;
     private bool _fastInString;
@@ -146,6 +149,17 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                 }
 
                 consumed += Scan(buffer, consumed, filled, eof, ref batch, ready);
+
+                // A long run of input without a record in it (lines that are not JSON) sends its problems on in a
+                // batch of their own, so that they do not pile up here waiting for the next record.
+                if (_pending.Count >= MaxPendingProblems)
+                {
+                    batch.AddProblems(_pending);
+                    _pending.Clear();
+                    ready.Enqueue(batch);
+                    batch = NewBatch(0);
+                }
+
                 while (ready.Count > 0)
                 {
                     yield return ready.Dequeue();
@@ -312,7 +326,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         {
             if (_fast)
             {
-                var complete = FastScan(buffer, ref pos, end);
+                var complete = FastScan(buffer, ref pos, _fastTopLevel ? _fastTopLevelEnd : end);
                 if (_skipReason is null && _bufferStart + pos - _recordStartAbs > options.MaxRecordBytes)
                 {
                     _skipReason = $"record is larger than the maximum record size of {options.MaxRecordBytes} bytes";
@@ -503,6 +517,9 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
             pos += (int)reader.BytesConsumed;
             if (_fast)
             {
+                // A line record ends on its line: the scan stops there, so a line that does not close costs only
+                // itself before the tokenising reader takes it, not the rest of the buffer.
+                _fastTopLevelEnd = _fastTopLevel ? LineEnd(buffer, pos, end) : 0;
                 continue;
             }
 

@@ -423,6 +423,55 @@ public sealed class MalformedInputTests : IDisposable
     }
 
     [Fact]
+    public async Task ALongRunOfLinesThatDoNotClose_IsReportedAsItIsRead_AndTheRecordAfterItIsRead()
+    {
+        // Problems found while framing wait for the batch of records after them, to be reported in the input's order;
+        // lines with no record among them must not pile up until the end of the file, nor each be scanned to the end
+        // of the buffer for a close that is not on its line.
+        const int Lines = 30_000;
+        var content = Utf8(string.Concat(Enumerable.Repeat("{\"eventVersion\": \"1.08\", \"eventName\": \"GetObject\"\n", Lines)) + Record(1) + "\n");
+        var reported = 0;
+        var stream = new EndWatchingStream(content, () => Volatile.Read(ref reported));
+        var reader = new CloudLogReader(new ReaderOptions { OnProblem = _ => Interlocked.Increment(ref reported) });
+
+        var events = await reader.ReadAllAsync(stream, "unclosed.jsonl");
+
+        Assert.Equal(["ev-1"], events.Select(e => e.EventId));
+        Assert.Equal(Lines, reader.Summary.Errors);
+        Assert.All(reader.Summary.Problems, p => Assert.EndsWith("skipped to the next line", p.Reason));
+        Assert.Equal(Enumerable.Range(1, 1000).Select(i => (long?)i), reader.Summary.Problems.Select(p => p.Line));
+        Assert.True(stream.ReportedAtEnd >= Lines / 2, $"{stream.ReportedAtEnd} of {Lines} problems were reported when the input ended");
+    }
+
+    /// <summary>Notes how many problems had been reported when the reader reached the end of the input.</summary>
+    private sealed class EndWatchingStream(byte[] content, Func<int> reported) : MemoryStream(content)
+    {
+        public int? ReportedAtEnd { get; private set; }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await base.ReadAsync(buffer, cancellationToken);
+            if (read == 0)
+            {
+                ReportedAtEnd ??= reported();
+            }
+
+            return read;
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            var read = base.Read(buffer);
+            if (read == 0)
+            {
+                ReportedAtEnd ??= reported();
+            }
+
+            return read;
+        }
+    }
+
+    [Fact]
     public async Task ManyMalformedLinesCloseTogether_EachIsReported_AndEveryGoodLineIsRead()
     {
         // Each malformed line used to cost a read of the next block while only that line was consumed, so
