@@ -4,7 +4,7 @@ namespace Firebreak.Detection.Readers;
 
 /// <summary>
 /// The bytes of one framed record inside a <see cref="RecordBatch"/>. <paramref name="LineRecord"/>: a line of JSON
-/// lines framed without tokenising, whose syntax the mapping stage checks even when it does not parse it.
+/// lines framed without tokenising, whose syntax errors are worded as the tokenising reader words a malformed line.
 /// </summary>
 internal readonly record struct FramedRecord(int Offset, int Length, long Index, long Line, bool LineRecord = false);
 

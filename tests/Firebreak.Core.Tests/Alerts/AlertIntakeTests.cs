@@ -444,7 +444,9 @@ public class AlertIntakeTests
             await Task.Delay(100);
             known = await KnownRows();
         }
-        Assert.Equal(1_201, known);
+        // The count is ANALYZE's estimate of the live rows, taken while the other writer may be storing the last
+        // alert's repeat: it was 1,202 for 1,201 rows in one run. What matters is that it was taken after the growth.
+        Assert.InRange(known, 1_195, 1_207);
         // The queue's columns too (without them the queue is planned as a sort of every match), not the payload.
         var analyzed = await db.Database.SqlQueryRaw<string>("SELECT attname::text AS \"Value\" FROM pg_stats WHERE tablename = 'Alerts'").ToListAsync();
         Assert.Superset(new HashSet<string> { "TenantId", "DedupKey", "TriageState", "SuppressedByRuleId", "Severity", "LastReceivedAt", "Title" }, analyzed.ToHashSet());
