@@ -982,12 +982,6 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
             return NotUtf8;
         }
 
-        // The quick check vouches for nearly every record; the reader decides the rest and words the error.
-        if (JsonSyntax.IsCertainlyValid(record, maxDepth))
-        {
-            return null;
-        }
-
         var reader = new Utf8JsonReader(record, new JsonReaderOptions { MaxDepth = maxDepth + 1 });
         try
         {
