@@ -194,13 +194,19 @@ public sealed class CloudLogReader
             var documentOptions = new JsonDocumentOptions { MaxDepth = _options.MaxDepth };
             var filter = _options.RawFilter;
             var filtered = 0;
+            // The framer's problems go out in place among the records' own.
             var framerProblems = 0;
-            for (var i = 0; i < batch.Records.Count; i++)
+            void ReportFramerProblemsBefore(int record)
             {
-                while (framerProblems < batch.Problems.Count && batch.Problems[framerProblems].Before <= i)
+                while (framerProblems < batch.Problems.Count && batch.Problems[framerProblems].Before <= record)
                 {
                     Report(batch.Problems[framerProblems++].Problem);
                 }
+            }
+
+            for (var i = 0; i < batch.Records.Count; i++)
+            {
+                ReportFramerProblemsBefore(i);
 
                 var record = batch.Records[i];
                 var bytes = batch[record];
@@ -231,11 +237,7 @@ public sealed class CloudLogReader
                 }
             }
 
-            while (framerProblems < batch.Problems.Count)
-            {
-                Report(batch.Problems[framerProblems++].Problem);
-            }
-
+            ReportFramerProblemsBefore(int.MaxValue);
             Summary.AddFiltered(filtered);
             return events;
         }

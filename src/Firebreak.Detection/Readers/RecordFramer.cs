@@ -66,7 +66,6 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
     // A record at the top level (a line of JSON lines) being framed by the fast path, and whether the next
     // top-level object must be tokenised because that attempt was given up.
     private bool _fastTopLevel;
-    private int _fastTopLevelEnd;
     private bool _tokeniseNextObject;
     private int _fastDepth;
     private bool _fastInString;
@@ -326,7 +325,10 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         {
             if (_fast)
             {
-                var complete = FastScan(buffer, ref pos, _fastTopLevel ? _fastTopLevelEnd : end);
+                // A line record ends on its line (the attempt starts just past its opening brace and never outlives
+                // this call): the scan stops there, so a line that does not close costs only itself before the
+                // tokenising reader takes it, not the rest of the buffer.
+                var complete = FastScan(buffer, ref pos, _fastTopLevel ? LineEnd(buffer, pos, end) : end);
                 if (_skipReason is null && _bufferStart + pos - _recordStartAbs > options.MaxRecordBytes)
                 {
                     _skipReason = $"record is larger than the maximum record size of {options.MaxRecordBytes} bytes";
@@ -517,9 +519,6 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
             pos += (int)reader.BytesConsumed;
             if (_fast)
             {
-                // A line record ends on its line: the scan stops there, so a line that does not close costs only
-                // itself before the tokenising reader takes it, not the rest of the buffer.
-                _fastTopLevelEnd = _fastTopLevel ? LineEnd(buffer, pos, end) : 0;
                 continue;
             }
 

@@ -8,9 +8,19 @@ public class HuntTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 6, 1, 0, 0, 0, TimeSpan.Zero);
 
+    /// <summary>The base rule the correlations here count.</summary>
+    private const string SecretRead = """
+        title: secret read
+        name: secret_read
+        logsource: {product: aws, service: cloudtrail}
+        detection:
+          sel: {eventName: GetSecretValue}
+          condition: sel
+        """;
+
     private static CompiledRuleSet Rules()
     {
-        var parsed = SigmaParser.Parse("""
+        var parsed = SigmaParser.Parse($$"""
             title: Trail stopped
             id: 0b1c2d3e-4f50-4a61-8b72-93a4b5c6d7e8
             level: high
@@ -20,12 +30,7 @@ public class HuntTests
               sel: {eventSource: cloudtrail.amazonaws.com, eventName: StopLogging}
               condition: sel
             ---
-            title: secret read
-            name: secret_read
-            logsource: {product: aws, service: cloudtrail}
-            detection:
-              sel: {eventName: GetSecretValue}
-              condition: sel
+            {{SecretRead}}
             ---
             title: Secret burst
             id: 1c2d3e4f-5061-4b72-8c83-a4b5c6d7e8f9
@@ -134,19 +139,14 @@ public class HuntTests
         // must still see the first batch's matches first, as the stream gave them. Seen in stream order, the
         // reads at 0, 1 and 2 s fill a window and those at 50 and 51 s are too few; seen the other way round,
         // 50 and 51 s filled a window with the read at 0 s.
-        var parsed = SigmaParser.Parse("""
+        var parsed = SigmaParser.Parse($$"""
             title: slow
             logsource: {product: aws, service: cloudtrail}
             detection:
               sel: {payload|re: 'x+y'}
               condition: sel
             ---
-            title: secret read
-            name: secret_read
-            logsource: {product: aws, service: cloudtrail}
-            detection:
-              sel: {eventName: GetSecretValue}
-              condition: sel
+            {{SecretRead}}
             ---
             title: Three reads
             correlation:
