@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Text;
 using Firebreak.Detection.Readers;
 using Firebreak.Detection.Sigma;
@@ -178,7 +179,26 @@ public static class RuleRawFilter
                 return true;
             }
 
-            return anywhere is not null && ContainsAny(record, anywhere);
+            return anywhere is not null && (ContainsAny(record, anywhere) || EscapesANeedleCharacter(record));
+        }
+
+        /// <summary>
+        /// Whether the record writes a character needles are made of as a <c>\uXXXX</c> escape (<c>\u0041</c>
+        /// for A): JSON allows it, and the raw search cannot see through it, so such a record is kept.
+        /// </summary>
+        private static bool EscapesANeedleCharacter(ReadOnlySpan<byte> record)
+        {
+            var rest = record;
+            while (rest.IndexOf("\\u"u8) is var at and >= 0)
+            {
+                rest = rest[(at + 2)..];
+                if (rest.Length >= 4 && Utf8Parser.TryParse(rest[..4], out ushort code, out var used, 'x') && used == 4 && RawNeedles.IsPlain((char)code))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>

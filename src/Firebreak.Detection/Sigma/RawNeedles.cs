@@ -15,8 +15,9 @@ internal static class RawNeedles
     /// <summary>
     /// The needle for each literal a match must contain, or null when one of them has none. The record
     /// bytes are the file's own JSON, where a writer may escape characters such as '/' or anything
-    /// non-ASCII. Letters, digits and a few separators are never escaped in practice, so the longest run
-    /// of those inside the literal is what is searched for.
+    /// non-ASCII. Letters, digits and a few separators are rarely escaped, so the longest run of those
+    /// inside the literal is what is searched for; a record that does escape one of them is kept unsearched
+    /// (<see cref="Firebreak.Detection.Hunting.RuleRawFilter"/>).
     /// </summary>
     public static NeedleSet? From(IReadOnlyList<string>? literals, IEnumerable<string> paths)
     {
@@ -132,7 +133,8 @@ internal static class RawNeedles
         return best.Length >= MinLength ? literal.Substring(best.Start, best.Length) : null;
     }
 
-    private static bool IsPlain(char c) => char.IsAsciiLetterOrDigit(c) || c is ' ' or '_' or '.' or ':' or '-';
+    /// <summary>The characters a needle is made of.</summary>
+    public static bool IsPlain(char c) => char.IsAsciiLetterOrDigit(c) || c is ' ' or '_' or '.' or ':' or '-';
 }
 
 /// <summary>How selective a set of needles is expected to be, from the fields it came from.</summary>

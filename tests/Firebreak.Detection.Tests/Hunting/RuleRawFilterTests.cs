@@ -104,6 +104,32 @@ public sealed class RuleRawFilterTests : IDisposable
         Assert.True(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("ListBuckets").Replace("IAMUser", "Root"))));
         Assert.True(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("ListBuckets").Replace("IAMUser", "AssumedRole"))));
         Assert.False(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances"))));
+
+        // A letter written as an escape hides the needle from the raw search: the record is kept for the rules to judge.
+        Assert.True(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("ListBuckets").Replace("IAMUser", "R\\u006Fot"))));
+        Assert.True(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("ListBuckets").Replace("IAMUser", "\\u0041ssumedRole"))));
+        // Escapes of other characters hide no needle.
+        Assert.False(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances", ""","userAgent":"caf\\u00e9 \\u003Cx\\u003E C:\\\\u","n":"\\u00"""))));
+    }
+
+    [Fact]
+    public async Task ARecordWithAnEscapedLetter_IsReadPastTheFilter_AndMatched()
+    {
+        var rules = Compile("""
+            title: root
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {userIdentity.type: Root}
+              condition: sel
+            """);
+        var content = System.Text.Encoding.UTF8.GetBytes(CloudTrail("ListBuckets").Replace("IAMUser", "R\\u006Fot") + "\n" + CloudTrail("ListBuckets"));
+        var reader = new CloudLogReader(new ReaderOptions { RawFilter = RuleRawFilter.Create(rules) });
+
+        var events = await reader.ReadAllAsync(new MemoryStream(content), "escaped.jsonl");
+
+        Assert.Equal(1, reader.Summary.Filtered);
+        Assert.Equal("Root", Assert.Single(events).Actor.Type);
+        Assert.Equal("root", Assert.Single(rules.Match(events[0])).Rule.Title);
     }
 
     [Theory]

@@ -93,6 +93,39 @@ public class CloudTrailReaderTests
         Assert.Equal("TrailNotFoundException", events[1].ErrorCode);
     }
 
+    [Fact]
+    public async Task TopLevelNamesWrittenWithEscapes_MapLikeThePlainNames()
+    {
+        // JSON allows any name to be written with \u escapes; a record so written must not lose its normalised
+        // fields (the time line, the actor, the source address) while rules, which look names up unescaped, still match.
+        var plain = await File.ReadAllTextAsync(TestData.Fixture("cloudtrail-delivery.json"));
+        var escaped = new StringBuilder("{\"Records\":[");
+        foreach (var record in System.Text.Json.Nodes.JsonNode.Parse(plain)!["Records"]!.AsArray())
+        {
+            escaped.Append(escaped[^1] == '[' ? "{" : ",{");
+            escaped.AppendJoin(',', record!.AsObject().Select(p => $"\"\\u{(int)p.Key[0]:x4}{p.Key[1..]}\":{p.Value?.ToJsonString() ?? "null"}"));
+            escaped.Append('}');
+        }
+        escaped.Append("]}");
+        Assert.Contains("\\u0065ventName", escaped.ToString());
+
+        var expected = await new CloudLogReader().ReadAllAsync(TestData.Fixture("cloudtrail-delivery.json"));
+        var reader = new CloudLogReader();
+        var events = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(escaped.ToString())), "escaped.json");
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(expected.Select(Normalised), events.Select(Normalised));
+        Assert.All(events, e => Assert.NotNull(e.SourceIp));
+    }
+
+    private static string Normalised(CloudEvent e) => string.Join(" | ",
+        e.Time.ToString("O"), e.EventId, e.LogSource, e.Provider, e.Account, e.Region,
+        e.Actor with { AssumedRoleChain = [] }, string.Join(",", e.Actor.AssumedRoleChain), e.SourceIp, e.UserAgent, e.Service, e.Operation,
+        string.Join(",", e.Resources), e.Outcome, e.ErrorCode, e.ErrorMessage, Canonical(e.RequestParameters), Canonical(e.ResponseParameters));
+
+    private static string? Canonical(System.Text.Json.JsonElement? value) =>
+        value is { } v ? System.Text.Json.Nodes.JsonNode.Parse(v.GetRawText())?.ToJsonString() : null;
+
     [Theory]
     [InlineData("single")]
     [InlineData("array")]

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using Firebreak.Detection.Events;
 
@@ -166,7 +167,8 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
 
     /// <summary>
     /// The top-level fields, found in one pass over the record's properties: looking each up by name
-    /// would scan the property list once per field, and this runs for every record of a hunt.
+    /// would scan the property list once per field, and this runs for every record of a hunt. Names are
+    /// compared as written, unless written with escapes.
     /// </summary>
     private readonly struct Fields
     {
@@ -184,6 +186,12 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
                 }
 
                 var name = JsonMarshal.GetRawUtf8PropertyName(property);
+                if (name.IndexOf((byte)'\\') >= 0)
+                {
+                    // A name written with escapes (\u0065ventName) is the same name: compare its unescaped bytes.
+                    name = Encoding.UTF8.GetBytes(property.Name);
+                }
+
                 switch (name.Length)
                 {
                     case 7 when name.SequenceEqual("eventID"u8):
