@@ -78,6 +78,26 @@ public class AzureReaderTests
         Assert.Equal("Microsoft.Authorization/roleAssignments", assignment.Resources.Single().Type);
     }
 
+    [Theory]
+    [InlineData("Write")]
+    [InlineData("Delete")]
+    [InlineData("Action")]
+    public async Task ActivityLog_MonitorExport_ThroughALogProfile_CarriesTheOperationTypeAsItsCategory(string category)
+    {
+        // Exports made through a log profile name the operation's type (Write, Delete, Action) as the category;
+        // such a record was reported as of no known format and lost.
+        var record = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(TestData.Fixture("azure-activity-monitor-export.json")))!["records"]![0]!;
+        record["category"] = category;
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes($"{{\"records\":[{record.ToJsonString()}]}}")), "profile-export.json");
+
+        Assert.Empty(reader.Summary.Problems);
+        var single = Assert.Single(events);
+        Assert.Equal(new LogSource("azure", "activitylogs"), single.LogSource);
+        Assert.Equal("carol@contoso.example", single.Actor.Uid);
+    }
+
     [Fact]
     public async Task MixedCategories_InOneExport_AreDetectedPerRecord()
     {

@@ -94,6 +94,35 @@ public class CloudTrailReaderTests
     }
 
     [Fact]
+    public async Task SignInResults_IdentityCenterUsers_AndFederatedUsers_AreMappedAsTheyAreWritten()
+    {
+        static string Line(string id, string name, string identity, string more = "") =>
+            $$"""{"eventVersion":"1.09","eventTime":"2026-03-02T08:00:00Z","eventSource":"signin.amazonaws.com","eventName":"{{name}}","eventID":"{{id}}","userIdentity":{{identity}}{{more}}}""";
+        const string Iam = """{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/dana","accountId":"111122223333","userName":"dana"}""";
+        var content = string.Join("\n",
+            Line("mfa-failed", "CheckMfa", Iam, ""","responseElements":{"CheckMfa":"Failure"}"""),
+            Line("mfa-passed", "CheckMfa", Iam, ""","responseElements":{"CheckMfa":"Success"}"""),
+            Line("credential-failed", "CredentialVerification", Iam, ""","serviceEventDetails":{"CredentialVerification":"Failure","FailureReason":"INVALID_CREDENTIAL"}"""),
+            Line("console-failed", "ConsoleLogin", Iam, ""","responseElements":{"ConsoleLogin":"Failure"}"""),
+            Line("identity-center", "ListBuckets", """{"type":"IdentityCenterUser","accountId":"111122223333","onBehalfOf":{"userId":"544894e8-80c1-707f-60e3-3ba6510dfac1","identityStoreArn":"arn:aws:identitystore::111122223333:identitystore/d-9067642ac7"},"credentialId":"EXAMPLEcredential"}"""),
+            Line("federated", "ListBuckets", """{"type":"FederatedUser","principalId":"111122223333:Bob","arn":"arn:aws:sts::111122223333:federated-user/Bob","accountId":"111122223333","sessionContext":{"sessionIssuer":{"type":"IAMUser","principalId":"AIDAEXAMPLEALICE","arn":"arn:aws:iam::111122223333:user/Alice","accountId":"111122223333","userName":"Alice"}}}"""));
+        var reader = new CloudLogReader();
+
+        var events = (await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(content)), "signin.jsonl")).ToDictionary(e => e.EventId!);
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(EventOutcome.Failure, events["mfa-failed"].Outcome);
+        Assert.Equal(EventOutcome.Success, events["mfa-passed"].Outcome);
+        Assert.Equal((EventOutcome.Failure, "INVALID_CREDENTIAL"), (events["credential-failed"].Outcome, events["credential-failed"].ErrorMessage));
+        Assert.Equal(EventOutcome.Failure, events["console-failed"].Outcome);
+        var center = events["identity-center"].Actor;
+        Assert.Equal(("IdentityCenterUser", "544894e8-80c1-707f-60e3-3ba6510dfac1"), (center.Type, center.Uid));
+        Assert.Equal(["544894e8-80c1-707f-60e3-3ba6510dfac1"], center.AssumedRoleChain);
+        var federated = events["federated"].Actor;
+        Assert.Equal(("Bob", "arn:aws:iam::111122223333:user/Alice"), (federated.Name, federated.SessionIssuer));
+    }
+
+    [Fact]
     public async Task TopLevelNamesWrittenWithEscapes_MapLikeThePlainNames()
     {
         // JSON allows any name to be written with \u escapes; a record so written must not lose its normalised

@@ -87,4 +87,36 @@ public class GcpAndSecurityLakeReaderTests
         Assert.Equal("arn:aws:iam::111122223333:role/ci-build", list.Actor.SessionIssuer);
         Assert.Equal("AssumedRole", list.Actor.Type);
     }
+
+    [Fact]
+    public async Task SecurityLakeOcsf_Authentication_NamesTheSubjectThatSignedIn()
+    {
+        // In Authentication (3002) the subject is the top-level user; actor, when present, is only context.
+        const string Line = """{"metadata":{"product":{"name":"CloudTrail","vendor_name":"AWS"},"uid":"auth-1","version":"1.1.0"},"time":1772611200000,"cloud":{"region":"us-east-1","provider":"AWS"},"api":{"operation":"ConsoleLogin","service":{"name":"signin.amazonaws.com"}},"user":{"type":"IAMUser","name":"anaya","uid":"AIDA4EXAMPLEANAYA001","uid_alt":"arn:aws:iam::111122223333:user/anaya","account":{"uid":"111122223333"}},"src_endpoint":{"ip":"203.0.113.77"},"class_uid":3002,"status":"Failure","status_id":2}""";
+        var reader = new CloudLogReader();
+
+        var login = Assert.Single(await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(Line)), "auth.jsonl"));
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(("IAMUser", "arn:aws:iam::111122223333:user/anaya", "arn:aws:iam::111122223333:user/anaya", "anaya"), (login.Actor.Type, login.Actor.Uid, login.Actor.Arn, login.Actor.Name));
+        Assert.Equal("111122223333", login.Account);
+        Assert.Equal(EventOutcome.Failure, login.Outcome);
+    }
+
+    [Fact]
+    public async Task SecurityLakeOcsf_FirstSourceVersion_ReadsTheRc2FieldNames()
+    {
+        // Security Lake's source version 1 writes OCSF 1.0.0-rc.2: the ARN in user.uuid, the account in
+        // user.account_uid, MFA in session.mfa.
+        const string Line = """{"metadata":{"product":{"name":"CloudTrail","vendor_name":"AWS"},"uid":"rc2-1","version":"1.0.0-rc.2"},"time":1772611200000,"cloud":{"region":"eu-west-1","provider":"AWS"},"api":{"operation":"CreateAccessKey","service":{"name":"iam.amazonaws.com"}},"actor":{"user":{"type":"IAMUser","name":"alice","uid":"AIDA4EXAMPLEALICE001","uuid":"arn:aws:iam::111122223333:user/alice","account_uid":"111122223333","credential_uid":"AKIA4EXAMPLEALICE001"},"session":{"mfa":true}},"src_endpoint":{"ip":"198.51.100.5"},"class_uid":3001,"status":"Success","status_id":1}""";
+        var reader = new CloudLogReader();
+
+        var change = Assert.Single(await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(Line)), "rc2.jsonl"));
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal("arn:aws:iam::111122223333:user/alice", change.Actor.Arn);
+        Assert.Equal("arn:aws:iam::111122223333:user/alice", change.Actor.Uid);
+        Assert.Equal("111122223333", change.Account);
+        Assert.True(change.Actor.MfaUsed);
+    }
 }

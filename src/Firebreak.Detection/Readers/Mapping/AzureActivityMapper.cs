@@ -29,9 +29,10 @@ internal sealed class AzureActivityMapper : IRecordMapper
         && (record.Prop("eventDataId") is not null || record.Prop("caller") is not null || record.Prop("eventTimestamp") is not null);
 
     // Entra ID and resource logs share the export envelope (time, resourceId, operationName), so the
-    // category is what marks an Activity Log record.
+    // category is what marks an Activity Log record: the Activity Log's categories, and the operation types
+    // Write, Delete and Action that exports made through a log profile carry instead.
     private static readonly string[] ActivityCategories =
-        ["Administrative", "Security", "ServiceHealth", "Alert", "Recommendation", "Policy", "Autoscale", "ResourceHealth"];
+        ["Administrative", "Security", "ServiceHealth", "Alert", "Recommendation", "Policy", "Autoscale", "ResourceHealth", "Write", "Delete", "Action"];
 
     private static bool IsMonitorExport(JsonElement record) =>
         record.Prop("operationName") is { ValueKind: JsonValueKind.String }

@@ -40,7 +40,10 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
         var identity = f.UserIdentity.Dynamic().Obj();
         var errorCode = f.ErrorCode.Str();
         var response = f.ResponseElements.Dynamic();
-        var outcome = errorCode is not null || response.Str("ConsoleLogin") == "Failure"
+        // Sign-in events carry their result under their own name: responseElements {"ConsoleLogin": "Failure"},
+        // {"CheckMfa": "Failure"}, or serviceEventDetails {"CredentialVerification": "Failure"}.
+        var details = f.ServiceEventDetails.Dynamic();
+        var outcome = errorCode is not null || IsFailure(response.Prop(operation).Str()) || IsFailure(details.Prop(operation).Str())
             ? EventOutcome.Failure
             : EventOutcome.Success;
 
@@ -60,7 +63,7 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
             Resources = MapResources(f),
             Outcome = outcome,
             ErrorCode = errorCode ?? (outcome == EventOutcome.Failure ? "Failure" : null),
-            ErrorMessage = f.ErrorMessage.Str(),
+            ErrorMessage = f.ErrorMessage.Str() ?? (outcome == EventOutcome.Failure ? details.Prop("FailureReason"u8).Str() : null),
             RequestParameters = f.RequestParameters.Dynamic().ObjectOrNull(),
             ResponseParameters = response.ObjectOrNull(),
             Raw = record,
@@ -68,8 +71,13 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
         };
     }
 
+    private static bool IsFailure(string? result) => string.Equals(result, "Failure", StringComparison.OrdinalIgnoreCase);
+
     private static EventActor MapActor(JsonElement? additionalEventData, JsonElement? identity)
     {
+        // A request made for an IAM Identity Center user (IdentityCenterUser, or a role session under trusted
+        // identity propagation) names that user only in onBehalfOf.
+        var onBehalfOf = identity.Prop("onBehalfOf"u8).Prop("userId"u8).Str();
         // Service-initiated events (AwsServiceEvent) often carry only invokedBy, without a type.
         var type = identity.Prop("type"u8).Str() ?? (identity.Prop("invokedBy"u8).Str() is not null ? "AWSService" : null);
         var arn = identity.Prop("arn"u8).Str();
@@ -80,7 +88,7 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
         // Role chaining leaves only the last hop in a record; sourceIdentity, when set, names the
         // person at the start of the chain, so it goes first.
         List<string> chain = [];
-        if ((session.Prop("sourceIdentity"u8).Str() ?? identity.Prop("sourceIdentity"u8).Str()) is { } source)
+        if ((session.Prop("sourceIdentity"u8).Str() ?? identity.Prop("sourceIdentity"u8).Str() ?? onBehalfOf) is { } source)
         {
             chain.Add(source);
         }
@@ -101,8 +109,10 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
             mfa = consoleMfa.Equals("Yes", StringComparison.OrdinalIgnoreCase);
         }
 
+        // An assumed role's session name and a federated user's name end the ARN; for a federated user the session
+        // issuer is the IAM user that called GetFederationToken, not the caller.
         var name = identity.Prop("userName"u8).Str();
-        if (name is null && arn is not null && type is "AssumedRole")
+        if (name is null && arn is not null && type is "AssumedRole" or "FederatedUser")
         {
             name = arn[(arn.LastIndexOf('/') + 1)..];
         }
@@ -110,7 +120,7 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
         return new EventActor
         {
             Type = type,
-            Uid = arn ?? identity.Prop("principalId"u8).Str() ?? identity.Prop("invokedBy"u8).Str(),
+            Uid = arn ?? identity.Prop("principalId"u8).Str() ?? onBehalfOf ?? identity.Prop("invokedBy"u8).Str(),
             Arn = arn,
             Name = name ?? issuer.Prop("userName"u8).Str() ?? identity.Prop("invokedBy"u8).Str(),
             AccessKeyId = identity.Prop("accessKeyId"u8).Str(),
@@ -173,7 +183,7 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
     private readonly struct Fields
     {
         public readonly JsonElement? EventTime, EventName, EventSource, EventId, AwsRegion, RecipientAccountId, UserIdentity,
-            SourceIp, UserAgent, ErrorCode, ErrorMessage, RequestParameters, ResponseElements, Resources, AdditionalEventData;
+            SourceIp, UserAgent, ErrorCode, ErrorMessage, RequestParameters, ResponseElements, Resources, AdditionalEventData, ServiceEventDetails;
 
         public Fields(JsonElement record)
         {
@@ -238,6 +248,9 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
                         break;
                     case 19 when name.SequenceEqual("additionalEventData"u8):
                         AdditionalEventData = value;
+                        break;
+                    case 19 when name.SequenceEqual("serviceEventDetails"u8):
+                        ServiceEventDetails = value;
                         break;
                 }
             }

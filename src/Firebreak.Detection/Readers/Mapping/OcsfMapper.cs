@@ -5,7 +5,9 @@ namespace Firebreak.Detection.Readers.Mapping;
 
 /// <summary>
 /// Amazon Security Lake records in OCSF: CloudTrail management events arrive as API Activity
-/// (class 6003), sign-ins as Authentication (3002) and IAM changes as Account Change (3001).
+/// (class 6003), sign-ins as Authentication (3002) and IAM changes as Account Change (3001). Both the
+/// OCSF 1.1 spellings and those of 1.0.0-rc.2 (Security Lake's first source version: <c>user.uuid</c> for the
+/// ARN, <c>user.account_uid</c>, <c>session.mfa</c>) are read.
 /// </summary>
 internal sealed class OcsfMapper : IRecordMapper
 {
@@ -34,7 +36,8 @@ internal sealed class OcsfMapper : IRecordMapper
         }
 
         var actor = record.Prop("actor").Obj();
-        var user = actor.Prop("user").Obj();
+        // Authentication names the subject that signed in as the top-level user; actor is only its context.
+        var user = actor.Prop("user").Obj() ?? record.Prop("user").Obj();
         var session = actor.Prop("session").Obj();
         var cloud = record.Prop("cloud").Obj();
         var issuer = session.Prop("issuer").Str();
@@ -63,19 +66,18 @@ internal sealed class OcsfMapper : IRecordMapper
             EventId = record.Str("metadata", "uid"),
             LogSource = provider == "aws" ? LogSources.CloudTrail : new LogSource(provider, record.Str("metadata", "product", "name")?.ToLowerInvariant() ?? "ocsf"),
             Provider = provider,
-            Account = cloud.Prop("account").Prop("uid").Str() ?? user.Prop("account").Prop("uid").Str(),
+            Account = cloud.Prop("account").Prop("uid").Str() ?? user.Prop("account").Prop("uid").Str() ?? user.Prop("account_uid").Str(),
             Region = cloud.Prop("region").Str(),
             Actor = new EventActor
             {
                 Type = user.Prop("type").Str(),
-                Uid = user.Prop("uid_alt").Str() ?? user.Prop("uid").Str() ?? user.Prop("name").Str(),
-                Arn = user.Prop("uid_alt").Str() is { } alt && alt.StartsWith("arn:", StringComparison.Ordinal) ? alt
-                    : user.Prop("uid").Str() is { } uid && uid.StartsWith("arn:", StringComparison.Ordinal) ? uid : null,
+                Uid = user.Prop("uid_alt").Str() ?? Arn(user.Prop("uuid").Str()) ?? user.Prop("uid").Str() ?? user.Prop("name").Str(),
+                Arn = Arn(user.Prop("uid_alt").Str()) ?? Arn(user.Prop("uuid").Str()) ?? Arn(user.Prop("uid").Str()),
                 Name = user.Prop("name").Str(),
                 AccessKeyId = user.Prop("credential_uid").Str(),
                 SessionIssuer = issuer,
                 AssumedRoleChain = issuer is null ? [] : [issuer],
-                MfaUsed = session.Prop("is_mfa").Bool() ?? record.Prop("is_mfa").Bool(),
+                MfaUsed = session.Prop("is_mfa").Bool() ?? session.Prop("mfa").Bool() ?? record.Prop("is_mfa").Bool(),
             },
             SourceIp = record.Str("src_endpoint", "ip"),
             UserAgent = record.Str("http_request", "user_agent"),
@@ -91,4 +93,6 @@ internal sealed class OcsfMapper : IRecordMapper
             Origin = origin,
         };
     }
+
+    private static string? Arn(string? value) => value is not null && value.StartsWith("arn:", StringComparison.Ordinal) ? value : null;
 }
