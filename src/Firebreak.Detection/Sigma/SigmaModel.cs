@@ -77,18 +77,47 @@ public enum ComparisonOperator
 
 public sealed record CorrelationCondition(ComparisonOperator Operator, long Value, string? Field)
 {
-    public bool IsSatisfiedBy(long count) => Operator switch
-    {
-        ComparisonOperator.Gt => count > Value,
-        ComparisonOperator.Gte => count >= Value,
-        ComparisonOperator.Lt => count < Value,
-        ComparisonOperator.Lte => count <= Value,
-        ComparisonOperator.Eq => count == Value,
-        _ => count != Value,
-    };
+    /// <summary>
+    /// Further comparisons that must hold as well: the specification writes a range as two keys of one mapping
+    /// (<c>gt: 100</c>, <c>lte: 200</c>), a conjunction.
+    /// </summary>
+    public IReadOnlyList<(ComparisonOperator Operator, long Value)> Also { get; init; } = [];
 
-    /// <summary>Growing counts can satisfy these as soon as they happen; the others can only be judged when the window closes.</summary>
-    public bool FiresEarly => Operator is ComparisonOperator.Gt or ComparisonOperator.Gte;
+    public bool IsSatisfiedBy(long count)
+    {
+        if (!Holds(Operator, Value, count))
+        {
+            return false;
+        }
+
+        foreach (var (op, value) in Also)
+        {
+            if (!Holds(op, value, count))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Growing counts can satisfy lower bounds as soon as they happen; a condition with any other comparison (an
+    /// upper bound, an equality) can only be judged when the window closes.
+    /// </summary>
+    public bool FiresEarly => IsLowerBound(Operator) && Also.All(c => IsLowerBound(c.Operator));
+
+    private static bool IsLowerBound(ComparisonOperator op) => op is ComparisonOperator.Gt or ComparisonOperator.Gte;
+
+    private static bool Holds(ComparisonOperator op, long value, long count) => op switch
+    {
+        ComparisonOperator.Gt => count > value,
+        ComparisonOperator.Gte => count >= value,
+        ComparisonOperator.Lt => count < value,
+        ComparisonOperator.Lte => count <= value,
+        ComparisonOperator.Eq => count == value,
+        _ => count != value,
+    };
 }
 
 public sealed record SigmaCorrelation : SigmaDocument

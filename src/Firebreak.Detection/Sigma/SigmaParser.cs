@@ -311,7 +311,7 @@ public static class SigmaParser
         if (Child(c, "condition") is YamlMappingNode conditionMap)
         {
             string? field = null;
-            (ComparisonOperator Op, long Value)? comparison = null;
+            List<(ComparisonOperator Op, long Value)> comparisons = [];
             foreach (var (k, v) in conditionMap.Children)
             {
                 var key = ((YamlScalarNode)k).Value;
@@ -336,10 +336,10 @@ public static class SigmaParser
                     throw Error(v, $"'{key}' needs an integer");
                 }
 
-                comparison = (op, number);
+                comparisons.Add((op, number));
             }
 
-            if (comparison is null)
+            if (comparisons.Count == 0)
             {
                 throw Error(conditionMap, "correlation condition needs one of gt, gte, lt, lte, eq, neq");
             }
@@ -349,7 +349,8 @@ public static class SigmaParser
                 throw Error(conditionMap, "value_count needs 'field' in its condition");
             }
 
-            condition = new CorrelationCondition(comparison.Value.Op, comparison.Value.Value, field);
+            // Several comparisons are a conjunction (a range: gt: 100, lte: 200).
+            condition = new CorrelationCondition(comparisons[0].Op, comparisons[0].Value, field) { Also = comparisons[1..] };
         }
         else if (type is CorrelationType.Temporal or CorrelationType.TemporalOrdered)
         {

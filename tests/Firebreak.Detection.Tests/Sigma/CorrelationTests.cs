@@ -286,6 +286,32 @@ public class CorrelationTests
         Assert.Equal("alice", Assert.Single(hits).Group[0].Value);
     }
 
+    [Theory]
+    [InlineData("{gte: 3, lte: 4}")]
+    [InlineData("{lte: 4, gte: 3}")]
+    public void EventCount_ARange_NeedsBothBounds_AndIsJudgedWhenTheWindowCloses(string condition)
+    {
+        // The specification writes a range as two keys of the condition, a conjunction: 3 to 4 reads an hour.
+        var (set, engine) = Build($"""
+            title: three or four reads
+            correlation:
+              type: event_count
+              rules: [secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 1h
+              condition: {condition}
+            """);
+        var hits = Feed(set, engine, [
+            (0, "GetSecretValue", "one", "a"),
+            .. Enumerable.Range(0, 3).Select(i => (i, "GetSecretValue", "three", (string?)"a")),
+            .. Enumerable.Range(0, 4).Select(i => (i, "GetSecretValue", "four", (string?)"a")),
+            .. Enumerable.Range(0, 6).Select(i => (i, "GetSecretValue", "six", (string?)"a")),
+        ]);
+
+        Assert.Equal(["four", "three"], hits.Select(h => h.Group[0].Value).Order());
+        Assert.Equal([3L, 4L], hits.Select(h => h.Count).Order());
+    }
+
     [Fact]
     public void ClosingWindowConditions_KeepCountsNotEvents()
     {
