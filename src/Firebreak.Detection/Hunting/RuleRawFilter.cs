@@ -179,7 +179,13 @@ public static class RuleRawFilter
                 return true;
             }
 
-            return anywhere is not null && (ContainsAny(record, anywhere) || EscapesANeedleCharacter(record));
+            if (anywhere is not null && ContainsAny(record, anywhere))
+            {
+                return true;
+            }
+
+            // An escaped name hides the field as well as a value: "event\u004eame" is eventName.
+            return EscapesANeedleCharacter(record);
         }
 
         /// <summary>

@@ -58,6 +58,8 @@ public sealed class RuleRawFilterTests : IDisposable
         Assert.False(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances", ""","requestParameters":{"note":"StopLogging"}"""))));
         // An escaped value cannot be read raw, so the record is kept.
         Assert.True(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("Describe\\u0049nstances"))));
+        // Nor can an escaped name: the eventName seen raw is a nested one, not the record's.
+        Assert.True(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("StopLogging", ""","requestParameters":{"filter":{"eventName":"StartLogging"}}""").Replace("\"eventName\":\"StopLogging\"", "\"event\\u004eame\":\"StopLogging\""))));
         Assert.True(filter("""{"operationName":"Microsoft.Compute\/virtualMachines\/runCommand\/action"}"""u8));
         Assert.False(filter("""{"operationName":"Microsoft.Storage/storageAccounts/read","note":"é"}"""u8));
         Assert.False(filter(new byte[10_000]));
