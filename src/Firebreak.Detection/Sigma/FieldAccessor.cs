@@ -436,6 +436,8 @@ internal static class JsonTraversal
 
                 return false;
             case JsonValueKind.String:
+            case JsonValueKind.Number:
+                // A keyword is text anywhere in the event: a port or an account number written as a JSON number is text too.
                 return MatchScalar(element, matcher);
             default:
                 return false;

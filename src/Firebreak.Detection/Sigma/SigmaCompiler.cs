@@ -188,10 +188,17 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
 
         if (item.Field is null)
         {
-            var keywordMatchers = item.Values.Where(v => v is not null)
-                .SelectMany(v => TransformStrings(v!, mods, keyword: true))
-                .Select(p => p.ToMatcher(cased))
-                .ToArray();
+            // A keyword is looked for in every value of the event; modifiers that compare a field's whole value
+            // with something else have nothing to compare and must not be dropped silently.
+            if (mods.FirstOrDefault(m => m is "cidr" or "lt" or "lte" or "gt" or "gte" or "minute" or "hour" or "day" or "week" or "month" or "year" or "fieldref" or "exists" or "neq") is { } unsupported)
+            {
+                throw new FormatException($"the '{unsupported}' modifier does not apply to keywords");
+            }
+
+            var keywordValues = item.Values.Where(v => v is not null).Select(v => v!).ToList();
+            var keywordMatchers = Has("re")
+                ? ValueMatchers(keywordValues, mods, cased, item)
+                : keywordValues.SelectMany(v => TransformStrings(v, mods, keyword: true)).Select(p => p.ToMatcher(cased)).ToArray();
             return all
                 ? new AndPredicate(keywordMatchers.Select(m => (Predicate)new KeywordPredicate(m)).ToArray())
                 : new KeywordPredicate(Combine(keywordMatchers));
@@ -418,9 +425,8 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
             var name = match.Groups[1].Value;
             if (!options.Placeholders.TryGetValue(name, out var replacements))
             {
-                Warnings.Add(new SigmaDiagnostic(file, 0, 0, DiagnosticSeverity.Warning, "placeholder",
-                    $"placeholder %{name}% has no configured values; the item never matches"));
-                return [];
+                // The specification: a tool that cannot fill a placeholder must reject the rule, not load one that never matches.
+                throw new FormatException($"placeholder %{name}% has no configured values; the document is rejected");
             }
 
             if (replacements.Count == 0)
@@ -474,12 +480,16 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
 
     private static readonly char[] Dashes = ['-', '/', '\u2013', '\u2014', '\u2015'];
 
-    /// <summary>Command-line flags may start with any dash-like character; only flag positions (start, or after whitespace) vary.</summary>
+    /// <summary>
+    /// Command-line flags may start with any dash-like character: every dash at a flag's position (the start, or after
+    /// anything but a letter, digit or underscore: a space, a quote) takes each of them, all positions together.
+    /// The variants are made as they are asked for, so a value with too many flags stops at the pattern cap.
+    /// </summary>
     private static IEnumerable<SigmaPattern> WindashVariants(SigmaPattern pattern)
     {
         var positions = Enumerable.Range(0, pattern.Chars.Count)
-            .Where(i => pattern.Kinds[i] == PatternKind.Literal && Dashes.Contains(pattern.Chars[i]) && (i == 0 || char.IsWhiteSpace(pattern.Chars[i - 1])))
-            .Take(4)
+            .Where(i => pattern.Kinds[i] == PatternKind.Literal && Dashes.Contains(pattern.Chars[i])
+                && (i == 0 || pattern.Kinds[i - 1] != PatternKind.Literal || !(char.IsLetterOrDigit(pattern.Chars[i - 1]) || pattern.Chars[i - 1] == '_')))
             .ToArray();
         IEnumerable<char[]> variants = [pattern.Chars.ToArray()];
         foreach (var position in positions)
@@ -492,6 +502,6 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
             }));
         }
 
-        return variants.Select(chars => new SigmaPattern(chars, pattern.Kinds)).ToList();
+        return variants.Select(chars => new SigmaPattern(chars, pattern.Kinds));
     }
 }

@@ -86,7 +86,7 @@ public class IndexAndFilterTests
     }
 
     [Fact]
-    public void CompileWarnings_NameTheirItemsLine_OrTheDocumentsLine_InRulesAndFilters()
+    public void CompileWarningsAndErrors_NameTheirItemsLine_InRulesAndFilters()
     {
         var parsed = SigmaParser.Parse("""
             title: agent
@@ -96,7 +96,6 @@ public class IndexAndFilterTests
               sel:
                 eventName: GetObject
                 userAgent|re: '(a)\1'
-                sourceIPAddress|expand: '%office_ips%'
               condition: sel
             ---
             title: office
@@ -106,15 +105,27 @@ public class IndexAndFilterTests
               selection:
                 sourceIPAddress|expand: '%vpn_ips%'
               condition: not selection
+            ---
+            title: from the office
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel:
+                sourceIPAddress|expand: '%office_ips%'
+              condition: sel
             """, "w.yml");
         Assert.Empty(parsed.Diagnostics);
 
-        var warnings = CompiledRuleSet.Compile(parsed.Documents).Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Warning).ToList();
+        var set = CompiledRuleSet.Compile(parsed.Documents);
+        var diagnostics = set.Diagnostics;
 
-        Assert.Equal(7, Assert.Single(warnings, w => w.Message.Contains("backtracking", StringComparison.Ordinal)).Line);
-        Assert.Equal(1, Assert.Single(warnings, w => w.Message.Contains("%office_ips%", StringComparison.Ordinal)).Line);
-        Assert.Equal(11, Assert.Single(warnings, w => w.Message.Contains("%vpn_ips%", StringComparison.Ordinal)).Line);
-        Assert.All(warnings, w => Assert.Equal("w.yml", w.File));
+        Assert.Equal(7, Assert.Single(diagnostics, w => w.Severity == DiagnosticSeverity.Warning && w.Message.Contains("backtracking", StringComparison.Ordinal)).Line);
+        // A placeholder without configured values rejects its document, as the specification asks.
+        Assert.Equal(15, Assert.Single(diagnostics, w => w.Severity == DiagnosticSeverity.Error && w.Message.Contains("%vpn_ips%", StringComparison.Ordinal)).Line);
+        Assert.Equal(22, Assert.Single(diagnostics, w => w.Severity == DiagnosticSeverity.Error && w.Message.Contains("%office_ips%", StringComparison.Ordinal)).Line);
+        Assert.All(diagnostics, w => Assert.Equal("w.yml", w.File));
+        Assert.DoesNotContain(set.Rules, r => r.Rule.Title == "from the office");
+        // A rejected filter leaves its rule unfiltered: more hits, never fewer.
+        Assert.Equal(["agent"], set.Rules.Select(r => r.Rule.Title));
     }
 
     [Fact]

@@ -162,6 +162,45 @@ public class ModifierTests
     }
 
     [Theory]
+    [InlineData("x -a -b -c -d -e", true)]
+    [InlineData("x /a -b -c -d /e", true)]
+    [InlineData("x \u2013a /b \u2014c -d \u2015e", true)]
+    [InlineData("x -a -b -c -d +e", false)]
+    public void Windash_VariesEveryFlag_NotOnlyTheFirstFour(string value, bool expected)
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        f|windash|contains: 'x -a -b -c -d -e'\n    condition: sel");
+        Assert.Equal(expected, set.MatchesJson(System.Text.Json.JsonSerializer.Serialize(new { f = value })));
+    }
+
+    [Theory]
+    [InlineData("x \"/enc abc", true)]
+    [InlineData("x \"-enc abc", true)]
+    [InlineData("run-as /user", true)]
+    [InlineData("run/as /user", false)]
+    public void Windash_VariesADashAfterAnyNonWordCharacter_ButNotInsideAWord(string value, bool expected)
+    {
+        var quoted = SigmaTestRules.Detection("    sel:\n        f|windash|contains:\n            - 'x \"-enc'\n            - 'run-as -user'\n    condition: sel");
+        Assert.Equal(expected, quoted.MatchesJson(System.Text.Json.JsonSerializer.Serialize(new { f = value })));
+    }
+
+    [Fact]
+    public void Windash_WithTooManyFlags_IsAnErrorNotAHang()
+    {
+        // Eight flags are 5^8 = 390,625 variants, past the cap: the variants must stop being made at the cap.
+        var parsed = SigmaParser.Parse("title: Many flags\nlogsource:\n    product: aws\n    service: cloudtrail\ndetection:\n    sel:\n        f|windash|contains: '-a -b -c -d -e -f -g -h'\n    condition: sel\n", "w.yml");
+        var (set, allocated) = Firebreak.Testing.HangGuard.Run(() =>
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var compiled = CompiledRuleSet.Compile(parsed.Documents);
+            return (compiled, GC.GetAllocatedBytesForCurrentThread() - before);
+        }, "compiling");
+
+        Assert.Empty(set.Rules);
+        Assert.Contains("more than", Assert.Single(set.Diagnostics).Message, StringComparison.Ordinal);
+        Assert.True(allocated < 200 << 20, $"{allocated >> 20} MB");
+    }
+
+    [Theory]
     [InlineData("""{"errorCode":"AccessDenied"}""", "true", true)]
     [InlineData("""{"errorCode":null}""", "true", true)]
     [InlineData("""{"other":1}""", "true", false)]
@@ -256,11 +295,12 @@ public class ModifierTests
     }
 
     [Fact]
-    public void Expand_WithoutConfiguredValues_NeverMatchesAndWarns()
+    public void Expand_ConfiguredWithNoValues_NeverMatches()
     {
-        var parsed = SigmaParser.Parse("title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    u|expand: '%nobody%'\n  condition: sel\n", "p.yml");
-        var set = CompiledRuleSet.Compile(parsed.Documents);
-        Assert.Contains(set.Diagnostics, d => d.Severity == DiagnosticSeverity.Warning && d.Message.Contains("%nobody%"));
+        // Configured, but with an empty list: the rule is loaded and the item matches nothing.
+        var options = new SigmaCompileOptions { Placeholders = new Dictionary<string, IReadOnlyList<string>> { ["nobody"] = [] } };
+        var set = SigmaTestRules.Detection("    sel:\n        u|expand: '%nobody%'\n    condition: sel", options);
+        Assert.Single(set.Rules);
         Assert.False(set.MatchesJson("""{"u":"%nobody%"}"""));
     }
 
@@ -332,6 +372,50 @@ public class KeywordAndPlaceholderEdgeTests
         var set = SigmaTestRules.Detection("    sel:\n        f|expand: '\\%plain%name%'\n    condition: sel", options);
         Assert.True(set.MatchesJson("""{"f":"%plainsvc"}"""));
         Assert.False(set.MatchesJson("""{"f":"\\%plainsvc"}"""));
+    }
+
+    [Fact]
+    public void Keywords_WithARegex_MatchAnyValueByTheRegex()
+    {
+        var set = SigmaTestRules.Detection("    keywords:\n        '|re': 'sqlmap/[0-9]'\n    condition: keywords");
+        Assert.True(set.MatchesJson("""{"userAgent":"sqlmap/1.7 (https://sqlmap.org)"}"""));
+        Assert.False(set.MatchesJson("""{"userAgent":"sqlmap/[0-9]"}"""));
+    }
+
+    [Fact]
+    public void Keywords_FindNumbersToo()
+    {
+        var set = SigmaTestRules.Detection("    keywords:\n        - '48213'\n    condition: keywords");
+        Assert.True(set.MatchesJson("""{"requestParameters":{"port":48213}}"""));
+        Assert.True(set.MatchesJson("""{"requestParameters":{"port":"48213"}}"""));
+        Assert.False(set.MatchesJson("""{"requestParameters":{"port":48214}}"""));
+    }
+
+    [Theory]
+    [InlineData("cidr", "10.0.0.0/8")]
+    [InlineData("gt", "5")]
+    [InlineData("fieldref", "eventName")]
+    public void Keywords_WithAModifierThatNeedsAField_AreRejectedWithTheReason(string modifier, string value)
+    {
+        var parsed = SigmaParser.Parse($"title: k\nlogsource: {{product: aws, service: cloudtrail}}\ndetection:\n    keywords:\n        '|{modifier}': '{value}'\n    condition: keywords\n", "k.yml");
+        var set = CompiledRuleSet.Compile(parsed.Documents);
+
+        Assert.Empty(set.Rules);
+        var error = Assert.Single(set.Diagnostics);
+        Assert.Equal(DiagnosticSeverity.Error, error.Severity);
+        Assert.Contains($"'{modifier}' modifier does not apply to keywords", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Expand_WithoutConfiguredValues_RejectsTheRule_AsTheSpecificationAsks()
+    {
+        var parsed = SigmaParser.Parse("title: admins\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n    sel:\n        userIdentity.userName|expand: '%Administrators%'\n    condition: sel\n", "x.yml");
+        var set = CompiledRuleSet.Compile(parsed.Documents);
+
+        Assert.Empty(set.Rules);
+        var error = Assert.Single(set.Diagnostics);
+        Assert.Equal((DiagnosticSeverity.Error, 5), (error.Severity, error.Line));
+        Assert.Contains("%Administrators% has no configured values; the document is rejected", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
