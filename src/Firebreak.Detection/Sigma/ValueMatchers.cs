@@ -327,7 +327,13 @@ internal sealed class CidrMatcher : ValueMatcher
     public CidrMatcher(string cidr)
     {
         var slash = cidr.IndexOf('/');
-        var address = IPAddress.Parse(slash < 0 ? cidr : cidr[..slash]);
+        var text = slash < 0 ? cidr : cidr[..slash];
+        if (!IsStandardForm(text))
+        {
+            throw new FormatException($"'{text}' is not an IPv4 address in four dotted decimal parts or an IPv6 address");
+        }
+
+        var address = IPAddress.Parse(text);
         family = address.AddressFamily;
         network = address.GetAddressBytes();
         prefixLength = slash < 0 ? network.Length * 8 : int.Parse(cidr[(slash + 1)..], CultureInfo.InvariantCulture);
@@ -337,9 +343,42 @@ internal sealed class CidrMatcher : ValueMatcher
         }
     }
 
+    /// <summary>
+    /// An IPv6 address, or an IPv4 address as four decimal parts without leading zeros. The runtime's parser also
+    /// takes the forms inet_aton does ("10.1" for 10.0.0.1, "167772161", "010.0.0.1" in octal), which would let a
+    /// plain number or a version string fall inside a range.
+    /// </summary>
+    private static bool IsStandardForm(ReadOnlySpan<char> value)
+    {
+        if (value.Contains(':'))
+        {
+            return true;
+        }
+
+        var parts = 0;
+        foreach (var range in value.Split('.'))
+        {
+            var part = value[range];
+            if (++parts > 4 || part.Length is 0 or > 3 || (part.Length > 1 && part[0] == '0'))
+            {
+                return false;
+            }
+
+            foreach (var c in part)
+            {
+                if (!char.IsAsciiDigit(c))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return parts == 4;
+    }
+
     public override bool IsMatch(ReadOnlySpan<char> value)
     {
-        if (!IPAddress.TryParse(value, out var address))
+        if (!IsStandardForm(value) || !IPAddress.TryParse(value, out var address))
         {
             return false;
         }

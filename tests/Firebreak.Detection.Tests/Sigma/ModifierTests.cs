@@ -103,10 +103,31 @@ public class ModifierTests
     [InlineData("2001:db8::1", true)]
     [InlineData("2001:db9::1", false)]
     [InlineData("not-an-ip", false)]
+    [InlineData("::ffff:10.1.2.3", true)]
+    // Forms the runtime's parser takes as inet_aton does: not addresses in a log, so not in the range.
+    [InlineData("10.1", false)]
+    [InlineData("167772161", false)]
+    [InlineData("10.1.2", false)]
+    [InlineData("010.1.2.3", false)]
+    [InlineData("10.1.2.3.4", false)]
+    [InlineData("10..2.3", false)]
     public void Cidr_MatchesIPv4AndIPv6Networks(string ip, bool expected)
     {
         var set = SigmaTestRules.Detection("    sel:\n        sourceIPAddress|cidr:\n            - 10.0.0.0/8\n            - 192.168.0.0/21\n            - 2001:db8::/32\n    condition: sel");
         Assert.Equal(expected, set.MatchesJson($$"""{"sourceIPAddress":"{{ip}}"}"""));
+    }
+
+    [Theory]
+    [InlineData("10/8")]
+    [InlineData("10.0/16")]
+    [InlineData("10.0.0.0/33")]
+    public void Cidr_ARangeNotWrittenInFull_IsAnError(string cidr)
+    {
+        var parsed = SigmaParser.Parse($"title: c\nlogsource: {{product: aws, service: cloudtrail}}\ndetection:\n    sel:\n        sourceIPAddress|cidr: '{cidr}'\n    condition: sel\n", "c.yml");
+        var set = CompiledRuleSet.Compile(parsed.Documents);
+
+        Assert.Empty(set.Rules);
+        Assert.Equal(DiagnosticSeverity.Error, Assert.Single(set.Diagnostics).Severity);
     }
 
     [Fact]
