@@ -165,19 +165,36 @@ public sealed class CompiledRuleSet
             }
         }
 
+        // A correlation may refer to base rules and to other correlations (a chain). It is taken once everything it
+        // refers to is, so the list comes out with every correlation after those it refers to; what is left over
+        // refers to a rule that does not exist or failed to compile, or to itself through a cycle.
         var known = rules.SelectMany(r => new[] { r.Rule.Id, r.Rule.Name }).Where(k => k is not null).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var correlations = new List<SigmaCorrelation>();
-        foreach (var correlation in docs.OfType<SigmaCorrelation>())
+        var pending = docs.OfType<SigmaCorrelation>().ToList();
+        for (var progress = true; progress && pending.Count > 0;)
+        {
+            progress = false;
+            foreach (var correlation in pending.ToList())
+            {
+                if (correlation.Rules.All(known.Contains))
+                {
+                    correlations.Add(correlation);
+                    pending.Remove(correlation);
+                    known.UnionWith(new[] { correlation.Id, correlation.Name }.Where(k => k is not null)!);
+                    progress = true;
+                }
+            }
+        }
+
+        var correlationKeys = pending.SelectMany(c => new[] { c.Id, c.Name }).Where(k => k is not null).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var correlation in pending)
         {
             var missing = correlation.Rules.Where(r => !known.Contains(r)).ToList();
-            if (missing.Count > 0)
-            {
-                diagnostics.Add(new SigmaDiagnostic(correlation.Source.File, correlation.Source.Line, 1, DiagnosticSeverity.Error, "correlation",
-                    $"correlation refers to unknown rule(s): {string.Join(", ", missing)}"));
-                continue;
-            }
-
-            correlations.Add(correlation);
+            var cyclic = missing.Where(correlationKeys.Contains).ToList();
+            diagnostics.Add(new SigmaDiagnostic(correlation.Source.File, correlation.Source.Line, 1, DiagnosticSeverity.Error, "correlation",
+                missing.Count > cyclic.Count
+                    ? $"correlation refers to unknown rule(s): {string.Join(", ", missing.Except(cyclic))}"
+                    : $"correlation refers to correlation(s) that cannot be evaluated before it (a cycle, or one that refers to an unknown rule): {string.Join(", ", cyclic)}"));
         }
 
         return new CompiledRuleSet(rules, correlations, diagnostics, options);

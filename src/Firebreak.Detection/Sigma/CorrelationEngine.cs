@@ -29,6 +29,10 @@ public sealed class CorrelationEngine
     private readonly List<CorrelationState> states = [];
     private readonly Dictionary<int, List<(CorrelationState State, int RuleIndex)>> byRule = [];
     private readonly HashSet<int> suppressed = [];
+    // Chains: the correlations that take another correlation's hits as their matches, and the correlations whose
+    // hits only feed correlations with generate: false, which do not alert on their own.
+    private readonly Dictionary<SigmaCorrelation, List<(CorrelationState State, int RuleIndex)>> byCorrelation = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<SigmaCorrelation> suppressedCorrelations = new(ReferenceEqualityComparer.Instance);
     private readonly CorrelationLimits limits;
     private long observed;
 
@@ -48,12 +52,28 @@ public sealed class CorrelationEngine
         }
 
         var generating = new HashSet<int>();
+        var generatingCorrelations = new HashSet<SigmaCorrelation>(ReferenceEqualityComparer.Instance);
+        var correlationByKey = new Dictionary<string, SigmaCorrelation>(StringComparer.OrdinalIgnoreCase);
+        // The rule set lists every correlation after those it refers to, so states are swept inner first.
         foreach (var correlation in rules.Correlations)
         {
             var state = new CorrelationState(correlation, rules.Options.FieldMappings, this.limits);
             states.Add(state);
             for (var i = 0; i < correlation.Rules.Count; i++)
             {
+                if (!byKey.ContainsKey(correlation.Rules[i]) && correlationByKey.TryGetValue(correlation.Rules[i], out var inner))
+                {
+                    state.Bind(inner, i);
+                    if (!byCorrelation.TryGetValue(inner, out var consumers))
+                    {
+                        byCorrelation[inner] = consumers = [];
+                    }
+
+                    consumers.Add((state, i));
+                    (correlation.Generate ? generatingCorrelations : suppressedCorrelations).Add(inner);
+                    continue;
+                }
+
                 var rule = byKey[correlation.Rules[i]];
                 state.Bind(rule, i);
                 if (!byRule.TryGetValue(rule.Ordinal, out var list))
@@ -71,9 +91,18 @@ public sealed class CorrelationEngine
                     suppressed.Add(rule.Ordinal);
                 }
             }
+
+            foreach (var key in new[] { correlation.Id, correlation.Name })
+            {
+                if (key is not null)
+                {
+                    correlationByKey.TryAdd(key, correlation);
+                }
+            }
         }
 
         suppressed.ExceptWith(generating);
+        suppressedCorrelations.ExceptWith(generatingCorrelations);
     }
 
     public bool HasCorrelations => states.Count > 0;
@@ -95,6 +124,7 @@ public sealed class CorrelationEngine
             return;
         }
 
+        var start = hits.Count;
         foreach (var (state, index) in targets)
         {
             state.Observe(e, rule, index, hits);
@@ -107,14 +137,59 @@ public sealed class CorrelationEngine
                 state.Sweep(hits, closeAll: false);
             }
         }
+
+        Chain(hits, start);
+        DropSuppressed(hits, start);
     }
 
     /// <summary>End of input: closes every open window so conditions judged at close are reported.</summary>
     public void Flush(List<CorrelationHit> hits)
     {
+        var start = hits.Count;
         foreach (var state in states)
         {
+            // Inner correlations close first: what their closing windows report reaches the outer ones before they close.
+            var from = hits.Count;
             state.Sweep(hits, closeAll: true);
+            Chain(hits, from);
+        }
+
+        DropSuppressed(hits, start);
+    }
+
+    /// <summary>Feeds the hits from <paramref name="start"/> on, and the hits they cause in turn, to the correlations that refer to theirs.</summary>
+    private void Chain(List<CorrelationHit> hits, int start)
+    {
+        if (byCorrelation.Count == 0)
+        {
+            return;
+        }
+
+        for (var k = start; k < hits.Count; k++)
+        {
+            if (byCorrelation.TryGetValue(hits[k].Correlation, out var consumers))
+            {
+                foreach (var (state, index) in consumers)
+                {
+                    state.ObserveHit(hits[k], index, hits);
+                }
+            }
+        }
+    }
+
+    private void DropSuppressed(List<CorrelationHit> hits, int start)
+    {
+        if (suppressedCorrelations.Count == 0)
+        {
+            return;
+        }
+
+        for (var k = hits.Count - 1; k >= start; k--)
+        {
+            if (suppressedCorrelations.Contains(hits[k].Correlation))
+            {
+                hits.RemoveAt(k);
+            }
         }
     }
 
@@ -122,6 +197,8 @@ public sealed class CorrelationEngine
     {
         private readonly Dictionary<int, FieldAccessor[]> groupAccessors = [];
         private readonly Dictionary<int, FieldAccessor> valueAccessors = [];
+        // For a correlation referred to at an index: the names of its hit's group fields that give this one's group and value.
+        private readonly Dictionary<int, (string[] Group, string? Value)> hitFields = [];
         private readonly Dictionary<string, Group> groups = new(StringComparer.Ordinal);
         private readonly List<TimedValue> scratch = [];
         private DateTimeOffset watermark = DateTimeOffset.MinValue;
@@ -147,9 +224,40 @@ public sealed class CorrelationEngine
             }
         }
 
-        public void Observe(CloudEvent e, CompiledRule rule, int ruleIndex, List<CorrelationHit> hits)
+        /// <summary>Binds a correlation this one refers to: its hits count as matches, their group fields as the fields.</summary>
+        public void Bind(SigmaCorrelation inner, int index)
         {
-            var values = groupAccessors[rule.Ordinal].Select(a => a.FirstValue(e)).ToArray();
+            string FieldFor(string name) =>
+                correlation.Aliases.TryGetValue(name, out var perRule)
+                && (perRule.TryGetValue(correlation.Rules[index], out var mapped)
+                    || (inner.Name is { } n && perRule.TryGetValue(n, out mapped))
+                    || (inner.Id is { } id && perRule.TryGetValue(id, out mapped)))
+                    ? mapped
+                    : name;
+
+            hitFields[index] = ([.. correlation.GroupBy.Select(FieldFor)], correlation.Condition.Field is { } field ? FieldFor(field) : null);
+        }
+
+        /// <summary>A hit of a correlation this one refers to, seen as one match at the time its condition was met.</summary>
+        public void ObserveHit(CorrelationHit hit, int ruleIndex, List<CorrelationHit> hits)
+        {
+            static string? Field(CorrelationHit hit, string name) =>
+                hit.Group.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase))?.Value;
+
+            var (group, value) = hitFields[ruleIndex];
+            ObserveCore([.. group.Select(name => Field(hit, name))], hit.LastSeen, value is null ? null : Field(hit, value), ruleIndex, hits);
+        }
+
+        public void Observe(CloudEvent e, CompiledRule rule, int ruleIndex, List<CorrelationHit> hits) =>
+            ObserveCore(
+                groupAccessors[rule.Ordinal].Select(a => a.FirstValue(e)).ToArray(),
+                e.Time,
+                correlation.Type == CorrelationType.ValueCount ? valueAccessors[rule.Ordinal].FirstValue(e) : null,
+                ruleIndex,
+                hits);
+
+        private void ObserveCore(string?[] values, DateTimeOffset time, string? value, int ruleIndex, List<CorrelationHit> hits)
+        {
             var key = string.Join('\u001f', values.Select(v => v ?? "\u0000"));
             if (!groups.TryGetValue(key, out var group))
             {
@@ -166,29 +274,28 @@ public sealed class CorrelationEngine
                 groups[key] = group;
             }
 
-            if (e.Time > watermark)
+            if (time > watermark)
             {
-                watermark = e.Time;
+                watermark = time;
             }
 
-            var value = correlation.Type == CorrelationType.ValueCount ? valueAccessors[rule.Ordinal].FirstValue(e) : null;
             if (correlation.Type == CorrelationType.ValueCount && value is null)
             {
                 return;
             }
 
-            group.LastSeen = e.Time;
+            group.LastSeen = time;
             switch (correlation.Type)
             {
                 case CorrelationType.EventCount:
                 case CorrelationType.ValueCount:
-                    ObserveCount(group, e.Time, value, hits);
+                    ObserveCount(group, time, value, hits);
                     break;
                 case CorrelationType.Temporal:
-                    ObserveTemporal(group, e.Time, ruleIndex, hits);
+                    ObserveTemporal(group, time, ruleIndex, hits);
                     break;
                 case CorrelationType.TemporalOrdered:
-                    ObserveOrdered(group, e.Time, ruleIndex, hits);
+                    ObserveOrdered(group, time, ruleIndex, hits);
                     break;
             }
         }

@@ -198,6 +198,52 @@ public class HuntTests
     }
 
     [Fact]
+    public async Task ChainedCorrelations_AreHunted_AndTheInnerOneIsNotShownOnItsOwn()
+    {
+        // A burst of reads then, within the hour, a trail stopped by the same principal: the outer correlation takes
+        // the inner one's hits as its matches. Events go in small batches to two workers.
+        var parsed = SigmaParser.Parse($$"""
+            title: Trail stopped
+            name: trail_stopped
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventName: StopLogging}
+              condition: sel
+            ---
+            {{SecretRead}}
+            ---
+            title: Secret burst
+            name: secret_burst
+            correlation:
+              type: event_count
+              rules: [secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 5m
+              condition: {gte: 10}
+            ---
+            title: Burst then trail stopped
+            level: critical
+            correlation: {type: temporal_ordered, rules: [secret_burst, trail_stopped], group-by: [userIdentity.arn], timespan: 1h}
+            """, "chain.yml");
+        var rules = CompiledRuleSet.Compile(parsed.Documents);
+        Assert.Empty(rules.Diagnostics);
+        var hunt = new Hunt(rules, new HuntOptions { Workers = 2, BatchSize = 4 });
+
+        var hits = await hunt.RunAsync(Stream(40, i => i switch
+        {
+            < 12 => """{"eventName":"GetSecretValue","userIdentity":{"arn":"arn:aws:iam::1:user/eve"}}""",
+            30 => """{"eventName":"StopLogging","userIdentity":{"arn":"arn:aws:iam::1:user/eve"}}""",
+            31 => """{"eventName":"StopLogging","userIdentity":{"arn":"arn:aws:iam::1:user/ops"}}""",
+            _ => Noise(i),
+        }), TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
+
+        var hit = Assert.Single(hits);
+        Assert.Equal(("Burst then trail stopped", "critical"), (hit.Title, hit.Level));
+        Assert.Equal([new MatchedField("userIdentity.arn", "arn:aws:iam::1:user/eve")], hit.Fields);
+        Assert.Equal((T0.AddSeconds(9), T0.AddSeconds(30)), (hit.Correlation!.FirstSeen, hit.Correlation.LastSeen));
+    }
+
+    [Fact]
     public async Task StoppingEarly_EndsThePipeline()
     {
         var hunt = new Hunt(Rules(), new HuntOptions { Workers = 2, BatchSize = 8, QueuedBatches = 2 });

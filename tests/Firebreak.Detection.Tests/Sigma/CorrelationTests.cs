@@ -67,6 +67,69 @@ public class CorrelationTests
         return hits;
     }
 
+    private const string ReadsThenKey = """
+        title: many reads
+        name: many_reads
+        correlation:
+          type: event_count
+          rules: [secret_read]
+          group-by: [userIdentity.arn]
+          timespan: 10m
+          condition: {gte: 3}
+        ---
+        title: reads then a key
+        correlation:
+          type: temporal_ordered
+          rules: [many_reads, key_created]
+          group-by: [userIdentity.arn]
+          timespan: 1h
+        """;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ACorrelation_OfACorrelation_TakesItsHitsAsMatches(bool generate)
+    {
+        // The specification's chain: a correlation may refer to another, here a burst of reads followed by a new key.
+        var (set, engine) = Build(generate ? ReadsThenKey + "\n  generate: true" : ReadsThenKey);
+        var hits = Feed(set, engine, [
+            (0, "GetSecretValue", "alice", "a"), (10, "GetSecretValue", "alice", "b"), (20, "GetSecretValue", "alice", "c"), (100, "CreateAccessKey", "alice", null),
+            (0, "CreateAccessKey", "bob", null), (10, "GetSecretValue", "bob", "a"), (20, "GetSecretValue", "bob", "b"), (30, "GetSecretValue", "bob", "c"),
+            (0, "GetSecretValue", "carol", "a"), (10, "GetSecretValue", "carol", "b"), (100, "CreateAccessKey", "carol", null),
+        ]);
+
+        var chained = Assert.Single(hits, h => h.Correlation.Title == "reads then a key");
+        Assert.Equal(("userIdentity.arn", "alice"), (chained.Group[0].Name, chained.Group[0].Value));
+        Assert.Equal((T0.AddSeconds(20), T0.AddSeconds(100)), (chained.FirstSeen, chained.LastSeen));
+        // The inner correlation alerts on its own only when the outer one generates (as base rules do).
+        Assert.Equal(generate ? ["alice", "bob"] : [], hits.Where(h => h.Correlation.Title == "many reads").Select(h => h.Group[0].Value!).Order());
+    }
+
+    [Fact]
+    public void CorrelationsReferringToEachOther_AreAnError_AndTheRestLoad()
+    {
+        var parsed = SigmaParser.Parse(BaseRules + """
+            title: first
+            name: first
+            correlation: {type: temporal, rules: [second, key_created], group-by: [userIdentity.arn], timespan: 1h}
+            ---
+            title: second
+            name: second
+            correlation: {type: temporal, rules: [first, user_created], group-by: [userIdentity.arn], timespan: 1h}
+            ---
+            title: later inner
+            correlation: {type: temporal, rules: [defined_after, key_created], group-by: [userIdentity.arn], timespan: 1h}
+            ---
+            title: defined after
+            name: defined_after
+            correlation: {type: event_count, rules: [secret_read], group-by: [userIdentity.arn], timespan: 1h, condition: {gte: 2}}
+            """, "c.yml");
+        var set = CompiledRuleSet.Compile(parsed.Documents);
+
+        Assert.Equal(["defined after", "later inner"], set.Correlations.Select(c => c.Title));
+        Assert.Equal(2, set.Diagnostics.Count(d => d.Severity == DiagnosticSeverity.Error && d.Message.Contains("cannot be evaluated before it", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public void EventCount_FiresOncePerBurstPerGroup()
     {
