@@ -30,6 +30,8 @@ public sealed class CliContext
         Console = CreateConsole(output, _isStandardOutput && !System.Console.IsOutputRedirected);
         _errorIsTerminal = errorIsTerminal;
         ErrorConsole = CreateConsole(error, _errorIsTerminal);
+        // Messages and summaries redirected to a file are read with tail and grep: one message, one line, however long.
+        if (!_errorIsTerminal) ErrorConsole.Profile.Width = UnwrappedWidth;
     }
 
     private readonly bool _errorIsTerminal;
@@ -96,6 +98,8 @@ public sealed class CliContext
     }
 
     public void WriteError(string message) => ErrorConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+
+    private const int UnwrappedWidth = 1 << 20;
 
     private static IAnsiConsole CreateConsole(TextWriter writer, bool terminal)
     {

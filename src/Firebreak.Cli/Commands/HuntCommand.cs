@@ -266,9 +266,17 @@ internal static class HuntCommand
         var allProblems = summary.Errors + summary.Warnings;
         if (allProblems > listed.Count) context.ErrorConsole.MarkupLine($"... and {allProblems - listed.Count} more problem(s).");
         if (PreFilterNote(RuleRawFilter.Describe(rules)) is { } note) context.ErrorConsole.MarkupLine(Markup.Escape(note));
-        // Not one event read, and errors: the inputs were missing, or none held a log it could read (a text file, standard input that was not JSON).
-        var nothingRead = summary.Events + summary.Filtered == 0 && summary.Errors > 0;
-        if (nothingRead) context.ErrorConsole.MarkupLine("[red]error:[/] none of the inputs could be read; nothing was hunted.");
+        // Not one record read, and errors: the inputs were missing, or none held a log it could read (a text file, standard
+        // input that was not JSON). Or inputs were opened and held no record at all (an empty file, empty standard input).
+        // Files left unopened because their names lie outside --since/--until are not a reason: that hunt is clean.
+        var nothingRead = summary.Events + summary.Filtered == 0 && (summary.Errors > 0 || summary.Files > 0);
+        if (nothingRead)
+        {
+            context.ErrorConsole.MarkupLine(summary.Errors > 0
+                ? "[red]error:[/] none of the inputs could be read; nothing was hunted."
+                : "[red]error:[/] the inputs held no log records; nothing was hunted.");
+        }
+
         var unopened = !window.IsBounded ? "" : $", {Interlocked.Read(ref outsideWindow)} file(s) named for times outside --since/--until left unread";
         context.ErrorConsole.MarkupLine(Markup.Escape($"{stats}; {summary.Files} file(s), {summary.Errors} read error(s), {summary.Warnings} warning(s), {summary.Filtered} record(s) skipped by the pre-filter{unopened}."));
 

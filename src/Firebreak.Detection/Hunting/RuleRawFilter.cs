@@ -49,9 +49,11 @@ public static class RuleRawFilter
                 _ => (anySearch, Shape.Unknown),
             };
 
-            // A record that plainly has another log's shape (CloudTrail read as GCP, say) is passed on for the
-            // reader to report: skipped here, a wrongly forced format made a whole log read as clean.
-            return forced is null ? null : record => Classify(record) is var seen && (seen != Shape.Unknown && seen != shape || forced.IsMatch(record));
+            // A record that plainly has another log's shape (CloudTrail read as GCP, say), or none of the forced
+            // format's marks, is passed on for the reader to report: skipped here, a wrongly forced format made a
+            // whole log read as clean.
+            var forcedMarks = Marks(format);
+            return forced is null ? null : record => Classify(record) is var seen && (seen != Shape.Unknown && seen != shape || forced.IsMatch(record) || !ContainsAny(record, forcedMarks));
         }
 
         if (awsSearch is null && gcpSearch is null && anySearch is null)
@@ -59,15 +61,20 @@ public static class RuleRawFilter
             return null;
         }
 
+        // A record of no format the reader knows is passed on too, so that it is reported as unrecognised rather than
+        // counted as skipped: a file of something else entirely must not read as a clean log.
+        var marks = Marks(LogFormat.Auto);
         return record =>
         {
-            var search = Classify(record) switch
+            var shape = Classify(record);
+            var search = shape switch
             {
                 Shape.CloudTrail => awsSearch,
                 Shape.GcpAudit => gcpSearch,
                 _ => anySearch,
             };
-            return search is null || search.IsMatch(record);
+            // A record classified as CloudTrail or GCP carries that format's mark by the classification itself.
+            return search is null || search.IsMatch(record) || (shape == Shape.Unknown && !ContainsAny(record, marks));
         };
     }
 
@@ -106,6 +113,9 @@ public static class RuleRawFilter
         // protoPayload somewhere: a GCP entry if it is a property name and CloudTrail's are not there.
         return !cloudTrail && record.IndexOf("\"protoPayload\""u8) >= 0 ? Shape.GcpAudit : Shape.Unknown;
     }
+
+    private static SearchValues<string> Marks(LogFormat format) =>
+        SearchValues.Create([.. Readers.Mapping.RecordMappers.Markers(format)], StringComparison.OrdinalIgnoreCase);
 
     private static bool ContainsAny(ReadOnlySpan<byte> record, SearchValues<string> needles)
     {

@@ -97,6 +97,48 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_OfInputsHoldingNoLog_IsExit2_NotACleanHunt()
+    {
+        // JSON of no known log, empty files and empty standard input read as "no hits", exit 0: a responder would
+        // take an unread log for a clean one. With the built-in pack every record of these was skipped unread.
+        var none = new Dictionary<string, string?>();
+        var other = WriteFile("other.jsonl", "{\"x\":1}\n{\"a\":2,\"b\":\"c\"}\n");
+        var empty = WriteFile("empty.json", "");
+        var emptyRecords = WriteFile("no-records.json", "{\"Records\":[]}");
+
+        var unknown = await Cli.RunAsync("hunt", other);
+        var emptyFile = await Cli.RunAsync("hunt", empty, emptyRecords);
+        var emptyInput = await Cli.RunWithInputAsync(none, "", "hunt", "-");
+        var withALog = await Cli.RunAsync("hunt", other, WriteFile("trail.json", StopTrail));
+
+        Assert.True(unknown.ExitCode == 2, unknown.ToString());
+        Assert.Contains($"{other}:1: unrecognised record format", unknown.Err);
+        Assert.Contains($"{other}:2: unrecognised record format", unknown.Err);
+        Assert.Contains("none of the inputs could be read", unknown.Err);
+        Assert.True(emptyFile.ExitCode == 2, emptyFile.ToString());
+        Assert.Contains("the inputs held no log records; nothing was hunted.", emptyFile.Err);
+        Assert.True(emptyInput.ExitCode == 2, emptyInput.ToString());
+        // A log beside them is hunted: its hits are exit 1, the unrecognised records are reported.
+        Assert.True(withALog.ExitCode == 1, withALog.ToString());
+        Assert.Contains("2 read error(s)", withALog.Err);
+    }
+
+    [Fact]
+    public async Task Hunt_StandardErrorRedirected_KeepsEachMessageAndTheSummaryOnOneLine()
+    {
+        // Read with tail -1 and grep: a long path must not break a problem or the summary over two lines.
+        var folder = Directory.CreateDirectory(Path.Combine(Path.GetDirectoryName(WriteFile("x.json", StopTrail))!, new string('f', 240))).FullName;
+        var bad = Path.Combine(folder, "bad.jsonl");
+        File.WriteAllText(bad, "{\"eventVersion\": nope}\n" + StopTrail.ReplaceLineEndings("") + "\n");
+
+        var result = await Cli.RunAsync("hunt", bad, "--since", "2000-01-01", "--output", "jsonl");
+
+        var lines = result.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(lines, l => l.StartsWith($"error: {bad}:1: malformed JSON", StringComparison.Ordinal));
+        Assert.Matches(@"^\S.* hit\(s\); 1 file\(s\), 1 read error\(s\), .* outside --since/--until left unread\.\r?$", lines[^1]);
+    }
+
+    [Fact]
     public async Task Hunt_ManyProblems_AreCountedInFull_ListedInPart_AndTheOneThatStoppedAFileIsListed()
     {
         // Three thousand malformed lines in one file, and a file cut short in another: every problem is

@@ -45,6 +45,25 @@ internal static class RecordMappers
         return null;
     }
 
+    /// <summary>
+    /// Texts (ASCII, ignoring case) that every record the format's mapper recognises contains, as a property name or
+    /// a value its <c>Matches</c> requires; for <see cref="LogFormat.Auto"/>, those of every format. A record with none
+    /// of them cannot be of the format, which lets the hunt's pre-filter pass it on to be reported instead of skipping
+    /// it unread. Kept beside the mappers: a mapper that comes to recognise a record without its marker must add one.
+    /// </summary>
+    public static IReadOnlyList<string> Markers(LogFormat format) => format switch
+    {
+        LogFormat.CloudTrail or LogFormat.CloudTrailLake => ["eventName"],
+        LogFormat.SecurityLakeOcsf => ["class_uid"],
+        LogFormat.GcpAudit => ["protoPayload"],
+        // OperationNameValue (Log Analytics) contains operationName.
+        LogFormat.AzureActivity => ["operationName", "AzureActivity"],
+        // Every sign-in category and table name ends in SignInLogs, spelt Signin in one.
+        LogFormat.EntraSignIn => ["SignInLogs", "createdDateTime"],
+        LogFormat.EntraAudit => ["AuditLogs", "activityDateTime", "LoggedByService"],
+        _ => [.. Enum.GetValues<LogFormat>().Where(f => f != LogFormat.Auto).SelectMany(Markers).Distinct(StringComparer.OrdinalIgnoreCase)],
+    };
+
     public static IRecordMapper For(LogFormat format) => format == LogFormat.CloudTrailLake
         ? Lake
         : All.FirstOrDefault(m => m.Format == format) ?? throw new ArgumentOutOfRangeException(nameof(format), format, "no mapper for this format");
