@@ -59,6 +59,19 @@ internal static class HuntCommand
         var incident = new Option<string?>("--incident") { Description = "With --send-to: attach the events behind the hits to this incident (its event store and search) instead of raising alerts.", HelpName = "REF" };
         var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "S3-compatible endpoint for s3:// inputs (MinIO, LocalStack); credentials come from the usual AWS environment variables.", HelpName = "URL" };
 
+        // The paths take any number of words, so a mistyped option (--min-levle high) would be read as two paths and
+        // the hunt run without it. A path that looks like an option and names nothing is an error instead.
+        paths.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                var text = token.Value;
+                if (text.Length > 1 && text[0] == '-' && !File.Exists(text) && !Directory.Exists(text))
+                {
+                    result.AddError($"unknown option '{text}' (a file whose name starts with '-' can be given as ./{text}).");
+                }
+            }
+        });
         command.Add(paths);
         sources.AddTo(command);
         foreach (var option in new Option[] { since, until, minLevel, format, output, sendTo, apiKey, incident, s3Endpoint }) command.Add(option);

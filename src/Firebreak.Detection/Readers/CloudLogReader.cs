@@ -31,7 +31,7 @@ public sealed class CloudLogReader
     public ReadSummary Summary { get; }
 
     public IAsyncEnumerable<CloudEvent> ReadPathsAsync(IEnumerable<string> pathsOrGlobs, CancellationToken cancellationToken = default) =>
-        ReadAsync(new FileLogInputSource(pathsOrGlobs), cancellationToken);
+        ReadAsync(new LogInputSources([.. pathsOrGlobs.Select(p => new FileLogInputSource(p))]), cancellationToken);
 
     /// <summary>Reads one stream (plain or gzip); the stream is disposed when reading ends.</summary>
     public IAsyncEnumerable<CloudEvent> ReadStreamAsync(Stream stream, string name, CancellationToken cancellationToken = default) =>

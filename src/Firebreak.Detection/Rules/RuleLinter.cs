@@ -25,7 +25,7 @@ public static partial class RuleLinter
     {
         options ??= new LintOptions();
         var diagnostics = new List<SigmaDiagnostic>(parsed.Diagnostics);
-        diagnostics.AddRange(CompiledRuleSet.Compile(parsed.Documents, compileOptions).Diagnostics);
+        diagnostics.AddRange(CompiledRuleSet.Compile(parsed.Documents, compileOptions).Diagnostics.Where(d => d.Code != CompiledRuleSet.DuplicateIdCode));
         var seenIds = new Dictionary<string, RuleSource>(StringComparer.OrdinalIgnoreCase);
         var seenNames = new Dictionary<string, RuleSource>(StringComparer.Ordinal);
 

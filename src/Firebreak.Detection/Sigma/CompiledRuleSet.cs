@@ -104,6 +104,9 @@ public sealed class CompiledRuleSet
 
     public SigmaCompileOptions Options { get; }
 
+    /// <summary>The code of the error for a second rule with an id already used; the linter reports those itself, at the id's line.</summary>
+    public const string DuplicateIdCode = "duplicate-id";
+
     public static CompiledRuleSet Compile(IEnumerable<SigmaDocument> documents, SigmaCompileOptions? options = null)
     {
         options ??= new SigmaCompileOptions();
@@ -134,8 +137,19 @@ public sealed class CompiledRuleSet
         }
 
         var rules = new List<CompiledRule>();
+        // An id names one rule: a second rule with it (the same file given twice, a copy of the pack) would report
+        // every hit twice, and its hits would be counted under the first rule's id.
+        var ids = new Dictionary<string, SigmaRule>(StringComparer.OrdinalIgnoreCase);
         foreach (var rule in docs.OfType<SigmaRule>())
         {
+            if (rule.Id is { } id && !ids.TryAdd(id, rule))
+            {
+                var first = ids[id].Source;
+                diagnostics.Add(new SigmaDiagnostic(rule.Source.File, rule.Source.Line, 1, DiagnosticSeverity.Error, DuplicateIdCode,
+                    $"rule id {id} is already used by '{ids[id].Title}' ({first.File}:{first.Line}); this rule is not loaded"));
+                continue;
+            }
+
             try
             {
                 var compiler = new DetectionCompiler(rule.LogSource, options, rule.Source.File);

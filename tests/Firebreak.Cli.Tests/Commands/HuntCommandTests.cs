@@ -66,6 +66,34 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_OverlappingPathsAndRepeatedRules_ReadEachFileAndRuleOnce()
+    {
+        // A folder, a pattern inside it and a file in it; the same rules folder twice: every hit was reported two or
+        // three times and every count inflated.
+        var rules = Directory.CreateDirectory(Path.Combine(Path.GetDirectoryName(WriteFile("x.txt", ""))!, "rules")).FullName;
+        File.WriteAllText(Path.Combine(rules, "stop.yml"), """
+            title: Stop, again
+            id: 3a1f0c52-9d4e-4b7a-8c61-2f5e0d9b7a01
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventName: StopLogging}
+              condition: sel
+            """);
+        var once = await Cli.RunAsync("hunt", sim.Logs, "--rules", rules, "--output", "json");
+        var file = Directory.EnumerateFiles(sim.Logs, "*.json*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+
+        var overlapping = await Cli.RunAsync("hunt", sim.Logs, Path.Combine(sim.Logs, "**", "*"), file, sim.Logs + "/", "--rules", rules, "--rules", rules, "--output", "json");
+
+        Assert.True(overlapping.ExitCode == 1, overlapping.ToString());
+        var summary = JsonDocument.Parse(overlapping.Out).RootElement.GetProperty("summary");
+        var expected = JsonDocument.Parse(once.Out).RootElement.GetProperty("summary");
+        Assert.Equal(expected.GetProperty("files").GetInt64(), summary.GetProperty("files").GetInt64());
+        Assert.Equal(expected.GetProperty("events").GetInt64(), summary.GetProperty("events").GetInt64());
+        Assert.Equal(Hits(once).Length, Hits(overlapping).Length);
+        Assert.Contains("rule id 3a1f0c52-9d4e-4b7a-8c61-2f5e0d9b7a01 is already used by 'Stop, again'", overlapping.Err);
+    }
+
+    [Fact]
     public async Task Hunt_Table_SummarisesByRule_AndShowsMatchedFields()
     {
         var result = await Cli.RunAsync("hunt", sim.Logs);
@@ -121,6 +149,21 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         // A log beside them is hunted: its hits are exit 1, the unrecognised records are reported.
         Assert.True(withALog.ExitCode == 1, withALog.ToString());
         Assert.Contains("2 read error(s)", withALog.Err);
+    }
+
+    [Theory]
+    [InlineData("--min-levle", "high")]
+    [InlineData("--sendto", "https://firebreak.example.com")]
+    [InlineData("-x")]
+    public async Task Hunt_AMistypedOption_IsAUsageError_NotAPathAndAHuntWithoutIt(params string[] mistyped)
+    {
+        var trail = WriteFile("trail.json", StopTrail);
+
+        var result = await Cli.RunAsync(["hunt", trail, .. mistyped]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"unknown option '{mistyped[0]}'", result.Err);
+        Assert.DoesNotContain("StopLogging", result.Out);
     }
 
     [Fact]

@@ -129,6 +129,29 @@ public class IndexAndFilterTests
     }
 
     [Fact]
+    public void ASecondRuleWithTheSameId_IsAnError_AndNotLoaded()
+    {
+        // The same file given twice, or a copy of the pack beside the pack, would report every hit twice.
+        const string Rule = """
+            title: stop
+            id: 2222aaaa-0000-4000-8000-000000000001
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventName: StopLogging}
+              condition: sel
+            """;
+        var first = SigmaParser.Parse(Rule, "a.yml").Documents;
+        var second = SigmaParser.Parse(Rule.Replace("title: stop", "title: delete").Replace("StopLogging", "DeleteTrail"), "b.yml").Documents;
+
+        var set = CompiledRuleSet.Compile([.. first, .. second]);
+
+        Assert.Equal(["stop"], set.Rules.Select(r => r.Rule.Title));
+        var error = Assert.Single(set.Diagnostics);
+        Assert.Equal((DiagnosticSeverity.Error, "b.yml", 1), (error.Severity, error.File, error.Line));
+        Assert.Contains("already used by 'stop' (a.yml:1)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CompiledRuleSet_IsSafeToShareAcrossThreads()
     {
         var set = Compile("""

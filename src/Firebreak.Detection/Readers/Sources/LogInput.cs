@@ -32,14 +32,28 @@ public sealed class LogInputList(IEnumerable<LogInput> inputs) : ILogInputSource
 /// </summary>
 public sealed class LogInputSources(IReadOnlyList<ILogInputSource> sources) : ILogInputSource
 {
+    /// <summary>
+    /// The inputs of every source in turn. Sources that overlap (a folder and a pattern inside it, the same file named
+    /// twice) would read a file twice: every hit reported twice, every count doubled. So an input already listed by
+    /// an earlier source, by the same full path or S3 key, is passed over. One source never lists an input twice.
+    /// </summary>
     public async IAsyncEnumerable<LogInput> ListAsync(Action<ReadProblem> report, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        HashSet<string>? listed = sources.Count > 1 ? new(StringComparer.Ordinal) : null;
         foreach (var source in sources)
         {
             await foreach (var input in source.ListAsync(report, cancellationToken).ConfigureAwait(false))
             {
+                if (listed is not null && !listed.Add(Key(input.Name)))
+                {
+                    continue;
+                }
+
                 yield return input;
             }
         }
     }
+
+    private static string Key(string name) =>
+        name == "-" || name.Contains("://", StringComparison.Ordinal) ? name : Path.GetFullPath(name);
 }
