@@ -388,7 +388,7 @@ internal static class HuntCommand
         foreach (var group in counts.GroupBy(r => (r.Title, r.Level)).Select(g => (g.Key.Title, g.Key.Level, Hits: g.Sum(r => r.Hits)))
                      .OrderByDescending(g => LevelRank(g.Level)).ThenByDescending(g => g.Hits).ThenBy(g => g.Title, StringComparer.Ordinal))
         {
-            byRule.AddRow(Markup.Escape(group.Title), LevelMarkup(group.Level), group.Hits.ToString(CultureInfo.InvariantCulture));
+            byRule.AddRow(Markup.Escape(Visible(group.Title)), LevelMarkup(group.Level), group.Hits.ToString(CultureInfo.InvariantCulture));
         }
 
         console.Write(byRule);
@@ -402,17 +402,18 @@ internal static class HuntCommand
             return;
         }
 
+        // On a terminal too, log fields are the attacker's text: escape sequences in them must not drive it.
         foreach (var hit in hits.Read())
         {
-            console.MarkupLine($"{TableTime(hit)}  {LevelMarkup(hit.Level)}  [bold]{Markup.Escape(hit.Title)}[/]");
+            console.MarkupLine($"{TableTime(hit)}  {LevelMarkup(hit.Level)}  [bold]{Markup.Escape(Visible(hit.Title))}[/]");
             if (TableDetail(hit) is { } detail)
             {
-                console.MarkupLine(Markup.Escape("    " + detail));
+                console.MarkupLine(Markup.Escape("    " + Visible(detail)));
             }
 
             if (hit.Fields.Count > 0)
             {
-                console.MarkupLine("    " + string.Join("  ", hit.Fields.Select(f => $"{Markup.Escape(f.Name)}=[yellow bold]{Markup.Escape(f.Value ?? "")}[/]")));
+                console.MarkupLine("    " + string.Join("  ", hit.Fields.Select(f => $"{Markup.Escape(Visible(f.Name))}=[yellow bold]{Markup.Escape(Visible(f.Value ?? ""))}[/]")));
             }
         }
     }
@@ -484,6 +485,12 @@ internal static class HuntCommand
         "critical" or "high" or "medium" or "low" or "informational" => level.ToLowerInvariant(),
         _ => level,
     };
+
+    /// <summary>Text with control characters (and so terminal escape sequences) written as \u escapes.</summary>
+    internal static string Visible(string value) =>
+        value.AsSpan().IndexOfAnyInRange('\u0000', '\u001F') < 0 && !value.Contains('\u007F') && !value.AsSpan().ContainsAnyInRange('\u0080', '\u009F')
+            ? value
+            : new StringBuilder(value.Length + 16).AppendVisible(value).ToString();
 
     /// <summary>Appends text with control characters (and so terminal escape sequences) written as \u escapes.</summary>
     private static StringBuilder AppendVisible(this StringBuilder builder, string value)

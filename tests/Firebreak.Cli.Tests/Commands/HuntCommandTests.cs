@@ -181,6 +181,17 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.Matches(@"^\S.* hit\(s\); 1 file\(s\), 1 read error\(s\), .* outside --since/--until left unread\.\r?$", lines[^1]);
     }
 
+    [Theory]
+    [InlineData("203.0.113.9", "203.0.113.9")]
+    [InlineData("203.0.113.9\u001b]0;owned\u0007", "203.0.113.9\\u001B]0;owned\\u0007")]
+    [InlineData("=x\u001b[31mred\u009b2J", "=x\\u001B[31mred\\u009B2J")]
+    [InlineData("caf\u00e9 \u007f", "caf\u00e9 \\u007F")]
+    public void Hunt_TableOnATerminal_ShowsControlCharactersFromTheLogEscaped(string field, string shown)
+    {
+        // The terminal table draws titles, details and fields through this; a title from a rule file goes through it too.
+        Assert.Equal(shown, HuntCommand.Visible(field));
+    }
+
     [Fact]
     public async Task Hunt_ManyProblems_AreCountedInFull_ListedInPart_AndTheOneThatStoppedAFileIsListed()
     {
