@@ -11,6 +11,9 @@ public static class ExitCodes
     /// <summary>The command line or its input is wrong, or the server cannot be reached.</summary>
     public const int Usage = 2;
 
+    /// <summary>Stopped by Ctrl+C (SIGINT) before the end, as shells report a process ended by that signal.</summary>
+    public const int Interrupted = 130;
+
     public const string HelpText = "Exit codes: 0 ok; 1 failed check or the server refused (not found, conflict, forbidden, bad API key); 2 usage or input error (bad option, invalid field, missing API key, server unreachable).";
 }
 

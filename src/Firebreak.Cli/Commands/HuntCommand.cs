@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Firebreak.Detection.Events;
@@ -166,8 +167,17 @@ internal static class HuntCommand
         // Every path is read as one source, so events reach the hunt in one fixed order (paths as named, then
         // files as listed) and its correlation hits are the same every run.
         var sources = request.Paths.Select(p => Open(p, request, window, _ => Interlocked.Increment(ref outsideWindow), context)).ToList();
-        var events = reader.ReadAsync(new LogInputSources(sources), cancellationToken);
-        IReadOnlyList<IAsyncEnumerable<CloudEvent>> inputs = [window.IsBounded ? InWindow(events, window, cancellationToken) : events];
+        // Ctrl+C stops reading and matching, and the hunt then reports what it found and read so far, says it was
+        // interrupted and exits 130: killed outright, it left no summary and, on a terminal, a hidden cursor.
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal =>
+        {
+            signal.Cancel = true;
+            interrupt.Cancel();
+        });
+        var interrupted = false;
+        var events = reader.ReadAsync(new LogInputSources(sources), interrupt.Token);
+        IReadOnlyList<IAsyncEnumerable<CloudEvent>> inputs = [window.IsBounded ? InWindow(events, window, interrupt.Token) : events];
         var hunt = new Hunt(rules);
         var clock = Stopwatch.StartNew();
         // Line formats are written as hits arrive (in arrival order) unless they are needed again for
@@ -201,7 +211,7 @@ internal static class HuntCommand
                 if (streaming)
                 {
                     var csv = request.Output == "csv";
-                    await foreach (var line in hunt.RunAsync(inputs, hit => !Reported(hit) ? null : csv ? Encoding.UTF8.GetBytes(CsvRow(hit) + Environment.NewLine) : HitJsonWriter.ToLine(hit), cancellationToken))
+                    await foreach (var line in hunt.RunAsync(inputs, hit => !Reported(hit) ? null : csv ? Encoding.UTF8.GetBytes(CsvRow(hit) + Environment.NewLine) : HitJsonWriter.ToLine(hit), interrupt.Token))
                     {
                         reported++;
                         pending.Write(line);
@@ -210,12 +220,16 @@ internal static class HuntCommand
                 }
                 else
                 {
-                    await foreach (var kept in hunt.RunAsync(inputs, hit => Reported(hit) ? hits.Prepare(hit) : null, cancellationToken))
+                    await foreach (var kept in hunt.RunAsync(inputs, hit => Reported(hit) ? hits.Prepare(hit) : null, interrupt.Token))
                     {
                         reported++;
                         hits.Add(kept);
                     }
                 }
+            }
+            catch (OperationCanceledException) when (interrupt.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                interrupted = true;
             }
             finally
             {
@@ -264,7 +278,8 @@ internal static class HuntCommand
                 if (!streaming) WriteCsv(context, hits);
                 break;
             default:
-                WriteTable(context, hits, rules, request.MinLevel, hunt.Statistics.Hits);
+                // Interrupted, hits matched but still on their way back are not among those kept: only the kept are counted.
+                WriteTable(context, hits, rules, request.MinLevel, interrupted ? hits.Count : hunt.Statistics.Hits);
                 break;
         }
 
@@ -282,7 +297,7 @@ internal static class HuntCommand
         // Not one record read, and errors: the inputs were missing, or none held a log it could read (a text file, standard
         // input that was not JSON). Or inputs were opened and held no record at all (an empty file, empty standard input).
         // Files left unopened because their names lie outside --since/--until are not a reason: that hunt is clean.
-        var nothingRead = summary.Events + summary.Filtered == 0 && (summary.Errors > 0 || summary.Files > 0);
+        var nothingRead = !interrupted && summary.Events + summary.Filtered == 0 && (summary.Errors > 0 || summary.Files > 0);
         if (nothingRead)
         {
             context.ErrorConsole.MarkupLine(summary.Errors > 0
@@ -291,7 +306,14 @@ internal static class HuntCommand
         }
 
         var unopened = !window.IsBounded ? "" : $", {Interlocked.Read(ref outsideWindow)} file(s) named for times outside --since/--until left unread";
-        context.ErrorConsole.MarkupLine(Markup.Escape($"{stats}; {summary.Files} file(s), {summary.Errors} read error(s), {summary.Warnings} warning(s), {summary.Filtered} record(s) skipped by the pre-filter{unopened}."));
+        if (interrupted)
+        {
+            context.ErrorConsole.MarkupLine(Markup.Escape(
+                $"Interrupted (Ctrl+C): the hits are those found in what was read before it{(sender is null ? "" : $"; nothing was sent to {request.SendTo}")}."));
+        }
+
+        context.ErrorConsole.MarkupLine(Markup.Escape($"{stats}; {summary.Files} file(s), {summary.Errors} read error(s), {summary.Warnings} warning(s), {summary.Filtered} record(s) skipped by the pre-filter{unopened}{(interrupted ? "; interrupted" : "")}."));
+        if (interrupted) return ExitCodes.Interrupted;
 
         try
         {

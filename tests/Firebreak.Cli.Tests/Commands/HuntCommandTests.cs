@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Firebreak.Cli.Commands;
 using Firebreak.Detection.Hunting;
 using Firebreak.Detection.Readers.Sources;
 using Firebreak.Detection.Simulation;
+using Firebreak.Testing;
 
 namespace Firebreak.Cli.Tests.Commands;
 
@@ -190,6 +192,55 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     {
         // The terminal table draws titles, details and fields through this; a title from a rule file goes through it too.
         Assert.Equal(shown, HuntCommand.Visible(field));
+    }
+
+    private const int SigInt = 2;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
+
+    [Fact]
+    public async Task Hunt_InterruptedByCtrlC_ReportsWhatItReadAndFound_AndExits130()
+    {
+        // A real process reading a named pipe the test holds open, so the hunt is certainly under way (the pipe's
+        // open returns once the hunt has opened it) and not finished when SIGINT arrives. Killed by the signal, it
+        // printed nothing at all; now it prints the summary, marked interrupted, and exits 130.
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "named pipes and signals as on Linux");
+        var fifo = Path.Combine(Path.GetDirectoryName(WriteFile("x.txt", ""))!, "trail.jsonl");
+        using (var mkfifo = Process.Start("mkfifo", [fifo]))
+        {
+            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        var apphost = Path.Combine(AppContext.BaseDirectory, "firebreak");
+        var start = File.Exists(apphost) ? new ProcessStartInfo(apphost) : new ProcessStartInfo("dotnet") { ArgumentList = { Path.Combine(AppContext.BaseDirectory, "firebreak.dll") } };
+        foreach (var arg in new[] { "hunt", fifo, "--output", "jsonl" }) start.ArgumentList.Add(arg);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        using var hunt = Process.Start(start)!;
+        var output = hunt.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = hunt.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            await using var writer = await Task.Run(() => new StreamWriter(fifo), TestContext.Current.CancellationToken).WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
+            await writer.WriteLineAsync(StopTrail.ReplaceLineEndings(""));
+            await writer.FlushAsync(TestContext.Current.CancellationToken);
+            Assert.Equal(0, SendSignal(hunt.Id, SigInt));
+
+            await hunt.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            if (!hunt.HasExited) hunt.Kill();
+        }
+
+        var stderr = await error;
+        Assert.True(hunt.ExitCode == 130, $"exit {hunt.ExitCode}\n{stderr}");
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(lines, l => l.StartsWith("Interrupted (Ctrl+C)", StringComparison.Ordinal));
+        Assert.EndsWith("; interrupted.", lines[^1].TrimEnd('\r'));
+        Assert.All((await output).Split('\n', StringSplitOptions.RemoveEmptyEntries), l => JsonDocument.Parse(l).Dispose());
     }
 
     [Fact]
