@@ -664,8 +664,8 @@ internal static class HuntCommand
     private static string Csv(string? value)
     {
         if (string.IsNullOrEmpty(value)) return "";
-        // A leading =, +, - or @ makes spreadsheets evaluate the cell; log fields are attacker-controlled.
-        if (value[0] is '=' or '+' or '-' or '@') value = "'" + value;
+        // A leading =, +, -, @, tab or carriage return makes spreadsheets evaluate the cell (or hides a leading one); log fields are attacker-controlled.
+        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r') value = "'" + value;
         return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
     }
 }

@@ -330,6 +330,26 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_Csv_PrefixesCellsASpreadsheetWouldEvaluate()
+    {
+        // Log fields are the attacker's text; a CSV opened in a spreadsheet must not run them as formulas.
+        var trail = StopTrail
+            .Replace("\"sourceIPAddress\":\"203.0.113.9\"", "\"sourceIPAddress\":\"=1+1\"", StringComparison.Ordinal)
+            .Replace("\"awsRegion\":\"us-east-1\"", "\"awsRegion\":\"\\t=2+2\"", StringComparison.Ordinal)
+            .Replace("arn:aws:iam::111122223333:user/ops", "@SUM(1)", StringComparison.Ordinal);
+        Assert.NotEqual(StopTrail, trail);
+
+        var csv = await Cli.RunAsync("hunt", WriteFile("formulas.json", trail), "--output", "csv");
+
+        var row = Assert.Single(csv.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1), r => r.Contains("StopLogging", StringComparison.Ordinal));
+        var cells = row.TrimEnd('\r').Split(',');
+        Assert.Contains("'=1+1", cells);
+        Assert.Contains("'\t=2+2", cells);
+        Assert.Contains("'@SUM(1)", cells);
+        Assert.DoesNotContain(cells, c => c.Length > 0 && c[0] is '=' or '+' or '@' or '\t');
+    }
+
+    [Fact]
     public async Task Hunt_SinceAndUntil_LimitTheEventsHunted()
     {
         var firstAttack = sim.Result.AttackSteps.Min(s => s.Time);
