@@ -14,6 +14,9 @@ public static class ExitCodes
     /// <summary>Stopped by Ctrl+C (SIGINT) before the end, as shells report a process ended by that signal.</summary>
     public const int Interrupted = 130;
 
+    /// <summary>Stopped by SIGTERM before the end (timeout, a service manager), as shells report a process ended by it.</summary>
+    public const int Terminated = 143;
+
     public const string HelpText = "Exit codes: 0 ok; 1 failed check or the server refused (not found, conflict, forbidden, bad API key); 2 usage or input error (bad option, invalid field, missing API key, server unreachable).";
 }
 

@@ -170,11 +170,19 @@ internal static class HuntCommand
         // Ctrl+C stops reading and matching, and the hunt then reports what it found and read so far, says it was
         // interrupted and exits 130: killed outright, it left no summary and, on a terminal, a hidden cursor.
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal =>
+        // SIGTERM (timeout, a service stop) is handled the same way, with its own exit code. A second signal ends the
+        // process at once: a read blocked on an idle pipe (hunt - fed by a stalled command) cannot be cancelled.
+        PosixSignal? stoppedBy = null;
+        void Stop(PosixSignalContext signal)
         {
+            if (interrupt.IsCancellationRequested) return;
             signal.Cancel = true;
+            stoppedBy = signal.Signal;
             interrupt.Cancel();
-        });
+        }
+
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         var interrupted = false;
         var events = reader.ReadAsync(new LogInputSources(sources), interrupt.Token);
         IReadOnlyList<IAsyncEnumerable<CloudEvent>> inputs = [window.IsBounded ? InWindow(events, window, interrupt.Token) : events];
@@ -309,11 +317,11 @@ internal static class HuntCommand
         if (interrupted)
         {
             context.ErrorConsole.MarkupLine(Markup.Escape(
-                $"Interrupted (Ctrl+C): the hits are those found in what was read before it{(sender is null ? "" : $"; nothing was sent to {request.SendTo}")}."));
+                $"Interrupted ({(stoppedBy == PosixSignal.SIGTERM ? "SIGTERM" : "Ctrl+C")}): the hits are those found in what was read before it{(sender is null ? "" : $"; nothing was sent to {request.SendTo}")}."));
         }
 
         context.ErrorConsole.MarkupLine(Markup.Escape($"{stats}; {summary.Files} file(s), {summary.Errors} read error(s), {summary.Warnings} warning(s), {summary.Filtered} record(s) skipped by the pre-filter{unopened}{(interrupted ? "; interrupted" : "")}."));
-        if (interrupted) return ExitCodes.Interrupted;
+        if (interrupted) return stoppedBy == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted;
 
         try
         {
