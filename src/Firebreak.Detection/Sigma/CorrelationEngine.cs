@@ -209,13 +209,7 @@ public sealed class CorrelationEngine
 
         public void Bind(CompiledRule rule, int index)
         {
-            string FieldFor(string name) =>
-                correlation.Aliases.TryGetValue(name, out var perRule)
-                && (perRule.TryGetValue(correlation.Rules[index], out var mapped)
-                    || (rule.Rule.Name is { } n && perRule.TryGetValue(n, out mapped))
-                    || (rule.Rule.Id is { } id && perRule.TryGetValue(id, out mapped)))
-                    ? mapped
-                    : name;
+            string FieldFor(string name) => Aliased(name, index, rule.Rule);
 
             groupAccessors[rule.Ordinal] = correlation.GroupBy.Select(g => mappings.Resolve(rule.Rule.LogSource, FieldFor(g))).ToArray();
             if (correlation.Condition.Field is { } field)
@@ -224,16 +218,19 @@ public sealed class CorrelationEngine
             }
         }
 
+        /// <summary>The field an alias stands for in the rule or correlation referred to at <paramref name="index"/>, else the name itself.</summary>
+        private string Aliased(string name, int index, SigmaDocument referred) =>
+            correlation.Aliases.TryGetValue(name, out var perRule)
+            && (perRule.TryGetValue(correlation.Rules[index], out var mapped)
+                || (referred.Name is { } n && perRule.TryGetValue(n, out mapped))
+                || (referred.Id is { } id && perRule.TryGetValue(id, out mapped)))
+                ? mapped
+                : name;
+
         /// <summary>Binds a correlation this one refers to: its hits count as matches, their group fields as the fields.</summary>
         public void Bind(SigmaCorrelation inner, int index)
         {
-            string FieldFor(string name) =>
-                correlation.Aliases.TryGetValue(name, out var perRule)
-                && (perRule.TryGetValue(correlation.Rules[index], out var mapped)
-                    || (inner.Name is { } n && perRule.TryGetValue(n, out mapped))
-                    || (inner.Id is { } id && perRule.TryGetValue(id, out mapped)))
-                    ? mapped
-                    : name;
+            string FieldFor(string name) => Aliased(name, index, inner);
 
             hitFields[index] = ([.. correlation.GroupBy.Select(FieldFor)], correlation.Condition.Field is { } field ? FieldFor(field) : null);
         }

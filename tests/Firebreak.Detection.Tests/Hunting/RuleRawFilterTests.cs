@@ -31,6 +31,14 @@ public sealed class RuleRawFilterTests : IDisposable
     private static string CloudTrail(string name, string more = "") =>
         $$"""{"eventVersion":"1.08","userIdentity":{"type":"IAMUser"},"eventTime":"2026-01-15T08:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"{{name}}"{{more}}}""";
 
+    private const string TrailStopped = """
+        title: trail stopped
+        logsource: {product: aws, service: cloudtrail}
+        detection:
+          sel: {eventName: StopLogging}
+          condition: sel
+        """;
+
     private const string Gcp = """{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","methodName":"v1.compute.instances.list"},"timestamp":"2026-01-15T08:00:00Z"}""";
 
     [Fact]
@@ -119,13 +127,7 @@ public sealed class RuleRawFilterTests : IDisposable
     public async Task RecordsOfNoKnownFormat_AreReadPastTheFilter_AndReportedAsUnrecognised()
     {
         // Skipped unread, a file of something else entirely read as a clean log: 0 events, 0 errors.
-        var rules = Compile("""
-            title: trail stopped
-            logsource: {product: aws, service: cloudtrail}
-            detection:
-              sel: {eventName: StopLogging}
-              condition: sel
-            """);
+        var rules = Compile(TrailStopped);
         var content = System.Text.Encoding.UTF8.GetBytes(string.Join("\n", """{"x":1}""", """[1,2]""", CloudTrail("ListBuckets"), """{"operationName":"Microsoft.Storage/storageAccounts/read"}"""));
         var reader = new CloudLogReader(new ReaderOptions { RawFilter = RuleRawFilter.Create(rules) });
 
@@ -294,22 +296,10 @@ public sealed class RuleRawFilterTests : IDisposable
         Assert.True(gcpOnly(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances"))));
         Assert.False(gcpOnly(System.Text.Encoding.Latin1.GetBytes(Gcp)));
 
-        var awsOnly = Filter("""
-            title: trail stopped
-            logsource: {product: aws, service: cloudtrail}
-            detection:
-              sel: {eventName: StopLogging}
-              condition: sel
-            """, LogFormat.CloudTrail);
+        var awsOnly = Filter(TrailStopped, LogFormat.CloudTrail);
         Assert.True(awsOnly(System.Text.Encoding.Latin1.GetBytes(Gcp)));
         Assert.False(awsOnly(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances"))));
-        Assert.False(Filter("""
-            title: trail stopped
-            logsource: {product: aws, service: cloudtrail}
-            detection:
-              sel: {eventName: StopLogging}
-              condition: sel
-            """, LogFormat.AzureActivity)("""{"operationName":"Microsoft.Compute/virtualMachines/write"}"""u8));
+        Assert.False(Filter(TrailStopped, LogFormat.AzureActivity)("""{"operationName":"Microsoft.Compute/virtualMachines/write"}"""u8));
     }
 
     [Theory]
