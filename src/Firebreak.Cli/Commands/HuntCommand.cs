@@ -77,8 +77,10 @@ internal static class HuntCommand
         sources.AddTo(command);
         foreach (var option in new Option[] { since, until, minLevel, format, output, sendTo, apiKey, incident, s3Endpoint }) command.Add(option);
 
-        command.SetAction((parseResult, cancellationToken) =>
+        command.SetAction(async (parseResult, cancellationToken) =>
         {
+            // Ctrl+C is handled from here on, before the rules load: a large rule folder takes a while.
+            using var interruption = new HuntInterruption(cancellationToken);
             var now = TimeProvider.System.GetUtcNow();
             var request = new HuntRequest(
                 parseResult.GetValue(paths) ?? [],
@@ -91,7 +93,7 @@ internal static class HuntCommand
                 parseResult.GetValue(apiKey) ?? context.GetEnvironmentVariable(IncidentCommands.KeyVariable),
                 parseResult.GetValue(s3Endpoint),
                 parseResult.GetValue(incident));
-            return WithErrorExitCode(RunAsync(context, sources.Load(parseResult), request, cancellationToken));
+            return await WithErrorExitCode(RunAsync(context, sources.Load(parseResult), request, interruption, cancellationToken));
         });
         return command;
     }
@@ -141,7 +143,7 @@ internal static class HuntCommand
         }
     }
 
-    private static async Task<int> RunAsync(CliContext context, SigmaParseResult parsed, HuntRequest request, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, SigmaParseResult parsed, HuntRequest request, HuntInterruption interruption, CancellationToken cancellationToken)
     {
         if (request.Since is { } from && request.Until is { } to && from >= to) throw new CliException(ExitCodes.Usage, "--since must be before --until.");
         if (request.Paths.Count(p => p == StandardInput) > 1) throw new CliException(ExitCodes.Usage, "'-' (standard input) can be named once: it can be read only once.");
@@ -152,6 +154,12 @@ internal static class HuntCommand
 
         var rules = CompiledRuleSet.Compile(parsed.Documents);
         RulesCommands.ReportDiagnostics(context, parsed.Diagnostics.Concat(rules.Diagnostics));
+        if (interruption.Requested && !cancellationToken.IsCancellationRequested)
+        {
+            context.ErrorConsole.MarkupLine(Markup.Escape($"Interrupted ({interruption.Name}) while the rules loaded: no log was read."));
+            return interruption.ExitCode;
+        }
+
         if (rules.Rules.Count == 0) throw new CliException(ExitCodes.Usage, "None of the rules could be compiled.");
 
         var reader = new CloudLogReader(new ReaderOptions
@@ -167,25 +175,11 @@ internal static class HuntCommand
         // Every path is read as one source, so events reach the hunt in one fixed order (paths as named, then
         // files as listed) and its correlation hits are the same every run.
         var sources = request.Paths.Select(p => Open(p, request, window, _ => Interlocked.Increment(ref outsideWindow), context)).ToList();
-        // Ctrl+C stops reading and matching, and the hunt then reports what it found and read so far, says it was
-        // interrupted and exits 130: killed outright, it left no summary and, on a terminal, a hidden cursor.
-        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // SIGTERM (timeout, a service stop) is handled the same way, with its own exit code. A second signal ends the
-        // process at once: a read blocked on an idle pipe (hunt - fed by a stalled command) cannot be cancelled.
-        PosixSignal? stoppedBy = null;
-        void Stop(PosixSignalContext signal)
-        {
-            if (interrupt.IsCancellationRequested) return;
-            signal.Cancel = true;
-            stoppedBy = signal.Signal;
-            interrupt.Cancel();
-        }
-
-        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        var interrupted = false;
-        var events = reader.ReadAsync(new LogInputSources(sources), interrupt.Token);
-        IReadOnlyList<IAsyncEnumerable<CloudEvent>> inputs = [window.IsBounded ? InWindow(events, window, interrupt.Token) : events];
+        // Ctrl+C or SIGTERM stops reading; what was read is still matched, and the hunt reports every hit of it and what
+        // it read, says it was interrupted and exits 130 (143). Killed outright, it left no summary and, on a terminal,
+        // a hidden cursor; cancelling the matching too dropped the hits on their way back from the workers.
+        var events = reader.ReadAsync(new LogInputSources(sources), interruption.Token);
+        IReadOnlyList<IAsyncEnumerable<CloudEvent>> inputs = [interruption.UntilStopped(window.IsBounded ? InWindow(events, window, interruption.Token) : events, cancellationToken)];
         var hunt = new Hunt(rules);
         var clock = Stopwatch.StartNew();
         // Line formats are written as hits arrive (in arrival order) unless they are needed again for
@@ -219,7 +213,7 @@ internal static class HuntCommand
                 if (streaming)
                 {
                     var csv = request.Output == "csv";
-                    await foreach (var line in hunt.RunAsync(inputs, hit => !Reported(hit) ? null : csv ? Encoding.UTF8.GetBytes(CsvRow(hit) + Environment.NewLine) : HitJsonWriter.ToLine(hit), interrupt.Token))
+                    await foreach (var line in hunt.RunAsync(inputs, hit => !Reported(hit) ? null : csv ? Encoding.UTF8.GetBytes(CsvRow(hit) + Environment.NewLine) : HitJsonWriter.ToLine(hit), cancellationToken))
                     {
                         reported++;
                         pending.Write(line);
@@ -228,16 +222,12 @@ internal static class HuntCommand
                 }
                 else
                 {
-                    await foreach (var kept in hunt.RunAsync(inputs, hit => Reported(hit) ? hits.Prepare(hit) : null, interrupt.Token))
+                    await foreach (var kept in hunt.RunAsync(inputs, hit => Reported(hit) ? hits.Prepare(hit) : null, cancellationToken))
                     {
                         reported++;
                         hits.Add(kept);
                     }
                 }
-            }
-            catch (OperationCanceledException) when (interrupt.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                interrupted = true;
             }
             finally
             {
@@ -271,6 +261,9 @@ internal static class HuntCommand
             await Collect();
         }
 
+        // Reading is over: a signal now ends the process at once, as it does for any command.
+        interruption.StopListening();
+        var interrupted = interruption.Requested && !cancellationToken.IsCancellationRequested;
         var summary = reader.Summary;
         var problems = summary.Problems;
         var stats = Describe(summary, hunt.Statistics, clock.Elapsed);
@@ -286,8 +279,7 @@ internal static class HuntCommand
                 if (!streaming) WriteCsv(context, hits);
                 break;
             default:
-                // Interrupted, hits matched but still on their way back are not among those kept: only the kept are counted.
-                WriteTable(context, hits, rules, request.MinLevel, interrupted ? hits.Count : hunt.Statistics.Hits);
+                WriteTable(context, hits, rules, request.MinLevel, hunt.Statistics.Hits);
                 break;
         }
 
@@ -317,11 +309,11 @@ internal static class HuntCommand
         if (interrupted)
         {
             context.ErrorConsole.MarkupLine(Markup.Escape(
-                $"Interrupted ({(stoppedBy == PosixSignal.SIGTERM ? "SIGTERM" : "Ctrl+C")}): the hits are those found in what was read before it{(sender is null ? "" : $"; nothing was sent to {request.SendTo}")}."));
+                $"Interrupted ({interruption.Name}): the hits are those found in what was read before it{(sender is null ? "" : $"; nothing was sent to {request.SendTo}")}."));
         }
 
         context.ErrorConsole.MarkupLine(Markup.Escape($"{stats}; {summary.Files} file(s), {summary.Errors} read error(s), {summary.Warnings} warning(s), {summary.Filtered} record(s) skipped by the pre-filter{unopened}{(interrupted ? "; interrupted" : "")}."));
-        if (interrupted) return stoppedBy == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted;
+        if (interrupted) return interruption.ExitCode;
 
         try
         {

@@ -48,13 +48,27 @@ public static class SigmaRuleLoader
     private static string Read(string path)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-        if (file.Length > MaxFileBytes)
+        byte[] bytes;
+        if (file.CanSeek)
         {
-            throw new IOException($"it is {file.Length:N0} bytes, more than a rule file may hold ({MaxFileBytes:N0})");
+            if (file.Length > MaxFileBytes) throw new IOException($"it is {file.Length:N0} bytes, more than a rule file may hold ({MaxFileBytes:N0})");
+            bytes = new byte[file.Length];
+            file.ReadExactly(bytes);
+        }
+        else
+        {
+            // A named pipe (a rule written by another program as it is read) has no length: read up to the limit.
+            using var piped = new MemoryStream();
+            var chunk = new byte[64 * 1024];
+            while (file.Read(chunk) is var read and > 0)
+            {
+                if (piped.Length + read > MaxFileBytes) throw new IOException($"it holds more than a rule file may hold ({MaxFileBytes:N0} bytes)");
+                piped.Write(chunk, 0, read);
+            }
+
+            bytes = piped.ToArray();
         }
 
-        var bytes = new byte[file.Length];
-        file.ReadExactly(bytes);
         var text = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? bytes.AsSpan(Encoding.UTF8.Preamble.Length) : bytes;
         return StrictUtf8.GetString(text);
     }

@@ -195,43 +195,79 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.Equal(shown, HuntCommand.Visible(field));
     }
 
+    private const int SigInt = 2;
     private const int SigTerm = 15;
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SendSignal(int pid, int signal);
 
-    // SIGTERM, which no shell leaves ignored; SIGINT takes the same path, but a test run started in the background by a
-    // shell inherits SIGINT ignored, and so would the hunt (checked by hand on a terminal: exit 130, the same lines).
-    [Fact]
-    public async Task Hunt_StoppedBySigterm_ReportsWhatItReadAndFound_AndExits143()
+    /// <summary>
+    /// The CLI as a process of its own, with SIGINT set back to its default first: a test run started in the background by
+    /// a shell inherits SIGINT ignored, and so would the hunt (<c>env</c> resets it and runs the command in its place, so
+    /// the process id is the hunt's).
+    /// </summary>
+    private static Process StartCli(params string[] args)
     {
-        // A real process reading a named pipe the test keeps feeding, so the hunt is certainly under way (the pipe's
-        // open returns once the hunt has opened it) and not finished when SIGINT arrives. Killed by the signal, it
-        // printed nothing at all; now it prints the summary, marked interrupted, and exits 143.
-        Assert.SkipUnless(OperatingSystem.IsLinux(), "named pipes and signals as on Linux");
-        var fifo = Path.Combine(Path.GetDirectoryName(WriteFile("x.txt", ""))!, "trail.jsonl");
-        using (var mkfifo = Process.Start("mkfifo", [fifo]))
+        var apphost = Path.Combine(AppContext.BaseDirectory, "firebreak");
+        var start = new ProcessStartInfo("env") { ArgumentList = { "--default-signal=INT" }, RedirectStandardOutput = true, RedirectStandardError = true };
+        if (File.Exists(apphost))
         {
-            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
-            Assert.Equal(0, mkfifo.ExitCode);
+            start.ArgumentList.Add(apphost);
+        }
+        else
+        {
+            start.ArgumentList.Add("dotnet");
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "firebreak.dll"));
         }
 
-        var apphost = Path.Combine(AppContext.BaseDirectory, "firebreak");
-        var start = File.Exists(apphost) ? new ProcessStartInfo(apphost) : new ProcessStartInfo("dotnet") { ArgumentList = { Path.Combine(AppContext.BaseDirectory, "firebreak.dll") } };
-        foreach (var arg in new[] { "hunt", fifo, "--output", "jsonl" }) start.ArgumentList.Add(arg);
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        using var hunt = Process.Start(start)!;
-        var output = hunt.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        return Process.Start(start)!;
+    }
+
+    private static async Task MakeFifo(string path)
+    {
+        using var mkfifo = Process.Start("mkfifo", [path]);
+        await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(0, mkfifo.ExitCode);
+    }
+
+    /// <summary>Opens a named pipe for writing: returns once the process at the other end has opened it for reading.</summary>
+    private static async Task<FileStream> OpenForWriting(string fifo) =>
+        await Task.Run(() => new FileStream(fifo, FileMode.Open, FileAccess.Write), TestContext.Current.CancellationToken)
+            .WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
+
+    [Theory]
+    [InlineData(SigInt, 130, "Ctrl+C")]
+    [InlineData(SigTerm, 143, "SIGTERM")]
+    public async Task Hunt_StoppedByASignal_ReportsEveryHitOfWhatItRead_AndExits128PlusTheSignal(int signal, int exitCode, string name)
+    {
+        // A real process reading a named pipe the test keeps feeding, so the hunt is certainly under way (the pipe's open
+        // returns once the hunt has opened it) and not finished when the signal arrives. Killed by the signal, it printed
+        // nothing at all; then it printed the summary but dropped the hits still on their way back from the matching
+        // workers (the summary counted more hits than it wrote). Now reading stops, what was read is matched, and every
+        // hit counted is written.
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "named pipes and signals as on Linux");
+        var fifo = Path.Combine(Path.GetDirectoryName(WriteFile("x.txt", ""))!, "trail.jsonl");
+        await MakeFifo(fifo);
+
+        using var hunt = StartCli("hunt", fifo, "--output", "jsonl");
+        var written = new List<string>();
+        var firstHit = new TaskCompletionSource();
+        var output = Task.Run(async () =>
+        {
+            while (await hunt.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken) is { } line)
+            {
+                written.Add(line);
+                firstHit.TrySetResult();
+            }
+        });
         var error = hunt.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         try
         {
             // The pipe is fed without pause until the hunt ends, so it is reading (a read blocked on an idle pipe cannot
-            // be cancelled; a second signal ends the process then) when the signal arrives. The records match no rule,
-            // so a hunt that ignored the signal would not pile up output while the guard runs out.
-            await using var pipe = await Task.Run(() => new FileStream(fifo, FileMode.Open, FileAccess.Write), TestContext.Current.CancellationToken)
-                .WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
-            var block = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(QuietTrail.ReplaceLineEndings("") + "\n", 200)));
+            // be cancelled; a second signal ends the process then) when the signal arrives. Half the records are hits.
+            await using var pipe = await OpenForWriting(fifo);
+            var block = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(QuietTrail.ReplaceLineEndings("") + "\n" + StopTrail.ReplaceLineEndings("") + "\n", 100)));
             await pipe.WriteAsync(block, TestContext.Current.CancellationToken);
             var feeding = Task.Run(async () =>
             {
@@ -244,7 +280,9 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
                     // The hunt closed the pipe.
                 }
             });
-            Assert.Equal(0, SendSignal(hunt.Id, SigTerm));
+            // Hits are coming out, so some are surely on their way when the signal arrives.
+            await firstHit.Task.WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
+            Assert.Equal(0, SendSignal(hunt.Id, signal));
 
             await hunt.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
             await feeding.WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
@@ -255,13 +293,69 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         }
 
         var stderr = await error;
-        Assert.True(hunt.ExitCode == 143, $"exit {hunt.ExitCode}\n{stderr}");
+        Assert.True(hunt.ExitCode == exitCode, $"exit {hunt.ExitCode}\n{stderr}");
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Contains(lines, l => l.StartsWith("Interrupted (SIGTERM)", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith($"Interrupted ({name}): the hits are those found in what was read before it", StringComparison.Ordinal));
         Assert.EndsWith("; interrupted.", lines[^1].TrimEnd('\r'));
-        Assert.Matches(@"^[0-9.]+ MB read, [0-9,]+ events in ", lines[^1]);
-        await output;
+        var counted = System.Text.RegularExpressions.Regex.Match(lines[^1], @"^[0-9.]+ MB read, [0-9,]+ events in .*, ([0-9,]+) hit\(s\);");
+        Assert.True(counted.Success, lines[^1]);
+        await output.WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
+        Assert.Equal(long.Parse(counted.Groups[1].Value, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture), written.Count);
+        Assert.All(written, line => Assert.Equal("CloudTrail Trail Stopped, Deleted or Narrowed", JsonDocument.Parse(line).RootElement.GetProperty("title").GetString()));
     }
+
+    [Theory]
+    [InlineData(SigInt, 130, "Ctrl+C")]
+    [InlineData(SigTerm, 143, "SIGTERM")]
+    public async Task Hunt_StoppedWhileTheRulesLoad_SaysSo_AndReadsNoLog(int signal, int exitCode, string name)
+    {
+        // A signal before the first log was opened (a large rule folder takes a while to load) ended the process with
+        // nothing said. A rule file that is a named pipe holds the hunt in the loading until the test writes the rule.
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "named pipes and signals as on Linux");
+        var log = WriteFile("stop.json", StopTrail);
+        var rules = Path.Combine(Path.GetDirectoryName(log)!, "rules");
+        Directory.CreateDirectory(rules);
+        var fifo = Path.Combine(rules, "piped.yml");
+        await MakeFifo(fifo);
+
+        using var hunt = StartCli("hunt", log, "--rules", rules);
+        var output = hunt.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = hunt.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            await using (var pipe = await OpenForWriting(fifo))
+            {
+                Assert.Equal(0, SendSignal(hunt.Id, signal));
+                // The signal is handled on a thread of the runtime's; give it a moment before the loading can go on.
+                await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+                await pipe.WriteAsync(Encoding.UTF8.GetBytes(PipedRule), TestContext.Current.CancellationToken);
+            }
+
+            await hunt.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            if (!hunt.HasExited) hunt.Kill();
+        }
+
+        var stderr = await error;
+        Assert.True(hunt.ExitCode == exitCode, $"exit {hunt.ExitCode}\n{stderr}");
+        Assert.Contains($"Interrupted ({name}) while the rules loaded: no log was read.", stderr);
+        Assert.Equal("", await output);
+    }
+
+    private const string PipedRule = """
+        title: Piped Rule
+        id: 0d4f7a52-3c11-4f55-9f0e-6a1c2b8e9d01
+        logsource:
+          product: aws
+          service: cloudtrail
+        detection:
+          selection:
+            eventName: StopLogging
+          condition: selection
+        level: high
+        """;
 
     [Fact]
     public async Task Hunt_ManyProblems_AreCountedInFull_ListedInPart_AndTheOneThatStoppedAFileIsListed()

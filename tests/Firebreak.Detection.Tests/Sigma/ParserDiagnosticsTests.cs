@@ -1,4 +1,5 @@
 using Firebreak.Detection.Sigma;
+using Firebreak.Testing;
 
 namespace Firebreak.Detection.Tests.Sigma;
 
@@ -201,6 +202,52 @@ public sealed class LoaderTests : IDisposable
         Assert.Contains("cannot be read", result.Diagnostics[0].Message, StringComparison.Ordinal);
         Assert.Contains("not UTF-8", result.Diagnostics[1].Message, StringComparison.Ordinal);
         Assert.Contains("more than a rule file may hold", result.Diagnostics[2].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LoadDirectory_ReadsARuleFileThatIsANamedPipe_AndBoundsItsSize()
+    {
+        // A pipe has no length: asking for it failed the whole load with "Stream does not support seeking".
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "named pipes as on Linux");
+        const string Rule = "title: piped\nlogsource: {product: aws}\ndetection: {sel: {eventName: A}, condition: sel}\n";
+        var fifo = Path.Combine(root.FullName, "piped.yml");
+        var bigFifo = Path.Combine(root.FullName, "piped-huge.yml");
+        foreach (var path in new[] { fifo, bigFifo })
+        {
+            using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [path]);
+            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        // Each pipe is fed on its own, in whichever order the loader opens them; the writer of a pipe the loader has
+        // stopped reading gets an error, which ends its feeding.
+        var feedingHuge = Task.Run(async () =>
+        {
+            await using var huge = new FileStream(bigFifo, FileMode.Open, FileAccess.Write);
+            try
+            {
+                var block = new byte[64 * 1024];
+                block.AsSpan().Fill((byte)'#');
+                for (var written = 0L; written <= SigmaRuleLoader.MaxFileBytes + block.Length; written += block.Length) await huge.WriteAsync(block);
+            }
+            catch (IOException)
+            {
+                // The loader closed the pipe at its limit.
+            }
+        }, TestContext.Current.CancellationToken);
+        var feeding = Task.Run(async () =>
+        {
+            await using var piped = new FileStream(fifo, FileMode.Open, FileAccess.Write);
+            await piped.WriteAsync(System.Text.Encoding.UTF8.GetBytes(Rule));
+        }, TestContext.Current.CancellationToken);
+
+        var result = await Task.Run(() => SigmaRuleLoader.LoadDirectory(root.FullName), TestContext.Current.CancellationToken).WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
+        await Task.WhenAll(feeding, feedingHuge).WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
+
+        Assert.Equal(["piped"], result.Documents.Select(d => d.Title));
+        var huge = Assert.Single(result.Diagnostics);
+        Assert.Equal("piped-huge.yml", huge.File);
+        Assert.Contains("more than a rule file may hold", huge.Message, StringComparison.Ordinal);
     }
 
     [Fact]
