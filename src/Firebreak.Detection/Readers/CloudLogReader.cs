@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -214,7 +215,18 @@ public sealed class CloudLogReader
                 {
                     // Records are framed without their syntax being checked, and one skipped unparsed must still be
                     // reported when it is malformed: a damaged log read as "0 errors" would mislead.
-                    if (RecordFramer.CheckSyntax(bytes, _options.MaxDepth, record.LineRecord) is { } malformed)
+                    // Nor may a record of no format the reader knows be counted as skipped: the raw filter judges by
+                    // texts a record contains, and a record can hold a format's names without being of it (a CloudTrail
+                    // event wrapped by EventBridge, a stray {"operationName": 1}). One without the top-level shape of a
+                    // format recognised from its names alone is parsed, as it would have been read, and reported if no
+                    // format takes it.
+                    var malformed = RecordFramer.CheckSyntax(bytes, _options.MaxDepth, record.LineRecord, out var knownShape);
+                    if (malformed is null && !knownShape && _options.Format == LogFormat.Auto)
+                    {
+                        malformed = Unrecognised(bytes, documentOptions, record.LineRecord);
+                    }
+
+                    if (malformed is not null)
                     {
                         Report(new ReadProblem(batch.Source, record.Line, record.Index, malformed));
                     }
@@ -247,16 +259,59 @@ public sealed class CloudLogReader
         }
     }
 
+    /// <summary>Why a record that is well-formed JSON would not be read, when no format recognises it; null when one does.</summary>
+    private static string? Unrecognised(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions, bool lineRecord)
+    {
+        if (!TryPrepare(bytes, documentOptions, lineRecord, out var element, out var problem))
+        {
+            return problem;
+        }
+
+        return RecordMappers.Detect(element) is null ? UnrecognisedFormat(element) : null;
+    }
+
+    private static string UnrecognisedFormat(JsonElement element) => $"unrecognised record format (fields: {FieldNames(element)})";
+
     private CloudEvent? MapRecord(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions, EventOrigin origin, bool lineRecord, ref IRecordMapper? last, out (string Reason, ProblemSeverity Severity)? problem)
     {
         problem = null;
-        if (!Utf8.IsValid(bytes))
+        if (!TryPrepare(bytes, documentOptions, lineRecord, out var element, out var reason))
         {
-            problem = (RecordFramer.NotUtf8, ProblemSeverity.Error);
+            problem = (reason, ProblemSeverity.Error);
             return null;
         }
 
-        JsonElement element;
+        var mapper = _options.Format != LogFormat.Auto || last?.Matches(element) == true ? last : RecordMappers.Detect(element);
+        if (mapper is null)
+        {
+            problem = (UnrecognisedFormat(element), ProblemSeverity.Error);
+            return null;
+        }
+
+        last = mapper;
+        var cloudEvent = mapper.Map(element, origin, out reason);
+        if (reason is not null)
+        {
+            problem = (reason, cloudEvent is null ? ProblemSeverity.Error : ProblemSeverity.Warning);
+        }
+
+        return cloudEvent;
+    }
+
+    /// <summary>
+    /// Parses a record into the element a mapper reads: a CloudTrail Lake result row joined into one object, a record
+    /// that LookupEvents wrapped as text unwrapped. False, with the reason, for a record that is not well-formed.
+    /// </summary>
+    private static bool TryPrepare(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions, bool lineRecord, out JsonElement element, [NotNullWhen(false)] out string? problem)
+    {
+        element = default;
+        problem = null;
+        if (!Utf8.IsValid(bytes))
+        {
+            problem = RecordFramer.NotUtf8;
+            return false;
+        }
+
         try
         {
             // The event's Raw outlives this read, so the document is never disposed: its pooled
@@ -266,16 +321,16 @@ public sealed class CloudLogReader
         }
         catch (JsonException ex)
         {
-            problem = (lineRecord ? RecordFramer.LineSyntaxError(ex) : RecordFramer.RecordSyntaxError(ex), ProblemSeverity.Error);
-            return null;
+            problem = lineRecord ? RecordFramer.LineSyntaxError(ex) : RecordFramer.RecordSyntaxError(ex);
+            return false;
         }
 
         if (element.ValueKind == JsonValueKind.Array)
         {
             if (LakeRow.ToObject(element) is not { } row)
             {
-                problem = ("record is an array, not an object or a CloudTrail Lake result row", ProblemSeverity.Error);
-                return null;
+                problem = "record is an array, not an object or a CloudTrail Lake result row";
+                return false;
             }
 
             element = row;
@@ -291,21 +346,7 @@ public sealed class CloudLogReader
             element = unwrapped;
         }
 
-        var mapper = _options.Format != LogFormat.Auto || last?.Matches(element) == true ? last : RecordMappers.Detect(element);
-        if (mapper is null)
-        {
-            problem = ($"unrecognised record format (fields: {FieldNames(element)})", ProblemSeverity.Error);
-            return null;
-        }
-
-        last = mapper;
-        var cloudEvent = mapper.Map(element, origin, out var reason);
-        if (reason is not null)
-        {
-            problem = (reason, cloudEvent is null ? ProblemSeverity.Error : ProblemSeverity.Warning);
-        }
-
-        return cloudEvent;
+        return true;
     }
 
     private static string FieldNames(JsonElement element)

@@ -974,8 +974,19 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
     /// it would be had it been parsed (for a line of JSON lines, see <see cref="IsLineRecord"/>, as the tokenising
     /// reader words a malformed line), or null when it is well-formed.
     /// </summary>
-    internal static string? CheckSyntax(ReadOnlySpan<byte> record, int maxDepth, bool lineRecord)
+    internal static string? CheckSyntax(ReadOnlySpan<byte> record, int maxDepth, bool lineRecord) =>
+        CheckSyntax(record, maxDepth, lineRecord, out _);
+
+    /// <summary>
+    /// <see cref="CheckSyntax(ReadOnlySpan{byte}, int, bool)"/>, saying also whether the record has, in its top-level
+    /// names, the shape by which the reader recognises a CloudTrail record (<c>eventName</c>, <c>eventSource</c> and
+    /// <c>eventTime</c> or <c>eventVersion</c>), a GCP audit entry (a <c>protoPayload</c> object with a
+    /// <c>methodName</c> or the AuditLog <c>@type</c>) or an OCSF event (a numeric <c>class_uid</c>). A record skipped
+    /// unparsed without one of them is parsed after all, to be sure some format recognises it.
+    /// </summary>
+    internal static string? CheckSyntax(ReadOnlySpan<byte> record, int maxDepth, bool lineRecord, out bool knownShape)
     {
+        knownShape = false;
         if (!Utf8.IsValid(record))
         {
             return NotUtf8;
@@ -984,16 +995,54 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         var reader = new Utf8JsonReader(record, new JsonReaderOptions { MaxDepth = maxDepth + 1 });
         try
         {
+            var seen = Shape.None;
+            var inPayload = false;
             while (reader.Read())
             {
+                if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth > 2)
+                {
+                    continue;
+                }
+
+                if (reader.CurrentDepth == 2)
+                {
+                    // A name inside the object of the top-level property read last.
+                    if (inPayload && (reader.ValueTextEquals("methodName"u8) ? reader.Read() && reader.TokenType != JsonTokenType.Null
+                        : reader.ValueTextEquals("@type"u8) && reader.Read() && reader.TokenType == JsonTokenType.String && reader.GetString()!.EndsWith("google.cloud.audit.AuditLog", StringComparison.Ordinal)))
+                    {
+                        seen |= Shape.AuditLog;
+                    }
+
+                    continue;
+                }
+
+                inPayload = false;
+                if (reader.ValueTextEquals("eventName"u8)) seen |= Shape.EventName;
+                else if (reader.ValueTextEquals("eventSource"u8)) seen |= Shape.EventSource;
+                else if (reader.ValueTextEquals("eventTime"u8) || reader.ValueTextEquals("eventVersion"u8)) seen |= Shape.EventTime;
+                else if (reader.ValueTextEquals("class_uid"u8) && reader.Read() && reader.TokenType == JsonTokenType.Number) seen |= Shape.ClassUid;
+                else if (reader.ValueTextEquals("protoPayload"u8)) inPayload = true;
             }
 
+            knownShape = (seen & Shape.CloudTrail) == Shape.CloudTrail || (seen & (Shape.AuditLog | Shape.ClassUid)) != 0;
             return null;
         }
         catch (JsonException ex)
         {
             return lineRecord ? LineSyntaxError(ex) : RecordSyntaxError(ex);
         }
+    }
+
+    [Flags]
+    private enum Shape
+    {
+        None = 0,
+        EventName = 1,
+        EventSource = 2,
+        EventTime = 4,
+        CloudTrail = EventName | EventSource | EventTime,
+        AuditLog = 8,
+        ClassUid = 16,
     }
 
     internal const string NotUtf8 = "record is not valid UTF-8 (is the file Latin-1 or another legacy encoding?)";

@@ -128,7 +128,7 @@ public sealed class RuleRawFilterTests : IDisposable
     {
         // Skipped unread, a file of something else entirely read as a clean log: 0 events, 0 errors.
         var rules = Compile(TrailStopped);
-        var content = System.Text.Encoding.UTF8.GetBytes(string.Join("\n", """{"x":1}""", """[1,2]""", CloudTrail("ListBuckets"), """{"operationName":"Microsoft.Storage/storageAccounts/read"}"""));
+        var content = System.Text.Encoding.UTF8.GetBytes(string.Join("\n", """{"x":1}""", """[1,2]""", CloudTrail("ListBuckets")));
         var reader = new CloudLogReader(new ReaderOptions { RawFilter = RuleRawFilter.Create(rules) });
 
         var events = await reader.ReadAllAsync(new MemoryStream(content), "other.jsonl");
@@ -137,8 +137,45 @@ public sealed class RuleRawFilterTests : IDisposable
         // The bare array's two elements are records of their own.
         Assert.Equal([1L, 2L, 2L], reader.Summary.Problems.Select(p => p.Line));
         Assert.All(reader.Summary.Problems, p => Assert.Equal(ProblemSeverity.Error, p.Severity));
-        // The CloudTrail record and the one with an Azure operation name carry a format's marks: skipped as usual.
-        Assert.Equal(2, reader.Summary.Filtered);
+        Assert.Equal(1, reader.Summary.Filtered);
+    }
+
+    [Fact]
+    public async Task RecordsWithAFormatsNamesButOfNoFormat_AreReported_NotSkipped()
+    {
+        // The filter judges by the texts in a record, and these hold a format's names without being of it: skipped
+        // unread and counted as skipped, each would have been reported had no filter run. The records of each format
+        // beside them, which no rule matches either, are still skipped.
+        var rules = Compile(TrailStopped);
+        string[] strays =
+        [
+            // A CloudTrail event as EventBridge delivers it: the record is inside detail.
+            """{"version":"0","id":"6a7e8feb","detail-type":"AWS API Call via CloudTrail","source":"aws.ec2","account":"111122223333","time":"2026-01-15T08:00:00Z","region":"us-east-1","detail":""" + CloudTrail("DescribeInstances") + "}",
+            """{"operationName":"Microsoft.Storage/storageAccounts/read"}""",
+            """{"protoPayload":{"serviceName":"compute.googleapis.com"},"timestamp":"2026-01-15T08:00:00Z"}""",
+            """{"class_uid":"3005","time":1768464000000}""",
+            """{"eventName":"DescribeInstances","eventSource":"ec2.amazonaws.com"}""",
+        ];
+        string[] known =
+        [
+            CloudTrail("DescribeInstances"),
+            Gcp,
+            """{"time":"2026-01-15T09:00:00Z","resourceId":"/SUBSCRIPTIONS/1","operationName":"MICROSOFT.COMPUTE/VIRTUALMACHINES/READ","category":"Administrative"}""",
+            """{"class_uid":3005,"time":1768464000000,"api":{"operation":"DescribeInstances"}}""",
+        ];
+        var content = System.Text.Encoding.UTF8.GetBytes(string.Join("\n", known.Concat(strays)));
+        var withFilter = new CloudLogReader(new ReaderOptions { RawFilter = RuleRawFilter.Create(rules) });
+        var withoutFilter = new CloudLogReader();
+
+        Assert.Empty(await withFilter.ReadAllAsync(new MemoryStream(content), "mixed.jsonl"));
+        var read = await withoutFilter.ReadAllAsync(new MemoryStream(content), "mixed.jsonl");
+
+        Assert.Equal(known.Length, withFilter.Summary.Filtered);
+        Assert.Equal(Enumerable.Range(known.Length + 1, strays.Length).Select(n => (long?)n), withFilter.Summary.Problems.Select(p => p.Line));
+        Assert.All(withFilter.Summary.Problems, p => Assert.StartsWith("unrecognised record format (fields: ", p.Reason, StringComparison.Ordinal));
+        // Read without a filter, the same records are reported the same way, and the others read.
+        Assert.Equal(withoutFilter.Summary.Problems.Select(p => (p.Line, p.Reason)), withFilter.Summary.Problems.Select(p => (p.Line, p.Reason)));
+        Assert.Equal(known.Length, read.Count);
     }
 
     [Fact]
