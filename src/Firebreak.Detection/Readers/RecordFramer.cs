@@ -999,7 +999,8 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
             var inPayload = false;
             while (reader.Read())
             {
-                if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth > 2)
+                // Once the shape is known, the rest is read for its syntax only.
+                if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth > 2 || IsKnown(seen))
                 {
                     continue;
                 }
@@ -1017,6 +1018,12 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                 }
 
                 inPayload = false;
+                // Most names are none of these: their length and first letter say so without comparing further.
+                if (!reader.ValueIsEscaped && (reader.ValueSpan.Length is not (9 or 11 or 12) || reader.ValueSpan[0] is not ((byte)'e' or (byte)'c' or (byte)'p')))
+                {
+                    continue;
+                }
+
                 if (reader.ValueTextEquals("eventName"u8)) seen |= Shape.EventName;
                 else if (reader.ValueTextEquals("eventSource"u8)) seen |= Shape.EventSource;
                 else if (reader.ValueTextEquals("eventTime"u8) || reader.ValueTextEquals("eventVersion"u8)) seen |= Shape.EventTime;
@@ -1024,7 +1031,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                 else if (reader.ValueTextEquals("protoPayload"u8)) inPayload = true;
             }
 
-            knownShape = (seen & Shape.CloudTrail) == Shape.CloudTrail || (seen & (Shape.AuditLog | Shape.ClassUid)) != 0;
+            knownShape = IsKnown(seen);
             return null;
         }
         catch (JsonException ex)
@@ -1032,6 +1039,8 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
             return lineRecord ? LineSyntaxError(ex) : RecordSyntaxError(ex);
         }
     }
+
+    private static bool IsKnown(Shape seen) => (seen & Shape.CloudTrail) == Shape.CloudTrail || (seen & (Shape.AuditLog | Shape.ClassUid)) != 0;
 
     [Flags]
     private enum Shape
