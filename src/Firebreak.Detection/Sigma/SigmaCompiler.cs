@@ -198,7 +198,7 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
             var keywordValues = item.Values.Where(v => v is not null).Select(v => v!).ToList();
             var keywordMatchers = Has("re")
                 ? ValueMatchers(keywordValues, mods, cased, item)
-                : keywordValues.SelectMany(v => TransformStrings(v, mods, keyword: true)).Select(p => p.ToMatcher(cased)).ToArray();
+                : keywordValues.Select(v => Combine(TransformStrings(v, mods, keyword: true).Select(p => p.ToMatcher(cased)).ToArray())).ToArray();
             return all
                 ? new AndPredicate(keywordMatchers.Select(m => (Predicate)new KeywordPredicate(m)).ToArray())
                 : new KeywordPredicate(Combine(keywordMatchers));
@@ -294,7 +294,9 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
             return values.Select(v => (ValueMatcher)new CidrMatcher(v)).ToArray();
         }
 
-        return values.SelectMany(v => TransformStrings(v, mods, keyword: false)).Select(p => p.ToMatcher(cased)).ToArray();
+        // One matcher per value, its variants (windash spellings, base64 offsets, placeholder values) as alternatives:
+        // `all` needs every value, in any one of its spellings, never every spelling.
+        return values.Select(v => Combine(TransformStrings(v, mods, keyword: false).Select(p => p.ToMatcher(cased)).ToArray())).ToArray();
     }
 
     /// <summary>

@@ -204,6 +204,36 @@ public class ModifierTests
         Assert.Equal(expected, quoted.MatchesJson(System.Text.Json.JsonSerializer.Serialize(new { f = value })));
     }
 
+    [Theory]
+    // `all` needs every value, each in any one of the spellings a modifier makes of it: every spelling of every value
+    // was needed, so these never matched.
+    [InlineData("f|windash|contains|all: ['-alpha', '-beta']", "x -alpha /beta y", true)]
+    [InlineData("f|windash|contains|all: ['-alpha', '-beta']", "x \u2013alpha -beta y", true)]
+    [InlineData("f|windash|contains|all: ['-alpha', '-beta']", "x -alpha y", false)]
+    [InlineData("'|windash|all': ['-gamma', '-delta']", "run /gamma -delta", true)]
+    [InlineData("'|windash|all': ['-gamma', '-delta']", "run /gamma", false)]
+    [InlineData("f|expand|contains|all: ['%admins%', 'ops']", "role root-ops", true)]
+    [InlineData("f|expand|contains|all: ['%admins%', 'ops']", "role break-glass ops", true)]
+    [InlineData("f|expand|contains|all: ['%admins%', 'ops']", "role alice ops", false)]
+    public void All_NeedsEveryValue_InAnyOfItsSpellings(string item, string value, bool expected)
+    {
+        var options = new SigmaCompileOptions { Placeholders = new Dictionary<string, IReadOnlyList<string>> { ["admins"] = ["break-glass", "root"] } };
+        var selection = item.StartsWith('\'') ? $"    kw:\n        {item}\n    condition: kw" : $"    sel:\n        {item}\n    condition: sel";
+        var set = SigmaTestRules.Detection(selection, options);
+        Assert.Equal(expected, set.MatchesJson(System.Text.Json.JsonSerializer.Serialize(new { f = value })));
+    }
+
+    [Theory]
+    [InlineData("xx secretvalue and othervalue1 yy", true)]
+    [InlineData("secretvalue othervalue1", true)]
+    [InlineData("  secretvalue only", false)]
+    public void Base64Offset_WithAll_NeedsEveryValueAtAnyOffset(string decoded, bool expected)
+    {
+        var set = SigmaTestRules.Detection("    sel:\n        f|base64offset|contains|all: [secretvalue, othervalue1]\n    condition: sel");
+        var encoded = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(decoded));
+        Assert.Equal(expected, set.MatchesJson(System.Text.Json.JsonSerializer.Serialize(new { f = encoded })));
+    }
+
     [Fact]
     public void Windash_WithTooManyFlags_IsAnErrorNotAHang()
     {
