@@ -168,6 +168,7 @@ internal static class HuntCommand
             // Matching runs on the other cores; parsing is the larger share of the work, so it gets them all too.
             MaxDegreeOfParallelism = Environment.ProcessorCount,
             RawFilter = RuleRawFilter.Create(rules, request.Format),
+            RawFilterForUnknownShape = RuleRawFilter.CreateForUnknownShape(rules, request.Format),
         });
         // With --since/--until, files whose names say they hold no event of the window are not opened (nor downloaded).
         var window = new DeliveryWindow(request.Since, request.Until);

@@ -78,6 +78,28 @@ public static class RuleRawFilter
         };
     }
 
+    /// <summary>
+    /// The filter for a record whose log is not known (<see cref="ReaderOptions.RawFilterForUnknownShape"/>): every rule
+    /// could apply to it, so one rule without needles keeps every such record. With a forced format, whose rules are
+    /// the ones that apply whatever the record's shape, there is none.
+    /// </summary>
+    public static RawRecordFilter? CreateForUnknownShape(CompiledRuleSet rules, LogFormat format = LogFormat.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        if (rules.Rules.Count == 0 || format != LogFormat.Auto)
+        {
+            return null;
+        }
+
+        if (Groups(rules).Any.Search() is not { } anySearch)
+        {
+            return static _ => true;
+        }
+
+        var marks = Marks(LogFormat.Auto);
+        return record => anySearch.IsMatch(record) || !ContainsAny(record, marks);
+    }
+
     /// <summary>Which rules let whole logs through, for reports and tests.</summary>
     public static RawFilterPlan Describe(CompiledRuleSet rules)
     {

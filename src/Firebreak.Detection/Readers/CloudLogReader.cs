@@ -221,21 +221,27 @@ public sealed class CloudLogReader
                     // format recognised from its names alone is parsed, as it would have been read, and reported if no
                     // format takes it.
                     var malformed = RecordFramer.CheckSyntax(bytes, _options.MaxDepth, record.LineRecord, out var knownShape);
+                    var kept = false;
                     if (malformed is null && !knownShape && _options.Format == LogFormat.Auto)
                     {
-                        malformed = Unrecognised(bytes, documentOptions, record.LineRecord);
+                        // Nor may names nested in it have misled the filter about its log.
+                        kept = _options.RawFilterForUnknownShape?.Invoke(bytes) == true;
+                        malformed = kept ? null : Unrecognised(bytes, documentOptions, record.LineRecord);
                     }
 
-                    if (malformed is not null)
+                    if (!kept)
                     {
-                        Report(new ReadProblem(batch.Source, record.Line, record.Index, malformed));
-                    }
-                    else
-                    {
-                        filtered++;
-                    }
+                        if (malformed is not null)
+                        {
+                            Report(new ReadProblem(batch.Source, record.Line, record.Index, malformed));
+                        }
+                        else
+                        {
+                            filtered++;
+                        }
 
-                    continue;
+                        continue;
+                    }
                 }
 
                 if (MapRecord(bytes, documentOptions, new EventOrigin(batch.Source, record.Line, record.Index), record.LineRecord, ref last, out var problem) is { } cloudEvent)

@@ -66,6 +66,14 @@ public sealed record ReaderOptions
     /// </summary>
     public RawRecordFilter? RawFilter { get; init; }
 
+    /// <summary>
+    /// The same judgement for a record whose log is not known from its shape, asked (with <see cref="LogFormat.Auto"/>)
+    /// about a record <see cref="RawFilter"/> skips that lacks, at its top level, the shape of CloudTrail, a GCP audit
+    /// entry or OCSF: a filter that tells a record's log from names anywhere in it is misled by names nested in a
+    /// record of another log (an Azure record quoting a CloudTrail event). A record it keeps is read and matched.
+    /// </summary>
+    public RawRecordFilter? RawFilterForUnknownShape { get; init; }
+
     /// <summary>Called for every problem, possibly from several threads at once.</summary>
     public Action<ReadProblem>? OnProblem { get; init; }
 

@@ -178,6 +178,40 @@ public sealed class RuleRawFilterTests : IDisposable
         Assert.Equal(known.Length, read.Count);
     }
 
+    [Theory]
+    // An Azure record quoting a CloudTrail event's names in its properties looked like CloudTrail to the filter, which
+    // then tried only the AWS rules' texts and skipped it: the Azure rule's hit was lost, counted as a skipped record.
+    [InlineData(""","properties":{"eventSource":"x","eventTime":"y","eventName":"z"}""")]
+    // A nested protoPayload made it look like a GCP entry in the same way.
+    [InlineData(""","properties":{"protoPayload":{"methodName":"z"}}""")]
+    [InlineData("")]
+    public async Task ARecordOfAnotherLog_HoldingNestedNamesOfCloudTrailOrGcp_IsStillMatchedByItsOwnRules(string nested)
+    {
+        var rules = Compile("""
+            title: vm deleted
+            logsource: {product: azure, service: activitylogs}
+            detection:
+              sel: {operationName: MICROSOFT.COMPUTE/VIRTUALMACHINES/DELETE}
+              condition: sel
+            ---
+            """ + "\n" + TrailStopped);
+        string Azure(string operation) =>
+            $$"""{"operationName":{"value":"{{operation}}","localizedValue":"x"},"caller":"alice@example.com","eventDataId":"d1","eventTimestamp":"2026-01-15T08:00:00Z","resourceId":"/subscriptions/1/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/vm1"{{nested}}}""";
+        var content = System.Text.Encoding.UTF8.GetBytes(Azure("MICROSOFT.COMPUTE/VIRTUALMACHINES/DELETE") + "\n" + Azure("MICROSOFT.COMPUTE/VIRTUALMACHINES/READ"));
+        var reader = new CloudLogReader(new ReaderOptions
+        {
+            RawFilter = RuleRawFilter.Create(rules),
+            RawFilterForUnknownShape = RuleRawFilter.CreateForUnknownShape(rules),
+        });
+
+        var events = await reader.ReadAllAsync(new MemoryStream(content), "activity.jsonl");
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal("vm deleted", Assert.Single(Assert.Single(events, e => rules.Match(e).Count > 0) is var hit ? rules.Match(hit) : []).Rule.Title);
+        // The record no rule matches is still skipped (or read and matched by none, when the filter keeps it).
+        Assert.Equal(2, events.Count + reader.Summary.Filtered);
+    }
+
     [Fact]
     public void AForcedFormat_PassesOnRecordsWithoutThatFormatsMarks()
     {
