@@ -281,7 +281,13 @@ public sealed class CorrelationEngine
                 return;
             }
 
-            group.LastSeen = time;
+            // The group's newest event time, not its latest arrival: an older event arriving late (another file,
+            // another region) must not make a group with recent matches look expired to the sweep.
+            if (time > group.LastSeen)
+            {
+                group.LastSeen = time;
+            }
+
             switch (correlation.Type)
             {
                 case CorrelationType.EventCount:
@@ -505,45 +511,47 @@ public sealed class CorrelationEngine
             group.Reset();
         }
 
+        /// <summary>
+        /// Looks for a window of the timespan, around the new match, in which enough of the rules matched. It judges by
+        /// event time rather than arrival: files and parallel workers deliver matches out of time order (one region's
+        /// file after another's), and keeping only each rule's latest time, or forgetting times older than the group's
+        /// newest by more than the timespan, lost a pair that arrived after a later match of one of its rules.
+        /// </summary>
         private void ObserveTemporal(Group group, DateTimeOffset time, int ruleIndex, List<CorrelationHit> hits)
         {
-            // Parallel matching delivers events slightly out of order; keep the latest time per rule.
-            if (group.RuleTimes[ruleIndex] is not { } seen || seen < time)
-            {
-                group.RuleTimes[ruleIndex] = time;
-            }
+            var steps = group.StepTimes;
+            Remember(steps[ruleIndex], time);
 
-            var latest = group.RuleTimes.Max()!.Value;
-            var since = latest - correlation.Timespan;
-            var present = group.RuleTimes.Count(t => t is { } seen && seen >= since);
-            if (correlation.Condition.IsSatisfiedBy(present))
+            // Every window holding the new match starts at one of the kept times within a timespan before it, or at it.
+            var span = correlation.Timespan;
+            var earliest = time - DateTimeOffset.MinValue > span ? time - span : DateTimeOffset.MinValue;
+            foreach (var start in steps.SelectMany(l => l).Where(t => t >= earliest && t <= time).Order())
             {
-                var first = group.RuleTimes.Where(t => t is { } seen && seen >= since).Min()!.Value;
-                hits.Add(Hit(group, first, latest, present));
-                Array.Clear(group.RuleTimes);
+                var end = DateTimeOffset.MaxValue - start > span ? start + span : DateTimeOffset.MaxValue;
+                var present = steps.Count(l => l.Any(t => t >= start && t <= end));
+                if (correlation.Condition.IsSatisfiedBy(present))
+                {
+                    var inWindow = steps.SelectMany(l => l).Where(t => t >= start && t <= end).ToList();
+                    hits.Add(Hit(group, inWindow.Min(), inWindow.Max(), present));
+                    foreach (var l in steps)
+                    {
+                        l.Clear();
+                    }
+
+                    return;
+                }
             }
         }
 
         /// <summary>
         /// Looks for times t0 &lt;= t1 &lt;= ... of the rules in order within the timespan. It judges by
-        /// event time rather than arrival, so the out-of-order delivery of parallel matching does not
-        /// hide a sequence; the few recent times kept per rule bound the state.
+        /// event time rather than arrival, so the out-of-order delivery of files and parallel matching does not
+        /// hide a sequence; the few times kept per rule (those nearest the newest arrival) bound the state.
         /// </summary>
         private void ObserveOrdered(Group group, DateTimeOffset time, int ruleIndex, List<CorrelationHit> hits)
         {
             var steps = group.StepTimes;
-            var list = steps[ruleIndex];
-            list.Add(time);
-            if (list.Count > MaxTimesPerStep)
-            {
-                list.RemoveAt(IndexOfMin(list));
-            }
-
-            var latest = steps.Where(l => l.Count > 0).Max(l => l.Max());
-            foreach (var l in steps)
-            {
-                l.RemoveAll(t => t < latest - correlation.Timespan);
-            }
+            Remember(steps[ruleIndex], time);
 
             foreach (var start in steps[0].Order())
             {
@@ -569,21 +577,26 @@ public sealed class CorrelationEngine
             }
         }
 
-        private const int MaxTimesPerStep = 32;
-
-        private static int IndexOfMin(List<DateTimeOffset> times)
+        /// <summary>Keeps a rule's match time; past the cap, the kept time furthest from this one is forgotten.</summary>
+        private static void Remember(List<DateTimeOffset> times, DateTimeOffset time)
         {
-            var index = 0;
-            for (var i = 1; i < times.Count; i++)
+            times.Add(time);
+            if (times.Count > MaxTimesPerStep)
             {
-                if (times[i] < times[index])
+                var furthest = 0;
+                for (var i = 1; i < times.Count; i++)
                 {
-                    index = i;
+                    if ((times[i] - time).Duration() > (times[furthest] - time).Duration())
+                    {
+                        furthest = i;
+                    }
                 }
-            }
 
-            return index;
+                times.RemoveAt(furthest);
+            }
         }
+
+        private const int MaxTimesPerStep = 32;
 
         private CorrelationHit Hit(Group group, DateTimeOffset first, DateTimeOffset last, long count) =>
             new(correlation, correlation.GroupBy.Select((g, i) => new MatchedField(g, group.Key[i])).ToList(), first, last, count);
@@ -643,8 +656,6 @@ public sealed class CorrelationEngine
 
         /// <summary>Distinct values and how often each was seen: in the open window, or among the kept matches for conditions that fire early.</summary>
         public Dictionary<string, int> Values { get; } = new(StringComparer.Ordinal);
-
-        public DateTimeOffset?[] RuleTimes { get; } = new DateTimeOffset?[ruleCount];
 
         public List<DateTimeOffset>[] StepTimes { get; } = Enumerable.Range(0, ruleCount).Select(_ => new List<DateTimeOffset>()).ToArray();
 

@@ -461,6 +461,38 @@ public class CorrelationTests
         Assert.Single(Feed(set, engine, [(0, "CreateAccessKey", "alice", null), (60, "CreateUser", "alice", null), (90, "CreateAccessKey", "alice", null), (120, "GetSecretValue", "alice", "s")]));
     }
 
+    [Theory]
+    [InlineData("temporal")]
+    [InlineData("temporal_ordered")]
+    public void Temporal_APairArrivingAfterALaterMatch_IsStillFound(string type)
+    {
+        // Hunting a folder reads a file with a later match before the file with the pair (files by name, regions one
+        // after another): keeping only each rule's latest time, or forgetting times more than the timespan older than
+        // the group's newest, lost the pair.
+        var (set, engine) = Build($$"""
+            title: user then key
+            correlation:
+              type: {{type}}
+              rules: [user_created, key_created]
+              group-by: [userIdentity.arn]
+              timespan: 5m
+            """);
+
+        var hit = Assert.Single(Feed(set, engine, [(1800, "CreateUser", "alice", null), (1800 + 3600, "CreateAccessKey", "alice", null), (0, "CreateUser", "alice", null), (120, "CreateAccessKey", "alice", null)]));
+
+        Assert.Equal((T0, T0.AddSeconds(120)), (hit.FirstSeen, hit.LastSeen));
+        (set, engine) = Build($$"""
+            title: user then key
+            correlation:
+              type: {{type}}
+              rules: [user_created, key_created]
+              group-by: [userIdentity.arn]
+              timespan: 5m
+            """);
+        // Still within the timespan only: the late pair is 6 minutes apart.
+        Assert.Empty(Feed(set, engine, [(1800, "CreateUser", "alice", null), (0, "CreateUser", "alice", null), (360, "CreateAccessKey", "alice", null)]));
+    }
+
     [Fact]
     public void Aliases_GroupDifferentFieldsTogether()
     {
