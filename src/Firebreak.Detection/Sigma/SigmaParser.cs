@@ -376,7 +376,9 @@ public static class SigmaParser
             }
         }
 
-        var generate = Child(c, "generate") is YamlScalarNode gen && string.Equals(gen.Value, "true", StringComparison.OrdinalIgnoreCase);
+        // The specification lists generate among the rule's own fields, beside level; rules in the wild, and pySigma, put
+        // it inside correlation. Either place is read (the correlation's first): ignored, the rules' own hits went unreported.
+        var generate = (Child(c, "generate") ?? Child(map, "generate")) is YamlScalarNode gen && string.Equals(gen.Value, "true", StringComparison.OrdinalIgnoreCase);
         return new SigmaCorrelation
         {
             Title = title,

@@ -570,6 +570,17 @@ public class CorrelationTests
         Assert.False(engine.SuppressesStandaloneHits(set.Rules.Single(r => r.Rule.Name == "key_created")));
     }
 
+    [Theory]
+    // Inside correlation (as pySigma reads it) and beside level (as the specification lists it).
+    [InlineData("correlation:\n  generate: true\n  type: event_count")]
+    [InlineData("generate: true\ncorrelation:\n  type: event_count")]
+    public void GenerateTrue_KeepsStandaloneHits_WhereverItIsWritten(string head)
+    {
+        var (set, engine) = Build("title: secret burst\n" + head + "\n  rules: [secret_read]\n  timespan: 1m\n  condition: {gte: 3}\n");
+        Assert.True(Assert.Single(set.Correlations).Generate);
+        Assert.False(engine.SuppressesStandaloneHits(set.Rules.Single(r => r.Rule.Name == "secret_read")));
+    }
+
     [Fact]
     public void UnknownRuleReference_IsADiagnostic()
     {
