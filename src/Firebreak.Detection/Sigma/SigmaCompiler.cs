@@ -346,10 +346,11 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
             patterns = patterns.SelectMany(WindashVariants);
         }
 
-        var encoding = mods.LastOrDefault(m => m is "utf16" or "utf16le" or "utf16be" or "wide");
-        var base64 = mods.Contains("base64");
-        var base64Offset = mods.Contains("base64offset");
-        if (encoding is not null || base64 || base64Offset)
+        // Text encodings and base64 apply in the order the rule writes them, as the specification says of value
+        // modifiers: utf16le|base64 is the base64 of the UTF-16 text, base64|utf16le the UTF-16 of the base64 text.
+        var encodings = mods.Where(m => m is "utf16" or "utf16le" or "utf16be" or "wide" or "base64" or "base64offset").ToList();
+        var base64Offset = encodings.Contains("base64offset");
+        if (encodings.Count > 0)
         {
             patterns = patterns.SelectMany(p =>
             {
@@ -358,19 +359,14 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
                     throw new FormatException("wildcards cannot be combined with encoding modifiers");
                 }
 
-                var bytes = encoding switch
+                // Each step's result, and whether it is bytes (held one character per byte) rather than text.
+                IEnumerable<(string Value, bool Bytes)> steps = [(p.LiteralText, false)];
+                foreach (var modifier in encodings)
                 {
-                    "utf16" => [0xFF, 0xFE, .. Encoding.Unicode.GetBytes(p.LiteralText)],
-                    "utf16le" or "wide" => Encoding.Unicode.GetBytes(p.LiteralText),
-                    "utf16be" => Encoding.BigEndianUnicode.GetBytes(p.LiteralText),
-                    _ => Encoding.UTF8.GetBytes(p.LiteralText),
-                };
-                if (base64Offset)
-                {
-                    return Base64Offsets(bytes).Select(SigmaPattern.Literal);
+                    steps = steps.SelectMany(step => Encode(step.Value, step.Bytes, modifier)).ToList();
                 }
 
-                return [SigmaPattern.Literal(base64 ? Convert.ToBase64String(bytes) : Encoding.Latin1.GetString(bytes))];
+                return steps.Select(step => SigmaPattern.Literal(step.Value));
             });
         }
 
@@ -381,6 +377,21 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
         return wrapped.Count <= MaxPatternsPerValue
             ? wrapped
             : throw new FormatException($"'{(value.Length <= 80 ? value : value[..80] + "...")}' becomes more than {MaxPatternsPerValue} patterns (placeholders times windash variants)");
+    }
+
+    /// <summary>One encoding modifier applied to a value: text, or bytes held one character per byte.</summary>
+    private static IEnumerable<(string Value, bool Bytes)> Encode(string value, bool bytes, string modifier)
+    {
+        static string AsBytes(byte[] data) => Encoding.Latin1.GetString(data);
+        byte[] Raw() => bytes ? Encoding.Latin1.GetBytes(value) : Encoding.UTF8.GetBytes(value);
+        return modifier switch
+        {
+            "utf16" => [(AsBytes([0xFF, 0xFE, .. Encoding.Unicode.GetBytes(value)]), true)],
+            "utf16le" or "wide" => [(AsBytes(Encoding.Unicode.GetBytes(value)), true)],
+            "utf16be" => [(AsBytes(Encoding.BigEndianUnicode.GetBytes(value)), true)],
+            "base64" => [(Convert.ToBase64String(Raw()), false)],
+            _ => Base64Offsets(Raw()).Select(offset => (offset, false)),
+        };
     }
 
     /// <summary>How many patterns one value may become once placeholders and windash variants multiply.</summary>

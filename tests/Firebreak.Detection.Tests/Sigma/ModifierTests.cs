@@ -234,6 +234,21 @@ public class ModifierTests
         Assert.Equal(expected, set.MatchesJson(System.Text.Json.JsonSerializer.Serialize(new { f = encoded })));
     }
 
+    [Theory]
+    // Encodings apply in the order written: every order was read as text encoding first, then base64.
+    [InlineData("utf16le|base64", true, false)]
+    [InlineData("base64|utf16le", false, true)]
+    [InlineData("wide|base64offset|contains", true, false)]
+    [InlineData("base64offset|wide|contains", false, true)]
+    public void EncodingModifiers_ApplyInTheOrderWritten(string modifiers, bool matchesBase64OfUtf16, bool matchesUtf16OfBase64)
+    {
+        var set = SigmaTestRules.Detection($"    sel:\n        f|{modifiers}: cmd.exe\n    condition: sel");
+        var base64OfUtf16 = Convert.ToBase64String(System.Text.Encoding.Unicode.GetBytes("cmd.exe"));
+        var utf16OfBase64 = System.Text.Encoding.Latin1.GetString(System.Text.Encoding.Unicode.GetBytes(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("cmd.exe"))));
+        Assert.Equal(matchesBase64OfUtf16, set.MatchesJson(System.Text.Json.JsonSerializer.Serialize(new { f = base64OfUtf16 })));
+        Assert.Equal(matchesUtf16OfBase64, set.MatchesJson(System.Text.Json.JsonSerializer.Serialize(new { f = utf16OfBase64 })));
+    }
+
     [Fact]
     public void Windash_WithTooManyFlags_IsAnErrorNotAHang()
     {
