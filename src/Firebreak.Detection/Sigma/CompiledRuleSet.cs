@@ -192,6 +192,14 @@ public sealed class CompiledRuleSet
             {
                 if (correlation.Rules.All(known.Contains))
                 {
+                    if (ChainProblem(correlation, correlations, rules) is { } problem)
+                    {
+                        diagnostics.Add(new SigmaDiagnostic(correlation.Source.File, correlation.Source.Line, 1, DiagnosticSeverity.Error, "correlation", problem));
+                        pending.Remove(correlation);
+                        progress = true;
+                        continue;
+                    }
+
                     correlations.Add(correlation);
                     pending.Remove(correlation);
                     known.UnionWith(new[] { correlation.Id, correlation.Name }.Where(k => k is not null)!);
@@ -212,6 +220,42 @@ public sealed class CompiledRuleSet
         }
 
         return new CompiledRuleSet(rules, correlations, diagnostics, options);
+    }
+
+    /// <summary>
+    /// Why a correlation that refers to another correlation cannot be evaluated, or null. A hit of the inner one carries
+    /// only the fields it groups by, so the outer one can group (and count) only by those; a field it lacks gave every
+    /// hit an empty value and the chain silently never matched. The specification's chains group the outer correlation
+    /// by its own fields whatever the inner one groups by, which needs the events behind each inner hit: not done, so,
+    /// as the specification asks of a tool that cannot honour a rule, it is an error.
+    /// </summary>
+    private static string? ChainProblem(SigmaCorrelation correlation, List<SigmaCorrelation> accepted, IReadOnlyList<CompiledRule> rules)
+    {
+        for (var i = 0; i < correlation.Rules.Count; i++)
+        {
+            var reference = correlation.Rules[i];
+            if (rules.Any(r => string.Equals(r.Rule.Id, reference, StringComparison.OrdinalIgnoreCase) || string.Equals(r.Rule.Name, reference, StringComparison.OrdinalIgnoreCase))
+                || accepted.FirstOrDefault(c => string.Equals(c.Id, reference, StringComparison.OrdinalIgnoreCase) || string.Equals(c.Name, reference, StringComparison.OrdinalIgnoreCase)) is not { } inner)
+            {
+                continue;
+            }
+
+            string Field(string name) =>
+                correlation.Aliases.TryGetValue(name, out var perRule)
+                && (perRule.TryGetValue(reference, out var mapped) || (inner.Name is { } n && perRule.TryGetValue(n, out mapped)) || (inner.Id is { } id && perRule.TryGetValue(id, out mapped)))
+                    ? mapped
+                    : name;
+
+            var needed = correlation.GroupBy.Concat(correlation.Condition.Field is { } counted ? [counted] : []).Select(Field);
+            var lacking = needed.Where(f => !inner.GroupBy.Contains(f, StringComparer.OrdinalIgnoreCase)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            if (lacking.Count > 0)
+            {
+                return $"correlation groups by {string.Join(", ", lacking.Select(f => $"'{f}'"))}, which the correlation it refers to ('{inner.Name ?? inner.Id ?? inner.Title}') does not group by: "
+                    + "its hits carry only the fields it groups by, so this chain could never match; add the field to its group-by";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A compile warning keeps the line of the item it is about; one that has none gets its document's line.</summary>

@@ -131,6 +131,41 @@ public class CorrelationTests
     }
 
     [Fact]
+    public void AChainGroupingByAFieldItsInnerCorrelationDoesNotGroupBy_IsAnError_NotASilentMiss()
+    {
+        // Hits of the inner correlation carry only its group fields: grouped by another field, the outer one saw an
+        // empty value in every hit and never matched, without a word. An alias naming an inner group field is fine.
+        var parsed = SigmaParser.Parse(BaseRules + """
+            title: many reads
+            name: many_reads
+            correlation: {type: event_count, rules: [secret_read], group-by: [userIdentity.arn], timespan: 1h, condition: {gte: 2}}
+            ---
+            title: by secret
+            correlation: {type: temporal_ordered, rules: [many_reads, key_created], group-by: [requestParameters.secretId], timespan: 1h}
+            ---
+            title: by alias
+            correlation:
+              type: temporal_ordered
+              rules: [many_reads, key_created]
+              group-by: [who]
+              timespan: 1h
+              aliases:
+                who: {many_reads: userIdentity.arn, key_created: userIdentity.arn}
+            ---
+            title: counting a field it lacks
+            correlation: {type: value_count, rules: [many_reads], group-by: [userIdentity.arn], timespan: 1h, condition: {field: requestParameters.secretId, gte: 2}}
+            """, "c.yml");
+        Assert.Empty(parsed.Diagnostics);
+
+        var set = CompiledRuleSet.Compile(parsed.Documents);
+
+        Assert.Equal(["many reads", "by alias"], set.Correlations.Select(c => c.Title));
+        var errors = set.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Message).ToList();
+        Assert.Equal(2, errors.Count);
+        Assert.All(errors, m => Assert.Contains("'requestParameters.secretId', which the correlation it refers to ('many_reads') does not group by", m, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void EventCount_FiresOncePerBurstPerGroup()
     {
         var (set, engine) = Build("""
