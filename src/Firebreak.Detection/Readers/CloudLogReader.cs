@@ -244,7 +244,20 @@ public sealed class CloudLogReader
                     }
                 }
 
-                if (MapRecord(bytes, documentOptions, new EventOrigin(batch.Source, record.Line, record.Index), record.LineRecord, ref last, out var problem) is { } cloudEvent)
+                CloudEvent? cloudEvent;
+                (string Reason, ProblemSeverity Severity)? problem;
+                try
+                {
+                    cloudEvent = MapRecord(bytes, documentOptions, new EventOrigin(batch.Source, record.Line, record.Index), record.LineRecord, ref last, out problem);
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+                {
+                    // A value no mapper foresaw must cost its record, reported, never the rest of the hunt.
+                    cloudEvent = null;
+                    problem = ($"record could not be read: {RecordFramer.Brief(ex.Message.ReplaceLineEndings(" "))}", ProblemSeverity.Error);
+                }
+
+                if (cloudEvent is not null)
                 {
                     events.Add(cloudEvent);
                 }
@@ -331,6 +344,14 @@ public sealed class CloudLogReader
             return false;
         }
 
+        // JSON lets a \u escape write half of a UTF-16 surrogate pair, which is no character: the runtime refuses to read
+        // such a string, and one in any field ended the whole hunt. The record is malformed text and reported as such.
+        if (bytes.IndexOf("\\u"u8) >= 0 && HasLoneSurrogate(bytes))
+        {
+            problem = "record holds a \\u escape of half a UTF-16 surrogate pair (such as \\ud800 alone), which is no character";
+            return false;
+        }
+
         if (element.ValueKind == JsonValueKind.Array)
         {
             if (LakeRow.ToObject(element) is not { } row)
@@ -353,6 +374,27 @@ public sealed class CloudLogReader
         }
 
         return true;
+    }
+
+    private static bool HasLoneSurrogate(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 1024 });
+        while (reader.Read())
+        {
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+            {
+                try
+                {
+                    reader.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static string FieldNames(JsonElement element)

@@ -357,6 +357,31 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         level: high
         """;
 
+    [Theory]
+    // A lone surrogate escape in a mapped field, in a field only a keyword rule reads, in a property name; a numeric
+    // time past year 9999. Each ended the whole hunt with one line and no file, and the hits of every other file were lost.
+    [InlineData("\"userAgent\":\"ab\\udc00cd\"", Surrogate)]
+    [InlineData("\"requestParameters\":{\"x\":\"\\ud800\"}", Surrogate)]
+    [InlineData("\"requestParameters\":{\"\\ud800\":\"x\"}", Surrogate)]
+    [InlineData("\"eventTime\":99999999999999999", "CloudTrail record has no valid eventTime")]
+    public async Task Hunt_AHostileRecord_CostsOnlyItself(string fields, string reason)
+    {
+        var good = WriteFile("good.json", StopTrail);
+        var evil = WriteFile("evil.json", $$"""{"Records":[{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"1.2.3.4","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/bob"},"eventID":"ID3",{{fields}}}]}""");
+        var rules = Path.Combine(Path.GetDirectoryName(good)!, "kw");
+        Directory.CreateDirectory(rules);
+        File.WriteAllText(Path.Combine(rules, "kw.yml"), "title: keyword\nlogsource: {product: aws}\ndetection:\n  kw: [nothing-like-this]\n  condition: kw\n");
+
+        var result = await Cli.RunAsync("hunt", good, evil, "--rules", rules, "--output", "jsonl");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("\"eventId\":\"e2\"", result.Out);
+        Assert.Contains($"evil.json:1: {reason}", result.Err);
+        Assert.Contains("1 read error(s)", result.Err);
+    }
+
+    private const string Surrogate = "record holds a \\u escape of half a UTF-16 surrogate pair (such as \\ud800 alone), which is no character";
+
     [Fact]
     public async Task Hunt_ManyProblems_AreCountedInFull_ListedInPart_AndTheOneThatStoppedAFileIsListed()
     {

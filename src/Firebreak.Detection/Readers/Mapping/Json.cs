@@ -113,8 +113,12 @@ internal static class Json
 
         if (e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var epoch))
         {
-            // OCSF times are epoch milliseconds; tolerate seconds from hand-made exports.
-            return epoch > 100_000_000_000 ? DateTimeOffset.FromUnixTimeMilliseconds(epoch) : DateTimeOffset.FromUnixTimeSeconds(epoch);
+            // OCSF times are epoch milliseconds; tolerate seconds from hand-made exports. A number no calendar holds
+            // (year 10000 and on, before year 1) is no time: the record is kept with an unknown one, not the run ended.
+            const long LastMilliseconds = 253_402_300_799_999, FirstSeconds = -62_135_596_800;
+            return epoch > 100_000_000_000
+                ? epoch <= LastMilliseconds ? DateTimeOffset.FromUnixTimeMilliseconds(epoch) : null
+                : epoch >= FirstSeconds ? DateTimeOffset.FromUnixTimeSeconds(epoch) : null;
         }
 
         if (e.ValueKind == JsonValueKind.String && TryParseIsoSeconds(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e), out var fast))
