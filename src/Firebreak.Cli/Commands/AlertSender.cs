@@ -26,7 +26,13 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
     public static AlertSender Create(string server, string apiKey)
     {
         if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-            throw new CliException(ExitCodes.Usage, $"--send-to must be an http:// or https:// URL, not '{server}'.");
+            throw new CliException(ExitCodes.Usage, server.Contains('@', StringComparison.Ordinal)
+                ? "--send-to must be an http:// or https:// URL."
+                : $"--send-to must be an http:// or https:// URL, not '{server}'.");
+        // A password in the URL would be echoed in every message that names the server (and it is not how the server
+        // authenticates: the API key is).
+        if (uri.UserInfo.Length > 0)
+            throw new CliException(ExitCodes.Usage, $"--send-to must not carry a user name or password; the API key authenticates: write {uri.Scheme}://{uri.Authority}{uri.AbsolutePath}.");
         var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false })
         {
             BaseAddress = new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/"),

@@ -81,19 +81,23 @@ internal static class HuntCommand
         {
             // Ctrl+C is handled from here on, before the rules load: a large rule folder takes a while.
             using var interruption = new HuntInterruption(cancellationToken);
-            var now = TimeProvider.System.GetUtcNow();
-            var request = new HuntRequest(
-                parseResult.GetValue(paths) ?? [],
-                ParseTime(parseResult.GetValue(since), "--since", now),
-                ParseTime(parseResult.GetValue(until), "--until", now),
-                Array.IndexOf(Levels, parseResult.GetValue(minLevel)),
-                Formats[parseResult.GetValue(format)!],
-                parseResult.GetValue(output)!,
-                parseResult.GetValue(sendTo),
-                parseResult.GetValue(apiKey) ?? context.GetEnvironmentVariable(IncidentCommands.KeyVariable),
-                parseResult.GetValue(s3Endpoint),
-                parseResult.GetValue(incident));
-            return await WithErrorExitCode(RunAsync(context, sources.Load(parseResult), request, interruption, cancellationToken));
+            // Everything, the options' values and the rules' loading included, fails with exit 2, never the 1 of hits.
+            return await WithErrorExitCode(Task.Run(() =>
+            {
+                var now = TimeProvider.System.GetUtcNow();
+                var request = new HuntRequest(
+                    parseResult.GetValue(paths) ?? [],
+                    ParseTime(parseResult.GetValue(since), "--since", now),
+                    ParseTime(parseResult.GetValue(until), "--until", now),
+                    Array.IndexOf(Levels, parseResult.GetValue(minLevel)),
+                    Formats[parseResult.GetValue(format)!],
+                    parseResult.GetValue(output)!,
+                    parseResult.GetValue(sendTo),
+                    parseResult.GetValue(apiKey) ?? context.GetEnvironmentVariable(IncidentCommands.KeyVariable),
+                    parseResult.GetValue(s3Endpoint),
+                    parseResult.GetValue(incident));
+                return RunAsync(context, sources.Load(parseResult), request, interruption, cancellationToken);
+            }, cancellationToken));
         });
         return command;
     }
@@ -108,7 +112,14 @@ internal static class HuntCommand
         var unit = text[^1];
         if (unit is 'm' or 'h' or 'd' or 'w' && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount >= 0)
         {
-            return now - unit switch { 'm' => TimeSpan.FromMinutes(amount), 'h' => TimeSpan.FromHours(amount), 'd' => TimeSpan.FromDays(amount), _ => TimeSpan.FromDays(7 * amount) };
+            try
+            {
+                return now - unit switch { 'm' => TimeSpan.FromMinutes(amount), 'h' => TimeSpan.FromHours(amount), 'd' => TimeSpan.FromDays(amount), _ => TimeSpan.FromDays(7 * amount) };
+            }
+            catch (Exception e) when (e is ArgumentOutOfRangeException or OverflowException)
+            {
+                throw new CliException(ExitCodes.Usage, $"{option} '{text}' reaches back before the first year of the calendar; give a time or a shorter age.");
+            }
         }
 
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)) return time.ToUniversalTime();
@@ -298,12 +309,15 @@ internal static class HuntCommand
         // Not one record read, and errors: the inputs were missing, or none held a log it could read (a text file, standard
         // input that was not JSON). Or inputs were opened and held no record at all (an empty file, empty standard input).
         // Files left unopened because their names lie outside --since/--until are not a reason: that hunt is clean.
-        var nothingRead = !interrupted && summary.Events + summary.Filtered == 0 && (summary.Errors > 0 || summary.Files > 0);
+        // A folder with no file in it, or only empty ones, is no clean hunt either.
+        var nothingRead = !interrupted && summary.Events + summary.Filtered == 0 && (summary.Errors > 0 || summary.Files > 0 || Interlocked.Read(ref outsideWindow) == 0);
         if (nothingRead)
         {
             context.ErrorConsole.MarkupLine(summary.Errors > 0
                 ? "[red]error:[/] none of the inputs could be read; nothing was hunted."
-                : "[red]error:[/] the inputs held no log records; nothing was hunted.");
+                : summary.Files > 0 || summary.Warnings > 0
+                    ? "[red]error:[/] the inputs held no log records; nothing was hunted."
+                    : "[red]error:[/] no log file was found in the inputs; nothing was hunted.");
         }
 
         var unopened = !window.IsBounded ? "" : $", {Interlocked.Read(ref outsideWindow)} file(s) named for times outside --since/--until left unread";
@@ -376,7 +390,8 @@ internal static class HuntCommand
     {
         await foreach (var e in events.WithCancellation(cancellationToken))
         {
-            if (window.Contains(e.Time)) yield return e;
+            // A record kept with an unknown time (the reader warns of it) cannot be shown to lie outside the window: it is hunted.
+            if (e.Time == default || window.Contains(e.Time)) yield return e;
         }
     }
 

@@ -154,6 +154,74 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.Contains("2 read error(s)", withALog.Err);
     }
 
+    [Fact]
+    public async Task Hunt_OfAFolderWithNoFileOrOnlyEmptyOnes_IsExit2_NotACleanHunt()
+    {
+        var emptyFolder = Path.Combine(Path.GetDirectoryName(WriteFile("x.txt", ""))!, "nothing");
+        Directory.CreateDirectory(emptyFolder);
+        var emptyFiles = Path.Combine(Path.GetDirectoryName(emptyFolder)!, "zero");
+        Directory.CreateDirectory(emptyFiles);
+        File.WriteAllText(Path.Combine(emptyFiles, "a.json"), "");
+        var clean = Path.Combine(Path.GetDirectoryName(emptyFolder)!, "clean");
+        Directory.CreateDirectory(clean);
+        File.WriteAllText(Path.Combine(clean, "quiet.json"), QuietTrail);
+
+        var none = await Cli.RunAsync("hunt", emptyFolder);
+        var zero = await Cli.RunAsync("hunt", emptyFiles);
+        var quiet = await Cli.RunAsync("hunt", clean);
+        // Every file named for times outside --since/--until is a clean hunt: nothing in the window.
+        var outside = await Cli.RunAsync("hunt", sim.Logs, "--until", "2000-01-01T00:00:00Z");
+
+        Assert.True(none.ExitCode == 2, none.ToString());
+        Assert.Contains("no log file was found in the inputs; nothing was hunted.", none.Err);
+        Assert.True(zero.ExitCode == 2, zero.ToString());
+        Assert.Contains("the inputs held no log records; nothing was hunted.", zero.Err);
+        Assert.True(quiet.ExitCode == 0, quiet.ToString());
+        Assert.True(outside.ExitCode == 0, outside.ToString());
+    }
+
+    [Theory]
+    [InlineData("--since", "1000000d")]
+    [InlineData("--since", "1e10d")]
+    [InlineData("--until", "99999999w")]
+    [InlineData("--since", "Infinityd")]
+    public async Task Hunt_AnAgeReachingBeforeTheCalendar_IsAUsageError_NotTheExitCodeOfHits(string option, string age)
+    {
+        var result = await Cli.RunAsync("hunt", WriteFile("trail.json", StopTrail), option, age);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"{option} '{age}' reaches back before the first year of the calendar", result.Err);
+    }
+
+    [Fact]
+    public async Task Hunt_SinceAndUntil_KeepARecordOfUnknownTime_AsTheWarningSays()
+    {
+        // The reader keeps an Azure record without a time and says so; --since dropped it unseen, --until kept it.
+        var log = WriteFile("notime.json", """[{"caller":"admin@contoso.example","eventDataId":"e1","operationName":{"value":"Microsoft.Authorization/elevateAccess/action"},"category":{"value":"Administrative"},"status":{"value":"Succeeded"}}]""");
+
+        var since = await Cli.RunAsync("hunt", log, "--since", "30d", "--output", "jsonl");
+        var until = await Cli.RunAsync("hunt", log, "--until", "2000-01-01T00:00:00Z", "--output", "jsonl");
+
+        foreach (var result in new[] { since, until })
+        {
+            Assert.True(result.ExitCode == 1, result.ToString());
+            Assert.Contains("kept with an unknown time", result.Err);
+            Assert.Contains("elevateAccess", result.Out);
+        }
+    }
+
+    [Theory]
+    [InlineData("http://user:hunter2@127.0.0.1:1")]
+    [InlineData("https://:hunter2@firebreak.example.com/")]
+    public async Task Hunt_SendTo_WithAPasswordInTheUrl_IsRefused_AndThePasswordNeverEchoed(string url)
+    {
+        var result = await Cli.RunWithInputAsync(new Dictionary<string, string?> { ["FIREBREAK_API_KEY"] = "k" }, "", "hunt", WriteFile("trail.json", StopTrail), "--send-to", url);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("--send-to must not carry a user name or password", result.Err);
+        Assert.DoesNotContain("hunter2", result.Err + result.Out);
+    }
+
     [Theory]
     [InlineData("--min-levle", "high")]
     [InlineData("--sendto", "https://firebreak.example.com")]
