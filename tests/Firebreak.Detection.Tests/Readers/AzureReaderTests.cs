@@ -9,6 +9,19 @@ public class AzureReaderTests
     private const string Tenant = "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9";
 
     [Fact]
+    public async Task ActivityLog_WrappedInData_IsMatchedByItsOwnFields()
+    {
+        // Read, mapped, and then missed by every field rule: the rules saw the envelope, which has none of the fields.
+        const string Wrapped = """[{"data":{"caller":"admin@contoso.example","eventDataId":"e1","eventTimestamp":"2026-01-15T10:00:00Z","operationName":{"value":"Microsoft.Authorization/elevateAccess/action"},"category":{"value":"Administrative"},"status":{"value":"Succeeded"}},"eventType":"AZURE"}]""";
+        var rules = Firebreak.Detection.Rules.BuiltInRules.Compile();
+
+        var e = Assert.Single(await new CloudLogReader().ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Wrapped)), "wrapped.json"));
+
+        Assert.Equal("e1", e.Raw.GetProperty("eventDataId").GetString());
+        Assert.Contains(rules.Match(e), r => r.Rule.Title.Contains("Elevat", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public async Task ActivityLog_MonitorExport_MapsCallerSubscriptionAndOutcome()
     {
         var reader = new CloudLogReader();

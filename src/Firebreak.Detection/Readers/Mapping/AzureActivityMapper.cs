@@ -46,8 +46,14 @@ internal sealed class AzureActivityMapper : IRecordMapper
     public CloudEvent? Map(JsonElement record, EventOrigin? origin, out string? problem)
     {
         problem = null;
+        // An event wrapped in data (as Event Grid and some exports deliver it) is the inner object: rules name its
+        // fields (operationName.value, caller), which the envelope does not have, so every field rule missed it.
+        if (!IsRestShape(record) && record.Prop("data").Obj() is { } inner && IsRestShape(inner))
+        {
+            record = inner;
+        }
+
         var shape = IsRestShape(record) ? Rest(record)
-            : record.Prop("data").Obj() is { } data && IsRestShape(data) ? Rest(data)
             : IsLogAnalytics(record) ? LogAnalytics(record)
             : IsMonitorExport(record) ? MonitorExport(record)
             : null;
