@@ -97,6 +97,44 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_AFileReachedThroughLinks_IsReadOnce()
+    {
+        // A link to a file beside it, and a second path through a link to the folder: the one StopLogging event was
+        // read two or three times, its hit reported each time, and a "stopped twice" correlation fired on one event.
+        Assert.SkipUnless(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "symbolic links without privileges");
+        var top = Path.Combine(Path.GetDirectoryName(WriteFile("x.txt", ""))!, "L");
+        var logs = Directory.CreateDirectory(Path.Combine(top, "logs")).FullName;
+        File.WriteAllText(Path.Combine(logs, "a.json"), StopTrail);
+        File.CreateSymbolicLink(Path.Combine(logs, "b.json"), "a.json");
+        Directory.CreateSymbolicLink(Path.Combine(top, "current"), "logs");
+        var rules = Directory.CreateDirectory(Path.Combine(top, "..", "twice")).FullName;
+        File.WriteAllText(Path.Combine(rules, "twice.yml"), """
+            title: base
+            name: trail_stopped
+            logsource: {product: aws, service: cloudtrail}
+            detection: {sel: {eventName: StopLogging}, condition: sel}
+            ---
+            title: Trail stopped twice by one user
+            correlation: {type: event_count, rules: [trail_stopped], group-by: [userIdentity.arn], timespan: 10m, condition: {gte: 2}, generate: true}
+            """);
+
+        var folder = await Cli.RunAsync("hunt", logs, "--no-builtin", "--rules", rules, "--output", "jsonl");
+        var twoPaths = await Cli.RunAsync("hunt", logs, Path.Combine(top, "current"), "--no-builtin", "--rules", rules, "--output", "jsonl");
+        var parent = await Cli.RunAsync("hunt", top, "--no-builtin", "--rules", rules, "--output", "jsonl");
+
+        foreach (var result in new[] { folder, twoPaths, parent })
+        {
+            Assert.True(result.ExitCode == 1, result.ToString());
+            var hit = Assert.Single(result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains("\"title\":\"base\"", hit);
+            Assert.Contains(", 1 events in ", result.Err.Replace("1 event(s)", "1 events", StringComparison.Ordinal));
+        }
+
+        Assert.Contains("b.json:?: leads to", folder.Err);
+        Assert.Contains("a file read under its own path: not read again", folder.Err);
+    }
+
+    [Fact]
     public async Task Hunt_Table_SummarisesByRule_AndShowsMatchedFields()
     {
         var result = await Cli.RunAsync("hunt", sim.Logs);

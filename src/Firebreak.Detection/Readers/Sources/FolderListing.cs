@@ -53,7 +53,8 @@ public static class FolderListing
         // The ways each folder (by its path without links) was listed: one, or up to eight with a pattern.
         var listed = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var linked = new List<Route>();
-        var start = new Route(root, RealPath(root), null);
+        var rootReal = RealPath(root);
+        var start = new Route(root, rootReal, null);
         while (true)
         {
             var stack = new Stack<Frame>();
@@ -72,7 +73,7 @@ public static class FolderListing
 
                 var (name, isFolder, isLink) = frame.Children[frame.Next++];
                 var path = Path.Join(frame.Route.Path, name);
-                if (isLink)
+                if (isFolder && isLink)
                 {
                     linked.Add(new Route(path, RealPath(path), frame.Route));
                 }
@@ -85,6 +86,14 @@ public static class FolderListing
                 }
                 else if ((include is null || include(path)) && !frame.EarlierWays.Any(way => include!(Path.Join(way, name))))
                 {
+                    // A link to a file that this listing reads under its own path (in the tree, or in a folder already
+                    // listed) would read it twice: every hit reported twice, and correlations counting one event twice.
+                    if (isLink && RealPath(path) is var real && File.Exists(real) && ReadElsewhere(real, rootReal, recurse, listed))
+                    {
+                        report(new FolderProblem(path, $"leads to {real}, a file read under its own path: not read again", NotListedAgain: true));
+                        continue;
+                    }
+
                     yield return path;
                 }
             }
@@ -99,6 +108,25 @@ public static class FolderListing
             linked.Remove(next);
             start = next;
         }
+    }
+
+    /// <summary>Whether a file (by its path without links) is listed by this walk under that path: it is in the root (or, recursing, under it, in no hidden folder), or in a folder already listed.</summary>
+    private static bool ReadElsewhere(string real, string rootReal, bool recurse, Dictionary<string, List<string>> listed)
+    {
+        var folder = Path.GetDirectoryName(real);
+        if (folder is null)
+        {
+            return false;
+        }
+
+        if (listed.ContainsKey(folder) || folder == rootReal)
+        {
+            return true;
+        }
+
+        var prefix = rootReal.EndsWith(Path.DirectorySeparatorChar) ? rootReal : rootReal + Path.DirectorySeparatorChar;
+        return recurse && folder.StartsWith(prefix, StringComparison.Ordinal)
+            && !folder[prefix.Length..].Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.'));
     }
 
     /// <summary>Lists a folder reached by <paramref name="route"/>, or says why it is not listed (and gives null).</summary>
@@ -137,7 +165,8 @@ public static class FolderListing
             {
                 if (entry is not DirectoryInfo)
                 {
-                    children.Add((entry.Name, false, false));
+                    // The listing says which entries are links; only those are looked at further.
+                    children.Add((entry.Name, false, (entry.Attributes & FileAttributes.ReparsePoint) != 0 && IsLink(entry)));
                 }
                 else if (recurse)
                 {

@@ -39,12 +39,13 @@ public sealed class LogInputSources(IReadOnlyList<ILogInputSource> sources) : IL
     /// </summary>
     public async IAsyncEnumerable<LogInput> ListAsync(Action<ReadProblem> report, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        HashSet<string>? listed = sources.Count > 1 ? new(StringComparer.Ordinal) : null;
+        // Inputs are remembered by a 128-bit digest of the key, not the key: a listing of millions of files stays small.
+        HashSet<UInt128>? listed = sources.Count > 1 ? [] : null;
         foreach (var source in sources)
         {
             await foreach (var input in source.ListAsync(report, cancellationToken).ConfigureAwait(false))
             {
-                if (listed is not null && !listed.Add(Key(input.Name)))
+                if (listed is not null && !listed.Add(Digest(Key(input.Name))))
                 {
                     continue;
                 }
@@ -54,6 +55,14 @@ public sealed class LogInputSources(IReadOnlyList<ILogInputSource> sources) : IL
         }
     }
 
+    /// <summary>A local file by its path with every link resolved (a folder and a link to it name the same files); others by name.</summary>
     private static string Key(string name) =>
-        name == "-" || name.Contains("://", StringComparison.Ordinal) ? name : Path.GetFullPath(name);
+        name == "-" || name.Contains("://", StringComparison.Ordinal) ? name : FolderListing.RealPath(name);
+
+    private static UInt128 Digest(string key)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), hash);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(hash);
+    }
 }
