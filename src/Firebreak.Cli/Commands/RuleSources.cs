@@ -9,8 +9,8 @@ internal sealed class RuleSources
 {
     public Option<string[]> Directories { get; } = new("--rules")
     {
-        Description = "A folder of Sigma rules (.yml/.yaml, read recursively); repeat for several. Added to the built-in pack.",
-        HelpName = "DIR",
+        Description = "A folder of Sigma rules (.yml/.yaml, read recursively) or one rule file (a pipe too: --rules <(curl ...)); repeat for several. Added to the built-in pack.",
+        HelpName = "DIR|FILE",
         Arity = ArgumentArity.ZeroOrMore,
     };
 
@@ -32,7 +32,14 @@ internal sealed class RuleSources
         if (includeBuiltIn && !parseResult.GetValue(NoBuiltIn)) results.Add(BuiltInRules.Load());
         foreach (var directory in parseResult.GetValue(Directories) ?? [])
         {
-            if (!Directory.Exists(directory)) throw new CliException(ExitCodes.Usage, $"--rules {directory}: no such folder.");
+            if (!Directory.Exists(directory))
+            {
+                // One file named on its own is read whatever it is, a pipe included, as a log named on its own is.
+                if (!File.Exists(directory)) throw new CliException(ExitCodes.Usage, $"--rules {directory}: no such folder or file.");
+                results.Add(SigmaRuleLoader.LoadFile(directory));
+                continue;
+            }
+
             SigmaParseResult loaded;
             try
             {

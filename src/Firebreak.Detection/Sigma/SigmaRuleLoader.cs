@@ -13,7 +13,9 @@ public static class SigmaRuleLoader
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>
-    /// Every rule file under the folder, hidden ones (such as a repository's <c>.github</c>) left out. A file that
+    /// Every rule file under the folder, hidden ones (such as a repository's <c>.github</c>) left out. A named pipe or
+    /// device found there is not read (reading it would hold the load until something wrote to it), nor is an empty
+    /// file: each is a warning, as in a log folder. A pipe named on its own goes to <see cref="LoadFile"/>. A file that
     /// cannot be read (a broken link, no permission, too large, not UTF-8) is a diagnostic naming it, like a file
     /// that does not parse, and so is a sub-folder that cannot be listed; the other files still load. A folder
     /// reached twice through links is read once, with a warning (<see cref="FolderListing"/>).
@@ -24,7 +26,9 @@ public static class SigmaRuleLoader
         var files = FolderListing.Files(directory, recurse: true, problem => folders.Add(new SigmaDiagnostic(
                 Path.GetRelativePath(directory, problem.Path), 1, 1, problem.NotListedAgain ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, "file", problem.Reason)))
             .Where(f => f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase));
-        return Merge([.. files.Select(f => Load(f, Path.GetRelativePath(directory, f))), new SigmaParseResult([], folders)]);
+        return Merge([.. files.Select(f => Path.GetRelativePath(directory, f) is var name && FileLogInputSource.StoredSize(f) == 0
+            ? new SigmaParseResult([], [new SigmaDiagnostic(name, 1, 1, DiagnosticSeverity.Warning, "file", "empty, or not a regular file (a named pipe or a device): nothing to read; skipped")])
+            : Load(f, name)), new SigmaParseResult([], folders)]);
     }
 
     public static SigmaParseResult LoadFile(string path) => Load(path, path);

@@ -193,6 +193,21 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_RulesCanBeOneFile_AndAMissingOneIsAUsageError()
+    {
+        var log = WriteFile("stop.json", StopTrail);
+        var rule = WriteFile("one-rule.yml", "title: One file rule\nlogsource: {product: aws, service: cloudtrail}\ndetection: {sel: {eventName: StopLogging}, condition: sel}\n");
+
+        var one = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rule, "--output", "jsonl");
+        var missing = await Cli.RunAsync("hunt", log, "--rules", rule + ".missing");
+
+        Assert.True(one.ExitCode == 1, one.ToString());
+        Assert.Contains("\"title\":\"One file rule\"", one.Out);
+        Assert.True(missing.ExitCode == 2, missing.ToString());
+        Assert.Contains("no such folder or file", missing.Err);
+    }
+
+    [Fact]
     public async Task Hunt_OfAFolderWithNoFileOrOnlyEmptyOnes_IsExit2_NotACleanHunt()
     {
         var emptyFolder = Path.Combine(Path.GetDirectoryName(WriteFile("x.txt", ""))!, "nothing");
@@ -416,15 +431,13 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     public async Task Hunt_StoppedWhileTheRulesLoad_SaysSo_AndReadsNoLog(int signal, int exitCode, string name)
     {
         // A signal before the first log was opened (a large rule folder takes a while to load) ended the process with
-        // nothing said. A rule file that is a named pipe holds the hunt in the loading until the test writes the rule.
+        // nothing said. A rule file named as a named pipe holds the hunt in the loading until the test writes the rule.
         Assert.SkipUnless(OperatingSystem.IsLinux(), "named pipes and signals as on Linux");
         var log = WriteFile("stop.json", StopTrail);
-        var rules = Path.Combine(Path.GetDirectoryName(log)!, "rules");
-        Directory.CreateDirectory(rules);
-        var fifo = Path.Combine(rules, "piped.yml");
+        var fifo = Path.Combine(Path.GetDirectoryName(log)!, "piped.yml");
         await MakeFifo(fifo);
 
-        using var hunt = StartCli("hunt", log, "--rules", rules);
+        using var hunt = StartCli("hunt", log, "--rules", fifo);
         var output = hunt.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var error = hunt.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         try

@@ -205,9 +205,10 @@ public sealed class LoaderTests : IDisposable
     }
 
     [Fact]
-    public async Task LoadDirectory_ReadsARuleFileThatIsANamedPipe_AndBoundsItsSize()
+    public async Task ARuleFileThatIsANamedPipe_IsReadWhenNamed_BoundedInSize_AndPassedOverInAFolder()
     {
-        // A pipe has no length: asking for it failed the whole load with "Stream does not support seeking".
+        // A pipe has no length: asking for it failed the whole load with "Stream does not support seeking". Found in a
+        // folder, reading it would hold the load until something wrote to it (a log folder passes pipes over too).
         Assert.SkipUnless(OperatingSystem.IsLinux(), "named pipes as on Linux");
         const string Rule = "title: piped\nlogsource: {product: aws}\ndetection: {sel: {eventName: A}, condition: sel}\n";
         var fifo = Path.Combine(root.FullName, "piped.yml");
@@ -219,8 +220,25 @@ public sealed class LoaderTests : IDisposable
             Assert.Equal(0, mkfifo.ExitCode);
         }
 
-        // Each pipe is fed on its own, in whichever order the loader opens them; the writer of a pipe the loader has
-        // stopped reading gets an error, which ends its feeding.
+        File.WriteAllText(Path.Combine(root.FullName, "plain.yml"), Rule.Replace("piped", "plain", StringComparison.Ordinal));
+
+        var folder = await Task.Run(() => SigmaRuleLoader.LoadDirectory(root.FullName), TestContext.Current.CancellationToken).WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
+
+        Assert.Equal(["plain"], folder.Documents.Select(d => d.Title));
+        Assert.Equal(["piped-huge.yml", "piped.yml"], folder.Diagnostics.Select(d => d.File).Order(StringComparer.Ordinal));
+        Assert.All(folder.Diagnostics, d => Assert.Equal((DiagnosticSeverity.Warning, "empty, or not a regular file (a named pipe or a device): nothing to read; skipped"), (d.Severity, d.Message)));
+
+        // Named on its own, a pipe is read; one holding more than a rule file may is refused at the limit (the writer
+        // of a pipe the loader has stopped reading gets an error, which ends its feeding).
+        var feeding = Task.Run(async () =>
+        {
+            await using var piped = new FileStream(fifo, FileMode.Open, FileAccess.Write);
+            await piped.WriteAsync(System.Text.Encoding.UTF8.GetBytes(Rule));
+        }, TestContext.Current.CancellationToken);
+        var named = await Task.Run(() => SigmaRuleLoader.LoadFile(fifo), TestContext.Current.CancellationToken).WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
+        await feeding.WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
+        Assert.Equal(["piped"], named.Documents.Select(d => d.Title));
+
         var feedingHuge = Task.Run(async () =>
         {
             await using var huge = new FileStream(bigFifo, FileMode.Open, FileAccess.Write);
@@ -235,19 +253,10 @@ public sealed class LoaderTests : IDisposable
                 // The loader closed the pipe at its limit.
             }
         }, TestContext.Current.CancellationToken);
-        var feeding = Task.Run(async () =>
-        {
-            await using var piped = new FileStream(fifo, FileMode.Open, FileAccess.Write);
-            await piped.WriteAsync(System.Text.Encoding.UTF8.GetBytes(Rule));
-        }, TestContext.Current.CancellationToken);
-
-        var result = await Task.Run(() => SigmaRuleLoader.LoadDirectory(root.FullName), TestContext.Current.CancellationToken).WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
-        await Task.WhenAll(feeding, feedingHuge).WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
-
-        Assert.Equal(["piped"], result.Documents.Select(d => d.Title));
-        var huge = Assert.Single(result.Diagnostics);
-        Assert.Equal("piped-huge.yml", huge.File);
-        Assert.Contains("more than a rule file may hold", huge.Message, StringComparison.Ordinal);
+        var tooLarge = await Task.Run(() => SigmaRuleLoader.LoadFile(bigFifo), TestContext.Current.CancellationToken).WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
+        await feedingHuge.WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
+        Assert.Empty(tooLarge.Documents);
+        Assert.Contains("more than a rule file may hold", Assert.Single(tooLarge.Diagnostics).Message, StringComparison.Ordinal);
     }
 
     [Fact]
