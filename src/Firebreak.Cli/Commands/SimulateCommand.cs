@@ -26,11 +26,12 @@ internal static class SimulateCommand
         var list = new Option<bool>("--list") { Description = "List the scenarios with what each one does." };
         var output = new Option<string?>("--out") { Description = "Directory to write the log files to; created when missing.", HelpName = "DIR" };
         var events = new Option<int>("--events") { Description = "Total events, attack and background together (default 2000).", HelpName = "N", DefaultValueFactory = _ => 2000 };
-        var noise = new Option<double>("--noise")
+        // Read as text: the number parser takes a comma as a thousands separator, so a decimal comma (0,1) became 1.
+        var noise = new Option<string>("--noise")
         {
             Description = "Share of benign background events, 0 to 1 (default 0.95). Lower means more attacker activity.",
             HelpName = "RATIO",
-            DefaultValueFactory = _ => 0.95,
+            DefaultValueFactory = _ => "0.95",
         };
         var seed = new Option<int>("--seed") { Description = "Seed for the random choices (default 1).", HelpName = "S", DefaultValueFactory = _ => 1 };
         var gzip = new Option<bool>("--gzip") { Description = "Write CloudTrail files gzipped (.json.gz), as CloudTrail delivers them; Azure and GCP logs stay plain JSON." };
@@ -46,12 +47,19 @@ internal static class SimulateCommand
                 ?? throw new CliException(ExitCodes.Usage, $"Name a scenario ({string.Join(", ", AttackSimulator.Scenarios)}), or run 'firebreak simulate --list'.");
             var match = AttackSimulator.Scenarios.FirstOrDefault(s => string.Equals(s, name.Trim(), StringComparison.OrdinalIgnoreCase))
                 ?? throw new CliException(ExitCodes.Usage, $"There is no scenario '{name}'. Use one of: {string.Join(", ", AttackSimulator.Scenarios)}.");
-            var directory = parseResult.GetValue(output)
-                ?? throw new CliException(ExitCodes.Usage, "--out is required: the directory to write the log files to.");
+            var directory = parseResult.GetValue(output);
+            if (string.IsNullOrWhiteSpace(directory)) throw new CliException(ExitCodes.Usage, "--out is required: the directory to write the log files to.");
             var count = parseResult.GetValue(events);
             if (count < 1) throw new CliException(ExitCodes.Usage, $"--events must be at least 1, not {count}.");
-            var ratio = parseResult.GetValue(noise);
-            if (double.IsNaN(ratio) || ratio is < 0 or > 1) throw new CliException(ExitCodes.Usage, $"--noise must be a ratio from 0 to 1, not {ratio.ToString(CultureInfo.InvariantCulture)}.");
+            if (count > MaxEvents) throw new CliException(ExitCodes.Usage, $"--events is at most {MaxEvents:N0} (about 11 GB of logs), not {count:N0}.");
+            var noiseText = parseResult.GetValue(noise)!.Trim();
+            if (!double.TryParse(noiseText, NumberStyles.Float, CultureInfo.InvariantCulture, out var ratio) || double.IsNaN(ratio) || ratio is < 0 or > 1)
+                throw new CliException(ExitCodes.Usage, $"--noise must be a ratio from 0 to 1 written with a point (0.95), not '{noiseText}'.");
+            var attackEvents = (long)Math.Round(count * (1 - ratio));
+            if (attackEvents > MaxAttackEvents)
+                throw new CliException(ExitCodes.Usage, $"--events {count:N0} with --noise {noiseText} asks for {attackEvents:N0} attacker events; at most {MaxAttackEvents:N0} are simulated (they are planned before any is written): raise --noise or lower --events.");
+            if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
+                context.ErrorConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape($"{directory} already holds files; the new logs are written beside them, and a hunt of the folder reads both.")}");
 
             var options = new SimulationOptions
             {
@@ -84,6 +92,15 @@ internal static class SimulateCommand
         return command;
     }
 
+    /// <summary>Events one run may write: the background's times are drawn and sorted before the first is written.</summary>
+    internal const int MaxEvents = 10_000_000;
+
+    /// <summary>Attacker events one run may plan; they are held, with their summary, until the run ends.</summary>
+    internal const int MaxAttackEvents = 20_000;
+
+    /// <summary>Attack steps listed in the summary table; --json lists them all.</summary>
+    private const int StepsShown = 50;
+
     private static int List(CliContext context, bool json)
     {
         if (json)
@@ -107,7 +124,7 @@ internal static class SimulateCommand
             sources.AddRow(source, count.ToString("N0", CultureInfo.InvariantCulture));
         console.Write(sources);
         var steps = new Table().Border(TableBorder.Rounded).AddColumns("Time (UTC)", "Tactic", "Service", "Operation", "Event id");
-        foreach (var step in result.AttackSteps)
+        foreach (var step in result.AttackSteps.Take(StepsShown))
         {
             steps.AddRow(
                 new Text(step.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)),
@@ -115,5 +132,6 @@ internal static class SimulateCommand
         }
         console.WriteLine($"Attack steps ({result.AttackSteps.Count}):");
         console.Write(steps);
+        if (result.AttackSteps.Count > StepsShown) console.WriteLine($"... and {result.AttackSteps.Count - StepsShown:N0} more (--json lists every step).");
     }
 }

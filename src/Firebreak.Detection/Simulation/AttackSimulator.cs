@@ -69,11 +69,14 @@ public static class AttackSimulator
             Files = writer.Files,
             TotalEvents = counts.Values.Sum(),
             EventsBySource = counts,
-            AttackSteps = [.. attack.Select(s => new SimulatedStep(s.Event.EventId, s.Event.Time, s.Tactic, s.Event.Source, s.Event.Name))],
+            // The logs write times to the second; the steps say the same times, so they can be hunted with --since/--until.
+            AttackSteps = [.. attack.Select(s => new SimulatedStep(s.Event.EventId, WholeSeconds(s.Event.Time), s.Tactic, s.Event.Source, s.Event.Name))],
             AwsAccountId = world.AwsAccount,
             InitialAccess = scenario.InitialAccess,
             AttackerIps = world.AttackerIps,
         };
+
+        static DateTimeOffset WholeSeconds(DateTimeOffset time) => new(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
 
         async Task WriteAsync(SimEvent simEvent)
         {

@@ -123,6 +123,12 @@ public sealed class SimulateCommandTests : IDisposable
     [InlineData("--noise", "1.5")]
     [InlineData("--noise", "-0.1")]
     [InlineData("--noise", "NaN")]
+    // A decimal comma was read as a thousands separator: 0,1 became 1, the opposite of what was asked.
+    [InlineData("--noise", "0,1")]
+    [InlineData("--noise", "0,5")]
+    // Past the caps the simulator planned everything in memory before writing (2,147,483,647 events grew past 4 GB).
+    [InlineData("--events", "2147483647")]
+    [InlineData("--events", "10000001")]
     [InlineData("--seed", "x")]
     public async Task BadNumbers_AreUsageErrors(string option, string value)
     {
@@ -136,8 +142,39 @@ public sealed class SimulateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task TooManyAttackerEvents_AreAUsageError_SayingWhatToChange()
+    {
+        var directory = NewDirectory();
+
+        var result = await Cli.RunAsync("simulate", "leaked-access-key", "--out", directory, "--events", "1000000", "--noise", "0");
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains("asks for 1,000,000 attacker events; at most 20,000 are simulated", result.Err);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(directory));
+    }
+
+    [Fact]
+    public async Task AFolderAlreadyHoldingFiles_IsSaidToBe_AndStepTimesAreThoseInTheLogs()
+    {
+        var directory = NewDirectory();
+        File.WriteAllText(Path.Combine(directory, "old.json"), "{}");
+
+        var result = await Cli.RunAsync("simulate", "leaked-access-key", "--out", directory, "--events", "300", "--json");
+
+        Assert.Equal(ExitCodes.Ok, result.ExitCode);
+        Assert.Contains("already holds files; the new logs are written beside them", result.Err);
+        var steps = System.Text.Json.JsonDocument.Parse(result.Out).RootElement.GetProperty("attackSteps").EnumerateArray().ToList();
+        Assert.NotEmpty(steps);
+        // The logs write times to the second; the steps carried milliseconds the logs lack.
+        Assert.All(steps, step => Assert.Equal(0, step.GetProperty("time").GetDateTimeOffset().Millisecond));
+    }
+
+    [Fact]
     public async Task MissingOutOrScenario_AreUsageErrors()
     {
+        var emptyOut = await Cli.RunAsync("simulate", "leaked-access-key", "--out", "");
+        Assert.Equal(ExitCodes.Usage, emptyOut.ExitCode);
+        Assert.Contains("--out is required", emptyOut.Err);
         var noOut = await Cli.RunAsync("simulate", "leaked-access-key");
         var noScenario = await Cli.RunAsync("simulate", "--out", NewDirectory());
 
