@@ -59,6 +59,9 @@ internal sealed class RuleSources
         return SigmaRuleLoader.Merge(results);
     }
 
-    /// <summary>The house format for a rule problem: file:line: severity code: message.</summary>
-    public static string Format(SigmaDiagnostic d) => $"{d.File}:{d.Line}: {d.Severity.ToString().ToLowerInvariant()} {d.Code}: {d.Message}";
+    /// <summary>
+    /// The house format for a rule problem: file:line: severity code: message. Control characters from a rule file or
+    /// its name are shown escaped, so a hostile rule cannot drive the terminal (set its title, clear the screen).
+    /// </summary>
+    public static string Format(SigmaDiagnostic d) => HuntCommand.Visible($"{d.File}:{d.Line}: {d.Severity.ToString().ToLowerInvariant()} {d.Code}: {d.Message}");
 }

@@ -32,8 +32,12 @@ internal static class RulesCommands
         command.SetAction(parseResult =>
         {
             var parsed = sources.Load(parseResult);
-            var list = RuleCatalog.List(parsed.Documents);
-            ReportDiagnostics(context, parsed.Diagnostics);
+            // What would load is what compiles: a rule with a bad regular expression, an id already used, a
+            // correlation referring to nothing are reported and left out, as a hunt leaves them out.
+            var compiled = CompiledRuleSet.Compile(parsed.Documents);
+            var loads = new HashSet<SigmaDocument>(compiled.Rules.Select(r => (SigmaDocument)r.Rule).Concat(compiled.Correlations), ReferenceEqualityComparer.Instance);
+            var list = RuleCatalog.List(parsed.Documents.Where(d => d is SigmaFilter || loads.Contains(d)));
+            ReportDiagnostics(context, parsed.Diagnostics.Concat(compiled.Diagnostics));
             if (parseResult.GetValue(json))
             {
                 context.Output.WriteLine(JsonSerializer.Serialize(list.Select(r => new
@@ -46,8 +50,9 @@ internal static class RulesCommands
             var table = new Table().AddColumns("Id", "Title", "Level", "Kind", "Log source", "File");
             foreach (var r in list)
             {
-                table.AddRow(Markup.Escape(r.Id ?? r.Key), Markup.Escape(r.Title), Markup.Escape(r.Level ?? ""), r.Kind.ToString().ToLowerInvariant(),
-                    Markup.Escape(r.LogSource ?? ""), Markup.Escape($"{r.File}:{r.Line}"));
+                // Rule files are input like any other: control characters in them are shown, not sent to the terminal.
+                table.AddRow(Markup.Escape(HuntCommand.Visible(r.Id ?? r.Key)), Markup.Escape(HuntCommand.Visible(r.Title)), Markup.Escape(HuntCommand.Visible(r.Level ?? "")), r.Kind.ToString().ToLowerInvariant(),
+                    Markup.Escape(HuntCommand.Visible(r.LogSource ?? "")), Markup.Escape(HuntCommand.Visible($"{r.File}:{r.Line}")));
             }
 
             context.Console.Write(table);
@@ -68,8 +73,8 @@ internal static class RulesCommands
             var report = RuleTester.Run(sources.Load(parseResult));
             foreach (var failed in report.Results.Where(r => !r.Passed))
             {
-                context.Output.WriteLine($"{failed.File}:{failed.Line}: FAIL '{failed.Title}': expected {(failed.Expected ? "a match" : "no match")}, got {(failed.Actual ? "a match" : "none")}"
-                    + (failed.Description is null ? "" : $" ({failed.Description})"));
+                context.Output.WriteLine(HuntCommand.Visible($"{failed.File}:{failed.Line}: FAIL '{failed.Title}': expected {(failed.Expected ? "a match" : "no match")}, got {(failed.Actual ? "a match" : "none")}"
+                    + (failed.Description is null ? "" : $" ({failed.Description})")));
             }
 
             foreach (var diagnostic in report.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error))

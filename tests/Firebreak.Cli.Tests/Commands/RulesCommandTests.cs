@@ -33,6 +33,44 @@ public sealed class RulesCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ListTestAndLint_ShowControlCharactersFromRuleFilesEscaped()
+    {
+        // A title that sets the terminal's window title and clears the screen reached the terminal raw.
+        Write("evil.yml", GoodRule.Replace("title: Trail deleted", "title: \"Evil \\e]0;PWNED\\a\\e[2J\"", StringComparison.Ordinal)
+            .Replace("match: false", "match: true", StringComparison.Ordinal));
+        Write("broken\u001b[2J.yml", "title: [unclosed\n");
+
+        var list = await Cli.RunAsync("rules", "list", "--rules", _rules.FullName, "--no-builtin");
+        var test = await Cli.RunAsync("rules", "test", "--rules", _rules.FullName, "--no-builtin");
+        var lint = await Cli.RunAsync("rules", "lint", "--rules", _rules.FullName, "--no-builtin");
+
+        foreach (var result in new[] { list, test, lint })
+        {
+            Assert.DoesNotContain("\u001b", result.Out + result.Err);
+            Assert.DoesNotContain("\u0007", result.Out + result.Err);
+        }
+
+        Assert.Contains("\\u001B]0;PWNED", list.Out + list.Err);
+        Assert.Contains("\\u001B]0;PWNED", test.Out);
+        Assert.Contains("broken\\u001B[2J.yml", lint.Out);
+    }
+
+    [Fact]
+    public async Task List_ShowsOnlyTheRulesThatWouldLoad_AndSaysWhyTheOthersDoNot()
+    {
+        Write("a-good.yml", GoodRule);
+        Write("b-copy.yml", GoodRule.Replace("title: Trail deleted", "title: Trail deleted, copied", StringComparison.Ordinal));
+        Write("c-regex.yml", "title: Bad regex\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel: {eventName|re: '([a-z'}\n  condition: sel\n");
+
+        var result = await Cli.RunAsync("rules", "list", "--rules", _rules.FullName, "--no-builtin", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(["Trail deleted"], JsonDocument.Parse(result.Out).RootElement.EnumerateArray().Select(r => r.GetProperty("title").GetString()));
+        Assert.Contains("b-copy.yml", result.Err);
+        Assert.Contains("c-regex.yml", result.Err);
+    }
+
+    [Fact]
     public async Task List_Json_ShowsBuiltInAndFolderRules()
     {
         Write("good.yml", GoodRule);
