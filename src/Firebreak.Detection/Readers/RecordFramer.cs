@@ -110,6 +110,21 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                 {
                     if (filled + options.ReadBufferBytes > maxBuffer)
                     {
+                        // A JSON-lines record longer than the limit, all on its line (no newline since it began): the
+                        // next line is the next record, so reading goes on there. Elsewhere (a value written over many
+                        // lines, a huge wrapper) there is no safe place to pick up again.
+                        var lineOriented = _container is Container.None or Container.Candidate;
+                        if (lineOriented && _inRecord && _recordStartAbs >= _bufferStart
+                            && buffer.AsSpan((int)(_recordStartAbs - _bufferStart), filled - (int)(_recordStartAbs - _bufferStart)).IndexOf((byte)'\n') < 0)
+                        {
+                            Report(_recordLine, _recordIndex, $"record is larger than the maximum record size of {options.MaxRecordBytes} bytes; skipped to the next line");
+                            _recordIndex++;
+                            ResetAfterSkippedLine();
+                            consumed = filled;
+                            _resyncToNewline = true;
+                            continue;
+                        }
+
                         Report(_recordLine, _recordIndex,
                             $"a single JSON value is larger than the maximum record size of {options.MaxRecordBytes} bytes; rest of file skipped", endsInput: true);
                         break;
@@ -267,6 +282,15 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
             _recordIndex++;
         }
 
+        ResetAfterSkippedLine();
+        consumed = at;
+        _resyncToNewline = !resumeHere;
+        return true;
+    }
+
+    /// <summary>Forgets the record and container being framed, so that framing starts afresh at a later line.</summary>
+    private void ResetAfterSkippedLine()
+    {
         _inRecord = false;
         _skipReason = null;
         _container = Container.None;
@@ -278,9 +302,6 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         _betweenRecords = false;
         _resumingWrapper = false;
         _state = new JsonReaderState(_readerOptions);
-        consumed = at;
-        _resyncToNewline = !resumeHere;
-        return true;
     }
 
     /// <summary>The first position after <paramref name="from"/> and before <paramref name="to"/> that follows a newline and holds a bracket.</summary>

@@ -355,17 +355,32 @@ public sealed class MalformedInputTests : IDisposable
     }
 
     [Fact]
-    public async Task OversizedSingleValue_StopsTheFile_InsteadOfBufferingIt()
+    public async Task OversizedJsonLine_IsSkippedToTheNextLine_WithoutBufferingIt()
     {
+        // One line past the limit ended the file: every record after it was lost.
         var content = Record(0) + "\n" + Record(1, $",\"userAgent\":\"{new string('x', 4_000_000)}\"") + "\n" + Record(2) + "\n";
         var reader = new CloudLogReader(new ReaderOptions { MaxRecordBytes = 256 * 1024, ReadBufferBytes = 16 * 1024 });
 
         var events = await reader.ReadAllAsync(new MemoryStream(Utf8(content)), "one-big-string.jsonl");
 
+        Assert.Equal(["ev-0", "ev-2"], events.Select(e => e.EventId));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal((1L, 2L), (problem.RecordIndex, problem.Line));
+        Assert.Contains("larger than the maximum record size of 262144 bytes; skipped to the next line", problem.Reason);
+    }
+
+    [Fact]
+    public async Task OversizedValueOverSeveralLines_StopsTheFile_InsteadOfBufferingIt()
+    {
+        // Written over lines, the next line is inside it: there is no safe place to pick up again.
+        var content = Record(0) + "\n" + "{\"eventVersion\":\"1.08\",\n\"userAgent\":\"" + new string('x', 4_000_000) + "\"\n}\n" + Record(2) + "\n";
+        var reader = new CloudLogReader(new ReaderOptions { MaxRecordBytes = 256 * 1024, ReadBufferBytes = 16 * 1024 });
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Utf8(content)), "one-big-value.jsonl");
+
         Assert.Equal(["ev-0"], events.Select(e => e.EventId));
         var problem = Assert.Single(reader.Summary.Problems);
-        Assert.Equal(1, problem.RecordIndex);
-        Assert.Contains("larger than the maximum record size", problem.Reason);
+        Assert.Contains("larger than the maximum record size of 262144 bytes; rest of file skipped", problem.Reason);
     }
 
     [Fact]
