@@ -97,7 +97,8 @@ public sealed class CliContext
         });
     }
 
-    public void WriteError(string message) => ErrorConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+    /// <summary>An error on one line (an SDK's or the runtime's message can run over several), control characters shown escaped.</summary>
+    public void WriteError(string message) => ErrorConsole.MarkupLine($"[red]error:[/] {Markup.Escape(Commands.HuntCommand.Visible(message.ReplaceLineEndings(" ")))}");
 
     private const int UnwrappedWidth = 1 << 20;
 

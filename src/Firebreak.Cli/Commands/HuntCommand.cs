@@ -300,7 +300,8 @@ internal static class HuntCommand
         var listed = problems.Take(50).Concat(problems.Skip(50).Where(p => p.EndsInput).Take(50)).ToList();
         foreach (var problem in listed)
         {
-            context.ErrorConsole.MarkupLine($"[yellow]{Markup.Escape(problem.Severity.ToString().ToLowerInvariant())}:[/] {Markup.Escape($"{problem.Source}:{problem.Line?.ToString(CultureInfo.InvariantCulture) ?? "?"}: {problem.Reason}")}");
+            // One line each (an SDK's message can run over several), and what a reason quotes from the log is shown, not sent to the terminal.
+            context.ErrorConsole.MarkupLine($"[yellow]{Markup.Escape(problem.Severity.ToString().ToLowerInvariant())}:[/] {Markup.Escape(Visible($"{problem.Source}:{problem.Line?.ToString(CultureInfo.InvariantCulture) ?? "?"}: {problem.Reason.ReplaceLineEndings(" ")}"))}");
         }
 
         var allProblems = summary.Errors + summary.Warnings;

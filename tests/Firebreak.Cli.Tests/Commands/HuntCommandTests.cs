@@ -305,6 +305,22 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.Matches(@"^\S.* hit\(s\); 1 file\(s\), 1 read error\(s\), .* outside --since/--until left unread\.\r?$", lines[^1]);
     }
 
+    [Fact]
+    public void Errors_AreOneLineEach_WithControlCharactersShown()
+    {
+        // An SDK's message (the AWS credential chain's, for an s3:// path without credentials) ran over seven lines,
+        // and a reason quoting the log could carry escape sequences to the terminal.
+        var error = new StringWriter();
+        var context = new CliContext(new StringWriter(), error);
+
+        context.WriteError("cannot list objects: Failed to resolve AWS credentials.\n  Exception 1 of 4: none\r\n  Exception 2 of 4: \u001b]0;owned\u0007");
+
+        var text = error.ToString().TrimEnd('\r', '\n');
+        Assert.DoesNotContain('\n', text);
+        Assert.DoesNotContain('\u001b', text);
+        Assert.Equal("error: cannot list objects: Failed to resolve AWS credentials.   Exception 1 of 4: none   Exception 2 of 4: \\u001B]0;owned\\u0007", text);
+    }
+
     [Theory]
     [InlineData("203.0.113.9", "203.0.113.9")]
     [InlineData("203.0.113.9\u001b]0;owned\u0007", "203.0.113.9\\u001B]0;owned\\u0007")]
