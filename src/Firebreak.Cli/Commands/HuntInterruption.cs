@@ -15,8 +15,8 @@ internal sealed class HuntInterruption : IDisposable
     private readonly CancellationTokenSource stop;
     private PosixSignalRegistration? onInterrupt;
     private PosixSignalRegistration? onTerminate;
-    private int signalled;
-    private PosixSignal signal;
+    // The first signal, as its (non-zero) number; one field, so whoever sees it set sees which signal it was.
+    private int signal;
 
     public HuntInterruption(CancellationToken cancellationToken)
     {
@@ -29,13 +29,13 @@ internal sealed class HuntInterruption : IDisposable
     public CancellationToken Token => stop.Token;
 
     /// <summary>Whether a signal stopped the hunt.</summary>
-    public bool Requested => Volatile.Read(ref signalled) != 0;
+    public bool Requested => Volatile.Read(ref signal) != 0;
 
     /// <summary>"Ctrl+C" or "SIGTERM", for the message.</summary>
-    public string Name => signal == PosixSignal.SIGTERM ? "SIGTERM" : "Ctrl+C";
+    public string Name => Volatile.Read(ref signal) == (int)PosixSignal.SIGTERM ? "SIGTERM" : "Ctrl+C";
 
     /// <summary>130 for Ctrl+C, 143 for SIGTERM, as a shell reports a process the signal ended.</summary>
-    public int ExitCode => signal == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted;
+    public int ExitCode => Volatile.Read(ref signal) == (int)PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted;
 
     /// <summary>From now on a signal ends the process at once: reading is over, and there is nothing left to stop gracefully.</summary>
     public void StopListening()
@@ -92,8 +92,7 @@ internal sealed class HuntInterruption : IDisposable
     private void Stop(PosixSignalContext context)
     {
         // A second signal is left to its default action: the process ends at once.
-        if (Interlocked.Exchange(ref signalled, 1) != 0) return;
-        signal = context.Signal;
+        if (Interlocked.CompareExchange(ref signal, (int)context.Signal, 0) != 0) return;
         context.Cancel = true;
         stop.Cancel();
     }

@@ -220,13 +220,22 @@ public sealed class CloudLogReader
                     // event wrapped by EventBridge, a stray {"operationName": 1}). One without the top-level shape of a
                     // format recognised from its names alone is parsed, as it would have been read, and reported if no
                     // format takes it.
-                    var malformed = RecordFramer.CheckSyntax(bytes, _options.MaxDepth, record.LineRecord, out var knownShape);
+                    string? malformed;
                     var kept = false;
-                    if (malformed is null && !knownShape && _options.Format == LogFormat.Auto)
+                    try
                     {
-                        // Nor may names nested in it have misled the filter about its log.
-                        kept = _options.RawFilterForUnknownShape?.Invoke(bytes) == true;
-                        malformed = kept ? null : Unrecognised(bytes, documentOptions, record.LineRecord);
+                        malformed = RecordFramer.CheckSyntax(bytes, _options.MaxDepth, record.LineRecord, out var knownShape);
+                        if (malformed is null && !knownShape && _options.Format == LogFormat.Auto)
+                        {
+                            // Nor may names nested in it have misled the filter about its log.
+                            kept = _options.RawFilterForUnknownShape?.Invoke(bytes) == true;
+                            malformed = kept ? null : Unrecognised(bytes, documentOptions, record.LineRecord);
+                        }
+                    }
+                    catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+                    {
+                        // As for a record read: a value nothing foresaw costs its record, never the rest of the hunt.
+                        malformed = $"record could not be read: {RecordFramer.Brief(ex.Message.ReplaceLineEndings(" "))}";
                     }
 
                     if (!kept)
@@ -370,6 +379,12 @@ public sealed class CloudLogReader
             && inner.ValueKind == JsonValueKind.String
             && ((JsonElement?)inner).Dynamic() is { ValueKind: JsonValueKind.Object } unwrapped)
         {
+            if (HasLoneSurrogate(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(unwrapped)))
+            {
+                problem = "record's CloudTrailEvent holds a \\u escape of half a UTF-16 surrogate pair (such as \\ud800 alone), which is no character";
+                return false;
+            }
+
             element = unwrapped;
         }
 

@@ -1026,11 +1026,20 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                     continue;
                 }
 
+                // An escaped name (which may even be half a surrogate pair, no text at all) is not compared: without
+                // the shape seen here, the record is parsed and judged whole, and a broken one reported.
+                if (reader.ValueIsEscaped)
+                {
+                    inPayload &= reader.CurrentDepth == 2;
+                    continue;
+                }
+
                 if (reader.CurrentDepth == 2)
                 {
                     // A name inside the object of the top-level property read last.
                     if (inPayload && (reader.ValueTextEquals("methodName"u8) ? reader.Read() && reader.TokenType != JsonTokenType.Null
-                        : reader.ValueTextEquals("@type"u8) && reader.Read() && reader.TokenType == JsonTokenType.String && reader.GetString()!.EndsWith("google.cloud.audit.AuditLog", StringComparison.Ordinal)))
+                        : reader.ValueTextEquals("@type"u8) && reader.Read() && reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped
+                            && reader.ValueSpan.EndsWith("google.cloud.audit.AuditLog"u8)))
                     {
                         seen |= Shape.AuditLog;
                     }
@@ -1040,7 +1049,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
 
                 inPayload = false;
                 // Most names are none of these: their length and first letter say so without comparing further.
-                if (!reader.ValueIsEscaped && (reader.ValueSpan.Length is not (9 or 11 or 12) || reader.ValueSpan[0] is not ((byte)'e' or (byte)'c' or (byte)'p')))
+                if (reader.ValueSpan.Length is not (9 or 11 or 12) || reader.ValueSpan[0] is not ((byte)'e' or (byte)'c' or (byte)'p'))
                 {
                     continue;
                 }
@@ -1091,12 +1100,19 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
 
     private static bool IsWrapperName(ref Utf8JsonReader reader)
     {
-        foreach (var name in WrapperNames)
+        try
         {
-            if (reader.ValueTextEquals(name))
+            foreach (var name in WrapperNames)
             {
-                return true;
+                if (reader.ValueTextEquals(name))
+                {
+                    return true;
+                }
             }
+        }
+        catch (InvalidOperationException)
+        {
+            // An escaped name that is no text (half a surrogate pair) names no wrapper; the record is reported when parsed.
         }
 
         return false;

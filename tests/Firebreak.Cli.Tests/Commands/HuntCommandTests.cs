@@ -515,6 +515,24 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.Contains("1 read error(s)", result.Err);
     }
 
+    [Theory]
+    // Records the pre-filter skips, and a name a JSON-lines framer compares: each ended the hunt, since the checks
+    // that read names and values for the shape or the wrapper ran outside any guard.
+    [InlineData("""{"Records":[{"\ud800abcdefghijk":1,"note":"eventName"}]}""", Surrogate)]
+    [InlineData("""{"EventId":"1","EventName":"GetUser","CloudTrailEvent":"{\"category\":\"\\ud800\"}"}""", "record's CloudTrailEvent holds a \\u escape of half a UTF-16 surrogate pair")]
+    [InlineData("""{"\ud800x":1}""", Surrogate)]
+    public async Task Hunt_AHostileRecordTheFilterSkipsOrTheFramerReads_CostsOnlyItself(string record, string reason)
+    {
+        var good = WriteFile("good.json", StopTrail);
+        var evil = WriteFile("evil.jsonl", record + "\n");
+
+        var result = await Cli.RunAsync("hunt", evil, good, "--output", "jsonl");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("\"eventId\":\"e2\"", result.Out);
+        Assert.Contains($"evil.jsonl:1: {reason}", result.Err);
+    }
+
     private const string Surrogate = "record holds a \\u escape of half a UTF-16 surrogate pair (such as \\ud800 alone), which is no character";
 
     [Fact]
