@@ -131,7 +131,7 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         }
 
         Assert.Contains("b.json:?: leads to", folder.Err);
-        Assert.Contains("a file read under its own path: not read again", folder.Err);
+        Assert.Contains("a file read under another path: not read again", folder.Err);
     }
 
     [Fact]

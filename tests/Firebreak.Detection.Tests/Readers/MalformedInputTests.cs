@@ -178,6 +178,36 @@ public sealed class MalformedInputTests : IDisposable
     }
 
     [Fact]
+    public void FilesReachedThroughLinks_AreListedOnce_AndNeverLost()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "symbolic links without privileges");
+        var top = Folder;
+        var dir = Directory.CreateDirectory(Path.Combine(top, "logs")).FullName;
+        var outside = Directory.CreateDirectory(Path.Combine(top, "outside")).FullName;
+        File.WriteAllText(Path.Combine(dir, "a.json"), "{}");
+        File.WriteAllText(Path.Combine(dir, ".staging.json"), "{}");
+        File.WriteAllText(Path.Combine(dir, "trail.log"), "{}");
+        File.WriteAllText(Path.Combine(outside, "x.json"), "{}");
+        // Beside its target: read once, as a.json.
+        File.CreateSymbolicLink(Path.Combine(dir, "b.json"), "a.json");
+        // To a hidden file and to a file of another ending, which the listing (or a caller choosing by ending) never gives: read.
+        File.CreateSymbolicLink(Path.Combine(dir, "current.json"), ".staging.json");
+        File.CreateSymbolicLink(Path.Combine(dir, "latest.json"), "trail.log");
+        // Two links to one file outside, and a link to the folder holding it: read once.
+        File.CreateSymbolicLink(Path.Combine(dir, "m1.json"), Path.Combine(outside, "x.json"));
+        File.CreateSymbolicLink(Path.Combine(dir, "m2.json"), Path.Combine(outside, "x.json"));
+        Directory.CreateSymbolicLink(Path.Combine(dir, "zother"), outside);
+
+        var problems = new List<FolderProblem>();
+        var files = FolderListing.Files(dir, recurse: true, problems.Add).Select(f => Path.GetRelativePath(dir, f)).ToList();
+
+        // trail.log, listed after the link that led to it, was read through the link.
+        Assert.Equal(["a.json", "current.json", "latest.json", "m1.json"], files.Order(StringComparer.Ordinal));
+        Assert.Equal(["b.json", "m2.json", "trail.log", Path.Combine("zother", "x.json")], problems.Select(p => Path.GetRelativePath(dir, p.Path)).Order(StringComparer.Ordinal));
+        Assert.All(problems, p => Assert.True(p.NotListedAgain));
+    }
+
+    [Fact]
     public async Task OversizedRecord_IsRejectedWithAReason_AndReadingGoesOn()
     {
         var huge = Record(1, ",\"requestParameters\":{" + string.Join(',', Enumerable.Range(0, 100_000).Select(i => $"\"k{i}\":{i}")) + "}");

@@ -53,6 +53,8 @@ public static class FolderListing
         // The ways each folder (by its path without links) was listed: one, or up to eight with a pattern.
         var listed = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var linked = new List<Route>();
+        // Files reached through links, by the path with every link resolved (links are few; regular files are not kept).
+        var linkedFiles = new HashSet<string>(StringComparer.Ordinal);
         var rootReal = RealPath(root);
         var start = new Route(root, rootReal, null);
         while (true)
@@ -86,11 +88,21 @@ public static class FolderListing
                 }
                 else if ((include is null || include(path)) && !frame.EarlierWays.Any(way => include!(Path.Join(way, name))))
                 {
-                    // A link to a file that this listing reads under its own path (in the tree, or in a folder already
-                    // listed) would read it twice: every hit reported twice, and correlations counting one event twice.
-                    if (isLink && RealPath(path) is var real && File.Exists(real) && ReadElsewhere(real, rootReal, recurse, listed))
+                    // A file reached by two ways would be read twice: every hit reported twice, and correlations counting
+                    // one event twice. A link is passed over when the file it leads to is listed under its own path by
+                    // this walk (or was already reached through another link); a file is passed over when a link listed
+                    // earlier led to it.
+                    if (isLink && RealPath(path) is var real && File.Exists(real))
                     {
-                        report(new FolderProblem(path, $"leads to {real}, a file read under its own path: not read again", NotListedAgain: true));
+                        if (!linkedFiles.Add(real) || (include is null && ReadElsewhere(real, path, rootReal, recurse, listed)))
+                        {
+                            report(new FolderProblem(path, $"leads to {real}, a file read under another path: not read again", NotListedAgain: true));
+                            continue;
+                        }
+                    }
+                    else if (linkedFiles.Count > 0 && linkedFiles.Contains(Path.Join(frame.Route.Real, name)))
+                    {
+                        report(new FolderProblem(path, $"is {Path.Join(frame.Route.Real, name)}, a file already read through a link: not read again", NotListedAgain: true));
                         continue;
                     }
 
@@ -110,11 +122,16 @@ public static class FolderListing
         }
     }
 
-    /// <summary>Whether a file (by its path without links) is listed by this walk under that path: it is in the root (or, recursing, under it, in no hidden folder), or in a folder already listed.</summary>
-    private static bool ReadElsewhere(string real, string rootReal, bool recurse, Dictionary<string, List<string>> listed)
+    /// <summary>
+    /// Whether a file a link leads to (by its path without links) is listed by this walk under that path: it is not
+    /// hidden, ends as the link does (a caller choosing files by their ending chooses it too), and is in the root (or,
+    /// recursing, under it, in no hidden folder) or in a folder already listed.
+    /// </summary>
+    private static bool ReadElsewhere(string real, string link, string rootReal, bool recurse, Dictionary<string, List<string>> listed)
     {
         var folder = Path.GetDirectoryName(real);
-        if (folder is null)
+        if (folder is null || Path.GetFileName(real).StartsWith('.')
+            || !string.Equals(Path.GetExtension(real), Path.GetExtension(link), StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }
