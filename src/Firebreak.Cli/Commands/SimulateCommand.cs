@@ -95,8 +95,8 @@ internal static class SimulateCommand
     /// <summary>Events one run may write: the background's times are drawn and sorted before the first is written.</summary>
     internal const int MaxEvents = 10_000_000;
 
-    /// <summary>Attacker events one run may plan; they are held, with their summary, until the run ends.</summary>
-    internal const int MaxAttackEvents = 20_000;
+    /// <summary>Attacker events one run may plan; they are held, with their summary, until the run ends (2,000,000 events at the default noise: 455 MB).</summary>
+    internal const int MaxAttackEvents = 100_000;
 
     /// <summary>Attack steps listed in the summary table; --json lists them all.</summary>
     private const int StepsShown = 50;

@@ -149,7 +149,7 @@ public sealed class SimulateCommandTests : IDisposable
         var result = await Cli.RunAsync("simulate", "leaked-access-key", "--out", directory, "--events", "1000000", "--noise", "0");
 
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
-        Assert.Contains("asks for 1,000,000 attacker events; at most 20,000 are simulated", result.Err);
+        Assert.Contains("asks for 1,000,000 attacker events; at most 100,000 are simulated", result.Err);
         Assert.Empty(Directory.EnumerateFileSystemEntries(directory));
     }
 
