@@ -45,7 +45,7 @@ public sealed class CloudLogReader
         // One channel per file, handed over in listing order, so files are framed side by side while
         // events still come out file by file. Everything is bounded: a slow consumer holds back
         // framing instead of letting batches pile up.
-        var files = Channel.CreateBounded<ChannelReader<Task<List<CloudEvent>>>>(new BoundedChannelOptions(_options.MaxDegreeOfParallelism + 1)
+        var files = Channel.CreateBounded<ChannelReader<Task<MappedBatch>>>(new BoundedChannelOptions(_options.MaxDegreeOfParallelism + 1)
         {
             SingleReader = true,
             SingleWriter = true,
@@ -59,11 +59,13 @@ public sealed class CloudLogReader
             {
                 await foreach (var mapping in file.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
+                    // A batch is counted as it is handed on, and handed on whole: a read stopped early (Ctrl+C) counts
+                    // the records it gave, not those of batches mapped ahead and never handed on.
                     var events = await mapping.ConfigureAwait(false);
                     Summary.AddEvents(events.Count);
+                    Summary.AddFiltered(events.Filtered);
                     foreach (var cloudEvent in events)
                     {
-                        cancellationToken.ThrowIfCancellationRequested();
                         yield return cloudEvent;
                     }
                 }
@@ -83,7 +85,7 @@ public sealed class CloudLogReader
         }
     }
 
-    private async Task ProduceAsync(ILogInputSource source, ChannelWriter<ChannelReader<Task<List<CloudEvent>>>> files, List<Task> running, CancellationToken cancellationToken)
+    private async Task ProduceAsync(ILogInputSource source, ChannelWriter<ChannelReader<Task<MappedBatch>>> files, List<Task> running, CancellationToken cancellationToken)
     {
         // Not disposed: file tasks may still release it after a cancelled listing has returned.
         var slots = new SemaphoreSlim(_options.MaxDegreeOfParallelism);
@@ -93,7 +95,7 @@ public sealed class CloudLogReader
             {
                 Summary.AddFile();
                 await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-                var file = Channel.CreateBounded<Task<List<CloudEvent>>>(new BoundedChannelOptions(_options.MaxDegreeOfParallelism * 2)
+                var file = Channel.CreateBounded<Task<MappedBatch>>(new BoundedChannelOptions(_options.MaxDegreeOfParallelism * 2)
                 {
                     SingleReader = true,
                     SingleWriter = true,
@@ -127,7 +129,7 @@ public sealed class CloudLogReader
         }
     }
 
-    private async Task RunFileAsync(LogInput input, ChannelWriter<Task<List<CloudEvent>>> writer, SemaphoreSlim slots, CancellationToken cancellationToken)
+    private async Task RunFileAsync(LogInput input, ChannelWriter<Task<MappedBatch>> writer, SemaphoreSlim slots, CancellationToken cancellationToken)
     {
         try
         {
@@ -148,7 +150,7 @@ public sealed class CloudLogReader
         }
     }
 
-    private async Task ProduceFileAsync(LogInput input, ChannelWriter<Task<List<CloudEvent>>> writer, CancellationToken cancellationToken)
+    private async Task ProduceFileAsync(LogInput input, ChannelWriter<Task<MappedBatch>> writer, CancellationToken cancellationToken)
     {
         Stream? stream = null;
         try
@@ -186,11 +188,17 @@ public sealed class CloudLogReader
         }
     }
 
-    private List<CloudEvent> MapBatch(RecordBatch batch)
+    /// <summary>The events of one batch, and how many of its records the pre-filter skipped.</summary>
+    private sealed class MappedBatch(int capacity) : List<CloudEvent>(capacity)
+    {
+        public int Filtered { get; set; }
+    }
+
+    private MappedBatch MapBatch(RecordBatch batch)
     {
         try
         {
-            var events = new List<CloudEvent>(batch.Records.Count);
+            var events = new MappedBatch(batch.Records.Count);
             IRecordMapper? last = _options.Format == LogFormat.Auto ? null : RecordMappers.For(_options.Format);
             var documentOptions = new JsonDocumentOptions { MaxDepth = _options.MaxDepth };
             var filter = _options.RawFilter;
@@ -278,7 +286,7 @@ public sealed class CloudLogReader
             }
 
             ReportFramerProblemsBefore(int.MaxValue);
-            Summary.AddFiltered(filtered);
+            events.Filtered = filtered;
             return events;
         }
         finally
