@@ -82,7 +82,10 @@ internal static class HuntCommand
             // Ctrl+C is handled from here on, before the rules load: a large rule folder takes a while.
             using var interruption = new HuntInterruption(cancellationToken);
             // Everything, the options' values and the rules' loading included, fails with exit 2, never the 1 of hits.
-            return await WithErrorExitCode(Task.Run(() =>
+            return await WithErrorExitCode(StartAsync());
+
+            // Async, so that what the options' values or the loading throw reaches the guard as a failed task.
+            async Task<int> StartAsync()
             {
                 var now = TimeProvider.System.GetUtcNow();
                 var request = new HuntRequest(
@@ -96,8 +99,8 @@ internal static class HuntCommand
                     parseResult.GetValue(apiKey) ?? context.GetEnvironmentVariable(IncidentCommands.KeyVariable),
                     parseResult.GetValue(s3Endpoint),
                     parseResult.GetValue(incident));
-                return RunAsync(context, sources.Load(parseResult), request, interruption, cancellationToken);
-            }, cancellationToken));
+                return await RunAsync(context, sources.Load(parseResult), request, interruption, cancellationToken);
+            }
         });
         return command;
     }

@@ -61,21 +61,30 @@ public static class RuleRawFilter
             return null;
         }
 
-        // A record of no format the reader knows is passed on too, so that it is reported as unrecognised rather than
-        // counted as skipped: a file of something else entirely must not read as a clean log.
-        var marks = Marks(LogFormat.Auto);
-        return record =>
+        // A record classified as CloudTrail or GCP carries that format's mark by the classification itself.
+        var unknown = ForUnknownShape(anySearch);
+        return record => Classify(record) switch
         {
-            var shape = Classify(record);
-            var search = shape switch
-            {
-                Shape.CloudTrail => awsSearch,
-                Shape.GcpAudit => gcpSearch,
-                _ => anySearch,
-            };
-            // A record classified as CloudTrail or GCP carries that format's mark by the classification itself.
-            return search is null || search.IsMatch(record) || (shape == Shape.Unknown && !ContainsAny(record, marks));
+            Shape.CloudTrail => awsSearch is null || awsSearch.IsMatch(record),
+            Shape.GcpAudit => gcpSearch is null || gcpSearch.IsMatch(record),
+            _ => unknown(record),
         };
+    }
+
+    /// <summary>
+    /// For a record of unknown log, every rule's texts decide; and a record of no format the reader knows is passed on
+    /// too, so that it is reported as unrecognised rather than counted as skipped: a file of something else entirely
+    /// must not read as a clean log. With no search (a rule without needles), every such record is kept.
+    /// </summary>
+    private static RawRecordFilter ForUnknownShape(Matcher? anySearch)
+    {
+        if (anySearch is null)
+        {
+            return static _ => true;
+        }
+
+        var marks = Marks(LogFormat.Auto);
+        return record => anySearch.IsMatch(record) || !ContainsAny(record, marks);
     }
 
     /// <summary>
@@ -86,18 +95,7 @@ public static class RuleRawFilter
     public static RawRecordFilter? CreateForUnknownShape(CompiledRuleSet rules, LogFormat format = LogFormat.Auto)
     {
         ArgumentNullException.ThrowIfNull(rules);
-        if (rules.Rules.Count == 0 || format != LogFormat.Auto)
-        {
-            return null;
-        }
-
-        if (Groups(rules).Any.Search() is not { } anySearch)
-        {
-            return static _ => true;
-        }
-
-        var marks = Marks(LogFormat.Auto);
-        return record => anySearch.IsMatch(record) || !ContainsAny(record, marks);
+        return rules.Rules.Count == 0 || format != LogFormat.Auto ? null : ForUnknownShape(Groups(rules).Any.Search());
     }
 
     /// <summary>Which rules let whole logs through, for reports and tests.</summary>

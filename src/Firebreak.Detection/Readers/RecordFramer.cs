@@ -993,14 +993,8 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
     /// <summary>
     /// For a record framed without tokenising and then not parsed: why it is not a well-formed record, worded as
     /// it would be had it been parsed (for a line of JSON lines, see <see cref="IsLineRecord"/>, as the tokenising
-    /// reader words a malformed line), or null when it is well-formed.
-    /// </summary>
-    internal static string? CheckSyntax(ReadOnlySpan<byte> record, int maxDepth, bool lineRecord) =>
-        CheckSyntax(record, maxDepth, lineRecord, out _);
-
-    /// <summary>
-    /// <see cref="CheckSyntax(ReadOnlySpan{byte}, int, bool)"/>, saying also whether the record has, in its top-level
-    /// names, the shape by which the reader recognises a CloudTrail record (<c>eventName</c>, <c>eventSource</c> and
+    /// reader words a malformed line), or null when it is well-formed. Says also whether the record has, in its
+    /// top-level names, the shape by which the reader recognises a CloudTrail record (<c>eventName</c>, <c>eventSource</c> and
     /// <c>eventTime</c> or <c>eventVersion</c>), a GCP audit entry (a <c>protoPayload</c> object with a
     /// <c>methodName</c> or the AuditLog <c>@type</c>) or an OCSF event (a numeric <c>class_uid</c>). A record skipped
     /// unparsed without one of them is parsed after all, to be sure some format recognises it.

@@ -504,26 +504,20 @@ public class CorrelationTests
         // Hunting a folder reads a file with a later match before the file with the pair (files by name, regions one
         // after another): keeping only each rule's latest time, or forgetting times more than the timespan older than
         // the group's newest, lost the pair.
-        var (set, engine) = Build($$"""
+        var correlation = $$"""
             title: user then key
             correlation:
               type: {{type}}
               rules: [user_created, key_created]
               group-by: [userIdentity.arn]
               timespan: 5m
-            """);
+            """;
+        var (set, engine) = Build(correlation);
 
         var hit = Assert.Single(Feed(set, engine, [(1800, "CreateUser", "alice", null), (1800 + 3600, "CreateAccessKey", "alice", null), (0, "CreateUser", "alice", null), (120, "CreateAccessKey", "alice", null)]));
 
         Assert.Equal((T0, T0.AddSeconds(120)), (hit.FirstSeen, hit.LastSeen));
-        (set, engine) = Build($$"""
-            title: user then key
-            correlation:
-              type: {{type}}
-              rules: [user_created, key_created]
-              group-by: [userIdentity.arn]
-              timespan: 5m
-            """);
+        (set, engine) = Build(correlation);
         // Still within the timespan only: the late pair is 6 minutes apart.
         Assert.Empty(Feed(set, engine, [(1800, "CreateUser", "alice", null), (0, "CreateUser", "alice", null), (360, "CreateAccessKey", "alice", null)]));
     }
