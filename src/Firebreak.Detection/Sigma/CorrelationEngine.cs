@@ -8,7 +8,7 @@ public sealed record CorrelationHit(SigmaCorrelation Correlation, IReadOnlyList<
 /// <summary>Bounds on correlation state, so a hunt over a long or hostile log cannot exhaust memory.</summary>
 public sealed record CorrelationLimits
 {
-    /// <summary>Open groups per correlation rule; beyond it the least recently seen groups are dropped.</summary>
+    /// <summary>Open groups per correlation rule; beyond it the groups no match has reached for longest are dropped.</summary>
     public int MaxGroupsPerCorrelation { get; init; } = 100_000;
 
     /// <summary>Events remembered per group for value counts; past it the oldest are forgotten first.</summary>
@@ -21,7 +21,7 @@ public sealed record CorrelationLimits
 /// <summary>
 /// Evaluates Sigma correlation rules over the stream of base-rule matches. Windows slide for
 /// conditions a growing count can satisfy (gt, gte) and fire as soon as they hold; other conditions
-/// (lt, lte, eq, neq) are judged when a window closes. Groups whose window expired are evicted and
+/// (lt, lte, eq, neq) are judged when a window closes. Groups whose window expired are evicted once no match reaches them, and
 /// the number of groups is capped. Not thread-safe: callers serialise <see cref="Observe"/>.
 /// </summary>
 public sealed class CorrelationEngine
@@ -202,6 +202,10 @@ public sealed class CorrelationEngine
         private readonly Dictionary<string, Group> groups = new(StringComparer.Ordinal);
         private readonly List<TimedValue> scratch = [];
         private DateTimeOffset watermark = DateTimeOffset.MinValue;
+        // Matches observed, and how many had been when the last sweep ran: a group is swept only when no match has
+        // reached it since then (see Sweep).
+        private long arrivals;
+        private long sweptAt;
 
         public int GroupCount => groups.Count;
 
@@ -270,6 +274,8 @@ public sealed class CorrelationEngine
                 group = new Group(values, correlation.Rules.Count);
                 groups[key] = group;
             }
+
+            group.Touched = ++arrivals;
 
             if (time > watermark)
             {
@@ -601,13 +607,20 @@ public sealed class CorrelationEngine
         private CorrelationHit Hit(Group group, DateTimeOffset first, DateTimeOffset last, long count) =>
             new(correlation, correlation.GroupBy.Select((g, i) => new MatchedField(g, group.Key[i])).ToList(), first, last, count);
 
+        /// <summary>
+        /// Closes the windows and forgets the groups that lie more than a timespan behind the newest match seen. Files
+        /// of one region or account are read after another's, so a group's matches can arrive days behind the newest:
+        /// a group that matches have reached since the last sweep is left alone (its matches are still arriving, and
+        /// a burst cut in two by a sweep was never counted whole); it goes at a later sweep, once idle.
+        /// </summary>
         public void Sweep(List<CorrelationHit> hits, bool closeAll)
         {
             var expiry = watermark - DateTimeOffset.MinValue > correlation.Timespan ? watermark - correlation.Timespan : DateTimeOffset.MinValue;
             List<string>? expired = null;
             foreach (var (key, group) in groups)
             {
-                if (closeAll || group.LastSeen < expiry || (group.WindowStart is { } start && start < expiry))
+                var idle = closeAll || group.Touched <= sweptAt;
+                if (closeAll || (idle && (group.LastSeen < expiry || (group.WindowStart is { } start && start < expiry))))
                 {
                     if (!correlation.Condition.FiresEarly && correlation.Type is CorrelationType.EventCount or CorrelationType.ValueCount)
                     {
@@ -625,11 +638,14 @@ public sealed class CorrelationEngine
             {
                 groups.Remove(key);
             }
+
+            sweptAt = arrivals;
         }
 
+        /// <summary>Past the cap, the groups no match has reached for longest go first.</summary>
         private void DropOldest(int count)
         {
-            foreach (var key in groups.OrderBy(g => g.Value.LastSeen).Take(count).Select(g => g.Key).ToList())
+            foreach (var key in groups.OrderBy(g => g.Value.Touched).Take(count).Select(g => g.Key).ToList())
             {
                 groups.Remove(key);
                 Evicted++;
@@ -642,6 +658,9 @@ public sealed class CorrelationEngine
         public string?[] Key { get; } = key;
 
         public DateTimeOffset LastSeen { get; set; }
+
+        /// <summary>When a match last reached the group, counted in matches observed by its correlation.</summary>
+        public long Touched { get; set; }
 
         public DateTimeOffset? WindowStart { get; set; }
 

@@ -584,6 +584,47 @@ public class CorrelationTests
         Assert.True(engine2.EvictedGroups > 0);
     }
 
+    [Theory]
+    // A region's or an account's files read after another's: its matches arrive days behind the newest seen,
+    // and a sweep falling between two of them emptied its groups, so a burst was cut in two and never counted whole.
+    [InlineData("{gte: 3}")]
+    [InlineData("{eq: 3}")]
+    public void AGroupFarBehindTheNewestMatch_IsNotSweptWhileItsMatchesKeepArriving(string condition)
+    {
+        var (set, engine) = Build($"""
+            title: secret burst
+            correlation:
+              type: event_count
+              rules: [secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 10m
+              condition: {condition}
+            """, new CorrelationLimits { SweepInterval = 4 });
+        var day3 = 2 * 86_400;
+        var events = new (int, string, string, string?)[]
+        {
+            (day3, "GetSecretValue", "other", "s"), (day3 + 1, "GetSecretValue", "other2", "s"), (day3 + 2, "GetSecretValue", "other3", "s"),
+            (0, "GetSecretValue", "eve", "s"), // the fourth match: a sweep follows it
+            (60, "GetSecretValue", "eve", "s"), (120, "GetSecretValue", "eve", "s"),
+        };
+        var hits = Feed(set, engine, events);
+        var hit = Assert.Single(hits, h => h.Group.Single().Value == "eve");
+        Assert.Equal(3, hit.Count);
+
+        // Groups that old go once they are idle: the state stays bounded.
+        var (set2, engine2) = Build("""
+            title: secret burst
+            correlation:
+              type: event_count
+              rules: [secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 10m
+              condition: {gte: 3}
+            """, new CorrelationLimits { SweepInterval = 4 });
+        Feed(set2, engine2, [.. events, .. Enumerable.Range(0, 12).Select(i => (day3 + 700 + i, "GetSecretValue", "other", (string?)"s"))], flush: false);
+        Assert.Equal(1, engine2.OpenGroups);
+    }
+
     [Fact]
     public void GenerateFalse_SuppressesStandaloneHitsOfBaseRules()
     {
