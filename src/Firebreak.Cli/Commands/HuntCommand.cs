@@ -329,6 +329,11 @@ internal static class HuntCommand
         {
             context.ErrorConsole.MarkupLine(Markup.Escape(
                 $"Interrupted ({interruption.Name}): the hits are those found in what was read before it{(sender is null ? "" : $"; nothing was sent to {request.SendTo}")}."));
+            if (interruption.ReaderLeftBehind)
+            {
+                context.ErrorConsole.MarkupLine(Markup.Escape(
+                    $"Reading had not stopped {interruption.GraceSeconds} s after the signal (waiting on an idle pipe?): records it had read but not yet handed on were not matched."));
+            }
         }
 
         context.ErrorConsole.MarkupLine(Markup.Escape($"{stats}; {summary.Files} file(s), {summary.Errors} read error(s), {summary.Warnings} warning(s), {summary.Filtered} record(s) skipped by the pre-filter{unopened}{(interrupted ? "; interrupted" : "")}."));

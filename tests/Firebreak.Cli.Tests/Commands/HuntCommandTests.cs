@@ -449,6 +449,44 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     [Theory]
     [InlineData(SigInt, 130, "Ctrl+C")]
     [InlineData(SigTerm, 143, "SIGTERM")]
+    public async Task Hunt_StoppedWhileReadingAnIdlePipe_EndsOnTheFirstSignal_AndSaysWhatWasNotMatched(int signal, int exitCode, string name)
+    {
+        // A read blocked on a pipe whose writer has gone quiet (a stalled download piped in) cannot be cancelled: the
+        // first Ctrl+C left the hunt waiting for the pipe, and only a second one ended it, at once, with nothing said.
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "named pipes and signals as on Linux");
+        var fifo = Path.Combine(Path.GetDirectoryName(WriteFile("x.txt", ""))!, "idle.jsonl");
+        await MakeFifo(fifo);
+
+        using var hunt = StartCli("hunt", fifo, "--output", "jsonl");
+        var output = hunt.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = hunt.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            // The writer stays open and quiet until the hunt has ended: the pipe never reaches its end.
+            await using var pipe = await OpenForWriting(fifo);
+            await pipe.WriteAsync(Encoding.UTF8.GetBytes(StopTrail.ReplaceLineEndings("") + "\n"), TestContext.Current.CancellationToken);
+            await pipe.FlushAsync(TestContext.Current.CancellationToken);
+            await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+            Assert.Equal(0, SendSignal(hunt.Id, signal));
+            await hunt.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            if (!hunt.HasExited) hunt.Kill();
+        }
+
+        var stderr = await error;
+        Assert.True(hunt.ExitCode == exitCode, $"exit {hunt.ExitCode}\n{stderr}");
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(lines, l => l.StartsWith($"Interrupted ({name}): the hits are those found in what was read before it", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("Reading had not stopped 1 s after the signal (waiting on an idle pipe?)", StringComparison.Ordinal));
+        Assert.EndsWith("; interrupted.", lines[^1].TrimEnd('\r'));
+        Assert.Equal("", await output);
+    }
+
+    [Theory]
+    [InlineData(SigInt, 130, "Ctrl+C")]
+    [InlineData(SigTerm, 143, "SIGTERM")]
     public async Task Hunt_StoppedWhileTheRulesLoad_SaysSo_AndReadsNoLog(int signal, int exitCode, string name)
     {
         // A signal before the first log was opened (a large rule folder takes a while to load) ended the process with
