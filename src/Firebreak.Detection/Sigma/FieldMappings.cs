@@ -38,6 +38,7 @@ public sealed class FieldMappings
         ["actor.mfa_used"] = e => e.Actor.MfaUsed switch { true => "true", false => "false", null => null },
     };
 
+    private static readonly string[] CloudTrailOperation = ["eventName", "api.operation"];
     private static readonly string[] ActivityOperation = ["operationName.value", "operationName", "OperationNameValue", "properties.operationName"];
     // Older Entra audit exports carried the activity name as properties.message; SigmaHQ's audit rules still use it.
     private static readonly string[] AuditActivity = ["activityDisplayName", "properties.activityDisplayName", "operationName", "OperationName", "properties.message"];
@@ -57,9 +58,33 @@ public sealed class FieldMappings
 
     public static FieldMappings Default { get; } = new(
     [
+        // CloudTrail records, and the same events as Security Lake writes them in OCSF (API Activity, Authentication,
+        // Account Change), whose paths follow each CloudTrail name: OCSF 1.1 keeps the ARN in actor.user.uid and the
+        // principal id in uid_alt; 1.0.0-rc.2 (Security Lake's first source version) the ARN in uuid and the
+        // principal id in uid.
         new LogSourceFieldMapping("aws", "cloudtrail",
-            Map(),
-            IndexFieldNames: ["eventName"], IndexPaths: ["eventName"], FallbackPrefixes: []),
+            Map(
+                ("eventName", CloudTrailOperation),
+                ("eventSource", ["eventSource", "api.service.name"]),
+                ("awsRegion", ["awsRegion", "cloud.region"]),
+                ("recipientAccountId", ["recipientAccountId", "cloud.account.uid"]),
+                ("sourceIPAddress", ["sourceIPAddress", "src_endpoint.ip", "src_endpoint.domain"]),
+                ("userAgent", ["userAgent", "http_request.user_agent"]),
+                ("errorCode", ["errorCode", "api.response.error"]),
+                ("errorMessage", ["errorMessage", "api.response.message"]),
+                ("eventID", ["eventID", "metadata.uid"]),
+                ("requestID", ["requestID", "api.request.uid"]),
+                ("vpcEndpointId", ["vpcEndpointId", "src_endpoint.uid"]),
+                ("userIdentity.type", ["userIdentity.type", "actor.user.type", "user.type"]),
+                ("userIdentity.arn", ["userIdentity.arn", "actor.user.uid", "actor.user.uuid", "user.uid", "user.uuid"]),
+                ("userIdentity.principalId", ["userIdentity.principalId", "actor.user.uid_alt", "actor.user.uid", "user.uid_alt", "user.uid"]),
+                ("userIdentity.accountId", ["userIdentity.accountId", "actor.user.account.uid", "actor.user.account_uid"]),
+                ("userIdentity.accessKeyId", ["userIdentity.accessKeyId", "actor.user.credential_uid"]),
+                ("userIdentity.userName", ["userIdentity.userName", "actor.user.name", "user.name"]),
+                ("userIdentity.invokedBy", ["userIdentity.invokedBy", "actor.invoked_by"]),
+                ("userIdentity.sessionContext.sessionIssuer.arn", ["userIdentity.sessionContext.sessionIssuer.arn", "actor.session.issuer"]),
+                ("userIdentity.sessionContext.attributes.mfaAuthenticated", ["userIdentity.sessionContext.attributes.mfaAuthenticated", "actor.session.is_mfa", "actor.session.mfa"])),
+            IndexFieldNames: ["eventName"], IndexPaths: CloudTrailOperation, FallbackPrefixes: []),
 
         // Activity log as exported by diagnostic settings (operationName a string), by the REST API and
         // `az monitor activity-log list` (operationName.value), and as the Log Analytics AzureActivity table.

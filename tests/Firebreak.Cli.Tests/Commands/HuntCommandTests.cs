@@ -208,6 +208,48 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_SecurityLakeRecords_AreMatchedByCloudTrailRules_ThroughTheirNativeNames()
+    {
+        // Security Lake writes CloudTrail events in OCSF (here 1.1, as its documented mapping puts them: the ARN in
+        // actor.user.uid, the principal id in uid_alt). The reader took them for CloudTrail events, but rules, built in
+        // or SigmaHQ's, name CloudTrail's fields (eventName, userIdentity.arn): not one matched, and nothing said so.
+        const string Lake = """{"metadata":{"product":{"name":"CloudTrail","vendor_name":"AWS"},"uid":"ocsf-1","version":"1.1.0"},"time":1772611200000,"cloud":{"region":"eu-west-1","provider":"AWS","account":{"uid":"111122223333"}},"api":{"operation":"StopLogging","service":{"name":"cloudtrail.amazonaws.com"},"request":{"data":{"name":"org-trail"},"uid":"req-1"},"response":{"error":"AccessDenied"}},"actor":{"user":{"type":"AssumedRole","uid":"arn:aws:sts::111122223333:assumed-role/ops/mallory","uid_alt":"AROAEXAMPLE:mallory","account":{"uid":"111122223333"},"credential_uid":"ASIAEXAMPLEKEY"},"session":{"issuer":"arn:aws:iam::111122223333:role/ops","is_mfa":false}},"http_request":{"user_agent":"aws-cli/2.17.3"},"src_endpoint":{"ip":"203.0.113.66"},"class_uid":6003,"status":"Failure","status_id":2}""";
+        var log = WriteFile("lake.jsonl", Lake + "\n");
+        var rules = Path.Combine(Path.GetDirectoryName(log)!, "lake-rules");
+        Directory.CreateDirectory(rules);
+        var checks = new (string Title, string Detection)[]
+        {
+            ("By eventSource", "eventSource: cloudtrail.amazonaws.com"),
+            ("By ARN", "userIdentity.arn|endswith: ':assumed-role/ops/mallory'"),
+            ("By principal id", "userIdentity.principalId|startswith: 'AROA'"),
+            ("By identity type", "userIdentity.type: AssumedRole"),
+            ("By source address", "sourceIPAddress|cidr: 203.0.113.0/24"),
+            ("By user agent", "userAgent|contains: aws-cli"),
+            ("By error code", "errorCode: AccessDenied"),
+            ("By region and account", "awsRegion: eu-west-1\n    recipientAccountId: '111122223333'"),
+            ("By access key", "userIdentity.accessKeyId: ASIAEXAMPLEKEY"),
+            ("By session issuer", "userIdentity.sessionContext.sessionIssuer.arn|endswith: role/ops"),
+            ("By MFA", "userIdentity.sessionContext.attributes.mfaAuthenticated: 'false'"),
+        };
+        foreach (var (i, (title, detection)) in checks.Index())
+        {
+            File.WriteAllText(Path.Combine(rules, $"r{i}.yml"), $"title: {title}\nlogsource: {{product: aws, service: cloudtrail}}\ndetection:\n  sel:\n    eventName: StopLogging\n    {detection}\n  condition: sel\n");
+        }
+
+        var hunt = await Cli.RunAsync("hunt", log, "--rules", rules, "--output", "jsonl");
+
+        Assert.True(hunt.ExitCode == 1, hunt.ToString());
+        var hits = hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var titles = hits.Select(h => h.GetProperty("title").GetString()).ToList();
+        Assert.Contains("CloudTrail Trail Stopped, Deleted or Narrowed", titles);
+        Assert.All(checks, c => Assert.Contains(c.Title, titles));
+        // The actor is named by its ARN, as a CloudTrail record's is.
+        var actor = hits[0].GetProperty("actor");
+        Assert.Equal("arn:aws:sts::111122223333:assumed-role/ops/mallory", actor.GetProperty("arn").GetString());
+        Assert.Equal("mallory", actor.GetProperty("name").GetString());
+    }
+
+    [Fact]
     public async Task Hunt_OfAFolderWithNoFileOrOnlyEmptyOnes_IsExit2_NotACleanHunt()
     {
         var emptyFolder = Path.Combine(Path.GetDirectoryName(WriteFile("x.txt", ""))!, "nothing");

@@ -59,6 +59,22 @@ internal sealed class OcsfMapper : IRecordMapper
             }
         }
 
+        // The ARN is actor.user.uid in OCSF 1.1 (uid_alt the principal id) and user.uuid in 1.0.0-rc.2 (uid the principal
+        // id); the actor is named by it, as a CloudTrail record's is, whichever version wrote the record.
+        var arn = Arn(user.Prop("uid").Str()) ?? Arn(user.Prop("uuid").Str()) ?? Arn(user.Prop("uid_alt").Str());
+        var type = user.Prop("type").Str();
+        var name = user.Prop("name").Str();
+        if (name is null && arn is not null && type is "AssumedRole" or "FederatedUser")
+        {
+            name = arn[(arn.LastIndexOf('/') + 1)..];
+        }
+
+        List<string> chain = issuer is null ? [] : [issuer];
+        if (arn is not null && type is "AssumedRole" or "FederatedUser" && arn != issuer)
+        {
+            chain.Add(arn);
+        }
+
         var provider = cloud.Prop("provider").Str()?.ToLowerInvariant() ?? "aws";
         return new CloudEvent
         {
@@ -70,13 +86,13 @@ internal sealed class OcsfMapper : IRecordMapper
             Region = cloud.Prop("region").Str(),
             Actor = new EventActor
             {
-                Type = user.Prop("type").Str(),
-                Uid = user.Prop("uid_alt").Str() ?? Arn(user.Prop("uuid").Str()) ?? user.Prop("uid").Str() ?? user.Prop("name").Str(),
-                Arn = Arn(user.Prop("uid_alt").Str()) ?? Arn(user.Prop("uuid").Str()) ?? Arn(user.Prop("uid").Str()),
-                Name = user.Prop("name").Str(),
+                Type = type,
+                Uid = arn ?? user.Prop("uid").Str() ?? user.Prop("uid_alt").Str() ?? name,
+                Arn = arn,
+                Name = name,
                 AccessKeyId = user.Prop("credential_uid").Str(),
                 SessionIssuer = issuer,
-                AssumedRoleChain = issuer is null ? [] : [issuer],
+                AssumedRoleChain = chain,
                 MfaUsed = session.Prop("is_mfa").Bool() ?? session.Prop("mfa").Bool() ?? record.Prop("is_mfa").Bool(),
             },
             SourceIp = record.Str("src_endpoint", "ip"),
