@@ -396,6 +396,19 @@ public sealed class CloudLogReader
             element = unwrapped;
         }
 
+        // EventBridge delivers CloudTrail events ("AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail") in
+        // an envelope of its own; the record is its detail.
+        if (element.ValueKind == JsonValueKind.Object
+            && element.TryGetProperty("detail-type", out var detailType)
+            && detailType.ValueKind == JsonValueKind.String
+            && (detailType.ValueEquals("AWS API Call via CloudTrail") || detailType.ValueEquals("AWS Console Sign In via CloudTrail")
+                || detailType.ValueEquals("AWS Service Event via CloudTrail") || detailType.ValueEquals("AWS Console Action via CloudTrail"))
+            && element.TryGetProperty("detail", out var detail)
+            && detail.ValueKind == JsonValueKind.Object)
+        {
+            element = detail;
+        }
+
         return true;
     }
 

@@ -250,6 +250,24 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_CloudTrailEventsAsEventBridgeDeliversThem_AreRead_AndMatched()
+    {
+        // EventBridge wraps each CloudTrail event in an envelope ("detail-type": "AWS API Call via CloudTrail") whose
+        // detail is the record; such files were reported as of an unrecognised format.
+        static string Envelope(string name) => $$$"""{"version":"0","id":"e-{{{name}}}","detail-type":"AWS API Call via CloudTrail","source":"aws.cloudtrail","account":"111122223333","time":"2026-01-15T09:00:00Z","region":"us-east-1","resources":[],"detail":{"eventVersion":"1.08","eventTime":"2026-01-15T09:00:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"{{{name}}}","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"eventID":"id-{{{name}}}"}}""";
+        var log = WriteFile("eventbridge.jsonl", Envelope("StopLogging") + "\n" + Envelope("DescribeTrails") + "\n");
+
+        var hunt = await Cli.RunAsync("hunt", log, "--output", "jsonl");
+
+        Assert.True(hunt.ExitCode == 1, hunt.ToString());
+        var hit = JsonDocument.Parse(hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single()).RootElement;
+        Assert.Equal("CloudTrail Trail Stopped, Deleted or Narrowed", hit.GetProperty("title").GetString());
+        Assert.Equal("id-StopLogging", hit.GetProperty("eventId").GetString());
+        Assert.Contains("0 read error(s)", hunt.Err);
+        Assert.Contains("1 record(s) skipped by the pre-filter", hunt.Err);
+    }
+
+    [Fact]
     public async Task Hunt_OfAFolderWithNoFileOrOnlyEmptyOnes_IsExit2_NotACleanHunt()
     {
         var emptyFolder = Path.Combine(Path.GetDirectoryName(WriteFile("x.txt", ""))!, "nothing");

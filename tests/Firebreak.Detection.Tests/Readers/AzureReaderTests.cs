@@ -175,6 +175,53 @@ public class AzureReaderTests
     }
 
     [Fact]
+    public async Task LogAnalyticsRows_AreTimedWhenTheSignInOrActivityHappened_NotWhenIngested()
+    {
+        // The SigninLogs and AuditLogs tables give the event's own time (CreatedDateTime, ActivityDateTime) beside
+        // TimeGenerated, when the row was ingested: minutes or hours later. Every row was timed by TimeGenerated.
+        const string Rows = """
+            {"TenantId":"t1","TimeGenerated":"2026-03-06T11:00:00Z","CreatedDateTime":"2026-03-06T10:40:00Z","OperationName":"Sign-in activity","Category":"SignInLogs","ResultType":"0","UserPrincipalName":"erin@contoso.example","IPAddress":"198.51.100.9","Type":"SigninLogs"}
+            {"TenantId":"t1","TimeGenerated":"2026-03-06T11:00:00Z","ActivityDateTime":"2026-03-06T10:20:00Z","OperationName":"Add member to role","Category":"RoleManagement","Result":"success","InitiatedBy":"{\"user\":{\"userPrincipalName\":\"carol@contoso.example\"}}","Type":"AuditLogs"}
+            """;
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Rows)), "rows.jsonl");
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal([new DateTimeOffset(2026, 3, 6, 10, 40, 0, TimeSpan.Zero), new DateTimeOffset(2026, 3, 6, 10, 20, 0, TimeSpan.Zero)], events.Select(e => e.Time));
+        Assert.Equal(["signinlogs", "auditlogs"], events.Select(e => e.LogSource.Service));
+        Assert.Equal("carol@contoso.example", events[1].Actor.Uid);
+    }
+
+    [Theory]
+    // What the sign-in required is not what happened: a failure under a multi-factor requirement says nothing of MFA.
+    [InlineData("0", "multiFactorAuthentication", true)]
+    [InlineData("50126", "multiFactorAuthentication", null)]
+    [InlineData("50126", "singleFactorAuthentication", false)]
+    [InlineData("0", "singleFactorAuthentication", false)]
+    public async Task SignInMfa_IsUsedOnlyWhenASignInSucceededUnderAMultiFactorRequirement(string errorCode, string requirement, bool? used)
+    {
+        var line = $$"""{"id":"s1","createdDateTime":"2026-03-06T07:00:00Z","userPrincipalName":"erin@contoso.example","appId":"app-1","ipAddress":"198.51.100.9","status":{"errorCode":{{errorCode}}},"authenticationRequirement":"{{requirement}}"}""";
+
+        var signIn = Assert.Single(await new CloudLogReader().ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(line)), "s.json"));
+
+        Assert.Equal(used, signIn.Actor.MfaUsed);
+    }
+
+    [Theory]
+    [InlineData("servicePrincipal", "ServicePrincipal")]
+    [InlineData("managedIdentity", "ManagedIdentity")]
+    [InlineData("interactiveUser", "User")]
+    public async Task GraphSignIns_AreTypedBySignInEventTypes(string kind, string type)
+    {
+        var line = $$"""{"id":"s2","createdDateTime":"2026-03-06T07:00:00Z","appId":"app-9","servicePrincipalId":"sp-9","servicePrincipalName":"ci-deployer","ipAddress":"198.51.100.9","status":{"errorCode":0},"signInEventTypes":["{{kind}}"]}""";
+
+        var signIn = Assert.Single(await new CloudLogReader().ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(line)), "s.json"));
+
+        Assert.Equal(type, signIn.Actor.Type);
+    }
+
+    [Fact]
     public async Task AuditLogs_DiagnosticExport_MapInitiatorAndTargets()
     {
         var reader = new CloudLogReader();

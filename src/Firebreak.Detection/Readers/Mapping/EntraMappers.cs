@@ -18,7 +18,14 @@ internal readonly struct EntraRecord(JsonElement record)
         _properties.Prop(camel).Str() ?? record.Str(camel) ?? record.Str(pascal);
 
     public JsonElement? Value(string camel, string pascal) =>
-        _properties.Prop(camel) ?? record.Prop(camel) ?? record.Prop(pascal).Dynamic();
+        _properties.Prop(camel) ?? record.Prop(camel) ?? Column(record.Prop(pascal));
+
+    /// <summary>
+    /// A Log Analytics column: a dynamic one (an object, a list) holds its JSON as text, read here; any other (a time,
+    /// a name) is its value as it is. Taking every column for JSON text dropped CreatedDateTime and ActivityDateTime,
+    /// and a row was timed by TimeGenerated, when it was ingested.
+    /// </summary>
+    private static JsonElement? Column(JsonElement? value) => value.Dynamic() ?? value;
 
     public string? Tenant => record.Str("AADTenantId") ?? record.Str("tenantId") ?? _properties.Prop("tenantId").Str() ?? record.Str("TenantId");
 
@@ -55,17 +62,25 @@ internal sealed class EntraSignInMapper : IRecordMapper
         var status = r.Value("status", "Status").Obj();
         var errorCode = status.Prop("errorCode").Str() ?? raw.FirstStr("resultType", "ResultType");
         var outcome = errorCode is null ? EventOutcome.Unknown : errorCode == "0" ? EventOutcome.Success : EventOutcome.Failure;
+        // authenticationRequirement is what the sign-in needed to succeed, not what happened: a sign-in that succeeded
+        // under a multi-factor requirement had MFA satisfied, one that failed says nothing of it (a wrong password under
+        // that requirement was read as MFA used); under a single-factor requirement none was asked for.
         var requirement = r.Str("authenticationRequirement", "AuthenticationRequirement");
-        bool? mfa = requirement switch
-        {
-            "multiFactorAuthentication" => true,
-            "singleFactorAuthentication" => false,
-            _ => r.Value("mfaDetail", "MfaDetail").Obj()?.Str("authMethod") is not null ? true : null,
-        };
+        bool? mfa = r.Value("mfaDetail", "MfaDetail").Obj()?.Str("authMethod") is not null ? true
+            : requirement switch
+            {
+                "multiFactorAuthentication" => outcome == EventOutcome.Success ? true : null,
+                "singleFactorAuthentication" => false,
+                _ => null,
+            };
 
+        // Graph names the kind of sign-in in signInEventTypes; exports and tables in their category or table name.
+        var eventTypes = r.Value("signInEventTypes", "SignInEventTypes") is { ValueKind: JsonValueKind.Array } listed
+            ? listed.EnumerateArray().Select(t => t.ValueKind == JsonValueKind.String ? t.GetString() : null).ToList()
+            : [];
         var category = EntraRecord.Category(raw) ?? raw.Str("Type") ?? "";
-        var type = category.Contains("ServicePrincipal", StringComparison.OrdinalIgnoreCase) ? "ServicePrincipal"
-            : category.Contains("ManagedIdentity", StringComparison.OrdinalIgnoreCase) ? "ManagedIdentity"
+        var type = category.Contains("ServicePrincipal", StringComparison.OrdinalIgnoreCase) || eventTypes.Contains("servicePrincipal", StringComparer.OrdinalIgnoreCase) ? "ServicePrincipal"
+            : category.Contains("ManagedIdentity", StringComparison.OrdinalIgnoreCase) || eventTypes.Contains("managedIdentity", StringComparer.OrdinalIgnoreCase) ? "ManagedIdentity"
             : "User";
         var upn = r.Str("userPrincipalName", "UserPrincipalName");
         var appId = r.Str("appId", "AppId");
