@@ -362,8 +362,11 @@ internal static class JsonTraversal
         switch (element.ValueKind)
         {
             case JsonValueKind.String:
-            case JsonValueKind.Number:
                 return WithChars(element, matcher, static (chars, m) => (m.IsMatch(chars), 0), out _);
+            case JsonValueKind.Number:
+                return element.TryGetDouble(out var number) && double.IsFinite(number)
+                    ? WithChars(element, (matcher, number), static (chars, s) => (s.matcher.IsMatchNumber(chars, s.number), 0), out _)
+                    : WithChars(element, matcher, static (chars, m) => (m.IsMatch(chars), 0), out _);
             case JsonValueKind.True:
                 return matcher.IsMatch("true");
             case JsonValueKind.False:

@@ -34,7 +34,9 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
     internal static IEnumerable<string> Expand(ConditionNode node, IEnumerable<string> names) => node switch
     {
         OfNode { Pattern: null } => names.Where(n => !n.StartsWith('_')),
-        OfNode { Pattern: { } p } => names.Where(n => WildcardName.IsMatch(p, n)),
+        // Identifiers starting with '_' are left out of a pattern as out of "them" (as pySigma reads the specification's
+        // "same as 1/all of them, restricted to the matching identifiers"), unless the pattern itself starts with '_'.
+        OfNode { Pattern: { } p } => names.Where(n => WildcardName.IsMatch(p, n) && (!n.StartsWith('_') || p.StartsWith('_'))),
         _ => [],
     };
 
@@ -185,6 +187,13 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
         var cased = Has("cased");
         var all = Has("all");
         var neq = Has("neq");
+        if (all && item.Values.Count == 1)
+        {
+            // The specification does not allow it (some back ends cannot express it); here it means what the value alone
+            // means, and is run so, with a word that the rule is not portable.
+            Warnings.Add(new SigmaDiagnostic(file, item.Line, item.Column, DiagnosticSeverity.Warning, "modifier",
+                $"{item.Field ?? "keywords"}: 'all' with a single value, which the Sigma specification does not allow; it means what the value alone means"));
+        }
 
         if (item.Field is null)
         {
@@ -326,7 +335,7 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
     }
 
     private static double ParseNumber(string value) =>
-        double.Parse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
+        NumericMatcher.TryParse(value, out var number) ? number : throw new FormatException($"'{value}' is not a number");
 
     /// <summary>
     /// Applies the value-rewriting modifiers in the order the spec's examples compose them:

@@ -236,6 +236,12 @@ public static class SigmaParser
             case YamlMappingNode map:
                 return new SearchIdentifier(name, [ParseItems(map)], line);
             case YamlSequenceNode seq when seq.Children.All(c => c is YamlMappingNode):
+                // An empty map states no condition: as one of several alternatives it made the search match every event.
+                if (seq.Children.FirstOrDefault(c => c is YamlMappingNode { Children.Count: 0 }) is { } empty)
+                {
+                    throw Error(empty, $"search identifier '{name}' holds an empty map, which states no condition");
+                }
+
                 return new SearchIdentifier(name, seq.Children.Select(c => ParseItems((YamlMappingNode)c)).ToList(), line);
             case YamlSequenceNode seq when seq.Children.All(c => c is YamlScalarNode):
                 var keywords = seq.Children.Select(Scalar).ToList();

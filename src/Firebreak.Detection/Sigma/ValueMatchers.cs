@@ -11,6 +11,12 @@ internal abstract class ValueMatcher
     public abstract bool IsMatch(ReadOnlySpan<char> value);
 
     /// <summary>
+    /// A JSON number, as written (<paramref name="text"/>) and as its value: a value equal to a number the rule wrote
+    /// matches however it is spelled (<c>5.0</c> for 5).
+    /// </summary>
+    public virtual bool IsMatchNumber(ReadOnlySpan<char> text, double value) => IsMatch(text);
+
+    /// <summary>
     /// Literals of which every matching value contains at least one (compared ignoring case), or null
     /// when the matcher cannot promise that. An empty list means nothing matches.
     /// </summary>
@@ -19,7 +25,11 @@ internal abstract class ValueMatcher
 
 internal sealed class EqualsMatcher(string expected, StringComparison comparison) : ValueMatcher
 {
+    private readonly double? number = NumericMatcher.TryParse(expected, out var n) ? n : null;
+
     public override bool IsMatch(ReadOnlySpan<char> value) => value.Equals(expected, comparison);
+
+    public override bool IsMatchNumber(ReadOnlySpan<char> text, double value) => number is { } n ? n == value : IsMatch(text);
 
     public override IReadOnlyList<string>? RequiredLiterals() => [expected];
 }
@@ -414,8 +424,12 @@ internal sealed class CidrMatcher : ValueMatcher
 
 internal sealed class NumericMatcher(ComparisonOperator op, double expected) : ValueMatcher
 {
-    public override bool IsMatch(ReadOnlySpan<char> value) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var actual) && Compare(op, actual, expected);
+    public override bool IsMatch(ReadOnlySpan<char> value) => TryParse(value, out var actual) && Compare(op, actual, expected);
+
+    /// <summary>A number as JSON writes one (sign, digits, point, exponent); "Infinity", "NaN" and "∞" are none.</summary>
+    public static bool TryParse(ReadOnlySpan<char> value, out double number) =>
+        double.TryParse(value, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out number)
+        && double.IsFinite(number);
 
     public static bool Compare(ComparisonOperator op, double actual, double expected) => op switch
     {
@@ -491,6 +505,19 @@ internal sealed class AnyMatcher(ValueMatcher[] matchers) : ValueMatcher
 
         return false;
     }
+
+    public override bool IsMatchNumber(ReadOnlySpan<char> text, double value)
+    {
+        foreach (var matcher in matchers)
+        {
+            if (matcher.IsMatchNumber(text, value))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }
 
 internal sealed class AllMatcher(ValueMatcher[] matchers) : ValueMatcher
@@ -504,6 +531,19 @@ internal sealed class AllMatcher(ValueMatcher[] matchers) : ValueMatcher
         foreach (var matcher in matchers)
         {
             if (!matcher.IsMatch(value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public override bool IsMatchNumber(ReadOnlySpan<char> text, double value)
+    {
+        foreach (var matcher in matchers)
+        {
+            if (!matcher.IsMatchNumber(text, value))
             {
                 return false;
             }

@@ -149,8 +149,8 @@ public sealed class RuleRawFilterTests : IDisposable
         var rules = Compile(TrailStopped);
         string[] strays =
         [
-            // A CloudTrail event as EventBridge delivers it: the record is inside detail.
-            """{"version":"0","id":"6a7e8feb","detail-type":"AWS API Call via CloudTrail","source":"aws.ec2","account":"111122223333","time":"2026-01-15T08:00:00Z","region":"us-east-1","detail":""" + CloudTrail("DescribeInstances") + "}",
+            // An EventBridge envelope of something other than a CloudTrail event.
+            """{"version":"0","id":"6a7e8fec","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","account":"111122223333","time":"2026-01-15T08:00:00Z","region":"us-east-1","detail":{"eventName":"x","instance-id":"i-1","state":"running"}}""",
             """{"operationName":"Microsoft.Storage/storageAccounts/read"}""",
             """{"protoPayload":{"serviceName":"compute.googleapis.com"},"timestamp":"2026-01-15T08:00:00Z"}""",
             """{"class_uid":"3005","time":1768464000000}""",
@@ -162,6 +162,8 @@ public sealed class RuleRawFilterTests : IDisposable
             Gcp,
             """{"time":"2026-01-15T09:00:00Z","resourceId":"/SUBSCRIPTIONS/1","operationName":"MICROSOFT.COMPUTE/VIRTUALMACHINES/READ","category":"Administrative"}""",
             """{"class_uid":3005,"time":1768464000000,"api":{"operation":"DescribeInstances"}}""",
+            // A CloudTrail event as EventBridge delivers it: the record is its detail.
+            """{"version":"0","id":"6a7e8feb","detail-type":"AWS API Call via CloudTrail","source":"aws.ec2","account":"111122223333","time":"2026-01-15T08:00:00Z","region":"us-east-1","detail":""" + CloudTrail("DescribeInstances") + "}",
         ];
         var content = System.Text.Encoding.UTF8.GetBytes(string.Join("\n", known.Concat(strays)));
         var withFilter = new CloudLogReader(new ReaderOptions { RawFilter = RuleRawFilter.Create(rules) });

@@ -49,6 +49,10 @@ public class ConditionTests
     [InlineData("a and not 1 of sel_*", """{"a":1,"x":1}""", false)]
     [InlineData("a and not 1 of sel_*", """{"a":1}""", true)]
     [InlineData("any of sel_*", """{"x":1}""", true)]
+    // A pattern leaves out identifiers starting with '_' as "them" does, unless it starts with '_' itself.
+    [InlineData("all of *", """{"a":1,"b":1,"c":1,"x":1,"y":1}""", true)]
+    [InlineData("1 of *", """{"h":1}""", false)]
+    [InlineData("1 of _priv*", """{"h":1}""", true)]
     public void Quantifiers_ExpandPatternsAndThem(string condition, string json, bool expected) =>
         Assert.Equal(expected, Eval(condition, json));
 

@@ -330,6 +330,40 @@ public class ModifierTests
     {
         var set = SigmaTestRules.Detection("    sel:\n        n|gte: 5\n    condition: sel");
         Assert.False(set.MatchesJson("""{"n":"many"}"""));
+        // Words the runtime would read as numbers are none in JSON.
+        Assert.False(set.MatchesJson("""{"n":"Infinity"}"""));
+        Assert.False(set.MatchesJson("""{"n":"∞"}"""));
+    }
+
+    [Fact]
+    public void All_WithASingleValue_IsAWarning_AndMeansTheValueAlone()
+    {
+        // The specification does not allow it; the rule still runs, as the value alone.
+        var parsed = SigmaParser.Parse("title: t\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel:\n    eventName|contains|all: CreateUser\n  condition: sel\n", "one.yml");
+        var set = CompiledRuleSet.Compile(parsed.Documents);
+
+        var warning = Assert.Single(set.Diagnostics);
+        Assert.Equal(DiagnosticSeverity.Warning, warning.Severity);
+        Assert.Contains("'all' with a single value", warning.Message);
+        Assert.Equal(5, warning.Line);
+        Assert.NotEmpty(set.Match(TestEvents.Aws("""{"eventName":"CreateUserX"}""")));
+    }
+
+    [Theory]
+    // A number in the event equals the rule's number however it is written; CloudTrail writes counters as 0.0.
+    [InlineData("5.0", true)]
+    [InlineData("5e0", true)]
+    [InlineData("5", true)]
+    [InlineData("5.5", false)]
+    [InlineData("\"5.0\"", false)]
+    public void Equality_OfANumber_IsByValue_AndNeqFollows(string value, bool equal)
+    {
+        var equals = SigmaTestRules.Detection("    sel:\n        n: 5\n    condition: sel");
+        var differs = SigmaTestRules.Detection("    sel:\n        n|neq: 5\n    condition: sel");
+        var inList = SigmaTestRules.Detection("    sel:\n        n:\n            - 7\n            - 5\n    condition: sel");
+        Assert.Equal(equal, equals.MatchesJson($$"""{"n":{{value}}}"""));
+        Assert.Equal(!equal, differs.MatchesJson($$"""{"n":{{value}}}"""));
+        Assert.Equal(equal, inList.MatchesJson($$"""{"n":{{value}}}"""));
     }
 
     [Fact]

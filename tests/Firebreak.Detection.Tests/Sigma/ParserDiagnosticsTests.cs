@@ -141,6 +141,8 @@ public class ParserRobustnessTests
     [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a: 1}, condition: sel}\nfirebreak: {tests: [{match: true}]}\n")]
     [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {}, condition: sel}\n")]
     [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: [], condition: sel}\n")]
+    // An empty map among alternatives states no condition; it made the search match every event.
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: [{a: 1}, {}], condition: sel}\n")]
     [InlineData("title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n  condition: sel\n")]
     [InlineData("")]
     public void MalformedRules_BecomeDiagnostics(string yaml)
