@@ -550,29 +550,60 @@ public sealed class CorrelationEngine
         }
 
         /// <summary>
-        /// Looks for times t0 &lt;= t1 &lt;= ... of the rules in order within the timespan. It judges by
-        /// event time rather than arrival, so the out-of-order delivery of files and parallel matching does not
-        /// hide a sequence; the few times kept per rule (those nearest the newest arrival) bound the state.
+        /// Looks for matches of the rules in the order listed, at times t0 &lt;= t1 &lt;= ... within the timespan, and
+        /// counts the rules in the longest such run: the condition, as for <c>temporal</c>, is a number of different
+        /// rules (by default all of them; <c>gte: 2</c> of three is met by the first and second, or the second and third,
+        /// in that order). It judges by event time rather than arrival, so the out-of-order delivery of files and
+        /// parallel matching does not hide a sequence; the few times kept per rule (those nearest the newest arrival)
+        /// bound the state.
         /// </summary>
         private void ObserveOrdered(Group group, DateTimeOffset time, int ruleIndex, List<CorrelationHit> hits)
         {
             var steps = group.StepTimes;
             Remember(steps[ruleIndex], time);
 
-            foreach (var start in steps[0].Order())
+            // Every run the new match completes starts at a kept time within a timespan before it.
+            var span = correlation.Timespan;
+            var earliest = time - DateTimeOffset.MinValue > span ? time - span : DateTimeOffset.MinValue;
+            var last = new DateTimeOffset?[steps.Length + 1];
+            foreach (var start in steps.SelectMany(l => l).Where(t => t >= earliest && t <= time).Distinct().Order())
             {
-                var current = start;
-                var complete = true;
-                for (var step = 1; step < steps.Length && complete; step++)
+                var end = DateTimeOffset.MaxValue - start > span ? start + span : DateTimeOffset.MaxValue;
+
+                // last[n]: the earliest time a run of n rules in order can end at, among the rules seen so far.
+                Array.Clear(last);
+                last[0] = start;
+                var longest = 0;
+                foreach (var times in steps)
                 {
-                    var next = steps[step].Where(t => t >= current && t - start <= correlation.Timespan).DefaultIfEmpty(DateTimeOffset.MinValue).Min();
-                    complete = next != DateTimeOffset.MinValue;
-                    current = next;
+                    var before = longest;
+                    for (var n = before + 1; n >= 1; n--)
+                    {
+                        if (last[n - 1] is not { } after)
+                        {
+                            continue;
+                        }
+
+                        DateTimeOffset? next = null;
+                        foreach (var t in times)
+                        {
+                            if (t >= after && t <= end && (next is null || t < next))
+                            {
+                                next = t;
+                            }
+                        }
+
+                        if (next is { } found && (last[n] is null || found < last[n]))
+                        {
+                            last[n] = found;
+                            longest = Math.Max(longest, n);
+                        }
+                    }
                 }
 
-                if (complete)
+                if (longest > 0 && correlation.Condition.IsSatisfiedBy(longest))
                 {
-                    hits.Add(Hit(group, start, current, steps.Length));
+                    hits.Add(Hit(group, start, last[longest]!.Value, longest));
                     foreach (var l in steps)
                     {
                         l.Clear();

@@ -585,6 +585,40 @@ public class CorrelationTests
     }
 
     [Theory]
+    // The condition of temporal_ordered counts the rules matched in order, as temporal's counts the rules matched;
+    // every step was needed whatever it said.
+    [InlineData("{gte: 2}", new[] { "CreateUser", "CreateAccessKey" }, 2)]
+    [InlineData("{gte: 2}", new[] { "CreateAccessKey", "GetSecretValue" }, 2)]
+    [InlineData("{gte: 2}", new[] { "CreateUser", "GetSecretValue" }, 2)]
+    [InlineData("{gte: 2}", new[] { "CreateAccessKey", "CreateUser" }, 0)]
+    [InlineData("{gte: 2}", new[] { "GetSecretValue", "CreateAccessKey", "CreateUser" }, 0)]
+    [InlineData("{gte: 3}", new[] { "CreateUser", "CreateAccessKey" }, 0)]
+    [InlineData("{gte: 3}", new[] { "CreateUser", "CreateAccessKey", "GetSecretValue" }, 3)]
+    public void TemporalOrdered_Condition_CountsTheRulesMatchedInOrder(string condition, string[] names, int count)
+    {
+        var (set, engine) = Build($"""
+            title: user, key, then secret
+            correlation:
+              type: temporal_ordered
+              rules: [user_created, key_created, secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 10m
+              condition: {condition}
+            """);
+
+        var hits = Feed(set, engine, names.Select((name, i) => (i * 60, name, "eve", (string?)"s")));
+
+        if (count == 0)
+        {
+            Assert.Empty(hits);
+        }
+        else
+        {
+            Assert.Equal(count, Assert.Single(hits).Count);
+        }
+    }
+
+    [Theory]
     // A region's or an account's files read after another's: its matches arrive days behind the newest seen,
     // and a sweep falling between two of them emptied its groups, so a burst was cut in two and never counted whole.
     [InlineData("{gte: 3}")]
