@@ -229,6 +229,7 @@ internal static class JsonTraversal
     {
         for (var i = index; i < segments.Length; i++)
         {
+            Embedded(ref current, i, segments.Length);
             if (current.ValueKind != JsonValueKind.Object || !TryGetProperty(current, segments[i], out current))
             {
                 return null;
@@ -238,6 +239,35 @@ internal static class JsonTraversal
         return current;
     }
 
+    /// <summary>
+    /// A path that goes on past a string holding JSON text goes on into what the text holds: Log Analytics keeps its
+    /// dynamic columns (InitiatedBy, TargetResources, Status) so, CloudTrail Lake rows their nested fields, CloudTrail
+    /// its policy documents. Only a string starting with '{' or '[' with more of the path to walk is parsed.
+    /// </summary>
+    private static void Embedded(ref JsonElement current, int index, int length)
+    {
+        if (index >= length || current.ValueKind != JsonValueKind.String)
+        {
+            return;
+        }
+
+        var raw = JsonMarshal.GetRawUtf8Value(current);
+        if (raw.Length < 4 || raw[1] is not ((byte)'{' or (byte)'['))
+        {
+            return;
+        }
+
+        try
+        {
+            // Not disposed: the element outlives this call (as the events' own documents do), and its pooled memory goes to the collector.
+            current = JsonDocument.Parse(current.GetString()!, new JsonDocumentOptions { MaxDepth = 64 }).RootElement;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            // Not JSON after all: the path ends at a string.
+        }
+    }
+
     public static bool Exists(JsonElement current, byte[][] segments, int index)
     {
         if (index == segments.Length)
@@ -245,6 +275,7 @@ internal static class JsonTraversal
             return true;
         }
 
+        Embedded(ref current, index, segments.Length);
         if (current.ValueKind == JsonValueKind.Object)
         {
             return TryGetProperty(current, segments[index], out var next) && Exists(next, segments, index + 1);
@@ -271,6 +302,7 @@ internal static class JsonTraversal
             return current.ValueKind != JsonValueKind.Null;
         }
 
+        Embedded(ref current, index, segments.Length);
         if (current.ValueKind == JsonValueKind.Object)
         {
             return TryGetProperty(current, segments[index], out var next) && HasNonNull(next, segments, index + 1);
@@ -292,6 +324,7 @@ internal static class JsonTraversal
 
     public static bool AnyLeaf(JsonElement current, byte[][] segments, int index, ValueMatcher matcher)
     {
+        Embedded(ref current, index, segments.Length);
         while (index < segments.Length && current.ValueKind == JsonValueKind.Object)
         {
             if (!TryGetProperty(current, segments[index], out current))
@@ -300,6 +333,7 @@ internal static class JsonTraversal
             }
 
             index++;
+            Embedded(ref current, index, segments.Length);
         }
 
         if (current.ValueKind == JsonValueKind.Array)
@@ -320,6 +354,7 @@ internal static class JsonTraversal
 
     public static string? First(JsonElement current, byte[][] segments, int index)
     {
+        Embedded(ref current, index, segments.Length);
         while (index < segments.Length && current.ValueKind == JsonValueKind.Object)
         {
             if (!TryGetProperty(current, segments[index], out current))
@@ -328,6 +363,7 @@ internal static class JsonTraversal
             }
 
             index++;
+            Embedded(ref current, index, segments.Length);
         }
 
         if (current.ValueKind == JsonValueKind.Array)

@@ -268,6 +268,23 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_RulePathsGoOnIntoFieldsHeldAsJsonText_AsCloudTrailLakeRowsHoldThem()
+    {
+        // CloudTrail Lake gives each nested field of a row as JSON text ("userIdentity": "{\"type\":\"Root\"...}"); so
+        // does Log Analytics its dynamic columns. The reader mapped them, but a rule's path stopped at the string: the
+        // root user's console sign-in without MFA below matched no rule.
+        const string Lake = """{"QueryStatus":"FINISHED","QueryResultRows":[[{"eventID":"lake-1"},{"eventTime":"2026-03-04 07:30:12.000"},{"eventSource":"signin.amazonaws.com"},{"eventName":"ConsoleLogin"},{"awsRegion":"us-east-1"},{"sourceIPAddress":"198.51.100.99"},{"recipientAccountId":"111122223333"},{"userIdentity":"{\"type\":\"Root\",\"principalId\":\"111122223333\",\"arn\":\"arn:aws:iam::111122223333:root\",\"accountId\":\"111122223333\"}"},{"responseElements":"{\"ConsoleLogin\":\"Success\"}"},{"additionalEventData":"{\"MFAUsed\":\"No\",\"LoginTo\":\"https://console.aws.amazon.com/\"}"}]]}""";
+        var log = WriteFile("lake-rows.json", Lake);
+
+        var hunt = await Cli.RunAsync("hunt", log, "--output", "jsonl");
+
+        Assert.True(hunt.ExitCode == 1, hunt.ToString());
+        var titles = hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("title").GetString()).ToList();
+        Assert.Contains("Root User Activity", titles);
+        Assert.Contains("Console Sign-In Without MFA", titles);
+    }
+
+    [Fact]
     public async Task Hunt_OfAFolderWithNoFileOrOnlyEmptyOnes_IsExit2_NotACleanHunt()
     {
         var emptyFolder = Path.Combine(Path.GetDirectoryName(WriteFile("x.txt", ""))!, "nothing");

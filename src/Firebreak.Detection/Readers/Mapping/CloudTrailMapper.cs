@@ -55,7 +55,7 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
             Provider = "aws",
             Account = f.RecipientAccountId.Str() ?? identity.Prop("accountId"u8).Str(),
             Region = f.AwsRegion.Str(),
-            Actor = MapActor(f.AdditionalEventData, identity),
+            Actor = MapActor(f.AdditionalEventData.Dynamic(), identity),
             SourceIp = f.SourceIp.Str(),
             UserAgent = f.UserAgent.Str(),
             Service = f.EventSource.Str(),
