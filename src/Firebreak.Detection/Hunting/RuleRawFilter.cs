@@ -220,10 +220,16 @@ public static class RuleRawFilter
 
         /// <summary>
         /// Whether the record writes a character needles are made of as a <c>\uXXXX</c> escape (<c>\u0041</c>
-        /// for A): JSON allows it, and the raw search cannot see through it, so such a record is kept.
+        /// for A) or as <c>\/</c>: JSON allows both, and the raw search cannot see through them, so such a record is
+        /// kept. (<c>\\/</c>, an escaped backslash before a plain '/', is kept too: more records kept, never fewer.)
         /// </summary>
         private static bool EscapesANeedleCharacter(ReadOnlySpan<byte> record)
         {
+            if (record.IndexOf("\\/"u8) >= 0)
+            {
+                return true;
+            }
+
             var rest = record;
             while (rest.IndexOf("\\u"u8) is var at and >= 0)
             {

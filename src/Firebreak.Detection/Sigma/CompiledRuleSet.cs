@@ -351,8 +351,8 @@ public sealed class CompiledRuleSet
     /// once, when the first gated rule asks, into a buffer each thread keeps. Widening byte by byte keeps
     /// ASCII intact; multi-byte characters become Latin-1 noise, and no character outside ASCII equals
     /// an ASCII one ignoring case, so none can form a needle. Needles are letters, digits and separators
-    /// JSON never needs to escape; a record with a <c>\u</c> escape (which could spell one) is evaluated
-    /// by every candidate rule, ungated.
+    /// JSON never needs to escape; a record with a <c>\u</c> escape (which could spell one) or a <c>\/</c> is
+    /// evaluated by every candidate rule, ungated.
     /// </summary>
     private ref struct RecordText(CloudEvent e)
     {
@@ -376,7 +376,7 @@ public sealed class CompiledRuleSet
             {
                 state = true;
                 var raw = e.Raw.ValueKind == JsonValueKind.Undefined ? default : JsonMarshal.GetRawUtf8Value(e.Raw);
-                if (raw.Length is > 0 and <= MaxLength && raw.IndexOf("\\u"u8) < 0)
+                if (raw.Length is > 0 and <= MaxLength && raw.IndexOf("\\u"u8) < 0 && raw.IndexOf("\\/"u8) < 0)
                 {
                     var chars = buffer is { } b && b.Length >= raw.Length ? b : buffer = new char[Math.Max((int)BitOperations.RoundUpToPowerOf2((uint)raw.Length), 4096)];
                     text = chars.AsSpan(0, Encoding.Latin1.GetChars(raw, chars));

@@ -135,8 +135,12 @@ internal static class RawNeedles
         return best.Length >= MinLength ? literal.Substring(best.Start, best.Length) : null;
     }
 
-    /// <summary>The characters a needle is made of.</summary>
-    public static bool IsPlain(char c) => char.IsAsciiLetterOrDigit(c) || c is ' ' or '_' or '.' or ':' or '-';
+    /// <summary>
+    /// The characters a needle is made of. '/' is among them (an ARN, a path, an Azure operation is cut into short,
+    /// common pieces without it), though JSON may write it as <c>\/</c>: a record that does is kept unsearched, as one
+    /// with a <c>\u</c> escape of any of them.
+    /// </summary>
+    public static bool IsPlain(char c) => char.IsAsciiLetterOrDigit(c) || c is ' ' or '_' or '.' or ':' or '-' or '/';
 }
 
 /// <summary>How selective a set of needles is expected to be, from the fields it came from.</summary>

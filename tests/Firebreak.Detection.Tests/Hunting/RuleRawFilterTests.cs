@@ -108,7 +108,9 @@ public sealed class RuleRawFilterTests : IDisposable
         var needles = rules.Rules.ToDictionary(r => r.Rule.Title, r => r.RequiredNeedles!.Select(n => n.Text).ToList());
         Assert.Equal(["Root"], needles["root"]);
         Assert.Equal(["AssumedRole"], needles["assumed role with an issuer"]);
-        Assert.Equal([":assumed-role"], needles["imds credentials"]);
+        // '/' is a needle character: the ARN's ":assumed-role/aws:" passes only instance credentials' records, where
+        // ":assumed-role" passed every assumed role's (most of a CloudTrail log).
+        Assert.Equal([":assumed-role/aws:"], needles["imds credentials"]);
         Assert.Equal(["ModifyInstanceAttribute"], needles["ec2 event with an operation"]);
 
         var filter = RuleRawFilter.Create(rules)!;
@@ -119,6 +121,11 @@ public sealed class RuleRawFilterTests : IDisposable
         // A letter written as an escape hides the needle from the raw search: the record is kept for the rules to judge.
         Assert.True(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("ListBuckets").Replace("IAMUser", "R\\u006Fot"))));
         Assert.True(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("ListBuckets").Replace("IAMUser", "\\u0041ssumedRole"))));
+        const string Imds = ""","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/aws:ec2-instance/i-0abc"}""";
+        Assert.True(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances", Imds))));
+        Assert.False(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances", Imds.Replace("AssumedRole", "IAMRole").Replace("/aws:ec2-instance", "/web-app")))));
+        // JSON may write '/' as "\/": the raw search cannot see the needle through it, so the record is kept.
+        Assert.True(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances", Imds.Replace("AssumedRole", "IAMRole").Replace("/", "\\/")))));
         // Escapes of other characters hide no needle.
         Assert.False(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances", ""","userAgent":"caf\\u00e9 \\u003Cx\\u003E C:\\\\u","n":"\\u00"""))));
     }
