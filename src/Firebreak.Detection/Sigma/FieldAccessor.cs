@@ -198,7 +198,34 @@ internal sealed class JsonPath(string text)
 
     public string Text { get; } = text;
 
-    public byte[][] Segments { get; } = text.Split('.').Select(s => Interned.GetOrAdd(s, Encoding.UTF8.GetBytes)).ToArray();
+    public byte[][] Segments { get; } = Split(text).Select(s => Interned.GetOrAdd(s, Encoding.UTF8.GetBytes)).ToArray();
+
+    /// <summary>
+    /// The names of a dotted path; a name in brackets is taken whole, dots and all, for keys such as Azure's claim
+    /// URIs (<c>identity.claims.[http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn]</c>).
+    /// </summary>
+    private static List<string> Split(string text)
+    {
+        var names = new List<string>();
+        var start = 0;
+        while (start <= text.Length)
+        {
+            if (start < text.Length && text[start] == '[' && text.IndexOf(']', start) is var close and > 0
+                && (close == text.Length - 1 || text[close + 1] == '.'))
+            {
+                names.Add(text[(start + 1)..close]);
+                start = close + 2;
+                continue;
+            }
+
+            var dot = text.IndexOf('.', start);
+            var end = dot < 0 ? text.Length : dot;
+            names.Add(text[start..end]);
+            start = end + 1;
+        }
+
+        return names;
+    }
 }
 
 internal static class JsonTraversal

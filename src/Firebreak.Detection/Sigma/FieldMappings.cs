@@ -98,7 +98,8 @@ public sealed class FieldMappings
                 ("ActivityStatusValue", ["status.value", "status", "ActivityStatusValue", "resultType"]),
                 ("ResourceProviderValue", ["resourceProviderName.value", "resourceProviderName", "ResourceProviderValue", "properties.resourceProviderValue"]),
                 ("ResourceId", ["resourceId", "ResourceId"]),
-                ("Caller", ["caller", "Caller", "identity.claims.name", "properties.caller"]),
+                // The REST shape's caller is the UPN claim (or the service principal's); an export keeps the claims by URI.
+                ("Caller", ["caller", "Caller", "identity.claims.[http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn]", "identity.claims.name", "properties.caller"]),
                 ("CallerIpAddress", ["callerIpAddress", "httpRequest.clientIpAddress", "CallerIpAddress"])),
             IndexFieldNames: ["operationName", "OperationNameValue"], IndexPaths: ActivityOperation, FallbackPrefixes: ["properties."]),
 

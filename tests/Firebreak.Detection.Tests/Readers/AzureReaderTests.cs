@@ -1,5 +1,6 @@
 using Firebreak.Detection.Events;
 using Firebreak.Detection.Readers;
+using Firebreak.Detection.Sigma;
 
 namespace Firebreak.Detection.Tests.Readers;
 
@@ -19,6 +20,19 @@ public class AzureReaderTests
 
         Assert.Equal("e1", e.Raw.GetProperty("eventDataId").GetString());
         Assert.Contains(rules.Match(e), r => r.Rule.Title.Contains("Elevat", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task ActivityLog_MonitorExport_IsMatchedByCaller_ThroughTheUpnClaim()
+    {
+        // The REST shape's caller is the UPN claim; an export keeps only the claims, keyed by URI (dots and all), and a
+        // Caller rule looked at the name claim, a display name: it never matched the export.
+        var rules = CompiledRuleSet.Compile(SigmaParser.Parse("title: by caller\nlogsource: {product: azure, service: activitylogs}\ndetection:\n  sel: {Caller: carol@contoso.example}\n  condition: sel\n", "caller.yml").Documents);
+
+        var events = await new CloudLogReader().ReadAllAsync(TestData.Fixture("azure-activity-monitor-export.json"));
+
+        Assert.NotEmpty(rules.Match(events[0]));
+        Assert.Empty(rules.Match(events[1]));
     }
 
     [Fact]
