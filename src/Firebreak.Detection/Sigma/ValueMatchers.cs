@@ -66,7 +66,13 @@ internal sealed class GlobMatcher(SigmaPattern pattern, bool caseSensitive) : Va
         int p = 0, s = 0, starP = -1, starS = 0;
         while (s < value.Length)
         {
-            if (p < kinds.Length && (kinds[p] == PatternKind.One || (kinds[p] == PatternKind.Literal && Same(chars[p], value[s]))))
+            if (p < kinds.Length && kinds[p] == PatternKind.One)
+            {
+                // '?' is one character: a pair of UTF-16 surrogates (an emoji, say) is one.
+                p++;
+                s += Width(value, s);
+            }
+            else if (p < kinds.Length && kinds[p] == PatternKind.Literal && Same(chars[p], value[s]))
             {
                 p++;
                 s++;
@@ -79,7 +85,8 @@ internal sealed class GlobMatcher(SigmaPattern pattern, bool caseSensitive) : Va
             else if (starP >= 0)
             {
                 p = starP + 1;
-                s = ++starS;
+                starS += Width(value, starS);
+                s = starS;
             }
             else
             {
@@ -118,6 +125,9 @@ internal sealed class GlobMatcher(SigmaPattern pattern, bool caseSensitive) : Va
 
     private bool Same(char patternChar, char valueChar) =>
         patternChar == (caseSensitive ? valueChar : char.ToUpperInvariant(valueChar));
+
+    private static int Width(ReadOnlySpan<char> value, int at) =>
+        at + 1 < value.Length && char.IsHighSurrogate(value[at]) && char.IsLowSurrogate(value[at + 1]) ? 2 : 1;
 }
 
 internal sealed class RegexMatcher(Regex regex) : ValueMatcher

@@ -335,6 +335,19 @@ public class ModifierTests
         Assert.False(set.MatchesJson("""{"n":"∞"}"""));
     }
 
+    [Theory]
+    // '?' stands for one character; a character outside the Basic Multilingual Plane is two UTF-16 code units.
+    [InlineData("bucket-?", "bucket-😀", true)]
+    [InlineData("bucket-??", "bucket-😀", false)]
+    [InlineData("*-?", "bucket-😀", true)]
+    [InlineData("*?x", "😀x", true)]
+    [InlineData("?x", "😀😀x", false)]
+    public void QuestionMark_IsOneCharacter_EvenOutsideTheBasicPlane(string pattern, string value, bool expected)
+    {
+        var set = SigmaTestRules.Detection($"    sel:\n        n: '{pattern}'\n    condition: sel");
+        Assert.Equal(expected, set.MatchesJson($$"""{"n":"{{value}}"}"""));
+    }
+
     [Fact]
     public void All_WithASingleValue_IsAWarning_AndMeansTheValueAlone()
     {
