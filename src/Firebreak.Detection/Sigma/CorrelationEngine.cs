@@ -206,6 +206,7 @@ public sealed class CorrelationEngine
         // reached it since then (see Sweep).
         private long arrivals;
         private long sweptAt;
+        private CloudEvent? lastCounted;
 
         public int GroupCount => groups.Count;
 
@@ -249,13 +250,27 @@ public sealed class CorrelationEngine
             ObserveCore([.. group.Select(name => Field(hit, name))], hit.LastSeen, value is null ? null : Field(hit, value), ruleIndex, hits);
         }
 
-        public void Observe(CloudEvent e, CompiledRule rule, int ruleIndex, List<CorrelationHit> hits) =>
+        public void Observe(CloudEvent e, CompiledRule rule, int ruleIndex, List<CorrelationHit> hits)
+        {
+            // event_count counts events: one that matches two of the rules it refers to is one event, not two. (A hunt
+            // hands over an event's matches one after another.)
+            if (correlation.Type == CorrelationType.EventCount)
+            {
+                if (ReferenceEquals(e, lastCounted))
+                {
+                    return;
+                }
+
+                lastCounted = e;
+            }
+
             ObserveCore(
                 groupAccessors[rule.Ordinal].Select(a => a.FirstValue(e)).ToArray(),
                 e.Time,
                 correlation.Type == CorrelationType.ValueCount ? valueAccessors[rule.Ordinal].FirstValue(e) : null,
                 ruleIndex,
                 hits);
+        }
 
         private void ObserveCore(string?[] values, DateTimeOffset time, string? value, int ruleIndex, List<CorrelationHit> hits)
         {

@@ -584,6 +584,47 @@ public class CorrelationTests
         Assert.True(engine2.EvictedGroups > 0);
     }
 
+    [Fact]
+    public void EventCount_CountsAnEventMatchingTwoOfItsRules_Once()
+    {
+        // "Counts events": one CreateUser event matched both rules and was counted twice, meeting gte: 2 alone.
+        var (set, engine) = Build("""
+            title: by name
+            name: by_name
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {userIdentity.arn: eve}
+              condition: sel
+            ---
+            title: two events
+            correlation:
+              type: event_count
+              rules: [user_created, by_name]
+              group-by: [userIdentity.arn]
+              timespan: 10m
+              condition: {gte: 2}
+            """);
+
+        Assert.Empty(Feed(set, engine, [(0, "CreateUser", "eve", null)]));
+        var (set2, engine2) = Build("""
+            title: by name
+            name: by_name
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {userIdentity.arn: eve}
+              condition: sel
+            ---
+            title: two events
+            correlation:
+              type: event_count
+              rules: [user_created, by_name]
+              group-by: [userIdentity.arn]
+              timespan: 10m
+              condition: {gte: 2}
+            """);
+        Assert.Equal(2, Assert.Single(Feed(set2, engine2, [(0, "CreateUser", "eve", null), (60, "CreateUser", "eve", null)])).Count);
+    }
+
     [Theory]
     // The condition of temporal_ordered counts the rules matched in order, as temporal's counts the rules matched;
     // every step was needed whatever it said.
