@@ -191,14 +191,15 @@ public static class RuleRawFilter
         }
 
         /// <summary>The matcher, or null when a rule without needles makes every record of this group count.</summary>
-        public Matcher? Search() => Unfilterable.Count > 0 ? null : new Matcher(Create(Anywhere), Create(InOperation), OperationField);
+        public Matcher? Search() => Unfilterable.Count > 0 ? null
+            : new Matcher(Create(Anywhere), Create(InOperation), OperationField, Anywhere.Concat(InOperation).Any(n => n.Contains('/')));
 
         private static SearchValues<string>? Create(HashSet<string> needles) =>
             needles.Count == 0 ? null : SearchValues.Create([.. needles.Order(StringComparer.Ordinal)], StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Tests one record against a group's needles.</summary>
-    private sealed class Matcher(SearchValues<string>? anywhere, SearchValues<string>? inOperation, string? operationField)
+    private sealed class Matcher(SearchValues<string>? anywhere, SearchValues<string>? inOperation, string? operationField, bool needlesHaveASlash)
     {
         private readonly byte[] key = operationField is null ? [] : Encoding.UTF8.GetBytes($"\"{operationField}\"");
 
@@ -220,12 +221,13 @@ public static class RuleRawFilter
 
         /// <summary>
         /// Whether the record writes a character needles are made of as a <c>\uXXXX</c> escape (<c>\u0041</c>
-        /// for A) or as <c>\/</c>: JSON allows both, and the raw search cannot see through them, so such a record is
-        /// kept. (<c>\\/</c>, an escaped backslash before a plain '/', is kept too: more records kept, never fewer.)
+        /// for A) or, when a needle holds a '/', as <c>\/</c>: JSON allows both, and the raw search cannot see through
+        /// them, so such a record is kept. (<c>\\/</c>, an escaped backslash before a plain '/', is kept too: more records
+        /// kept, never fewer.)
         /// </summary>
-        private static bool EscapesANeedleCharacter(ReadOnlySpan<byte> record)
+        private bool EscapesANeedleCharacter(ReadOnlySpan<byte> record)
         {
-            if (record.IndexOf("\\/"u8) >= 0)
+            if (needlesHaveASlash && record.IndexOf("\\/"u8) >= 0)
             {
                 return true;
             }

@@ -412,7 +412,8 @@ public sealed class CloudLogReader
         return true;
     }
 
-    private static bool HasLoneSurrogate(ReadOnlySpan<byte> json)
+    /// <summary>Whether a string or name in the JSON escapes half a UTF-16 surrogate pair (<c>\ud800</c> alone), which no reader can turn into text.</summary>
+    internal static bool HasLoneSurrogate(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 1024 });
         while (reader.Read())

@@ -27,6 +27,7 @@ public sealed class CompiledRule
         if (gate && predicate.RequiredNeedles(beyondOperation: true) is { Items.Count: > 0 } needles)
         {
             Gate = SearchValues.Create([.. needles.Items.Select(n => n.Text).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal)], StringComparison.OrdinalIgnoreCase);
+            GateHasASlash = needles.Items.Any(n => n.Text.Contains('/'));
         }
     }
 
@@ -55,6 +56,9 @@ public sealed class CompiledRule
     /// records have none of a rule's needles. Null when the rule promises none.
     /// </summary>
     internal SearchValues<string>? Gate { get; }
+
+    /// <summary>Whether a needle of <see cref="Gate"/> holds a '/', which a record may write as <c>\/</c>.</summary>
+    internal bool GateHasASlash { get; }
 
     /// <summary>The rule is only tried on events whose operation name passes its operation filter.</summary>
     public bool IsIndexed => OperationFilter is not null;
@@ -351,8 +355,8 @@ public sealed class CompiledRuleSet
     /// once, when the first gated rule asks, into a buffer each thread keeps. Widening byte by byte keeps
     /// ASCII intact; multi-byte characters become Latin-1 noise, and no character outside ASCII equals
     /// an ASCII one ignoring case, so none can form a needle. Needles are letters, digits and separators
-    /// JSON never needs to escape; a record with a <c>\u</c> escape (which could spell one) or a <c>\/</c> is
-    /// evaluated by every candidate rule, ungated.
+    /// JSON never needs to escape; a record with a <c>\u</c> escape (which could spell one) is evaluated by every
+    /// candidate rule, ungated, and one with a <c>\/</c> by every rule whose needles hold a '/'.
     /// </summary>
     private ref struct RecordText(CloudEvent e)
     {
@@ -364,6 +368,7 @@ public sealed class CompiledRuleSet
 
         private Span<char> text;
         private bool state;
+        private bool escapesASlash;
 
         public bool Admits(CompiledRule rule)
         {
@@ -376,14 +381,15 @@ public sealed class CompiledRuleSet
             {
                 state = true;
                 var raw = e.Raw.ValueKind == JsonValueKind.Undefined ? default : JsonMarshal.GetRawUtf8Value(e.Raw);
-                if (raw.Length is > 0 and <= MaxLength && raw.IndexOf("\\u"u8) < 0 && raw.IndexOf("\\/"u8) < 0)
+                escapesASlash = raw.IndexOf("\\/"u8) >= 0;
+                if (raw.Length is > 0 and <= MaxLength && raw.IndexOf("\\u"u8) < 0)
                 {
                     var chars = buffer is { } b && b.Length >= raw.Length ? b : buffer = new char[Math.Max((int)BitOperations.RoundUpToPowerOf2((uint)raw.Length), 4096)];
                     text = chars.AsSpan(0, Encoding.Latin1.GetChars(raw, chars));
                 }
             }
 
-            return text.IsEmpty || text.ContainsAny(gate);
+            return text.IsEmpty || (escapesASlash && rule.GateHasASlash) || text.ContainsAny(gate);
         }
     }
 

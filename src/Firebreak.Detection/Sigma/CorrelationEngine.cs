@@ -577,9 +577,24 @@ public sealed class CorrelationEngine
             var steps = group.StepTimes;
             Remember(steps[ruleIndex], time);
 
-            // Every run the new match completes starts at a kept time within a timespan before it.
+            // No run can count more rules than have a kept time within a timespan of the new match: when those are too
+            // few, which is nearly always, nothing is searched.
             var span = correlation.Timespan;
             var earliest = time - DateTimeOffset.MinValue > span ? time - span : DateTimeOffset.MinValue;
+            var latest = DateTimeOffset.MaxValue - time > span ? time + span : DateTimeOffset.MaxValue;
+            var present = steps.Count(l => l.Any(t => t >= earliest && t <= latest));
+            if (!Enumerable.Range(1, present).Any(n => correlation.Condition.IsSatisfiedBy(n)))
+            {
+                return;
+            }
+
+            if (NeedsEveryRule(steps.Length))
+            {
+                ObserveEveryStep(steps, group, hits);
+                return;
+            }
+
+            // Every run the new match completes starts at a kept time within a timespan before it.
             var last = new DateTimeOffset?[steps.Length + 1];
             foreach (var start in steps.SelectMany(l => l).Where(t => t >= earliest && t <= time).Distinct().Order())
             {
@@ -619,6 +634,39 @@ public sealed class CorrelationEngine
                 if (longest > 0 && correlation.Condition.IsSatisfiedBy(longest))
                 {
                     hits.Add(Hit(group, start, last[longest]!.Value, longest));
+                    foreach (var l in steps)
+                    {
+                        l.Clear();
+                    }
+
+                    return;
+                }
+            }
+        }
+
+        private bool? needsEveryRule;
+
+        /// <summary>Whether the condition is met only by all the rules (the default), which needs no search over runs that skip one.</summary>
+        private bool NeedsEveryRule(int rules) =>
+            needsEveryRule ??= Enumerable.Range(1, rules - 1).All(n => !correlation.Condition.IsSatisfiedBy(n)) && correlation.Condition.IsSatisfiedBy(rules);
+
+        /// <summary>Every rule in order: from each kept time of the first, the earliest time of each next one, within the timespan.</summary>
+        private void ObserveEveryStep(List<DateTimeOffset>[] steps, Group group, List<CorrelationHit> hits)
+        {
+            foreach (var start in steps[0].Order())
+            {
+                var current = start;
+                var complete = true;
+                for (var step = 1; step < steps.Length && complete; step++)
+                {
+                    var next = steps[step].Where(t => t >= current && t - start <= correlation.Timespan).DefaultIfEmpty(DateTimeOffset.MinValue).Min();
+                    complete = next != DateTimeOffset.MinValue;
+                    current = next;
+                }
+
+                if (complete)
+                {
+                    hits.Add(Hit(group, start, current, steps.Length));
                     foreach (var l in steps)
                     {
                         l.Clear();

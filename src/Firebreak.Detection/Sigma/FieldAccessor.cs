@@ -269,7 +269,10 @@ internal static class JsonTraversal
     /// <summary>
     /// A path that goes on past a string holding JSON text goes on into what the text holds: Log Analytics keeps its
     /// dynamic columns (InitiatedBy, TargetResources, Status) so, CloudTrail Lake rows their nested fields, CloudTrail
-    /// its policy documents. Only a string starting with '{' or '[' with more of the path to walk is parsed.
+    /// its policy documents. Only a string starting with '{' or '[', of at most <see cref="MaxEmbeddedBytes"/>, with more
+    /// of the path to walk is parsed; each thread keeps the last few it parsed, so the rules walking into one field of
+    /// an event parse it once. Text that is not JSON, or escapes half a surrogate pair (which no reader can turn into
+    /// text: it ended the hunt), ends the path at the string.
     /// </summary>
     private static void Embedded(ref JsonElement current, int index, int length)
     {
@@ -279,21 +282,59 @@ internal static class JsonTraversal
         }
 
         var raw = JsonMarshal.GetRawUtf8Value(current);
-        if (raw.Length < 4 || raw[1] is not ((byte)'{' or (byte)'['))
+        if (raw.Length < 4 || raw.Length > MaxEmbeddedBytes || raw[1] is not ((byte)'{' or (byte)'['))
         {
             return;
         }
 
+        var cache = parsedTexts ??= [];
+        foreach (var (text, parsed) in cache)
+        {
+            if (raw.SequenceEqual(text))
+            {
+                if (parsed is { } known)
+                {
+                    current = known;
+                }
+
+                return;
+            }
+        }
+
+        JsonElement? result = null;
         try
         {
-            // Not disposed: the element outlives this call (as the events' own documents do), and its pooled memory goes to the collector.
-            current = JsonDocument.Parse(current.GetString()!, new JsonDocumentOptions { MaxDepth = 64 }).RootElement;
+            var inner = Encoding.UTF8.GetBytes(current.GetString()!);
+            if (inner.AsSpan().IndexOf("\\u"u8) < 0 || !Readers.CloudLogReader.HasLoneSurrogate(inner))
+            {
+                // Not disposed: the element outlives this call (as the events' own documents do), and its pooled memory goes to the collector.
+                result = JsonDocument.Parse(inner, new JsonDocumentOptions { MaxDepth = 64 }).RootElement;
+            }
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            // Not JSON after all: the path ends at a string.
+            // Not JSON after all: the path ends at the string.
+        }
+
+        if (cache.Count >= EmbeddedKept)
+        {
+            cache.RemoveAt(0);
+        }
+
+        cache.Add((raw.ToArray(), result));
+        if (result is { } found)
+        {
+            current = found;
         }
     }
+
+    /// <summary>Larger JSON text (far beyond any policy document) is not walked into.</summary>
+    internal const int MaxEmbeddedBytes = 64 * 1024;
+
+    private const int EmbeddedKept = 16;
+
+    [ThreadStatic]
+    private static List<(byte[] Text, JsonElement? Parsed)>? parsedTexts;
 
     public static bool Exists(JsonElement current, byte[][] segments, int index)
     {

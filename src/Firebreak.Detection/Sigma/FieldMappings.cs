@@ -84,7 +84,9 @@ public sealed class FieldMappings
                 ("userIdentity.invokedBy", ["userIdentity.invokedBy", "actor.invoked_by"]),
                 ("userIdentity.sessionContext.sessionIssuer.arn", ["userIdentity.sessionContext.sessionIssuer.arn", "actor.session.issuer"]),
                 ("userIdentity.sessionContext.attributes.mfaAuthenticated", ["userIdentity.sessionContext.attributes.mfaAuthenticated", "actor.session.is_mfa", "actor.session.mfa"])),
-            IndexFieldNames: ["eventName"], IndexPaths: CloudTrailOperation, FallbackPrefixes: []),
+            // Security Lake keeps the CloudTrail fields its mapping does not name (eventType, readOnly, additionalEventData)
+            // in OCSF's unmapped object, under their CloudTrail names.
+            IndexFieldNames: ["eventName"], IndexPaths: CloudTrailOperation, FallbackPrefixes: ["unmapped."]),
 
         // Activity log as exported by diagnostic settings (operationName a string), by the REST API and
         // `az monitor activity-log list` (operationName.value), and as the Log Analytics AzureActivity table.

@@ -335,7 +335,7 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
     }
 
     private static double ParseNumber(string value) =>
-        NumericMatcher.TryParse(value, out var number) ? number : throw new FormatException($"'{value}' is not a number");
+        NumericMatcher.TryParse(value, out var number) && !double.IsNaN(number) ? number : throw new FormatException($"'{value}' is not a number");
 
     /// <summary>
     /// Applies the value-rewriting modifiers in the order the spec's examples compose them:

@@ -25,13 +25,29 @@ internal abstract class ValueMatcher
 
 internal sealed class EqualsMatcher(string expected, StringComparison comparison) : ValueMatcher
 {
-    private readonly double? number = NumericMatcher.TryParse(expected, out var n) ? n : null;
+    private readonly double? number = NumericMatcher.TryParse(expected, out var n) && double.IsFinite(n) ? n : null;
 
     public override bool IsMatch(ReadOnlySpan<char> value) => value.Equals(expected, comparison);
 
-    public override bool IsMatchNumber(ReadOnlySpan<char> text, double value) => number is { } n ? n == value : IsMatch(text);
+    /// <summary>
+    /// The same text, or the same value written otherwise (<c>5.0</c> for 5); two integers are compared as written,
+    /// since a double holds no more than 15 or so digits (9007199254740993 is not 9007199254740992).
+    /// </summary>
+    public override bool IsMatchNumber(ReadOnlySpan<char> text, double value) =>
+        IsMatch(text) || (number is { } n && !(IsInteger(text) && IsInteger(expected)) && n == value);
 
-    public override IReadOnlyList<string>? RequiredLiterals() => [expected];
+    private static bool IsInteger(ReadOnlySpan<char> text) => !text.ContainsAny('.', 'e') && !text.Contains('E');
+
+    /// <summary>
+    /// A number matches as written or by value, so every match holds the text or the number's integer digits (43200
+    /// is in "43200.0" and "43200"), when it has few enough to print exactly; a number written with an exponent in the
+    /// record (4.32e4) is then passed over by the pre-filter.
+    /// </summary>
+    public override IReadOnlyList<string>? RequiredLiterals() =>
+        number is not { } n ? [expected]
+        : Math.Abs(n) < 1e15 ? [.. new[] { expected, ((long)Math.Abs(Math.Truncate(n))).ToString(CultureInfo.InvariantCulture) }.Distinct()]
+        : null;
+
 }
 
 internal sealed class StartsWithMatcher(string prefix, StringComparison comparison) : ValueMatcher
@@ -436,10 +452,20 @@ internal sealed class NumericMatcher(ComparisonOperator op, double expected) : V
 {
     public override bool IsMatch(ReadOnlySpan<char> value) => TryParse(value, out var actual) && Compare(op, actual, expected);
 
-    /// <summary>A number as JSON writes one (sign, digits, point, exponent); "Infinity", "NaN" and "∞" are none.</summary>
-    public static bool TryParse(ReadOnlySpan<char> value, out double number) =>
-        double.TryParse(value, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out number)
-        && double.IsFinite(number);
+    /// <summary>
+    /// A number written with signs, digits, a point and an exponent (around it, spaces); "Infinity", "NaN" and "∞",
+    /// which the runtime would also read, are none. One too large for a double (1e400) is read as infinite, and so
+    /// still greater than any other.
+    /// </summary>
+    public static bool TryParse(ReadOnlySpan<char> value, out double number)
+    {
+        number = 0;
+        var text = value.Trim();
+        return text.Length > 0 && !text.ContainsAnyExcept(NumberCharacters)
+            && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number);
+    }
+
+    private static readonly System.Buffers.SearchValues<char> NumberCharacters = System.Buffers.SearchValues.Create("0123456789+-.eE");
 
     public static bool Compare(ComparisonOperator op, double actual, double expected) => op switch
     {

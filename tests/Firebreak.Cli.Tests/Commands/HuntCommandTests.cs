@@ -243,6 +243,13 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         var titles = hits.Select(h => h.GetProperty("title").GetString()).ToList();
         Assert.Contains("CloudTrail Trail Stopped, Deleted or Narrowed", titles);
         Assert.All(checks, c => Assert.Contains(c.Title, titles));
+        // Fields Security Lake's mapping does not name stay in unmapped, under their CloudTrail names: a root user's
+        // service event there is left out by the built-in rule's filter on eventType, as in CloudTrail.
+        var serviceEvent = Lake.Replace("\"class_uid\":6003", "\"class_uid\":6003,\"unmapped\":{\"eventType\":\"AwsServiceEvent\"}")
+            .Replace("\"type\":\"AssumedRole\"", "\"type\":\"Root\"").Replace("StopLogging", "CredentialVerification");
+        var root = await Cli.RunAsync("hunt", WriteFile("lake-root.jsonl", serviceEvent + "\n" + serviceEvent.Replace("AwsServiceEvent", "AwsApiCall") + "\n"), "--output", "jsonl");
+        Assert.Single(root.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("\"title\":\"Root User Activity\"", StringComparison.Ordinal));
+
         // The actor is named by its ARN, as a CloudTrail record's is.
         var actor = hits[0].GetProperty("actor");
         Assert.Equal("arn:aws:sts::111122223333:assumed-role/ops/mallory", actor.GetProperty("arn").GetString());
@@ -282,6 +289,27 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         var titles = hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("title").GetString()).ToList();
         Assert.Contains("Root User Activity", titles);
         Assert.Contains("Console Sign-In Without MFA", titles);
+    }
+
+    [Fact]
+    public async Task Hunt_JsonTextWithALoneSurrogate_EndsThePathThere_AndCostsNothingElse()
+    {
+        // A path walking into a policy document parsed text the reader had not checked: a \ud800 escaped inside it ended
+        // the whole hunt (exit 2, every hit lost) when a rule read the value.
+        static string Policy(string id, string effect) => $$$"""{"eventVersion":"1.08","eventTime":"2026-01-15T09:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreatePolicy","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"eventID":"{{{id}}}","requestParameters":{"policyDocument":"{\"Statement\":{\"Effect\":\"{{{effect}}}\"}}"}}""";
+        var log = WriteFile("policies.jsonl", string.Join("\n", Policy("p1", "Allow"), Policy("p2", @"Allow\\ud800"), Policy("p3", "Allow")) + "\n");
+        var rules = Path.Combine(Path.GetDirectoryName(log)!, "policy-rules");
+        Directory.CreateDirectory(rules);
+        File.WriteAllText(Path.Combine(rules, "effect.yml"), "title: Allowing policy\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel:\n    requestParameters.policyDocument.Statement.Effect: Allow\n  condition: sel\n");
+        // A number matches by value, and the pre-filter lets its other spellings through.
+        File.WriteAllText(Path.Combine(rules, "duration.yml"), "title: Long session\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel:\n    eventName: AssumeRole\n    requestParameters.durationSeconds: 43200.0\n  condition: sel\n");
+        var assume = WriteFile("assume.jsonl", """{"eventVersion":"1.08","eventTime":"2026-01-15T09:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"eventID":"a1","requestParameters":{"durationSeconds":43200}}""" + "\n");
+
+        var hunt = await Cli.RunAsync("hunt", log, assume, "--rules", rules, "--no-builtin", "--output", "jsonl");
+
+        Assert.True(hunt.ExitCode == 1, hunt.ToString());
+        var ids = hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("eventId").GetString()).Order().ToList();
+        Assert.Equal(["a1", "p1", "p3"], ids);
     }
 
     [Fact]

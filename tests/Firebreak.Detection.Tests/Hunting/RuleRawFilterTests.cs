@@ -126,6 +126,9 @@ public sealed class RuleRawFilterTests : IDisposable
         Assert.False(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances", Imds.Replace("AssumedRole", "IAMRole").Replace("/aws:ec2-instance", "/web-app")))));
         // JSON may write '/' as "\/": the raw search cannot see the needle through it, so the record is kept.
         Assert.True(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances", Imds.Replace("AssumedRole", "IAMRole").Replace("/", "\\/")))));
+        // Where no needle holds a '/', a record writing "\/" is judged as any other.
+        var noSlash = RuleRawFilter.Create(Compile(TrailStopped))!;
+        Assert.False(noSlash(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances", Imds.Replace("/", "\\/")))));
         // Escapes of other characters hide no needle.
         Assert.False(filter(System.Text.Encoding.UTF8.GetBytes(CloudTrail("DescribeInstances", ""","userAgent":"caf\\u00e9 \\u003Cx\\u003E C:\\\\u","n":"\\u00"""))));
     }

@@ -333,6 +333,10 @@ public class ModifierTests
         // Words the runtime would read as numbers are none in JSON.
         Assert.False(set.MatchesJson("""{"n":"Infinity"}"""));
         Assert.False(set.MatchesJson("""{"n":"∞"}"""));
+        // A number too large for a double is still a number, larger than any other; spaces around one are allowed.
+        Assert.True(set.MatchesJson("""{"n":1e400}"""));
+        Assert.True(set.MatchesJson("""{"n":"1e400"}"""));
+        Assert.True(set.MatchesJson("""{"n":" 12 "}"""));
     }
 
     [Theory]
@@ -369,11 +373,14 @@ public class ModifierTests
     [InlineData("5", true)]
     [InlineData("5.5", false)]
     [InlineData("\"5.0\"", false)]
+    // Integers are compared as written: a double holds no more than 15 or so digits.
+    [InlineData("9007199254740992", false)]
     public void Equality_OfANumber_IsByValue_AndNeqFollows(string value, bool equal)
     {
-        var equals = SigmaTestRules.Detection("    sel:\n        n: 5\n    condition: sel");
-        var differs = SigmaTestRules.Detection("    sel:\n        n|neq: 5\n    condition: sel");
-        var inList = SigmaTestRules.Detection("    sel:\n        n:\n            - 7\n            - 5\n    condition: sel");
+        var expected = value.Length > 10 ? "9007199254740993" : "5";
+        var equals = SigmaTestRules.Detection($"    sel:\n        n: {expected}\n    condition: sel");
+        var differs = SigmaTestRules.Detection($"    sel:\n        n|neq: {expected}\n    condition: sel");
+        var inList = SigmaTestRules.Detection($"    sel:\n        n:\n            - 7\n            - {expected}\n    condition: sel");
         Assert.Equal(equal, equals.MatchesJson($$"""{"n":{{value}}}"""));
         Assert.Equal(!equal, differs.MatchesJson($$"""{"n":{{value}}}"""));
         Assert.Equal(equal, inList.MatchesJson($$"""{"n":{{value}}}"""));
