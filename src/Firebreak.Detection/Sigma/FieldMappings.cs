@@ -38,7 +38,8 @@ public sealed class FieldMappings
         ["actor.mfa_used"] = e => e.Actor.MfaUsed switch { true => "true", false => "false", null => null },
     };
 
-    private static readonly string[] CloudTrailOperation = ["eventName", "api.operation"];
+    /// <summary>Where a CloudTrail record keeps its operation, and where Security Lake's OCSF does.</summary>
+    internal static readonly string[] CloudTrailOperation = ["eventName", "api.operation"];
     private static readonly string[] ActivityOperation = ["operationName.value", "operationName", "OperationNameValue", "properties.operationName"];
     // Older Entra audit exports carried the activity name as properties.message; SigmaHQ's audit rules still use it.
     private static readonly string[] AuditActivity = ["activityDisplayName", "properties.activityDisplayName", "operationName", "OperationName", "properties.message"];

@@ -29,7 +29,7 @@ internal static class RawNeedles
         var fields = paths.ToList();
         // One path, or CloudTrail's eventName beside where Security Lake's OCSF keeps it: a record of CloudTrail's own
         // shape has only the first, so the pre-filter may still look for the needle in its eventName alone.
-        var field = fields.Count == 1 || (fields.Count == 2 && fields[0] == "eventName" && fields[1] == "api.operation") ? fields[0] : null;
+        var field = fields.Count == 1 || fields.SequenceEqual(FieldMappings.CloudTrailOperation) ? fields[0] : null;
         var needles = new List<RuleNeedle>(literals.Count);
         foreach (var literal in literals)
         {

@@ -584,44 +584,31 @@ public class CorrelationTests
         Assert.True(engine2.EvictedGroups > 0);
     }
 
+    private const string TwoEventsByName = """
+        title: by name
+        name: by_name
+        logsource: {product: aws, service: cloudtrail}
+        detection:
+          sel: {userIdentity.arn: eve}
+          condition: sel
+        ---
+        title: two events
+        correlation:
+          type: event_count
+          rules: [user_created, by_name]
+          group-by: [userIdentity.arn]
+          timespan: 10m
+          condition: {gte: 2}
+        """;
+
     [Fact]
     public void EventCount_CountsAnEventMatchingTwoOfItsRules_Once()
     {
         // "Counts events": one CreateUser event matched both rules and was counted twice, meeting gte: 2 alone.
-        var (set, engine) = Build("""
-            title: by name
-            name: by_name
-            logsource: {product: aws, service: cloudtrail}
-            detection:
-              sel: {userIdentity.arn: eve}
-              condition: sel
-            ---
-            title: two events
-            correlation:
-              type: event_count
-              rules: [user_created, by_name]
-              group-by: [userIdentity.arn]
-              timespan: 10m
-              condition: {gte: 2}
-            """);
+        var (set, engine) = Build(TwoEventsByName);
 
         Assert.Empty(Feed(set, engine, [(0, "CreateUser", "eve", null)]));
-        var (set2, engine2) = Build("""
-            title: by name
-            name: by_name
-            logsource: {product: aws, service: cloudtrail}
-            detection:
-              sel: {userIdentity.arn: eve}
-              condition: sel
-            ---
-            title: two events
-            correlation:
-              type: event_count
-              rules: [user_created, by_name]
-              group-by: [userIdentity.arn]
-              timespan: 10m
-              condition: {gte: 2}
-            """);
+        var (set2, engine2) = Build(TwoEventsByName);
         Assert.Equal(2, Assert.Single(Feed(set2, engine2, [(0, "CreateUser", "eve", null), (60, "CreateUser", "eve", null)])).Count);
     }
 
@@ -666,7 +653,7 @@ public class CorrelationTests
     [InlineData("{eq: 3}")]
     public void AGroupFarBehindTheNewestMatch_IsNotSweptWhileItsMatchesKeepArriving(string condition)
     {
-        var (set, engine) = Build($"""
+        static (CompiledRuleSet, CorrelationEngine) Burst(string condition) => Build($"""
             title: secret burst
             correlation:
               type: event_count
@@ -675,6 +662,7 @@ public class CorrelationTests
               timespan: 10m
               condition: {condition}
             """, new CorrelationLimits { SweepInterval = 4 });
+        var (set, engine) = Burst(condition);
         var day3 = 2 * 86_400;
         var events = new (int, string, string, string?)[]
         {
@@ -687,15 +675,7 @@ public class CorrelationTests
         Assert.Equal(3, hit.Count);
 
         // Groups that old go once they are idle: the state stays bounded.
-        var (set2, engine2) = Build("""
-            title: secret burst
-            correlation:
-              type: event_count
-              rules: [secret_read]
-              group-by: [userIdentity.arn]
-              timespan: 10m
-              condition: {gte: 3}
-            """, new CorrelationLimits { SweepInterval = 4 });
+        var (set2, engine2) = Burst("{gte: 3}");
         Feed(set2, engine2, [.. events, .. Enumerable.Range(0, 12).Select(i => (day3 + 700 + i, "GetSecretValue", "other", (string?)"s"))], flush: false);
         Assert.Equal(1, engine2.OpenGroups);
     }

@@ -73,6 +73,12 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
 
     private static bool IsFailure(string? result) => string.Equals(result, "Failure", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Whether the ARN is an assumed role's or a federated user's session, the last hop of a role chain.</summary>
+    internal static bool IsSession(string? arn, string? type) => arn is not null && type is "AssumedRole" or "FederatedUser";
+
+    /// <summary>An assumed role's session name, or a federated user's name: the end of its ARN.</summary>
+    internal static string? SessionName(string? arn, string? type) => IsSession(arn, type) ? arn![(arn!.LastIndexOf('/') + 1)..] : null;
+
     private static EventActor MapActor(JsonElement? additionalEventData, JsonElement? identity)
     {
         // A request made for an IAM Identity Center user (IdentityCenterUser, or a role session under trusted
@@ -98,9 +104,9 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
             chain.Add(issuerArn);
         }
 
-        if (arn is not null && type is "AssumedRole" or "FederatedUser" && arn != issuerArn)
+        if (IsSession(arn, type) && arn != issuerArn)
         {
-            chain.Add(arn);
+            chain.Add(arn!);
         }
 
         var mfa = session.Prop("attributes"u8).Prop("mfaAuthenticated"u8).Bool();
@@ -111,11 +117,7 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
 
         // An assumed role's session name and a federated user's name end the ARN; for a federated user the session
         // issuer is the IAM user that called GetFederationToken, not the caller.
-        var name = identity.Prop("userName"u8).Str();
-        if (name is null && arn is not null && type is "AssumedRole" or "FederatedUser")
-        {
-            name = arn[(arn.LastIndexOf('/') + 1)..];
-        }
+        var name = identity.Prop("userName"u8).Str() ?? SessionName(arn, type);
 
         return new EventActor
         {

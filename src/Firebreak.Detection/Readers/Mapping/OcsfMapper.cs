@@ -63,16 +63,11 @@ internal sealed class OcsfMapper : IRecordMapper
         // id); the actor is named by it, as a CloudTrail record's is, whichever version wrote the record.
         var arn = Arn(user.Prop("uid").Str()) ?? Arn(user.Prop("uuid").Str()) ?? Arn(user.Prop("uid_alt").Str());
         var type = user.Prop("type").Str();
-        var name = user.Prop("name").Str();
-        if (name is null && arn is not null && type is "AssumedRole" or "FederatedUser")
-        {
-            name = arn[(arn.LastIndexOf('/') + 1)..];
-        }
-
+        var name = user.Prop("name").Str() ?? CloudTrailMapper.SessionName(arn, type);
         List<string> chain = issuer is null ? [] : [issuer];
-        if (arn is not null && type is "AssumedRole" or "FederatedUser" && arn != issuer)
+        if (CloudTrailMapper.IsSession(arn, type) && arn != issuer)
         {
-            chain.Add(arn);
+            chain.Add(arn!);
         }
 
         var provider = cloud.Prop("provider").Str()?.ToLowerInvariant() ?? "aws";
