@@ -14,7 +14,15 @@ public sealed record LogSourceFieldMapping(
     IReadOnlyDictionary<string, IReadOnlyList<string>> Fields,
     IReadOnlyList<string> IndexFieldNames,
     IReadOnlyList<string> IndexPaths,
-    IReadOnlyList<string> FallbackPrefixes);
+    IReadOnlyList<string> FallbackPrefixes)
+{
+    /// <summary>
+    /// Objects another shape of the log keeps under another path, with everything below them: a rule's path starting
+    /// with the first reaches the same field under the second too (CloudTrail's requestParameters, Security Lake's
+    /// api.request.data).
+    /// </summary>
+    public IReadOnlyList<(string From, string To)> MovedPrefixes { get; init; } = [];
+}
 
 public sealed class FieldMappings
 {
@@ -74,6 +82,10 @@ public sealed class FieldMappings
                 ("errorCode", ["errorCode", "api.response.error"]),
                 ("errorMessage", ["errorMessage", "api.response.message"]),
                 ("eventID", ["eventID", "metadata.uid"]),
+                ("eventType", ["eventType", "metadata.event_code", "unmapped.eventType"]),
+                ("eventCategory", ["eventCategory", "metadata.product.feature.name", "unmapped.eventCategory"]),
+                ("eventVersion", ["eventVersion", "metadata.product.version"]),
+                ("apiVersion", ["apiVersion", "api.version"]),
                 ("requestID", ["requestID", "api.request.uid"]),
                 ("vpcEndpointId", ["vpcEndpointId", "src_endpoint.uid"]),
                 ("userIdentity.type", ["userIdentity.type", "actor.user.type", "user.type"]),
@@ -85,9 +97,18 @@ public sealed class FieldMappings
                 ("userIdentity.invokedBy", ["userIdentity.invokedBy", "actor.invoked_by"]),
                 ("userIdentity.sessionContext.sessionIssuer.arn", ["userIdentity.sessionContext.sessionIssuer.arn", "actor.session.issuer"]),
                 ("userIdentity.sessionContext.attributes.mfaAuthenticated", ["userIdentity.sessionContext.attributes.mfaAuthenticated", "actor.session.is_mfa", "actor.session.mfa"])),
-            // Security Lake keeps the CloudTrail fields its mapping does not name (eventType, readOnly, additionalEventData)
-            // in OCSF's unmapped object, under their CloudTrail names.
-            IndexFieldNames: ["eventName"], IndexPaths: CloudTrailOperation, FallbackPrefixes: ["unmapped."]),
+            // Security Lake keeps the CloudTrail fields its mapping does not name (readOnly, additionalEventData, and eventType
+            // in some source versions) in OCSF's unmapped object, under their CloudTrail names; the request and response
+            // objects whole under api.request.data and api.response.data, and each resource's ARN and account under
+            // resources[].uid and resources[].owner.account.uid.
+            IndexFieldNames: ["eventName"], IndexPaths: CloudTrailOperation, FallbackPrefixes: ["unmapped."])
+        {
+            MovedPrefixes =
+            [
+                ("requestParameters.", "api.request.data."), ("responseElements.", "api.response.data."),
+                ("resources.ARN", "resources.uid"), ("resources.accountId", "resources.owner.account.uid"),
+            ],
+        },
 
         // Activity log as exported by diagnostic settings (operationName a string), by the REST API and
         // `az monitor activity-log list` (operationName.value), and as the Log Analytics AzureActivity table.
@@ -183,9 +204,15 @@ public sealed class FieldMappings
             paths.Add(field["data.".Length..]);
         }
 
+        paths.AddRange(candidates.SelectMany(m => m.MovedPrefixes).Where(moved => Moves(field, moved.From)).Select(moved => moved.To + field[moved.From.Length..]));
         paths.AddRange(candidates.SelectMany(m => m.FallbackPrefixes).Where(prefix => !field.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Select(prefix => prefix + field));
         return new RawPathAccessor(paths);
     }
+
+    // A moved prefix ending in a dot covers what is below it; one naming a field covers that field and what is below it.
+    private static bool Moves(string field, string from) =>
+        field.StartsWith(from, StringComparison.Ordinal)
+        && (from.EndsWith('.') || field.Length == from.Length || field[from.Length] == '.');
 
     /// <summary>The operation-name index for rules of this log source, or null when it has none or is ambiguous.</summary>
     internal LogSourceFieldMapping? IndexFor(SigmaLogSource logSource)

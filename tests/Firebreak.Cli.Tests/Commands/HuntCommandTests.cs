@@ -213,7 +213,7 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         // Security Lake writes CloudTrail events in OCSF (here 1.1, as its documented mapping puts them: the ARN in
         // actor.user.uid, the principal id in uid_alt). The reader took them for CloudTrail events, but rules, built in
         // or SigmaHQ's, name CloudTrail's fields (eventName, userIdentity.arn): not one matched, and nothing said so.
-        const string Lake = """{"metadata":{"product":{"name":"CloudTrail","vendor_name":"AWS"},"uid":"ocsf-1","version":"1.1.0"},"time":1772611200000,"cloud":{"region":"eu-west-1","provider":"AWS","account":{"uid":"111122223333"}},"api":{"operation":"StopLogging","service":{"name":"cloudtrail.amazonaws.com"},"request":{"data":{"name":"org-trail"},"uid":"req-1"},"response":{"error":"AccessDenied"}},"actor":{"user":{"type":"AssumedRole","uid":"arn:aws:sts::111122223333:assumed-role/ops/mallory","uid_alt":"AROAEXAMPLE:mallory","account":{"uid":"111122223333"},"credential_uid":"ASIAEXAMPLEKEY"},"session":{"issuer":"arn:aws:iam::111122223333:role/ops","is_mfa":false}},"http_request":{"user_agent":"aws-cli/2.17.3"},"src_endpoint":{"ip":"203.0.113.66"},"class_uid":6003,"status":"Failure","status_id":2}""";
+        const string Lake = """{"metadata":{"product":{"name":"CloudTrail","vendor_name":"AWS","feature":{"name":"Management"}},"uid":"ocsf-1","version":"1.1.0","event_code":"AwsApiCall"},"time":1772611200000,"cloud":{"region":"eu-west-1","provider":"AWS","account":{"uid":"111122223333"}},"api":{"operation":"StopLogging","service":{"name":"cloudtrail.amazonaws.com"},"request":{"data":{"name":"org-trail"},"uid":"req-1"},"response":{"error":"AccessDenied","data":{"trail":{"isLogging":false}}}},"resources":[{"uid":"arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail","owner":{"account":{"uid":"111122223333"}},"type":"AWS::CloudTrail::Trail"}],"actor":{"user":{"type":"AssumedRole","uid":"arn:aws:sts::111122223333:assumed-role/ops/mallory","uid_alt":"AROAEXAMPLE:mallory","account":{"uid":"111122223333"},"credential_uid":"ASIAEXAMPLEKEY"},"session":{"issuer":"arn:aws:iam::111122223333:role/ops","is_mfa":false}},"http_request":{"user_agent":"aws-cli/2.17.3"},"src_endpoint":{"ip":"203.0.113.66"},"class_uid":6003,"status":"Failure","status_id":2}""";
         var log = WriteFile("lake.jsonl", Lake + "\n");
         var rules = Path.Combine(Path.GetDirectoryName(log)!, "lake-rules");
         Directory.CreateDirectory(rules);
@@ -230,6 +230,12 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
             ("By access key", "userIdentity.accessKeyId: ASIAEXAMPLEKEY"),
             ("By session issuer", "userIdentity.sessionContext.sessionIssuer.arn|endswith: role/ops"),
             ("By MFA", "userIdentity.sessionContext.attributes.mfaAuthenticated: 'false'"),
+            // Security Lake keeps the request and response whole under api.request.data and api.response.data, each
+            // resource's ARN and account as uid and owner; a rule's path below them was not followed there.
+            ("By request parameter", "requestParameters.name: org-trail"),
+            ("By response element", "responseElements.trail.isLogging: 'false'"),
+            ("By resource", "resources.ARN|endswith: ':trail/org-trail'\n    resources.accountId: '111122223333'"),
+            ("By event type and category", "eventType: AwsApiCall\n    eventCategory: Management"),
         };
         foreach (var (i, (title, detection)) in checks.Index())
         {
@@ -249,6 +255,12 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
             .Replace("\"type\":\"AssumedRole\"", "\"type\":\"Root\"").Replace("StopLogging", "CredentialVerification");
         var root = await Cli.RunAsync("hunt", WriteFile("lake-root.jsonl", serviceEvent + "\n" + serviceEvent.Replace("AwsServiceEvent", "AwsApiCall") + "\n"), "--output", "jsonl");
         Assert.Single(root.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("\"title\":\"Root User Activity\"", StringComparison.Ordinal));
+
+        // Exported through Athena, the request and response are JSON text; the paths go on into it.
+        var asText = Lake.Replace("""{"data":{"name":"org-trail"},""", """{"data":"{\"name\":\"org-trail\"}",""");
+        Assert.Contains("\"data\":\"{", asText);
+        var text = await Cli.RunAsync("hunt", WriteFile("lake-text.jsonl", asText + "\n"), "--rules", Path.Combine(rules, "r11.yml"), "--no-builtin", "--output", "jsonl");
+        Assert.Contains("\"title\":\"By request parameter\"", text.Out);
 
         // The actor is named by its ARN, as a CloudTrail record's is.
         var actor = hits[0].GetProperty("actor");
