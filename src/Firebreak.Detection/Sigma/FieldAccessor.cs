@@ -149,45 +149,150 @@ internal sealed class RawPathAccessor : FieldAccessor
 }
 
 /// <summary>
-/// The top-level properties of the event a thread is matching, each looked up once however many
-/// rules ask for it: a CloudTrail record has some twenty, and a lookup by name walks them all, so
-/// the first step of every rule field's path was most of the cost of testing a rule. Keyed by the
-/// name's interned UTF-8 bytes (see <see cref="JsonPath"/>); reset when the thread moves on to
-/// another event, so it holds at most one event per thread, and emptied by <see cref="Forget"/>
-/// after each batch a hunt matches.
+/// The top-level properties of the event a thread is matching, listed once however many rules ask for them: a
+/// CloudTrail record has some twenty, and a lookup by name walks them all (twice when the name is missing, the second
+/// time ignoring case), while the rules of a hunt ask for a few dozen names, most of them missing from any one record
+/// (the other formats' paths). The list is made in one pass when a thread moves on to another event, and looked up by
+/// length and first eight bytes before the names are compared; it holds at most one event per thread, and is emptied
+/// by <see cref="Forget"/> after each batch a hunt matches. A record escaping a top-level name (<c>"\u0065ventName"</c>)
+/// is looked up as before, through the document.
 /// </summary>
 internal static class RootProperties
 {
+    private const int MaxListed = 256;
+
     [ThreadStatic]
     private static CloudEvent? owner;
 
     [ThreadStatic]
-    private static Dictionary<byte[], (bool Found, JsonElement Value)>? found;
+    private static Listed? listed;
 
     public static bool TryGet(CloudEvent e, byte[] name, out JsonElement value)
     {
-        var cache = found ??= new Dictionary<byte[], (bool, JsonElement)>(ReferenceEqualityComparer.Instance);
+        var list = listed ??= new Listed();
         if (!ReferenceEquals(owner, e))
         {
-            cache.Clear();
+            list.Load(e.Raw);
             owner = e;
         }
 
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(cache, name, out var exists);
-        if (!exists)
-        {
-            slot.Found = JsonTraversal.TryGetProperty(e.Raw, name, out slot.Value);
-        }
-
-        value = slot.Value;
-        return slot.Found;
+        return list.Direct
+            ? list.TryGet(name, out value)
+            : JsonTraversal.TryGetProperty(e.Raw, name, out value);
     }
 
     /// <summary>Lets the last event go, so that an idle thread does not keep it (and its document) alive.</summary>
     public static void Forget()
     {
         owner = null;
-        found?.Clear();
+        listed?.Clear();
+    }
+
+    private sealed class Listed
+    {
+        private JsonProperty[] properties = new JsonProperty[32];
+        private ulong[] keys = new ulong[32];
+        private ulong[] foldedKeys = new ulong[32];
+        private int[] lengths = new int[32];
+        private int count;
+
+        /// <summary>False when a name is escaped, or there are too many to list: the document is asked instead.</summary>
+        public bool Direct { get; private set; }
+
+        public void Load(JsonElement record)
+        {
+            Clear();
+            Direct = false;
+            foreach (var property in record.EnumerateObject())
+            {
+                var name = JsonMarshal.GetRawUtf8PropertyName(property);
+                if (count == MaxListed || name.IndexOf((byte)'\\') >= 0)
+                {
+                    Clear();
+                    return;
+                }
+
+                if (count == properties.Length)
+                {
+                    Array.Resize(ref properties, count * 2);
+                    Array.Resize(ref keys, count * 2);
+                    Array.Resize(ref foldedKeys, count * 2);
+                    Array.Resize(ref lengths, count * 2);
+                }
+
+                properties[count] = property;
+                keys[count] = Key(name);
+                foldedKeys[count] = FoldedKey(name);
+                lengths[count] = name.Length;
+                count++;
+            }
+
+            Direct = true;
+        }
+
+        public void Clear()
+        {
+            Array.Clear(properties, 0, count);
+            count = 0;
+        }
+
+        /// <summary>
+        /// As <see cref="JsonTraversal.TryGetProperty"/> answers: the exact name first, the last of several as the
+        /// document gives it; then the first whose name equals it ignoring ASCII case.
+        /// </summary>
+        public bool TryGet(byte[] name, out JsonElement value)
+        {
+            var key = Key(name);
+            for (var i = count - 1; i >= 0; i--)
+            {
+                if (keys[i] == key && lengths[i] == name.Length && JsonMarshal.GetRawUtf8PropertyName(properties[i]).SequenceEqual(name))
+                {
+                    value = properties[i].Value;
+                    return true;
+                }
+            }
+
+            var folded = FoldedKey(name);
+            for (var i = 0; i < count; i++)
+            {
+                if (foldedKeys[i] == folded && lengths[i] == name.Length && Ascii.EqualsIgnoreCase(JsonMarshal.GetRawUtf8PropertyName(properties[i]), name))
+                {
+                    value = properties[i].Value;
+                    return true;
+                }
+            }
+
+            value = default;
+            return false;
+        }
+
+        private static ulong Key(ReadOnlySpan<byte> name)
+        {
+            if (name.Length >= 8)
+            {
+                return MemoryMarshal.Read<ulong>(name);
+            }
+
+            ulong key = 0;
+            for (var i = 0; i < name.Length; i++)
+            {
+                key |= (ulong)name[i] << (8 * i);
+            }
+
+            return key;
+        }
+
+        private static ulong FoldedKey(ReadOnlySpan<byte> name)
+        {
+            ulong key = 0;
+            for (var i = 0; i < Math.Min(8, name.Length); i++)
+            {
+                var b = name[i];
+                key |= (ulong)(b is >= (byte)'A' and <= (byte)'Z' ? b | 0x20 : b) << (8 * i);
+            }
+
+            return key;
+        }
     }
 }
 
