@@ -17,9 +17,9 @@ public sealed record LogSourceFieldMapping(
     IReadOnlyList<string> FallbackPrefixes)
 {
     /// <summary>
-    /// Objects another shape of the log keeps under another path, with everything below them: a rule's path starting
-    /// with the first reaches the same field under the second too (CloudTrail's requestParameters, Security Lake's
-    /// api.request.data).
+    /// Fields another shape of the log keeps under another path, with everything below them: a rule's path naming the
+    /// first, or going on below it, reaches the same place under the second too (CloudTrail's requestParameters,
+    /// Security Lake's api.request.data).
     /// </summary>
     public IReadOnlyList<(string From, string To)> MovedPrefixes { get; init; } = [];
 }
@@ -105,7 +105,7 @@ public sealed class FieldMappings
         {
             MovedPrefixes =
             [
-                ("requestParameters.", "api.request.data."), ("responseElements.", "api.response.data."),
+                ("requestParameters", "api.request.data"), ("responseElements", "api.response.data"),
                 ("resources.ARN", "resources.uid"), ("resources.accountId", "resources.owner.account.uid"),
             ],
         },
@@ -209,10 +209,9 @@ public sealed class FieldMappings
         return new RawPathAccessor(paths);
     }
 
-    // A moved prefix ending in a dot covers what is below it; one naming a field covers that field and what is below it.
+    // A moved name covers that field and what is below it, in any case, as the record's names are looked up.
     private static bool Moves(string field, string from) =>
-        field.StartsWith(from, StringComparison.Ordinal)
-        && (from.EndsWith('.') || field.Length == from.Length || field[from.Length] == '.');
+        field.StartsWith(from, StringComparison.OrdinalIgnoreCase) && (field.Length == from.Length || field[from.Length] == '.');
 
     /// <summary>The operation-name index for rules of this log source, or null when it has none or is ambiguous.</summary>
     internal LogSourceFieldMapping? IndexFor(SigmaLogSource logSource)

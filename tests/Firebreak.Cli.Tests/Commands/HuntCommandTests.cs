@@ -236,7 +236,11 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
             ("By response element", "responseElements.trail.isLogging: 'false'"),
             ("By resource", "resources.ARN|endswith: ':trail/org-trail'\n    resources.accountId: '111122223333'"),
             ("By event type and category", "eventType: AwsApiCall\n    eventCategory: Management"),
+            ("By the whole request", "requestParameters|contains: org-trail"),
+            ("By a name in another case", "RequestParameters.Name: org-trail"),
         };
+        // And a value the record does not hold is no match there either.
+        File.WriteAllText(Path.Combine(rules, "other.yml"), "title: Another trail\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel:\n    requestParameters.name: other-trail\n  condition: sel\n");
         foreach (var (i, (title, detection)) in checks.Index())
         {
             File.WriteAllText(Path.Combine(rules, $"r{i}.yml"), $"title: {title}\nlogsource: {{product: aws, service: cloudtrail}}\ndetection:\n  sel:\n    eventName: StopLogging\n    {detection}\n  condition: sel\n");
@@ -249,6 +253,7 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         var titles = hits.Select(h => h.GetProperty("title").GetString()).ToList();
         Assert.Contains("CloudTrail Trail Stopped, Deleted or Narrowed", titles);
         Assert.All(checks, c => Assert.Contains(c.Title, titles));
+        Assert.DoesNotContain("Another trail", titles);
         // Fields Security Lake's mapping does not name stay in unmapped, under their CloudTrail names: a root user's
         // service event there is left out by the built-in rule's filter on eventType, as in CloudTrail.
         var serviceEvent = Lake.Replace("\"class_uid\":6003", "\"class_uid\":6003,\"unmapped\":{\"eventType\":\"AwsServiceEvent\"}")
@@ -261,6 +266,12 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.Contains("\"data\":\"{", asText);
         var text = await Cli.RunAsync("hunt", WriteFile("lake-text.jsonl", asText + "\n"), "--rules", Path.Combine(rules, "r11.yml"), "--no-builtin", "--output", "jsonl");
         Assert.Contains("\"title\":\"By request parameter\"", text.Out);
+
+        // The built-in rule on an ACL granting everyone, which looks at the whole request, sees Security Lake's.
+        var acl = Lake.Replace("StopLogging", "PutBucketAcl").Replace("cloudtrail.amazonaws.com", "s3.amazonaws.com")
+            .Replace("""{"data":{"name":"org-trail"},""", """{"data":{"bucketName":"finance","AccessControlPolicy":{"AccessControlList":{"Grant":{"Grantee":{"URI":"http://acs.amazonaws.com/groups/global/AllUsers"},"Permission":"READ"}}}},""");
+        var aclHunt = await Cli.RunAsync("hunt", WriteFile("lake-acl.jsonl", acl + "\n"), "--output", "jsonl");
+        Assert.Contains("\"title\":\"S3 Bucket Policy or ACL Grants Public Access\"", aclHunt.Out);
 
         // The actor is named by its ARN, as a CloudTrail record's is.
         var actor = hits[0].GetProperty("actor");
