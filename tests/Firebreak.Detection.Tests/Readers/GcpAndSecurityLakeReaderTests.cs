@@ -1,6 +1,7 @@
 using System.Text;
 using Firebreak.Detection.Events;
 using Firebreak.Detection.Readers;
+using Firebreak.Detection.Tests.Sigma;
 
 namespace Firebreak.Detection.Tests.Readers;
 
@@ -86,6 +87,27 @@ public class GcpAndSecurityLakeReaderTests
         Assert.Equal(EventOutcome.Success, list.Outcome);
         Assert.Equal("arn:aws:iam::111122223333:role/ci-build", list.Actor.SessionIssuer);
         Assert.Equal("AssumedRole", list.Actor.Type);
+    }
+
+    [Fact]
+    public async Task SecurityLakeOcsf_OtherAwsProducts_AreNotCloudTrailEvents_ForTheRules()
+    {
+        // Security Lake also holds Security Hub findings (and VPC flow logs, Route 53 queries) in OCSF, of AWS. They were
+        // all taken for CloudTrail events, so a CloudTrail rule not naming an operation (here on a resource's ARN) hit a finding.
+        const string Finding = """{"metadata":{"product":{"name":"Security Hub","vendor_name":"AWS"},"uid":"finding-1","version":"1.1.0"},"time":1772611200000,"cloud":{"region":"us-east-1","provider":"AWS","account":{"uid":"111122223333"}},"finding_info":{"title":"S3 bucket is public","uid":"f-1"},"resources":[{"uid":"arn:aws:s3:::finance-exports","type":"AwsS3Bucket"}],"activity_name":"Create","class_uid":2001,"severity_id":4}""";
+        var trail = Finding.Replace("Security Hub", "CloudTrail").Replace("\"class_uid\":2001", "\"api\":{\"operation\":\"PutBucketPolicy\",\"service\":{\"name\":\"s3.amazonaws.com\"}},\"class_uid\":6003");
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(Finding + "\n" + trail + "\n" + Finding.Replace("\"product\":{\"name\":\"Security Hub\",\"vendor_name\":\"AWS\"},", "") + "\n")), "lake.jsonl");
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(3, events.Count);
+        Assert.Equal(new LogSource("aws", "security hub"), events[0].LogSource);
+        Assert.Equal(new LogSource("aws", "cloudtrail"), events[1].LogSource);
+        // A record naming no product is taken for CloudTrail's, as before.
+        Assert.Equal(new LogSource("aws", "cloudtrail"), events[2].LogSource);
+        var rules = SigmaTestRules.Detection("    sel:\n        resources.ARN|endswith: ':finance-exports'\n    condition: sel");
+        Assert.Equal([false, true, true], events.Select(rules.Matches).ToArray());
     }
 
     [Fact]

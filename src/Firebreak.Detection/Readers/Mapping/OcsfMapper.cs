@@ -75,7 +75,7 @@ internal sealed class OcsfMapper : IRecordMapper
         {
             Time = time,
             EventId = record.Str("metadata", "uid"),
-            LogSource = provider == "aws" ? LogSources.CloudTrail : new LogSource(provider, record.Str("metadata", "product", "name")?.ToLowerInvariant() ?? "ocsf"),
+            LogSource = LogSourceOf(provider, record.Str("metadata", "product", "name")),
             Provider = provider,
             Account = cloud.Prop("account").Prop("uid").Str() ?? user.Prop("account").Prop("uid").Str() ?? user.Prop("account_uid").Str(),
             Region = cloud.Prop("region").Str(),
@@ -106,4 +106,14 @@ internal sealed class OcsfMapper : IRecordMapper
     }
 
     private static string? Arn(string? value) => value is not null && value.StartsWith("arn:", StringComparison.Ordinal) ? value : null;
+
+    /// <summary>
+    /// Security Lake's AWS records are CloudTrail's events (API Activity, Authentication, Account Change) unless their
+    /// product says otherwise: Security Hub's findings, VPC flow logs and Route 53 queries are OCSF records of AWS too,
+    /// and are not for the CloudTrail rules.
+    /// </summary>
+    private static LogSource LogSourceOf(string provider, string? product) =>
+        provider == "aws" && (product is null || product.Equals("CloudTrail", StringComparison.OrdinalIgnoreCase))
+            ? LogSources.CloudTrail
+            : new LogSource(provider, product?.ToLowerInvariant() ?? "ocsf");
 }
