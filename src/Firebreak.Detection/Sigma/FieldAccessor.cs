@@ -203,10 +203,12 @@ internal static class RootProperties
         {
             Clear();
             Direct = false;
+            // One search of the whole record says whether any name may be escaped; most records escape nothing.
+            var escapes = JsonMarshal.GetRawUtf8Value(record).Contains((byte)'\\');
             foreach (var property in record.EnumerateObject())
             {
                 var name = JsonMarshal.GetRawUtf8PropertyName(property);
-                if (count == MaxListed || name.IndexOf((byte)'\\') >= 0)
+                if (count == MaxListed || (escapes && name.Contains((byte)'\\')))
                 {
                     Clear();
                     return;
@@ -221,8 +223,9 @@ internal static class RootProperties
                 }
 
                 properties[count] = property;
-                keys[count] = Key(name);
-                foldedKeys[count] = FoldedKey(name);
+                var key = Key(name);
+                keys[count] = key;
+                foldedKeys[count] = Fold(key);
                 lengths[count] = name.Length;
                 count++;
             }
@@ -252,7 +255,7 @@ internal static class RootProperties
                 }
             }
 
-            var folded = FoldedKey(name);
+            var folded = Fold(key);
             for (var i = 0; i < count; i++)
             {
                 if (foldedKeys[i] == folded && lengths[i] == name.Length && Ascii.EqualsIgnoreCase(JsonMarshal.GetRawUtf8PropertyName(properties[i]), name))
@@ -282,16 +285,15 @@ internal static class RootProperties
             return key;
         }
 
-        private static ulong FoldedKey(ReadOnlySpan<byte> name)
+        /// <summary>The key with its ASCII capitals made small, eight bytes at once; other bytes are left as they are.</summary>
+        private static ulong Fold(ulong key)
         {
-            ulong key = 0;
-            for (var i = 0; i < Math.Min(8, name.Length); i++)
-            {
-                var b = name[i];
-                key |= (ulong)(b is >= (byte)'A' and <= (byte)'Z' ? b | 0x20 : b) << (8 * i);
-            }
-
-            return key;
+            const ulong Ones = 0x0101010101010101, High = 0x8080808080808080;
+            var low = key & ~High;
+            var fromA = low + (Ones * (0x80 - 'A'));
+            var pastZ = low + (Ones * (0x80 - 'Z' - 1));
+            var capitals = fromA & ~pastZ & ~key & High;
+            return key | (capitals >> 2);
         }
     }
 }

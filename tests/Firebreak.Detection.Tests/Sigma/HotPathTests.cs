@@ -56,6 +56,8 @@ public class HotPathTests
     [InlineData("""{"eventName":"First","x":0,"eventName":"Last","OperationName":"upper","operationname":"lower","EVENTSOURCE":"caps"}""")]
     // Names outside ASCII, empty, and long.
     [InlineData("""{"":"empty","évènement":"accents","名前":"kanji","aVeryLongPropertyNameThatGoesOnAndOn":"long","eventNamE":"odd"}""")]
+    // Escapes in values only: the names are still listed.
+    [InlineData("""{"eventName":"a\"b","policyDocument":"{\"Effect\":\"Allow\"}","EventSource":"caps","[x]":"bracket","@type":"at"}""")]
     // An escaped name: looked up through the document, which unescapes it.
     [InlineData("""{"\u0065ventName":"escaped","eventSource":"plain","Event\u004eame":"caps"}""")]
     public void TopLevelLookups_AnswerAsTheDocumentDoes(string record)
@@ -66,7 +68,8 @@ public class HotPathTests
             "eventVersion", "eventSource", "eventName", "eventTime", "eventID", "eventType", "eventtype", "EVENTNAME", "a", "ab", "abc",
             "abcdefgh", "abcdefghi", "ABCDEFGHI", "abcdefgi", "x", "X", "OperationName", "operationName", "operationname", "",
             "évènement", "ÉVÈNEMENT", "名前", "aVeryLongPropertyNameThatGoesOnAndOn", "averylongpropertynamethatgoesonandon",
-            "aVeryLongPropertyNameThatGoesOnAndOff", "missing", "api", "unmapped",
+            "aVeryLongPropertyNameThatGoesOnAndOff", "missing", "api", "unmapped", "policyDocument", "POLICYDOCUMENT", "eventsource",
+            "[x]", "{x}", "[X]", "@type", "`type", "@TYPE",
         ];
         foreach (var name in asked)
         {
