@@ -299,7 +299,7 @@ public sealed class CloudLogReader
     /// <summary>Why a record that is well-formed JSON would not be read, when no format recognises it; null when one does.</summary>
     private static string? Unrecognised(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions, bool lineRecord)
     {
-        if (!TryPrepare(bytes, documentOptions, lineRecord, out var element, out var problem))
+        if (!TryPrepare(bytes, documentOptions, lineRecord, out var element, out _, out var problem))
         {
             return problem;
         }
@@ -312,7 +312,7 @@ public sealed class CloudLogReader
     private CloudEvent? MapRecord(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions, EventOrigin origin, bool lineRecord, ref IRecordMapper? last, out (string Reason, ProblemSeverity Severity)? problem)
     {
         problem = null;
-        if (!TryPrepare(bytes, documentOptions, lineRecord, out var element, out var reason))
+        if (!TryPrepare(bytes, documentOptions, lineRecord, out var element, out var envelope, out var reason))
         {
             problem = (reason, ProblemSeverity.Error);
             return null;
@@ -332,6 +332,16 @@ public sealed class CloudLogReader
             problem = (reason, cloudEvent is null ? ProblemSeverity.Error : ProblemSeverity.Warning);
         }
 
+        // An EventBridge envelope names the account and region the event came from; the record inside may not.
+        if (cloudEvent is { Account: null } or { Region: null } && envelope.ValueKind == JsonValueKind.Object)
+        {
+            cloudEvent = cloudEvent with
+            {
+                Account = cloudEvent.Account ?? EnvelopeText(envelope, "account"u8),
+                Region = cloudEvent.Region ?? EnvelopeText(envelope, "region"u8),
+            };
+        }
+
         return cloudEvent;
     }
 
@@ -339,9 +349,14 @@ public sealed class CloudLogReader
     /// Parses a record into the element a mapper reads: a CloudTrail Lake result row joined into one object, a record
     /// that LookupEvents wrapped as text unwrapped. False, with the reason, for a record that is not well-formed.
     /// </summary>
-    private static bool TryPrepare(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions, bool lineRecord, out JsonElement element, [NotNullWhen(false)] out string? problem)
+    private static string? EnvelopeText(JsonElement envelope, ReadOnlySpan<byte> name) =>
+        envelope.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text ? text : null;
+
+    private static bool TryPrepare(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions, bool lineRecord, out JsonElement element, out JsonElement envelope,
+        [NotNullWhen(false)] out string? problem)
     {
         element = default;
+        envelope = default;
         problem = null;
         if (!Utf8.IsValid(bytes))
         {
@@ -418,6 +433,7 @@ public sealed class CloudLogReader
             && element.TryGetProperty("detail", out var detail)
             && detail.ValueKind == JsonValueKind.Object)
         {
+            envelope = element;
             element = detail;
         }
 

@@ -293,6 +293,8 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         var hit = JsonDocument.Parse(hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single()).RootElement;
         Assert.Equal("CloudTrail Trail Stopped, Deleted or Narrowed", hit.GetProperty("title").GetString());
         Assert.Equal("id-StopLogging", hit.GetProperty("eventId").GetString());
+        // The record inside names no account (no recipientAccountId, no userIdentity.accountId); the envelope does.
+        Assert.Equal("111122223333", hit.GetProperty("account").GetString());
         Assert.Contains("0 read error(s)", hunt.Err);
         Assert.Contains("1 record(s) skipped by the pre-filter", hunt.Err);
     }
