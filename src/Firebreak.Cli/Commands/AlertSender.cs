@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Firebreak.Core.Alerts;
 using Firebreak.Detection.Events;
 using Firebreak.Detection.Hunting;
 
@@ -23,7 +24,13 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
     /// <summary>Far below the server's batch limit, so one request stays well inside its body size limit.</summary>
     private const int ChunkSize = 500;
 
-    public static AlertSender Create(string server, string apiKey)
+    /// <summary>Tries of one request that meets a busy or failing server (429, 5xx), a dropped connection or no answer in time.</summary>
+    internal const int Attempts = 4;
+
+    /// <summary>The longest a Retry-After is waited out for.</summary>
+    private static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(30);
+
+    public static AlertSender Create(string server, string apiKey, TimeSpan? timeout = null)
     {
         if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             throw new CliException(ExitCodes.Usage, server.Contains('@', StringComparison.Ordinal)
@@ -36,7 +43,7 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
         var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false })
         {
             BaseAddress = new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/"),
-            Timeout = TimeSpan.FromSeconds(60),
+            Timeout = timeout ?? TimeSpan.FromSeconds(60),
         };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         return new AlertSender(http);
@@ -60,12 +67,15 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
         {
             var alerts = chunk.Select(ToAlert).ToList();
             var key = "firebreak-hunt-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', alerts.Select(a => a["sourceReference"])))));
-            using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/alerts/batch")
+            var text = await SendAsync(() =>
             {
-                Content = JsonContent.Create(new { schemaVersion = "1", alerts }),
-            };
-            request.Headers.Add("Idempotency-Key", key);
-            var text = await SendAsync(request, "alerts", cancellationToken);
+                var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/alerts/batch")
+                {
+                    Content = JsonContent.Create(new { schemaVersion = "1", alerts }),
+                };
+                request.Headers.Add("Idempotency-Key", key);
+                return request;
+            }, "alerts", cancellationToken);
             sent += chunk.Count;
             requests++;
             if (text.Contains("\"replayed\":true", StringComparison.Ordinal)) replayed++;
@@ -124,11 +134,16 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
     /// </summary>
     public async Task<Attached> AttachEventsAsync(string incident, IEnumerable<HuntHit> hits, CancellationToken cancellationToken)
     {
-        var body = new EventLinesContent(hits);
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/incidents/{Uri.EscapeDataString(incident)}/events/imports/upload?name=firebreak-hunt.jsonl") { Content = body };
-        request.Headers.Add("X-Firebreak-Source", "hunt");
-        using var json = JsonDocument.Parse(await SendAsync(request, "events", cancellationToken));
-        return new Attached(body.Records, json.RootElement.GetProperty("id").GetString() ?? "", json.RootElement.GetProperty("status").GetString() ?? "");
+        // Each try streams the records again; the server keeps an event id once, so a try that had reached it stores nothing twice.
+        EventLinesContent? body = null;
+        using var json = JsonDocument.Parse(await SendAsync(() =>
+        {
+            body = new EventLinesContent(hits);
+            var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/incidents/{Uri.EscapeDataString(incident)}/events/imports/upload?name=firebreak-hunt.jsonl") { Content = body };
+            request.Headers.Add("X-Firebreak-Source", "hunt");
+            return request;
+        }, "events", cancellationToken));
+        return new Attached(body!.Records, json.RootElement.GetProperty("id").GetString() ?? "", json.RootElement.GetProperty("status").GetString() ?? "");
     }
 
     /// <summary>The records behind hits in time order, one per line; copies of a record (same id, or same text) at one time are written once.</summary>
@@ -183,25 +198,53 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends one request and gives the answer's text; an unreachable server or a refusal is a CLI error.</summary>
-    private async Task<string> SendAsync(HttpRequestMessage request, string what, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends a request and gives the answer's text. A busy server (429, its Retry-After waited out up to
+    /// <see cref="LongestWait"/>), a failing one (5xx), a dropped connection or no answer within the timeout is tried
+    /// again, <see cref="Attempts"/> times in all, 1, 2 then 4 s apart: every request is idempotent (the alerts carry
+    /// their Idempotency-Key, the events their ids), so a try the server had taken stores nothing twice. A refusal, or
+    /// the last try failing, is a CLI error.
+    /// </summary>
+    private async Task<string> SendAsync(Func<HttpRequestMessage> make, string what, CancellationToken cancellationToken)
     {
-        HttpResponseMessage response;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            response = await http.SendAsync(request, cancellationToken);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new CliException(ExitCodes.Usage, $"Cannot reach the Firebreak server at {http.BaseAddress}: {e.Message}");
-        }
+            string failure;
+            var wait = TimeSpan.FromSeconds(1 << (attempt - 1));
+            using (var request = make())
+            {
+                try
+                {
+                    using var response = await http.SendAsync(request, cancellationToken);
+                    var text = await response.Content.ReadAsStringAsync(cancellationToken);
+                    if (response.IsSuccessStatusCode) return text;
+                    var transient = response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500;
+                    var exit = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? ExitCodes.Refused : ExitCodes.Usage;
+                    failure = $"The server refused the {what} ({(int)response.StatusCode}): {Detail(text)}";
+                    if (!transient) throw new CliException(exit, failure);
+                    if (response.Headers.RetryAfter?.Delta is { } after) wait = after < TimeSpan.Zero ? TimeSpan.Zero : after > LongestWait ? LongestWait : after;
+                }
+                catch (HttpRequestException e)
+                {
+                    failure = $"Cannot reach the Firebreak server at {http.BaseAddress}: {e.Message}";
+                }
+                catch (Exception e) when (e is TaskCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
+                {
+                    failure = $"The Firebreak server at {http.BaseAddress} gave no answer within {http.Timeout.TotalSeconds:0} seconds.";
+                }
+                catch (IOException e)
+                {
+                    // The answer broke off after its headers.
+                    failure = $"The Firebreak server at {http.BaseAddress} broke off its answer: {e.Message}";
+                }
+            }
 
-        using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            if (response.IsSuccessStatusCode) return text;
-            var exit = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? ExitCodes.Refused : ExitCodes.Usage;
-            throw new CliException(exit, $"The server refused the {what} ({(int)response.StatusCode}): {Detail(text)}");
+            if (attempt == Attempts)
+            {
+                throw new CliException(ExitCodes.Usage, $"{failure} (tried {Attempts} times)");
+            }
+
+            await Task.Delay(wait, cancellationToken);
         }
     }
 
@@ -231,6 +274,11 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
         return $"{hit.RuleKey}:{group}:{hit.Correlation?.FirstSeen:O}";
     }
 
+    /// <summary>
+    /// The alert a hit becomes, every text within the server's limits (<see cref="AlertLimits"/>) and without NUL
+    /// characters, which it refuses: one value past them (a bucket policy of 20 KB among the matched fields, a NUL
+    /// escaped in a record) had the server refuse the whole chunk, and every run again.
+    /// </summary>
     internal static Dictionary<string, object?> ToAlert(HuntHit hit)
     {
         var e = hit.Event;
@@ -238,47 +286,54 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
         var observables = new List<object>();
         if (e is not null)
         {
-            if (e.Actor.AccessKeyId is { Length: > 0 } key) principals.Add(new { type = "access-key", value = key });
-            if (e.Actor.Arn is { Length: > 0 } arn)
+            if (Text(e.Actor.AccessKeyId, AlertLimits.ValueLength) is { } key) principals.Add(new { type = "access-key", value = key });
+            if (Text(e.Actor.Arn, AlertLimits.ValueLength) is { } arn)
             {
                 var type = string.Equals(e.Actor.Type, "Root", StringComparison.OrdinalIgnoreCase) ? "account"
                     : arn.Contains(":assumed-role/", StringComparison.Ordinal) || arn.Contains(":role/", StringComparison.Ordinal) ? "role" : "user";
                 principals.Add(new { type, value = arn });
             }
 
-            if (e.Actor.Name is { } name && name.Contains('@', StringComparison.Ordinal)) principals.Add(new { type = "user", value = name });
-            if (e.SourceIp is { Length: > 0 } ip)
+            if (Text(e.Actor.Name, AlertLimits.ValueLength) is { } name && name.Contains('@', StringComparison.Ordinal)) principals.Add(new { type = "user", value = name });
+            if (Text(e.SourceIp, AlertLimits.ValueLength) is { } ip)
             {
                 // CloudTrail puts the calling service's host name here when AWS acts on its own behalf.
                 observables.Add(IPAddress.TryParse(ip, out _) ? new { type = "ip", value = ip } : new { type = "domain", value = ip });
             }
 
-            if (e.UserAgent is { Length: > 0 } agent) observables.Add(new { type = "user-agent", value = Cap(agent) });
+            if (Text(e.UserAgent, AlertLimits.ValueLength) is { } agent) observables.Add(new { type = "user-agent", value = agent });
         }
 
         var fields = string.Join(", ", hit.Fields.Select(f => $"{f.Name}={f.Value}"));
         return new Dictionary<string, object?>
         {
             ["source"] = Source,
-            ["sourceReference"] = Cap(Reference(hit), 500),
-            ["title"] = Cap(hit.Title, 500),
-            ["description"] = e is null
+            ["sourceReference"] = Text(Reference(hit), AlertLimits.ReferenceLength),
+            ["title"] = Text(hit.Title, AlertLimits.TitleLength) ?? Text(hit.RuleKey, AlertLimits.TitleLength) ?? "Hunt hit",
+            ["description"] = Text(e is null
                 ? $"Correlation met by {hit.Correlation?.Count} event(s): {fields}"
-                : $"{e.Operation} by {e.Actor.Arn ?? e.Actor.Name ?? "unknown"}" + (fields.Length > 0 ? $"; matched {fields}" : ""),
+                : $"{e.Operation} by {e.Actor.Arn ?? e.Actor.Name ?? "unknown"}" + (fields.Length > 0 ? $"; matched {fields}" : ""), AlertLimits.DescriptionLength),
             ["severity"] = HuntCommand.Levels[HuntCommand.LevelRank(hit.Level)],
             ["detectedAt"] = HuntCommand.HitTime(hit),
             ["category"] = "cloud-audit-log",
-            ["techniques"] = hit.Tags.Select(t => Technique().Match(t)).Where(m => m.Success).Select(m => m.Groups[1].Value.ToUpperInvariant()).Distinct().ToList(),
+            ["techniques"] = hit.Tags.Select(t => Technique().Match(t)).Where(m => m.Success).Select(m => m.Groups[1].Value.ToUpperInvariant()).Distinct().Take(AlertLimits.MaxListItems).ToList(),
             ["provider"] = e?.Provider is "aws" or "azure" or "gcp" ? e.Provider : null,
-            ["account"] = e?.Account,
-            ["region"] = e?.Region,
-            ["resources"] = e?.Resources.Select(r => Cap(r.Uid)).Distinct().Take(200).ToList() ?? [],
+            ["account"] = Text(e?.Account, AlertLimits.ShortText),
+            ["region"] = Text(e?.Region, AlertLimits.ShortText),
+            ["resources"] = e?.Resources.Select(r => Text(r.Uid, AlertLimits.ValueLength)).OfType<string>().Distinct().Take(AlertLimits.MaxListItems).ToList() ?? [],
             ["principals"] = principals,
             ["observables"] = observables,
         };
     }
 
-    private static string Cap(string value, int length = 2048) => value.Length <= length ? value : value[..length];
+    /// <summary>The text without NUL characters, cut to <paramref name="length"/> (never inside a surrogate pair); null when nothing but blanks is left.</summary>
+    internal static string? Text(string? value, int length)
+    {
+        if (value is null) return null;
+        if (value.Contains('\0', StringComparison.Ordinal)) value = value.Replace("\0", "", StringComparison.Ordinal);
+        if (value.Length > length) value = value[..(char.IsHighSurrogate(value[length - 1]) ? length - 1 : length)];
+        return string.IsNullOrWhiteSpace(value) ? null : value;
+    }
 
     [GeneratedRegex(@"^attack\.(t\d{4}(?:\.\d{3})?)$", RegexOptions.IgnoreCase)]
     private static partial Regex Technique();

@@ -58,6 +58,20 @@ internal static class HuntCommand
         var sendTo = new Option<string?>("--send-to") { Description = "Also send the hits as alerts to this Firebreak server (POST /api/v1/alerts/batch).", HelpName = "URL" };
         var apiKey = new Option<string?>("--api-key") { Description = $"API key for --send-to; {IncidentCommands.KeyVariable} is preferred (keys on the command line end up in shell history).", HelpName = "KEY" };
         var incident = new Option<string?>("--incident") { Description = "With --send-to: attach the events behind the hits to this incident (its event store and search) instead of raising alerts.", HelpName = "REF" };
+        var sendTimeout = new Option<int>("--send-timeout")
+        {
+            Description = "With --send-to: seconds to wait for each answer of the server before trying again (4 tries in all).",
+            HelpName = "SECONDS",
+            DefaultValueFactory = _ => 60,
+        };
+        sendTimeout.Validators.Add(result =>
+        {
+            // A value that is no number is the parser's to report; reading it here would throw.
+            if (result.Tokens is [var token] && int.TryParse(token.Value, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds is < 1 or > 3600)
+            {
+                result.AddError("--send-timeout must be between 1 and 3600 seconds.");
+            }
+        });
         var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "S3-compatible endpoint for s3:// inputs (MinIO, LocalStack); credentials come from the usual AWS environment variables.", HelpName = "URL" };
 
         // The paths take any number of words, so a mistyped option (--min-levle high) would be read as two paths and
@@ -75,7 +89,7 @@ internal static class HuntCommand
         });
         command.Add(paths);
         sources.AddTo(command);
-        foreach (var option in new Option[] { since, until, minLevel, format, output, sendTo, apiKey, incident, s3Endpoint }) command.Add(option);
+        foreach (var option in new Option[] { since, until, minLevel, format, output, sendTo, apiKey, incident, sendTimeout, s3Endpoint }) command.Add(option);
 
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -98,7 +112,8 @@ internal static class HuntCommand
                     parseResult.GetValue(sendTo),
                     parseResult.GetValue(apiKey) ?? context.GetEnvironmentVariable(IncidentCommands.KeyVariable),
                     parseResult.GetValue(s3Endpoint),
-                    parseResult.GetValue(incident));
+                    parseResult.GetValue(incident),
+                    TimeSpan.FromSeconds(parseResult.GetValue(sendTimeout)));
                 return await RunAsync(context, sources.Load(parseResult), request, interruption, cancellationToken);
             }
         });
@@ -106,7 +121,7 @@ internal static class HuntCommand
     }
 
     private sealed record HuntRequest(string[] Paths, DateTimeOffset? Since, DateTimeOffset? Until, int MinLevel, LogFormat Format, string Output,
-        string? SendTo, string? ApiKey, string? S3Endpoint, string? Incident);
+        string? SendTo, string? ApiKey, string? S3Endpoint, string? Incident, TimeSpan SendTimeout);
 
     internal static DateTimeOffset? ParseTime(string? text, string option, DateTimeOffset now)
     {
@@ -164,7 +179,7 @@ internal static class HuntCommand
         if (request.Incident is not null && request.SendTo is null) throw new CliException(ExitCodes.Usage, "--incident needs --send-to: the server that holds the incident.");
         if (request.SendTo is not null && request.ApiKey is null)
             throw new CliException(ExitCodes.Usage, $"--send-to needs an API key: set {IncidentCommands.KeyVariable} or pass --api-key.");
-        await using var sender = request.SendTo is null ? null : AlertSender.Create(request.SendTo, request.ApiKey!);
+        await using var sender = request.SendTo is null ? null : AlertSender.Create(request.SendTo, request.ApiKey!, request.SendTimeout);
 
         var rules = CompiledRuleSet.Compile(parsed.Documents);
         RulesCommands.ReportDiagnostics(context, parsed.Diagnostics.Concat(rules.Diagnostics));

@@ -1224,6 +1224,35 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task SendTo_AHitWithAValuePastTheServersLimits_IsStored_NotRefusedWithItsWholeChunk()
+    {
+        // The matched fields go into the alert's description: a public bucket policy of some 24 KB (S3 takes 20 KB of
+        // policy, its JSON text more) passed the server's 20,000 characters, and a NUL escaped in a record's account
+        // is text the server cannot store. Either had the server refuse the whole chunk, on every run.
+        var statements = string.Join(",", Enumerable.Range(0, 180).Select(i => $$"""{"Sid":"s{{i}}","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::public-bucket/prefix-{{i}}/*"}"""));
+        var log = WriteFile("big-values.jsonl", string.Join("\n",
+            $$$"""{"eventVersion":"1.08","eventTime":"2026-01-15T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"PutBucketPolicy","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"requestParameters":{"bucketName":"public-bucket","bucketPolicy":{"Version":"2012-10-17","Statement":[{{{statements}}}]}},"eventID":"big-policy"}""",
+            """{"eventVersion":"1.08","eventTime":"2026-01-15T00:00:01Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"us-east-1\u0000","recipientAccountId":"1111\u00002222","sourceIPAddress":"203.0.113.9","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops\u0000"},"eventID":"nul-account"}""") + "\n");
+        Assert.True(new FileInfo(log).Length > 20_000);
+        await using var own = await ServerFixture.StartAsync();
+        var env = new Dictionary<string, string?> { ["FIREBREAK_API_KEY"] = own.ResponderKey };
+
+        var hunt = await Cli.RunAsync(env, "hunt", log, "--output", "jsonl", "--send-to", own.Url);
+
+        Assert.True(hunt.ExitCode == 1, hunt.ToString());
+        Assert.Contains("\"title\":\"S3 Bucket Policy or ACL Grants Public Access\"", hunt.Out);
+        var hits = hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+        using var http = new HttpClient { BaseAddress = new Uri(own.Url) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", own.ResponderKey);
+        using var page = JsonDocument.Parse(await http.GetStringAsync("/api/v1/alerts?source=firebreak-hunt&pageSize=50", TestContext.Current.CancellationToken));
+        Assert.Equal(hits, page.RootElement.GetProperty("total").GetInt32());
+        var items = page.RootElement.GetProperty("items").EnumerateArray().ToList();
+        Assert.Contains(items, a => a.GetProperty("title").GetString() == "S3 Bucket Policy or ACL Grants Public Access");
+        var stop = Assert.Single(items, a => a.GetProperty("title").GetString() == "CloudTrail Trail Stopped, Deleted or Narrowed");
+        Assert.Equal("11112222", stop.GetProperty("account").GetString());
+    }
+
+    [Fact]
     public void Chunks_HoldBetweenTheLeastAndTheMost_AndEndWhereTheHitsSay()
     {
         HuntHit Hit(int i) => new(HuntHitKind.Rule, "rule", "Rule", "high", [], null, [new("n", i.ToString(System.Globalization.CultureInfo.InvariantCulture))], null);
