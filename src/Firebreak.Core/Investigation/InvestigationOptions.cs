@@ -48,7 +48,7 @@ public sealed record InvestigationOptions
             {
                 ServiceUrl = s3["ServiceUrl"] is { Length: > 0 } url ? url : null,
                 Region = s3["Region"] is { Length: > 0 } region ? region : "us-east-1",
-                ForcePathStyle = s3.GetValue("ForcePathStyle", true),
+                ForcePathStyle = s3.GetValue<bool?>("ForcePathStyle"),
                 AccessKeyId = s3["AccessKeyId"] is { Length: > 0 } id ? id : null,
                 SecretAccessKey = s3["SecretAccessKey"] is { Length: > 0 } secret ? secret : null,
                 SessionToken = s3["SessionToken"] is { Length: > 0 } token ? token : null,

@@ -175,6 +175,12 @@ public sealed class CloudLogReader
             Report(new ReadProblem(input.Name, null, null, $"cannot open: {ex.Message}") { EndsInput = true });
             return;
         }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // The SDK's own time limit (an object whose server does not answer): this object is not read, the others are.
+            Report(new ReadProblem(input.Name, null, null, $"cannot open: no answer in time ({ex.Message})") { EndsInput = true });
+            return;
+        }
 
         await using (stream.ConfigureAwait(false))
         {

@@ -28,7 +28,8 @@ public sealed class HuntSendRetryTests : IAsyncDisposable
         _app = builder.Build();
         _app.MapPost("/api/v1/alerts/batch", async (HttpContext context) =>
         {
-            using (var reader = new StreamReader(context.Request.Body)) await reader.ReadToEndAsync(context.RequestAborted);
+            // Counted on arrival: a client that gives up (a short --send-timeout on a loaded machine) may do so before
+            // its body is read.
             int n;
             lock (_keys)
             {
@@ -36,6 +37,7 @@ public sealed class HuntSendRetryTests : IAsyncDisposable
                 n = _keys.Count;
             }
 
+            using (var reader = new StreamReader(context.Request.Body)) await reader.ReadToEndAsync(context.RequestAborted);
             return await answer(n, context);
         });
         await _app.StartAsync(TestContext.Current.CancellationToken);

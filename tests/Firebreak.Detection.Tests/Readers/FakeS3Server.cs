@@ -34,6 +34,9 @@ internal sealed class FakeS3Server : IAsyncDisposable
 
     public List<string> Requests { get; } = [];
 
+    /// <summary>How long the server waits before answering a GetObject of these keys.</summary>
+    public Dictionary<string, TimeSpan> Delays { get; } = [];
+
     public static FakeS3Server Start(string bucket, IDictionary<string, byte[]> objects, int pageSize = 1000) => new(bucket, objects, pageSize);
 
     private static int FreePort()
@@ -57,14 +60,28 @@ internal sealed class FakeS3Server : IAsyncDisposable
                 return;
             }
 
-            try
+            // Each request on its own, so that one held back (Delays) does not hold the others.
+            _ = Task.Run(async () =>
             {
-                await HandleAsync(context);
-            }
-            finally
-            {
-                context.Response.Close();
-            }
+                try
+                {
+                    await HandleAsync(context);
+                }
+                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException or IOException)
+                {
+                    // The client gave up on it.
+                }
+                finally
+                {
+                    try
+                    {
+                        context.Response.Close();
+                    }
+                    catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+                    {
+                    }
+                }
+            });
         }
     }
 
@@ -96,6 +113,11 @@ internal sealed class FakeS3Server : IAsyncDisposable
         {
             await WriteXmlAsync(context.Response, 404, $"<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>{SecurityElement.Escape(key)}</Key></Error>");
             return;
+        }
+
+        if (Delays.TryGetValue(key, out var delay))
+        {
+            await Task.Delay(delay);
         }
 
         context.Response.StatusCode = 200;

@@ -70,6 +70,54 @@ public class S3SourceTests
     }
 
     [Fact]
+    public async Task AnObjectWhoseServerDoesNotAnswerInTime_IsReported_AndTheOthersAreRead()
+    {
+        // The SDK's time limit raised a TimeoutException, which no handler took: the whole read ended with it, the
+        // object's key unnamed and the objects after it unread.
+        var lines = await File.ReadAllBytesAsync(TestData.Fixture("cloudtrail-lines.jsonl"), TestContext.Current.CancellationToken);
+        await using var server = FakeS3Server.Start("org-trail-logs", new Dictionary<string, byte[]>
+        {
+            [Prefix + "a-stalled.json"] = lines,
+            [Prefix + "b-answered.json"] = lines,
+        });
+        server.Delays[Prefix + "a-stalled.json"] = TimeSpan.FromSeconds(8);
+        using var client = new AmazonS3Client("AKIAFAKEFORLOOPBACK1", "not-a-real-secret-only-for-a-local-fake", new AmazonS3Config
+        {
+            ServiceURL = server.ServiceUrl,
+            ForcePathStyle = true,
+            AuthenticationRegion = "us-east-1",
+            Timeout = TimeSpan.FromSeconds(1),
+            MaxErrorRetry = 0,
+        });
+        var reader = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 1 });
+
+        var events = new List<string?>();
+        await foreach (var cloudEvent in reader.ReadAsync(new S3LogInputSource(client, "org-trail-logs", Prefix), TestContext.Current.CancellationToken))
+        {
+            events.Add(cloudEvent.Origin?.Source);
+        }
+
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal($"s3://org-trail-logs/{Prefix}a-stalled.json", problem.Source);
+        Assert.Contains("no answer in time", problem.Reason);
+        Assert.NotEmpty(events);
+        Assert.All(events, source => Assert.Equal($"s3://org-trail-logs/{Prefix}b-answered.json", source));
+    }
+
+    [Fact]
+    public void BucketsAreAddressedByHostName_OnAws_AndByPath_OnAnS3CompatibleEndpoint()
+    {
+        // Path-style addressing on AWS reaches a bucket of another region only by a redirect the SDK does not follow.
+        using var aws = S3LogInputSource.CreateClient(new S3SourceOptions { Region = "eu-west-1", AccessKeyId = "AKIAFAKE", SecretAccessKey = "fake" });
+        using var local = S3LogInputSource.CreateClient(new S3SourceOptions { ServiceUrl = "http://127.0.0.1:9000", AccessKeyId = "AKIAFAKE", SecretAccessKey = "fake" });
+        using var chosen = S3LogInputSource.CreateClient(new S3SourceOptions { Region = "eu-west-1", ForcePathStyle = true, AccessKeyId = "AKIAFAKE", SecretAccessKey = "fake" });
+
+        Assert.False(((AmazonS3Config)aws.Config).ForcePathStyle);
+        Assert.True(((AmazonS3Config)local.Config).ForcePathStyle);
+        Assert.True(((AmazonS3Config)chosen.Config).ForcePathStyle);
+    }
+
+    [Fact]
     public async Task MissingBucket_IsReported_NotThrown()
     {
         await using var server = FakeS3Server.Start("some-bucket", new Dictionary<string, byte[]>());

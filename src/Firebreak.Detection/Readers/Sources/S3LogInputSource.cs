@@ -15,8 +15,11 @@ public sealed record S3SourceOptions
 
     public string Region { get; init; } = "us-east-1";
 
-    /// <summary>Most S3-compatible servers need bucket names in the path rather than the host name.</summary>
-    public bool ForcePathStyle { get; init; } = true;
+    /// <summary>
+    /// Bucket names in the path rather than the host name, as most S3-compatible servers need; null means so with a
+    /// <see cref="ServiceUrl"/>, and the host name (AWS's own addressing, which reaches a bucket in any region) without.
+    /// </summary>
+    public bool? ForcePathStyle { get; init; }
 
     /// <summary>Explicit keys; when null the SDK's default credential chain is used.</summary>
     public string? AccessKeyId { get; init; }
@@ -40,7 +43,7 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
     public static IAmazonS3 CreateClient(S3SourceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var config = new AmazonS3Config { ForcePathStyle = options.ForcePathStyle };
+        var config = new AmazonS3Config { ForcePathStyle = options.ForcePathStyle ?? options.ServiceUrl is not null };
         if (options.ServiceUrl is not null)
         {
             config.ServiceURL = options.ServiceUrl;
@@ -199,7 +202,8 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
             {
                 response = await client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is AmazonServiceException or AmazonClientException or HttpRequestException)
+            catch (Exception ex) when (ex is AmazonServiceException or AmazonClientException or HttpRequestException or TimeoutException
+                || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 // Refused by the service, no credentials found, or an endpoint that cannot be reached: a problem with
                 // this input, reported like a missing file.
