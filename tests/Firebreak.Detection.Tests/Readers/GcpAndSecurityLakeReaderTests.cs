@@ -98,16 +98,19 @@ public class GcpAndSecurityLakeReaderTests
         var trail = Finding.Replace("Security Hub", "CloudTrail").Replace("\"class_uid\":2001", "\"api\":{\"operation\":\"PutBucketPolicy\",\"service\":{\"name\":\"s3.amazonaws.com\"}},\"class_uid\":6003");
         var reader = new CloudLogReader();
 
-        var events = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(Finding + "\n" + trail + "\n" + Finding.Replace("\"product\":{\"name\":\"Security Hub\",\"vendor_name\":\"AWS\"},", "") + "\n")), "lake.jsonl");
+        var events = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(Finding + "\n" + trail + "\n" + Finding.Replace("\"product\":{\"name\":\"Security Hub\",\"vendor_name\":\"AWS\"},", "") + "\n"
+            + trail.Replace("\"name\":\"CloudTrail\"", "\"name\":\"AWS CloudTrail\"") + "\n")), "lake.jsonl");
 
         Assert.Empty(reader.Summary.Problems);
-        Assert.Equal(3, events.Count);
+        Assert.Equal(4, events.Count);
+        // The product spelled another way is CloudTrail still.
+        Assert.Equal(new LogSource("aws", "cloudtrail"), events[3].LogSource);
         Assert.Equal(new LogSource("aws", "security hub"), events[0].LogSource);
         Assert.Equal(new LogSource("aws", "cloudtrail"), events[1].LogSource);
         // A record naming no product is taken for CloudTrail's, as before.
         Assert.Equal(new LogSource("aws", "cloudtrail"), events[2].LogSource);
         var rules = SigmaTestRules.Detection("    sel:\n        resources.ARN|endswith: ':finance-exports'\n    condition: sel");
-        Assert.Equal([false, true, true], events.Select(rules.Matches).ToArray());
+        Assert.Equal([false, true, true, true], events.Select(rules.Matches).ToArray());
     }
 
     [Fact]

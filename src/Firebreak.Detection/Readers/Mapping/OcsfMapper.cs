@@ -109,11 +109,11 @@ internal sealed class OcsfMapper : IRecordMapper
 
     /// <summary>
     /// Security Lake's AWS records are CloudTrail's events (API Activity, Authentication, Account Change) unless their
-    /// product says otherwise: Security Hub's findings, VPC flow logs and Route 53 queries are OCSF records of AWS too,
+    /// product, however spelled ("CloudTrail", "AWS CloudTrail"), says otherwise: Security Hub's findings, VPC flow logs and Route 53 queries are OCSF records of AWS too,
     /// and are not for the CloudTrail rules.
     /// </summary>
     private static LogSource LogSourceOf(string provider, string? product) =>
-        provider == "aws" && (product is null || product.Equals("CloudTrail", StringComparison.OrdinalIgnoreCase))
+        provider == "aws" && (product is null || product.Contains("CloudTrail", StringComparison.OrdinalIgnoreCase))
             ? LogSources.CloudTrail
             : new LogSource(provider, product?.ToLowerInvariant() ?? "ocsf");
 }
