@@ -90,17 +90,38 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
     /// <summary>One hit in this many ends a chunk (past <see cref="MinChunkSize"/>): chunks hold about 320 hits.</summary>
     internal const int BoundaryOdds = 256;
 
-    /// <summary>The hits cut into chunks at boundaries the hits decide (see <see cref="SendAsync(IEnumerable{HuntHit}, CancellationToken)"/>).</summary>
+    /// <summary>
+    /// Bytes of alerts a chunk holds at most, half the server's body limit: 500 alerts each near the text limits (a
+    /// bucket policy among the matched fields, its quotes written as <c>\u0022</c>) made a body past the limit, which
+    /// the server refused on every run.
+    /// </summary>
+    internal const int MaxChunkBytes = (int)(AlertLimits.MaxBodyBytes / 2);
+
+    /// <summary>
+    /// The hits cut into chunks at boundaries the hits decide (see <see cref="SendAsync(IEnumerable{HuntHit}, CancellationToken)"/>),
+    /// and before a hit whose alert would take the chunk past <see cref="MaxChunkBytes"/>.
+    /// </summary>
     internal static IEnumerable<List<HuntHit>> Chunks(IEnumerable<HuntHit> hits)
     {
         var chunk = new List<HuntHit>(ChunkSize);
+        long bytes = 0;
         foreach (var hit in hits)
         {
+            var size = JsonSerializer.SerializeToUtf8Bytes(ToAlert(hit)).Length + 1;
+            if (chunk.Count > 0 && bytes + size > MaxChunkBytes)
+            {
+                yield return chunk;
+                chunk = new List<HuntHit>(ChunkSize);
+                bytes = 0;
+            }
+
             chunk.Add(hit);
+            bytes += size;
             if (chunk.Count >= ChunkSize || (chunk.Count >= MinChunkSize && IsBoundary(Reference(hit))))
             {
                 yield return chunk;
                 chunk = new List<HuntHit>(ChunkSize);
+                bytes = 0;
             }
         }
 
@@ -308,7 +329,7 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
         return new Dictionary<string, object?>
         {
             ["source"] = Source,
-            ["sourceReference"] = Text(Reference(hit), AlertLimits.ReferenceLength),
+            ["sourceReference"] = SourceReference(hit),
             ["title"] = Text(hit.Title, AlertLimits.TitleLength) ?? Text(hit.RuleKey, AlertLimits.TitleLength) ?? "Hunt hit",
             ["description"] = Text(e is null
                 ? $"Correlation met by {hit.Correlation?.Count} event(s): {fields}"
@@ -326,6 +347,20 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
         };
     }
 
+    /// <summary>
+    /// The reference the server tells alerts apart by. One past its limit keeps its start and ends with a hash of the
+    /// whole: cut short, a correlation's grouping on a long value (a user agent) lost the window's time at its end, and
+    /// later windows became repeats of the first.
+    /// </summary>
+    internal static string SourceReference(HuntHit hit)
+    {
+        var reference = Reference(hit).Replace("\0", "", StringComparison.Ordinal);
+        if (reference.Length <= AlertLimits.ReferenceLength) return reference;
+        var hash = "#" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(reference)));
+        var keep = AlertLimits.ReferenceLength - hash.Length;
+        return reference[..(char.IsHighSurrogate(reference[keep - 1]) ? keep - 1 : keep)] + hash;
+    }
+
     /// <summary>The text without NUL characters, cut to <paramref name="length"/> (never inside a surrogate pair); null when nothing but blanks is left.</summary>
     internal static string? Text(string? value, int length)
     {
@@ -335,7 +370,8 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
         return string.IsNullOrWhiteSpace(value) ? null : value;
     }
 
-    [GeneratedRegex(@"^attack\.(t\d{4}(?:\.\d{3})?)$", RegexOptions.IgnoreCase)]
+    // [0-9], not \d, which takes any script's digits: the server takes only ASCII ones, and refused the whole chunk.
+    [GeneratedRegex(@"^attack\.(t[0-9]{4}(?:\.[0-9]{3})?)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Technique();
 
     public ValueTask DisposeAsync()

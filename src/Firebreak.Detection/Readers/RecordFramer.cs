@@ -233,10 +233,6 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         {
             return (0, $"cannot read: {ex.Message}");
         }
-        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return (0, $"cannot read: no data in time ({ex.Message})");
-        }
         catch (DecoderFallbackException ex)
         {
             return (0, $"cannot decode text: {ex.Message}");

@@ -1253,6 +1253,41 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public void Chunks_StayWithinTheServersBodyLimit_WhateverTheirAlertsHold()
+    {
+        // 500 alerts each near the description limit, written mostly as escapes (quotes become \u0022), made a body of
+        // 20 MB, past the server's 16 MB: refused (413) on every run.
+        var quoted = new string('"', 19_000);
+        HuntHit Hit(int i) => new(HuntHitKind.Rule, "rule", "Rule", "high", [], null, [new("policy", $"{i}:{quoted}")], null);
+        var hits = Enumerable.Range(0, 600).Select(Hit).ToList();
+
+        var chunks = AlertSender.Chunks(hits).ToList();
+
+        Assert.Equal(hits, chunks.SelectMany(c => c));
+        Assert.True(chunks.Count >= 8, $"{chunks.Count} chunks");
+        Assert.All(chunks, c => Assert.InRange(JsonSerializer.SerializeToUtf8Bytes(new { schemaVersion = "1", alerts = c.Select(AlertSender.ToAlert).ToList() }).Length,
+            1, Firebreak.Core.Alerts.AlertLimits.MaxBodyBytes / 2 + 1024));
+    }
+
+    [Fact]
+    public void Alerts_TakeOnlyAsciiTechniqueIds_AndReferencesPastTheLimit_StayApart()
+    {
+        // \d took any script's digits (attack.t١٠٧٨), which the server refuses, and with it the whole chunk.
+        var tagged = new HuntHit(HuntHitKind.Rule, "rule", "Rule", "high", ["attack.t1078.004", "attack.t\u0661\u0660\u0667\u0668", "attack.T1098"], null, [], null);
+        Assert.Equal(["T1078.004", "T1098"], (List<string>)AlertSender.ToAlert(tagged)["techniques"]!);
+
+        // Cut at the server's 500 characters, references differing only past them (a correlation grouped by a long user
+        // agent, its window's time at the end) were one alert to the server.
+        var agent = new string('a', 600);
+        HuntHit Grouped(string end) => new(HuntHitKind.Correlation, "burst", "Burst", "high", [], null, [new("userAgent", agent + end)], null);
+        var (first, second) = ((string)AlertSender.ToAlert(Grouped("X"))["sourceReference"]!, (string)AlertSender.ToAlert(Grouped("Y"))["sourceReference"]!);
+        Assert.NotEqual(first, second);
+        Assert.Equal(500, first.Length);
+        Assert.Equal(first, (string)AlertSender.ToAlert(Grouped("X"))["sourceReference"]!);
+        Assert.StartsWith("burst:userAgent=aaa", first);
+    }
+
+    [Fact]
     public void Chunks_HoldBetweenTheLeastAndTheMost_AndEndWhereTheHitsSay()
     {
         HuntHit Hit(int i) => new(HuntHitKind.Rule, "rule", "Rule", "high", [], null, [new("n", i.ToString(System.Globalization.CultureInfo.InvariantCulture))], null);

@@ -80,13 +80,13 @@ public class S3SourceTests
             [Prefix + "a-stalled.json"] = lines,
             [Prefix + "b-answered.json"] = lines,
         });
-        server.Delays[Prefix + "a-stalled.json"] = TimeSpan.FromSeconds(8);
+        server.Delays[Prefix + "a-stalled.json"] = TimeSpan.FromSeconds(15);
         using var client = new AmazonS3Client("AKIAFAKEFORLOOPBACK1", "not-a-real-secret-only-for-a-local-fake", new AmazonS3Config
         {
             ServiceURL = server.ServiceUrl,
             ForcePathStyle = true,
             AuthenticationRegion = "us-east-1",
-            Timeout = TimeSpan.FromSeconds(1),
+            Timeout = TimeSpan.FromSeconds(3),
             MaxErrorRetry = 0,
         });
         var reader = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 1 });
@@ -113,6 +113,8 @@ public class S3SourceTests
         using var chosen = S3LogInputSource.CreateClient(new S3SourceOptions { Region = "eu-west-1", ForcePathStyle = true, AccessKeyId = "AKIAFAKE", SecretAccessKey = "fake" });
 
         Assert.False(((AmazonS3Config)aws.Config).ForcePathStyle);
+        // And a time limit on every request: the SDK sets none, so a server that never answered held the hunt for good.
+        Assert.Equal(TimeSpan.FromMinutes(2), aws.Config.Timeout);
         Assert.True(((AmazonS3Config)local.Config).ForcePathStyle);
         Assert.True(((AmazonS3Config)chosen.Config).ForcePathStyle);
     }

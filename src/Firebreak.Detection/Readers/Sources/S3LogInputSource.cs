@@ -21,6 +21,12 @@ public sealed record S3SourceOptions
     /// </summary>
     public bool? ForcePathStyle { get; init; }
 
+    /// <summary>
+    /// How long a request may wait for the server's answer to begin (a listing page, an object's first bytes). The SDK
+    /// sets no limit of its own: a server that took the connection and never answered held the hunt for good.
+    /// </summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Explicit keys; when null the SDK's default credential chain is used.</summary>
     public string? AccessKeyId { get; init; }
 
@@ -43,7 +49,7 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
     public static IAmazonS3 CreateClient(S3SourceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var config = new AmazonS3Config { ForcePathStyle = options.ForcePathStyle ?? options.ServiceUrl is not null };
+        var config = new AmazonS3Config { ForcePathStyle = options.ForcePathStyle ?? options.ServiceUrl is not null, Timeout = options.Timeout };
         if (options.ServiceUrl is not null)
         {
             config.ServiceURL = options.ServiceUrl;
