@@ -399,7 +399,7 @@ internal static class HuntCommand
             var client = S3LogInputSource.CreateClient(new S3SourceOptions
             {
                 ServiceUrl = request.S3Endpoint,
-                Region = context.GetEnvironmentVariable("AWS_REGION") ?? context.GetEnvironmentVariable("AWS_DEFAULT_REGION") ?? "us-east-1",
+                Region = context.GetEnvironmentVariable("AWS_REGION") ?? context.GetEnvironmentVariable("AWS_DEFAULT_REGION") ?? ProfileRegion(context) ?? "us-east-1",
                 AccessKeyId = context.GetEnvironmentVariable("AWS_ACCESS_KEY_ID"),
                 SecretAccessKey = context.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY"),
                 SessionToken = context.GetEnvironmentVariable("AWS_SESSION_TOKEN"),
@@ -408,6 +408,28 @@ internal static class HuntCommand
         }
 
         return window.Apply(new FileLogInputSource(path), outsideWindow);
+    }
+
+    /// <summary>
+    /// The region of the AWS profile in use (<c>AWS_PROFILE</c>, else <c>default</c>) in the shared config and credentials
+    /// files (<c>AWS_SHARED_CREDENTIALS_FILE</c>, else <c>~/.aws/credentials</c>, and the config file beside it or
+    /// <c>AWS_CONFIG_FILE</c>), as the AWS CLI takes it; null when there is none or the files cannot be read.
+    /// </summary>
+    internal static string? ProfileRegion(CliContext context)
+    {
+        try
+        {
+            var file = context.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE") is { Length: > 0 } path
+                ? new Amazon.Runtime.CredentialManagement.SharedCredentialsFile(path)
+                : new Amazon.Runtime.CredentialManagement.SharedCredentialsFile();
+            return file.TryGetProfile(context.GetEnvironmentVariable("AWS_PROFILE") is { Length: > 0 } name ? name : "default", out var profile)
+                ? profile.Region?.SystemName
+                : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or Amazon.Runtime.AmazonClientException)
+        {
+            return null;
+        }
     }
 
     private static async IAsyncEnumerable<CloudEvent> InWindow(IAsyncEnumerable<CloudEvent> events, DeliveryWindow window, [EnumeratorCancellation] CancellationToken cancellationToken)

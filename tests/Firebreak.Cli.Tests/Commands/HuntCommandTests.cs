@@ -1253,6 +1253,30 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public void S3Region_ComesFromTheAwsProfile_WhenNoVariableNamesOne()
+    {
+        // Only AWS_REGION and AWS_DEFAULT_REGION were read: a responder whose profile says eu-west-2 hunted with us-east-1.
+        var folder = Directory.CreateTempSubdirectory("firebreak-aws-profile-").FullName;
+        try
+        {
+            var credentials = Path.Combine(folder, "credentials");
+            File.WriteAllText(credentials, "[default]\naws_access_key_id = AKIAEXAMPLEDEFAULT01\naws_secret_access_key = example\n\n[ops]\naws_access_key_id = AKIAEXAMPLEOPS000001\naws_secret_access_key = example\n");
+            File.WriteAllText(Path.Combine(folder, "config"), "[default]\nregion = eu-west-2\n\n[profile ops]\nregion = ap-southeast-2\n");
+            CliContext Context(params (string Name, string Value)[] variables) =>
+                new(TextWriter.Null, TextWriter.Null, variables.ToDictionary(v => v.Name, v => (string?)v.Value));
+
+            Assert.Equal("eu-west-2", HuntCommand.ProfileRegion(Context(("AWS_SHARED_CREDENTIALS_FILE", credentials))));
+            Assert.Equal("ap-southeast-2", HuntCommand.ProfileRegion(Context(("AWS_SHARED_CREDENTIALS_FILE", credentials), ("AWS_PROFILE", "ops"))));
+            Assert.Null(HuntCommand.ProfileRegion(Context(("AWS_SHARED_CREDENTIALS_FILE", credentials), ("AWS_PROFILE", "nobody"))));
+            Assert.Null(HuntCommand.ProfileRegion(Context(("AWS_SHARED_CREDENTIALS_FILE", Path.Combine(folder, "missing", "credentials")))));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Chunks_StayWithinTheServersBodyLimit_WhateverTheirAlertsHold()
     {
         // 500 alerts each near the description limit, written mostly as escapes (quotes become \u0022), made a body of
