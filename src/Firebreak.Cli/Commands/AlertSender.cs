@@ -1,6 +1,6 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -63,16 +63,14 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
     public async Task<Outcome> SendAsync(IEnumerable<HuntHit> hits, CancellationToken cancellationToken)
     {
         int sent = 0, requests = 0, replayed = 0;
-        foreach (var chunk in Chunks(hits))
+        foreach (var chunk in AlertChunks(hits))
         {
-            var alerts = chunk.Select(ToAlert).ToList();
-            var key = "firebreak-hunt-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', alerts.Select(a => a["sourceReference"])))));
+            var key = "firebreak-hunt-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', chunk.Select(a => a.Reference)))));
+            var body = Batch(chunk);
             var text = await SendAsync(() =>
             {
-                var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/alerts/batch")
-                {
-                    Content = JsonContent.Create(new { schemaVersion = "1", alerts }),
-                };
+                var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/alerts/batch") { Content = new ByteArrayContent(body) };
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
                 request.Headers.Add("Idempotency-Key", key);
                 return request;
             }, "alerts", cancellationToken);
@@ -97,30 +95,38 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
     /// </summary>
     internal const int MaxChunkBytes = (int)(AlertLimits.MaxBodyBytes / 2);
 
+    /// <summary>The hits cut into chunks as they are sent (see <see cref="AlertChunks"/>).</summary>
+    internal static IEnumerable<List<HuntHit>> Chunks(IEnumerable<HuntHit> hits) => AlertChunks(hits).Select(chunk => chunk.ConvertAll(a => a.Hit));
+
+    /// <summary>One hit's alert as it is sent, and the reference its chunk's key is made from.</summary>
+    private readonly record struct SentAlert(HuntHit Hit, string Reference, byte[] Json);
+
     /// <summary>
-    /// The hits cut into chunks at boundaries the hits decide (see <see cref="SendAsync(IEnumerable{HuntHit}, CancellationToken)"/>),
-    /// and before a hit whose alert would take the chunk past <see cref="MaxChunkBytes"/>.
+    /// The hits' alerts, each built and serialised once, cut into chunks at boundaries the hits decide (see
+    /// <see cref="SendAsync(IEnumerable{HuntHit}, CancellationToken)"/>), and before an alert that would take the chunk
+    /// past <see cref="MaxChunkBytes"/>.
     /// </summary>
-    internal static IEnumerable<List<HuntHit>> Chunks(IEnumerable<HuntHit> hits)
+    private static IEnumerable<List<SentAlert>> AlertChunks(IEnumerable<HuntHit> hits)
     {
-        var chunk = new List<HuntHit>(ChunkSize);
+        var chunk = new List<SentAlert>(ChunkSize);
         long bytes = 0;
         foreach (var hit in hits)
         {
-            var size = JsonSerializer.SerializeToUtf8Bytes(ToAlert(hit)).Length + 1;
-            if (chunk.Count > 0 && bytes + size > MaxChunkBytes)
+            var alert = ToAlert(hit);
+            var json = JsonSerializer.SerializeToUtf8Bytes(alert, JsonSerializerOptions.Web);
+            if (chunk.Count > 0 && bytes + json.Length + 1 > MaxChunkBytes)
             {
                 yield return chunk;
-                chunk = new List<HuntHit>(ChunkSize);
+                chunk = new List<SentAlert>(ChunkSize);
                 bytes = 0;
             }
 
-            chunk.Add(hit);
-            bytes += size;
+            chunk.Add(new SentAlert(hit, (string)alert["sourceReference"]!, json));
+            bytes += json.Length + 1;
             if (chunk.Count >= ChunkSize || (chunk.Count >= MinChunkSize && IsBoundary(Reference(hit))))
             {
                 yield return chunk;
-                chunk = new List<HuntHit>(ChunkSize);
+                chunk = new List<SentAlert>(ChunkSize);
                 bytes = 0;
             }
         }
@@ -129,6 +135,21 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
         {
             yield return chunk;
         }
+    }
+
+    /// <summary>A batch request's body, <c>{"schemaVersion":"1","alerts":[...]}</c>, from alerts already serialised.</summary>
+    private static byte[] Batch(List<SentAlert> chunk)
+    {
+        var body = new ArrayBufferWriter<byte>(chunk.Sum(a => a.Json.Length + 1) + 64);
+        body.Write("""{"schemaVersion":"1","alerts":["""u8);
+        for (var i = 0; i < chunk.Count; i++)
+        {
+            if (i > 0) body.Write(","u8);
+            body.Write(chunk[i].Json);
+        }
+
+        body.Write("]}"u8);
+        return body.WrittenSpan.ToArray();
     }
 
     /// <summary>FNV-1a over the reference's UTF-8 bytes: the same on every machine and run, unlike string hash codes.</summary>
@@ -357,8 +378,7 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
         var reference = Reference(hit).Replace("\0", "", StringComparison.Ordinal);
         if (reference.Length <= AlertLimits.ReferenceLength) return reference;
         var hash = "#" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(reference)));
-        var keep = AlertLimits.ReferenceLength - hash.Length;
-        return reference[..(char.IsHighSurrogate(reference[keep - 1]) ? keep - 1 : keep)] + hash;
+        return Cut(reference, AlertLimits.ReferenceLength - hash.Length) + hash;
     }
 
     /// <summary>The text without NUL characters, cut to <paramref name="length"/> (never inside a surrogate pair); null when nothing but blanks is left.</summary>
@@ -366,9 +386,13 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
     {
         if (value is null) return null;
         if (value.Contains('\0', StringComparison.Ordinal)) value = value.Replace("\0", "", StringComparison.Ordinal);
-        if (value.Length > length) value = value[..(char.IsHighSurrogate(value[length - 1]) ? length - 1 : length)];
+        value = Cut(value, length);
         return string.IsNullOrWhiteSpace(value) ? null : value;
     }
+
+    /// <summary>At most <paramref name="length"/> characters, never ending inside a surrogate pair.</summary>
+    private static string Cut(string value, int length) =>
+        value.Length <= length ? value : value[..(char.IsHighSurrogate(value[length - 1]) ? length - 1 : length)];
 
     // [0-9], not \d, which takes any script's digits: the server takes only ASCII ones, and refused the whole chunk.
     [GeneratedRegex(@"^attack\.(t[0-9]{4}(?:\.[0-9]{3})?)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

@@ -414,8 +414,9 @@ internal static class JsonTraversal
             var inner = Encoding.UTF8.GetBytes(current.GetString()!);
             if (inner.AsSpan().IndexOf("\\u"u8) < 0 || !Readers.CloudLogReader.HasLoneSurrogate(inner))
             {
-                // Not disposed: the element outlives this call (as the events' own documents do), and its pooled memory goes to the collector.
-                result = JsonDocument.Parse(inner, new JsonDocumentOptions { MaxDepth = 64 }).RootElement;
+                // Cloned, as the reader keeps a record: the element outlives the document, whose pooled memory goes back.
+                using var document = JsonDocument.Parse(inner, new JsonDocumentOptions { MaxDepth = 64 });
+                result = document.RootElement.Clone();
             }
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)

@@ -1,10 +1,4 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Firebreak.Cli.Tests.Commands;
 
@@ -14,29 +8,18 @@ namespace Firebreak.Cli.Tests.Commands;
 /// </summary>
 public sealed class AlertSendRetryTests : IAsyncDisposable
 {
-    private WebApplication? _app;
-    private readonly List<string?> _keys = [];
+    private StandInIntake? _intake;
     private readonly string _file = Path.Combine(Path.GetTempPath(), "firebreak-cli-retry-" + Guid.NewGuid().ToString("N") + ".json");
+
+    private IReadOnlyList<string?> Keys => _intake!.Keys;
 
     private async Task<string> StartAsync(int busyAnswers)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _app = builder.Build();
-        _app.MapPost("/api/v1/alerts/batch", (HttpContext context) =>
-        {
-            lock (_keys) _keys.Add(context.Request.Headers["Idempotency-Key"].FirstOrDefault());
-            if (_keys.Count <= busyAnswers)
-            {
-                context.Response.Headers.RetryAfter = "0";
-                return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", detail: "The alert intake queue is full. Retry shortly.");
-            }
-            return Results.Json(new { alerts = new[] { new { id = Guid.NewGuid(), duplicate = false, occurrenceCount = 1, suppressed = false } }, replayed = false });
-        });
-        await _app.StartAsync(TestContext.Current.CancellationToken);
+        _intake = await StandInIntake.StartAsync((n, context) => Task.FromResult(n <= busyAnswers
+            ? StandInIntake.Refuse(context, StatusCodes.Status429TooManyRequests)
+            : Results.Json(new { alerts = new[] { new { id = Guid.NewGuid(), duplicate = false, occurrenceCount = 1, suppressed = false } }, replayed = false })));
         File.WriteAllText(_file, """[{"source":"retry","title":"Queued alert"}]""");
-        return _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        return _intake.Url;
     }
 
     private static Task<CliResult> SendAsync(string url, params string[] args) =>
@@ -51,7 +34,7 @@ public sealed class AlertSendRetryTests : IAsyncDisposable
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("Stored:      1 new", result.Out);
-        Assert.Equal(["nightly-42", "nightly-42", "nightly-42"], _keys);
+        Assert.Equal(["nightly-42", "nightly-42", "nightly-42"], Keys);
     }
 
     [Fact]
@@ -63,12 +46,12 @@ public sealed class AlertSendRetryTests : IAsyncDisposable
 
         Assert.Equal(ExitCodes.Refused, result.ExitCode);
         Assert.Contains("Rate limited", result.Err);
-        Assert.Equal(1 + Client.FirebreakClient.BusyRetries, _keys.Count);
+        Assert.Equal(1 + Client.FirebreakClient.BusyRetries, Keys.Count);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is not null) await _app.DisposeAsync();
+        if (_intake is not null) await _intake.DisposeAsync();
         File.Delete(_file);
     }
 }

@@ -1,56 +1,25 @@
 using System.Diagnostics;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Firebreak.Cli.Tests.Commands;
 
-/// <summary>
-/// `hunt --send-to` against a stand-in server that is busy, failing or silent on cue: a real server's 429 (its intake
-/// queue full), a 5xx or a hang cannot be provoked on time. The stand-in takes every request in full and answers as
-/// told for the nth request.
-/// </summary>
+/// <summary>`hunt --send-to` against a stand-in intake that is busy, failing or silent on cue.</summary>
 public sealed class HuntSendRetryTests : IAsyncDisposable
 {
-    private WebApplication? _app;
-    private readonly List<string?> _keys = [];
+    private StandInIntake? _intake;
     private readonly string _dir = Directory.CreateTempSubdirectory("firebreak-send-retry-").FullName;
+
+    private IReadOnlyList<string?> Keys => _intake!.Keys;
 
     private async Task<string> StartAsync(Func<int, HttpContext, Task<IResult>> answer)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _app = builder.Build();
-        _app.MapPost("/api/v1/alerts/batch", async (HttpContext context) =>
-        {
-            // Counted on arrival: a client that gives up (a short --send-timeout on a loaded machine) may do so before
-            // its body is read.
-            int n;
-            lock (_keys)
-            {
-                _keys.Add(context.Request.Headers["Idempotency-Key"].FirstOrDefault());
-                n = _keys.Count;
-            }
-
-            using (var reader = new StreamReader(context.Request.Body)) await reader.ReadToEndAsync(context.RequestAborted);
-            return await answer(n, context);
-        });
-        await _app.StartAsync(TestContext.Current.CancellationToken);
-        return _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        _intake = await StandInIntake.StartAsync(answer);
+        return _intake.Url;
     }
 
     private static IResult Accepted() => Results.Json(new { alerts = Array.Empty<object>(), replayed = false });
 
-    private static IResult Refuse(HttpContext context, int status)
-    {
-        context.Response.Headers.RetryAfter = "0";
-        return Results.Problem(statusCode: status, title: "Busy", detail: "The alert intake queue is full. Retry shortly.");
-    }
+    private static IResult Refuse(HttpContext context, int status) => StandInIntake.Refuse(context, status);
 
     private string Trail(int count)
     {
@@ -73,10 +42,10 @@ public sealed class HuntSendRetryTests : IAsyncDisposable
 
         Assert.True(hunt.ExitCode == 1, hunt.ToString());
         Assert.Contains("Sent 2000 alert(s)", hunt.Err);
-        Assert.Equal(_keys[1], _keys[2]);
-        Assert.Equal(_keys[1], _keys[3]);
-        Assert.True(_keys.Distinct().Count() >= 4, $"{_keys.Count} requests, {_keys.Distinct().Count()} chunks");
-        Assert.Equal(_keys.Count - 2, _keys.Distinct().Count());
+        Assert.Equal(Keys[1], Keys[2]);
+        Assert.Equal(Keys[1], Keys[3]);
+        Assert.True(Keys.Distinct().Count() >= 4, $"{Keys.Count} requests, {Keys.Distinct().Count()} chunks");
+        Assert.Equal(Keys.Count - 2, Keys.Distinct().Count());
         Assert.DoesNotContain("fbk_send_retry_secret", hunt.Err + hunt.Out);
     }
 
@@ -88,7 +57,7 @@ public sealed class HuntSendRetryTests : IAsyncDisposable
         var hunt = await Cli.RunAsync(Env, "hunt", Trail(3), "--output", "jsonl", "--send-to", url);
 
         Assert.True(hunt.ExitCode == 2, hunt.ToString());
-        Assert.Equal(4, _keys.Count);
+        Assert.Equal(4, Keys.Count);
         Assert.Contains("The server refused the alerts (500)", hunt.Err);
         Assert.Contains("tried 4 times", hunt.Err);
         Assert.Contains("not all reached the server", hunt.Err);
@@ -112,7 +81,7 @@ public sealed class HuntSendRetryTests : IAsyncDisposable
         Assert.Contains("tried 4 times", hunt.Err);
         Assert.Contains("not all reached the server", hunt.Err);
         Assert.DoesNotContain("Unhandled", hunt.Err);
-        Assert.Equal(4, _keys.Count);
+        Assert.Equal(4, Keys.Count);
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(28)); // 4 tries of 1 s, 1 + 2 + 4 s apart
     }
 
@@ -130,7 +99,7 @@ public sealed class HuntSendRetryTests : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is not null) await _app.DisposeAsync();
+        if (_intake is not null) await _intake.DisposeAsync();
         Directory.Delete(_dir, true);
     }
 }
