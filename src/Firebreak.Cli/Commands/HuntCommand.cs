@@ -334,9 +334,11 @@ internal static class HuntCommand
         {
             context.ErrorConsole.MarkupLine(summary.Errors > 0
                 ? "[red]error:[/] none of the inputs could be read; nothing was hunted."
-                : summary.Files > 0 || summary.Warnings > 0
-                    ? "[red]error:[/] the inputs held no log records; nothing was hunted."
-                    : "[red]error:[/] no log file was found in the inputs; nothing was hunted.");
+                : summary.DigestFiles > 0
+                    ? "[red]error:[/] the inputs held only CloudTrail digest files, which list log files and their hashes but hold no event; nothing was hunted. Hunt the trail's CloudTrail folder (beside CloudTrail-Digest)."
+                    : summary.Files > 0 || summary.Warnings > 0
+                        ? "[red]error:[/] the inputs held no log records; nothing was hunted."
+                        : "[red]error:[/] no log file was found in the inputs; nothing was hunted.");
         }
 
         var unopened = !window.IsBounded ? "" : $", {Interlocked.Read(ref outsideWindow)} file(s) named for times outside --since/--until left unread";
@@ -351,7 +353,7 @@ internal static class HuntCommand
             }
         }
 
-        context.ErrorConsole.MarkupLine(Markup.Escape($"{stats}; {summary.Files} file(s), {summary.Errors} read error(s), {summary.Warnings} warning(s), {summary.Filtered} record(s) skipped by the pre-filter{unopened}{(interrupted ? "; interrupted" : "")}."));
+        context.ErrorConsole.MarkupLine(Markup.Escape($"{stats}; {summary.Files} file(s), {summary.Errors} read error(s), {summary.Warnings} warning(s), {summary.Filtered} record(s) skipped by the pre-filter{unopened}{(summary.DigestFiles > 0 ? $", {summary.DigestFiles} CloudTrail digest file(s) passed by (no events in them)" : "")}{(interrupted ? "; interrupted" : "")}."));
         if (interrupted) return interruption.ExitCode;
 
         try
@@ -658,6 +660,7 @@ internal static class HuntCommand
         w.WriteNumber("filtered", summary.Filtered);
         w.WriteNumber("errors", summary.Errors);
         w.WriteNumber("warnings", summary.Warnings);
+        w.WriteNumber("digestFiles", summary.DigestFiles);
         w.WriteNumber("hits", hits.Count);
         w.WriteStartArray("byRule");
         // The most severe and the noisiest first, as the table shows them.

@@ -94,6 +94,12 @@ public sealed class CloudLogReader
         {
             await foreach (var input in source.ListAsync(Report, cancellationToken).ConfigureAwait(false))
             {
+                if (CloudTrailDigest.IsName(input.Name))
+                {
+                    Summary.AddDigest();
+                    continue;
+                }
+
                 Summary.AddFile();
                 await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
                 var file = Channel.CreateBounded<Task<MappedBatch>>(new BoundedChannelOptions(_options.MaxDegreeOfParallelism * 2)
@@ -245,6 +251,11 @@ public sealed class CloudLogReader
                             // Nor may names nested in it have misled the filter about its log.
                             kept = _options.RawFilterForUnknownShape?.Invoke(bytes) == true;
                             malformed = kept ? null : Unrecognised(bytes, documentOptions, record.LineRecord);
+                            if (ReferenceEquals(malformed, DigestRecord))
+                            {
+                                Summary.AddDigest();
+                                continue;
+                            }
                         }
                     }
                     catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or OverflowException)
@@ -302,7 +313,13 @@ public sealed class CloudLogReader
         }
     }
 
-    /// <summary>Why a record that is well-formed JSON would not be read, when no format recognises it; null when one does.</summary>
+    /// <summary>What <see cref="Unrecognised"/> answers for a CloudTrail digest file's content: no problem, and no event.</summary>
+    private static readonly string DigestRecord = new("CloudTrail digest");
+
+    /// <summary>
+    /// Why a record that is well-formed JSON would not be read, when no format recognises it; null when one does;
+    /// <see cref="DigestRecord"/> itself for a CloudTrail digest.
+    /// </summary>
     private static string? Unrecognised(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions, bool lineRecord)
     {
         if (!TryPrepare(bytes, documentOptions, lineRecord, out var element, out _, out var problem))
@@ -310,7 +327,8 @@ public sealed class CloudLogReader
             return problem;
         }
 
-        return RecordMappers.Detect(element) is null ? UnrecognisedFormat(element) : null;
+        if (RecordMappers.Detect(element) is not null) return null;
+        return CloudTrailDigest.Is(element) ? DigestRecord : UnrecognisedFormat(element);
     }
 
     private static string UnrecognisedFormat(JsonElement element) => $"unrecognised record format (fields: {FieldNames(element)})";
@@ -325,6 +343,12 @@ public sealed class CloudLogReader
         }
 
         var mapper = _options.Format != LogFormat.Auto || last?.Matches(element) == true ? last : RecordMappers.Detect(element);
+        if (mapper is null && CloudTrailDigest.Is(element))
+        {
+            Summary.AddDigest();
+            return null;
+        }
+
         if (mapper is null)
         {
             problem = (UnrecognisedFormat(element), ProblemSeverity.Error);

@@ -57,6 +57,7 @@ public sealed class ReadSummary
     private long _errors;
     private long _warnings;
     private long _filtered;
+    private long _digests;
 
     internal ReadSummary(int maxKept) => _maxKept = maxKept;
 
@@ -73,6 +74,9 @@ public sealed class ReadSummary
 
     /// <summary>Records skipped unparsed by <see cref="ReaderOptions.RawFilter"/>.</summary>
     public long Filtered => Interlocked.Read(ref _filtered);
+
+    /// <summary>CloudTrail digest files passed by (<see cref="CloudTrailDigest"/>): by name unopened, not counted in <see cref="Files"/>; by content opened and counted.</summary>
+    public long DigestFiles => Interlocked.Read(ref _digests);
 
     public IReadOnlyList<ReadProblem> Problems
     {
@@ -92,6 +96,8 @@ public sealed class ReadSummary
     internal void AddBytes(long count) => Interlocked.Add(ref _bytes, count);
 
     internal void AddFiltered(long count) => Interlocked.Add(ref _filtered, count);
+
+    internal void AddDigest() => Interlocked.Increment(ref _digests);
 
     internal void Add(ReadProblem problem)
     {

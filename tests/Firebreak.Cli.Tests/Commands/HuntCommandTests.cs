@@ -363,6 +363,33 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.True(outside.ExitCode == 0, outside.ToString());
     }
 
+    [Fact]
+    public async Task Hunt_OfATrailsFolder_PassesItsDigestFilesBy_AndSaysSo_AndDigestsAloneAreNoCleanHunt()
+    {
+        // Log file validation delivers one digest a region an hour beside the logs; each was an "unrecognised record format" error.
+        const string digest = """{"awsAccountId":"111122223333","digestStartTime":"2026-01-15T08:00:00Z","digestEndTime":"2026-01-15T09:00:00Z","digestS3Bucket":"b","digestS3Object":"k","newestEventTime":"2026-01-15T08:52:27Z","oldestEventTime":"2026-01-15T08:02:27Z","logFiles":[]}""";
+        var log = WriteFile("AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/15/111122223333_CloudTrail_us-east-1_20260115T0905Z_a1.json", StopTrail);
+        var awsLogs = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(log))))))!;
+        var digests = Path.Combine(awsLogs, "CloudTrail-Digest", "us-east-1", "2026", "01", "15");
+        Directory.CreateDirectory(digests);
+        File.WriteAllText(Path.Combine(digests, "111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20260115T090000Z.json"), digest);
+        File.WriteAllText(Path.Combine(digests, "111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20260115T100000Z.json"), digest);
+
+        var table = await Cli.RunAsync("hunt", awsLogs);
+        var json = await Cli.RunAsync("hunt", awsLogs, "--output", "json");
+        var only = await Cli.RunAsync("hunt", Path.Combine(awsLogs, "CloudTrail-Digest"));
+
+        Assert.True(table.ExitCode == 1, table.ToString());
+        Assert.Contains("1 file(s), 0 read error(s), 0 warning(s)", table.Err);
+        Assert.Contains("2 CloudTrail digest file(s) passed by (no events in them)", table.Err);
+        Assert.DoesNotContain("unrecognised", table.Err);
+        var summary = JsonDocument.Parse(json.Out).RootElement.GetProperty("summary");
+        Assert.Equal(2, summary.GetProperty("digestFiles").GetInt32());
+        Assert.Equal(0, summary.GetProperty("errors").GetInt32());
+        Assert.True(only.ExitCode == 2, only.ToString());
+        Assert.Contains("the inputs held only CloudTrail digest files", only.Err);
+    }
+
     [Theory]
     [InlineData("--since", "1000000d")]
     [InlineData("--since", "1e10d")]
