@@ -208,6 +208,35 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_InsightsEvents_AreMatchedByTheirOwnFields_AndNotTakenForTheCallsTheyAreAbout()
+    {
+        const string insight = """{"Records":[{"eventVersion":"1.07","eventTime":"2026-01-15T08:10:00Z","awsRegion":"us-east-1","eventID":"insight-1","eventType":"AwsCloudTrailInsight","recipientAccountId":"111122223333","sharedEventID":"s-1","insightDetails":{"state":"Start","eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","insightType":"ApiCallRateInsight","insightContext":{"statistics":{"baseline":{"average":0.0},"insight":{"average":14.0}}}},"eventCategory":"Insight"}]}""";
+        var log = WriteFile("111122223333_CloudTrail-Insight_us-east-1_20260115T0815Z_x.json", insight);
+        var rule = WriteFile("insights.yml", """
+            title: CloudTrail Insights on IAM
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel:
+                eventType: AwsCloudTrailInsight
+                insightDetails.state: Start
+                insightDetails.eventSource: iam.amazonaws.com
+              condition: sel
+            """);
+
+        // The built-in pack alone: its rule on CreateAccessKey calls must not take the Insight for one.
+        var builtIn = await Cli.RunAsync("hunt", log, "--output", "jsonl");
+        var own = await Cli.RunAsync("hunt", log, "--rules", rule, "--output", "jsonl");
+
+        Assert.True(builtIn.ExitCode == 0, builtIn.ToString());
+        Assert.Contains("0 read error(s)", builtIn.Err);
+        Assert.True(own.ExitCode == 1, own.ToString());
+        var hit = JsonDocument.Parse(own.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single()).RootElement;
+        Assert.Equal("CloudTrail Insights on IAM", hit.GetProperty("title").GetString());
+        Assert.Equal("ApiCallRateInsight Start: CreateAccessKey", hit.GetProperty("operation").GetString());
+        Assert.Equal("111122223333", hit.GetProperty("account").GetString());
+    }
+
+    [Fact]
     public async Task Hunt_SecurityLakeRecords_AreMatchedByCloudTrailRules_ThroughTheirNativeNames()
     {
         // Security Lake writes CloudTrail events in OCSF (here 1.1, as its documented mapping puts them: the ARN in

@@ -93,6 +93,50 @@ public class CloudTrailReaderTests
         Assert.Equal("TrailNotFoundException", events[1].ErrorCode);
     }
 
+    // An Insights event as a trail delivers it (CloudTrail-Insight folder), with the fields AWS documents for one.
+    internal const string InsightStart = """{"eventVersion":"1.07","eventTime":"2026-01-15T08:10:00Z","awsRegion":"us-east-1","eventID":"insight-start","eventType":"AwsCloudTrailInsight","recipientAccountId":"111122223333","sharedEventID":"shared-1","insightDetails":{"state":"Start","eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","insightType":"ApiCallRateInsight","insightContext":{"statistics":{"baseline":{"average":0.0},"insight":{"average":14.0},"insightDuration":1,"baselineDuration":10080},"attributions":[{"attribute":"userIdentityArn","insight":[{"value":"arn:aws:iam::111122223333:user/leaked","average":14.0}],"baseline":[]}]}},"eventCategory":"Insight"}""";
+
+    [Fact]
+    public async Task InsightsEvents_AreReadAsCloudTrail_ToldApartFromTheCallsTheyAreAbout()
+    {
+        // Reported as records of no known format before: a trail with Insights on had every finding CloudTrail raised left out.
+        var end = InsightStart.Replace("\"Start\"", "\"End\"").Replace("insight-start", "insight-end").Replace("08:10:00", "08:25:00");
+        var delivery = "{\"Records\":[" + InsightStart + "," + end + "]}";
+        // CloudTrail Lake keeps insightDetails as JSON text in a result row.
+        var lake = """{"QueryResultRows":[[{"eventVersion":"1.07"},{"eventType":"AwsCloudTrailInsight"},{"eventID":"lake-insight"},{"eventTime":"2026-01-15 08:10:00.000"},{"awsRegion":"eu-west-1"},{"insightDetails":"{\"state\":\"Start\",\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"RunInstances\",\"insightType\":\"ApiErrorRateInsight\"}"}]]}""";
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(delivery)), "111122223333_CloudTrail-Insight_us-east-1_20260115T0815Z_x.json");
+        events.AddRange(await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(lake)), "lake.json"));
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(["insight-start", "insight-end", "lake-insight"], events.Select(e => e.EventId));
+        var start = events[0];
+        Assert.Equal(new LogSource("aws", "cloudtrail"), start.LogSource);
+        Assert.Equal("ApiCallRateInsight Start: CreateAccessKey", start.Operation);
+        Assert.Equal("ApiCallRateInsight End: CreateAccessKey", events[1].Operation);
+        Assert.Equal("iam.amazonaws.com", start.Service);
+        Assert.Equal(new DateTimeOffset(2026, 1, 15, 8, 10, 0, TimeSpan.Zero), start.Time);
+        Assert.Equal(("111122223333", "us-east-1"), (start.Account, start.Region));
+        Assert.Equal(("AWSService", "cloudtrail.amazonaws.com"), (start.Actor.Type, start.Actor.Uid));
+        Assert.Equal(EventOutcome.Unknown, start.Outcome);
+        Assert.Equal(14.0, start.ResponseParameters!.Value.GetProperty("insightContext").GetProperty("statistics").GetProperty("insight").GetProperty("average").GetDouble());
+        Assert.Equal("ApiErrorRateInsight Start: RunInstances", events[2].Operation);
+        Assert.Equal(("ec2.amazonaws.com", "eu-west-1"), (events[2].Service, events[2].Region));
+    }
+
+    [Theory]
+    [InlineData("""{"eventVersion":"1.07","eventType":"AwsCloudTrailInsight","eventID":"a","insightDetails":{"eventName":"X"}}""", "no valid eventTime")]
+    [InlineData("""{"eventVersion":"1.07","eventTime":"2026-01-15T08:10:00Z","eventType":"AwsCloudTrailInsight","eventID":"a","insightDetails":"not an object"}""", "no insightDetails object")]
+    public async Task AnInsightsEventMissingWhatItNeeds_IsReported(string record, string reason)
+    {
+        var reader = new CloudLogReader();
+
+        Assert.Empty(await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(record)), "insight.json"));
+
+        Assert.Contains(reason, Assert.Single(reader.Summary.Problems).Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task SignInResults_IdentityCenterUsers_AndFederatedUsers_AreMappedAsTheyAreWritten()
     {

@@ -15,15 +15,30 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
 
     public bool Matches(JsonElement record) =>
         record.ValueKind == JsonValueKind.Object
-        && record.TryGetProperty("eventName"u8, out _)
-        && record.TryGetProperty("eventSource"u8, out _)
-        && (record.TryGetProperty("eventTime"u8, out _) || record.TryGetProperty("eventVersion"u8, out _));
+        && (record.TryGetProperty("eventName"u8, out _)
+            && record.TryGetProperty("eventSource"u8, out _)
+            && (record.TryGetProperty("eventTime"u8, out _) || record.TryGetProperty("eventVersion"u8, out _))
+            || IsInsight(record));
+
+    /// <summary>
+    /// A CloudTrail Insights event (<c>eventType</c> <c>AwsCloudTrailInsight</c>): CloudTrail's own finding of an unusual
+    /// rate of calls to, or errors from, one API, delivered in a trail's <c>CloudTrail-Insight</c> folder or an Insights
+    /// event data store. It names the API in <c>insightDetails</c>, not at the top level, and has no caller.
+    /// </summary>
+    private static bool IsInsight(JsonElement record) =>
+        record.TryGetProperty("eventType"u8, out var type) && type.ValueKind == JsonValueKind.String && type.ValueEquals("AwsCloudTrailInsight"u8)
+        && record.TryGetProperty("insightDetails"u8, out _);
 
     public CloudEvent? Map(JsonElement record, EventOrigin? origin, out string? problem)
     {
         problem = null;
         var f = new Fields(record);
         var operation = f.EventName.Str();
+        if (operation is null && IsInsight(record))
+        {
+            return MapInsight(record, f, origin, out problem);
+        }
+
         if (operation is null)
         {
             problem = "CloudTrail record has no eventName";
@@ -66,6 +81,50 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
             ErrorMessage = f.ErrorMessage.Str() ?? (outcome == EventOutcome.Failure ? details.Prop("FailureReason"u8).Str() : null),
             RequestParameters = f.RequestParameters.Dynamic().ObjectOrNull(),
             ResponseParameters = response.ObjectOrNull(),
+            Raw = record,
+            Origin = origin,
+        };
+    }
+
+    /// <summary>
+    /// An Insights event, told apart from the call it is about: its operation reads "ApiCallRateInsight Start: CreateAccessKey"
+    /// (type, start or end, the API), so neither a timeline nor a rule on the normalised operation takes it for a call of
+    /// that API; its service is the API's; its actor is CloudTrail, which raised it; its details (the rates, the
+    /// callers and user agents CloudTrail attributes them to) are its response parameters. Rules reach every field by its
+    /// native path (<c>insightDetails.insightType</c>...), as for any CloudTrail record.
+    /// </summary>
+    private static CloudEvent? MapInsight(JsonElement record, in Fields f, EventOrigin? origin, out string? problem)
+    {
+        problem = null;
+        if (f.EventTime.Time() is not { } time)
+        {
+            problem = "CloudTrail Insights event has no valid eventTime";
+            return null;
+        }
+
+        // CloudTrail Lake rows carry it as JSON text.
+        var details = ((JsonElement?)record.GetProperty("insightDetails"u8)).Dynamic().Obj();
+        if (details is null)
+        {
+            problem = "CloudTrail Insights event has no insightDetails object";
+            return null;
+        }
+
+        var api = details.Prop("eventName"u8).Str() ?? "?";
+        var type = details.Prop("insightType"u8).Str() ?? "Insight";
+        var state = details.Prop("state"u8).Str();
+        return new CloudEvent
+        {
+            Time = time,
+            EventId = f.EventId.Str(),
+            LogSource = LogSources.CloudTrail,
+            Provider = "aws",
+            Account = f.RecipientAccountId.Str(),
+            Region = f.AwsRegion.Str(),
+            Actor = new EventActor { Type = "AWSService", Uid = "cloudtrail.amazonaws.com", Name = "cloudtrail.amazonaws.com" },
+            Service = details.Prop("eventSource"u8).Str(),
+            Operation = state is null ? $"{type}: {api}" : $"{type} {state}: {api}",
+            ResponseParameters = details,
             Raw = record,
             Origin = origin,
         };
