@@ -453,6 +453,30 @@ public sealed class CloudLogReader
             element = unwrapped;
         }
 
+        // CloudWatch Logs keeps each record as the text of a log event's message ({"timestamp": 1768467601123, "message": "{...}"}),
+        // in what a subscription delivers (logEvents) and what `aws logs filter-log-events` prints (events): a trail sent to
+        // CloudWatch Logs. The record is the message, when it is a JSON object.
+        if (element.ValueKind == JsonValueKind.Object
+            && element.TryGetProperty("message"u8, out var message)
+            && message.ValueKind == JsonValueKind.String
+            && element.TryGetProperty("timestamp"u8, out var stamp)
+            && stamp.ValueKind == JsonValueKind.Number)
+        {
+            if (((JsonElement?)message).Dynamic() is not { ValueKind: JsonValueKind.Object } logged)
+            {
+                problem = "CloudWatch Logs event whose message is not a JSON object (a control message, or a log other than an audit log)";
+                return false;
+            }
+
+            if (HasLoneSurrogate(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(logged)))
+            {
+                problem = "CloudWatch Logs event's message holds a \\u escape of half a UTF-16 surrogate pair (such as \\ud800 alone), which is no character";
+                return false;
+            }
+
+            element = logged;
+        }
+
         // EventBridge delivers CloudTrail events ("AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail") in
         // an envelope of its own; the record is its detail.
         if (element.ValueKind == JsonValueKind.Object

@@ -32,6 +32,11 @@ internal static class InputDecoder
                 return (Transcode(new PrefixedStream(head, stream), Encoding.Unicode), Utf16Warning(source));
             case [0, not 0, 0, not 0, ..]:
                 return (Transcode(new PrefixedStream(head, stream), Encoding.BigEndianUnicode), Utf16Warning(source));
+            case [>= (byte)'0' and <= (byte)'9', ..]:
+                // A CloudWatch Logs export (CreateExportTask) writes each log event as a line: its time, a space, the message.
+                var (more, longer) = await PeekAsync(new PrefixedStream(head, stream), TimestampPrefixStream.MaxPrefix, cancellationToken).ConfigureAwait(false);
+                var joined = new PrefixedStream(longer, more);
+                return (TimestampPrefixStream.PrefixLength(longer) > 0 ? new TimestampPrefixStream(joined) : joined, null);
             default:
                 return (new PrefixedStream(head, stream), null);
         }
@@ -43,9 +48,11 @@ internal static class InputDecoder
     private static Stream Transcode(Stream stream, Encoding from) =>
         Encoding.CreateTranscodingStream(stream, from, Encoding.UTF8, leaveOpen: false);
 
-    private static async Task<(Stream Stream, byte[] Head)> PeekAsync(Stream stream, CancellationToken cancellationToken)
+    private static Task<(Stream Stream, byte[] Head)> PeekAsync(Stream stream, CancellationToken cancellationToken) => PeekAsync(stream, 4, cancellationToken);
+
+    private static async Task<(Stream Stream, byte[] Head)> PeekAsync(Stream stream, int length, CancellationToken cancellationToken)
     {
-        var head = new byte[4];
+        var head = new byte[length];
         var filled = 0;
         while (filled < head.Length)
         {
@@ -135,6 +142,173 @@ internal sealed class PrefixedStream(byte[] prefix, Stream inner) : ReadOnlyStre
         }
 
         return Inner.ReadAsync(buffer, cancellationToken);
+    }
+}
+
+/// <summary>
+/// A CloudWatch Logs export (<c>CreateExportTask</c>, to S3) writes each log event on a line of its own, the event's time
+/// before the message: <c>2026-01-15T09:00:01.123Z {"eventVersion":...}</c> for a trail sent to CloudWatch Logs. This
+/// drops that time and its space from the start of every line that has one, so the lines read as JSON lines; the record's
+/// own time is the event's. Lines keep their numbers.
+/// </summary>
+internal sealed class TimestampPrefixStream(Stream inner) : ReadOnlyStream(inner)
+{
+    /// <summary>Enough bytes to see the longest prefix, <c>yyyy-MM-ddTHH:mm:ss.fffffffffZ </c> (31), whole.</summary>
+    public const int MaxPrefix = 32;
+
+    private readonly byte[] _buffer = new byte[64 * 1024];
+    private int _start;
+    private int _end;
+    private bool _atLineStart = true;
+    private bool _ended;
+
+    /// <summary>
+    /// The length of the time and space that start <paramref name="line"/> (<c>yyyy-MM-ddTHH:mm:ss</c>, an optional
+    /// fraction of 1 to 9 digits, <c>Z</c>, one space), or 0; <paramref name="line"/> holds at least
+    /// <see cref="MaxPrefix"/> bytes of the line, or all of it.
+    /// </summary>
+    public static int PrefixLength(ReadOnlySpan<byte> line)
+    {
+        ReadOnlySpan<byte> shape = "dddd-dd-ddTdd:dd:dd"u8;
+        if (line.Length < shape.Length + 2)
+        {
+            return 0;
+        }
+
+        for (var i = 0; i < shape.Length; i++)
+        {
+            if (shape[i] == (byte)'d' ? !char.IsAsciiDigit((char)line[i]) : line[i] != shape[i])
+            {
+                return 0;
+            }
+        }
+
+        var at = shape.Length;
+        if (line[at] == (byte)'.')
+        {
+            var digits = 0;
+            while (++at < line.Length && char.IsAsciiDigit((char)line[at]))
+            {
+                digits++;
+            }
+
+            if (digits is 0 or > 9)
+            {
+                return 0;
+            }
+        }
+
+        return at + 1 < line.Length && line[at] == (byte)'Z' && line[at + 1] == (byte)' ' ? at + 2 : 0;
+    }
+
+    public override int Read(Span<byte> buffer)
+    {
+        var written = 0;
+        while (written < buffer.Length)
+        {
+            if (!Ready(fill: written == 0, out var needMore))
+            {
+                if (needMore)
+                {
+                    Fill(Inner.Read(_buffer.AsSpan(_end)));
+                    continue;
+                }
+
+                break;
+            }
+
+            written += Copy(buffer[written..]);
+        }
+
+        return written;
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var written = 0;
+        while (written < buffer.Length)
+        {
+            if (!Ready(fill: written == 0, out var needMore))
+            {
+                if (needMore)
+                {
+                    Fill(await Inner.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false));
+                    continue;
+                }
+
+                break;
+            }
+
+            written += Copy(buffer.Span[written..]);
+        }
+
+        return written;
+    }
+
+    /// <summary>
+    /// Whether bytes can be copied now. When not, <paramref name="needMore"/> says whether to read the inner stream
+    /// first: always to see a line's start whole, otherwise only while nothing has been copied into this read
+    /// (<paramref name="fill"/>), so a read never waits on its source once it has bytes to give.
+    /// </summary>
+    private bool Ready(bool fill, out bool needMore)
+    {
+        needMore = false;
+        if (_atLineStart)
+        {
+            if (_end - _start < MaxPrefix && !_ended)
+            {
+                Compact();
+                needMore = fill;
+                return false;
+            }
+
+            _start += PrefixLength(_buffer.AsSpan(_start, _end - _start));
+            _atLineStart = false;
+        }
+
+        if (_start < _end)
+        {
+            return true;
+        }
+
+        if (!_ended)
+        {
+            Compact();
+            needMore = fill;
+        }
+
+        return false;
+    }
+
+    private int Copy(Span<byte> destination)
+    {
+        var available = _buffer.AsSpan(_start, _end - _start);
+        var newline = available.IndexOf((byte)'\n');
+        var take = Math.Min(newline >= 0 ? newline + 1 : available.Length, destination.Length);
+        available[..take].CopyTo(destination);
+        _start += take;
+        _atLineStart = newline >= 0 && take == newline + 1;
+        return take;
+    }
+
+    private void Compact()
+    {
+        if (_start > 0)
+        {
+            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+            _end -= _start;
+            _start = 0;
+        }
+    }
+
+    private void Fill(int read)
+    {
+        if (read == 0)
+        {
+            _ended = true;
+        }
+
+        _end += read;
     }
 }
 

@@ -12,7 +12,7 @@ namespace Firebreak.Detection.Readers;
 /// Splits a decoded UTF-8 JSON stream into records without building a document for the whole file:
 /// a top-level array, a wrapper object holding an array of records (CloudTrail's <c>Records</c>,
 /// Azure's <c>records</c>, Graph's <c>value</c>, CloudTrail Lake's <c>QueryResultRows</c>, CloudTrail
-/// LookupEvents' <c>Events</c>), or a
+/// LookupEvents' <c>Events</c>, CloudWatch Logs' <c>logEvents</c> and <c>events</c>), or a
 /// sequence of top-level values (JSON lines, or concatenated wrapper files). Only the record being
 /// framed is buffered, so memory stays bounded by <see cref="ReaderOptions.MaxRecordBytes"/>
 /// whatever the line or file length.
@@ -1088,9 +1088,14 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
 
     /// <summary>
     /// The properties of a wrapper object whose array holds the records: CloudTrail's delivery files, Azure's
-    /// exports, Microsoft Graph, CloudTrail Lake's query results, CloudTrail's LookupEvents.
+    /// exports, Microsoft Graph, CloudTrail Lake's query results, CloudTrail's LookupEvents, CloudWatch Logs.
     /// </summary>
-    private static readonly byte[][] WrapperNames = ["Records"u8.ToArray(), "records"u8.ToArray(), "value"u8.ToArray(), "QueryResultRows"u8.ToArray(), "Events"u8.ToArray()];
+    private static readonly byte[][] WrapperNames =
+    [
+        "Records"u8.ToArray(), "records"u8.ToArray(), "value"u8.ToArray(), "QueryResultRows"u8.ToArray(), "Events"u8.ToArray(),
+        // CloudWatch Logs: a subscription's delivery (to Firehose, Kinesis, Lambda), and `aws logs filter-log-events` / `get-log-events`.
+        "logEvents"u8.ToArray(), "events"u8.ToArray(),
+    ];
 
     private static bool IsWrapperName(ref Utf8JsonReader reader)
     {

@@ -237,6 +237,31 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_ATrailSentToCloudWatchLogs_IsHuntedInItsExportAndItsSubscriptionsDeliveries()
+    {
+        static string Record(string name, string id) =>
+            $$"""{"eventVersion":"1.08","eventTime":"2026-01-15T09:00:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"{{name}}","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"eventID":"{{id}}","recipientAccountId":"111122223333"}""";
+        var export = WriteFile("000000", $"2026-01-15T09:00:01.123Z {Record("StopLogging", "exported")}\n2026-01-15T09:00:02.000Z {Record("DescribeTrails", "quiet-1")}\n");
+        var delivery = WriteFile("delivery-1", JsonSerializer.Serialize(new
+        {
+            messageType = "DATA_MESSAGE",
+            owner = "111122223333",
+            logGroup = "aws-cloudtrail-logs",
+            logStream = "111122223333_CloudTrail_us-east-1",
+            subscriptionFilters = new[] { "to-firehose" },
+            logEvents = new[] { new { id = "1", timestamp = 1768467601123L, message = Record("StopLogging", "delivered") }, new { id = "2", timestamp = 1768467601124L, message = Record("DescribeTrails", "quiet-2") } },
+        }));
+
+        var hunt = await Cli.RunAsync("hunt", export, delivery, "--output", "jsonl");
+
+        Assert.True(hunt.ExitCode == 1, hunt.ToString());
+        var ids = hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("eventId").GetString()).ToHashSet();
+        Assert.Equal(["delivered", "exported"], ids.Order());
+        Assert.Contains("0 read error(s)", hunt.Err);
+        Assert.Contains("2 record(s) skipped by the pre-filter", hunt.Err);
+    }
+
+    [Fact]
     public async Task Hunt_SecurityLakeRecords_AreMatchedByCloudTrailRules_ThroughTheirNativeNames()
     {
         // Security Lake writes CloudTrail events in OCSF (here 1.1, as its documented mapping puts them: the ARN in
