@@ -334,7 +334,7 @@ internal static class HuntCommand
         {
             context.ErrorConsole.MarkupLine(summary.Errors > 0
                 ? "[red]error:[/] none of the inputs could be read; nothing was hunted."
-                : summary.DigestFiles > 0
+                : summary.DigestFiles > 0 && summary.Files == 0
                     ? "[red]error:[/] the inputs held only CloudTrail digest files, which list log files and their hashes but hold no event; nothing was hunted. Hunt the trail's CloudTrail folder (beside CloudTrail-Digest)."
                     : summary.Files > 0 || summary.Warnings > 0
                         ? "[red]error:[/] the inputs held no log records; nothing was hunted."

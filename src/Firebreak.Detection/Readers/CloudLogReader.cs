@@ -36,10 +36,15 @@ public sealed class CloudLogReader
         ReadAsync(new LogInputSources([.. pathsOrGlobs.Select(p => new FileLogInputSource(p))]), cancellationToken);
 
     /// <summary>Reads one stream (plain or gzip); the stream is disposed when reading ends.</summary>
+    /// <remarks>A stream given open is read whatever its name: one named as a CloudTrail digest is known by its content.</remarks>
     public IAsyncEnumerable<CloudEvent> ReadStreamAsync(Stream stream, string name, CancellationToken cancellationToken = default) =>
-        ReadAsync(new LogInputList([new LogInput(name, _ => Task.FromResult(stream))]), cancellationToken);
+        ReadAsync(new LogInputList([new LogInput(name, _ => Task.FromResult(stream))]), passDigestsByName: false, cancellationToken);
 
-    public async IAsyncEnumerable<CloudEvent> ReadAsync(ILogInputSource source, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>Reads every input of <paramref name="source"/>; those named as CloudTrail digest files are passed by unopened.</summary>
+    public IAsyncEnumerable<CloudEvent> ReadAsync(ILogInputSource source, CancellationToken cancellationToken = default) =>
+        ReadAsync(source, passDigestsByName: true, cancellationToken);
+
+    private async IAsyncEnumerable<CloudEvent> ReadAsync(ILogInputSource source, bool passDigestsByName, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
 
@@ -53,7 +58,7 @@ public sealed class CloudLogReader
         });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var running = new List<Task>();
-        var producer = Task.Run(() => ProduceAsync(source, files.Writer, running, stop.Token), CancellationToken.None);
+        var producer = Task.Run(() => ProduceAsync(source, passDigestsByName, files.Writer, running, stop.Token), CancellationToken.None);
         try
         {
             await foreach (var file in files.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -86,7 +91,7 @@ public sealed class CloudLogReader
         }
     }
 
-    private async Task ProduceAsync(ILogInputSource source, ChannelWriter<ChannelReader<Task<MappedBatch>>> files, List<Task> running, CancellationToken cancellationToken)
+    private async Task ProduceAsync(ILogInputSource source, bool passDigestsByName, ChannelWriter<ChannelReader<Task<MappedBatch>>> files, List<Task> running, CancellationToken cancellationToken)
     {
         // Not disposed: file tasks may still release it after a cancelled listing has returned.
         var slots = new SemaphoreSlim(_options.MaxDegreeOfParallelism);
@@ -94,7 +99,7 @@ public sealed class CloudLogReader
         {
             await foreach (var input in source.ListAsync(Report, cancellationToken).ConfigureAwait(false))
             {
-                if (CloudTrailDigest.IsName(input.Name))
+                if (passDigestsByName && CloudTrailDigest.IsName(input.Name))
                 {
                     Summary.AddDigest();
                     continue;
@@ -357,6 +362,12 @@ public sealed class CloudLogReader
 
         last = mapper;
         var cloudEvent = mapper.Map(element, origin, out reason);
+        if (cloudEvent is null && _options.Format != LogFormat.Auto && CloudTrailDigest.Is(element))
+        {
+            // A forced format takes every record as its own; a digest among them is still no event, nor a problem.
+            Summary.AddDigest();
+            return null;
+        }
         if (reason is not null)
         {
             problem = (reason, cloudEvent is null ? ProblemSeverity.Error : ProblemSeverity.Warning);

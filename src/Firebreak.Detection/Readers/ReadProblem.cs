@@ -75,7 +75,10 @@ public sealed class ReadSummary
     /// <summary>Records skipped unparsed by <see cref="ReaderOptions.RawFilter"/>.</summary>
     public long Filtered => Interlocked.Read(ref _filtered);
 
-    /// <summary>CloudTrail digest files passed by (<see cref="CloudTrailDigest"/>): by name unopened, not counted in <see cref="Files"/>; by content opened and counted.</summary>
+    /// <summary>
+    /// CloudTrail digests passed by (<see cref="CloudTrailDigest"/>): files named as digests, unopened and not counted in
+    /// <see cref="Files"/>, and records known as digests by their content (one a file, as CloudTrail writes them).
+    /// </summary>
     public long DigestFiles => Interlocked.Read(ref _digests);
 
     public IReadOnlyList<ReadProblem> Problems

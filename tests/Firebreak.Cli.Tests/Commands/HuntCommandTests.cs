@@ -432,6 +432,10 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         var table = await Cli.RunAsync("hunt", awsLogs);
         var json = await Cli.RunAsync("hunt", awsLogs, "--output", "json");
         var only = await Cli.RunAsync("hunt", Path.Combine(awsLogs, "CloudTrail-Digest"));
+        // With a window, digests were counted among the files outside it, and the hunt read as clean (exit 0).
+        var onlyInWindow = await Cli.RunAsync("hunt", Path.Combine(awsLogs, "CloudTrail-Digest"), "--since", "2026-01-15T00:00:00Z", "--until", "2026-01-16T00:00:00Z");
+        var onlyOutOfWindow = await Cli.RunAsync("hunt", Path.Combine(awsLogs, "CloudTrail-Digest"), "--since", "2027-01-01T00:00:00Z");
+        var withAnEmptyLog = await Cli.RunAsync("hunt", Path.Combine(awsLogs, "CloudTrail-Digest"), WriteFile("empty.json", ""));
 
         Assert.True(table.ExitCode == 1, table.ToString());
         Assert.Contains("1 file(s), 0 read error(s), 0 warning(s)", table.Err);
@@ -442,6 +446,16 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.Equal(0, summary.GetProperty("errors").GetInt32());
         Assert.True(only.ExitCode == 2, only.ToString());
         Assert.Contains("the inputs held only CloudTrail digest files", only.Err);
+        foreach (var windowed in new[] { onlyInWindow, onlyOutOfWindow })
+        {
+            Assert.True(windowed.ExitCode == 2, windowed.ToString());
+            Assert.Contains("the inputs held only CloudTrail digest files", windowed.Err);
+            Assert.Contains("0 file(s) named for times outside --since/--until left unread, 2 CloudTrail digest file(s) passed by", windowed.Err);
+        }
+
+        // An empty log beside them: the message is the one for inputs holding no records.
+        Assert.True(withAnEmptyLog.ExitCode == 2, withAnEmptyLog.ToString());
+        Assert.Contains("the inputs held no log records", withAnEmptyLog.Err);
     }
 
     [Theory]

@@ -94,6 +94,24 @@ public sealed class CloudTrailDigestTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task ADigestAmongRecordsOfAForcedFormat_IsNoProblem_AndAStreamGivenOpenIsReadWhateverItsName()
+    {
+        var forced = new CloudLogReader(new ReaderOptions { Format = LogFormat.CloudTrail });
+        var open = new CloudLogReader();
+        var stream = new MemoryStream(Encoding.UTF8.GetBytes(Digest + "\n" + Trail));
+
+        Assert.Single(await forced.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(Digest + "\n" + Trail)), "both.json"));
+        // Named as a digest, but handed in open: read, and known by what it holds.
+        Assert.Single(await open.ReadAllAsync(stream, "111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20260115T090000Z.json"));
+
+        Assert.Empty(forced.Summary.Problems);
+        Assert.Equal(1, forced.Summary.DigestFiles);
+        Assert.Empty(open.Summary.Problems);
+        Assert.Equal(1, open.Summary.DigestFiles);
+        Assert.False(stream.CanRead, "the stream handed in is disposed when read");
+    }
+
     [Theory]
     // Half the shape is not a digest: still a record of no known format, reported.
     [InlineData("""{"digestStartTime":"2026-01-15T08:00:00Z","digestEndTime":"2026-01-15T09:00:00Z"}""")]

@@ -125,6 +125,25 @@ public class CloudTrailReaderTests
         Assert.Equal(("ec2.amazonaws.com", "eu-west-1"), (events[2].Service, events[2].Region));
     }
 
+    [Fact]
+    public async Task InsightsEvents_FromAnEventDataStore_WithTheirFactsAtTheTopLevel_AreRead()
+    {
+        // The fields AWS documents for an Insights event data store's records: no insightDetails.
+        const string record = """{"eventVersion":"1.08","eventCategory":"Insight","eventType":"AwsCloudTrailInsight","eventID":"eds-1","eventTime":"2026-01-15T08:10:00Z","awsRegion":"us-east-1","recipientAccountId":"111122223333","sharedEventID":"s-1","insightSource":"arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/EXAMPLE","insightState":"Start","insightEventSource":"iam.amazonaws.com","insightEventName":"CreateAccessKey","insightErrorCode":null,"insightType":"ApiCallRateInsight","insightContext":{"statistics":{"baseline":{"average":0.0},"insight":{"average":14.0}}}}""";
+        // As a query returns it: one column each, insightContext as JSON text.
+        const string row = """{"QueryResultRows":[[{"eventType":"AwsCloudTrailInsight"},{"eventID":"eds-2"},{"eventTime":"2026-01-15 08:25:00.000"},{"insightState":"End"},{"insightEventSource":"iam.amazonaws.com"},{"insightEventName":"CreateAccessKey"},{"insightType":"ApiCallRateInsight"},{"insightContext":"{\"statistics\":{\"insightDuration\":15}}"}]]}""";
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(record)), "eds.jsonl");
+        events.AddRange(await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(row)), "eds-query.json"));
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(["ApiCallRateInsight Start: CreateAccessKey", "ApiCallRateInsight End: CreateAccessKey"], events.Select(e => e.Operation));
+        Assert.All(events, e => Assert.Equal("iam.amazonaws.com", e.Service));
+        Assert.Equal(14.0, events[0].ResponseParameters!.Value.GetProperty("statistics").GetProperty("insight").GetProperty("average").GetDouble());
+        Assert.Equal(15, events[1].ResponseParameters!.Value.GetProperty("statistics").GetProperty("insightDuration").GetInt32());
+    }
+
     [Theory]
     [InlineData("""{"eventVersion":"1.07","eventType":"AwsCloudTrailInsight","eventID":"a","insightDetails":{"eventName":"X"}}""", "no valid eventTime")]
     [InlineData("""{"eventVersion":"1.07","eventTime":"2026-01-15T08:10:00Z","eventType":"AwsCloudTrailInsight","eventID":"a","insightDetails":"not an object"}""", "no insightDetails object")]

@@ -22,12 +22,14 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
 
     /// <summary>
     /// A CloudTrail Insights event (<c>eventType</c> <c>AwsCloudTrailInsight</c>): CloudTrail's own finding of an unusual
-    /// rate of calls to, or errors from, one API, delivered in a trail's <c>CloudTrail-Insight</c> folder or an Insights
-    /// event data store. It names the API in <c>insightDetails</c>, not at the top level, and has no caller.
+    /// rate of calls to, or errors from, one API. A trail delivers it in its <c>CloudTrail-Insight</c> folder, naming the
+    /// API in <c>insightDetails</c>; an Insights event data store keeps the same facts at the top level
+    /// (<c>insightState</c>, <c>insightEventSource</c>, <c>insightEventName</c>, <c>insightType</c>, <c>insightContext</c>).
+    /// Neither has a caller.
     /// </summary>
     private static bool IsInsight(JsonElement record) =>
         record.TryGetProperty("eventType"u8, out var type) && type.ValueKind == JsonValueKind.String && type.ValueEquals("AwsCloudTrailInsight"u8)
-        && record.TryGetProperty("insightDetails"u8, out _);
+        && (record.TryGetProperty("insightDetails"u8, out _) || record.TryGetProperty("insightEventName"u8, out _) || record.TryGetProperty("insightType"u8, out _));
 
     public CloudEvent? Map(JsonElement record, EventOrigin? origin, out string? problem)
     {
@@ -90,8 +92,9 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
     /// An Insights event, told apart from the call it is about: its operation reads "ApiCallRateInsight Start: CreateAccessKey"
     /// (type, start or end, the API), so neither a timeline nor a rule on the normalised operation takes it for a call of
     /// that API; its service is the API's; its actor is CloudTrail, which raised it; its details (the rates, the
-    /// callers and user agents CloudTrail attributes them to) are its response parameters. Rules reach every field by its
-    /// native path (<c>insightDetails.insightType</c>...), as for any CloudTrail record.
+    /// callers and user agents CloudTrail attributes them to: <c>insightDetails</c>, or an event data store's
+    /// <c>insightContext</c>) are its response parameters. Rules reach every field by its native path
+    /// (<c>insightDetails.insightType</c>, <c>insightEventName</c>...), as for any CloudTrail record.
     /// </summary>
     private static CloudEvent? MapInsight(JsonElement record, in Fields f, EventOrigin? origin, out string? problem)
     {
@@ -102,17 +105,31 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
             return null;
         }
 
-        // CloudTrail Lake rows carry it as JSON text.
-        var details = ((JsonElement?)record.GetProperty("insightDetails"u8)).Dynamic().Obj();
-        if (details is null)
+        JsonElement? details, context;
+        string? api, type, state, source;
+        if (record.TryGetProperty("insightDetails"u8, out var nested))
         {
-            problem = "CloudTrail Insights event has no insightDetails object";
-            return null;
+            // CloudTrail Lake rows carry it as JSON text.
+            details = ((JsonElement?)nested).Dynamic().Obj();
+            if (details is null)
+            {
+                problem = "CloudTrail Insights event has no insightDetails object";
+                return null;
+            }
+
+            (api, type, state, source, context) = (details.Prop("eventName"u8).Str(), details.Prop("insightType"u8).Str(),
+                details.Prop("state"u8).Str(), details.Prop("eventSource"u8).Str(), details);
+        }
+        else
+        {
+            // An event data store's record: the same facts at the top level, the statistics and attributions in insightContext.
+            JsonElement? top = record;
+            (api, type, state, source, context) = (top.Prop("insightEventName"u8).Str(), top.Prop("insightType"u8).Str(),
+                top.Prop("insightState"u8).Str(), top.Prop("insightEventSource"u8).Str(), top.Prop("insightContext"u8).Dynamic().Obj());
         }
 
-        var api = details.Prop("eventName"u8).Str() ?? "?";
-        var type = details.Prop("insightType"u8).Str() ?? "Insight";
-        var state = details.Prop("state"u8).Str();
+        api ??= "?";
+        type ??= "Insight";
         return new CloudEvent
         {
             Time = time,
@@ -122,9 +139,9 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
             Account = f.RecipientAccountId.Str(),
             Region = f.AwsRegion.Str(),
             Actor = new EventActor { Type = "AWSService", Uid = "cloudtrail.amazonaws.com", Name = "cloudtrail.amazonaws.com" },
-            Service = details.Prop("eventSource"u8).Str(),
+            Service = source,
             Operation = state is null ? $"{type}: {api}" : $"{type} {state}: {api}",
-            ResponseParameters = details,
+            ResponseParameters = context,
             Raw = record,
             Origin = origin,
         };

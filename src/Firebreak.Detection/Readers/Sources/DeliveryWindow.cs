@@ -38,7 +38,9 @@ public sealed partial record DeliveryWindow(DateTimeOffset? Since, DateTimeOffse
     /// <summary>False only when the name says the file holds no event at or after <see cref="Since"/> and before <see cref="Until"/>.</summary>
     public bool MayHold(string name)
     {
-        if (SpanOf(name) is not var (earliest, latest))
+        // A digest holds no event, in the window or out of it: the reader passes it by, counted as a digest, and a hunt
+        // of digests alone is no clean hunt, as it would be if they were counted as files outside the window.
+        if (CloudTrailDigest.IsName(name) || SpanOf(name) is not var (earliest, latest))
         {
             return true;
         }
