@@ -1088,13 +1088,15 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
 
     /// <summary>
     /// The properties of a wrapper object whose array holds the records: CloudTrail's delivery files, Azure's
-    /// exports, Microsoft Graph, CloudTrail Lake's query results, CloudTrail's LookupEvents, CloudWatch Logs.
+    /// exports, Microsoft Graph, CloudTrail Lake's query results, CloudTrail's LookupEvents, CloudWatch Logs, Cloud Logging's API.
     /// </summary>
     private static readonly byte[][] WrapperNames =
     [
         "Records"u8.ToArray(), "records"u8.ToArray(), "value"u8.ToArray(), "QueryResultRows"u8.ToArray(), "Events"u8.ToArray(),
         // CloudWatch Logs: a subscription's delivery (to Firehose, Kinesis, Lambda), and `aws logs filter-log-events` / `get-log-events`.
         "logEvents"u8.ToArray(), "events"u8.ToArray(),
+        // Cloud Logging's entries.list response.
+        "entries"u8.ToArray(),
     ];
 
     private static bool IsWrapperName(ref Utf8JsonReader reader)

@@ -206,6 +206,9 @@ public sealed class FieldMappings
 
         paths.AddRange(candidates.SelectMany(m => m.MovedPrefixes).Where(moved => Moves(field, moved.From)).Select(moved => moved.To + field[moved.From.Length..]));
         paths.AddRange(candidates.SelectMany(m => m.FallbackPrefixes).Where(prefix => !field.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Select(prefix => prefix + field));
+        // And the other way: a rule written for an export's envelope (properties.status.errorCode) reaches the same field
+        // where the Graph resource and the Log Analytics row keep it, at the top (status.errorCode, Status as JSON text).
+        paths.AddRange(candidates.SelectMany(m => m.FallbackPrefixes).Where(prefix => field.Length > prefix.Length && field.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Select(prefix => field[prefix.Length..]));
         return new RawPathAccessor(paths);
     }
 

@@ -207,6 +207,60 @@ public class AzureReaderTests
         Assert.Equal("carol@contoso.example", events[1].Actor.Uid);
     }
 
+    [Fact]
+    public async Task LogAnalyticsSignInRows_AreNeverGivenTheWorkspaceIdForATenant()
+    {
+        // A Log Analytics row's TenantId is the workspace's id. The non-interactive, service principal and managed identity
+        // sign-in tables have no AADTenantId: their tenant is in the resource id, then ResourceTenantId, then HomeTenantId.
+        const string Workspace = "ffffffff-0000-4000-8000-000000000001";
+        var rows = string.Join("\n",
+            $$"""{"TenantId":"{{Workspace}}","TimeGenerated":"2026-03-06T11:00:00Z","CreatedDateTime":"2026-03-06T10:40:00Z","Category":"NonInteractiveUserSignInLogs","ResultType":"0","UserPrincipalName":"erin@contoso.example","HomeTenantId":"11111111-1111-4111-8111-111111111111","ResourceTenantId":"22222222-2222-4222-8222-222222222222","_ResourceId":"/tenants/{{Tenant}}/providers/microsoft.aadiam","Type":"AADNonInteractiveUserSignInLogs"}""",
+            $$"""{"TenantId":"{{Workspace}}","TimeGenerated":"2026-03-06T11:00:00Z","CreatedDateTime":"2026-03-06T10:41:00Z","Category":"ServicePrincipalSignInLogs","ResultType":"0","ServicePrincipalName":"ci","ResourceTenantId":"22222222-2222-4222-8222-222222222222","HomeTenantId":"11111111-1111-4111-8111-111111111111","Type":"AADServicePrincipalSignInLogs"}""",
+            $$"""{"TenantId":"{{Workspace}}","TimeGenerated":"2026-03-06T11:00:00Z","CreatedDateTime":"2026-03-06T10:42:00Z","Category":"ManagedIdentitySignInLogs","ResultType":"0","ServicePrincipalName":"mi","Type":"AADManagedIdentitySignInLogs"}""",
+            $$"""{"TenantId":"{{Workspace}}","AADTenantId":"{{Tenant}}","TimeGenerated":"2026-03-06T11:00:00Z","CreatedDateTime":"2026-03-06T10:43:00Z","Category":"SignInLogs","ResultType":"0","UserPrincipalName":"erin@contoso.example","Type":"SigninLogs"}""");
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(rows)), "rows.jsonl");
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal([Tenant, "22222222-2222-4222-8222-222222222222", null, Tenant], events.Select(e => e.Account));
+    }
+
+    [Fact]
+    public async Task ASignInRuleWrittenForTheExport_MatchesTheSameSignInFromGraphAndLogAnalytics()
+    {
+        // properties.status.errorCode is where the diagnostic export keeps it; Graph keeps status.errorCode at the top,
+        // Log Analytics a Status column of JSON text. The rule matched the export only.
+        var rules = CompiledRuleSet.Compile(SigmaParser.Parse("title: bad password\nlogsource: {product: azure, service: signinlogs}\ndetection:\n  sel: {properties.status.errorCode: 50126}\n  condition: sel\n", "p.yml").Documents);
+        string[] shapes =
+        [
+            $$$$"""{"time":"2026-03-06T10:40:00Z","tenantId":"{{{{Tenant}}}}","category":"SignInLogs","operationName":"Sign-in activity","resultType":"50126","properties":{"id":"x1","createdDateTime":"2026-03-06T10:40:00Z","userPrincipalName":"erin@contoso.example","appId":"a","status":{"errorCode":50126}}}""",
+            """{"id":"x2","createdDateTime":"2026-03-06T10:40:00Z","userPrincipalName":"erin@contoso.example","appId":"a","status":{"errorCode":50126,"failureReason":"Invalid username or password."}}""",
+            """{"TenantId":"w","TimeGenerated":"2026-03-06T11:00:00Z","CreatedDateTime":"2026-03-06T10:40:00Z","Category":"SignInLogs","ResultType":"50126","UserPrincipalName":"erin@contoso.example","Status":"{\"errorCode\":50126}","Type":"SigninLogs"}""",
+            // Another code: no shape matches.
+            """{"id":"x3","createdDateTime":"2026-03-06T10:40:00Z","userPrincipalName":"erin@contoso.example","appId":"a","status":{"errorCode":0}}""",
+        ];
+
+        var events = await new CloudLogReader().ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", shapes))), "shapes.jsonl");
+
+        Assert.Equal([true, true, true, false], events.Select(e => rules.Match(e).Any()));
+    }
+
+    [Fact]
+    public async Task AuditLogs_OlderExportSample_ReadsItsNumericResult_NoAddress_AndTheIdentityThatInitiatedIt()
+    {
+        // The shape of Microsoft's sample of an audit log exported to Azure Monitor: result as a number, "<null>" for no
+        // address, an empty initiatedBy with the initiator named in identity.
+        var record = $$$"""{"time":"2019-03-12T16:02:15.5522137Z","resourceId":"/tenants/{{{Tenant}}}/providers/Microsoft.aadiam","operationName":"Add member to role completed (PIM activation)","operationVersion":"1.0","category":"AuditLogs","tenantId":"{{{Tenant}}}","resultSignature":"None","durationMs":0,"callerIpAddress":"<null>","correlationId":"ef69d8e4-d8d2-48e5-9e53-2e4a0fa3e5c8","identity":"MS-PIM","level":"Informational","properties":{"id":"Directory_ef69d8e4","category":"RoleManagement","correlationId":"ef69d8e4-d8d2-48e5-9e53-2e4a0fa3e5c8","result":0,"resultReason":"","activityDisplayName":"Add member to role completed (PIM activation)","activityDateTime":"2019-03-12T16:02:15.5522137+00:00","loggedByService":"Core Directory","operationType":"Assign","initiatedBy":{},"targetResources":[],"additionalDetails":[]}}""";
+
+        var audit = Assert.Single(await new CloudLogReader().ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(record)), "audit.json"));
+
+        Assert.Equal(EventOutcome.Success, audit.Outcome);
+        Assert.Null(audit.SourceIp);
+        Assert.Equal("MS-PIM", audit.Actor.Uid);
+        Assert.Equal(Tenant, audit.Account);
+    }
+
     [Theory]
     // What the sign-in required is not what happened: a failure under a multi-factor requirement says nothing of MFA.
     [InlineData("0", "multiFactorAuthentication", true)]

@@ -144,4 +144,18 @@ public class GcpAndSecurityLakeReaderTests
         Assert.Equal("111122223333", change.Account);
         Assert.True(change.Actor.MfaUsed);
     }
+
+    [Fact]
+    public async Task CloudLoggingsEntriesListResponse_IsReadThroughItsEntries()
+    {
+        // What entries.list (the Logging API) answers: the entries, and a token for the next page.
+        const string page = """{"entries":[{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"iam.googleapis.com","methodName":"google.iam.admin.v1.CreateServiceAccountKey","authenticationInfo":{"principalEmail":"dev@example.com"},"requestMetadata":{"callerIp":"198.51.100.4"}},"insertId":"i1","resource":{"type":"service_account","labels":{"project_id":"demo-project"}},"timestamp":"2026-01-15T08:00:00.123456789Z","logName":"projects/demo-project/logs/cloudaudit.googleapis.com%2Factivity"}],"nextPageToken":"EAA4"}""";
+        var reader = new CloudLogReader();
+
+        var entry = Assert.Single(await reader.ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(page)), "entries.json"));
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal("google.iam.admin.v1.CreateServiceAccountKey", entry.Operation);
+        Assert.Equal("demo-project", entry.Account);
+    }
 }

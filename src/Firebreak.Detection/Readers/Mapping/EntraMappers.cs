@@ -27,7 +27,31 @@ internal readonly struct EntraRecord(JsonElement record)
     /// </summary>
     private static JsonElement? Column(JsonElement? value) => value.Dynamic() ?? value;
 
-    public string? Tenant => record.Str("AADTenantId") ?? record.Str("tenantId") ?? _properties.Prop("tenantId").Str() ?? record.Str("TenantId");
+    /// <summary>
+    /// The Entra tenant whose log this is. A Log Analytics row's <c>TenantId</c> is the workspace's id, not a tenant: the
+    /// SigninLogs and AuditLogs tables name the tenant in <c>AADTenantId</c>, and the non-interactive, service principal
+    /// and managed identity sign-in tables in none but the resource id (<c>/tenants/{id}/providers/...</c>) and the
+    /// sign-in's resource and home tenants, taken in that order.
+    /// </summary>
+    public string? Tenant => record.Str("AADTenantId") ?? record.Str("tenantId") ?? _properties.Prop("tenantId").Str()
+        ?? TenantOf(record.FirstStr("_ResourceId", "ResourceId", "resourceId"))
+        ?? Str("resourceTenantId", "ResourceTenantId") ?? Str("homeTenantId", "HomeTenantId");
+
+    private static string? TenantOf(string? resourceId)
+    {
+        const string prefix = "/tenants/";
+        if (resourceId is null || !resourceId.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var rest = resourceId.AsSpan(prefix.Length);
+        var end = rest.IndexOf('/');
+        return (end < 0 ? rest : rest[..end]) is { Length: > 0 } id ? id.ToString() : null;
+    }
+
+    /// <summary>An address as written, unless it is the text some exports write for none (<c>&lt;null&gt;</c>).</summary>
+    public static string? Address(string? value) => value is null || value.Equals("<null>", StringComparison.OrdinalIgnoreCase) ? null : value;
 
     public static string? Category(JsonElement record) => record.FirstStr("category", "Category");
 }
@@ -100,7 +124,7 @@ internal sealed class EntraSignInMapper : IRecordMapper
                 Name = r.Str("userDisplayName", "UserDisplayName") ?? raw.Str("Identity") ?? r.Str("servicePrincipalName", "ServicePrincipalName"),
                 MfaUsed = mfa,
             },
-            SourceIp = r.Str("ipAddress", "IPAddress") ?? raw.Str("callerIpAddress"),
+            SourceIp = EntraRecord.Address(r.Str("ipAddress", "IPAddress")) ?? EntraRecord.Address(raw.Str("callerIpAddress")),
             UserAgent = r.Str("userAgent", "UserAgent"),
             Service = r.Str("resourceDisplayName", "ResourceDisplayName") ?? appName,
             Operation = raw.FirstStr("operationName", "OperationName") ?? "Sign-in activity",
@@ -145,7 +169,14 @@ internal sealed class EntraAuditMapper : IRecordMapper
         var initiatedBy = r.Value("initiatedBy", "InitiatedBy").Obj();
         var user = initiatedBy.Prop("user").Obj();
         var app = initiatedBy.Prop("app").Obj();
-        var result = r.Str("result", "Result")?.ToLowerInvariant();
+        // Graph's operationResult, by name; older exports wrote its number (0 success, 1 failure, 2 timeout).
+        var result = r.Str("result", "Result")?.ToLowerInvariant() switch
+        {
+            "0" => "success",
+            "1" => "failure",
+            "2" => "timeout",
+            var named => named,
+        };
         var outcome = result switch
         {
             "success" => EventOutcome.Success,
@@ -188,13 +219,16 @@ internal sealed class EntraAuditMapper : IRecordMapper
             Account = r.Tenant,
             Actor = user is not null && (upn ?? user.Prop("id").Str()) is not null
                 ? new EventActor { Type = "User", Uid = upn ?? user.Prop("id").Str(), Name = user.Prop("displayName").Str() ?? upn }
-                : new EventActor
-                {
-                    Type = app is null ? null : "ServicePrincipal",
-                    Uid = app.Prop("servicePrincipalId").Str() ?? app.Prop("appId").Str(),
-                    Name = app.Prop("displayName").Str() ?? app.Prop("servicePrincipalName").Str(),
-                },
-            SourceIp = user.Prop("ipAddress").Str() ?? raw.Str("callerIpAddress"),
+                : (app.Prop("servicePrincipalId").Str() ?? app.Prop("appId").Str() ?? app.Prop("displayName").Str()) is not null || raw.Str("identity") is not { } identity
+                    ? new EventActor
+                    {
+                        Type = app is null ? null : "ServicePrincipal",
+                        Uid = app.Prop("servicePrincipalId").Str() ?? app.Prop("appId").Str(),
+                        Name = app.Prop("displayName").Str() ?? app.Prop("servicePrincipalName").Str(),
+                    }
+                    // An export whose initiatedBy is empty names the initiator only in its envelope's identity (such as MS-PIM).
+                    : new EventActor { Uid = identity, Name = identity },
+            SourceIp = EntraRecord.Address(user.Prop("ipAddress").Str()) ?? EntraRecord.Address(raw.Str("callerIpAddress")),
             UserAgent = userAgent ?? raw.Str("UserAgent"),
             Service = r.Str("loggedByService", "LoggedByService"),
             Operation = operation,
