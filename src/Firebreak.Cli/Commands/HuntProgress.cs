@@ -38,7 +38,7 @@ internal sealed class HuntProgress(ReadSummary summary, HuntStatistics statistic
             // A link counts the size of what it leads to, which is what the reader reads; a file gone since it
             // was listed counts nothing, and the reader reports it.
             if (CloudTrailDigest.IsName(input.Name)) continue; // passed by unread
-            total += FileLogInputSource.StoredSize(input.Name) ?? 0;
+            total += input.Size ?? FileLogInputSource.StoredSize(input.Name) ?? 0;
         }
 
         return total;

@@ -12,11 +12,11 @@ namespace Firebreak.Detection.Readers;
 /// </summary>
 public static partial class CloudTrailDigest
 {
-    /// <summary>Whether the last segment of <paramref name="name"/> (a path or an S3 key) is a digest file's name.</summary>
+    /// <summary>Whether the last segment of <paramref name="name"/> (a path, an S3 key, a zip archive's entry) is a digest file's name.</summary>
     public static bool IsName(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return DigestName().IsMatch(name.AsSpan(name.LastIndexOfAny(['/', '\\']) + 1));
+        return DigestName().IsMatch(name.AsSpan(name.LastIndexOfAny(['/', '\\', '!']) + 1));
     }
 
     /// <summary>Whether a record is a digest file's content (under another name): its time span and its list of log files.</summary>

@@ -262,6 +262,26 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_OfAZipArchive_ReadsItsEntries_AndCitesThem()
+    {
+        // Logs handed over zipped were one read error: not a JSON log file.
+        var zip = Path.Combine(Path.GetDirectoryName(WriteFile("x.txt", ""))!, "handover.zip");
+        using (var archive = System.IO.Compression.ZipFile.Open(zip, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            using (var entry = new StreamWriter(archive.CreateEntry("AWSLogs/stop.json").Open())) entry.Write(StopTrail);
+            using (var entry = new StreamWriter(archive.CreateEntry("AWSLogs/quiet.json").Open())) entry.Write(QuietTrail);
+        }
+
+        var hunt = await Cli.RunAsync("hunt", zip, "--output", "jsonl");
+
+        Assert.True(hunt.ExitCode == 1, hunt.ToString());
+        var hit = JsonDocument.Parse(hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single()).RootElement;
+        Assert.Equal("e2", hit.GetProperty("eventId").GetString());
+        Assert.Equal(zip + "!AWSLogs/stop.json", hit.GetProperty("origin").GetProperty("source").GetString());
+        Assert.Contains("2 file(s), 0 read error(s)", hunt.Err);
+    }
+
+    [Fact]
     public async Task Hunt_SecurityLakeRecords_AreMatchedByCloudTrailRules_ThroughTheirNativeNames()
     {
         // Security Lake writes CloudTrail events in OCSF (here 1.1, as its documented mapping puts them: the ARN in

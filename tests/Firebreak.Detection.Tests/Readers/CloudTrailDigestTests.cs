@@ -130,6 +130,7 @@ public sealed class CloudTrailDigestTests : IDisposable
     [InlineData("111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20260115T090000Z.json.gz", true)]
     [InlineData("s3-key/AWSLogs/o-abc/111122223333/CloudTrail-Digest/us-east-1/2026/01/15/111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20260115T090000Z_backfill.json", true)]
     [InlineData(@"C:\logs\111122223333_CloudTrail-Digest_eu-west-1_t_eu-west-1_20260115T090000Z.json.gz", true)]
+    [InlineData("handover.zip!111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20260115T090000Z.json.gz", true)]
     [InlineData("111122223333_CloudTrail_us-east-1_20260115T0815Z_a1b2c3.json.gz", false)]
     [InlineData("CloudTrail-Digest/us-east-1/notes.json", false)]
     [InlineData("111122223333_CloudTrail-Digest_us-east-1.txt", false)]

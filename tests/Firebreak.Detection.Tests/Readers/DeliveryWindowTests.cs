@@ -20,6 +20,9 @@ public class DeliveryWindowTests
         Assert.Equal((At("2026-01-15T08:00:00Z"), At("2026-01-15T09:00:00Z")), DeliveryWindow.SpanOf("s3://bucket/" + AzureHour));
         Assert.Equal((At("2026-01-14T08:05:00Z"), At("2026-01-15T08:06:00Z")), DeliveryWindow.SpanOf("111122223333_CloudTrail-Insight_us-east-1_20260115T0805Z_Mu0KsOhtH1ar15ZZ.json.gz"));
         Assert.Equal((At("2026-01-14T08:05:21Z"), At("2026-01-15T08:06:21Z")), DeliveryWindow.SpanOf("111122223333_CloudTrail-Digest_us-east-1_org-trail_us-east-1_20260115T080521Z.json.gz"));
+        // An entry at the top of a zip archive, named after its archive's path and a '!'.
+        Assert.Equal((At("2026-01-14T08:05:00Z"), At("2026-01-15T08:06:00Z")), DeliveryWindow.SpanOf("logs/handover.zip!111122223333_CloudTrail_us-east-1_20260115T0805Z_x.json"));
+        Assert.Equal((At("2026-01-15T08:00:00Z"), At("2026-01-15T09:00:00Z")), DeliveryWindow.SpanOf("export.zip!y=2026/m=01/d=15/h=08/m=00/PT1H.json"));
     }
 
     [Theory]

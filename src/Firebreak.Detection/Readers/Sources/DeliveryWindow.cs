@@ -62,7 +62,7 @@ public sealed partial record DeliveryWindow(DateTimeOffset? Since, DateTimeOffse
     public static (DateTimeOffset Earliest, DateTimeOffset Latest)? SpanOf(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var file = name[(name.LastIndexOfAny(['/', '\\']) + 1)..];
+        var file = name[(name.LastIndexOfAny(['/', '\\', '!']) + 1)..];
         if (CloudTrailName().Match(file) is { Success: true } trail
             && DateTimeOffset.TryParseExact(trail.Groups["at"].Value, ["yyyyMMdd'T'HHmm'Z'", "yyyyMMdd'T'HHmmss'Z'"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var delivered))
         {
@@ -86,7 +86,7 @@ public sealed partial record DeliveryWindow(DateTimeOffset? Since, DateTimeOffse
     [GeneratedRegex(@"^[0-9]{12}_(?:CloudTrail(?:-Insight)?_[^_]+_(?<at>[0-9]{8}T[0-9]{4}Z)_[^_]+|CloudTrail-Digest_.+_(?<at>[0-9]{8}T[0-9]{6}Z))\.json(\.gz)?$", RegexOptions.CultureInvariant)]
     private static partial Regex CloudTrailName();
 
-    [GeneratedRegex(@"/y=(?<y>[0-9]{4})/m=(?<mo>[0-9]{2})/d=(?<d>[0-9]{2})/h=(?<h>[0-9]{2})/m=[0-9]{2}/PT1H\.json$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"[/!]y=(?<y>[0-9]{4})/m=(?<mo>[0-9]{2})/d=(?<d>[0-9]{2})/h=(?<h>[0-9]{2})/m=[0-9]{2}/PT1H\.json$", RegexOptions.CultureInvariant)]
     private static partial Regex AzureHourBlob();
 
     private sealed class Windowed(ILogInputSource inner, DeliveryWindow window, Action<LogInput> skipped) : ILogInputSource

@@ -8,7 +8,8 @@ namespace Firebreak.Detection.Readers.Sources;
 /// Files, directories (read recursively) and glob patterns (<c>*</c>, <c>?</c> and <c>**</c> for any
 /// number of directories). Folders are walked as files are read, in ordinal order so that runs are repeatable.
 /// Hidden files are skipped. Folders are listed by <see cref="FolderListing"/>: one that cannot be listed is
-/// an error, and a folder reached twice through links is read once.
+/// an error, and a folder reached twice through links is read once. A <c>.zip</c> file is read entry by entry
+/// (<see cref="ZipLogArchive"/>).
 /// </summary>
 public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSource
 {
@@ -29,6 +30,17 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
                 if (file != path && HoldsNothing(file))
                 {
                     report(new ReadProblem(file, null, null, "empty, or not a regular file (a named pipe or a device): nothing to read; skipped", ProblemSeverity.Warning) { EndsInput = true });
+                    continue;
+                }
+
+                if (ZipLogArchive.IsArchiveName(file))
+                {
+                    foreach (var entry in ZipLogArchive.Entries(file, report))
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        yield return entry;
+                    }
+
                     continue;
                 }
 

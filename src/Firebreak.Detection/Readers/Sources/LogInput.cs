@@ -1,7 +1,14 @@
 namespace Firebreak.Detection.Readers.Sources;
 
-/// <summary>One file-like input: a local file, an S3 object, or a stream handed in by the caller.</summary>
-public sealed record LogInput(string Name, Func<CancellationToken, Task<Stream>> OpenAsync);
+/// <summary>One file-like input: a local file, an entry of a zip archive, an S3 object, or a stream handed in by the caller.</summary>
+public sealed record LogInput(string Name, Func<CancellationToken, Task<Stream>> OpenAsync)
+{
+    /// <summary>The bytes its stream gives when known without opening it (a zip entry's unpacked size); else null.</summary>
+    public long? Size { get; init; }
+
+    /// <summary>What tells it apart from every other input when <see cref="Name"/> does not (a zip entry: its archive's real path and its own name).</summary>
+    public string? Identity { get; init; }
+}
 
 /// <summary>Lists inputs lazily, so a bucket or directory of any size is never held in memory whole.</summary>
 public interface ILogInputSource
@@ -45,7 +52,7 @@ public sealed class LogInputSources(IReadOnlyList<ILogInputSource> sources) : IL
         {
             await foreach (var input in source.ListAsync(report, cancellationToken).ConfigureAwait(false))
             {
-                if (listed is not null && !listed.Add(Digest(Key(input.Name))))
+                if (listed is not null && !listed.Add(Digest(input.Identity ?? Key(input.Name))))
                 {
                     continue;
                 }

@@ -1,0 +1,153 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Text;
+using Firebreak.Detection.Readers;
+using Firebreak.Detection.Readers.Sources;
+
+namespace Firebreak.Detection.Tests.Readers;
+
+/// <summary>Logs handed over zipped were "not a JSON log file" ('P' is an invalid start of a value); now each entry is read.</summary>
+public sealed class ZipArchiveTests : IDisposable
+{
+    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("firebreak-zip-");
+
+    public void Dispose() => _root.Delete(recursive: true);
+
+    private static string Trail(string id, string name = "StopLogging") =>
+        $$"""{"Records":[{"eventVersion":"1.08","eventTime":"2026-01-15T09:00:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"{{name}}","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"eventID":"{{id}}"}]}""";
+
+    private const string Digest = """{"awsAccountId":"111122223333","digestStartTime":"2026-01-15T08:00:00Z","digestEndTime":"2026-01-15T09:00:00Z","logFiles":[]}""";
+
+    private static byte[] Gzip(string text)
+    {
+        using var output = new MemoryStream();
+        using (var zip = new GZipStream(output, CompressionLevel.Fastest))
+        {
+            zip.Write(Encoding.UTF8.GetBytes(text));
+        }
+
+        return output.ToArray();
+    }
+
+    private string Zip(string name, params (string Entry, byte[] Content)[] entries)
+    {
+        var path = Path.Combine(_root.FullName, name);
+        using var archive = ZipFile.Open(path, ZipArchiveMode.Create);
+        foreach (var (entry, content) in entries)
+        {
+            if (entry.EndsWith('/'))
+            {
+                archive.CreateEntry(entry);
+                continue;
+            }
+
+            using var stream = archive.CreateEntry(entry).Open();
+            stream.Write(content);
+        }
+
+        return path;
+    }
+
+    private static byte[] Text(string text) => Encoding.UTF8.GetBytes(text);
+
+    [Fact]
+    public async Task AnArchive_IsReadEntryByEntry_AsAFolderWouldBe()
+    {
+        const string Prefix = "AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/15/";
+        var zip = Zip("handover.ZIP",
+            (Prefix, []),
+            (Prefix + "111122223333_CloudTrail_us-east-1_20260115T0905Z_b.json.gz", Gzip(Trail("b"))),
+            (Prefix + "111122223333_CloudTrail_us-east-1_20260115T0905Z_a.json", Text(Trail("a", "DeleteTrail"))),
+            ("AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/01/15/111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20260115T100000Z.json.gz", Gzip(Digest)),
+            (".DS_Store", Text("not a log")),
+            ("__MACOSX/AWSLogs/._x.json", Text("not a log")),
+            ("notes/empty.json", []));
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(zip);
+
+        Assert.Equal(["a", "b"], events.Select(e => e.EventId));
+        Assert.Equal($"{zip}!{Prefix}111122223333_CloudTrail_us-east-1_20260115T0905Z_a.json", events[0].Origin!.Source);
+        Assert.Equal(1L, events[0].Origin!.Line);
+        Assert.Equal(1, reader.Summary.DigestFiles);
+        var warning = Assert.Single(reader.Summary.Problems);
+        Assert.Equal((ProblemSeverity.Warning, $"{zip}!notes/empty.json"), (warning.Severity, warning.Source));
+        Assert.Equal(2, reader.Summary.Files);
+    }
+
+    [Fact]
+    public async Task ADamagedArchive_OrAnEntryThatCannotBeUnpacked_IsReported_AndTheRestRead()
+    {
+        var good = Zip("good.zip", ("x.json", Text(Trail("x"))));
+        var damaged = Path.Combine(_root.FullName, "damaged.zip");
+        File.WriteAllBytes(damaged, File.ReadAllBytes(good)[..40]);
+        // An entry compressed by a method the runtime does not unpack (BZip2, method 12), beside one it does.
+        var mixed = Zip("mixed.zip", ("odd.json", Text(Trail("odd"))), ("fine.json", Text(Trail("fine"))));
+        var bytes = File.ReadAllBytes(mixed);
+        SetMethod(bytes, "odd.json", 12);
+        File.WriteAllBytes(mixed, bytes);
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(damaged, good, mixed);
+
+        Assert.Equal(["x", "fine"], events.Select(e => e.EventId));
+        Assert.Collection(reader.Summary.Problems.OrderBy(p => p.Source, StringComparer.Ordinal),
+            p => Assert.Equal((damaged, true), (p.Source, p.Reason.StartsWith("cannot read the zip archive", StringComparison.Ordinal))),
+            p => Assert.Equal(($"{mixed}!odd.json", true), (p.Source, p.Reason.StartsWith("cannot open", StringComparison.Ordinal))));
+    }
+
+    [Fact]
+    public async Task AnArchiveNamedTwice_IsReadOnce_AndItsEntriesAreWindowedByTheirNames()
+    {
+        var zip = Zip("twice.zip",
+            ("111122223333_CloudTrail_us-east-1_20260115T0905Z_in.json", Text(Trail("in"))),
+            ("111122223333_CloudTrail_us-east-1_20250101T0000Z_out.json", Text(Trail("out"))));
+        var window = new DeliveryWindow(new DateTimeOffset(2026, 1, 15, 0, 0, 0, TimeSpan.Zero), null);
+        var outside = new List<string>();
+        var reader = new CloudLogReader();
+
+        var twice = await reader.ReadAllAsync(zip, zip);
+        List<string?> windowed = [];
+        await foreach (var e in new CloudLogReader().ReadAsync(window.Apply(new FileLogInputSource(zip), i => outside.Add(i.Name)), TestContext.Current.CancellationToken))
+        {
+            windowed.Add(e.EventId);
+        }
+
+        Assert.Equal(["in", "out"], twice.Select(e => e.EventId).Order());
+        Assert.Equal(["in"], windowed);
+        Assert.Equal([$"{zip}!111122223333_CloudTrail_us-east-1_20250101T0000Z_out.json"], outside);
+    }
+
+    [Fact]
+    public async Task EntriesAreListedWithTheSizeTheirStreamsGive()
+    {
+        var content = Gzip(Trail("s"));
+        var zip = Zip("sized.zip", ("s.json.gz", content));
+
+        var input = Assert.Single(await new FileLogInputSource(zip).ListAsync(_ => { }, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal(content.Length, input.Size);
+        await using var stream = await input.OpenAsync(TestContext.Current.CancellationToken);
+        var read = new MemoryStream();
+        await stream.CopyToAsync(read, TestContext.Current.CancellationToken);
+        Assert.Equal(content, read.ToArray());
+    }
+
+    /// <summary>Sets an entry's compression method in its local header and its central directory record.</summary>
+    private static void SetMethod(byte[] zip, string name, ushort method)
+    {
+        var encoded = Encoding.UTF8.GetBytes(name);
+        for (var i = 0; i + 46 < zip.Length; i++)
+        {
+            var signature = BinaryPrimitives.ReadUInt32LittleEndian(zip.AsSpan(i));
+            if (signature == 0x04034b50 && zip.AsSpan(i + 30, encoded.Length).SequenceEqual(encoded))
+            {
+                BinaryPrimitives.WriteUInt16LittleEndian(zip.AsSpan(i + 8), method);
+            }
+            else if (signature == 0x02014b50 && zip.AsSpan(i + 46, encoded.Length).SequenceEqual(encoded))
+            {
+                BinaryPrimitives.WriteUInt16LittleEndian(zip.AsSpan(i + 10), method);
+            }
+        }
+    }
+}
