@@ -59,7 +59,8 @@ internal static class ImportPaths
         {
             await foreach (var input in new FileLogInputSource(path).ListAsync(report, cancellationToken))
             {
-                var resolved = Resolve(Path.GetFullPath(input.Name));
+                // A zip entry is judged by its archive, the file on disk that its links lead to.
+                var resolved = Resolve(Path.GetFullPath(input.Archive ?? input.Name));
                 if (!roots.Any(root => Inside(resolved, root)))
                 {
                     report(new ReadProblem(input.Name, null, null, "skipped: links outside the folders imports may read from"));

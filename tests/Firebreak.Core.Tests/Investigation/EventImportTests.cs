@@ -114,6 +114,38 @@ public sealed class EventImportTests : IDisposable
     }
 
     [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task PathImport_ReadsZipArchivesInside_ButNoneALinkLeadsOutsideTheRoots(DatabaseKind kind)
+    {
+        await using var harness = await HarnessAsync(kind);
+        var acme = await harness.CreateTenantAsync("Acme");
+        var incident = await IncidentAsync(harness, acme);
+        var logs = Directory.CreateDirectory(Path.Combine(_root, "logs", "handover")).FullName;
+        var outside = Directory.CreateDirectory(Path.Combine(_root, "secret")).FullName;
+        static void Zip(string path, byte[] content)
+        {
+            using var archive = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Create);
+            using var entry = archive.CreateEntry("trail/a.json").Open();
+            entry.Write(content);
+        }
+        Zip(Path.Combine(logs, "inside.zip"), TrailLines.Lines(Enumerable.Range(0, 30)));
+        Zip(Path.Combine(outside, "secret.zip"), TrailLines.Lines(Enumerable.Range(500, 7)));
+        // An entry's name is no path on disk: judged by it, the link to the archive outside went unnoticed.
+        File.CreateSymbolicLink(Path.Combine(logs, "escape.zip"), Path.Combine(outside, "secret.zip"));
+        ImportView import;
+        await using (var scope = harness.As(acme.Responder))
+            import = await scope.Get<EventImportService>().StartPathAsync(incident, logs);
+
+        await RunAsync(harness, acme, import.Id);
+
+        await using (var scope = harness.As(acme.Viewer))
+        {
+            var done = await scope.Get<EventImportService>().GetAsync(incident, import.Id);
+            Assert.Equal((ImportStatus.Completed, 30L, 1L), (done.Status, done.EventsStored, done.Problems));
+        }
+        Assert.Equal(Enumerable.Range(0, 30).Select(n => $"ev-{n:D8}"), (await StoredIdsAsync(harness)).Order(StringComparer.Ordinal));
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
     public async Task PathImport_RefusesPathsOutsideTheRoots(DatabaseKind kind)
     {
         await using var harness = await HarnessAsync(kind);

@@ -51,6 +51,7 @@ public static class ZipLogArchive
             {
                 Size = length,
                 Identity = $"{identity}!{name}",
+                Archive = path,
             };
         }
     }
