@@ -57,15 +57,14 @@ internal static class ImportPaths
     {
         public async IAsyncEnumerable<LogInput> ListAsync(Action<ReadProblem> report, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
-            await foreach (var input in new FileLogInputSource(path).ListAsync(report, cancellationToken))
+            // Each file is judged before it is opened (a zip archive before it is listed: its entries' names are no paths on
+            // disk, and listing one outside would tell what it holds), by where its links lead.
+            var source = new FileLogInputSource(path)
             {
-                // A zip entry is judged by its archive, the file on disk that its links lead to.
-                var resolved = Resolve(Path.GetFullPath(input.Archive ?? input.Name));
-                if (!roots.Any(root => Inside(resolved, root)))
-                {
-                    report(new ReadProblem(input.Name, null, null, "skipped: links outside the folders imports may read from"));
-                    continue;
-                }
+                Refuse = file => roots.Any(root => Inside(Resolve(Path.GetFullPath(file)), root)) ? null : "skipped: links outside the folders imports may read from",
+            };
+            await foreach (var input in source.ListAsync(report, cancellationToken))
+            {
                 yield return input;
             }
         }

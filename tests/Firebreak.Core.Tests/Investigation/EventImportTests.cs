@@ -121,14 +121,14 @@ public sealed class EventImportTests : IDisposable
         var incident = await IncidentAsync(harness, acme);
         var logs = Directory.CreateDirectory(Path.Combine(_root, "logs", "handover")).FullName;
         var outside = Directory.CreateDirectory(Path.Combine(_root, "secret")).FullName;
-        static void Zip(string path, byte[] content)
+        static void Zip(string path, string entryName, byte[] content)
         {
             using var archive = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Create);
-            using var entry = archive.CreateEntry("trail/a.json").Open();
+            using var entry = archive.CreateEntry(entryName).Open();
             entry.Write(content);
         }
-        Zip(Path.Combine(logs, "inside.zip"), TrailLines.Lines(Enumerable.Range(0, 30)));
-        Zip(Path.Combine(outside, "secret.zip"), TrailLines.Lines(Enumerable.Range(500, 7)));
+        Zip(Path.Combine(logs, "inside.zip"), "trail/a.json", TrailLines.Lines(Enumerable.Range(0, 30)));
+        Zip(Path.Combine(outside, "secret.zip"), "salaries/plan.json", TrailLines.Lines(Enumerable.Range(500, 7)));
         // An entry's name is no path on disk: judged by it, the link to the archive outside went unnoticed.
         File.CreateSymbolicLink(Path.Combine(logs, "escape.zip"), Path.Combine(outside, "secret.zip"));
         ImportView import;
@@ -141,6 +141,9 @@ public sealed class EventImportTests : IDisposable
         {
             var done = await scope.Get<EventImportService>().GetAsync(incident, import.Id);
             Assert.Equal((ImportStatus.Completed, 30L, 1L), (done.Status, done.EventsStored, done.Problems));
+            // Judged before it was opened: nothing of what the archive outside holds is told.
+            Assert.Contains("escape.zip", done.Error);
+            Assert.DoesNotContain("salaries", done.Error);
         }
         Assert.Equal(Enumerable.Range(0, 30).Select(n => $"ev-{n:D8}"), (await StoredIdsAsync(harness)).Order(StringComparer.Ordinal));
     }

@@ -133,6 +133,92 @@ public sealed class ZipArchiveTests : IDisposable
         Assert.Equal(content, read.ToArray());
     }
 
+    [Fact]
+    public async Task EntriesOfOneName_AndUnderDotFolders_AreAllRead_ButHiddenOnesWrittenWithBackslashesAreNot()
+    {
+        var zip = Zip("odd-names.zip",
+            ("a.json", Text(Trail("first"))),
+            ("a.json", Text(Trail("second"))),
+            ("./AWSLogs/b.json", Text(Trail("dot"))),
+            ("../up/c.json", Text(Trail("up"))),
+            ("logs\\.hidden\\x.json", Text("not a log")));
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(zip);
+
+        Assert.Equal(["up", "dot", "first", "second"], events.Select(e => e.EventId));
+        Assert.Empty(reader.Summary.Problems);
+    }
+
+    [Fact]
+    public async Task DamagedOrCutShortEntryData_IsReported_NotReadAsWhole()
+    {
+        var lines = string.Join("\n", Enumerable.Range(0, 10).Select(n => Trail($"n{n}")));
+        var stored = Path.Combine(_root.FullName, "crc.zip");
+        using (var archive = ZipFile.Open(stored, ZipArchiveMode.Create))
+        {
+            using var entry = archive.CreateEntry("x.json", CompressionLevel.NoCompression).Open();
+            entry.Write(Text(lines));
+        }
+
+        // One stored byte changed inside the last record's id: the data no longer matches its CRC-32.
+        var bytes = File.ReadAllBytes(stored);
+        var at = bytes.AsSpan().IndexOf("\"n9\""u8) + 1;
+        bytes[at] = (byte)'X';
+        File.WriteAllBytes(stored, bytes);
+        // Sizes in the headers say more than the data holds: cut short.
+        var cut = Zip("cut.zip", ("y.json", Text(lines)));
+        var cutBytes = File.ReadAllBytes(cut);
+        SetSizes(cutBytes, "y.json", uncompressed: (uint)Text(lines).Length + 100);
+        File.WriteAllBytes(cut, cutBytes);
+        var reader = new CloudLogReader();
+
+        await reader.ReadAllAsync(stored, cut);
+
+        Assert.Contains(reader.Summary.Problems, p => p.Source == $"{stored}!x.json" && p.Reason.Contains("does not match its CRC-32", StringComparison.Ordinal));
+        Assert.Contains(reader.Summary.Problems, p => p.Source == $"{cut}!y.json" && p.Reason.Contains("cut short", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnEncryptedEntry_IsSaidToBeEncrypted_AndTheOthersRead()
+    {
+        var zip = Zip("locked.zip", ("secret.json", Text(Trail("locked"))), ("open.json", Text(Trail("open"))));
+        var bytes = File.ReadAllBytes(zip);
+        SetFlag(bytes, "secret.json", 0x0001);
+        File.WriteAllBytes(zip, bytes);
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(zip);
+
+        Assert.Equal(["open"], events.Select(e => e.EventId));
+        var warning = Assert.Single(reader.Summary.Problems);
+        Assert.Equal(($"{zip}!secret.json", ProblemSeverity.Warning), (warning.Source, warning.Severity));
+        Assert.Contains("encrypted", warning.Reason, StringComparison.Ordinal);
+    }
+
+    private static void SetFlag(byte[] zip, string name, ushort flag) =>
+        Patch(zip, name, (local, at) => BinaryPrimitives.WriteUInt16LittleEndian(zip.AsSpan(at + (local ? 6 : 8)), (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(zip.AsSpan(at + (local ? 6 : 8))) | flag)));
+
+    private static void SetSizes(byte[] zip, string name, uint uncompressed) =>
+        Patch(zip, name, (local, at) => BinaryPrimitives.WriteUInt32LittleEndian(zip.AsSpan(at + (local ? 22 : 24)), uncompressed));
+
+    private static void Patch(byte[] zip, string name, Action<bool, int> patch)
+    {
+        var encoded = Encoding.UTF8.GetBytes(name);
+        for (var i = 0; i + 46 < zip.Length; i++)
+        {
+            var signature = BinaryPrimitives.ReadUInt32LittleEndian(zip.AsSpan(i));
+            if (signature == 0x04034b50 && zip.AsSpan(i + 30, encoded.Length).SequenceEqual(encoded))
+            {
+                patch(true, i);
+            }
+            else if (signature == 0x02014b50 && zip.AsSpan(i + 46, encoded.Length).SequenceEqual(encoded))
+            {
+                patch(false, i);
+            }
+        }
+    }
+
     /// <summary>Sets an entry's compression method in its local header and its central directory record.</summary>
     private static void SetMethod(byte[] zip, string name, ushort method)
     {

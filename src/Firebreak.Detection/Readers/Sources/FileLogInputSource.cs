@@ -18,6 +18,12 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
     {
     }
 
+    /// <summary>
+    /// Why a file found may not be read (null when it may), asked before it is opened or, for a zip archive, listed; the
+    /// reason is reported as a warning and the file skipped. A server's imports keep to their folders with it.
+    /// </summary>
+    public Func<string, string?>? Refuse { get; init; }
+
     public async IAsyncEnumerable<LogInput> ListAsync(Action<ReadProblem> report, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (var path in paths)
@@ -33,7 +39,13 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
                     continue;
                 }
 
-                if (ZipLogArchive.IsArchiveName(file))
+                if (Refuse?.Invoke(file) is { } refused)
+                {
+                    report(new ReadProblem(file, null, null, refused, ProblemSeverity.Warning) { EndsInput = true });
+                    continue;
+                }
+
+                if (ZipLogArchive.IsArchive(file))
                 {
                     foreach (var entry in ZipLogArchive.Entries(file, report))
                     {

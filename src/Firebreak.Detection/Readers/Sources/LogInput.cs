@@ -8,9 +8,6 @@ public sealed record LogInput(string Name, Func<CancellationToken, Task<Stream>>
 
     /// <summary>What tells it apart from every other input when <see cref="Name"/> does not (a zip entry: its archive's real path and its own name).</summary>
     public string? Identity { get; init; }
-
-    /// <summary>For an entry of a zip archive, the archive's path as listed (<see cref="Name"/> is not a path on disk); else null.</summary>
-    public string? Archive { get; init; }
 }
 
 /// <summary>Lists inputs lazily, so a bucket or directory of any size is never held in memory whole.</summary>
