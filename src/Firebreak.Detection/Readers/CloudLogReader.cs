@@ -165,9 +165,12 @@ public sealed class CloudLogReader
     private async Task ProduceFileAsync(LogInput input, ChannelWriter<Task<MappedBatch>> writer, CancellationToken cancellationToken)
     {
         Stream? stream = null;
+        // Closed here when it cannot be read on: left to the collector, a zip archive's entry kept the next one waiting.
+        Stream? opened = null;
         try
         {
-            var raw = new CountingStream(await input.OpenAsync(cancellationToken).ConfigureAwait(false), Summary.AddBytes);
+            opened = await input.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var raw = new CountingStream(opened, Summary.AddBytes);
             var (decoded, problem) = await InputDecoder.DecodeAsync(raw, input.Name, cancellationToken).ConfigureAwait(false);
             if (problem is not null)
             {
@@ -183,14 +186,21 @@ public sealed class CloudLogReader
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException)
         {
+            await CloseAsync(opened).ConfigureAwait(false);
             Report(new ReadProblem(input.Name, null, null, $"cannot open: {ex.Message}") { EndsInput = true });
             return;
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             // The SDK's own time limit (an object whose server does not answer): this object is not read, the others are.
+            await CloseAsync(opened).ConfigureAwait(false);
             Report(new ReadProblem(input.Name, null, null, $"cannot open: no answer in time ({ex.Message})") { EndsInput = true });
             return;
+        }
+        catch
+        {
+            await CloseAsync(opened).ConfigureAwait(false);
+            throw;
         }
 
         await using (stream.ConfigureAwait(false))
@@ -203,6 +213,18 @@ public sealed class CloudLogReader
                     : Task.Run(() => MapBatch(batch), CancellationToken.None);
                 await writer.WriteAsync(mapping, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    private static async Task CloseAsync(Stream? stream)
+    {
+        try
+        {
+            if (stream is not null) await stream.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or ObjectDisposedException or Amazon.Runtime.AmazonClientException or HttpRequestException)
+        {
+            // Closing what could not be read; its problem is already reported.
         }
     }
 

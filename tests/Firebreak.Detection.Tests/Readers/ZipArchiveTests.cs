@@ -196,6 +196,30 @@ public sealed class ZipArchiveTests : IDisposable
         Assert.Contains("encrypted", warning.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AnEntryWhoseDataCannotBeUnpackedFromItsStart_IsReported_AndTheNextStillRead()
+    {
+        // The first read of the entry fails (an invalid deflate block): the entry was left open, and the next one
+        // waited for it for ever.
+        var zip = Zip("bad-start.zip", ("a.json", Text(Trail("bad"))), ("b.json", Text(Trail("good"))));
+        var bytes = File.ReadAllBytes(zip);
+        var local = bytes.AsSpan().IndexOf("a.json"u8);
+        bytes[local + "a.json".Length] = 0xFF;
+        File.WriteAllBytes(zip, bytes);
+        var reader = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 1 });
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        limit.CancelAfter(TimeSpan.FromMinutes(2));
+
+        List<string?> ids = [];
+        await foreach (var e in reader.ReadPathsAsync([zip], limit.Token))
+        {
+            ids.Add(e.EventId);
+        }
+
+        Assert.Equal(["good"], ids);
+        Assert.StartsWith("cannot open", Assert.Single(reader.Summary.Problems, p => p.Source == $"{zip}!a.json").Reason, StringComparison.Ordinal);
+    }
+
     private static void SetFlag(byte[] zip, string name, ushort flag) =>
         Patch(zip, name, (local, at) => BinaryPrimitives.WriteUInt16LittleEndian(zip.AsSpan(at + (local ? 6 : 8)), (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(zip.AsSpan(at + (local ? 6 : 8))) | flag)));
 
