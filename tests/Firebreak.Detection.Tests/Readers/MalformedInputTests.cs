@@ -208,6 +208,25 @@ public sealed class MalformedInputTests : IDisposable
     }
 
     [Fact]
+    public void ALinkSortingBeforeTheFileItLeadsTo_LeavesTheFileReadUnderItsOwnPath()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "symbolic links without privileges");
+        var dir = Directory.CreateDirectory(Path.Combine(Folder, "sorted")).FullName;
+        Directory.CreateDirectory(Path.Combine(dir, "sub"));
+        File.WriteAllText(Path.Combine(dir, "sub", "t.json"), "{}");
+        File.WriteAllText(Path.Combine(dir, "z-last.json"), "{}");
+        // Each link is listed before its file: both were passed over, the link for the file, the file for the link.
+        File.CreateSymbolicLink(Path.Combine(dir, "link.json"), Path.Combine("sub", "t.json"));
+        File.CreateSymbolicLink(Path.Combine(dir, "a-first.json"), "z-last.json");
+
+        var problems = new List<FolderProblem>();
+        var files = FolderListing.Files(dir, recurse: true, problems.Add).Select(f => Path.GetRelativePath(dir, f)).ToList();
+
+        Assert.Equal([Path.Combine("sub", "t.json"), "z-last.json"], files.Order(StringComparer.Ordinal));
+        Assert.Equal(["a-first.json", "link.json"], problems.Select(p => Path.GetRelativePath(dir, p.Path)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task OversizedRecord_IsRejectedWithAReason_AndReadingGoesOn()
     {
         var huge = Record(1, ",\"requestParameters\":{" + string.Join(',', Enumerable.Range(0, 100_000).Select(i => $"\"k{i}\":{i}")) + "}");

@@ -94,11 +94,15 @@ public static class FolderListing
                     // earlier led to it.
                     if (isLink && RealPath(path) is var real && File.Exists(real))
                     {
-                        if (!linkedFiles.Add(real) || (include is null && ReadElsewhere(real, path, rootReal, recurse, listed)))
+                        if (linkedFiles.Contains(real) || (include is null && ReadElsewhere(real, path, rootReal, recurse, listed)))
                         {
                             report(new FolderProblem(path, $"leads to {real}, a file read under another path: not read again", NotListedAgain: true));
                             continue;
                         }
+
+                        // Remembered only when read through this link: a link passed over for the file's own path, then the
+                        // file passed over for the link, lost both (a link sorting before the file it leads to).
+                        linkedFiles.Add(real);
                     }
                     else if (linkedFiles.Count > 0 && linkedFiles.Contains(Path.Join(frame.Route.Real, name)))
                     {
