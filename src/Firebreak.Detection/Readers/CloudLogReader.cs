@@ -165,7 +165,7 @@ public sealed class CloudLogReader
     private async Task ProduceFileAsync(LogInput input, ChannelWriter<Task<MappedBatch>> writer, CancellationToken cancellationToken)
     {
         Stream? stream = null;
-        // Closed here when it cannot be read on: left to the collector, a zip archive's entry kept the next one waiting.
+        // Closed here unless handed on to be read: left to the collector, a zip archive's entry kept the next one waiting.
         Stream? opened = null;
         try
         {
@@ -186,21 +186,21 @@ public sealed class CloudLogReader
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException)
         {
-            await CloseAsync(opened).ConfigureAwait(false);
             Report(new ReadProblem(input.Name, null, null, $"cannot open: {ex.Message}") { EndsInput = true });
             return;
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             // The SDK's own time limit (an object whose server does not answer): this object is not read, the others are.
-            await CloseAsync(opened).ConfigureAwait(false);
             Report(new ReadProblem(input.Name, null, null, $"cannot open: no answer in time ({ex.Message})") { EndsInput = true });
             return;
         }
-        catch
+        finally
         {
-            await CloseAsync(opened).ConfigureAwait(false);
-            throw;
+            if (stream is null)
+            {
+                await CloseAsync(opened).ConfigureAwait(false);
+            }
         }
 
         await using (stream.ConfigureAwait(false))
@@ -370,8 +370,11 @@ public sealed class CloudLogReader
         }
 
         var mapper = _options.Format != LogFormat.Auto || last?.Matches(element) == true ? last : RecordMappers.Detect(element);
-        if (mapper is null && CloudTrailDigest.Is(element))
+        reason = null;
+        var cloudEvent = mapper?.Map(element, origin, out reason);
+        if (cloudEvent is null && CloudTrailDigest.Is(element))
         {
+            // A digest is no event, nor a problem: no format knows it, or a forced one takes it for its own and fails.
             Summary.AddDigest();
             return null;
         }
@@ -383,13 +386,6 @@ public sealed class CloudLogReader
         }
 
         last = mapper;
-        var cloudEvent = mapper.Map(element, origin, out reason);
-        if (cloudEvent is null && _options.Format != LogFormat.Auto && CloudTrailDigest.Is(element))
-        {
-            // A forced format takes every record as its own; a digest among them is still no event, nor a problem.
-            Summary.AddDigest();
-            return null;
-        }
         if (reason is not null)
         {
             problem = (reason, cloudEvent is null ? ProblemSeverity.Error : ProblemSeverity.Warning);
@@ -414,6 +410,15 @@ public sealed class CloudLogReader
     /// </summary>
     private static string? EnvelopeText(JsonElement envelope, ReadOnlySpan<byte> name) =>
         envelope.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text ? text : null;
+
+    /// <summary>
+    /// Why JSON text unwrapped from a record cannot be read (its escapes were checked as text, not as the JSON it holds):
+    /// a <c>\\u</c> escape of half a surrogate pair; null when it can.
+    /// </summary>
+    private static string? LoneSurrogateIn(JsonElement unwrapped, string what) =>
+        HasLoneSurrogate(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(unwrapped))
+            ? $"{what} holds a \\u escape of half a UTF-16 surrogate pair (such as \\ud800 alone), which is no character"
+            : null;
 
     private static bool TryPrepare(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions, bool lineRecord, out JsonElement element, out JsonElement envelope,
         [NotNullWhen(false)] out string? problem)
@@ -477,9 +482,9 @@ public sealed class CloudLogReader
             && inner.ValueKind == JsonValueKind.String
             && ((JsonElement?)inner).Dynamic() is { ValueKind: JsonValueKind.Object } unwrapped)
         {
-            if (HasLoneSurrogate(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(unwrapped)))
+            if (LoneSurrogateIn(unwrapped, "record's CloudTrailEvent") is { } lone)
             {
-                problem = "record's CloudTrailEvent holds a \\u escape of half a UTF-16 surrogate pair (such as \\ud800 alone), which is no character";
+                problem = lone;
                 return false;
             }
 
@@ -501,9 +506,9 @@ public sealed class CloudLogReader
                 return false;
             }
 
-            if (HasLoneSurrogate(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(logged)))
+            if (LoneSurrogateIn(logged, "CloudWatch Logs event's message") is { } lone)
             {
-                problem = "CloudWatch Logs event's message holds a \\u escape of half a UTF-16 surrogate pair (such as \\ud800 alone), which is no character";
+                problem = lone;
                 return false;
             }
 

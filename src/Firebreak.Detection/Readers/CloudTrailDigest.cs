@@ -16,7 +16,7 @@ public static partial class CloudTrailDigest
     public static bool IsName(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return DigestName().IsMatch(name.AsSpan(name.LastIndexOfAny(['/', '\\', '!']) + 1));
+        return DigestName().IsMatch(Sources.LogInput.FileName(name));
     }
 
     /// <summary>Whether a record is a digest file's content (under another name): its time span and its list of log files.</summary>

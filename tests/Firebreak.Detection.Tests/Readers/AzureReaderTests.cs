@@ -1,6 +1,7 @@
 using Firebreak.Detection.Events;
 using Firebreak.Detection.Readers;
 using Firebreak.Detection.Sigma;
+using Firebreak.Detection.Tests.Sigma;
 
 namespace Firebreak.Detection.Tests.Readers;
 
@@ -231,7 +232,7 @@ public class AzureReaderTests
     {
         // properties.status.errorCode is where the diagnostic export keeps it; Graph keeps status.errorCode at the top,
         // Log Analytics a Status column of JSON text. The rule matched the export only.
-        var rules = CompiledRuleSet.Compile(SigmaParser.Parse("title: bad password\nlogsource: {product: azure, service: signinlogs}\ndetection:\n  sel: {properties.status.errorCode: 50126}\n  condition: sel\n", "p.yml").Documents);
+        var rules = SigmaTestRules.Detection("    sel: {properties.status.errorCode: 50126}\n    condition: sel", logsource: "product: azure\n    service: signinlogs");
         string[] shapes =
         [
             $$$$"""{"time":"2026-03-06T10:40:00Z","tenantId":"{{{{Tenant}}}}","category":"SignInLogs","operationName":"Sign-in activity","resultType":"50126","properties":{"id":"x1","createdDateTime":"2026-03-06T10:40:00Z","userPrincipalName":"erin@contoso.example","appId":"a","status":{"errorCode":50126}}}""",

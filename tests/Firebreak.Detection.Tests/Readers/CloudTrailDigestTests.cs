@@ -3,6 +3,7 @@ using System.Text;
 using Firebreak.Detection.Hunting;
 using Firebreak.Detection.Readers;
 using Firebreak.Detection.Sigma;
+using Firebreak.Detection.Tests.Sigma;
 
 namespace Firebreak.Detection.Tests.Readers;
 
@@ -52,18 +53,7 @@ public sealed class CloudTrailDigestTests : IDisposable
     }
 
     // One rule with a text every match holds, so that the pre-filter skips what lacks it.
-    private static CompiledRuleSet Rules()
-    {
-        var parsed = SigmaParser.Parse("""
-            title: trail stopped
-            logsource: {product: aws, service: cloudtrail}
-            detection:
-              sel: {eventName: StopLogging}
-              condition: sel
-            """, "trail.yml");
-        Assert.Empty(parsed.Diagnostics);
-        return CompiledRuleSet.Compile(parsed.Documents);
-    }
+    private static CompiledRuleSet Rules() => SigmaTestRules.Detection("    sel: {eventName: StopLogging}\n    condition: sel");
 
     [Fact]
     public async Task ATrailsFolder_IsReadWithoutItsDigestFiles_EachCounted_NoneAnError()

@@ -210,6 +210,21 @@ internal sealed class EntraAuditMapper : IRecordMapper
         }
 
         var upn = user.Prop("userPrincipalName").Str();
+        EventActor Initiator()
+        {
+            if ((upn ?? user.Prop("id").Str()) is { } userId)
+            {
+                return new EventActor { Type = "User", Uid = userId, Name = user.Prop("displayName").Str() ?? upn };
+            }
+
+            var appId = app.Prop("servicePrincipalId").Str() ?? app.Prop("appId").Str();
+            var appName = app.Prop("displayName").Str() ?? app.Prop("servicePrincipalName").Str();
+            // An export whose initiatedBy is empty names the initiator only in its envelope's identity (such as MS-PIM).
+            return appId is null && app.Prop("displayName").Str() is null && raw.Str("identity") is { } identity
+                ? new EventActor { Uid = identity, Name = identity }
+                : new EventActor { Type = app is null ? null : "ServicePrincipal", Uid = appId, Name = appName };
+        }
+
         return new CloudEvent
         {
             Time = time,
@@ -217,17 +232,7 @@ internal sealed class EntraAuditMapper : IRecordMapper
             LogSource = LogSources.EntraAudit,
             Provider = "azure",
             Account = r.Tenant,
-            Actor = user is not null && (upn ?? user.Prop("id").Str()) is not null
-                ? new EventActor { Type = "User", Uid = upn ?? user.Prop("id").Str(), Name = user.Prop("displayName").Str() ?? upn }
-                : (app.Prop("servicePrincipalId").Str() ?? app.Prop("appId").Str() ?? app.Prop("displayName").Str()) is not null || raw.Str("identity") is not { } identity
-                    ? new EventActor
-                    {
-                        Type = app is null ? null : "ServicePrincipal",
-                        Uid = app.Prop("servicePrincipalId").Str() ?? app.Prop("appId").Str(),
-                        Name = app.Prop("displayName").Str() ?? app.Prop("servicePrincipalName").Str(),
-                    }
-                    // An export whose initiatedBy is empty names the initiator only in its envelope's identity (such as MS-PIM).
-                    : new EventActor { Uid = identity, Name = identity },
+            Actor = Initiator(),
             SourceIp = EntraRecord.Address(user.Prop("ipAddress").Str()) ?? EntraRecord.Address(raw.Str("callerIpAddress")),
             UserAgent = userAgent ?? raw.Str("UserAgent"),
             Service = r.Str("loggedByService", "LoggedByService"),

@@ -62,7 +62,7 @@ public sealed partial record DeliveryWindow(DateTimeOffset? Since, DateTimeOffse
     public static (DateTimeOffset Earliest, DateTimeOffset Latest)? SpanOf(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var file = name[(name.LastIndexOfAny(['/', '\\', '!']) + 1)..];
+        var file = LogInput.FileName(name).ToString();
         if (CloudTrailName().Match(file) is { Success: true } trail
             && DateTimeOffset.TryParseExact(trail.Groups["at"].Value, ["yyyyMMdd'T'HHmm'Z'", "yyyyMMdd'T'HHmmss'Z'"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var delivered))
         {

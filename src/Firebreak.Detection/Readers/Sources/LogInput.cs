@@ -8,6 +8,9 @@ public sealed record LogInput(string Name, Func<CancellationToken, Task<Stream>>
 
     /// <summary>What tells it apart from every other input when <see cref="Name"/> does not (a zip entry: its archive's real path and its own name).</summary>
     public string? Identity { get; init; }
+
+    /// <summary>The file's own name at the end of an input's name: after the last <c>/</c> or <c>\</c> of a path or an S3 key, or the <c>!</c> before a zip entry.</summary>
+    public static ReadOnlySpan<char> FileName(string name) => name.AsSpan(name.LastIndexOfAny(['/', '\\', '!']) + 1);
 }
 
 /// <summary>Lists inputs lazily, so a bucket or directory of any size is never held in memory whole.</summary>
