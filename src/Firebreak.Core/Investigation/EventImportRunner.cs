@@ -90,7 +90,7 @@ public sealed partial class EventImportRunner(IDbContextFactory<FirebreakDbConte
             OnProblem = p =>
             {
                 Interlocked.Increment(ref problems);
-                Interlocked.CompareExchange(ref firstProblem, $"{p.Source}:{p.Line}: {p.Reason}", null);
+                Interlocked.CompareExchange(ref firstProblem, p.ToString(), null);
             },
         });
         var source = new SkipDone(Source(import), done.ToHashSet(StringComparer.Ordinal));

@@ -113,7 +113,10 @@ public sealed class CloudLogReader
                     SingleWriter = true,
                 });
                 await files.WriteAsync(file.Reader, cancellationToken).ConfigureAwait(false);
-                var task = Task.Run(() => RunFileAsync(input, file.Writer, slots, cancellationToken), CancellationToken.None);
+                // Asked to open here, in listing order, though read on another thread: a tar archive's entries come from one
+                // stream read forward, which serves them in the order they are asked for.
+                var opening = Open(input, cancellationToken);
+                var task = Task.Run(() => RunFileAsync(input, opening, file.Writer, slots, cancellationToken), CancellationToken.None);
                 lock (running)
                 {
                     running.RemoveAll(t => t.IsCompleted);
@@ -141,11 +144,24 @@ public sealed class CloudLogReader
         }
     }
 
-    private async Task RunFileAsync(LogInput input, ChannelWriter<Task<MappedBatch>> writer, SemaphoreSlim slots, CancellationToken cancellationToken)
+    private static Task<Stream> Open(LogInput input, CancellationToken cancellationToken)
     {
         try
         {
-            await ProduceFileAsync(input, writer, cancellationToken).ConfigureAwait(false);
+            return input.OpenAsync(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // A file that cannot be opened fails at once; its read reports it.
+            return Task.FromException<Stream>(ex);
+        }
+    }
+
+    private async Task RunFileAsync(LogInput input, Task<Stream> opening, ChannelWriter<Task<MappedBatch>> writer, SemaphoreSlim slots, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ProduceFileAsync(input, opening, writer, cancellationToken).ConfigureAwait(false);
             writer.TryComplete();
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -162,14 +178,14 @@ public sealed class CloudLogReader
         }
     }
 
-    private async Task ProduceFileAsync(LogInput input, ChannelWriter<Task<MappedBatch>> writer, CancellationToken cancellationToken)
+    private async Task ProduceFileAsync(LogInput input, Task<Stream> opening, ChannelWriter<Task<MappedBatch>> writer, CancellationToken cancellationToken)
     {
         Stream? stream = null;
         // Closed here unless handed on to be read: left to the collector, a zip archive's entry kept the next one waiting.
         Stream? opened = null;
         try
         {
-            opened = await input.OpenAsync(cancellationToken).ConfigureAwait(false);
+            opened = await opening.ConfigureAwait(false);
             var raw = new CountingStream(opened, Summary.AddBytes);
             var (decoded, problem) = await InputDecoder.DecodeAsync(raw, input.Name, cancellationToken).ConfigureAwait(false);
             if (problem is not null)

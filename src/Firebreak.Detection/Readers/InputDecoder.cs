@@ -17,11 +17,20 @@ internal static class InputDecoder
             (stream, head) = await PeekAsync(new CheckedGzipStream(new PrefixedStream(head, stream)), cancellationToken).ConfigureAwait(false);
         }
 
+        if (head is [not ((byte)'{' or (byte)'[' or (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'), ..])
+        {
+            // A tar archive starts with its first entry's name; what it is shows only at the header's magic, 257 bytes in.
+            (stream, head) = await PeekAsync(new PrefixedStream(head, stream), TarMagicEnd, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (NotReadHere(head) is { } unread)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            return (null, new ReadProblem(source, null, null, unread) { EndsInput = true });
+        }
+
         switch (head)
         {
-            case [(byte)'P', (byte)'A', (byte)'R', (byte)'1', ..]:
-                await stream.DisposeAsync().ConfigureAwait(false);
-                return (null, new ReadProblem(source, null, null, "Parquet files are not supported; export the records as JSON") { EndsInput = true });
             case [0xEF, 0xBB, 0xBF, ..]:
                 return (new PrefixedStream(head[3..], stream), null);
             case [0xFF, 0xFE, ..]:
@@ -41,6 +50,28 @@ internal static class InputDecoder
                 return (new PrefixedStream(head, stream), null);
         }
     }
+
+    private const int TarMagicEnd = 262;
+
+    /// <summary>
+    /// Why a file of this start is not read, said plainly: an archive or a compression the reader does not open where the
+    /// file was found (a zip or tar archive from S3, an upload, another archive or a pipe; 7z, RAR, bzip2, xz, zstd,
+    /// Parquet anywhere); null for anything else.
+    /// </summary>
+    private static string? NotReadHere(ReadOnlySpan<byte> head) => head switch
+    {
+        [(byte)'P', (byte)'A', (byte)'R', (byte)'1', ..] => "Parquet files are not supported; export the records as JSON",
+        [(byte)'P', (byte)'K', 3, 4, ..] or [(byte)'P', (byte)'K', 5, 6, ..] =>
+            "a zip archive: its entries are read from a .zip file on disk only (not from S3, an upload, another archive or a pipe); unpack it, or hunt the .zip file itself",
+        [0x37, 0x7A, 0xBC, 0xAF, ..] => "a 7z archive: not read; unpack it and hunt its folder",
+        [(byte)'R', (byte)'a', (byte)'r', (byte)'!', ..] => "a RAR archive: not read; unpack it and hunt its folder",
+        [(byte)'B', (byte)'Z', (byte)'h', ..] => "bzip2-compressed: not read; decompress it (bunzip2) and hunt the file, or gzip it",
+        [0xFD, (byte)'7', (byte)'z', (byte)'X', ..] => "xz-compressed: not read; decompress it (unxz) and hunt the file, or gzip it",
+        [0x28, 0xB5, 0x2F, 0xFD, ..] => "zstd-compressed: not read; decompress it (unzstd) and hunt the file, or gzip it",
+        _ when head.Length >= TarMagicEnd && head[257..TarMagicEnd].SequenceEqual("ustar"u8) =>
+            "a tar archive: its entries are read from a .tar, .tar.gz or .tgz file on disk only (not from S3, an upload, another archive or a pipe); unpack it, or hunt the archive file itself",
+        _ => null,
+    };
 
     private static ReadProblem Utf16Warning(string source) =>
         new(source, null, null, "file is UTF-16 encoded; read by transcoding to UTF-8", ProblemSeverity.Warning);

@@ -282,6 +282,30 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_OfATarball_ReadsItsEntries_AndCitesThem()
+    {
+        // tar czf of a synced trail bucket was one read error: the unpacked archive is no JSON.
+        var tgz = Path.Combine(Path.GetDirectoryName(WriteFile("x.txt", ""))!, "handover.tgz");
+        using (var file = File.Create(tgz))
+        using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+        using (var tar = new System.Formats.Tar.TarWriter(gzip))
+        {
+            foreach (var (name, content) in new[] { ("AWSLogs/stop.json", StopTrail), ("AWSLogs/quiet.json", QuietTrail) })
+            {
+                tar.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, name) { DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content)) });
+            }
+        }
+
+        var hunt = await Cli.RunAsync("hunt", tgz, "--output", "jsonl");
+
+        Assert.True(hunt.ExitCode == 1, hunt.ToString());
+        var hit = JsonDocument.Parse(hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single()).RootElement;
+        Assert.Equal("e2", hit.GetProperty("eventId").GetString());
+        Assert.Equal(tgz + "!AWSLogs/stop.json", hit.GetProperty("origin").GetProperty("source").GetString());
+        Assert.Contains("2 file(s), 0 read error(s)", hunt.Err);
+    }
+
+    [Fact]
     public async Task Hunt_SecurityLakeRecords_AreMatchedByCloudTrailRules_ThroughTheirNativeNames()
     {
         // Security Lake writes CloudTrail events in OCSF (here 1.1, as its documented mapping puts them: the ARN in

@@ -114,7 +114,7 @@ public sealed class EventImportTests : IDisposable
     }
 
     [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
-    public async Task PathImport_ReadsZipArchivesInside_ButNoneALinkLeadsOutsideTheRoots(DatabaseKind kind)
+    public async Task PathImport_ReadsZipAndTarArchivesInside_ButNoneALinkLeadsOutsideTheRoots(DatabaseKind kind)
     {
         await using var harness = await HarnessAsync(kind);
         var acme = await harness.CreateTenantAsync("Acme");
@@ -127,10 +127,20 @@ public sealed class EventImportTests : IDisposable
             using var entry = archive.CreateEntry(entryName).Open();
             entry.Write(content);
         }
+        static void Tgz(string path, string entryName, byte[] content)
+        {
+            using var file = File.Create(path);
+            using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest);
+            using var tar = new System.Formats.Tar.TarWriter(gzip);
+            tar.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, entryName) { DataStream = new MemoryStream(content) });
+        }
         Zip(Path.Combine(logs, "inside.zip"), "trail/a.json", TrailLines.Lines(Enumerable.Range(0, 30)));
+        Tgz(Path.Combine(logs, "inside.tgz"), "trail/b.json", TrailLines.Lines(Enumerable.Range(30, 5)));
         Zip(Path.Combine(outside, "secret.zip"), "salaries/plan.json", TrailLines.Lines(Enumerable.Range(500, 7)));
+        Tgz(Path.Combine(outside, "secret.tgz"), "salaries/bonus.json", TrailLines.Lines(Enumerable.Range(600, 7)));
         // An entry's name is no path on disk: judged by it, the link to the archive outside went unnoticed.
         File.CreateSymbolicLink(Path.Combine(logs, "escape.zip"), Path.Combine(outside, "secret.zip"));
+        File.CreateSymbolicLink(Path.Combine(logs, "escape.tgz"), Path.Combine(outside, "secret.tgz"));
         ImportView import;
         await using (var scope = harness.As(acme.Responder))
             import = await scope.Get<EventImportService>().StartPathAsync(incident, logs);
@@ -140,12 +150,12 @@ public sealed class EventImportTests : IDisposable
         await using (var scope = harness.As(acme.Viewer))
         {
             var done = await scope.Get<EventImportService>().GetAsync(incident, import.Id);
-            Assert.Equal((ImportStatus.Completed, 30L, 1L), (done.Status, done.EventsStored, done.Problems));
+            Assert.Equal((ImportStatus.Completed, 35L, 2L), (done.Status, done.EventsStored, done.Problems));
             // Judged before it was opened: nothing of what the archive outside holds is told.
-            Assert.Contains("escape.zip", done.Error);
+            Assert.Matches(@"^First problem: warning: \S+/escape\.(zip|tgz): skipped: links outside", done.Error);
             Assert.DoesNotContain("salaries", done.Error);
         }
-        Assert.Equal(Enumerable.Range(0, 30).Select(n => $"ev-{n:D8}"), (await StoredIdsAsync(harness)).Order(StringComparer.Ordinal));
+        Assert.Equal(Enumerable.Range(0, 35).Select(n => $"ev-{n:D8}"), (await StoredIdsAsync(harness)).Order(StringComparer.Ordinal));
     }
 
     [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]

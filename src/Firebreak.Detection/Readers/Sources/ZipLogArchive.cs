@@ -71,7 +71,8 @@ public static class ZipLogArchive
         }
     }
 
-    private static bool Skipped(string name) =>
+    /// <summary>Whether an archive's entry is left unread: a hidden name part (macOS's <c>._</c> forks among them) or under <c>__MACOSX</c>.</summary>
+    internal static bool Skipped(string name) =>
         name.Split('/', '\\').Any(part => part is not ("." or "..") && part.StartsWith('.') || part.Equals("__MACOSX", StringComparison.Ordinal));
 
     /// <summary>

@@ -1,0 +1,242 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Text;
+using Firebreak.Detection.Readers;
+using Firebreak.Detection.Readers.Sources;
+
+namespace Firebreak.Detection.Tests.Readers;
+
+/// <summary>
+/// Logs handed over as a tarball (<c>tar czf logs.tgz AWSLogs</c> of a synced bucket) were one "not a JSON log file"
+/// error, the gzip unpacked and its first entry's name taken for the start of a record; now each entry is read.
+/// </summary>
+public sealed class TarArchiveTests : IDisposable
+{
+    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("firebreak-tar-");
+
+    public void Dispose() => _root.Delete(recursive: true);
+
+    private static string Trail(string id, string name = "StopLogging") =>
+        $$"""{"Records":[{"eventVersion":"1.08","eventTime":"2026-01-15T09:00:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"{{name}}","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"eventID":"{{id}}"}]}""";
+
+    private const string Digest = """{"awsAccountId":"111122223333","digestStartTime":"2026-01-15T08:00:00Z","digestEndTime":"2026-01-15T09:00:00Z","logFiles":[]}""";
+
+    private static byte[] Text(string text) => Encoding.UTF8.GetBytes(text);
+
+    private static byte[] Gzip(byte[] bytes)
+    {
+        using var output = new MemoryStream();
+        using (var zip = new GZipStream(output, CompressionLevel.Fastest))
+        {
+            zip.Write(bytes);
+        }
+
+        return output.ToArray();
+    }
+
+    /// <summary>A tar archive of the entries in the order given: a name ending in <c>/</c> is a folder, a null content a symbolic link.</summary>
+    private static byte[] Tar(params (string Name, byte[]? Content)[] entries)
+    {
+        using var output = new MemoryStream();
+        using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            foreach (var (name, content) in entries)
+            {
+                PaxTarEntry entry = name.EndsWith('/')
+                    ? new PaxTarEntry(TarEntryType.Directory, name)
+                    : content is null
+                        ? new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = "elsewhere.json" }
+                        : new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content) };
+                writer.WriteEntry(entry);
+            }
+        }
+
+        return output.ToArray();
+    }
+
+    private string Write(string name, byte[] bytes)
+    {
+        var path = Path.Combine(_root.FullName, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    [Theory]
+    [InlineData("handover.tgz", true)]
+    [InlineData("handover.TAR.GZ", true)]
+    [InlineData("handover.tar", false)]
+    public async Task AnArchive_IsReadEntryByEntry_InTheOrderItHoldsThem(string name, bool gzipped)
+    {
+        const string Prefix = "./AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/15/";
+        var tar = Tar(
+            ("./AWSLogs/", null),
+            (Prefix + "111122223333_CloudTrail_us-east-1_20260115T0910Z_b.json.gz", Gzip(Text(Trail("b")))),
+            (Prefix + "111122223333_CloudTrail_us-east-1_20260115T0905Z_a.json", Text(Trail("a", "DeleteTrail"))),
+            ("./AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/01/15/111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20260115T100000Z.json.gz", Gzip(Text(Digest))),
+            ("./AWSLogs/._b.json", Text("an AppleDouble fork, not a log")),
+            ("__MACOSX/AWSLogs/x.json", Text("not a log")),
+            ("notes/empty.json", []),
+            ("notes/link.json", null),
+            ("nested/inner.zip", [(byte)'P', (byte)'K', 3, 4, 20, 0, 0, 0]));
+        var path = Write(name, gzipped ? Gzip(tar) : tar);
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(path);
+
+        Assert.Equal(["b", "a"], events.Select(e => e.EventId));
+        Assert.Equal($"{path}!{Prefix}111122223333_CloudTrail_us-east-1_20260115T0905Z_a.json", events[1].Origin!.Source);
+        Assert.Equal(1L, events[1].Origin!.Line);
+        Assert.Equal(1, reader.Summary.DigestFiles);
+        Assert.Equal(3, reader.Summary.Files);
+        Assert.Collection(reader.Summary.Problems.OrderBy(p => p.Source, StringComparer.Ordinal),
+            p => Assert.Equal(($"{path}!nested/inner.zip", ProblemSeverity.Error, true), (p.Source, p.Severity, p.Reason.StartsWith("a zip archive: its entries are read from a .zip file on disk only", StringComparison.Ordinal))),
+            p => Assert.Equal(($"{path}!notes/empty.json", ProblemSeverity.Warning, "empty: nothing to read; skipped"), (p.Source, p.Severity, p.Reason)),
+            p => Assert.Equal(($"{path}!notes/link.json", ProblemSeverity.Warning, "a symbolic link inside the tar archive, not a file: skipped"), (p.Source, p.Severity, p.Reason)));
+    }
+
+    [Fact]
+    public async Task EntriesPassedByForTheirNames_AreSkippedThrough_AndTheOthersReadInOrder()
+    {
+        // Entries outside the window and digests are never opened: the one forward read of the archive must go past
+        // them to the next entry asked for, not wait for them.
+        var tar = Tar(
+            ("111122223333_CloudTrail_us-east-1_20250101T0000Z_old.json", Text(Trail("old"))),
+            ("111122223333_CloudTrail_us-east-1_20260115T0905Z_in1.json", Text(Trail("in1"))),
+            ("111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20260115T100000Z.json.gz", Gzip(Text(Digest))),
+            ("111122223333_CloudTrail_us-east-1_20250102T0000Z_old2.json", Text(Trail("old2"))),
+            ("111122223333_CloudTrail_us-east-1_20260115T0915Z_in2.json", Text(Trail("in2"))));
+        var path = Write("windowed.tgz", Gzip(tar));
+        var window = new DeliveryWindow(new DateTimeOffset(2026, 1, 15, 0, 0, 0, TimeSpan.Zero), null);
+        var outside = new List<string>();
+        var reader = new CloudLogReader();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        limit.CancelAfter(TimeSpan.FromMinutes(2));
+
+        List<string?> ids = [];
+        await foreach (var e in reader.ReadAsync(window.Apply(new FileLogInputSource(path), i => outside.Add(i.Name)), limit.Token))
+        {
+            ids.Add(e.EventId);
+        }
+
+        Assert.Equal(["in1", "in2"], ids);
+        Assert.Equal(2, outside.Count);
+        Assert.Equal(1, reader.Summary.DigestFiles);
+        Assert.Empty(reader.Summary.Problems);
+    }
+
+    [Fact]
+    public async Task ManyEntries_ReadOnBothCores_ComeOutWhole_AndInOrder()
+    {
+        var entries = Enumerable.Range(0, 300)
+            .Select(n => ($"logs/{n:D3}.json{(n % 2 == 0 ? ".gz" : "")}", n % 2 == 0 ? Gzip(Text(Trail($"e{n:D3}"))) : Text(Trail($"e{n:D3}"))))
+            .Select(e => (e.Item1, (byte[]?)e.Item2))
+            .ToArray();
+        var path = Write("many.tar.gz", Gzip(Tar(entries)));
+        var reader = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 2 });
+
+        var events = await reader.ReadAllAsync(path);
+
+        Assert.Equal(Enumerable.Range(0, 300).Select(n => $"e{n:D3}"), events.Select(e => e.EventId));
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(300, reader.Summary.Files);
+    }
+
+    [Fact]
+    public async Task EntriesAreListedWithTheirSizes_AndOneAskedForBehindTheReadIsStillGivenWhole()
+    {
+        var first = Gzip(Text(Trail("first")));
+        var second = Text(Trail("second"));
+        var path = Write("sized.tgz", Gzip(Tar(("first.json.gz", first), ("second.json", second))));
+
+        var inputs = await new FileLogInputSource(path).ListAsync(_ => { }, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal([first.Length, second.Length], inputs.Select(i => i.Size));
+        Assert.Equal(second, await ReadAsync(inputs[1]));
+        Assert.Equal(first, await ReadAsync(inputs[0]));
+        Assert.Equal(second, await ReadAsync(inputs[1]));
+    }
+
+    [Fact]
+    public async Task AnArchiveCutShort_ReadsTheEntriesBefore_AndSaysWhereItStopped()
+    {
+        var lines = string.Join("\n", Enumerable.Range(0, 200).Select(n => Trail($"n{n}")));
+        var tar = Tar(("whole.json", Text(Trail("whole"))), ("cut.json", Text(lines)), ("after.json", Text(Trail("after"))));
+        // Cut in the middle of the second entry's data, plain and gzipped.
+        var cutAt = tar.AsSpan().IndexOf("\"n100\""u8);
+        var plain = Write("cut.tar", tar[..cutAt]);
+        var gzipped = Gzip(tar);
+        var zipped = Write("cut.tgz", gzipped[..(gzipped.Length * 2 / 3)]);
+        var garbage = Write("garbage.tar", Text(new string('x', 2000)));
+
+        foreach (var path in new[] { plain, zipped })
+        {
+            var reader = new CloudLogReader();
+
+            var events = await reader.ReadAllAsync(path);
+
+            Assert.Equal("whole", events[0].EventId);
+            Assert.DoesNotContain(events, e => e.EventId == "after");
+            Assert.True(events.Count < 201, $"{path}: {events.Count} events");
+            Assert.Contains(reader.Summary.Problems, p => p.Source == $"{path}!cut.json" && p.Severity == ProblemSeverity.Error);
+            Assert.Contains(reader.Summary.Problems, p => p.Source == path && p.Reason.StartsWith("cannot read the tar archive after its first 2 entries: ", StringComparison.Ordinal));
+        }
+
+        var bad = new CloudLogReader();
+        Assert.Empty(await bad.ReadAllAsync(garbage));
+        var problem = Assert.Single(bad.Summary.Problems);
+        Assert.Equal((garbage, ProblemSeverity.Error, true), (problem.Source, problem.Severity, problem.Reason.StartsWith("cannot read the tar archive: ", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData("zip", "a zip archive: its entries are read from a .zip file on disk only")]
+    [InlineData("tgz", "a tar archive: its entries are read from a .tar, .tar.gz or .tgz file on disk only")]
+    [InlineData("tar", "a tar archive: its entries are read from a .tar, .tar.gz or .tgz file on disk only")]
+    [InlineData("7z", "a 7z archive: not read")]
+    [InlineData("rar", "a RAR archive: not read")]
+    [InlineData("bz2", "bzip2-compressed: not read")]
+    [InlineData("xz", "xz-compressed: not read")]
+    [InlineData("zst", "zstd-compressed: not read")]
+    public async Task AnArchiveOrCompressionNotOpenedWhereItIsFound_IsSaidToBeOne_NotCalledBadJson(string kind, string reason)
+    {
+        // Handed in as a stream (an S3 object, an upload, standard input), an archive cannot be listed.
+        byte[] bytes = kind switch
+        {
+            "zip" => ZipBytes(),
+            "tgz" => Gzip(Tar(("a.json", Text(Trail("a"))))),
+            "tar" => Tar(("a.json", Text(Trail("a")))),
+            "7z" => [0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C, 0, 4],
+            "rar" => [.. "Rar!"u8, 0x1A, 0x07, 0x01, 0x00],
+            "bz2" => [.. "BZh91AY&SY"u8],
+            "xz" => [0xFD, .. "7zXZ"u8, 0, 0, 4],
+            _ => [0x28, 0xB5, 0x2F, 0xFD, 0x24, 0x00],
+        };
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(bytes), $"s3://bucket/logs.{kind}");
+
+        Assert.Empty(events);
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal(ProblemSeverity.Error, problem.Severity);
+        Assert.StartsWith(reason, problem.Reason, StringComparison.Ordinal);
+    }
+
+    private static byte[] ZipBytes()
+    {
+        using var output = new MemoryStream();
+        using (var archive = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using var entry = archive.CreateEntry("a.json").Open();
+            entry.Write(Text(Trail("a")));
+        }
+
+        return output.ToArray();
+    }
+
+    private static async Task<byte[]> ReadAsync(LogInput input)
+    {
+        await using var stream = await input.OpenAsync(TestContext.Current.CancellationToken);
+        var read = new MemoryStream();
+        await stream.CopyToAsync(read, TestContext.Current.CancellationToken);
+        return read.ToArray();
+    }
+}
