@@ -299,6 +299,11 @@ public sealed class CloudLogReader
                                 Summary.AddDigest();
                                 continue;
                             }
+
+                            if (ReferenceEquals(malformed, ControlMessage))
+                            {
+                                continue;
+                            }
                         }
                     }
                     catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or OverflowException)
@@ -360,6 +365,12 @@ public sealed class CloudLogReader
     private static readonly string DigestRecord = new("CloudTrail digest");
 
     /// <summary>
+    /// What <see cref="TryPrepare"/> answers for a CloudWatch Logs subscription's control message (<c>CWL CONTROL MESSAGE:
+    /// Checking health of destination Firehose.</c>, sent when a subscription starts): no log, no problem, and no event.
+    /// </summary>
+    private static readonly string ControlMessage = new("CloudWatch Logs control message");
+
+    /// <summary>
     /// Why a record that is well-formed JSON would not be read, when no format recognises it; null when one does;
     /// <see cref="DigestRecord"/> itself for a CloudTrail digest.
     /// </summary>
@@ -381,7 +392,7 @@ public sealed class CloudLogReader
         problem = null;
         if (!TryPrepare(bytes, documentOptions, lineRecord, out var element, out var envelope, out var reason))
         {
-            problem = (reason, ProblemSeverity.Error);
+            problem = ReferenceEquals(reason, ControlMessage) ? null : (reason, ProblemSeverity.Error);
             return null;
         }
 
@@ -516,9 +527,15 @@ public sealed class CloudLogReader
             && element.TryGetProperty("timestamp"u8, out var stamp)
             && stamp.ValueKind == JsonValueKind.Number)
         {
+            if (message.ValueEquals("CWL CONTROL MESSAGE"u8) || message.GetString()!.StartsWith("CWL CONTROL MESSAGE:", StringComparison.Ordinal))
+            {
+                problem = ControlMessage;
+                return false;
+            }
+
             if (((JsonElement?)message).Dynamic() is not { ValueKind: JsonValueKind.Object } logged)
             {
-                problem = "CloudWatch Logs event whose message is not a JSON object (a control message, or a log other than an audit log)";
+                problem = "CloudWatch Logs event whose message is not a JSON object (a log other than an audit log)";
                 return false;
             }
 

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using Firebreak.Detection.Readers.Sources;
 
 namespace Firebreak.Detection.Readers;
 
@@ -21,6 +22,13 @@ internal static class InputDecoder
         {
             // A tar archive starts with its first entry's name; what it is shows only at the header's magic, 257 bytes in.
             (stream, head) = await PeekAsync(new PrefixedStream(head, stream), TarMagicEnd, cancellationToken).ConfigureAwait(false);
+        }
+
+        // A CloudWatch Logs export to S3 first writes this object at its prefix, to check it may: no log.
+        if (head.AsSpan().StartsWith("Permission Check Successful"u8) && LogInput.FileName(source) is "aws-logs-write-test")
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            return (null, null);
         }
 
         if (NotReadHere(head) is { } unread)

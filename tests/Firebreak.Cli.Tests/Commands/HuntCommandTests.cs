@@ -250,9 +250,16 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
             logStream = "111122223333_CloudTrail_us-east-1",
             subscriptionFilters = new[] { "to-firehose" },
             logEvents = new[] { new { id = "1", timestamp = 1768467601123L, message = Record("StopLogging", "delivered") }, new { id = "2", timestamp = 1768467601124L, message = Record("DescribeTrails", "quiet-2") } },
+        }) + JsonSerializer.Serialize(new
+        {
+            // Sent as the subscription starts: no log, and nothing wrong with the delivery.
+            messageType = "CONTROL_MESSAGE",
+            owner = "CloudwatchLogs",
+            logEvents = new[] { new { id = "", timestamp = 1768467600000L, message = "CWL CONTROL MESSAGE: Checking health of destination Firehose." } },
         }));
+        var writeTest = WriteFile("aws-logs-write-test", "Permission Check Successful");
 
-        var hunt = await Cli.RunAsync("hunt", export, delivery, "--output", "jsonl");
+        var hunt = await Cli.RunAsync("hunt", export, delivery, writeTest, "--output", "jsonl");
 
         Assert.True(hunt.ExitCode == 1, hunt.ToString());
         var ids = hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("eventId").GetString()).ToHashSet();

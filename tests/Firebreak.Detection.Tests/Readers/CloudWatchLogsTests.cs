@@ -103,14 +103,44 @@ public sealed class CloudWatchLogsTests
             });
         var bytes = Gzip(
             Delivery(("1", Record("StopLogging", "a")), ("2", Record("DeleteTrail", "b"))),
-            Delivery(("3", Record("UpdateTrail", "c")), ("4", "CWL CONTROL MESSAGE: Checking health of destination Firehose.")));
+            Delivery(("3", Record("UpdateTrail", "c")), ("4", "2 111122223333 eni-0a1b2c3d 10.0.0.5 10.0.1.9 443 49152 6 10 840 1768467601 1768467660 ACCEPT OK")),
+            // Sent when a subscription starts, to check its destination: no log, and nothing wrong.
+            JsonSerializer.Serialize(new
+            {
+                messageType = "CONTROL_MESSAGE",
+                owner = "CloudwatchLogs",
+                logGroup = "",
+                logStream = "",
+                subscriptionFilters = Array.Empty<string>(),
+                logEvents = new[] { new { id = "", timestamp = 1768467600000L, message = "CWL CONTROL MESSAGE: Checking health of destination Firehose." } },
+            }));
         var reader = new CloudLogReader();
 
         var events = await reader.ReadAllAsync(new MemoryStream(bytes), "firehose/2026/01/15/09/delivery-1");
 
         Assert.Equal(["a", "b", "c"], events.Select(e => e.EventId));
         Assert.Equal(["StopLogging", "DeleteTrail", "UpdateTrail"], events.Select(e => e.Operation));
-        Assert.StartsWith("CloudWatch Logs event whose message is not a JSON object", Assert.Single(reader.Summary.Problems).Reason, StringComparison.Ordinal);
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.StartsWith("CloudWatch Logs event whose message is not a JSON object", problem.Reason, StringComparison.Ordinal);
+        Assert.Equal(3, problem.RecordIndex);
+    }
+
+    [Fact]
+    public async Task AnExportsWriteTestObject_IsPassedBy_ButAFileOfThatNameHoldingLogsIsRead()
+    {
+        var check = Encoding.UTF8.GetBytes("Permission Check Successful");
+        var notACheck = Encoding.UTF8.GetBytes("2026-01-15T09:00:01.123Z " + Record("StopLogging", "a") + "\n");
+        var other = new CloudLogReader();
+        var reader = new CloudLogReader();
+        var misnamed = new CloudLogReader();
+
+        Assert.Empty(await reader.ReadAllAsync(new MemoryStream(check), "s3://logs/exportedlogs/aws-logs-write-test"));
+        Assert.Equal(["a"], (await other.ReadAllAsync(new MemoryStream(notACheck), "exportedlogs/aws-logs-write-test")).Select(e => e.EventId));
+        await misnamed.ReadAllAsync(new MemoryStream(check), "exportedlogs/write-test.txt");
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Empty(other.Summary.Problems);
+        Assert.Single(misnamed.Summary.Problems);
     }
 
     [Fact]
