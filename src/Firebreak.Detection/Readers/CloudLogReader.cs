@@ -562,6 +562,24 @@ public sealed class CloudLogReader
             element = detail;
         }
 
+        // A Cloud Audit Logs entry exported from a BigQuery log sink's table: written back into the LogEntry shape.
+        if (BigQueryAuditRow.Is(element))
+        {
+            if (BigQueryAuditRow.ToLogEntry(element, out var why) is not { } entry)
+            {
+                problem = why!;
+                return false;
+            }
+
+            if (LoneSurrogateIn(entry, "BigQuery audit row's JSON text") is { } lone)
+            {
+                problem = lone;
+                return false;
+            }
+
+            element = entry;
+        }
+
         return true;
     }
 

@@ -881,6 +881,22 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_OfABigQuerySinkExport_MatchesTheBuiltInGcpRules()
+    {
+        // Audit logs kept in BigQuery (a log sink's table, exported one row a line): the payload is protopayload_auditlog.
+        const string Row = """{"logName":"projects/acme-prod/logs/cloudaudit.googleapis.com%2Factivity","resource":{"type":"service_account","labels":{"project_id":"acme-prod"}},"protopayload_auditlog":{"serviceName":"iam.googleapis.com","methodName":"google.iam.admin.v1.CreateServiceAccountKey","resourceName":"projects/-/serviceAccounts/1234","authenticationInfo":{"principalEmail":"mallory@example.com"},"requestMetadata":{"callerIp":"203.0.113.9"},"requestJson":"{\"name\":\"projects/-/serviceAccounts/1234\"}"},"timestamp":"2026-01-15 09:00:00.123456 UTC","insertId":"bq-1"}""";
+        const string Quiet = """{"logName":"projects/acme-prod/logs/cloudaudit.googleapis.com%2Factivity","resource":{"type":"gce_instance","labels":{"project_id":"acme-prod"}},"protopayload_auditlog":{"serviceName":"compute.googleapis.com","methodName":"v1.compute.instances.list","authenticationInfo":{"principalEmail":"ops@example.com"}},"timestamp":"2026-01-15 09:01:00 UTC","insertId":"bq-2"}""";
+        var path = WriteFile("bq-export-000000000000.json", Row + "\n" + Quiet + "\n");
+
+        var hunt = await Cli.RunAsync("hunt", path, "--output", "jsonl");
+
+        Assert.True(hunt.ExitCode == 1, hunt.ToString());
+        var hit = JsonDocument.Parse(hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single()).RootElement;
+        Assert.Equal(("GCP Service Account Key Created", "bq-1", "acme-prod"), (hit.GetProperty("title").GetString(), hit.GetProperty("eventId").GetString(), hit.GetProperty("account").GetString()));
+        Assert.Contains("0 read error(s)", hunt.Err);
+    }
+
+    [Fact]
     public async Task Hunt_WithAFormatTheLogsAreNot_ReportsEveryRecord_NotACleanHunt()
     {
         // CloudTrail forced to be read as GCP: the pre-filter found no GCP rule's text in it and skipped every

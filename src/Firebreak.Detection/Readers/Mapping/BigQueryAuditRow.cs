@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Firebreak.Detection.Readers.Mapping;
+
+/// <summary>
+/// A Cloud Audit Logs entry as a log sink to BigQuery stores it, exported from its table (<c>bq extract</c> to JSON, the
+/// console's results saved as JSON): the AuditLog payload in <c>protopayload_auditlog</c> (its fields keep their names),
+/// its <c>request</c>, <c>response</c>, <c>metadata</c> and other free-form parts as JSON text in <c>requestJson</c>,
+/// <c>responseJson</c>..., times written <c>2026-01-15 09:00:00.123456 UTC</c> and whole numbers as text. Written back into
+/// the LogEntry shape of every other export, so the mapper and the rules (<c>protoPayload.methodName</c>) read it as one.
+/// </summary>
+internal static class BigQueryAuditRow
+{
+    private static readonly string[] TimeNames = ["timestamp", "receiveTimestamp"];
+
+    public static bool Is(JsonElement element) =>
+        element.ValueKind == JsonValueKind.Object
+        && element.TryGetProperty("protopayload_auditlog"u8, out var payload)
+        && payload.ValueKind == JsonValueKind.Object
+        && !element.TryGetProperty("protoPayload"u8, out _);
+
+    /// <summary>The entry in the LogEntry shape, or why it cannot be: JSON text that is not JSON.</summary>
+    public static JsonElement? ToLogEntry(JsonElement row, out string? problem)
+    {
+        problem = null;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var property in row.EnumerateObject())
+            {
+                if (property.NameEquals("protopayload_auditlog"u8))
+                {
+                    writer.WritePropertyName("protoPayload"u8);
+                    if (!WritePayload(writer, property.Value, out problem)) return null;
+                }
+                else if (TimeNames.Contains(property.Name) && property.Value.ValueKind == JsonValueKind.String && Time(property.Value.GetString()!) is { } time)
+                {
+                    writer.WriteString(property.Name, time);
+                }
+                else
+                {
+                    property.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        var reader = new Utf8JsonReader(buffer.WrittenSpan, new JsonReaderOptions { MaxDepth = 1024 });
+        return JsonElement.ParseValue(ref reader);
+    }
+
+    private static bool WritePayload(Utf8JsonWriter writer, JsonElement payload, out string? problem)
+    {
+        problem = null;
+        writer.WriteStartObject();
+        writer.WriteString("@type"u8, "type.googleapis.com/google.cloud.audit.AuditLog"u8);
+        foreach (var property in payload.EnumerateObject())
+        {
+            var name = property.Name;
+            if (name == "@type") continue;
+            if (name.Length > 4 && name.EndsWith("Json", StringComparison.Ordinal) && property.Value.ValueKind is JsonValueKind.String or JsonValueKind.Null)
+            {
+                // requestJson holds the request as JSON text: written as the object it is, under request.
+                if (property.Value.ValueKind == JsonValueKind.Null) continue;
+                var text = property.Value.GetString()!;
+                JsonElement parsed;
+                try
+                {
+                    var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text), new JsonReaderOptions { MaxDepth = 1024 });
+                    parsed = JsonElement.ParseValue(ref reader);
+                }
+                catch (JsonException ex)
+                {
+                    problem = $"BigQuery audit row's protopayload_auditlog.{name} is not JSON: {RecordFramer.Brief(ex.Message)}";
+                    return false;
+                }
+
+                writer.WritePropertyName(name[..^4]);
+                parsed.WriteTo(writer);
+            }
+            else if (name == "status" && property.Value.ValueKind == JsonValueKind.Object)
+            {
+                // A whole number is text in a BigQuery export: the status code is read as the number it is.
+                writer.WriteStartObject("status"u8);
+                foreach (var part in property.Value.EnumerateObject())
+                {
+                    if (part.NameEquals("code"u8) && part.Value.ValueKind == JsonValueKind.String && int.TryParse(part.Value.GetString(), CultureInfo.InvariantCulture, out var code))
+                    {
+                        writer.WriteNumber("code"u8, code);
+                    }
+                    else
+                    {
+                        part.WriteTo(writer);
+                    }
+                }
+
+                writer.WriteEndObject();
+            }
+            else
+            {
+                property.WriteTo(writer);
+            }
+        }
+
+        writer.WriteEndObject();
+        return true;
+    }
+
+    /// <summary>BigQuery's <c>2026-01-15 09:00:00.123456 UTC</c> as ISO 8601; null for anything else, which is kept as it is.</summary>
+    private static string? Time(string text) =>
+        text.EndsWith(" UTC", StringComparison.Ordinal)
+        && DateTimeOffset.TryParseExact(text[..^4], ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFFF"], CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
+            ? time.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture)
+            : null;
+}
