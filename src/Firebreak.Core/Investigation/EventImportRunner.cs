@@ -206,8 +206,9 @@ public sealed partial class EventImportRunner(IDbContextFactory<FirebreakDbConte
 
     private ILogInputSource Source(EventImport import) => import.Kind switch
     {
-        ImportKind.Upload or ImportKind.Hunt => new LogInputList([new LogInput(import.Source, _ => Task.FromResult<Stream>(
-            File.OpenRead(Path.Combine(options.StagingDirectory, import.StagedFile ?? throw new InvalidDataException("The staged upload is missing.")))))]),
+        // An uploaded zip or tar archive is read entry by entry, as one on disk is, each entry cited by the upload's name.
+        ImportKind.Upload or ImportKind.Hunt => new StoredFileSource(
+            Path.Combine(options.StagingDirectory, import.StagedFile ?? throw new InvalidDataException("The staged upload is missing.")), import.Source),
         ImportKind.ServerPath => new ImportPaths.Source(ImportPaths.Check(import.Source, options.ImportRoots), options.ImportRoots),
         ImportKind.S3 => S3Source(import.Source),
         _ => throw new InvalidDataException($"Unknown import kind {import.Kind}."),

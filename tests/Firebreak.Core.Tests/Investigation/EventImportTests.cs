@@ -77,6 +77,67 @@ public sealed class EventImportTests : IDisposable
     }
 
     [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task UploadedArchives_AreReadEntryByEntry_CitedByTheUploadsName_AndResumeWithoutLoss(DatabaseKind kind)
+    {
+        // An uploaded zip was one error (not JSON): its logs never reached the incident.
+        await using var harness = await HarnessAsync(kind, batchSize: 150);
+        var acme = await harness.CreateTenantAsync("Acme");
+        var incident = await IncidentAsync(harness, acme);
+        var zip = new MemoryStream();
+        using (var archive = new System.IO.Compression.ZipArchive(zip, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using var entry = archive.CreateEntry("AWSLogs/a.json").Open();
+            entry.Write(TrailLines.Lines(Enumerable.Range(0, 20)));
+        }
+        var tar = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(tar, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        using (var writer = new System.Formats.Tar.TarWriter(gzip))
+        {
+            foreach (var (name, range) in new[] { ("AWSLogs/b.json", Enumerable.Range(100, 400)), ("AWSLogs/c.json.gz", Enumerable.Range(500, 300)), ("AWSLogs/d.json", Enumerable.Range(800, 200)) })
+            {
+                var content = name.EndsWith(".gz", StringComparison.Ordinal) ? TrailLines.Gzip(TrailLines.Lines(range)) : TrailLines.Lines(range);
+                writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content) });
+            }
+        }
+        ImportView zipped, tarred;
+        await using (var scope = harness.As(acme.Responder))
+        {
+            var imports = scope.Get<EventImportService>();
+            zipped = await imports.StartUploadAsync(incident, "handover.zip", new MemoryStream(zip.ToArray()));
+            tarred = await imports.StartUploadAsync(incident, "handover.tgz", new MemoryStream(tar.ToArray()));
+        }
+
+        await RunAsync(harness, acme, zipped.Id);
+        // Stopped mid-way through the tarball's second entry, as a shutdown would, then resumed.
+        using var stop = new CancellationTokenSource();
+        var batches = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RunAsync(harness, acme, tarred.Id, _ =>
+        {
+            if (++batches == 4) stop.Cancel();
+        }, stop.Token));
+        await RunAsync(harness, acme, tarred.Id);
+
+        await using (var scope = harness.As(acme.Viewer))
+        {
+            var imports = scope.Get<EventImportService>();
+            var a = await imports.GetAsync(incident, zipped.Id);
+            var b = await imports.GetAsync(incident, tarred.Id);
+            Assert.Equal((ImportStatus.Completed, 20L, 0L), (a.Status, a.EventsStored, a.Problems));
+            Assert.Equal((ImportStatus.Completed, 900L, 0L, 3), (b.Status, b.EventsStored, b.Problems, b.FilesDone));
+        }
+        var ids = await StoredIdsAsync(harness);
+        Assert.Equal(Enumerable.Range(0, 20).Concat(Enumerable.Range(100, 900)).Select(n => $"ev-{n:D8}"), ids.Order(StringComparer.Ordinal));
+        await using (var scope = harness.As(Actors.System("check")))
+        await using (var db = await scope.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync())
+        {
+            var origins = await db.IncidentEvents.Select(e => e.Origin).ToListAsync();
+            Assert.Contains(origins, o => o!.StartsWith("handover.zip!AWSLogs/a.json", StringComparison.Ordinal));
+            Assert.Contains(origins, o => o!.StartsWith("handover.tgz!AWSLogs/c.json.gz", StringComparison.Ordinal));
+        }
+        Assert.Empty(Directory.GetFiles(Path.Combine(_root, "staging")));
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
     public async Task Import_ResumesAfterInterruption_WithoutLossOrDuplication(DatabaseKind kind)
     {
         await using var harness = await HarnessAsync(kind, batchSize: 150);

@@ -89,7 +89,7 @@ public sealed class TarArchiveTests : IDisposable
         Assert.Equal(1, reader.Summary.DigestFiles);
         Assert.Equal(3, reader.Summary.Files);
         Assert.Collection(reader.Summary.Problems.OrderBy(p => p.Source, StringComparer.Ordinal),
-            p => Assert.Equal(($"{path}!nested/inner.zip", ProblemSeverity.Error, true), (p.Source, p.Severity, p.Reason.StartsWith("a zip archive: its entries are read from a .zip file on disk only", StringComparison.Ordinal))),
+            p => Assert.Equal(($"{path}!nested/inner.zip", ProblemSeverity.Error, true), (p.Source, p.Severity, p.Reason.StartsWith("a zip archive: its entries are read only from a file named .zip, on disk or uploaded", StringComparison.Ordinal))),
             p => Assert.Equal(($"{path}!notes/empty.json", ProblemSeverity.Warning, "empty: nothing to read; skipped"), (p.Source, p.Severity, p.Reason)),
             p => Assert.Equal(($"{path}!notes/link.json", ProblemSeverity.Warning, "a symbolic link inside the tar archive, not a file: skipped"), (p.Source, p.Severity, p.Reason)));
     }
@@ -188,9 +188,9 @@ public sealed class TarArchiveTests : IDisposable
     }
 
     [Theory]
-    [InlineData("zip", "a zip archive: its entries are read from a .zip file on disk only")]
-    [InlineData("tgz", "a tar archive: its entries are read from a .tar, .tar.gz or .tgz file on disk only")]
-    [InlineData("tar", "a tar archive: its entries are read from a .tar, .tar.gz or .tgz file on disk only")]
+    [InlineData("zip", "a zip archive: its entries are read only from a file named .zip, on disk or uploaded")]
+    [InlineData("tgz", "a tar archive: its entries are read only from a file named .tar, .tar.gz or .tgz, on disk or uploaded")]
+    [InlineData("tar", "a tar archive: its entries are read only from a file named .tar, .tar.gz or .tgz, on disk or uploaded")]
     [InlineData("7z", "a 7z archive: not read")]
     [InlineData("rar", "a RAR archive: not read")]
     [InlineData("bz2", "bzip2-compressed: not read")]

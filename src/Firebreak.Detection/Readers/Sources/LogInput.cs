@@ -20,6 +20,27 @@ public interface ILogInputSource
     IAsyncEnumerable<LogInput> ListAsync(Action<ReadProblem> report, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// One stored file known by another name (an upload kept under a name of the server's own): a zip or tar archive, as
+/// its name says, is read entry by entry, each entry cited as <c>name!path/in/archive</c>; anything else is one input.
+/// </summary>
+public sealed class StoredFileSource(string path, string name) : ILogInputSource
+{
+    public async IAsyncEnumerable<LogInput> ListAsync(Action<ReadProblem> report, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var inputs = ZipLogArchive.IsArchiveName(name) ? ZipLogArchive.Entries(path, report, name)
+            : TarLogArchive.IsArchiveName(name) ? TarLogArchive.Entries(path, report, name)
+            : [new LogInput(name, _ => Task.FromResult<Stream>(File.OpenRead(path)))];
+        foreach (var input in inputs)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return input;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+}
+
 /// <summary>A fixed list of inputs, for streams the caller already has.</summary>
 public sealed class LogInputList(IEnumerable<LogInput> inputs) : ILogInputSource
 {

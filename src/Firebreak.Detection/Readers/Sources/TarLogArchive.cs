@@ -19,15 +19,21 @@ public static class TarLogArchive
     /// Whether a file is taken for a tar archive: named <c>.tar</c>, <c>.tar.gz</c> or <c>.tgz</c>, with a size (a named
     /// pipe reports none, and is read once as the plain file it is).
     /// </summary>
-    public static bool IsArchive(string path) =>
-        (path.EndsWith(".tar", StringComparison.OrdinalIgnoreCase)
-            || path.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase)
-            || path.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase))
-        && FileLogInputSource.StoredSize(path) > 0;
+    public static bool IsArchive(string path) => IsArchiveName(path) && FileLogInputSource.StoredSize(path) > 0;
 
-    /// <summary>The entries of the archive at <paramref name="path"/>, listed as it is read through; problems with it go to <paramref name="report"/>.</summary>
-    public static IEnumerable<LogInput> Entries(string path, Action<ReadProblem> report)
+    /// <summary>Whether a name is a tar archive's: it ends in <c>.tar</c>, <c>.tar.gz</c> or <c>.tgz</c>.</summary>
+    public static bool IsArchiveName(string name) =>
+        name.EndsWith(".tar", StringComparison.OrdinalIgnoreCase)
+        || name.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase)
+        || name.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The entries of the archive at <paramref name="path"/>, listed as it is read through and named after
+    /// <paramref name="name"/> (an upload's own name; the path when null); problems with it go to <paramref name="report"/>.
+    /// </summary>
+    public static IEnumerable<LogInput> Entries(string path, Action<ReadProblem> report, string? name = null)
     {
+        name ??= path;
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(report);
         TarReader listing;
@@ -37,7 +43,7 @@ public static class TarLogArchive
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
         {
-            report(new ReadProblem(path, null, null, $"cannot read the tar archive: {ex.Message}") { EndsInput = true });
+            report(new ReadProblem(name, null, null, $"cannot read the tar archive: {ex.Message}") { EndsInput = true });
             yield break;
         }
 
@@ -50,7 +56,7 @@ public static class TarLogArchive
                 var (entry, problem) = Next(listing);
                 if (problem is not null)
                 {
-                    report(new ReadProblem(path, null, null, index == 0
+                    report(new ReadProblem(name, null, null, index == 0
                         ? $"cannot read the tar archive: {problem}"
                         : $"cannot read the tar archive after its first {(index == 1 ? "entry" : $"{index} entries")}: {problem}; those are read") { EndsInput = true });
                     yield break;
@@ -61,13 +67,12 @@ public static class TarLogArchive
                     yield break;
                 }
 
-                var name = entry.Name;
-                if (entry.EntryType is TarEntryType.Directory || ZipLogArchive.Skipped(name) || name.EndsWith('/'))
+                if (entry.EntryType is TarEntryType.Directory || ZipLogArchive.Skipped(entry.Name) || entry.Name.EndsWith('/'))
                 {
                     continue;
                 }
 
-                var input = $"{path}!{name}";
+                var input = $"{name}!{entry.Name}";
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile))
                 {
                     report(new ReadProblem(input, null, null, $"{Describe(entry.EntryType)} inside the tar archive, not a file: skipped", ProblemSeverity.Warning) { EndsInput = true });

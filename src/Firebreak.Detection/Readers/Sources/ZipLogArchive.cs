@@ -21,12 +21,18 @@ public static class ZipLogArchive
     /// (reading an archive needs seeking, and the listing would drain a pipe the read then waits on): it is read once as
     /// the plain file it is.
     /// </summary>
-    public static bool IsArchive(string path) =>
-        path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) && FileLogInputSource.StoredSize(path) > 0;
+    public static bool IsArchive(string path) => IsArchiveName(path) && FileLogInputSource.StoredSize(path) > 0;
 
-    /// <summary>The entries of the archive at <paramref name="path"/> to read; problems with the archive go to <paramref name="report"/>.</summary>
-    public static IEnumerable<LogInput> Entries(string path, Action<ReadProblem> report)
+    /// <summary>Whether a name is a zip archive's: it ends in <c>.zip</c>.</summary>
+    public static bool IsArchiveName(string name) => name.EndsWith(".zip", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The entries of the archive at <paramref name="path"/> to read, named after <paramref name="name"/> (an upload's own
+    /// name, not where it was kept; the path when null); problems with the archive go to <paramref name="report"/>.
+    /// </summary>
+    public static IEnumerable<LogInput> Entries(string path, Action<ReadProblem> report, string? name = null)
     {
+        name ??= path;
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(report);
         List<(int Index, string Name, long Length, uint Crc, bool Encrypted)> entries;
@@ -41,7 +47,7 @@ public static class ZipLogArchive
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException)
         {
-            report(new ReadProblem(path, null, null, $"cannot read the zip archive: {ex.Message}") { EndsInput = true });
+            report(new ReadProblem(name, null, null, $"cannot read the zip archive: {ex.Message}") { EndsInput = true });
             yield break;
         }
 
@@ -49,9 +55,9 @@ public static class ZipLogArchive
         var shared = new SharedArchive(path);
         try
         {
-            foreach (var (index, name, length, crc, encrypted) in entries)
+            foreach (var (index, entry, length, crc, encrypted) in entries)
             {
-                var input = $"{path}!{name}";
+                var input = $"{name}!{entry}";
                 if (length == 0 || encrypted)
                 {
                     report(new ReadProblem(input, null, null, encrypted ? "encrypted (password-protected): cannot be read; skipped" : "empty: nothing to read; skipped", ProblemSeverity.Warning) { EndsInput = true });
