@@ -527,7 +527,7 @@ public sealed class CloudLogReader
             && element.TryGetProperty("timestamp"u8, out var stamp)
             && stamp.ValueKind == JsonValueKind.Number)
         {
-            if (message.ValueEquals("CWL CONTROL MESSAGE"u8) || message.GetString()!.StartsWith("CWL CONTROL MESSAGE:", StringComparison.Ordinal))
+            if (System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(message).StartsWith("\"CWL CONTROL MESSAGE"u8))
             {
                 problem = ControlMessage;
                 return false;
@@ -563,7 +563,7 @@ public sealed class CloudLogReader
         }
 
         // A Cloud Audit Logs entry exported from a BigQuery log sink's table: written back into the LogEntry shape.
-        if (BigQueryAuditRow.Is(element))
+        if (bytes.IndexOf("protopayload_auditlog"u8) >= 0 && BigQueryAuditRow.Is(element))
         {
             if (BigQueryAuditRow.ToLogEntry(element, out var why) is not { } entry)
             {
