@@ -86,8 +86,12 @@ public sealed class EventImportTests : IDisposable
         var zip = new MemoryStream();
         using (var archive = new System.IO.Compression.ZipArchive(zip, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
         {
-            using var entry = archive.CreateEntry("AWSLogs/a.json").Open();
-            entry.Write(TrailLines.Lines(Enumerable.Range(0, 20)));
+            // Two entries of one name: the import keeps its place by name, and took the second for the first read again.
+            foreach (var range in new[] { Enumerable.Range(0, 20), Enumerable.Range(20, 10) })
+            {
+                using var entry = archive.CreateEntry("AWSLogs/a.json").Open();
+                entry.Write(TrailLines.Lines(range));
+            }
         }
         var tar = new MemoryStream();
         using (var gzip = new System.IO.Compression.GZipStream(tar, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
@@ -122,16 +126,16 @@ public sealed class EventImportTests : IDisposable
             var imports = scope.Get<EventImportService>();
             var a = await imports.GetAsync(incident, zipped.Id);
             var b = await imports.GetAsync(incident, tarred.Id);
-            Assert.Equal((ImportStatus.Completed, 20L, 0L), (a.Status, a.EventsStored, a.Problems));
+            Assert.Equal((ImportStatus.Completed, 30L, 0L), (a.Status, a.EventsStored, a.Problems));
             Assert.Equal((ImportStatus.Completed, 900L, 0L, 3), (b.Status, b.EventsStored, b.Problems, b.FilesDone));
         }
         var ids = await StoredIdsAsync(harness);
-        Assert.Equal(Enumerable.Range(0, 20).Concat(Enumerable.Range(100, 900)).Select(n => $"ev-{n:D8}"), ids.Order(StringComparer.Ordinal));
+        Assert.Equal(Enumerable.Range(0, 30).Concat(Enumerable.Range(100, 900)).Select(n => $"ev-{n:D8}"), ids.Order(StringComparer.Ordinal));
         await using (var scope = harness.As(Actors.System("check")))
         await using (var db = await scope.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync())
         {
             var origins = await db.IncidentEvents.Select(e => e.Origin).ToListAsync();
-            Assert.Contains(origins, o => o!.StartsWith("handover.zip!AWSLogs/a.json", StringComparison.Ordinal));
+            Assert.Contains(origins, o => o!.StartsWith("handover.zip!AWSLogs/a.json#2", StringComparison.Ordinal));
             Assert.Contains(origins, o => o!.StartsWith("handover.tgz!AWSLogs/c.json.gz", StringComparison.Ordinal));
         }
         Assert.Empty(Directory.GetFiles(Path.Combine(_root, "staging")));

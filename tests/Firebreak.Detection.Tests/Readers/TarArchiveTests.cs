@@ -54,6 +54,21 @@ public sealed class TarArchiveTests : IDisposable
         return output.ToArray();
     }
 
+    /// <summary>A GNU-format tar archive: each entry one header block and its data, no extended headers.</summary>
+    private static byte[] GnuTar(params string[] ids)
+    {
+        using var output = new MemoryStream();
+        using (var writer = new TarWriter(output, TarEntryFormat.Gnu, leaveOpen: true))
+        {
+            foreach (var id in ids)
+            {
+                writer.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, $"{id}.json") { DataStream = new MemoryStream(Text(Trail(id))) });
+            }
+        }
+
+        return output.ToArray();
+    }
+
     private string Write(string name, byte[] bytes)
     {
         var path = Path.Combine(_root.FullName, name);
@@ -178,13 +193,101 @@ public sealed class TarArchiveTests : IDisposable
             Assert.DoesNotContain(events, e => e.EventId == "after");
             Assert.True(events.Count < 201, $"{path}: {events.Count} events");
             Assert.Contains(reader.Summary.Problems, p => p.Source == $"{path}!cut.json" && p.Severity == ProblemSeverity.Error);
-            Assert.Contains(reader.Summary.Problems, p => p.Source == path && p.Reason.StartsWith("cannot read the tar archive after its first 2 entries: ", StringComparison.Ordinal));
+            Assert.Contains(reader.Summary.Problems, p => p.Source == path && p.Reason.StartsWith("cannot read the tar archive after 2 of its files: ", StringComparison.Ordinal));
         }
 
+        // Named .tar but no archive: read as the file it is, and reported as what it is not.
         var bad = new CloudLogReader();
         Assert.Empty(await bad.ReadAllAsync(garbage));
         var problem = Assert.Single(bad.Summary.Problems);
-        Assert.Equal((garbage, ProblemSeverity.Error, true), (problem.Source, problem.Severity, problem.Reason.StartsWith("cannot read the tar archive: ", StringComparison.Ordinal)));
+        Assert.Equal((garbage, ProblemSeverity.Error), (problem.Source, problem.Severity));
+        Assert.DoesNotContain("tar archive", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnArchiveEndingWrong_OrGoingOnAfterItsEnd_IsReported_NotReadAsWhole()
+    {
+        var first = GnuTar("a", "b");
+        var second = GnuTar("c");
+        // Cut exactly at the edge of an entry: the blocks of zeros that end an archive are missing.
+        var edge = first.AsSpan().IndexOf("b.json"u8);
+        Assert.Equal(0, edge % 512);
+        // Two archives joined with cat: GNU tar reads the first alone and says nothing.
+        byte[] joined = [.. first, .. second];
+        // A header zeroed in the middle: the entries after it were lost without a word.
+        var zeroed = GnuTar("a", "b", "c");
+        zeroed.AsSpan(zeroed.AsSpan().IndexOf("b.json"u8), 512).Clear();
+        var cases = new (string Name, byte[] Bytes, string Reason)[]
+        {
+            ("edge.tar", first[..edge], ": cut short"),
+            ("edge.tgz", Gzip(first[..edge]), ": cut short"),
+            ("joined.tar", joined, "goes on after the blocks of zeros"),
+            ("joined.tgz", [.. Gzip(first), .. Gzip(second)], "goes on after the blocks of zeros"),
+            ("zeroed.tar", zeroed, "goes on after the blocks of zeros"),
+        };
+
+        foreach (var (name, bytes, reason) in cases)
+        {
+            var path = Write(name, bytes);
+            var reader = new CloudLogReader();
+
+            var events = await reader.ReadAllAsync(path);
+
+            Assert.Equal("a", events[0].EventId);
+            var problem = Assert.Single(reader.Summary.Problems);
+            Assert.True(problem.Source == path && problem.Severity == ProblemSeverity.Error && problem.Reason.Contains(reason, StringComparison.Ordinal), $"{name}: {problem}");
+        }
+    }
+
+    [Fact]
+    public async Task AnEntryTheRuntimeCannotRead_EndsThatArchive_NotTheHunt_AndFilesNamedTarThatAreNotAreReadAsTheyAre()
+    {
+        // A GNU sparse file (tar cS): the runtime refuses its header, and the exception ended the whole hunt.
+        var tar = GnuTar("before", "sparse", "after");
+        var header = tar.AsSpan().IndexOf("sparse.json"u8);
+        Assert.Equal(0, header % 512);
+        tar[header + 156] = (byte)'S';
+        var sum = 0;
+        for (var i = 0; i < 512; i++) sum += i is >= 148 and < 156 ? ' ' : tar[header + i];
+        Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(tar.AsSpan(header + 148));
+        var sparse = Write("sparse.tar", tar);
+        var other = Write("other.json", Text(Trail("other")));
+        // Named as archives, holding none: read as the logs they are, as before tar archives were opened.
+        var notTar = Write("plain.tar", Text(Trail("plain")));
+        var notTgz = Write("plain.tar.gz", Gzip(Text(Trail("gzipped"))));
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(sparse, other, notTar, notTgz);
+
+        Assert.Equal(["before", "other", "plain", "gzipped"], events.Select(e => e.EventId));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal((sparse, ProblemSeverity.Error), (problem.Source, problem.Severity));
+        Assert.StartsWith("cannot read the tar archive after 1 of its files: ", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EntriesOfOneName_AreAllRead_TheSecondCitedApart()
+    {
+        // tar rf appends a file again under its name: both are read, and an import, which keeps its place by the input's
+        // name, took the second for the first read again and stored none of it.
+        var path = Write("appended.tar", Tar(("a.json", Text(Trail("first"))), ("a.json", Text(Trail("second")))));
+        var zip = Path.Combine(_root.FullName, "twice.zip");
+        using (var archive = ZipFile.Open(zip, ZipArchiveMode.Create))
+        {
+            foreach (var id in new[] { "one", "two" })
+            {
+                using var entry = archive.CreateEntry("a.json").Open();
+                entry.Write(Text(Trail(id)));
+            }
+        }
+
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(path, zip);
+
+        Assert.Equal(["first", "second", "one", "two"], events.Select(e => e.EventId));
+        Assert.Equal([$"{path}!a.json", $"{path}!a.json#2", $"{zip}!a.json", $"{zip}!a.json#2"], events.Select(e => e.Origin!.Source));
+        Assert.Empty(reader.Summary.Problems);
     }
 
     [Theory]

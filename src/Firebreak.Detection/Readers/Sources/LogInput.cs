@@ -90,7 +90,7 @@ public sealed class LogInputSources(IReadOnlyList<ILogInputSource> sources) : IL
     private static string Key(string name) =>
         name == "-" || name.Contains("://", StringComparison.Ordinal) ? name : FolderListing.RealPath(name);
 
-    private static UInt128 Digest(string key)
+    internal static UInt128 Digest(string key)
     {
         Span<byte> hash = stackalloc byte[32];
         System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), hash);

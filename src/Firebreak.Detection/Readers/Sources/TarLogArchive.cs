@@ -19,7 +19,7 @@ public static class TarLogArchive
     /// Whether a file is taken for a tar archive: named <c>.tar</c>, <c>.tar.gz</c> or <c>.tgz</c>, with a size (a named
     /// pipe reports none, and is read once as the plain file it is).
     /// </summary>
-    public static bool IsArchive(string path) => IsArchiveName(path) && FileLogInputSource.StoredSize(path) > 0;
+    public static bool IsArchive(string path) => IsArchiveName(path) && FileLogInputSource.StoredSize(path) > 0 && Holds(path);
 
     /// <summary>Whether a name is a tar archive's: it ends in <c>.tar</c>, <c>.tar.gz</c> or <c>.tgz</c>.</summary>
     public static bool IsArchiveName(string name) =>
@@ -36,10 +36,12 @@ public static class TarLogArchive
         name ??= path;
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(report);
+        TailStream tail;
         TarReader listing;
         try
         {
-            listing = Open(path);
+            tail = new TailStream(OpenStream(path));
+            listing = new TarReader(tail, leaveOpen: false);
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
         {
@@ -49,16 +51,25 @@ public static class TarLogArchive
 
         var identity = FolderListing.RealPath(path);
         var shared = new SharedArchive(path);
+        // Entries of one name (a file appended again with tar rf) are all read, the second cited as name#2: an import
+        // keeps its place by the input's name, and took the second for the first read again.
+        Dictionary<UInt128, int> names = [];
+        var listed = 0;
         try
         {
             for (var index = 0; ; index++)
             {
                 var (entry, problem) = Next(listing);
+                if (entry is null && problem is null)
+                {
+                    problem = End(tail);
+                }
+
                 if (problem is not null)
                 {
-                    report(new ReadProblem(name, null, null, index == 0
+                    report(new ReadProblem(name, null, null, listed == 0
                         ? $"cannot read the tar archive: {problem}"
-                        : $"cannot read the tar archive after its first {(index == 1 ? "entry" : $"{index} entries")}: {problem}; those are read") { EndsInput = true });
+                        : $"cannot read the tar archive after {listed} of its files: {problem}") { EndsInput = true });
                     yield break;
                 }
 
@@ -72,7 +83,10 @@ public static class TarLogArchive
                     continue;
                 }
 
-                var input = $"{name}!{entry.Name}";
+                var key = LogInputSources.Digest(entry.Name);
+                var seen = names.GetValueOrDefault(key) + 1;
+                names[key] = seen;
+                var input = seen == 1 ? $"{name}!{entry.Name}" : $"{name}!{entry.Name}#{seen}";
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile))
                 {
                     report(new ReadProblem(input, null, null, $"{Describe(entry.EntryType)} inside the tar archive, not a file: skipped", ProblemSeverity.Warning) { EndsInput = true });
@@ -85,6 +99,7 @@ public static class TarLogArchive
                     continue;
                 }
 
+                listed++;
                 var position = index;
                 var length = entry.Length;
                 yield return new LogInput(input, cancellationToken => shared.OpenAsync(position, length, cancellationToken))
@@ -101,8 +116,81 @@ public static class TarLogArchive
         }
     }
 
-    /// <summary>The archive read from its start: unpacked on the fly when it is gzipped, whatever its name says.</summary>
-    private static TarReader Open(string path)
+    /// <summary>
+    /// Whether the file holds a tar archive, gzipped or not: its first block is a header whose checksum is right (or is all
+    /// zeros: an archive of nothing). A file named <c>.tar</c> that is none is read as the file it is, as before.
+    /// </summary>
+    public static bool Holds(string path)
+    {
+        try
+        {
+            using var stream = OpenStream(path);
+            var header = new byte[Block];
+            return stream.ReadAtLeast(header, Block, throwOnEndOfStream: false) == Block
+                && (header.AsSpan().IndexOfAnyExcept((byte)0) < 0 || ChecksumHolds(header));
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private const int Block = 512;
+
+    /// <summary>A header's checksum: the sum of its bytes with the checksum field taken as spaces, written in octal at 148.</summary>
+    private static bool ChecksumHolds(ReadOnlySpan<byte> header)
+    {
+        var field = header[148..156];
+        var start = field.IndexOfAnyExcept((byte)' ', (byte)'0');
+        long written = 0;
+        var digits = 0;
+        foreach (var b in start < 0 ? [] : field[start..])
+        {
+            if (b is (byte)0 or (byte)' ') break;
+            if (b is < (byte)'0' or > (byte)'7') return false;
+            written = (written * 8) + (b - '0');
+            digits++;
+        }
+
+        if (digits == 0 && start >= 0) return false;
+        long unsigned = 0, signed = 0;
+        for (var i = 0; i < Block; i++)
+        {
+            var b = i is >= 148 and < 156 ? (byte)' ' : header[i];
+            unsigned += b;
+            signed += (sbyte)b;
+        }
+
+        // Some old writers summed signed bytes.
+        return written == unsigned || written == signed;
+    }
+
+    /// <summary>
+    /// Why the archive's end is no end (null when it is): a tar archive ends in blocks of zeros. Without them it was cut
+    /// short at an entry's edge; with anything but zeros after them (two archives joined with cat, a block zeroed in the
+    /// middle), that is not read and must not go unsaid.
+    /// </summary>
+    private static string? End(TailStream tail)
+    {
+        if (!tail.LastBlockWasZeros)
+        {
+            return "it ends without the blocks of zeros that end a tar archive: cut short";
+        }
+
+        try
+        {
+            return tail.RestIsZeros()
+                ? null
+                : "it goes on after the blocks of zeros that end a tar archive (archives joined into one file, or a damaged one); what follows is not read";
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException)
+        {
+            return ex.Message;
+        }
+    }
+
+    /// <summary>The archive's bytes from its start: unpacked on the fly when it is gzipped, whatever its name says.</summary>
+    private static Stream OpenStream(string path)
     {
         var file = new FileStream(path, new FileStreamOptions { Access = FileAccess.Read, Share = FileShare.Read, Options = FileOptions.SequentialScan });
         try
@@ -110,7 +198,7 @@ public static class TarLogArchive
             Span<byte> magic = stackalloc byte[2];
             var gzipped = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false) == 2 && magic is [0x1F, 0x8B];
             file.Position = 0;
-            return new TarReader(gzipped ? new CheckedGzipStream(file) : file, leaveOpen: false);
+            return gzipped ? new CheckedGzipStream(file) : file;
         }
         catch
         {
@@ -126,9 +214,10 @@ public static class TarLogArchive
         {
             return (reader.GetNextEntry(), null);
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or ArgumentException)
+        catch (Exception ex) when (ex is IOException or InvalidDataException or FormatException or ArgumentException or NotSupportedException)
         {
-            return (null, ex is EndOfStreamException ? "it ends in the middle of an entry: cut short" : ex.Message);
+            // NotSupportedException: a GNU sparse file's header, which the runtime does not read past.
+            return (null, ex is EndOfStreamException ? "it stops before its end: cut short" : ex.Message);
         }
     }
 
@@ -156,10 +245,21 @@ public static class TarLogArchive
         private int _position = -1;
         private bool _reading;
         private bool _listed;
+        private int _waiting;
 
         public async Task<Stream> OpenAsync(int index, long length, CancellationToken cancellationToken)
         {
-            await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Counted while waiting for its turn, so the entry before it does not close the read this one goes on with.
+            Interlocked.Increment(ref _waiting);
+            try
+            {
+                await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
+
             try
             {
                 lock (_gate)
@@ -167,13 +267,22 @@ public static class TarLogArchive
                     if (_reader is null || index <= _position)
                     {
                         Close();
-                        _reader = Open(path);
+                        _reader = new TarReader(OpenStream(path), leaveOpen: false);
                     }
 
                     TarEntry? entry = null;
                     while (_position < index)
                     {
-                        entry = _reader.GetNextEntry() ?? throw new InvalidDataException("the tar archive ends before this entry: it changed since it was listed");
+                        try
+                        {
+                            entry = _reader.GetNextEntry();
+                        }
+                        catch (Exception ex) when (ex is FormatException or ArgumentException or NotSupportedException)
+                        {
+                            throw new InvalidDataException(ex.Message, ex);
+                        }
+
+                        _ = entry ?? throw new InvalidDataException("the tar archive ends before this entry: it changed since it was listed");
                         _position++;
                     }
 
@@ -193,7 +302,7 @@ public static class TarLogArchive
             lock (_gate)
             {
                 _listed = true;
-                if (!_reading) Close();
+                if (!_reading && Volatile.Read(ref _waiting) == 0) Close();
             }
         }
 
@@ -203,7 +312,7 @@ public static class TarLogArchive
             lock (_gate)
             {
                 _reading = false;
-                if (_listed) Close();
+                if (_listed && Volatile.Read(ref _waiting) == 0) Close();
             }
 
             _turn.Release();
@@ -253,6 +362,87 @@ public static class TarLogArchive
         {
             Dispose(true);
             return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>
+    /// The archive as the listing reads it, remembering whether the last block read was all zeros (the end of the archive
+    /// seen, not the end of the file) and able to look at what is left after it. Seeks go through, so a plain archive on
+    /// disk is still skipped through.
+    /// </summary>
+    private sealed class TailStream(Stream inner) : Stream
+    {
+        // Zeros at the end of what was read since the last seek: a block of them is the end of the archive seen. (Reads of a
+        // gzipped archive come in pieces of any size, so whole blocks are not what each read gives.)
+        private long _trailingZeros;
+
+        public bool LastBlockWasZeros => _trailingZeros >= Block;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => inner.CanSeek;
+
+        public override bool CanWrite => false;
+
+        public override long Length => inner.Length;
+
+        public override long Position
+        {
+            get => inner.Position;
+            set
+            {
+                _trailingZeros = 0;
+                inner.Position = value;
+            }
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var read = inner.Read(buffer);
+            var last = buffer[..read].LastIndexOfAnyExcept((byte)0);
+            _trailingZeros = last < 0 ? _trailingZeros + read : read - last - 1;
+            return read;
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Read(buffer.Span));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            Task.FromResult(Read(buffer.AsSpan(offset, count)));
+
+        /// <summary>Reads what is left, true when it is nothing but zeros.</summary>
+        public bool RestIsZeros()
+        {
+            var buffer = new byte[1 << 16];
+            int read;
+            while ((read = inner.Read(buffer)) > 0)
+            {
+                if (buffer.AsSpan(0, read).IndexOfAnyExcept((byte)0) >= 0) return false;
+            }
+
+            return true;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin)
+        {
+            _trailingZeros = 0;
+            return inner.Seek(offset, origin);
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
         }
     }
 }

@@ -9,7 +9,7 @@ namespace Firebreak.Detection.Readers.Sources;
 /// compared with <c>--since</c>/<c>--until</c>). Folders, hidden files (a name part starting with a dot, other than
 /// <c>.</c> and <c>..</c>) and macOS's <c>__MACOSX</c> forks are skipped, an empty entry is warned of, as in a folder,
 /// and so is an encrypted one, which cannot be read; entries come in ordinal order of their names, two of the same
-/// name both read. The archive is opened once and its entries read one after another, each checked against the size
+/// name both read (the second cited <c>name#2</c>). The archive is opened once and its entries read one after another, each checked against the size
 /// and CRC-32 its headers give, so damaged or cut-short data is reported, not read as whole. An archive that cannot
 /// be read is an error naming it; an entry that cannot be unpacked (an unknown compression method) is reported when it
 /// is opened, and the others are read.
@@ -55,9 +55,15 @@ public static class ZipLogArchive
         var shared = new SharedArchive(path);
         try
         {
+            string? previous = null;
+            var seen = 0;
             foreach (var (index, entry, length, crc, encrypted) in entries)
             {
-                var input = $"{name}!{entry}";
+                // Entries of one name come one after another: all are read, the second cited as name#2, since an import keeps
+                // its place by the input's name and took the second for the first read again.
+                seen = entry == previous ? seen + 1 : 1;
+                previous = entry;
+                var input = seen == 1 ? $"{name}!{entry}" : $"{name}!{entry}#{seen}";
                 if (length == 0 || encrypted)
                 {
                     report(new ReadProblem(input, null, null, encrypted ? "encrypted (password-protected): cannot be read; skipped" : "empty: nothing to read; skipped", ProblemSeverity.Warning) { EndsInput = true });
