@@ -29,7 +29,7 @@ public sealed class StoredFileSource(string path, string name) : ILogInputSource
     public async IAsyncEnumerable<LogInput> ListAsync(Action<ReadProblem> report, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var inputs = ZipLogArchive.IsArchiveName(name) ? ZipLogArchive.Entries(path, report, name)
-            : TarLogArchive.IsArchiveName(name) ? TarLogArchive.Entries(path, report, name)
+            : TarLogArchive.IsArchiveName(name) && TarLogArchive.Holds(path) ? TarLogArchive.Entries(path, report, name)
             : [new LogInput(name, _ => Task.FromResult<Stream>(File.OpenRead(path)))];
         foreach (var input in inputs)
         {
