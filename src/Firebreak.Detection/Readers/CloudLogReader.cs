@@ -527,7 +527,7 @@ public sealed class CloudLogReader
             && element.TryGetProperty("timestamp"u8, out var stamp)
             && stamp.ValueKind == JsonValueKind.Number)
         {
-            if (System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(message).StartsWith("\"CWL CONTROL MESSAGE"u8))
+            if (System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(message).StartsWith("\"CWL CONTROL MESSAGE:"u8))
             {
                 problem = ControlMessage;
                 return false;
@@ -565,7 +565,7 @@ public sealed class CloudLogReader
         // A Cloud Audit Logs entry exported from a BigQuery log sink's table: written back into the LogEntry shape.
         if (bytes.IndexOf("protopayload_auditlog"u8) >= 0 && BigQueryAuditRow.Is(element))
         {
-            if (BigQueryAuditRow.ToLogEntry(element, out var why) is not { } entry)
+            if (BigQueryAuditRow.ToLogEntry(element, documentOptions.MaxDepth, out var why) is not { } entry)
             {
                 problem = why!;
                 return false;
@@ -637,7 +637,8 @@ internal static class LakeRow
     public static JsonElement? ToObject(JsonElement row)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+        // Text written as it was, not escaped anew: the stored record must read and search as the trail's own would.
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, MaxDepth = 1024 }))
         {
             writer.WriteStartObject();
             foreach (var cell in row.EnumerateArray())

@@ -24,8 +24,9 @@ internal static class InputDecoder
             (stream, head) = await PeekAsync(new PrefixedStream(head, stream), TarMagicEnd, cancellationToken).ConfigureAwait(false);
         }
 
-        // A CloudWatch Logs export to S3 first writes this object at its prefix, to check it may: no log.
-        if (head.AsSpan().StartsWith("Permission Check Successful"u8) && LogInput.FileName(source) is "aws-logs-write-test")
+        // A CloudWatch Logs export to S3 first writes this object at its prefix, to check it may: no log. (Only when that is
+        // all it holds, which the look at its start read whole.)
+        if (head.Length < TarMagicEnd && head.AsSpan().TrimEnd("\r\n"u8).SequenceEqual("Permission Check Successful"u8) && LogInput.FileName(source) is "aws-logs-write-test")
         {
             await stream.DisposeAsync().ConfigureAwait(false);
             return (null, null);

@@ -93,6 +93,20 @@ public class CloudTrailReaderTests
         Assert.Equal("TrailNotFoundException", events[1].ErrorCode);
     }
 
+    [Fact]
+    public async Task CloudTrailLakeRows_KeepTheirTextAsWritten()
+    {
+        // A row is joined into a record by writing it again: written with the default escaping, "josé+ops" was stored as
+        // "jos\u00E9\u002Bops", and a search of the incident's events for it found nothing.
+        const string row = """{"QueryResultRows":[[{"eventVersion":"1.08"},{"eventID":"lake-text"},{"eventTime":"2026-01-15 08:10:00.000"},{"eventSource":"iam.amazonaws.com"},{"eventName":"CreateUser"},{"awsRegion":"us-east-1"},{"userIdentity":"{\"type\":\"IAMUser\",\"userName\":\"josé+ops\"}"},{"requestParameters":"{\"userName\":\"o'brien<&>\"}"}]]}""";
+        var reader = new CloudLogReader();
+
+        var cloudEvent = Assert.Single(await reader.ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(row)), "lake.json"));
+
+        Assert.Contains("josé+ops", cloudEvent.Raw.GetRawText(), StringComparison.Ordinal);
+        Assert.Contains("o'brien<&>", cloudEvent.Raw.GetRawText(), StringComparison.Ordinal);
+    }
+
     // An Insights event as a trail delivers it (CloudTrail-Insight folder), with the fields AWS documents for one.
     internal const string InsightStart = """{"eventVersion":"1.07","eventTime":"2026-01-15T08:10:00Z","awsRegion":"us-east-1","eventID":"insight-start","eventType":"AwsCloudTrailInsight","recipientAccountId":"111122223333","sharedEventID":"shared-1","insightDetails":{"state":"Start","eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","insightType":"ApiCallRateInsight","insightContext":{"statistics":{"baseline":{"average":0.0},"insight":{"average":14.0},"insightDuration":1,"baselineDuration":10080},"attributions":[{"attribute":"userIdentityArn","insight":[{"value":"arn:aws:iam::111122223333:user/leaked","average":14.0}],"baseline":[]}]}},"eventCategory":"Insight"}""";
 

@@ -103,7 +103,7 @@ public sealed class CloudWatchLogsTests
             });
         var bytes = Gzip(
             Delivery(("1", Record("StopLogging", "a")), ("2", Record("DeleteTrail", "b"))),
-            Delivery(("3", Record("UpdateTrail", "c")), ("4", "2 111122223333 eni-0a1b2c3d 10.0.0.5 10.0.1.9 443 49152 6 10 840 1768467601 1768467660 ACCEPT OK")),
+            Delivery(("3", Record("UpdateTrail", "c")), ("4", "2 111122223333 eni-0a1b2c3d 10.0.0.5 10.0.1.9 443 49152 6 10 840 1768467601 1768467660 ACCEPT OK"), ("5", "CWL CONTROL MESSAGES are what this app calls its own lines")),
             // Sent when a subscription starts, to check its destination: no log, and nothing wrong.
             JsonSerializer.Serialize(new
             {
@@ -120,9 +120,8 @@ public sealed class CloudWatchLogsTests
 
         Assert.Equal(["a", "b", "c"], events.Select(e => e.EventId));
         Assert.Equal(["StopLogging", "DeleteTrail", "UpdateTrail"], events.Select(e => e.Operation));
-        var problem = Assert.Single(reader.Summary.Problems);
-        Assert.StartsWith("CloudWatch Logs event whose message is not a JSON object", problem.Reason, StringComparison.Ordinal);
-        Assert.Equal(3, problem.RecordIndex);
+        Assert.Equal([3L, 4L], reader.Summary.Problems.Select(p => p.RecordIndex));
+        Assert.All(reader.Summary.Problems, p => Assert.StartsWith("CloudWatch Logs event whose message is not a JSON object", p.Reason, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -133,8 +132,12 @@ public sealed class CloudWatchLogsTests
         var other = new CloudLogReader();
         var reader = new CloudLogReader();
         var misnamed = new CloudLogReader();
+        var more = new CloudLogReader();
 
         Assert.Empty(await reader.ReadAllAsync(new MemoryStream(check), "s3://logs/exportedlogs/aws-logs-write-test"));
+        // The phrase, then a record: not the object an export writes; read, and reported as the JSON it is not, not passed by.
+        await more.ReadAllAsync(new MemoryStream([.. check, .. "\n"u8, .. Encoding.UTF8.GetBytes(Record("StopLogging", "b"))]), "exportedlogs/aws-logs-write-test");
+        Assert.Single(more.Summary.Problems);
         Assert.Equal(["a"], (await other.ReadAllAsync(new MemoryStream(notACheck), "exportedlogs/aws-logs-write-test")).Select(e => e.EventId));
         await misnamed.ReadAllAsync(new MemoryStream(check), "exportedlogs/write-test.txt");
 

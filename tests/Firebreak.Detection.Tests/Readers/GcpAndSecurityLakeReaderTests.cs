@@ -165,24 +165,28 @@ public class GcpAndSecurityLakeReaderTests
         // A log sink to BigQuery renames the AuditLog payload protopayload_auditlog, keeps request, response and metadata as
         // JSON text (requestJson...), writes times "2026-01-15 09:00:00.123456 UTC" and whole numbers as text. Exported
         // from its table (bq extract, one row a line), each row was of no known format.
-        const string Created = """{"logName":"projects/acme-prod/logs/cloudaudit.googleapis.com%2Factivity","resource":{"type":"service_account","labels":{"email_id":"backup@acme-prod.iam.gserviceaccount.com","project_id":"acme-prod","unique_id":"1234"}},"protopayload_auditlog":{"serviceName":"iam.googleapis.com","methodName":"google.iam.admin.v1.CreateServiceAccountKey","resourceName":"projects/-/serviceAccounts/1234","resourceLocation":null,"numResponseItems":null,"status":null,"authenticationInfo":{"principalEmail":"mallory@example.com","authoritySelector":null,"serviceAccountKeyName":null,"serviceAccountDelegationInfo":[]},"requestMetadata":{"callerIp":"203.0.113.9","callerSuppliedUserAgent":"google-cloud-sdk gcloud/502.0.0"},"requestJson":"{\"@type\":\"type.googleapis.com/google.iam.admin.v1.CreateServiceAccountKeyRequest\",\"name\":\"projects/-/serviceAccounts/1234\"}","responseJson":"{\"@type\":\"type.googleapis.com/google.iam.admin.v1.ServiceAccountKey\",\"keyType\":\"USER_MANAGED\"}","metadataJson":null},"textPayload":null,"timestamp":"2026-01-15 09:00:00.123456 UTC","receiveTimestamp":"2026-01-15 09:00:01.5 UTC","severity":"NOTICE","insertId":"bq-1","httpRequest":null,"operation":null}""";
+        const string Created = """{"logName":"projects/acme-prod/logs/cloudaudit.googleapis.com%2Factivity","resource":{"type":"service_account","labels":{"email_id":"backup@acme-prod.iam.gserviceaccount.com","project_id":"acme-prod","unique_id":"1234"}},"protopayload_auditlog":{"serviceName":"iam.googleapis.com","methodName":"google.iam.admin.v1.CreateServiceAccountKey","resourceName":"projects/-/serviceAccounts/1234","resourceLocation":null,"numResponseItems":null,"status":null,"authenticationInfo":{"principalEmail":"josé+ops@example.com","authoritySelector":null,"serviceAccountKeyName":null,"serviceAccountDelegationInfo":[]},"requestMetadata":{"callerIp":"203.0.113.9","callerSuppliedUserAgent":"google-cloud-sdk gcloud/502.0.0"},"requestJson":"{\"@type\":\"type.googleapis.com/google.iam.admin.v1.CreateServiceAccountKeyRequest\",\"name\":\"projects/-/serviceAccounts/1234\"}","responseJson":"{\"@type\":\"type.googleapis.com/google.iam.admin.v1.ServiceAccountKey\",\"keyType\":\"USER_MANAGED\"}","metadataJson":null},"textPayload":null,"timestamp":"2026-01-15 09:00:00.123456 UTC","receiveTimestamp":"2026-01-15 09:00:01.5 UTC","severity":"NOTICE","insertId":"bq-1","httpRequest":null,"operation":null}""";
         const string Denied = """{"logName":"projects/acme-prod/logs/cloudaudit.googleapis.com%2Factivity","resource":{"type":"project","labels":{"project_id":"acme-prod"}},"protopayload_auditlog":{"serviceName":"cloudresourcemanager.googleapis.com","methodName":"SetIamPolicy","resourceName":"projects/acme-prod","status":{"code":"7","message":"PERMISSION_DENIED"},"authenticationInfo":{"principalEmail":"mallory@example.com"},"requestMetadata":{"callerIp":"203.0.113.9"},"requestJson":null},"timestamp":"2026-01-15 09:05:00 UTC","severity":"ERROR","insertId":"bq-2"}""";
         const string Broken = """{"logName":"projects/acme-prod/logs/cloudaudit.googleapis.com%2Factivity","protopayload_auditlog":{"methodName":"SetIamPolicy","requestJson":"{\"policy\":"},"timestamp":"2026-01-15 09:06:00 UTC","insertId":"bq-3"}""";
+        // JSON text nesting deeper than any record may: rejected as a record of that depth is.
+        var deep = """{"logName":"projects/acme-prod/logs/cloudaudit.googleapis.com%2Factivity","protopayload_auditlog":{"methodName":"SetIamPolicy","requestJson":"REQUEST"},"timestamp":"2026-01-15 09:07:00 UTC","insertId":"bq-4"}"""
+            .Replace("REQUEST", string.Concat(Enumerable.Repeat("{\\\"a\\\":", 200)) + "1" + new string('}', 200), StringComparison.Ordinal);
         var reader = new CloudLogReader();
 
-        var events = await reader.ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", Created, Denied, Broken))), "bq-export-000000000000.json");
+        var events = await reader.ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", Created, Denied, Broken, deep))), "bq-export-000000000000.json");
 
         Assert.Equal(["bq-1", "bq-2"], events.Select(e => e.EventId));
         var created = events[0];
         Assert.Equal(("gcp", "acme-prod", "google.iam.admin.v1.CreateServiceAccountKey", "iam.googleapis.com"), (created.Provider, created.Account, created.Operation, created.Service));
         Assert.Equal(new DateTimeOffset(2026, 1, 15, 9, 0, 0, 123, 456, TimeSpan.Zero), created.Time);
-        Assert.Equal(("mallory@example.com", "203.0.113.9", EventOutcome.Success), (created.Actor.Uid, created.SourceIp, created.Outcome));
+        Assert.Equal(("josé+ops@example.com", "203.0.113.9", EventOutcome.Success), (created.Actor.Uid, created.SourceIp, created.Outcome));
+        // Kept as written, not escaped anew: what is stored reads and searches as the LogEntry would.
+        Assert.Contains("\"principalEmail\":\"josé+ops@example.com\"", created.Raw.GetRawText(), StringComparison.Ordinal);
         Assert.Equal("projects/-/serviceAccounts/1234", created.RequestParameters!.Value.GetProperty("name").GetString());
         Assert.Equal("USER_MANAGED", created.ResponseParameters!.Value.GetProperty("keyType").GetString());
         Assert.Equal((EventOutcome.Failure, "7", "PERMISSION_DENIED"), (events[1].Outcome, events[1].ErrorCode, events[1].ErrorMessage));
         Assert.Equal(new DateTimeOffset(2026, 1, 15, 9, 5, 0, TimeSpan.Zero), events[1].Time);
-        var problem = Assert.Single(reader.Summary.Problems);
-        Assert.Equal(2, problem.RecordIndex);
-        Assert.StartsWith("BigQuery audit row's protopayload_auditlog.requestJson is not JSON", problem.Reason, StringComparison.Ordinal);
+        Assert.Equal([2L, 3L], reader.Summary.Problems.Select(p => p.RecordIndex));
+        Assert.All(reader.Summary.Problems, p => Assert.StartsWith("BigQuery audit row's protopayload_auditlog.requestJson is not JSON", p.Reason, StringComparison.Ordinal));
     }
 }

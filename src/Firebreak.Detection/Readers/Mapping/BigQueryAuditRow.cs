@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Firebreak.Detection.Readers.Mapping;
@@ -21,12 +22,16 @@ internal static class BigQueryAuditRow
         && payload.ValueKind == JsonValueKind.Object
         && !element.TryGetProperty("protoPayload"u8, out _);
 
-    /// <summary>The entry in the LogEntry shape, or why it cannot be: JSON text that is not JSON.</summary>
-    public static JsonElement? ToLogEntry(JsonElement row, out string? problem)
+    /// <summary>
+    /// The entry in the LogEntry shape, or why it cannot be: JSON text that is not JSON, or nests deeper than
+    /// <paramref name="maxDepth"/>, the reader's limit for any record. Text is written as it was (not escaped anew), so the
+    /// stored record reads and searches as the LogEntry would.
+    /// </summary>
+    public static JsonElement? ToLogEntry(JsonElement row, int maxDepth, out string? problem)
     {
         problem = null;
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, MaxDepth = maxDepth + 2 }))
         {
             writer.WriteStartObject();
             foreach (var property in row.EnumerateObject())
@@ -34,7 +39,7 @@ internal static class BigQueryAuditRow
                 if (property.NameEquals("protopayload_auditlog"u8))
                 {
                     writer.WritePropertyName("protoPayload"u8);
-                    if (!WritePayload(writer, property.Value, out problem)) return null;
+                    if (!WritePayload(writer, property.Value, maxDepth, out problem)) return null;
                 }
                 else if (TimeNames.Contains(property.Name) && property.Value.ValueKind == JsonValueKind.String && Time(property.Value.GetString()!) is { } time)
                 {
@@ -49,11 +54,11 @@ internal static class BigQueryAuditRow
             writer.WriteEndObject();
         }
 
-        var reader = new Utf8JsonReader(buffer.WrittenSpan, new JsonReaderOptions { MaxDepth = 1024 });
+        var reader = new Utf8JsonReader(buffer.WrittenSpan, new JsonReaderOptions { MaxDepth = maxDepth + 2 });
         return JsonElement.ParseValue(ref reader);
     }
 
-    private static bool WritePayload(Utf8JsonWriter writer, JsonElement payload, out string? problem)
+    private static bool WritePayload(Utf8JsonWriter writer, JsonElement payload, int maxDepth, out string? problem)
     {
         problem = null;
         writer.WriteStartObject();
@@ -70,7 +75,8 @@ internal static class BigQueryAuditRow
                 JsonElement parsed;
                 try
                 {
-                    var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text), new JsonReaderOptions { MaxDepth = 1024 });
+                    // The text sits two levels down (protoPayload, request): it may nest no deeper than the record may.
+                    var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text), new JsonReaderOptions { MaxDepth = Math.Max(1, maxDepth - 2) });
                     parsed = JsonElement.ParseValue(ref reader);
                 }
                 catch (JsonException ex)
