@@ -406,7 +406,8 @@ internal static class HuntCommand
                 SecretAccessKey = context.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY"),
                 SessionToken = context.GetEnvironmentVariable("AWS_SESSION_TOKEN"),
             });
-            return window.Apply(new S3LogInputSource(client, bucket, slash < 0 ? null : rest[(slash + 1)..], window), outsideWindow);
+            // A zip or tar archive in the bucket is downloaded and read entry by entry, its entries windowed by their names.
+            return window.Apply(new ArchiveDownloads(new S3LogInputSource(client, bucket, slash < 0 ? null : rest[(slash + 1)..], window)), outsideWindow);
         }
 
         return window.Apply(new FileLogInputSource(path), outsideWindow);

@@ -210,7 +210,8 @@ public sealed partial class EventImportRunner(IDbContextFactory<FirebreakDbConte
         ImportKind.Upload or ImportKind.Hunt => new StoredFileSource(
             Path.Combine(options.StagingDirectory, import.StagedFile ?? throw new InvalidDataException("The staged upload is missing.")), import.Source),
         ImportKind.ServerPath => new ImportPaths.Source(ImportPaths.Check(import.Source, options.ImportRoots), options.ImportRoots),
-        ImportKind.S3 => S3Source(import.Source),
+        // A zip or tar archive in the bucket is downloaded and read entry by entry.
+        ImportKind.S3 => new ArchiveDownloads(S3Source(import.Source)),
         _ => throw new InvalidDataException($"Unknown import kind {import.Kind}."),
     };
 

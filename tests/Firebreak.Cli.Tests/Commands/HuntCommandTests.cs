@@ -1186,6 +1186,39 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_OfAZipInABucket_DownloadsIt_AndReadsItsEntries()
+    {
+        await using var s3 = await Firebreak.Testing.S3rverServer.StartAsync("trail-bucket", TestContext.Current.CancellationToken);
+        var zip = new MemoryStream();
+        using (var archive = new System.IO.Compression.ZipArchive(zip, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using (var entry = new StreamWriter(archive.CreateEntry("AWSLogs/stop.json").Open())) entry.Write(StopTrail);
+            using (var entry = new StreamWriter(archive.CreateEntry("AWSLogs/quiet.json").Open())) entry.Write(QuietTrail);
+        }
+
+        using (var upload = new Amazon.S3.AmazonS3Client(Firebreak.Testing.S3rverServer.AccessKeyId, Firebreak.Testing.S3rverServer.SecretAccessKey, new Amazon.S3.AmazonS3Config
+        {
+            ServiceURL = s3.ServiceUrl,
+            ForcePathStyle = true,
+            AuthenticationRegion = "us-east-1",
+            RequestChecksumCalculation = Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED,
+        }))
+        {
+            zip.Position = 0;
+            await upload.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = "trail-bucket", Key = "handover/logs.zip", InputStream = zip, UseChunkEncoding = false }, TestContext.Current.CancellationToken);
+        }
+
+        var environment = new Dictionary<string, string?> { ["AWS_ACCESS_KEY_ID"] = Firebreak.Testing.S3rverServer.AccessKeyId, ["AWS_SECRET_ACCESS_KEY"] = Firebreak.Testing.S3rverServer.SecretAccessKey };
+
+        var hunt = await Cli.RunAsync(environment, "hunt", "s3://trail-bucket/handover/", "--s3-endpoint", s3.ServiceUrl, "--output", "jsonl");
+
+        Assert.True(hunt.ExitCode == 1, hunt.ToString());
+        var hit = JsonDocument.Parse(hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single()).RootElement;
+        Assert.Equal("s3://trail-bucket/handover/logs.zip!AWSLogs/stop.json", hit.GetProperty("origin").GetProperty("source").GetString());
+        Assert.Contains("2 file(s), 0 read error(s)", hunt.Err);
+    }
+
+    [Fact]
     public async Task Hunt_RuleFileThatCannotBeRead_IsReported_AndTheOtherRulesRun()
     {
         // A dangling link left by a rules checkout used to stop the hunt with a usage error.

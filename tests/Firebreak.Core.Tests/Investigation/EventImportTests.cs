@@ -249,10 +249,19 @@ public sealed class EventImportTests : IDisposable
     [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
     public async Task S3Import_ReadsEveryObjectUnderThePrefix_ThroughTheSdk(DatabaseKind kind)
     {
+        var tarball = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(tarball, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        using (var writer = new System.Formats.Tar.TarWriter(gzip))
+        {
+            writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "older/d.json") { DataStream = new MemoryStream(TrailLines.Lines(Enumerable.Range(200, 30))) });
+        }
+
         await using var s3 = Firebreak.Detection.Tests.Readers.FakeS3Server.Start("trail-logs", new Dictionary<string, byte[]>
         {
             ["AWSLogs/111122223333/CloudTrail/a.json.gz"] = TrailLines.Gzip(TrailLines.Lines(Enumerable.Range(0, 120))),
             ["AWSLogs/111122223333/CloudTrail/b.json"] = TrailLines.Lines(Enumerable.Range(100, 80)),
+            // A tarball put beside the trail: downloaded and read entry by entry.
+            ["AWSLogs/111122223333/handover.tgz"] = tarball.ToArray(),
             ["elsewhere/c.json"] = TrailLines.Lines(Enumerable.Range(1000, 5)),
         }, pageSize: 1);
         await using var harness = await CoreHarness.CreateAsync(kind, new Dictionary<string, string?>
@@ -274,8 +283,8 @@ public sealed class EventImportTests : IDisposable
 
         await using var viewer = harness.As(acme.Viewer);
         var done = await viewer.Get<EventImportService>().GetAsync(incident, import.Id);
-        Assert.Equal((ImportStatus.Completed, 200L, 180L, 20L, 2), (done.Status, done.EventsRead, done.EventsStored, done.Duplicates, done.FilesDone));
-        Assert.Equal(Enumerable.Range(0, 180).Select(n => $"ev-{n:D8}"), (await StoredIdsAsync(harness)).Order(StringComparer.Ordinal));
+        Assert.Equal((ImportStatus.Completed, 230L, 210L, 20L, 3), (done.Status, done.EventsRead, done.EventsStored, done.Duplicates, done.FilesDone));
+        Assert.Equal(Enumerable.Range(0, 180).Concat(Enumerable.Range(200, 30)).Select(n => $"ev-{n:D8}"), (await StoredIdsAsync(harness)).Order(StringComparer.Ordinal));
         Assert.Contains(s3.Requests, r => r.Contains("list-type=2", StringComparison.Ordinal));
         Assert.DoesNotContain(s3.Requests, r => r.Contains("elsewhere", StringComparison.Ordinal));
     }

@@ -70,6 +70,56 @@ public class S3SourceTests
     }
 
     [Fact]
+    public async Task ArchivesInABucket_AreDownloaded_AndReadEntryByEntry_LeavingNoFileBehind()
+    {
+        // A handover put in the bucket as one zip or tarball was one error: not a JSON log file.
+        static string Trail(string id) =>
+            $$"""{"Records":[{"eventVersion":"1.08","eventTime":"2026-01-15T09:00:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"eventID":"{{id}}"}]}""";
+        var zip = new MemoryStream();
+        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var id in new[] { "z1", "z2" })
+            {
+                using var entry = archive.CreateEntry($"AWSLogs/{id}.json").Open();
+                entry.Write(Encoding.UTF8.GetBytes(Trail(id)));
+            }
+        }
+
+        var tar = new MemoryStream();
+        using (var gzip = new GZipStream(tar, CompressionLevel.Fastest, leaveOpen: true))
+        using (var writer = new System.Formats.Tar.TarWriter(gzip))
+        {
+            writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "AWSLogs/t1.json.gz") { DataStream = new MemoryStream(Gzip(Encoding.UTF8.GetBytes(Trail("t1")))) });
+        }
+
+        await using var server = FakeS3Server.Start("evidence", new Dictionary<string, byte[]>
+        {
+            ["handover/logs.zip"] = zip.ToArray(),
+            ["handover/more.tgz"] = tar.ToArray(),
+            ["handover/plain.json"] = Encoding.UTF8.GetBytes(Trail("p1")),
+            ["handover/broken.zip"] = Encoding.UTF8.GetBytes("no archive"),
+        });
+        using var client = S3LogInputSource.CreateClient(Loopback(server));
+        var reader = new CloudLogReader();
+        var before = Directory.GetFiles(Path.GetTempPath(), "firebreak-archive-*").Length;
+
+        List<(string?, string?)> events = [];
+        await foreach (var cloudEvent in reader.ReadAsync(new ArchiveDownloads(new S3LogInputSource(client, "evidence", "handover/")), TestContext.Current.CancellationToken))
+        {
+            events.Add((cloudEvent.EventId, cloudEvent.Origin?.Source));
+        }
+
+        Assert.Equal(
+            [("z1", "s3://evidence/handover/logs.zip!AWSLogs/z1.json"), ("z2", "s3://evidence/handover/logs.zip!AWSLogs/z2.json"),
+             ("t1", "s3://evidence/handover/more.tgz!AWSLogs/t1.json.gz"), ("p1", "s3://evidence/handover/plain.json")],
+            events);
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal("s3://evidence/handover/broken.zip", problem.Source);
+        Assert.StartsWith("cannot read the zip archive", problem.Reason, StringComparison.Ordinal);
+        Assert.Equal(before, Directory.GetFiles(Path.GetTempPath(), "firebreak-archive-*").Length);
+    }
+
+    [Fact]
     public async Task AnObjectWhoseServerDoesNotAnswerInTime_IsReported_AndTheOthersAreRead()
     {
         // The SDK's time limit raised a TimeoutException, which no handler took: the whole read ended with it, the

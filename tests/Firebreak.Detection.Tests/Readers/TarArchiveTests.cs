@@ -104,7 +104,7 @@ public sealed class TarArchiveTests : IDisposable
         Assert.Equal(1, reader.Summary.DigestFiles);
         Assert.Equal(3, reader.Summary.Files);
         Assert.Collection(reader.Summary.Problems.OrderBy(p => p.Source, StringComparer.Ordinal),
-            p => Assert.Equal(($"{path}!nested/inner.zip", ProblemSeverity.Error, true), (p.Source, p.Severity, p.Reason.StartsWith("a zip archive: its entries are read only from a file named .zip, on disk or uploaded", StringComparison.Ordinal))),
+            p => Assert.Equal(($"{path}!nested/inner.zip", ProblemSeverity.Error, true), (p.Source, p.Severity, p.Reason.StartsWith("a zip archive: its entries are read only when it is named .zip", StringComparison.Ordinal))),
             p => Assert.Equal(($"{path}!notes/empty.json", ProblemSeverity.Warning, "empty: nothing to read; skipped"), (p.Source, p.Severity, p.Reason)),
             p => Assert.Equal(($"{path}!notes/link.json", ProblemSeverity.Warning, "a symbolic link inside the tar archive, not a file: skipped"), (p.Source, p.Severity, p.Reason)));
     }
@@ -291,9 +291,9 @@ public sealed class TarArchiveTests : IDisposable
     }
 
     [Theory]
-    [InlineData("zip", "a zip archive: its entries are read only from a file named .zip, on disk or uploaded")]
-    [InlineData("tgz", "a tar archive: its entries are read only from a file named .tar, .tar.gz or .tgz, on disk or uploaded")]
-    [InlineData("tar", "a tar archive: its entries are read only from a file named .tar, .tar.gz or .tgz, on disk or uploaded")]
+    [InlineData("zip", "a zip archive: its entries are read only when it is named .zip")]
+    [InlineData("tgz", "a tar archive: its entries are read only when it is named .tar, .tar.gz or .tgz")]
+    [InlineData("tar", "a tar archive: its entries are read only when it is named .tar, .tar.gz or .tgz")]
     [InlineData("7z", "a 7z archive: not read")]
     [InlineData("rar", "a RAR archive: not read")]
     [InlineData("bz2", "bzip2-compressed: not read")]
@@ -301,7 +301,7 @@ public sealed class TarArchiveTests : IDisposable
     [InlineData("zst", "zstd-compressed: not read")]
     public async Task AnArchiveOrCompressionNotOpenedWhereItIsFound_IsSaidToBeOne_NotCalledBadJson(string kind, string reason)
     {
-        // Handed in as a stream (an S3 object, an upload, standard input), an archive cannot be listed.
+        // Handed in as a stream under another name (standard input, an S3 object or upload not named for it), an archive is not listed.
         byte[] bytes = kind switch
         {
             "zip" => ZipBytes(),

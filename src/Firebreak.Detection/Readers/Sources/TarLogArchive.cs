@@ -255,15 +255,19 @@ public static class TarLogArchive
             {
                 await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
-            finally
+            catch
             {
                 Interlocked.Decrement(ref _waiting);
+                throw;
             }
 
             try
             {
                 lock (_gate)
                 {
+                    // From waiting to reading in one step under the lock: the listing's end, looking in between, would close it.
+                    _reading = true;
+                    Interlocked.Decrement(ref _waiting);
                     if (_reader is null || index <= _position)
                     {
                         Close();
@@ -286,7 +290,6 @@ public static class TarLogArchive
                         _position++;
                     }
 
-                    _reading = true;
                     return new EntryStream(this, entry!.DataStream ?? Stream.Null, length);
                 }
             }

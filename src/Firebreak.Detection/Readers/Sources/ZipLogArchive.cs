@@ -99,18 +99,33 @@ public static class ZipLogArchive
         private ZipArchive? _archive;
         private bool _reading;
         private bool _listed;
+        private int _waiting;
 
         public async Task<Stream> OpenAsync(int index, long length, uint crc, CancellationToken cancellationToken)
         {
-            await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Counted while waiting for its turn, so the entry before it does not close the archive this one is read from
+            // (a downloaded archive's file is gone by then, and only the open one can be read).
+            Interlocked.Increment(ref _waiting);
+            try
+            {
+                await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                Interlocked.Decrement(ref _waiting);
+                throw;
+            }
+
             try
             {
                 Stream entry;
                 lock (_gate)
                 {
+                    // From waiting to reading in one step under the lock: the listing's end, looking in between, would close it.
+                    _reading = true;
+                    Interlocked.Decrement(ref _waiting);
                     _archive ??= ZipFile.OpenRead(path);
                     entry = _archive.Entries[index].Open();
-                    _reading = true;
                 }
 
                 return new EntryStream(this, entry, length, crc);
@@ -127,7 +142,7 @@ public static class ZipLogArchive
             lock (_gate)
             {
                 _listed = true;
-                if (!_reading) Close();
+                if (!_reading && Volatile.Read(ref _waiting) == 0) Close();
             }
         }
 
@@ -137,7 +152,7 @@ public static class ZipLogArchive
             lock (_gate)
             {
                 _reading = false;
-                if (_listed) Close();
+                if (_listed && Volatile.Read(ref _waiting) == 0) Close();
             }
 
             _turn.Release();
