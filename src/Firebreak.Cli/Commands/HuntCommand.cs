@@ -349,7 +349,7 @@ internal static class HuntCommand
             if (interruption.ReaderLeftBehind)
             {
                 context.ErrorConsole.MarkupLine(Markup.Escape(
-                    $"Reading had not stopped {interruption.GraceSeconds} s after the signal (waiting on an idle pipe?): records it had read but not yet handed on were not matched."));
+                    $"Reading had not stopped {interruption.GraceSeconds} s after the signal (waiting on an idle pipe, or listing a large archive?): records it had read but not yet handed on were not matched."));
             }
         }
 

@@ -120,6 +120,40 @@ public class S3SourceTests
     }
 
     [Fact]
+    public async Task ADownloadedArchive_IsClosed_AsSoonAsAReadStoppedEarlyEnds()
+    {
+        // Entries waiting for their turn when the read stopped gave up without closing the archive the others had left
+        // open for them: the removed download's space was held until the collector ran.
+        var zip = new MemoryStream();
+        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            for (var n = 0; n < 400; n++)
+            {
+                using var entry = archive.CreateEntry($"AWSLogs/{n:D3}.json").Open();
+                entry.Write(Encoding.UTF8.GetBytes($$"""{"eventVersion":"1.08","eventTime":"2026-01-15T09:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser"},"eventID":"e{{n}}"}"""));
+            }
+        }
+
+        await using var server = FakeS3Server.Start("evidence", new Dictionary<string, byte[]> { ["handover/early-stop.ZIP"] = zip.ToArray() });
+        using var client = S3LogInputSource.CreateClient(Loopback(server));
+        static int OpenDownloads() => new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos()
+            .Count(fd => fd.LinkTarget is { } target && target.Contains("firebreak-archive-", StringComparison.Ordinal) && target.Contains(".ZIP", StringComparison.Ordinal));
+
+        for (var round = 0; round < 20; round++)
+        {
+            var reader = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 8 });
+            var read = 0;
+            await foreach (var _ in reader.ReadAsync(new ArchiveDownloads(new S3LogInputSource(client, "evidence", "handover/")), TestContext.Current.CancellationToken))
+            {
+                if (++read == 200) break;
+            }
+
+            Assert.Equal(200, read);
+            Assert.Equal(0, OpenDownloads());
+        }
+    }
+
+    [Fact]
     public async Task AnObjectWhoseServerDoesNotAnswerInTime_IsReported_AndTheOthersAreRead()
     {
         // The SDK's time limit raised a TimeoutException, which no handler took: the whole read ended with it, the

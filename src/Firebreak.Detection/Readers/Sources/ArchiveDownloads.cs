@@ -51,10 +51,25 @@ public sealed class ArchiveDownloads(ILogInputSource inner) : ILogInputSource
         }
     }
 
+    /// <summary>
+    /// Downloads not yet removed. Listing a large archive cannot be interrupted, and a hunt stopped by a signal leaves such
+    /// a listing behind and ends: what it downloaded is removed as the process ends, not left in the temporary folder.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Pending = new(StringComparer.Ordinal);
+
+    static ArchiveDownloads() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        foreach (var path in Pending.Keys)
+        {
+            Delete(path);
+        }
+    };
+
     /// <summary>The input copied to a new temporary file, or null (reported) when it cannot be read.</summary>
     private static async Task<string?> DownloadAsync(LogInput input, Action<ReadProblem> report, CancellationToken cancellationToken)
     {
         var path = Path.Combine(Path.GetTempPath(), $"firebreak-archive-{Guid.NewGuid():n}{Extension(input.Name)}");
+        Pending.TryAdd(path, 0);
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, Options = FileOptions.Asynchronous };
@@ -91,6 +106,7 @@ public sealed class ArchiveDownloads(ILogInputSource inner) : ILogInputSource
         try
         {
             File.Delete(path);
+            Pending.TryRemove(path, out _);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -112,7 +112,13 @@ public static class ZipLogArchive
             }
             catch
             {
-                Interlocked.Decrement(ref _waiting);
+                // Given up waiting (the read was stopped): the last one waiting closes what the others left open for it.
+                lock (_gate)
+                {
+                    Interlocked.Decrement(ref _waiting);
+                    if (_listed && !_reading && _waiting == 0) Close();
+                }
+
                 throw;
             }
 
