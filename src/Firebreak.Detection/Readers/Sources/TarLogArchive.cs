@@ -10,8 +10,10 @@ namespace Firebreak.Detection.Readers.Sources;
 /// and the archive is read forward twice: once to list its entries (a plain <c>.tar</c> on disk is skipped through,
 /// a gzipped one is unpacked) and once to read them, in the order they were listed. Folders, hidden files and macOS's
 /// <c>__MACOSX</c> and <c>._</c> forks are skipped; an empty entry is warned of, and so is a link, a device or any other
-/// entry that is not a regular file. An entry whose data ends before the size its header gives is reported, not read
-/// as whole; an archive that cannot be read on is an error naming where it stopped, and the entries before are read.
+/// entry that is not a regular file; entries of one name are all read, the second cited <c>name#2</c>. A file is taken
+/// for an archive only when its first block is a tar header (<see cref="Holds"/>). An entry whose data ends before the
+/// size its header gives is reported, not read as whole; an archive that cannot be read on, that lacks the blocks of
+/// zeros that end it or that goes on after them is an error saying after how many files it stopped, and those are read.
 /// </summary>
 public static class TarLogArchive
 {
@@ -33,9 +35,9 @@ public static class TarLogArchive
     /// </summary>
     public static IEnumerable<LogInput> Entries(string path, Action<ReadProblem> report, string? name = null)
     {
-        name ??= path;
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(report);
+        name ??= path;
         TailStream tail;
         TarReader listing;
         try

@@ -32,9 +32,9 @@ public static class ZipLogArchive
     /// </summary>
     public static IEnumerable<LogInput> Entries(string path, Action<ReadProblem> report, string? name = null)
     {
-        name ??= path;
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(report);
+        name ??= path;
         List<(int Index, string Name, long Length, uint Crc, bool Encrypted)> entries;
         try
         {
