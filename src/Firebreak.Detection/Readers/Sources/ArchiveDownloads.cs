@@ -18,8 +18,7 @@ public sealed class ArchiveDownloads(ILogInputSource inner) : ILogInputSource
         ArgumentNullException.ThrowIfNull(report);
         await foreach (var input in inner.ListAsync(report, cancellationToken).ConfigureAwait(false))
         {
-            var zip = ZipLogArchive.IsArchiveName(input.Name);
-            if (!zip && !TarLogArchive.IsArchiveName(input.Name))
+            if (!ZipLogArchive.IsArchiveName(input.Name) && !TarLogArchive.IsArchiveName(input.Name))
             {
                 yield return input;
                 continue;
@@ -33,10 +32,7 @@ public sealed class ArchiveDownloads(ILogInputSource inner) : ILogInputSource
 
             try
             {
-                IEnumerable<LogInput> entries = zip ? ZipLogArchive.Entries(path, report, input.Name)
-                    : TarLogArchive.Holds(path) ? TarLogArchive.Entries(path, report, input.Name)
-                    : [new LogInput(input.Name, _ => Task.FromResult<Stream>(File.OpenRead(path)))];
-                foreach (var entry in entries)
+                foreach (var entry in StoredFileSource.Inputs(path, input.Name, report))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     // Known by its own name (unique within its archive), not by the temporary file's: the same object listed

@@ -28,10 +28,7 @@ public sealed class StoredFileSource(string path, string name) : ILogInputSource
 {
     public async IAsyncEnumerable<LogInput> ListAsync(Action<ReadProblem> report, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var inputs = ZipLogArchive.IsArchiveName(name) ? ZipLogArchive.Entries(path, report, name)
-            : TarLogArchive.IsArchiveName(name) && TarLogArchive.Holds(path) ? TarLogArchive.Entries(path, report, name)
-            : [new LogInput(name, _ => Task.FromResult<Stream>(File.OpenRead(path)))];
-        foreach (var input in inputs)
+        foreach (var input in Inputs(path, name, report))
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return input;
@@ -39,6 +36,12 @@ public sealed class StoredFileSource(string path, string name) : ILogInputSource
 
         await Task.CompletedTask.ConfigureAwait(false);
     }
+
+    /// <summary>The entries of the archive its name says the file is (a tar only when it holds one), else the file itself.</summary>
+    internal static IEnumerable<LogInput> Inputs(string path, string name, Action<ReadProblem> report) =>
+        ZipLogArchive.IsArchiveName(name) ? ZipLogArchive.Entries(path, report, name)
+        : TarLogArchive.IsArchiveName(name) && TarLogArchive.Holds(path) ? TarLogArchive.Entries(path, report, name)
+        : [new LogInput(name, _ => Task.FromResult<Stream>(File.OpenRead(path)))];
 }
 
 /// <summary>A fixed list of inputs, for streams the caller already has.</summary>
