@@ -268,47 +268,48 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.Contains("2 record(s) skipped by the pre-filter", hunt.Err);
     }
 
-    [Fact]
-    public async Task Hunt_OfAZipArchive_ReadsItsEntries_AndCitesThem()
+    /// <summary>An archive of the trail that stops logging and a quiet one, as <c>AWSLogs/stop.json</c> and <c>AWSLogs/quiet.json</c>: a zip, or a gzipped tar.</summary>
+    private static byte[] HandoverArchive(bool zip)
     {
-        // Logs handed over zipped were one read error: not a JSON log file.
-        var zip = Path.Combine(Path.GetDirectoryName(WriteFile("x.txt", ""))!, "handover.zip");
-        using (var archive = System.IO.Compression.ZipFile.Open(zip, System.IO.Compression.ZipArchiveMode.Create))
+        var output = new MemoryStream();
+        var entries = new[] { ("AWSLogs/stop.json", StopTrail), ("AWSLogs/quiet.json", QuietTrail) };
+        if (zip)
         {
-            using (var entry = new StreamWriter(archive.CreateEntry("AWSLogs/stop.json").Open())) entry.Write(StopTrail);
-            using (var entry = new StreamWriter(archive.CreateEntry("AWSLogs/quiet.json").Open())) entry.Write(QuietTrail);
+            using var archive = new System.IO.Compression.ZipArchive(output, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true);
+            foreach (var (name, content) in entries)
+            {
+                using var entry = new StreamWriter(archive.CreateEntry(name).Open());
+                entry.Write(content);
+            }
         }
-
-        var hunt = await Cli.RunAsync("hunt", zip, "--output", "jsonl");
-
-        Assert.True(hunt.ExitCode == 1, hunt.ToString());
-        var hit = JsonDocument.Parse(hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single()).RootElement;
-        Assert.Equal("e2", hit.GetProperty("eventId").GetString());
-        Assert.Equal(zip + "!AWSLogs/stop.json", hit.GetProperty("origin").GetProperty("source").GetString());
-        Assert.Contains("2 file(s), 0 read error(s)", hunt.Err);
-    }
-
-    [Fact]
-    public async Task Hunt_OfATarball_ReadsItsEntries_AndCitesThem()
-    {
-        // tar czf of a synced trail bucket was one read error: the unpacked archive is no JSON.
-        var tgz = Path.Combine(Path.GetDirectoryName(WriteFile("x.txt", ""))!, "handover.tgz");
-        using (var file = File.Create(tgz))
-        using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
-        using (var tar = new System.Formats.Tar.TarWriter(gzip))
+        else
         {
-            foreach (var (name, content) in new[] { ("AWSLogs/stop.json", StopTrail), ("AWSLogs/quiet.json", QuietTrail) })
+            using var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true);
+            using var tar = new System.Formats.Tar.TarWriter(gzip);
+            foreach (var (name, content) in entries)
             {
                 tar.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, name) { DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content)) });
             }
         }
 
-        var hunt = await Cli.RunAsync("hunt", tgz, "--output", "jsonl");
+        return output.ToArray();
+    }
+
+    [Theory]
+    // Logs handed over zipped, or as tar czf of a synced trail bucket, were one read error: not a JSON log file.
+    [InlineData("handover.zip")]
+    [InlineData("handover.tgz")]
+    public async Task Hunt_OfAnArchive_ReadsItsEntries_AndCitesThem(string name)
+    {
+        var path = Path.Combine(Path.GetDirectoryName(WriteFile("x.txt", ""))!, name);
+        await File.WriteAllBytesAsync(path, HandoverArchive(zip: name.EndsWith(".zip", StringComparison.Ordinal)), TestContext.Current.CancellationToken);
+
+        var hunt = await Cli.RunAsync("hunt", path, "--output", "jsonl");
 
         Assert.True(hunt.ExitCode == 1, hunt.ToString());
         var hit = JsonDocument.Parse(hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single()).RootElement;
         Assert.Equal("e2", hit.GetProperty("eventId").GetString());
-        Assert.Equal(tgz + "!AWSLogs/stop.json", hit.GetProperty("origin").GetProperty("source").GetString());
+        Assert.Equal(path + "!AWSLogs/stop.json", hit.GetProperty("origin").GetProperty("source").GetString());
         Assert.Contains("2 file(s), 0 read error(s)", hunt.Err);
     }
 
@@ -1189,13 +1190,7 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     public async Task Hunt_OfAZipInABucket_DownloadsIt_AndReadsItsEntries()
     {
         await using var s3 = await Firebreak.Testing.S3rverServer.StartAsync("trail-bucket", TestContext.Current.CancellationToken);
-        var zip = new MemoryStream();
-        using (var archive = new System.IO.Compression.ZipArchive(zip, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
-        {
-            using (var entry = new StreamWriter(archive.CreateEntry("AWSLogs/stop.json").Open())) entry.Write(StopTrail);
-            using (var entry = new StreamWriter(archive.CreateEntry("AWSLogs/quiet.json").Open())) entry.Write(QuietTrail);
-        }
-
+        var zip = new MemoryStream(HandoverArchive(zip: true));
         using (var upload = new Amazon.S3.AmazonS3Client(Firebreak.Testing.S3rverServer.AccessKeyId, Firebreak.Testing.S3rverServer.SecretAccessKey, new Amazon.S3.AmazonS3Config
         {
             ServiceURL = s3.ServiceUrl,
@@ -1204,7 +1199,6 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
             RequestChecksumCalculation = Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED,
         }))
         {
-            zip.Position = 0;
             await upload.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = "trail-bucket", Key = "handover/logs.zip", InputStream = zip, UseChunkEncoding = false }, TestContext.Current.CancellationToken);
         }
 

@@ -93,22 +93,16 @@ public sealed class EventImportTests : IDisposable
                 entry.Write(TrailLines.Lines(range));
             }
         }
-        var tar = new MemoryStream();
-        using (var gzip = new System.IO.Compression.GZipStream(tar, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
-        using (var writer = new System.Formats.Tar.TarWriter(gzip))
-        {
-            foreach (var (name, range) in new[] { ("AWSLogs/b.json", Enumerable.Range(100, 400)), ("AWSLogs/c.json.gz", Enumerable.Range(500, 300)), ("AWSLogs/d.json", Enumerable.Range(800, 200)) })
-            {
-                var content = name.EndsWith(".gz", StringComparison.Ordinal) ? TrailLines.Gzip(TrailLines.Lines(range)) : TrailLines.Lines(range);
-                writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content) });
-            }
-        }
+        var tar = TrailLines.Tgz(
+            ("AWSLogs/b.json", TrailLines.Lines(Enumerable.Range(100, 400))),
+            ("AWSLogs/c.json.gz", TrailLines.Gzip(TrailLines.Lines(Enumerable.Range(500, 300)))),
+            ("AWSLogs/d.json", TrailLines.Lines(Enumerable.Range(800, 200))));
         ImportView zipped, tarred;
         await using (var scope = harness.As(acme.Responder))
         {
             var imports = scope.Get<EventImportService>();
             zipped = await imports.StartUploadAsync(incident, "handover.zip", new MemoryStream(zip.ToArray()));
-            tarred = await imports.StartUploadAsync(incident, "handover.tgz", new MemoryStream(tar.ToArray()));
+            tarred = await imports.StartUploadAsync(incident, "handover.tgz", new MemoryStream(tar));
         }
 
         await RunAsync(harness, acme, zipped.Id);
@@ -192,17 +186,10 @@ public sealed class EventImportTests : IDisposable
             using var entry = archive.CreateEntry(entryName).Open();
             entry.Write(content);
         }
-        static void Tgz(string path, string entryName, byte[] content)
-        {
-            using var file = File.Create(path);
-            using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest);
-            using var tar = new System.Formats.Tar.TarWriter(gzip);
-            tar.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, entryName) { DataStream = new MemoryStream(content) });
-        }
         Zip(Path.Combine(logs, "inside.zip"), "trail/a.json", TrailLines.Lines(Enumerable.Range(0, 30)));
-        Tgz(Path.Combine(logs, "inside.tgz"), "trail/b.json", TrailLines.Lines(Enumerable.Range(30, 5)));
+        File.WriteAllBytes(Path.Combine(logs, "inside.tgz"), TrailLines.Tgz(("trail/b.json", TrailLines.Lines(Enumerable.Range(30, 5)))));
         Zip(Path.Combine(outside, "secret.zip"), "salaries/plan.json", TrailLines.Lines(Enumerable.Range(500, 7)));
-        Tgz(Path.Combine(outside, "secret.tgz"), "salaries/bonus.json", TrailLines.Lines(Enumerable.Range(600, 7)));
+        File.WriteAllBytes(Path.Combine(outside, "secret.tgz"), TrailLines.Tgz(("salaries/bonus.json", TrailLines.Lines(Enumerable.Range(600, 7)))));
         // An entry's name is no path on disk: judged by it, the link to the archive outside went unnoticed.
         File.CreateSymbolicLink(Path.Combine(logs, "escape.zip"), Path.Combine(outside, "secret.zip"));
         File.CreateSymbolicLink(Path.Combine(logs, "escape.tgz"), Path.Combine(outside, "secret.tgz"));
@@ -249,19 +236,12 @@ public sealed class EventImportTests : IDisposable
     [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
     public async Task S3Import_ReadsEveryObjectUnderThePrefix_ThroughTheSdk(DatabaseKind kind)
     {
-        var tarball = new MemoryStream();
-        using (var gzip = new System.IO.Compression.GZipStream(tarball, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
-        using (var writer = new System.Formats.Tar.TarWriter(gzip))
-        {
-            writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "older/d.json") { DataStream = new MemoryStream(TrailLines.Lines(Enumerable.Range(200, 30))) });
-        }
-
         await using var s3 = Firebreak.Detection.Tests.Readers.FakeS3Server.Start("trail-logs", new Dictionary<string, byte[]>
         {
             ["AWSLogs/111122223333/CloudTrail/a.json.gz"] = TrailLines.Gzip(TrailLines.Lines(Enumerable.Range(0, 120))),
             ["AWSLogs/111122223333/CloudTrail/b.json"] = TrailLines.Lines(Enumerable.Range(100, 80)),
             // A tarball put beside the trail: downloaded and read entry by entry.
-            ["AWSLogs/111122223333/handover.tgz"] = tarball.ToArray(),
+            ["AWSLogs/111122223333/handover.tgz"] = TrailLines.Tgz(("older/d.json", TrailLines.Lines(Enumerable.Range(200, 30)))),
             ["elsewhere/c.json"] = TrailLines.Lines(Enumerable.Range(1000, 5)),
         }, pageSize: 1);
         await using var harness = await CoreHarness.CreateAsync(kind, new Dictionary<string, string?>

@@ -41,4 +41,20 @@ internal static class TrailLines
         using (var gzip = new GZipStream(output, CompressionLevel.Fastest)) gzip.Write(data);
         return output.ToArray();
     }
+
+    /// <summary>A gzipped tar archive of the files given, in that order.</summary>
+    public static byte[] Tgz(params (string Name, byte[] Content)[] files)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
+        using (var tar = new System.Formats.Tar.TarWriter(gzip))
+        {
+            foreach (var (name, content) in files)
+            {
+                tar.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content) });
+            }
+        }
+
+        return output.ToArray();
+    }
 }

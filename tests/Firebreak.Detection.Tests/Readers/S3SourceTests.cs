@@ -73,15 +73,13 @@ public class S3SourceTests
     public async Task ArchivesInABucket_AreDownloaded_AndReadEntryByEntry_LeavingNoFileBehind()
     {
         // A handover put in the bucket as one zip or tarball was one error: not a JSON log file.
-        static string Trail(string id) =>
-            $$"""{"Records":[{"eventVersion":"1.08","eventTime":"2026-01-15T09:00:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"eventID":"{{id}}"}]}""";
         var zip = new MemoryStream();
         using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
         {
             foreach (var id in new[] { "z1", "z2" })
             {
                 using var entry = archive.CreateEntry($"AWSLogs/{id}.json").Open();
-                entry.Write(Encoding.UTF8.GetBytes(Trail(id)));
+                entry.Write(ArchiveLogs.Text(ArchiveLogs.Trail(id)));
             }
         }
 
@@ -89,14 +87,14 @@ public class S3SourceTests
         using (var gzip = new GZipStream(tar, CompressionLevel.Fastest, leaveOpen: true))
         using (var writer = new System.Formats.Tar.TarWriter(gzip))
         {
-            writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "AWSLogs/t1.json.gz") { DataStream = new MemoryStream(Gzip(Encoding.UTF8.GetBytes(Trail("t1")))) });
+            writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "AWSLogs/t1.json.gz") { DataStream = new MemoryStream(ArchiveLogs.Gzip(ArchiveLogs.Trail("t1"))) });
         }
 
         await using var server = FakeS3Server.Start("evidence", new Dictionary<string, byte[]>
         {
             ["handover/logs.zip"] = zip.ToArray(),
             ["handover/more.tgz"] = tar.ToArray(),
-            ["handover/plain.json"] = Encoding.UTF8.GetBytes(Trail("p1")),
+            ["handover/plain.json"] = ArchiveLogs.Text(ArchiveLogs.Trail("p1")),
             ["handover/broken.zip"] = Encoding.UTF8.GetBytes("no archive"),
         });
         using var client = S3LogInputSource.CreateClient(Loopback(server));

@@ -4,6 +4,8 @@ using System.Text;
 using Firebreak.Detection.Readers;
 using Firebreak.Detection.Readers.Sources;
 
+using static Firebreak.Detection.Tests.Readers.ArchiveLogs;
+
 namespace Firebreak.Detection.Tests.Readers;
 
 /// <summary>
@@ -15,24 +17,6 @@ public sealed class TarArchiveTests : IDisposable
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("firebreak-tar-");
 
     public void Dispose() => _root.Delete(recursive: true);
-
-    private static string Trail(string id, string name = "StopLogging") =>
-        $$"""{"Records":[{"eventVersion":"1.08","eventTime":"2026-01-15T09:00:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"{{name}}","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"eventID":"{{id}}"}]}""";
-
-    private const string Digest = """{"awsAccountId":"111122223333","digestStartTime":"2026-01-15T08:00:00Z","digestEndTime":"2026-01-15T09:00:00Z","logFiles":[]}""";
-
-    private static byte[] Text(string text) => Encoding.UTF8.GetBytes(text);
-
-    private static byte[] Gzip(byte[] bytes)
-    {
-        using var output = new MemoryStream();
-        using (var zip = new GZipStream(output, CompressionLevel.Fastest))
-        {
-            zip.Write(bytes);
-        }
-
-        return output.ToArray();
-    }
 
     /// <summary>A tar archive of the entries in the order given: a name ending in <c>/</c> is a folder, a null content a symbolic link.</summary>
     private static byte[] Tar(params (string Name, byte[]? Content)[] entries)

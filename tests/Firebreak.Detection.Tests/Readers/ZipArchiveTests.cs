@@ -4,6 +4,8 @@ using System.Text;
 using Firebreak.Detection.Readers;
 using Firebreak.Detection.Readers.Sources;
 
+using static Firebreak.Detection.Tests.Readers.ArchiveLogs;
+
 namespace Firebreak.Detection.Tests.Readers;
 
 /// <summary>Logs handed over zipped were "not a JSON log file" ('P' is an invalid start of a value); now each entry is read.</summary>
@@ -12,22 +14,6 @@ public sealed class ZipArchiveTests : IDisposable
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("firebreak-zip-");
 
     public void Dispose() => _root.Delete(recursive: true);
-
-    private static string Trail(string id, string name = "StopLogging") =>
-        $$"""{"Records":[{"eventVersion":"1.08","eventTime":"2026-01-15T09:00:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"{{name}}","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"eventID":"{{id}}"}]}""";
-
-    private const string Digest = """{"awsAccountId":"111122223333","digestStartTime":"2026-01-15T08:00:00Z","digestEndTime":"2026-01-15T09:00:00Z","logFiles":[]}""";
-
-    private static byte[] Gzip(string text)
-    {
-        using var output = new MemoryStream();
-        using (var zip = new GZipStream(output, CompressionLevel.Fastest))
-        {
-            zip.Write(Encoding.UTF8.GetBytes(text));
-        }
-
-        return output.ToArray();
-    }
 
     private string Zip(string name, params (string Entry, byte[] Content)[] entries)
     {
@@ -47,8 +33,6 @@ public sealed class ZipArchiveTests : IDisposable
 
         return path;
     }
-
-    private static byte[] Text(string text) => Encoding.UTF8.GetBytes(text);
 
     [Fact]
     public async Task AnArchive_IsReadEntryByEntry_AsAFolderWouldBe()

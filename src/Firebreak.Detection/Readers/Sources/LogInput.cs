@@ -1,6 +1,10 @@
 namespace Firebreak.Detection.Readers.Sources;
 
-/// <summary>One file-like input: a local file, an entry of a zip archive, an S3 object, or a stream handed in by the caller.</summary>
+/// <summary>
+/// One file-like input: a local file, an entry of a zip or tar archive, an S3 object, or a stream handed in by the caller.
+/// Its <see cref="Name"/> is unique within a listing (an archive's second entry of one name is cited <c>name#2</c>): hits,
+/// problems and an import's place in its inputs go by it.
+/// </summary>
 public sealed record LogInput(string Name, Func<CancellationToken, Task<Stream>> OpenAsync)
 {
     /// <summary>The bytes its stream gives when known without opening it (a zip entry's unpacked size); else null.</summary>

@@ -52,7 +52,7 @@ public static class TarLogArchive
         }
 
         var identity = FolderListing.RealPath(path);
-        var shared = new SharedArchive(path);
+        var shared = new ForwardRead(path);
         // Entries of one name (a file appended again with tar rf) are all read, the second cited as name#2: an import
         // keeps its place by the input's name, and took the second for the first read again.
         Dictionary<UInt128, int> names = [];
@@ -104,7 +104,7 @@ public static class TarLogArchive
                 listed++;
                 var position = index;
                 var length = entry.Length;
-                yield return new LogInput(input, cancellationToken => shared.OpenAsync(position, length, cancellationToken))
+                yield return new LogInput(input, cancellationToken => shared.OpenAsync(position, length, null, cancellationToken))
                 {
                     Size = length,
                     Identity = $"{identity}!{index}",
@@ -234,145 +234,52 @@ public static class TarLogArchive
     };
 
     /// <summary>
-    /// One forward read of the archive, shared by its entries, which are read one at a time and in the order they are
-    /// asked for (the reader asks in listing order). Entries never asked for (passed by as digests or for their times)
-    /// are skipped through; one asked for behind the read starts it again from the archive's start. It is closed when
-    /// no entry is being read and the listing has moved past the archive.
+    /// One forward read of the archive, shared by its entries (<see cref="SharedArchive"/>), which the reader asks for in
+    /// listing order. Entries never asked for (passed by as digests or for their times) are skipped through; one asked for
+    /// behind the read starts it again from the archive's start.
     /// </summary>
-    private sealed class SharedArchive(string path)
+    private sealed class ForwardRead(string path) : SharedArchive
     {
-        private readonly SemaphoreSlim _turn = new(1, 1);
-        private readonly Lock _gate = new();
         private TarReader? _reader;
         private int _position = -1;
-        private bool _reading;
-        private bool _listed;
-        private int _waiting;
 
-        public async Task<Stream> OpenAsync(int index, long length, CancellationToken cancellationToken)
+        protected override string Kind => "tar";
+
+        // The entry's data belongs to the archive's read, which the next entry goes on with.
+        protected override bool EntriesOwnTheirStreams => false;
+
+        protected override Stream OpenEntry(int index)
         {
-            // Counted while waiting for its turn, so the entry before it does not close the read this one goes on with.
-            Interlocked.Increment(ref _waiting);
-            try
+            if (_reader is null || index <= _position)
             {
-                await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+                Close();
+                _reader = new TarReader(OpenStream(path), leaveOpen: false);
             }
-            catch
+
+            TarEntry? entry = null;
+            while (_position < index)
             {
-                // Given up waiting (the read was stopped): the last one waiting closes what the others left open for it.
-                lock (_gate)
+                try
                 {
-                    Interlocked.Decrement(ref _waiting);
-                    if (_listed && !_reading && _waiting == 0) Close();
+                    entry = _reader.GetNextEntry();
+                }
+                catch (Exception ex) when (ex is FormatException or ArgumentException or NotSupportedException)
+                {
+                    throw new InvalidDataException(ex.Message, ex);
                 }
 
-                throw;
+                _ = entry ?? throw new InvalidDataException("the tar archive ends before this entry: it changed since it was listed");
+                _position++;
             }
 
-            try
-            {
-                lock (_gate)
-                {
-                    // From waiting to reading in one step under the lock: the listing's end, looking in between, would close it.
-                    _reading = true;
-                    Interlocked.Decrement(ref _waiting);
-                    if (_reader is null || index <= _position)
-                    {
-                        Close();
-                        _reader = new TarReader(OpenStream(path), leaveOpen: false);
-                    }
-
-                    TarEntry? entry = null;
-                    while (_position < index)
-                    {
-                        try
-                        {
-                            entry = _reader.GetNextEntry();
-                        }
-                        catch (Exception ex) when (ex is FormatException or ArgumentException or NotSupportedException)
-                        {
-                            throw new InvalidDataException(ex.Message, ex);
-                        }
-
-                        _ = entry ?? throw new InvalidDataException("the tar archive ends before this entry: it changed since it was listed");
-                        _position++;
-                    }
-
-                    return new EntryStream(this, entry!.DataStream ?? Stream.Null, length);
-                }
-            }
-            catch
-            {
-                Done();
-                throw;
-            }
+            return entry!.DataStream ?? Stream.Null;
         }
 
-        public void ListingDone()
-        {
-            lock (_gate)
-            {
-                _listed = true;
-                if (!_reading && Volatile.Read(ref _waiting) == 0) Close();
-            }
-        }
-
-        /// <summary>An entry has been read (or could not be opened): the next may be.</summary>
-        public void Done()
-        {
-            lock (_gate)
-            {
-                _reading = false;
-                if (_listed && Volatile.Read(ref _waiting) == 0) Close();
-            }
-
-            _turn.Release();
-        }
-
-        private void Close()
+        protected override void Close()
         {
             _reader?.Dispose();
             _reader = null;
             _position = -1;
-        }
-    }
-
-    /// <summary>An entry's bytes, checked against the size its header gives at the end; closing it lets the next entry be read.</summary>
-    private sealed class EntryStream(SharedArchive archive, Stream entry, long length) : ReadOnlyStream(entry)
-    {
-        private long _read;
-        private bool _closed;
-
-        public override int Read(Span<byte> buffer) => Check(Inner.Read(buffer), buffer.Length);
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Check(await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false), buffer.Length);
-
-        private int Check(int read, int asked)
-        {
-            _read += read;
-            if (read == 0 && asked > 0 && _read != length)
-            {
-                throw new InvalidDataException($"the tar entry's data ends after {_read} of its {length} bytes: the archive is cut short");
-            }
-
-            return read;
-        }
-
-        // The entry's data belongs to the archive's read, which the next entry goes on with: it is left open here.
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing && !_closed)
-            {
-                _closed = true;
-                archive.Done();
-            }
-        }
-
-        public override ValueTask DisposeAsync()
-        {
-            Dispose(true);
-            return ValueTask.CompletedTask;
         }
     }
 

@@ -52,7 +52,7 @@ public static class ZipLogArchive
         }
 
         var identity = FolderListing.RealPath(path);
-        var shared = new SharedArchive(path);
+        var shared = new OpenZip(path);
         try
         {
             string? previous = null;
@@ -87,167 +87,25 @@ public static class ZipLogArchive
     internal static bool Skipped(string name) =>
         name.Split('/', '\\').Any(part => part is not ("." or "..") && part.StartsWith('.') || part.Equals("__MACOSX", StringComparison.Ordinal));
 
-    /// <summary>
-    /// One archive's open file, shared by its entries, which are read one at a time: parsing the archive's directory for
-    /// each entry made an archive of n entries cost n² (16,000 entries took 17 minutes, against 2 s as a folder). It is
-    /// closed when no entry is being read and the listing has moved past the archive.
-    /// </summary>
-    private sealed class SharedArchive(string path)
+    /// <summary>One zip archive's open file, shared by its entries (<see cref="SharedArchive"/>).</summary>
+    private sealed class OpenZip(string path) : SharedArchive
     {
-        private readonly SemaphoreSlim _turn = new(1, 1);
-        private readonly Lock _gate = new();
         private ZipArchive? _archive;
-        private bool _reading;
-        private bool _listed;
-        private int _waiting;
 
-        public async Task<Stream> OpenAsync(int index, long length, uint crc, CancellationToken cancellationToken)
+        protected override string Kind => "zip";
+
+        protected override bool EntriesOwnTheirStreams => true;
+
+        protected override Stream OpenEntry(int index)
         {
-            // Counted while waiting for its turn, so the entry before it does not close the archive this one is read from
-            // (a downloaded archive's file is gone by then, and only the open one can be read).
-            Interlocked.Increment(ref _waiting);
-            try
-            {
-                await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                // Given up waiting (the read was stopped): the last one waiting closes what the others left open for it.
-                lock (_gate)
-                {
-                    Interlocked.Decrement(ref _waiting);
-                    if (_listed && !_reading && _waiting == 0) Close();
-                }
-
-                throw;
-            }
-
-            try
-            {
-                Stream entry;
-                lock (_gate)
-                {
-                    // From waiting to reading in one step under the lock: the listing's end, looking in between, would close it.
-                    _reading = true;
-                    Interlocked.Decrement(ref _waiting);
-                    _archive ??= ZipFile.OpenRead(path);
-                    entry = _archive.Entries[index].Open();
-                }
-
-                return new EntryStream(this, entry, length, crc);
-            }
-            catch
-            {
-                Done();
-                throw;
-            }
+            _archive ??= ZipFile.OpenRead(path);
+            return _archive.Entries[index].Open();
         }
 
-        public void ListingDone()
-        {
-            lock (_gate)
-            {
-                _listed = true;
-                if (!_reading && Volatile.Read(ref _waiting) == 0) Close();
-            }
-        }
-
-        /// <summary>An entry has been read (or could not be opened): the next may be.</summary>
-        public void Done()
-        {
-            lock (_gate)
-            {
-                _reading = false;
-                if (_listed && Volatile.Read(ref _waiting) == 0) Close();
-            }
-
-            _turn.Release();
-        }
-
-        private void Close()
+        protected override void Close()
         {
             _archive?.Dispose();
             _archive = null;
-        }
-    }
-
-    /// <summary>An entry's unpacked bytes, checked against its size and CRC-32 at the end; closing it lets the next entry be read.</summary>
-    private sealed class EntryStream(SharedArchive archive, Stream entry, long length, uint crc) : ReadOnlyStream(entry)
-    {
-        private long _read;
-        private uint _crc = 0xFFFFFFFF;
-        private bool _closed;
-
-        public override int Read(Span<byte> buffer) => Check(Inner.Read(buffer), buffer);
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Check(await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false), buffer.Span);
-
-        private int Check(int read, ReadOnlySpan<byte> buffer)
-        {
-            _read += read;
-            _crc = Crc32.Update(_crc, buffer[..read]);
-            if (read == 0 && buffer.Length > 0 && (_read != length || ~_crc != crc))
-            {
-                throw new InvalidDataException(_read != length
-                    ? $"the zip entry's data ends after {_read} of its {length} bytes: the archive is damaged or cut short"
-                    : "the zip entry's data does not match its CRC-32: the archive is damaged");
-            }
-
-            return read;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            base.Dispose(disposing);
-            if (disposing && !_closed)
-            {
-                _closed = true;
-                archive.Done();
-            }
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await base.DisposeAsync().ConfigureAwait(false);
-            if (!_closed)
-            {
-                _closed = true;
-                archive.Done();
-            }
-        }
-    }
-
-    /// <summary>CRC-32 as zip computes it (IEEE 802.3, reflected, polynomial 0xEDB88320).</summary>
-    private static class Crc32
-    {
-        private static readonly uint[] Table = Build();
-
-        private static uint[] Build()
-        {
-            var table = new uint[256];
-            for (uint n = 0; n < 256; n++)
-            {
-                var c = n;
-                for (var k = 0; k < 8; k++)
-                {
-                    c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
-                }
-
-                table[n] = c;
-            }
-
-            return table;
-        }
-
-        public static uint Update(uint crc, ReadOnlySpan<byte> bytes)
-        {
-            foreach (var b in bytes)
-            {
-                crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-            }
-
-            return crc;
         }
     }
 }
