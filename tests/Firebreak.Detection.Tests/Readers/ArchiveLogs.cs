@@ -25,4 +25,19 @@ internal static class ArchiveLogs
 
         return output.ToArray();
     }
+
+    public static byte[] Zip(params (string Name, byte[] Content)[] entries)
+    {
+        using var output = new MemoryStream();
+        using (var archive = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, content) in entries)
+            {
+                using var entry = archive.CreateEntry(name).Open();
+                entry.Write(content);
+            }
+        }
+
+        return output.ToArray();
+    }
 }

@@ -37,6 +37,9 @@ internal sealed class FakeS3Server : IAsyncDisposable
     /// <summary>How long the server waits before answering a GetObject of these keys.</summary>
     public Dictionary<string, TimeSpan> Delays { get; } = [];
 
+    /// <summary>For these keys, how many bytes of the body the server sends before it goes quiet, and for how long.</summary>
+    public Dictionary<string, (int After, TimeSpan For)> Stalls { get; } = [];
+
     public static FakeS3Server Start(string bucket, IDictionary<string, byte[]> objects, int pageSize = 1000) => new(bucket, objects, pageSize);
 
     private static int FreePort()
@@ -125,6 +128,15 @@ internal sealed class FakeS3Server : IAsyncDisposable
         context.Response.ContentLength64 = body.Length;
         context.Response.AddHeader("ETag", "\"" + Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(body)) + "\"");
         context.Response.AddHeader("Last-Modified", DateTimeOffset.UnixEpoch.ToString("r", CultureInfo.InvariantCulture));
+        if (Stalls.TryGetValue(key, out var stall))
+        {
+            await context.Response.OutputStream.WriteAsync(body.AsMemory(0, stall.After));
+            await context.Response.OutputStream.FlushAsync();
+            await Task.Delay(stall.For);
+            await context.Response.OutputStream.WriteAsync(body.AsMemory(stall.After));
+            return;
+        }
+
         await context.Response.OutputStream.WriteAsync(body);
     }
 

@@ -73,16 +73,6 @@ public class S3SourceTests
     public async Task ArchivesInABucket_AreDownloaded_AndReadEntryByEntry_LeavingNoFileBehind()
     {
         // A handover put in the bucket as one zip or tarball was one error: not a JSON log file.
-        var zip = new MemoryStream();
-        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            foreach (var id in new[] { "z1", "z2" })
-            {
-                using var entry = archive.CreateEntry($"AWSLogs/{id}.json").Open();
-                entry.Write(ArchiveLogs.Text(ArchiveLogs.Trail(id)));
-            }
-        }
-
         var tar = new MemoryStream();
         using (var gzip = new GZipStream(tar, CompressionLevel.Fastest, leaveOpen: true))
         using (var writer = new System.Formats.Tar.TarWriter(gzip))
@@ -92,7 +82,7 @@ public class S3SourceTests
 
         await using var server = FakeS3Server.Start("evidence", new Dictionary<string, byte[]>
         {
-            ["handover/logs.zip"] = zip.ToArray(),
+            ["handover/logs.zip"] = ArchiveLogs.Zip(("AWSLogs/z1.json", ArchiveLogs.Text(ArchiveLogs.Trail("z1"))), ("AWSLogs/z2.json", ArchiveLogs.Text(ArchiveLogs.Trail("z2")))),
             ["handover/more.tgz"] = tar.ToArray(),
             ["handover/plain.json"] = ArchiveLogs.Text(ArchiveLogs.Trail("p1")),
             ["handover/broken.zip"] = Encoding.UTF8.GetBytes("no archive"),
@@ -122,17 +112,8 @@ public class S3SourceTests
     {
         // Entries waiting for their turn when the read stopped gave up without closing the archive the others had left
         // open for them: the removed download's space was held until the collector ran.
-        var zip = new MemoryStream();
-        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            for (var n = 0; n < 400; n++)
-            {
-                using var entry = archive.CreateEntry($"AWSLogs/{n:D3}.json").Open();
-                entry.Write(Encoding.UTF8.GetBytes($$"""{"eventVersion":"1.08","eventTime":"2026-01-15T09:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser"},"eventID":"e{{n}}"}"""));
-            }
-        }
-
-        await using var server = FakeS3Server.Start("evidence", new Dictionary<string, byte[]> { ["handover/early-stop.ZIP"] = zip.ToArray() });
+        var zip = ArchiveLogs.Zip([.. Enumerable.Range(0, 400).Select(n => ($"AWSLogs/{n:D3}.json", Encoding.UTF8.GetBytes($$"""{"eventVersion":"1.08","eventTime":"2026-01-15T09:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser"},"eventID":"e{{n}}"}""")))]);
+        await using var server = FakeS3Server.Start("evidence", new Dictionary<string, byte[]> { ["handover/early-stop.ZIP"] = zip });
         using var client = S3LogInputSource.CreateClient(Loopback(server));
         static int OpenDownloads() => new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos()
             .Count(fd => fd.LinkTarget is { } target && target.Contains("firebreak-archive-", StringComparison.Ordinal) && target.Contains(".ZIP", StringComparison.Ordinal));
@@ -184,6 +165,54 @@ public class S3SourceTests
         Assert.Contains("no answer in time", problem.Reason);
         Assert.NotEmpty(events);
         Assert.All(events, source => Assert.Equal($"s3://org-trail-logs/{Prefix}b-answered.json", source));
+    }
+
+    [Fact]
+    public async Task AnObjectThatGoesQuietHalfway_IsReportedCutShort_AndTheOthersAreRead()
+    {
+        // The SDK times how long an answer takes to begin, not a pause once its bytes flow: an object whose server went
+        // quiet after its first bytes held the read until the server went on, however long that was.
+        var lines = await File.ReadAllBytesAsync(TestData.Fixture("cloudtrail-lines.jsonl"), TestContext.Current.CancellationToken);
+        var firstLine = Array.IndexOf(lines, (byte)'\n') + 1;
+        await using var server = FakeS3Server.Start("org-trail-logs", new Dictionary<string, byte[]>
+        {
+            [Prefix + "a-quiet.json"] = lines,
+            [Prefix + "b-answered.json.gz"] = Gzip(lines),
+            [Prefix + "c-quiet-download.zip"] = ArchiveLogs.Zip(("AWSLogs/trail.json", lines)),
+        });
+        server.Stalls[Prefix + "a-quiet.json"] = (firstLine, TimeSpan.FromSeconds(40));
+        server.Stalls[Prefix + "c-quiet-download.zip"] = (100, TimeSpan.FromSeconds(40));
+        using var client = S3LogInputSource.CreateClient(Loopback(server) with { Timeout = TimeSpan.FromSeconds(2) });
+        var reader = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 2 });
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(30));
+
+        var events = new List<string?>();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await foreach (var cloudEvent in reader.ReadAsync(new ArchiveDownloads(new S3LogInputSource(client, "org-trail-logs", Prefix)), limit.Token))
+        {
+            events.Add(cloudEvent.Origin?.Source);
+        }
+
+        Assert.False(limit.IsCancellationRequested, $"the read waited on the quiet objects for {started.Elapsed}");
+        var total = Encoding.UTF8.GetString(lines).Split('\n').Count(line => line.StartsWith('{'));
+        // The first record of the quiet object came before the pause and is kept; the rest is reported, not waited for.
+        Assert.Equal(total + 1, events.Count);
+        Assert.Single(events, source => source == $"s3://org-trail-logs/{Prefix}a-quiet.json");
+        Assert.Equal(total, events.Count(source => source == $"s3://org-trail-logs/{Prefix}b-answered.json.gz"));
+        Assert.Equal(2, reader.Summary.Problems.Count);
+        var cut = Assert.Single(reader.Summary.Problems, p => p.Source == $"s3://org-trail-logs/{Prefix}a-quiet.json");
+        Assert.Contains("no data came for 2 s", cut.Reason);
+        var download = Assert.Single(reader.Summary.Problems, p => p.Source == $"s3://org-trail-logs/{Prefix}c-quiet-download.zip");
+        Assert.Contains("cannot download the archive", download.Reason);
+        Assert.Contains("no data came for 2 s", download.Reason);
+    }
+
+    [Fact]
+    public void AQuietBody_IsTimedByTheClientsLimit_OrTwoMinutesWithoutOne()
+    {
+        Assert.Equal(TimeSpan.FromMinutes(2), S3LogInputSource.DefaultIdleLimit);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new IdleTimeoutStream(Stream.Null, TimeSpan.Zero, "x"));
     }
 
     [Fact]

@@ -22,8 +22,9 @@ public sealed record S3SourceOptions
     public bool? ForcePathStyle { get; init; }
 
     /// <summary>
-    /// How long a request may wait for the server's answer to begin (a listing page, an object's first bytes). The SDK
-    /// sets no limit of its own: a server that took the connection and never answered held the hunt for good.
+    /// How long a request may wait for the server's answer to begin (a listing page, an object's first bytes), and how long
+    /// an object's body may then go without a byte. The SDK sets no limit of its own: a server that took the connection
+    /// and never answered, or went quiet halfway through an object, held the hunt for good.
     /// </summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(2);
 
@@ -254,9 +255,17 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
     [GeneratedRegex(@"^(?<folder>(?:.*/)?CloudTrail(?:-Digest|-Insight)?/[a-z]{2}(?:-[a-z]+)+-[0-9]+/)[0-9]{4}/[0-9]{2}/[0-9]{2}/", RegexOptions.CultureInvariant)]
     private static partial Regex CloudTrailDayKey();
 
+    /// <summary>How long an object's body may go without a byte when the client sets no time limit of its own.</summary>
+    internal static readonly TimeSpan DefaultIdleLimit = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// The object's body, which fails when no byte comes for the client's time limit (<see cref="S3SourceOptions.Timeout"/>):
+    /// the SDK times an answer's start, not a stall halfway through it.
+    /// </summary>
     private async Task<Stream> OpenAsync(string key, CancellationToken cancellationToken)
     {
         var response = await client.GetObjectAsync(bucket, key, cancellationToken).ConfigureAwait(false);
-        return response.ResponseStream;
+        var limit = client.Config.Timeout is { } timeout && timeout > TimeSpan.Zero && timeout != System.Threading.Timeout.InfiniteTimeSpan ? timeout : DefaultIdleLimit;
+        return new IdleTimeoutStream(response.ResponseStream, limit, $"s3://{bucket}/{key}");
     }
 }

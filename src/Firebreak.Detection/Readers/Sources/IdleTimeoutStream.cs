@@ -1,0 +1,123 @@
+namespace Firebreak.Detection.Readers.Sources;
+
+/// <summary>
+/// A download's body that fails when no byte comes for <see cref="Limit"/>. The S3 client times how long an answer takes
+/// to begin, not the pauses once its bytes flow: a connection that went quiet halfway through an object (a proxy that
+/// stopped forwarding, a server that hung) held a hunt or an import for good. A read that waits longer than the limit
+/// throws an <see cref="IOException"/>, so that the object is reported as cut short and the other inputs are read; the
+/// caller's own cancellation passes through as it is.
+/// </summary>
+public sealed class IdleTimeoutStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly string _name;
+    private CancellationTokenSource? _timer;
+
+    public IdleTimeoutStream(Stream inner, TimeSpan limit, string name)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(limit, TimeSpan.Zero);
+        _inner = inner;
+        Limit = limit;
+        _name = name;
+    }
+
+    public TimeSpan Limit { get; }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        // One timer for the stream's life, reset after each read that ended in time.
+        if (_timer is { } kept && !kept.TryReset())
+        {
+            // It fired just as the last read ended.
+            kept.Dispose();
+            _timer = null;
+        }
+
+        var timer = _timer ??= new CancellationTokenSource();
+        timer.CancelAfter(Limit);
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        try
+        {
+            return await _inner.ReadAsync(buffer, both.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            _timer = null;
+            timer.Dispose();
+            throw new IOException($"no data came for {Describe(Limit)}; {_name} was not read to its end", new TimeoutException(ex.Message, ex));
+        }
+        finally
+        {
+            _timer?.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <summary>A read that waits on the network cannot be timed otherwise: it goes through the timed asynchronous one.</summary>
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override int Read(Span<byte> buffer)
+    {
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length);
+        try
+        {
+            var read = Read(rented, 0, buffer.Length);
+            rented.AsSpan(0, read).CopyTo(buffer);
+            return read;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _timer?.Dispose();
+            _inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        _timer?.Dispose();
+        await _inner.DisposeAsync().ConfigureAwait(false);
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static string Describe(TimeSpan limit) =>
+        limit.TotalSeconds < 120
+            ? limit.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + " s"
+            : limit.TotalMinutes.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + " min";
+}
