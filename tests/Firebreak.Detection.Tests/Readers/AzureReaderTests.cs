@@ -1,5 +1,6 @@
 using Firebreak.Detection.Events;
 using Firebreak.Detection.Readers;
+using Firebreak.Detection.Readers.Mapping;
 using Firebreak.Detection.Sigma;
 using Firebreak.Detection.Tests.Sigma;
 
@@ -319,6 +320,85 @@ public class AzureReaderTests
         Assert.Equal("legacy-sync", audit.Actor.Name);
         Assert.Equal(EventOutcome.Failure, audit.Outcome);
         Assert.Contains("AuthorizationException", audit.ErrorMessage);
+    }
+
+    [Fact]
+    public async Task SignInLogs_SavedByGraphPowerShell_AreReadAsGraphsOwn()
+    {
+        // Get-MgAuditLogSignIn | ConvertTo-Json names every field in PascalCase, nested ones too: no shape was recognised,
+        // and each sign-in was reported as a record of no known format.
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(TestData.Fixture("entra-signin-graph-powershell.json"));
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(2, events.Count);
+        Assert.All(events, e =>
+        {
+            Assert.Equal(new LogSource("azure", "signinlogs"), e.LogSource);
+            Assert.Equal("User", e.Actor.Type);
+            Assert.Equal("erin@contoso.example", e.Actor.Uid);
+            Assert.Equal("Erin Park", e.Actor.Name);
+            Assert.Equal("203.0.113.66", e.SourceIp);
+            Assert.Equal("Windows Azure Service Management API", e.Service);
+            Assert.Equal(new EventResource("Application", "c44b4083-3bb0-49c1-b47d-974e53cbdf3c", "Azure Portal"), e.Resources.Single());
+        });
+        Assert.Equal([new DateTimeOffset(2026, 3, 6, 7, 10, 0, TimeSpan.Zero), new DateTimeOffset(2026, 3, 6, 7, 12, 0, TimeSpan.Zero)], events.Select(e => e.Time));
+        Assert.Equal(["0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"], events.Select(e => e.EventId));
+        Assert.Equal((EventOutcome.Failure, "50126"), (events[0].Outcome, events[0].ErrorCode));
+        Assert.Contains("invalid username or password", events[0].ErrorMessage);
+        Assert.Null(events[0].Actor.MfaUsed);
+        Assert.Equal(EventOutcome.Success, events[1].Outcome);
+        Assert.True(events[1].Actor.MfaUsed);
+
+        // The rule written for the diagnostic export matches the failed sign-in here too.
+        var rules = SigmaTestRules.Detection("    sel: {properties.status.errorCode: 50126}\n    condition: sel", logsource: "product: azure\n    service: signinlogs");
+        Assert.Equal([true, false], events.Select(e => rules.Match(e).Any()));
+    }
+
+    [Fact]
+    public async Task AuditLogs_SavedByWindowsPowerShell_AreReadWithTheirInitiatorTargetsAndTime()
+    {
+        // Get-MgAuditLogDirectoryAudit | ConvertTo-Json | Out-File in Windows PowerShell: UTF-16 with a mark, PascalCase at
+        // every level, times as \/Date(ms)\/, objects below the second level written as their type's name. The record was
+        // taken for a Log Analytics row and its initiator, targets and user agent were lost: their names were looked up
+        // in camelCase only.
+        var text = await File.ReadAllTextAsync(TestData.Fixture("entra-audit-graph-powershell.json"), TestContext.Current.CancellationToken);
+        var saved = System.Text.Encoding.Unicode.GetPreamble().Concat(System.Text.Encoding.Unicode.GetBytes(text)).ToArray();
+        var reader = new CloudLogReader();
+
+        var audit = Assert.Single(await reader.ReadAllAsync(new MemoryStream(saved), "directory-audits.json"));
+
+        // Read as UTF-16, and kept though below the second level only type names are left, each said.
+        Assert.Equal(2, reader.Summary.Problems.Count);
+        Assert.All(reader.Summary.Problems, p => Assert.Equal(ProblemSeverity.Warning, p.Severity));
+        Assert.Contains(reader.Summary.Problems, p => p.Reason.Contains("UTF-16", StringComparison.Ordinal));
+        Assert.Contains(reader.Summary.Problems, p => p.Line == 2 && p.Reason.Contains("save the log again with -Depth 10", StringComparison.Ordinal));
+        Assert.Equal(new LogSource("azure", "auditlogs"), audit.LogSource);
+        Assert.Equal(new DateTimeOffset(2026, 3, 6, 8, 0, 0, TimeSpan.Zero), audit.Time);
+        Assert.Equal("Add member to role", audit.Operation);
+        Assert.Equal("Core Directory", audit.Service);
+        Assert.Equal(("User", "erin@contoso.example", "erin@contoso.example"), (audit.Actor.Type, audit.Actor.Uid, audit.Actor.Name));
+        Assert.Equal("203.0.113.66", audit.SourceIp);
+        Assert.Contains("Chrome/122", audit.UserAgent);
+        Assert.Equal(EventOutcome.Success, audit.Outcome);
+        Assert.Equal(new EventResource("User", "44dd55ee-66ff-7700-8899-110022334455", "mallory@contoso.example"), audit.Resources.Single());
+    }
+
+    [Theory]
+    [InlineData("/Date(1772784000000)/", "2026-03-06T08:00:00+00:00")]
+    [InlineData("/Date(1772784000000+0100)/", "2026-03-06T08:00:00+00:00")]
+    [InlineData("/Date(-1000)/", "1969-12-31T23:59:59+00:00")]
+    [InlineData("/Date(99999999999999999)/", null)]
+    [InlineData("/Date(12x)/", null)]
+    [InlineData("/Date(1772784000000", null)]
+    public void WindowsPowerShellDates_AreMillisecondsSince1970(string written, string? expected)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(written));
+
+        var time = ((System.Text.Json.JsonElement?)document.RootElement).Time();
+
+        Assert.Equal(expected, time?.ToString("yyyy-MM-ddTHH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]

@@ -5,8 +5,10 @@ namespace Firebreak.Detection.Readers.Mapping;
 
 /// <summary>
 /// Fields of an Entra ID record in any of its shapes: the Graph resource (camelCase at the top), the
-/// diagnostic-settings export (the Graph resource under <c>properties</c>, envelope at the top) and
-/// Log Analytics (PascalCase columns, dynamic columns as JSON text).
+/// diagnostic-settings export (the Graph resource under <c>properties</c>, envelope at the top),
+/// Log Analytics (PascalCase columns, dynamic columns as JSON text), and the Graph resource as the Graph PowerShell
+/// module saves it (<c>Get-MgAuditLogSignIn | ConvertTo-Json</c>: PascalCase at every level). Names inside a field's
+/// value are looked up in any case.
 /// </summary>
 internal readonly struct EntraRecord(JsonElement record)
 {
@@ -54,6 +56,20 @@ internal readonly struct EntraRecord(JsonElement record)
     public static string? Address(string? value) => value is null || value.Equals("<null>", StringComparison.OrdinalIgnoreCase) ? null : value;
 
     public static string? Category(JsonElement record) => record.FirstStr("category", "Category");
+
+    /// <summary>
+    /// Why the record is kept with less than it held, or null: PowerShell's <c>ConvertTo-Json</c> goes two levels deep
+    /// unless told more, and writes what lies below as the name of its type (<c>Microsoft.Graph.PowerShell.Models.</c>...,
+    /// <c>System.Collections.Generic.Dictionary`2[...]</c>), so a sign-in's device or a change's old and new values are
+    /// gone from the file. The responder is told, since rules on those fields cannot match.
+    /// </summary>
+    public static string? CutShort(JsonElement record)
+    {
+        var text = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(record);
+        return text.IndexOf("Microsoft.Graph.PowerShell.Models."u8) >= 0 || text.IndexOf("System.Collections.Generic.Dictionary`2["u8) >= 0
+            ? "saved by ConvertTo-Json with too little depth: values below the second level are written as the names of their types; save the log again with -Depth 10 for rules to see them"
+            : null;
+    }
 }
 
 internal sealed class EntraSignInMapper : IRecordMapper
@@ -70,8 +86,8 @@ internal sealed class EntraSignInMapper : IRecordMapper
         record.ValueKind == JsonValueKind.Object
         && (Categories.Contains(EntraRecord.Category(record), StringComparer.OrdinalIgnoreCase)
             || Tables.Contains(record.Str("Type"), StringComparer.OrdinalIgnoreCase)
-            || (record.Prop("createdDateTime") is not null && record.Prop("appId") is not null
-                && (record.Prop("userPrincipalName") is not null || record.Prop("servicePrincipalId") is not null)));
+            || (record.PropAnyCase("createdDateTime") is not null && record.PropAnyCase("appId") is not null
+                && (record.PropAnyCase("userPrincipalName") is not null || record.PropAnyCase("servicePrincipalId") is not null)));
 
     public CloudEvent? Map(JsonElement raw, EventOrigin? origin, out string? problem)
     {
@@ -84,13 +100,13 @@ internal sealed class EntraSignInMapper : IRecordMapper
         }
 
         var status = r.Value("status", "Status").Obj();
-        var errorCode = status.Prop("errorCode").Str() ?? raw.FirstStr("resultType", "ResultType");
+        var errorCode = status.PropAnyCase("errorCode").Str() ?? raw.FirstStr("resultType", "ResultType");
         var outcome = errorCode is null ? EventOutcome.Unknown : errorCode == "0" ? EventOutcome.Success : EventOutcome.Failure;
         // authenticationRequirement is what the sign-in needed to succeed, not what happened: a sign-in that succeeded
         // under a multi-factor requirement had MFA satisfied, one that failed says nothing of it (a wrong password under
         // that requirement was read as MFA used); under a single-factor requirement none was asked for.
         var requirement = r.Str("authenticationRequirement", "AuthenticationRequirement");
-        bool? mfa = r.Value("mfaDetail", "MfaDetail").Obj()?.Str("authMethod") is not null ? true
+        bool? mfa = r.Value("mfaDetail", "MfaDetail").PropAnyCase("authMethod").Str() is not null ? true
             : requirement switch
             {
                 "multiFactorAuthentication" => outcome == EventOutcome.Success ? true : null,
@@ -110,6 +126,7 @@ internal sealed class EntraSignInMapper : IRecordMapper
         var appId = r.Str("appId", "AppId");
         var appName = r.Str("appDisplayName", "AppDisplayName");
 
+        problem = EntraRecord.CutShort(raw);
         return new CloudEvent
         {
             Time = time,
@@ -131,7 +148,7 @@ internal sealed class EntraSignInMapper : IRecordMapper
             Resources = appId is null ? [] : [new EventResource("Application", appId, appName)],
             Outcome = outcome,
             ErrorCode = outcome == EventOutcome.Failure ? errorCode : null,
-            ErrorMessage = outcome == EventOutcome.Failure ? status.Prop("failureReason").Str() ?? raw.FirstStr("resultDescription", "ResultDescription") : null,
+            ErrorMessage = outcome == EventOutcome.Failure ? status.PropAnyCase("failureReason").Str() ?? raw.FirstStr("resultDescription", "ResultDescription") : null,
             Raw = raw,
             Origin = origin,
         };
@@ -146,7 +163,7 @@ internal sealed class EntraAuditMapper : IRecordMapper
         record.ValueKind == JsonValueKind.Object
         && (string.Equals(record.Str("category"), "AuditLogs", StringComparison.OrdinalIgnoreCase)
             || string.Equals(record.Str("Type"), "AuditLogs", StringComparison.OrdinalIgnoreCase)
-            || (record.Prop("activityDateTime") is not null && record.Prop("activityDisplayName") is not null)
+            || (record.PropAnyCase("activityDateTime") is not null && record.PropAnyCase("activityDisplayName") is not null)
             || (record.Prop("LoggedByService") is not null && record.Prop("InitiatedBy") is not null));
 
     public CloudEvent? Map(JsonElement raw, EventOrigin? origin, out string? problem)
@@ -159,7 +176,7 @@ internal sealed class EntraAuditMapper : IRecordMapper
             return null;
         }
 
-        var operation = r.Str("activityDisplayName", "OperationName") ?? raw.Str("operationName");
+        var operation = r.Str("activityDisplayName", "OperationName") ?? raw.Str("operationName") ?? raw.Str("ActivityDisplayName");
         if (operation is null)
         {
             problem = "audit record has no activity name";
@@ -167,8 +184,8 @@ internal sealed class EntraAuditMapper : IRecordMapper
         }
 
         var initiatedBy = r.Value("initiatedBy", "InitiatedBy").Obj();
-        var user = initiatedBy.Prop("user").Obj();
-        var app = initiatedBy.Prop("app").Obj();
+        var user = initiatedBy.PropAnyCase("user").Obj();
+        var app = initiatedBy.PropAnyCase("app").Obj();
         // Graph's operationResult, by name; older exports wrote its number (0 success, 1 failure, 2 timeout).
         var result = r.Str("result", "Result")?.ToLowerInvariant() switch
         {
@@ -190,9 +207,10 @@ internal sealed class EntraAuditMapper : IRecordMapper
         {
             foreach (var target in list.EnumerateArray())
             {
-                if ((target.Str("id") ?? target.Str("userPrincipalName") ?? target.Str("displayName")) is { } uid)
+                var name = target.PropAnyCase("displayName").Str() ?? target.PropAnyCase("userPrincipalName").Str();
+                if ((target.PropAnyCase("id").Str() ?? name) is { } uid)
                 {
-                    resources.Add(new EventResource(target.Str("type"), uid, target.Str("displayName") ?? target.Str("userPrincipalName")));
+                    resources.Add(new EventResource(target.PropAnyCase("type").Str(), uid, name));
                 }
             }
         }
@@ -202,29 +220,30 @@ internal sealed class EntraAuditMapper : IRecordMapper
         {
             foreach (var detail in details.EnumerateArray())
             {
-                if (string.Equals(detail.Str("key"), "User-Agent", StringComparison.OrdinalIgnoreCase))
+                if (string.Equals(detail.PropAnyCase("key").Str(), "User-Agent", StringComparison.OrdinalIgnoreCase))
                 {
-                    userAgent = detail.Str("value");
+                    userAgent = detail.PropAnyCase("value").Str();
                 }
             }
         }
 
-        var upn = user.Prop("userPrincipalName").Str();
+        var upn = user.PropAnyCase("userPrincipalName").Str();
         EventActor Initiator()
         {
-            if ((upn ?? user.Prop("id").Str()) is { } userId)
+            if ((upn ?? user.PropAnyCase("id").Str()) is { } userId)
             {
-                return new EventActor { Type = "User", Uid = userId, Name = user.Prop("displayName").Str() ?? upn };
+                return new EventActor { Type = "User", Uid = userId, Name = user.PropAnyCase("displayName").Str() ?? upn };
             }
 
-            var appId = app.Prop("servicePrincipalId").Str() ?? app.Prop("appId").Str();
-            var appName = app.Prop("displayName").Str() ?? app.Prop("servicePrincipalName").Str();
+            var appId = app.PropAnyCase("servicePrincipalId").Str() ?? app.PropAnyCase("appId").Str();
+            var appName = app.PropAnyCase("displayName").Str() ?? app.PropAnyCase("servicePrincipalName").Str();
             // An export whose initiatedBy is empty names the initiator only in its envelope's identity (such as MS-PIM).
-            return appId is null && app.Prop("displayName").Str() is null && raw.Str("identity") is { } identity
+            return appId is null && appName is null && raw.Str("identity") is { } identity
                 ? new EventActor { Uid = identity, Name = identity }
                 : new EventActor { Type = app is null ? null : "ServicePrincipal", Uid = appId, Name = appName };
         }
 
+        problem = EntraRecord.CutShort(raw);
         return new CloudEvent
         {
             Time = time,
@@ -233,7 +252,7 @@ internal sealed class EntraAuditMapper : IRecordMapper
             Provider = "azure",
             Account = r.Tenant,
             Actor = Initiator(),
-            SourceIp = EntraRecord.Address(user.Prop("ipAddress").Str()) ?? EntraRecord.Address(raw.Str("callerIpAddress")),
+            SourceIp = EntraRecord.Address(user.PropAnyCase("ipAddress").Str()) ?? EntraRecord.Address(raw.Str("callerIpAddress")),
             UserAgent = userAgent ?? raw.Str("UserAgent"),
             Service = r.Str("loggedByService", "LoggedByService"),
             Operation = operation,

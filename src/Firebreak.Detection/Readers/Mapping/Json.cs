@@ -19,6 +19,35 @@ internal static class Json
             ? value
             : null;
 
+    /// <summary>
+    /// The property of that name, else the first whose name differs only in case: the same record saved by another tool
+    /// (Graph's JSON is camelCase, the Graph PowerShell module's <c>ConvertTo-Json</c> PascalCase at every level).
+    /// </summary>
+    public static JsonElement? PropAnyCase(this JsonElement? element, string name)
+    {
+        if (element is not { ValueKind: JsonValueKind.Object } e)
+        {
+            return null;
+        }
+
+        if (e.TryGetProperty(name, out var exact))
+        {
+            return exact.ValueKind == JsonValueKind.Null ? null : exact;
+        }
+
+        foreach (var property in e.EnumerateObject())
+        {
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return property.Value.ValueKind == JsonValueKind.Null ? null : property.Value;
+            }
+        }
+
+        return null;
+    }
+
+    public static JsonElement? PropAnyCase(this JsonElement element, string name) => ((JsonElement?)element).PropAnyCase(name);
+
     public static JsonElement? Path(this JsonElement element, params ReadOnlySpan<string> names)
     {
         JsonElement? current = element;
@@ -126,9 +155,39 @@ internal static class Json
             return fast;
         }
 
-        return e.ValueKind == JsonValueKind.String
-            && DateTimeOffset.TryParse(e.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
-            ? time
+        if (e.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        var text = e.GetString();
+        return AspNetDate(text)
+            ?? (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time) ? time : null);
+    }
+
+    /// <summary>
+    /// Windows PowerShell's <c>ConvertTo-Json</c> writes a date as <c>"\/Date(1772793600000)\/"</c>: milliseconds since
+    /// 1970 UTC, sometimes followed by the local offset it was shown in (<c>+0100</c>), which does not move the instant.
+    /// </summary>
+    private static DateTimeOffset? AspNetDate(string? text)
+    {
+        const string Start = "/Date(", End = ")/";
+        if (text is null || !text.StartsWith(Start, StringComparison.Ordinal) || !text.EndsWith(End, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var inside = text.AsSpan(Start.Length, text.Length - Start.Length - End.Length);
+        var offset = inside.Length > 5 ? inside[^5..] : default;
+        if (offset.Length == 5 && offset[0] is '+' or '-' && int.TryParse(offset[1..], NumberStyles.None, CultureInfo.InvariantCulture, out _))
+        {
+            inside = inside[..^5];
+        }
+
+        const long LastMilliseconds = 253_402_300_799_999, FirstMilliseconds = -62_135_596_800_000;
+        return long.TryParse(inside, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var milliseconds)
+            && milliseconds is >= FirstMilliseconds and <= LastMilliseconds
+            ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds)
             : null;
     }
 
