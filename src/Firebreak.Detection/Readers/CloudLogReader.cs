@@ -187,7 +187,7 @@ public sealed class CloudLogReader
         {
             opened = await opening.ConfigureAwait(false);
             var raw = new CountingStream(opened, Summary.AddBytes);
-            var (decoded, problem) = await InputDecoder.DecodeAsync(raw, input.Name, cancellationToken).ConfigureAwait(false);
+            var (decoded, problem) = await InputDecoder.DecodeAsync(raw, input.Name, cancellationToken, _options.MaxRecordBytes).ConfigureAwait(false);
             if (problem is not null)
             {
                 Report(problem);

@@ -10,7 +10,7 @@ namespace Firebreak.Detection.Readers;
 /// </summary>
 internal static class InputDecoder
 {
-    public static async Task<(Stream? Stream, ReadProblem? Problem)> DecodeAsync(Stream raw, string source, CancellationToken cancellationToken)
+    public static async Task<(Stream? Stream, ReadProblem? Problem)> DecodeAsync(Stream raw, string source, CancellationToken cancellationToken, int maxRecordBytes = 8 * 1024 * 1024)
     {
         var (stream, head) = await PeekAsync(raw, cancellationToken).ConfigureAwait(false);
         if (head is [0x1F, 0x8B, ..])
@@ -41,7 +41,7 @@ internal static class InputDecoder
         switch (head)
         {
             case [0xEF, 0xBB, 0xBF, ..]:
-                return (new PrefixedStream(head[3..], stream), null);
+                return (await TablesOrAsIs(new PrefixedStream(head[3..], stream), maxRecordBytes, cancellationToken).ConfigureAwait(false), null);
             case [0xFF, 0xFE, ..]:
                 return (Transcode(new PrefixedStream(head[2..], stream), Encoding.Unicode), Utf16Warning(source));
             case [0xFE, 0xFF, ..]:
@@ -55,9 +55,19 @@ internal static class InputDecoder
                 var (more, longer) = await PeekAsync(new PrefixedStream(head, stream), TimestampPrefixStream.MaxPrefix, cancellationToken).ConfigureAwait(false);
                 var joined = new PrefixedStream(longer, more);
                 return (TimestampPrefixStream.PrefixLength(longer) > 0 ? new TimestampPrefixStream(joined) : joined, null);
+            case [(byte)'{' or (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n', ..]:
+                return (await TablesOrAsIs(new PrefixedStream(head, stream), maxRecordBytes, cancellationToken).ConfigureAwait(false), null);
             default:
                 return (new PrefixedStream(head, stream), null);
         }
+    }
+
+    /// <summary>The Log Analytics query API's answer as a line per row (<see cref="LogAnalyticsTablesStream"/>), anything else as it is.</summary>
+    private static async Task<Stream> TablesOrAsIs(Stream stream, int maxRecordBytes, CancellationToken cancellationToken)
+    {
+        var (rest, head) = await PeekAsync(stream, LogAnalyticsTablesStream.HeadBytes, cancellationToken).ConfigureAwait(false);
+        var joined = new PrefixedStream(head, rest);
+        return LogAnalyticsTablesStream.IsAnswer(head) ? new LogAnalyticsTablesStream(joined, maxRecordBytes) : joined;
     }
 
     private const int TarMagicEnd = 262;

@@ -166,13 +166,5 @@ public sealed class CloudWatchLogsTests
         Assert.Equal(["a", "b"], events.Select(e => e.EventId));
         Assert.Equal("111122223333", events[0].Account);
     }
-
-    /// <summary>Gives at most a few bytes per read, as a slow source does.</summary>
-    private sealed class TrickleStream(byte[] content, int piece) : MemoryStream(content)
-    {
-        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(piece, buffer.Length)]);
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            base.ReadAsync(buffer[..Math.Min(piece, buffer.Length)], cancellationToken);
-    }
 }
+
