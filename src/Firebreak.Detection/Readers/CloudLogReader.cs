@@ -387,6 +387,9 @@ public sealed class CloudLogReader
 
     private static string UnrecognisedFormat(JsonElement element) => $"unrecognised record format (fields: {FieldNames(element)})";
 
+    /// <summary>Inputs already warned of what their every record shares (<see cref="EntraRecord.CutShortWarning"/>).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _warnedOnce = new(StringComparer.Ordinal);
+
     private CloudEvent? MapRecord(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions, EventOrigin origin, bool lineRecord, ref IRecordMapper? last, out (string Reason, ProblemSeverity Severity)? problem)
     {
         problem = null;
@@ -413,6 +416,12 @@ public sealed class CloudLogReader
         }
 
         last = mapper;
+        if (ReferenceEquals(reason, EntraRecord.CutShortWarning) && !_warnedOnce.TryAdd(origin.Source, 0))
+        {
+            // Every record of such a file holds the same loss: the first tells it.
+            reason = null;
+        }
+
         if (reason is not null)
         {
             problem = (reason, cloudEvent is null ? ProblemSeverity.Error : ProblemSeverity.Warning);

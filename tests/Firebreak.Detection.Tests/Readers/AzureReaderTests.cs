@@ -385,6 +385,50 @@ public class AzureReaderTests
         Assert.Equal(new EventResource("User", "44dd55ee-66ff-7700-8899-110022334455", "mallory@contoso.example"), audit.Resources.Single());
     }
 
+    [Fact]
+    public async Task ADepthCutExport_IsWarnedOfOncePerFile_AndNeitherAMentionOfAModelNorAnEmptyDictionaryWarns()
+    {
+        // Said once per record, 1,001 records of one such file filled the summary's list and another file's errors went
+        // unlisted; and a diagnostic export's user agent naming a Graph model was taken for a cut record.
+        var audit = await File.ReadAllTextAsync(TestData.Fixture("entra-audit-graph-powershell.json"), TestContext.Current.CancellationToken);
+        var one = audit.Trim().TrimStart('[').TrimEnd(']');
+        var many = "[" + string.Join(",", Enumerable.Repeat(one, 1001)) + "]";
+        var diagnostic = (await File.ReadAllTextAsync(TestData.Fixture("entra-signin-diagnostic.json"), TestContext.Current.CancellationToken))
+            .Replace("\"userAgent\":\"", "\"userAgent\":\"Microsoft.Graph.PowerShell.Models.Client ", StringComparison.Ordinal);
+        Assert.Contains("Microsoft.Graph.PowerShell.Models.Client", diagnostic);
+        var reader = new CloudLogReader();
+        var inputs = new Firebreak.Detection.Readers.Sources.LogInputList(
+        [
+            new("directory-audits.json", _ => Task.FromResult<Stream>(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(many)))),
+            new("diagnostic.json", _ => Task.FromResult<Stream>(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(diagnostic)))),
+            new("broken.jsonl", _ => Task.FromResult<Stream>(new MemoryStream("{\"eventVersion\":}\n"u8.ToArray()))),
+        ]);
+
+        var events = 0;
+        await foreach (var _ in reader.ReadAsync(inputs, TestContext.Current.CancellationToken))
+        {
+            events++;
+        }
+
+        Assert.Equal(1003, events);
+        Assert.Equal(1, reader.Summary.Warnings);
+        Assert.Equal(("directory-audits.json", 2L), Assert.Single(reader.Summary.Problems, p => p.Severity == ProblemSeverity.Warning) is var w ? (w.Source, w.Line) : default);
+        Assert.Contains(reader.Summary.Problems, p => p.Source == "broken.jsonl");
+    }
+
+    [Fact]
+    public async Task AuditTargets_AreKnownByIdThenUpn_AndAnAppInitiatorWithNoIdByTheEnvelopesIdentity()
+    {
+        // Reading nested names in any case must not change what other shapes give: a target without an id is its UPN, an
+        // app initiator with neither id nor display name is the envelope's identity.
+        const string Record = """{"records":[{"time":"2026-03-06T08:00:00Z","operationName":"Update user","category":"AuditLogs","identity":"Contoso Sync","properties":{"activityDisplayName":"Update user","activityDateTime":"2026-03-06T08:00:00Z","loggedByService":"Core Directory","result":"success","initiatedBy":{"app":{"servicePrincipalName":"Contoso Sync"}},"targetResources":[{"id":null,"displayName":"Mallory Diaz","type":"User","userPrincipalName":"mallory@contoso.example"}]}}]}""";
+
+        var audit = Assert.Single(await new CloudLogReader().ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Record)), "audit.json"));
+
+        Assert.Equal(new EventResource("User", "mallory@contoso.example", "Mallory Diaz"), audit.Resources.Single());
+        Assert.Equal("Contoso Sync", audit.Actor.Uid);
+    }
+
     [Theory]
     [InlineData("/Date(1772784000000)/", "2026-03-06T08:00:00+00:00")]
     [InlineData("/Date(1772784000000+0100)/", "2026-03-06T08:00:00+00:00")]

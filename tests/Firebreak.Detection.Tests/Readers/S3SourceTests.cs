@@ -208,11 +208,65 @@ public class S3SourceTests
         Assert.Contains("no data came for 2 s", download.Reason);
     }
 
-    [Fact]
-    public void AQuietBody_IsTimedByTheClientsLimit_OrTwoMinutesWithoutOne()
+    [Theory]
+    [InlineData(3, 3.0)]
+    [InlineData(null, 120.0)]
+    [InlineData(-1, null)]
+    public async Task AnObjectsBody_IsTimedByTheClientsLimit_TwoMinutesWithoutOne_AndNotAtAllWhenToldToWaitForEver(int? seconds, double? limit)
     {
-        Assert.Equal(TimeSpan.FromMinutes(2), S3LogInputSource.DefaultIdleLimit);
+        await using var server = FakeS3Server.Start("org-trail-logs", new Dictionary<string, byte[]> { [Prefix + "a.json"] = ArchiveLogs.Text(ArchiveLogs.Trail("a")) });
+        var config = new AmazonS3Config { ServiceURL = server.ServiceUrl, ForcePathStyle = true, AuthenticationRegion = "us-east-1" };
+        if (seconds is { } given)
+        {
+            config.Timeout = given < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(given);
+        }
+
+        using var client = new AmazonS3Client("AKIAFAKEFORLOOPBACK1", "not-a-real-secret-only-for-a-local-fake", config);
+        LogInput? input = null;
+        await foreach (var listed in new S3LogInputSource(client, "org-trail-logs", Prefix).ListAsync(_ => { }, TestContext.Current.CancellationToken))
+        {
+            input = listed;
+        }
+
+        await using var body = await input!.OpenAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(limit, (body as IdleTimeoutStream)?.Limit.TotalSeconds);
         Assert.Throws<ArgumentOutOfRangeException>(() => new IdleTimeoutStream(Stream.Null, TimeSpan.Zero, "x"));
+    }
+
+    [Fact]
+    public async Task AQuietBodyDisposedWhileARead_Waits_EndsThatRead_AndIsStillTimed()
+    {
+        // The timer was disposed under the waiting read: a body that does not end its reads when closed was waited on for
+        // good, and the read's own clean-up threw ObjectDisposedException, which no reader takes for a read problem.
+        var quiet = new NeverAnswers();
+        var stream = new IdleTimeoutStream(quiet, TimeSpan.FromMilliseconds(300), "s3://b/k");
+        var read = stream.ReadAsync(new byte[16], TestContext.Current.CancellationToken).AsTask();
+
+        await stream.DisposeAsync();
+        var failure = await Assert.ThrowsAsync<IOException>(() => read.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+
+        Assert.Contains("no data came for 0.3 s", failure.Message);
+        Assert.True(quiet.Disposed);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => stream.ReadAsync(new byte[16], TestContext.Current.CancellationToken).AsTask());
+    }
+
+    /// <summary>A body whose reads wait until cancelled, and are not ended by closing it.</summary>
+    private sealed class NeverAnswers : MemoryStream
+    {
+        public bool Disposed { get; private set; }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return 0;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            Disposed = true;
+            base.Dispose(disposing);
+        }
     }
 
     [Fact]

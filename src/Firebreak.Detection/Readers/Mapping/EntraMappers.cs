@@ -58,17 +58,53 @@ internal readonly struct EntraRecord(JsonElement record)
     public static string? Category(JsonElement record) => record.FirstStr("category", "Category");
 
     /// <summary>
-    /// Why the record is kept with less than it held, or null: PowerShell's <c>ConvertTo-Json</c> goes two levels deep
-    /// unless told more, and writes what lies below as the name of its type (<c>Microsoft.Graph.PowerShell.Models.</c>...,
-    /// <c>System.Collections.Generic.Dictionary`2[...]</c>), so a sign-in's device or a change's old and new values are
-    /// gone from the file. The responder is told, since rules on those fields cannot match.
+    /// What a record saved by PowerShell's <c>ConvertTo-Json</c> at its default depth (two levels) is kept with: below that,
+    /// values are written as the names of their types (<c>Microsoft.Graph.PowerShell.Models.MicrosoftGraphModifiedProperty</c>),
+    /// so a change's old and new values are gone from the file and rules on them cannot match. Said once per input
+    /// (<see cref="CloudLogReader"/> keeps the first of each input's), not once per record.
     /// </summary>
-    public static string? CutShort(JsonElement record)
-    {
-        var text = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(record);
-        return text.IndexOf("Microsoft.Graph.PowerShell.Models."u8) >= 0 || text.IndexOf("System.Collections.Generic.Dictionary`2["u8) >= 0
-            ? "saved by ConvertTo-Json with too little depth: values below the second level are written as the names of their types; save the log again with -Depth 10 for rules to see them"
+    public static readonly string CutShortWarning =
+        "saved by ConvertTo-Json with too little depth: values below the second level (such as a change's modified properties) are written as the names of their types; save the log again with -Depth 10 for rules to see them (said for the first such record of the file)";
+
+    /// <summary>
+    /// <see cref="CutShortWarning"/> for a record in the Graph PowerShell shape (PascalCase at the top, none of an export's
+    /// or a table's envelope) holding a value that is the name of a Graph model or of a dictionary, other than the empty
+    /// <c>AdditionalProperties</c> every model carries; else null. A text that merely mentions such a name (a user agent)
+    /// is no sign.
+    /// </summary>
+    public static string? CutShort(JsonElement record) =>
+        record.ValueKind == JsonValueKind.Object
+        && (record.TryGetProperty("CreatedDateTime"u8, out _) || record.TryGetProperty("ActivityDateTime"u8, out _))
+        && !record.TryGetProperty("properties"u8, out _) && !record.TryGetProperty("Type"u8, out _) && !record.TryGetProperty("category"u8, out _)
+        && HoldsTypeName(record, 0)
+            ? CutShortWarning
             : null;
+
+    private static bool HoldsTypeName(JsonElement value, int depth)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String:
+                // As written, after its opening quote.
+                var text = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value)[1..];
+                return text.StartsWith("Microsoft.Graph.PowerShell.Models."u8) || text.StartsWith("System.Collections.Generic.Dictionary`2["u8);
+            case JsonValueKind.Array when depth < 16:
+                foreach (var item in value.EnumerateArray())
+                {
+                    if (HoldsTypeName(item, depth + 1)) return true;
+                }
+
+                return false;
+            case JsonValueKind.Object when depth < 16:
+                foreach (var property in value.EnumerateObject())
+                {
+                    if (!property.NameEquals("AdditionalProperties"u8) && HoldsTypeName(property.Value, depth + 1)) return true;
+                }
+
+                return false;
+            default:
+                return false;
+        }
     }
 }
 
@@ -207,10 +243,11 @@ internal sealed class EntraAuditMapper : IRecordMapper
         {
             foreach (var target in list.EnumerateArray())
             {
-                var name = target.PropAnyCase("displayName").Str() ?? target.PropAnyCase("userPrincipalName").Str();
-                if ((target.PropAnyCase("id").Str() ?? name) is { } uid)
+                var upnOfTarget = target.PropAnyCase("userPrincipalName").Str();
+                var name = target.PropAnyCase("displayName").Str();
+                if ((target.PropAnyCase("id").Str() ?? upnOfTarget ?? name) is { } uid)
                 {
-                    resources.Add(new EventResource(target.PropAnyCase("type").Str(), uid, name));
+                    resources.Add(new EventResource(target.PropAnyCase("type").Str(), uid, name ?? upnOfTarget));
                 }
             }
         }
@@ -238,7 +275,7 @@ internal sealed class EntraAuditMapper : IRecordMapper
             var appId = app.PropAnyCase("servicePrincipalId").Str() ?? app.PropAnyCase("appId").Str();
             var appName = app.PropAnyCase("displayName").Str() ?? app.PropAnyCase("servicePrincipalName").Str();
             // An export whose initiatedBy is empty names the initiator only in its envelope's identity (such as MS-PIM).
-            return appId is null && appName is null && raw.Str("identity") is { } identity
+            return appId is null && app.PropAnyCase("displayName").Str() is null && raw.Str("identity") is { } identity
                 ? new EventActor { Uid = identity, Name = identity }
                 : new EventActor { Type = app is null ? null : "ServicePrincipal", Uid = appId, Name = appName };
         }

@@ -20,8 +20,9 @@ internal static class Json
             : null;
 
     /// <summary>
-    /// The property of that name, else the first whose name differs only in case: the same record saved by another tool
-    /// (Graph's JSON is camelCase, the Graph PowerShell module's <c>ConvertTo-Json</c> PascalCase at every level).
+    /// The property of that name, else the first whose name differs only in ASCII case (a name written with escapes is
+    /// not found so): the same record saved by another tool (Graph's JSON is camelCase, the Graph PowerShell module's
+    /// <c>ConvertTo-Json</c> PascalCase at every level). <paramref name="name"/> is ASCII.
     /// </summary>
     public static JsonElement? PropAnyCase(this JsonElement? element, string name)
     {
@@ -35,9 +36,11 @@ internal static class Json
             return exact.ValueKind == JsonValueKind.Null ? null : exact;
         }
 
+        // Compared as written, without making a string of each name: mappers' Matches run on records of every format.
         foreach (var property in e.EnumerateObject())
         {
-            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+            var written = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(property);
+            if (written.Length == name.Length && System.Text.Ascii.EqualsIgnoreCase(written, name))
             {
                 return property.Value.ValueKind == JsonValueKind.Null ? null : property.Value;
             }

@@ -12,6 +12,8 @@ public sealed class IdleTimeoutStream : Stream
     private readonly Stream _inner;
     private readonly string _name;
     private CancellationTokenSource? _timer;
+    private int _reading;
+    private volatile bool _disposed;
 
     public IdleTimeoutStream(Stream inner, TimeSpan limit, string name)
     {
@@ -48,7 +50,9 @@ public sealed class IdleTimeoutStream : Stream
             _timer = null;
         }
 
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var timer = _timer ??= new CancellationTokenSource();
+        Interlocked.Exchange(ref _reading, 1);
         timer.CancelAfter(Limit);
         using var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try
@@ -58,12 +62,27 @@ public sealed class IdleTimeoutStream : Stream
         catch (OperationCanceledException ex) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             _timer = null;
-            timer.Dispose();
             throw new IOException($"no data came for {Describe(Limit)}; {_name} was not read to its end", new TimeoutException(ex.Message, ex));
         }
         finally
         {
-            _timer?.CancelAfter(Timeout.InfiniteTimeSpan);
+            // A stream disposed while this read waited left the timer to it: still timed, then put away here.
+            Interlocked.Exchange(ref _reading, 0);
+            if (_disposed || !ReferenceEquals(_timer, timer))
+            {
+                timer.Dispose();
+            }
+            else
+            {
+                try
+                {
+                    timer.CancelAfter(Timeout.InfiniteTimeSpan);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Disposed just as this read ended.
+                }
+            }
         }
     }
 
@@ -102,8 +121,7 @@ public sealed class IdleTimeoutStream : Stream
     {
         if (disposing)
         {
-            _timer?.Dispose();
-            _inner.Dispose();
+            Close(_inner.Dispose);
         }
 
         base.Dispose(disposing);
@@ -111,9 +129,21 @@ public sealed class IdleTimeoutStream : Stream
 
     public override async ValueTask DisposeAsync()
     {
-        _timer?.Dispose();
+        Close(null);
         await _inner.DisposeAsync().ConfigureAwait(false);
-        await base.DisposeAsync().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Marks the stream disposed and puts the timer away unless a read is using it, which then does.</summary>
+    private void Close(Action? closeInner)
+    {
+        _disposed = true;
+        if (Volatile.Read(ref _reading) == 0)
+        {
+            _timer?.Dispose();
+        }
+
+        closeInner?.Invoke();
     }
 
     private static string Describe(TimeSpan limit) =>

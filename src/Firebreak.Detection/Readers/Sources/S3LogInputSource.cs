@@ -255,8 +255,10 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
     [GeneratedRegex(@"^(?<folder>(?:.*/)?CloudTrail(?:-Digest|-Insight)?/[a-z]{2}(?:-[a-z]+)+-[0-9]+/)[0-9]{4}/[0-9]{2}/[0-9]{2}/", RegexOptions.CultureInvariant)]
     private static partial Regex CloudTrailDayKey();
 
-    /// <summary>How long an object's body may go without a byte when the client sets no time limit of its own.</summary>
+    /// <summary>How long an object's body may go without a byte when the client sets no time limit of its own (an infinite one is kept).</summary>
     internal static readonly TimeSpan DefaultIdleLimit = TimeSpan.FromMinutes(2);
+
+    private static readonly TimeSpan SdkUnset = TimeSpan.FromMilliseconds(int.MaxValue);
 
     /// <summary>
     /// The object's body, which fails when no byte comes for the client's time limit (<see cref="S3SourceOptions.Timeout"/>):
@@ -265,7 +267,13 @@ public sealed partial class S3LogInputSource(IAmazonS3 client, string bucket, st
     private async Task<Stream> OpenAsync(string key, CancellationToken cancellationToken)
     {
         var response = await client.GetObjectAsync(bucket, key, cancellationToken).ConfigureAwait(false);
-        var limit = client.Config.Timeout is { } timeout && timeout > TimeSpan.Zero && timeout != System.Threading.Timeout.InfiniteTimeSpan ? timeout : DefaultIdleLimit;
-        return new IdleTimeoutStream(response.ResponseStream, limit, $"s3://{bucket}/{key}");
+        return client.Config.Timeout switch
+        {
+            // A client told to wait for ever is not hurried here either.
+            { } timeout when timeout == System.Threading.Timeout.InfiniteTimeSpan => response.ResponseStream,
+            // The SDK's own "none" (a client not given one) is its largest: such a client gets two minutes.
+            { } timeout when timeout > TimeSpan.Zero && timeout < SdkUnset => new IdleTimeoutStream(response.ResponseStream, timeout, $"s3://{bucket}/{key}"),
+            _ => new IdleTimeoutStream(response.ResponseStream, DefaultIdleLimit, $"s3://{bucket}/{key}"),
+        };
     }
 }
