@@ -410,7 +410,8 @@ internal static class HuntCommand
             return window.Apply(new ArchiveDownloads(new S3LogInputSource(client, bucket, slash < 0 ? null : rest[(slash + 1)..], window)), outsideWindow);
         }
 
-        return window.Apply(new FileLogInputSource(path), outsideWindow);
+        // An archive inside an archive (a zip of one tarball per account) is unpacked to a temporary file and read entry by entry.
+        return window.Apply(new ArchiveDownloads(new FileLogInputSource(path)), outsideWindow);
     }
 
     /// <summary>

@@ -206,10 +206,11 @@ public sealed partial class EventImportRunner(IDbContextFactory<FirebreakDbConte
 
     private ILogInputSource Source(EventImport import) => import.Kind switch
     {
-        // An uploaded zip or tar archive is read entry by entry, as one on disk is, each entry cited by the upload's name.
-        ImportKind.Upload or ImportKind.Hunt => new StoredFileSource(
-            Path.Combine(options.StagingDirectory, import.StagedFile ?? throw new InvalidDataException("The staged upload is missing.")), import.Source),
-        ImportKind.ServerPath => new ImportPaths.Source(ImportPaths.Check(import.Source, options.ImportRoots), options.ImportRoots),
+        // An uploaded zip or tar archive is read entry by entry, as one on disk is, each entry cited by the upload's name; an
+        // archive inside it (a zip of one tarball per account) is unpacked to a temporary file and read so too.
+        ImportKind.Upload or ImportKind.Hunt => new ArchiveDownloads(new StoredFileSource(
+            Path.Combine(options.StagingDirectory, import.StagedFile ?? throw new InvalidDataException("The staged upload is missing.")), import.Source)),
+        ImportKind.ServerPath => new ArchiveDownloads(new ImportPaths.Source(ImportPaths.Check(import.Source, options.ImportRoots), options.ImportRoots)),
         // A zip or tar archive in the bucket is downloaded and read entry by entry.
         ImportKind.S3 => new ArchiveDownloads(S3Source(import.Source)),
         _ => throw new InvalidDataException($"Unknown import kind {import.Kind}."),

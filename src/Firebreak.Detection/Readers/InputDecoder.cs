@@ -74,21 +74,21 @@ internal static class InputDecoder
 
     /// <summary>
     /// Why a file of this start is not read, said plainly: an archive or a compression the reader does not open where the
-    /// file was found (a zip or tar archive inside another archive, from a pipe or under another name; 7z, RAR, bzip2,
-    /// xz, zstd, Parquet anywhere); null for anything else.
+    /// file was found (a zip or tar archive from a pipe or under another name; 7z, RAR, bzip2, xz, zstd, Parquet
+    /// anywhere); null for anything else.
     /// </summary>
     private static string? NotReadHere(ReadOnlySpan<byte> head) => head switch
     {
         [(byte)'P', (byte)'A', (byte)'R', (byte)'1', ..] => "Parquet files are not supported; export the records as JSON",
         [(byte)'P', (byte)'K', 3, 4, ..] or [(byte)'P', (byte)'K', 5, 6, ..] =>
-            "a zip archive: its entries are read only when it is named .zip (on disk, uploaded or in S3), not inside another archive or from a pipe; unpack it, or give it its .zip name",
+            "a zip archive: its entries are read only when it is named .zip (on disk, uploaded, in S3 or inside another archive), not from a pipe; unpack it, or give it its .zip name",
         [0x37, 0x7A, 0xBC, 0xAF, ..] => "a 7z archive: not read; unpack it and hunt its folder",
         [(byte)'R', (byte)'a', (byte)'r', (byte)'!', ..] => "a RAR archive: not read; unpack it and hunt its folder",
         [(byte)'B', (byte)'Z', (byte)'h', ..] => "bzip2-compressed: not read; decompress it (bunzip2) and hunt the file, or gzip it",
         [0xFD, (byte)'7', (byte)'z', (byte)'X', ..] => "xz-compressed: not read; decompress it (unxz) and hunt the file, or gzip it",
         [0x28, 0xB5, 0x2F, 0xFD, ..] => "zstd-compressed: not read; decompress it (unzstd) and hunt the file, or gzip it",
         _ when head.Length >= TarMagicEnd && head[257..TarMagicEnd].SequenceEqual("ustar"u8) =>
-            "a tar archive: its entries are read only when it is named .tar, .tar.gz or .tgz (on disk, uploaded or in S3), not inside another archive or from a pipe; unpack it, or give it such a name",
+            "a tar archive: its entries are read only when it is named .tar, .tar.gz or .tgz (on disk, uploaded, in S3 or inside another archive), not from a pipe; unpack it, or give it such a name",
         _ => null,
     };
 

@@ -296,20 +296,25 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Theory]
-    // Logs handed over zipped, or as tar czf of a synced trail bucket, were one read error: not a JSON log file.
-    [InlineData("handover.zip")]
-    [InlineData("handover.tgz")]
-    public async Task Hunt_OfAnArchive_ReadsItsEntries_AndCitesThem(string name)
+    // Logs handed over zipped, or as tar czf of a synced trail bucket, were one read error: not a JSON log file; and a zip
+    // of such tarballs (one per account) one error for each tarball.
+    [InlineData("handover.zip", "")]
+    [InlineData("handover.tgz", "")]
+    [InlineData("accounts.zip", "111122223333.tgz!")]
+    public async Task Hunt_OfAnArchive_ReadsItsEntries_AndCitesThem(string name, string within)
     {
         var path = Path.Combine(Path.GetDirectoryName(WriteFile("x.txt", ""))!, name);
-        await File.WriteAllBytesAsync(path, HandoverArchive(zip: name.EndsWith(".zip", StringComparison.Ordinal)), TestContext.Current.CancellationToken);
+        var archive = within.Length == 0
+            ? HandoverArchive(zip: name.EndsWith(".zip", StringComparison.Ordinal))
+            : Firebreak.Testing.ZipBytes.Of((within.TrimEnd('!'), HandoverArchive(zip: false)));
+        await File.WriteAllBytesAsync(path, archive, TestContext.Current.CancellationToken);
 
         var hunt = await Cli.RunAsync("hunt", path, "--output", "jsonl");
 
         Assert.True(hunt.ExitCode == 1, hunt.ToString());
         var hit = JsonDocument.Parse(hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single()).RootElement;
         Assert.Equal("e2", hit.GetProperty("eventId").GetString());
-        Assert.Equal(path + "!AWSLogs/stop.json", hit.GetProperty("origin").GetProperty("source").GetString());
+        Assert.Equal($"{path}!{within}AWSLogs/stop.json", hit.GetProperty("origin").GetProperty("source").GetString());
         Assert.Contains("2 file(s), 0 read error(s)", hunt.Err);
     }
 

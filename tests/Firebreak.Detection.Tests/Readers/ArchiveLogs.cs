@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Formats.Tar;
 using System.Text;
 
 namespace Firebreak.Detection.Tests.Readers;
@@ -26,15 +27,22 @@ internal static class ArchiveLogs
         return output.ToArray();
     }
 
-    public static byte[] Zip(params (string Name, byte[] Content)[] entries)
+    public static byte[] Zip(params (string Name, byte[] Content)[] entries) => Firebreak.Testing.ZipBytes.Of(entries);
+
+    /// <summary>A tar archive of the entries in the order given: a name ending in <c>/</c> is a folder, a null content a symbolic link.</summary>
+    public static byte[] Tar(params (string Name, byte[]? Content)[] entries)
     {
         using var output = new MemoryStream();
-        using (var archive = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+        using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
         {
             foreach (var (name, content) in entries)
             {
-                using var entry = archive.CreateEntry(name).Open();
-                entry.Write(content);
+                PaxTarEntry entry = name.EndsWith('/')
+                    ? new PaxTarEntry(TarEntryType.Directory, name)
+                    : content is null
+                        ? new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = "elsewhere.json" }
+                        : new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content) };
+                writer.WriteEntry(entry);
             }
         }
 

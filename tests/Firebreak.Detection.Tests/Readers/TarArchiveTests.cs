@@ -18,26 +18,6 @@ public sealed class TarArchiveTests : IDisposable
 
     public void Dispose() => _root.Delete(recursive: true);
 
-    /// <summary>A tar archive of the entries in the order given: a name ending in <c>/</c> is a folder, a null content a symbolic link.</summary>
-    private static byte[] Tar(params (string Name, byte[]? Content)[] entries)
-    {
-        using var output = new MemoryStream();
-        using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
-        {
-            foreach (var (name, content) in entries)
-            {
-                PaxTarEntry entry = name.EndsWith('/')
-                    ? new PaxTarEntry(TarEntryType.Directory, name)
-                    : content is null
-                        ? new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = "elsewhere.json" }
-                        : new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content) };
-                writer.WriteEntry(entry);
-            }
-        }
-
-        return output.ToArray();
-    }
-
     /// <summary>A GNU-format tar archive: each entry one header block and its data, no extended headers.</summary>
     private static byte[] GnuTar(params string[] ids)
     {
