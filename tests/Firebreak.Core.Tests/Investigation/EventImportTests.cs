@@ -136,6 +136,52 @@ public sealed class EventImportTests : IDisposable
     }
 
     [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task AnUploadedZipOfTarballs_IsReadThroughEachTarball_AndResumesWithoutLoss(DatabaseKind kind)
+    {
+        // A handover of one tarball per account, zipped: each tarball was one error, and none of its logs was stored.
+        await using var harness = await HarnessAsync(kind, batchSize: 150);
+        var acme = await harness.CreateTenantAsync("Acme");
+        var incident = await IncidentAsync(harness, acme);
+        var handover = Firebreak.Testing.ZipBytes.Of(
+            ("accounts/111122223333.tgz", TrailLines.Tgz(
+                ("AWSLogs/b.json", TrailLines.Lines(Enumerable.Range(100, 400))),
+                ("AWSLogs/c.json.gz", TrailLines.Gzip(TrailLines.Lines(Enumerable.Range(500, 300)))))),
+            ("accounts/444455556666.tgz", TrailLines.Tgz(("AWSLogs/d.json", TrailLines.Lines(Enumerable.Range(800, 200))))));
+        ImportView upload;
+        await using (var scope = harness.As(acme.Responder))
+        {
+            upload = await scope.Get<EventImportService>().StartUploadAsync(incident, "accounts.zip", new MemoryStream(handover));
+        }
+
+        // Stopped inside the first tarball, then resumed.
+        using var stop = new CancellationTokenSource();
+        var batches = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RunAsync(harness, acme, upload.Id, _ =>
+        {
+            if (++batches == 3) stop.Cancel();
+        }, stop.Token));
+        await RunAsync(harness, acme, upload.Id);
+
+        await using (var scope = harness.As(acme.Viewer))
+        {
+            var done = await scope.Get<EventImportService>().GetAsync(incident, upload.Id);
+            Assert.Equal((ImportStatus.Completed, 900L, 0L, 3), (done.Status, done.EventsStored, done.Problems, done.FilesDone));
+        }
+
+        var ids = await StoredIdsAsync(harness);
+        Assert.Equal(Enumerable.Range(100, 900).Select(n => $"ev-{n:D8}"), ids.Order(StringComparer.Ordinal));
+        await using (var scope = harness.As(Actors.System("check")))
+        await using (var db = await scope.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync())
+        {
+            var origins = await db.IncidentEvents.Select(e => e.Origin).ToListAsync();
+            Assert.Contains(origins, o => o!.StartsWith("accounts.zip!accounts/111122223333.tgz!AWSLogs/c.json.gz", StringComparison.Ordinal));
+            Assert.Contains(origins, o => o!.StartsWith("accounts.zip!accounts/444455556666.tgz!AWSLogs/d.json", StringComparison.Ordinal));
+        }
+
+        Assert.Empty(Directory.GetFiles(Path.Combine(_root, "staging")));
+    }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
     public async Task Import_ResumesAfterInterruption_WithoutLossOrDuplication(DatabaseKind kind)
     {
         await using var harness = await HarnessAsync(kind, batchSize: 150);
