@@ -407,7 +407,7 @@ internal static class HuntCommand
                 SessionToken = context.GetEnvironmentVariable("AWS_SESSION_TOKEN"),
             });
             // A zip or tar archive in the bucket is downloaded and read entry by entry, its entries windowed by their names.
-            return window.Apply(new ArchiveDownloads(new S3LogInputSource(client, bucket, slash < 0 ? null : rest[(slash + 1)..], window)), outsideWindow);
+            return window.Apply(new ArchiveDownloads(new S3LogInputSource(client, bucket, slash < 0 ? null : rest[(slash + 1)..], window), remote: true), outsideWindow);
         }
 
         // An archive inside an archive (a zip of one tarball per account) is unpacked to a temporary file and read entry by entry.

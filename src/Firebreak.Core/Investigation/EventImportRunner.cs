@@ -212,7 +212,7 @@ public sealed partial class EventImportRunner(IDbContextFactory<FirebreakDbConte
             Path.Combine(options.StagingDirectory, import.StagedFile ?? throw new InvalidDataException("The staged upload is missing.")), import.Source)),
         ImportKind.ServerPath => new ArchiveDownloads(new ImportPaths.Source(ImportPaths.Check(import.Source, options.ImportRoots), options.ImportRoots)),
         // A zip or tar archive in the bucket is downloaded and read entry by entry.
-        ImportKind.S3 => new ArchiveDownloads(S3Source(import.Source)),
+        ImportKind.S3 => new ArchiveDownloads(S3Source(import.Source), remote: true),
         _ => throw new InvalidDataException($"Unknown import kind {import.Kind}."),
     };
 

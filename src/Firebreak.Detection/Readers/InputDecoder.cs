@@ -43,13 +43,16 @@ internal static class InputDecoder
             case [0xEF, 0xBB, 0xBF, ..]:
                 return (await TablesOrAsIs(new PrefixedStream(head[3..], stream), maxRecordBytes, cancellationToken).ConfigureAwait(false), null);
             case [0xFF, 0xFE, ..]:
-                return (Transcode(new PrefixedStream(head[2..], stream), Encoding.Unicode), Utf16Warning(source));
+                return (await TablesOrAsIs(Transcode(new PrefixedStream(head[2..], stream), Encoding.Unicode), maxRecordBytes, cancellationToken).ConfigureAwait(false), Utf16Warning(source));
             case [0xFE, 0xFF, ..]:
-                return (Transcode(new PrefixedStream(head[2..], stream), Encoding.BigEndianUnicode), Utf16Warning(source));
+                return (await TablesOrAsIs(Transcode(new PrefixedStream(head[2..], stream), Encoding.BigEndianUnicode), maxRecordBytes, cancellationToken).ConfigureAwait(false), Utf16Warning(source));
             case [not 0, 0, not 0, 0, ..]:
-                return (Transcode(new PrefixedStream(head, stream), Encoding.Unicode), Utf16Warning(source));
+                return (await TablesOrAsIs(Transcode(new PrefixedStream(head, stream), Encoding.Unicode), maxRecordBytes, cancellationToken).ConfigureAwait(false), Utf16Warning(source));
             case [0, not 0, 0, not 0, ..]:
-                return (Transcode(new PrefixedStream(head, stream), Encoding.BigEndianUnicode), Utf16Warning(source));
+                return (await TablesOrAsIs(Transcode(new PrefixedStream(head, stream), Encoding.BigEndianUnicode), maxRecordBytes, cancellationToken).ConfigureAwait(false), Utf16Warning(source));
+            case [(byte)'{', (byte)'"', not (byte)'t', ..]:
+                // An object whose first name is not "tables" (a CloudTrail delivery file's "Records"): read as it is, unlooked-at.
+                return (new PrefixedStream(head, stream), null);
             case [>= (byte)'0' and <= (byte)'9', ..]:
                 // A CloudWatch Logs export (CreateExportTask) writes each log event as a line: its time, a space, the message.
                 var (more, longer) = await PeekAsync(new PrefixedStream(head, stream), TimestampPrefixStream.MaxPrefix, cancellationToken).ConfigureAwait(false);

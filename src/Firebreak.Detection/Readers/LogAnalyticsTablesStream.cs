@@ -46,6 +46,9 @@ internal sealed class LogAnalyticsTablesStream : ReadOnlyStream
     private int _outputRead;
     private long _rows;
 
+    /// <summary>The error the service put beside the tables (a partial result: <c>PartialError</c>), said after the rows.</summary>
+    private string? _error;
+
     /// <summary>What ended the reading, held until the rows written before it are given out.</summary>
     private IOException? _failure;
 
@@ -264,8 +267,9 @@ internal sealed class LogAnalyticsTablesStream : ReadOnlyStream
                 }
             }
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // Invalid JSON, or a name or value whose text cannot be read (a lone surrogate escape, bytes that are not UTF-8).
             throw Fail($"not valid JSON: {ex.Message}");
         }
 
@@ -299,6 +303,20 @@ internal sealed class LogAnalyticsTablesStream : ReadOnlyStream
                 if (reader.TokenType == JsonTokenType.EndObject)
                 {
                     _phase = Phase.Ended;
+                    if (_error is not null)
+                    {
+                        // Its rows are given out first; then the reading ends with what the service said.
+                        throw Fail($"the query service reported an error beside its rows, which may be incomplete: {_error}");
+                    }
+
+                    return true;
+                }
+
+                if (reader.ValueTextEquals("error"u8))
+                {
+                    var start = reader;
+                    if (!reader.TrySkip()) return false;
+                    _error = ErrorOf(start);
                     return true;
                 }
 
@@ -362,6 +380,32 @@ internal sealed class LogAnalyticsTablesStream : ReadOnlyStream
             default:
                 return true;
         }
+    }
+
+    /// <summary>
+    /// The code and message of the answer's <c>error</c> (and of its innermost detail, which names the cause, such as the
+    /// result size limit), from a reader at the property whose value is all buffered.
+    /// </summary>
+    private static string ErrorOf(Utf8JsonReader reader)
+    {
+        reader.Read();
+        using var error = JsonDocument.ParseValue(ref reader);
+        static string? Text(JsonElement e, string name) =>
+            e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        var root = error.RootElement;
+        var said = $"{Text(root, "code") ?? "error"}: {Text(root, "message") ?? root.GetRawText()}";
+        var inner = root;
+        var descended = false;
+        while (inner.ValueKind == JsonValueKind.Object
+            && (inner.TryGetProperty("innererror", out var next) || (inner.TryGetProperty("details", out var details) && details.ValueKind == JsonValueKind.Array && details.GetArrayLength() > 0 && (next = details[0]).ValueKind == JsonValueKind.Object)))
+        {
+            inner = next;
+            descended = true;
+        }
+
+        var cause = descended ? Text(inner, "message") : null;
+        var text = cause is null ? said : $"{said} ({cause})";
+        return text.Length > 500 ? text[..500] : text;
     }
 
     /// <summary>The columns' names, from a reader at the property <c>columns</c> whose value is all buffered.</summary>
@@ -435,7 +479,16 @@ internal sealed class LogAnalyticsTablesStream : ReadOnlyStream
                     JsonTokenType.EndArray or JsonTokenType.EndObject => reader.TokenStartIndex + 1,
                     _ => reader.TokenStartIndex + reader.ValueSpan.Length,
                 };
-                writer.WriteRawValue(_buffer.AsSpan(_base + (int)from, (int)(to - from)), skipInputValidation: true);
+                var value = _buffer.AsSpan(_base + (int)from, (int)(to - from));
+                if (value[0] is (byte)'[' or (byte)'{' && value.IndexOfAny((byte)'\r', (byte)'\n') >= 0)
+                {
+                    // A list or object written over several lines keeps the row on one: outside strings, where alone a
+                    // line break can stand in valid JSON, it is white space.
+                    value.Replace((byte)'\r', (byte)' ');
+                    value.Replace((byte)'\n', (byte)' ');
+                }
+
+                writer.WriteRawValue(value, skipInputValidation: true);
             }
 
             writer.WriteEndObject();

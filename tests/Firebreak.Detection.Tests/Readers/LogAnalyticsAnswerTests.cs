@@ -117,6 +117,82 @@ public class LogAnalyticsAnswerTests
         Assert.Contains(reason, problem.Reason, StringComparison.Ordinal);
     }
 
+    private const string ActivityAnswer = """{"tables":[{"name":"PrimaryResult","columns":[{"name":"TimeGenerated","type":"datetime"},{"name":"OperationNameValue","type":"string"},{"name":"Caller","type":"string"},{"name":"CallerIpAddress","type":"string"},{"name":"Type","type":"string"}],"rows":[["2026-03-06T09:00:00Z","MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMAND/ACTION","mallory@contoso.example","203.0.113.9","AzureActivity"]]}]}""";
+
+    [Fact]
+    public async Task AnAnswerWithAPartialError_GivesItsRows_AndSaysTheyMayBeIncomplete()
+    {
+        // The service answers 200 with the rows it got and an error beside them when, for one, the result passed its size
+        // limit: the rows were read as the whole answer, and nothing said a sign-in export was cut.
+        var answer = ActivityAnswer[..^1] + ""","error":{"code":"PartialError","message":"There were some errors when processing your query.","details":[{"code":"EngineError","message":"Query result set has exceeded the internal data size limit 64000000 (E_QUERY_RESULT_SET_TOO_LARGE)."}]}}""";
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(answer)), "answer.json");
+
+        Assert.Equal("mallory@contoso.example", Assert.Single(events).Actor.Uid);
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal(ProblemSeverity.Error, problem.Severity);
+        Assert.Contains("the query service reported an error beside its rows, which may be incomplete: PartialError", problem.Reason, StringComparison.Ordinal);
+        Assert.Contains("E_QUERY_RESULT_SET_TOO_LARGE", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnAnswerSavedAsUtf16_IsReadAsAnAnswer()
+    {
+        // Windows PowerShell's "az rest ... > answer.json" writes UTF-16: the answer was one record of no known format.
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream([.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes(ActivityAnswer)]), "answer.json");
+
+        Assert.Equal("activitylogs", Assert.Single(events).LogSource.Service);
+        Assert.Equal(ProblemSeverity.Warning, Assert.Single(reader.Summary.Problems).Severity);
+    }
+
+    [Fact]
+    public async Task AColumnNameThatCannotBeRead_IsReportedForItsFile_AndTheNextFileIsRead()
+    {
+        // A lone surrogate escape in a name threw an exception no reader took for a read problem: the whole read ended.
+        const string Answer = """{"tables":[{"name":"PrimaryResult","columns":[{"name":"Bad\ud800","type":"string"}],"rows":[["x"]]}]}""";
+        var reader = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 1 });
+        var inputs = new Firebreak.Detection.Readers.Sources.LogInputList(
+        [
+            new("answer.json", _ => Task.FromResult<Stream>(new MemoryStream(Encoding.UTF8.GetBytes(Answer)))),
+            new("after.json", _ => Task.FromResult<Stream>(new MemoryStream(Encoding.UTF8.GetBytes(ArchiveLogs.Trail("after"))))),
+        ]);
+
+        List<string?> ids = [];
+        await foreach (var cloudEvent in reader.ReadAsync(inputs, TestContext.Current.CancellationToken))
+        {
+            ids.Add(cloudEvent.EventId);
+        }
+
+        Assert.Equal(["after"], ids);
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal("answer.json", problem.Source);
+        Assert.StartsWith("cannot read: Log Analytics query answer, after 0 row(s): not valid JSON", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CellsWrittenOverSeveralLines_KeepEachRowOnOneLine_SoRowsAreCitedByTheirNumbers()
+    {
+        var rows = string.Join(",", Enumerable.Range(1, 3).Select(n => $$"""
+            ["2026-03-06T09:0{{n}}:00Z","MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMAND/ACTION","mallory@contoso.example","203.0.113.9",
+             {
+               "entity": "/subscriptions/x/vm{{n}}",
+               "note": "a\nb"
+             },
+             "AzureActivity"]
+            """));
+        var answer = $$"""{"tables":[{"name":"PrimaryResult","columns":[{"name":"TimeGenerated","type":"datetime"},{"name":"OperationNameValue","type":"string"},{"name":"Caller","type":"string"},{"name":"CallerIpAddress","type":"string"},{"name":"Properties","type":"dynamic"},{"name":"Type","type":"string"}],"rows":[{{rows}}]}]}""";
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(answer)), "answer.json");
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal([1L, 2L, 3L], events.Select(e => e.Origin!.Line));
+        Assert.Equal("a\nb", events[0].Raw.GetProperty("Properties").GetProperty("note").GetString());
+    }
+
     [Fact]
     public async Task AnObjectWhoseFirstPropertyIsNotTables_IsReadAsBefore()
     {

@@ -12,7 +12,17 @@ public sealed class NestedArchiveTests : IDisposable
 {
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("firebreak-nested-");
 
-    public void Dispose() => _root.Delete(recursive: true);
+    /// <summary>This test's own folder for unpacked copies: counting the system's would count other tests' too.</summary>
+    private readonly DirectoryInfo _unpacked = Directory.CreateTempSubdirectory("firebreak-unpacked-");
+
+    public void Dispose()
+    {
+        _root.Delete(recursive: true);
+        _unpacked.Delete(recursive: true);
+    }
+
+    private ArchiveDownloads Within(ILogInputSource source, long maxUnpackedBytes = ArchiveDownloads.DefaultMaxUnpackedBytes) =>
+        new(source, maxUnpackedBytes: maxUnpackedBytes, temporaryFolder: _unpacked.FullName);
 
     private string Write(string name, byte[] bytes)
     {
@@ -21,7 +31,7 @@ public sealed class NestedArchiveTests : IDisposable
         return path;
     }
 
-    private static int Unpacked() => Directory.GetFiles(Path.GetTempPath(), "firebreak-archive-*").Length;
+    private int Unpacked() => _unpacked.GetFiles().Length;
 
     private static async Task<(List<(string? Id, string? Source)> Events, CloudLogReader Reader)> ReadAsync(ILogInputSource source)
     {
@@ -49,7 +59,7 @@ public sealed class NestedArchiveTests : IDisposable
             ("c.json", Text(Trail("c")))));
         var before = Unpacked();
 
-        var (events, reader) = await ReadAsync(new ArchiveDownloads(new FileLogInputSource(path)));
+        var (events, reader) = await ReadAsync(Within(new FileLogInputSource(path)));
 
         Assert.Empty(reader.Summary.Problems);
         Assert.Equal(
@@ -68,7 +78,7 @@ public sealed class NestedArchiveTests : IDisposable
             ("b.zip", Zip(("c.zip", Zip(("d.zip", deepest), ("in-c.json", Text(Trail("in-c"))))), ("in-b.json", Text(Trail("in-b"))))),
             ("in-a.json", Text(Trail("in-a")))));
 
-        var (events, reader) = await ReadAsync(new ArchiveDownloads(new FileLogInputSource(path)));
+        var (events, reader) = await ReadAsync(Within(new FileLogInputSource(path)));
 
         Assert.Equal(["in-c", "in-b", "in-a"], events.Select(e => e.Id));
         var problem = Assert.Single(reader.Summary.Problems);
@@ -86,7 +96,7 @@ public sealed class NestedArchiveTests : IDisposable
             ("after.json", Text(Trail("after")))));
         var before = Unpacked();
 
-        var (events, reader) = await ReadAsync(new ArchiveDownloads(new FileLogInputSource(path), maxUnpackedBytes: 1024 * 1024));
+        var (events, reader) = await ReadAsync(Within(new FileLogInputSource(path), maxUnpackedBytes: 1024 * 1024));
 
         // A zip's entries come in the order of their names.
         Assert.Equal(["after", "f"], events.Select(e => e.Id));
@@ -113,7 +123,7 @@ public sealed class NestedArchiveTests : IDisposable
 
         var reader = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 2 });
         List<(string?, string?)> events = [];
-        await foreach (var cloudEvent in reader.ReadAsync(new ArchiveDownloads(new FileLogInputSource(path)), limit.Token))
+        await foreach (var cloudEvent in reader.ReadAsync(Within(new FileLogInputSource(path)), limit.Token))
         {
             events.Add((cloudEvent.EventId, cloudEvent.Origin?.Source));
         }
@@ -122,5 +132,43 @@ public sealed class NestedArchiveTests : IDisposable
         Assert.Equal([$"{path}!broken.zip", $"{path}!cut.tgz"], reader.Summary.Problems.Select(p => p.Source).Order());
         Assert.All(reader.Summary.Problems, p => Assert.Equal(ProblemSeverity.Error, p.Severity));
         Assert.Equal(before, Unpacked());
+    }
+
+    [Fact]
+    public async Task AnEntryReachedByTwoOverlappingPaths_IsReadOnce_AndABangInAFoldersNameCountsForNothing()
+    {
+        // Nested entries were known by the path as typed: a folder and the archive in it, both given, read them twice.
+        // And every "!" in a name was taken for an archive around it: in a folder "case!2026!acme" an archive's inner
+        // tarball was said to lie inside three others and left unread.
+        var folder = Directory.CreateDirectory(Path.Combine(_root.FullName, "case!2026!acme"));
+        var path = Path.Combine(folder.FullName, "handover.zip");
+        File.WriteAllBytes(path, Zip(("111122223333.tgz", Gzip(Tar(("AWSLogs/t1.json", Text(Trail("t1")))))), ("plain.json", Text(Trail("p")))));
+
+        var (events, reader) = await ReadAsync(new LogInputSources(
+        [
+            Within(new FileLogInputSource(folder.FullName)),
+            Within(new FileLogInputSource(Path.Combine(folder.FullName, ".", "handover.zip"))),
+        ]));
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(["p", "t1"], events.Select(e => e.Id).Order());
+    }
+
+    [Fact]
+    public async Task ALocalLogNamedAsATarball_IsReadInPlace_NotCopiedToTheTemporaryFolder()
+    {
+        // A file the lister left whole though named .tgz (a gzipped log) holds no archive: it was copied to TMPDIR first.
+        var path = Write("export.tgz", Gzip(Trail("g")));
+        var before = Unpacked();
+
+        await foreach (var input in Within(new FileLogInputSource(path)).ListAsync(_ => { }, TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(before, Unpacked());
+            Assert.Equal(path, input.Name);
+        }
+
+        var (events, reader) = await ReadAsync(Within(new FileLogInputSource(path)));
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(["g"], events.Select(e => e.Id));
     }
 }

@@ -89,10 +89,10 @@ public class S3SourceTests
         });
         using var client = S3LogInputSource.CreateClient(Loopback(server));
         var reader = new CloudLogReader();
-        var before = Directory.GetFiles(Path.GetTempPath(), "firebreak-archive-*").Length;
+        var downloads = Directory.CreateTempSubdirectory("firebreak-downloads-");
 
         List<(string?, string?)> events = [];
-        await foreach (var cloudEvent in reader.ReadAsync(new ArchiveDownloads(new S3LogInputSource(client, "evidence", "handover/")), TestContext.Current.CancellationToken))
+        await foreach (var cloudEvent in reader.ReadAsync(new ArchiveDownloads(new S3LogInputSource(client, "evidence", "handover/"), remote: true, temporaryFolder: downloads.FullName), TestContext.Current.CancellationToken))
         {
             events.Add((cloudEvent.EventId, cloudEvent.Origin?.Source));
         }
@@ -104,7 +104,8 @@ public class S3SourceTests
         var problem = Assert.Single(reader.Summary.Problems);
         Assert.Equal("s3://evidence/handover/broken.zip", problem.Source);
         Assert.StartsWith("cannot read the zip archive", problem.Reason, StringComparison.Ordinal);
-        Assert.Equal(before, Directory.GetFiles(Path.GetTempPath(), "firebreak-archive-*").Length);
+        Assert.Empty(downloads.GetFiles());
+        downloads.Delete();
     }
 
     [Fact]
@@ -122,7 +123,7 @@ public class S3SourceTests
         {
             var reader = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 8 });
             var read = 0;
-            await foreach (var _ in reader.ReadAsync(new ArchiveDownloads(new S3LogInputSource(client, "evidence", "handover/")), TestContext.Current.CancellationToken))
+            await foreach (var _ in reader.ReadAsync(new ArchiveDownloads(new S3LogInputSource(client, "evidence", "handover/"), remote: true), TestContext.Current.CancellationToken))
             {
                 if (++read == 200) break;
             }
@@ -189,7 +190,7 @@ public class S3SourceTests
 
         var events = new List<string?>();
         var started = System.Diagnostics.Stopwatch.StartNew();
-        await foreach (var cloudEvent in reader.ReadAsync(new ArchiveDownloads(new S3LogInputSource(client, "org-trail-logs", Prefix)), limit.Token))
+        await foreach (var cloudEvent in reader.ReadAsync(new ArchiveDownloads(new S3LogInputSource(client, "org-trail-logs", Prefix), remote: true), limit.Token))
         {
             events.Add(cloudEvent.Origin?.Source);
         }

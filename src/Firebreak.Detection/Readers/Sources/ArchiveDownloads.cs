@@ -7,14 +7,17 @@ namespace Firebreak.Detection.Readers.Sources;
 /// by entry from there as one on disk is (<see cref="ZipLogArchive"/>, <see cref="TarLogArchive"/>): an S3 object (a
 /// customer's handover put in the evidence bucket), cited <c>s3://bucket/logs.zip!path/in/it.json</c>, and an archive inside
 /// another (a zip of one tarball per account), cited <c>handover.zip!111122223333.tgz!AWSLogs/...</c>, up to
-/// <see cref="MaxNesting"/> archives deep. Reading a zip needs to seek and a tar is read forward twice, which a download
+/// <see cref="MaxNesting"/> archives deep. A file that is no archive's entry is copied only from a <paramref name="remote"/>
+/// source (S3): a local file or an upload named as an archive that its lister left whole holds none, and is read in place.
+/// Reading a zip needs to seek and a tar is read forward twice, which a download
 /// or an entry's stream allows neither of. The file is removed once the archive's entries are listed: the reader has
 /// opened those it reads by then, and an open file stays readable when its name is gone. It takes the archive's size in
 /// the temporary folder (<c>TMPDIR</c>) while it is read. An archive unpacked from another may hold at most
 /// <paramref name="maxUnpackedBytes"/>: a small archive can unpack into a huge one, and this one is written to disk.
+/// The copies go to <paramref name="temporaryFolder"/>, by default the system's.
 /// Every other input passes through as it is.
 /// </summary>
-public sealed class ArchiveDownloads(ILogInputSource inner, long maxUnpackedBytes = ArchiveDownloads.DefaultMaxUnpackedBytes) : ILogInputSource
+public sealed class ArchiveDownloads(ILogInputSource inner, bool remote = false, long maxUnpackedBytes = ArchiveDownloads.DefaultMaxUnpackedBytes, string? temporaryFolder = null) : ILogInputSource
 {
     /// <summary>How many archives deep an entry may lie: an archive inside three others is reported, not opened.</summary>
     public const int MaxNesting = 3;
@@ -24,34 +27,33 @@ public sealed class ArchiveDownloads(ILogInputSource inner, long maxUnpackedByte
     public IAsyncEnumerable<LogInput> ListAsync(Action<ReadProblem> report, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);
-        return ExpandAsync(inner.ListAsync(report, cancellationToken), 0, null, report, cancellationToken);
+        return ExpandAsync(inner.ListAsync(report, cancellationToken), null, report, cancellationToken);
     }
 
     /// <summary>
-    /// The inputs, each archive among them replaced by its entries, and so on inside those. <paramref name="depth"/> counts
-    /// the archives opened here around <paramref name="inputs"/>; an input whose name says it is an archive's entry
-    /// (<c>!</c>) was unpacked, which an S3 object was not. <paramref name="itself"/> names the archive whose entries
-    /// these are: a file named as an archive that holds none (a <c>.tar</c> that is no tar) comes back as itself, one
-    /// input of that name, which is read as a file, not unpacked again.
+    /// The inputs, each archive among them replaced by its entries, and so on inside those. An archive's entry (its
+    /// <see cref="LogInput.ArchiveDepth"/> above 0) was unpacked, which an S3 object was not: only the former is held to
+    /// the unpacked limit. <paramref name="itself"/> names the archive whose entries these are: a file named as an archive
+    /// that holds none (a <c>.tar</c> that is no tar) comes back as itself, one input of that name, which is read as a
+    /// file, not unpacked again.
     /// </summary>
-    private async IAsyncEnumerable<LogInput> ExpandAsync(IAsyncEnumerable<LogInput> inputs, int depth, string? itself, Action<ReadProblem> report, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<LogInput> ExpandAsync(IAsyncEnumerable<LogInput> inputs, string? itself, Action<ReadProblem> report, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var input in inputs.ConfigureAwait(false))
         {
-            if (input.Name == itself || (!ZipLogArchive.IsArchiveName(input.Name) && !TarLogArchive.IsArchiveName(input.Name)))
+            if (input.Name == itself || (input.ArchiveDepth == 0 && !remote) || (!ZipLogArchive.IsArchiveName(input.Name) && !TarLogArchive.IsArchiveName(input.Name)))
             {
                 yield return input;
                 continue;
             }
 
-            var unpacked = depth > 0 || input.Name.Contains('!', StringComparison.Ordinal);
-            if (depth > MaxNesting || (unpacked && Nesting(input.Name) >= MaxNesting))
+            if (input.ArchiveDepth >= MaxNesting)
             {
                 report(new ReadProblem(input.Name, null, null, $"an archive inside {MaxNesting} others is not opened; unpack the outer ones and hunt the folder") { EndsInput = true });
                 continue;
             }
 
-            var path = await DownloadAsync(input, unpacked ? maxUnpackedBytes : long.MaxValue, report, cancellationToken).ConfigureAwait(false);
+            var path = await DownloadAsync(input, input.ArchiveDepth > 0 ? maxUnpackedBytes : long.MaxValue, report, cancellationToken).ConfigureAwait(false);
             if (path is null)
             {
                 continue;
@@ -59,12 +61,10 @@ public sealed class ArchiveDownloads(ILogInputSource inner, long maxUnpackedByte
 
             try
             {
-                await foreach (var entry in ExpandAsync(Entries(path, input.Name, report), depth + 1, input.Name, report, cancellationToken).ConfigureAwait(false))
+                await foreach (var entry in ExpandAsync(Entries(path, input, report), input.Name, report, cancellationToken).ConfigureAwait(false))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    // Known by its own name (unique within its archive), not by the temporary file's: the same object listed
-                    // by two overlapping prefixes is read once.
-                    yield return entry with { Identity = entry.Name };
+                    yield return entry;
                 }
             }
             finally
@@ -74,14 +74,18 @@ public sealed class ArchiveDownloads(ILogInputSource inner, long maxUnpackedByte
         }
     }
 
-    /// <summary>How many archives an entry's name says it lies in: <c>a.zip!b.tgz!c.json</c> lies in two.</summary>
-    private static int Nesting(string name) => name.Count(c => c == '!');
-
-    private static async IAsyncEnumerable<LogInput> Entries(string path, string name, Action<ReadProblem> report)
+    /// <summary>
+    /// The entries of the archive copied to <paramref name="path"/>, one level deeper than it, each known by the archive's
+    /// own identity and its name within (not by the temporary file's): the same entry reached by two overlapping paths,
+    /// or the same object listed by two prefixes, is read once. A file that holds no archive comes back as itself.
+    /// </summary>
+    private static async IAsyncEnumerable<LogInput> Entries(string path, LogInput archive, Action<ReadProblem> report)
     {
-        foreach (var entry in StoredFileSource.Inputs(path, name, report))
+        foreach (var entry in StoredFileSource.Inputs(path, archive.Name, report))
         {
-            yield return entry;
+            yield return entry.Name == archive.Name
+                ? entry with { Identity = archive.Identity, ArchiveDepth = archive.ArchiveDepth }
+                : entry with { Identity = (archive.Identity ?? archive.Name) + entry.Name[archive.Name.Length..], ArchiveDepth = archive.ArchiveDepth + 1 };
         }
 
         await Task.CompletedTask.ConfigureAwait(false);
@@ -102,9 +106,9 @@ public sealed class ArchiveDownloads(ILogInputSource inner, long maxUnpackedByte
     };
 
     /// <summary>The input copied to a new temporary file, or null (reported) when it cannot be read.</summary>
-    private static async Task<string?> DownloadAsync(LogInput input, long maxBytes, Action<ReadProblem> report, CancellationToken cancellationToken)
+    private async Task<string?> DownloadAsync(LogInput input, long maxBytes, Action<ReadProblem> report, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"firebreak-archive-{Guid.NewGuid():n}{Extension(input.Name)}");
+        var path = Path.Combine(temporaryFolder ?? Path.GetTempPath(), $"firebreak-archive-{Guid.NewGuid():n}{Extension(input.Name)}");
         Pending.TryAdd(path, 0);
         try
         {
@@ -132,7 +136,7 @@ public sealed class ArchiveDownloads(ILogInputSource inner, long maxUnpackedByte
                 {
                     await file.DisposeAsync().ConfigureAwait(false);
                     Delete(path);
-                    report(new ReadProblem(input.Name, null, null, $"an archive inside another that unpacks to more than {maxBytes / (1024 * 1024)} MB is not opened; unpack it and hunt the folder") { EndsInput = true });
+                    report(new ReadProblem(input.Name, null, null, $"an archive inside another that unpacks to more than {Describe(maxBytes)} is not opened; unpack it and hunt the folder") { EndsInput = true });
                     return null;
                 }
 
@@ -146,7 +150,7 @@ public sealed class ArchiveDownloads(ILogInputSource inner, long maxUnpackedByte
             or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             Delete(path);
-            report(new ReadProblem(input.Name, null, null, $"cannot {(input.Name.Contains('!', StringComparison.Ordinal) ? "unpack" : "download")} the archive to read its entries: {ex.Message}") { EndsInput = true });
+            report(new ReadProblem(input.Name, null, null, $"cannot {(input.ArchiveDepth > 0 ? "unpack" : "download")} the archive to read its entries: {ex.Message}") { EndsInput = true });
             return null;
         }
         catch
@@ -155,6 +159,8 @@ public sealed class ArchiveDownloads(ILogInputSource inner, long maxUnpackedByte
             throw;
         }
     }
+
+    private static string Describe(long bytes) => bytes >= 1024 * 1024 ? $"{bytes / (1024 * 1024)} MB" : $"{bytes} bytes";
 
     private static string Extension(string name) =>
         name.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase) ? ".tar.gz" : Path.GetExtension(LogInput.FileName(name)).ToString();

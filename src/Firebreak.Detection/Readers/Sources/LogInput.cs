@@ -13,6 +13,9 @@ public sealed record LogInput(string Name, Func<CancellationToken, Task<Stream>>
     /// <summary>What tells it apart from every other input when <see cref="Name"/> does not (a zip entry: its archive's real path and its own name).</summary>
     public string? Identity { get; init; }
 
+    /// <summary>How many archives it lies in: 0 for a file or an S3 object, 1 for an archive's entry, 2 for an entry of an archive inside that one.</summary>
+    public int ArchiveDepth { get; init; }
+
     /// <summary>The file's own name at the end of an input's name: after the last <c>/</c> or <c>\</c> of a path or an S3 key, or the <c>!</c> before a zip entry.</summary>
     public static ReadOnlySpan<char> FileName(string name) => name.AsSpan(name.LastIndexOfAny(['/', '\\', '!']) + 1);
 }

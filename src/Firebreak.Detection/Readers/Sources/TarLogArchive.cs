@@ -108,6 +108,7 @@ public static class TarLogArchive
                 {
                     Size = length,
                     Identity = $"{identity}!{index}",
+                    ArchiveDepth = 1,
                 };
             }
         }

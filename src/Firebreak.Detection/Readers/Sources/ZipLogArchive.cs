@@ -74,6 +74,7 @@ public static class ZipLogArchive
                 {
                     Size = length,
                     Identity = $"{identity}!{index}",
+                    ArchiveDepth = 1,
                 };
             }
         }
