@@ -1374,9 +1374,13 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         // Chunks used to be counted from the first hit: one hit more in the middle (a correlation can count
         // differently between runs) moved every later boundary, so every later chunk had a new key and all its
         // alerts were sent again. Boundaries are now decided by the hits themselves.
+        // Where chunks end depends on the hits' references, which name the rule by its id: a fixed one makes every run cut
+        // the same chunks. (Named by a title made new each run, one run in many had a chunk cut at its size limit next to
+        // the new hit, which moves the cuts after it up to the next boundary, and failed.)
         var title = $"Chunking probe {Guid.NewGuid():N}";
         var rules = Path.GetDirectoryName(WriteFile("probe.yml", $$"""
             title: {{title}}
+            id: 5f0c9a7e-3b2d-4e1f-8a6c-2d4e6f8a0b1c
             level: high
             logsource: {product: aws, service: cloudtrail}
             detection:
