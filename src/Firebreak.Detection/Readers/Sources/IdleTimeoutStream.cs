@@ -7,38 +7,22 @@ namespace Firebreak.Detection.Readers.Sources;
 /// throws an <see cref="IOException"/>, so that the object is reported as cut short and the other inputs are read; the
 /// caller's own cancellation passes through as it is.
 /// </summary>
-public sealed class IdleTimeoutStream : Stream
+internal sealed class IdleTimeoutStream : ReadOnlyStream
 {
-    private readonly Stream _inner;
     private readonly string _name;
     private CancellationTokenSource? _timer;
     private int _reading;
     private volatile bool _disposed;
 
     public IdleTimeoutStream(Stream inner, TimeSpan limit, string name)
+        : base(inner ?? throw new ArgumentNullException(nameof(inner)))
     {
-        ArgumentNullException.ThrowIfNull(inner);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(limit, TimeSpan.Zero);
-        _inner = inner;
         Limit = limit;
         _name = name;
     }
 
     public TimeSpan Limit { get; }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -57,7 +41,7 @@ public sealed class IdleTimeoutStream : Stream
         using var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try
         {
-            return await _inner.ReadAsync(buffer, both.Token).ConfigureAwait(false);
+            return await Inner.ReadAsync(buffer, both.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -86,18 +70,13 @@ public sealed class IdleTimeoutStream : Stream
         }
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     /// <summary>A read that waits on the network cannot be timed otherwise: it goes through the timed asynchronous one.</summary>
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
     public override int Read(Span<byte> buffer)
     {
         var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length);
         try
         {
-            var read = Read(rented, 0, buffer.Length);
+            var read = ReadAsync(rented.AsMemory(0, buffer.Length)).AsTask().GetAwaiter().GetResult();
             rented.AsSpan(0, read).CopyTo(buffer);
             return read;
         }
@@ -107,43 +86,30 @@ public sealed class IdleTimeoutStream : Stream
         }
     }
 
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            Close(_inner.Dispose);
+            StopTiming();
         }
 
         base.Dispose(disposing);
     }
 
-    public override async ValueTask DisposeAsync()
+    public override ValueTask DisposeAsync()
     {
-        Close(null);
-        await _inner.DisposeAsync().ConfigureAwait(false);
-        GC.SuppressFinalize(this);
+        StopTiming();
+        return base.DisposeAsync();
     }
 
     /// <summary>Marks the stream disposed and puts the timer away unless a read is using it, which then does.</summary>
-    private void Close(Action? closeInner)
+    private void StopTiming()
     {
         _disposed = true;
         if (Volatile.Read(ref _reading) == 0)
         {
             _timer?.Dispose();
         }
-
-        closeInner?.Invoke();
     }
 
     private static string Describe(TimeSpan limit) =>
