@@ -5,17 +5,18 @@ using Firebreak.Detection.Readers.Sources;
 namespace Firebreak.Detection.Readers;
 
 /// <summary>
-/// Turns a stored file into a UTF-8 byte stream, by content rather than by name: gzip by its magic
-/// bytes, a UTF-8 byte order mark dropped, UTF-16 (with or without a mark) transcoded on the fly.
+/// Turns a stored file into a UTF-8 byte stream, by content rather than by name: gzip, bzip2, xz and zstd by their
+/// magic bytes (<see cref="Decompression"/>), a UTF-8 byte order mark dropped, UTF-16 (with or without a mark)
+/// transcoded on the fly.
 /// </summary>
 internal static class InputDecoder
 {
     public static async Task<(Stream? Stream, ReadProblem? Problem)> DecodeAsync(Stream raw, string source, CancellationToken cancellationToken, int maxRecordBytes = 8 * 1024 * 1024)
     {
         var (stream, head) = await PeekAsync(raw, cancellationToken).ConfigureAwait(false);
-        if (head is [0x1F, 0x8B, ..])
+        if (Decompression.Kind(head) is { } compression)
         {
-            (stream, head) = await PeekAsync(new CheckedGzipStream(new PrefixedStream(head, stream)), cancellationToken).ConfigureAwait(false);
+            (stream, head) = await PeekAsync(Decompression.Open(new PrefixedStream(head, stream), compression), cancellationToken).ConfigureAwait(false);
         }
 
         if (head is [not ((byte)'{' or (byte)'[' or (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'), ..])
@@ -77,21 +78,19 @@ internal static class InputDecoder
 
     /// <summary>
     /// Why a file of this start is not read, said plainly: an archive or a compression the reader does not open where the
-    /// file was found (a zip or tar archive from a pipe or under another name; 7z, RAR, bzip2, xz, zstd, Parquet
-    /// anywhere); null for anything else.
+    /// file was found (a zip, tar or 7z archive from a pipe or under another name; RAR and Parquet anywhere); null for
+    /// anything else.
     /// </summary>
     private static string? NotReadHere(ReadOnlySpan<byte> head) => head switch
     {
         [(byte)'P', (byte)'A', (byte)'R', (byte)'1', ..] => "Parquet files are not supported; export the records as JSON",
         [(byte)'P', (byte)'K', 3, 4, ..] or [(byte)'P', (byte)'K', 5, 6, ..] =>
             "a zip archive: its entries are read only when it is named .zip (on disk, uploaded, in S3 or inside another archive), not from a pipe; unpack it, or give it its .zip name",
-        [0x37, 0x7A, 0xBC, 0xAF, ..] => "a 7z archive: not read; unpack it and hunt its folder",
+        [0x37, 0x7A, 0xBC, 0xAF, ..] =>
+            "a 7z archive: its entries are read only when it is named .7z (on disk, uploaded, in S3 or inside another archive), not from a pipe; unpack it, or give it its .7z name",
         [(byte)'R', (byte)'a', (byte)'r', (byte)'!', ..] => "a RAR archive: not read; unpack it and hunt its folder",
-        [(byte)'B', (byte)'Z', (byte)'h', ..] => "bzip2-compressed: not read; decompress it (bunzip2) and hunt the file, or gzip it",
-        [0xFD, (byte)'7', (byte)'z', (byte)'X', ..] => "xz-compressed: not read; decompress it (unxz) and hunt the file, or gzip it",
-        [0x28, 0xB5, 0x2F, 0xFD, ..] => "zstd-compressed: not read; decompress it (unzstd) and hunt the file, or gzip it",
         _ when head.Length >= TarMagicEnd && head[257..TarMagicEnd].SequenceEqual("ustar"u8) =>
-            "a tar archive: its entries are read only when it is named .tar, .tar.gz or .tgz (on disk, uploaded, in S3 or inside another archive), not from a pipe; unpack it, or give it such a name",
+            "a tar archive: its entries are read only when it is named .tar, .tgz, .tar.gz, .tar.bz2, .tar.xz or .tar.zst (on disk, uploaded, in S3 or inside another archive), not from a pipe; unpack it, or give it such a name",
         _ => null,
     };
 

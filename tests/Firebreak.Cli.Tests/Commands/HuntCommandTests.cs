@@ -269,7 +269,7 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     /// <summary>An archive of the trail that stops logging and a quiet one, as <c>AWSLogs/stop.json</c> and <c>AWSLogs/quiet.json</c>: a zip, or a gzipped tar.</summary>
-    private static byte[] HandoverArchive(bool zip)
+    private static byte[] HandoverArchive(bool zip, string compression = "gzip")
     {
         var output = new MemoryStream();
         var entries = new[] { ("AWSLogs/stop.json", StopTrail), ("AWSLogs/quiet.json", QuietTrail) };
@@ -284,8 +284,10 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         }
         else
         {
-            using var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true);
-            using var tar = new System.Formats.Tar.TarWriter(gzip);
+            using Stream compressed = compression == "zstd"
+                ? new SharpCompress.Compressors.ZStandard.CompressionStream(output, level: 3, leaveOpen: true)
+                : new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true);
+            using var tar = new System.Formats.Tar.TarWriter(compressed);
             foreach (var (name, content) in entries)
             {
                 tar.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, name) { DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content)) });
@@ -300,12 +302,13 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     // of such tarballs (one per account) one error for each tarball.
     [InlineData("handover.zip", "")]
     [InlineData("handover.tgz", "")]
+    [InlineData("handover.tar.zst", "")]
     [InlineData("accounts.zip", "111122223333.tgz!")]
     public async Task Hunt_OfAnArchive_ReadsItsEntries_AndCitesThem(string name, string within)
     {
         var path = Path.Combine(Path.GetDirectoryName(WriteFile("x.txt", ""))!, name);
         var archive = within.Length == 0
-            ? HandoverArchive(zip: name.EndsWith(".zip", StringComparison.Ordinal))
+            ? HandoverArchive(zip: name.EndsWith(".zip", StringComparison.Ordinal), name.EndsWith(".zst", StringComparison.Ordinal) ? "zstd" : "gzip")
             : Firebreak.Testing.ZipBytes.Of((within.TrimEnd('!'), HandoverArchive(zip: false)));
         await File.WriteAllBytesAsync(path, archive, TestContext.Current.CancellationToken);
 
@@ -316,6 +319,26 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.Equal("e2", hit.GetProperty("eventId").GetString());
         Assert.Equal($"{path}!{within}AWSLogs/stop.json", hit.GetProperty("origin").GetProperty("source").GetString());
         Assert.Contains("2 file(s), 0 read error(s)", hunt.Err);
+    }
+
+    [Fact]
+    public async Task Hunt_OfA7zArchive_ReadsItsEntries_AndCitesThem()
+    {
+        // handover.7z, made with 7-Zip: DeleteTrail (a.json), StopLogging (b.json.gz) and UpdateTrail (c.json) by an IAM
+        // user, an empty notes/empty.json and a __MACOSX/x.json.
+        const string Prefix = "AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/15/111122223333_CloudTrail_us-east-1_20260115T";
+        var path = Path.Combine(Path.GetDirectoryName(WriteFile("x.txt", ""))!, "handover.7z");
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Commands", "Fixtures", "handover.7z"), path);
+
+        var hunt = await Cli.RunAsync("hunt", path, "--output", "jsonl");
+
+        Assert.True(hunt.ExitCode == 1, hunt.ToString());
+        var hits = hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        Assert.Equal(
+            [("a", $"{path}!{Prefix}0905Z_a.json"), ("b", $"{path}!{Prefix}0910Z_b.json.gz"), ("c", $"{path}!{Prefix}0915Z_c.json")],
+            hits.Select(h => (h.GetProperty("eventId").GetString(), h.GetProperty("origin").GetProperty("source").GetString())).Distinct().Order());
+        Assert.Contains("3 file(s), 0 read error(s)", hunt.Err);
+        Assert.Contains($"{path}!notes/empty.json", hunt.Err);
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using System.Text;
 
 namespace Firebreak.Detection.Tests.Readers;
 
-/// <summary>What the archive tests pack: one-record CloudTrail delivery files, a digest file, gzip of either.</summary>
+/// <summary>What the archive tests pack: one-record CloudTrail delivery files, a digest file, gzip, bzip2 or zstd of either.</summary>
 internal static class ArchiveLogs
 {
     public static string Trail(string id, string name = "StopLogging") =>
@@ -26,6 +26,33 @@ internal static class ArchiveLogs
 
         return output.ToArray();
     }
+
+    public static byte[] Bzip2(byte[] bytes)
+    {
+        using var output = new MemoryStream();
+        using (var bzip2 = SharpCompress.Compressors.BZip2.BZip2Stream.Create(output, SharpCompress.Compressors.CompressionMode.Compress, decompressConcatenated: false, leaveOpen: true))
+        {
+            bzip2.Write(bytes);
+        }
+
+        return output.ToArray();
+    }
+
+    public static byte[] Zstd(byte[] bytes)
+    {
+        using var output = new MemoryStream();
+        using (var zstd = new SharpCompress.Compressors.ZStandard.CompressionStream(output, level: 3, leaveOpen: true))
+        {
+            // As the zstd tool writes by default: each frame ends with a checksum of its content.
+            zstd.SetParameter(SharpCompress.Compressors.ZStandard.Unsafe.ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
+            zstd.Write(bytes);
+        }
+
+        return output.ToArray();
+    }
+
+    /// <summary>A small file made with the xz tool (which nothing in .NET writes): one record, <c>x1</c>, and a line end.</summary>
+    public static byte[] XzOfX1 => File.ReadAllBytes(TestData.Fixture("compressed/cloudtrail-x1.json.xz"));
 
     public static byte[] Zip(params (string Name, byte[] Content)[] entries) => Firebreak.Testing.ZipBytes.Of(entries);
 

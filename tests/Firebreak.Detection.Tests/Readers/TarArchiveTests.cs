@@ -256,13 +256,10 @@ public sealed class TarArchiveTests : IDisposable
 
     [Theory]
     [InlineData("zip", "a zip archive: its entries are read only when it is named .zip")]
-    [InlineData("tgz", "a tar archive: its entries are read only when it is named .tar, .tar.gz or .tgz")]
-    [InlineData("tar", "a tar archive: its entries are read only when it is named .tar, .tar.gz or .tgz")]
-    [InlineData("7z", "a 7z archive: not read")]
+    [InlineData("tgz", "a tar archive: its entries are read only when it is named .tar, .tgz, .tar.gz, .tar.bz2, .tar.xz or .tar.zst")]
+    [InlineData("tar", "a tar archive: its entries are read only when it is named .tar, .tgz, .tar.gz, .tar.bz2, .tar.xz or .tar.zst")]
+    [InlineData("7z", "a 7z archive: its entries are read only when it is named .7z")]
     [InlineData("rar", "a RAR archive: not read")]
-    [InlineData("bz2", "bzip2-compressed: not read")]
-    [InlineData("xz", "xz-compressed: not read")]
-    [InlineData("zst", "zstd-compressed: not read")]
     public async Task AnArchiveOrCompressionNotOpenedWhereItIsFound_IsSaidToBeOne_NotCalledBadJson(string kind, string reason)
     {
         // Handed in as a stream under another name (standard input, an S3 object or upload not named for it), an archive is not listed.
@@ -272,10 +269,7 @@ public sealed class TarArchiveTests : IDisposable
             "tgz" => Gzip(Tar(("a.json", Text(Trail("a"))))),
             "tar" => Tar(("a.json", Text(Trail("a")))),
             "7z" => [0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C, 0, 4],
-            "rar" => [.. "Rar!"u8, 0x1A, 0x07, 0x01, 0x00],
-            "bz2" => [.. "BZh91AY&SY"u8],
-            "xz" => [0xFD, .. "7zXZ"u8, 0, 0, 4],
-            _ => [0x28, 0xB5, 0x2F, 0xFD, 0x24, 0x00],
+            _ => [.. "Rar!"u8, 0x1A, 0x07, 0x01, 0x00],
         };
         var reader = new CloudLogReader();
 

@@ -3,13 +3,14 @@ using System.Runtime.CompilerServices;
 namespace Firebreak.Detection.Readers.Sources;
 
 /// <summary>
-/// A zip or tar archive that comes as a stream is copied to a temporary file, readable by the user alone, and read entry
-/// by entry from there as one on disk is (<see cref="ZipLogArchive"/>, <see cref="TarLogArchive"/>): an S3 object (a
+/// A zip, tar or 7z archive that comes as a stream is copied to a temporary file, readable by the user alone, and read
+/// entry by entry from there as one on disk is (<see cref="ZipLogArchive"/>, <see cref="TarLogArchive"/>,
+/// <see cref="SevenZipLogArchive"/>): an S3 object (a
 /// customer's handover put in the evidence bucket), cited <c>s3://bucket/logs.zip!path/in/it.json</c>, and an archive inside
 /// another (a zip of one tarball per account), cited <c>handover.zip!111122223333.tgz!AWSLogs/...</c>, up to
 /// <see cref="MaxNesting"/> archives deep. A file that is no archive's entry is copied only from a <paramref name="remote"/>
 /// source (S3): a local file or an upload named as an archive that its lister left whole holds none, and is read in place.
-/// Reading a zip needs to seek and a tar is read forward twice, which a download
+/// Reading a zip or 7z needs to seek and a tar is read forward twice, which a download
 /// or an entry's stream allows neither of. The file is removed once the archive's entries are listed: the reader has
 /// opened those it reads by then, and an open file stays readable when its name is gone. It takes the archive's size in
 /// the temporary folder (<c>TMPDIR</c>) while it is read. An archive unpacked from another may hold at most
@@ -41,7 +42,7 @@ public sealed class ArchiveDownloads(ILogInputSource inner, bool remote = false,
     {
         await foreach (var input in inputs.ConfigureAwait(false))
         {
-            if (input.Name == itself || (input.ArchiveDepth == 0 && !remote) || (!ZipLogArchive.IsArchiveName(input.Name) && !TarLogArchive.IsArchiveName(input.Name)))
+            if (input.Name == itself || (input.ArchiveDepth == 0 && !remote) || !LogArchives.IsArchiveName(input.Name))
             {
                 yield return input;
                 continue;
@@ -163,7 +164,8 @@ public sealed class ArchiveDownloads(ILogInputSource inner, bool remote = false,
     private static string Describe(long bytes) => bytes >= 1024 * 1024 ? $"{bytes / (1024 * 1024)} MB" : $"{bytes} bytes";
 
     private static string Extension(string name) =>
-        name.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase) ? ".tar.gz" : Path.GetExtension(LogInput.FileName(name)).ToString();
+        TarLogArchive.Endings.FirstOrDefault(ending => ending.StartsWith(".tar.", StringComparison.Ordinal) && name.EndsWith(ending, StringComparison.OrdinalIgnoreCase))
+        ?? Path.GetExtension(LogInput.FileName(name)).ToString();
 
     private static void Delete(string path)
     {

@@ -9,7 +9,8 @@ namespace Firebreak.Detection.Readers.Sources;
 /// number of directories). Folders are walked as files are read, in ordinal order so that runs are repeatable.
 /// Hidden files are skipped. Folders are listed by <see cref="FolderListing"/>: one that cannot be listed is
 /// an error, and a folder reached twice through links is read once. A <c>.zip</c> file is read entry by entry
-/// (<see cref="ZipLogArchive"/>), and so is a <c>.tar</c>, <c>.tar.gz</c> or <c>.tgz</c> (<see cref="TarLogArchive"/>).
+/// (<see cref="ZipLogArchive"/>), and so is a tar archive, plain or compressed (<see cref="TarLogArchive"/>), and a
+/// <c>.7z</c> (<see cref="SevenZipLogArchive"/>).
 /// </summary>
 public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSource
 {
@@ -19,7 +20,7 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
     }
 
     /// <summary>
-    /// Why a file found may not be read (null when it may), asked before it is opened or, for a zip or tar archive, listed; the
+    /// Why a file found may not be read (null when it may), asked before it is opened or, for an archive, listed; the
     /// reason is reported as a warning and the file skipped. A server's imports keep to their folders with it.
     /// </summary>
     public Func<string, string?>? Refuse { get; init; }
@@ -45,20 +46,9 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
                     continue;
                 }
 
-                if (ZipLogArchive.IsArchive(file))
+                if (LogArchives.Found(file, report) is { } entries)
                 {
-                    foreach (var entry in ZipLogArchive.Entries(file, report))
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        yield return entry;
-                    }
-
-                    continue;
-                }
-
-                if (TarLogArchive.IsArchive(file))
-                {
-                    foreach (var entry in TarLogArchive.Entries(file, report))
+                    foreach (var entry in entries)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         yield return entry;

@@ -28,7 +28,7 @@ public interface ILogInputSource
 }
 
 /// <summary>
-/// One stored file known by another name (an upload kept under a name of the server's own): a zip or tar archive, as
+/// One stored file known by another name (an upload kept under a name of the server's own): a zip, tar or 7z archive, as
 /// its name says, is read entry by entry, each entry cited as <c>name!path/in/archive</c>; anything else is one input.
 /// </summary>
 public sealed class StoredFileSource(string path, string name) : ILogInputSource
@@ -44,11 +44,34 @@ public sealed class StoredFileSource(string path, string name) : ILogInputSource
         await Task.CompletedTask.ConfigureAwait(false);
     }
 
-    /// <summary>The entries of the archive its name says the file is (a tar only when it holds one), else the file itself.</summary>
+    /// <summary>The entries of the archive its name says the file is (a tar or 7z only when it holds one), else the file itself.</summary>
     internal static IEnumerable<LogInput> Inputs(string path, string name, Action<ReadProblem> report) =>
+        LogArchives.Named(path, name, report) ?? [new LogInput(name, _ => Task.FromResult<Stream>(File.OpenRead(path)))];
+}
+
+/// <summary>The archives read entry by entry: zip, tar (plain or compressed) and 7z, known by their names.</summary>
+public static class LogArchives
+{
+    /// <summary>Whether a name is one of an archive the readers open (<c>.zip</c>, a tar's endings, <c>.7z</c>).</summary>
+    public static bool IsArchiveName(string name) =>
+        ZipLogArchive.IsArchiveName(name) || TarLogArchive.IsArchiveName(name) || SevenZipLogArchive.IsArchiveName(name);
+
+    /// <summary>The entries of a file found on disk when it is an archive (its name and its content say so), else null.</summary>
+    internal static IEnumerable<LogInput>? Found(string path, Action<ReadProblem> report) =>
+        ZipLogArchive.IsArchive(path) ? ZipLogArchive.Entries(path, report)
+        : TarLogArchive.IsArchive(path) ? TarLogArchive.Entries(path, report)
+        : SevenZipLogArchive.IsArchive(path) ? SevenZipLogArchive.Entries(path, report)
+        : null;
+
+    /// <summary>
+    /// The entries of a stored file known by <paramref name="name"/> when that names an archive (a zip always; a tar or 7z
+    /// only when the file holds one), cited after the name; else null.
+    /// </summary>
+    internal static IEnumerable<LogInput>? Named(string path, string name, Action<ReadProblem> report) =>
         ZipLogArchive.IsArchiveName(name) ? ZipLogArchive.Entries(path, report, name)
         : TarLogArchive.IsArchiveName(name) && TarLogArchive.Holds(path) ? TarLogArchive.Entries(path, report, name)
-        : [new LogInput(name, _ => Task.FromResult<Stream>(File.OpenRead(path)))];
+        : SevenZipLogArchive.IsArchiveName(name) && SevenZipLogArchive.Holds(path) ? SevenZipLogArchive.Entries(path, report, name)
+        : null;
 }
 
 /// <summary>A fixed list of inputs, for streams the caller already has.</summary>

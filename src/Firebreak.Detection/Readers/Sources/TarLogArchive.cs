@@ -3,12 +3,12 @@ using System.Formats.Tar;
 namespace Firebreak.Detection.Readers.Sources;
 
 /// <summary>
-/// Logs handed over as a tar archive (<c>.tar</c>, or gzipped as <c>.tar.gz</c> or <c>.tgz</c>: what <c>tar czf</c> of a
-/// synced bucket gives) are read entry by entry without unpacking them to disk, as a zip archive is
+/// Logs handed over as a tar archive (<c>.tar</c>, or compressed as <c>.tar.gz</c> or <c>.tgz</c>: what <c>tar czf</c> of a
+/// synced bucket gives; <c>.tar.bz2</c>, <c>.tar.xz</c>, <c>.tar.zst</c> and their short forms too) are read entry by entry without unpacking them to disk, as a zip archive is
 /// (<see cref="ZipLogArchive"/>): each file in it is an input named <c>archive.tgz!path/in/archive.json.gz</c>, read as any
 /// file is. A tar archive has no directory to look entries up in, so entries come in the order the archive holds them,
 /// and the archive is read forward twice: once to list its entries (a plain <c>.tar</c> on disk is skipped through,
-/// a gzipped one is unpacked) and once to read them, in the order they were listed. Folders, hidden files and macOS's
+/// a compressed one is unpacked) and once to read them, in the order they were listed. Folders, hidden files and macOS's
 /// <c>__MACOSX</c> and <c>._</c> forks are skipped; an empty entry is warned of, and so is a link, a device or any other
 /// entry that is not a regular file; entries of one name are all read, the second cited <c>name#2</c>. A file is taken
 /// for an archive only when its first block is a tar header (<see cref="Holds"/>). An entry whose data ends before the
@@ -18,16 +18,16 @@ namespace Firebreak.Detection.Readers.Sources;
 public static class TarLogArchive
 {
     /// <summary>
-    /// Whether a file is taken for a tar archive: named <c>.tar</c>, <c>.tar.gz</c> or <c>.tgz</c>, with a size (a named
+    /// Whether a file is taken for a tar archive: named as one (<see cref="Endings"/>), with a size (a named
     /// pipe reports none, and is read once as the plain file it is).
     /// </summary>
     public static bool IsArchive(string path) => IsArchiveName(path) && FileLogInputSource.StoredSize(path) > 0 && Holds(path);
 
-    /// <summary>Whether a name is a tar archive's: it ends in <c>.tar</c>, <c>.tar.gz</c> or <c>.tgz</c>.</summary>
-    public static bool IsArchiveName(string name) =>
-        name.EndsWith(".tar", StringComparison.OrdinalIgnoreCase)
-        || name.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase)
-        || name.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase);
+    /// <summary>The endings of a tar archive's name: plain, and compressed by each of <see cref="Decompression"/>'s compressions.</summary>
+    public static readonly string[] Endings = [".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz", ".tar.zst", ".tzst"];
+
+    /// <summary>Whether a name is a tar archive's: it ends in one of <see cref="Endings"/>.</summary>
+    public static bool IsArchiveName(string name) => Endings.Any(ending => name.EndsWith(ending, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// The entries of the archive at <paramref name="path"/>, listed as it is read through and named after
@@ -120,7 +120,7 @@ public static class TarLogArchive
     }
 
     /// <summary>
-    /// Whether the file holds a tar archive, gzipped or not: its first block is a header whose checksum is right (or is all
+    /// Whether the file holds a tar archive, compressed or not: its first block is a header whose checksum is right (or is all
     /// zeros: an archive of nothing). A file named <c>.tar</c> that is none is read as the file it is, as before.
     /// </summary>
     public static bool Holds(string path)
@@ -192,16 +192,16 @@ public static class TarLogArchive
         }
     }
 
-    /// <summary>The archive's bytes from its start: unpacked on the fly when it is gzipped, whatever its name says.</summary>
+    /// <summary>The archive's bytes from its start: unpacked on the fly when it is compressed, whatever its name says.</summary>
     private static Stream OpenStream(string path)
     {
         var file = new FileStream(path, new FileStreamOptions { Access = FileAccess.Read, Share = FileShare.Read, Options = FileOptions.SequentialScan });
         try
         {
-            Span<byte> magic = stackalloc byte[2];
-            var gzipped = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false) == 2 && magic is [0x1F, 0x8B];
+            Span<byte> magic = stackalloc byte[Decompression.MagicLength];
+            var compression = Decompression.Kind(magic[..file.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false)]);
             file.Position = 0;
-            return gzipped ? new CheckedGzipStream(file) : file;
+            return compression is null ? file : Decompression.Open(file, compression);
         }
         catch
         {

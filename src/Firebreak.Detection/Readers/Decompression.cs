@@ -1,0 +1,244 @@
+using SharpCompress.Compressors;
+using SharpCompress.Compressors.BZip2;
+using SharpCompress.Compressors.Xz;
+using SharpCompress.Compressors.ZStandard;
+
+namespace Firebreak.Detection.Readers;
+
+/// <summary>
+/// The compressions a log or an archive is read through, known by their first bytes whatever the file is named: gzip
+/// (what CloudTrail and most exports write), bzip2, xz and zstd (what a responder's own <c>tar cjf</c>, <c>tar cJf</c>
+/// or <c>tar --zstd</c> and log rotation give). Each is checked to end where its format says it ends: data cut short or
+/// damaged is an <see cref="InvalidDataException"/>, which the framer reports with the records read before it. Streams
+/// joined into one file (<c>cat a.xz b.xz</c>, parallel compressors' output) are all read.
+/// </summary>
+internal static class Decompression
+{
+    /// <summary>How many bytes <see cref="Kind"/> needs to look at.</summary>
+    public const int MagicLength = 4;
+
+    /// <summary>The compression the bytes a file starts with are the magic of, or null.</summary>
+    public static string? Kind(ReadOnlySpan<byte> head) => head switch
+    {
+        [0x1F, 0x8B, ..] => "gzip",
+        [(byte)'B', (byte)'Z', (byte)'h', >= (byte)'1' and <= (byte)'9', ..] => "bzip2",
+        [0xFD, (byte)'7', (byte)'z', (byte)'X', ..] => "xz",
+        [0x28, 0xB5, 0x2F, 0xFD, ..] => "zstd",
+        _ => null,
+    };
+
+    /// <summary>The decompressed bytes of <paramref name="compressed"/>, which is disposed with the result.</summary>
+    public static Stream Open(Stream compressed, string kind) => kind switch
+    {
+        "gzip" => new CheckedGzipStream(compressed),
+        "bzip2" or "xz" or "zstd" => new DecompressingStream(compressed, kind),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a compression the readers know"),
+    };
+
+    /// <summary>A decoder's failure as the file's problem: the decoder's own words, and what they mean for the file.</summary>
+    private static InvalidDataException Unreadable(string kind, Exception ex) =>
+        new($"the {kind} data cannot be unpacked ({ex.Message.TrimEnd('.')}): it is damaged, cut short, or written with settings the reader does not take", ex);
+
+    /// <summary>
+    /// bzip2, xz or zstd through SharpCompress's decoders, their failures (of any type: a damaged input can throw what a
+    /// decoder did not plan for) turned into <see cref="InvalidDataException"/> naming the compression. xz streams joined
+    /// one after another are decoded in turn, with the zero padding the format allows between them; anything else after a
+    /// stream's end is reported, as gzip's is.
+    /// </summary>
+    private sealed class DecompressingStream(Stream compressed, string kind) : ReadOnlyStream(compressed)
+    {
+        private readonly XzSource? _xz = kind == "xz" ? new XzSource(compressed) : null;
+        private Stream? _decoder;
+        private bool _ended;
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (buffer.IsEmpty || _ended)
+            {
+                return 0;
+            }
+
+            while (true)
+            {
+                int read;
+                try
+                {
+                    // Made at the first read, not before: a decoder reads its format's header as it is made.
+                    _decoder ??= Decoder();
+                    read = _decoder.Read(buffer);
+                    if (read == 0 && _xz is not null && NextXzStream(_xz))
+                    {
+                        continue;
+                    }
+                }
+                catch (Exception ex) when (ex is not (OperationCanceledException or ObjectDisposedException or IOException or OutOfMemoryException))
+                {
+                    throw ex as InvalidDataException ?? Unreadable(kind, ex);
+                }
+
+                _ended = read == 0;
+                return read;
+            }
+        }
+
+        // The decoders read their input synchronously; a read of this stream is one of theirs.
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return ValueTask.FromResult(Read(buffer.Span));
+        }
+
+        private Stream Decoder() => kind switch
+        {
+            // Joined bzip2 streams (pbzip2, lbzip2) are read by the decoder itself; the input is closed here, not by it.
+            "bzip2" => BZip2Stream.Create(Inner, CompressionMode.Decompress, decompressConcatenated: true, leaveOpen: true),
+            "xz" => new XZStream(_xz!),
+            _ => new DecompressionStream(Inner, checkEndOfStream: true, leaveOpen: true),
+        };
+
+        /// <summary>
+        /// At an xz stream's end, where the decoder has read exactly to: zero padding (in fours) may follow, then another
+        /// stream (true, its decoder made) or the file's end (false).
+        /// </summary>
+        private bool NextXzStream(XzSource source)
+        {
+            Span<byte> magic = stackalloc byte[MagicLength];
+            long zeros = 0;
+            int got;
+            while ((got = source.ReadAtLeast(magic[..1], 1, throwOnEndOfStream: false)) == 1 && magic[0] == 0)
+            {
+                zeros++;
+            }
+
+            if (got == 0)
+            {
+                return zeros % 4 == 0 ? false : throw new InvalidDataException("the xz data ends with padding that is not a multiple of four bytes: the file is damaged");
+            }
+
+            got = 1 + source.ReadAtLeast(magic[1..], MagicLength - 1, throwOnEndOfStream: false);
+            if (zeros % 4 != 0 || got < MagicLength || Kind(magic) != "xz")
+            {
+                throw new InvalidDataException("data after the end of the xz stream is not another xz stream: the file is damaged, or two files were joined");
+            }
+
+            source.Unread(magic);
+            _decoder!.Dispose();
+            _decoder = new XZStream(source);
+            return true;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                try
+                {
+                    _decoder?.Dispose();
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // A decoder given damaged data may fail again as it closes; the input is closed below all the same.
+                }
+
+                _decoder = null;
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>
+    /// An xz decoder's input: it asks where it is (blocks are aligned to four bytes), which a download or an archive's
+    /// entry cannot say, so the bytes read are counted; bytes looked at past a stream's end are given back for the next
+    /// stream's decoder. Left open when a decoder closes.
+    /// </summary>
+    private sealed class XzSource(Stream inner) : ReadOnlyStream(inner)
+    {
+        private byte[] _given = [];
+        private int _givenAt;
+        private long _position;
+
+        public override long Position
+        {
+            get => _position;
+            set => throw new NotSupportedException();
+        }
+
+        public void Unread(ReadOnlySpan<byte> bytes)
+        {
+            _given = bytes.ToArray();
+            _givenAt = 0;
+            _position -= bytes.Length;
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            int read;
+            if (_givenAt < _given.Length)
+            {
+                read = Math.Min(buffer.Length, _given.Length - _givenAt);
+                _given.AsSpan(_givenAt, read).CopyTo(buffer);
+                _givenAt += read;
+            }
+            else
+            {
+                read = Inner.Read(buffer);
+            }
+
+            _position += read;
+            return read;
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Read(buffer.Span));
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
+
+    /// <summary>
+    /// A decoder's output whose failures, of whatever type, become an <see cref="InvalidDataException"/> naming the format
+    /// (a 7z entry's bytes): a damaged archive must be reported as one, not end the read.
+    /// </summary>
+    internal sealed class Guarded(Stream decoded, string kind) : ReadOnlyStream(decoded)
+    {
+        public override int Read(Span<byte> buffer)
+        {
+            try
+            {
+                return Inner.Read(buffer);
+            }
+            catch (Exception ex) when (ex is not (OperationCanceledException or ObjectDisposedException or IOException or OutOfMemoryException))
+            {
+                throw ex as InvalidDataException ?? Unreadable(kind, ex);
+            }
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return ValueTask.FromResult(Read(buffer.Span));
+        }
+
+        // Closing an entry read part-way decodes the rest of it, to be ready for the next; damage there is the next
+        // entry's to report when it is read, not a failure to close this one.
+        protected override void Dispose(bool disposing)
+        {
+            try
+            {
+                base.Dispose(disposing);
+            }
+            catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
+            {
+            }
+        }
+
+        public override ValueTask DisposeAsync()
+        {
+            Dispose(true);
+            GC.SuppressFinalize(this);
+            return ValueTask.CompletedTask;
+        }
+    }
+}
