@@ -23,9 +23,13 @@ public static class SigmaRuleLoader
     public static SigmaParseResult LoadDirectory(string directory)
     {
         var folders = new List<SigmaDiagnostic>();
-        var files = FolderListing.Files(directory, recurse: true, problem => folders.Add(new SigmaDiagnostic(
-                Path.GetRelativePath(directory, problem.Path), 1, 1, problem.NotListedAgain ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, "file", problem.Reason)))
-            .Where(f => f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase));
+        static bool IsRule(string f) => f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase);
+        var files = FolderListing.Files(
+                directory,
+                recurse: true,
+                problem => folders.Add(new SigmaDiagnostic(Path.GetRelativePath(directory, problem.Path), 1, 1, problem.NotListedAgain ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, "file", problem.Reason)),
+                chosen: IsRule)
+            .Where(IsRule);
         return Merge([.. files.Select(f => Path.GetRelativePath(directory, f) is var name && FileLogInputSource.StoredSize(f) == 0
             ? new SigmaParseResult([], [new SigmaDiagnostic(name, 1, 1, DiagnosticSeverity.Warning, "file", "empty, or not a regular file (a named pipe or a device): nothing to read; skipped")])
             : Load(f, name)), new SigmaParseResult([], folders)]);

@@ -190,21 +190,32 @@ public sealed class MalformedInputTests : IDisposable
         File.WriteAllText(Path.Combine(outside, "x.json"), "{}");
         // Beside its target: read once, as a.json.
         File.CreateSymbolicLink(Path.Combine(dir, "b.json"), "a.json");
-        // To a hidden file and to a file of another ending, which the listing (or a caller choosing by ending) never gives: read.
+        // To a hidden file, which the listing never gives: read. To a file of another ending, which a caller choosing by
+        // ending may not read: read through the link only for such a caller.
         File.CreateSymbolicLink(Path.Combine(dir, "current.json"), ".staging.json");
         File.CreateSymbolicLink(Path.Combine(dir, "latest.json"), "trail.log");
         // Two links to one file outside, and a link to the folder holding it: read once.
         File.CreateSymbolicLink(Path.Combine(dir, "m1.json"), Path.Combine(outside, "x.json"));
         File.CreateSymbolicLink(Path.Combine(dir, "m2.json"), Path.Combine(outside, "x.json"));
         Directory.CreateSymbolicLink(Path.Combine(dir, "zother"), outside);
+        // A regular file before a link to it of another ending: the log walk read it under both names.
+        File.WriteAllText(Path.Combine(dir, "0-first.log"), "{}");
+        File.CreateSymbolicLink(Path.Combine(dir, "zz-last.json"), "0-first.log");
 
         var problems = new List<FolderProblem>();
         var files = FolderListing.Files(dir, recurse: true, problems.Add).Select(f => Path.GetRelativePath(dir, f)).ToList();
 
-        // trail.log, listed after the link that led to it, was read through the link.
-        Assert.Equal(["a.json", "current.json", "latest.json", "m1.json"], files.Order(StringComparer.Ordinal));
-        Assert.Equal(["b.json", "m2.json", "trail.log", Path.Combine("zother", "x.json")], problems.Select(p => Path.GetRelativePath(dir, p.Path)).Order(StringComparer.Ordinal));
+        Assert.Equal(["0-first.log", "a.json", "current.json", "m1.json", "trail.log"], files.Order(StringComparer.Ordinal));
+        Assert.Equal(["b.json", "latest.json", "m2.json", Path.Combine("zother", "x.json"), "zz-last.json"], problems.Select(p => Path.GetRelativePath(dir, p.Path)).Order(StringComparer.Ordinal));
         Assert.All(problems, p => Assert.True(p.NotListedAgain));
+
+        // A caller reading only .json files: the links to .log files are its only way to them. trail.log, listed after
+        // the link that led to it, was read through the link, and is passed over.
+        problems.Clear();
+        files = [.. FolderListing.Files(dir, recurse: true, problems.Add, chosen: f => f.EndsWith(".json", StringComparison.Ordinal)).Select(f => Path.GetRelativePath(dir, f))];
+
+        Assert.Equal(["0-first.log", "a.json", "current.json", "latest.json", "m1.json", "zz-last.json"], files.Order(StringComparer.Ordinal));
+        Assert.Equal(["b.json", "m2.json", "trail.log", Path.Combine("zother", "x.json")], problems.Select(p => Path.GetRelativePath(dir, p.Path)).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -40,15 +40,17 @@ public static class FolderListing
     /// after the rest (so a file is listed by its path without links wherever it has one). Links to files are
     /// listed as they are; the reader reports one that leads nowhere. With <paramref name="include"/> (a glob's
     /// test of a path), a folder reached by two ways is listed under each (the pattern may name the link, not the
-    /// folder it leads to), but each file is still listed once.
+    /// folder it leads to), but each file is still listed once. <paramref name="chosen"/> says which of the files
+    /// listed the caller reads when it reads only some (the rule loader's <c>.yml</c> files): a link is passed over for
+    /// the file it leads to only when that file is chosen too; without it, every file listed is taken as read.
     /// </summary>
-    public static IEnumerable<string> Files(string root, bool recurse, Action<FolderProblem> report, Func<string, bool>? include = null)
+    public static IEnumerable<string> Files(string root, bool recurse, Action<FolderProblem> report, Func<string, bool>? include = null, Func<string, bool>? chosen = null)
     {
         ArgumentNullException.ThrowIfNull(report);
-        return Walk(root, recurse, report, include);
+        return Walk(root, recurse, report, include, chosen ?? (_ => true));
     }
 
-    private static IEnumerable<string> Walk(string root, bool recurse, Action<FolderProblem> report, Func<string, bool>? include)
+    private static IEnumerable<string> Walk(string root, bool recurse, Action<FolderProblem> report, Func<string, bool>? include, Func<string, bool> chosen)
     {
         // The ways each folder (by its path without links) was listed: one, or up to eight with a pattern.
         var listed = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -94,7 +96,7 @@ public static class FolderListing
                     // earlier led to it.
                     if (isLink && RealPath(path) is var real && File.Exists(real))
                     {
-                        if (linkedFiles.Contains(real) || (include is null && ReadElsewhere(real, path, rootReal, recurse, listed)))
+                        if (linkedFiles.Contains(real) || (include is null && chosen(real) && ReadElsewhere(real, rootReal, recurse, listed)))
                         {
                             report(new FolderProblem(path, $"leads to {real}, a file read under another path: not read again", NotListedAgain: true));
                             continue;
@@ -128,14 +130,12 @@ public static class FolderListing
 
     /// <summary>
     /// Whether a file a link leads to (by its path without links) is listed by this walk under that path: it is not
-    /// hidden, ends as the link does (a caller choosing files by their ending chooses it too), and is in the root (or,
-    /// recursing, under it, in no hidden folder) or in a folder already listed.
+    /// hidden, and is in the root (or, recursing, under it, in no hidden folder) or in a folder already listed.
     /// </summary>
-    private static bool ReadElsewhere(string real, string link, string rootReal, bool recurse, Dictionary<string, List<string>> listed)
+    private static bool ReadElsewhere(string real, string rootReal, bool recurse, Dictionary<string, List<string>> listed)
     {
         var folder = Path.GetDirectoryName(real);
-        if (folder is null || Path.GetFileName(real).StartsWith('.')
-            || !string.Equals(Path.GetExtension(real), Path.GetExtension(link), StringComparison.OrdinalIgnoreCase))
+        if (folder is null || Path.GetFileName(real).StartsWith('.'))
         {
             return false;
         }
