@@ -14,6 +14,9 @@ namespace Firebreak.Detection.Readers;
 /// </summary>
 internal static class Decompression
 {
+    /// <summary>How many compressions of one file inside another are undone: a fourth is read as the bytes it is.</summary>
+    public const int MaxLayers = 3;
+
     /// <summary>How many bytes <see cref="Kind"/> needs to look at.</summary>
     public const int MagicLength = 4;
 

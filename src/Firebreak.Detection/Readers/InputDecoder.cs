@@ -14,7 +14,9 @@ internal static class InputDecoder
     public static async Task<(Stream? Stream, ReadProblem? Problem)> DecodeAsync(Stream raw, string source, CancellationToken cancellationToken, int maxRecordBytes = 8 * 1024 * 1024)
     {
         var (stream, head) = await PeekAsync(raw, cancellationToken).ConfigureAwait(false);
-        if (Decompression.Kind(head) is { } compression)
+        // A file compressed again (a .json.gz gzipped for sending, a .tar.zst of .gz logs read as one) is unpacked as often
+        // as it was packed, up to a few times.
+        for (var layers = 0; layers < Decompression.MaxLayers && Decompression.Kind(head) is { } compression; layers++)
         {
             (stream, head) = await PeekAsync(Decompression.Open(new PrefixedStream(head, stream), compression), cancellationToken).ConfigureAwait(false);
         }

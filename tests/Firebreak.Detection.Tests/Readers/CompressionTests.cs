@@ -81,6 +81,21 @@ public sealed class CompressionTests : IDisposable
         Assert.Empty(reader.Summary.Problems);
     }
 
+    [Fact]
+    public async Task AFileCompressedAgain_IsUnpackedAsOftenAsItWasPacked_UpToThreeTimes()
+    {
+        var once = Gzip(Lines(0, 2));
+        var reader = new CloudLogReader();
+
+        Assert.Equal(["ev-0", "ev-1"], (await reader.ReadAllAsync(new MemoryStream(Zstd(once)), "trail.json.gz.zst")).Select(e => e.EventId));
+        Assert.Equal(["ev-0", "ev-1"], (await reader.ReadAllAsync(new MemoryStream(Bzip2(Zstd(once))), "three.bz2")).Select(e => e.EventId));
+        Assert.Empty(reader.Summary.Problems);
+
+        // A fourth is not undone: its bytes are not JSON, and that is said.
+        Assert.Empty(await reader.ReadAllAsync(new MemoryStream(Gzip(Bzip2(Zstd(once)))), "four.gz"));
+        Assert.Equal(ProblemSeverity.Error, Assert.Single(reader.Summary.Problems).Severity);
+    }
+
     [Theory]
     [InlineData("bzip2")]
     [InlineData("zstd")]
