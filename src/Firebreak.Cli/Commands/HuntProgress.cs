@@ -26,22 +26,28 @@ internal sealed class HuntProgress(ReadSummary summary, HuntStatistics statistic
 
     /// <summary>
     /// The size of the local inputs: every file the reader will open for these paths (not those the time
-    /// <paramref name="window"/> leaves unread), or null when one is an S3 prefix or standard input. Paths that do not exist count
+    /// <paramref name="window"/> leaves unread), or null when one is an S3 prefix, standard input or a compressed tarball. Paths that do not exist count
     /// nothing here; the hunt itself reports them.
     /// </summary>
     public static async Task<long?> TotalBytesAsync(IReadOnlyList<string> paths, DeliveryWindow window, CancellationToken cancellationToken)
     {
         if (paths.Any(p => p.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) || p == HuntCommand.StandardInput)) return null;
         long total = 0;
-        await foreach (var input in window.Apply(new FileLogInputSource(paths), _ => { }).ListAsync(_ => { }, cancellationToken).ConfigureAwait(false))
+        // A compressed tarball's entries are known only by unpacking all of it, which the hunt already does twice (to list
+        // them, then to read them): the bar then shows what was read without a total.
+        var unknown = false;
+        var source = new FileLogInputSource(paths) { KeepWhole = path => TarLogArchive.IsArchive(path) && TarLogArchive.IsCompressed(path) && (unknown = true) };
+        await foreach (var input in window.Apply(source, _ => { }).ListAsync(_ => { }, cancellationToken).ConfigureAwait(false))
         {
+            if (unknown) return null;
+
             // A link counts the size of what it leads to, which is what the reader reads; a file gone since it
             // was listed counts nothing, and the reader reports it.
             if (CloudTrailDigest.IsName(input.Name)) continue; // passed by unread
             total += input.Size ?? FileLogInputSource.StoredSize(input.Name) ?? 0;
         }
 
-        return total;
+        return unknown ? null : total;
     }
 
     /// <summary>Shows the counts so far on <paramref name="task"/>.</summary>

@@ -1665,6 +1665,34 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.True(total > new FileInfo(gz).Length * 2);
         Assert.Null(await HuntProgress.TotalBytesAsync([sim.Logs, "s3://trail-bucket/AWSLogs/"], new DeliveryWindow(null, null), TestContext.Current.CancellationToken));
 
+        // A plain tarball's entries are counted, as the reader counts them; a compressed one's are not known without
+        // unpacking it all once more, so there is no total (and the tarball is not unpacked for it).
+        var tar = Path.Combine(sim.Directory, Guid.NewGuid().ToString("N") + ".tar");
+        var tarball = Path.ChangeExtension(tar, ".tar.zst");
+        var packed = Directory.CreateDirectory(Path.Combine(sim.Directory, Guid.NewGuid().ToString("N"))).FullName;
+        File.Copy(gz, Path.Combine(packed, "packed.json.gz"));
+        File.Copy(first, Path.Combine(packed, "packed.json"));
+        await using (var file = File.Create(tar))
+        {
+            await System.Formats.Tar.TarFile.CreateFromDirectoryAsync(packed, file, includeBaseDirectory: false, TestContext.Current.CancellationToken);
+        }
+
+        await using (var file = File.Create(tarball))
+        await using (var zstd = new SharpCompress.Compressors.ZStandard.CompressionStream(file, level: 3, leaveOpen: true))
+        {
+            zstd.Write(await File.ReadAllBytesAsync(tar, TestContext.Current.CancellationToken));
+        }
+
+        var tarReader = new Firebreak.Detection.Readers.CloudLogReader();
+        await foreach (var _ in tarReader.ReadAsync(new Firebreak.Detection.Readers.Sources.FileLogInputSource(tar), TestContext.Current.CancellationToken))
+        {
+        }
+
+        Assert.True(tarReader.Summary.Bytes > 0);
+        Assert.Equal(tarReader.Summary.Bytes, await HuntProgress.TotalBytesAsync([tar], new DeliveryWindow(null, null), TestContext.Current.CancellationToken));
+        Assert.Null(await HuntProgress.TotalBytesAsync([tar, tarball], new DeliveryWindow(null, null), TestContext.Current.CancellationToken));
+        Assert.Null(await HuntProgress.TotalBytesAsync([tarball], new DeliveryWindow(null, null), TestContext.Current.CancellationToken));
+
         // With a time window, the files it leaves unread are not counted: the bar still ends where the reading does.
         var since = sim.Result.AttackSteps.Min(s => s.Time);
         var window = new DeliveryWindow(since, null);

@@ -25,6 +25,12 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
     /// </summary>
     public Func<string, string?>? Refuse { get; init; }
 
+    /// <summary>
+    /// Whether an archive found is given as one input of itself instead of its entries (null: none is). The progress bar's
+    /// total keeps a compressed tarball whole: learning its entries' sizes would unpack all of it once more.
+    /// </summary>
+    public Func<string, bool>? KeepWhole { get; init; }
+
     public async IAsyncEnumerable<LogInput> ListAsync(Action<ReadProblem> report, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (var path in paths)
@@ -46,7 +52,7 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
                     continue;
                 }
 
-                if (LogArchives.Found(file, report) is { } entries)
+                if (KeepWhole?.Invoke(file) != true && LogArchives.Found(file, report) is { } entries)
                 {
                     foreach (var entry in entries)
                     {
