@@ -7,7 +7,7 @@ namespace Firebreak.Detection.Readers;
 /// <summary>
 /// Turns a stored file into a UTF-8 byte stream, by content rather than by name: gzip, bzip2, xz and zstd by their
 /// magic bytes (<see cref="Decompression"/>), a UTF-8 byte order mark dropped, UTF-16 (with or without a mark)
-/// transcoded on the fly.
+/// transcoded on the fly, Parquet's rows as JSON lines (<see cref="ParquetRowsStream"/>).
 /// </summary>
 internal static class InputDecoder
 {
@@ -33,6 +33,12 @@ internal static class InputDecoder
         {
             await stream.DisposeAsync().ConfigureAwait(false);
             return (null, null);
+        }
+
+        if (head is [(byte)'P', (byte)'A', (byte)'R', (byte)'1', ..])
+        {
+            // Parquet (Security Lake's own storage): its rows as JSON lines.
+            return (new ParquetRowsStream(new PrefixedStream(head, stream)), null);
         }
 
         if (NotReadHere(head) is { } unread)
@@ -80,12 +86,10 @@ internal static class InputDecoder
 
     /// <summary>
     /// Why a file of this start is not read, said plainly: an archive or a compression the reader does not open where the
-    /// file was found (a zip, tar or 7z archive from a pipe or under another name; RAR and Parquet anywhere); null for
-    /// anything else.
+    /// file was found (a zip, tar or 7z archive from a pipe or under another name; RAR anywhere); null for anything else.
     /// </summary>
     private static string? NotReadHere(ReadOnlySpan<byte> head) => head switch
     {
-        [(byte)'P', (byte)'A', (byte)'R', (byte)'1', ..] => "Parquet files are not supported; export the records as JSON",
         [(byte)'P', (byte)'K', 3, 4, ..] or [(byte)'P', (byte)'K', 5, 6, ..] =>
             "a zip archive: its entries are read only when it is named .zip (on disk, uploaded, in S3 or inside another archive), not from a pipe; unpack it, or give it its .zip name",
         [0x37, 0x7A, 0xBC, 0xAF, ..] =>

@@ -341,6 +341,74 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.Contains($"{path}!notes/empty.json", hunt.Err);
     }
 
+    public sealed class LakeName
+    {
+        public string? name { get; set; }
+    }
+
+    public sealed class LakeApi
+    {
+        public string? operation { get; set; }
+        public LakeName? service { get; set; }
+    }
+
+    public sealed class LakeUser
+    {
+        public string? type { get; set; }
+        public string? uid { get; set; }
+    }
+
+    public sealed class LakeActor
+    {
+        public LakeUser? user { get; set; }
+    }
+
+    public sealed class LakeMetadata
+    {
+        public LakeName? product { get; set; }
+        public string? uid { get; set; }
+    }
+
+    public sealed class LakeRow
+    {
+        public int class_uid { get; set; }
+        public long time { get; set; }
+        public LakeMetadata? metadata { get; set; }
+        public LakeApi? api { get; set; }
+        public LakeActor? actor { get; set; }
+    }
+
+    [Fact]
+    public async Task Hunt_OfSecurityLakeParquet_MatchesTheCloudTrailRules_AndCitesTheRow()
+    {
+        // Security Lake keeps its OCSF records as Parquet: hunted where they lie, not exported first.
+        LakeRow Row(string id, string operation, string service) => new()
+        {
+            class_uid = 6003,
+            time = 1772611200000,
+            metadata = new LakeMetadata { product = new LakeName { name = "CloudTrail" }, uid = id },
+            api = new LakeApi { operation = operation, service = new LakeName { name = service } },
+            actor = new LakeActor { user = new LakeUser { type = "AssumedRole", uid = "arn:aws:sts::111122223333:assumed-role/ops/mallory" } },
+        };
+        var path = WriteFile("part-00000.parquet", "");
+        await using (var file = File.Create(path))
+        {
+            await Parquet.Serialization.ParquetSerializer.SerializeAsync(
+                [Row("quiet", "DescribeTrails", "cloudtrail.amazonaws.com"), Row("stop", "StopLogging", "cloudtrail.amazonaws.com")], file, cancellationToken: TestContext.Current.CancellationToken);
+        }
+
+        var rule = WriteFile("trail-stopped.yml", "title: Trail stopped\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel:\n    eventSource: cloudtrail.amazonaws.com\n    eventName: StopLogging\n  condition: sel\nlevel: high\n");
+
+        var hunt = await Cli.RunAsync("hunt", path, "--no-builtin", "--rules", rule, "--output", "jsonl");
+
+        Assert.True(hunt.ExitCode == 1, hunt.ToString());
+        var hit = JsonDocument.Parse(hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single()).RootElement;
+        Assert.Equal("stop", hit.GetProperty("eventId").GetString());
+        Assert.Equal(path, hit.GetProperty("origin").GetProperty("source").GetString());
+        Assert.Equal(2, hit.GetProperty("origin").GetProperty("line").GetInt64());
+        Assert.Contains("1 file(s), 0 read error(s)", hunt.Err);
+    }
+
     [Fact]
     public async Task Hunt_SecurityLakeRecords_AreMatchedByCloudTrailRules_ThroughTheirNativeNames()
     {
