@@ -1,3 +1,4 @@
+using System.Buffers;
 using SharpCompress.Compressors;
 using SharpCompress.Compressors.BZip2;
 using SharpCompress.Compressors.Xz;
@@ -27,6 +28,8 @@ internal static class Decompression
         [(byte)'B', (byte)'Z', (byte)'h', >= (byte)'1' and <= (byte)'9', ..] => "bzip2",
         [0xFD, (byte)'7', (byte)'z', (byte)'X', ..] => "xz",
         [0x28, 0xB5, 0x2F, 0xFD, ..] => "zstd",
+        // A skippable frame, which pzstd writes first (its frame sizes) and zstd's decoder passes over.
+        [>= 0x50 and <= 0x5F, 0x2A, 0x4D, 0x18, ..] => "zstd",
         _ => null,
     };
 
@@ -44,23 +47,29 @@ internal static class Decompression
 
     /// <summary>
     /// bzip2, xz or zstd through SharpCompress's decoders, their failures (of any type: a damaged input can throw what a
-    /// decoder did not plan for) turned into <see cref="InvalidDataException"/> naming the compression. xz streams joined
-    /// one after another are decoded in turn, with the zero padding the format allows between them; anything else after a
-    /// stream's end is reported, as gzip's is.
+    /// decoder did not plan for) turned into <see cref="InvalidDataException"/> naming the compression. bzip2 and xz
+    /// streams joined one after another are decoded in turn here, each decoder stopping at its stream's end (a decoder
+    /// that went on to the next by itself failed inside the read that held the last block, and lost that block's
+    /// records), with the zero padding xz allows between them; anything else after a stream's end is reported, after
+    /// every record before it. zstd's decoder reads all of a file's frames itself. The decoders read synchronously; the
+    /// caller's cancellation reaches the reads they make, so a hunt stopped while a download is quiet stops at once.
     /// </summary>
     private sealed class DecompressingStream(Stream compressed, string kind) : ReadOnlyStream(compressed)
     {
-        private readonly XzSource? _xz = kind == "xz" ? new XzSource(compressed) : null;
+        private readonly Source _source = new(compressed);
         private Stream? _decoder;
         private bool _ended;
 
-        public override int Read(Span<byte> buffer)
+        public override int Read(Span<byte> buffer) => Read(buffer, CancellationToken.None);
+
+        private int Read(Span<byte> buffer, CancellationToken cancellationToken)
         {
             if (buffer.IsEmpty || _ended)
             {
                 return 0;
             }
 
+            _source.Cancellation = cancellationToken;
             while (true)
             {
                 int read;
@@ -69,7 +78,7 @@ internal static class Decompression
                     // Made at the first read, not before: a decoder reads its format's header as it is made.
                     _decoder ??= Decoder();
                     read = _decoder.Read(buffer);
-                    if (read == 0 && _xz is not null && NextXzStream(_xz))
+                    if (read == 0 && kind != "zstd" && NextStream())
                     {
                         continue;
                     }
@@ -84,31 +93,29 @@ internal static class Decompression
             }
         }
 
-        // The decoders read their input synchronously; a read of this stream is one of theirs.
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            return ValueTask.FromResult(Read(buffer.Span));
+            return ValueTask.FromResult(Read(buffer.Span, cancellationToken));
         }
 
         private Stream Decoder() => kind switch
         {
-            // Joined bzip2 streams (pbzip2, lbzip2) are read by the decoder itself; the input is closed here, not by it.
-            "bzip2" => BZip2Stream.Create(Inner, CompressionMode.Decompress, decompressConcatenated: true, leaveOpen: true),
-            "xz" => new XZStream(_xz!),
-            _ => new DecompressionStream(Inner, checkEndOfStream: true, leaveOpen: true),
+            "bzip2" => BZip2Stream.Create(_source, CompressionMode.Decompress, decompressConcatenated: false, leaveOpen: true),
+            "xz" => new XZStream(_source),
+            _ => new DecompressionStream(_source, checkEndOfStream: true, leaveOpen: true),
         };
 
         /// <summary>
-        /// At an xz stream's end, where the decoder has read exactly to: zero padding (in fours) may follow, then another
-        /// stream (true, its decoder made) or the file's end (false).
+        /// At a bzip2 or xz stream's end, where the decoder has read exactly to: the file's end (false), or another stream
+        /// (true, its decoder made), after zero padding in fours for xz.
         /// </summary>
-        private bool NextXzStream(XzSource source)
+        private bool NextStream()
         {
             Span<byte> magic = stackalloc byte[MagicLength];
             long zeros = 0;
             int got;
-            while ((got = source.ReadAtLeast(magic[..1], 1, throwOnEndOfStream: false)) == 1 && magic[0] == 0)
+            while ((got = _source.ReadAtLeast(magic[..1], 1, throwOnEndOfStream: false)) == 1 && magic[0] == 0 && kind == "xz")
             {
                 zeros++;
             }
@@ -118,15 +125,15 @@ internal static class Decompression
                 return zeros % 4 == 0 ? false : throw new InvalidDataException("the xz data ends with padding that is not a multiple of four bytes: the file is damaged");
             }
 
-            got = 1 + source.ReadAtLeast(magic[1..], MagicLength - 1, throwOnEndOfStream: false);
-            if (zeros % 4 != 0 || got < MagicLength || Kind(magic) != "xz")
+            got = 1 + _source.ReadAtLeast(magic[1..], MagicLength - 1, throwOnEndOfStream: false);
+            if (zeros % 4 != 0 || got < MagicLength || Kind(magic) != kind)
             {
-                throw new InvalidDataException("data after the end of the xz stream is not another xz stream: the file is damaged, or two files were joined");
+                throw new InvalidDataException($"data after the end of the {kind} stream is not another {kind} stream: the file is damaged, or two files were joined");
             }
 
-            source.Unread(magic);
+            _source.Unread(magic);
             _decoder!.Dispose();
-            _decoder = new XZStream(source);
+            _decoder = Decoder();
             return true;
         }
 
@@ -148,18 +155,29 @@ internal static class Decompression
 
             base.Dispose(disposing);
         }
+
+        // The base class closes only the input asynchronously; the decoder (zstd's holds native memory) is closed too.
+        public override ValueTask DisposeAsync()
+        {
+            Dispose(true);
+            GC.SuppressFinalize(this);
+            return ValueTask.CompletedTask;
+        }
     }
 
     /// <summary>
-    /// An xz decoder's input: it asks where it is (blocks are aligned to four bytes), which a download or an archive's
-    /// entry cannot say, so the bytes read are counted; bytes looked at past a stream's end are given back for the next
-    /// stream's decoder. Left open when a decoder closes.
+    /// A decoder's input, left open when a decoder closes (the next stream's goes on with it). xz's decoder asks where it
+    /// is (blocks are aligned to four bytes), which a download or an archive's entry cannot say, so the bytes read are
+    /// counted; bytes looked at past a stream's end are given back for the next stream's decoder. The decoders read
+    /// synchronously: each read goes to the input's asynchronous read with the caller's cancellation.
     /// </summary>
-    private sealed class XzSource(Stream inner) : ReadOnlyStream(inner)
+    private sealed class Source(Stream inner) : ReadOnlyStream(inner)
     {
         private byte[] _given = [];
         private int _givenAt;
         private long _position;
+
+        public CancellationToken Cancellation { get; set; }
 
         public override long Position
         {
@@ -183,9 +201,22 @@ internal static class Decompression
                 _given.AsSpan(_givenAt, read).CopyTo(buffer);
                 _givenAt += read;
             }
-            else
+            else if (!Cancellation.CanBeCanceled)
             {
                 read = Inner.Read(buffer);
+            }
+            else
+            {
+                var rented = ArrayPool<byte>.Shared.Rent(buffer.Length);
+                try
+                {
+                    read = Inner.ReadAsync(rented.AsMemory(0, buffer.Length), Cancellation).AsTask().GetAwaiter().GetResult();
+                    rented.AsSpan(0, read).CopyTo(buffer);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
             }
 
             _position += read;
@@ -198,6 +229,8 @@ internal static class Decompression
         protected override void Dispose(bool disposing)
         {
         }
+
+        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     /// <summary>

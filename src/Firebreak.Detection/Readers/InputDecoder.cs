@@ -43,6 +43,12 @@ internal static class InputDecoder
 
         if (NotReadHere(head) is { } unread)
         {
+            if (head is [0x37, 0x7A, 0xBC, 0xAF, ..] && System.Text.RegularExpressions.Regex.IsMatch(LogInput.FileName(source), @"\.7z\.[0-9]{3}$"))
+            {
+                // The first volume of a split archive: the others hold the rest, and only the whole is an archive.
+                unread = "the first volume of a split 7z archive: join the volumes (cat name.7z.0* > name.7z) and hunt the archive";
+            }
+
             await stream.DisposeAsync().ConfigureAwait(false);
             return (null, new ReadProblem(source, null, null, unread) { EndsInput = true });
         }

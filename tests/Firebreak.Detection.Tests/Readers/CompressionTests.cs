@@ -1,5 +1,7 @@
+using System.Reflection;
 using System.Text;
 using Firebreak.Detection.Readers;
+using Firebreak.Detection.Readers.Sources;
 using static Firebreak.Detection.Tests.Readers.ArchiveLogs;
 
 namespace Firebreak.Detection.Tests.Readers;
@@ -251,5 +253,95 @@ public sealed class CompressionTests : IDisposable
         Assert.InRange(events.Count, 100, 3_999);
         Assert.Equal(Enumerable.Range(0, events.Count).Select(i => $"ev-{i}"), events.Select(e => e.EventId));
         Assert.Contains(reader.Summary.Problems, p => p.Severity == ProblemSeverity.Error && p.Reason.Contains("zstd", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Bzip2WithTrailingBytes_IsReported_AndKeepsEveryRecordBeforeThem()
+    {
+        // The decoder once went on to look for a next stream inside the read that gave the last block, and failed there:
+        // that block's records, whose CRC had held, were lost.
+        byte[] padded = [.. Bzip2(Lines(0, 12_000)), 0, 0, 0, 0];
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(padded), "padded.bz2");
+
+        Assert.Equal(12_000, events.Count);
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal(ProblemSeverity.Error, problem.Severity);
+        Assert.Contains("data after the end of the bzip2 stream is not another bzip2 stream", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AZstdFileStartingWithASkippableFrame_AsPzstdWritesIt_IsRead()
+    {
+        var frame = Zstd(Lines(0, 3));
+        byte[] pzstd = [0x50, 0x2A, 0x4D, 0x18, 4, 0, 0, 0, .. BitConverter.GetBytes(frame.Length), .. frame];
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(pzstd), "trail.json.zst");
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal(["ev-0", "ev-1", "ev-2"], events.Select(e => e.EventId));
+    }
+
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("bzip2")]
+    [InlineData("zstd")]
+    public async Task AHuntStopped_WhileACompressedDownloadIsQuiet_EndsPromptly(string kind)
+    {
+        // The decoders read synchronously: a read that waited on a quiet S3 body without the hunt's cancellation held
+        // the stop for the body's idle limit (two minutes by default).
+        var whole = kind switch { "gzip" => Gzip(Lines(0, 5_000)), "bzip2" => Bzip2(Lines(0, 5_000)), _ => Zstd(Lines(0, 5_000)) };
+        var body = new IdleTimeoutStream(new QuietAfter(whole[..(whole.Length / 3)]), TimeSpan.FromSeconds(60), "s3://b/k");
+        var reader = new CloudLogReader();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        stop.CancelAfter(TimeSpan.FromSeconds(1));
+
+        var hunt = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var _ in reader.ReadAsync(new LogInputList([new LogInput("s3://b/k", _ => Task.FromResult<Stream>(body))]), stop.Token))
+                {
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }, TestContext.Current.CancellationToken);
+
+        var ended = await Task.WhenAny(hunt, Task.Delay(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken));
+        Assert.True(ended == hunt, $"{kind}: the hunt was still reading 14 s after it was stopped");
+    }
+
+    [Fact]
+    public async Task ADecompressingStreamClosedAsynchronously_ClosesItsDecoder_AsDisposeDoes()
+    {
+        var zstd = Zstd(Lines(0, 3));
+        var decoder = typeof(CloudLogReader).Assembly.GetType("Firebreak.Detection.Readers.Decompression+DecompressingStream")!
+            .GetField("_decoder", BindingFlags.Instance | BindingFlags.NonPublic)!;
+
+        var closed = Decompression.Open(new MemoryStream(zstd), "zstd");
+        closed.ReadExactly(new byte[10]);
+        closed.Dispose();
+        Assert.Null(decoder.GetValue(closed));
+
+        var closedAsync = Decompression.Open(new MemoryStream(zstd), "zstd");
+        closedAsync.ReadExactly(new byte[10]);
+        await closedAsync.DisposeAsync();
+        Assert.Null(decoder.GetValue(closedAsync));
+    }
+
+    /// <summary>A download whose bytes stop coming after its start, as a hung connection's do.</summary>
+    private sealed class QuietAfter(byte[] start) : MemoryStream(start)
+    {
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await base.ReadAsync(buffer, cancellationToken);
+            if (read > 0) return read;
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return 0;
+        }
     }
 }

@@ -168,6 +168,11 @@ public sealed class SevenZipArchiveTests : IDisposable
 
         Assert.Empty(await reader.ReadAllAsync(new MemoryStream(Fixture("handover.7z")), "s3://bucket/handover"));
         Assert.StartsWith("a 7z archive: its entries are read only when it is named .7z", Assert.Single(reader.Summary.Problems).Reason, StringComparison.Ordinal);
+
+        // The first volume of a split archive (7z a -v100m) is no archive alone: renaming it would not help.
+        reader = new CloudLogReader();
+        Assert.Empty(await reader.ReadAllAsync(Write("handover.7z.001", Fixture("handover.7z")[..400])));
+        Assert.StartsWith("the first volume of a split 7z archive: join the volumes", Assert.Single(reader.Summary.Problems).Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -204,5 +209,47 @@ public sealed class SevenZipArchiveTests : IDisposable
         var read = new MemoryStream();
         await stream.CopyToAsync(read, TestContext.Current.CancellationToken);
         return read.ToArray();
+    }
+
+    [Fact]
+    public async Task A7zWithAFolderListedAfterAFile_ReadsEveryEntryAsItself()
+    {
+        // 7-Zip writes folders first; other writers need not, and the forward read gives every folder first whatever
+        // the directory's order: entries found by their place were handed another entry's bytes.
+        using var output = new MemoryStream();
+        using (var writer = new SharpCompress.Writers.SevenZip.SevenZipWriter(output, new SharpCompress.Writers.SevenZip.SevenZipWriterOptions { CompressionType = SharpCompress.Common.CompressionType.LZMA2, LeaveStreamOpen = true }))
+        {
+            writer.Write("a.json", new MemoryStream(Text(Trail("a"))), null);
+            writer.WriteDirectory("dir", null);
+            writer.Write("b.json", new MemoryStream(Text(Trail("bb"))), null);
+            writer.Write("dir/a.json", new MemoryStream(Text(Trail("c"))), null);
+        }
+
+        var path = Write("handover.7z", output.ToArray());
+        var reader = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 2 });
+
+        var events = await reader.ReadAllAsync(path);
+
+        Assert.Empty(reader.Summary.Problems);
+        Assert.Equal([("a", $"{path}!a.json"), ("bb", $"{path}!b.json"), ("c", $"{path}!dir/a.json")], events.Select(e => (e.EventId, e.Origin!.Source)));
+    }
+
+    [Theory]
+    [InlineData("huge-file-count.7z")]
+    [InlineData("huge-pack-stream-count.7z")]
+    public async Task A7zHeaderClaimingHugeCounts_IsThatFilesError_AndTheOtherFilesAreRead(string fixture)
+    {
+        // 7-Zip's own archives of one file, the header left uncompressed and its count of files (or of packed streams)
+        // changed to 2^31, the CRCs made right again: the library asks for that many at once, and fails.
+        var path = Write("hostile.7z", Fixture(fixture));
+        var after = Write("after.json", Text(Trail("after")));
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(path, after);
+
+        Assert.Equal(["after"], events.Select(e => e.EventId));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal((path, ProblemSeverity.Error), (problem.Source, problem.Severity));
+        Assert.Contains("its header claims more entries or streams than can be held", problem.Reason, StringComparison.Ordinal);
     }
 }

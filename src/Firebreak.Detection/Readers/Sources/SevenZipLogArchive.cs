@@ -67,11 +67,11 @@ public static class SevenZipLogArchive
                 index++;
             }
         }
-        catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             report(new ReadProblem(name, null, null, ex is SharpCompress.Common.CryptographicException
                 ? "the 7z archive's names are encrypted (password-protected): it cannot be read"
-                : $"cannot read the 7z archive: {ex.Message}") { EndsInput = true });
+                : $"cannot read the 7z archive: {Describe(ex)}") { EndsInput = true });
             yield break;
         }
 
@@ -93,7 +93,8 @@ public static class SevenZipLogArchive
                     continue;
                 }
 
-                yield return new LogInput(input, cancellationToken => shared.OpenAsync(index, length, crc, cancellationToken))
+                var wanted = shared.Want(entry, seen);
+                yield return new LogInput(input, cancellationToken => shared.OpenAsync(wanted, length, crc, cancellationToken))
                 {
                     Size = length,
                     Identity = $"{identity}!{index}",
@@ -109,45 +110,70 @@ public static class SevenZipLogArchive
 
     /// <summary>
     /// One forward read of the archive's entries, shared by them (<see cref="SharedArchive"/>) and asked for in listing
-    /// order. Entries never asked for are unpacked past; one asked for behind the read starts it again from the start.
+    /// order. The forward read need not give entries in the directory's order (SharpCompress gives every folder first), so
+    /// an entry is found by its name and which of that name it is, not by its place. Entries never asked for are unpacked
+    /// past; one asked for behind the read starts it again from the start.
     /// </summary>
     private sealed class ForwardRead(string path) : SharedArchive
     {
+        private readonly List<(string Name, int Occurrence)> _wanted = [];
+        private readonly Dictionary<string, int> _passed = new(StringComparer.Ordinal);
         private IArchive? _archive;
         private SharpCompress.Readers.IReader? _reader;
-        private int _position = -1;
 
         protected override string Kind => "7z";
 
         // Each entry's stream is closed before the next is read; the read goes on past what was left of it.
         protected override bool EntriesOwnTheirStreams => true;
 
+        /// <summary>The number to ask for the <paramref name="occurrence"/>-th entry named <paramref name="name"/> by.</summary>
+        public int Want(string name, int occurrence)
+        {
+            // Listed on one thread while entries listed earlier are read on others.
+            lock (_wanted)
+            {
+                _wanted.Add((name, occurrence));
+                return _wanted.Count - 1;
+            }
+        }
+
         protected override Stream OpenEntry(int index)
         {
+            string name;
+            int occurrence;
+            lock (_wanted)
+            {
+                (name, occurrence) = _wanted[index];
+            }
+
             try
             {
-                if (_reader is null || index <= _position)
+                if (_reader is null || _passed.GetValueOrDefault(name) >= occurrence)
                 {
                     Close();
                     _archive = SevenZipArchive.OpenArchive(path, new SharpCompress.Readers.ReaderOptions());
                     _reader = _archive.ExtractAllEntries();
                 }
 
-                while (_position < index)
+                while (true)
                 {
                     if (!_reader.MoveToNextEntry())
                     {
                         throw new InvalidDataException("the 7z archive ends before this entry: it changed since it was listed");
                     }
 
-                    _position++;
+                    var key = _reader.Entry.Key ?? "";
+                    var seen = _passed.GetValueOrDefault(key) + 1;
+                    _passed[key] = seen;
+                    if (!_reader.Entry.IsDirectory && key == name && seen == occurrence)
+                    {
+                        return new Decompression.Guarded(_reader.OpenEntryStream(), "7z");
+                    }
                 }
-
-                return new Decompression.Guarded(_reader.OpenEntryStream(), "7z");
             }
-            catch (Exception ex) when (ex is not (IOException or InvalidDataException or UnauthorizedAccessException or OperationCanceledException or OutOfMemoryException))
+            catch (Exception ex) when (ex is not (IOException or InvalidDataException or UnauthorizedAccessException or OperationCanceledException))
             {
-                throw new InvalidDataException($"cannot read the 7z archive: {ex.Message}", ex);
+                throw new InvalidDataException($"cannot read the 7z archive: {Describe(ex)}", ex);
             }
         }
 
@@ -157,7 +183,18 @@ public static class SevenZipLogArchive
             _archive?.Dispose();
             _reader = null;
             _archive = null;
-            _position = -1;
+            _passed.Clear();
         }
     }
+
+    /// <summary>
+    /// What went wrong, in words: SharpCompress's own exceptions often carry only their type's name, and a header claiming
+    /// more entries than can be held fails with <see cref="OutOfMemoryException"/> at the single allocation it asks for.
+    /// </summary>
+    private static string Describe(Exception ex) => ex switch
+    {
+        OutOfMemoryException => "its header claims more entries or streams than can be held (a damaged or hostile archive)",
+        _ when ex.Message.StartsWith("Exception of type", StringComparison.Ordinal) => $"it is damaged ({ex.GetType().Name.Replace("Exception", "", StringComparison.Ordinal)})",
+        _ => ex.Message,
+    };
 }
