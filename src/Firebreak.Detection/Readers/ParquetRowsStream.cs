@@ -18,14 +18,35 @@ namespace Firebreak.Detection.Readers;
 /// read. A file that cannot be read is an <see cref="InvalidDataException"/> after the rows
 /// before the damage.
 /// </summary>
-internal sealed class ParquetRowsStream(Stream source, string? temporaryFolder = null, long maxRowGroupBytes = ParquetRowsStream.MaxRowGroupBytes) : ReadOnlyStream(source)
+internal sealed class ParquetRowsStream(Stream source, string? temporaryFolder = null, long maxRowGroupBytes = ParquetRowsStream.MaxRowGroupBytes, long maxRowGroupCells = ParquetRowsStream.MaxRowGroupCells) : ReadOnlyStream(source)
 {
-    /// <summary>The largest row group read by default: its rows are held at once.</summary>
-    public const long MaxRowGroupBytes = 256L * 1024 * 1024;
+    /// <summary>The largest row group read by default, unpacked, as its file's directory gives it.</summary>
+    public const long MaxRowGroupBytes = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// The most values (rows times leaf columns) of one row group read by default: each row is held as objects, about a
+    /// hundred bytes a value, and a file's directory may claim millions of empty rows in a few bytes.
+    /// </summary>
+    public const long MaxRowGroupCells = 1_000_000;
+
+    /// <summary>
+    /// The most column chunks read through the file's directory, counted once per row group read on its own: each such read
+    /// parses the whole directory again (the library has no other way to one group's rows), so many small groups in a
+    /// large file cost their number squared. About ten seconds' worth.
+    /// </summary>
+    public const long MaxDirectoryWork = 2_000_000;
+
+    /// <summary>The largest directory (footer) read: it is parsed whole, and a damaged length would ask for gigabytes.</summary>
+    public const int MaxFooterBytes = 64 * 1024 * 1024;
 
     private readonly ArrayBufferWriter<byte> _output = new(64 * 1024);
     private FileStream? _file;
-    private long[] _groupBytes = [];
+    private (long Bytes, long Rows)[] _groups = [];
+    // A file small enough to be held whole is read in one go: its directory parsed once, however many groups it has.
+    private bool _whole;
+    private (long Bytes, long Rows)[] _eachGroup = [];
+    private int _leafColumns;
+    private Exception? _failure;
     private int _nextGroup;
     private IList<Dictionary<string, object>>? _rows;
     private int _nextRow;
@@ -62,6 +83,13 @@ internal sealed class ParquetRowsStream(Stream source, string? temporaryFolder =
             await FillAsync(buffer.Length, cancellationToken).ConfigureAwait(false);
         }
 
+        // A failure is given only after every row written before it has been read.
+        if (_outputRead == _output.WrittenCount && _failure is { } failure)
+        {
+            _failure = null;
+            throw failure;
+        }
+
         var pending = _output.WrittenSpan[_outputRead..];
         var take = Math.Min(pending.Length, buffer.Length);
         pending[..take].CopyTo(buffer.Span);
@@ -69,7 +97,10 @@ internal sealed class ParquetRowsStream(Stream source, string? temporaryFolder =
         return take;
     }
 
-    /// <summary>Writes the next rows as JSON lines, at least <paramref name="wanted"/> bytes of them unless the file ends.</summary>
+    /// <summary>
+    /// Writes the next rows as JSON lines, at least <paramref name="wanted"/> bytes of them unless the file ends or fails;
+    /// a failure ends the file and is kept for <see cref="ReadAsync"/> to give once the rows before it are read.
+    /// </summary>
     private async Task FillAsync(int wanted, CancellationToken cancellationToken)
     {
         try
@@ -85,20 +116,34 @@ internal sealed class ParquetRowsStream(Stream source, string? temporaryFolder =
                 if (_rows is null || _nextRow == _rows.Count)
                 {
                     _rows = null;
-                    if (_nextGroup == _groupBytes.Length)
+                    if (_nextGroup == _groups.Length)
                     {
                         _ended = true;
                         return;
                     }
 
-                    var group = _nextGroup++;
-                    if (_groupBytes[group] > maxRowGroupBytes)
+                    var group = _nextGroup;
+                    _nextGroup = _whole ? _groups.Length : group + 1;
+                    var (bytes, rows) = _groups[group];
+                    if (bytes > maxRowGroupBytes || rows * Math.Max(1, _leafColumns) > maxRowGroupCells)
                     {
-                        throw new InvalidDataException($"the Parquet file's row group {group + 1} holds {Describe(_groupBytes[group])} unpacked, more than the {Describe(maxRowGroupBytes)} read at once; rewrite it with smaller row groups");
+                        throw new Refused($"the Parquet file's row group {group + 1} holds {rows:N0} row(s) of {_leafColumns} column(s), {Describe(bytes)} unpacked: more than the {maxRowGroupCells:N0} values or {Describe(maxRowGroupBytes)} read at once; rewrite it with smaller row groups");
                     }
 
                     _file!.Position = 0;
-                    _rows = (await ParquetSerializer.DeserializeUntypedAsync(_file, null, group, cancellationToken).ConfigureAwait(false)).Data;
+                    try
+                    {
+                        _rows = (await ParquetSerializer.DeserializeUntypedAsync(_file, null, _whole ? null : group, cancellationToken).ConfigureAwait(false)).Data;
+                    }
+                    catch (Exception ex) when (_whole && ex is not OperationCanceledException && OneAtATime(_eachGroup.Length))
+                    {
+                        // A damaged group failed the whole: the groups are read one at a time, to keep the rows before it.
+                        _whole = false;
+                        _groups = _eachGroup;
+                        _nextGroup = 0;
+                        continue;
+                    }
+
                     _nextRow = 0;
                     continue;
                 }
@@ -111,12 +156,18 @@ internal sealed class ParquetRowsStream(Stream source, string? temporaryFolder =
                 _output.Write("\n"u8);
             }
         }
-        catch (Exception ex) when (ex is not (OperationCanceledException or InvalidDataException or IOException or OutOfMemoryException))
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Parquet's own exceptions and whatever a damaged file makes its decoders throw.
-            throw new InvalidDataException($"the Parquet file cannot be read after {_rowsRead} row(s): {ex.Message}", ex);
+            // Parquet's own exceptions, whatever a damaged file makes its decoders throw (a count read from the file may
+            // ask for more than can be allocated), and a refusal: the rows written before it are still read.
+            _ended = true;
+            _rows = null;
+            _failure = ex as Refused ?? new IOException($"the Parquet file cannot be read after {_rowsRead:N0} row(s): {ex.Message}", ex);
         }
     }
+
+    /// <summary>Why a file or a row group is not read, said plainly (the reader reports it as the file's problem).</summary>
+    private sealed class Refused(string message) : IOException(message);
 
     private static string Describe(long bytes) => bytes >= 1024 * 1024 ? $"{bytes / (1024 * 1024)} MB" : $"{bytes} bytes";
 
@@ -132,10 +183,52 @@ internal sealed class ParquetRowsStream(Stream source, string? temporaryFolder =
 
         _file = new FileStream(path, options);
         await Inner.CopyToAsync(_file, cancellationToken).ConfigureAwait(false);
+
+        // The file ends with its directory's length and PAR1: checked here, so that a cut or damaged end is said to be one.
+        var trailer = new byte[8];
+        if (_file.Length < 12)
+        {
+            throw new Refused("the Parquet file is cut short: it is too small to hold its directory");
+        }
+
+        _file.Position = _file.Length - 8;
+        await _file.ReadExactlyAsync(trailer, cancellationToken).ConfigureAwait(false);
+        var footer = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(trailer);
+        if (!trailer.AsSpan(4).SequenceEqual("PAR1"u8))
+        {
+            throw new Refused("the Parquet file is cut short or damaged: it does not end with PAR1 after its directory");
+        }
+
+        if (footer <= 0 || footer > _file.Length - 12 || footer > MaxFooterBytes)
+        {
+            throw new Refused($"the Parquet file's directory length ({footer:N0} bytes) does not fit the file, or is over {Describe(MaxFooterBytes)}: it is damaged");
+        }
+
         _file.Position = 0;
         await using var reader = await ParquetReader.CreateAsync(_file, null, leaveStreamOpen: true, cancellationToken).ConfigureAwait(false);
-        _groupBytes = [.. reader.Metadata!.RowGroups.Select(g => g.TotalByteSize)];
+        var groups = reader.Metadata!.RowGroups;
+        _leafColumns = reader.Schema.GetDataFields().Length;
+        var cells = groups.Sum(g => g.NumRows * Math.Max(1, _leafColumns));
+        var bytes = groups.Sum(g => g.TotalByteSize);
+        _eachGroup = [.. groups.Select(g => (g.TotalByteSize, g.NumRows))];
+        if (cells <= maxRowGroupCells && bytes <= maxRowGroupBytes && groups.Count > 1)
+        {
+            // Held whole as one group would be: one pass, its sizes the sums of the groups'.
+            _whole = true;
+            _groups = [(bytes, groups.Sum(g => g.NumRows))];
+            return;
+        }
+
+        if (!OneAtATime(groups.Count))
+        {
+            throw new Refused($"the Parquet file has {groups.Count:N0} row groups of {_leafColumns} column(s), too many to read one at a time (each is found through the whole directory again); rewrite it with fewer, larger row groups");
+        }
+
+        _groups = _eachGroup;
     }
+
+    /// <summary>Whether this many row groups can be read one at a time in reasonable time (<see cref="MaxDirectoryWork"/>).</summary>
+    private bool OneAtATime(int groups) => (long)groups * groups * Math.Max(1, _leafColumns) <= MaxDirectoryWork;
 
     /// <summary>One value of a row as JSON: the shapes untyped deserialisation gives, and every primitive Parquet has.</summary>
     private static void WriteValue(Utf8JsonWriter writer, object? value)

@@ -207,21 +207,171 @@ public sealed class ParquetTests : IDisposable
     }
 
     [Fact]
-    public async Task ARowGroupOverTheLimit_IsReported_AfterTheRowsBeforeIt()
+    public async Task ARowGroupOverTheLimit_IsReported_AfterTheRowsBeforeIt_WhateverTheReadSize()
     {
+        // Group 1: ten small rows; groups 2 to 4: rows padded past the limit. The rows written before the refusal were
+        // once lost with it when a read asked for more than they filled (the framer reads 256 kB at a time).
         var bytes = await ParquetAsync(Enumerable.Range(0, 40).Select(i => Call(i, i < 10 ? "GetObject" : "PutObject")).Select(r => { if (r.api!.operation == "PutObject") r.unmapped = Enumerable.Range(0, 50).ToDictionary(k => $"k{k}", k => new string('x', 200)); return r; }), rowGroupSize: 10);
         await using var rows = new ParquetRowsStream(new MemoryStream(bytes), _root.FullName, maxRowGroupBytes: 8 * 1024);
 
-        var text = new List<string>();
-        var reading = new StreamReader(rows);
-        var failure = await Assert.ThrowsAsync<InvalidDataException>(async () =>
+        var text = new MemoryStream();
+        var buffer = new byte[256 * 1024];
+        var failure = await Assert.ThrowsAnyAsync<IOException>(async () =>
         {
-            while (await reading.ReadLineAsync(TestContext.Current.CancellationToken) is { } line) text.Add(line);
+            while (await rows.ReadAsync(buffer, TestContext.Current.CancellationToken) is > 0 and var read) text.Write(buffer, 0, read);
         });
 
-        Assert.Equal(10, text.Count);
-        Assert.Contains("row group 2 holds", failure.Message, StringComparison.Ordinal);
-        Assert.Contains("more than the 8192 bytes read at once", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(10, System.Text.Encoding.UTF8.GetString(text.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Contains("row group 2 holds 10 row(s)", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("or 8192 bytes read at once", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ADamagedSecondRowGroup_IsReported_AfterTheFirstGroupsRows()
+    {
+        var bytes = await ParquetAsync(Enumerable.Range(0, 20).Select(i => Call(i)), rowGroupSize: 10);
+        long from, to;
+        await using (var meta = await Parquet.ParquetReader.CreateAsync(new MemoryStream(bytes), cancellationToken: TestContext.Current.CancellationToken))
+        {
+            var second = meta.Metadata!.RowGroups[1];
+            from = second.Columns.Min(c => c.MetaData!.DictionaryPageOffset is > 0 and var d ? Math.Min(d, c.MetaData.DataPageOffset) : c.MetaData.DataPageOffset);
+            to = from + second.TotalCompressedSize!.Value;
+        }
+
+        for (var at = from; at < to; at++) bytes[at] = 0xFF;
+        var path = Write("part-0.parquet", bytes);
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(path);
+
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"row-{i}"), events.Select(e => e.EventId));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.StartsWith("cannot read: the Parquet file cannot be read after 10 row(s)", problem.Reason, StringComparison.Ordinal);
+    }
+
+    public sealed class Flat
+    {
+        public string? a { get; set; }
+        public string? b { get; set; }
+        public int c { get; set; }
+        public long d { get; set; }
+        public string? e { get; set; }
+    }
+
+    [Fact]
+    public async Task ARowGroupOfMillionsOfValues_IsRefused_NotHeld_AndOneWithinTheLimitIsReadInBoundedMemory()
+    {
+        // 1,000,000 five-column rows in one group: held as objects, 507 MB for a 10 MB file.
+        var many = await FlatAsync(1_000_000);
+        var before = Held();
+        long held;
+        await using (var rows = new ParquetRowsStream(new MemoryStream(many), _root.FullName))
+        {
+            var refused = await Assert.ThrowsAnyAsync<IOException>(async () => await rows.ReadAtLeastAsync(new byte[4096], 1, throwOnEndOfStream: false, TestContext.Current.CancellationToken));
+            Assert.Contains("row group 1 holds 1,000,000 row(s) of 5 column(s)", refused.Message, StringComparison.Ordinal);
+            held = Held() - before;
+        }
+
+        Assert.True(held < 100L * 1024 * 1024, $"{held / (1024 * 1024)} MB held while refusing the row group");
+
+        // 200,000 rows of five: a million values, the most read at once.
+        var within = await FlatAsync(200_000);
+        before = Held();
+        await using (var rows = new ParquetRowsStream(new MemoryStream(within), _root.FullName))
+        {
+            var first = new byte[4096];
+            Assert.True(await rows.ReadAtLeastAsync(first, 1, throwOnEndOfStream: false, TestContext.Current.CancellationToken) > 0);
+            held = Held() - before;
+        }
+
+        Assert.True(held < 200L * 1024 * 1024, $"{held / (1024 * 1024)} MB held while reading a group of a million values");
+
+        static long Held()
+        {
+            GC.Collect();
+            return GC.GetTotalMemory(forceFullCollection: true);
+        }
+    }
+
+    private static async Task<byte[]> FlatAsync(int count)
+    {
+        using var output = new MemoryStream();
+        await ParquetSerializer.SerializeAsync(Enumerable.Range(0, count).Select(i => new Flat { a = "GetObject", b = $"row-{i}", c = 6003, d = 1772611200000L + i, e = "203.0.113.66" }), output, new Parquet.ParquetOptions { RowGroupSize = count }, cancellationToken: TestContext.Current.CancellationToken);
+        return output.ToArray();
+    }
+
+    [Fact]
+    public async Task AFewHundredBytes_ClaimingMillionsOfNullRows_AreRefused()
+    {
+        var schema = new Parquet.Schema.ParquetSchema(new Parquet.Schema.DataField<int?>("a"));
+        using var output = new MemoryStream();
+        await using (var writer = await Parquet.ParquetWriter.CreateAsync(schema, output, cancellationToken: TestContext.Current.CancellationToken))
+        {
+            using var group = writer.CreateRowGroup();
+            await group.WriteAsync<int>((Parquet.Schema.DataField)schema[0], new ReadOnlyMemory<int?>(new int?[8_000_000]), cancellationToken: TestContext.Current.CancellationToken);
+        }
+
+        var reader = new CloudLogReader();
+
+        Assert.Empty(await reader.ReadAllAsync(new MemoryStream(output.ToArray()), "nulls.parquet"));
+
+        Assert.Contains("row group 1 holds 8,000,000 row(s) of 1 column(s)", Assert.Single(reader.Summary.Problems).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AFooterClaimingTwoBillionSchemaElements_IsOneFilesProblem_AndTheNextFileIsRead()
+    {
+        // Thrift compact: version 2, then a schema list claiming int.MaxValue elements: the library asks for them at once.
+        byte[] meta = [0x15, 0x04, 0x19, 0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0, 0, 0, 0];
+        var hostile = Write("a.parquet", [.. "PAR1"u8, .. meta, .. BitConverter.GetBytes(meta.Length), .. "PAR1"u8]);
+        var after = Write("b.jsonl", System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(Call(99)) + "\n"));
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(hostile, after);
+
+        Assert.Equal("row-99", Assert.Single(events).EventId);
+        Assert.StartsWith("cannot read: the Parquet file cannot be read after 0 row(s)", Assert.Single(reader.Summary.Problems).Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(-5, "does not fit the file")]
+    [InlineData(1_000_000, "does not fit the file")]
+    [InlineData(0, "does not fit the file")]
+    public async Task ADirectoryLengthThatCannotBe_IsSaidToBeDamaged(int footer, string reason)
+    {
+        var reader = new CloudLogReader();
+
+        Assert.Empty(await reader.ReadAllAsync(new MemoryStream([.. "PAR1"u8, 1, 2, 3, 4, 5, 6, .. BitConverter.GetBytes(footer), .. "PAR1"u8]), "odd.parquet"));
+
+        Assert.Contains(reason, Assert.Single(reader.Summary.Problems).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ManySmallRowGroups_AreReadInOnePass_AndTooManyInALargeFileAreRefused()
+    {
+        // Each row group read on its own parses the file's whole directory again: 600 one-row groups of these rows took
+        // 52 s. A file small enough to hold whole is read in one pass.
+        var some = await ParquetAsync(Enumerable.Range(0, 600).Select(i => Call(i)), rowGroupSize: 1);
+        var reader = new CloudLogReader();
+        Assert.Equal(Enumerable.Range(0, 600).Select(i => $"row-{i}"), (await reader.ReadAllAsync(new MemoryStream(some), "some.parquet")).Select(e => e.EventId));
+        Assert.Empty(reader.Summary.Problems);
+
+        // Too large to hold whole (1,500 groups of 700 one-column rows: 1,050,000 values), with groups too many to read
+        // one at a time: refused, not read for minutes.
+        using var output = new MemoryStream();
+        var schema = new Parquet.Schema.ParquetSchema(new Parquet.Schema.DataField<int>("a"));
+        await using (var writer = await Parquet.ParquetWriter.CreateAsync(schema, output, cancellationToken: TestContext.Current.CancellationToken))
+        {
+            for (var g = 0; g < 1_500; g++)
+            {
+                using var group = writer.CreateRowGroup();
+                await group.WriteAsync((Parquet.Schema.DataField)schema[0], new ReadOnlyMemory<int>(new int[700]), cancellationToken: TestContext.Current.CancellationToken);
+            }
+        }
+
+        reader = new CloudLogReader();
+        Assert.Empty(await reader.ReadAllAsync(new MemoryStream(output.ToArray()), "many.parquet"));
+        Assert.Contains("has 1,500 row groups of 1 column(s), too many to read one at a time", Assert.Single(reader.Summary.Problems).Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -244,12 +394,12 @@ public sealed class ParquetTests : IDisposable
     [Fact]
     public async Task DamagedBytes_AreReported_OrReadAsRows_AndNeverEndTheRead()
     {
-        // Every fifth byte changed in turn: Parquet has no checksum by default, so a changed value may be read as another value;
+        // Every eleventh byte changed in turn: Parquet has no checksum by default, so a changed value may be read as another value;
         // what must hold is that each damaged file is one file's problem, and the file after it is still read.
         var whole = await ParquetAsync(Enumerable.Range(0, 6).Select(i => Call(i)), rowGroupSize: 3);
         var after = Write("after.jsonl", System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(Call(99)) + "\n"));
         var reported = 0;
-        for (var at = 0; at < whole.Length; at += 5)
+        for (var at = 0; at < whole.Length; at += 11)
         {
             var damaged = whole.ToArray();
             damaged[at] ^= 0x5A;
