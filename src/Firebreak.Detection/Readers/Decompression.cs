@@ -1,4 +1,3 @@
-using System.Buffers;
 using SharpCompress.Compressors;
 using SharpCompress.Compressors.BZip2;
 using SharpCompress.Compressors.Xz;
@@ -166,15 +165,18 @@ internal static class Decompression
     }
 
     /// <summary>
-    /// A decoder's input, left open when a decoder closes (the next stream's goes on with it). xz's decoder asks where it
-    /// is (blocks are aligned to four bytes), which a download or an archive's entry cannot say, so the bytes read are
-    /// counted; bytes looked at past a stream's end are given back for the next stream's decoder. The decoders read
-    /// synchronously: each read goes to the input's asynchronous read with the caller's cancellation.
+    /// A decoder's input, buffered, and left open when a decoder closes (the next stream's goes on with it). bzip2's
+    /// decoder reads a byte at a time: each went down to the file (a read of an unbuffered file, or a download's
+    /// asynchronous read), and a one-kilobyte file took a tenth of a second. xz's decoder asks where it is (blocks are
+    /// aligned to four bytes), which a download or an archive's entry cannot say, so the bytes given are counted; bytes
+    /// looked at past a stream's end are given back for the next stream's decoder. The decoders read synchronously: each
+    /// refill goes to the input's asynchronous read with the caller's cancellation.
     /// </summary>
     private sealed class Source(Stream inner) : ReadOnlyStream(inner)
     {
-        private byte[] _given = [];
-        private int _givenAt;
+        private readonly byte[] _buffer = new byte[64 * 1024];
+        private int _start;
+        private int _end;
         private long _position;
 
         public CancellationToken Cancellation { get; set; }
@@ -185,46 +187,64 @@ internal static class Decompression
             set => throw new NotSupportedException();
         }
 
+        /// <summary>Gives back the last bytes read (at most the few just looked at), to be read again.</summary>
         public void Unread(ReadOnlySpan<byte> bytes)
         {
-            _given = bytes.ToArray();
-            _givenAt = 0;
+            if (bytes.Length > _start)
+            {
+                throw new InvalidOperationException("only bytes still buffered can be given back");
+            }
+
+            _start -= bytes.Length;
+            bytes.CopyTo(_buffer.AsSpan(_start));
             _position -= bytes.Length;
         }
 
         public override int Read(Span<byte> buffer)
         {
-            int read;
-            if (_givenAt < _given.Length)
+            if (buffer.IsEmpty)
             {
-                read = Math.Min(buffer.Length, _given.Length - _givenAt);
-                _given.AsSpan(_givenAt, read).CopyTo(buffer);
-                _givenAt += read;
-            }
-            else if (!Cancellation.CanBeCanceled)
-            {
-                read = Inner.Read(buffer);
-            }
-            else
-            {
-                var rented = ArrayPool<byte>.Shared.Rent(buffer.Length);
-                try
-                {
-                    read = Inner.ReadAsync(rented.AsMemory(0, buffer.Length), Cancellation).AsTask().GetAwaiter().GetResult();
-                    rented.AsSpan(0, read).CopyTo(buffer);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(rented);
-                }
+                return 0;
             }
 
+            if (_start == _end && !Fill())
+            {
+                return 0;
+            }
+
+            var read = Math.Min(buffer.Length, _end - _start);
+            _buffer.AsSpan(_start, read).CopyTo(buffer);
+            _start += read;
             _position += read;
             return read;
         }
 
+        public override int ReadByte()
+        {
+            if (_start == _end && !Fill())
+            {
+                return -1;
+            }
+
+            _position++;
+            return _buffer[_start++];
+        }
+
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             ValueTask.FromResult(Read(buffer.Span));
+
+        /// <summary>Reads more of the input into the buffer, keeping the last few bytes before it for <see cref="Unread"/>.</summary>
+        private bool Fill()
+        {
+            var keep = Math.Min(_end, MagicLength);
+            _buffer.AsSpan(_end - keep, keep).CopyTo(_buffer);
+            _start = _end = keep;
+            var read = Cancellation.CanBeCanceled
+                ? Inner.ReadAsync(_buffer.AsMemory(keep), Cancellation).AsTask().GetAwaiter().GetResult()
+                : Inner.Read(_buffer.AsSpan(keep));
+            _end += read;
+            return read > 0;
+        }
 
         protected override void Dispose(bool disposing)
         {
