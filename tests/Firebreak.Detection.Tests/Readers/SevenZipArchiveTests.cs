@@ -234,6 +234,30 @@ public sealed class SevenZipArchiveTests : IDisposable
         Assert.Equal([("a", $"{path}!a.json"), ("bb", $"{path}!b.json"), ("c", $"{path}!dir/a.json")], events.Select(e => (e.EventId, e.Origin!.Source)));
     }
 
+    [Fact]
+    public async Task EntriesOfOneName_EmptyOrNot_AreEachFoundAsThemselves()
+    {
+        // Each entry is found in the forward read by its name and which of that name it is, counted over the same
+        // entries on both sides: an empty first copy is not read, but still counts.
+        using var output = new MemoryStream();
+        using (var writer = new SharpCompress.Writers.SevenZip.SevenZipWriter(output, new SharpCompress.Writers.SevenZip.SevenZipWriterOptions { CompressionType = SharpCompress.Common.CompressionType.LZMA2, LeaveStreamOpen = true }))
+        {
+            writer.Write("a.json", new MemoryStream([]), null);
+            writer.WriteDirectory("a.json.d", null);
+            writer.Write("a.json", new MemoryStream(Text(Trail("second"))), null);
+            writer.Write("b.json", new MemoryStream(Text(Trail("b"))), null);
+            writer.Write("a.json", new MemoryStream(Text(Trail("third"))), null);
+        }
+
+        var path = Write("again.7z", output.ToArray());
+        var reader = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 2 });
+
+        var events = await reader.ReadAllAsync(path);
+
+        Assert.Equal([("second", $"{path}!a.json#2"), ("b", $"{path}!b.json"), ("third", $"{path}!a.json#3")], events.Select(e => (e.EventId, e.Origin!.Source)));
+        Assert.Equal([($"{path}!a.json", "empty: nothing to read; skipped")], reader.Summary.Problems.Select(p => (p.Source, p.Reason)));
+    }
+
     [Theory]
     [InlineData("huge-file-count.7z")]
     [InlineData("huge-pack-stream-count.7z")]

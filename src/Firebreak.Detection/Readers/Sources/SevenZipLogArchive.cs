@@ -50,18 +50,21 @@ public static class SevenZipLogArchive
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(report);
         name ??= path;
-        List<(int Index, string Name, long Length, uint? Crc, bool Encrypted)> entries = [];
+        List<(int Index, string Name, int Occurrence, long Length, uint? Crc, bool Encrypted)> entries = [];
         try
         {
             using var archive = SevenZipArchive.OpenArchive(path, new SharpCompress.Readers.ReaderOptions());
             var index = 0;
+            // Which of its name each entry is, among every entry that is no folder, as the forward read counts them.
+            Dictionary<string, int> occurrences = new(StringComparer.Ordinal);
             foreach (var entry in archive.Entries.Cast<SevenZipArchiveEntry>())
             {
                 var key = entry.Key ?? "";
+                var occurrence = entry.IsDirectory ? 0 : occurrences[key] = occurrences.GetValueOrDefault(key) + 1;
                 if (!entry.IsDirectory && !entry.IsAnti && key.Length > 0 && !key.EndsWith('/') && !key.EndsWith('\\') && !ZipLogArchive.Skipped(key))
                 {
                     // A file the archive records no CRC for has 0 here; such a file is checked by its size alone.
-                    entries.Add((index, key, entry.Size, entry.Crc == 0 ? null : (uint)entry.Crc, entry.IsEncrypted));
+                    entries.Add((index, key, occurrence, entry.Size, entry.Crc == 0 ? null : (uint)entry.Crc, entry.IsEncrypted));
                 }
 
                 index++;
@@ -80,7 +83,7 @@ public static class SevenZipLogArchive
         Dictionary<UInt128, int> names = [];
         try
         {
-            foreach (var (index, entry, length, crc, encrypted) in entries)
+            foreach (var (index, entry, occurrence, length, crc, encrypted) in entries)
             {
                 // Entries of one name (added again with 7z u) are all read, the second cited as name#2, as a tar's are.
                 var key = LogInputSources.Digest(entry);
@@ -93,7 +96,7 @@ public static class SevenZipLogArchive
                     continue;
                 }
 
-                var wanted = shared.Want(entry, seen);
+                var wanted = shared.Want(entry, occurrence);
                 yield return new LogInput(input, cancellationToken => shared.OpenAsync(wanted, length, crc, cancellationToken))
                 {
                     Size = length,
@@ -162,10 +165,15 @@ public static class SevenZipLogArchive
                         throw new InvalidDataException("the 7z archive ends before this entry: it changed since it was listed");
                     }
 
+                    if (_reader.Entry.IsDirectory)
+                    {
+                        continue;
+                    }
+
                     var key = _reader.Entry.Key ?? "";
                     var seen = _passed.GetValueOrDefault(key) + 1;
                     _passed[key] = seen;
-                    if (!_reader.Entry.IsDirectory && key == name && seen == occurrence)
+                    if (key == name && seen == occurrence)
                     {
                         return new Decompression.Guarded(_reader.OpenEntryStream(), "7z");
                     }
