@@ -26,8 +26,8 @@ internal sealed class HuntProgress(ReadSummary summary, HuntStatistics statistic
 
     /// <summary>
     /// The size of the local inputs: every file the reader will open for these paths (not those the time
-    /// <paramref name="window"/> leaves unread), or null when one is an S3 prefix, standard input or a compressed tarball. Paths that do not exist count
-    /// nothing here; the hunt itself reports them.
+    /// <paramref name="window"/> leaves unread), or null when one is an S3 prefix, standard input or a compressed
+    /// tarball. Paths that do not exist count nothing here; the hunt itself reports them.
     /// </summary>
     public static async Task<long?> TotalBytesAsync(IReadOnlyList<string> paths, DeliveryWindow window, CancellationToken cancellationToken)
     {
