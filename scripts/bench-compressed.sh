@@ -13,40 +13,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 EVENTS=${EVENTS:-100000}
-log() { printf '[bench] %s\n' "$*" >&2; }
-
-missing=()
-command -v jq >/dev/null || missing+=(jq)
-[ -x /usr/bin/time ] || missing+=(time)
-command -v bzip2 >/dev/null || missing+=(bzip2)
-command -v xz >/dev/null || missing+=(xz-utils)
-command -v zstd >/dev/null || missing+=(zstd)
-if [ ${#missing[@]} -gt 0 ]; then
-  log "installing ${missing[*]}"
-  apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
-if [ -z "${SIGMA_RULES:-}" ]; then
-  dir=$(pwd)
-  while [ "$dir" != "/" ]; do
-    if [ -d "$dir/shared/data/sigma-cloud/rules/cloud" ]; then SIGMA_RULES="$dir/shared/data/sigma-cloud/rules/cloud"; break; fi
-    dir=$(dirname "$dir")
-  done
-fi
-rules_args=()
-if [ -n "${SIGMA_RULES:-}" ]; then rules_args=(--rules "$SIGMA_RULES"); else log "SigmaHQ rules not found: built-in pack only"; fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/firebreak-bench-compressed.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-log "building (Release)"
-dotnet build src/Firebreak.Cli -c Release -v q -nologo >/dev/null
-dotnet build bench/Firebreak.LogGenerator -c Release -v q -nologo >/dev/null
-firebreak=(dotnet src/Firebreak.Cli/bin/Release/net10.0/firebreak.dll)
+tools=(jq:jq bzip2:bzip2 xz:xz-utils zstd:zstd)
+source scripts/bench-hunting-setup.sh
 
 log "generating $EVENTS events and compressing them four ways"
-dotnet bench/Firebreak.LogGenerator/bin/Release/net10.0/Firebreak.LogGenerator.dll "$work/plain" "$EVENTS" >&2
+"${generate[@]}" "$work/plain" "$EVENTS" >&2
 plain_bytes=$(find "$work/plain" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
 declare -A tool=([gz]="gzip -6" [bz2]="bzip2 -9" [xz]="xz -6" [zst]="zstd -q --rm -3")
 declare -A cat=([gz]=zcat [bz2]=bzcat [xz]=xzcat [zst]=zstdcat)

@@ -54,20 +54,7 @@ internal sealed class ParquetRowsStream(Stream source, string? temporaryFolder =
     private int _outputRead;
     private bool _ended;
 
-    public override int Read(Span<byte> buffer)
-    {
-        var rented = ArrayPool<byte>.Shared.Rent(buffer.Length);
-        try
-        {
-            var read = ReadAsync(rented.AsMemory(0, buffer.Length)).AsTask().GetAwaiter().GetResult();
-            rented.AsSpan(0, read).CopyTo(buffer);
-            return read;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
-    }
+    public override int Read(Span<byte> buffer) => ReadByWaiting(buffer);
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {

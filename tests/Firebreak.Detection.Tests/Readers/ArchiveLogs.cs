@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Formats.Tar;
 using System.Text;
+using Firebreak.Detection.Readers;
 
 namespace Firebreak.Detection.Tests.Readers;
 
@@ -74,5 +75,35 @@ internal static class ArchiveLogs
         }
 
         return output.ToArray();
+    }
+
+    /// <summary>
+    /// Reads <paramref name="whole"/> with each byte changed in turn, written to <paramref name="path"/> and followed by
+    /// <paramref name="after"/>, which must still be read each time; gives how many changes went unreported, each of which
+    /// must have left every record read as it was.
+    /// </summary>
+    public static async Task<int> UnreportedDamageAsync(byte[] whole, string path, string after)
+    {
+        File.WriteAllBytes(path, whole);
+        var intact = (await new CloudLogReader().ReadAllAsync(path)).Select(e => e.Raw.GetRawText()).ToList();
+        var unreported = 0;
+        for (var at = 0; at < whole.Length; at++)
+        {
+            var damaged = whole.ToArray();
+            damaged[at] ^= 0x5A;
+            File.WriteAllBytes(path, damaged);
+            var reader = new CloudLogReader();
+
+            var events = await reader.ReadAllAsync(path, after);
+
+            Assert.Equal("after", events[^1].EventId);
+            if (!reader.Summary.Problems.Any(p => p.Source.StartsWith(path, StringComparison.Ordinal) && p.Severity == ProblemSeverity.Error))
+            {
+                unreported++;
+                Assert.Equal(intact, events.SkipLast(1).Select(e => e.Raw.GetRawText()));
+            }
+        }
+
+        return unreported;
     }
 }

@@ -135,24 +135,8 @@ public sealed class SevenZipArchiveTests : IDisposable
         // a change that goes unreported must leave every record read as it was.
         var whole = Fixture("handover.7z");
         var after = Write("after.json", Text(Trail("after")));
-        var intact = (await new CloudLogReader().ReadAllAsync(Write("intact.7z", whole))).Select(e => e.Raw.GetRawText()).ToList();
-        var unreported = 0;
-        for (var at = 0; at < whole.Length; at++)
-        {
-            var damaged = whole.ToArray();
-            damaged[at] ^= 0x5A;
-            var path = Write("damaged.7z", damaged);
-            var reader = new CloudLogReader();
 
-            var events = await reader.ReadAllAsync(path, after);
-
-            Assert.Equal("after", events[^1].EventId);
-            if (!reader.Summary.Problems.Any(p => p.Source.StartsWith(path, StringComparison.Ordinal) && p.Severity == ProblemSeverity.Error))
-            {
-                unreported++;
-                Assert.Equal(intact, events.SkipLast(1).Select(e => e.Raw.GetRawText()));
-            }
-        }
+        var unreported = await UnreportedDamageAsync(whole, Path.Combine(_root.FullName, "damaged.7z"), after);
 
         Assert.InRange(unreported, 0, whole.Length / 4);
     }

@@ -99,6 +99,21 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
         }
     }
 
+    /// <summary>The first <paramref name="count"/> bytes of a file (fewer when it is shorter; none when it cannot be read), to tell what it holds.</summary>
+    internal static byte[] FirstBytes(string file, int count)
+    {
+        try
+        {
+            using var stream = File.OpenRead(file);
+            var head = new byte[count];
+            return head[..stream.ReadAtLeast(head, count, throwOnEndOfStream: false)];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
     internal static IEnumerable<string> Expand(string path, Action<ReadProblem> report)
     {
         var wildcard = path.IndexOfAny(['*', '?']);

@@ -71,20 +71,7 @@ internal sealed class IdleTimeoutStream : ReadOnlyStream
     }
 
     /// <summary>A read that waits on the network cannot be timed otherwise: it goes through the timed asynchronous one.</summary>
-    public override int Read(Span<byte> buffer)
-    {
-        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length);
-        try
-        {
-            var read = ReadAsync(rented.AsMemory(0, buffer.Length)).AsTask().GetAwaiter().GetResult();
-            rented.AsSpan(0, read).CopyTo(buffer);
-            return read;
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
-        }
-    }
+    public override int Read(Span<byte> buffer) => ReadByWaiting(buffer);
 
     protected override void Dispose(bool disposing)
     {

@@ -27,19 +27,7 @@ public static class SevenZipLogArchive
     public static bool IsArchiveName(string name) => name.EndsWith(".7z", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Whether the file starts with 7z's signature.</summary>
-    public static bool Holds(string path)
-    {
-        try
-        {
-            using var file = File.OpenRead(path);
-            Span<byte> head = stackalloc byte[6];
-            return file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head.SequenceEqual(Signature);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    public static bool Holds(string path) => FileLogInputSource.FirstBytes(path, Signature.Length).AsSpan().SequenceEqual(Signature);
 
     /// <summary>
     /// The entries of the archive at <paramref name="path"/> to read, named after <paramref name="name"/> (an upload's own

@@ -139,19 +139,7 @@ public static class TarLogArchive
     }
 
     /// <summary>Whether the file is compressed (a tarball's entries can then only be listed by unpacking all of it).</summary>
-    public static bool IsCompressed(string path)
-    {
-        try
-        {
-            using var file = File.OpenRead(path);
-            Span<byte> magic = stackalloc byte[Decompression.MagicLength];
-            return Decompression.Kind(magic[..file.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false)]) is not null;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    public static bool IsCompressed(string path) => Decompression.Kind(FileLogInputSource.FirstBytes(path, Decompression.MagicLength)) is not null;
 
     private const int Block = 512;
 
