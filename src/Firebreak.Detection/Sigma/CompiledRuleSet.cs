@@ -196,7 +196,7 @@ public sealed class CompiledRuleSet
             {
                 if (correlation.Rules.All(known.Contains))
                 {
-                    if (ChainProblem(correlation, correlations, rules) is { } problem)
+                    if (ReferenceProblem(correlation, correlations, rules) is { } problem)
                     {
                         diagnostics.Add(new SigmaDiagnostic(correlation.Source.File, correlation.Source.Line, 1, DiagnosticSeverity.Error, "correlation", problem));
                         pending.Remove(correlation);
@@ -233,8 +233,21 @@ public sealed class CompiledRuleSet
     /// by its own fields whatever the inner one groups by, which needs the events behind each inner hit: not done, so,
     /// as the specification asks of a tool that cannot honour a rule, it is an error.
     /// </summary>
-    private static string? ChainProblem(SigmaCorrelation correlation, List<SigmaCorrelation> accepted, IReadOnlyList<CompiledRule> rules)
+    private static string? ReferenceProblem(SigmaCorrelation correlation, List<SigmaCorrelation> accepted, IReadOnlyList<CompiledRule> rules)
     {
+        // The specification's rules are unique items. One rule named twice (or by its name and its id) would let a
+        // single match stand for both steps of a temporal correlation.
+        var seen = new Dictionary<object, string>(ReferenceEqualityComparer.Instance);
+        foreach (var reference in correlation.Rules)
+        {
+            object? target = rules.FirstOrDefault(r => string.Equals(r.Rule.Id, reference, StringComparison.OrdinalIgnoreCase) || string.Equals(r.Rule.Name, reference, StringComparison.OrdinalIgnoreCase))
+                ?? (object?)accepted.FirstOrDefault(c => string.Equals(c.Id, reference, StringComparison.OrdinalIgnoreCase) || string.Equals(c.Name, reference, StringComparison.OrdinalIgnoreCase));
+            if (target is not null && !seen.TryAdd(target, reference))
+            {
+                return $"correlation refers to one rule twice ('{seen[target]}' and '{reference}'): each rule it refers to must be listed once";
+            }
+        }
+
         for (var i = 0; i < correlation.Rules.Count; i++)
         {
             var reference = correlation.Rules[i];

@@ -274,7 +274,7 @@ public sealed class CorrelationEngine
 
         private void ObserveCore(string?[] values, DateTimeOffset time, string? value, int ruleIndex, List<CorrelationHit> hits)
         {
-            var key = string.Join('\u001f', values.Select(v => v ?? "\u0000"));
+            var key = GroupKey(values);
             if (!groups.TryGetValue(key, out var group))
             {
                 if (groups.Count >= limits.MaxGroupsPerCorrelation)
@@ -324,9 +324,57 @@ public sealed class CorrelationEngine
             }
         }
 
-        private long Measure(Group group) => correlation.Type == CorrelationType.ValueCount
-            ? group.Values.Count
-            : group.WindowCount;
+        /// <summary>
+        /// One group's key: its values, each written with its length (or as absent), so no value can run into the next
+        /// whatever characters it holds, and a missing field is never a value.
+        /// </summary>
+        private static string GroupKey(string?[] values)
+        {
+            var key = new System.Text.StringBuilder();
+            foreach (var value in values)
+            {
+                _ = value is null ? key.Append('-') : key.Append(value.Length).Append(':').Append(value);
+            }
+
+            return key.ToString();
+        }
+
+        /// <summary>What a closing window's condition is judged on: its events, its distinct values, or the rules that matched in it.</summary>
+        private long Measure(Group group) => correlation.Type switch
+        {
+            CorrelationType.ValueCount => group.Values.Count,
+            CorrelationType.Temporal => group.StepTimes.Count(l => l.Count > 0),
+            CorrelationType.TemporalOrdered => LongestRunInOrder(group.StepTimes, DateTimeOffset.MinValue, DateTimeOffset.MaxValue).Length,
+            _ => group.WindowCount,
+        };
+
+        /// <summary>
+        /// Opens a window at a group's first match and closes it at the first match a timespan later (or at a sweep, or
+        /// at the end of the input), then judges it: the way of conditions a growing count cannot be judged by early
+        /// (lt, lte, eq, neq, ranges).
+        /// </summary>
+        private void ObserveClosing(Group group, DateTimeOffset time, List<CorrelationHit> hits)
+        {
+            if (group.WindowStart is { } start && time > start + correlation.Timespan)
+            {
+                Close(group, hits);
+            }
+
+            if (group.WindowStart is null)
+            {
+                group.WindowStart = group.WindowFirst = group.WindowLast = time;
+            }
+            else if (time < group.WindowFirst)
+            {
+                group.WindowFirst = time;
+            }
+            else if (time > group.WindowLast)
+            {
+                group.WindowLast = time;
+            }
+
+            group.WindowCount++;
+        }
 
         private void ObserveCount(Group group, DateTimeOffset time, string? value, List<CorrelationHit> hits)
         {
@@ -337,14 +385,8 @@ public sealed class CorrelationEngine
                 return;
             }
 
-            if (group.WindowStart is { } start && time > start + correlation.Timespan)
-            {
-                Close(group, hits);
-            }
-
             // A closing-window condition only needs the count and the distinct values, not every event.
-            group.WindowStart ??= time;
-            group.WindowCount++;
+            ObserveClosing(group, time, hits);
             if (value is not null && (group.Values.Count < limits.MaxEventsPerGroup || group.Values.ContainsKey(value)))
             {
                 group.Values[value] = group.Values.GetValueOrDefault(value) + 1;
@@ -524,9 +566,9 @@ public sealed class CorrelationEngine
 
         private void Close(Group group, List<CorrelationHit> hits)
         {
-            if (group.WindowStart is { } start && group.WindowCount > 0 && correlation.Condition.IsSatisfiedBy(Measure(group)))
+            if (group.WindowStart is not null && group.WindowCount > 0 && correlation.Condition.IsSatisfiedBy(Measure(group)))
             {
-                hits.Add(Hit(group, start, group.LastSeen, Measure(group)));
+                hits.Add(Hit(group, group.WindowFirst, group.WindowLast, Measure(group)));
             }
 
             group.Reset();
@@ -540,6 +582,14 @@ public sealed class CorrelationEngine
         /// </summary>
         private void ObserveTemporal(Group group, DateTimeOffset time, int ruleIndex, List<CorrelationHit> hits)
         {
+            if (!correlation.Condition.FiresEarly)
+            {
+                // "Fewer than two of the rules" (lt, lte, eq...) is known only once the window is over.
+                ObserveClosing(group, time, hits);
+                Remember(group.StepTimes[ruleIndex], time);
+                return;
+            }
+
             var steps = group.StepTimes;
             Remember(steps[ruleIndex], time);
 
@@ -574,6 +624,13 @@ public sealed class CorrelationEngine
         /// </summary>
         private void ObserveOrdered(Group group, DateTimeOffset time, int ruleIndex, List<CorrelationHit> hits)
         {
+            if (!correlation.Condition.FiresEarly)
+            {
+                ObserveClosing(group, time, hits);
+                Remember(group.StepTimes[ruleIndex], time);
+                return;
+            }
+
             var steps = group.StepTimes;
             Remember(steps[ruleIndex], time);
 
@@ -595,45 +652,13 @@ public sealed class CorrelationEngine
             }
 
             // Every run the new match completes starts at a kept time within a timespan before it.
-            var last = new DateTimeOffset?[steps.Length + 1];
             foreach (var start in steps.SelectMany(l => l).Where(t => t >= earliest && t <= time).Distinct().Order())
             {
                 var end = DateTimeOffset.MaxValue - start > span ? start + span : DateTimeOffset.MaxValue;
-
-                // last[n]: the earliest time a run of n rules in order can end at, among the rules seen so far.
-                Array.Clear(last);
-                last[0] = start;
-                var longest = 0;
-                foreach (var times in steps)
-                {
-                    var before = longest;
-                    for (var n = before + 1; n >= 1; n--)
-                    {
-                        if (last[n - 1] is not { } after)
-                        {
-                            continue;
-                        }
-
-                        DateTimeOffset? next = null;
-                        foreach (var t in times)
-                        {
-                            if (t >= after && t <= end && (next is null || t < next))
-                            {
-                                next = t;
-                            }
-                        }
-
-                        if (next is { } found && (last[n] is null || found < last[n]))
-                        {
-                            last[n] = found;
-                            longest = Math.Max(longest, n);
-                        }
-                    }
-                }
-
+                var (longest, ends) = LongestRunInOrder(steps, start, end);
                 if (longest > 0 && correlation.Condition.IsSatisfiedBy(longest))
                 {
-                    hits.Add(Hit(group, start, last[longest]!.Value, longest));
+                    hits.Add(Hit(group, start, ends, longest));
                     foreach (var l in steps)
                     {
                         l.Clear();
@@ -642,6 +667,46 @@ public sealed class CorrelationEngine
                     return;
                 }
             }
+        }
+
+        /// <summary>
+        /// The most rules that matched in the order listed, at times t0 &lt;= t1 &lt;= ... from <paramref name="start"/> to
+        /// <paramref name="end"/>, and the earliest time such a run ends at.
+        /// </summary>
+        private static (int Length, DateTimeOffset Ends) LongestRunInOrder(List<DateTimeOffset>[] steps, DateTimeOffset start, DateTimeOffset end)
+        {
+            // last[n]: the earliest time a run of n rules in order can end at, among the rules seen so far.
+            var last = new DateTimeOffset?[steps.Length + 1];
+            last[0] = start;
+            var longest = 0;
+            foreach (var times in steps)
+            {
+                var before = longest;
+                for (var n = before + 1; n >= 1; n--)
+                {
+                    if (last[n - 1] is not { } after)
+                    {
+                        continue;
+                    }
+
+                    DateTimeOffset? next = null;
+                    foreach (var t in times)
+                    {
+                        if (t >= after && t <= end && (next is null || t < next))
+                        {
+                            next = t;
+                        }
+                    }
+
+                    if (next is { } found && (last[n] is null || found < last[n]))
+                    {
+                        last[n] = found;
+                        longest = Math.Max(longest, n);
+                    }
+                }
+            }
+
+            return (longest, last[longest] ?? start);
         }
 
         private bool? needsEveryRule;
@@ -716,7 +781,7 @@ public sealed class CorrelationEngine
                 var idle = closeAll || group.Touched <= sweptAt;
                 if (closeAll || (idle && (group.LastSeen < expiry || (group.WindowStart is { } start && start < expiry))))
                 {
-                    if (!correlation.Condition.FiresEarly && correlation.Type is CorrelationType.EventCount or CorrelationType.ValueCount)
+                    if (!correlation.Condition.FiresEarly)
                     {
                         Close(group, hits);
                     }
@@ -758,6 +823,11 @@ public sealed class CorrelationEngine
 
         public DateTimeOffset? WindowStart { get; set; }
 
+        /// <summary>The earliest and latest match times in the open window: what its hit reports, never a later match's that closed it.</summary>
+        public DateTimeOffset WindowFirst { get; set; }
+
+        public DateTimeOffset WindowLast { get; set; }
+
         public long WindowCount { get; set; }
 
         /// <summary>Matches by timespan-wide bucket, each in event-time order, for conditions that fire early.</summary>
@@ -779,6 +849,10 @@ public sealed class CorrelationEngine
             Values.Clear();
             WindowStart = null;
             WindowCount = 0;
+            foreach (var times in StepTimes)
+            {
+                times.Clear();
+            }
         }
     }
 }

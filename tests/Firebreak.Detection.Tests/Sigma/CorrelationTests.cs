@@ -724,4 +724,146 @@ public class CorrelationTests
         var parsed = SigmaParser.Parse("title: bad\ncorrelation:\n  " + body + "\n", "c.yml");
         Assert.Contains(message, Assert.Single(parsed.Diagnostics).Message);
     }
+
+    [Theory]
+    // "Fewer than two of the rules within the timespan" holds only for a window that ended without the second: judged
+    // as each match came, the first match of every group fired, even when the other rule matched a minute later.
+    [InlineData("temporal", "{lt: 2}")]
+    [InlineData("temporal_ordered", "{lt: 2}")]
+    [InlineData("temporal", "{eq: 1}")]
+    [InlineData("temporal", "{lte: 1}")]
+    public void Temporal_UpperBoundsAndEqualities_AreJudgedWhenTheWindowCloses(string type, string condition)
+    {
+        var (set, engine) = Build($"""
+            title: a user without a key
+            correlation:
+              type: {type}
+              rules: [user_created, key_created]
+              group-by: [userIdentity.arn]
+              timespan: 10m
+              condition: {condition}
+            """);
+        var hits = Feed(set, engine, [(0, "CreateUser", "alice", null), (0, "CreateUser", "bob", null), (60, "CreateAccessKey", "bob", null)]);
+        var hit = Assert.Single(hits);
+        Assert.Equal(("alice", 1L, T0, T0), (hit.Group[0].Value, hit.Count, hit.FirstSeen, hit.LastSeen));
+    }
+
+    [Fact]
+    public void Temporal_EqualToFewerThanAll_IsNotMetWhenEveryRuleMatched()
+    {
+        var (set, engine) = Build("""
+            title: exactly two of three
+            correlation:
+              type: temporal
+              rules: [secret_read, key_created, user_created]
+              group-by: [userIdentity.arn]
+              timespan: 10m
+              condition: {eq: 2}
+            """);
+        var hits = Feed(set, engine, [
+            (0, "GetSecretValue", "eve", "a"), (10, "CreateAccessKey", "eve", null), (20, "CreateUser", "eve", null),
+            (0, "GetSecretValue", "frank", "a"), (30, "CreateUser", "frank", null),
+        ]);
+        var hit = Assert.Single(hits);
+        Assert.Equal(("frank", 2L, T0, T0.AddSeconds(30)), (hit.Group[0].Value, hit.Count, hit.FirstSeen, hit.LastSeen));
+    }
+
+    [Fact]
+    public void TemporalOrdered_AnUpperBound_CountsTheRulesMatchedInOrderWhenTheWindowCloses()
+    {
+        // The key before the user is not "user, then key": one rule in order, fewer than two.
+        var (set, engine) = Build("""
+            title: no key after a new user
+            correlation:
+              type: temporal_ordered
+              rules: [user_created, key_created]
+              group-by: [userIdentity.arn]
+              timespan: 10m
+              condition: {lt: 2}
+            """);
+        var hits = Feed(set, engine, [(0, "CreateAccessKey", "alice", null), (60, "CreateUser", "alice", null), (0, "CreateUser", "bob", null), (60, "CreateAccessKey", "bob", null)]);
+        Assert.Equal("alice", Assert.Single(hits).Group[0].Value);
+    }
+
+    [Theory]
+    // The match that closes a window lies outside it: the hit reports the window's own first and last match.
+    [InlineData("event_count", "{lt: 3}")]
+    [InlineData("value_count", "{lt: 3, field: requestParameters.secretId}")]
+    [InlineData("temporal", "{lt: 2}")]
+    public void AClosingWindowsHit_SpansItsOwnMatches_NotTheMatchThatClosedIt(string type, string condition)
+    {
+        var (set, engine) = Build($"""
+            title: few reads
+            correlation:
+              type: {type}
+              rules: [secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 1m
+              condition: {condition}
+            """);
+        var hits = Feed(set, engine, [(10, "GetSecretValue", "alice", "b"), (0, "GetSecretValue", "alice", "a"), (300, "GetSecretValue", "alice", "c")]);
+        Assert.Equal([(T0, T0.AddSeconds(10)), (T0.AddSeconds(300), T0.AddSeconds(300))], hits.Select(h => (h.FirstSeen, h.LastSeen)));
+    }
+
+    [Fact]
+    public void AChain_TakesAnInnerClosingWindowsHit_AtTheTimeOfItsOwnMatches()
+    {
+        // The inner window (reads at 0 s and 10 s) is closed by a read at 300 s; seen at 300 s, the inner hit came
+        // after the key at 30 s, and "few reads, then a key" was missed.
+        var (set, engine) = Build("""
+            title: few reads
+            name: few_reads
+            correlation:
+              type: event_count
+              rules: [secret_read]
+              group-by: [userIdentity.arn]
+              timespan: 1m
+              condition: {lt: 3}
+            ---
+            title: few reads then a key
+            correlation:
+              type: temporal_ordered
+              rules: [few_reads, key_created]
+              group-by: [userIdentity.arn]
+              timespan: 1m
+            """);
+        var hits = Feed(set, engine, [(0, "GetSecretValue", "alice", "a"), (10, "GetSecretValue", "alice", "b"), (30, "CreateAccessKey", "alice", null), (300, "GetSecretValue", "alice", "c")]);
+        var chained = Assert.Single(hits, h => h.Correlation.Title == "few reads then a key");
+        Assert.Equal((T0.AddSeconds(10), T0.AddSeconds(30)), (chained.FirstSeen, chained.LastSeen));
+    }
+
+    [Theory]
+    // Group values were joined with a control character, and a missing value written as another: values holding
+    // them (JSON can carry any character) made two groups one.
+    [InlineData("a\u001fb", "c", "a", "b\u001fc")]
+    [InlineData("a", "\u0000", "a", null)]
+    [InlineData("a-", "b", "a", "-b")]
+    public void GroupsBySeveralFields_NeverRunTogether_WhateverTheirValuesHold(string user1, string? secret1, string user2, string? secret2)
+    {
+        var (set, engine) = Build("""
+            title: reads per user and secret
+            correlation:
+              type: event_count
+              rules: [secret_read]
+              group-by: [userIdentity.arn, requestParameters.secretId]
+              timespan: 1m
+              condition: {gte: 2}
+            """);
+        static string Unescape(string s) => System.Text.RegularExpressions.Regex.Unescape(s);
+        Assert.Empty(Feed(set, engine, [(0, "GetSecretValue", Unescape(user1), secret1 is null ? null : Unescape(secret1)), (1, "GetSecretValue", Unescape(user2), secret2 is null ? null : Unescape(secret2))]));
+        Assert.Single(Feed(set, engine, [(100, "GetSecretValue", Unescape(user1), secret1 is null ? null : Unescape(secret1)), (101, "GetSecretValue", Unescape(user1), secret1 is null ? null : Unescape(secret1))]));
+    }
+
+    [Theory]
+    // The specification's rules are unique items: one rule listed twice let a single match stand for both steps.
+    [InlineData("[secret_read, secret_read]")]
+    [InlineData("[secret_read, 3e0d1c9a-51a4-4c55-9c3e-6a1f2b3c4d01]")]
+    public void ACorrelationReferringToOneRuleTwice_IsAnError(string rules)
+    {
+        var parsed = SigmaParser.Parse(BaseRules + $"title: read twice\ncorrelation:\n  type: temporal\n  rules: {rules}\n  group-by: [userIdentity.arn]\n  timespan: 10m\n", "c.yml");
+        Assert.Empty(parsed.Diagnostics);
+        var set = CompiledRuleSet.Compile(parsed.Documents);
+        Assert.Contains("refers to one rule twice", Assert.Single(set.Diagnostics).Message);
+        Assert.Empty(set.Correlations);
+    }
 }
