@@ -256,7 +256,8 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
             }
         }
 
-        return Combine(parts, neq);
+        // With all, null is one more value that must hold, as the others must: f|contains|all: [alpha, null] can never match.
+        return Combine(parts, neq || all);
     }
 
     private static Predicate Combine(List<Predicate> parts, bool and) => parts.Count == 1
@@ -343,13 +344,7 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
     /// </summary>
     private IEnumerable<SigmaPattern> TransformStrings(string value, IReadOnlyList<string> mods, bool keyword)
     {
-        IEnumerable<string> texts = [value];
-        if (mods.Contains("expand"))
-        {
-            texts = texts.SelectMany(ExpandPlaceholders).ToList();
-        }
-
-        var patterns = texts.Select(SigmaPattern.Parse);
+        IEnumerable<SigmaPattern> patterns = mods.Contains("expand") ? ExpandPlaceholders(value) : [SigmaPattern.Parse(value)];
         if (mods.Contains("windash"))
         {
             patterns = patterns.SelectMany(WindashVariants);
@@ -427,7 +422,8 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
 
     internal const long MaxPlaceholderCharacters = 10_000_000;
 
-    private static readonly Regex Placeholder = new(@"(?<!\\)%([A-Za-z0-9_.-]+)%", RegexOptions.CultureInvariant);
+    // A placeholder is escaped by an odd number of backslashes before it: \\%name% is a backslash, then the placeholder.
+    private static readonly Regex Placeholder = new(@"(?<!(?<!\\)(?:\\\\)*\\)%([A-Za-z0-9_.-]+)%", RegexOptions.CultureInvariant);
 
     /// <summary>
     /// Replaces <c>%name%</c> placeholders with each configured value (every combination when there are
@@ -435,7 +431,7 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
     /// again (a value naming its own placeholder would never end), and the combinations are counted
     /// before any is built: several placeholders multiply.
     /// </summary>
-    private List<string> ExpandPlaceholders(string value)
+    private List<SigmaPattern> ExpandPlaceholders(string value)
     {
         static string Unescape(string text) => text.Replace(@"\%", "%", StringComparison.Ordinal);
 
@@ -466,19 +462,22 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
             throw new FormatException($"placeholders in '{(value.Length <= 80 ? value : value[..80] + "...")}' expand to more than {MaxPlaceholderExpansions} values or {MaxPlaceholderCharacters} characters");
         }
 
-        // Combination n picks value (n / product of the later slots' sizes) mod size from each slot, so the first placeholder varies slowest.
-        var pieces = new List<string>(matches.Count + 1);
+        // The rule's text and each inserted value are read as patterns apart, then joined: a value ending in a backslash
+        // (C:\Tools\) must not escape the rule's own wildcard after it, nor the rule's text reach into the value.
+        var pieces = new List<SigmaPattern>(matches.Count + 1);
         var from = 0;
         foreach (Match match in matches)
         {
-            pieces.Add(Unescape(value[from..match.Index]));
+            pieces.Add(SigmaPattern.Parse(Unescape(value[from..match.Index])));
             from = match.Index + match.Length;
         }
 
-        pieces.Add(Unescape(value[from..]));
-        var results = new List<string>((int)count);
+        pieces.Add(SigmaPattern.Parse(Unescape(value[from..])));
+        var parsedSlots = slots.Select(values => values.Select(SigmaPattern.Parse).ToList()).ToList();
+
+        // Combination n picks value (n / product of the later slots' sizes) mod size from each slot, so the first placeholder varies slowest.
+        var results = new List<SigmaPattern>((int)count);
         var picks = new int[slots.Count];
-        var text = new StringBuilder();
         for (var n = 0; n < count; n++)
         {
             var rest = n;
@@ -488,13 +487,15 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
                 rest /= slots[i].Count;
             }
 
-            text.Clear();
+            var parts = new List<SigmaPattern>(2 * slots.Count + 1);
             for (var i = 0; i < slots.Count; i++)
             {
-                text.Append(pieces[i]).Append(slots[i][picks[i]]);
+                parts.Add(pieces[i]);
+                parts.Add(parsedSlots[i][picks[i]]);
             }
 
-            results.Add(text.Append(pieces[^1]).ToString());
+            parts.Add(pieces[^1]);
+            results.Add(SigmaPattern.Join(parts));
         }
 
         return results;

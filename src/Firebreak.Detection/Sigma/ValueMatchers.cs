@@ -39,14 +39,10 @@ internal sealed class EqualsMatcher(string expected, StringComparison comparison
     private static bool IsInteger(ReadOnlySpan<char> text) => !text.ContainsAny('.', 'e') && !text.Contains('E');
 
     /// <summary>
-    /// A number matches as written or by value, so every match holds the text or the number's integer digits (43200
-    /// is in "43200.0" and "43200"), when it has few enough to print exactly; a number written with an exponent in the
-    /// record (4.32e4) is then passed over by the pre-filter.
+    /// A number matches by value however the record writes it, and no text is in every writing: 12345 is also
+    /// 1.2345e4 and 12345.0, so a number asks for no text (the rule's other items, such as its eventName, still do).
     /// </summary>
-    public override IReadOnlyList<string>? RequiredLiterals() =>
-        number is not { } n ? [expected]
-        : Math.Abs(n) < 1e15 ? [.. new[] { expected, ((long)Math.Abs(Math.Truncate(n))).ToString(CultureInfo.InvariantCulture) }.Distinct()]
-        : null;
+    public override IReadOnlyList<string>? RequiredLiterals() => number is null ? [expected] : null;
 
 }
 
@@ -624,6 +620,20 @@ internal sealed record SigmaPattern(IReadOnlyList<char> Chars, IReadOnlyList<Pat
                 chars.Add(c);
                 kinds.Add(c switch { '*' => PatternKind.Many, '?' => PatternKind.One, _ => PatternKind.Literal });
             }
+        }
+
+        return new SigmaPattern(chars, kinds);
+    }
+
+    /// <summary>Patterns one after another, each keeping its own literals and wildcards.</summary>
+    public static SigmaPattern Join(IEnumerable<SigmaPattern> parts)
+    {
+        var chars = new List<char>();
+        var kinds = new List<PatternKind>();
+        foreach (var part in parts)
+        {
+            chars.AddRange(part.Chars);
+            kinds.AddRange(part.Kinds);
         }
 
         return new SigmaPattern(chars, kinds);

@@ -482,6 +482,35 @@ public class KeywordAndPlaceholderEdgeTests
         Assert.False(set.MatchesJson("""{"userAgent":"S3 Browser 10","eventName":"ListBuckets"}"""));
     }
 
+    [Theory]
+    // The rule's text and the inserted value are patterns apart: a value ending in a backslash does not escape the
+    // rule's wildcard after it (joined as text, C:\Tools\* read as a literal star).
+    [InlineData("'%dir%*'", "C:\\Tools\\evil.exe", true)]
+    [InlineData("'%dir%*'", "C:\\Toolsevil.exe", false)]
+    // An escaped backslash before a placeholder is a backslash, and the placeholder is still filled.
+    [InlineData("'x\\\\%dir%'", "x\\C:\\Tools\\", true)]
+    // An odd run of backslashes escapes the percent sign.
+    [InlineData("'x\\\\\\%dir%'", "x\\%dir%", true)]
+    public void Expand_TheRulesTextAndTheValue_AreReadApart(string rule, string value, bool matches)
+    {
+        var options = new SigmaCompileOptions { Placeholders = new Dictionary<string, IReadOnlyList<string>> { ["dir"] = ["C:\\Tools\\"] } };
+        var set = SigmaTestRules.Detection($"    sel:\n        f|expand: {rule}\n    condition: sel", options);
+        Assert.Equal(matches, set.MatchesJson(System.Text.Json.JsonSerializer.Serialize(new { f = value })));
+    }
+
+    [Theory]
+    // All makes every value of the list hold, null among them: "f is null and contains alpha" never holds.
+    [InlineData("""{"other":"x"}""", false)]
+    [InlineData("""{"f":null}""", false)]
+    [InlineData("""{"f":"alpha"}""", false)]
+    public void All_WithNullAmongTheValues_IsStillAnAnd(string record, bool matches)
+    {
+        var all = SigmaTestRules.Detection("    sel:\n        f|contains|all:\n            - alpha\n            - null\n    condition: sel");
+        var any = SigmaTestRules.Detection("    sel:\n        f|contains:\n            - alpha\n            - null\n    condition: sel");
+        Assert.Equal(matches, all.MatchesJson(record));
+        Assert.True(any.MatchesJson(record) || record.Contains("other", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Expand_EscapedPercent_IsLiteral()
     {

@@ -1,4 +1,6 @@
+using System.Text;
 using Firebreak.Detection.Events;
+using Firebreak.Detection.Hunting;
 using Firebreak.Detection.Readers;
 using Firebreak.Detection.Rules;
 using Firebreak.Detection.Sigma;
@@ -37,6 +39,25 @@ public sealed class NeedleGateTests : IDisposable
         Assert.Null(SigmaTestRules.Detection("    sel:\n        eventName: StopLogging\n    other:\n        userIdentity.type: Root\n    condition: sel and not other").Rules.Single().Gate);
         Assert.Null(SigmaTestRules.Detection("    sel:\n        userAgent|re: '^x'\n    condition: sel").Rules.Single().Gate);
         Assert.Null(SigmaTestRules.Detection("    sel:\n        userIdentity.type: Root\n    condition: sel", Ungated).Rules.Single().Gate);
+    }
+
+    [Theory]
+    // A number matches by value however the record writes it; its digits were a needle, so 1.2345e4 was passed over
+    // by the gate and the pre-filter while the rule itself matched it.
+    [InlineData("12345")]
+    [InlineData("12345.0")]
+    [InlineData("1.2345e4")]
+    [InlineData("1.2345E+4")]
+    [InlineData("123450e-1")]
+    public void ANumber_MatchesHoweverItIsWritten_ThroughTheGateAndThePreFilter(string written)
+    {
+        const string Detection = "    sel:\n        requestParameters.maxItems: 12345\n    condition: sel";
+        var record = $$$"""{"eventVersion":"1.08","eventTime":"2026-01-15T08:00:00Z","eventSource":"iam.amazonaws.com","eventName":"ListUsers","requestParameters":{"maxItems":{{{written}}}}}""";
+        var gated = SigmaTestRules.Detection(Detection);
+        Assert.True(SigmaTestRules.Detection(Detection, Ungated).MatchesJson(record));
+        Assert.True(gated.MatchesJson(record));
+        Assert.True(RuleRawFilter.Create(gated)!(Encoding.UTF8.GetBytes(record)));
+        Assert.False(gated.MatchesJson(record.Replace(written, "12346", StringComparison.Ordinal)));
     }
 
     [Theory]
