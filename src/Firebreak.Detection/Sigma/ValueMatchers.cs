@@ -39,10 +39,16 @@ internal sealed class EqualsMatcher(string expected, StringComparison comparison
     private static bool IsInteger(ReadOnlySpan<char> text) => !text.ContainsAny('.', 'e') && !text.Contains('E');
 
     /// <summary>
-    /// A number matches by value however the record writes it, and no text is in every writing: 12345 is also
-    /// 1.2345e4 and 12345.0, so a number asks for no text (the rule's other items, such as its eventName, still do).
+    /// A number matches by value however the record writes it. A whole number under ten million is written with its
+    /// digits by every JSON writer in use (50053, 50053.0; Java's doubles turn to 1.0E7 only from ten million, Go's and
+    /// JavaScript's from 1e21), so its digits are asked for, as the rule's own text is; a record writing it with an
+    /// exponent by hand (5.0053e4) is passed over by the pre-filter. A larger or fractional number asks for no text
+    /// (the rule's other items, such as its eventName, still do): 12345678 is 1.2345678E7 from Java.
     /// </summary>
-    public override IReadOnlyList<string>? RequiredLiterals() => number is null ? [expected] : null;
+    public override IReadOnlyList<string>? RequiredLiterals() =>
+        number is not { } n ? [expected]
+        : Math.Abs(n) < 1e7 && n == Math.Truncate(n) ? [.. new[] { expected, ((long)Math.Abs(n)).ToString(CultureInfo.InvariantCulture) }.Distinct()]
+        : null;
 
 }
 

@@ -42,22 +42,26 @@ public sealed class NeedleGateTests : IDisposable
     }
 
     [Theory]
-    // A number matches by value however the record writes it; its digits were a needle, so 1.2345e4 was passed over
-    // by the gate and the pre-filter while the rule itself matched it.
-    [InlineData("12345")]
-    [InlineData("12345.0")]
-    [InlineData("1.2345e4")]
-    [InlineData("1.2345E+4")]
-    [InlineData("123450e-1")]
-    public void ANumber_MatchesHoweverItIsWritten_ThroughTheGateAndThePreFilter(string written)
+    // A number matches by value however the record writes it. Its digits were a needle whatever its size, so Java's
+    // 1.2345678E7 was passed over by the gate and the pre-filter while the rule itself matched it.
+    [InlineData("12345678", "12345678")]
+    [InlineData("12345678", "12345678.0")]
+    [InlineData("12345678", "1.2345678E7")]
+    [InlineData("12345678", "1.2345678e+7")]
+    [InlineData("2.5", "25e-1")]
+    // Under ten million every writer prints a whole number's digits, which stay its needle.
+    [InlineData("50053", "50053")]
+    [InlineData("50053", "50053.0")]
+    public void ANumber_MatchesAsWritersWriteIt_ThroughTheGateAndThePreFilter(string number, string written)
     {
-        const string Detection = "    sel:\n        requestParameters.maxItems: 12345\n    condition: sel";
+        var detection = $"    sel:\n        requestParameters.maxItems: {number}\n    condition: sel";
         var record = $$$"""{"eventVersion":"1.08","eventTime":"2026-01-15T08:00:00Z","eventSource":"iam.amazonaws.com","eventName":"ListUsers","requestParameters":{"maxItems":{{{written}}}}}""";
-        var gated = SigmaTestRules.Detection(Detection);
-        Assert.True(SigmaTestRules.Detection(Detection, Ungated).MatchesJson(record));
+        var gated = SigmaTestRules.Detection(detection);
+        Assert.True(SigmaTestRules.Detection(detection, Ungated).MatchesJson(record));
         Assert.True(gated.MatchesJson(record));
         Assert.True(RuleRawFilter.Create(gated)!(Encoding.UTF8.GetBytes(record)));
         Assert.False(gated.MatchesJson(record.Replace(written, "12346", StringComparison.Ordinal)));
+        Assert.Equal(number == "50053", gated.Rules.Single().Gate is not null);
     }
 
     [Theory]
