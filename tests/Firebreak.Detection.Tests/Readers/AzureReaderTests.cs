@@ -56,7 +56,8 @@ public class AzureReaderTests
         Assert.Equal("User", listKeys.Actor.Type);
         Assert.Equal("198.51.100.61", listKeys.SourceIp);
         Assert.Equal(EventOutcome.Success, listKeys.Outcome);
-        Assert.Equal("global", listKeys.Region);
+        // location is where the event was processed ("global"), not where the resource is.
+        Assert.Null(listKeys.Region);
         Assert.Equal(new DateTimeOffset(2026, 3, 5, 9, 12, 44, 123, TimeSpan.Zero).AddTicks(4567), listKeys.Time);
         Assert.Equal("MICROSOFT.STORAGE/STORAGEACCOUNTS", listKeys.Resources.Single().Type);
         Assert.NotNull(listKeys.EventId);
@@ -67,6 +68,70 @@ public class AzureReaderTests
         Assert.Equal(EventOutcome.Failure, deleteSettings.Outcome);
         Assert.Equal("Failed.Forbidden", deleteSettings.ErrorCode);
         Assert.NotEqual(listKeys.EventId, deleteSettings.EventId);
+    }
+
+    private static async Task<CloudEvent> ReadOne(string json, string name = "azure.json")
+    {
+        var reader = new CloudLogReader();
+        var events = await reader.ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)), name);
+        Assert.Empty(reader.Summary.Problems);
+        return Assert.Single(events);
+    }
+
+    private static string MonitorExportRecord(string claims) => $$$"""
+        {"records":[{"time":"2026-03-05T09:12:44.1234567Z","resourceId":"/SUBSCRIPTIONS/0B1C2D3E-4F50-4617-8293-A4B5C6D7E8F9/RESOURCEGROUPS/PROD-RG/PROVIDERS/MICROSOFT.STORAGE/STORAGEACCOUNTS/ACMEPRODDATA",
+          "operationName":"MICROSOFT.STORAGE/STORAGEACCOUNTS/LISTKEYS/ACTION","category":"Administrative","resultType":"Success","resultSignature":"Succeeded.OK",
+          "callerIpAddress":"198.51.100.61","correlationId":"7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6","identity":{"claims":{{{claims}}}},"level":"Information","location":"global",
+          "properties":{"statusCode":"OK"}}]}
+        """;
+
+    [Theory]
+    // A guest's token (B2B) has no upn; its appid is the app the guest used (here the portal), and it was recorded as
+    // the actor, a service principal. A token with a scope is delegated: the user acted, named by the name claim.
+    [InlineData("""{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name":"live.com#guest@outlook.example","http://schemas.microsoft.com/identity/claims/objectidentifier":"11aa22bb-33cc-44dd-55ee-66ff77008899","appid":"c44b4083-3bb0-49c1-b47d-974e53cbdf3c","http://schemas.microsoft.com/identity/claims/scope":"user_impersonation"}""", "User", "live.com#guest@outlook.example")]
+    [InlineData("""{"http://schemas.microsoft.com/identity/claims/objectidentifier":"11aa22bb-33cc-44dd-55ee-66ff77008899","appid":"c44b4083-3bb0-49c1-b47d-974e53cbdf3c","scp":"user_impersonation"}""", "User", "11aa22bb-33cc-44dd-55ee-66ff77008899")]
+    // An app acting as itself has roles, no scope: the app is the actor.
+    [InlineData("""{"http://schemas.microsoft.com/identity/claims/objectidentifier":"99887766-5544-4332-2110-ffeeddccbbaa","appid":"a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d","roles":"Contributor"}""", "ServicePrincipal", "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d")]
+    public async Task ActivityLog_MonitorExport_AUserWithoutAUpn_IsTheUser_NotTheAppTheyUsed(string claims, string type, string uid)
+    {
+        var e = await ReadOne(MonitorExportRecord(claims));
+        Assert.Equal((type, uid), (e.Actor.Type, e.Actor.Uid));
+    }
+
+    [Theory]
+    // The token's authentication methods: mfa (ngcmfa for Windows Hello) among them is MFA done; without it, unknown.
+    [InlineData("pwd,mfa", true)]
+    [InlineData("ngcmfa", true)]
+    [InlineData("pwd", null)]
+    [InlineData(null, null)]
+    public async Task ActivityLog_TheTokensAuthenticationMethods_SayWhetherMfaWasDone(string? methods, bool? mfa)
+    {
+        var amr = methods is null ? "" : $",\"http://schemas.microsoft.com/claims/authnmethodsreferences\":\"{methods}\"";
+        var e = await ReadOne(MonitorExportRecord($$$"""{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":"mallory@contoso.example","appid":"04b07795-8ddb-461a-bbee-02f9e1bf7b46"{{{amr}}}}"""));
+        Assert.Equal(mfa, e.Actor.MfaUsed);
+    }
+
+    [Fact]
+    public async Task ActivityLog_LogAnalyticsAnswer_ReadsClaimsDAndPropertiesD_KeptAsJsonText()
+    {
+        // The query API's answer keeps dynamic columns as JSON text; a query projecting Claims_d and Properties_d (the
+        // columns the table's reference prefers) lost the actor's type and the failure's message.
+        const string Answer = """
+        {"tables":[{"name":"PrimaryResult","columns":[
+          {"name":"TimeGenerated","type":"datetime"},{"name":"OperationNameValue","type":"string"},{"name":"Caller","type":"string"},
+          {"name":"CallerIpAddress","type":"string"},{"name":"SubscriptionId","type":"string"},{"name":"ActivityStatusValue","type":"string"},
+          {"name":"ActivitySubstatusValue","type":"string"},{"name":"Claims_d","type":"dynamic"},{"name":"Properties_d","type":"dynamic"},{"name":"Type","type":"string"}],
+         "rows":[["2026-03-06T09:00:00Z","MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE","99887766-5544-4332-2110-ffeeddccbbaa","203.0.113.9",
+          "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9","Failure","Forbidden",
+          "{\"appid\":\"a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d\",\"http://schemas.microsoft.com/identity/claims/objectidentifier\":\"99887766-5544-4332-2110-ffeeddccbbaa\"}",
+          "{\"statusCode\":\"Forbidden\",\"statusMessage\":\"{\\\"error\\\":{\\\"code\\\":\\\"AuthorizationFailed\\\"}}\"}","AzureActivity"]]}]}
+        """;
+
+        var e = await ReadOne(Answer, "activity-answer.json");
+
+        Assert.Equal(EventOutcome.Failure, e.Outcome);
+        Assert.Equal("ServicePrincipal", e.Actor.Type);
+        Assert.Equal("""{"error":{"code":"AuthorizationFailed"}}""", e.ErrorMessage);
     }
 
     [Fact]
@@ -269,9 +334,14 @@ public class AzureReaderTests
     [InlineData("50126", "multiFactorAuthentication", null)]
     [InlineData("50126", "singleFactorAuthentication", false)]
     [InlineData("0", "singleFactorAuthentication", false)]
-    public async Task SignInMfa_IsUsedOnlyWhenASignInSucceededUnderAMultiFactorRequirement(string errorCode, string requirement, bool? used)
+    // mfaDetail names the method asked for: after a success it was passed; after 500121 ("Authentication failed during
+    // strong authentication request", the prompt denied) it was not, and the sign-in read as MFA used.
+    [InlineData("0", "multiFactorAuthentication", true, true)]
+    [InlineData("500121", "multiFactorAuthentication", null, true)]
+    public async Task SignInMfa_IsUsedOnlyWhenASignInSucceededUnderAMultiFactorRequirement(string errorCode, string requirement, bool? used, bool withDetail = false)
     {
-        var line = $$"""{"id":"s1","createdDateTime":"2026-03-06T07:00:00Z","userPrincipalName":"erin@contoso.example","appId":"app-1","ipAddress":"198.51.100.9","status":{"errorCode":{{errorCode}}},"authenticationRequirement":"{{requirement}}"}""";
+        var detail = withDetail ? ""","mfaDetail":{"authMethod":"Mobile app notification","authDetail":"MFA denied; user declined the authentication"}""" : "";
+        var line = $$"""{"id":"s1","createdDateTime":"2026-03-06T07:00:00Z","userPrincipalName":"erin@contoso.example","appId":"app-1","ipAddress":"198.51.100.9","status":{"errorCode":{{errorCode}}},"authenticationRequirement":"{{requirement}}"{{detail}}}""";
 
         var signIn = Assert.Single(await new CloudLogReader().ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(line)), "s.json"));
 

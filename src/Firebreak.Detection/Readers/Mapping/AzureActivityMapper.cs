@@ -14,6 +14,8 @@ internal sealed class AzureActivityMapper : IRecordMapper
     private const string UpnClaim = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn";
     private const string NameClaim = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name";
     private const string ObjectIdClaim = "http://schemas.microsoft.com/identity/claims/objectidentifier";
+    private const string ScopeClaim = "http://schemas.microsoft.com/identity/claims/scope";
+    private const string MethodsClaim = "http://schemas.microsoft.com/claims/authnmethodsreferences";
 
     public LogFormat Format => LogFormat.AzureActivity;
 
@@ -79,7 +81,15 @@ internal sealed class AzureActivityMapper : IRecordMapper
         var claims = shape.Claims;
         var upn = claims.Prop(UpnClaim).Str() ?? claims.Prop("upn").Str() ?? claims.Prop("unique_name").Str();
         var appId = claims.Prop("appid").Str() ?? claims.Prop("azp").Str();
-        var caller = shape.Caller ?? upn;
+        // A token with a scope was issued to an app acting for a user (a delegated token); an app acting as itself gets
+        // roles, never a scope. A guest's token has no upn, and its appid is the app the guest used (the portal, the CLI),
+        // not who acted: the user is then named by the name claim or, failing that, the object id.
+        var delegated = upn is not null || claims.Prop(ScopeClaim).Str() is not null || claims.Prop("scp").Str() is not null;
+        var caller = shape.Caller ?? upn ?? (delegated ? claims.Prop(NameClaim).Str() ?? claims.Prop(ObjectIdClaim).Str() : appId);
+        // The token's authentication methods: mfa (or Windows Hello's ngcmfa) among them says MFA was done; their absence
+        // proves nothing (a security key may be named otherwise), so it leaves MFA unknown.
+        var methods = claims.Prop(MethodsClaim).Str() ?? claims.Prop("amr").Str();
+        bool? mfa = methods is not null && methods.Contains("mfa", StringComparison.OrdinalIgnoreCase) ? true : null;
 
         return new CloudEvent
         {
@@ -88,13 +98,13 @@ internal sealed class AzureActivityMapper : IRecordMapper
             LogSource = LogSources.AzureActivity,
             Provider = "azure",
             Account = shape.Subscription ?? SubscriptionOf(shape.ResourceId),
-            Region = shape.Region,
             Actor = new EventActor
             {
-                Type = caller is null ? null : caller.Contains('@', StringComparison.Ordinal) || upn is not null ? "User" : appId is not null ? "ServicePrincipal" : null,
+                Type = caller is null ? null : caller.Contains('@', StringComparison.Ordinal) || delegated ? "User" : appId is not null ? "ServicePrincipal" : null,
                 Uid = caller ?? claims.Prop(ObjectIdClaim).Str(),
                 Name = claims.Prop(NameClaim).Str() ?? claims.Prop("name").Str() ?? caller,
                 SessionIssuer = claims.Prop("iss").Str(),
+                MfaUsed = mfa,
             },
             SourceIp = shape.SourceIp ?? claims.Prop("ipaddr").Str(),
             Service = shape.Service ?? ServiceOf(shape.Operation),
@@ -120,7 +130,6 @@ internal sealed class AzureActivityMapper : IRecordMapper
         string? SourceIp,
         string? ResourceId,
         string? Subscription,
-        string? Region,
         JsonElement? Claims,
         JsonElement? Properties);
 
@@ -135,7 +144,6 @@ internal sealed class AzureActivityMapper : IRecordMapper
         e.Str("httpRequest", "clientIpAddress"),
         e.Str("resourceId"),
         e.Str("subscriptionId"),
-        null,
         e.Prop("claims").Obj(),
         e.Prop("properties").Obj());
 
@@ -153,11 +161,10 @@ internal sealed class AzureActivityMapper : IRecordMapper
             null,
             e.Str("resultType"),
             e.Str("resultSignature"),
-            e.Str("caller") ?? claims.Prop(UpnClaim).Str() ?? claims.Prop("appid").Str(),
+            e.Str("caller"),
             e.Str("callerIpAddress"),
             e.Str("resourceId"),
             null,
-            e.Str("location"),
             claims,
             e.Prop("properties").Obj());
     }
@@ -173,9 +180,9 @@ internal sealed class AzureActivityMapper : IRecordMapper
         e.Str("CallerIpAddress"),
         e.Str("_ResourceId") ?? e.Str("ResourceId"),
         e.Str("SubscriptionId"),
-        null,
-        e.Prop("Claims_d").Obj() ?? e.Prop("Claims").Dynamic().Obj(),
-        e.Prop("Properties_d").Obj() ?? e.Prop("Properties").Dynamic().Obj());
+        // The query API's answer keeps dynamic columns as JSON text, Claims_d and Properties_d among them.
+        e.Prop("Claims_d").Dynamic().Obj() ?? e.Prop("Claims").Dynamic().Obj(),
+        e.Prop("Properties_d").Dynamic().Obj() ?? e.Prop("Properties").Dynamic().Obj());
 
     internal static string? SubscriptionOf(string? resourceId)
     {

@@ -142,7 +142,8 @@ internal sealed class EntraSignInMapper : IRecordMapper
         // under a multi-factor requirement had MFA satisfied, one that failed says nothing of it (a wrong password under
         // that requirement was read as MFA used); under a single-factor requirement none was asked for.
         var requirement = r.Str("authenticationRequirement", "AuthenticationRequirement");
-        bool? mfa = r.Value("mfaDetail", "MfaDetail").PropAnyCase("authMethod").Str() is not null ? true
+        // mfaDetail names the method asked for, which a failed sign-in may never have passed (500121: the prompt was denied).
+        bool? mfa = r.Value("mfaDetail", "MfaDetail").PropAnyCase("authMethod").Str() is not null ? (outcome == EventOutcome.Failure ? null : true)
             : requirement switch
             {
                 "multiFactorAuthentication" => outcome == EventOutcome.Success ? true : null,
