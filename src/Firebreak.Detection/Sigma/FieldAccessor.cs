@@ -37,6 +37,24 @@ internal sealed class NormalisedAccessor(string name, Func<CloudEvent, string?> 
     public override string? FirstValue(CloudEvent e) => getter(e);
 }
 
+/// <summary>
+/// A field found in the record's own paths or, failing them, in a value the reader derived from the record (its
+/// outcome, its service): where one shape of a log writes a word (Status "Success") that another holds only as a code
+/// (status.errorCode 0). A derived value is not in the record's text, so such a field asks the pre-filter for none.
+/// </summary>
+internal sealed class DerivedFallbackAccessor(RawPathAccessor raw, NormalisedAccessor[] derived) : FieldAccessor
+{
+    public override string Describe => string.Join(" | ", [raw.Describe, .. derived.Select(d => "@" + d.Describe)]);
+
+    public override bool Exists(CloudEvent e) => raw.Exists(e) || derived.Any(d => d.Exists(e));
+
+    public override bool IsNullOrMissing(CloudEvent e) => raw.IsNullOrMissing(e) && derived.All(d => d.IsNullOrMissing(e));
+
+    public override bool AnyLeaf(CloudEvent e, ValueMatcher matcher) => raw.AnyLeaf(e, matcher) || derived.Any(d => d.AnyLeaf(e, matcher));
+
+    public override string? FirstValue(CloudEvent e) => raw.FirstValue(e) ?? derived.Select(d => d.FirstValue(e)).FirstOrDefault(v => v is not null);
+}
+
 internal sealed class RawPathAccessor : FieldAccessor
 {
     private readonly JsonPath[] paths;
@@ -514,6 +532,13 @@ internal static class JsonTraversal
 
         if (current.ValueKind == JsonValueKind.Array)
         {
+            // An empty list is the text "[]", as Log Analytics writes it in a dynamic column (NetworkLocationDetails: '[]'),
+            // where Graph and the exports keep a list with nothing in it.
+            if (index == segments.Length && current.GetArrayLength() == 0)
+            {
+                return matcher.IsMatch("[]");
+            }
+
             foreach (var item in current.EnumerateArray())
             {
                 if (AnyLeaf(item, segments, index, matcher))

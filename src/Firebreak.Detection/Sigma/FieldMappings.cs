@@ -44,6 +44,7 @@ public sealed class FieldMappings
         ["actor.access_key_id"] = e => e.Actor.AccessKeyId,
         ["actor.session_issuer"] = e => e.Actor.SessionIssuer,
         ["actor.mfa_used"] = e => e.Actor.MfaUsed switch { true => "true", false => "false", null => null },
+        ["service"] = e => e.Service,
     };
 
     /// <summary>Where a CloudTrail record keeps its operation, and where Security Lake's OCSF does.</summary>
@@ -53,6 +54,7 @@ public sealed class FieldMappings
     private static readonly string[] AuditActivity = ["activityDisplayName", "properties.activityDisplayName", "operationName", "OperationName", "properties.message"];
     // Graph gives the sign-in result as a number (status.errorCode), exports as a string (resultType).
     private static readonly string[] SignInResult = ["resultType", "status.errorCode", "properties.status.errorCode"];
+    private static readonly string[] AuditResult = ["result", "properties.result", "Result", "@outcome"];
     private static readonly string[] RiskType = ["riskEventType", "properties.riskEventType"];
     private static readonly string[] GcpMethod = ["protoPayload.methodName", "data.protoPayload.methodName"];
 
@@ -116,11 +118,14 @@ public sealed class FieldMappings
             Map(
                 ("operationName", ActivityOperation),
                 ("OperationNameValue", ActivityOperation),
-                ("Category", ["category.value", "category", "CategoryValue"]),
-                ("CategoryValue", ["category.value", "category", "CategoryValue"]),
+                // Exports made through a log profile give the operation type (Write, Delete, Action) as the category, and the
+                // category itself as properties.eventCategory.
+                ("Category", ["category.value", "category", "CategoryValue", "properties.eventCategory"]),
+                ("CategoryValue", ["category.value", "category", "CategoryValue", "properties.eventCategory"]),
                 ("Status", ["status.value", "status", "ActivityStatusValue", "resultType"]),
                 ("ActivityStatusValue", ["status.value", "status", "ActivityStatusValue", "resultType"]),
-                ("ResourceProviderValue", ["resourceProviderName.value", "resourceProviderName", "ResourceProviderValue", "properties.resourceProviderValue"]),
+                // An export names no provider: the reader takes it from the operation's first part (@service).
+                ("ResourceProviderValue", ["resourceProviderName.value", "resourceProviderName", "ResourceProviderValue", "properties.resourceProviderValue", "@service"]),
                 ("ResourceId", ["resourceId", "ResourceId"]),
                 // The REST shape's caller is the UPN claim (or the service principal's); an export keeps the claims by URI.
                 ("Caller", ["caller", "Caller", "identity.claims.[http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn]", "identity.claims.name", "properties.caller"]),
@@ -133,7 +138,10 @@ public sealed class FieldMappings
             Map(
                 ("ResultType", SignInResult),
                 ("ResultDescription", ["resultDescription", "status.failureReason", "properties.status.failureReason"]),
-                ("Status", ["Status", "resultSignature", "properties.resultSignature"]),
+                // The SigninLogs column and Graph's status are the result object (JSON text in the table), which rules search
+                // (Status|contains: 'MFA denied'); an export nests it under properties. Rules also test it for the word
+                // (Status: Success), which only some rows write (resultSignature): the reader's outcome gives it for all.
+                ("Status", ["Status", "status", "properties.status", "resultSignature", "properties.resultSignature", "@outcome"]),
                 ("ClientApp", ["clientAppUsed", "properties.clientAppUsed"]),
                 ("Username", ["userPrincipalName", "properties.userPrincipalName"]),
                 ("userAgent", ["userAgent", "properties.userAgent"]),
@@ -148,8 +156,11 @@ public sealed class FieldMappings
                 ("OperationName", AuditActivity),
                 ("properties.message", AuditActivity),
                 ("Category", ["properties.category", "category", "Category"]),
-                ("Status", ["result", "properties.result", "Result"]),
-                ("Result", ["result", "properties.result", "Result"]),
+                // The result is a word (success, failure) or, in older exports, its number (0, 1, 2), which the reader's
+                // outcome turns into the word.
+                ("Status", AuditResult),
+                ("Result", AuditResult),
+                ("properties.result", AuditResult),
                 ("Initiatedby", ["initiatedBy", "properties.initiatedBy", "InitiatedBy"])),
             IndexFieldNames: ["ActivityDisplayName", "OperationName", "properties.message"], IndexPaths: AuditActivity, FallbackPrefixes: ["properties."]),
 
@@ -190,7 +201,10 @@ public sealed class FieldMappings
         var explicitPaths = candidates.SelectMany(m => m.Fields.TryGetValue(field, out var p) ? p : []).ToList();
         if (explicitPaths.Count > 0)
         {
-            return new RawPathAccessor(explicitPaths);
+            // "@name" stands for a value the reader derived (a normalised name), tried after the record's own paths.
+            var derived = explicitPaths.Where(p => p.StartsWith('@')).Select(p => new NormalisedAccessor(p[1..], Normalised[p[1..]])).ToArray();
+            var raw = new RawPathAccessor(explicitPaths.Where(p => !p.StartsWith('@')));
+            return derived.Length == 0 ? raw : new DerivedFallbackAccessor(raw, derived);
         }
 
         if (Normalised.TryGetValue(field, out var getter))
