@@ -124,7 +124,7 @@ internal sealed class RawPathAccessor : FieldAccessor
     {
         foreach (var path in paths)
         {
-            if (JsonTraversal.First(raw, path.Segments, 0) is { } value)
+            if ((path.Unless is null || !JsonTraversal.Exists(raw, path.Unless.Segments, 0)) && JsonTraversal.First(raw, path.Segments, 0) is { } value)
             {
                 return value;
             }
@@ -144,10 +144,16 @@ internal sealed class RawPathAccessor : FieldAccessor
         if (e.Raw.ValueKind != JsonValueKind.Object)
         {
             (at, index) = (e.Raw, 0);
-            return true;
+            return path.Unless is null || !JsonTraversal.Exists(e.Raw, path.Unless.Segments, 0);
         }
 
         index = 1;
+        if (path.Unless is { } unless && RootProperties.TryGet(e, unless.Segments[0], out var guard) && JsonTraversal.Exists(guard, unless.Segments, 1))
+        {
+            at = default;
+            return false;
+        }
+
         return RootProperties.TryGet(e, path.Segments[0], out at);
     }
 
@@ -316,14 +322,31 @@ internal static class RootProperties
     }
 }
 
-internal sealed class JsonPath(string text)
+internal sealed class JsonPath
 {
     // One byte array per distinct segment name, so that lookups cached by name can compare references.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> Interned = new(StringComparer.Ordinal);
 
-    public string Text { get; } = text;
+    /// <summary>Written between a path and another, the second's presence in the record turns the first off.</summary>
+    public const string UnlessMarker = " unless ";
 
-    public byte[][] Segments { get; } = Split(text).Select(s => Interned.GetOrAdd(s, Encoding.UTF8.GetBytes)).ToArray();
+    public JsonPath(string text)
+    {
+        var unless = text.IndexOf(UnlessMarker, StringComparison.Ordinal);
+        Text = unless < 0 ? text : text[..unless];
+        Segments = Split(Text).Select(s => Interned.GetOrAdd(s, Encoding.UTF8.GetBytes)).ToArray();
+        Unless = unless < 0 ? null : new JsonPath(text[(unless + UnlessMarker.Length)..]);
+    }
+
+    public string Text { get; }
+
+    public byte[][] Segments { get; }
+
+    /// <summary>
+    /// A path whose presence in the record means this one is not the field: OCSF's top-level <c>user</c> is the actor
+    /// only in a record without <c>actor.user</c> (in an Account Change it is the user acted upon).
+    /// </summary>
+    public JsonPath? Unless { get; }
 
     /// <summary>
     /// The names of a dotted path; a name in brackets is taken whole, dots and all, for keys such as Azure's claim

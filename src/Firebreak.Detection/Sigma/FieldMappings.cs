@@ -47,6 +47,22 @@ public sealed class FieldMappings
         ["service"] = e => e.Service,
     };
 
+    // OCSF's top-level user is the actor only where the record has no actor.user: in an Authentication record it is the
+    // subject that signed in, in an Account Change the user acted upon.
+    private const string NoActor = JsonPath.UnlessMarker + "actor.user";
+
+    /// <summary>
+    /// Values the reader derives from a record, which a mapping names as <c>@name</c>: the normalised names, and a few that
+    /// only translate a shape's value into another's words.
+    /// </summary>
+    private static readonly Dictionary<string, Func<CloudEvent, string?>> Derived = new(StringComparer.OrdinalIgnoreCase)
+    {
+        // OCSF Authentication's is_mfa, as CloudTrail's additionalEventData.MFAUsed writes it.
+        ["ocsf_mfa_used"] = e => e.Raw.ValueKind == System.Text.Json.JsonValueKind.Object && e.Raw.TryGetProperty("is_mfa"u8, out var mfa)
+            ? mfa.ValueKind switch { System.Text.Json.JsonValueKind.True => "Yes", System.Text.Json.JsonValueKind.False => "No", _ => null }
+            : null,
+    };
+
     /// <summary>Where a CloudTrail record keeps its operation, and where Security Lake's OCSF does.</summary>
     internal static readonly string[] CloudTrailOperation = ["eventName", "api.operation"];
     private static readonly string[] ActivityOperation = ["operationName.value", "operationName", "OperationNameValue", "properties.operationName"];
@@ -90,15 +106,17 @@ public sealed class FieldMappings
                 ("apiVersion", ["apiVersion", "api.version"]),
                 ("requestID", ["requestID", "api.request.uid"]),
                 ("vpcEndpointId", ["vpcEndpointId", "src_endpoint.uid"]),
-                ("userIdentity.type", ["userIdentity.type", "actor.user.type", "user.type"]),
-                ("userIdentity.arn", ["userIdentity.arn", "actor.user.uid", "actor.user.uuid", "user.uid", "user.uuid"]),
-                ("userIdentity.principalId", ["userIdentity.principalId", "actor.user.uid_alt", "actor.user.uid", "user.uid_alt", "user.uid"]),
+                ("userIdentity.type", ["userIdentity.type", "actor.user.type", "user.type" + NoActor]),
+                ("userIdentity.arn", ["userIdentity.arn", "actor.user.uid", "actor.user.uuid", "user.uid" + NoActor, "user.uuid" + NoActor]),
+                ("userIdentity.principalId", ["userIdentity.principalId", "actor.user.uid_alt", "actor.user.uid", "user.uid_alt" + NoActor, "user.uid" + NoActor]),
                 ("userIdentity.accountId", ["userIdentity.accountId", "actor.user.account.uid", "actor.user.account_uid"]),
                 ("userIdentity.accessKeyId", ["userIdentity.accessKeyId", "actor.user.credential_uid"]),
-                ("userIdentity.userName", ["userIdentity.userName", "actor.user.name", "user.name"]),
+                ("userIdentity.userName", ["userIdentity.userName", "actor.user.name", "user.name" + NoActor]),
                 ("userIdentity.invokedBy", ["userIdentity.invokedBy", "actor.invoked_by"]),
                 ("userIdentity.sessionContext.sessionIssuer.arn", ["userIdentity.sessionContext.sessionIssuer.arn", "actor.session.issuer"]),
-                ("userIdentity.sessionContext.attributes.mfaAuthenticated", ["userIdentity.sessionContext.attributes.mfaAuthenticated", "actor.session.is_mfa", "actor.session.mfa"])),
+                ("userIdentity.sessionContext.attributes.mfaAuthenticated", ["userIdentity.sessionContext.attributes.mfaAuthenticated", "actor.session.is_mfa", "actor.session.mfa"]),
+                // A console sign-in's MFAUsed (Yes, No) is OCSF Authentication's is_mfa, a boolean, which @ocsf_mfa_used words so.
+                ("additionalEventData.MFAUsed", ["additionalEventData.MFAUsed", "unmapped.additionalEventData.MFAUsed", "unmapped.[additionalEventData.MFAUsed]", "@ocsf_mfa_used"])),
             // Security Lake keeps the CloudTrail fields its mapping does not name (readOnly, additionalEventData, and eventType
             // in some source versions) in OCSF's unmapped object, under their CloudTrail names; the request and response
             // objects whole under api.request.data and api.response.data, and each resource's ARN and account under
@@ -202,7 +220,8 @@ public sealed class FieldMappings
         if (explicitPaths.Count > 0)
         {
             // "@name" stands for a value the reader derived (a normalised name), tried after the record's own paths.
-            var derived = explicitPaths.Where(p => p.StartsWith('@')).Select(p => new NormalisedAccessor(p[1..], Normalised[p[1..]])).ToArray();
+            var derived = explicitPaths.Where(p => p.StartsWith('@'))
+                .Select(p => new NormalisedAccessor(p[1..], Derived.TryGetValue(p[1..], out var own) ? own : Normalised[p[1..]])).ToArray();
             var raw = new RawPathAccessor(explicitPaths.Where(p => !p.StartsWith('@')));
             return derived.Length == 0 ? raw : new DerivedFallbackAccessor(raw, derived);
         }
@@ -220,6 +239,9 @@ public sealed class FieldMappings
 
         paths.AddRange(candidates.SelectMany(m => m.MovedPrefixes).Where(moved => Moves(field, moved.From)).Select(moved => moved.To + field[moved.From.Length..]));
         paths.AddRange(candidates.SelectMany(m => m.FallbackPrefixes).Where(prefix => !field.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Select(prefix => prefix + field));
+        // The object may also keep the dotted name as one key: Security Lake flattens what its mapping does not name into
+        // unmapped ("userIdentity.sessionContext.sessionIssuer.type": "Role").
+        paths.AddRange(candidates.SelectMany(m => m.FallbackPrefixes).Where(prefix => field.Contains('.', StringComparison.Ordinal) && !field.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && !field.Contains(']', StringComparison.Ordinal)).Select(prefix => prefix + "[" + field + "]"));
         // And the other way: a rule written for an export's envelope (properties.status.errorCode) reaches the same field
         // where the Graph resource and the Log Analytics row keep it, at the top (status.errorCode, Status as JSON text).
         paths.AddRange(candidates.SelectMany(m => m.FallbackPrefixes).Where(prefix => field.Length > prefix.Length && field.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Select(prefix => field[prefix.Length..]));
