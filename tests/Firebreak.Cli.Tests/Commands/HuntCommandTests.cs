@@ -989,7 +989,7 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
 
         Assert.True(hunt.ExitCode == 1, hunt.ToString());
         var hit = JsonDocument.Parse(hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single()).RootElement;
-        Assert.Equal(("GCP Service Account Key Created", "bq-1", "acme-prod"), (hit.GetProperty("title").GetString(), hit.GetProperty("eventId").GetString(), hit.GetProperty("account").GetString()));
+        Assert.Equal(("GCP Service Account Key Created or Uploaded", "bq-1", "acme-prod"), (hit.GetProperty("title").GetString(), hit.GetProperty("eventId").GetString(), hit.GetProperty("account").GetString()));
         Assert.Contains("0 read error(s)", hunt.Err);
     }
 
