@@ -1,6 +1,7 @@
 using System.Text;
 using Firebreak.Detection.Events;
 using Firebreak.Detection.Readers;
+using Firebreak.Detection.Sigma;
 using Firebreak.Detection.Tests.Sigma;
 
 namespace Firebreak.Detection.Tests.Readers;
@@ -188,5 +189,22 @@ public class GcpAndSecurityLakeReaderTests
         Assert.Equal(new DateTimeOffset(2026, 1, 15, 9, 5, 0, TimeSpan.Zero), events[1].Time);
         Assert.Equal([2L, 3L], reader.Summary.Problems.Select(p => p.RecordIndex));
         Assert.All(reader.Summary.Problems, p => Assert.StartsWith("BigQuery audit row's protopayload_auditlog.requestJson is not JSON", p.Reason, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ABigQuerySinkRowsIamServiceData_IsTheLogEntrysServiceData()
+    {
+        // A sink keeps IAM's AuditData as servicedata_v1_iam; the LogEntry had it as serviceData, where the policy change
+        // (policyDelta) is read: a bucket opened to allUsers, seen through a BigQuery export, read as no change at all.
+        const string Row = """{"logName":"projects/acme-prod/logs/cloudaudit.googleapis.com%2Factivity","resource":{"type":"gcs_bucket","labels":{"bucket_name":"acme-exports","project_id":"acme-prod"}},"protopayload_auditlog":{"serviceName":"storage.googleapis.com","methodName":"storage.setIamPermissions","resourceName":"projects/_/buckets/acme-exports","authenticationInfo":{"principalEmail":"mallory@example.com"},"requestMetadata":{"callerIp":"203.0.113.9"},"servicedata_v1_iam":{"policyDelta":{"bindingDeltas":[{"action":"ADD","role":"roles/storage.objectViewer","member":"allUsers"}]}},"requestJson":null},"timestamp":"2026-01-15 09:10:00 UTC","severity":"NOTICE","insertId":"bq-9"}""";
+        var rules = CompiledRuleSet.Compile(SigmaParser.Parse("title: public bucket\nlogsource: {product: gcp, service: gcp.audit}\ndetection:\n  sel:\n    protoPayload.serviceData.policyDelta.bindingDeltas.member: allUsers\n  condition: sel\n", "public.yml").Documents);
+        var reader = new CloudLogReader();
+
+        var e = Assert.Single(await reader.ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Row)), "bq-export-000000000000.json"));
+
+        Assert.Empty(reader.Summary.Problems);
+        var delta = e.Raw.GetProperty("protoPayload").GetProperty("serviceData").GetProperty("policyDelta").GetProperty("bindingDeltas")[0];
+        Assert.Equal(("ADD", "allUsers"), (delta.GetProperty("action").GetString(), delta.GetProperty("member").GetString()));
+        Assert.NotEmpty(rules.Match(e));
     }
 }

@@ -63,6 +63,7 @@ internal static class BigQueryAuditRow
         problem = null;
         writer.WriteStartObject();
         writer.WriteString("@type"u8, "type.googleapis.com/google.cloud.audit.AuditLog"u8);
+        var wroteServiceData = payload.TryGetProperty("serviceData"u8, out _);
         foreach (var property in payload.EnumerateObject())
         {
             var name = property.Name;
@@ -109,6 +110,15 @@ internal static class BigQueryAuditRow
             else
             {
                 property.WriteTo(writer);
+
+                // A sink names the service's own data by its type (servicedata_v1_iam for IAM's AuditData, with the policy
+                // change in policyDelta): written again as the LogEntry's serviceData, where readers of policy changes look.
+                if (!wroteServiceData && name.StartsWith("servicedata_v1_", StringComparison.Ordinal) && property.Value.ValueKind == JsonValueKind.Object)
+                {
+                    writer.WritePropertyName("serviceData"u8);
+                    property.Value.WriteTo(writer);
+                    wroteServiceData = true;
+                }
             }
         }
 
