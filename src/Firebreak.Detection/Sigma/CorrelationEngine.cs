@@ -315,6 +315,11 @@ public sealed class CorrelationEngine
                 case CorrelationType.ValueCount:
                     ObserveCount(group, time, value, hits);
                     break;
+                case CorrelationType.Temporal or CorrelationType.TemporalOrdered when !correlation.Condition.FiresEarly:
+                    // "Fewer than two of the rules" (lt, lte, eq...) is known only once the window is over.
+                    ObserveClosing(group, time, hits);
+                    Remember(group.StepTimes[ruleIndex], time);
+                    break;
                 case CorrelationType.Temporal:
                     ObserveTemporal(group, time, ruleIndex, hits);
                     break;
@@ -582,14 +587,6 @@ public sealed class CorrelationEngine
         /// </summary>
         private void ObserveTemporal(Group group, DateTimeOffset time, int ruleIndex, List<CorrelationHit> hits)
         {
-            if (!correlation.Condition.FiresEarly)
-            {
-                // "Fewer than two of the rules" (lt, lte, eq...) is known only once the window is over.
-                ObserveClosing(group, time, hits);
-                Remember(group.StepTimes[ruleIndex], time);
-                return;
-            }
-
             var steps = group.StepTimes;
             Remember(steps[ruleIndex], time);
 
@@ -624,13 +621,6 @@ public sealed class CorrelationEngine
         /// </summary>
         private void ObserveOrdered(Group group, DateTimeOffset time, int ruleIndex, List<CorrelationHit> hits)
         {
-            if (!correlation.Condition.FiresEarly)
-            {
-                ObserveClosing(group, time, hits);
-                Remember(group.StepTimes[ruleIndex], time);
-                return;
-            }
-
             var steps = group.StepTimes;
             Remember(steps[ruleIndex], time);
 
