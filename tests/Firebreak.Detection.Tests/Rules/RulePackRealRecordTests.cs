@@ -3,6 +3,7 @@ using Firebreak.Detection.Hunting;
 using Firebreak.Detection.Readers;
 using Firebreak.Detection.Rules;
 using Firebreak.Detection.Sigma;
+using Firebreak.Detection.Tests.Sigma;
 
 namespace Firebreak.Detection.Tests.Rules;
 
@@ -16,13 +17,8 @@ public class RulePackRealRecordTests
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    private static async Task<List<string>> TitlesFor(string json, string name)
-    {
-        var reader = new CloudLogReader();
-        var events = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(json)), name);
-        Assert.Empty(reader.Summary.Problems);
-        return Pack.Value.Match(Assert.Single(events)).Select(m => m.Rule.Title).ToList();
-    }
+    private static async Task<List<string>> TitlesFor(string json, string name) =>
+        (await Pack.Value.MatchRecordAsync(json, name)).Select(m => m.Rule.Title).ToList();
 
     private static async Task<List<HuntHit>> Hunt(string json, string name)
     {

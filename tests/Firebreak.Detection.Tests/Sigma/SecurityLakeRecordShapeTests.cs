@@ -1,5 +1,3 @@
-using System.Text;
-using Firebreak.Detection.Hunting;
 using Firebreak.Detection.Readers;
 using Firebreak.Detection.Rules;
 using Firebreak.Detection.Sigma;
@@ -13,19 +11,10 @@ namespace Firebreak.Detection.Tests.Sigma;
 /// </summary>
 public class SecurityLakeRecordShapeTests
 {
-    private static readonly Lazy<CompiledRuleSet> SigmaHq = new(() =>
-        CompiledRuleSet.Compile(SigmaRuleLoader.LoadDirectory(Path.Combine(SharedData.Require("sigma-cloud"), "rules", "cloud")).Documents));
-
     private static readonly Lazy<CompiledRuleSet> Pack = new(() => BuiltInRules.Compile());
 
-    private static async Task<List<string>> Hits(CompiledRuleSet rules, string json, bool byTitle = false)
-    {
-        var reader = new CloudLogReader(new ReaderOptions { RawFilter = RuleRawFilter.Create(rules) });
-        var events = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(json)), "record.json");
-        Assert.Empty(reader.Summary.Problems);
-        var e = Assert.Single(events);
-        return rules.Match(e).Select(r => byTitle ? r.Rule.Title : Path.GetFileName(r.Rule.Source.File)).ToList();
-    }
+    private static async Task<List<string>> Hits(CompiledRuleSet rules, string json, bool byTitle = false) =>
+        (await rules.MatchRecordAsync(json)).Select(r => byTitle ? r.Rule.Title : Path.GetFileName(r.Rule.Source.File)).ToList();
 
     // ---------------------------------------------------------------------------------------------------------------
     // 1. aws_sts_assumerole_misuse.yml: userIdentity.type AssumedRole and userIdentity.sessionContext.sessionIssuer.type Role.
@@ -57,7 +46,7 @@ public class SecurityLakeRecordShapeTests
     [InlineData("Security Lake OCSF, unmapped with flattened keys (as Security Lake writes it)", AssumedRoleOcsfFlat)]
     public async Task AssumeRoleMisuse_MatchesCloudTrailAndSecurityLake(string shape, string json)
     {
-        Assert.True((await Hits(SigmaHq.Value, json)).Contains("aws_sts_assumerole_misuse.yml"), $"aws_sts_assumerole_misuse.yml missed the {shape}");
+        Assert.True((await Hits(SigmaTestRules.SigmaHq.Value, json)).Contains("aws_sts_assumerole_misuse.yml"), $"aws_sts_assumerole_misuse.yml missed the {shape}");
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -80,7 +69,7 @@ public class SecurityLakeRecordShapeTests
     [InlineData("Security Lake OCSF Authentication", ConsoleLoginOcsf)]
     public async Task ConsoleLoginWithoutMfa_SigmaHq_MatchesCloudTrailAndSecurityLake(string shape, string json)
     {
-        Assert.True((await Hits(SigmaHq.Value, json)).Contains("aws_cloudtrail_console_login_success_without_mfa.yml"),
+        Assert.True((await Hits(SigmaTestRules.SigmaHq.Value, json)).Contains("aws_cloudtrail_console_login_success_without_mfa.yml"),
             $"aws_cloudtrail_console_login_success_without_mfa.yml missed the {shape}");
     }
 
@@ -97,8 +86,8 @@ public class SecurityLakeRecordShapeTests
     {
         var withMfaTrail = ConsoleLoginCloudTrail.Replace("\"MFAUsed\":\"No\"", "\"MFAUsed\":\"Yes\"", StringComparison.Ordinal);
         var withMfaLake = ConsoleLoginOcsf.Replace("\"is_mfa\":false", "\"is_mfa\":true", StringComparison.Ordinal);
-        Assert.DoesNotContain("aws_cloudtrail_console_login_success_without_mfa.yml", await Hits(SigmaHq.Value, withMfaTrail));
-        Assert.DoesNotContain("aws_cloudtrail_console_login_success_without_mfa.yml", await Hits(SigmaHq.Value, withMfaLake));
+        Assert.DoesNotContain("aws_cloudtrail_console_login_success_without_mfa.yml", await Hits(SigmaTestRules.SigmaHq.Value, withMfaTrail));
+        Assert.DoesNotContain("aws_cloudtrail_console_login_success_without_mfa.yml", await Hits(SigmaTestRules.SigmaHq.Value, withMfaLake));
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -138,7 +127,7 @@ public class SecurityLakeRecordShapeTests
     [MemberData(nameof(FoundRight))]
     public async Task SecurityLakeRecord_MatchesTheRule(string rule, string json)
     {
-        Assert.Contains(rule, await Hits(SigmaHq.Value, json));
+        Assert.Contains(rule, await Hits(SigmaTestRules.SigmaHq.Value, json));
     }
 
     [Fact]
@@ -148,14 +137,14 @@ public class SecurityLakeRecordShapeTests
             .Replace("\"data\":\"{\\\"ConsoleLogin\\\":\\\"Success\\\"}\"", "\"data\":\"{\\\"ConsoleLogin\\\":\\\"Failure\\\"}\",\"message\":\"Failed authentication\"", StringComparison.Ordinal)
             .Replace("\"status\":\"Success\",\"status_id\":1", "\"status\":\"Failure\",\"status_id\":2", StringComparison.Ordinal);
         Assert.NotEqual(ConsoleLoginOcsf, failed);
-        Assert.Contains("aws_cloudtrail_console_login_failed_authentication.yml", await Hits(SigmaHq.Value, failed));
+        Assert.Contains("aws_cloudtrail_console_login_failed_authentication.yml", await Hits(SigmaTestRules.SigmaHq.Value, failed));
     }
 
     [Fact]
     public async Task FailedCall_IsNotASuccess_InSecurityLake()
     {
         var denied = Lake("DeleteFlowLogs", "ec2.amazonaws.com", ",\"response\":{\"error\":\"Client.UnauthorizedOperation\",\"message\":\"You are not authorized\"}", ",\"status\":\"Failure\",\"status_id\":2");
-        Assert.DoesNotContain("aws_cloudtrail_vpc_flow_logs_deleted.yml", await Hits(SigmaHq.Value, denied));
+        Assert.DoesNotContain("aws_cloudtrail_vpc_flow_logs_deleted.yml", await Hits(SigmaTestRules.SigmaHq.Value, denied));
     }
 
     // ---------------------------------------------------------------------------------------------------------------

@@ -1,4 +1,7 @@
+using System.Text;
 using Firebreak.Detection.Events;
+using Firebreak.Detection.Hunting;
+using Firebreak.Detection.Readers;
 using Firebreak.Detection.Sigma;
 
 namespace Firebreak.Detection.Tests.Sigma;
@@ -19,4 +22,20 @@ internal static class SigmaTestRules
     public static bool Matches(this CompiledRuleSet set, CloudEvent e) => set.Match(e).Count > 0;
 
     public static bool MatchesJson(this CompiledRuleSet set, string json) => set.Matches(TestEvents.Aws(json));
+
+    /// <summary>SigmaHQ's cloud rules from shared/, compiled once for the tests that match whole records against them.</summary>
+    public static readonly Lazy<CompiledRuleSet> SigmaHq = new(() =>
+        CompiledRuleSet.Compile(SigmaRuleLoader.LoadDirectory(Path.Combine(SharedData.Require("sigma-cloud"), "rules", "cloud")).Documents));
+
+    /// <summary>
+    /// The rules matching the one record in <paramref name="json"/>, read as a hunt reads it: through the reader, with the
+    /// rules' raw pre-filter, so a record the pre-filter drops is no match either.
+    /// </summary>
+    public static async Task<IReadOnlyList<CompiledRule>> MatchRecordAsync(this CompiledRuleSet rules, string json, string name = "record.json")
+    {
+        var reader = new CloudLogReader(new ReaderOptions { RawFilter = RuleRawFilter.Create(rules) });
+        var events = await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(json)), name);
+        Assert.Empty(reader.Summary.Problems);
+        return rules.Match(Assert.Single(events));
+    }
 }
