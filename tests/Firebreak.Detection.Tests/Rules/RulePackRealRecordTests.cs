@@ -54,6 +54,27 @@ public class RulePackRealRecordTests
         Assert.Equal(caught, titles.Contains("Instances Launched With GPU, Accelerator or Bare-Metal Types"));
     }
 
+    [Theory]
+    // Each way of asking for instances but RunInstances, as CloudTrail writes the request: the EC2 query API's own names
+    // (lowerCamel) for a Spot request and a type change, the request object's names (PascalCase, items numbered by
+    // "tag") for fleets and launch templates, and Auto Scaling's launch configuration.
+    [InlineData("ec2.amazonaws.com", "RequestSpotInstances", """{"spotPrice":"5.00","instanceCount":20,"type":"one-time","launchSpecification":{"imageId":"ami-0123","instanceType":"{{type}}","keyName":"x"}}""")]
+    [InlineData("ec2.amazonaws.com", "CreateFleet", """{"CreateFleetRequest":{"TargetCapacitySpecification":{"TotalTargetCapacity":20,"DefaultTargetCapacityType":"spot"},"Type":"instant","LaunchTemplateConfigs":{"LaunchTemplateSpecification":{"LaunchTemplateId":"lt-0123","Version":1},"Overrides":[{"InstanceType":"m5.large","tag":1},{"InstanceType":"{{type}}","tag":2}],"tag":1},"ClientToken":"c1"}}""")]
+    [InlineData("ec2.amazonaws.com", "CreateLaunchTemplate", """{"CreateLaunchTemplateRequest":{"LaunchTemplateName":"worker","LaunchTemplateData":{"UserData":"<sensitiveDataRemoved>","ImageId":"ami-0123","InstanceType":"{{type}}","SecurityGroupId":[{"tag":1,"content":"sg-0123"}]}}}""")]
+    [InlineData("ec2.amazonaws.com", "CreateLaunchTemplateVersion", """{"CreateLaunchTemplateVersionRequest":{"LaunchTemplateId":"lt-0123","SourceVersion":"1","LaunchTemplateData":{"InstanceType":"{{type}}"}}}""")]
+    [InlineData("ec2.amazonaws.com", "ModifyInstanceAttribute", """{"instanceId":"i-0123456789abcdef0","instanceType":{"value":"{{type}}"}}""")]
+    [InlineData("autoscaling.amazonaws.com", "CreateLaunchConfiguration", """{"launchConfigurationName":"workers","imageId":"ami-0123","instanceType":"{{type}}","instanceMonitoring":{"enabled":true}}""")]
+    public async Task UnusualInstanceTypes_AreCaughtWhicheverCallAsksForThem(string eventSource, string eventName, string requestParameters)
+    {
+        const string Title = "Instances Launched With GPU, Accelerator or Bare-Metal Types";
+        foreach (var (type, caught) in new[] { ("p4d.24xlarge", true), ("c7i.metal-24xl", true), ("t3.large", false) })
+        {
+            var record = CloudTrail(eventSource, eventName, requestParameters.Replace("{{type}}", type, StringComparison.Ordinal));
+            var titles = await TitlesFor("{\"Records\":[" + record + "]}", "launch.json");
+            Assert.True(caught == titles.Contains(Title), $"{eventName} of {type}: expected caught={caught}, got [{string.Join(", ", titles)}]");
+        }
+    }
+
     [Fact]
     public async Task AnUploadedServiceAccountKey_IsCaught_AsACreatedOne()
     {
