@@ -673,7 +673,7 @@ internal static class JsonTraversal
         }
     }
 
-    /// <summary>Every string leaf anywhere in the record: what an unfielded keyword search looks at.</summary>
+    /// <summary>Every scalar leaf anywhere in the record (strings, numbers, flags): what an unfielded keyword search looks at.</summary>
     public static bool AnyStringAnywhere(JsonElement element, ValueMatcher matcher)
     {
         switch (element.ValueKind)
@@ -700,7 +700,10 @@ internal static class JsonTraversal
                 return false;
             case JsonValueKind.String:
             case JsonValueKind.Number:
-                // A keyword is text anywhere in the event: a port or an account number written as a JSON number is text too.
+            case JsonValueKind.True:
+            case JsonValueKind.False:
+                // A keyword is text anywhere in the event: a port or an account number written as a JSON number is text
+                // too, and so is a flag (true, false), as a search of the log's text finds it.
                 return MatchScalar(element, matcher);
             default:
                 return false;

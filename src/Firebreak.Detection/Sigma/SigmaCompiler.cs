@@ -216,8 +216,8 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
         var field = Accessor(item.Field);
         if (Has("exists"))
         {
-            return item.Values is [{ } value]
-                ? new FieldExistsPredicate(field, bool.Parse(value))
+            return item.Values is [{ } value] && ExistsValue(value) is { } exists
+                ? new FieldExistsPredicate(field, exists)
                 : throw new FormatException("'exists' needs one value, true or false");
         }
 
@@ -342,6 +342,17 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
     /// Applies the value-rewriting modifiers in the order the spec's examples compose them:
     /// placeholders, windash, text encoding, base64, then the wildcard placement.
     /// </summary>
+    /// <summary>
+    /// The boolean an <c>exists</c> takes. YAML 1.1, which the Python tools that most rules are written for still read,
+    /// also spells it yes/no and on/off; a rule written <c>exists: yes</c> means true there, so it does here.
+    /// </summary>
+    private static bool? ExistsValue(string value) => value.ToLowerInvariant() switch
+    {
+        "true" or "yes" or "on" => true,
+        "false" or "no" or "off" => false,
+        _ => null,
+    };
+
     private IEnumerable<SigmaPattern> TransformStrings(string value, IReadOnlyList<string> mods, bool keyword)
     {
         IEnumerable<SigmaPattern> patterns = mods.Contains("expand") ? ExpandPlaceholders(value) : [SigmaPattern.Parse(value)];

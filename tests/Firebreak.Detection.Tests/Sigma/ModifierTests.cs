@@ -279,6 +279,33 @@ public class ModifierTests
     }
 
     [Theory]
+    // YAML 1.1's spellings of a boolean, which the Python tools most rules are written for read as one.
+    [InlineData("yes", true)]
+    [InlineData("Yes", true)]
+    [InlineData("on", true)]
+    [InlineData("no", false)]
+    [InlineData("off", false)]
+    [InlineData("True", true)]
+    public void Exists_TakesEveryYamlSpellingOfABoolean(string spelled, bool exists)
+    {
+        var set = SigmaTestRules.Detection($"    sel:\n        errorCode|exists: {spelled}\n    condition: sel");
+        Assert.Equal(exists, set.MatchesJson("""{"errorCode":"AccessDenied"}"""));
+        Assert.Equal(!exists, set.MatchesJson("""{"other":1}"""));
+    }
+
+    [Theory]
+    [InlineData("maybe")]
+    [InlineData("1")]
+    [InlineData("'y'")]
+    public void Exists_WithAnythingButABoolean_IsAnErrorOfTheRule(string value)
+    {
+        var parsed = SigmaParser.Parse($"title: e\nlogsource: {{product: aws, service: cloudtrail}}\ndetection:\n    sel:\n        errorCode|exists: {value}\n    condition: sel\n", "e.yml");
+        var set = CompiledRuleSet.Compile(parsed.Documents);
+        Assert.Empty(set.Rules);
+        Assert.Contains("'exists' needs one value, true or false", Assert.Single(set.Diagnostics).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("""{"errorCode":null}""", true)]
     [InlineData("""{"other":1}""", true)]
     [InlineData("""{"errorCode":""}""", false)]
@@ -538,6 +565,17 @@ public class KeywordAndPlaceholderEdgeTests
         Assert.True(set.MatchesJson("""{"requestParameters":{"port":48213}}"""));
         Assert.True(set.MatchesJson("""{"requestParameters":{"port":"48213"}}"""));
         Assert.False(set.MatchesJson("""{"requestParameters":{"port":48214}}"""));
+    }
+
+    [Fact]
+    public void Keywords_FindFlagsToo()
+    {
+        // A search of the log's text finds "true" in {"enabled":true}; the keyword search looks at the same values.
+        var set = SigmaTestRules.Detection("    keywords:\n        - 'true'\n    condition: keywords");
+        Assert.True(set.MatchesJson("""{"requestParameters":{"publicAccessBlock":{"enabled":true}}}"""));
+        Assert.False(set.MatchesJson("""{"requestParameters":{"publicAccessBlock":{"enabled":false}}}"""));
+        var off = SigmaTestRules.Detection("    keywords:\n        - 'FALSE'\n    condition: keywords");
+        Assert.True(off.MatchesJson("""{"requestParameters":{"enabled":false}}"""));
     }
 
     [Theory]
