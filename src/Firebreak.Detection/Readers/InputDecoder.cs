@@ -80,12 +80,18 @@ internal static class InputDecoder
         }
     }
 
-    /// <summary>The Log Analytics query API's answer as a line per row (<see cref="LogAnalyticsTablesStream"/>), anything else as it is.</summary>
+    /// <summary>
+    /// The Log Analytics query API's answer as a line per row (<see cref="LogAnalyticsTablesStream"/>), a CloudWatch Logs
+    /// export without the time before each line (<see cref="TimestampPrefixStream"/>), anything else as it is. Used on
+    /// text whose byte order mark was dropped or that was transcoded from UTF-16, so a file saved again by an editor or
+    /// PowerShell is known by the same content as the original.
+    /// </summary>
     private static async Task<Stream> TablesOrAsIs(Stream stream, int maxRecordBytes, CancellationToken cancellationToken)
     {
-        var (rest, head) = await PeekAsync(stream, LogAnalyticsTablesStream.HeadBytes, cancellationToken).ConfigureAwait(false);
+        var (rest, head) = await PeekAsync(stream, Math.Max(LogAnalyticsTablesStream.HeadBytes, TimestampPrefixStream.MaxPrefix), cancellationToken).ConfigureAwait(false);
         var joined = new PrefixedStream(head, rest);
-        return LogAnalyticsTablesStream.IsAnswer(head) ? new LogAnalyticsTablesStream(joined, maxRecordBytes) : joined;
+        if (LogAnalyticsTablesStream.IsAnswer(head)) return new LogAnalyticsTablesStream(joined, maxRecordBytes);
+        return head is [>= (byte)'0' and <= (byte)'9', ..] && TimestampPrefixStream.PrefixLength(head) > 0 ? new TimestampPrefixStream(joined) : joined;
     }
 
     private const int TarMagicEnd = 262;

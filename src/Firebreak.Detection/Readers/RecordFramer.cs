@@ -73,7 +73,14 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
     private bool _betweenRecords;
     private bool _resumingWrapper;
     private bool _resyncToNewline;
+    private bool _resyncToRecordLine;
+
+    // Whether the wrapper being read ({"Records":[...]}) opened in the first column of its line.
+    private bool _wrapperStartsLine;
     private bool _sawStructure;
+
+    // Where the line given to the tokenising reader ends, in the input's bytes.
+    private long _windowEndAbs;
 
     public async IAsyncEnumerable<RecordBatch> ReadAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -147,6 +154,26 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
 
                     eof = read == 0;
                     filled += read;
+                }
+
+                if (_resyncToRecordLine)
+                {
+                    // Past a broken record written over several lines, to the next line opening with a bracket. The
+                    // last byte is kept: a newline there may be followed by the bracket in the next block read.
+                    if (NextRecordInside(buffer, Math.Max(consumed - 1, 0), filled) is not { } recordLine)
+                    {
+                        consumed = Math.Max(consumed, filled - 1);
+                        if (eof)
+                        {
+                            _resyncToRecordLine = false;
+                            consumed = filled;
+                        }
+
+                        continue;
+                    }
+
+                    consumed = recordLine;
+                    _resyncToRecordLine = false;
                 }
 
                 if (_resyncToNewline)
@@ -250,13 +277,49 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         var lineOriented = _container is Container.None or Container.Candidate;
         var at = (int)Math.Max(error.Position - _bufferStart, consumed);
 
+        // A byte order mark between two top-level values: files saved with one and joined (cat a.json b.json, copy /b).
+        // It is no part of the JSON and costs no record; framing goes on after it.
+        if (!_inRecord && _container == Container.None && at + 3 <= filled && buffer.AsSpan(at, 3).SequenceEqual("\uFEFF"u8))
+        {
+            ResetAfterSkippedLine();
+            consumed = at + 3;
+            _resyncToNewline = false;
+            return true;
+        }
+
         // A line cut short after a ':' takes the next line in as its last property's value, and the error only
         // shows at the line after that (or at the end of the file). A line inside the record that opens with a
         // bracket in its very first column is where the next record starts: nested values of a record written
         // over several lines are indented, and a record on one line holds no newline at all.
+        // Delivery files one to a line (joined with cat), one of them cut short: the cut record runs on into the next line,
+        // which opens the next file's wrapper in its first column. Reading resumes there, as it would between JSON lines.
+        if (_container == Container.Wrapper && _wrapperStartsLine && _inRecord && _recordStartAbs >= _bufferStart
+            && NextRecordInside(buffer, (int)(_recordStartAbs - _bufferStart), Math.Min(at, filled)) is { } nextFile)
+        {
+            at = nextFile;
+            lineOriented = true;
+        }
+
+        var skipToRecordLine = false;
         if (lineOriented && _inRecord && _recordStartAbs >= _bufferStart && NextRecordInside(buffer, (int)(_recordStartAbs - _bufferStart), at) is { } next)
         {
             at = next;
+        }
+        else if (lineOriented && _inRecord && _recordStartAbs >= _bufferStart && (int)(_recordStartAbs - _bufferStart) is var recordStart
+            && BeginsLine(buffer, recordStart) && buffer.AsSpan(recordStart, Math.Min(at, filled) - recordStart).IndexOf((byte)'\n') >= 0
+            && !(at < filled && buffer[at] is (byte)'{' or (byte)'[' && StartsLine(buffer, at) is not null))
+        {
+            // A record written over several lines from the first column (jq's output of .Records[]) broken in its
+            // middle: its other lines are no records of their own, and the next record starts at the next line that
+            // opens with a bracket in the first column. Read on from there, and report the broken record once.
+            if (NextRecordInside(buffer, at, filled) is { } after)
+            {
+                at = after;
+            }
+            else
+            {
+                skipToRecordLine = true;
+            }
         }
 
         // A value that does not close runs on into the next line, and the error is found at that
@@ -266,17 +329,21 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         var nextLine = at < filled ? buffer.AsSpan(at, filled - at).IndexOf((byte)'\n') : -1;
         var more = resumeHere || (nextLine >= 0 && buffer.AsSpan(at + nextLine, filled - at - nextLine).IndexOfAnyExcept(Whitespace) >= 0);
         // The value that did not close is the one at fault, not the line where that was noticed.
-        var line = resumeHere ? _recordLine : LineAt(buffer, Math.Max(error.Position, _lineCountedTo));
+        var line = resumeHere || skipToRecordLine ? _recordLine : LineAt(buffer, Math.Max(error.Position, _lineCountedTo));
         var truncated = eof && !more && error.Message.Contains("end of", StringComparison.OrdinalIgnoreCase);
         var reason = truncated ? "file ends inside a JSON value (truncated?)" : $"malformed JSON: {error.Message}";
         long? index = _inRecord || _container == Container.None ? _recordIndex : null;
-        if (!lineOriented || !_sawStructure || (eof && !more))
+        // A first line that is not JSON followed by lines that are (a piece of JSON lines cut by size, which starts in the
+        // middle of a line; a header an export tool wrote) is a malformed line like any other: only a file with no line
+        // that opens an object or array in what is buffered is taken for something else than JSON.
+        var jsonLinesFollow = lineOriented && !_sawStructure && more && LaterLineOpensValue(buffer, at, filled);
+        if (!lineOriented || (!_sawStructure && !jsonLinesFollow) || (eof && !more))
         {
             Report(line, index, !_sawStructure && !truncated ? $"not a JSON log file: {error.Message}" : reason + (eof ? "" : "; rest of file skipped"), endsInput: true);
             return false;
         }
 
-        Report(line, index, reason + "; skipped to the next line");
+        Report(line, index, reason + (skipToRecordLine ? "; skipped to the next record" : "; skipped to the next line"));
         if (_inRecord)
         {
             _recordIndex++;
@@ -284,8 +351,26 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
 
         ResetAfterSkippedLine();
         consumed = at;
-        _resyncToNewline = !resumeHere;
+        _resyncToNewline = !resumeHere && !skipToRecordLine;
+        _resyncToRecordLine = skipToRecordLine;
         return true;
+    }
+
+    /// <summary>Whether a line after the one holding <paramref name="from"/>, in the buffered bytes, starts (after blanks) with a bracket.</summary>
+    private static bool LaterLineOpensValue(byte[] buffer, int from, int filled)
+    {
+        var span = buffer.AsSpan(from, filled - from);
+        for (var newline = span.IndexOf((byte)'\n'); newline >= 0; newline = span.IndexOf((byte)'\n'))
+        {
+            span = span[(newline + 1)..];
+            var first = span.IndexOfAnyExcept(" \t\r"u8);
+            if (first >= 0 && span[first] is (byte)'{' or (byte)'[')
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Forgets the record and container being framed, so that framing starts afresh at a later line.</summary>
@@ -324,6 +409,9 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
 
         return null;
     }
+
+    /// <summary>Whether <paramref name="at"/> is the first byte of a line (or of the input).</summary>
+    private bool BeginsLine(byte[] buffer, int at) => _bufferStart + at == 0 || (at > 0 && buffer[at - 1] == (byte)'\n');
 
     /// <summary>The start of the line holding <paramref name="at"/> when only whitespace precedes it there, else null.</summary>
     private int? StartsLine(byte[] buffer, int at)
@@ -504,6 +592,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
             // given, and given the whole buffer that was the rest of the buffer, copied into a new message for
             // every malformed line: a file of malformed JSON lines took a millisecond a line.
             var windowEnd = LineEnd(buffer, pos, end);
+            _windowEndAbs = _bufferStart + windowEnd;
             Utf8JsonReader reader;
             while (true)
             {
@@ -814,6 +903,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                 {
                     _inRecord = false;
                     _skipReason = null;
+                    _wrapperStartsLine = _recordStartAbs >= _bufferStart && BeginsLine(buffer, (int)(_recordStartAbs - _bufferStart));
                     _container = Container.Wrapper;
                     _inWrapperArray = true;
                     _pendingWrapperName = false;
@@ -876,6 +966,11 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                 else if (token == JsonTokenType.StartArray)
                 {
                     _container = Container.TopArray;
+                }
+                else if (token == JsonTokenType.String && FollowedByColon(buffer, baseAbs + reader.BytesConsumed))
+                {
+                    // A property's name with no object around it: the rest of a line cut in two (a piece of a JSON-lines
+                    // file split by size). The colon's syntax error reports the line, once; it is no record of its own.
                 }
                 else
                 {
@@ -1139,6 +1234,16 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         _recordStartAbs = startAbs;
         _recordLine = LineAt(buffer, startAbs);
         _skipReason = null;
+    }
+
+    /// <summary>Whether a colon follows <paramref name="abs"/> on the line being tokenised, after blanks.</summary>
+    private bool FollowedByColon(byte[] buffer, long abs)
+    {
+        var from = (int)(abs - _bufferStart);
+        var to = (int)(_windowEndAbs - _bufferStart);
+        if (from < 0 || from >= to) return false;
+        var next = buffer.AsSpan(from, to - from).IndexOfAnyExcept(" \t\r"u8);
+        return next >= 0 && buffer[from + next] == (byte)':';
     }
 
     private void NotARecord(byte[] buffer, long startAbs)

@@ -1,0 +1,172 @@
+using System.Text;
+using System.Text.Json;
+using Firebreak.Detection.Readers;
+
+namespace Firebreak.Detection.Tests.Readers;
+
+/// <summary>
+/// Files as responders get them, broken or joined: the reader reports what is broken once, where it is, and reads every
+/// whole record around it.
+/// </summary>
+public sealed class ReaderResyncTests
+{
+    private static string Record(int i) =>
+        $$"""{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u{{i}}","accountId":"111122223333"},"eventTime":"2026-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.{{i % 250}}","eventID":"ev-{{i}}"}""";
+
+    private static string Pretty(int i) =>
+        JsonSerializer.Serialize(JsonDocument.Parse(Record(i)).RootElement, new JsonSerializerOptions { WriteIndented = true });
+
+    private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+
+    /// <summary>
+    /// `split -b 100M big.jsonl part_` (or `tail -c`) leaves every piece but the first starting in the middle of a line.
+    /// That first partial line is one malformed line, not a sign that the file is no JSON: every whole line after it is read.
+    /// </summary>
+    [Theory]
+    [InlineData("Name\":\"GetObject\",\"eventID\":\"x\"}")]   // cut inside a name: starts with a letter
+    [InlineData("\"eventName\":\"GetObject\"}")]              // cut at a string: a top-level string, then ':'
+    [InlineData("# exported by the SIEM, 2026-01-02")]       // a header line some exporters write
+    public async Task JsonLinesPiece_StartingMidLine_ReadsEveryWholeLineAfterIt(string firstLine)
+    {
+        var content = firstLine + "\n" + string.Join('\n', Enumerable.Range(1, 5).Select(Record)) + "\n";
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Utf8(content)), "part_ab");
+
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => $"ev-{i}"), events.Select(e => e.EventId));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal(1, problem.Line);
+    }
+
+    /// <summary>
+    /// `jq '.Records[]' delivery.json` writes records pretty-printed one after another. One record with a missing comma is
+    /// one problem, at the record's first line, and the records after it keep their indexes: the rest of the broken
+    /// record's lines are neither reported one by one nor counted as records.
+    /// </summary>
+    [Fact]
+    public async Task PrettyPrintedRecordStream_WithOneMalformedRecord_ReportsItOnce_AndKeepsTheIndexesAfterIt()
+    {
+        var records = Enumerable.Range(0, 4).Select(Pretty).ToArray();
+        records[1] = records[1].Replace("\"eventTime\": \"2026-01-01T00:00:00Z\",", "\"eventTime\": \"2026-01-01T00:00:00Z\"", StringComparison.Ordinal);
+        var content = string.Join('\n', records) + "\n";
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Utf8(content)), "jq-records.json");
+
+        Assert.Equal(["ev-0", "ev-2", "ev-3"], events.Select(e => e.EventId));
+        Assert.Equal([0L, 2L, 3L], events.Select(e => e.Origin!.RecordIndex));
+        Assert.Single(reader.Summary.Problems);
+        Assert.Equal(1, reader.Summary.Errors);
+    }
+
+    /// <summary>
+    /// A CloudWatch Logs export (`2026-01-15T09:00:01.123Z {...}` lines) re-saved by Notepad or Windows PowerShell (UTF-8
+    /// with a byte order mark, or UTF-16) is known by its content as the plain file is.
+    /// </summary>
+    [Theory]
+    [InlineData("utf-8-bom")]
+    [InlineData("utf-16le-bom")]
+    public async Task CloudWatchExport_SavedWithAByteOrderMark_IsRead(string encoding)
+    {
+        var text = string.Concat(Enumerable.Range(0, 3).Select(i => "2026-01-15T09:00:01.123Z " + Record(i) + "\r\n"));
+        byte[] bytes = encoding == "utf-8-bom"
+            ? [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(text)]
+            : [.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes(text)];
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(bytes), "000000.log");
+
+        Assert.Equal(["ev-0", "ev-1", "ev-2"], events.Select(e => e.EventId));
+        Assert.Equal(0, reader.Summary.Errors);
+    }
+
+    /// <summary>
+    /// `cat a.json b.json > all.json` (or `copy /b`) of files saved with a UTF-8 BOM leaves a BOM at the start of the
+    /// second file's first line. It is no part of the JSON, and that line's records are read.
+    /// </summary>
+    [Fact]
+    public async Task ByteOrderMark_AtTheStartOfAJoinedFile_DoesNotCostItsRecords()
+    {
+        var bom = Encoding.UTF8.GetPreamble();
+        byte[] content =
+        [
+            .. bom, .. Utf8("{\"Records\":[" + string.Join(',', Enumerable.Range(0, 3).Select(Record)) + "]}\n"),
+            .. bom, .. Utf8("{\"Records\":[" + string.Join(',', Enumerable.Range(3, 3).Select(Record)) + "]}\n"),
+        ];
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(content), "joined.json");
+
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => $"ev-{i}"), events.Select(e => e.EventId));
+    }
+
+    /// <summary>
+    /// Delivery files one to a line (joined wrapper files), one cut short (a partial download): the cut one is reported
+    /// at its own line, and the whole one on the next line is read.
+    /// </summary>
+    [Fact]
+    public async Task LinesOfDeliveryFiles_OneCutShort_TheDeliveryOnTheNextLineIsRead()
+    {
+        static string Delivery(int from) => "{\"Records\":[" + string.Join(',', Enumerable.Range(from, 3).Select(Record)) + "]}";
+        var cut = Delivery(3);
+        var content = Delivery(0) + "\n" + cut[..(cut.Length / 2)] + "\n" + Delivery(6) + "\n";
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Utf8(content)), "deliveries.json");
+
+        Assert.Equal(["ev-0", "ev-1", "ev-2", "ev-3", "ev-6", "ev-7", "ev-8"], events.Select(e => e.EventId));
+        Assert.Equal(2, Assert.Single(reader.Summary.Problems).Line);
+    }
+
+    [Fact]
+    public async Task LinesOfDeliveryFiles_TheFirstCutShort_TheNextIsRead()
+    {
+        static string Delivery(int from) => "{\"Records\":[" + string.Join(',', Enumerable.Range(from, 3).Select(Record)) + "]}";
+        var cut = Delivery(0);
+        var content = cut[..(cut.Length / 2)] + "\n" + Delivery(3) + "\n";
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Utf8(content)), "deliveries.json");
+
+        Assert.Equal(["ev-0", "ev-3", "ev-4", "ev-5"], events.Select(e => e.EventId));
+        Assert.Equal(1, Assert.Single(reader.Summary.Problems).Line);
+    }
+
+    [Fact]
+    public async Task PrettyPrintedRecordStream_TheFirstRecordBroken_TheOthersAreRead()
+    {
+        var records = Enumerable.Range(0, 3).Select(Pretty).ToArray();
+        records[0] = records[0].Replace("\"eventTime\": \"2026-01-01T00:00:00Z\",", "\"eventTime\": \"2026-01-01T00:00:00Z\"", StringComparison.Ordinal);
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Utf8(string.Join('\n', records) + "\n")), "jq-records.json");
+
+        Assert.Equal(["ev-1", "ev-2"], events.Select(e => e.EventId));
+        Assert.Equal([1L, 2L], events.Select(e => e.Origin!.RecordIndex));
+        Assert.Equal(1, Assert.Single(reader.Summary.Problems).Line);
+    }
+
+    [Fact]
+    public async Task PrettyPrintedRecordStream_TheLastRecordBroken_IsReportedOnce()
+    {
+        var records = Enumerable.Range(0, 3).Select(Pretty).ToArray();
+        records[2] = records[2].Replace("\"eventTime\": \"2026-01-01T00:00:00Z\",", "\"eventTime\": \"2026-01-01T00:00:00Z\"", StringComparison.Ordinal);
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Utf8(string.Join('\n', records) + "\n")), "jq-records.json");
+
+        Assert.Equal(["ev-0", "ev-1"], events.Select(e => e.EventId));
+        Assert.Single(reader.Summary.Problems);
+    }
+
+    [Fact]
+    public async Task AFileOfProse_IsStillOneProblem_NotOnePerLine()
+    {
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Utf8("MIT License\n\nCopyright (c) 2026\nPermission is hereby granted\n")), "LICENSE");
+
+        Assert.Empty(events);
+        Assert.StartsWith("not a JSON log file", Assert.Single(reader.Summary.Problems).Reason, StringComparison.Ordinal);
+    }
+}
