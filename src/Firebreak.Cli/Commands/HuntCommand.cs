@@ -448,7 +448,8 @@ internal static class HuntCommand
     /// <summary>A rule without a level ranks lowest, so --min-level above informational leaves it out.</summary>
     internal static int LevelRank(string? level) => level is null ? 0 : Math.Max(0, Array.IndexOf(Levels, level.ToLowerInvariant()));
 
-    internal static DateTimeOffset? HitTime(HuntHit hit) => hit.Event?.Time ?? hit.Correlation?.LastSeen;
+    /// <summary>When a hit happened: its event's time, or a correlation's last event. A record kept with an unknown time has none (not year one).</summary>
+    internal static DateTimeOffset? HitTime(HuntHit hit) => hit.Event is { } e ? (e.Time == default ? null : e.Time) : hit.Correlation?.LastSeen;
 
     private static string Describe(ReadSummary summary, HuntStatistics stats, TimeSpan elapsed)
     {
@@ -480,7 +481,7 @@ internal static class HuntCommand
         }
 
         console.Write(byRule);
-        var byLevel = counts.GroupBy(r => r.Level ?? "none").OrderByDescending(g => LevelRank(g.Key)).Select(g => $"{g.Key} {g.Sum(r => r.Hits)}");
+        var byLevel = counts.GroupBy(r => Visible(r.Level?.ToLowerInvariant() ?? "none")).OrderByDescending(g => LevelRank(g.Key)).Select(g => $"{g.Key} {g.Sum(r => r.Hits)}");
         console.MarkupLine(Markup.Escape($"{hits.Count} hit(s): {string.Join(", ", byLevel)}"));
         console.WriteLine();
 
@@ -571,7 +572,7 @@ internal static class HuntCommand
     {
         null => "none",
         "critical" or "high" or "medium" or "low" or "informational" => level.ToLowerInvariant(),
-        _ => level,
+        _ => Visible(level),
     };
 
     /// <summary>Text with control characters (and so terminal escape sequences) written as \u escapes.</summary>
@@ -601,7 +602,7 @@ internal static class HuntCommand
         "medium" => "[yellow]medium[/]",
         "low" => "[blue]low[/]",
         null => "[grey]none[/]",
-        var other => Markup.Escape(other),
+        var other => Markup.Escape(Visible(other)),
     };
 
     /// <summary>
