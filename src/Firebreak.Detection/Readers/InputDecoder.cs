@@ -441,21 +441,32 @@ internal sealed class CheckedGzipStream : ReadOnlyStream
         _source = source;
     }
 
-    public override int Read(Span<byte> buffer) => Check(Inner.Read(buffer), buffer.Length);
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        Check(await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false), buffer.Length);
-
-    private int Check(int read, int asked)
+    public override int Read(Span<byte> buffer)
     {
+        var read = Inner.Read(buffer);
         _decompressed += read;
-        if (read == 0 && asked > 0 && !_source.Verifies(_decompressed))
+        if (read == 0 && buffer.Length > 0 && !(_source.Verifies(_decompressed) || (_source.MayBePadded(_decompressed) && _source.RestIsZeros())))
         {
-            throw new InvalidDataException("the gzip data stops before its end: the file is truncated or damaged");
+            throw Damaged();
         }
 
         return read;
     }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        _decompressed += read;
+        if (read == 0 && buffer.Length > 0 && !_source.Verifies(_decompressed)
+            && !(_source.MayBePadded(_decompressed) && await _source.RestIsZerosAsync(cancellationToken).ConfigureAwait(false)))
+        {
+            throw Damaged();
+        }
+
+        return read;
+    }
+
+    private static InvalidDataException Damaged() => new("the gzip data stops before its end: the file is truncated or damaged");
 
     /// <summary>
     /// The compressed bytes as they pass: the last eight, and where another member's header may begin,
@@ -467,6 +478,8 @@ internal sealed class CheckedGzipStream : ReadOnlyStream
         private const int MaxJoins = 16;
 
         private readonly byte[] _tail = new byte[8];
+        private readonly byte[] _tailBeforeZeros = new byte[8];
+        private long _trailingZeros;
         private readonly List<uint> _sizesBeforeHeaders = [];
 
         private static ReadOnlySpan<byte> MemberHeader => [0x1F, 0x8B, 0x08];
@@ -489,7 +502,74 @@ internal sealed class CheckedGzipStream : ReadOnlyStream
                 return false;
             }
 
-            var sums = new HashSet<uint> { System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(_tail.AsSpan(4)) };
+            var sums = Sums(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(_tail.AsSpan(4)));
+
+            return sums.Contains((uint)decompressed);
+        }
+
+        /// <summary>
+        /// Whether the output's size matches the sizes the members record when the zero bytes that end what was read are
+        /// padding after the last member (a file padded to a block by a tape or a copying tool, which gzip itself reads
+        /// past). The member's own last bytes may be zeros too (a size under 2^24 ends in one), so its end is one of the
+        /// eight places from the last byte that is not zero. The rest of the input must then be zeros too
+        /// (<see cref="RestIsZeros"/>).
+        /// </summary>
+        public bool MayBePadded(long decompressed)
+        {
+            if (_unjudged || _trailingZeros == 0)
+            {
+                return false;
+            }
+
+            Span<byte> window = stackalloc byte[16];
+            _tailBeforeZeros.CopyTo(window);
+            for (var zeros = 0; zeros <= Math.Min(_trailingZeros, 8); zeros++)
+            {
+                if (_read - _trailingZeros + zeros >= 18
+                    && Sums(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(window[(4 + zeros)..(8 + zeros)])).Contains((uint)decompressed))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        // Padding past this is not read to its end: the file is reported as damaged instead.
+        private const int MaxPadding = 1 << 20;
+
+        /// <summary>Reads what GZipStream left unread: padding is zeros to the end, and not more than a megabyte of them.</summary>
+        public bool RestIsZeros()
+        {
+            var buffer = new byte[64 * 1024];
+            for (var seen = 0L; seen <= MaxPadding;)
+            {
+                var n = Inner.Read(buffer);
+                if (n == 0) return true;
+                if (buffer.AsSpan(0, n).ContainsAnyExcept((byte)0)) return false;
+                seen += n;
+            }
+
+            return false;
+        }
+
+        public async Task<bool> RestIsZerosAsync(CancellationToken cancellationToken)
+        {
+            var buffer = new byte[64 * 1024];
+            for (var seen = 0L; seen <= MaxPadding;)
+            {
+                var n = await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                if (n == 0) return true;
+                if (buffer.AsSpan(0, n).ContainsAnyExcept((byte)0)) return false;
+                seen += n;
+            }
+
+            return false;
+        }
+
+        private HashSet<uint> Sums(uint lastSize)
+        {
+            var sums = new HashSet<uint> { lastSize };
             foreach (var size in _sizesBeforeHeaders)
             {
                 foreach (var sum in sums.ToArray())
@@ -498,7 +578,7 @@ internal sealed class CheckedGzipStream : ReadOnlyStream
                 }
             }
 
-            return sums.Contains((uint)decompressed);
+            return sums;
         }
 
         public override int Read(Span<byte> buffer)
@@ -545,6 +625,22 @@ internal sealed class CheckedGzipStream : ReadOnlyStream
 
                 Candidate(_read + offset + i, bytes);
                 offset += i + 1;
+            }
+
+            // The last eight bytes before a run of zeros that ends what was read so far.
+            var lastNonZero = bytes.LastIndexOfAnyExcept((byte)0);
+            if (lastNonZero < 0)
+            {
+                _trailingZeros += bytes.Length;
+            }
+            else
+            {
+                Span<byte> upTo = stackalloc byte[16];
+                var taken = Math.Min(lastNonZero + 1, 8);
+                _tail.CopyTo(upTo);
+                bytes[(lastNonZero + 1 - taken)..(lastNonZero + 1)].CopyTo(upTo[8..]);
+                upTo[taken..(taken + 8)].CopyTo(_tailBeforeZeros);
+                _trailingZeros = bytes.Length - 1 - lastNonZero;
             }
 
             if (bytes.Length >= 8)

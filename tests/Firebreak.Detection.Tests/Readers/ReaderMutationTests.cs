@@ -402,6 +402,29 @@ public sealed class ReaderMutationTests(ReaderMutationTests.Corpus corpus) : ICl
         Assert.Contains("truncated or damaged", problem.Reason, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(512)]
+    [InlineData(200_000)]
+    public async Task ZerosAfterTheLastGzipMember_AreNoDamage_AsGzipItselfReadsThem(int zeros)
+    {
+        // A file padded to a block (a tape, dd, some copying tools): gzip -d reads it, and so does the reader, quietly.
+        var gz = Gzip(Encoding.UTF8.GetBytes(Trail(0) + "\n" + Trail(1) + "\n"));
+        var reader = new CloudLogReader();
+
+        var padded = await reader.ReadAllAsync(new MemoryStream([.. gz, .. new byte[zeros]]), "padded.jsonl.gz");
+
+        Assert.Equal(["ev-0", "ev-1"], padded.Select(e => e.EventId));
+        Assert.Empty(reader.Summary.Problems);
+
+        // Anything but zeros after them is still damage, and so is a member cut short before its padding.
+        await reader.ReadAllAsync(new MemoryStream([.. gz, .. new byte[zeros], 7]), "garbage.jsonl.gz");
+        await reader.ReadAllAsync(new MemoryStream([.. gz[..^4], .. new byte[zeros]]), "cut.jsonl.gz");
+        Assert.Collection(reader.Summary.Problems,
+            p => Assert.Equal(("garbage.jsonl.gz", true), (p.Source, p.Reason.Contains("truncated or damaged", StringComparison.Ordinal))),
+            p => Assert.Equal(("cut.jsonl.gz", true), (p.Source, p.Reason.StartsWith("cannot decompress", StringComparison.Ordinal))));
+    }
+
     [Fact]
     public async Task ProblemReason_QuotesOnlyTheStartOfAnInvalidValue()
     {
