@@ -557,13 +557,14 @@ public sealed class CloudLogReader
             element = logged;
         }
 
-        // EventBridge delivers CloudTrail events ("AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail") in
-        // an envelope of its own; the record is its detail.
+        // EventBridge delivers CloudTrail events ("AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail", "AWS
+        // Service Event via CloudTrail", "AWS Console Action via CloudTrail", "AWS Insight via CloudTrail", "AWS Network
+        // Activity Event via CloudTrail", and any kind added later, all named "... via CloudTrail") in an envelope of its
+        // own; the record is its detail.
         if (element.ValueKind == JsonValueKind.Object
             && element.TryGetProperty("detail-type", out var detailType)
             && detailType.ValueKind == JsonValueKind.String
-            && (detailType.ValueEquals("AWS API Call via CloudTrail") || detailType.ValueEquals("AWS Console Sign In via CloudTrail")
-                || detailType.ValueEquals("AWS Service Event via CloudTrail") || detailType.ValueEquals("AWS Console Action via CloudTrail"))
+            && detailType.GetString() is { } kind && kind.StartsWith("AWS ", StringComparison.Ordinal) && kind.EndsWith(" via CloudTrail", StringComparison.Ordinal)
             && element.TryGetProperty("detail", out var detail)
             && detail.ValueKind == JsonValueKind.Object)
         {

@@ -193,7 +193,10 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
 
         // An assumed role's session name and a federated user's name end the ARN; for a federated user the session
         // issuer is the IAM user that called GetFederationToken, not the caller.
-        var name = identity.Prop("userName"u8).Str() ?? SessionName(arn, type);
+        // A sign-in under a name that matches no user is masked (HIDDEN_DUE_TO_SECURITY_REASONS): no user's name, so it
+        // names no one, and attempts at many unknown names are not grouped under one. IAM Identity Center's sign-in events
+        // name the user only in additionalEventData.UserName.
+        var name = Named(identity.Prop("userName"u8).Str()) ?? SessionName(arn, type) ?? Named(additionalEventData.Prop("UserName"u8).Str());
 
         return new EventActor
         {
@@ -208,10 +211,15 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
         };
     }
 
+    private const string MaskedName = "HIDDEN_DUE_TO_SECURITY_REASONS";
+
+    private static string? Named(string? name) => name is null or MaskedName ? null : name;
+
     private static List<EventResource> MapResources(in Fields f)
     {
         List<EventResource> resources = [];
-        if (f.Resources is { ValueKind: JsonValueKind.Array } listed)
+        // CloudTrail Lake rows carry the list as JSON text, as their other nested columns.
+        if (f.Resources.Dynamic() is { ValueKind: JsonValueKind.Array } listed)
         {
             foreach (var resource in listed.EnumerateArray())
             {
@@ -227,19 +235,27 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
             return resources;
         }
 
-        // Many management events list no resources; the request names the target instead.
+        // Many management events list no resources; the request names the target instead. The names mean an S3 bucket or
+        // an IAM user, role or policy only in those services' own calls: Transfer Family's and ElastiCache's CreateUser
+        // name users of their own, Lightsail's CreateBucket a bucket of its own.
         var request = f.RequestParameters.Dynamic().Obj();
-        if (request.Prop("bucketName"u8).Str() is { } bucket)
+        switch (f.EventSource.Str())
         {
-            resources.Add(new EventResource("AWS::S3::Bucket", $"arn:aws:s3:::{bucket}", bucket));
-        }
+            case "s3.amazonaws.com":
+                if (request.Prop("bucketName"u8).Str() is { } bucket)
+                {
+                    resources.Add(new EventResource("AWS::S3::Bucket", $"arn:aws:s3:::{bucket}", bucket));
+                }
 
-        AddNamed(resources, request, "userName", "AWS::IAM::User");
-        AddNamed(resources, request, "roleName", "AWS::IAM::Role");
-        AddNamed(resources, request, "policyArn", "AWS::IAM::Policy");
-        if (f.EventSource.Str() == "cloudtrail.amazonaws.com")
-        {
-            AddNamed(resources, request, "name", "AWS::CloudTrail::Trail");
+                break;
+            case "iam.amazonaws.com":
+                AddNamed(resources, request, "userName", "AWS::IAM::User");
+                AddNamed(resources, request, "roleName", "AWS::IAM::Role");
+                AddNamed(resources, request, "policyArn", "AWS::IAM::Policy");
+                break;
+            case "cloudtrail.amazonaws.com":
+                AddNamed(resources, request, "name", "AWS::CloudTrail::Trail");
+                break;
         }
 
         return resources;

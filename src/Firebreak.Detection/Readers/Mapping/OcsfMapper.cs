@@ -62,8 +62,11 @@ internal sealed class OcsfMapper : IRecordMapper
         // The ARN is actor.user.uid in OCSF 1.1 (uid_alt the principal id) and user.uuid in 1.0.0-rc.2 (uid the principal
         // id); the actor is named by it, as a CloudTrail record's is, whichever version wrote the record.
         var arn = Arn(user.Prop("uid").Str()) ?? Arn(user.Prop("uuid").Str()) ?? Arn(user.Prop("uid_alt").Str());
-        var type = user.Prop("type").Str();
-        var name = user.Prop("name").Str() ?? CloudTrailMapper.SessionName(arn, type);
+        // A call an AWS service made is named by the service (actor.invoked_by, CloudTrail's userIdentity.invokedBy), as the
+        // CloudTrail record of the same call is.
+        var invokedBy = actor.Prop("invoked_by").Str();
+        var type = user.Prop("type").Str() ?? (invokedBy is not null ? "AWSService" : null);
+        var name = user.Prop("name").Str() ?? CloudTrailMapper.SessionName(arn, type) ?? invokedBy;
         List<string> chain = issuer is null ? [] : [issuer];
         if (CloudTrailMapper.IsSession(arn, type) && arn != issuer)
         {
@@ -90,7 +93,9 @@ internal sealed class OcsfMapper : IRecordMapper
                 AssumedRoleChain = chain,
                 MfaUsed = session.Prop("is_mfa").Bool() ?? session.Prop("mfa").Bool() ?? record.Prop("is_mfa").Bool(),
             },
-            SourceIp = record.Str("src_endpoint", "ip"),
+            // A service's own calls come from its name, not an address (CloudTrail's sourceIPAddress ec2.amazonaws.com),
+            // which OCSF keeps as src_endpoint.domain.
+            SourceIp = record.Str("src_endpoint", "ip") ?? record.Str("src_endpoint", "domain"),
             UserAgent = record.Str("http_request", "user_agent"),
             Service = api.Prop("service").Prop("name").Str(),
             Operation = operation,
