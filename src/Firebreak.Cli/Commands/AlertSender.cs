@@ -17,7 +17,7 @@ namespace Firebreak.Cli.Commands;
 /// from the hits in it, and chunks are cut from hits in a fixed order at boundaries the hits decide, so
 /// running the same hunt again replays the same keys and the server stores nothing twice.
 /// </summary>
-internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
+internal sealed partial class AlertSender(HttpClient http, TimeSpan silence) : IAsyncDisposable
 {
     public const string Source = "firebreak-hunt";
 
@@ -40,13 +40,17 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
         // authenticates: the API key is).
         if (uri.UserInfo.Length > 0)
             throw new CliException(ExitCodes.Usage, $"--send-to must not carry a user name or password; the API key authenticates: write {uri.Scheme}://{uri.Authority}{uri.AbsolutePath}.");
-        var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false })
+        // The timeout is for silence, not for the whole exchange: connecting, a body the server stops taking, or the wait
+        // for its answer once the body is sent. A large upload the server keeps reading is never cut off (timing the
+        // whole request restarted it from its first byte on every try, and one slower than the timeout never got through).
+        var silence = timeout ?? TimeSpan.FromSeconds(60);
+        var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = silence })
         {
             BaseAddress = new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/"),
-            Timeout = timeout ?? TimeSpan.FromSeconds(60),
+            Timeout = System.Threading.Timeout.InfiniteTimeSpan,
         };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
-        return new AlertSender(http);
+        return new AlertSender(http, silence);
     }
 
     public sealed record Outcome(int Alerts, int Requests, int Replayed);
@@ -188,6 +192,86 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
         return new Attached(body!.Records, json.RootElement.GetProperty("id").GetString() ?? "", json.RootElement.GetProperty("status").GetString() ?? "");
     }
 
+    /// <summary>
+    /// A request's body with its progress reported: every piece of at most 64 KB the server takes restarts the silence
+    /// timer, so a body sent slowly but steadily is never timed out.
+    /// </summary>
+    private sealed class ProgressContent : HttpContent
+    {
+        private readonly HttpContent inner;
+        private readonly Action progress;
+
+        public ProgressContent(HttpContent inner, Action progress)
+        {
+            this.inner = inner;
+            this.progress = progress;
+            Headers.ContentType = inner.Headers.ContentType;
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
+            inner.CopyToAsync(new ProgressStream(stream, progress), context, cancellationToken);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = inner.Headers.ContentLength ?? -1;
+            return length >= 0;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>Writes through to the request's stream in pieces, reporting each one taken.</summary>
+    private sealed class ProgressStream(Stream inner, Action progress) : Stream
+    {
+        private const int Piece = 64 * 1024;
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            for (var at = 0; at < buffer.Length; at += Piece)
+            {
+                inner.Write(buffer[at..Math.Min(buffer.Length, at + Piece)]);
+                progress();
+            }
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            for (var at = 0; at < buffer.Length; at += Piece)
+            {
+                await inner.WriteAsync(buffer[at..Math.Min(buffer.Length, at + Piece)], cancellationToken);
+                progress();
+            }
+        }
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+
     /// <summary>The records behind hits in time order, one per line; copies of a record (same id, or same text) at one time are written once.</summary>
     private sealed class EventLinesContent : HttpContent
     {
@@ -254,11 +338,18 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
             string failure;
             var wait = TimeSpan.FromSeconds(1 << (attempt - 1));
             using (var request = make())
+            using (var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
+                quiet.CancelAfter(silence);
+                if (request.Content is { } content)
+                {
+                    request.Content = new ProgressContent(content, () => quiet.CancelAfter(silence));
+                }
+
                 try
                 {
-                    using var response = await http.SendAsync(request, cancellationToken);
-                    var text = await response.Content.ReadAsStringAsync(cancellationToken);
+                    using var response = await http.SendAsync(request, quiet.Token);
+                    var text = await response.Content.ReadAsStringAsync(quiet.Token);
                     if (response.IsSuccessStatusCode) return text;
                     var transient = response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500;
                     var exit = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? ExitCodes.Refused : ExitCodes.Usage;
@@ -270,9 +361,9 @@ internal sealed partial class AlertSender(HttpClient http) : IAsyncDisposable
                 {
                     failure = $"Cannot reach the Firebreak server at {http.BaseAddress}: {e.Message}";
                 }
-                catch (Exception e) when (e is TaskCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
+                catch (Exception e) when (e is OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
                 {
-                    failure = $"The Firebreak server at {http.BaseAddress} gave no answer within {http.Timeout.TotalSeconds:0} seconds.";
+                    failure = $"The Firebreak server at {http.BaseAddress} gave no answer within {silence.TotalSeconds:0} seconds: it was silent that long (connecting, taking the request or answering).";
                 }
                 catch (IOException e)
                 {

@@ -60,7 +60,7 @@ internal static class HuntCommand
         var incident = new Option<string?>("--incident") { Description = "With --send-to: attach the events behind the hits to this incident (its event store and search) instead of raising alerts.", HelpName = "REF" };
         var sendTimeout = new Option<int>("--send-timeout")
         {
-            Description = "With --send-to: seconds to wait for each answer of the server before trying again (4 tries in all).",
+            Description = "With --send-to: seconds the server may stay silent (connecting, taking the request, answering) before the request is tried again (4 tries in all).",
             HelpName = "SECONDS",
             DefaultValueFactory = _ => 60,
         };
@@ -358,7 +358,12 @@ internal static class HuntCommand
 
         try
         {
-            if (sender is not null && request.Incident is not null && hits.Count > 0)
+            if (sender is not null && request.Incident is not null && hits.Count > 0 && !hits.Read().Any(h => h.Event is not null))
+            {
+                // Correlation hits are not sent as events, and an upload of nothing is refused: nothing to send is no failure.
+                context.ErrorConsole.MarkupLine(Markup.Escape($"No events to attach to {request.Incident}: the {hits.Count} hit(s) are correlations, whose events are not sent."));
+            }
+            else if (sender is not null && request.Incident is not null && hits.Count > 0)
             {
                 var attached = await sender.AttachEventsAsync(request.Incident, hits.Read(), cancellationToken);
                 context.ErrorConsole.MarkupLine(Markup.Escape($"Attached {attached.Events} event(s) to {request.Incident} on {request.SendTo}: import {attached.ImportId} ({attached.Status})."));
