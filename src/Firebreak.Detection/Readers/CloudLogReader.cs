@@ -393,7 +393,7 @@ public sealed class CloudLogReader
     private CloudEvent? MapRecord(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions, EventOrigin origin, bool lineRecord, ref IRecordMapper? last, out (string Reason, ProblemSeverity Severity)? problem)
     {
         problem = null;
-        if (!TryPrepare(bytes, documentOptions, lineRecord, out var element, out var envelope, out var reason))
+        if (!TryPrepare(bytes, documentOptions, lineRecord, out var element, out var envelope, out var reason, out var note))
         {
             problem = ReferenceEquals(reason, ControlMessage) ? null : (reason, ProblemSeverity.Error);
             return null;
@@ -426,6 +426,10 @@ public sealed class CloudLogReader
         {
             problem = (reason, cloudEvent is null ? ProblemSeverity.Error : ProblemSeverity.Warning);
         }
+        else if (note is not null && cloudEvent is not null)
+        {
+            problem = (note, ProblemSeverity.Warning);
+        }
 
         // An EventBridge envelope names the account and region the event came from; the record inside may not.
         if (cloudEvent is { Account: null } or { Region: null } && envelope.ValueKind == JsonValueKind.Object)
@@ -456,12 +460,77 @@ public sealed class CloudLogReader
             ? $"{what} holds a \\u escape of half a UTF-16 surrogate pair (such as \\ud800 alone), which is no character"
             : null;
 
+    /// <summary>What <see cref="TryPrepare"/> notes of a record read with U+FFFD in place of a lone surrogate's escape.</summary>
+    internal const string LoneSurrogateReplaced =
+        "record holds a \\u escape of half a UTF-16 surrogate pair (such as \\ud800 alone), which is no character; read with U+FFFD in its place";
+
+    /// <summary>The record parsed from pooled memory and cloned at its exact size.</summary>
+    private static JsonElement Parse(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions)
+    {
+        var copy = ArrayPool<byte>.Shared.Rent(bytes.Length);
+        try
+        {
+            bytes.CopyTo(copy);
+            using var document = JsonDocument.Parse(copy.AsMemory(0, bytes.Length), documentOptions);
+            return document.RootElement.Clone();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    /// <summary>
+    /// The JSON text with every <c>\u</c> escape of half a surrogate pair (one not part of a high-then-low pair) written as
+    /// <c>\ufffd</c>. Escaped backslashes are passed over whole, so <c>\\ud800</c> (a backslash, then text) is left alone.
+    /// </summary>
+    internal static byte[] ReplaceLoneSurrogates(ReadOnlySpan<byte> json)
+    {
+        static int Hex(ReadOnlySpan<byte> text, int at) =>
+            at + 6 <= text.Length && text[at] == (byte)'\\' && text[at + 1] == (byte)'u'
+            && int.TryParse(text.Slice(at + 2, 4), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var code) ? code : -1;
+
+        var output = new List<byte>(json.Length);
+        for (var i = 0; i < json.Length;)
+        {
+            if (json[i] != (byte)'\\' || i + 1 >= json.Length)
+            {
+                output.Add(json[i++]);
+                continue;
+            }
+
+            var code = Hex(json, i);
+            if (code is >= 0xD800 and <= 0xDBFF && Hex(json, i + 6) is >= 0xDC00 and <= 0xDFFF)
+            {
+                output.AddRange(json.Slice(i, 12));
+                i += 12;
+            }
+            else if (code is >= 0xD800 and <= 0xDFFF)
+            {
+                output.AddRange("\\ufffd"u8);
+                i += 6;
+            }
+            else
+            {
+                var length = code >= 0 ? 6 : 2;
+                output.AddRange(json.Slice(i, length));
+                i += length;
+            }
+        }
+
+        return [.. output];
+    }
+
     private static bool TryPrepare(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions, bool lineRecord, out JsonElement element, out JsonElement envelope,
-        [NotNullWhen(false)] out string? problem)
+        [NotNullWhen(false)] out string? problem) => TryPrepare(bytes, documentOptions, lineRecord, out element, out envelope, out problem, out _);
+
+    private static bool TryPrepare(ReadOnlySpan<byte> bytes, JsonDocumentOptions documentOptions, bool lineRecord, out JsonElement element, out JsonElement envelope,
+        [NotNullWhen(false)] out string? problem, out string? note)
     {
         element = default;
         envelope = default;
         problem = null;
+        note = null;
         if (!Utf8.IsValid(bytes))
         {
             problem = RecordFramer.NotUtf8;
@@ -474,17 +543,7 @@ public sealed class CloudLogReader
             // holds the record and its metadata at their exact sizes, and the pooled arrays go back for the next record.
             // Kept undisposed instead, every document lost a pooled array of up to twice the record's size to the collector,
             // a third of what a hunt allocated. (JsonElement.ParseValue allocates as much and scans the record twice.)
-            var copy = ArrayPool<byte>.Shared.Rent(bytes.Length);
-            try
-            {
-                bytes.CopyTo(copy);
-                using var document = JsonDocument.Parse(copy.AsMemory(0, bytes.Length), documentOptions);
-                element = document.RootElement.Clone();
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(copy);
-            }
+            element = Parse(bytes, documentOptions);
         }
         catch (JsonException ex)
         {
@@ -493,11 +552,13 @@ public sealed class CloudLogReader
         }
 
         // JSON lets a \u escape write half of a UTF-16 surrogate pair, which is no character: the runtime refuses to read
-        // such a string, and one in any field ended the whole hunt. The record is malformed text and reported as such.
+        // such a string (one in any field ended the whole hunt). Rejecting the record let anyone who could put such an
+        // escape in one field (a user agent, a request parameter) keep the whole call from every rule: the record is read
+        // with U+FFFD, the replacement character, in the escape's place, and a warning says so.
         if (bytes.IndexOf("\\u"u8) >= 0 && HasLoneSurrogate(bytes))
         {
-            problem = "record holds a \\u escape of half a UTF-16 surrogate pair (such as \\ud800 alone), which is no character";
-            return false;
+            element = Parse(ReplaceLoneSurrogates(bytes), documentOptions);
+            note = LoneSurrogateReplaced;
         }
 
         if (element.ValueKind == JsonValueKind.Array)

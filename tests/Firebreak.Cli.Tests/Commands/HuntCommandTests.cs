@@ -914,11 +914,12 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     [Theory]
     // A lone surrogate escape in a mapped field, in a field only a keyword rule reads, in a property name; a numeric
     // time past year 9999. Each ended the whole hunt with one line and no file, and the hits of every other file were lost.
-    [InlineData("\"userAgent\":\"ab\\udc00cd\"", Surrogate)]
-    [InlineData("\"requestParameters\":{\"x\":\"\\ud800\"}", Surrogate)]
-    [InlineData("\"requestParameters\":{\"\\ud800\":\"x\"}", Surrogate)]
-    [InlineData("\"eventTime\":99999999999999999", "CloudTrail record has no valid eventTime")]
-    public async Task Hunt_AHostileRecord_CostsOnlyItself(string fields, string reason)
+    // The escapes are now read as U+FFFD with a warning (the record is kept); the time is an error of that record.
+    [InlineData("\"eventTime\":\"2026-01-15T09:05:00Z\",\"userAgent\":\"ab\\udc00cd\"", Surrogate, false)]
+    [InlineData("\"eventTime\":\"2026-01-15T09:05:00Z\",\"requestParameters\":{\"x\":\"\\ud800\"}", Surrogate, false)]
+    [InlineData("\"eventTime\":\"2026-01-15T09:05:00Z\",\"requestParameters\":{\"\\ud800\":\"x\"}", Surrogate, false)]
+    [InlineData("\"eventTime\":99999999999999999", "CloudTrail record has no valid eventTime", true)]
+    public async Task Hunt_AHostileRecord_CostsOnlyItself(string fields, string reason, bool error)
     {
         var good = WriteFile("good.json", StopTrail);
         var evil = WriteFile("evil.json", $$"""{"Records":[{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"1.2.3.4","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/bob"},"eventID":"ID3",{{fields}}}]}""");
@@ -931,15 +932,19 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.Contains("\"eventId\":\"e2\"", result.Out);
         Assert.Contains($"evil.json:1: {reason}", result.Err);
-        Assert.Contains("1 read error(s)", result.Err);
+        Assert.Contains(error ? "1 read error(s), 0 warning(s)" : "0 read error(s), 1 warning(s)", result.Err);
     }
+
+    private const string Surrogate = "record holds a \\u escape of half a UTF-16 surrogate pair (such as \\ud800 alone), which is no character; read with U+FFFD in its place";
 
     [Theory]
     // Records the pre-filter skips, and a name a JSON-lines framer compares: each ended the hunt, since the checks
     // that read names and values for the shape or the wrapper ran outside any guard.
-    [InlineData("""{"Records":[{"\ud800abcdefghijk":1,"note":"eventName"}]}""", Surrogate)]
+    // A lone surrogate's escape is read as U+FFFD (so that one in a field cannot hide a call from the rules); these
+    // records are then of no known format.
+    [InlineData("""{"Records":[{"\ud800abcdefghijk":1,"note":"eventName"}]}""", "unrecognised record format (fields: \uFFFDabcdefghijk, note)")]
     [InlineData("""{"EventId":"1","EventName":"GetUser","CloudTrailEvent":"{\"category\":\"\\ud800\"}"}""", "record's CloudTrailEvent holds a \\u escape of half a UTF-16 surrogate pair")]
-    [InlineData("""{"\ud800x":1}""", Surrogate)]
+    [InlineData("""{"\ud800x":1}""", "unrecognised record format (fields: \uFFFDx)")]
     public async Task Hunt_AHostileRecordTheFilterSkipsOrTheFramerReads_CostsOnlyItself(string record, string reason)
     {
         var good = WriteFile("good.json", StopTrail);
@@ -952,7 +957,22 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.Contains($"evil.jsonl:1: {reason}", result.Err);
     }
 
-    private const string Surrogate = "record holds a \\u escape of half a UTF-16 surrogate pair (such as \\ud800 alone), which is no character";
+    [Fact]
+    public async Task Hunt_ALoneSurrogateInOneField_DoesNotHideTheCallFromTheRules()
+    {
+        // Anyone who can put text in a field (a user agent, a request parameter) could write \ud800 there: the record is
+        // read with U+FFFD in its place, matched, and a warning says so.
+        var record = StopTrail.Replace("\"sourceIPAddress\"", "\"userAgent\":\"aws-cli\\ud800/2.15\",\"sourceIPAddress\"", StringComparison.Ordinal);
+        var evil = WriteFile("evil.json", record);
+
+        var result = await Cli.RunAsync("hunt", evil, "--output", "jsonl");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("\"eventId\":\"e2\"", result.Out);
+        Assert.Contains("\"userAgent\":\"aws-cli\\uFFFD/2.15\"", result.Out); // the replacement character, as JSON writes it
+        Assert.Contains("record holds a \\u escape of half a UTF-16 surrogate pair (such as \\ud800 alone), which is no character; read with U+FFFD in its place", result.Err);
+        Assert.Contains("0 read error(s), 1 warning(s)", result.Err);
+    }
 
     [Fact]
     public async Task Hunt_ManyProblems_AreCountedInFull_ListedInPart_AndTheOneThatStoppedAFileIsListed()

@@ -12,6 +12,39 @@ public sealed class MalformedInputTests : IDisposable
     /// <summary>A folder of this test's own, made on first use and removed with everything in it afterwards.</summary>
     private string Folder => folder ??= Directory.CreateTempSubdirectory("reader-").FullName;
 
+    [Theory]
+    [InlineData("""{"a":"x\ud800y"}""", """{"a":"x\ufffdy"}""")]
+    [InlineData("""{"a":"\udc00"}""", """{"a":"\ufffd"}""")]
+    [InlineData("""{"\ud800":1}""", """{"\ufffd":1}""")]
+    // A pair is a character and stays; a high half before a pair is alone.
+    [InlineData("""{"a":"\ud83d\ude00"}""", """{"a":"\ud83d\ude00"}""")]
+    [InlineData("""{"a":"\ud800\ud83d\ude00"}""", """{"a":"\ufffd\ud83d\ude00"}""")]
+    [InlineData("""{"a":"\ude00\ud83d"}""", """{"a":"\ufffd\ufffd"}""")]
+    // An escaped backslash, then text that reads like an escape, is text; other escapes pass as they are.
+    [InlineData("""{"a":"\\ud800"}""", """{"a":"\\ud800"}""")]
+    [InlineData("""{"a":"\"\n\u0041\\\ud800"}""", """{"a":"\"\n\u0041\\\ufffd"}""")]
+    public void LoneSurrogateEscapes_AreWrittenAsTheReplacementCharacter(string json, string expected)
+    {
+        var repaired = Encoding.UTF8.GetString(CloudLogReader.ReplaceLoneSurrogates(Encoding.UTF8.GetBytes(json)));
+
+        Assert.Equal(expected, repaired);
+        Assert.False(CloudLogReader.HasLoneSurrogate(Encoding.UTF8.GetBytes(repaired)));
+    }
+
+    [Fact]
+    public async Task ALoneSurrogateInOneField_KeepsTheRecord_WithAWarning()
+    {
+        const string Record = """{"eventVersion":"1.08","eventTime":"2026-01-15T09:00:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userAgent":"aws-cli\ud800/2.15","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"eventID":"e1"}""";
+        var reader = new CloudLogReader();
+
+        var e = Assert.Single(await reader.ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(Record + "\n")), "ua.jsonl"));
+
+        Assert.Equal(("StopLogging", "aws-cli\uFFFD/2.15"), (e.Operation, e.UserAgent));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal((ProblemSeverity.Warning, 1L), (problem.Severity, problem.Line));
+        Assert.Equal(CloudLogReader.LoneSurrogateReplaced, problem.Reason);
+    }
+
     public void Dispose()
     {
         if (folder is not null)
