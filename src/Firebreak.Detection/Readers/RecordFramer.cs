@@ -287,10 +287,6 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
             return true;
         }
 
-        // A line cut short after a ':' takes the next line in as its last property's value, and the error only
-        // shows at the line after that (or at the end of the file). A line inside the record that opens with a
-        // bracket in its very first column is where the next record starts: nested values of a record written
-        // over several lines are indented, and a record on one line holds no newline at all.
         // Delivery files one to a line (joined with cat), one of them cut short: the cut record runs on into the next line,
         // which opens the next file's wrapper in its first column. Reading resumes there, as it would between JSON lines.
         if (_container == Container.Wrapper && _wrapperStartsLine && _inRecord && _recordStartAbs >= _bufferStart
@@ -300,6 +296,10 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
             lineOriented = true;
         }
 
+        // A line cut short after a ':' takes the next line in as its last property's value, and the error only
+        // shows at the line after that (or at the end of the file). A line inside the record that opens with a
+        // bracket in its very first column is where the next record starts: nested values of a record written
+        // over several lines are indented, and a record on one line holds no newline at all.
         var skipToRecordLine = false;
         if (lineOriented && _inRecord && _recordStartAbs >= _bufferStart && NextRecordInside(buffer, (int)(_recordStartAbs - _bufferStart), at) is { } next)
         {
