@@ -386,7 +386,17 @@ internal sealed partial class AlertSender(HttpClient http, TimeSpan silence) : I
         try
         {
             using var json = JsonDocument.Parse(body);
-            return json.RootElement.TryGetProperty("detail", out var d) ? d.ToString() : json.RootElement.TryGetProperty("title", out var t) ? t.ToString() : body;
+            var text = json.RootElement.TryGetProperty("detail", out var d) ? d.ToString() : json.RootElement.TryGetProperty("title", out var t) ? t.ToString() : body;
+            // A validation problem names what was refused in its errors ({"field": ["message"]}): the generic detail alone
+            // ("One or more fields are invalid.") does not say what to fix.
+            if (json.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object)
+            {
+                var named = errors.EnumerateObject().Take(5)
+                    .Select(e => $"{e.Name}: {(e.Value.ValueKind == JsonValueKind.Array ? string.Join(" ", e.Value.EnumerateArray().Select(m => m.ToString())) : e.Value.ToString())}");
+                text = $"{text} ({string.Join("; ", named)})";
+            }
+
+            return HuntCommand.Visible(text.Length > 2000 ? text[..2000] + "..." : text);
         }
         catch (JsonException)
         {

@@ -64,6 +64,23 @@ public sealed class HuntSendRetryTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ARefusal_NamesWhatTheServerRefused_AndCannotDriveTheTerminal()
+    {
+        // A validation problem's detail is generic ("One or more fields are invalid."): the message also gives its errors,
+        // and the server's text is shown with its control characters escaped, as every text from outside is.
+        var url = await StartAsync((n, context) => Task.FromResult(Results.ValidationProblem(
+            new Dictionary<string, string[]> { ["alerts[0].title"] = ["Title is required.", "Title\u001b[2J is too short."] },
+            detail: "One or more fields are invalid.")));
+
+        var hunt = await Cli.RunAsync(Env, "hunt", Trail(1), "--output", "jsonl", "--send-to", url);
+
+        Assert.True(hunt.ExitCode == 2, hunt.ToString());
+        Assert.Contains("The server refused the alerts (400): One or more fields are invalid. (alerts[0].title: Title is required. Title\\u001B[2J is too short.)", hunt.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', hunt.Err);
+        Assert.Single(Keys);
+    }
+
+    [Fact]
     public async Task AServerThatNeverAnswers_IsAClearError_NotACrash()
     {
         // The client's timeout used to escape as an unhandled TaskCanceledException: a stack trace and exit 134.
