@@ -64,8 +64,11 @@ internal static partial class Containment
                 case "role" when provider == "aws" && node.Full:
                     Add(node.Id, AttachDenyAll, "Deny everything to the role", NameOf(node.Value), "role the attacker created or controls", ("principalType", "role"));
                     break;
-                case "federated":
+                case "federated" when provider == "aws":
                     Add(node.Id, null, "Deny the issuing user", node.Value, "federated sessions carry the issuing IAM user's permissions: a deny on that user ends them");
+                    break;
+                case "federated" when provider == "gcp":
+                    Add(node.Id, null, "Disable the identity pool's provider, or remove the principal's IAM bindings", node.Value, "controlled workload or workforce identity");
                     break;
                 case "service-account":
                     Add(node.Id, null, "Disable the service account and delete its keys", node.Value, "controlled GCP service account");

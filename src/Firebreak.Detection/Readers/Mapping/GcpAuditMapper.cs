@@ -32,8 +32,13 @@ internal sealed class GcpAuditMapper : IRecordMapper
         }
 
         var authentication = payload.Prop("authenticationInfo").Obj();
-        var principal = authentication.Prop("principalEmail").Str() ?? authentication.Prop("principalSubject").Str();
+        var subject = authentication.Prop("principalEmail").Str() ?? authentication.Prop("principalSubject").Str();
+        // A Security Token Service exchange names the identity provider's bare subject (an Azure object id, say); the IAM
+        // principal it became, which names the pool and is what later hops are called, is metadata.mapped_principal.
+        var principal = payload.Path("metadata", "mapped_principal").Str() ?? subject;
         var labels = record.Prop("resource").Prop("labels").Obj();
+        var logName = record.Str("logName");
+        var service = payload.Prop("serviceName").Str();
 
         // serviceAccountDelegationInfo lists the hops from the original caller to the account used.
         List<string> chain = [];
@@ -50,8 +55,22 @@ internal sealed class GcpAuditMapper : IRecordMapper
 
         var status = payload.Prop("status").Obj();
         var code = status.Prop("code");
-        var failed = code is { ValueKind: JsonValueKind.Number } c && c.GetInt32() != 0;
+        // Google Workspace sign-ins shared into Cloud Audit Logs carry no status: a failed or blocked one says so in its
+        // method (google.login.LoginService.loginFailure), and password spraying must not read as sign-ins that worked.
+        var failed = (code is { ValueKind: JsonValueKind.Number } c && c.GetInt32() != 0)
+            || (service == "login.googleapis.com" && operation[(operation.LastIndexOf('.') + 1)..] is var login
+                && (login.Equals("loginFailure", StringComparison.OrdinalIgnoreCase) || login.EndsWith("Blocked", StringComparison.OrdinalIgnoreCase)
+                    || login.StartsWith("suspiciousLogin", StringComparison.OrdinalIgnoreCase)));
         var resourceName = payload.Prop("resourceName").Str();
+        var resourceType = record.Str("resource", "type");
+        List<EventResource> resources = resourceName is null ? [] : [new EventResource(resourceType, resourceName)];
+        // A service account's entries (keys, tokens, impersonation) name it in resourceName by its number only; the label
+        // holds its email, which is what a responder searches for.
+        if (resourceType == "service_account" && labels.Prop("email_id").Str() is { } email)
+        {
+            resources.Add(new EventResource(resourceType, $"projects/{labels.Prop("project_id").Str() ?? "-"}/serviceAccounts/{email}", email));
+        }
+
         var region = labels.Prop("location").Str() ?? labels.Prop("region").Str() ?? labels.Prop("zone").Str()
             ?? (payload.Path("resourceLocation", "currentLocations") is { ValueKind: JsonValueKind.Array } locations && locations.GetArrayLength() > 0
                 ? locations[0].GetString()
@@ -63,31 +82,74 @@ internal sealed class GcpAuditMapper : IRecordMapper
             EventId = record.Str("insertId"),
             LogSource = LogSources.GcpAudit,
             Provider = "gcp",
-            Account = labels.Prop("project_id").Str() ?? ProjectFromLogName(record.Str("logName")),
+            // An organization's, folder's or billing account's own log names no project: the account is that parent,
+            // written with its kind (organizations/123), as the log name writes it.
+            Account = labels.Prop("project_id").Str() ?? ProjectFromLogName(logName) ?? ParentOf(labels, logName),
             Region = region,
             Actor = new EventActor
             {
-                Type = principal is null ? null
-                    : principal.EndsWith(".gserviceaccount.com", StringComparison.OrdinalIgnoreCase) ? "ServiceAccount" : "User",
+                Type = TypeOf(principal, logName),
                 Uid = principal,
-                Name = principal,
+                Name = subject,
                 AccessKeyId = authentication.Prop("serviceAccountKeyName").Str(),
                 SessionIssuer = chain.Count > 0 ? chain[0] : null,
                 AssumedRoleChain = chain,
             },
             SourceIp = payload.Path("requestMetadata", "callerIp").Str(),
             UserAgent = payload.Path("requestMetadata", "callerSuppliedUserAgent").Str(),
-            Service = payload.Prop("serviceName").Str(),
+            Service = service,
             Operation = operation,
-            Resources = resourceName is null ? [] : [new EventResource(record.Str("resource", "type"), resourceName)],
+            Resources = resources,
             Outcome = failed ? EventOutcome.Failure : EventOutcome.Success,
             ErrorCode = failed ? code.Str() : null,
-            ErrorMessage = status.Prop("message").Str(),
+            // A success may carry a message (a preemption's "Instance was preempted."): no error.
+            ErrorMessage = failed ? status.Prop("message").Str() : null,
             RequestParameters = payload.Prop("request").ObjectOrNull(),
             ResponseParameters = payload.Prop("response").ObjectOrNull(),
             Raw = record,
             Origin = origin,
         };
+    }
+
+    /// <summary>
+    /// What kind of principal called. Google itself (<c>system@google.com</c>, a system event), Kubernetes' own callers in GKE
+    /// audit logs (<c>system:anonymous</c>, <c>system:serviceaccount:ns:name</c>, other <c>system:</c> components) and
+    /// federated identities (<c>principal://</c> names of workload and workforce pools) are no users.
+    /// </summary>
+    private static string? TypeOf(string? principal, string? logName) => principal switch
+    {
+        null => null,
+        _ when principal.EndsWith(".gserviceaccount.com", StringComparison.OrdinalIgnoreCase) => "ServiceAccount",
+        "system@google.com" => "GoogleService",
+        "system:anonymous" => "Anonymous",
+        _ when principal.StartsWith("system:serviceaccount:", StringComparison.Ordinal) => "ServiceAccount",
+        _ when principal.StartsWith("system:", StringComparison.Ordinal) => "GoogleService",
+        _ when principal.StartsWith("principal://", StringComparison.Ordinal) || principal.StartsWith("principalSet://", StringComparison.Ordinal) =>
+            principal.Contains("/workforcePools/", StringComparison.Ordinal) ? "FederatedUser" : "WorkloadIdentity",
+        _ when logName?.EndsWith("%2Fsystem_event", StringComparison.Ordinal) == true => "GoogleService",
+        _ => "User",
+    };
+
+    /// <summary>The organization, folder or billing account whose own log this is (<c>organizations/123</c>), or null.</summary>
+    private static string? ParentOf(JsonElement? labels, string? logName)
+    {
+        foreach (var (label, kind) in new[] { ("organization_id", "organizations"), ("folder_id", "folders"), ("billing_account_id", "billingAccounts") })
+        {
+            if (labels.Prop(label).Str() is { Length: > 0 } id)
+            {
+                return $"{kind}/{id}";
+            }
+        }
+
+        foreach (var kind in new[] { "organizations/", "folders/", "billingAccounts/" })
+        {
+            if (logName is not null && logName.StartsWith(kind, StringComparison.Ordinal) && logName.IndexOf('/', kind.Length) is var end and > 0)
+            {
+                return logName[..end];
+            }
+        }
+
+        return null;
     }
 
     private static string? ProjectFromLogName(string? logName)
