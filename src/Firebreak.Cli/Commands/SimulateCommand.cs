@@ -33,7 +33,7 @@ internal static class SimulateCommand
             HelpName = "RATIO",
             DefaultValueFactory = _ => "0.95",
         };
-        var seed = new Option<int>("--seed") { Description = "Seed for the random choices (default 1).", HelpName = "S", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = "Seed for the random choices, 0 to 2,147,483,647 (default 1).", HelpName = "S", DefaultValueFactory = _ => 1 };
         var gzip = new Option<bool>("--gzip") { Description = "Write CloudTrail files gzipped (.json.gz), as CloudTrail delivers them; Azure and GCP logs stay plain JSON." };
         var json = new Option<bool>("--json") { Description = "Print the summary (or the scenario list) as JSON." };
         command.Add(scenario);
@@ -49,6 +49,8 @@ internal static class SimulateCommand
                 ?? throw new CliException(ExitCodes.Usage, $"There is no scenario '{name}'. Use one of: {string.Join(", ", AttackSimulator.Scenarios)}.");
             var directory = parseResult.GetValue(output);
             if (string.IsNullOrWhiteSpace(directory)) throw new CliException(ExitCodes.Usage, "--out is required: the directory to write the log files to.");
+            if (parseResult.GetValue(seed) is var chosen && chosen < 0)
+                throw new CliException(ExitCodes.Usage, $"--seed is from 0 to 2,147,483,647, not {chosen}: a negative seed would give the same logs as its positive.");
             var count = parseResult.GetValue(events);
             if (count < 1) throw new CliException(ExitCodes.Usage, $"--events must be at least 1, not {count}.");
             if (count > MaxEvents) throw new CliException(ExitCodes.Usage, $"--events is at most {MaxEvents:N0} (about 11 GB of logs), not {count:N0}.");

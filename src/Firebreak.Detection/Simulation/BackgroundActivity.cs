@@ -69,7 +69,7 @@ internal sealed class BackgroundActivity(World world, double otherCloudsShare)
 
     private SimEvent Workload(DateTimeOffset time)
     {
-        var identity = AwsIdentity.Role(world.AwsAccount, "web-app", "AROAWEBAPPROLE0000001", world.InstanceId, world.InstanceSessionKey, time.Date.AddHours(time.Hour));
+        var identity = AwsIdentity.Role(world.AwsAccount, "web-app", "AROAWEBAPPROLE0000001", world.InstanceId, world.InstanceSessionKey, World.HourOf(time));
         const string agent = "aws-sdk-go-v2/1.32.6 ua/2.1 os/linux lang/go#1.23.3 md/GOOS#linux md/GOARCH#amd64 api/s3#1.69.0";
         var key = world.Pick(_objectKeys);
         return world.Random.Next(4) switch

@@ -62,8 +62,11 @@ internal sealed class LogFileWriter(string root, World world, bool compress) : I
         {
             case SimCloud.Aws:
                 var region = simEvent.Partition;
-                var delivered = window.AddMinutes(5).ToString("yyyyMMdd'T'HHmm'Z'", CultureInfo.InvariantCulture);
-                relative = $"AWSLogs/{world.AwsAccount}/CloudTrail/{region}/{day}/{world.AwsAccount}_CloudTrail_{region}_{delivered}_{world.Suffix()}.json" + (compress ? ".gz" : "");
+                // The folder's day is the delivery's, as the file name's time is: a window that closes past midnight is
+                // delivered, and filed, on the next day.
+                var delivery = window.AddMinutes(5);
+                var delivered = delivery.ToString("yyyyMMdd'T'HHmm'Z'", CultureInfo.InvariantCulture);
+                relative = $"AWSLogs/{world.AwsAccount}/CloudTrail/{region}/{delivery.ToString("yyyy/MM/dd", CultureInfo.InvariantCulture)}/{world.AwsAccount}_CloudTrail_{region}_{delivered}_{world.Suffix()}.json" + (compress ? ".gz" : "");
                 wrapped = true;
                 gzip = compress;
                 break;

@@ -113,7 +113,7 @@ internal sealed class LeakedAccessKey(World world) : Scenario(world)
     {
         if (index % 10 == 9)
         {
-            Step("discovery", Trail.Call(Next(1, 20), Key, "s3.amazonaws.com", "ListObjects", _ip, _agent, Trail.S3Request("acme-customer-data"),
+            Step("discovery", Trail.Call(Next(0, 2), Key, "s3.amazonaws.com", "ListObjects", _ip, _agent, Trail.S3Request("acme-customer-data"),
                 readOnly: true, data: true, region: "us-east-1", resources: [Trail.Bucket("acme-customer-data")]));
             return;
         }
@@ -124,7 +124,8 @@ internal sealed class LeakedAccessKey(World world) : Scenario(world)
     private void Exfiltrate(int index)
     {
         var key = $"customers/export-{index:D5}.csv.gz";
-        Step("exfiltration", Trail.Call(Next(1, 6), Key, "s3.amazonaws.com", "GetObject", _ip, World.AttackerAgents[1], Trail.S3Request("acme-customer-data", key),
+        // A script's pace, as a bulk download runs: well over the 500 reads in ten minutes the mass-download rule looks for.
+        Step("exfiltration", Trail.Call(Next(0, 1), Key, "s3.amazonaws.com", "GetObject", _ip, World.AttackerAgents[1], Trail.S3Request("acme-customer-data", key),
             readOnly: true, data: true, region: "us-east-1", resources: [Trail.Object("acme-customer-data", key), Trail.Bucket("acme-customer-data")],
             additional: Trail.S3Transfer(0, World.Random.Next(2_000_000, 60_000_000))));
     }
@@ -137,7 +138,7 @@ internal sealed class CompromisedInstanceRole(World world) : Scenario(world)
 
     // The stolen session is the instance's own: same key, same session name, used from outside.
     private AwsIdentity Stolen(DateTimeOffset time) =>
-        AwsIdentity.Role(World.AwsAccount, "web-app", "AROAWEBAPPROLE0000001", World.InstanceId, World.InstanceSessionKey, time.Date.AddHours(time.Hour));
+        AwsIdentity.Role(World.AwsAccount, "web-app", "AROAWEBAPPROLE0000001", World.InstanceId, World.InstanceSessionKey, World.HourOf(time));
 
     public override string InitialAccess => $"arn:aws:sts::{World.AwsAccount}:assumed-role/web-app/{World.InstanceId}";
 
@@ -181,7 +182,8 @@ internal sealed class CompromisedInstanceRole(World world) : Scenario(world)
     private void Exfiltrate(int index)
     {
         var key = $"2026/01/payroll-{index:D5}.csv";
-        var t = Next(1, 5);
+        // A script's pace, as a bulk download runs (see LeakedAccessKey's).
+        var t = Next(0, 1);
         Step("exfiltration", Trail.Call(t, Stolen(t), "s3.amazonaws.com", "GetObject", _ip, _agent, Trail.S3Request("acme-payroll-exports", key),
             readOnly: true, data: true, region: "us-east-1", resources: [Trail.Object("acme-payroll-exports", key), Trail.Bucket("acme-payroll-exports")],
             additional: Trail.S3Transfer(0, World.Random.Next(50_000, 5_000_000))));

@@ -38,6 +38,8 @@ public sealed record SimulationOptions
 
         ArgumentException.ThrowIfNullOrWhiteSpace(OutputDirectory);
         ArgumentOutOfRangeException.ThrowIfLessThan(Events, 1);
+        // The generator takes a seed's absolute value: -7 would repeat 7's logs.
+        ArgumentOutOfRangeException.ThrowIfNegative(Seed);
         if (Noise is < 0 or > 1 || double.IsNaN(Noise))
         {
             throw new ArgumentOutOfRangeException(nameof(Noise), Noise, "noise is a ratio between 0 and 1");

@@ -12,6 +12,13 @@ internal sealed class World
     private const string Base32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     private const string Alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+    /// <summary>
+    /// The start of the hour holding <paramref name="time"/>, in UTC. (Its <c>Date</c> plus hours is a local-less DateTime,
+    /// which turned back into a DateTimeOffset took the machine's zone: the logs changed with it, and sessions were used
+    /// before they were made.)
+    /// </summary>
+    public static DateTimeOffset HourOf(DateTimeOffset time) => new(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerHour), TimeSpan.Zero);
+
     public World(Random random)
     {
         Random = random;

@@ -16,7 +16,7 @@ public sealed class HuntProcessTests(SimulatedLogs sim) : IClassFixture<Simulate
         RunAsync([], AppContext.BaseDirectory, environment, args);
 
     /// <summary>Runs the CLI found in <paramref name="folder"/>, behind <paramref name="wrapper"/> (a command that runs another) when it is not empty.</summary>
-    private static async Task<(int ExitCode, byte[] Out, string Err)> RunAsync(IReadOnlyList<string> wrapper, string folder, Dictionary<string, string> environment, params string[] args)
+    internal static async Task<(int ExitCode, byte[] Out, string Err)> RunAsync(IReadOnlyList<string> wrapper, string folder, Dictionary<string, string> environment, params string[] args)
     {
         var apphost = Path.Combine(folder, "firebreak");
         List<string> command = [.. wrapper, .. File.Exists(apphost) ? [apphost] : new[] { "dotnet", Path.Combine(folder, "firebreak.dll") }];
