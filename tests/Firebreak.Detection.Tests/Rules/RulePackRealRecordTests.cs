@@ -75,6 +75,19 @@ public class RulePackRealRecordTests
         }
     }
 
+    [Theory]
+    // The console's "Block all public access" unticked: the block is set again with its settings off, not deleted.
+    [InlineData("false", "false", true)]
+    [InlineData("true", "false", true)]
+    [InlineData("true", "true", false)]
+    public async Task BlockPublicAccessTurnedOff_IsCaught_ThoughNothingWasDeleted(string acls, string policy, bool caught)
+    {
+        var record = CloudTrail("s3.amazonaws.com", "PutBucketPublicAccessBlock",
+            $$$"""{"publicAccessBlock":"","bucketName":"acme-customer-data","Host":"acme-customer-data.s3.amazonaws.com","PublicAccessBlockConfiguration":{"xmlns":"http://s3.amazonaws.com/doc/2006-03-01/","RestrictPublicBuckets":true,"BlockPublicPolicy":{{{policy}}},"BlockPublicAcls":{{{acls}}},"IgnorePublicAcls":true}}""");
+        var titles = await TitlesFor("{\"Records\":[" + record + "]}", "block.json");
+        Assert.Equal(caught, titles.Contains("S3 Block Public Access Removed or Weakened"));
+    }
+
     [Fact]
     public async Task AnUploadedServiceAccountKey_IsCaught_AsACreatedOne()
     {
