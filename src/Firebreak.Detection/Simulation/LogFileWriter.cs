@@ -66,7 +66,8 @@ internal sealed class LogFileWriter(string root, World world, bool compress) : I
                 // delivered, and filed, on the next day.
                 var delivery = window.AddMinutes(5);
                 var delivered = delivery.ToString("yyyyMMdd'T'HHmm'Z'", CultureInfo.InvariantCulture);
-                relative = $"AWSLogs/{world.AwsAccount}/CloudTrail/{region}/{delivery.ToString("yyyy/MM/dd", CultureInfo.InvariantCulture)}/{world.AwsAccount}_CloudTrail_{region}_{delivered}_{world.Suffix()}.json" + (compress ? ".gz" : "");
+                // An organization trail's layout: the member account's trail, which the attackers stop, delivers nothing here.
+                relative = $"AWSLogs/{world.AwsOrganization}/{world.AwsAccount}/CloudTrail/{region}/{delivery.ToString("yyyy/MM/dd", CultureInfo.InvariantCulture)}/{world.AwsAccount}_CloudTrail_{region}_{delivered}_{world.Suffix()}.json" + (compress ? ".gz" : "");
                 wrapped = true;
                 gzip = compress;
                 break;

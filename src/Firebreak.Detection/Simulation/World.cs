@@ -23,6 +23,9 @@ internal sealed class World
     {
         Random = random;
         AwsAccount = Digits(12);
+        // Named from the account, not drawn: a draw here would change every later choice a seed makes.
+        AwsOrganization = "o-" + string.Concat(System.Security.Cryptography.SHA256.HashData(Encoding.ASCII.GetBytes(AwsAccount))
+            .Take(10).Select(b => "abcdefghijklmnopqrstuvwxyz0123456789"[b % 36]));
         PartnerAccount = Digits(12);
         AttackerAccount = Digits(12);
         AzureTenant = NewGuid();
@@ -65,7 +68,15 @@ internal sealed class World
 
     public string CiSessionKey { get; }
 
+    /// <summary>
+    /// The account's own trail, the one the scenarios' attackers stop, delete or narrow. The logs written are the
+    /// organization trail's (<see cref="AwsOrganization"/>), which a member account cannot change: it goes on recording
+    /// what the attacker does next, as it would in a real organization.
+    /// </summary>
     public string Trail => "management-events";
+
+    /// <summary>The AWS organization whose trail delivers the logs (<c>AWSLogs/o-.../ACCOUNT/CloudTrail/...</c>).</summary>
+    public string AwsOrganization { get; }
 
     public string[] Regions { get; } = ["us-east-1", "us-east-1", "us-east-1", "eu-west-1", "us-west-2"];
 

@@ -361,7 +361,7 @@ public class S3SourceTests
             using var client = S3LogInputSource.CreateClient(options);
             var reader = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 2 });
             List<string> ids = [];
-            await foreach (var cloudEvent in reader.ReadAsync(new S3LogInputSource(client, "org-trail-logs", $"AWSLogs/{simulated.AwsAccountId}/"), TestContext.Current.CancellationToken))
+            await foreach (var cloudEvent in reader.ReadAsync(new S3LogInputSource(client, "org-trail-logs", "AWSLogs/"), TestContext.Current.CancellationToken))
             {
                 ids.Add(cloudEvent.EventId!);
             }
@@ -376,7 +376,7 @@ public class S3SourceTests
             var skipped = new List<string>();
             var windowed = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 2 });
             List<Firebreak.Detection.Events.CloudEvent> read = [];
-            await foreach (var cloudEvent in windowed.ReadAsync(new DeliveryWindow(since, null).Apply(new S3LogInputSource(client, "org-trail-logs", $"AWSLogs/{simulated.AwsAccountId}/"), input => skipped.Add(input.Name)), TestContext.Current.CancellationToken))
+            await foreach (var cloudEvent in windowed.ReadAsync(new DeliveryWindow(since, null).Apply(new S3LogInputSource(client, "org-trail-logs", "AWSLogs/"), input => skipped.Add(input.Name)), TestContext.Current.CancellationToken))
             {
                 read.Add(cloudEvent);
             }

@@ -172,7 +172,7 @@ public sealed class AttackSimulatorTests : IDisposable
         var trailFiles = result.Files.Where(f => f.StartsWith("AWSLogs/", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(trailFiles);
         Assert.All(trailFiles, f => Assert.Matches(
-            $@"^AWSLogs/{result.AwsAccountId}/CloudTrail/[a-z]+-[a-z]+-\d/\d{{4}}/\d{{2}}/\d{{2}}/{result.AwsAccountId}_CloudTrail_[a-z]+-[a-z]+-\d_\d{{8}}T\d{{4}}Z_[A-Za-z0-9]{{16}}\.json\.gz$", f));
+            $@"^AWSLogs/o-[a-z0-9]{{10}}/{result.AwsAccountId}/CloudTrail/[a-z]+-[a-z]+-\d/\d{{4}}/\d{{2}}/\d{{2}}/{result.AwsAccountId}_CloudTrail_[a-z]+-[a-z]+-\d_\d{{8}}T\d{{4}}Z_[A-Za-z0-9]{{16}}\.json\.gz$", f));
         Assert.Contains(result.Files, f => f.EndsWith("/PT1H.json", StringComparison.Ordinal));
         Assert.Contains(result.Files, f => f.StartsWith("cloudaudit.googleapis.com/activity/", StringComparison.Ordinal));
 
