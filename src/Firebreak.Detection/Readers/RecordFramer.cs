@@ -75,6 +75,12 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
     private bool _resyncToNewline;
     private bool _resyncToRecordLine;
 
+    // A first line that is not JSON, waiting for the lines after it to be read before the file is judged.
+    private bool _readBeforeJudging;
+
+    /// <summary>How much of what follows a first line that is not JSON is read before the file is called no JSON log.</summary>
+    private const int LookAheadBytes = 64 * 1024;
+
     // Whether the wrapper being read ({"Records":[...]}) opened in the first column of its line.
     private bool _wrapperStartsLine;
     private bool _sawStructure;
@@ -213,8 +219,10 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                         break;
                     }
 
-                    // At the end of the input the lines after a malformed one are already buffered.
-                    resumed = true;
+                    // At the end of the input the lines after a malformed one are already buffered; unless more must be
+                    // read first to judge it.
+                    resumed = !_readBeforeJudging;
+                    _readBeforeJudging = false;
                 }
             }
 
@@ -337,6 +345,15 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         // middle of a line; a header an export tool wrote) is a malformed line like any other: only a file with no line
         // that opens an object or array in what is buffered is taken for something else than JSON.
         var jsonLinesFollow = lineOriented && !_sawStructure && more && LaterLineOpensValue(buffer, at, filled);
+        if (lineOriented && !_sawStructure && !jsonLinesFollow && !eof && filled - at < LookAheadBytes)
+        {
+            // Too little is buffered to tell (a decoder's first read holds only the bytes it peeked at): the lines after
+            // this one are read first, and the input framed again from where it was.
+            ResetAfterSkippedLine();
+            _readBeforeJudging = true;
+            return true;
+        }
+
         if (!lineOriented || (!_sawStructure && !jsonLinesFollow) || (eof && !more))
         {
             Report(line, index, !_sawStructure && !truncated ? $"not a JSON log file: {error.Message}" : reason + (eof ? "" : "; rest of file skipped"), endsInput: true);

@@ -159,6 +159,49 @@ public sealed class ReaderResyncTests
         Assert.Single(reader.Summary.Problems);
     }
 
+    [Theory]
+    // Pieces of `split -b` of a JSON-lines file, read from disk: the decoder's first read holds only the few bytes it
+    // peeked at, so the lines after a broken first line were not buffered yet when it was judged.
+    [InlineData(700)]
+    [InlineData(1501)]
+    [InlineData(4099)]
+    public async Task SplitPiecesOnDisk_EveryWholeLineIsRead(int cut)
+    {
+        var folder = Directory.CreateTempSubdirectory("split-");
+        try
+        {
+            var whole = Utf8(string.Concat(Enumerable.Range(0, 400).Select(i => Record(i) + "\n")));
+            for (var at = 0; at * cut < whole.Length; at++)
+            {
+                await File.WriteAllBytesAsync(Path.Combine(folder.FullName, $"part_{at:D4}"), whole.AsSpan(at * cut, Math.Min(cut, whole.Length - (at * cut))).ToArray(), TestContext.Current.CancellationToken);
+            }
+
+            var reader = new CloudLogReader();
+            var events = await reader.ReadAllAsync(folder.FullName);
+
+            // Every line that lies whole in one piece is read; a line cut in two costs itself, reported in each piece.
+            var wholeIds = new HashSet<string>(StringComparer.Ordinal);
+            var start = 0;
+            for (var i = 0; i < whole.Length; i++)
+            {
+                if (whole[i] != (byte)'\n') continue;
+                // Whole when its text lies in one piece (its newline may open the next: a last line needs none).
+                if (start / cut == (i - 1) / cut) wholeIds.Add(System.Text.Json.JsonDocument.Parse(whole.AsMemory(start, i - start)).RootElement.GetProperty("eventID").GetString()!);
+                start = i + 1;
+            }
+
+            var read = events.Select(e => e.EventId!).ToHashSet(StringComparer.Ordinal);
+            Assert.True(wholeIds.SetEquals(read), $"missing: {string.Join(", ", wholeIds.Except(read).Take(5))}; extra: {string.Join(", ", read.Except(wholeIds).Take(5))}");
+            // Only a piece with no whole line (the last, short one) may be no JSON log at all.
+            Assert.All(reader.Summary.Problems.Where(p => p.Reason.StartsWith("not a JSON log file", StringComparison.Ordinal)),
+                p => Assert.DoesNotContain((byte)'\n', File.ReadAllBytes(p.Source).AsSpan()[..^1].ToArray()));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public async Task AFileOfProse_IsStillOneProblem_NotOnePerLine()
     {
