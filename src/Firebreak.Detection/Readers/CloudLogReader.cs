@@ -452,13 +452,20 @@ public sealed class CloudLogReader
         envelope.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text ? text : null;
 
     /// <summary>
-    /// Why JSON text unwrapped from a record cannot be read (its escapes were checked as text, not as the JSON it holds):
-    /// a <c>\\u</c> escape of half a surrogate pair; null when it can.
+    /// JSON text unwrapped from a record (its escapes were checked as the outer record's text, not as the JSON it holds),
+    /// read again with U+FFFD in place of each <c>\u</c> escape of half a surrogate pair, when it holds one; the note says so.
     /// </summary>
-    private static string? LoneSurrogateIn(JsonElement unwrapped, string what) =>
-        HasLoneSurrogate(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(unwrapped))
-            ? $"{what} holds a \\u escape of half a UTF-16 surrogate pair (such as \\ud800 alone), which is no character"
-            : null;
+    private static JsonElement Repaired(JsonElement unwrapped, JsonDocumentOptions documentOptions, ref string? note)
+    {
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(unwrapped);
+        if (raw.IndexOf("\\u"u8) < 0 || !HasLoneSurrogate(raw))
+        {
+            return unwrapped;
+        }
+
+        note = LoneSurrogateReplaced;
+        return Parse(ReplaceLoneSurrogates(raw), documentOptions);
+    }
 
     /// <summary>What <see cref="TryPrepare"/> notes of a record read with U+FFFD in place of a lone surrogate's escape.</summary>
     internal const string LoneSurrogateReplaced =
@@ -579,13 +586,7 @@ public sealed class CloudLogReader
             && inner.ValueKind == JsonValueKind.String
             && ((JsonElement?)inner).Dynamic() is { ValueKind: JsonValueKind.Object } unwrapped)
         {
-            if (LoneSurrogateIn(unwrapped, "record's CloudTrailEvent") is { } lone)
-            {
-                problem = lone;
-                return false;
-            }
-
-            element = unwrapped;
+            element = Repaired(unwrapped, documentOptions, ref note);
         }
 
         // CloudWatch Logs keeps each record as the text of a log event's message ({"timestamp": 1768467601123, "message": "{...}"}),
@@ -609,13 +610,7 @@ public sealed class CloudLogReader
                 return false;
             }
 
-            if (LoneSurrogateIn(logged, "CloudWatch Logs event's message") is { } lone)
-            {
-                problem = lone;
-                return false;
-            }
-
-            element = logged;
+            element = Repaired(logged, documentOptions, ref note);
         }
 
         // EventBridge delivers CloudTrail events ("AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail", "AWS
@@ -642,13 +637,7 @@ public sealed class CloudLogReader
                 return false;
             }
 
-            if (LoneSurrogateIn(entry, "BigQuery audit row's JSON text") is { } lone)
-            {
-                problem = lone;
-                return false;
-            }
-
-            element = entry;
+            element = Repaired(entry, documentOptions, ref note);
         }
 
         return true;

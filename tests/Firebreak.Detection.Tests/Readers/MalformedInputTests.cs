@@ -45,6 +45,25 @@ public sealed class MalformedInputTests : IDisposable
         Assert.Equal(CloudLogReader.LoneSurrogateReplaced, problem.Reason);
     }
 
+    [Theory]
+    // The record as JSON text in a field of another: LookupEvents' CloudTrailEvent, a CloudWatch Logs event's message,
+    // a BigQuery sink row's requestJson. The escape sits inside that text (\\ud800 in the outer record), so the outer
+    // record reads; the text it carries was refused, and the call with it.
+    [InlineData("""{"EventId":"e1","EventName":"StopLogging","CloudTrailEvent":"{\"eventVersion\":\"1.08\",\"eventTime\":\"2026-01-15T09:00:00Z\",\"eventSource\":\"cloudtrail.amazonaws.com\",\"eventName\":\"StopLogging\",\"awsRegion\":\"us-east-1\",\"userAgent\":\"aws-cli\\ud800/2.15\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::111122223333:user/ops\"},\"eventID\":\"e1\"}"}""", "StopLogging", "aws-cli\uFFFD/2.15")]
+    [InlineData("""{"id":"1","timestamp":1768467600000,"message":"{\"eventVersion\":\"1.08\",\"eventTime\":\"2026-01-15T09:00:00Z\",\"eventSource\":\"cloudtrail.amazonaws.com\",\"eventName\":\"StopLogging\",\"awsRegion\":\"us-east-1\",\"userAgent\":\"aws-cli\\ud800/2.15\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::111122223333:user/ops\"},\"eventID\":\"e1\"}"}""", "StopLogging", "aws-cli\uFFFD/2.15")]
+    [InlineData("""{"logName":"projects/acme-prod/logs/cloudaudit.googleapis.com%2Factivity","resource":{"type":"project","labels":{"project_id":"acme-prod"}},"protopayload_auditlog":{"serviceName":"logging.googleapis.com","methodName":"google.logging.v2.ConfigServiceV2.DeleteSink","resourceName":"projects/acme-prod/sinks/audit","authenticationInfo":{"principalEmail":"mallory@example.com"},"requestMetadata":{"callerIp":"203.0.113.9","callerSuppliedUserAgent":"gcloud"},"requestJson":"{\"sinkName\":\"projects/acme-prod/sinks/audit\\ud800\"}"},"timestamp":"2026-01-15 09:00:00 UTC","severity":"NOTICE","insertId":"bq-1"}""", "google.logging.v2.ConfigServiceV2.DeleteSink", "gcloud")]
+    public async Task ALoneSurrogateInJsonTextARecordCarries_KeepsTheRecord_WithAWarning(string record, string operation, string userAgent)
+    {
+        var reader = new CloudLogReader();
+
+        var e = Assert.Single(await reader.ReadAllAsync(new MemoryStream(Utf8(record + "\n")), "nested.jsonl"));
+
+        Assert.Equal((operation, userAgent), (e.Operation, e.UserAgent));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal((ProblemSeverity.Warning, CloudLogReader.LoneSurrogateReplaced), (problem.Severity, problem.Reason));
+        Assert.DoesNotContain("\\ud800", e.Raw.GetRawText(), StringComparison.OrdinalIgnoreCase);
+    }
+
     public void Dispose()
     {
         if (folder is not null)

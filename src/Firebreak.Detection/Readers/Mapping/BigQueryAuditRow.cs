@@ -72,13 +72,12 @@ internal static class BigQueryAuditRow
             {
                 // requestJson holds the request as JSON text: written as the object it is, under request.
                 if (property.Value.ValueKind == JsonValueKind.Null) continue;
-                var text = property.Value.GetString()!;
-                JsonElement parsed;
+                var text = Encoding.UTF8.GetBytes(property.Value.GetString()!);
                 try
                 {
                     // The text sits two levels down (protoPayload, request): it may nest no deeper than the record may.
-                    var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text), new JsonReaderOptions { MaxDepth = Math.Max(1, maxDepth - 2) });
-                    parsed = JsonElement.ParseValue(ref reader);
+                    var reader = new Utf8JsonReader(text, new JsonReaderOptions { MaxDepth = Math.Max(1, maxDepth - 2) });
+                    JsonElement.ParseValue(ref reader);
                 }
                 catch (JsonException ex)
                 {
@@ -86,8 +85,10 @@ internal static class BigQueryAuditRow
                     return false;
                 }
 
+                // Written as it is: its strings are not read here, so one holding a lone surrogate's escape reaches the
+                // reader's repair (U+FFFD, with a warning) instead of failing the row.
                 writer.WritePropertyName(name[..^4]);
-                parsed.WriteTo(writer);
+                writer.WriteRawValue(text);
             }
             else if (name == "status" && property.Value.ValueKind == JsonValueKind.Object)
             {
