@@ -69,7 +69,7 @@ internal sealed class BackgroundActivity(World world, double otherCloudsShare)
 
     private SimEvent Workload(DateTimeOffset time)
     {
-        var identity = AwsIdentity.Role(world.AwsAccount, "web-app", "AROAWEBAPPROLE0000001", world.InstanceId, world.InstanceSessionKey, World.HourOf(time));
+        var identity = AwsIdentity.Role(world.AwsAccount, "web-app", "AROAWEBAPPROLE0000001", world.InstanceId, world.InstanceSessionKeyAt(World.HourOf(time)), World.HourOf(time));
         const string agent = "aws-sdk-go-v2/1.32.6 ua/2.1 os/linux lang/go#1.23.3 md/GOOS#linux md/GOARCH#amd64 api/s3#1.69.0";
         var key = world.Pick(_objectKeys);
         return world.Random.Next(4) switch
@@ -87,7 +87,10 @@ internal sealed class BackgroundActivity(World world, double otherCloudsShare)
 
     private SimEvent Ci(DateTimeOffset time)
     {
-        var identity = AwsIdentity.Role(world.AwsAccount, "ci-deploy", "AROACIDEPLOYROLE00001", "gh-actions-" + time.ToString("HHmm", System.Globalization.CultureInfo.InvariantCulture), world.CiSessionKey, time.AddMinutes(-3));
+        // One job a minute, each its own session (named for its minute, made three minutes before it) with its own key.
+        var minute = new DateTimeOffset(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero);
+        var created = minute.AddMinutes(-3);
+        var identity = AwsIdentity.Role(world.AwsAccount, "ci-deploy", "AROACIDEPLOYROLE00001", "gh-actions-" + minute.ToString("HHmm", System.Globalization.CultureInfo.InvariantCulture), world.CiSessionKeyAt(created), created);
         var agent = world.CliAgents[3];
         const string ip = "198.51.100.200";
         return world.Random.Next(4) switch
@@ -106,7 +109,7 @@ internal sealed class BackgroundActivity(World world, double otherCloudsShare)
         {
             0 => _trail.Call(time, AwsIdentity.Service("ec2.amazonaws.com"), "sts.amazonaws.com", "AssumeRole", "ec2.amazonaws.com", "ec2.amazonaws.com",
                 new JsonObject { ["roleArn"] = $"arn:aws:iam::{world.AwsAccount}:role/web-app", ["roleSessionName"] = world.InstanceId },
-                new JsonObject { ["credentials"] = new JsonObject { ["accessKeyId"] = world.InstanceSessionKey, ["expiration"] = time.AddHours(6).ToString("MMM d, yyyy, h:mm:ss tt", System.Globalization.CultureInfo.InvariantCulture) } },
+                new JsonObject { ["credentials"] = new JsonObject { ["accessKeyId"] = world.InstanceSessionKeyAt(World.HourOf(time)), ["expiration"] = time.AddHours(6).ToString("MMM d, yyyy, h:mm:ss tt", System.Globalization.CultureInfo.InvariantCulture) } },
                 readOnly: true, region: "us-east-1"),
             1 => _trail.Call(time, AwsIdentity.Service("lambda.amazonaws.com"), "sts.amazonaws.com", "AssumeRole", "lambda.amazonaws.com", "lambda.amazonaws.com",
                 new JsonObject { ["roleArn"] = $"arn:aws:iam::{world.AwsAccount}:role/thumbnailer", ["roleSessionName"] = "thumbnailer" }, readOnly: true, region: "us-east-1"),

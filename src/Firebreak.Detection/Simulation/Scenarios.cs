@@ -136,9 +136,19 @@ internal sealed class CompromisedInstanceRole(World world) : Scenario(world)
     private readonly string _ip = world.AttackerIps[1];
     private readonly string _agent = world.AttackerAgents[1];
 
-    // The stolen session is the instance's own: same key, same session name, used from outside.
-    private AwsIdentity Stolen(DateTimeOffset time) =>
-        AwsIdentity.Role(World.AwsAccount, "web-app", "AROAWEBAPPROLE0000001", World.InstanceId, World.InstanceSessionKey, World.HourOf(time));
+    private DateTimeOffset? _stolenSession;
+
+    // The stolen session is the instance's own: its key, its session name, used from outside. The attacker keeps the
+    // session taken first until it expires (six hours), then takes the instance's newest.
+    private AwsIdentity Stolen(DateTimeOffset time)
+    {
+        if (_stolenSession is not { } session || time >= session.AddHours(6))
+        {
+            _stolenSession = session = World.HourOf(time);
+        }
+
+        return AwsIdentity.Role(World.AwsAccount, "web-app", "AROAWEBAPPROLE0000001", World.InstanceId, World.InstanceSessionKeyAt(session), session);
+    }
 
     public override string InitialAccess => $"arn:aws:sts::{World.AwsAccount}:assumed-role/web-app/{World.InstanceId}";
 

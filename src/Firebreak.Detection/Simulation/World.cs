@@ -64,9 +64,34 @@ internal sealed class World
 
     public string InstanceId { get; }
 
+    /// <summary>What the instance role's session keys are derived from: one key per session, see <see cref="InstanceSessionKeyAt"/>.</summary>
     public string InstanceSessionKey { get; }
 
+    /// <summary>What the CI jobs' session keys are derived from, see <see cref="CiSessionKeyAt"/>.</summary>
     public string CiSessionKey { get; }
+
+    /// <summary>
+    /// The access key of the instance role's session made at <paramref name="created"/> (the instance's credentials are
+    /// renewed each hour). A temporary key belongs to one session: a responder who follows a key must find one session's
+    /// calls, not every hour's.
+    /// </summary>
+    public string InstanceSessionKeyAt(DateTimeOffset created) => SessionKey(InstanceSessionKey, created);
+
+    /// <summary>The access key of the CI job's session made at <paramref name="created"/>.</summary>
+    public string CiSessionKeyAt(DateTimeOffset created) => SessionKey(CiSessionKey, created);
+
+    // Derived, not drawn: drawing would shift every later draw of the seed's sequence.
+    private static string SessionKey(string basis, DateTimeOffset created)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes($"{basis}/{created.UtcTicks}"));
+        var key = new StringBuilder("ASIA", 20);
+        for (var i = 0; i < 16; i++)
+        {
+            key.Append(Base32[hash[i] % Base32.Length]);
+        }
+
+        return key.ToString();
+    }
 
     /// <summary>
     /// The account's own trail, the one the scenarios' attackers stop, delete or narrow. The logs written are the

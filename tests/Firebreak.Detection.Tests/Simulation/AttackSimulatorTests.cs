@@ -148,6 +148,32 @@ public sealed class AttackSimulatorTests : IDisposable
         Assert.Single(outside.Select(e => e.Actor.AccessKeyId).Distinct());
     }
 
+    [Theory]
+    [InlineData("compromised-instance-role")]
+    [InlineData("leaked-access-key")]
+    public async Task EveryTemporaryKey_BelongsToOneSession_AndTheStolenOneIsTheInstancesOwn(string scenario)
+    {
+        // A temporary (ASIA) key is issued to one session: following a key must lead to that session's calls alone, not to
+        // every hour's session of the instance role or every CI job.
+        var result = await AttackSimulator.RunAsync(new SimulationOptions { Scenario = scenario, OutputDirectory = Out("keys"), Events = 6000, Seed = 11 }, Token);
+
+        var events = await ReadBackAsync(Out("keys"), new CloudLogReader());
+
+        static string Session(CloudEvent e) =>
+            e.Actor.Arn + " @ " + (e.Raw.TryGetProperty("userIdentity", out var who) && who.TryGetProperty("sessionContext", out var context)
+                && context.TryGetProperty("attributes", out var attributes) && attributes.TryGetProperty("creationDate", out var created) ? created.GetString() : "?");
+        var temporary = events.Where(e => e.Actor.AccessKeyId?.StartsWith("ASIA", StringComparison.Ordinal) == true && e.Actor.Type == "AssumedRole").ToList();
+        Assert.True(temporary.Select(Session).Distinct().Count() > 3, "the background should hold several role sessions");
+        Assert.Empty(temporary.GroupBy(e => e.Actor.AccessKeyId).Where(key => key.Select(Session).Distinct().Count() > 1).Select(key => key.Key));
+        Assert.Empty(temporary.GroupBy(Session).Where(session => session.Select(e => e.Actor.AccessKeyId).Distinct().Count() > 1).Select(session => session.Key));
+
+        if (scenario == "compromised-instance-role")
+        {
+            var stolen = Assert.Single(events.Where(e => result.AttackerIps.Contains(e.SourceIp)).Select(e => e.Actor.AccessKeyId).Distinct());
+            Assert.Contains(events, e => e.Actor.AccessKeyId == stolen && e.SourceIp == "192.0.2.10");
+        }
+    }
+
     [Fact]
     public async Task PublicBucketExposure_OpensTheBucket_ThenStrangersDownload()
     {
