@@ -29,9 +29,8 @@ public sealed class CliContext
         _isStandardOutput = ReferenceEquals(output, System.Console.Out);
         Console = CreateConsole(output, _isStandardOutput && !System.Console.IsOutputRedirected);
         _errorIsTerminal = errorIsTerminal;
-        ErrorConsole = CreateConsole(error, _errorIsTerminal);
         // Messages and summaries redirected to a file are read with tail and grep: one message, one line, however long.
-        if (!_errorIsTerminal) ErrorConsole.Profile.Width = UnwrappedWidth;
+        ErrorConsole = CreateConsole(error, _errorIsTerminal);
     }
 
     private readonly bool _errorIsTerminal;
@@ -98,7 +97,7 @@ public sealed class CliContext
     }
 
     /// <summary>An error on one line (an SDK's or the runtime's message can run over several), control characters shown escaped.</summary>
-    public void WriteError(string message) => ErrorConsole.MarkupLine($"[red]error:[/] {Markup.Escape(Commands.HuntCommand.Visible(message.ReplaceLineEndings(" ")))}");
+    public void WriteError(string message) => ErrorConsole.Line(("error:", ConsoleText.Error), (" " + Commands.HuntCommand.Visible(message.ReplaceLineEndings(" ")), null));
 
     private const int UnwrappedWidth = 1 << 20;
 
@@ -111,8 +110,8 @@ public sealed class CliContext
             ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = terminal ? InteractionSupport.Yes : InteractionSupport.No,
         });
-        // Piped output has no width to detect; a wide fixed width keeps table rows on one line for grep.
-        if (!terminal) console.Profile.Width = 200;
+        // Piped output has no width to detect; an unbounded one keeps each table row on one line for grep, however long.
+        if (!terminal) console.Profile.Width = UnwrappedWidth;
         return console;
     }
 }

@@ -148,7 +148,7 @@ internal static class HuntCommand
     internal static string? PreFilterNote(RawFilterPlan plan)
     {
         static string Names(IReadOnlyList<string> rules) =>
-            string.Join(", ", rules.Take(3).Select(r => $"'{r}'")) + (rules.Count > 3 ? $" and {rules.Count - 3} more" : "");
+            string.Join(", ", rules.Take(3).Select(r => $"'{Visible(r)}'")) + (rules.Count > 3 ? $" and {rules.Count - 3} more" : "");
         var parts = new List<string>();
         if (plan.UnfilteredCloudTrailRules.Count > 0) parts.Add($"every CloudTrail record is parsed because of {Names(plan.UnfilteredCloudTrailRules)}");
         if (plan.UnfilteredGcpRules.Count > 0) parts.Add($"every GCP record is parsed because of {Names(plan.UnfilteredGcpRules)}");
@@ -185,7 +185,7 @@ internal static class HuntCommand
         RulesCommands.ReportDiagnostics(context, parsed.Diagnostics.Concat(rules.Diagnostics));
         if (interruption.Requested && !cancellationToken.IsCancellationRequested)
         {
-            context.ErrorConsole.MarkupLine(Markup.Escape($"Interrupted ({interruption.Name}) while the rules loaded: no log was read."));
+            context.ErrorConsole.WriteLine($"Interrupted ({interruption.Name}) while the rules loaded: no log was read.");
             return interruption.ExitCode;
         }
 
@@ -296,7 +296,7 @@ internal static class HuntCommand
         var interrupted = interruption.Requested && !cancellationToken.IsCancellationRequested;
         var summary = reader.Summary;
         var problems = summary.Problems;
-        var stats = Describe(summary, hunt.Statistics, clock.Elapsed);
+        var stats = Describe(summary, hunt.Statistics, clock.Elapsed, reported, request.MinLevel);
         switch (request.Output)
         {
             case "json":
@@ -319,12 +319,13 @@ internal static class HuntCommand
         foreach (var problem in listed)
         {
             // One line each (an SDK's message can run over several), and what a reason quotes from the log is shown, not sent to the terminal.
-            context.ErrorConsole.MarkupLine($"[yellow]{Markup.Escape(problem.Severity.ToString().ToLowerInvariant())}:[/] {Markup.Escape(Visible($"{problem.Source}:{problem.Line?.ToString(CultureInfo.InvariantCulture) ?? "?"}: {problem.Reason.ReplaceLineEndings(" ")}"))}");
+            context.ErrorConsole.Line(($"{problem.Severity.ToString().ToLowerInvariant()}:", ConsoleText.Warning),
+                (" " + Visible($"{problem.Source}:{problem.Line?.ToString(CultureInfo.InvariantCulture) ?? "?"}: {problem.Reason.ReplaceLineEndings(" ")}"), null));
         }
 
         var allProblems = summary.Errors + summary.Warnings;
-        if (allProblems > listed.Count) context.ErrorConsole.MarkupLine($"... and {allProblems - listed.Count} more problem(s).");
-        if (PreFilterNote(RuleRawFilter.Describe(rules)) is { } note) context.ErrorConsole.MarkupLine(Markup.Escape(note));
+        if (allProblems > listed.Count) context.ErrorConsole.WriteLine($"... and {allProblems - listed.Count} more problem(s).");
+        if (PreFilterNote(RuleRawFilter.Describe(rules)) is { } note) context.ErrorConsole.WriteLine(note);
         // Not one record read, and errors: the inputs were missing, or none held a log it could read (a text file, standard
         // input that was not JSON). Or inputs were opened and held no record at all (an empty file, empty standard input).
         // Files left unopened because their names lie outside --since/--until are not a reason: that hunt is clean.
@@ -344,16 +345,16 @@ internal static class HuntCommand
         var unopened = !window.IsBounded ? "" : $", {Interlocked.Read(ref outsideWindow)} file(s) named for times outside --since/--until left unread";
         if (interrupted)
         {
-            context.ErrorConsole.MarkupLine(Markup.Escape(
-                $"Interrupted ({interruption.Name}): the hits are those found in what was read before it{(sender is null ? "" : $"; nothing was sent to {request.SendTo}")}."));
+            context.ErrorConsole.WriteLine(
+                $"Interrupted ({interruption.Name}): the hits are those found in what was read before it{(sender is null ? "" : $"; nothing was sent to {request.SendTo}")}.");
             if (interruption.ReaderLeftBehind)
             {
-                context.ErrorConsole.MarkupLine(Markup.Escape(
-                    $"Reading had not stopped {interruption.GraceSeconds} s after the signal (waiting on an idle pipe, or listing a large archive?): records it had read but not yet handed on were not matched."));
+                context.ErrorConsole.WriteLine(
+                    $"Reading had not stopped {interruption.GraceSeconds} s after the signal (waiting on an idle pipe, or listing a large archive?): records it had read but not yet handed on were not matched.");
             }
         }
 
-        context.ErrorConsole.MarkupLine(Markup.Escape($"{stats}; {summary.Files} file(s), {summary.Errors} read error(s), {summary.Warnings} warning(s), {summary.Filtered} record(s) skipped by the pre-filter{unopened}{(summary.DigestFiles > 0 ? $", {summary.DigestFiles} CloudTrail digest file(s) passed by (no events in them)" : "")}{(interrupted ? "; interrupted" : "")}."));
+        context.ErrorConsole.WriteLine($"{stats}; {summary.Files} file(s), {summary.Errors} read error(s), {summary.Warnings} warning(s), {summary.Filtered} record(s) skipped by the pre-filter{unopened}{(summary.DigestFiles > 0 ? $", {summary.DigestFiles} CloudTrail digest file(s) passed by (no events in them)" : "")}{(interrupted ? "; interrupted" : "")}.");
         if (interrupted) return interruption.ExitCode;
 
         try
@@ -361,17 +362,17 @@ internal static class HuntCommand
             if (sender is not null && request.Incident is not null && hits.Count > 0 && !hits.Read().Any(h => h.Event is not null))
             {
                 // Correlation hits are not sent as events, and an upload of nothing is refused: nothing to send is no failure.
-                context.ErrorConsole.MarkupLine(Markup.Escape($"No events to attach to {request.Incident}: the {hits.Count} hit(s) are correlations, whose events are not sent."));
+                context.ErrorConsole.WriteLine($"No events to attach to {request.Incident}: the {hits.Count} hit(s) are correlations, whose events are not sent.");
             }
             else if (sender is not null && request.Incident is not null && hits.Count > 0)
             {
                 var attached = await sender.AttachEventsAsync(request.Incident, hits.Read(), cancellationToken);
-                context.ErrorConsole.MarkupLine(Markup.Escape($"Attached {attached.Events} event(s) to {request.Incident} on {request.SendTo}: import {attached.ImportId} ({attached.Status})."));
+                context.ErrorConsole.WriteLine($"Attached {attached.Events} event(s) to {request.Incident} on {request.SendTo}: import {attached.ImportId} ({attached.Status}).");
             }
             else if (sender is not null && hits.Count > 0)
             {
                 var sent = await sender.SendAsync(hits.Read(), cancellationToken);
-                context.ErrorConsole.MarkupLine(Markup.Escape($"Sent {sent.Alerts} alert(s) to {request.SendTo} in {sent.Requests} request(s); {sent.Replayed} request(s) had been sent before and stored nothing new."));
+                context.ErrorConsole.WriteLine($"Sent {sent.Alerts} alert(s) to {request.SendTo} in {sent.Requests} request(s); {sent.Replayed} request(s) had been sent before and stored nothing new.");
             }
         }
         catch (CliException e)
@@ -456,13 +457,16 @@ internal static class HuntCommand
     /// <summary>When a hit happened: its event's time, or a correlation's last event. A record kept with an unknown time has none (not year one).</summary>
     internal static DateTimeOffset? HitTime(HuntHit hit) => hit.Event is { } e ? (e.Time == default ? null : e.Time) : hit.Correlation?.LastSeen;
 
-    private static string Describe(ReadSummary summary, HuntStatistics stats, TimeSpan elapsed)
+    private static string Describe(ReadSummary summary, HuntStatistics stats, TimeSpan elapsed, long reported, int minLevel)
     {
-        // Events read: those matched plus those the pre-filter showed no rule could match.
+        // Events read: those matched plus those the pre-filter showed no rule could match. Hits: those written; the ones
+        // --min-level dropped are counted apart, so that neither reads as a hit lost on its way to the output.
         var seconds = Math.Max(elapsed.TotalSeconds, 0.001);
         var events = stats.Events + summary.Filtered;
+        var below = stats.Hits - reported;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{summary.Bytes / 1048576.0:0.0} MB read, {events:N0} events in {seconds:0.0}s ({events / seconds:N0} events/s, {summary.Bytes / 1048576.0 / seconds:0.0} MB/s), {stats.Hits:N0} hit(s)");
+            $"{summary.Bytes / 1048576.0:0.0} MB read, {events:N0} events in {seconds:0.0}s ({events / seconds:N0} events/s, {summary.Bytes / 1048576.0 / seconds:0.0} MB/s), {reported:N0} hit(s)")
+            + (below > 0 ? string.Create(CultureInfo.InvariantCulture, $" and {below:N0} below --min-level {Levels[minLevel]} (not shown)") : "");
     }
 
     private static void WriteTable(CliContext context, HuntHitSpool hits, CompiledRuleSet rules, int minLevel, long allHits)
@@ -477,17 +481,20 @@ internal static class HuntCommand
             return;
         }
 
-        var byRule = new Table().Title("Hits by rule").AddColumns("Rule", "Level", "Hits");
+        // A row per rule, as the json summary counts them: two rules may share a title (a house rule and a community one),
+        // and their id tells them apart. Every text here comes from rule files: drawn as written, never as markup.
+        var byRule = new Table().Title("Hits by rule").AddColumns("Rule", "Id", "Level", "Hits");
         var counts = hits.ByRule;
-        foreach (var group in counts.GroupBy(r => (r.Title, r.Level)).Select(g => (g.Key.Title, g.Key.Level, Hits: g.Sum(r => r.Hits)))
-                     .OrderByDescending(g => LevelRank(g.Level)).ThenByDescending(g => g.Hits).ThenBy(g => g.Title, StringComparer.Ordinal))
+        foreach (var group in counts.GroupBy(r => r.RuleKey).Select(g => (Key: g.Key, g.First().Title, g.First().Level, Hits: g.Sum(r => r.Hits)))
+                     .OrderByDescending(g => LevelRank(g.Level)).ThenByDescending(g => g.Hits).ThenBy(g => g.Title, StringComparer.Ordinal).ThenBy(g => g.Key, StringComparer.Ordinal))
         {
-            byRule.AddRow(Markup.Escape(Visible(group.Title)), LevelMarkup(group.Level), group.Hits.ToString(CultureInfo.InvariantCulture));
+            var (level, style) = LevelText(group.Level);
+            byRule.AddRow(ConsoleText.Cell(Visible(group.Title)), ConsoleText.Cell(Visible(group.Key)), ConsoleText.Cell(level, style), ConsoleText.Cell(group.Hits.ToString(CultureInfo.InvariantCulture)));
         }
 
         console.Write(byRule);
         var byLevel = counts.GroupBy(r => Visible(r.Level?.ToLowerInvariant() ?? "none")).OrderByDescending(g => LevelRank(g.Key)).Select(g => $"{g.Key} {g.Sum(r => r.Hits)}");
-        console.MarkupLine(Markup.Escape($"{hits.Count} hit(s): {string.Join(", ", byLevel)}"));
+        console.WriteLine($"{hits.Count} hit(s): {string.Join(", ", byLevel)}");
         console.WriteLine();
 
         if (!console.Profile.Capabilities.Ansi)
@@ -497,17 +504,27 @@ internal static class HuntCommand
         }
 
         // On a terminal too, log fields are the attacker's text: escape sequences in them must not drive it.
+        // Drawn as written too (not as markup, which would turn ":name:" in a field into an emoji).
+        var highlighted = new Style(Color.Yellow, decoration: Decoration.Bold);
         foreach (var hit in hits.Read())
         {
-            console.MarkupLine($"{TableTime(hit)}  {LevelMarkup(hit.Level)}  [bold]{Markup.Escape(Visible(hit.Title))}[/]");
+            var (level, style) = LevelText(hit.Level);
+            console.Line((TableTime(hit) + "  ", null), (level, style), ("  ", null), (Visible(hit.Title), new Style(decoration: Decoration.Bold)));
             if (TableDetail(hit) is { } detail)
             {
-                console.MarkupLine(Markup.Escape("    " + Visible(detail)));
+                console.WriteLine("    " + Visible(detail));
             }
 
             if (hit.Fields.Count > 0)
             {
-                console.MarkupLine("    " + string.Join("  ", hit.Fields.Select(f => $"{Markup.Escape(Visible(f.Name))}=[yellow bold]{Markup.Escape(Visible(f.Value ?? ""))}[/]")));
+                var line = new Paragraph("  ");
+                foreach (var field in hit.Fields)
+                {
+                    line.Append("  " + Visible(field.Name) + "=").Append(Visible(field.Value ?? ""), highlighted);
+                }
+
+                console.Write(line);
+                console.WriteLine();
             }
         }
     }
@@ -580,19 +597,26 @@ internal static class HuntCommand
         _ => Visible(level),
     };
 
-    /// <summary>Text with control characters (and so terminal escape sequences) written as \u escapes.</summary>
-    internal static string Visible(string value) =>
-        value.AsSpan().IndexOfAnyInRange('\u0000', '\u001F') < 0 && !value.Contains('\u007F') && !value.AsSpan().ContainsAnyInRange('\u0080', '\u009F')
-            ? value
-            : new StringBuilder(value.Length + 16).AppendVisible(value).ToString();
+    /// <summary>
+    /// Characters shown as \u escapes: control characters (and so terminal escape sequences), and the format characters
+    /// that reorder or break what is drawn after them (bidirectional marks, embeddings, overrides and isolates; line and
+    /// paragraph separators): "user/ops\u202Egnp.exe" would otherwise read "user/opsexe.png".
+    /// </summary>
+    private static readonly System.Buffers.SearchValues<char> Hidden = System.Buffers.SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 0x20).Select(c => (char)c)) + "\u007F" + string.Concat(Enumerable.Range(0x80, 0x20).Select(c => (char)c))
+        + "\u061C\u200E\u200F\u2028\u2029\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069");
 
-    /// <summary>Appends text with control characters (and so terminal escape sequences) written as \u escapes.</summary>
+    /// <summary>Text with control characters and the format characters that reorder a line written as \u escapes (see <see cref="Hidden"/>).</summary>
+    internal static string Visible(string value) =>
+        value.AsSpan().IndexOfAny(Hidden) < 0 ? value : new StringBuilder(value.Length + 16).AppendVisible(value).ToString();
+
+    /// <summary>Appends text with control characters and the format characters that reorder a line written as \u escapes.</summary>
     private static StringBuilder AppendVisible(this StringBuilder builder, string value)
     {
         var from = 0;
-        for (var i = 0; i < value.Length; i++)
+        for (int i; (i = value.AsSpan(from).IndexOfAny(Hidden)) >= 0;)
         {
-            if (!char.IsControl(value[i])) continue;
+            i += from;
             builder.Append(value, from, i - from).Append(CultureInfo.InvariantCulture, $"\\u{(int)value[i]:X4}");
             from = i + 1;
         }
@@ -600,14 +624,14 @@ internal static class HuntCommand
         return builder.Append(value, from, value.Length - from);
     }
 
-    private static string LevelMarkup(string? level) => level?.ToLowerInvariant() switch
+    private static (string Text, Style? Style) LevelText(string? level) => level?.ToLowerInvariant() switch
     {
-        "critical" => "[white on red]critical[/]",
-        "high" => "[red]high[/]",
-        "medium" => "[yellow]medium[/]",
-        "low" => "[blue]low[/]",
-        null => "[grey]none[/]",
-        var other => Markup.Escape(Visible(other)),
+        "critical" => ("critical", new Style(Color.White, Color.Red)),
+        "high" => ("high", new Style(Color.Red)),
+        "medium" => ("medium", new Style(Color.Yellow)),
+        "low" => ("low", new Style(Color.Blue)),
+        null => ("none", new Style(Color.Grey)),
+        var other => (Visible(other), (Style?)null),
     };
 
     /// <summary>

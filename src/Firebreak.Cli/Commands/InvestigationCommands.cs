@@ -70,8 +70,8 @@ internal static class InvestigationCommands
             {
                 var flags = (t.KeyEvent ? "[bold red]key[/]" : "") + (t.FalseLead ? "[grey]false lead[/]" : "");
                 table.AddRow(new Text(Seconds(t.EventTime)), new Text(IncidentCommands.Name(t.Kind)), new Markup(flags),
-                    new Text(t.Title + (t.Annotation is { } a ? $"\n  note: {a}" : "")), new Text(string.Join(" ", new[] { t.Tactic, t.Technique }.OfType<string>())),
-                    new Text(t.DiscoveredAt is { } d ? Seconds(d) : "-"), new Text(t.Source));
+                    new Text(HuntCommand.Visible(t.Title) + (t.Annotation is { } a ? $"\n  note: {HuntCommand.Visible(a)}" : "")), new Text(string.Join(" ", new[] { t.Tactic, t.Technique }.OfType<string>())),
+                    new Text(t.DiscoveredAt is { } d ? Seconds(d) : "-"), new Text(HuntCommand.Visible(t.Source)));
             }
             console.Write(table);
             console.WriteLine($"Page {result.Page} of {Paging.PageCount(result.Total, result.PageSize)}; {result.Total} entr{(result.Total == 1 ? "y" : "ies")} match.");
@@ -139,7 +139,10 @@ internal static class InvestigationCommands
             else
             {
                 foreach (var i in finished)
-                    connection.Context.Console.MarkupLine(Markup.Escape($"{i.Source}: {IncidentCommands.Name(i.Status)}; {Describe(i)}") + (i.Error is { } e ? $"\n  [yellow]{Markup.Escape(e)}[/]" : ""));
+                {
+                    connection.Context.Console.WriteLine(HuntCommand.Visible($"{i.Source}: {IncidentCommands.Name(i.Status)}; {Describe(i)}"));
+                    if (i.Error is { } e) connection.Context.Console.Line(("  " + HuntCommand.Visible(e.ReplaceLineEndings(" ")), ConsoleText.Warning));
+                }
             }
             // A file that yielded no event, only problems (not a log, or every record malformed), attached
             // nothing: a script must not take that for success.
@@ -238,8 +241,10 @@ internal static class InvestigationCommands
             var table = new Table().Border(TableBorder.Rounded).AddColumns("Id", "Time (UTC)", "Operation", "Principal", "Access key", "Source IP", "Resource", "Error");
             foreach (var e in page.Items)
             {
-                table.AddRow(e.Id.ToString(CultureInfo.InvariantCulture), Seconds(e.Time), Markup.Escape(e.Operation), Markup.Escape(e.Principal ?? "-"),
-                    Markup.Escape(e.AccessKeyId ?? "-"), Markup.Escape(e.SourceIp ?? "-"), Markup.Escape(e.Resource ?? "-"), Markup.Escape(e.ErrorCode ?? ""));
+                // Every field here is the log's text (an attacker's, perhaps): drawn as written, control characters shown escaped.
+                static Text Cell(string text) => ConsoleText.Cell(HuntCommand.Visible(text));
+                table.AddRow(Cell(e.Id.ToString(CultureInfo.InvariantCulture)), Cell(Seconds(e.Time)), Cell(e.Operation), Cell(e.Principal ?? "-"),
+                    Cell(e.AccessKeyId ?? "-"), Cell(e.SourceIp ?? "-"), Cell(e.Resource ?? "-"), Cell(e.ErrorCode ?? ""));
             }
             console.Write(table);
             console.WriteLine(page.Next is null ? $"{page.Items.Count} event(s); last page." : $"{page.Items.Count} event(s); next page: --after {page.Next}");

@@ -51,8 +51,9 @@ internal static class RulesCommands
             foreach (var r in list)
             {
                 // Rule files are input like any other: control characters in them are shown, not sent to the terminal.
-                table.AddRow(Markup.Escape(HuntCommand.Visible(r.Id ?? r.Key)), Markup.Escape(HuntCommand.Visible(r.Title)), Markup.Escape(HuntCommand.Visible(r.Level ?? "")), r.Kind.ToString().ToLowerInvariant(),
-                    Markup.Escape(HuntCommand.Visible(r.LogSource ?? "")), Markup.Escape(HuntCommand.Visible($"{r.File}:{r.Line}")));
+                // Drawn as written, not as markup (which turns ":name:" into an emoji).
+                table.AddRow(ConsoleText.Cell(HuntCommand.Visible(r.Id ?? r.Key)), ConsoleText.Cell(HuntCommand.Visible(r.Title)), ConsoleText.Cell(HuntCommand.Visible(r.Level ?? "")),
+                    ConsoleText.Cell(r.Kind.ToString().ToLowerInvariant()), ConsoleText.Cell(HuntCommand.Visible(r.LogSource ?? "")), ConsoleText.Cell(HuntCommand.Visible($"{r.File}:{r.Line}")));
             }
 
             context.Console.Write(table);
@@ -113,7 +114,7 @@ internal static class RulesCommands
     {
         foreach (var d in diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error))
         {
-            context.ErrorConsole.MarkupLine($"[yellow]rule skipped:[/] {Markup.Escape(RuleSources.Format(d))}");
+            context.ErrorConsole.Line(("rule skipped:", ConsoleText.Warning), (" " + RuleSources.Format(d), null));
         }
     }
 }

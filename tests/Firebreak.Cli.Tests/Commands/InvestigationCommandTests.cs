@@ -22,6 +22,38 @@ public sealed class InvestigationCommandTests(ServerFixture server) : IClassFixt
     });
 
     [Fact]
+    public async Task EventSearchTable_ShowsTheLogsText_AsWritten_AndCannotDriveTheTerminal()
+    {
+        // The events table shows what the log says: an error code, principal or resource an attacker shaped (escape
+        // sequences, a right-to-left override, ":name:" that markup would draw as an emoji) is shown escaped and as written.
+        var incident = await server.CreateIncidentAsync("Hostile text in a trail");
+        var file = Path.Combine(_folder, "hostile.json");
+        var record = JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["eventVersion"] = "1.09",
+            ["eventID"] = "cli-hostile",
+            ["eventTime"] = "2026-03-01T08:00:00Z",
+            ["eventSource"] = "s3.amazonaws.com",
+            ["eventName"] = "GetObject",
+            ["awsRegion"] = "us-east-1",
+            ["sourceIPAddress"] = "203.0.113.50",
+            ["errorCode"] = "Denied:fire:\u001b[2J",
+            ["userIdentity"] = new { type = "IAMUser", arn = "arn:aws:iam::111122223333:user/ops\u202Egnp.exe", accessKeyId = "AKIACLITEST00002" },
+        });
+        await File.WriteAllTextAsync(file, record + "\n", TestContext.Current.CancellationToken);
+        var import = await server.RunAsync("incident", "events", "import", incident, file);
+        Assert.True(import.ExitCode == 0, import.ToString());
+
+        var table = await server.RunAsync("incident", "events", "search", incident, "--access-key", "AKIACLITEST00002");
+
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.DoesNotContain('\u001b', table.Out);
+        Assert.DoesNotContain('\u202E', table.Out);
+        Assert.Contains("Denied:fire:\\u001B[2J", table.Out, StringComparison.Ordinal);
+        Assert.Contains("user/ops\\u202Egnp.exe", table.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Import_ThenSearch_ThenTimeline_WorkEndToEnd()
     {
         var incident = await server.CreateIncidentAsync("Rogue IAM user");
