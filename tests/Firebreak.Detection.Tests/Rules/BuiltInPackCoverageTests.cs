@@ -1,0 +1,68 @@
+using System.Text;
+using Firebreak.Detection.Hunting;
+using Firebreak.Detection.Readers;
+using Firebreak.Detection.Rules;
+using Firebreak.Detection.Sigma;
+
+namespace Firebreak.Detection.Tests.Rules;
+
+/// <summary>
+/// The built-in pack as detection content: whole provider records (as CloudTrail, Entra ID and Cloud Audit Logs write
+/// them) read through the real reader, with the pack's raw pre-filter as <c>firebreak hunt</c> uses it. Attacks the pack
+/// covers must be caught in the shapes the providers really write, and benign records that only look like them (a grant
+/// limited to the organisation, a refused call) must not be reported as the attack.
+/// </summary>
+public class BuiltInPackCoverageTests
+{
+    private static readonly Lazy<CompiledRuleSet> Pack = new(() => BuiltInRules.Compile());
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    /// <summary>Every hit of the pack on the records of <paramref name="json"/>, correlations included.</summary>
+    private static async Task<List<HuntHit>> Hunt(string json, string name)
+    {
+        var reader = new CloudLogReader(new ReaderOptions { RawFilter = RuleRawFilter.Create(Pack.Value) });
+        var hunt = new Hunt(Pack.Value, new HuntOptions { Workers = 1 });
+        var hits = await hunt.RunAsync(reader.ReadStreamAsync(new MemoryStream(Encoding.UTF8.GetBytes(json)), name, Token), Token).ToListAsync(Token);
+        Assert.Empty(reader.Summary.Problems);
+        return hits;
+    }
+
+    private static string Describe(IEnumerable<HuntHit> hits) =>
+        "[" + string.Join(", ", hits.Select(h => $"{h.Title} ({string.Join(" ", h.Tags)})")) + "]";
+
+    private const string Mallory = """{"type":"IAMUser","principalId":"AIDAEXAMPLEMALLORY01","arn":"arn:aws:iam::111122223333:user/mallory","accountId":"111122223333","accessKeyId":"AKIAEXAMPLEMALLORY01","userName":"mallory"}""";
+
+    /// <summary>A whole CloudTrail management (or data) event as CloudTrail delivers it to S3.</summary>
+    private static string CloudTrail(string eventSource, string eventName, string requestParameters, string time = "2026-01-15T10:00:00Z",
+        string id = "0d3c1c52-3a0e-4f7e-9d55-2f1b9b3c0001", string userIdentity = Mallory, string responseElements = "null", bool readOnly = false,
+        string category = "Management", string userAgent = "aws-cli/2.15.0 md/awscrt#0.19.19 ua/2.0 os/linux#6.5 md/arch#x86_64 lang/python#3.11.6")
+        => $$"""
+        {"eventVersion":"1.09","userIdentity":{{userIdentity}},"eventTime":"{{time}}","eventSource":"{{eventSource}}","eventName":"{{eventName}}",
+         "awsRegion":"us-east-1","sourceIPAddress":"203.0.113.7","userAgent":"{{userAgent}}","requestParameters":{{requestParameters}},
+         "responseElements":{{responseElements}},"requestID":"r-{{id}}","eventID":"{{id}}","readOnly":{{(readOnly ? "true" : "false")}},"eventType":"AwsApiCall",
+         "managementEvent":{{(category == "Management" ? "true" : "false")}},"recipientAccountId":"111122223333","eventCategory":"{{category}}",
+         "tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"{{eventSource}}"} }
+        """;
+
+    private static string Records(params string[] records) => "{\"Records\":[" + string.Join(",", records) + "]}";
+
+    // ------------------------------------------------------------------------------------------------------------------
+    // S3 Block Public Access: PutPublicAccessBlock replaces the whole configuration, and a setting the request leaves out
+    // is off. CloudTrail records the XML body as sent, so the settings turned off by omission are not in the record.
+    // ------------------------------------------------------------------------------------------------------------------
+
+    [Theory]
+    // aws s3api put-public-access-block --bucket b --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true
+    // (ACLs still blocked, public bucket policies now allowed: the two policy settings are off).
+    [InlineData("""{"xmlns":"http://s3.amazonaws.com/doc/2006-03-01/","BlockPublicAcls":true,"IgnorePublicAcls":true}""")]
+    // An empty configuration: all four off, the same as "Block all public access" unticked.
+    [InlineData("""{"xmlns":"http://s3.amazonaws.com/doc/2006-03-01/"}""")]
+    public async Task BlockPublicAccess_SetAgainWithSettingsLeftOut_IsCaughtAsWeakened(string configuration)
+    {
+        var record = CloudTrail("s3.amazonaws.com", "PutBucketPublicAccessBlock",
+            $$"""{"publicAccessBlock":"","bucketName":"acme-customer-data","Host":"acme-customer-data.s3.amazonaws.com","PublicAccessBlockConfiguration":{{configuration}}}""");
+        var hits = await Hunt(Records(record), "bpa.json");
+        Assert.True(hits.Any(h => h.Title == "S3 Block Public Access Removed or Weakened"), Describe(hits));
+    }
+}
