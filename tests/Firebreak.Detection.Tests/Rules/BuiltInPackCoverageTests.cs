@@ -65,4 +65,18 @@ public class BuiltInPackCoverageTests
         var hits = await Hunt(Records(record), "bpa.json");
         Assert.True(hits.Any(h => h.Title == "S3 Block Public Access Removed or Weakened"), Describe(hits));
     }
+
+    // ------------------------------------------------------------------------------------------------------------------
+    // S3 lifecycle: an Expiration by Date deletes every object in scope on that date, whatever its age. On the trail's
+    // bucket it erases the audit log exactly as the Days form does.
+    // ------------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task ALifecycleRuleExpiringEveryObjectOnADate_IsCaught()
+    {
+        var record = CloudTrail("s3.amazonaws.com", "PutBucketLifecycle",
+            """{"lifecycle":"","bucketName":"org-trail-logs","LifecycleConfiguration":{"xmlns":"http://s3.amazonaws.com/doc/2006-03-01/","Rule":{"Status":"Enabled","Filter":{"Prefix":""},"Expiration":{"Date":"2026-01-16T00:00:00Z"},"ID":"purge"}},"Host":"org-trail-logs.s3.us-east-1.amazonaws.com"}""");
+        var hits = await Hunt(Records(record), "lifecycle.json");
+        Assert.True(hits.Any(h => h.Title == "S3 Lifecycle Rule Expiring Objects Within a Week"), Describe(hits));
+    }
 }
