@@ -79,4 +79,19 @@ public class BuiltInPackCoverageTests
         var hits = await Hunt(Records(record), "lifecycle.json");
         Assert.True(hits.Any(h => h.Title == "S3 Lifecycle Rule Expiring Objects Within a Week"), Describe(hits));
     }
+
+    // ------------------------------------------------------------------------------------------------------------------
+    // S3 bucket policy: a policy handing the bucket to another account (Stratus Red Team's
+    // aws.exfiltration.s3-backdoor-bucket-policy, in the invictus data set) is exfiltration, as the same grant on a
+    // snapshot or an AMI is; a wildcard principal limited to the organisation is not public.
+    // ------------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task ABucketPolicyGrantingAnOutsideAccount_IsCaughtAsExfiltration()
+    {
+        var record = CloudTrail("s3.amazonaws.com", "PutBucketPolicy",
+            """{"bucketPolicy":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::193672423079:root"},"Action":["s3:GetObject","s3:GetBucketLocation","s3:ListBucket"],"Resource":["arn:aws:s3:::acme-customer-data/*","arn:aws:s3:::acme-customer-data"]}]},"bucketName":"acme-customer-data","Host":"acme-customer-data.s3.amazonaws.com","policy":""}""");
+        var hits = await Hunt(Records(record), "bucket-policy.json");
+        Assert.True(hits.Any(h => h.Tags.Contains("attack.t1537") || h.Tags.Contains("attack.exfiltration")), Describe(hits));
+    }
 }
