@@ -94,4 +94,15 @@ public class BuiltInPackCoverageTests
         var hits = await Hunt(Records(record), "bucket-policy.json");
         Assert.True(hits.Any(h => h.Tags.Contains("attack.t1537") || h.Tags.Contains("attack.exfiltration")), Describe(hits));
     }
+
+    [Fact]
+    public async Task ABucketPolicyOpenOnlyToTheOrganisation_IsNotReportedAsPublic()
+    {
+        // Principal "*" limited by aws:PrincipalOrgID: S3 itself (Block Public Access, Access Analyzer) does not call this
+        // public, and it is the standard way to share a bucket across an organisation's accounts.
+        var record = CloudTrail("s3.amazonaws.com", "PutBucketPolicy",
+            """{"bucketPolicy":{"Version":"2012-10-17","Statement":[{"Sid":"OrgRead","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::shared-artifacts/*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}}]},"bucketName":"shared-artifacts","Host":"shared-artifacts.s3.amazonaws.com","policy":""}""");
+        var hits = await Hunt(Records(record), "bucket-policy.json");
+        Assert.False(hits.Any(h => h.Title == "S3 Bucket Policy or ACL Grants Public Access"), Describe(hits));
+    }
 }
