@@ -105,4 +105,16 @@ public class BuiltInPackCoverageTests
         var hits = await Hunt(Records(record), "bucket-policy.json");
         Assert.False(hits.Any(h => h.Title == "S3 Bucket Policy or ACL Grants Public Access"), Describe(hits));
     }
+
+    [Fact]
+    public async Task ALambdaPermissionForTheOrganisationOnly_IsNotReportedAsOpenToAnyPrincipal()
+    {
+        // lambda add-permission --principal '*' --principal-org-id o-a1b2c3d4e5: only the organisation's accounts may invoke,
+        // not "anyone, from any account".
+        var record = CloudTrail("lambda.amazonaws.com", "AddPermission20150331v2",
+            """{"functionName":"shared-resolver","statementId":"org-invoke","action":"lambda:InvokeFunction","principal":"*","principalOrgID":"o-a1b2c3d4e5"}""",
+            responseElements: """{"statement":"{\"Sid\":\"org-invoke\",\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"lambda:InvokeFunction\",\"Resource\":\"arn:aws:lambda:us-east-1:111122223333:function:shared-resolver\",\"Condition\":{\"StringEquals\":{\"aws:PrincipalOrgID\":\"o-a1b2c3d4e5\"}}}"}""");
+        var hits = await Hunt(Records(record), "lambda.json");
+        Assert.False(hits.Any(h => h.Title == "Lambda Function Opened to Any Principal"), Describe(hits));
+    }
 }
