@@ -117,4 +117,20 @@ public class BuiltInPackCoverageTests
         var hits = await Hunt(Records(record), "lambda.json");
         Assert.False(hits.Any(h => h.Title == "Lambda Function Opened to Any Principal"), Describe(hits));
     }
+
+    // ------------------------------------------------------------------------------------------------------------------
+    // Bursts of secrets access: SecureString parameters read with decryption (Stratus Red Team's
+    // aws.credential-access.ssm-retrieve-securestring-parameters) are the other secrets store, counted as Secrets
+    // Manager reads are.
+    // ------------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task ABurstOfSecureStringParametersReadWithDecryption_IsCaught()
+    {
+        var records = Enumerable.Range(0, 42).Select(i => CloudTrail("ssm.amazonaws.com", "GetParameter",
+            $$"""{"name":"/credentials/prod/credentials-{{i}}","withDecryption":true}""",
+            time: $"2026-01-15T10:00:{i:00}Z", id: $"0d3c1c52-3a0e-4f7e-9d55-{i:000000000000}", readOnly: true));
+        var hits = await Hunt(Records([.. records]), "ssm.json");
+        Assert.True(hits.Any(h => h.Kind == HuntHitKind.Correlation && h.Tags.Contains("attack.credential-access")), Describe(hits));
+    }
 }
