@@ -133,4 +133,25 @@ public class BuiltInPackCoverageTests
         var hits = await Hunt(Records([.. records]), "ssm.json");
         Assert.True(hits.Any(h => h.Kind == HuntHitKind.Correlation && h.Tags.Contains("attack.credential-access")), Describe(hits));
     }
+
+    // ------------------------------------------------------------------------------------------------------------------
+    // Failed calls: a refused DeleteObject deletes nothing, so the impact correlation does not count it.
+    // ------------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task DeletionsRefusedWithAccessDenied_AreNotReportedAsMassDeletion()
+    {
+        // A principal without s3:DeleteObject trying 250 keys: every call refused, no object gone. "Mass Deletion From S3"
+        // (high, T1485 impact) says objects were deleted and sends responders to restore data that is all still there.
+        var records = Enumerable.Range(0, 250).Select(i =>
+        {
+            var record = CloudTrail("s3.amazonaws.com", "DeleteObject",
+                $$"""{"bucketName":"backups","Host":"backups.s3.us-east-1.amazonaws.com","key":"db/2026-01-{{i % 28 + 1:00}}/part-{{i:0000}}.dump"}""",
+                time: $"2026-01-15T10:0{i / 50}:{i % 50:00}Z", id: $"0d3c1c52-3a0e-4f7e-9d55-{i:000000000000}", category: "Data",
+                responseElements: "null");
+            return record.Replace("\"eventType\":\"AwsApiCall\"", "\"eventType\":\"AwsApiCall\",\"errorCode\":\"AccessDenied\",\"errorMessage\":\"Access Denied\"", StringComparison.Ordinal);
+        });
+        var hits = await Hunt(Records([.. records]), "s3-data-events.json");
+        Assert.False(hits.Any(h => h.Title == "Mass Deletion From S3"), Describe(hits));
+    }
 }
