@@ -154,4 +154,19 @@ public class BuiltInPackCoverageTests
         var hits = await Hunt(Records([.. records]), "s3-data-events.json");
         Assert.False(hits.Any(h => h.Title == "Mass Deletion From S3"), Describe(hits));
     }
+
+    // ------------------------------------------------------------------------------------------------------------------
+    // Defence evasion beyond switching a service off.
+    // ------------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task AGuardDutyTrustedIpListAdded_IsCaught()
+    {
+        // A trusted IP list: GuardDuty raises no finding for traffic from these addresses (Pacu guardduty__whitelist_ip).
+        var record = CloudTrail("guardduty.amazonaws.com", "CreateIPSet",
+            """{"detectorId":"12abc34d567e8fa901bc2d34e56789f0","name":"corp-egress","format":"TXT","location":"https://s3.amazonaws.com/attacker-bucket/ips.txt","activate":true}""",
+            responseElements: """{"ipSetId":"0cb0141ab9fbde177613ab9436212e90"}""");
+        var hits = await Hunt(Records(record), "guardduty.json");
+        Assert.True(hits.Any(h => h.Tags.Contains("attack.defense-evasion")), Describe(hits));
+    }
 }
