@@ -169,4 +169,13 @@ public class BuiltInPackCoverageTests
         var hits = await Hunt(Records(record), "guardduty.json");
         Assert.True(hits.Any(h => h.Tags.Contains("attack.defense-evasion")), Describe(hits));
     }
+
+    [Fact]
+    public async Task SecurityHubDisabled_IsCaught()
+    {
+        // Switching Security Hub off hides every finding and every standard at once, more than suppressing one.
+        var record = CloudTrail("securityhub.amazonaws.com", "DisableSecurityHub", "{}");
+        var hits = await Hunt(Records(record), "securityhub.json");
+        Assert.True(hits.Any(h => h.Tags.Contains("attack.defense-evasion")), Describe(hits));
+    }
 }
