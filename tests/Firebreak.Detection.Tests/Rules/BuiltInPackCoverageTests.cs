@@ -178,4 +178,16 @@ public class BuiltInPackCoverageTests
         var hits = await Hunt(Records(record), "securityhub.json");
         Assert.True(hits.Any(h => h.Tags.Contains("attack.defense-evasion")), Describe(hits));
     }
+
+    [Theory]
+    // CloudTrail Lake event data stores are the other place CloudTrail keeps the audit log.
+    [InlineData("StopEventDataStoreIngestion")]
+    [InlineData("DeleteEventDataStore")]
+    public async Task CloudTrailLakeIngestionStoppedOrStoreDeleted_IsCaught(string eventName)
+    {
+        var record = CloudTrail("cloudtrail.amazonaws.com", eventName,
+            """{"eventDataStore":"arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE"}""");
+        var hits = await Hunt(Records(record), "cloudtrail-lake.json");
+        Assert.True(hits.Any(h => h.Tags.Contains("attack.defense-evasion")), Describe(hits));
+    }
 }
