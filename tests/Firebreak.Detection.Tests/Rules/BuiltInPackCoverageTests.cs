@@ -190,4 +190,25 @@ public class BuiltInPackCoverageTests
         var hits = await Hunt(Records(record), "cloudtrail-lake.json");
         Assert.True(hits.Any(h => h.Tags.Contains("attack.defense-evasion")), Describe(hits));
     }
+
+    // ------------------------------------------------------------------------------------------------------------------
+    // Entra ID (directory audit, as Microsoft Graph returns it).
+    // ------------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task ElevateAccess_RecordedInTheEntraAuditLog_IsCaught()
+    {
+        // Since 2024 Entra ID records elevateAccess in its own audit log; many tenants forward only that, not the tenant-level
+        // Activity Log.
+        const string Audit = """
+            {"id":"AzureRBAC_1f6b2c3a-9e1d-4c5b-8a2f-0b1c2d3e4f50","category":"AzureRBACRoleManagementElevateAccess","correlationId":"1f6b2c3a-9e1d-4c5b-8a2f-0b1c2d3e4f50",
+             "result":"success","resultReason":"","activityDisplayName":"User has elevated their access to User Access Administrator for their Azure Resources",
+             "activityDateTime":"2026-01-15T10:00:00.1234567Z","loggedByService":"Azure RBAC (Elevated Access)","operationType":"Assign",
+             "initiatedBy":{"app":null,"user":{"id":"aead923d-498b-4f64-a66c-2af91447a8b6","displayName":null,"userPrincipalName":"mallory@contoso.example","ipAddress":"203.0.113.7","userType":null,"homeTenantId":null,"homeTenantName":null}},
+             "userAgent":"","targetResources":[{"id":"/","displayName":null,"type":"Other","userPrincipalName":null,"groupType":null,"modifiedProperties":[]}],
+             "additionalDetails":[]}
+            """;
+        var hits = await Hunt("[" + Audit + "]", "directoryAudits.json");
+        Assert.True(hits.Any(h => h.Tags.Contains("attack.privilege-escalation")), Describe(hits));
+    }
 }
