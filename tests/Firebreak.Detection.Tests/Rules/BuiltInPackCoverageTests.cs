@@ -211,4 +211,27 @@ public class BuiltInPackCoverageTests
         var hits = await Hunt("[" + Audit + "]", "directoryAudits.json");
         Assert.True(hits.Any(h => h.Tags.Contains("attack.privilege-escalation")), Describe(hits));
     }
+
+    [Fact]
+    public async Task GlobalAdministratorRoleAssignedInEntra_IsCaught()
+    {
+        // Azure RBAC assignments are in the Activity Log; a directory role (Global Administrator) given to a user is the
+        // Entra half of the same technique, in the directory audit.
+        const string Audit = """
+            {"id":"Directory_7a0e8b1c-5d2f-4e3a-9b6c-1d2e3f4a5b60_ABCDE_12345678","category":"RoleManagement","correlationId":"7a0e8b1c-5d2f-4e3a-9b6c-1d2e3f4a5b60",
+             "result":"success","resultReason":"","activityDisplayName":"Add member to role","activityDateTime":"2026-01-15T10:00:00.1234567Z",
+             "loggedByService":"Core Directory","operationType":"Assign",
+             "initiatedBy":{"app":null,"user":{"id":"aead923d-498b-4f64-a66c-2af91447a8b6","displayName":null,"userPrincipalName":"mallory@contoso.example","ipAddress":"203.0.113.7","userType":null,"homeTenantId":null,"homeTenantName":null}},
+             "userAgent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
+             "targetResources":[{"id":"3c1f0b2a-4d5e-6f70-8192-a3b4c5d6e7f8","displayName":null,"type":"User","userPrincipalName":"backdoor@contoso.example","groupType":null,
+               "modifiedProperties":[{"displayName":"Role.ObjectID","oldValue":null,"newValue":"\"0c1d2e3f-4a5b-6c7d-8e9f-a0b1c2d3e4f5\""},
+                                     {"displayName":"Role.DisplayName","oldValue":null,"newValue":"\"Global Administrator\""},
+                                     {"displayName":"Role.TemplateId","oldValue":null,"newValue":"\"62e90394-69f5-4237-9190-012177145e10\""},
+                                     {"displayName":"Role.WellKnownObjectName","oldValue":null,"newValue":"\"TenantAdmins\""}]},
+               {"id":"0c1d2e3f-4a5b-6c7d-8e9f-a0b1c2d3e4f5","displayName":"Global Administrator","type":"Role","userPrincipalName":null,"groupType":null,"modifiedProperties":[]}],
+             "additionalDetails":[]}
+            """;
+        var hits = await Hunt("[" + Audit + "]", "directoryAudits.json");
+        Assert.True(hits.Any(h => h.Tags.Contains("attack.t1098.003")), Describe(hits));
+    }
 }
