@@ -234,4 +234,31 @@ public class BuiltInPackCoverageTests
         var hits = await Hunt("[" + Audit + "]", "directoryAudits.json");
         Assert.True(hits.Any(h => h.Tags.Contains("attack.t1098.003")), Describe(hits));
     }
+
+    // ------------------------------------------------------------------------------------------------------------------
+    // GCP: instance metadata is GCP's run command (a startup script runs as root at the next boot, ssh-keys give a
+    // shell).
+    // ------------------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task AGcpStartupScriptAddedToAnInstance_IsCaught()
+    {
+        const string LogEntry = """
+            [{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","status":{},
+              "authenticationInfo":{"principalEmail":"mallory@example.com"},
+              "requestMetadata":{"callerIp":"203.0.113.7","callerSuppliedUserAgent":"google-cloud-sdk gcloud/460.0.0 command/gcloud.compute.instances.add-metadata"},
+              "serviceName":"compute.googleapis.com","methodName":"v1.compute.instances.setMetadata",
+              "authorizationInfo":[{"permission":"compute.instances.setMetadata","granted":true,"resourceAttributes":{"service":"compute","name":"projects/prod-123/zones/us-central1-a/instances/db-1","type":"compute.instances"}}],
+              "resourceName":"projects/prod-123/zones/us-central1-a/instances/db-1",
+              "request":{"@type":"type.googleapis.com/compute.instances.setMetadata"},
+              "response":{"@type":"type.googleapis.com/operation","id":"4444444444444444444","name":"operation-1736935200000-abc","operationType":"setMetadata","status":"RUNNING","progress":"0"},
+              "resourceLocation":{"currentLocations":["us-central1-a"]},
+              "metadata":{"@type":"type.googleapis.com/google.cloud.audit.GceInstanceAuditMetadata","instanceMetadataDelta":{"addedMetadataKeys":["startup-script"]}}},
+             "insertId":"-abc123","resource":{"type":"gce_instance","labels":{"project_id":"prod-123","zone":"us-central1-a","instance_id":"1234567890123456789"}},
+             "timestamp":"2026-01-15T10:00:00.123Z","severity":"NOTICE","logName":"projects/prod-123/logs/cloudaudit.googleapis.com%2Factivity",
+             "operation":{"id":"operation-1736935200000-abc","producer":"compute.googleapis.com","first":true},"receiveTimestamp":"2026-01-15T10:00:01.000Z"}]
+            """;
+        var hits = await Hunt(LogEntry, "gcp-audit.json");
+        Assert.True(hits.Any(h => h.Tags.Contains("attack.execution") || h.Tags.Contains("attack.persistence")), Describe(hits));
+    }
 }
