@@ -117,6 +117,7 @@ public sealed class CompiledRuleSet
         var docs = documents.ToList();
         var diagnostics = new List<SigmaDiagnostic>();
         var filtersByTarget = new Dictionary<string, List<(SigmaFilter Filter, Predicate Predicate)>>(StringComparer.OrdinalIgnoreCase);
+        var filtersOfEveryRule = new List<(SigmaFilter Filter, Predicate Predicate)>();
         foreach (var filter in docs.OfType<SigmaFilter>())
         {
             try
@@ -124,6 +125,12 @@ public sealed class CompiledRuleSet
                 var compiler = new DetectionCompiler(filter.LogSource, options, filter.Source.File);
                 var predicate = compiler.Compile(filter.Detection);
                 diagnostics.AddRange(compiler.Warnings.Select(w => AtDocument(w, filter.Source.Line)));
+                if (filter.AppliesToEveryRule)
+                {
+                    filtersOfEveryRule.Add((filter, predicate));
+                    continue;
+                }
+
                 foreach (var target in filter.Rules)
                 {
                     if (!filtersByTarget.TryGetValue(target, out var list))
@@ -162,6 +169,7 @@ public sealed class CompiledRuleSet
                 var filters = new[] { rule.Id, rule.Name }
                     .Where(k => k is not null && filtersByTarget.ContainsKey(k))
                     .SelectMany(k => filtersByTarget[k!])
+                    .Concat(filtersOfEveryRule)
                     .Where(f => LogSourcesOverlap(f.Filter.LogSource, rule.LogSource))
                     .Select(f => f.Predicate)
                     .ToList();

@@ -679,9 +679,10 @@ internal static class JsonTraversal
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
+                // The whole message, names included: a label's key (image-policy.k8s.io/break-glass) is the log's text too.
                 foreach (var property in element.EnumerateObject())
                 {
-                    if (AnyStringAnywhere(property.Value, matcher))
+                    if (matcher.IsMatch(property.Name) || AnyStringAnywhere(property.Value, matcher))
                     {
                         return true;
                     }

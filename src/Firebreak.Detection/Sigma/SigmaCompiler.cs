@@ -292,6 +292,13 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
 
         if (mods.Contains("re"))
         {
+            // The specification: a placeholder the tool cannot fill rejects the rule. In a regular expression its values
+            // would have to be patterns or escaped text, which the specification leaves open: refused, never dropped.
+            if (mods.Contains("expand"))
+            {
+                throw new FormatException("the 'expand' modifier cannot be combined with 're' (are the placeholder's values patterns or text?); write the values into the expression");
+            }
+
             var regexOptions = RegexOptions.CultureInvariant;
             regexOptions |= mods.Contains("i") ? RegexOptions.IgnoreCase : 0;
             regexOptions |= mods.Contains("m") ? RegexOptions.Multiline : 0;

@@ -54,6 +54,13 @@ public sealed record SigmaFilter : SigmaDocument
     /// <summary>Ids or names of the rules the filter's condition is ANDed into.</summary>
     public required IReadOnlyList<string> Rules { get; init; }
 
+    /// <summary>
+    /// <c>rules: any</c> (or <c>all</c>, or an empty list): the filter applies to every rule of its log source, as the
+    /// specification (v2.2) lets a filter declare.
+    /// </summary>
+    public bool AppliesToEveryRule => Rules.Count == 0
+        || (Rules.Count == 1 && (Rules[0].Equals("any", StringComparison.OrdinalIgnoreCase) || Rules[0].Equals("all", StringComparison.OrdinalIgnoreCase)));
+
     public required SigmaDetection Detection { get; init; }
 }
 

@@ -495,19 +495,25 @@ internal sealed class TimePartMatcher(TimePart part, ComparisonOperator op, doub
 {
     public override bool IsMatch(ReadOnlySpan<char> value)
     {
-        if (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+        // Only a date (ISO 8601 / RFC 3339: 2026-01-15, 2026-01-15T09:00:00Z, with any offset) has parts to take: the
+        // runtime's lenient parser would make one up from today's clock for a time alone ("03:30") or a version ("1.5").
+        if (value.Length < 10 || !char.IsAsciiDigit(value[0]) || !char.IsAsciiDigit(value[3]) || value[4] != '-' || value[7] != '-'
+            || !char.IsAsciiDigit(value[5]) || !char.IsAsciiDigit(value[8]) || !char.IsAsciiDigit(value[9])
+            || !DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
         {
             return false;
         }
 
+        // The part as the timestamp writes it, in its own offset: the modifiers convert no time zone.
+        var written = time.DateTime;
         double component = part switch
         {
-            TimePart.Minute => time.Minute,
-            TimePart.Hour => time.Hour,
-            TimePart.Day => time.Day,
-            TimePart.Week => ISOWeek.GetWeekOfYear(time.UtcDateTime),
-            TimePart.Month => time.Month,
-            _ => time.Year,
+            TimePart.Minute => written.Minute,
+            TimePart.Hour => written.Hour,
+            TimePart.Day => written.Day,
+            TimePart.Week => ISOWeek.GetWeekOfYear(written),
+            TimePart.Month => written.Month,
+            _ => written.Year,
         };
         return NumericMatcher.Compare(op, component, expected);
     }
