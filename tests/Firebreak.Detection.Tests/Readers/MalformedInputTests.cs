@@ -354,24 +354,32 @@ public sealed class MalformedInputTests : IDisposable
         Directory.CreateSymbolicLink(Path.Combine(dir, "b", "again"), "../a");
         Directory.CreateSymbolicLink(Path.Combine(dir, "b", "up"), "../b/../b/.");
 
-        foreach (var path in new[] { dir, Path.Combine(dir, "**", "*.jsonl"), Path.Combine(dir, "b", "again") })
+        foreach (var path in new[] { dir, Path.Combine(dir, "**", "*.jsonl") })
         {
             var reader = new CloudLogReader();
 
             var events = await reader.ReadAllAsync(path).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
 
             Assert.Equal(["ev-0", "ev-1"], events.Select(e => e.EventId).Order(StringComparer.Ordinal));
-            if (path != Path.Combine(dir, "b", "again"))
-            {
-                // Each file is cited by its path without links when there is one.
-                Assert.Equal([Path.Combine(dir, "a", "one.jsonl"), Path.Combine(dir, "b", "two.jsonl")], events.Select(e => e.Origin!.Source).Order(StringComparer.Ordinal));
-            }
-
+            // Each file is cited by its path without links when there is one.
+            Assert.Equal([Path.Combine(dir, "a", "one.jsonl"), Path.Combine(dir, "b", "two.jsonl")], events.Select(e => e.Origin!.Source).Order(StringComparer.Ordinal));
             Assert.Equal(2, reader.Summary.Files);
             Assert.NotEmpty(reader.Summary.Problems);
             Assert.All(reader.Summary.Problems, p => Assert.Equal(ProblemSeverity.Warning, p.Severity));
             Assert.All(reader.Summary.Problems, p => Assert.Contains("not read again", p.Reason, StringComparison.Ordinal));
         }
+
+        // Named through a link (b/again is a), the folder's "back" leads to dir, which holds a: a loop too, not followed, so
+        // b/two.jsonl, outside the folder named, is not read through it (it once was, as was everything beside a).
+        var throughALink = new CloudLogReader();
+
+        var linked = await throughALink.ReadAllAsync(Path.Combine(dir, "b", "again")).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        Assert.Equal(["ev-0"], linked.Select(e => e.EventId));
+        Assert.Equal(1, throughALink.Summary.Files);
+        var loop = Assert.Single(throughALink.Summary.Problems);
+        Assert.Equal((Path.Combine(dir, "b", "again", "back"), ProblemSeverity.Warning), (loop.Source, loop.Severity));
+        Assert.Contains("(a loop): not followed", loop.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -16,7 +16,9 @@ public sealed record FolderProblem(string Path, string Reason, bool NotListedAga
 /// since a hunt that did not read it must not look complete. Links to folders are followed, but each folder
 /// is listed once, by the path with every link resolved: a link back up the tree would otherwise list the same
 /// files again at every level, up to the system's limit of links in one path, and two such links would list
-/// them without end. Hidden entries (names starting with a dot) are skipped.
+/// them without end. A link to a folder that holds one the walk came through (the root among them: <c>up -> ../..</c>,
+/// <c>rootfs -> /</c>) is a loop too, and not followed: it would read everything beside the folder named. Hidden entries
+/// (names starting with a dot) are skipped.
 /// </summary>
 public static class FolderListing
 {
@@ -153,9 +155,11 @@ public static class FolderListing
     /// <summary>Lists a folder reached by <paramref name="route"/>, or says why it is not listed (and gives null).</summary>
     private static Frame? Enter(Route route, bool recurse, Action<FolderProblem> report, Func<string, bool>? include, Dictionary<string, List<string>> listed)
     {
-        if (route.LeadsBack())
+        if (route.LeadsBack() is { } held)
         {
-            report(new FolderProblem(route.Path, $"leads back to {route.Real}, a folder it is in (a loop): not read again", NotListedAgain: true));
+            report(new FolderProblem(route.Path, held.Real == route.Real
+                ? $"leads back to {route.Real}, a folder it is in (a loop): not read again"
+                : $"leads to {route.Real}, a folder holding {held.Path} (a loop): not followed, nothing outside {held.Path} is read through it", NotListedAgain: true));
             return null;
         }
 
@@ -235,18 +239,32 @@ public static class FolderListing
     /// <summary>One way to a folder: its path as reached, the path with every link resolved, and the way to the folder it is in.</summary>
     private sealed record Route(string Path, string Real, Route? Parent)
     {
-        /// <summary>Whether the folder is one of those this way passed through: listing it would go round without end.</summary>
-        public bool LeadsBack()
+        /// <summary>
+        /// The folder this way passed through (the root that was listed among them) that this one is, or holds; null when
+        /// none. Listing the folder itself again would go round without end; listing a folder above one passed through
+        /// (a link to <c>../..</c>, or to <c>/</c> in evidence collected from a host) would read everything beside it, up
+        /// to the whole machine, as if it were in the folder named.
+        /// </summary>
+        public Route? LeadsBack()
         {
             for (var above = Parent; above is not null; above = above.Parent)
             {
                 if (above.Real == Real)
                 {
-                    return true;
+                    return above;
                 }
             }
 
-            return false;
+            var prefix = Real.EndsWith(System.IO.Path.DirectorySeparatorChar) ? Real : Real + System.IO.Path.DirectorySeparatorChar;
+            for (var above = Parent; above is not null; above = above.Parent)
+            {
+                if (above.Real.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    return above;
+                }
+            }
+
+            return null;
         }
     }
 
