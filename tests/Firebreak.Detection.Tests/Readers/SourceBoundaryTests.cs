@@ -11,7 +11,7 @@ namespace Firebreak.Detection.Tests.Readers;
 
 /// <summary>
 /// How a hunt finds and opens its inputs, met with evidence as it comes from real systems: a folder holding a link to
-/// somewhere above it.
+/// somewhere above it, a pattern given unexpanded (PowerShell, a quoted glob).
 /// </summary>
 public sealed class SourceBoundaryTests : IDisposable
 {
@@ -82,5 +82,44 @@ public sealed class SourceBoundaryTests : IDisposable
         Assert.Equal(["a", "shared"], events.Select(e => e.EventId));
         Assert.Equal(Path.Combine(logs, "january", "s.json"), events[1].Origin!.Source);
         Assert.Empty(reader.Summary.Problems);
+    }
+
+    [Fact]
+    public async Task APatternMatchingFolders_ReadsThem_AsTheShellsExpansionOfItWould()
+    {
+        // `firebreak hunt evidence/*` expanded by bash hunts evidence/notes.json and the folder evidence/AWSLogs (folders are
+        // read recursively). The same pattern given unexpanded (PowerShell and cmd pass it as it is; a quoted glob) read
+        // the file and passed the folder over without a word: a hunt of a tenth of the evidence that looked complete.
+        var evidence = _root.FullName;
+        Directory.CreateDirectory(Path.Combine(evidence, "AWSLogs", "111122223333"));
+        File.WriteAllText(Path.Combine(evidence, "notes.json"), Trail("notes"));
+        File.WriteAllText(Path.Combine(evidence, "AWSLogs", "111122223333", "trail.json"), Trail("in-the-folder"));
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(Path.Combine(evidence, "*"));
+
+        Assert.Equal(["in-the-folder", "notes"], events.Select(e => e.EventId).Order(StringComparer.Ordinal));
+        Assert.Equal(2, reader.Summary.Files);
+    }
+
+    [Fact]
+    public async Task APatternMatchingOnlyFiles_DoesNotReadTheFoldersBesideThem()
+    {
+        // As the shell's expansion of *.json names the files and not the folder beside them, nothing under it is read.
+        var evidence = _root.FullName;
+        Directory.CreateDirectory(Path.Combine(evidence, "AWSLogs"));
+        File.WriteAllText(Path.Combine(evidence, "notes.json"), Trail("notes"));
+        File.WriteAllText(Path.Combine(evidence, "AWSLogs", "trail.json"), Trail("in-the-folder"));
+        Directory.CreateDirectory(Path.Combine(evidence, "by-day", "2026-01-15"));
+        File.WriteAllText(Path.Combine(evidence, "by-day", "2026-01-15", "day.json"), Trail("day"));
+        File.WriteAllText(Path.Combine(evidence, "by-day", "2026-01-15", "day.txt"), Trail("not-matched"));
+
+        var files = new CloudLogReader();
+        var onlyFiles = await files.ReadAllAsync(Path.Combine(evidence, "*.json"));
+        var deeper = new CloudLogReader();
+        var throughAFolder = await deeper.ReadAllAsync(Path.Combine(evidence, "by-*", "*", "*.json"));
+
+        Assert.Equal(["notes"], onlyFiles.Select(e => e.EventId));
+        Assert.Equal(["day"], throughAFolder.Select(e => e.EventId));
     }
 }

@@ -6,7 +6,9 @@ namespace Firebreak.Detection.Readers.Sources;
 
 /// <summary>
 /// Files, directories (read recursively) and glob patterns (<c>*</c>, <c>?</c> and <c>**</c> for any
-/// number of directories). Folders are walked as files are read, in ordinal order so that runs are repeatable.
+/// number of directories; a folder a pattern matches is read recursively, as a directory named is, so a pattern given
+/// unexpanded reads what the shell's expansion of it would). Folders are walked as files are read, in ordinal order so
+/// that runs are repeatable.
 /// Hidden files are skipped. Folders are listed by <see cref="FolderListing"/>: one that cannot be listed is
 /// an error, and a folder reached twice through links is read once. A <c>.zip</c> file is read entry by entry
 /// (<see cref="ZipLogArchive"/>), and so is a tar archive, plain or compressed (<see cref="TarLogArchive"/>), and a
@@ -147,10 +149,69 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
             return [];
         }
 
-        var regex = GlobToRegex(pattern);
-        var recurse = pattern.Contains('/', StringComparison.Ordinal) || pattern.Contains("**", StringComparison.Ordinal);
-        var matches = FolderListing.Files(root, recurse, problem => report(Problem(problem)), file => regex.IsMatch(Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/')));
+        var glob = new Glob(pattern);
+        var matches = FolderListing.Files(
+            root,
+            recurse: true,
+            problem => report(Problem(problem)),
+            include: file => glob.Takes(Relative(root, file)),
+            descend: folder => glob.MayTakeUnder(Relative(root, folder)));
         return ReportingNone(matches, path, report);
+    }
+
+    private static string Relative(string root, string path) => Path.GetRelativePath(root, path).Replace(Path.DirectorySeparatorChar, '/');
+
+    /// <summary>
+    /// A pattern's test of paths relative to the folder it starts in, as a shell's expansion of it gives them: a file it
+    /// matches, and every file in a folder it matches (the shell names the folder, and a folder named is read whole).
+    /// <c>evidence/*</c> given unexpanded (PowerShell and cmd pass it on as it is; a quoted glob) passed its folders over
+    /// without a word, a hunt of part of the evidence that looked complete.
+    /// </summary>
+    private sealed class Glob(string pattern)
+    {
+        private readonly Regex _whole = GlobToRegex(pattern);
+        private readonly Regex[] _parts = [.. pattern.Split('/').Select(GlobToRegex)];
+        // From the first part holding ** on, a path of any depth may match.
+        private readonly int _anyDepth = Array.FindIndex(pattern.Split('/'), part => part.Contains("**", StringComparison.Ordinal));
+
+        /// <summary>Whether the file at <paramref name="relative"/> is read: it, or a folder it is in, matches.</summary>
+        public bool Takes(string relative)
+        {
+            for (var end = relative.Length; end > 0; end = relative.LastIndexOf('/', end - 1))
+            {
+                if (_whole.IsMatch(relative.AsSpan(0, end)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Whether a file under the folder at <paramref name="relative"/> may be read, so that it is worth listing.</summary>
+        public bool MayTakeUnder(string relative)
+        {
+            if (Takes(relative))
+            {
+                return true;
+            }
+
+            var parts = relative.Split('/');
+            for (var i = 0; i < parts.Length; i++)
+            {
+                if (i == _anyDepth)
+                {
+                    return true;
+                }
+
+                if (i >= _parts.Length || !_parts[i].IsMatch(parts[i]))
+                {
+                    return false;
+                }
+            }
+
+            return parts.Length < _parts.Length;
+        }
     }
 
     /// <summary>The files a pattern matched, as the walk finds them; a pattern that matched none is reported once the walk ends.</summary>

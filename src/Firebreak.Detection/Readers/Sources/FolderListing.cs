@@ -45,14 +45,16 @@ public static class FolderListing
     /// folder it leads to), but each file is still listed once. <paramref name="chosen"/> says which of the files
     /// listed the caller reads when it reads only some (the rule loader's <c>.yml</c> files): a link is passed over for
     /// the file it leads to only when that file is chosen too; without it, every file listed is taken as read.
+    /// <paramref name="descend"/> (a pattern's test of a folder's path) says which sub-folders are worth listing when
+    /// recursing: those under which <paramref name="include"/> may take a file; without it, every one is.
     /// </summary>
-    public static IEnumerable<string> Files(string root, bool recurse, Action<FolderProblem> report, Func<string, bool>? include = null, Func<string, bool>? chosen = null)
+    public static IEnumerable<string> Files(string root, bool recurse, Action<FolderProblem> report, Func<string, bool>? include = null, Func<string, bool>? chosen = null, Func<string, bool>? descend = null)
     {
         ArgumentNullException.ThrowIfNull(report);
-        return Walk(root, recurse, report, include, chosen ?? (_ => true));
+        return Walk(root, recurse, report, include, chosen ?? (_ => true), descend);
     }
 
-    private static IEnumerable<string> Walk(string root, bool recurse, Action<FolderProblem> report, Func<string, bool>? include, Func<string, bool> chosen)
+    private static IEnumerable<string> Walk(string root, bool recurse, Action<FolderProblem> report, Func<string, bool>? include, Func<string, bool> chosen, Func<string, bool>? descend)
     {
         // The ways each folder (by its path without links) was listed: one, or up to eight with a pattern.
         var listed = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -64,7 +66,7 @@ public static class FolderListing
         while (true)
         {
             var stack = new Stack<Frame>();
-            if (Enter(start, recurse, report, include, listed) is { } first)
+            if (Enter(start, recurse, report, include, descend, listed) is { } first)
             {
                 stack.Push(first);
             }
@@ -85,7 +87,7 @@ public static class FolderListing
                 }
                 else if (isFolder)
                 {
-                    if (Enter(new Route(path, Path.Join(frame.Route.Real, name), frame.Route), recurse, report, include, listed) is { } inner)
+                    if (Enter(new Route(path, Path.Join(frame.Route.Real, name), frame.Route), recurse, report, include, descend, listed) is { } inner)
                     {
                         stack.Push(inner);
                     }
@@ -153,7 +155,7 @@ public static class FolderListing
     }
 
     /// <summary>Lists a folder reached by <paramref name="route"/>, or says why it is not listed (and gives null).</summary>
-    private static Frame? Enter(Route route, bool recurse, Action<FolderProblem> report, Func<string, bool>? include, Dictionary<string, List<string>> listed)
+    private static Frame? Enter(Route route, bool recurse, Action<FolderProblem> report, Func<string, bool>? include, Func<string, bool>? descend, Dictionary<string, List<string>> listed)
     {
         if (route.LeadsBack() is { } held)
         {
@@ -193,7 +195,7 @@ public static class FolderListing
                     // The listing says which entries are links; only those are looked at further.
                     children.Add((entry.Name, false, (entry.Attributes & FileAttributes.ReparsePoint) != 0 && IsLink(entry)));
                 }
-                else if (recurse)
+                else if (recurse && (descend is null || descend(Path.Join(route.Path, entry.Name))))
                 {
                     children.Add((entry.Name, true, IsLink(entry)));
                 }
