@@ -11,7 +11,7 @@ namespace Firebreak.Detection.Tests.Readers;
 
 /// <summary>
 /// How a hunt finds and opens its inputs, met with evidence as it comes from real systems: a folder holding a link to
-/// somewhere above it, a pattern given unexpanded (PowerShell, a quoted glob).
+/// somewhere above it, a pattern given unexpanded (PowerShell, a quoted glob), a hostile or damaged tar header.
 /// </summary>
 public sealed class SourceBoundaryTests : IDisposable
 {
@@ -121,5 +121,113 @@ public sealed class SourceBoundaryTests : IDisposable
 
         Assert.Equal(["notes"], onlyFiles.Select(e => e.EventId));
         Assert.Equal(["day"], throughAFolder.Select(e => e.EventId));
+    }
+
+    /// <summary>
+    /// A tar header block of <paramref name="type"/> ('x' a pax extended header, 'L' a GNU long name) whose size field
+    /// claims <paramref name="octalSize"/> bytes of data, with a right checksum.
+    /// </summary>
+    private static byte[] Header(char type, string octalSize, string name = "PaxHeaders/x", string magic = "ustar\0", string version = "00")
+    {
+        var header = new byte[512];
+        Encoding.ASCII.GetBytes(name).CopyTo(header, 0);
+        Encoding.ASCII.GetBytes("0000644\0").CopyTo(header, 100);
+        Encoding.ASCII.GetBytes("0000000\0").CopyTo(header, 108);
+        Encoding.ASCII.GetBytes("0000000\0").CopyTo(header, 116);
+        Encoding.ASCII.GetBytes(octalSize.PadLeft(11, '0') + "\0").CopyTo(header, 124);
+        Encoding.ASCII.GetBytes("00000000000\0").CopyTo(header, 136);
+        header[156] = (byte)type;
+        Encoding.ASCII.GetBytes(magic).CopyTo(header, 257);
+        Encoding.ASCII.GetBytes(version).CopyTo(header, 263);
+        header.AsSpan(148, 8).Fill((byte)' ');
+        var sum = header.Sum(b => (int)b);
+        Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(header, 148);
+        return header;
+    }
+
+    [Theory]
+    [InlineData('x', "ustar\0", "00")]
+    [InlineData('L', "ustar ", " \0")]
+    public void ATarHeaderClaimingGigabytesOfNameOrAttributes_IsReported_WithoutAllocatingThem(char type, string magic, string version)
+    {
+        // A pax extended header (or a GNU long name) is read whole into memory: the runtime's TarReader rents an array of
+        // the size the header claims before reading it. A 4.5 KB file claiming 2 GB took 2 GB of heap; under a container's
+        // memory limit (DOTNET_GCHeapHardLimit=0x20000000, 512 MB) `firebreak hunt` of a folder holding it and a log with
+        // a hit ended with "error: Exception of type 'System.OutOfMemoryException' was thrown." and exit 2, every other
+        // file's hits lost. "Nothing in the input stops a run."
+        var path = Path.Combine(_root.FullName, "handover.tar");
+        File.WriteAllBytes(path, [.. Header(type, "17777777000", magic: magic, version: version), .. new byte[4096]]);
+        var problems = new List<ReadProblem>();
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var entries = TarLogArchive.Entries(path, problems.Add).ToList();
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Empty(entries);
+        var problem = Assert.Single(problems);
+        Assert.Equal((path, ProblemSeverity.Error), (problem.Source, problem.Severity));
+        Assert.True(allocated < 64L * 1024 * 1024, $"listing a {new FileInfo(path).Length}-byte tar allocated {allocated / (1024 * 1024)} MB");
+    }
+
+    [Fact]
+    public async Task ATarWithLongNames_InPaxAndGnuHeaders_IsStillReadWhole()
+    {
+        // Names past the 100 bytes of a header's own field go in a pax extended header or a GNU long name, which are looked
+        // at before the runtime reads them; the archives real tools write are read as before.
+        var name = "AWSLogs/" + new string('n', 180) + ".json";
+        foreach (var format in new[] { TarEntryFormat.Pax, TarEntryFormat.Gnu })
+        {
+            var path = Path.Combine(_root.FullName, $"long-{format}.tar");
+            using (var output = File.Create(path))
+            using (var writer = new TarWriter(output, format))
+            {
+                writer.WriteEntry(format == TarEntryFormat.Pax
+                    ? new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(Text(Trail("long"))) }
+                    : new GnuTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(Text(Trail("long"))) });
+                writer.WriteEntry(format == TarEntryFormat.Pax
+                    ? new PaxTarEntry(TarEntryType.RegularFile, "short.json") { DataStream = new MemoryStream(Text(Trail("short"))) }
+                    : new GnuTarEntry(TarEntryType.RegularFile, "short.json") { DataStream = new MemoryStream(Text(Trail("short"))) });
+            }
+
+            var gzipped = path + ".gz";
+            File.WriteAllBytes(gzipped, Gzip(File.ReadAllBytes(path)));
+            foreach (var archive in new[] { path, gzipped })
+            {
+                var reader = new CloudLogReader();
+
+                var events = await reader.ReadAllAsync(archive);
+
+                Assert.Equal(["long", "short"], events.Select(e => e.EventId));
+                Assert.Equal($"{archive}!{name}", events[0].Origin!.Source);
+                Assert.Empty(reader.Summary.Problems);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ATarHeaderClaimingTooMuch_AfterWholeFiles_IsReportedAfterThem()
+    {
+        // The files before the hostile header are read; the archive is reported after them, and the run goes on.
+        var path = Path.Combine(_root.FullName, "handover.tar");
+        using (var output = new MemoryStream())
+        {
+            using (var writer = new TarWriter(output, TarEntryFormat.Ustar, leaveOpen: true))
+            {
+                writer.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, "a.json") { DataStream = new MemoryStream(Text(Trail("a"))) });
+            }
+
+            // The writer's end (two blocks of zeros) replaced by a GNU long name claiming 2 GB.
+            var written = output.ToArray();
+            File.WriteAllBytes(path, [.. written[..^1024], .. Header('L', "17777777000", magic: "ustar ", version: " \0"), .. new byte[4096]]);
+        }
+
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(path);
+
+        Assert.Equal(["a"], events.Select(e => e.EventId));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal((path, ProblemSeverity.Error), (problem.Source, problem.Severity));
+        Assert.Contains("after 1 of its files: a GNU long name in it claims", problem.Reason, StringComparison.Ordinal);
     }
 }

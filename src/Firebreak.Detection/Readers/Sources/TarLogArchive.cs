@@ -13,7 +13,8 @@ namespace Firebreak.Detection.Readers.Sources;
 /// entry that is not a regular file; entries of one name are all read, the second cited <c>name#2</c>. A file is taken
 /// for an archive only when its first block is a tar header (<see cref="Holds"/>). An entry whose data ends before the
 /// size its header gives is reported, not read as whole; an archive that cannot be read on, that lacks the blocks of
-/// zeros that end it or that goes on after them is an error saying after how many files it stopped, and those are read.
+/// zeros that end it or that goes on after them is an error saying after how many files it stopped, and those are read;
+/// so is one with a header claiming more than <see cref="MaxMetadataBytes"/> of names or attributes (<see cref="HeaderCheck"/>).
 /// </summary>
 public static class TarLogArchive
 {
@@ -43,7 +44,7 @@ public static class TarLogArchive
         try
         {
             tail = new TailStream(OpenStream(path));
-            listing = new TarReader(tail, leaveOpen: false);
+            listing = new TarReader(new HeaderCheck(tail), leaveOpen: false);
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
         {
@@ -142,6 +143,12 @@ public static class TarLogArchive
     public static bool IsCompressed(string path) => Decompression.Kind(FileLogInputSource.FirstBytes(path, Decompression.MagicLength)) is not null;
 
     private const int Block = 512;
+
+    /// <summary>
+    /// The most data a pax extended header or a GNU long name may hold: the runtime reads it whole into memory, and real
+    /// archives need a few kilobytes (a long path, a few attributes).
+    /// </summary>
+    public const int MaxMetadataBytes = 1024 * 1024;
 
     /// <summary>A header's checksum: the sum of its bytes with the checksum field taken as spaces, written in octal at 148.</summary>
     private static bool ChecksumHolds(ReadOnlySpan<byte> header)
@@ -257,7 +264,7 @@ public static class TarLogArchive
             if (_reader is null || index <= _position)
             {
                 Close();
-                _reader = new TarReader(OpenStream(path), leaveOpen: false);
+                _reader = new TarReader(new HeaderCheck(OpenStream(path)), leaveOpen: false);
             }
 
             TarEntry? entry = null;
@@ -284,6 +291,238 @@ public static class TarLogArchive
             _reader?.Dispose();
             _reader = null;
             _position = -1;
+        }
+    }
+
+    /// <summary>
+    /// The archive as the runtime's <see cref="TarReader"/> reads it, each header looked at before the reader is given it.
+    /// The reader takes a pax extended header's data ('x', 'g') or a GNU long name ('L', 'K') whole into memory, renting an
+    /// array of the size the header claims before it reads a byte of it: a 4.5 KB file claiming 2 GB took 2 GB, and under a
+    /// container's memory limit ended the whole hunt. A header claiming more than <see cref="MaxMetadataBytes"/> of them is
+    /// an <see cref="InvalidDataException"/>, which the listing reports as the archive's damage. Headers are found where the
+    /// format puts them, after each entry's data rounded up to whole blocks (the size a pax header gives the entry after it
+    /// taken over the entry's own field), and no read goes past one unseen.
+    /// </summary>
+    private sealed class HeaderCheck(Stream inner) : Stream
+    {
+        private readonly byte[] _block = new byte[Block];
+        // The header read ahead of the reader: bytes of it handed on, and bytes of it held.
+        private int _blockRead;
+        private int _blockHeld;
+        // Where the reader is, and where the next header is.
+        private long _position;
+        private long _next;
+        // A pax extended header's data, kept as it passes to learn the size it gives the next entry.
+        private byte[]? _pax;
+        private long _paxStart;
+        private long? _paxSize;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => inner.CanSeek;
+
+        public override bool CanWrite => false;
+
+        public override long Length => inner.Length;
+
+        public override long Position
+        {
+            get => _position;
+            set
+            {
+                inner.Position = value;
+                _position = value;
+                _blockRead = _blockHeld = 0;
+            }
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (buffer.IsEmpty)
+            {
+                return 0;
+            }
+
+            if (_blockRead == _blockHeld)
+            {
+                if (_position > _next)
+                {
+                    // Moved past a header unseen (a size misread): each block from here on that is a header is looked at.
+                    _next = (_position + Block - 1) / Block * Block;
+                }
+
+                if (_position == _next)
+                {
+                    ReadHeader();
+                }
+            }
+
+            int read;
+            if (_blockRead < _blockHeld)
+            {
+                read = Math.Min(buffer.Length, _blockHeld - _blockRead);
+                _block.AsSpan(_blockRead, read).CopyTo(buffer);
+                _blockRead += read;
+            }
+            else
+            {
+                read = inner.Read(buffer[..(int)Math.Min(buffer.Length, _next - _position)]);
+                if (_pax is not null && _position - _paxStart < _pax.Length)
+                {
+                    var at = (int)(_position - _paxStart);
+                    buffer[..Math.Min(read, _pax.Length - at)].CopyTo(_pax.AsSpan(at));
+                }
+            }
+
+            _position += read;
+            return read;
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Read(buffer.Span));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            Task.FromResult(Read(buffer.AsSpan(offset, count)));
+
+        /// <summary>Reads the block at <see cref="_next"/> ahead of the reader, refuses it if it claims too much, and finds the header after it.</summary>
+        private void ReadHeader()
+        {
+            if (_pax is not null)
+            {
+                _paxSize = PaxSize(_pax);
+                _pax = null;
+            }
+
+            _blockRead = 0;
+            _blockHeld = inner.ReadAtLeast(_block, Block, throwOnEndOfStream: false);
+            if (_blockHeld < Block)
+            {
+                // The archive's end, cut short or not: the reader says which.
+                _next = long.MaxValue;
+                return;
+            }
+
+            if (!ChecksumHolds(_block))
+            {
+                // The blocks of zeros that end the archive, or no header, which the reader reports as damage.
+                _next = _position + Block;
+                return;
+            }
+
+            var type = (char)_block[156];
+            var size = Size(_block.AsSpan(124, 12));
+            if (type is 'x' or 'g' or 'L' or 'K' && size > MaxMetadataBytes)
+            {
+                var what = type switch
+                {
+                    'x' => "a pax extended header",
+                    'g' => "a pax global header",
+                    'L' => "a GNU long name",
+                    _ => "a GNU long link name",
+                };
+                throw new InvalidDataException($"{what} in it claims {size:N0} bytes, more than the {MaxMetadataBytes / (1024 * 1024)} MB such a header may hold: it is damaged, or made to exhaust memory");
+            }
+
+            long data;
+            if (type is 'x' or 'g' or 'L' or 'K')
+            {
+                data = size;
+                if (type == 'x')
+                {
+                    _pax = new byte[size];
+                    _paxStart = _position + Block;
+                }
+            }
+            else
+            {
+                data = type is '1' or '2' or '3' or '4' or '5' or '6' ? 0 : _paxSize ?? size;
+                _paxSize = null;
+            }
+
+            // A size that cannot be read is the reader's to report; the next header is then looked for block by block.
+            _next = _position + Block + (data < 0 || data > long.MaxValue / 2 ? 0 : (data + Block - 1) / Block * Block);
+        }
+
+        /// <summary>A header's size field: octal digits, or (GNU, for sizes of 8 GB and over) a big-endian number after a 0x80 byte; -1 when it is neither.</summary>
+        private static long Size(ReadOnlySpan<byte> field)
+        {
+            long size = 0;
+            if ((field[0] & 0x80) != 0)
+            {
+                if (field[0] != 0x80)
+                {
+                    return -1;
+                }
+
+                foreach (var b in field[1..])
+                {
+                    if (size > long.MaxValue >> 8) return long.MaxValue;
+                    size = (size << 8) | b;
+                }
+
+                return size;
+            }
+
+            var digits = field.TrimStart((byte)' ');
+            foreach (var b in digits)
+            {
+                if (b is 0 or (byte)' ') break;
+                if (b is < (byte)'0' or > (byte)'7') return -1;
+                if (size > long.MaxValue >> 3) return long.MaxValue;
+                size = (size * 8) + (b - '0');
+            }
+
+            return size;
+        }
+
+        /// <summary>The <c>size</c> a pax extended header's records (<c>"%d %s=%s\n"</c>) give the entry after it; null when none.</summary>
+        private static long? PaxSize(ReadOnlySpan<byte> records)
+        {
+            while (records.Length > 0)
+            {
+                var space = records.IndexOf((byte)' ');
+                if (space <= 0 || !int.TryParse(records[..space], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length) || length <= space + 1 || length > records.Length)
+                {
+                    return null;
+                }
+
+                var record = records[(space + 1)..length].TrimEnd((byte)'\n');
+                if (record.StartsWith("size="u8) && long.TryParse(record[5..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size))
+                {
+                    return size;
+                }
+
+                records = records[length..];
+            }
+
+            return null;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin)
+        {
+            Position = origin switch
+            {
+                SeekOrigin.Begin => offset,
+                SeekOrigin.Current => _position + offset,
+                _ => inner.Length + offset,
+            };
+            return _position;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
         }
     }
 
