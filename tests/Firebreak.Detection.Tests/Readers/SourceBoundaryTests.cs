@@ -11,7 +11,8 @@ namespace Firebreak.Detection.Tests.Readers;
 
 /// <summary>
 /// How a hunt finds and opens its inputs, met with evidence as it comes from real systems: a folder holding a link to
-/// somewhere above it, a pattern given unexpanded (PowerShell, a quoted glob), a hostile or damaged tar header.
+/// somewhere above it, a pattern given unexpanded (PowerShell, a quoted glob), a hostile or damaged tar header, a zip
+/// download cut short.
 /// </summary>
 public sealed class SourceBoundaryTests : IDisposable
 {
@@ -229,5 +230,36 @@ public sealed class SourceBoundaryTests : IDisposable
         var problem = Assert.Single(reader.Summary.Problems);
         Assert.Equal((path, ProblemSeverity.Error), (problem.Source, problem.Severity));
         Assert.Contains("after 1 of its files: a GNU long name in it claims", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AZipCutShort_StillHasTheEntriesBeforeTheCutRead_AndTheCutReported()
+    {
+        // A handover.zip whose download stopped part-way lacks the central directory at its end. The whole archive was one
+        // error ("cannot read the zip archive: End of Central Directory record could not be found") and none of the logs
+        // wholly inside the part that did arrive was read, though each lies there behind its own local header, as a tar
+        // cut short keeps the files before the cut.
+        var path = Path.Combine(_root.FullName, "handover.zip");
+        using (var archive = ZipFile.Open(path, ZipArchiveMode.Create))
+        {
+            foreach (var id in new[] { "a", "b", "c" })
+            {
+                using var entry = archive.CreateEntry($"AWSLogs/{id}.json").Open();
+                entry.Write(Text(Trail(id)));
+            }
+
+            // Incompressible, so the cut below falls inside this entry's data.
+            using var big = archive.CreateEntry("AWSLogs/z-large.bin", CompressionLevel.NoCompression).Open();
+            big.Write(new byte[256 * 1024]);
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(path);
+
+        Assert.Equal(["a", "b", "c"], events.Select(e => e.EventId));
+        Assert.Contains(reader.Summary.Problems, p => p.Severity == ProblemSeverity.Error && p.Source.StartsWith(path, StringComparison.Ordinal));
     }
 }

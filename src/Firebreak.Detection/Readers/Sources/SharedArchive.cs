@@ -152,7 +152,7 @@ internal abstract class SharedArchive
     }
 
     /// <summary>CRC-32 as zip computes it (IEEE 802.3, reflected, polynomial 0xEDB88320).</summary>
-    private static class Crc32
+    internal static class Crc32
     {
         private static readonly uint[] Table = Build();
 
