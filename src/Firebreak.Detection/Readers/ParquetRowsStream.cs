@@ -13,13 +13,22 @@ namespace Firebreak.Detection.Readers;
 /// as JSON lines, one per row, so the readers map its rows as they map the same records exported as JSON: a struct is an
 /// object, a list an array, a map an object, a timestamp an ISO 8601 UTC time, bytes base64. A row is cited by its number
 /// in the file (<c>part-0000.parquet:1234</c>). Parquet keeps its directory at the file's end and its rows by column, so
-/// the file is first copied to a temporary file readable by the user alone (removed as it is closed), and read one row
+/// the file is first copied, up to <see cref="MaxCopyBytes"/>, to a temporary file readable by the user alone (on Unix
+/// its name is removed as soon as it is open, so nothing is left behind however the process ends; elsewhere it is
+/// removed as it is closed), and read one row
 /// group at a time: memory holds one row group's rows, and a row group larger than 256 MB unpacked is reported, not
 /// read. A file that cannot be read is an <see cref="InvalidDataException"/> after the rows
 /// before the damage.
 /// </summary>
-internal sealed class ParquetRowsStream(Stream source, string? temporaryFolder = null, long maxRowGroupBytes = ParquetRowsStream.MaxRowGroupBytes, long maxRowGroupCells = ParquetRowsStream.MaxRowGroupCells) : ReadOnlyStream(source)
+internal sealed class ParquetRowsStream(Stream source, string? temporaryFolder = null, long maxRowGroupBytes = ParquetRowsStream.MaxRowGroupBytes, long maxRowGroupCells = ParquetRowsStream.MaxRowGroupCells, long maxCopyBytes = ParquetRowsStream.MaxCopyBytes) : ReadOnlyStream(source)
 {
+    /// <summary>
+    /// The largest file copied to be read, as an archive unpacked from another may be (<see cref="Sources.ArchiveDownloads"/>):
+    /// a file gzipped a few times over unpacks a thousandfold each time, and a few kilobytes of "PAR1" and zeros would
+    /// otherwise fill the temporary folder's disk.
+    /// </summary>
+    public const long MaxCopyBytes = 4L * 1024 * 1024 * 1024;
+
     /// <summary>The largest row group read by default, unpacked, as its file's directory gives it.</summary>
     public const long MaxRowGroupBytes = 64L * 1024 * 1024;
 
@@ -162,14 +171,40 @@ internal sealed class ParquetRowsStream(Stream source, string? temporaryFolder =
     private async Task OpenAsync(CancellationToken cancellationToken)
     {
         var path = Path.Combine(temporaryFolder ?? Path.GetTempPath(), $"firebreak-parquet-{Guid.NewGuid():n}.parquet");
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, Options = FileOptions.DeleteOnClose | FileOptions.Asynchronous };
-        if (!OperatingSystem.IsWindows())
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, Options = FileOptions.Asynchronous };
+        if (OperatingSystem.IsWindows())
+        {
+            options.Options |= FileOptions.DeleteOnClose;
+        }
+        else
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
         _file = new FileStream(path, options);
-        await Inner.CopyToAsync(_file, cancellationToken).ConfigureAwait(false);
+        if (!OperatingSystem.IsWindows())
+        {
+            // Removed while open, the copy is read through the handle and freed as it closes or the process ends: a hunt
+            // stopped by Ctrl+C while a pipe was copied (the reader left behind) kept the copy, the evidence's rows in it,
+            // in TMPDIR for good.
+            File.Delete(path);
+        }
+
+        var buffer = new byte[81920];
+        long copied = 0;
+        int read;
+        while ((read = await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            copied += read;
+            if (copied > maxCopyBytes)
+            {
+                // The part copied is given back at once, not when the reader closes the stream.
+                await _file.DisposeAsync().ConfigureAwait(false);
+                throw new Refused($"the Parquet file is larger than {Describe(maxCopyBytes)}, the most copied to TMPDIR to be read: not read; split it (or read it with a query engine) and hunt the parts");
+            }
+
+            await _file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+        }
 
         // The file ends with its directory's length and PAR1: checked here, so that a cut or damaged end is said to be one.
         var trailer = new byte[8];

@@ -195,7 +195,9 @@ public sealed class ParquetTests : IDisposable
         {
             var text = await new StreamReader(rows).ReadToEndAsync(TestContext.Current.CancellationToken);
             Assert.Equal(30, text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
-            Assert.Single(Directory.GetFiles(aside));
+            // On Unix the copy's name is removed as soon as it is open (it is read through its handle), so a process
+            // stopped while copying leaves nothing behind; elsewhere it is there until the stream is closed.
+            Assert.Equal(OperatingSystem.IsWindows() ? 1 : 0, Directory.GetFiles(aside).Length);
         }
 
         Assert.Empty(Directory.GetFiles(aside));

@@ -12,7 +12,7 @@ namespace Firebreak.Detection.Tests.Readers;
 /// <summary>
 /// How a hunt finds and opens its inputs, met with evidence as it comes from real systems: a folder holding a link to
 /// somewhere above it, a pattern given unexpanded (PowerShell, a quoted glob), a hostile or damaged tar header, a zip
-/// download cut short.
+/// download cut short, a Parquet file larger than can be copied to be read.
 /// </summary>
 public sealed class SourceBoundaryTests : IDisposable
 {
@@ -261,5 +261,43 @@ public sealed class SourceBoundaryTests : IDisposable
 
         Assert.Equal(["a", "b", "c"], events.Select(e => e.EventId));
         Assert.Contains(reader.Summary.Problems, p => p.Severity == ProblemSeverity.Error && p.Source.StartsWith(path, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AParquetFileLargerThanTheCopyLimit_IsReported_AndNoCopyIsKept()
+    {
+        // "PAR1" and zeros gzipped twice: a few kilobytes that unpack without end to the eye, copied whole to TMPDIR before
+        // a row is read. The copy stops at the limit (4 GB; 64 KB here) and the file is reported.
+        var tmp = Directory.CreateDirectory(Path.Combine(_root.FullName, "tmp")).FullName;
+        byte[] content = [.. "PAR1"u8, .. new byte[1024 * 1024]];
+        var bomb = Gzip(Gzip(content));
+        await using var rows = new ParquetRowsStream(new GZipStream(new GZipStream(new MemoryStream(bomb), CompressionMode.Decompress), CompressionMode.Decompress), tmp, maxCopyBytes: 64 * 1024);
+
+        var failure = await Assert.ThrowsAnyAsync<IOException>(async () => await rows.ReadAtLeastAsync(new byte[4096], 1, cancellationToken: TestContext.Current.CancellationToken));
+
+        Assert.Contains("larger than 65536 bytes", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("not read", failure.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(tmp));
+    }
+
+    [Fact]
+    public async Task AParquetFilesCopy_HasNoNameInTmpdir_WhileItIsRead()
+    {
+        // On Unix the copy is removed as soon as it is open, so a process stopped while reading leaves nothing behind.
+        Assert.SkipUnless(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "a file removed while open, as on Unix");
+        var tmp = Directory.CreateDirectory(Path.Combine(_root.FullName, "tmp")).FullName;
+        var bytes = new MemoryStream();
+        await Parquet.Serialization.ParquetSerializer.SerializeAsync(Enumerable.Range(0, 50).Select(i => new OneRow { eventID = $"e{i}" }), bytes, cancellationToken: TestContext.Current.CancellationToken);
+        await using var rows = new ParquetRowsStream(new MemoryStream(bytes.ToArray()), tmp);
+
+        var read = await rows.ReadAtLeastAsync(new byte[64], 64, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(read > 0);
+        Assert.Empty(Directory.GetFiles(tmp));
+    }
+
+    public sealed class OneRow
+    {
+        public string? eventID { get; set; }
     }
 }
