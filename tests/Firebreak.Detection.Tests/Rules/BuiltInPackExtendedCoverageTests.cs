@@ -106,4 +106,41 @@ public class BuiltInPackExtendedCoverageTests
         var hits = await Hunt(json, "PT1H.json");
         Assert.True(hits.Count(h => h.Tags.Contains("attack.t1651")) == 1, Describe(hits));
     }
+
+    [Fact]
+    public async Task ARoleAssignment_IsReportedOncePerOperation_NotForItsStartedEvent()
+    {
+        // Owner given to a user at the subscription: the export writes Start (with the request body) and Success.
+        var assignment = $"/subscriptions/{Subscription}/providers/Microsoft.Authorization/roleAssignments/3c1f0b2a-4d5e-6f70-8192-a3b4c5d6e7f8";
+        var json = Operation(assignment, "Microsoft.Authorization/roleAssignments/write",
+            $$$$"""{"Id":"3c1f0b2a-4d5e-6f70-8192-a3b4c5d6e7f8","Properties":{"PrincipalId":"9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a","PrincipalType":"User","RoleDefinitionId":"/subscriptions/{{{{Subscription}}}}/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635","Scope":"/subscriptions/{{{{Subscription}}}}"}}""",
+            $$$$"""{"properties":{"roleDefinitionId":"/subscriptions/{{{{Subscription}}}}/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635","principalId":"9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a","principalType":"User","scope":"/subscriptions/{{{{Subscription}}}}"},"id":"{{{{assignment}}}}","type":"Microsoft.Authorization/roleAssignments","name":"3c1f0b2a-4d5e-6f70-8192-a3b4c5d6e7f8"}""",
+            accepted: false);
+        var hits = await Hunt(json, "PT1H.json");
+        Assert.True(hits.Count(h => h.Title == "Azure Role Assignment Created or Changed") == 1, Describe(hits));
+    }
+
+    [Fact]
+    public async Task ARoleAssignmentWithAcceptedEvent_IsStillReportedOnce()
+    {
+        // Some clients' writes are answered 201 and logged Start, Accept, Success: still one assignment.
+        var assignment = $"/subscriptions/{Subscription}/providers/Microsoft.Authorization/roleAssignments/3c1f0b2a-4d5e-6f70-8192-a3b4c5d6e7f8";
+        var json = Operation(assignment, "Microsoft.Authorization/roleAssignments/write", "{}", "{}");
+        var hits = await Hunt(json, "PT1H.json");
+        Assert.True(hits.Count(h => h.Title == "Azure Role Assignment Created or Changed") == 1, Describe(hits));
+    }
+
+    [Fact]
+    public async Task AnEligibleAzureRoleAssignedThroughPim_IsCaughtAsPersistence()
+    {
+        // An eligible Owner assignment: nothing is granted until activation, which is why it is the quiet way back in.
+        var request = $"/subscriptions/{Subscription}/providers/Microsoft.Authorization/roleEligibilityScheduleRequests/64caffb6-55c0-4deb-a585-68e948ea1ad6";
+        var json = Operation(request, "Microsoft.Authorization/roleEligibilityScheduleRequests/write",
+            $$$$$"""{"Properties":{"PrincipalId":"9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a","RoleDefinitionId":"/subscriptions/{{{{{Subscription}}}}}/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635","RequestType":"AdminAssign","ScheduleInfo":{"StartDateTime":"2026-01-15T10:00:00Z","Expiration":{"Type":"NoExpiration"}}}}""",
+            $$$$"""{"properties":{"targetRoleEligibilityScheduleId":"b1477448-2cc6-4ceb-93b4-54a202a89413","scope":"/subscriptions/{{{{Subscription}}}}","roleDefinitionId":"/subscriptions/{{{{Subscription}}}}/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635","principalId":"9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a","principalType":"User","requestType":"AdminAssign","status":"Provisioned","scheduleInfo":{"startDateTime":"2026-01-15T10:00:00Z","expiration":{"type":"NoExpiration"}}},"name":"64caffb6-55c0-4deb-a585-68e948ea1ad6","type":"Microsoft.Authorization/RoleEligibilityScheduleRequests"}""",
+            accepted: false);
+        var hits = await Hunt(json, "PT1H.json");
+        var grants = hits.Where(h => h.Tags.Contains("attack.t1098.003")).ToList();
+        Assert.True(grants.Count == 1 && grants[0].Tags.Contains("attack.persistence"), Describe(hits));
+    }
 }
