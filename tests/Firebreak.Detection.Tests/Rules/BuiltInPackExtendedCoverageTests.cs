@@ -143,4 +143,85 @@ public class BuiltInPackExtendedCoverageTests
         var grants = hits.Where(h => h.Tags.Contains("attack.t1098.003")).ToList();
         Assert.True(grants.Count == 1 && grants[0].Tags.Contains("attack.persistence"), Describe(hits));
     }
+
+    // ------------------------------------------------------------------------------------------------------------------
+    // Entra ID directory audit, as Microsoft Graph returns it: illicit consent grants.
+    // ------------------------------------------------------------------------------------------------------------------
+
+    private static string DirectoryAudit(string activity, string targets, string operationType = "Assign",
+        string correlationId = "2b4e6a80-1c3d-4e5f-8a9b-0c1d2e3f4a5b") => $$$$"""
+        {"id":"Directory_{{{{correlationId}}}}_ABCDE_{{{{activity.Length:00000000}}}}","category":"ApplicationManagement","correlationId":"{{{{correlationId}}}}",
+         "result":"success","resultReason":"","activityDisplayName":"{{{{activity}}}}","activityDateTime":"2026-01-15T10:00:00.1234567Z",
+         "loggedByService":"Core Directory","operationType":"{{{{operationType}}}}",
+         "initiatedBy":{"app":null,"user":{"id":"aead923d-498b-4f64-a66c-2af91447a8b6","displayName":null,"userPrincipalName":"mallory@contoso.example","ipAddress":"203.0.113.7","userType":null,"homeTenantId":null,"homeTenantName":null}},
+         "userAgent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64)","targetResources":{{{{targets}}}},"additionalDetails":[{"key":"User-Agent","value":"EvoSTS"}]}
+        """;
+
+    private const string ConsentTargets = """
+        [{"id":"5d3f2a1b-7c9e-4b8d-a6f0-1e2d3c4b5a69","displayName":"Mail Archiver","type":"ServicePrincipal","userPrincipalName":null,"groupType":null,
+          "modifiedProperties":[
+            {"displayName":"ConsentContext.IsAdminConsent","oldValue":null,"newValue":"\"True\""},
+            {"displayName":"ConsentContext.IsAppOnly","oldValue":null,"newValue":"\"False\""},
+            {"displayName":"ConsentContext.OnBehalfOfAll","oldValue":null,"newValue":"\"True\""},
+            {"displayName":"ConsentContext.Tags","oldValue":null,"newValue":"\"WindowsAzureActiveDirectoryIntegratedApp\""},
+            {"displayName":"ConsentAction.Permissions","oldValue":null,"newValue":"\"[] => [[Id: UdPHxBqYbEWoPtt9qjfqzL4n, ClientId: 5d3f2a1b-7c9e-4b8d-a6f0-1e2d3c4b5a69, PrincipalId: , ResourceId: 0e9d8c7b-6a5f-4e4d-9c3b-2a1f0e9d8c7b, ConsentType: AllPrincipals, Scope:  Mail.Read Files.Read.All offline_access User.Read, CreatedDateTime: , LastModifiedDateTime ]]; \""},
+            {"displayName":"TargetId.ServicePrincipalNames","oldValue":null,"newValue":"\"a7e1c3d5-9b2f-4e6a-8c0d-1f3e5a7c9b2d\""}]}]
+        """;
+
+    [Fact]
+    public async Task ConsentToAnApplicationForEveryUser_IsCaughtAsAnIllicitConsentGrant()
+    {
+        var hits = await Hunt("[" + DirectoryAudit("Consent to application", ConsentTargets) + "]", "directoryAudits.json");
+        Assert.True(hits.Any(h => h.Tags.Contains("attack.t1528")), Describe(hits));
+    }
+
+    [Fact]
+    public async Task ADelegatedPermissionGrantForAllPrincipals_IsCaught()
+    {
+        // A grant made through Graph (POST /oauth2PermissionGrants) writes this record without any consent screen.
+        const string Targets = """
+            [{"id":"0e9d8c7b-6a5f-4e4d-9c3b-2a1f0e9d8c7b","displayName":"Microsoft Graph","type":"ServicePrincipal","userPrincipalName":null,"groupType":null,
+              "modifiedProperties":[
+                {"displayName":"DelegatedPermissionGrant.Scope","oldValue":null,"newValue":"\" Mail.Read Files.Read.All offline_access User.Read\""},
+                {"displayName":"DelegatedPermissionGrant.ConsentType","oldValue":null,"newValue":"\"AllPrincipals\""},
+                {"displayName":"ServicePrincipal.ObjectID","oldValue":null,"newValue":"\"0e9d8c7b-6a5f-4e4d-9c3b-2a1f0e9d8c7b\""},
+                {"displayName":"ServicePrincipal.DisplayName","oldValue":null,"newValue":"\"Microsoft Graph\""},
+                {"displayName":"ServicePrincipal.AppId","oldValue":null,"newValue":"\"00000003-0000-0000-c000-000000000000\""}]}]
+            """;
+        var hits = await Hunt("[" + DirectoryAudit("Add delegated permission grant", Targets) + "]", "directoryAudits.json");
+        Assert.True(hits.Any(h => h.Tags.Contains("attack.t1528")), Describe(hits));
+    }
+
+    [Fact]
+    public async Task AUserConsentingForThemselves_IsNotReportedAsTenantWide()
+    {
+        var targets = ConsentTargets.Replace("ConsentType: AllPrincipals", "ConsentType: Principal", StringComparison.Ordinal)
+            .Replace("PrincipalId: ,", "PrincipalId: aead923d-498b-4f64-a66c-2af91447a8b6,", StringComparison.Ordinal)
+            .Replace("\"\\\"True\\\"\"", "\"\\\"False\\\"\"", StringComparison.Ordinal);
+        var hits = await Hunt("[" + DirectoryAudit("Consent to application", targets) + "]", "directoryAudits.json");
+        Assert.False(hits.Any(h => h.Tags.Contains("attack.t1528")), Describe(hits));
+    }
+
+    [Theory]
+    [InlineData("RoleManagement.ReadWrite.Directory", "high")]
+    [InlineData("User.Read.All", "medium")]
+    public async Task AnApplicationPermissionAssignedToAServicePrincipal_IsCaught_HigherForTakeoverRoles(string role, string level)
+    {
+        var targets = $$$$"""
+            [{"id":"0e9d8c7b-6a5f-4e4d-9c3b-2a1f0e9d8c7b","displayName":"Microsoft Graph","type":"ServicePrincipal","userPrincipalName":null,"groupType":null,
+              "modifiedProperties":[
+                {"displayName":"AppRole.Id","oldValue":null,"newValue":"\"9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8\""},
+                {"displayName":"AppRole.Value","oldValue":null,"newValue":"\"{{{{role}}}}\""},
+                {"displayName":"AppRoleAssignment.CreatedDateTime","oldValue":null,"newValue":"\"1/15/2026 10:00:00 AM\""},
+                {"displayName":"AppRoleAssignment.LastModifiedDateTime","oldValue":null,"newValue":"\"1/15/2026 10:00:00 AM\""},
+                {"displayName":"ServicePrincipal.ObjectID","oldValue":null,"newValue":"\"0e9d8c7b-6a5f-4e4d-9c3b-2a1f0e9d8c7b\""},
+                {"displayName":"ServicePrincipal.DisplayName","oldValue":null,"newValue":"\"Microsoft Graph\""},
+                {"displayName":"ServicePrincipal.AppId","oldValue":null,"newValue":"\"00000003-0000-0000-c000-000000000000\""},
+                {"displayName":"ServicePrincipal.Name","oldValue":null,"newValue":"\"Microsoft Graph\""}]},
+             {"id":"5d3f2a1b-7c9e-4b8d-a6f0-1e2d3c4b5a69","displayName":"Mail Archiver","type":"ServicePrincipal","userPrincipalName":null,"groupType":null,"modifiedProperties":[]}]
+            """;
+        var hits = await Hunt("[" + DirectoryAudit("Add app role assignment to service principal", targets) + "]", "directoryAudits.json");
+        var grants = hits.Where(h => h.Tags.Contains("attack.t1098.003")).ToList();
+        Assert.True(grants.Count == 1 && grants[0].Level == level, Describe(hits));
+    }
 }
