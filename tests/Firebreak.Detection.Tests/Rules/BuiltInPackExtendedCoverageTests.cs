@@ -224,4 +224,51 @@ public class BuiltInPackExtendedCoverageTests
         var grants = hits.Where(h => h.Tags.Contains("attack.t1098.003")).ToList();
         Assert.True(grants.Count == 1 && grants[0].Level == level, Describe(hits));
     }
+
+    // ------------------------------------------------------------------------------------------------------------------
+    // CloudTrail.
+    // ------------------------------------------------------------------------------------------------------------------
+
+    private const string Mallory = """{"type":"IAMUser","principalId":"AIDAEXAMPLEMALLORY01","arn":"arn:aws:iam::111122223333:user/mallory","accountId":"111122223333","accessKeyId":"AKIAEXAMPLEMALLORY01","userName":"mallory"}""";
+
+    private static string CloudTrail(string eventSource, string eventName, string requestParameters, string responseElements = "null") => "{\"Records\":[" + $$$$"""
+        {"eventVersion":"1.09","userIdentity":{{{{Mallory}}}},"eventTime":"2026-01-15T10:00:00Z","eventSource":"{{{{eventSource}}}}","eventName":"{{{{eventName}}}}",
+         "awsRegion":"us-east-1","sourceIPAddress":"203.0.113.7","userAgent":"aws-cli/2.15.0 md/awscrt#0.19.19 ua/2.0 os/linux#6.5 md/arch#x86_64 lang/python#3.11.6",
+         "requestParameters":{{{{requestParameters}}}},"responseElements":{{{{responseElements}}}},"requestID":"8d1e7f3a-1b2c-4d5e-8f90-a1b2c3d4e5f6",
+         "eventID":"0d3c1c52-3a0e-4f7e-9d55-2f1b9b3c0001","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333",
+         "eventCategory":"Management","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"{{{{eventSource}}}}"}}
+        """ + "]}";
+
+    [Fact]
+    public async Task AConfigRecorderNarrowedToOneResourceType_IsCaught()
+    {
+        // The recorder keeps running, so "is AWS Config on?" still says yes, but only S3 buckets are recorded.
+        var json = CloudTrail("config.amazonaws.com", "PutConfigurationRecorder",
+            """{"configurationRecorder":{"name":"default","roleARN":"arn:aws:iam::111122223333:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig","recordingGroup":{"allSupported":false,"includeGlobalResourceTypes":false,"resourceTypes":["AWS::S3::Bucket"],"exclusionByResourceTypes":{"resourceTypes":[]},"recordingStrategy":{"useOnly":"INCLUSION_BY_RESOURCE_TYPES"}},"recordingMode":{"recordingFrequency":"CONTINUOUS","recordingModeOverrides":[]}}}""");
+        var hits = await Hunt(json, "config.json");
+        Assert.True(hits.Any(h => h.Tags.Contains("attack.defense-evasion")), Describe(hits));
+    }
+
+    [Theory]
+    // Retention cut to a week: older events age out of the store.
+    [InlineData("""{"eventDataStore":"arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE","retentionPeriod":7}""")]
+    // Selectors replaced by read-only management events: every write call stops being kept.
+    [InlineData("""{"eventDataStore":"arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE","advancedEventSelectors":[{"name":"Management events","fieldSelectors":[{"field":"eventCategory","equals":["Management"]},{"field":"readOnly","equals":["true"]}]}]}""")]
+    // One region only.
+    [InlineData("""{"eventDataStore":"arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE","multiRegionEnabled":false}""")]
+    public async Task ACloudTrailLakeEventDataStoreNarrowed_IsCaught(string request)
+    {
+        var json = CloudTrail("cloudtrail.amazonaws.com", "UpdateEventDataStore", request);
+        var hits = await Hunt(json, "cloudtrail-lake.json");
+        Assert.True(hits.Any(h => h.Tags.Contains("attack.t1562.008")), Describe(hits));
+    }
+
+    [Fact]
+    public async Task ACloudTrailLakeEventDataStoreRenamed_IsNotReported()
+    {
+        var json = CloudTrail("cloudtrail.amazonaws.com", "UpdateEventDataStore",
+            """{"eventDataStore":"arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE","name":"org-events-2026","retentionPeriod":2557}""");
+        var hits = await Hunt(json, "cloudtrail-lake.json");
+        Assert.False(hits.Any(h => h.Tags.Contains("attack.defense-evasion")), Describe(hits));
+    }
 }
