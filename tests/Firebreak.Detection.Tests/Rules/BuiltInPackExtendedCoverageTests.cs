@@ -250,6 +250,17 @@ public class BuiltInPackExtendedCoverageTests
     }
 
     [Theory]
+    [InlineData("Administrators", "high")]
+    [InlineData("developers", "low")]
+    public async Task AUserAddedToAGroup_IsCaught_HighWhenTheGroupIsNamedForAdministrators(string group, string level)
+    {
+        var json = CloudTrail("iam.amazonaws.com", "AddUserToGroup", $$$$"""{"groupName":"{{{{group}}}}","userName":"svc-backup"}""");
+        var hits = await Hunt(json, "iam.json");
+        var grants = hits.Where(h => h.Tags.Contains("attack.privilege-escalation")).ToList();
+        Assert.True(grants.Count == 1 && grants[0].Level == level, Describe(hits));
+    }
+
+    [Theory]
     // Retention cut to a week: older events age out of the store.
     [InlineData("""{"eventDataStore":"arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE","retentionPeriod":7}""")]
     // Selectors replaced by read-only management events: every write call stops being kept.
