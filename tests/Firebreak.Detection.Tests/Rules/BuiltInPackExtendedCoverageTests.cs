@@ -261,6 +261,34 @@ public class BuiltInPackExtendedCoverageTests
     }
 
     [Theory]
+    // Stratus Red Team's aws.exfiltration.ec2-security-group-open-port-22-ingress, as the invictus data set records it
+    // (the older parameters, at the top of the request).
+    [InlineData("""{"groupId":"sg-04cfb7a4712d75b00","ipPermissions":{},"ipProtocol":"tcp","fromPort":22,"toPort":22,"cidrIp":"0.0.0.0/0"}""", "high")]
+    // RDP from every IPv6 address, through ipPermissions.
+    [InlineData("""{"groupId":"sg-04cfb7a4712d75b00","ipPermissions":{"items":[{"ipProtocol":"tcp","fromPort":3389,"toPort":3389,"groups":{},"ipRanges":{},"ipv6Ranges":{"items":[{"cidrIpv6":"::/0"}]},"prefixListIds":{}}]}}""", "high")]
+    // Every port.
+    [InlineData("""{"groupId":"sg-04cfb7a4712d75b00","ipPermissions":{"items":[{"ipProtocol":"-1","groups":{},"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]},"ipv6Ranges":{},"prefixListIds":{}}]}}""", "high")]
+    // A web server: open, but on 443 only.
+    [InlineData("""{"groupId":"sg-04cfb7a4712d75b00","ipPermissions":{"items":[{"ipProtocol":"tcp","fromPort":443,"toPort":443,"groups":{},"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0","description":"TLS from Internet"}]},"ipv6Ranges":{},"prefixListIds":{}}]}}""", "medium")]
+    public async Task ASecurityGroupOpenedToTheInternet_IsCaught_HighForSshRdpOrAllPorts(string request, string level)
+    {
+        var json = CloudTrail("ec2.amazonaws.com", "AuthorizeSecurityGroupIngress", request,
+            """{"requestId":"30f339b8-9c7f-4033-931e-55afb53986a6","_return":true,"securityGroupRuleSet":{"items":[{"groupOwnerId":"111122223333","groupId":"sg-04cfb7a4712d75b00","securityGroupRuleId":"sgr-0a11552a7d225f5c7","isEgress":false}]}}""");
+        var hits = await Hunt(json, "ec2.json");
+        var opened = hits.Where(h => h.Tags.Contains("attack.t1562.007")).ToList();
+        Assert.True(opened.Count == 1 && opened[0].Level == level, Describe(hits));
+    }
+
+    [Fact]
+    public async Task ASecurityGroupOpenedToAPrivateRange_IsNotReported()
+    {
+        var json = CloudTrail("ec2.amazonaws.com", "AuthorizeSecurityGroupIngress",
+            """{"groupId":"sg-04cfb7a4712d75b00","ipPermissions":{"items":[{"ipProtocol":"tcp","fromPort":22,"toPort":22,"groups":{},"ipRanges":{"items":[{"cidrIp":"10.0.0.0/8"}]},"ipv6Ranges":{},"prefixListIds":{}}]}}""");
+        var hits = await Hunt(json, "ec2.json");
+        Assert.False(hits.Any(h => h.Tags.Contains("attack.t1562.007")), Describe(hits));
+    }
+
+    [Theory]
     // Retention cut to a week: older events age out of the store.
     [InlineData("""{"eventDataStore":"arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE","retentionPeriod":7}""")]
     // Selectors replaced by read-only management events: every write call stops being kept.
