@@ -310,4 +310,57 @@ public class BuiltInPackExtendedCoverageTests
         var hits = await Hunt(json, "cloudtrail-lake.json");
         Assert.False(hits.Any(h => h.Tags.Contains("attack.defense-evasion")), Describe(hits));
     }
+
+    // ------------------------------------------------------------------------------------------------------------------
+    // GCP Cloud Audit Logs (Admin Activity), one LogEntry per call.
+    // ------------------------------------------------------------------------------------------------------------------
+
+    private static string AuditEntry(string service, string method, string resourceName, string permission, string request, string response = "null") => $$$$"""
+        [{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","status":{},
+          "authenticationInfo":{"principalEmail":"mallory@example.com"},
+          "requestMetadata":{"callerIp":"203.0.113.7","callerSuppliedUserAgent":"google-cloud-sdk gcloud/460.0.0 command/gcloud","requestAttributes":{"time":"2026-01-15T10:00:00.100Z","auth":{}},"destinationAttributes":{}},
+          "serviceName":"{{{{service}}}}","methodName":"{{{{method}}}}",
+          "authorizationInfo":[{"resource":"{{{{resourceName}}}}","permission":"{{{{permission}}}}","granted":true,"resourceAttributes":{}}],
+          "resourceName":"{{{{resourceName}}}}","request":{{{{request}}}},"response":{{{{response}}}}},
+         "insertId":"1x2y3z4a5b6c","resource":{"type":"audited_resource","labels":{"project_id":"prod-123","service":"{{{{service}}}}","method":"{{{{method}}}}"}},
+         "timestamp":"2026-01-15T10:00:00.123Z","severity":"NOTICE","logName":"projects/prod-123/logs/cloudaudit.googleapis.com%2Factivity",
+         "receiveTimestamp":"2026-01-15T10:00:01.000Z"}]
+        """;
+
+    [Fact]
+    public async Task AGcpLogDeleted_IsCaughtAsIndicatorRemoval()
+    {
+        var json = AuditEntry("logging.googleapis.com", "google.logging.v2.LoggingServiceV2.DeleteLog", "projects/prod-123/logs/syslog", "logging.logs.delete",
+            """{"@type":"type.googleapis.com/google.logging.v2.DeleteLogRequest","logName":"projects/prod-123/logs/syslog"}""");
+        var hits = await Hunt(json, "gcp-audit.json");
+        Assert.True(hits.Any(h => h.Tags.Contains("attack.t1070")), Describe(hits));
+    }
+
+    [Fact]
+    public async Task AGcpLogBucketsRetentionCutToADay_IsCaught()
+    {
+        var json = AuditEntry("logging.googleapis.com", "google.logging.v2.ConfigServiceV2.UpdateBucket", "projects/prod-123/locations/global/buckets/_Default", "logging.buckets.update",
+            """{"@type":"type.googleapis.com/google.logging.v2.UpdateBucketRequest","name":"projects/prod-123/locations/global/buckets/_Default","bucket":{"retentionDays":1},"updateMask":"retentionDays"}""",
+            """{"@type":"type.googleapis.com/google.logging.v2.LogBucket","name":"projects/prod-123/locations/global/buckets/_Default","retentionDays":1,"lifecycleState":"ACTIVE","updateTime":"2026-01-15T10:00:00.120Z"}""");
+        var hits = await Hunt(json, "gcp-audit.json");
+        Assert.True(hits.Any(h => h.Tags.Contains("attack.defense-evasion")), Describe(hits));
+    }
+
+    [Fact]
+    public async Task AGcpLogBucketsRetentionLengthened_IsNotReported()
+    {
+        var json = AuditEntry("logging.googleapis.com", "google.logging.v2.ConfigServiceV2.UpdateBucket", "projects/prod-123/locations/global/buckets/_Default", "logging.buckets.update",
+            """{"@type":"type.googleapis.com/google.logging.v2.UpdateBucketRequest","name":"projects/prod-123/locations/global/buckets/_Default","bucket":{"retentionDays":400},"updateMask":"retentionDays"}""");
+        var hits = await Hunt(json, "gcp-audit.json");
+        Assert.False(hits.Any(h => h.Tags.Contains("attack.defense-evasion")), Describe(hits));
+    }
+
+    [Fact]
+    public async Task AGcpLogBucketDeleted_IsCaught()
+    {
+        var json = AuditEntry("logging.googleapis.com", "google.logging.v2.ConfigServiceV2.DeleteBucket", "projects/prod-123/locations/global/buckets/audit-archive", "logging.buckets.delete",
+            """{"@type":"type.googleapis.com/google.logging.v2.DeleteBucketRequest","name":"projects/prod-123/locations/global/buckets/audit-archive"}""");
+        var hits = await Hunt(json, "gcp-audit.json");
+        Assert.True(hits.Any(h => h.Tags.Contains("attack.defense-evasion")), Describe(hits));
+    }
 }
