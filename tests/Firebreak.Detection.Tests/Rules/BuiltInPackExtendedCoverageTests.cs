@@ -363,4 +363,15 @@ public class BuiltInPackExtendedCoverageTests
         var hits = await Hunt(json, "gcp-audit.json");
         Assert.True(hits.Any(h => h.Tags.Contains("attack.defense-evasion")), Describe(hits));
     }
+
+    [Fact]
+    public async Task AWorkloadIdentityPoolProviderCreated_IsCaughtAsAFederationChange()
+    {
+        // A provider trusting an OIDC issuer the attacker runs: its tokens can then impersonate the project's service accounts.
+        var json = AuditEntry("iam.googleapis.com", "google.iam.v1.WorkloadIdentityPools.CreateWorkloadIdentityPoolProvider",
+            "projects/123456789012/locations/global/workloadIdentityPools/ci-pool/providers/ext-oidc", "iam.workloadIdentityPoolProviders.create",
+            """{"@type":"type.googleapis.com/google.iam.v1.CreateWorkloadIdentityPoolProviderRequest","parent":"projects/123456789012/locations/global/workloadIdentityPools/ci-pool","workloadIdentityPoolProviderId":"ext-oidc","workloadIdentityPoolProvider":{"attributeMapping":{"google.subject":"assertion.sub"},"oidc":{"issuerUri":"https://idp.attacker.example"}}}""");
+        var hits = await Hunt(json, "gcp-audit.json");
+        Assert.True(hits.Any(h => h.Tags.Contains("attack.t1484.002")), Describe(hits));
+    }
 }
