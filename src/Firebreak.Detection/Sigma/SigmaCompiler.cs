@@ -183,6 +183,7 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
     private Predicate CompileItemCore(DetectionItem item)
     {
         var mods = item.Modifiers;
+        CheckCombination(mods);
         bool Has(string m) => mods.Contains(m);
         var cased = Has("cased");
         var all = Has("all");
@@ -260,6 +261,75 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
         return Combine(parts, neq || all);
     }
 
+    private static readonly string[] TimeParts = ["minute", "hour", "day", "week", "month", "year"];
+
+    private static readonly string[] NumericOperators = ["lt", "lte", "gt", "gte"];
+
+    /// <summary>
+    /// The modifier that decides how a value is compared, in the order the compiler looks for it, and the other modifiers
+    /// that comparison honours. Any other modifier beside it would be dropped without a word (<c>windash|re</c> ran the
+    /// expression as written, <c>contains|cidr</c> a plain range), so it is an error of the rule instead.
+    /// </summary>
+    private static readonly (string[] Modifiers, string Reads, string[] Honours)[] Comparisons =
+    [
+        (["exists"], "tests only whether the field is there", []),
+        (["fieldref"], "compares the field with another field's value", ["contains", "startswith", "endswith", "cased", "neq", "all"]),
+        (TimeParts, "compares a part of a date as a number", [.. NumericOperators, "neq", "all"]),
+        (NumericOperators, "compares numbers", ["neq", "all"]),
+        (["re"], "reads the value as a regular expression", ["i", "m", "s", "cased", "neq", "all"]),
+        (["cidr"], "compares IP addresses with a network", ["neq", "all"]),
+    ];
+
+    /// <summary>
+    /// Refuses modifiers the compiler would otherwise drop: one beside a comparison that does not honour it, two time parts
+    /// or two numeric comparisons (only the first was used), <c>i</c>, <c>m</c> or <c>s</c> without <c>re</c>, and
+    /// <c>cased</c> beside <c>re|i</c>. Every combination the specification defines and the engine honours still compiles.
+    /// </summary>
+    internal static void CheckCombination(IReadOnlyList<string> mods)
+    {
+        foreach (var group in new[] { TimeParts, NumericOperators })
+        {
+            if (mods.Where(group.Contains).Distinct().ToArray() is [var first, var second, ..])
+            {
+                throw new FormatException($"the modifiers '{first}' and '{second}' cannot be combined: only one of them would be used");
+            }
+        }
+
+        foreach (var (modifiers, reads, honours) in Comparisons)
+        {
+            if (mods.FirstOrDefault(modifiers.Contains) is not { } comparison)
+            {
+                continue;
+            }
+
+            if (mods.FirstOrDefault(m => m != comparison && !honours.Contains(m)) is { } dropped)
+            {
+                var hint = (comparison, dropped) switch
+                {
+                    ("re", "contains" or "startswith" or "endswith") => "; a regular expression is searched for anywhere in the value, anchor it with ^ or $ instead",
+                    // In a regular expression a placeholder's values would have to be patterns or escaped text, which
+                    // the specification leaves open: refused, never left in the expression.
+                    ("re", "expand") => "; are the placeholder's values patterns or text? write the values into the expression",
+                    ("re", _) => "; write what it would do into the expression",
+                    _ => "",
+                };
+                throw new FormatException($"the modifiers '{dropped}' and '{comparison}' cannot be combined: '{comparison}' {reads}, so '{dropped}' would be ignored{hint}");
+            }
+
+            if (comparison == "re" && mods.Contains("cased") && mods.Contains("i"))
+            {
+                throw new FormatException("the modifiers 'cased' and 'i' cannot be combined: one asks for case to count, the other for it to be ignored");
+            }
+
+            return;
+        }
+
+        if (mods.FirstOrDefault(m => m is "i" or "m" or "s") is { } flag)
+        {
+            throw new FormatException($"the modifier '{flag}' is a flag of 're' and means nothing without it; add 're' or remove '{flag}'");
+        }
+    }
+
     private static Predicate Combine(List<Predicate> parts, bool and) => parts.Count == 1
         ? parts[0]
         : and ? new AndPredicate([.. parts]) : new OrPredicate([.. parts]);
@@ -292,13 +362,6 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
 
         if (mods.Contains("re"))
         {
-            // The specification: a placeholder the tool cannot fill rejects the rule. In a regular expression its values
-            // would have to be patterns or escaped text, which the specification leaves open: refused, never dropped.
-            if (mods.Contains("expand"))
-            {
-                throw new FormatException("the 'expand' modifier cannot be combined with 're' (are the placeholder's values patterns or text?); write the values into the expression");
-            }
-
             var regexOptions = RegexOptions.CultureInvariant;
             regexOptions |= mods.Contains("i") ? RegexOptions.IgnoreCase : 0;
             regexOptions |= mods.Contains("m") ? RegexOptions.Multiline : 0;

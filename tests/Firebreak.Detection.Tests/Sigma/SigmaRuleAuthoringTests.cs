@@ -1,0 +1,90 @@
+using Firebreak.Detection.Sigma;
+
+namespace Firebreak.Detection.Tests.Sigma;
+
+/// <summary>
+/// What a rule author writes and what the engine makes of it: modifiers it cannot honour are refused rather than dropped.
+/// </summary>
+public class SigmaRuleAuthoringTests
+{
+    private static CompiledRuleSet CompileSelection(string key, string value) =>
+        CompiledRuleSet.Compile(SigmaParser.Parse(
+            $"title: r\nid: 6a1e0c2d-0000-4000-8000-000000000001\nlogsource: {{product: aws, service: cloudtrail}}\ndetection:\n    sel:\n        {key}: {value}\n    condition: sel\n",
+            "r.yml").Documents);
+
+    [Theory]
+    // The compiler honoured the first of these and dropped the other without a word: windash|re ran the expression as
+    // written, contains|cidr a plain range, lt|contains a plain number, hour|day the hour alone.
+    [InlineData("f|windash|re", "'^-enc'", "windash", "re")]
+    [InlineData("f|re|windash", "'^-enc'", "windash", "re")]
+    [InlineData("f|base64|re", "'^abc'", "base64", "re")]
+    [InlineData("f|base64offset|re", "'abc'", "base64offset", "re")]
+    [InlineData("f|utf16le|re", "'abc'", "utf16le", "re")]
+    [InlineData("f|wide|re", "'abc'", "wide", "re")]
+    [InlineData("f|contains|re", "'abc'", "contains", "re")]
+    [InlineData("f|startswith|re", "'abc'", "startswith", "re")]
+    [InlineData("f|re|endswith", "'abc'", "endswith", "re")]
+    [InlineData("f|contains|cidr", "10.0.0.0/8", "contains", "cidr")]
+    [InlineData("f|cidr|base64", "10.0.0.0/8", "base64", "cidr")]
+    [InlineData("f|cidr|re", "10.0.0.0/8", "re", "cidr")]
+    [InlineData("f|cased|cidr", "10.0.0.0/8", "cased", "cidr")]
+    [InlineData("f|lt|contains", "5", "contains", "lt")]
+    [InlineData("f|gte|cased", "5", "cased", "gte")]
+    [InlineData("f|gt|re", "5", "re", "gt")]
+    [InlineData("f|lte|windash", "5", "windash", "lte")]
+    [InlineData("f|lt|gt", "5", "lt", "gt")]
+    [InlineData("f|hour|contains", "3", "contains", "hour")]
+    [InlineData("f|day|startswith", "3", "startswith", "day")]
+    [InlineData("f|minute|base64", "3", "base64", "minute")]
+    [InlineData("f|hour|day", "3", "hour", "day")]
+    [InlineData("f|exists|cased", "true", "cased", "exists")]
+    [InlineData("f|exists|neq", "true", "neq", "exists")]
+    [InlineData("f|fieldref|re", "g", "re", "fieldref")]
+    [InlineData("f|fieldref|windash", "g", "windash", "fieldref")]
+    [InlineData("f|i", "abc", "i", "re")]
+    [InlineData("f|contains|m", "abc", "m", "re")]
+    [InlineData("f|s", "abc", "s", "re")]
+    [InlineData("f|re|i|cased", "'abc'", "cased", "i")]
+    [InlineData("'|contains|re'", "'abc'", "contains", "re")]
+    public void AModifierTheCompilerWouldDrop_IsACompileError_NamingTheModifiers(string key, string value, string one, string other)
+    {
+        var set = CompileSelection(key, value);
+
+        Assert.Empty(set.Rules);
+        var error = Assert.Single(set.Diagnostics);
+        Assert.Equal(DiagnosticSeverity.Error, error.Severity);
+        Assert.Contains($"'{one}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{other}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    // Combinations the specification defines and the engine honours: they must keep compiling.
+    [InlineData("f|re|i", "'^get'")]
+    [InlineData("f|re|m|s", "'^a.b$'")]
+    [InlineData("f|re|cased", "'^Get'")]
+    [InlineData("f|re|neq", "'^Get'")]
+    [InlineData("f|re|all", "['^a', 'b$']")]
+    [InlineData("f|cidr|neq", "10.0.0.0/8")]
+    [InlineData("f|cidr|all", "['10.0.0.0/8', '10.1.0.0/16']")]
+    [InlineData("f|lt|neq", "5")]
+    [InlineData("f|gte|all", "[1, 3]")]
+    [InlineData("f|hour|gte", "22")]
+    [InlineData("f|hour|neq", "3")]
+    [InlineData("f|fieldref|contains|cased", "g")]
+    [InlineData("f|fieldref|neq", "g")]
+    [InlineData("f|windash|contains|all", "['-a', '-b']")]
+    [InlineData("f|wide|base64offset|contains", "cmd")]
+    [InlineData("f|utf16le|base64", "cmd")]
+    [InlineData("f|base64|utf16le", "cmd")]
+    [InlineData("f|contains|all|cased", "['a', 'b']")]
+    [InlineData("f|startswith|cased|neq", "a")]
+    [InlineData("f|exists", "true")]
+    [InlineData("'|re|i'", "'^get'")]
+    public void ACombinationTheEngineHonours_StillCompiles(string key, string value)
+    {
+        var set = CompileSelection(key, value);
+
+        Assert.DoesNotContain(set.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Single(set.Rules);
+    }
+}
