@@ -48,6 +48,13 @@ public static class SigmaParser
         foreach (var document in stream.Documents)
         {
             var root = document.RootNode;
+            if (IsEmptyDocument(root))
+            {
+                // A '---' with nothing after it (at the end of a file, or twice in a row) starts a document holding
+                // nothing: there is no rule in it to load, and nothing wrong with it.
+                continue;
+            }
+
             try
             {
                 documents.Add(ParseDocument(root, file));
@@ -60,6 +67,10 @@ public static class SigmaParser
 
         return new SigmaParseResult(documents, diagnostics);
     }
+
+    /// <summary>A document with no content at all: an empty plain scalar without a tag, as YAML reads a bare '---'.</summary>
+    private static bool IsEmptyDocument(YamlNode root) =>
+        root is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: null or "" } scalar && scalar.Tag.IsEmpty;
 
     private static SigmaDocument ParseDocument(YamlNode root, string file)
     {

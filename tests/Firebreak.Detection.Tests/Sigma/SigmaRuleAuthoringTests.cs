@@ -3,7 +3,7 @@ using Firebreak.Detection.Sigma;
 namespace Firebreak.Detection.Tests.Sigma;
 
 /// <summary>
-/// What a rule author writes and what the engine makes of it: modifiers it cannot honour are refused rather than dropped.
+/// What a rule author writes and what the engine makes of it: modifiers it cannot honour are refused rather than dropped, and an empty YAML document is nothing.
 /// </summary>
 public class SigmaRuleAuthoringTests
 {
@@ -86,5 +86,41 @@ public class SigmaRuleAuthoringTests
 
         Assert.DoesNotContain(set.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assert.Single(set.Rules);
+    }
+
+    private const string OneRule = """
+        title: access key created
+        id: 6a1e0c2d-0000-4000-8000-000000000002
+        logsource: {product: aws, service: cloudtrail}
+        detection:
+          sel: {eventName: CreateAccessKey}
+          condition: sel
+        """;
+
+    [Theory]
+    [InlineData(OneRule + "\n---\n")]
+    [InlineData(OneRule + "\n---\n\n")]
+    [InlineData(OneRule + "\n---\n# nothing more\n")]
+    [InlineData(OneRule + "\n---\n---\n" + OneRule + "\n...\n")]
+    [InlineData("---\n" + OneRule + "\n---\n")]
+    public void AnEmptyYamlDocument_IsNothing_NotAnError(string yaml)
+    {
+        var parsed = SigmaParser.Parse(yaml, "r.yml");
+
+        Assert.Empty(parsed.Diagnostics);
+        Assert.NotEmpty(parsed.Documents);
+        Assert.All(parsed.Documents, d => Assert.Equal("access key created", d.Title));
+    }
+
+    [Theory]
+    [InlineData(OneRule + "\n--- just text\n")]
+    [InlineData(OneRule + "\n--- ~\n")]
+    [InlineData(OneRule + "\n--- ''\n")]
+    public void ADocumentThatHoldsSomethingOtherThanAMapping_IsStillAnError(string yaml)
+    {
+        var parsed = SigmaParser.Parse(yaml, "r.yml");
+
+        Assert.Single(parsed.Documents);
+        Assert.Equal(DiagnosticSeverity.Error, Assert.Single(parsed.Diagnostics).Severity);
     }
 }
