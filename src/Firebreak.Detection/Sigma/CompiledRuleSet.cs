@@ -170,7 +170,7 @@ public sealed class CompiledRuleSet
                     .Where(k => k is not null && filtersByTarget.ContainsKey(k))
                     .SelectMany(k => filtersByTarget[k!])
                     .Concat(filtersOfEveryRule)
-                    .Where(f => LogSourcesOverlap(f.Filter.LogSource, rule.LogSource))
+                    .Where(f => LogSourceWithin(rule.LogSource, f.Filter.LogSource))
                     .Select(f => f.Predicate)
                     .ToList();
                 if (filters.Count > 0)
@@ -323,10 +323,17 @@ public sealed class CompiledRuleSet
             .ToHashSet(StringComparer.Ordinal);
     }
 
-    private static bool LogSourcesOverlap(SigmaLogSource a, SigmaLogSource b)
+    /// <summary>
+    /// Whether a rule's log source lies within a filter's: every field the filter's log source sets, the rule's sets to
+    /// the same value. pySigma applies a filter so (<c>rule.logsource in filter.logsource</c>): a filter written for
+    /// {aws, cloudtrail} is not ANDed into a rule for all of {aws}, whose events it was not written for, while a filter
+    /// for {aws} applies to a rule for {aws, cloudtrail}.
+    /// </summary>
+    internal static bool LogSourceWithin(SigmaLogSource rule, SigmaLogSource filter)
     {
-        static bool Same(string? x, string? y) => x is null || y is null || x.Equals(y, StringComparison.OrdinalIgnoreCase);
-        return Same(a.Product, b.Product) && Same(a.Service, b.Service) && Same(a.Category, b.Category);
+        static bool Within(string? ruleValue, string? filterValue) =>
+            filterValue is null || filterValue.Equals(ruleValue, StringComparison.OrdinalIgnoreCase);
+        return Within(rule.Product, filter.Product) && Within(rule.Service, filter.Service) && Within(rule.Category, filter.Category);
     }
 
     /// <summary>Appends the rules matching the event to <paramref name="matches"/>.</summary>

@@ -1,9 +1,11 @@
+using Firebreak.Detection.Events;
 using Firebreak.Detection.Sigma;
 
 namespace Firebreak.Detection.Tests.Sigma;
 
 /// <summary>
-/// What a rule author writes and what the engine makes of it: modifiers it cannot honour are refused rather than dropped, and an empty YAML document is nothing.
+/// What a rule author writes and what the engine makes of it: modifiers it cannot honour are refused rather than dropped,
+/// an empty YAML document is nothing, and filters apply within their log source.
 /// </summary>
 public class SigmaRuleAuthoringTests
 {
@@ -122,5 +124,61 @@ public class SigmaRuleAuthoringTests
 
         Assert.Single(parsed.Documents);
         Assert.Equal(DiagnosticSeverity.Error, Assert.Single(parsed.Diagnostics).Severity);
+    }
+
+    private static CompiledRuleSet CompileRuleAndFilter(string ruleLogSource, string filterLogSource, string rules)
+    {
+        var yaml = $$"""
+            title: access key created
+            id: 6a1e0c2d-0000-4000-8000-000000000003
+            logsource: {{ruleLogSource}}
+            detection:
+              sel: {eventName: CreateAccessKey}
+              condition: sel
+            ---
+            title: the rotation bot is expected
+            logsource: {{filterLogSource}}
+            filter:
+              rules: {{rules}}
+              bot:
+                userIdentity.userName: key-rotation-bot
+              condition: not bot
+            """;
+        var parsed = SigmaParser.Parse(yaml, "f.yml");
+        Assert.Empty(parsed.Diagnostics);
+        var set = CompiledRuleSet.Compile(parsed.Documents);
+        Assert.Empty(set.Diagnostics);
+        return set;
+    }
+
+    private static readonly CloudEvent BotCreatesAKey =
+        TestEvents.Aws("""{"eventName":"CreateAccessKey","userIdentity":{"userName":"key-rotation-bot"}}""");
+
+    [Theory]
+    // pySigma applies a filter only to a rule whose log source is within the filter's (rule.logsource in
+    // filter.logsource): every field the filter's log source sets, the rule's sets to the same value. The engine ANDed a
+    // filter into every rule whose log source merely overlapped its own.
+    [InlineData("{product: aws}", "{product: aws, service: cloudtrail}", "any")]
+    [InlineData("{product: aws}", "{product: aws, service: cloudtrail}", "[6a1e0c2d-0000-4000-8000-000000000003]")]
+    [InlineData("{product: aws, service: cloudtrail}", "{product: aws, service: cloudtrail, category: iam}", "any")]
+    [InlineData("{product: aws}", "{product: aws, category: iam}", "[6a1e0c2d-0000-4000-8000-000000000003]")]
+    public void AFilterIsNotApplied_ToARuleWhoseLogSourceIsWiderThanItsOwn(string ruleLogSource, string filterLogSource, string rules)
+    {
+        var set = CompileRuleAndFilter(ruleLogSource, filterLogSource, rules);
+
+        Assert.Single(set.Match(BotCreatesAKey));
+    }
+
+    [Theory]
+    [InlineData("{product: aws, service: cloudtrail}", "{product: aws}", "any")]
+    [InlineData("{product: aws, service: cloudtrail}", "{product: aws, service: cloudtrail}", "any")]
+    [InlineData("{product: aws, service: cloudtrail}", "{product: AWS, service: CloudTrail}", "[6a1e0c2d-0000-4000-8000-000000000003]")]
+    [InlineData("{product: aws, service: cloudtrail}", "{product: aws}", "[6a1e0c2d-0000-4000-8000-000000000003]")]
+    public void AFilterIsApplied_ToARuleWhoseLogSourceIsWithinItsOwn(string ruleLogSource, string filterLogSource, string rules)
+    {
+        var set = CompileRuleAndFilter(ruleLogSource, filterLogSource, rules);
+
+        Assert.Empty(set.Match(BotCreatesAKey));
+        Assert.Single(set.Match(TestEvents.Aws("""{"eventName":"CreateAccessKey","userIdentity":{"userName":"mallory"}}""")));
     }
 }
