@@ -274,6 +274,14 @@ public sealed class CorrelationEngine
 
         private void ObserveCore(string?[] values, DateTimeOffset time, string? value, int ruleIndex, List<CorrelationHit> hits)
         {
+            // A match without every group-by field belongs to no group and is not counted: Splunk's `stats ... by`, which
+            // pySigma's Splunk back end writes a correlation as, drops events whose by-field is null. Counted under one
+            // group for "absent", different principals that have no ARN would all add up to one.
+            if (Array.IndexOf(values, null) >= 0)
+            {
+                return;
+            }
+
             var key = GroupKey(values);
             if (!groups.TryGetValue(key, out var group))
             {
@@ -330,15 +338,15 @@ public sealed class CorrelationEngine
         }
 
         /// <summary>
-        /// One group's key: its values, each written with its length (or as absent), so no value can run into the next
-        /// whatever characters it holds, and a missing field is never a value.
+        /// One group's key: its values, each written with its length, so no value can run into the next whatever
+        /// characters it holds.
         /// </summary>
         private static string GroupKey(string?[] values)
         {
             var key = new System.Text.StringBuilder();
             foreach (var value in values)
             {
-                _ = value is null ? key.Append('-') : key.Append(value.Length).Append(':').Append(value);
+                key.Append(value!.Length).Append(':').Append(value);
             }
 
             return key.ToString();

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Firebreak.Detection.Events;
 using Firebreak.Detection.Sigma;
 
@@ -5,7 +6,8 @@ namespace Firebreak.Detection.Tests.Sigma;
 
 /// <summary>
 /// What a rule author writes and what the engine makes of it: modifiers it cannot honour are refused rather than dropped,
-/// an empty YAML document is nothing, and filters apply within their log source.
+/// an empty YAML document is nothing, filters apply within their log source, and correlations count only the events
+/// that carry every group-by field.
 /// </summary>
 public class SigmaRuleAuthoringTests
 {
@@ -180,5 +182,104 @@ public class SigmaRuleAuthoringTests
 
         Assert.Empty(set.Match(BotCreatesAKey));
         Assert.Single(set.Match(TestEvents.Aws("""{"eventName":"CreateAccessKey","userIdentity":{"userName":"mallory"}}""")));
+    }
+
+    private static readonly DateTimeOffset T0 = new(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private const string CorrelatedRules = """
+        title: secret read
+        name: secret_read
+        logsource: {product: aws, service: cloudtrail}
+        detection:
+          sel: {eventName: GetSecretValue}
+          condition: sel
+        ---
+        title: key created
+        name: key_created
+        logsource: {product: aws, service: cloudtrail}
+        detection:
+          sel: {eventName: CreateAccessKey}
+          condition: sel
+        ---
+
+        """;
+
+    private static List<CorrelationHit> Correlate(string correlation, params (int Seconds, string EventName, string? Arn, string UserName, string Secret)[] events)
+    {
+        var parsed = SigmaParser.Parse(CorrelatedRules + correlation, "c.yml");
+        Assert.Empty(parsed.Diagnostics);
+        var set = CompiledRuleSet.Compile(parsed.Documents);
+        Assert.Empty(set.Diagnostics);
+        var engine = new CorrelationEngine(set);
+        var hits = new List<CorrelationHit>();
+        foreach (var (seconds, eventName, arn, userName, secret) in events)
+        {
+            var e = TestEvents.Aws(JsonSerializer.Serialize(new
+            {
+                eventName,
+                userIdentity = arn is null ? (object)new { userName } : new { arn, userName },
+                requestParameters = new { secretId = secret },
+            }), T0.AddSeconds(seconds));
+            foreach (var rule in set.Match(e))
+            {
+                engine.Observe(e, rule, hits);
+            }
+        }
+
+        engine.Flush(hits);
+        return hits;
+    }
+
+    private const string ManyReads = """
+        title: many reads by one principal
+        correlation:
+          type: event_count
+          rules: [secret_read]
+          group-by: [userIdentity.arn]
+          timespan: 10m
+          condition: {gte: 3}
+        """;
+
+    private const string ManySecrets = """
+        title: many secrets read by one principal
+        correlation:
+          type: value_count
+          rules: [secret_read]
+          group-by: [userIdentity.arn]
+          timespan: 10m
+          condition: {field: requestParameters.secretId, gte: 3}
+        """;
+
+    private const string ReadThenKey = """
+        title: a secret read, then a key created, by one principal
+        correlation:
+          type: temporal
+          rules: [secret_read, key_created]
+          group-by: [userIdentity.arn]
+          timespan: 10m
+        """;
+
+    // Splunk's `stats ... by` (which pySigma's Splunk back end writes a correlation as) drops events whose by-field is
+    // null; counted together under "absent", three different principals without an ARN made one burst.
+    [Fact]
+    public void EventCount_DoesNotCountEventsWithoutAGroupByField()
+    {
+        Assert.Empty(Correlate(ManyReads, (0, "GetSecretValue", null, "alice", "a"), (10, "GetSecretValue", null, "bob", "b"), (20, "GetSecretValue", null, "carol", "c")));
+        Assert.Empty(Correlate(ManyReads, (0, "GetSecretValue", "arn:aws:iam::1:user/alice", "alice", "a"), (10, "GetSecretValue", null, "alice", "b"), (20, "GetSecretValue", "arn:aws:iam::1:user/alice", "alice", "c")));
+        Assert.Single(Correlate(ManyReads, (0, "GetSecretValue", "arn:aws:iam::1:user/alice", "alice", "a"), (10, "GetSecretValue", "arn:aws:iam::1:user/alice", "alice", "b"), (20, "GetSecretValue", "arn:aws:iam::1:user/alice", "alice", "c")));
+    }
+
+    [Fact]
+    public void ValueCount_DoesNotCountEventsWithoutAGroupByField()
+    {
+        Assert.Empty(Correlate(ManySecrets, (0, "GetSecretValue", null, "alice", "a"), (10, "GetSecretValue", null, "bob", "b"), (20, "GetSecretValue", null, "carol", "c")));
+        Assert.Single(Correlate(ManySecrets, (0, "GetSecretValue", "arn:aws:iam::1:user/alice", "alice", "a"), (10, "GetSecretValue", "arn:aws:iam::1:user/alice", "alice", "b"), (20, "GetSecretValue", "arn:aws:iam::1:user/alice", "alice", "c")));
+    }
+
+    [Fact]
+    public void Temporal_DoesNotJoinEventsWithoutAGroupByField()
+    {
+        Assert.Empty(Correlate(ReadThenKey, (0, "GetSecretValue", null, "alice", "a"), (60, "CreateAccessKey", null, "bob", "x")));
+        Assert.Single(Correlate(ReadThenKey, (0, "GetSecretValue", "arn:aws:iam::1:user/alice", "alice", "a"), (60, "CreateAccessKey", "arn:aws:iam::1:user/alice", "alice", "x")));
     }
 }
