@@ -125,7 +125,9 @@ internal static class HuntCommand
 
     internal static DateTimeOffset? ParseTime(string? text, string option, DateTimeOffset now)
     {
-        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (text is null) return null;
+        // Given without a time (`--since "$UNSET"`): a hunt of everything would look like the bounded one asked for.
+        if (string.IsNullOrWhiteSpace(text)) throw new CliException(ExitCodes.Usage, $"{option} was given no time; give an ISO 8601 time or an age such as 24h or 7d, or leave the option out.");
         text = text.Trim();
         var unit = text[^1];
         if (unit is 'm' or 'h' or 'd' or 'w' && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount >= 0)

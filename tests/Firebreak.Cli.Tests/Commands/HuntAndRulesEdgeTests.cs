@@ -156,4 +156,19 @@ public sealed class HuntAndRulesEdgeTests : IDisposable
 
         Assert.True(result.ExitCode == 2, result.ToString());
     }
+
+    [Theory]
+    [InlineData("--since", "")]
+    [InlineData("--until", " ")]
+    public async Task ATimeBoundGivenNoTime_IsAUsageError_NotAHuntOfEverything(string option, string value)
+    {
+        // `--since "$SINCE"` with the variable unset: the hunt read every record, with nothing to say the bound was lost.
+        var log = WriteFile("stop.json", StopTrail);
+
+        var result = await Cli.RunAsync("hunt", log, option, value);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"{option} was given no time", result.Err);
+        Assert.Empty(result.Out);
+    }
 }
