@@ -1,8 +1,4 @@
-using System.Text;
 using Firebreak.Detection.Hunting;
-using Firebreak.Detection.Readers;
-using Firebreak.Detection.Rules;
-using Firebreak.Detection.Sigma;
 
 namespace Firebreak.Detection.Tests.Rules;
 
@@ -13,21 +9,9 @@ namespace Firebreak.Detection.Tests.Rules;
 /// </summary>
 public class BuiltInPackExtendedCoverageTests
 {
-    private static readonly Lazy<CompiledRuleSet> Pack = new(() => BuiltInRules.Compile());
+    private static Task<List<HuntHit>> Hunt(string json, string name) => PackHunt.RunAsync(json, name);
 
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
-    private static async Task<List<HuntHit>> Hunt(string json, string name)
-    {
-        var reader = new CloudLogReader(new ReaderOptions { RawFilter = RuleRawFilter.Create(Pack.Value) });
-        var hunt = new Hunt(Pack.Value, new HuntOptions { Workers = 1 });
-        var hits = await hunt.RunAsync(reader.ReadStreamAsync(new MemoryStream(Encoding.UTF8.GetBytes(json)), name, Token), Token).ToListAsync(Token);
-        Assert.Empty(reader.Summary.Problems);
-        return hits;
-    }
-
-    private static string Describe(IEnumerable<HuntHit> hits) =>
-        "[" + string.Join(", ", hits.Select(h => $"{h.Title} ({h.Level}: {string.Join(" ", h.Tags)})")) + "]";
+    private static string Describe(IEnumerable<HuntHit> hits) => PackHunt.Describe(hits);
 
     // ------------------------------------------------------------------------------------------------------------------
     // Azure Activity Log, as diagnostic settings export it to a storage account or an event hub. Each write is logged
