@@ -719,10 +719,14 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     /// a shell inherits SIGINT ignored, and so would the hunt (<c>env</c> resets it and runs the command in its place, so
     /// the process id is the hunt's).
     /// </summary>
-    private static Process StartCli(params string[] args)
+    private static Process StartCli(params string[] args) => StartCli([], args);
+
+    /// <summary>The CLI as a process of its own, SIGINT at its default, with <paramref name="environment"/> (<c>NAME=value</c>) set.</summary>
+    internal static Process StartCli(string[] environment, params string[] args)
     {
         var apphost = Path.Combine(AppContext.BaseDirectory, "firebreak");
         var start = new ProcessStartInfo("env") { ArgumentList = { "--default-signal=INT" }, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var variable in environment) start.ArgumentList.Add(variable);
         if (File.Exists(apphost))
         {
             start.ArgumentList.Add(apphost);

@@ -16,23 +16,7 @@ public sealed class HuntStopCleanupTests : IDisposable
     private static extern int SendSignal(int pid, int signal);
 
     /// <summary>The CLI as a process of its own, SIGINT at its default, its temporary folder <paramref name="tmp"/>.</summary>
-    private static Process StartCli(string tmp, params string[] args)
-    {
-        var apphost = Path.Combine(AppContext.BaseDirectory, "firebreak");
-        var start = new ProcessStartInfo("env") { ArgumentList = { "--default-signal=INT", $"TMPDIR={tmp}" }, RedirectStandardOutput = true, RedirectStandardError = true };
-        if (File.Exists(apphost))
-        {
-            start.ArgumentList.Add(apphost);
-        }
-        else
-        {
-            start.ArgumentList.Add("dotnet");
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "firebreak.dll"));
-        }
-
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        return Process.Start(start)!;
-    }
+    private static Process StartCli(string tmp, params string[] args) => HuntCommandTests.StartCli([$"TMPDIR={tmp}"], args);
 
     [Fact]
     public async Task Hunt_StoppedByCtrlC_WhileCopyingAParquetStream_LeavesNoCopyOfItInTmpdir()
