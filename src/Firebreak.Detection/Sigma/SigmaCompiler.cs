@@ -400,8 +400,18 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
                     + $"a value it takes longer than {RegexMatcher.BacktrackingLimit.TotalMilliseconds} ms to match counts as no match"));
             }
 
-            // Compiled: a handful of regex rules run against most events, so matching speed beats load time.
-            return new RegexMatcher(new Regex(pattern, regexOptions | RegexOptions.Compiled, RegexMatcher.BacktrackingLimit));
+            // Compiled: a handful of regex rules run against most events, so matching speed beats load time. One match
+            // now, while loading, compiles its code to machine code, so the first value's limit is not spent on that.
+            var regex = new Regex(pattern, regexOptions | RegexOptions.Compiled, RegexMatcher.BacktrackingLimit);
+            try
+            {
+                regex.IsMatch("");
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                // Nothing to warm; the values will be timed as usual.
+            }
+            return new RegexMatcher(regex);
         }
     }
 

@@ -150,8 +150,12 @@ internal sealed class GlobMatcher(SigmaPattern pattern, bool caseSensitive) : Va
 
 internal sealed class RegexMatcher(Regex regex) : ValueMatcher
 {
-    /// <summary>How long the backtracking engine may spend on one value; the compiler warns about every rule that uses it.</summary>
-    public static readonly TimeSpan BacktrackingLimit = TimeSpan.FromMilliseconds(100);
+    /// <summary>
+    /// How long the backtracking engine may spend on one value; the compiler warns about every rule that uses it. The
+    /// limit is wall time, so it is far above what any reasonable match takes even on a machine too loaded to run the
+    /// matching thread for a while: a tenth of a second failed a four-letter match there.
+    /// </summary>
+    public static readonly TimeSpan BacktrackingLimit = TimeSpan.FromSeconds(1);
 
     public override bool IsMatch(ReadOnlySpan<char> value)
     {
