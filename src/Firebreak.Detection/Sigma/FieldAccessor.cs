@@ -107,6 +107,23 @@ internal sealed class RawPathAccessor : FieldAccessor
         return false;
     }
 
+    /// <summary>
+    /// Some node at the field (each item, where the field is a list) passes <paramref name="test"/>: what a field written
+    /// with <c>[]</c> is the scope of (<see cref="ElementScope"/>).
+    /// </summary>
+    public bool AnyNode<TState>(CloudEvent e, TState state, Func<JsonElement, TState, bool> test)
+    {
+        foreach (var path in paths)
+        {
+            if (Start(e, path, out var at, out var index) && JsonTraversal.AnyNode(at, path.Segments, index, state, test))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public override string? FirstValue(CloudEvent e)
     {
         foreach (var path in paths)
@@ -574,6 +591,43 @@ internal static class JsonTraversal
         }
 
         return index == segments.Length && MatchScalar(current, matcher);
+    }
+
+    /// <summary>As <see cref="AnyLeaf"/> walks, but the test is handed each node at the path's end, an object as well as a scalar.</summary>
+    public static bool AnyNode<TState>(JsonElement current, byte[][] segments, int index, TState state, Func<JsonElement, TState, bool> test)
+    {
+        Embedded(ref current, index, segments.Length);
+        while (index < segments.Length && current.ValueKind == JsonValueKind.Object)
+        {
+            if (!TryGetProperty(current, segments[index], out current))
+            {
+                return false;
+            }
+
+            index++;
+            Embedded(ref current, index, segments.Length);
+        }
+
+        if (index == segments.Length)
+        {
+            // The test walks on into the node, so a node holding JSON text is walked into as a path going on past it is.
+            Embedded(ref current, 0, 1);
+        }
+
+        if (current.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in current.EnumerateArray())
+            {
+                if (AnyNode(item, segments, index, state, test))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        return index == segments.Length && current.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined) && test(current, state);
     }
 
     public static string? First(JsonElement current, byte[][] segments, int index)

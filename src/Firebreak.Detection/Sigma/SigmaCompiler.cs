@@ -148,13 +148,110 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
     private Predicate CompileSearch(SearchIdentifier search)
     {
         var alternatives = search.Alternatives
-            .Select(items => items.Select(CompileItem).ToArray() switch
+            .Select(items => CompileItems(items) switch
             {
                 [var single] => single,
                 var many => (Predicate)new AndPredicate(many),
             })
             .ToArray();
         return alternatives.Length == 1 ? alternatives[0] : new OrPredicate(alternatives);
+    }
+
+    /// <summary>The items of one map; those naming the same <c>list[]</c> become one test of the list's items (<see cref="ElementScope"/>).</summary>
+    private Predicate[] CompileItems(IReadOnlyList<DetectionItem> items)
+    {
+        var compiled = new List<Predicate>();
+        var scopes = new List<(string Scope, List<(DetectionItem Item, string Inner)> Items)>();
+        foreach (var item in items)
+        {
+            (string Scope, string Inner)? split;
+            try
+            {
+                split = ElementScope.Split(item.Field);
+            }
+            catch (FormatException ex)
+            {
+                throw new SigmaRuleException(ex.Message, item.Line, item.Column);
+            }
+
+            if (split is not { } scoped)
+            {
+                compiled.Add(CompileItem(item));
+            }
+            else if (scopes.FindIndex(s => s.Scope == scoped.Scope) is var known and >= 0)
+            {
+                scopes[known].Items.Add((item, scoped.Inner));
+            }
+            else
+            {
+                scopes.Add((scoped.Scope, [(item, scoped.Inner)]));
+            }
+        }
+
+        foreach (var (scope, scopedItems) in scopes)
+        {
+            if (Accessor(scope) is not RawPathAccessor list)
+            {
+                var first = scopedItems[0].Item;
+                throw new SigmaRuleException($"{first.Field}: '{scope}' is not a field of the record, so it has no items to look in", first.Line, first.Column);
+            }
+
+            compiled.Add(new ScopedPredicate(list, scopedItems.Select(s => CompileElementItem(s.Item, new InnerPath(s.Inner, list.Paths))).ToArray()));
+        }
+
+        return [.. compiled];
+    }
+
+    /// <summary>One item naming <c>list[].field</c>, as a test of one item of the list: what <see cref="CompileItemCore"/> does for a field of the event.</summary>
+    private ElementTest CompileElementItem(DetectionItem item, InnerPath path)
+    {
+        try
+        {
+            var mods = item.Modifiers;
+            CheckCombination(mods);
+            if (mods.Contains("fieldref"))
+            {
+                throw new FormatException($"'fieldref' does not apply to a field under '{ElementScope.Marker}'");
+            }
+
+            var cased = mods.Contains("cased");
+            var all = mods.Contains("all");
+            var neq = mods.Contains("neq");
+            if (all && item.Values.Count == 1)
+            {
+                Warnings.Add(new SigmaDiagnostic(file, item.Line, item.Column, DiagnosticSeverity.Warning, "modifier",
+                    $"{item.Field}: 'all' with a single value, which the Sigma specification does not allow; it means what the value alone means"));
+            }
+
+            if (mods.Contains("exists"))
+            {
+                return item.Values is [{ } value] && ExistsValue(value) is { } exists
+                    ? new ElementExistsTest(path, exists)
+                    : throw new FormatException("'exists' needs one value, true or false");
+            }
+
+            var parts = new List<ElementTest>();
+            var nonNull = item.Values.Where(v => v is not null).Select(v => v!).ToList();
+            if (item.Values.Any(v => v is null))
+            {
+                parts.Add(new ElementNullTest(path, negate: neq));
+            }
+
+            if (nonNull.Count > 0)
+            {
+                var matchers = ValueMatchers(nonNull, mods, cased, item);
+                parts.Add(matchers.Length == 0 ? new ElementConstantTest(false)
+                    : neq ? new ElementNoneOfTest(path, Combine(matchers))
+                    : all && matchers.Length > 1 ? new ElementAllTest(path, matchers)
+                    : new ElementAnyTest(path, Combine(matchers)));
+            }
+
+            return parts.Count == 1 ? parts[0] : new ElementCombinedTest([.. parts], all: neq || all);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException)
+        {
+            throw new SigmaRuleException($"{item.Field}: {ex.Message}", item.Line, item.Column);
+        }
     }
 
     private FieldAccessor Accessor(string field)
