@@ -272,6 +272,107 @@ public class BuiltInPackExtendedCoverageTests
         Assert.False(hits.Any(h => h.Tags.Contains("attack.t1562.007")), Describe(hits));
     }
 
+    private const string Group = "sg-04cfb7a4712d75b00";
+
+    /// <summary>One permission of an AuthorizeSecurityGroupIngress request, as CloudTrail writes it.</summary>
+    private static string Permission(string protocol, int? from, int? to, string? ipv4 = null, string? ipv6 = null)
+    {
+        var ports = (from is null ? "" : $"\"fromPort\":{from},") + (to is null ? "" : $"\"toPort\":{to},");
+        var ranges = ipv4 is null ? "{}" : "{\"items\":[{\"cidrIp\":\"" + ipv4 + "\"}]}";
+        var ipv6Ranges = ipv6 is null ? "{}" : "{\"items\":[{\"cidrIpv6\":\"" + ipv6 + "\"}]}";
+        return $"{{\"ipProtocol\":\"{protocol}\",{ports}\"groups\":{{}},\"ipRanges\":{ranges},\"ipv6Ranges\":{ipv6Ranges},\"prefixListIds\":{{}}}}";
+    }
+
+    private static string Ingress(params string[] permissions) =>
+        $$$"""{"groupId":"{{{Group}}}","ipPermissions":{"items":[{{{string.Join(",", permissions)}}}]}}""";
+
+    /// <summary>
+    /// ModifySecurityGroupRules as CloudTrail writes it: the request wrapped in ModifySecurityGroupRulesRequest, each rule
+    /// its id and the new rule (one rule an object, several a list of them, numbered by tag).
+    /// </summary>
+    private static string Modify(params string[] rules)
+    {
+        var items = rules.Select((rule, i) => $$$"""{"SecurityGroupRuleId":"sgr-0a11552a7d225f5c{{{i}}}","tag":{{{i + 1}}},"SecurityGroupRule":{{{rule}}}}""").ToList();
+        return $$$"""{"ModifySecurityGroupRulesRequest":{"GroupId":"{{{Group}}}","SecurityGroupRule":{{{(items.Count == 1 ? items[0] : "[" + string.Join(",", items) + "]")}}}}}""";
+    }
+
+    private const string ModifyResponse = """{"ModifySecurityGroupRulesResponse":{"requestId":"5c1d7a2e-8f3b-4e6a-9d0c-1b2a3c4d5e6f","return":true,"xmlns":"http://ec2.amazonaws.com/doc/2016-11-15/"}}""";
+
+    public static TheoryData<string, string, string> SecurityGroupRequests() => new()
+    {
+        // One permission open to every address on SSH, beside another from a private range on 443.
+        { "AuthorizeSecurityGroupIngress", Ingress(Permission("tcp", 22, 22, ipv4: "0.0.0.0/0"), Permission("tcp", 443, 443, ipv4: "10.0.0.0/8")), "high" },
+        // 443 open to every address, SSH from a private range in another permission: nothing is open on SSH.
+        { "AuthorizeSecurityGroupIngress", Ingress(Permission("tcp", 443, 443, ipv4: "0.0.0.0/0"), Permission("tcp", 22, 22, ipv4: "10.0.0.0/8")), "medium" },
+        // The same over IPv6: 443 from ::/0, RDP from a private IPv4 range.
+        { "AuthorizeSecurityGroupIngress", Ingress(Permission("tcp", 443, 443, ipv6: "::/0"), Permission("tcp", 3389, 3389, ipv4: "192.168.0.0/16")), "medium" },
+        // All traffic (protocol -1, no ports) from every address.
+        { "AuthorizeSecurityGroupIngress", Ingress(Permission("-1", null, null, ipv4: "0.0.0.0/0")), "high" },
+        // Every TCP port, and a range holding 22.
+        { "AuthorizeSecurityGroupIngress", Ingress(Permission("tcp", 0, 65535, ipv4: "0.0.0.0/0")), "high" },
+        { "AuthorizeSecurityGroupIngress", Ingress(Permission("tcp", 20, 25, ipv4: "0.0.0.0/0")), "high" },
+        // A range beside 22 and 3389, not holding them.
+        { "AuthorizeSecurityGroupIngress", Ingress(Permission("tcp", 23, 3388, ipv4: "0.0.0.0/0")), "medium" },
+        // SSH from every IPv6 address, in a permission that also names a private IPv4 range.
+        { "AuthorizeSecurityGroupIngress", Ingress(Permission("tcp", 22, 22, ipv4: "10.0.0.0/8", ipv6: "::/0")), "high" },
+        // Every ICMP type (the ports are the type and code, -1 for all), from every address.
+        { "AuthorizeSecurityGroupIngress", Ingress(Permission("icmp", -1, -1, ipv4: "0.0.0.0/0")), "medium" },
+        // An existing rule changed to let RDP in from every address.
+        { "ModifySecurityGroupRules", Modify("""{"IpProtocol":"tcp","FromPort":3389,"ToPort":3389,"CidrIpv4":"0.0.0.0/0","Description":"temp"}"""), "high" },
+        // Changed to all traffic from every IPv6 address, as the CLI's example writes it (-1, no ports).
+        { "ModifySecurityGroupRules", Modify("""{"IpProtocol":"-1","CidrIpv6":"::/0"}"""), "high" },
+        // Changed to 443 from every address.
+        { "ModifySecurityGroupRules", Modify("""{"IpProtocol":"tcp","FromPort":443,"ToPort":443,"CidrIpv4":"0.0.0.0/0"}"""), "medium" },
+        // Two rules changed at once: 443 from every address, RDP from a private range.
+        { "ModifySecurityGroupRules", Modify("""{"IpProtocol":"tcp","FromPort":443,"ToPort":443,"CidrIpv4":"0.0.0.0/0"}""", """{"IpProtocol":"tcp","FromPort":3389,"ToPort":3389,"CidrIpv4":"10.20.0.0/16"}"""), "medium" },
+    };
+
+    [Theory]
+    [MemberData(nameof(SecurityGroupRequests))]
+    public async Task ASecurityGroupRequest_IsHighOnlyWhenOnePermissionIsOpenToEveryAddressOnSshRdpOrEveryPort(string eventName, string request, string level)
+    {
+        var json = CloudTrail("ec2.amazonaws.com", eventName, request, eventName == "ModifySecurityGroupRules" ? ModifyResponse : "null");
+        var hits = await Hunt(json, "ec2.json");
+        var opened = hits.Where(h => h.Tags.Contains("attack.t1562.007")).ToList();
+        Assert.True(opened.Count == 1 && opened[0].Level == level, Describe(hits));
+    }
+
+    [Theory]
+    [InlineData("""{"IpProtocol":"tcp","FromPort":3389,"ToPort":3389,"CidrIpv4":"10.0.0.0/8"}""")]
+    [InlineData("""{"IpProtocol":"tcp","FromPort":22,"ToPort":22,"CidrIpv6":"2001:db8::/32"}""")]
+    [InlineData("""{"IpProtocol":"tcp","FromPort":22,"ToPort":22,"ReferencedGroupId":"sg-0fedcba9876543210"}""")]
+    public async Task ASecurityGroupRuleChangedToAPrivateRangeOrAGroup_IsNotReported(string rule)
+    {
+        var json = CloudTrail("ec2.amazonaws.com", "ModifySecurityGroupRules", Modify(rule), ModifyResponse);
+        var hits = await Hunt(json, "ec2.json");
+        Assert.False(hits.Any(h => h.Tags.Contains("attack.t1562.007")), Describe(hits));
+    }
+
+    [Fact]
+    public async Task AnOutboundRuleToEveryAddress_IsNotReported()
+    {
+        // Every new security group has this rule, and Terraform adds it again (as the invictus data set records it).
+        var json = CloudTrail("ec2.amazonaws.com", "AuthorizeSecurityGroupEgress", Ingress(Permission("-1", null, null, ipv4: "0.0.0.0/0", ipv6: "::/0")));
+        var hits = await Hunt(json, "ec2.json");
+        Assert.False(hits.Any(h => h.Tags.Contains("attack.t1562.007")), Describe(hits));
+    }
+
+    [Fact]
+    public async Task TheStratusSecurityGroupDetonation_InTheInvictusDataSet_IsHighForSshAndMediumForTls()
+    {
+        // Stratus Red Team's ec2-security-group-open-port-22-ingress: a group created with 443 open to the internet (its
+        // Terraform set-up), then 22 opened to the internet (the detonation); the set-up also adds the usual outbound rule.
+        var folder = TestData.SharedData("cloudtrail/invictus-aws-dataset");
+        var hits = new List<HuntHit>();
+        foreach (var file in new[] { "218007301253_CloudTrail_us-east-1_20230710T1215Z_YMDRJwtmC82bUwAo.json", "218007301253_CloudTrail_us-east-1_20230710T1215Z_P0WZuP2zvLW2RcUo.json" })
+        {
+            hits.AddRange(await PackHunt.RunAsync(await File.ReadAllTextAsync(Path.Combine(folder, file), TestContext.Current.CancellationToken), file));
+        }
+
+        var opened = hits.Where(h => h.Tags.Contains("attack.t1562.007")).Select(h => h.Level).Order(StringComparer.Ordinal).ToList();
+        Assert.True(opened is ["high", "medium"], Describe(hits));
+    }
+
     [Theory]
     // Retention cut to a week: older events age out of the store.
     [InlineData("""{"eventDataStore":"arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE","retentionPeriod":7}""")]
