@@ -91,7 +91,18 @@ internal sealed class ElementAnyTest(InnerPath path, ValueMatcher matcher) : Ele
 /// <summary>The <c>all</c> modifier: every value is found in the field of this one item.</summary>
 internal sealed class ElementAllTest(InnerPath path, ValueMatcher[] matchers) : ElementTest
 {
-    public override bool Evaluate(JsonElement element) => matchers.All(m => JsonTraversal.AnyLeaf(element, path.Segments, 0, m));
+    public override bool Evaluate(JsonElement element)
+    {
+        foreach (var matcher in matchers)
+        {
+            if (!JsonTraversal.AnyLeaf(element, path.Segments, 0, matcher))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     public override NeedleSet? RequiredNeedles() => RawNeedles.MostSelective(matchers.Select(m => RawNeedles.From(m.RequiredLiterals(), path.WholePaths)));
 }
@@ -124,7 +135,18 @@ internal sealed class ElementConstantTest(bool value) : ElementTest
 /// <summary>The parts of one item (its null and its other values): all of them (<c>all</c>, <c>neq</c>), or any.</summary>
 internal sealed class ElementCombinedTest(ElementTest[] parts, bool all) : ElementTest
 {
-    public override bool Evaluate(JsonElement element) => all ? parts.All(p => p.Evaluate(element)) : parts.Any(p => p.Evaluate(element));
+    public override bool Evaluate(JsonElement element)
+    {
+        foreach (var part in parts)
+        {
+            if (part.Evaluate(element) != all)
+            {
+                return !all;
+            }
+        }
+
+        return all;
+    }
 
     public override NeedleSet? RequiredNeedles() => all
         ? RawNeedles.MostSelective(parts.Select(p => p.RequiredNeedles()))
