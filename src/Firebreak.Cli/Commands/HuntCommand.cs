@@ -19,7 +19,7 @@ namespace Firebreak.Cli.Commands;
 /// <c>firebreak hunt</c>: Sigma rules over cloud audit logs on disk or in S3, offline. Hits are shown,
 /// written as data, or sent to a server as alerts.
 /// </summary>
-internal static class HuntCommand
+internal static partial class HuntCommand
 {
     internal static readonly string[] Levels = ["informational", "low", "medium", "high", "critical"];
 
@@ -47,7 +47,7 @@ internal static class HuntCommand
             "firebreak hunt ./logs --send-to https://firebreak.example.com --incident INC-2026-0042");
         var paths = new Argument<string[]>("paths") { Description = "Files, folders, glob patterns, s3://bucket/prefix URLs, or - for standard input.", Arity = ArgumentArity.OneOrMore };
         var sources = new RuleSources();
-        var since = new Option<string?>("--since") { Description = "Only events at or after this time: ISO 8601 (2026-01-15T08:00:00Z) or an age such as 24h, 7d, 30m.", HelpName = "T" };
+        var since = new Option<string?>("--since") { Description = "Only events at or after this time: an ISO 8601 date or time (2026-01-15, 2026-01-15T08:00:00Z, 2026-01-15T10:00:00+02:00; UTC without an offset) or an age such as 24h, 7d, 30m.", HelpName = "T" };
         var until = new Option<string?>("--until") { Description = "Only events before this time; same forms as --since.", HelpName = "T" };
         var minLevel = new Option<string>("--min-level") { Description = "Only report hits of rules at this level or above.", DefaultValueFactory = _ => "informational" };
         minLevel.AcceptOnlyFromAmong(Levels);
@@ -123,6 +123,19 @@ internal static class HuntCommand
     private sealed record HuntRequest(string[] Paths, DateTimeOffset? Since, DateTimeOffset? Until, int MinLevel, LogFormat Format, string Output,
         string? SendTo, string? ApiKey, string? S3Endpoint, string? Incident, TimeSpan SendTimeout);
 
+    /// <summary>What --since and --until take, for the messages that refuse a value.</summary>
+    private const string TimeForms = "give an ISO 8601 date or time (2026-01-15, 2026-01-15T08:00:00Z, 2026-01-15T10:00:00+02:00; without Z or an offset it is UTC) or an age such as 24h, 7d or 30m";
+
+    /// <summary>
+    /// ISO 8601's extended form: a date, or a date and a time of day (the T may be a space) with seconds and their
+    /// fraction optional, and Z, an offset or nothing (UTC). Other forms (01/02/2026, 15 Jan 2026) are not read: a
+    /// day and a month written in the order of one country are read as the other's.
+    /// </summary>
+    [System.Text.RegularExpressions.GeneratedRegex(
+        @"^(?<year>[0-9]{4})-(?<month>[0-9]{2})-(?<day>[0-9]{2})(?:[Tt ](?<hour>[0-9]{2}):(?<minute>[0-9]{2})(?::(?<second>[0-9]{2})(?:\.(?<fraction>[0-9]{1,9}))?)?(?<zone>[Zz]|(?<sign>[+-])(?<offsetHours>[0-9]{2})(?::?(?<offsetMinutes>[0-9]{2}))?)?)?\z",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex IsoTime();
+
     internal static DateTimeOffset? ParseTime(string? text, string option, DateTimeOffset now)
     {
         if (text is null) return null;
@@ -142,8 +155,26 @@ internal static class HuntCommand
             }
         }
 
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)) return time.ToUniversalTime();
-        throw new CliException(ExitCodes.Usage, $"{option} '{text}' is neither an ISO 8601 time nor an age such as 24h or 7d.");
+        if (IsoTime().Match(text) is not { Success: true } match)
+            throw new CliException(ExitCodes.Usage, $"{option} '{text}' is not a time it takes: {TimeForms}.");
+
+        int Number(string group) => match.Groups[group].Success ? int.Parse(match.Groups[group].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture) : 0;
+        try
+        {
+            if (Number("offsetMinutes") > 59) throw new ArgumentOutOfRangeException(nameof(text));
+            var offset = new TimeSpan(Number("offsetHours"), Number("offsetMinutes"), 0);
+            if (match.Groups["sign"].ValueSpan is "-") offset = -offset;
+            // A fraction past the 100 ns a tick holds is cut, not rounded (it cannot move the time into the next second).
+            var fraction = match.Groups["fraction"].Value;
+            var ticks = fraction.Length == 0 ? 0 : int.Parse(fraction.PadRight(7, '0')[..7], NumberStyles.None, CultureInfo.InvariantCulture);
+            var local = new DateTime(Number("year"), Number("month"), Number("day"), Number("hour"), Number("minute"), Number("second"), DateTimeKind.Unspecified).AddTicks(ticks);
+            return new DateTimeOffset(local, offset).ToUniversalTime();
+        }
+        catch (ArgumentException)
+        {
+            // 2026-02-30, 25:00, an offset past 14 hours, a time that an offset moves out of the calendar.
+            throw new CliException(ExitCodes.Usage, $"{option} '{text}' is no date or time of the calendar: {TimeForms}.");
+        }
     }
 
     /// <summary>Names the rules that make the pre-filter parse whole logs, so a slow hunt can be explained.</summary>

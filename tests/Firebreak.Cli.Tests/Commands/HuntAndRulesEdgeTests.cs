@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Firebreak.Cli.Commands;
 
 namespace Firebreak.Cli.Tests.Commands;
 
@@ -170,5 +171,103 @@ public sealed class HuntAndRulesEdgeTests : IDisposable
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains($"{option} was given no time", result.Err);
         Assert.Empty(result.Out);
+    }
+
+    [Theory]
+    [InlineData("--since", "01/02/2026")]
+    [InlineData("--until", "1/2/2026 10:00")]
+    [InlineData("--since", "2026/01/15")]
+    [InlineData("--since", "15 Jan 2026")]
+    [InlineData("--until", "Jan 15, 2026")]
+    [InlineData("--since", "Thursday, 15 January 2026")]
+    [InlineData("--since", "20260115")]
+    [InlineData("--since", "2026-1-5")]
+    [InlineData("--since", "2026-01-15T08")]
+    [InlineData("--since", "2026-01-15T08:00:00 PM")]
+    [InlineData("--until", "\u0662\u0660\u0662\u0666-\u0660\u0661-\u0661\u0665")]
+    [InlineData("--since", "yesterday")]
+    public async Task ATimeThatIsNotIso8601_IsAUsageError_NamingTheOption_TheValue_AndWhatIsTaken(string option, string value)
+    {
+        // 01/02/2026 was read in the invariant culture, as 2 January: a responder in Europe means 1 February, and the hunt
+        // ran over the wrong month with nothing to say so.
+        var log = WriteFile("stop.json", StopTrail);
+
+        var result = await Cli.RunAsync("hunt", log, option, value);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"{option} '{value}' is not a time it takes", result.Err);
+        Assert.Contains("2026-01-15T08:00:00Z", result.Err);
+        Assert.Contains("24h", result.Err);
+        Assert.Empty(result.Out);
+    }
+
+    [Theory]
+    [InlineData("--since", "2026-02-30")]
+    [InlineData("--since", "2026-13-01")]
+    [InlineData("--until", "2026-01-15T25:00:00Z")]
+    [InlineData("--until", "2026-01-15T08:60Z")]
+    [InlineData("--since", "2026-01-15T08:00:00+15:00")]
+    [InlineData("--since", "2026-01-15T08:00:00+01:75")]
+    [InlineData("--since", "0000-01-01")]
+    [InlineData("--since", "0001-01-01T00:00:00+01:00")]
+    public async Task AnIsoTimeThatIsNoTimeOfTheCalendar_IsAUsageError(string option, string value)
+    {
+        var log = WriteFile("stop.json", StopTrail);
+
+        var result = await Cli.RunAsync("hunt", log, option, value);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"{option} '{value}' is no date or time of the calendar", result.Err);
+        Assert.Contains("2026-01-15T08:00:00Z", result.Err);
+    }
+
+    [Theory]
+    [InlineData("2026-01-15", "2026-01-15T00:00:00Z")]
+    [InlineData("2026-01-15T08:00:00Z", "2026-01-15T08:00:00Z")]
+    [InlineData("2026-01-15t08:00:00z", "2026-01-15T08:00:00Z")]
+    [InlineData("2026-01-15 08:00:00Z", "2026-01-15T08:00:00Z")]
+    [InlineData("2026-01-15T08:00Z", "2026-01-15T08:00:00Z")]
+    [InlineData("2026-01-15T10:00:00+02:00", "2026-01-15T08:00:00Z")]
+    [InlineData("2026-01-15T10:00:00+0200", "2026-01-15T08:00:00Z")]
+    [InlineData("2026-01-15T10:00:00+02", "2026-01-15T08:00:00Z")]
+    [InlineData("2026-01-15T03:00:00-05:00", "2026-01-15T08:00:00Z")]
+    [InlineData("2026-01-15T08:00:00.1234567+00:00", "2026-01-15T08:00:00.1234567Z")]
+    [InlineData("2026-01-15T08:00:00.123456789Z", "2026-01-15T08:00:00.1234567Z")]
+    [InlineData("  2026-01-15T08:00:00Z ", "2026-01-15T08:00:00Z")]
+    // Without Z or an offset a time is UTC, as the logs' times are, whatever the machine's time zone.
+    [InlineData("2026-01-15T08:00:00", "2026-01-15T08:00:00Z")]
+    [InlineData("2026-01-15T08:00", "2026-01-15T08:00:00Z")]
+    public void IsoDatesAndTimes_AreTaken_WithTheirOffset_AndUtcWithoutOne(string value, string expected) =>
+        Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), HuntCommand.ParseTime(value, "--since", DateTimeOffset.UnixEpoch));
+
+    [Theory]
+    [InlineData("30m", 0.5)]
+    [InlineData("24h", 24.0)]
+    [InlineData("7d", 168.0)]
+    [InlineData("2w", 336.0)]
+    [InlineData("1.5h", 1.5)]
+    public void Ages_AreTakenBackFromNow(string value, double hours)
+    {
+        var now = new DateTimeOffset(2026, 1, 15, 8, 0, 0, TimeSpan.Zero);
+
+        Assert.Equal(now - TimeSpan.FromHours(hours), HuntCommand.ParseTime(value, "--until", now));
+    }
+
+    [Fact]
+    public async Task TimesWithAnOffset_BoundTheHunt_AtTheInstantTheyName()
+    {
+        // The record is at 09:00Z. 11:00+02:00 is that instant (--since takes events at or after it), 10:00:01+01:00 is
+        // a second later, and --until takes only events before it.
+        var log = WriteFile("stop.json", StopTrail);
+
+        var from = await Cli.RunAsync("hunt", log, "--since", "2026-01-15T11:00:00+02:00", "--output", "jsonl");
+        var after = await Cli.RunAsync("hunt", log, "--since", "2026-01-15T10:00:01+01:00", "--output", "jsonl");
+        var before = await Cli.RunAsync("hunt", log, "--until", "2026-01-15T04:00:00-05:00", "--output", "jsonl");
+        var day = await Cli.RunAsync("hunt", log, "--since", "2026-01-15", "--until", "2026-01-16", "--output", "jsonl");
+
+        Assert.True(from.ExitCode == 1, from.ToString());
+        Assert.True(after.ExitCode == 0, after.ToString());
+        Assert.True(before.ExitCode == 0, before.ToString());
+        Assert.True(day.ExitCode == 1, day.ToString());
     }
 }
