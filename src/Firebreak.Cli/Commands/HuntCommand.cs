@@ -251,6 +251,7 @@ internal static partial class HuntCommand
         var streaming = request.SendTo is null && request.Output is "jsonl" or "csv";
         using var hits = new HuntHitSpool(keepRecords: request.Incident is not null);
         if (streaming && request.Output == "csv") context.Output.WriteLine(CsvHeader);
+        // The hits written, counted as they are; the progress bar reads it from another thread.
         var reported = 0L;
 
         async Task Collect()
@@ -278,7 +279,7 @@ internal static partial class HuntCommand
                     var csv = request.Output == "csv";
                     await foreach (var line in hunt.RunAsync(inputs, hit => !Reported(hit) ? null : csv ? Encoding.UTF8.GetBytes(CsvRow(hit) + Environment.NewLine) : HitJsonWriter.ToLine(hit), cancellationToken))
                     {
-                        reported++;
+                        Interlocked.Increment(ref reported);
                         pending.Write(line);
                         Write(force: false);
                     }
@@ -287,7 +288,7 @@ internal static partial class HuntCommand
                 {
                     await foreach (var kept in hunt.RunAsync(inputs, hit => Reported(hit) ? hits.Prepare(hit) : null, cancellationToken))
                     {
-                        reported++;
+                        Interlocked.Increment(ref reported);
                         hits.Add(kept);
                     }
                 }
@@ -301,7 +302,7 @@ internal static partial class HuntCommand
         if (context.ErrorConsole.Profile.Capabilities.Interactive)
         {
             using var sizing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var shown = new HuntProgress(reader.Summary, hunt.Statistics, HuntProgress.TotalBytesAsync(request.Paths, window, sizing.Token));
+            var shown = new HuntProgress(reader.Summary, hunt.Statistics, () => Interlocked.Read(ref reported), HuntProgress.TotalBytesAsync(request.Paths, window, sizing.Token));
             await context.ErrorConsole.Progress().AutoClear(true)
                 .Columns(HuntProgress.Columns())
                 .StartAsync(async progress =>

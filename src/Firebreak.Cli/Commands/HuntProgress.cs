@@ -9,10 +9,12 @@ namespace Firebreak.Cli.Commands;
 /// <summary>
 /// The live progress of a hunt on a terminal: a bar over the bytes of the inputs, as stored (compressed
 /// bytes for .gz files, which is what the reader counts), with the events per second and the hits so far (the summary line at the end has the rest).
+/// The hits are those <paramref name="shownHits"/> counts: the ones the hunt shows, at or above --min-level, as the summary
+/// counts them (the statistics count every hit, and a bar that said 1,200 hits before a summary of 3 read as hits lost).
 /// The inputs' size is summed in the background while the hunt starts, so a directory of many files does
 /// not delay it; until it is known, and for S3 prefixes (listed lazily), the bar has no end.
 /// </summary>
-internal sealed class HuntProgress(ReadSummary summary, HuntStatistics statistics, Task<long?> totalBytes)
+internal sealed class HuntProgress(ReadSummary summary, HuntStatistics statistics, Func<long> shownHits, Task<long?> totalBytes)
 {
     /// <summary>The bar first, so it stays whole on a narrow terminal; the counts fit beside it in 80 columns.</summary>
     public static ProgressColumn[] Columns() =>
@@ -55,7 +57,7 @@ internal sealed class HuntProgress(ReadSummary summary, HuntStatistics statistic
     {
         var bytes = summary.Bytes;
         long? total = totalBytes.IsCompletedSuccessfully ? totalBytes.Result : null;
-        task.Description = Markup.Escape(Describe(bytes, total, summary.Filtered + statistics.Events, statistics.Hits, elapsed));
+        task.Description = Markup.Escape(Describe(bytes, total, summary.Filtered + statistics.Events, shownHits(), elapsed));
         if (total is { } size)
         {
             // A file that grew while it was read must not push the bar past its end.

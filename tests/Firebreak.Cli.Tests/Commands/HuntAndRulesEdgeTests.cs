@@ -270,4 +270,45 @@ public sealed class HuntAndRulesEdgeTests : IDisposable
         Assert.True(before.ExitCode == 0, before.ToString());
         Assert.True(day.ExitCode == 1, day.ToString());
     }
+
+    [Fact]
+    public async Task TheProgressBarsHitCount_IsTheHitsShown_NotThoseBelowMinLevel()
+    {
+        // Two rules hit the one record, one of them below --min-level: the summary says 1 hit and 1 below the level, and
+        // the bar counted 2, as if a hit had been lost between the two.
+        var log = WriteFile("stop.json", StopTrail);
+        var rules = Path.GetDirectoryName(WriteFile("high.yml", """
+            title: Trail stopped (high)
+            id: 6d3c5f7e-0a51-4b8e-9a43-5a9e4c1b2d01
+            logsource: {product: aws, service: cloudtrail}
+            level: high
+            detection:
+              sel: {eventName: StopLogging}
+              condition: sel
+            """))!;
+        File.WriteAllText(Path.Combine(rules, "low.yml"), """
+            title: Trail stopped (low)
+            id: 6d3c5f7e-0a51-4b8e-9a43-5a9e4c1b2d02
+            logsource: {product: aws, service: cloudtrail}
+            level: low
+            detection:
+              sel: {eventName: StopLogging}
+              condition: sel
+            """);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = await CliApp.RunAsync(["hunt", log, "--no-builtin", "--rules", rules, "--min-level", "high", "--output", "jsonl"],
+            new CliContext(output, error, new Dictionary<string, string?>(), null, errorIsTerminal: true), TestContext.Current.CancellationToken);
+
+        // Drawn 80 columns wide, as on a terminal: the summary wraps.
+        var drawn = System.Text.RegularExpressions.Regex.Replace(error.ToString(), @"\s+", " ");
+        Assert.True(exit == 1, drawn);
+        Assert.Contains("1 hit(s) and 1 below --min-level high (not shown)", drawn);
+        // The bar's counts read "..., N events/s, H hit(s)"; the summary's "events/s" is followed by its MB/s.
+        var counts = System.Text.RegularExpressions.Regex.Matches(drawn, @"events/s, (\d+) hit\(s\)").Select(m => m.Groups[1].Value).ToList();
+        Assert.True(counts.Count > 0, drawn);
+        Assert.Equal("1", counts[^1]);
+        Assert.DoesNotContain("2", counts);
+    }
 }
