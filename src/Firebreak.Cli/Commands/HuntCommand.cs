@@ -72,6 +72,10 @@ internal static partial class HuntCommand
                 result.AddError("--send-timeout must be between 1 and 3600 seconds.");
             }
         });
+        var includeDeprecated = new Option<bool>("--include-deprecated")
+        {
+            Description = "Also run rules whose status is deprecated or unsupported (replaced by other rules, or not usable as written), which a hunt leaves out.",
+        };
         var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "S3-compatible endpoint for s3:// inputs (MinIO, LocalStack); credentials come from the usual AWS environment variables.", HelpName = "URL" };
 
         // The paths take any number of words, so a mistyped option (--min-levle high) would be read as two paths and
@@ -89,7 +93,7 @@ internal static partial class HuntCommand
         });
         command.Add(paths);
         sources.AddTo(command);
-        foreach (var option in new Option[] { since, until, minLevel, format, output, sendTo, apiKey, incident, sendTimeout, s3Endpoint }) command.Add(option);
+        foreach (var option in new Option[] { since, until, minLevel, includeDeprecated, format, output, sendTo, apiKey, incident, sendTimeout, s3Endpoint }) command.Add(option);
 
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -101,6 +105,7 @@ internal static partial class HuntCommand
             // Async, so that what the options' values or the loading throw reaches the guard as a failed task.
             async Task<int> StartAsync()
             {
+                RefuseFlagValue(parseResult, includeDeprecated);
                 var now = TimeProvider.System.GetUtcNow();
                 var request = new HuntRequest(
                     parseResult.GetValue(paths) ?? [],
@@ -113,15 +118,35 @@ internal static partial class HuntCommand
                     parseResult.GetValue(apiKey) ?? context.GetEnvironmentVariable(IncidentCommands.KeyVariable),
                     parseResult.GetValue(s3Endpoint),
                     parseResult.GetValue(incident),
-                    TimeSpan.FromSeconds(parseResult.GetValue(sendTimeout)));
+                    TimeSpan.FromSeconds(parseResult.GetValue(sendTimeout)),
+                    parseResult.GetValue(includeDeprecated));
                 return await RunAsync(context, sources.Load(parseResult), request, interruption, cancellationToken);
             }
         });
         return command;
     }
 
+    /// <summary>
+    /// A flag given a value it cannot take (<c>--include-deprecated=maybe</c>) leaves the value to the paths, where it named
+    /// a file that does not exist and the hunt ran without the flag. A word right after the flag that is neither true nor
+    /// false, nor a file, folder, glob, s3:// URL or '-' to hunt, is a usage error instead.
+    /// </summary>
+    private static void RefuseFlagValue(ParseResult parseResult, Option<bool> flag)
+    {
+        var tokens = parseResult.Tokens;
+        for (var i = 0; i + 1 < tokens.Count; i++)
+        {
+            if (tokens[i].Type != System.CommandLine.Parsing.TokenType.Option || (tokens[i].Value != flag.Name && !flag.Aliases.Contains(tokens[i].Value))) continue;
+            var next = tokens[i + 1];
+            if (next.Type != System.CommandLine.Parsing.TokenType.Argument || bool.TryParse(next.Value, out _) || next.Value == StandardInput
+                || next.Value.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) || next.Value.AsSpan().IndexOfAny("*?[") >= 0
+                || File.Exists(next.Value) || Directory.Exists(next.Value)) continue;
+            throw new CliException(ExitCodes.Usage, $"{flag.Name} takes no value (or true or false): '{next.Value}' is neither, nor a file or folder to hunt.");
+        }
+    }
+
     private sealed record HuntRequest(string[] Paths, DateTimeOffset? Since, DateTimeOffset? Until, int MinLevel, LogFormat Format, string Output,
-        string? SendTo, string? ApiKey, string? S3Endpoint, string? Incident, TimeSpan SendTimeout);
+        string? SendTo, string? ApiKey, string? S3Endpoint, string? Incident, TimeSpan SendTimeout, bool IncludeDeprecated);
 
     /// <summary>What --since and --until take, for the messages that refuse a value.</summary>
     private const string TimeForms = "give an ISO 8601 date or time (2026-01-15, 2026-01-15T08:00:00Z, 2026-01-15T10:00:00+02:00; without Z or an offset it is UTC) or an age such as 24h, 7d or 30m";
@@ -177,6 +202,26 @@ internal static partial class HuntCommand
         }
     }
 
+    /// <summary>
+    /// How many rules the hunt left out for their status, and how many it matched only for the correlations that refer to
+    /// them (their own hits not shown): "12 deprecated rule(s) not run (--include-deprecated to run them)."; null for none.
+    /// </summary>
+    internal static string? RetiredNote(RuleSelection? selection)
+    {
+        if (selection is null || (selection.LeftOut.Count == 0 && selection.Unreported.Count == 0)) return null;
+        static string Counts(IEnumerable<SigmaDocument> documents)
+        {
+            var list = documents.ToList();
+            return string.Join(" and ", RetiredRules.Statuses.Select(s => (Status: s, Count: list.Count(d => RetiredRules.StatusOf(d) == s))).Where(c => c.Count > 0)
+                .Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Count} {c.Status}"))) + " rule(s)";
+        }
+
+        var parts = new List<string>();
+        if (selection.LeftOut.Count > 0) parts.Add(Counts(selection.LeftOut) + " not run");
+        if (selection.Unreported.Count > 0) parts.Add(Counts(selection.Unreported) + " matched only for the correlations that refer to them, their own hits not shown");
+        return string.Join("; ", parts) + " (--include-deprecated to run them).";
+    }
+
     /// <summary>Names the rules that make the pre-filter parse whole logs, so a slow hunt can be explained.</summary>
     internal static string? PreFilterNote(RawFilterPlan plan)
     {
@@ -214,7 +259,12 @@ internal static partial class HuntCommand
             throw new CliException(ExitCodes.Usage, $"--send-to needs an API key: set {IncidentCommands.KeyVariable} or pass --api-key.");
         await using var sender = request.SendTo is null ? null : AlertSender.Create(request.SendTo, request.ApiKey!, request.SendTimeout);
 
-        var rules = CompiledRuleSet.Compile(parsed.Documents);
+        // Deprecated and unsupported rules are left out unless asked for; those a correlation that runs refers to are
+        // matched for it, without hits of their own.
+        var selection = request.IncludeDeprecated ? null : RetiredRules.LeaveOut(parsed.Documents);
+        var rules = selection is null
+            ? CompiledRuleSet.Compile(parsed.Documents)
+            : CompiledRuleSet.Compile(selection.Documents, new SigmaCompileOptions { Unreported = selection.Unreported });
         RulesCommands.ReportDiagnostics(context, parsed.Diagnostics.Concat(rules.Diagnostics));
         if (interruption.Requested && !cancellationToken.IsCancellationRequested)
         {
@@ -222,7 +272,12 @@ internal static partial class HuntCommand
             return interruption.ExitCode;
         }
 
-        if (rules.Rules.Count == 0) throw new CliException(ExitCodes.Usage, "None of the rules could be compiled.");
+        if (rules.Rules.Count == 0)
+        {
+            throw new CliException(ExitCodes.Usage, selection is { LeftOut.Count: > 0 }
+                ? $"No rule to run: none of the rules could be compiled, and {RetiredNote(selection)}"
+                : "None of the rules could be compiled.");
+        }
 
         var reader = new CloudLogReader(new ReaderOptions
         {
@@ -334,7 +389,7 @@ internal static partial class HuntCommand
         switch (request.Output)
         {
             case "json":
-                WriteJson(context, hits, summary, Interlocked.Read(ref outsideWindow), problems, rules);
+                WriteJson(context, hits, summary, Interlocked.Read(ref outsideWindow), problems, rules, selection?.LeftOut.Count ?? 0);
                 break;
             case "jsonl":
                 if (!streaming) foreach (var hit in hits.Read()) context.WriteOutputUtf8(HitJsonWriter.ToLine(hit));
@@ -359,6 +414,7 @@ internal static partial class HuntCommand
 
         var allProblems = summary.Errors + summary.Warnings;
         if (allProblems > listed.Count) context.ErrorConsole.WriteLine($"... and {allProblems - listed.Count} more problem(s).");
+        if (RetiredNote(selection) is { } retired) context.ErrorConsole.WriteLine(retired);
         if (PreFilterNote(RuleRawFilter.Describe(rules)) is { } note) context.ErrorConsole.WriteLine(note);
         // Not one record read, and errors: the inputs were missing, or none held a log it could read (a text file, standard
         // input that was not JSON). Or inputs were opened and held no record at all (an empty file, empty standard input).
@@ -702,7 +758,7 @@ internal static partial class HuntCommand
     /// The json output, written as it goes (the hits are read back from disk one at a time): the summary,
     /// the hits in time order, and the problems kept (the first thousand, and every one that stopped an input).
     /// </summary>
-    private static void WriteJson(CliContext context, HuntHitSpool hits, ReadSummary summary, long outsideWindow, IReadOnlyList<ReadProblem> problems, CompiledRuleSet rules)
+    private static void WriteJson(CliContext context, HuntHitSpool hits, ReadSummary summary, long outsideWindow, IReadOnlyList<ReadProblem> problems, CompiledRuleSet rules, int rulesNotRun)
     {
         var buffer = new ArrayBufferWriter<byte>(128 * 1024);
         using var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true });
@@ -718,6 +774,7 @@ internal static partial class HuntCommand
         w.WriteStartObject();
         w.WriteStartObject("summary");
         w.WriteNumber("rules", rules.Rules.Count);
+        w.WriteNumber("rulesNotRun", rulesNotRun);
         w.WriteNumber("files", summary.Files);
         w.WriteNumber("filesOutsideWindow", outsideWindow);
         w.WriteNumber("bytes", summary.Bytes);

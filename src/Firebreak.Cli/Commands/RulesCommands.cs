@@ -23,7 +23,7 @@ internal static class RulesCommands
 
     private static Command List(CliContext context, CommandCatalog catalog)
     {
-        var command = catalog.Create("list", "List the rules that would be loaded, with id, level, log source and file.",
+        var command = catalog.Create("list", "List the rules that would be loaded, with id, level, status, log source and file (a hunt leaves out those whose status is deprecated or unsupported unless --include-deprecated).",
             "firebreak rules list", "firebreak rules list --rules ./sigma/rules/cloud --no-builtin --json");
         var sources = new RuleSources();
         sources.AddTo(command);
@@ -47,13 +47,14 @@ internal static class RulesCommands
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().AddColumns("Id", "Title", "Level", "Kind", "Log source", "File");
+            // The status too: a hunt leaves deprecated and unsupported rules out unless asked (--include-deprecated).
+            var table = new Table().AddColumns("Id", "Title", "Level", "Status", "Kind", "Log source", "File");
             foreach (var r in list)
             {
                 // Rule files are input like any other: control characters in them are shown, not sent to the terminal.
                 // Drawn as written, not as markup (which turns ":name:" into an emoji).
                 table.AddRow(ConsoleText.Cell(HuntCommand.Visible(r.Id ?? r.Key)), ConsoleText.Cell(HuntCommand.Visible(r.Title)), ConsoleText.Cell(HuntCommand.Visible(r.Level ?? "")),
-                    ConsoleText.Cell(r.Kind.ToString().ToLowerInvariant()), ConsoleText.Cell(HuntCommand.Visible(r.LogSource ?? "")), ConsoleText.Cell(HuntCommand.Visible($"{r.File}:{r.Line}")));
+                    ConsoleText.Cell(HuntCommand.Visible(r.Status ?? "")), ConsoleText.Cell(r.Kind.ToString().ToLowerInvariant()), ConsoleText.Cell(HuntCommand.Visible(r.LogSource ?? "")), ConsoleText.Cell(HuntCommand.Visible($"{r.File}:{r.Line}")));
             }
 
             context.Console.Write(table);

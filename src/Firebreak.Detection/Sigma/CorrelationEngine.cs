@@ -103,6 +103,14 @@ public sealed class CorrelationEngine
 
         suppressed.ExceptWith(generating);
         suppressedCorrelations.ExceptWith(generatingCorrelations);
+
+        // What is loaded only to feed correlations never reports on its own, whatever refers to it.
+        var unreported = rules.Options.Unreported;
+        if (unreported.Count > 0)
+        {
+            suppressed.UnionWith(rules.Rules.Where(r => unreported.Contains(r.Rule)).Select(r => r.Ordinal));
+            suppressedCorrelations.UnionWith(rules.Correlations.Where(unreported.Contains));
+        }
     }
 
     public bool HasCorrelations => states.Count > 0;
@@ -114,7 +122,10 @@ public sealed class CorrelationEngine
 
     public bool IsCorrelated(CompiledRule rule) => byRule.ContainsKey(rule.Ordinal);
 
-    /// <summary>Rules referenced only by correlations with <c>generate: false</c> do not alert on their own.</summary>
+    /// <summary>
+    /// Rules referenced only by correlations with <c>generate: false</c> do not alert on their own, nor do those loaded only
+    /// to feed correlations (<see cref="SigmaCompileOptions.Unreported"/>).
+    /// </summary>
     public bool SuppressesStandaloneHits(CompiledRule rule) => suppressed.Contains(rule.Ordinal);
 
     public void Observe(CloudEvent e, CompiledRule rule, List<CorrelationHit> hits)

@@ -12,6 +12,13 @@ public sealed record SigmaCompileOptions
 
     public FieldMappings FieldMappings { get; init; } = FieldMappings.Default;
 
+    /// <summary>
+    /// Rules and correlations loaded only to feed the correlations that refer to them (a deprecated base rule of a
+    /// correlation that runs, see <see cref="RetiredRules"/>): they are matched, but their own hits are not reported.
+    /// Compared by reference.
+    /// </summary>
+    public IReadOnlySet<SigmaDocument> Unreported { get; init; } = new HashSet<SigmaDocument>(ReferenceEqualityComparer.Instance);
+
     /// <summary>Whether rules are skipped on records without their needles (<see cref="CompiledRule.Gate"/>); off only to prove they change nothing.</summary>
     internal bool NeedleGates { get; init; } = true;
 }

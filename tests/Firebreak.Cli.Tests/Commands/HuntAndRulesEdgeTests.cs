@@ -311,4 +311,198 @@ public sealed class HuntAndRulesEdgeTests : IDisposable
         Assert.Equal("1", counts[^1]);
         Assert.DoesNotContain("2", counts);
     }
+
+    /// <summary>A rule on StopLogging with the given status; Sigma's statuses include deprecated and unsupported.</summary>
+    private static string StopRule(string id, string title, string? status, string level = "high") => $$"""
+        title: {{title}}
+        id: {{id}}
+        {{(status is null ? "" : $"status: {status}")}}
+        logsource: {product: aws, service: cloudtrail}
+        level: {{level}}
+        detection:
+          sel: {eventName: StopLogging}
+          condition: sel
+        """;
+
+    private string RulesFolder(params (string Name, string Yaml)[] files)
+    {
+        var folder = Path.Combine(root, Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        foreach (var (name, yaml) in files) File.WriteAllText(Path.Combine(folder, name), yaml);
+        return folder;
+    }
+
+    private static string[] RuleIds(CliResult result) =>
+        Lines(result.Out).Select(l => { using var hit = JsonDocument.Parse(l); return hit.RootElement.GetProperty("ruleId").GetString()!; }).Order(StringComparer.Ordinal).ToArray();
+
+    [Fact]
+    public async Task DeprecatedAndUnsupportedRules_AreNotRun_UnlessAskedFor_AndTheSummarySaysSo()
+    {
+        // A SigmaHQ checkout keeps rules replaced by others (status: deprecated) beside the rules that replaced them: both
+        // fired, the replaced one often noisier.
+        var log = WriteFile("stop.json", StopTrail);
+        var rules = RulesFolder(
+            ("current.yml", StopRule("00000000-0000-4000-8000-000000000001", "Trail stopped", "stable")),
+            ("untested.yml", StopRule("00000000-0000-4000-8000-000000000002", "Trail stopped (no status)", null)),
+            ("old.yml", StopRule("00000000-0000-4000-8000-000000000003", "Trail stopped (old)", "deprecated")),
+            ("older.yml", StopRule("00000000-0000-4000-8000-000000000004", "Trail stopped (older)", "Deprecated")),
+            ("unusable.yml", StopRule("00000000-0000-4000-8000-000000000005", "Trail stopped (unusable)", "unsupported")));
+
+        var hunt = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules, "--output", "jsonl");
+        var all = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules, "--include-deprecated", "--output", "jsonl");
+        var json = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules, "--output", "json");
+
+        Assert.True(hunt.ExitCode == 1, hunt.ToString());
+        Assert.Equal(["00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"], RuleIds(hunt));
+        Assert.Contains("2 deprecated and 1 unsupported rule(s) not run (--include-deprecated to run them).", hunt.Err);
+        // The summary is still the last line of standard error.
+        Assert.StartsWith("0.0 MB read", Lines(hunt.Err)[^1].TrimStart());
+        Assert.True(all.ExitCode == 1, all.ToString());
+        Assert.Equal(5, RuleIds(all).Length);
+        Assert.DoesNotContain("not run", all.Err);
+        var summary = JsonDocument.Parse(json.Out).RootElement.GetProperty("summary");
+        Assert.Equal(2, summary.GetProperty("rules").GetInt32());
+        Assert.Equal(3, summary.GetProperty("rulesNotRun").GetInt32());
+    }
+
+    [Fact]
+    public async Task OnlyDeprecatedRules_IsAUsageError_ThatSaysWhy()
+    {
+        var log = WriteFile("stop.json", StopTrail);
+        var rules = RulesFolder(("old.yml", StopRule("00000000-0000-4000-8000-000000000003", "Trail stopped (old)", "deprecated")));
+
+        var result = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("1 deprecated rule(s) not run (--include-deprecated to run them)", result.Err);
+        Assert.Empty(result.Out);
+    }
+
+    [Theory]
+    [InlineData("--include-deprecated=maybe")]
+    [InlineData("--include-deprecated=2")]
+    [InlineData("--include-deprecated", "yes")]
+    [InlineData("--include-deprecate")]
+    public async Task IncludeDeprecated_GivenAValue_OrMistyped_IsAUsageError(params string[] arguments)
+    {
+        // A value the flag cannot take was left to the paths: "maybe: no such file", and a hunt without the flag, exit 1.
+        var log = WriteFile("stop.json", StopTrail);
+
+        var result = await Cli.RunAsync(["hunt", log, .. arguments]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Empty(result.Out);
+        if (arguments.Length == 2 || arguments[0].Contains('=', StringComparison.Ordinal))
+            Assert.Contains($"--include-deprecated takes no value (or true or false): '{arguments[^1].Split('=')[^1]}'", result.Err);
+    }
+
+    [Fact]
+    public async Task IncludeDeprecated_BeforeAPath_TakesThePathAsAPath()
+    {
+        var log = WriteFile("stop.json", StopTrail);
+
+        var result = await Cli.RunAsync("hunt", "--include-deprecated", log, "--output", "jsonl");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Single(Lines(result.Out));
+    }
+
+    [Fact]
+    public async Task IncludeDeprecated_TakesTrueOrFalse_AsAnyFlag()
+    {
+        var log = WriteFile("stop.json", StopTrail);
+        var rules = RulesFolder(("old.yml", StopRule("00000000-0000-4000-8000-000000000003", "Trail stopped (old)", "deprecated")));
+
+        var on = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules, "--include-deprecated=true", "--output", "jsonl");
+        var off = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules, "--include-deprecated=false", "--output", "jsonl");
+
+        Assert.True(on.ExitCode == 1, on.ToString());
+        Assert.True(off.ExitCode == 2, off.ToString());
+        Assert.Contains("1 deprecated rule(s) not run", off.Err);
+    }
+
+    [Fact]
+    public async Task ACorrelationThatRuns_KeepsTheDeprecatedRuleItCounts_WithoutThatRulesOwnHits()
+    {
+        // The correlation is current and refers to a deprecated rule: it still counts that rule's matches (leaving it out
+        // would silently break it), but the deprecated rule's own hits are not reported. A deprecated correlation is left
+        // out, and the current rule it counts still reports as usual.
+        var log = WriteFile("stops.json", """{"Records":[""" + string.Join(",", Enumerable.Range(0, 3).Select(i =>
+            $$"""{"eventVersion":"1.08","eventTime":"2026-01-15T09:0{{i}}:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops","accessKeyId":"AKIAEXAMPLE"},"eventID":"s{{i}}"}""")) + "]}");
+        var rules = RulesFolder(
+            ("old.yml", StopRule("00000000-0000-4000-8000-000000000003", "Trail stopped (old)", "deprecated")),
+            ("current.yml", StopRule("00000000-0000-4000-8000-000000000001", "Trail stopped", "stable", level: "low")),
+            ("repeated.yml", """
+                title: Trail stopped again and again
+                id: 00000000-0000-4000-8000-0000000000c1
+                status: test
+                level: high
+                correlation:
+                  type: event_count
+                  rules: [00000000-0000-4000-8000-000000000003]
+                  group-by: [userIdentity.arn]
+                  timespan: 1h
+                  condition: {gte: 3}
+                  generate: true
+                """),
+            ("repeated-old.yml", """
+                title: Trail stopped again (old)
+                id: 00000000-0000-4000-8000-0000000000c2
+                status: deprecated
+                level: high
+                correlation:
+                  type: event_count
+                  rules: [00000000-0000-4000-8000-000000000001]
+                  group-by: [userIdentity.arn]
+                  timespan: 1h
+                  condition: {gte: 2}
+                """));
+
+        var hunt = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules, "--output", "jsonl");
+        var all = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules, "--include-deprecated", "--output", "jsonl");
+
+        Assert.True(hunt.ExitCode == 1, hunt.ToString());
+        var ids = RuleIds(hunt);
+        Assert.Equal(3, ids.Count(id => id == "00000000-0000-4000-8000-000000000001"));
+        Assert.Equal(1, ids.Count(id => id == "00000000-0000-4000-8000-0000000000c1"));
+        Assert.DoesNotContain("00000000-0000-4000-8000-000000000003", ids);
+        Assert.DoesNotContain("00000000-0000-4000-8000-0000000000c2", ids);
+        Assert.Contains("1 deprecated rule(s) not run; 1 deprecated rule(s) matched only for the correlations that refer to them, their own hits not shown (--include-deprecated to run them).", hunt.Err);
+        // Asked for, every rule runs as written: the old rule reports its three hits, and the old correlation runs too.
+        var every = RuleIds(all);
+        Assert.Equal(3, every.Count(id => id == "00000000-0000-4000-8000-000000000003"));
+        Assert.Contains("00000000-0000-4000-8000-0000000000c1", every);
+        Assert.Contains("00000000-0000-4000-8000-0000000000c2", every);
+    }
+
+    [Fact]
+    public async Task RulesList_StillListsDeprecatedRules_WithTheirStatus()
+    {
+        var rules = RulesFolder(
+            ("current.yml", StopRule("00000000-0000-4000-8000-000000000001", "Trail stopped", "stable")),
+            ("old.yml", StopRule("00000000-0000-4000-8000-000000000003", "Trail stopped (old)", "deprecated")),
+            ("unusable.yml", StopRule("00000000-0000-4000-8000-000000000005", "Trail stopped (unusable)", "unsupported")));
+
+        var table = await Cli.RunAsync("rules", "list", "--no-builtin", "--rules", rules);
+        var json = await Cli.RunAsync("rules", "list", "--no-builtin", "--rules", rules, "--json");
+
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains("3 rule(s).", table.Out);
+        var row = Assert.Single(Lines(table.Out), l => l.Contains("Trail stopped (old)", StringComparison.Ordinal));
+        Assert.Contains("deprecated", row);
+        Assert.Contains("unsupported", Assert.Single(Lines(table.Out), l => l.Contains("Trail stopped (unusable)", StringComparison.Ordinal)));
+        Assert.Contains("Status", table.Out);
+        using var listed = JsonDocument.Parse(json.Out);
+        Assert.Equal(["deprecated", "stable", "unsupported"], listed.RootElement.EnumerateArray().Select(r => r.GetProperty("status").GetString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void NoRuleOfTheBuiltInPack_IsDeprecatedOrUnsupported()
+    {
+        // The pack is what every hunt runs: a rule of it that a hunt leaves out by default would be a rule nobody runs.
+        var pack = Firebreak.Detection.Rules.BuiltInRules.Load();
+
+        Assert.NotEmpty(pack.Documents);
+        Assert.DoesNotContain(pack.Documents, d => d.Status?.Trim().ToLowerInvariant() is "deprecated" or "unsupported");
+    }
 }
