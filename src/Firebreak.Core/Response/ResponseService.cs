@@ -241,29 +241,33 @@ public sealed partial class ResponseService(IDbContextFactory<FirebreakDbContext
 
     /// <summary>
     /// Finds the actions a stopped server left running: the run saves running before it calls the cloud, so what
-    /// the cloud holds is unknown. Each becomes interrupted at once (on the timeline and in the audit trail), then
-    /// its verification re-reads the state and records what actually holds. Runs as the system, for every tenant.
+    /// the cloud holds is unknown. Each becomes interrupted at once, in one transaction (on the timeline and in the
+    /// audit trail); <see cref="VerifyInterruptedAsync"/> then re-reads the state and records what actually holds.
+    /// Runs as the system, for every tenant. It must be over before this server runs an action of its own (a playbook
+    /// run resumed at start, a request), or that action, running for a moment, is taken for one left behind.
     /// </summary>
-    public async Task<int> RecoverInterruptedAsync(CancellationToken cancellationToken = default)
+    internal async Task<IReadOnlyList<ResponseAction>> MarkInterruptedAsync(CancellationToken cancellationToken = default)
     {
-        List<ResponseAction> interrupted;
-        await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (!db.Actor.IsSystem) throw new InvalidOperationException("Interrupted actions are recovered by the system at start.");
+        var interrupted = await db.ResponseActions.Where(a => a.Status == ActionStatus.Running).OrderBy(a => a.StartedAt).ToListAsync(cancellationToken);
+        if (interrupted.Count == 0) return interrupted;
+        var now = time.GetUtcNow();
+        foreach (var record in interrupted)
         {
-            if (!db.Actor.IsSystem) throw new InvalidOperationException("Interrupted actions are recovered by the system at start.");
-            interrupted = await db.ResponseActions.Where(a => a.Status == ActionStatus.Running).OrderBy(a => a.StartedAt).ToListAsync(cancellationToken);
-            if (interrupted.Count == 0) return 0;
-            var now = time.GetUtcNow();
-            foreach (var record in interrupted)
-            {
-                record.Status = ActionStatus.Interrupted;
-                record.InterruptedAt = now;
-                record.Results = JsonSerializer.Serialize<CallResult[]>([new CallResult("run", record.Resource, false,
-                    "The server stopped while this action was running: which of its calls reached the cloud is not known. The verification below says what holds now.", "Interrupted")], Json);
-                db.TimelineEntries.Add(TimelineFor(record, $"{Title(record)} on {record.Resource}: interrupted (the server stopped during the run)", "the server at start"));
-            }
-            await db.SaveChangesAsync(cancellationToken);
+            record.Status = ActionStatus.Interrupted;
+            record.InterruptedAt = now;
+            record.Results = JsonSerializer.Serialize<CallResult[]>([new CallResult("run", record.Resource, false,
+                "The server stopped while this action was running: which of its calls reached the cloud is not known. The verification below says what holds now.", "Interrupted")], Json);
+            db.TimelineEntries.Add(TimelineFor(record, $"{Title(record)} on {record.Resource}: interrupted (the server stopped during the run)", "the server at start"));
         }
+        await db.SaveChangesAsync(cancellationToken);
+        return interrupted;
+    }
 
+    /// <summary>Re-reads the state of each action <see cref="MarkInterruptedAsync"/> found, and records what holds.</summary>
+    internal async Task VerifyInterruptedAsync(IReadOnlyList<ResponseAction> interrupted, CancellationToken cancellationToken = default)
+    {
         foreach (var record in interrupted)
         {
             IReadOnlyList<VerificationCheck> verification;
@@ -301,7 +305,6 @@ public sealed partial class ResponseService(IDbContextFactory<FirebreakDbContext
                 await db.SaveChangesAsync(cancellationToken);
             }
         }
-        return interrupted.Count;
     }
 
     /// <summary>

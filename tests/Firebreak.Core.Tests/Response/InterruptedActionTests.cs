@@ -70,4 +70,36 @@ public class InterruptedActionTests
         await using (var viewer = harness.As(acme.Viewer))
             await Assert.ThrowsAsync<ForbiddenException>(() => viewer.Get<ResponseService>().ReplanAsync(incident, planned.Id));
     }
+
+    [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
+    public async Task ActionLeftRunning_IsInterruptedBeforeTheStartGoesOn_SoNoActionOfTheNewServerIsTakenForIt(DatabaseKind kind)
+    {
+        // The hosted services after the recovery (the playbook worker, resuming runs) and the server's requests start
+        // once its start has returned. When the marking ran in the background, a playbook run resumed at start could run
+        // its action first, and the marking then took that action, running for a moment, for one the stopped server left.
+        var action = new ScriptedAction("test-collect", ActionImpact.Low, ContainmentStage.Collect);
+        await using var harness = await CoreHarness.CreateAsync(kind, null, (services, _) => services.AddSingleton<IResponseAction>(action));
+        var acme = await harness.CreateTenantAsync("Acme");
+        await using var responder = harness.As(acme.Responder);
+        var incident = (await responder.Get<IncidentService>().CreateAsync(new CreateIncident("Miner"))).Reference;
+        var response = responder.Get<ResponseService>();
+        var planned = await response.PlanAsync(incident, new PlanAction("test-collect", "123456789012", "eu-west-1", Instance, AssetCriticality.High,
+            ContainmentChoice.ContainAcceptDowntime, "can fail over", "collect"));
+        await using (var db = await responder.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync())
+        {
+            var row = await db.ResponseActions.SingleAsync(a => a.Id == planned.Id);
+            row.Status = ActionStatus.Running;
+            row.StartedAt = harness.Time.GetUtcNow();
+            await db.SaveChangesAsync();
+        }
+
+        var worker = ActivatorUtilities.CreateInstance<InterruptedActionWorker>(harness.Services);
+        await worker.StartAsync(CancellationToken.None);
+        var atStart = (await response.GetAsync(incident, planned.Id)).Status;
+        await (worker.ExecuteTask ?? Task.CompletedTask);
+        await worker.StopAsync(CancellationToken.None);
+
+        Assert.Equal(ActionStatus.Interrupted, atStart);
+        Assert.True((await response.GetAsync(incident, planned.Id)).Verified);
+    }
 }
