@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Firebreak.Testing;
 
 namespace Firebreak.Cli.Tests.Commands;
 
@@ -81,6 +82,8 @@ public sealed partial class ServeProcessTests : IAsyncLifetime
         start.Environment.Remove("ASPNETCORE_URLS");
 
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The lines after the URL (the database, whether there are users, which takes a query) end with this one.
+        var banner = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) =>
         {
@@ -88,21 +91,24 @@ public sealed partial class ServeProcessTests : IAsyncLifetime
             lock (_output) _output.Add(e.Data);
             var match = Listening().Match(e.Data);
             if (match.Success) listening.TrySetResult(match.Groups[1].Value);
+            if (e.Data.Contains("Press Ctrl+C to stop.", StringComparison.Ordinal)) banner.TrySetResult();
         };
         _process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null) lock (_output) _output.Add("stderr: " + e.Data);
         };
-        _process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("firebreak serve exited early:\n" + string.Join('\n', Lines())));
+        _process.Exited += (_, _) =>
+        {
+            var early = new InvalidOperationException("firebreak serve exited early:\n" + string.Join('\n', Lines()));
+            listening.TrySetException(early);
+            banner.TrySetException(early);
+        };
         Assert.True(_process.Start());
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
         var url = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
-        // The hint lines follow the URL; give the process a moment to print them.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!Lines().Any(l => l.Contains("Press Ctrl+C to stop.", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
-            await Task.Delay(50, TestContext.Current.CancellationToken);
+        await banner.Task.WaitAsync(HangGuard.Limit, TestContext.Current.CancellationToken);
         return url;
     }
 
