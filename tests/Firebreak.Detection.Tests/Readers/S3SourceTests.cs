@@ -144,13 +144,14 @@ public class S3SourceTests
             [Prefix + "a-stalled.json"] = lines,
             [Prefix + "b-answered.json"] = lines,
         });
-        server.Delays[Prefix + "a-stalled.json"] = TimeSpan.FromSeconds(15);
+        // Far past the client's limit, which is itself far past what the answered object takes on a loaded machine.
+        server.Delays[Prefix + "a-stalled.json"] = TimeSpan.FromMinutes(10);
         using var client = new AmazonS3Client("AKIAFAKEFORLOOPBACK1", "not-a-real-secret-only-for-a-local-fake", new AmazonS3Config
         {
             ServiceURL = server.ServiceUrl,
             ForcePathStyle = true,
             AuthenticationRegion = "us-east-1",
-            Timeout = TimeSpan.FromSeconds(3),
+            Timeout = TimeSpan.FromSeconds(10),
             MaxErrorRetry = 0,
         });
         var reader = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 1 });
@@ -181,12 +182,13 @@ public class S3SourceTests
             [Prefix + "b-answered.json.gz"] = Gzip(lines),
             [Prefix + "c-quiet-download.zip"] = ArchiveLogs.Zip(("AWSLogs/trail.json", lines)),
         });
-        server.Stalls[Prefix + "a-quiet.json"] = (firstLine, TimeSpan.FromSeconds(40));
-        server.Stalls[Prefix + "c-quiet-download.zip"] = (100, TimeSpan.FromSeconds(40));
-        using var client = S3LogInputSource.CreateClient(Loopback(server) with { Timeout = TimeSpan.FromSeconds(2) });
+        // Quiet far past the client's limit, which is itself far past any pause of the answered object on a loaded machine.
+        server.Stalls[Prefix + "a-quiet.json"] = (firstLine, TimeSpan.FromMinutes(10));
+        server.Stalls[Prefix + "c-quiet-download.zip"] = (100, TimeSpan.FromMinutes(10));
+        using var client = S3LogInputSource.CreateClient(Loopback(server) with { Timeout = TimeSpan.FromSeconds(10) });
         var reader = new CloudLogReader(new ReaderOptions { MaxDegreeOfParallelism = 2 });
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        limit.CancelAfter(TimeSpan.FromSeconds(30));
+        limit.CancelAfter(TimeSpan.FromMinutes(2));
 
         var events = new List<string?>();
         var started = System.Diagnostics.Stopwatch.StartNew();
@@ -203,10 +205,10 @@ public class S3SourceTests
         Assert.Equal(total, events.Count(source => source == $"s3://org-trail-logs/{Prefix}b-answered.json.gz"));
         Assert.Equal(2, reader.Summary.Problems.Count);
         var cut = Assert.Single(reader.Summary.Problems, p => p.Source == $"s3://org-trail-logs/{Prefix}a-quiet.json");
-        Assert.Contains("no data came for 2 s", cut.Reason);
+        Assert.Contains("no data came for 10 s", cut.Reason);
         var download = Assert.Single(reader.Summary.Problems, p => p.Source == $"s3://org-trail-logs/{Prefix}c-quiet-download.zip");
         Assert.Contains("cannot download the archive", download.Reason);
-        Assert.Contains("no data came for 2 s", download.Reason);
+        Assert.Contains("no data came for 10 s", download.Reason);
     }
 
     [Theory]
