@@ -9,7 +9,7 @@ namespace Firebreak.Browser.Tests.Alerts;
 
 public sealed class AlertQueueTests(FirebreakSite site) : BrowserTest(site)
 {
-    private static readonly LocatorAssertionsToBeVisibleOptions LiveWait = new() { Timeout = 15_000 };
+    private static readonly LocatorAssertionsToBeVisibleOptions LiveWait = new() { Timeout = 45_000 };
 
     [Fact]
     public async Task Queue_ShowsAnAlertThatArrives_WhileThePageIsOpen_WithoutReloading()

@@ -155,7 +155,7 @@ public sealed class IncidentLifecycleTests(FirebreakSite site) : BrowserTest(sit
 
         await Site.ActAsync(colleague, services => services.GetRequiredService<JournalService>().AddAsync(incident.Reference, "Colleague's finding"));
 
-        await Assertions.Expect(page.TestId("stale-banner")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(page.TestId("stale-banner")).ToBeVisibleAsync(new() { Timeout = 45_000 });
         await page.TestId("reload-incident").ClickAsync();
         await Assertions.Expect(page.TestId("journal-entry")).ToHaveCountAsync(2);
         await Assertions.Expect(page.TestId("journal-entry").Last).ToContainTextAsync("Colleague's finding");

@@ -442,7 +442,7 @@ public class AlertIntakeTests
         // PostgreSQL writer may meanwhile store the next group).
         await intake.SubmitAsync(acme.Id, "siem", [Alert("one more", "s-x")], null);
         var known = await KnownRows();
-        for (var wait = 0; known < 0 && wait < 100; wait++)
+        for (var wait = 0; known < 0 && wait < 600; wait++)
         {
             await Task.Delay(100);
             known = await KnownRows();

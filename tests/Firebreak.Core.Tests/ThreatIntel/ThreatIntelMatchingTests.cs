@@ -62,7 +62,7 @@ public sealed class ThreatIntelMatchingTests : IDisposable
     /// <summary>Matching runs in the background: wait until the condition holds (or fail after a while).</summary>
     private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow + HangGuard.Limit;
         while (true)
         {
             var value = await read();

@@ -9,6 +9,7 @@ using Firebreak.Detection.Readers;
 using Firebreak.Detection.Rules;
 using Firebreak.Detection.Sigma;
 using Firebreak.Detection.Simulation;
+using Firebreak.Testing;
 
 namespace Firebreak.Detection.Tests.Readers;
 
@@ -659,7 +660,7 @@ public sealed class ReaderMutationTests(ReaderMutationTests.Corpus corpus) : ICl
                 {
                     events.Add(cloudEvent);
                 }
-            }, Token).WaitAsync(TimeSpan.FromSeconds(20), Token);
+            }, Token).WaitAsync(HangGuard.Limit, Token);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !Token.IsCancellationRequested)
         {

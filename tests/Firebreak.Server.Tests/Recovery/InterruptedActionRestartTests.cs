@@ -43,7 +43,7 @@ public class InterruptedActionRestartTests
         await using var server = await first.RestartAsync();
         var responder = server.Client(acme.Keys[Role.Responder]);
         JsonElement action = default;
-        for (var i = 0; i < 200; i++)
+        for (var i = 0; i < 600; i++)
         {
             action = await (await responder.GetAsync($"/api/v1/incidents/{incident}/actions/{id}")).JsonAsync();
             if (action.GetProperty("verification").GetArrayLength() > 0) break;
