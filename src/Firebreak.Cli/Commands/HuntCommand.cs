@@ -274,9 +274,13 @@ internal static partial class HuntCommand
 
         if (rules.Rules.Count == 0)
         {
-            throw new CliException(ExitCodes.Usage, selection is { LeftOut.Count: > 0 }
-                ? $"No rule to run: none of the rules could be compiled, and {RetiredNote(selection)}"
-                : "None of the rules could be compiled.");
+            var unusable = parsed.Diagnostics.Concat(rules.Diagnostics).Any(d => d.Severity == DiagnosticSeverity.Error);
+            throw new CliException(ExitCodes.Usage, selection switch
+            {
+                { LeftOut.Count: > 0 } when unusable => $"No rule to run: the other rules could not be compiled, and {RetiredNote(selection)}",
+                { LeftOut.Count: > 0 } => $"No rule to run: {RetiredNote(selection)}",
+                _ => "None of the rules could be compiled.",
+            });
         }
 
         var reader = new CloudLogReader(new ReaderOptions

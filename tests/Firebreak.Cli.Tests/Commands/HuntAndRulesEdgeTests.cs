@@ -374,8 +374,23 @@ public sealed class HuntAndRulesEdgeTests : IDisposable
         var result = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules);
 
         Assert.True(result.ExitCode == 2, result.ToString());
-        Assert.Contains("1 deprecated rule(s) not run (--include-deprecated to run them)", result.Err);
+        Assert.Contains("No rule to run: 1 deprecated rule(s) not run (--include-deprecated to run them)", result.Err);
+        Assert.DoesNotContain("compiled", result.Err);
         Assert.Empty(result.Out);
+    }
+
+    [Fact]
+    public async Task ADeprecatedRuleBesideOnesThatDoNotCompile_IsAUsageError_ThatSaysBoth()
+    {
+        var log = WriteFile("stop.json", StopTrail);
+        var rules = RulesFolder(
+            ("old.yml", StopRule("00000000-0000-4000-8000-000000000003", "Trail stopped (old)", "deprecated")),
+            ("broken.yml", "title: Broken\nlogsource: {product: aws, service: cloudtrail}\ndetection: {sel: {eventName: StopLogging}, condition: nothing}\n"));
+
+        var result = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("No rule to run: the other rules could not be compiled, and 1 deprecated rule(s) not run", result.Err);
     }
 
     [Theory]
