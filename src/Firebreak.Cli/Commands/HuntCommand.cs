@@ -106,6 +106,7 @@ internal static partial class HuntCommand
             async Task<int> StartAsync()
             {
                 RefuseFlagValue(parseResult, includeDeprecated);
+                RefuseFlagValue(parseResult, sources.NoBuiltIn);
                 var now = TimeProvider.System.GetUtcNow();
                 var request = new HuntRequest(
                     parseResult.GetValue(paths) ?? [],

@@ -411,6 +411,21 @@ public sealed class HuntAndRulesEdgeTests : IDisposable
             Assert.Contains($"--include-deprecated takes no value (or true or false): '{arguments[^1].Split('=')[^1]}'", result.Err);
     }
 
+    [Theory]
+    [InlineData("--no-builtin=maybe")]
+    [InlineData("--no-builtin", "yes")]
+    public async Task NoBuiltin_GivenAValue_IsAUsageError_NotAPathThatDoesNotExist(params string[] arguments)
+    {
+        // "yes" was taken for a path ("no such file") and the hunt ran with the built-in pack, exit 1.
+        var log = WriteFile("stop.json", StopTrail);
+
+        var result = await Cli.RunAsync(["hunt", log, .. arguments]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Empty(result.Out);
+        Assert.Contains($"--no-builtin takes no value (or true or false): '{arguments[^1].Split('=')[^1]}'", result.Err);
+    }
+
     [Fact]
     public async Task IncludeDeprecated_BeforeAPath_TakesThePathAsAPath()
     {
