@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -556,7 +557,12 @@ internal static class JsonTraversal
         return false;
     }
 
-    public static bool AnyLeaf(JsonElement current, byte[][] segments, int index, ValueMatcher matcher)
+    /// <summary>
+    /// Follows the path through objects (and JSON text holding one) from <paramref name="index"/>, stopping at the path's end
+    /// or at a node that is not an object (a list, to be fanned out by the caller); false when a name is missing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool DescendObjects(ref JsonElement current, ref int index, byte[][] segments)
     {
         Embedded(ref current, index, segments.Length);
         while (index < segments.Length && current.ValueKind == JsonValueKind.Object)
@@ -568,6 +574,16 @@ internal static class JsonTraversal
 
             index++;
             Embedded(ref current, index, segments.Length);
+        }
+
+        return true;
+    }
+
+    public static bool AnyLeaf(JsonElement current, byte[][] segments, int index, ValueMatcher matcher)
+    {
+        if (!DescendObjects(ref current, ref index, segments))
+        {
+            return false;
         }
 
         if (current.ValueKind == JsonValueKind.Array)
@@ -596,16 +612,9 @@ internal static class JsonTraversal
     /// <summary>As <see cref="AnyLeaf"/> walks, but the test is handed each node at the path's end, an object as well as a scalar.</summary>
     public static bool AnyNode<TState>(JsonElement current, byte[][] segments, int index, TState state, Func<JsonElement, TState, bool> test)
     {
-        Embedded(ref current, index, segments.Length);
-        while (index < segments.Length && current.ValueKind == JsonValueKind.Object)
+        if (!DescendObjects(ref current, ref index, segments))
         {
-            if (!TryGetProperty(current, segments[index], out current))
-            {
-                return false;
-            }
-
-            index++;
-            Embedded(ref current, index, segments.Length);
+            return false;
         }
 
         if (index == segments.Length)
@@ -632,16 +641,9 @@ internal static class JsonTraversal
 
     public static string? First(JsonElement current, byte[][] segments, int index)
     {
-        Embedded(ref current, index, segments.Length);
-        while (index < segments.Length && current.ValueKind == JsonValueKind.Object)
+        if (!DescendObjects(ref current, ref index, segments))
         {
-            if (!TryGetProperty(current, segments[index], out current))
-            {
-                return null;
-            }
-
-            index++;
-            Embedded(ref current, index, segments.Length);
+            return null;
         }
 
         if (current.ValueKind == JsonValueKind.Array)
