@@ -13,6 +13,24 @@ public class InterruptedActionTests
 {
     private const string Instance = "i-0abc1234def567890";
 
+    /// <summary>
+    /// A planned test-collect action on <see cref="Instance"/>, left as a run leaves it when the process dies after saving
+    /// running and before the result.
+    /// </summary>
+    private static async Task<(string Incident, ResponseActionView Planned)> PlanLeftRunningAsync(CoreHarness harness, ActorScope responder, string? ranBy)
+    {
+        var incident = (await responder.Get<IncidentService>().CreateAsync(new CreateIncident("Miner"))).Reference;
+        var planned = await responder.Get<ResponseService>().PlanAsync(incident, new PlanAction("test-collect", "123456789012", "eu-west-1", Instance,
+            AssetCriticality.High, ContainmentChoice.ContainAcceptDowntime, "can fail over", "collect"));
+        await using var db = await responder.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync();
+        var row = await db.ResponseActions.SingleAsync(a => a.Id == planned.Id);
+        row.Status = ActionStatus.Running;
+        row.RanBy = ranBy;
+        row.StartedAt = harness.Time.GetUtcNow();
+        await db.SaveChangesAsync();
+        return (incident, planned);
+    }
+
     [Theory, MemberData(nameof(Databases.Both), MemberType = typeof(Databases))]
     public async Task ActionLeftRunning_IsInterruptedAtStart_Verified_OnTheTimelineAndAudited_ThenReplanned(DatabaseKind kind)
     {
@@ -21,19 +39,8 @@ public class InterruptedActionTests
         await using var _ = harness;
         var acme = await harness.CreateTenantAsync("Acme");
         await using var responder = harness.As(acme.Responder);
-        var incident = (await responder.Get<IncidentService>().CreateAsync(new CreateIncident("Miner"))).Reference;
         var response = responder.Get<ResponseService>();
-        var planned = await response.PlanAsync(incident, new PlanAction("test-collect", "123456789012", "eu-west-1", Instance, AssetCriticality.High,
-            ContainmentChoice.ContainAcceptDowntime, "can fail over", "collect"));
-        // What a run leaves behind when the process dies after saving running and before the result.
-        await using (var db = await responder.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync())
-        {
-            var row = await db.ResponseActions.SingleAsync(a => a.Id == planned.Id);
-            row.Status = ActionStatus.Running;
-            row.RanBy = "responder@acme.example";
-            row.StartedAt = harness.Time.GetUtcNow();
-            await db.SaveChangesAsync();
-        }
+        var (incident, planned) = await PlanLeftRunningAsync(harness, responder, ranBy: "responder@acme.example");
         harness.Time.Advance(TimeSpan.FromMinutes(7));
 
         await harness.StartInterruptedActionRecoveryAsync();
@@ -81,17 +88,8 @@ public class InterruptedActionTests
         await using var harness = await CoreHarness.CreateAsync(kind, null, (services, _) => services.AddSingleton<IResponseAction>(action));
         var acme = await harness.CreateTenantAsync("Acme");
         await using var responder = harness.As(acme.Responder);
-        var incident = (await responder.Get<IncidentService>().CreateAsync(new CreateIncident("Miner"))).Reference;
         var response = responder.Get<ResponseService>();
-        var planned = await response.PlanAsync(incident, new PlanAction("test-collect", "123456789012", "eu-west-1", Instance, AssetCriticality.High,
-            ContainmentChoice.ContainAcceptDowntime, "can fail over", "collect"));
-        await using (var db = await responder.Get<IDbContextFactory<FirebreakDbContext>>().CreateDbContextAsync())
-        {
-            var row = await db.ResponseActions.SingleAsync(a => a.Id == planned.Id);
-            row.Status = ActionStatus.Running;
-            row.StartedAt = harness.Time.GetUtcNow();
-            await db.SaveChangesAsync();
-        }
+        var (incident, planned) = await PlanLeftRunningAsync(harness, responder, ranBy: null);
 
         var worker = ActivatorUtilities.CreateInstance<InterruptedActionWorker>(harness.Services);
         await worker.StartAsync(CancellationToken.None);
