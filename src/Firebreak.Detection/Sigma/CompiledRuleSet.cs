@@ -16,11 +16,14 @@ public sealed class CompiledRule
 {
     private readonly IReadOnlyList<KeyValuePair<string, FieldAccessor>> fields;
 
-    internal CompiledRule(SigmaRule rule, Predicate predicate, IReadOnlyDictionary<string, FieldAccessor> fields, ValueMatcher? operationFilter, int ordinal, bool gate = true)
+    private readonly ScopedPredicate[] scopedFields;
+
+    internal CompiledRule(SigmaRule rule, Predicate predicate, IReadOnlyDictionary<string, FieldAccessor> fields, ValueMatcher? operationFilter, int ordinal, bool gate = true, ScopedPredicate[]? scopedFields = null)
     {
         Rule = rule;
         Predicate = predicate;
         this.fields = fields.ToList();
+        this.scopedFields = scopedFields ?? [];
         OperationFilter = operationFilter;
         Ordinal = ordinal;
         RequiredNeedles = predicate.RequiredNeedles()?.Items;
@@ -65,9 +68,28 @@ public sealed class CompiledRule
 
     public bool Matches(CloudEvent e) => LogSourceMatches(Rule.LogSource, e.LogSource) && Predicate.Evaluate(e);
 
-    /// <summary>The rule's fields present in the event, for analysts reading a hit.</summary>
-    public IReadOnlyList<MatchedField> DescribeMatch(CloudEvent e) =>
-        fields.Select(f => new MatchedField(f.Key, f.Value.FirstValue(e))).Where(f => f.Value is not null).ToList();
+    /// <summary>
+    /// The rule's fields present in the event, for analysts reading a hit. A field written <c>list[].field</c> is given
+    /// from the first item of the list that passed all of its map's tests, as the rule names it.
+    /// </summary>
+    public IReadOnlyList<MatchedField> DescribeMatch(CloudEvent e)
+    {
+        var described = new List<MatchedField>(fields.Count);
+        foreach (var (name, accessor) in fields)
+        {
+            if (accessor.FirstValue(e) is { } value)
+            {
+                described.Add(new MatchedField(name, value));
+            }
+        }
+
+        foreach (var scoped in scopedFields)
+        {
+            scoped.Describe(e, described);
+        }
+
+        return described;
+    }
 
     internal static bool LogSourceMatches(SigmaLogSource rule, LogSource source) =>
         (rule.Product is null || rule.Product.Equals(source.Product, StringComparison.OrdinalIgnoreCase))
@@ -183,7 +205,8 @@ public sealed class CompiledRuleSet
                     : null;
                 var shown = PositiveFields(rule.Detection);
                 var fields = compiler.Fields.Where(f => shown.Contains(f.Key)).ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
-                rules.Add(new CompiledRule(rule, predicate, fields, index, rules.Count, options.NeedleGates));
+                var scoped = compiler.Scoped.Where(s => s.FieldNames.Any(shown.Contains)).ToArray();
+                rules.Add(new CompiledRule(rule, predicate, fields, index, rules.Count, options.NeedleGates, scoped));
             }
             catch (SigmaRuleException ex)
             {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Firebreak.Detection.Events;
 
@@ -43,10 +44,49 @@ internal static class ElementScope
     }
 }
 
-/// <summary>Some item of a list passes every test of the items naming it with <c>[]</c>.</summary>
-internal sealed class ScopedPredicate(RawPathAccessor scope, ElementTest[] tests) : Predicate
+/// <summary>
+/// Some item of a list passes every test of the items naming it with <c>[]</c>. <paramref name="fields"/> are those items'
+/// fields as the rule writes them (<c>list[].field</c>) with their paths inside an item, for describing a match.
+/// </summary>
+internal sealed class ScopedPredicate(RawPathAccessor scope, ElementTest[] tests, (string Name, byte[][] Inner)[] fields) : Predicate
 {
-    public override bool Evaluate(CloudEvent e) => scope.AnyNode(e, tests, static (element, all) =>
+    public IEnumerable<string> FieldNames => fields.Select(f => f.Name);
+
+    public override bool Evaluate(CloudEvent e) => scope.AnyNode(e, tests, static (element, all) => PassesAll(element, all));
+
+    /// <summary>
+    /// Adds the fields of the first item passing every test, with their values in that item (not the first values in the
+    /// record, which may belong to another item), unless a field of that name is already in <paramref name="into"/>.
+    /// Adds nothing when no item passes.
+    /// </summary>
+    public void Describe(CloudEvent e, List<MatchedField> into)
+    {
+        var found = new StrongBox<JsonElement?>();
+        scope.AnyNode(e, (tests, found), static (element, state) =>
+        {
+            if (!PassesAll(element, state.tests))
+            {
+                return false;
+            }
+
+            state.found.Value = element;
+            return true;
+        });
+        if (found.Value is not { } item)
+        {
+            return;
+        }
+
+        foreach (var (name, inner) in fields)
+        {
+            if (JsonTraversal.First(item, inner, 0) is { } value && !into.Exists(f => f.Name == name))
+            {
+                into.Add(new MatchedField(name, value));
+            }
+        }
+    }
+
+    private static bool PassesAll(JsonElement element, ElementTest[] all)
     {
         foreach (var test in all)
         {
@@ -57,7 +97,7 @@ internal sealed class ScopedPredicate(RawPathAccessor scope, ElementTest[] tests
         }
 
         return true;
-    });
+    }
 
     // Every test holds in the record (in one item), so any one test's needles will do.
     public override NeedleSet? RequiredNeedles(bool beyondOperation = false) =>

@@ -27,10 +27,14 @@ public sealed record SigmaCompileOptions
 internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOptions options, string file)
 {
     private readonly Dictionary<string, FieldAccessor> accessors = new(StringComparer.Ordinal);
+    private readonly List<ScopedPredicate> scoped = [];
 
     public List<SigmaDiagnostic> Warnings { get; } = [];
 
     public IReadOnlyDictionary<string, FieldAccessor> Fields => accessors;
+
+    /// <summary>The tests of <c>list[]</c> items compiled so far; their fields are described from the item that passed.</summary>
+    public IReadOnlyList<ScopedPredicate> Scoped => scoped;
 
     public Predicate Compile(SigmaDetection detection)
     {
@@ -203,7 +207,13 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
                 throw new SigmaRuleException($"{first.Field}: '{scope}' is not a field of the record, so it has no items to look in", first.Line, first.Column);
             }
 
-            compiled.Add(new ScopedPredicate(list, scopedItems.Select(s => CompileElementItem(s.Item, new InnerPath(s.Inner, list.Paths))).ToArray()));
+            var paths = scopedItems.Select(s => (s.Item, Path: new InnerPath(s.Inner, list.Paths))).ToList();
+            var predicate = new ScopedPredicate(
+                list,
+                paths.Select(p => CompileElementItem(p.Item, p.Path)).ToArray(),
+                paths.Select(p => (p.Item.Field!, p.Path.Segments)).ToArray());
+            scoped.Add(predicate);
+            compiled.Add(predicate);
         }
 
         return [.. compiled];

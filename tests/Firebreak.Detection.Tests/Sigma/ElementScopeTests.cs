@@ -34,6 +34,53 @@ public class ElementScopeTests
     }
 
     [Fact]
+    public void AHit_ListsTheFieldsOfTheItemThatMatched_AsTheRuleNamesThem()
+    {
+        // The first permission (443 from a private range) must not lend its values to the description.
+        var set = SshOpenToAnywhere("requestParameters.ipPermissions.items[]");
+        var e = TestEvents.Aws("""
+            {"eventName":"AuthorizeSecurityGroupIngress","requestParameters":{"ipPermissions":{"items":[
+              {"ipProtocol":"tcp","fromPort":443,"toPort":443,"ipRanges":{"items":[{"cidrIp":"10.0.0.0/8"}]}},
+              {"ipProtocol":"tcp","fromPort":0,"toPort":65535,"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}}]}}}
+            """);
+        Assert.Equal(
+            [
+                new MatchedField("requestParameters.ipPermissions.items[].fromPort", "0"),
+                new MatchedField("requestParameters.ipPermissions.items[].toPort", "65535"),
+                new MatchedField("requestParameters.ipPermissions.items[].ipRanges.items.cidrIp", "0.0.0.0/0"),
+            ],
+            Assert.Single(set.Match(e)).DescribeMatch(e));
+    }
+
+    [Fact]
+    public void AHit_ListsEachListField_Once_AndNoneOfAMapThatOnlyExcludes()
+    {
+        // Two maps of the same list both pass on the second item; the excluding map's fields are not shown.
+        var set = SigmaTestRules.Detection("""
+                ssh:
+                    requestParameters.ipPermissions.items[].fromPort|lte: 22
+                    requestParameters.ipPermissions.items[].toPort|gte: 22
+                rdp:
+                    requestParameters.ipPermissions.items[].fromPort|lte: 3389
+                    requestParameters.ipPermissions.items[].toPort|gte: 3389
+                private:
+                    requestParameters.ipPermissions.items[].ipRanges.items.cidrIp|cidr: 10.0.0.0/8
+                condition: (ssh or rdp) and not private
+            """);
+        var e = TestEvents.Aws("""
+            {"eventName":"AuthorizeSecurityGroupIngress","requestParameters":{"ipPermissions":{"items":[
+              {"ipProtocol":"tcp","fromPort":443,"toPort":443,"ipRanges":{"items":[{"cidrIp":"192.0.2.0/24"}]}},
+              {"ipProtocol":"tcp","fromPort":20,"toPort":4000,"ipRanges":{"items":[{"cidrIp":"192.0.2.0/24"}]}}]}}}
+            """);
+        Assert.Equal(
+            [
+                new MatchedField("requestParameters.ipPermissions.items[].fromPort", "20"),
+                new MatchedField("requestParameters.ipPermissions.items[].toPort", "4000"),
+            ],
+            Assert.Single(set.Match(e)).DescribeMatch(e));
+    }
+
+    [Fact]
     public void PlainPaths_StillLetEachItemBeFoundInADifferentItem()
     {
         // Standard Sigma, unchanged: each field is looked for in every item of every list on its path.
