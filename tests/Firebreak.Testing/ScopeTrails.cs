@@ -72,6 +72,8 @@ public static class ScopeTrails
         return record.ToJsonString();
     }
 
+    private static JsonObject Items(JsonObject item) => new() { ["items"] = new JsonArray(item) };
+
     public static JsonObject Credentials(string key) => new()
     {
         ["accessKeyId"] = key,
@@ -155,9 +157,14 @@ public static class ScopeTrails
             Trail(6, "ev-read", User("backdoor", BackdoorKey), "s3.amazonaws.com", "GetObject", new JsonObject { ["bucketName"] = "finance-data", ["key"] = "q3.csv" },
                 resources: ["arn:aws:s3:::finance-data/q3.csv", "arn:aws:s3:::finance-data"]),
             Trail(7, "ev-policy", admin, "s3.amazonaws.com", "PutBucketPolicy", new JsonObject { ["bucketName"] = "finance-data" }),
-            Trail(8, "ev-run", admin, "ec2.amazonaws.com", "RunInstances", new JsonObject { ["instanceType"] = "p4d.24xlarge" }, resources: [Instance], region: "eu-west-1"),
+            // EC2 lists no resources: RunInstances names the instance in its answer, ModifyInstanceAttribute in its request.
+            Trail(8, "ev-run", admin, "ec2.amazonaws.com", "RunInstances",
+                new JsonObject { ["instancesSet"] = Items(new JsonObject { ["imageId"] = "ami-029eb80bc237bec6f", ["minCount"] = 1, ["maxCount"] = 1 }), ["instanceType"] = "p4d.24xlarge" },
+                new JsonObject { ["ownerId"] = Account, ["instancesSet"] = Items(new JsonObject { ["instanceId"] = "i-0abc1234def567890", ["imageId"] = "ami-029eb80bc237bec6f" }) },
+                region: "eu-west-1"),
             Trail(9, "ev-delete-trail", admin, "cloudtrail.amazonaws.com", "DeleteTrail", new JsonObject { ["name"] = "org-trail" }),
-            Trail(10, "ev-modify", admin, "ec2.amazonaws.com", "ModifyInstanceAttribute", resources: [Instance], region: "eu-west-1"),
+            Trail(10, "ev-modify", admin, "ec2.amazonaws.com", "ModifyInstanceAttribute",
+                new JsonObject { ["instanceId"] = "i-0abc1234def567890", ["userData"] = "<sensitiveDataRemoved>" }, region: "eu-west-1"),
             Trail(11, "ev-denied", admin, "s3.amazonaws.com", "GetObject", new JsonObject { ["bucketName"] = "hr-data" }, resources: ["arn:aws:s3:::hr-data/salaries.csv"], error: "AccessDenied"),
             Trail(12, "ev-drop", admin, "s3.amazonaws.com", "PutObject", new JsonObject { ["bucketName"] = "finance-data", ["key"] = "ransom.txt" }, resources: ["arn:aws:s3:::finance-data/ransom.txt"]),
             Trail(20, "ev-bob", User("bob", BobKey), "s3.amazonaws.com", "GetObject", new JsonObject { ["bucketName"] = "public-site" },

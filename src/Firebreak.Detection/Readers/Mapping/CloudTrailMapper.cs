@@ -64,20 +64,21 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
             ? EventOutcome.Failure
             : EventOutcome.Success;
 
+        var account = f.RecipientAccountId.Str() ?? identity.Prop("accountId"u8).Str();
         return new CloudEvent
         {
             Time = time,
             EventId = f.EventId.Str(),
             LogSource = LogSources.CloudTrail,
             Provider = "aws",
-            Account = f.RecipientAccountId.Str() ?? identity.Prop("accountId"u8).Str(),
+            Account = account,
             Region = f.AwsRegion.Str(),
             Actor = MapActor(f.AdditionalEventData.Dynamic(), identity),
             SourceIp = f.SourceIp.Str(),
             UserAgent = f.UserAgent.Str(),
             Service = f.EventSource.Str(),
             Operation = operation,
-            Resources = MapResources(f),
+            Resources = MapResources(f, operation, response, account),
             Outcome = outcome,
             ErrorCode = errorCode ?? (outcome == EventOutcome.Failure ? "Failure" : null),
             ErrorMessage = f.ErrorMessage.Str() ?? (outcome == EventOutcome.Failure ? details.Prop("FailureReason"u8).Str() : null),
@@ -215,7 +216,7 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
 
     private static string? Named(string? name) => name is null or MaskedName ? null : name;
 
-    private static List<EventResource> MapResources(in Fields f)
+    private static List<EventResource> MapResources(in Fields f, string operation, JsonElement? response, string? account)
     {
         List<EventResource> resources = [];
         // CloudTrail Lake rows carry the list as JSON text, as their other nested columns.
@@ -235,38 +236,8 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
             return resources;
         }
 
-        // Many management events list no resources; the request names the target instead. The names mean an S3 bucket or
-        // an IAM user, role or policy only in those services' own calls: Transfer Family's and ElastiCache's CreateUser
-        // name users of their own, Lightsail's CreateBucket a bucket of its own.
-        var request = f.RequestParameters.Dynamic().Obj();
-        switch (f.EventSource.Str())
-        {
-            case "s3.amazonaws.com":
-                if (request.Prop("bucketName"u8).Str() is { } bucket)
-                {
-                    resources.Add(new EventResource("AWS::S3::Bucket", $"arn:aws:s3:::{bucket}", bucket));
-                }
-
-                break;
-            case "iam.amazonaws.com":
-                AddNamed(resources, request, "userName", "AWS::IAM::User");
-                AddNamed(resources, request, "roleName", "AWS::IAM::Role");
-                AddNamed(resources, request, "policyArn", "AWS::IAM::Policy");
-                break;
-            case "cloudtrail.amazonaws.com":
-                AddNamed(resources, request, "name", "AWS::CloudTrail::Trail");
-                break;
-        }
-
+        CloudTrailResources.FromCall(resources, f.EventSource.Str(), operation, f.RequestParameters.Dynamic().Obj(), response, f.AwsRegion.Str(), account);
         return resources;
-    }
-
-    private static void AddNamed(List<EventResource> resources, JsonElement? request, string field, string type)
-    {
-        if (request.Prop(field).Str() is { } value)
-        {
-            resources.Add(new EventResource(type, value, value));
-        }
     }
 
     /// <summary>
