@@ -121,7 +121,16 @@ internal static partial class HuntCommand
                     parseResult.GetValue(incident),
                     TimeSpan.FromSeconds(parseResult.GetValue(sendTimeout)),
                     parseResult.GetValue(includeDeprecated));
-                return await RunAsync(context, sources.Load(parseResult), request, interruption, cancellationToken);
+                // The rules are read apart, so that a signal while a rule file is a pipe with nothing written to it yet
+                // (--rules <(curl ...)) stops the hunt at once: such a read cannot be cancelled, and is left behind.
+                var loading = Task.Run(() => sources.Load(parseResult), CancellationToken.None);
+                if (await Task.WhenAny(loading, interruption.Signalled) != loading && !cancellationToken.IsCancellationRequested)
+                {
+                    _ = loading.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    return InterruptedWhileLoading(context, interruption);
+                }
+
+                return await RunAsync(context, await loading, request, interruption, cancellationToken);
             }
         });
         return command;
@@ -251,6 +260,12 @@ internal static partial class HuntCommand
         }
     }
 
+    private static int InterruptedWhileLoading(CliContext context, HuntInterruption interruption)
+    {
+        context.ErrorConsole.WriteLine($"Interrupted ({interruption.Name}) while the rules loaded: no log was read.");
+        return interruption.ExitCode;
+    }
+
     private static async Task<int> RunAsync(CliContext context, SigmaParseResult parsed, HuntRequest request, HuntInterruption interruption, CancellationToken cancellationToken)
     {
         if (request.Since is { } from && request.Until is { } to && from >= to) throw new CliException(ExitCodes.Usage, "--since must be before --until.");
@@ -269,8 +284,7 @@ internal static partial class HuntCommand
         RulesCommands.ReportDiagnostics(context, parsed.Diagnostics.Concat(rules.Diagnostics));
         if (interruption.Requested && !cancellationToken.IsCancellationRequested)
         {
-            context.ErrorConsole.WriteLine($"Interrupted ({interruption.Name}) while the rules loaded: no log was read.");
-            return interruption.ExitCode;
+            return InterruptedWhileLoading(context, interruption);
         }
 
         if (rules.Rules.Count == 0)

@@ -35,6 +35,9 @@ internal sealed class HuntInterruption : IDisposable
     /// <summary>Cancelled by the first signal (or the caller's token): stops reading.</summary>
     public CancellationToken Token => stop.Token;
 
+    /// <summary>Completes at the first signal.</summary>
+    public Task Signalled => signalled.Task;
+
     /// <summary>Whether a signal stopped the hunt.</summary>
     public bool Requested => Volatile.Read(ref signal) != 0;
 
