@@ -10,5 +10,13 @@ public static class BuiltInRules
 
     public static SigmaParseResult Load() => SigmaRuleLoader.LoadEmbedded(typeof(BuiltInRules).Assembly, ResourcePrefix);
 
-    public static CompiledRuleSet Compile(SigmaCompileOptions? options = null) => CompiledRuleSet.Compile(Load().Documents, options);
+    /// <summary>
+    /// The pack compiled for matching, without rules whose status retires them (deprecated, unsupported), as a hunt
+    /// leaves them out by default (<see cref="RetiredRules"/>); a retired rule a correlation needs is matched for it only.
+    /// </summary>
+    public static CompiledRuleSet Compile(SigmaCompileOptions? options = null)
+    {
+        var selection = RetiredRules.LeaveOut(Load().Documents);
+        return CompiledRuleSet.Compile(selection.Documents, (options ?? new SigmaCompileOptions()) with { Unreported = selection.Unreported });
+    }
 }

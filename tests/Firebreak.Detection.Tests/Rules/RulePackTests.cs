@@ -22,6 +22,16 @@ public class RulePackTests
     }
 
     [Fact]
+    public void Pack_HoldsNoRetiredRule_SoTheServerMatchesEveryRuleItShips()
+    {
+        // The server matches the built-in pack without retired rules, as a hunt does; a rule retired in the pack would
+        // silently stop matching on the server, so retiring one is a decision this test makes visible.
+        var parsed = BuiltInRules.Load();
+        Assert.DoesNotContain(parsed.Documents, RetiredRules.IsRetired);
+        Assert.Equal(parsed.Documents.OfType<SigmaRule>().Count(), BuiltInRules.Compile().Rules.Count);
+    }
+
+    [Fact]
     public void Pack_LintsClean_AtThePacksOwnBar() =>
         Assert.Empty(RuleLinter.Lint(BuiltInRules.Load(), LintOptions.BuiltInPack));
 
