@@ -435,6 +435,12 @@ internal static partial class HuntCommand
         if (allProblems > listed.Count) context.ErrorConsole.WriteLine($"... and {allProblems - listed.Count} more problem(s).");
         if (RetiredNote(selection) is { } retired) context.ErrorConsole.WriteLine(retired);
         if (PreFilterNote(RuleRawFilter.Describe(rules)) is { } note) context.ErrorConsole.WriteLine(note);
+        foreach (var (document, values) in rules.Undecided())
+        {
+            context.ErrorConsole.Line(("warning:", ConsoleText.Warning),
+                (" " + Visible($"{document.Source.File}:{document.Source.Line}: '{document.Title}': {values} value(s) took its regular expression longer than {CompiledRuleSet.RegexTimeLimit.TotalSeconds:0.#} s to match and were taken as no match; a hit may be missing."), null));
+        }
+
         // Not one record read, and errors: the inputs were missing, or none held a log it could read (a text file, standard
         // input that was not JSON). Or inputs were opened and held no record at all (an empty file, empty standard input).
         // Files left unopened because their names lie outside --since/--until are not a reason: that hunt is clean.
@@ -794,6 +800,7 @@ internal static partial class HuntCommand
         w.WriteStartObject("summary");
         w.WriteNumber("rules", rules.Rules.Count);
         w.WriteNumber("rulesNotRun", rulesNotRun);
+        w.WriteNumber("undecidedValues", rules.Undecided().Sum(u => u.Values));
         w.WriteNumber("files", summary.Files);
         w.WriteNumber("filesOutsideWindow", outsideWindow);
         w.WriteNumber("bytes", summary.Bytes);

@@ -8,6 +8,9 @@ using Firebreak.Detection.Events;
 
 namespace Firebreak.Detection.Sigma;
 
+/// <summary>A rule or filter and the number of values its timed regular expressions took as no match for want of time.</summary>
+public sealed record UndecidedValues(SigmaDocument Document, long Values);
+
 /// <summary>A field a rule looks at and the value it had in the matching event.</summary>
 public sealed record MatchedField(string Name, string? Value);
 
@@ -130,6 +133,19 @@ public sealed class CompiledRuleSet
 
     public SigmaCompileOptions Options { get; }
 
+    private IReadOnlyList<(SigmaDocument Document, IReadOnlyList<RegexMatcher> Matchers)> timedRegexes = [];
+
+    /// <summary>How long a regular expression on the backtracking engine may take over one value.</summary>
+    public static TimeSpan RegexTimeLimit => RegexMatcher.BacktrackingLimit;
+
+    /// <summary>
+    /// The rules and filters whose regular expressions (those on the backtracking engine, timed per value) could not
+    /// decide some values within <see cref="RegexMatcher.BacktrackingLimit"/>, with how many: each such value was taken
+    /// as no match, so a hunt must say so. Counted since the set was compiled.
+    /// </summary>
+    public IReadOnlyList<UndecidedValues> Undecided() =>
+        [.. timedRegexes.Select(t => new UndecidedValues(t.Document, t.Matchers.Sum(m => m.Undecided))).Where(u => u.Values > 0)];
+
     /// <summary>The code of the error for a second rule with an id already used; the linter reports those itself, at the id's line.</summary>
     public const string DuplicateIdCode = "duplicate-id";
 
@@ -138,6 +154,7 @@ public sealed class CompiledRuleSet
         options ??= new SigmaCompileOptions();
         var docs = documents.ToList();
         var diagnostics = new List<SigmaDiagnostic>();
+        var timed = new List<(SigmaDocument Document, IReadOnlyList<RegexMatcher> Matchers)>();
         var filtersByTarget = new Dictionary<string, List<(SigmaFilter Filter, Predicate Predicate)>>(StringComparer.OrdinalIgnoreCase);
         var filtersOfEveryRule = new List<(SigmaFilter Filter, Predicate Predicate)>();
         foreach (var filter in docs.OfType<SigmaFilter>())
@@ -147,6 +164,7 @@ public sealed class CompiledRuleSet
                 var compiler = new DetectionCompiler(filter.LogSource, options, filter.Source.File);
                 var predicate = compiler.Compile(filter.Detection);
                 diagnostics.AddRange(compiler.Warnings.Select(w => AtDocument(w, filter.Source.Line)));
+                if (compiler.TimedRegexes.Count > 0) timed.Add((filter, compiler.TimedRegexes));
                 if (filter.AppliesToEveryRule)
                 {
                     filtersOfEveryRule.Add((filter, predicate));
@@ -188,6 +206,7 @@ public sealed class CompiledRuleSet
                 var compiler = new DetectionCompiler(rule.LogSource, options, rule.Source.File);
                 var predicate = compiler.Compile(rule.Detection);
                 diagnostics.AddRange(compiler.Warnings.Select(w => AtDocument(w, rule.Source.Line)));
+                if (compiler.TimedRegexes.Count > 0) timed.Add((rule, compiler.TimedRegexes));
                 var filters = new[] { rule.Id, rule.Name }
                     .Where(k => k is not null && filtersByTarget.ContainsKey(k))
                     .SelectMany(k => filtersByTarget[k!])
@@ -254,7 +273,7 @@ public sealed class CompiledRuleSet
                     : $"correlation refers to correlation(s) that cannot be evaluated before it (a cycle, or one that refers to an unknown rule): {string.Join(", ", cyclic)}"));
         }
 
-        return new CompiledRuleSet(rules, correlations, diagnostics, options);
+        return new CompiledRuleSet(rules, correlations, diagnostics, options) { timedRegexes = timed };
     }
 
     /// <summary>

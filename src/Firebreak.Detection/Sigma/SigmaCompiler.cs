@@ -28,10 +28,14 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
 {
     private readonly Dictionary<string, FieldAccessor> accessors = new(StringComparer.Ordinal);
     private readonly List<ScopedPredicate> scoped = [];
+    private readonly List<RegexMatcher> timedRegexes = [];
 
     public List<SigmaDiagnostic> Warnings { get; } = [];
 
     public IReadOnlyDictionary<string, FieldAccessor> Fields => accessors;
+
+    /// <summary>The regular expressions compiled so far that run on the backtracking engine, with its time limit per value.</summary>
+    public IReadOnlyList<RegexMatcher> TimedRegexes => timedRegexes;
 
     /// <summary>The tests of <c>list[]</c> items compiled so far; their fields are described from the item that passed.</summary>
     public IReadOnlyList<ScopedPredicate> Scoped => scoped;
@@ -525,7 +529,9 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
             {
                 // Nothing to warm; the values will be timed as usual.
             }
-            return new RegexMatcher(regex);
+            var timed = new RegexMatcher(regex);
+            timedRegexes.Add(timed);
+            return timed;
         }
     }
 

@@ -157,6 +157,11 @@ internal sealed class RegexMatcher(Regex regex) : ValueMatcher
     /// </summary>
     public static readonly TimeSpan BacktrackingLimit = TimeSpan.FromSeconds(1);
 
+    private long undecided;
+
+    /// <summary>Values the pattern could not decide within <see cref="BacktrackingLimit"/>, taken as no match, so far.</summary>
+    public long Undecided => Interlocked.Read(ref undecided);
+
     public override bool IsMatch(ReadOnlySpan<char> value)
     {
         try
@@ -165,6 +170,7 @@ internal sealed class RegexMatcher(Regex regex) : ValueMatcher
         }
         catch (RegexMatchTimeoutException)
         {
+            Interlocked.Increment(ref undecided);
             return false;
         }
     }

@@ -47,6 +47,37 @@ public sealed class HuntAndRulesEdgeTests : IDisposable
     }
 
     [Fact]
+    public async Task AValueARegularExpressionCannotDecideInTime_IsCounted_AndTheHuntSaysAHitMayBeMissing()
+    {
+        // A lookahead needs the backtracking engine, which is timed per value; (a+)+b over forty a's runs far past the limit.
+        // Such a value counts as no match, and the hunt used to say nothing of it.
+        var rule = WriteFile("slow.yml", """
+            title: Slow Pattern
+            id: 3c1d2f4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f
+            logsource: {product: aws, service: cloudtrail}
+            level: low
+            detection:
+              sel:
+                userAgent|re: '^(?!z)(a+)+b$'
+              condition: sel
+            """);
+        var log = WriteFile("slow.json", StopTrail.Replace("\"eventID\"", $"\"userAgent\":\"{new string('a', 40)}\",\"eventID\"", StringComparison.Ordinal));
+        var quick = WriteFile("quick.json", StopTrail);
+
+        var table = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rule);
+        var json = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rule, "--output", "json");
+        var none = await Cli.RunAsync("hunt", quick, "--no-builtin", "--rules", rule, "--output", "json");
+
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains($"warning: {rule}:1: 'Slow Pattern': 1 value(s) took its regular expression longer than 1 s to match and were taken as no match; a hit may be missing.", table.Err);
+        using (var document = JsonDocument.Parse(json.Out))
+            Assert.Equal(1, document.RootElement.GetProperty("summary").GetProperty("undecidedValues").GetInt64());
+        using (var document = JsonDocument.Parse(none.Out))
+            Assert.Equal(0, document.RootElement.GetProperty("summary").GetProperty("undecidedValues").GetInt64());
+        Assert.DoesNotContain("regular expression", none.Err);
+    }
+
+    [Fact]
     public async Task AHitOnARecordOfUnknownTime_HasNoTime_NotTheYearOne()
     {
         // The reader keeps the record "with an unknown time" and warns; its hits say so ("time": null, an empty csv
