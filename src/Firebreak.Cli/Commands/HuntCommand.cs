@@ -695,10 +695,16 @@ internal static partial class HuntCommand
 
     private static string TableTime(HuntHit hit) => HitTime(hit)?.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "";
 
-    /// <summary>The table's second line of a hit: what was done, by whom, from where and where it was read; or a correlation's span.</summary>
+    /// <summary>
+    /// The table's second line of a hit: what was done, to what (the first resource, by its name or id, and how many more),
+    /// by whom, from where and where it was read; or a correlation's span.
+    /// </summary>
     private static string? TableDetail(HuntHit hit) => hit switch
     {
-        { Event: { } e } => string.Create(CultureInfo.InvariantCulture, $"{e.Operation} by {e.Actor.Arn ?? e.Actor.Name ?? e.Actor.Uid ?? "?"}")
+        { Event: { } e } => e.Operation
+            + (e.Resources.Count == 0 ? "" : $" on {e.Resources[0].Name ?? e.Resources[0].Uid}")
+            + (e.Resources.Count < 2 ? "" : string.Create(CultureInfo.InvariantCulture, $" (+{e.Resources.Count - 1} more)"))
+            + $" by {e.Actor.Arn ?? e.Actor.Name ?? e.Actor.Uid ?? "?"}"
             + (e.SourceIp is null ? "" : $" from {e.SourceIp}")
             + (e.Origin is null ? "" : string.Create(CultureInfo.InvariantCulture, $"  ({e.Origin.Source}:{e.Origin.Line})")),
         { Correlation: { } c } => string.Create(CultureInfo.InvariantCulture, $"{c.Count} event(s) from {c.FirstSeen:u} to {c.LastSeen:u}"),

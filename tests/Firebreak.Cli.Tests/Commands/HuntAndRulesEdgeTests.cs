@@ -78,6 +78,23 @@ public sealed class HuntAndRulesEdgeTests : IDisposable
     }
 
     [Fact]
+    public async Task AHitsLine_NamesWhatWasActedOn()
+    {
+        // SendCommand lists no resources in CloudTrail; the instances it ran on are in its request.
+        var log = WriteFile("ssm.json", """{"Records":[{"eventVersion":"1.08","eventTime":"2026-01-15T09:00:00Z","eventSource":"ssm.amazonaws.com","eventName":"SendCommand","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"requestParameters":{"instanceIds":["i-0123456789abcdef0","i-0fedcba9876543210"],"documentName":"AWS-RunShellScript"},"responseElements":null,"eventID":"e3","recipientAccountId":"111122223333"}]}""");
+
+        var table = await Cli.RunAsync("hunt", log);
+        var json = await Cli.RunAsync("hunt", log, "--output", "jsonl");
+
+        Assert.True(table.ExitCode == 1, table.ToString());
+        Assert.Contains($"    SendCommand on i-0123456789abcdef0 (+1 more) by arn:aws:iam::111122223333:user/ops from 203.0.113.9  ({log}:1)", Lines(table.Out).Select(l => l.TrimEnd('\r')));
+        using var hit = JsonDocument.Parse(Lines(json.Out)[0]);
+        Assert.Equal(
+            ["arn:aws:ec2:us-east-1:111122223333:instance/i-0123456789abcdef0", "arn:aws:ec2:us-east-1:111122223333:instance/i-0fedcba9876543210"],
+            hit.RootElement.GetProperty("resources").EnumerateArray().Select(r => r.GetString()));
+    }
+
+    [Fact]
     public async Task AHitOnARecordOfUnknownTime_HasNoTime_NotTheYearOne()
     {
         // The reader keeps the record "with an unknown time" and warns; its hits say so ("time": null, an empty csv

@@ -106,6 +106,14 @@ public class CloudTrailResourceTests
     }
 
     [Fact]
+    public async Task EventSelectors_NameTheTrail()
+    {
+        var e = await Read("cloudtrail.amazonaws.com", "PutEventSelectors", """{"trailName":"org-trail","eventSelectors":[{"readWriteType":"WriteOnly","includeManagementEvents":false}]}""");
+
+        Assert.Equal([("AWS::CloudTrail::Trail", "org-trail", "org-trail")], Listed(e));
+    }
+
+    [Fact]
     public async Task RdsCalls_NameTheDatabaseAndTheSnapshot()
     {
         var e = await Read("rds.amazonaws.com", "CreateDBSnapshot", """{"dBInstanceIdentifier":"orders","dBSnapshotIdentifier":"exfiltration"}""");

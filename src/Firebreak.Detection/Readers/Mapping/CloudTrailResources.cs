@@ -32,7 +32,9 @@ internal static class CloudTrailResources
                 AddNamed(resources, request, "policyArn", "AWS::IAM::Policy");
                 break;
             case "cloudtrail.amazonaws.com":
+                // StopLogging and DeleteTrail name the trail as name; PutEventSelectors and PutInsightSelectors as trailName.
                 AddNamed(resources, request, "name", "AWS::CloudTrail::Trail");
+                AddNamed(resources, request, "trailName", "AWS::CloudTrail::Trail");
                 break;
             case "ec2.amazonaws.com":
                 Ec2(resources, request, response, region, account);
