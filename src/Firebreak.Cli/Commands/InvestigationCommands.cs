@@ -95,10 +95,11 @@ internal static class InvestigationCommands
         var command = catalog.Create("import",
             "Attach cloud audit logs to an incident: upload local files (plain or .gz; CloudTrail, Azure Activity, Entra ID, GCP audit), or have the server read a path inside its import roots or an S3 prefix. Shows progress until the import finishes; exit 0 done, 1 failed or nothing but problems found.",
             "firebreak incident events import INC-2026-0042 trail-1.json.gz trail-2.json.gz",
+            "firebreak incident events import INC-2026-0042 ./AWSLogs/",
             "firebreak incident events import INC-2026-0042 --path /srv/evidence/AWSLogs",
             "firebreak incident events import INC-2026-0042 --s3 s3://trail-bucket/AWSLogs/111122223333/ --no-wait");
         var reference = CliArguments.Incident();
-        var files = new Argument<string[]>("files") { Description = "Local files to upload.", Arity = ArgumentArity.ZeroOrMore };
+        var files = new Argument<string[]>("files") { Description = "Local files or folders to upload; a folder is sent as one tar archive of the files under it.", Arity = ArgumentArity.ZeroOrMore };
         var path = new Option<string?>("--path") { Description = "A file or folder on the server, inside its configured import roots.", HelpName = "PATH" };
         var s3 = new Option<string?>("--s3") { Description = "An s3://bucket/prefix the server reads with its own credentials.", HelpName = "URI" };
         var noWait = new Option<bool>("--no-wait") { Description = "Return once the import is queued." };
@@ -115,16 +116,21 @@ internal static class InvestigationCommands
                 throw new CliException(ExitCodes.Usage, "Give local files, or --path, or --s3: exactly one source.");
             foreach (var file in locals)
             {
-                if (!File.Exists(file)) throw new CliException(ExitCodes.Usage, $"No such file: {file}");
+                if (!File.Exists(file) && !Directory.Exists(file)) throw new CliException(ExitCodes.Usage, $"No such file or folder: {file}");
             }
             var key = Uri.EscapeDataString(parseResult.GetValue(reference)!);
             using var client = connection.Open(parseResult, TimeSpan.FromHours(1));
             var started = new List<ImportView>();
             foreach (var file in locals)
             {
-                await using var stream = File.OpenRead(file);
-                var name = Uri.EscapeDataString(Path.GetFileName(file));
-                started.Add((await client.PostStreamAsync($"api/v1/incidents/{key}/events/imports/upload?name={name}", stream, stream.Length, cancellationToken)).Read<ImportView>());
+                var (stream, fileName) = Directory.Exists(file)
+                    ? (await FolderArchive.PackAsync(file, cancellationToken), FolderArchive.NameOf(file))
+                    : ((Stream)File.OpenRead(file), Path.GetFileName(file));
+                await using (stream)
+                {
+                    var name = Uri.EscapeDataString(fileName);
+                    started.Add((await client.PostStreamAsync($"api/v1/incidents/{key}/events/imports/upload?name={name}", stream, stream.Length, cancellationToken)).Read<ImportView>());
+                }
             }
             if (serverPath is not null)
                 started.Add((await client.PostAsync($"api/v1/incidents/{key}/events/imports", new { kind = "path", path = serverPath }, cancellationToken)).Read<ImportView>());

@@ -88,6 +88,38 @@ public sealed class InvestigationCommandTests(ServerFixture server) : IClassFixt
     }
 
     [Fact]
+    public async Task Import_OfAFolder_SendsTheFilesUnderIt_AsOneArchive()
+    {
+        // A trail's folder (AWSLogs/<account>/CloudTrail/<region>/...) holds thousands of files: the folder is one upload,
+        // a tar of every file under it, plain or gzipped, which the server reads entry by entry.
+        var incident = await server.CreateIncidentAsync("A trail's folder");
+        var folder = Path.Combine(_folder, "AWSLogs");
+        var plain = Path.Combine(folder, "111122223333", "CloudTrail", "us-east-1", "trail-1.json");
+        var gzipped = Path.Combine(folder, "111122223333", "CloudTrail", "eu-west-1", "trail-2.json.gz");
+        Directory.CreateDirectory(Path.GetDirectoryName(plain)!);
+        Directory.CreateDirectory(Path.GetDirectoryName(gzipped)!);
+        Directory.CreateDirectory(Path.Combine(folder, "empty"));
+        await File.WriteAllLinesAsync(plain, Enumerable.Range(100, 20).Select(Record), TestContext.Current.CancellationToken);
+        await using (var gz = new System.IO.Compression.GZipStream(File.Create(gzipped), System.IO.Compression.CompressionLevel.Fastest))
+        await using (var text = new StreamWriter(gz))
+        {
+            foreach (var n in Enumerable.Range(200, 20)) await text.WriteLineAsync(Record(n));
+        }
+
+        var import = await server.RunAsync("incident", "events", "import", incident, folder + Path.DirectorySeparatorChar);
+
+        Assert.True(import.ExitCode == 0, import.ToString());
+        Assert.Contains("AWSLogs.tar: completed; 40 read, 40 stored, 0 duplicate(s)", import.Out);
+        var search = await server.RunAsync("incident", "events", "search", incident, "--access-key", "AKIACLITEST00001", "--json", "--limit", "100");
+        Assert.Equal(40, JsonDocument.Parse(search.Out).RootElement.GetProperty("items").GetArrayLength());
+        Assert.Empty(Directory.EnumerateFiles(Path.GetTempPath(), "firebreak-upload-*"));
+
+        var empty = await server.RunAsync("incident", "events", "import", incident, Path.Combine(folder, "empty"));
+        Assert.Equal(2, empty.ExitCode);
+        Assert.Contains("holds no file to upload", empty.Err);
+    }
+
+    [Fact]
     public async Task BadInput_IsAUsageErrorOrARefusal()
     {
         var incident = await server.CreateIncidentAsync("Bad input");
