@@ -19,6 +19,9 @@ public sealed class PlaybookMutationTests
     private const long MutantAllocationLimit = 256L << 20;
     // ASP.NET Core runs requests on thread-pool threads, 1.5 MB of stack on Linux: a reader must fit well inside.
     private const int StackSize = 1024 * 1024;
+
+    /// <summary>Room for the test's own recursion over the deepest mutants it writes.</summary>
+    private const int MutantStackSize = 64 * 1024 * 1024;
     private static readonly DateTimeOffset At = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
 
     private static readonly (string Name, string Yaml)[] Seeds =
@@ -122,15 +125,25 @@ public sealed class PlaybookMutationTests
     private static void RunMutants(string format, string mutationClass, string seed, (string Name, string Text)[] seeds,
         Func<Random, string, (string Description, string Text)> mutate, Func<string, PlaybookDefinition> read)
     {
-        var (failures, refused, readCount) = OnServerSizedStack(() =>
+        // The mutants are made apart, on a large stack: writing a mutant 3,000 levels deep recurses in the test's own JSON
+        // writer, which overflowed the server-sized stack when a loaded machine ran it before the JIT had optimised it.
+        var mutants = OnStack(MutantStackSize, () =>
         {
             var random = new Random(StableSeed(seed));
-            var failures = new List<string>();
-            int refused = 0, readCount = 0;
-            for (var n = 0; n < MutantsPerClass; n++)
+            return Enumerable.Range(0, MutantsPerClass).Select(_ =>
             {
                 var (name, original) = seeds[random.Next(seeds.Length)];
                 var (description, text) = mutate(random, original);
+                return (Name: name, Description: description, Text: text);
+            }).ToList();
+        });
+        var (failures, refused, readCount) = OnServerSizedStack(() =>
+        {
+            var failures = new List<string>();
+            int refused = 0, readCount = 0;
+            for (var n = 0; n < mutants.Count; n++)
+            {
+                var (name, description, text) = mutants[n];
                 var problems = Check(() => read(text), out var playbook, out var error);
                 if (playbook is null) refused++;
                 else readCount++;
@@ -264,7 +277,9 @@ public sealed class PlaybookMutationTests
     };
 
     /// <summary>Runs <paramref name="work"/> on a thread with a server-sized stack, so deep recursion fails the test instead of passing on a big main stack.</summary>
-    private static T OnServerSizedStack<T>(Func<T> work)
+    private static T OnServerSizedStack<T>(Func<T> work) => OnStack(StackSize, work);
+
+    private static T OnStack<T>(int stackSize, Func<T> work)
     {
         T result = default!;
         Exception? failure = null;
@@ -278,7 +293,7 @@ public sealed class PlaybookMutationTests
             {
                 failure = ex;
             }
-        }, StackSize);
+        }, stackSize);
         thread.Start();
         Assert.True(thread.Join(HangGuard.Limit), $"the mutants did not finish within {HangGuard.Limit.TotalSeconds:F0} s");
         if (failure is not null) throw new InvalidOperationException("the mutation run failed", failure);
