@@ -113,6 +113,29 @@ public class CloudTrailResourceTests
         Assert.Equal([("AWS::CloudTrail::Trail", "org-trail", "org-trail")], Listed(e));
     }
 
+    [Theory]
+    // The recorded shape: Stratus's secret reads give the secret's ARN, with the suffix AWS adds to its name.
+    [InlineData("arn:aws:secretsmanager:us-east-1:111122223333:secret:stratus-red-team-retrieve-secret-9-7ChiHt", "arn:aws:secretsmanager:us-east-1:111122223333:secret:stratus-red-team-retrieve-secret-9-7ChiHt", "stratus-red-team-retrieve-secret-9")]
+    [InlineData("prod/db/password", "prod/db/password", "prod/db/password")]
+    public async Task SecretReads_NameTheSecret(string secretId, string uid, string name)
+    {
+        var e = await Read("secretsmanager.amazonaws.com", "GetSecretValue", $$"""{"secretId":"{{secretId}}","versionStage":"AWSCURRENT"}""");
+
+        Assert.Equal([("AWS::SecretsManager::Secret", uid, name)], Listed(e));
+    }
+
+    [Fact]
+    public async Task GuardDutyAndFlowLogCalls_NameTheDetectorAndTheFlowLogs()
+    {
+        var detector = await Read("guardduty.amazonaws.com", "DeleteDetector", """{"detectorId":"6ec1aa76c9c3020a93af9e89a5a3a439"}""");
+        var one = await Read("ec2.amazonaws.com", "DeleteFlowLogs", """{"DeleteFlowLogsRequest":{"FlowLogId":{"tag":1,"content":"fl-064ed3a785e4a37ef"}}}""");
+        var two = await Read("ec2.amazonaws.com", "DeleteFlowLogs", """{"DeleteFlowLogsRequest":{"FlowLogId":[{"tag":1,"content":"fl-064ed3a785e4a37ef"},{"tag":2,"content":"fl-0aaaaaaaaaaaaaaaa"}]}}""");
+
+        Assert.Equal([("AWS::GuardDuty::Detector", "arn:aws:guardduty:us-east-1:111122223333:detector/6ec1aa76c9c3020a93af9e89a5a3a439", "6ec1aa76c9c3020a93af9e89a5a3a439")], Listed(detector));
+        Assert.Equal([("AWS::EC2::FlowLog", "arn:aws:ec2:us-east-1:111122223333:vpc-flow-log/fl-064ed3a785e4a37ef", "fl-064ed3a785e4a37ef")], Listed(one));
+        Assert.Equal(["fl-064ed3a785e4a37ef", "fl-0aaaaaaaaaaaaaaaa"], two.Resources.Select(r => r.Name));
+    }
+
     [Fact]
     public async Task RdsCalls_NameTheDatabaseAndTheSnapshot()
     {
@@ -154,5 +177,9 @@ public class CloudTrailResourceTests
         Assert.All(events.Where(e => e.Operation is "ModifyInstanceAttribute" or "TerminateInstances"), e => Assert.Contains(e.Resources, r => r.Type == "AWS::EC2::Instance"));
         Assert.All(events.Where(e => e.Operation == "ModifySnapshotAttribute"), e => Assert.Contains(e.Resources, r => r.Type == "AWS::EC2::Snapshot"));
         Assert.All(events.Where(e => e.Service == "lambda.amazonaws.com"), e => Assert.Contains(e.Resources, r => r.Type == "AWS::Lambda::Function"));
+        var secretReads = events.Where(e => e.Operation == "GetSecretValue").ToList();
+        Assert.NotEmpty(secretReads);
+        Assert.All(secretReads, e => Assert.Contains(e.Resources, r => r.Type == "AWS::SecretsManager::Secret"));
+        Assert.All(events.Where(e => e.Operation == "DeleteFlowLogs"), e => Assert.Contains(e.Resources, r => r.Type == "AWS::EC2::FlowLog"));
     }
 }

@@ -45,6 +45,16 @@ internal static class CloudTrailResources
             case "lambda.amazonaws.com":
                 Lambda(resources, request.Prop("functionName"u8).Str(), region, account);
                 break;
+            case "secretsmanager.amazonaws.com":
+                Secret(resources, request.Prop("secretId"u8).Str());
+                break;
+            case "guardduty.amazonaws.com":
+                if (request.Prop("detectorId"u8).Str() is { } detector)
+                {
+                    Add(resources, "AWS::GuardDuty::Detector", $"arn:{Partition(region)}:guardduty:{region}:{account}:detector/{detector}", detector);
+                }
+
+                break;
             case "rds.amazonaws.com":
                 Rds(resources, request, "dBInstanceIdentifier"u8, "AWS::RDS::DBInstance", "db", region, account);
                 Rds(resources, request, "dBClusterIdentifier"u8, "AWS::RDS::DBCluster", "cluster", region, account);
@@ -82,6 +92,36 @@ internal static class CloudTrailResources
             Ec2Id(resources, at.Prop("volumeId"u8).Str(), "vol-", "AWS::EC2::Volume", "volume", region, account);
             Ec2Id(resources, at.Prop("snapshotId"u8).Str(), "snap-", "AWS::EC2::Snapshot", "snapshot", region, account: null);
             Ec2Id(resources, at.Prop("imageId"u8).Str(), "ami-", "AWS::EC2::Image", "image", region, account: null);
+
+            // DeleteFlowLogs is written in the query API's shape: {"FlowLogId": {"tag": 1, "content": "fl-..."}}, a list for several.
+            if (at.Prop("DeleteFlowLogsRequest"u8).Prop("FlowLogId"u8) is { } flowLogs)
+            {
+                foreach (var flowLog in flowLogs.ValueKind == JsonValueKind.Array ? [.. flowLogs.EnumerateArray()] : new[] { flowLogs })
+                {
+                    Ec2Id(resources, ((JsonElement?)flowLog).Prop("content"u8).Str(), "fl-", "AWS::EC2::FlowLog", "vpc-flow-log", region, account);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A secret as Secrets Manager takes it: its ARN (the name with a random six-character suffix AWS adds) or its name,
+    /// which gives no ARN to build; a name stands for itself, as an IAM user's does.
+    /// </summary>
+    private static void Secret(List<EventResource> resources, string? secret)
+    {
+        if (secret is null)
+        {
+            return;
+        }
+
+        if (secret.StartsWith("arn:", StringComparison.Ordinal) && secret.Split(':') is { Length: 7 } parts)
+        {
+            Add(resources, "AWS::SecretsManager::Secret", secret, parts[6].Length > 7 && parts[6][^7] == '-' ? parts[6][..^7] : parts[6]);
+        }
+        else
+        {
+            Add(resources, "AWS::SecretsManager::Secret", secret, secret);
         }
     }
 
