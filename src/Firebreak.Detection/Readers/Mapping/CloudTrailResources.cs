@@ -9,8 +9,8 @@ namespace Firebreak.Detection.Readers.Mapping;
 /// RDS's calls): the request or the answer names the target instead. A name means an S3 bucket, an IAM user or an
 /// instance only in that service's own calls (Transfer Family's and ElastiCache's CreateUser name users of their own,
 /// Lightsail's CreateBucket a bucket of its own), so each service is read apart. Resources are named by ARN, as the
-/// ones CloudTrail lists are, with the id or name as the resource's name; IAM users, roles and trails keep their names,
-/// as before.
+/// ones CloudTrail lists are, with the id or name as the resource's name; IAM users, roles and policies, trails and
+/// secrets given by name are named by what the request gives, which is all it holds of them.
 /// </summary>
 internal static class CloudTrailResources
 {
