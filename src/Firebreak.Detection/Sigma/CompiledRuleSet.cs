@@ -114,8 +114,13 @@ public sealed class CompiledRuleSet
     // Consecutive events nearly always share a log source; comparing the strings is cheaper than hashing the record.
     private volatile BucketEntry? lastBucket;
 
-    private CompiledRuleSet(IReadOnlyList<CompiledRule> rules, IReadOnlyList<SigmaCorrelation> correlations, IReadOnlyList<SigmaDiagnostic> diagnostics, SigmaCompileOptions options)
+    // The rules' and filters' regular expressions on the backtracking engine, whose undecided values a hunt reports.
+    private readonly IReadOnlyList<(SigmaDocument Document, IReadOnlyList<RegexMatcher> Matchers)> timedRegexes;
+
+    private CompiledRuleSet(IReadOnlyList<CompiledRule> rules, IReadOnlyList<SigmaCorrelation> correlations, IReadOnlyList<SigmaDiagnostic> diagnostics, SigmaCompileOptions options,
+        IReadOnlyList<(SigmaDocument Document, IReadOnlyList<RegexMatcher> Matchers)> timedRegexes)
     {
+        this.timedRegexes = timedRegexes;
         Rules = rules;
         Correlations = correlations;
         Diagnostics = diagnostics;
@@ -132,8 +137,6 @@ public sealed class CompiledRuleSet
     public IReadOnlyList<SigmaDiagnostic> Diagnostics { get; }
 
     public SigmaCompileOptions Options { get; }
-
-    private IReadOnlyList<(SigmaDocument Document, IReadOnlyList<RegexMatcher> Matchers)> timedRegexes = [];
 
     /// <summary>How long a regular expression on the backtracking engine may take over one value.</summary>
     public static TimeSpan RegexTimeLimit => RegexMatcher.BacktrackingLimit;
@@ -273,7 +276,7 @@ public sealed class CompiledRuleSet
                     : $"correlation refers to correlation(s) that cannot be evaluated before it (a cycle, or one that refers to an unknown rule): {string.Join(", ", cyclic)}"));
         }
 
-        return new CompiledRuleSet(rules, correlations, diagnostics, options) { timedRegexes = timed };
+        return new CompiledRuleSet(rules, correlations, diagnostics, options, timed);
     }
 
     /// <summary>

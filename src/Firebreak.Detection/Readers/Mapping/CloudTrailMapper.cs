@@ -56,6 +56,7 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
         // CloudTrail Lake result rows carry nested columns as JSON text.
         var identity = f.UserIdentity.Dynamic().Obj();
         var errorCode = f.ErrorCode.Str();
+        var request = f.RequestParameters.Dynamic();
         var response = f.ResponseElements.Dynamic();
         // Sign-in events carry their result under their own name: responseElements {"ConsoleLogin": "Failure"},
         // {"CheckMfa": "Failure"}, or serviceEventDetails {"CredentialVerification": "Failure"}.
@@ -78,11 +79,11 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
             UserAgent = f.UserAgent.Str(),
             Service = f.EventSource.Str(),
             Operation = operation,
-            Resources = MapResources(f, operation, response, account),
+            Resources = MapResources(f, operation, request, response, account),
             Outcome = outcome,
             ErrorCode = errorCode ?? (outcome == EventOutcome.Failure ? "Failure" : null),
             ErrorMessage = f.ErrorMessage.Str() ?? (outcome == EventOutcome.Failure ? details.Prop("FailureReason"u8).Str() : null),
-            RequestParameters = f.RequestParameters.Dynamic().ObjectOrNull(),
+            RequestParameters = request.ObjectOrNull(),
             ResponseParameters = response.ObjectOrNull(),
             Raw = record,
             Origin = origin,
@@ -216,7 +217,7 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
 
     private static string? Named(string? name) => name is null or MaskedName ? null : name;
 
-    private static List<EventResource> MapResources(in Fields f, string operation, JsonElement? response, string? account)
+    private static List<EventResource> MapResources(in Fields f, string operation, JsonElement? request, JsonElement? response, string? account)
     {
         List<EventResource> resources = [];
         // CloudTrail Lake rows carry the list as JSON text, as their other nested columns.
@@ -236,7 +237,7 @@ internal sealed class CloudTrailMapper(LogFormat format) : IRecordMapper
             return resources;
         }
 
-        CloudTrailResources.FromCall(resources, f.EventSource.Str(), operation, f.RequestParameters.Dynamic().Obj(), response, f.AwsRegion.Str(), account);
+        CloudTrailResources.FromCall(resources, f.EventSource.Str(), operation, request.Obj(), response, f.AwsRegion.Str(), account);
         return resources;
     }
 

@@ -70,39 +70,51 @@ internal static class CloudTrailResources
     /// </summary>
     private static void Ec2(List<EventResource> resources, JsonElement? request, JsonElement? response, string? region, string? account)
     {
-        foreach (var call in new[] { request, response })
+        Ec2Named(resources, request.Obj(), region, account);
+        Ec2Named(resources, response.Obj(), region, account);
+    }
+
+    /// <summary>The EC2 resources one side of a call (its request or its answer) names.</summary>
+    private static void Ec2Named(List<EventResource> resources, JsonElement? at, string? region, string? account)
+    {
+        if (at is null)
         {
-            var at = call.Obj();
-            if (at is null)
-            {
-                continue;
-            }
+            return;
+        }
 
-            Instance(resources, at.Prop("instanceId"u8).Str(), region, account);
-            if (at.Prop("instancesSet"u8).Prop("items"u8) is { ValueKind: JsonValueKind.Array } items)
+        Instance(resources, at.Prop("instanceId"u8).Str(), region, account);
+        if (at.Prop("instancesSet"u8).Prop("items"u8) is { ValueKind: JsonValueKind.Array } items)
+        {
+            foreach (var item in items.EnumerateArray())
             {
-                foreach (var item in items.EnumerateArray())
-                {
-                    Instance(resources, ((JsonElement?)item).Prop("instanceId"u8).Str(), region, account);
-                }
-            }
-
-            var group = at.Prop("groupId"u8).Str() ?? at.Prop("ModifySecurityGroupRulesRequest"u8).Prop("GroupId"u8).Str();
-            Ec2Id(resources, group, "sg-", "AWS::EC2::SecurityGroup", "security-group", region, account);
-            Ec2Id(resources, at.Prop("volumeId"u8).Str(), "vol-", "AWS::EC2::Volume", "volume", region, account);
-            Ec2Id(resources, at.Prop("snapshotId"u8).Str(), "snap-", "AWS::EC2::Snapshot", "snapshot", region, account: null);
-            Ec2Id(resources, at.Prop("imageId"u8).Str(), "ami-", "AWS::EC2::Image", "image", region, account: null);
-
-            // DeleteFlowLogs is written in the query API's shape: {"FlowLogId": {"tag": 1, "content": "fl-..."}}, a list for several.
-            if (at.Prop("DeleteFlowLogsRequest"u8).Prop("FlowLogId"u8) is { } flowLogs)
-            {
-                foreach (var flowLog in flowLogs.ValueKind == JsonValueKind.Array ? [.. flowLogs.EnumerateArray()] : new[] { flowLogs })
-                {
-                    Ec2Id(resources, ((JsonElement?)flowLog).Prop("content"u8).Str(), "fl-", "AWS::EC2::FlowLog", "vpc-flow-log", region, account);
-                }
+                Instance(resources, ((JsonElement?)item).Prop("instanceId"u8).Str(), region, account);
             }
         }
+
+        var group = at.Prop("groupId"u8).Str() ?? at.Prop("ModifySecurityGroupRulesRequest"u8).Prop("GroupId"u8).Str();
+        Ec2Id(resources, group, "sg-", "AWS::EC2::SecurityGroup", "security-group", region, account);
+        Ec2Id(resources, at.Prop("volumeId"u8).Str(), "vol-", "AWS::EC2::Volume", "volume", region, account);
+        Ec2Id(resources, at.Prop("snapshotId"u8).Str(), "snap-", "AWS::EC2::Snapshot", "snapshot", region, account: null);
+        Ec2Id(resources, at.Prop("imageId"u8).Str(), "ami-", "AWS::EC2::Image", "image", region, account: null);
+
+        // DeleteFlowLogs is written in the query API's shape: {"FlowLogId": {"tag": 1, "content": "fl-..."}}, a list for several.
+        switch (at.Prop("DeleteFlowLogsRequest"u8).Prop("FlowLogId"u8))
+        {
+            case { ValueKind: JsonValueKind.Array } flowLogs:
+                foreach (var flowLog in flowLogs.EnumerateArray())
+                {
+                    FlowLog(resources, flowLog, region, account);
+                }
+
+                break;
+            case { } flowLog:
+                FlowLog(resources, flowLog, region, account);
+                break;
+        }
     }
+
+    private static void FlowLog(List<EventResource> resources, JsonElement flowLog, string? region, string? account) =>
+        Ec2Id(resources, ((JsonElement?)flowLog).Prop("content"u8).Str(), "fl-", "AWS::EC2::FlowLog", "vpc-flow-log", region, account);
 
     /// <summary>
     /// A secret as Secrets Manager takes it: its ARN (the name with a random six-character suffix AWS adds) or its name,
