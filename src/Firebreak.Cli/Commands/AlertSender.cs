@@ -437,7 +437,12 @@ internal sealed partial class AlertSender(HttpClient http, TimeSpan silence) : I
                 principals.Add(new { type, value = arn });
             }
 
-            if (Text(e.Actor.Name, AlertLimits.ValueLength) is { } name && name.Contains('@', StringComparison.Ordinal)) principals.Add(new { type = "user", value = name });
+            // An e-mail-shaped id or name is a user to search for: an Entra UPN or a GCP principal (their id; the display name
+            // beside it, "Admin", is none), an SSO session named by the user's e-mail (the name of an assumed-role session).
+            foreach (var user in new[] { e.Actor.Arn is null ? e.Actor.Uid : null, e.Actor.Name }.Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                if (Text(user, AlertLimits.ValueLength) is { } value && value.Contains('@', StringComparison.Ordinal)) principals.Add(new { type = "user", value });
+            }
             if (Text(e.SourceIp, AlertLimits.ValueLength) is { } ip)
             {
                 // CloudTrail puts the calling service's host name here when AWS acts on its own behalf.
@@ -455,7 +460,8 @@ internal sealed partial class AlertSender(HttpClient http, TimeSpan silence) : I
             ["title"] = Text(hit.Title, AlertLimits.TitleLength) ?? Text(hit.RuleKey, AlertLimits.TitleLength) ?? "Hunt hit",
             ["description"] = Text(e is null
                 ? $"Correlation met by {hit.Correlation?.Count} event(s): {fields}"
-                : $"{e.Operation} by {e.Actor.Arn ?? e.Actor.Name ?? "unknown"}" + (fields.Length > 0 ? $"; matched {fields}" : ""), AlertLimits.DescriptionLength),
+                : $"{e.Operation}" + (HuntCommand.Failure(e) is { } failure ? $" ({failure})" : "") + $" by {HuntCommand.Who(e)}"
+                  + (fields.Length > 0 ? $"; matched {fields}" : ""), AlertLimits.DescriptionLength),
             ["severity"] = HuntCommand.Levels[HuntCommand.LevelRank(hit.Level)],
             ["detectedAt"] = HuntCommand.HitTime(hit),
             ["category"] = "cloud-audit-log",

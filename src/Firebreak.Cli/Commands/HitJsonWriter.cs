@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Firebreak.Detection.Events;
 using Firebreak.Detection.Hunting;
 
 namespace Firebreak.Cli.Commands;
@@ -21,7 +22,9 @@ internal static class HitJsonWriter
         Name = JsonEncodedText.Encode("name"), AccessKeyId = JsonEncodedText.Encode("accessKeyId"), SourceIp = JsonEncodedText.Encode("sourceIp"),
         UserAgent = JsonEncodedText.Encode("userAgent"), Resources = JsonEncodedText.Encode("resources"), Fields = JsonEncodedText.Encode("fields"),
         Origin = JsonEncodedText.Encode("origin"), Source = JsonEncodedText.Encode("source"), Line = JsonEncodedText.Encode("line"),
-        Record = JsonEncodedText.Encode("record"), Count = JsonEncodedText.Encode("count"),
+        Record = JsonEncodedText.Encode("record"), Count = JsonEncodedText.Encode("count"), Outcome = JsonEncodedText.Encode("outcome"),
+        ErrorCode = JsonEncodedText.Encode("errorCode"), Uid = JsonEncodedText.Encode("uid"), SessionIssuer = JsonEncodedText.Encode("sessionIssuer"),
+        Success = JsonEncodedText.Encode("success"), Failure = JsonEncodedText.Encode("failure"),
         RuleKind = JsonEncodedText.Encode("rule"), CorrelationKind = JsonEncodedText.Encode("correlation");
 
     /// <summary>Rules seen by this thread, by key; far more than any rule set holds, so the limit only guards against misuse.</summary>
@@ -77,14 +80,18 @@ internal static class HitJsonWriter
         Str(w, Account, e?.Account);
         Str(w, Region, e?.Region);
         Str(w, Operation, e?.Operation);
+        Str(w, Outcome, e?.Outcome switch { EventOutcome.Success => Success, EventOutcome.Failure => Failure, _ => (JsonEncodedText?)null });
+        Str(w, ErrorCode, e?.ErrorCode);
         if (e is null) w.WriteNull(Actor);
         else
         {
             w.WriteStartObject(Actor);
             Str(w, Type, e.Actor.Type);
+            Str(w, Uid, e.Actor.Uid);
             Str(w, Arn, e.Actor.Arn);
             Str(w, Name, e.Actor.Name);
             Str(w, AccessKeyId, e.Actor.AccessKeyId);
+            Str(w, SessionIssuer, e.Actor.SessionIssuer);
             w.WriteEndObject();
         }
 

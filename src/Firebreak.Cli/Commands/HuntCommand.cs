@@ -702,12 +702,61 @@ internal static partial class HuntCommand
     private static string? TableDetail(HuntHit hit) => hit switch
     {
         { Event: { } e } => e.Operation
+            + (Failure(e) is { } failure ? $" [{failure}]" : "")
             + (e.Resources.Count == 0 ? "" : $" on {e.Resources[0].Name ?? e.Resources[0].Uid}")
             + (e.Resources.Count < 2 ? "" : string.Create(CultureInfo.InvariantCulture, $" (+{e.Resources.Count - 1} more)"))
-            + $" by {e.Actor.Arn ?? e.Actor.Name ?? e.Actor.Uid ?? "?"}"
+            + $" by {Who(e)}"
             + (e.SourceIp is null ? "" : $" from {e.SourceIp}")
             + (e.Origin is null ? "" : string.Create(CultureInfo.InvariantCulture, $"  ({e.Origin.Source}:{e.Origin.Line})")),
         { Correlation: { } c } => string.Create(CultureInfo.InvariantCulture, $"{c.Count} event(s) from {c.FirstSeen:u} to {c.LastSeen:u}"),
+        _ => null,
+    };
+
+    /// <summary>
+    /// Who acted, as a hit names them: by the identity the provider keys them by (an ARN, a UPN, a service principal's
+    /// object id, a service account's e-mail), with their display name after it when that adds something (an Entra user's
+    /// "Admin", a service principal's app name); for a GCP call made through impersonation, the original caller as well,
+    /// since the account used is rarely who to look for.
+    /// </summary>
+    internal static string Who(CloudEvent e)
+    {
+        var actor = e.Actor;
+        var id = ActorId(actor) ?? "?";
+        // An ARN ends with the name it gives (user/ops, assumed-role/role/session, :root): that name adds nothing.
+        var who = actor.Name is { Length: > 0 } name && !string.Equals(id, name, StringComparison.OrdinalIgnoreCase)
+            && !id.EndsWith("/" + name, StringComparison.Ordinal) && !id.EndsWith(":" + name, StringComparison.Ordinal)
+            ? $"{id} ({name})"
+            : id;
+        return e.Provider == "gcp" && actor.SessionIssuer is { } first && !string.Equals(first, id, StringComparison.OrdinalIgnoreCase)
+            ? $"{who} impersonated by {first}"
+            : who;
+    }
+
+    /// <summary>The identity an actor is keyed by: the ARN, else the provider's id for them, else their name.</summary>
+    internal static string? ActorId(EventActor actor) => actor.Arn ?? actor.Uid ?? actor.Name;
+
+    /// <summary>
+    /// "failed" with the error code for a call that failed (a GCP status code with its name: <c>7 PERMISSION_DENIED</c>),
+    /// null otherwise: a rule titled "Key Created" also reports the attempt that was refused, and the line must say so.
+    /// </summary>
+    internal static string? Failure(CloudEvent e) => e.Outcome != EventOutcome.Failure ? null
+        : e.ErrorCode is not { } code ? "failed"
+        : e.Provider == "gcp" && int.TryParse(code, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n < RpcCodes.Length ? $"failed: {n} {RpcCodes[n]}"
+        : $"failed: {code}";
+
+    /// <summary>google.rpc.Code's names, by number: the status codes of GCP audit entries.</summary>
+    private static readonly string[] RpcCodes =
+    [
+        "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED",
+        "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+        "UNAUTHENTICATED",
+    ];
+
+    /// <summary>An outcome as the json, jsonl and csv outputs write it: success, failure, or null when the record does not say.</summary>
+    internal static string? OutcomeText(EventOutcome outcome) => outcome switch
+    {
+        EventOutcome.Success => "success",
+        EventOutcome.Failure => "failure",
         _ => null,
     };
 
@@ -775,7 +824,13 @@ internal static partial class HuntCommand
             ["account"] = e?.Account,
             ["region"] = e?.Region,
             ["operation"] = e?.Operation,
-            ["actor"] = e is null ? null : new Dictionary<string, string?> { ["type"] = e.Actor.Type, ["arn"] = e.Actor.Arn, ["name"] = e.Actor.Name, ["accessKeyId"] = e.Actor.AccessKeyId },
+            ["outcome"] = e is null ? null : OutcomeText(e.Outcome),
+            ["errorCode"] = e?.ErrorCode,
+            ["actor"] = e is null ? null : new Dictionary<string, string?>
+            {
+                ["type"] = e.Actor.Type, ["uid"] = e.Actor.Uid, ["arn"] = e.Actor.Arn, ["name"] = e.Actor.Name, ["accessKeyId"] = e.Actor.AccessKeyId,
+                ["sessionIssuer"] = e.Actor.SessionIssuer,
+            },
             ["sourceIp"] = e?.SourceIp,
             ["userAgent"] = e?.UserAgent,
             ["resources"] = e?.Resources.Select(r => r.Uid).ToList(),
@@ -861,7 +916,7 @@ internal static partial class HuntCommand
         context.Output.WriteLine();
     }
 
-    private const string CsvHeader = "time,rule_id,title,level,operation,actor,source_ip,account,region,event_id,source,line,fields";
+    private const string CsvHeader = "time,rule_id,title,level,operation,outcome,error_code,actor,actor_name,source_ip,account,region,event_id,source,line,fields";
 
     private static void WriteCsv(CliContext context, HuntHitSpool hits)
     {
@@ -875,7 +930,7 @@ internal static partial class HuntCommand
         string?[] cells =
         [
             HitTime(hit)?.ToString("O", CultureInfo.InvariantCulture), hit.RuleKey, hit.Title, hit.Level, e?.Operation,
-            e?.Actor.Arn ?? e?.Actor.Name, e?.SourceIp, e?.Account, e?.Region, e?.EventId, e?.Origin?.Source,
+            e is null ? null : OutcomeText(e.Outcome), e?.ErrorCode, e is null ? null : ActorId(e.Actor), e?.Actor.Name, e?.SourceIp, e?.Account, e?.Region, e?.EventId, e?.Origin?.Source,
             e?.Origin?.Line.ToString(CultureInfo.InvariantCulture), string.Join("; ", hit.Fields.Select(f => $"{f.Name}={f.Value}")),
         ];
         return string.Join(',', cells.Select(Csv));

@@ -95,6 +95,39 @@ public sealed class HuntAndRulesEdgeTests : IDisposable
     }
 
     [Fact]
+    public async Task AHit_NamesTheUserByTheirId_SaysACallFailed_AndWhoImpersonatedAServiceAccount()
+    {
+        // An Entra user was shown by display name ("Admin": neither unique nor fixed), a refused call read as done, and a GCP
+        // call made by impersonating a service account named the account only, not the person behind it.
+        var azure = WriteFile("azure.json", """{"records":[{"time":"2026-03-05T09:12:44Z","resourceId":"/subscriptions/0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9/providers/Microsoft.Authorization/elevateAccess","operationName":"MICROSOFT.AUTHORIZATION/ELEVATEACCESS/ACTION","category":"Administrative","resultType":"Success","callerIpAddress":"203.0.113.77","correlationId":"c1","identity":{"claims":{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":"admin@contoso.example","name":"Admin","http://schemas.microsoft.com/identity/claims/scope":"user_impersonation"}},"level":"Information"}]}""");
+        var gcp = WriteFile("gcp.json", """{"logName":"projects/prod-123/logs/cloudaudit.googleapis.com%2Factivity","protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","status":{"code":7,"message":"Permission denied"},"authenticationInfo":{"principalEmail":"deployer@prod-123.iam.gserviceaccount.com","serviceAccountDelegationInfo":[{"firstPartyPrincipal":{"principalEmail":"mallory@example.com"}}]},"requestMetadata":{"callerIp":"198.51.100.7"},"serviceName":"iam.googleapis.com","methodName":"google.iam.admin.v1.CreateServiceAccountKey","resourceName":"projects/-/serviceAccounts/1234567890"},"resource":{"type":"service_account","labels":{"project_id":"prod-123","email_id":"backup@prod-123.iam.gserviceaccount.com"}},"insertId":"k1","timestamp":"2026-03-07T11:00:00Z","severity":"ERROR"}""");
+
+        var table = await Cli.RunAsync("hunt", azure, gcp);
+        var jsonl = await Cli.RunAsync("hunt", azure, gcp, "--output", "jsonl");
+        var csv = await Cli.RunAsync("hunt", gcp, "--output", "csv");
+
+        Assert.True(table.ExitCode == 1, table.ToString());
+        var lines = Lines(table.Out).Select(l => l.TrimEnd('\r')).ToList();
+        Assert.Contains(lines, l => l.StartsWith("    MICROSOFT.AUTHORIZATION/ELEVATEACCESS/ACTION on ", StringComparison.Ordinal)
+            && l.Contains(" by admin@contoso.example (Admin) from 203.0.113.77", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("    google.iam.admin.v1.CreateServiceAccountKey [failed: 7 PERMISSION_DENIED] on ", StringComparison.Ordinal)
+            && l.Contains(" by deployer@prod-123.iam.gserviceaccount.com impersonated by mallory@example.com from 198.51.100.7", StringComparison.Ordinal));
+
+        var hits = Lines(jsonl.Out).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var elevate = hits.First(h => h.GetProperty("provider").GetString() == "azure");
+        Assert.Equal("admin@contoso.example", elevate.GetProperty("actor").GetProperty("uid").GetString());
+        Assert.Equal("success", elevate.GetProperty("outcome").GetString());
+        Assert.Equal(JsonValueKind.Null, elevate.GetProperty("errorCode").ValueKind);
+        var key = hits.First(h => h.GetProperty("provider").GetString() == "gcp");
+        Assert.Equal(("failure", "7"), (key.GetProperty("outcome").GetString(), key.GetProperty("errorCode").GetString()));
+        Assert.Equal("mallory@example.com", key.GetProperty("actor").GetProperty("sessionIssuer").GetString());
+
+        var rows = Lines(csv.Out);
+        Assert.Equal("time,rule_id,title,level,operation,outcome,error_code,actor,actor_name,source_ip,account,region,event_id,source,line,fields", rows[0]);
+        Assert.Contains(",failure,7,deployer@prod-123.iam.gserviceaccount.com,deployer@prod-123.iam.gserviceaccount.com,198.51.100.7,prod-123,", rows[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AHitOnARecordOfUnknownTime_HasNoTime_NotTheYearOne()
     {
         // The reader keeps the record "with an unknown time" and warns; its hits say so ("time": null, an empty csv

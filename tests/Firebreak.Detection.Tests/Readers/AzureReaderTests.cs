@@ -49,7 +49,8 @@ public class AzureReaderTests
         var listKeys = events[0];
         Assert.Equal(new LogSource("azure", "activitylogs"), listKeys.LogSource);
         Assert.Equal("azure", listKeys.Provider);
-        Assert.Equal(Subscription, listKeys.Account, ignoreCase: true);
+        // The export writes the resource id in upper case; one subscription is one account, in lower case as the other shapes write it.
+        Assert.Equal(Subscription, listKeys.Account);
         Assert.Equal("MICROSOFT.STORAGE/STORAGEACCOUNTS/LISTKEYS/ACTION", listKeys.Operation);
         Assert.Equal("MICROSOFT.STORAGE", listKeys.Service);
         Assert.Equal("carol@contoso.example", listKeys.Actor.Uid);
@@ -64,7 +65,8 @@ public class AzureReaderTests
 
         var deleteSettings = events[1];
         Assert.Equal("ServicePrincipal", deleteSettings.Actor.Type);
-        Assert.Equal("a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d", deleteSettings.Actor.Uid);
+        // The service principal's object id, as the REST and Log Analytics shapes' caller and Entra's logs name it; not its app id.
+        Assert.Equal("99887766-5544-4332-2110-ffeeddccbbaa", deleteSettings.Actor.Uid);
         Assert.Equal(EventOutcome.Failure, deleteSettings.Outcome);
         Assert.Equal("Failed.Forbidden", deleteSettings.ErrorCode);
         Assert.NotEqual(listKeys.EventId, deleteSettings.EventId);
@@ -90,8 +92,10 @@ public class AzureReaderTests
     // the actor, a service principal. A token with a scope is delegated: the user acted, named by the name claim.
     [InlineData("""{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name":"live.com#guest@outlook.example","http://schemas.microsoft.com/identity/claims/objectidentifier":"11aa22bb-33cc-44dd-55ee-66ff77008899","appid":"c44b4083-3bb0-49c1-b47d-974e53cbdf3c","http://schemas.microsoft.com/identity/claims/scope":"user_impersonation"}""", "User", "live.com#guest@outlook.example")]
     [InlineData("""{"http://schemas.microsoft.com/identity/claims/objectidentifier":"11aa22bb-33cc-44dd-55ee-66ff77008899","appid":"c44b4083-3bb0-49c1-b47d-974e53cbdf3c","scp":"user_impersonation"}""", "User", "11aa22bb-33cc-44dd-55ee-66ff77008899")]
-    // An app acting as itself has roles, no scope: the app is the actor.
-    [InlineData("""{"http://schemas.microsoft.com/identity/claims/objectidentifier":"99887766-5544-4332-2110-ffeeddccbbaa","appid":"a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d","roles":"Contributor"}""", "ServicePrincipal", "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d")]
+    // An app acting as itself has roles, no scope: the app is the actor, named by its service principal's object id (as the
+    // REST and Log Analytics shapes' caller names it), or by its app id when the token has none.
+    [InlineData("""{"http://schemas.microsoft.com/identity/claims/objectidentifier":"99887766-5544-4332-2110-ffeeddccbbaa","appid":"a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d","roles":"Contributor"}""", "ServicePrincipal", "99887766-5544-4332-2110-ffeeddccbbaa")]
+    [InlineData("""{"appid":"a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d","roles":"Contributor"}""", "ServicePrincipal", "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d")]
     public async Task ActivityLog_MonitorExport_AUserWithoutAUpn_IsTheUser_NotTheAppTheyUsed(string claims, string type, string uid)
     {
         var e = await ReadOne(MonitorExportRecord(claims));
@@ -349,16 +353,30 @@ public class AzureReaderTests
     }
 
     [Theory]
-    [InlineData("servicePrincipal", "ServicePrincipal")]
-    [InlineData("managedIdentity", "ManagedIdentity")]
-    [InlineData("interactiveUser", "User")]
-    public async Task GraphSignIns_AreTypedBySignInEventTypes(string kind, string type)
+    // A service principal or managed identity is named by its object id (servicePrincipalId), as the audit log and Azure
+    // Activity name it; servicePrincipalName is its display name, and was taken for its id.
+    [InlineData("servicePrincipal", "ServicePrincipal", "sp-9")]
+    [InlineData("managedIdentity", "ManagedIdentity", "sp-9")]
+    [InlineData("interactiveUser", "User", "erin@contoso.example")]
+    public async Task GraphSignIns_AreTypedBySignInEventTypes(string kind, string type, string uid)
     {
-        var line = $$"""{"id":"s2","createdDateTime":"2026-03-06T07:00:00Z","appId":"app-9","servicePrincipalId":"sp-9","servicePrincipalName":"ci-deployer","ipAddress":"198.51.100.9","status":{"errorCode":0},"signInEventTypes":["{{kind}}"]}""";
+        var upn = type == "User" ? "\"userPrincipalName\":\"erin@contoso.example\"," : "";
+        var line = $$"""{"id":"s2","createdDateTime":"2026-03-06T07:00:00Z",{{upn}}"appId":"app-9","servicePrincipalId":"sp-9","servicePrincipalName":"ci-deployer","ipAddress":"198.51.100.9","status":{"errorCode":0},"signInEventTypes":["{{kind}}"]}""";
 
         var signIn = Assert.Single(await new CloudLogReader().ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(line)), "s.json"));
 
-        Assert.Equal(type, signIn.Actor.Type);
+        Assert.Equal((type, uid), (signIn.Actor.Type, signIn.Actor.Uid));
+        if (type != "User") Assert.Equal("ci-deployer", signIn.Actor.Name);
+    }
+
+    [Fact]
+    public async Task ActivityLog_AManagedIdentity_IsNamedByItsResource_AndKeyedByItsObjectId()
+    {
+        const string Claims = """{"http://schemas.microsoft.com/identity/claims/objectidentifier":"0f0e0d0c-0b0a-4909-8807-060504030201","appid":"5d4c3b2a-1908-4776-a655-443322110099","xms_mirid":"/subscriptions/0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9/resourcegroups/prod-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/backup-identity","roles":"Contributor"}""";
+
+        var e = await ReadOne(MonitorExportRecord(Claims));
+
+        Assert.Equal(("ServicePrincipal", "0f0e0d0c-0b0a-4909-8807-060504030201", "backup-identity"), (e.Actor.Type, e.Actor.Uid, e.Actor.Name));
     }
 
     [Fact]

@@ -101,6 +101,19 @@ public class GcpMappingEdgeTests
         Assert.Equal((principal, type), (e.Actor.Uid, e.Actor.Type));
     }
 
+    [Theory]
+    // A principal known only by its subject is the same actor as when the entry gives its e-mail: the user: and
+    // serviceAccount: prefixes are not part of its id. The same holds for a hop of an impersonation chain.
+    [InlineData("user:alice@example.com", "alice@example.com", "User")]
+    [InlineData("serviceAccount:sa9@my-project.iam.gserviceaccount.com", "sa9@my-project.iam.gserviceaccount.com", "ServiceAccount")]
+    public async Task AnActorKnownByItsSubject_IsKeyedByItsEmail(string subject, string uid, string type)
+    {
+        var e = await ReadOneAsync($$$"""{"logName":"projects/my-project/logs/cloudaudit.googleapis.com%2Factivity","protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"storage.googleapis.com","authenticationInfo":{"principalSubject":"{{{subject}}}","serviceAccountDelegationInfo":[{"principalSubject":"user:mallory@example.com"}]},"methodName":"storage.buckets.update","resourceName":"projects/_/buckets/b1"},"resource":{"type":"gcs_bucket","labels":{"project_id":"my-project"}},"insertId":"subj-1","timestamp":"2026-03-07T11:00:00Z"}""");
+
+        Assert.Equal((uid, type), (e.Actor.Uid, e.Actor.Type));
+        Assert.Equal(["mallory@example.com"], e.Actor.AssumedRoleChain);
+    }
+
     [Fact]
     public async Task WorkloadIdentityFederationCaller_IsNotTypedUser()
     {

@@ -85,7 +85,11 @@ internal sealed class AzureActivityMapper : IRecordMapper
         // roles, never a scope. A guest's token has no upn, and its appid is the app the guest used (the portal, the CLI),
         // not who acted: the user is then named by the name claim or, failing that, the object id.
         var delegated = upn is not null || claims.Prop(ScopeClaim).Str() is not null || claims.Prop("scp").Str() is not null;
-        var caller = shape.Caller ?? upn ?? (delegated ? claims.Prop(NameClaim).Str() ?? claims.Prop(ObjectIdClaim).Str() : appId);
+        // An app acting as itself is named by its service principal's object id, as the REST and Log Analytics shapes' caller
+        // names it (and Entra's logs do), so one principal is one actor whichever shape its records come in; its app id only
+        // when the token has no object id.
+        var objectId = claims.Prop(ObjectIdClaim).Str() ?? claims.Prop("oid").Str();
+        var caller = shape.Caller ?? upn ?? (delegated ? claims.Prop(NameClaim).Str() ?? objectId : objectId ?? appId);
         // The token's authentication methods: mfa (or Windows Hello's ngcmfa) among them says MFA was done; their absence
         // proves nothing (a security key may be named otherwise), so it leaves MFA unknown.
         var methods = claims.Prop(MethodsClaim).Str() ?? claims.Prop("amr").Str();
@@ -97,12 +101,13 @@ internal sealed class AzureActivityMapper : IRecordMapper
             EventId = shape.EventId,
             LogSource = LogSources.AzureActivity,
             Provider = "azure",
-            Account = shape.Subscription ?? SubscriptionOf(shape.ResourceId),
+            Account = Lower(shape.Subscription ?? SubscriptionOf(shape.ResourceId)),
             Actor = new EventActor
             {
                 Type = caller is null ? null : caller.Contains('@', StringComparison.Ordinal) || delegated ? "User" : appId is not null ? "ServicePrincipal" : null,
-                Uid = caller ?? claims.Prop(ObjectIdClaim).Str(),
-                Name = claims.Prop(NameClaim).Str() ?? claims.Prop("name").Str() ?? caller,
+                Uid = caller ?? objectId,
+                // A managed identity's token names its resource (xms_mirid): its last segment is the identity's name.
+                Name = claims.Prop(NameClaim).Str() ?? claims.Prop("name").Str() ?? LastSegment(claims.Prop("xms_mirid").Str()) ?? caller,
                 SessionIssuer = claims.Prop("iss").Str(),
                 MfaUsed = mfa,
             },
@@ -183,6 +188,16 @@ internal sealed class AzureActivityMapper : IRecordMapper
         // The query API's answer keeps dynamic columns as JSON text, Claims_d and Properties_d among them.
         e.Prop("Claims_d").Dynamic().Obj() ?? e.Prop("Claims").Dynamic().Obj(),
         e.Prop("Properties_d").Dynamic().Obj() ?? e.Prop("Properties").Dynamic().Obj());
+
+    /// <summary>
+    /// A subscription id in lower case: resource ids keep whatever case the caller wrote (<c>/subscriptions/AAAA0000-...</c>),
+    /// the REST and Log Analytics shapes write it in lower case, and one subscription must be one account.
+    /// </summary>
+    private static string? Lower(string? subscription) =>
+        subscription is not null && Guid.TryParse(subscription, out _) ? subscription.ToLowerInvariant() : subscription;
+
+    private static string? LastSegment(string? resourceId) =>
+        resourceId?.TrimEnd('/') is { Length: > 0 } id && id[(id.LastIndexOf('/') + 1)..] is { Length: > 0 } last ? last : null;
 
     internal static string? SubscriptionOf(string? resourceId)
     {

@@ -174,7 +174,11 @@ internal sealed class EntraSignInMapper : IRecordMapper
             Actor = new EventActor
             {
                 Type = type,
-                Uid = upn ?? r.Str("servicePrincipalName", "ServicePrincipalName") ?? r.Str("userId", "UserId") ?? r.Str("servicePrincipalId", "ServicePrincipalId"),
+                // A service principal or managed identity is named by its object id, as the audit log and Azure Activity
+                // name it; servicePrincipalName is only its display name.
+                Uid = type == "User"
+                    ? upn ?? r.Str("userId", "UserId") ?? r.Str("servicePrincipalId", "ServicePrincipalId")
+                    : r.Str("servicePrincipalId", "ServicePrincipalId") ?? appId ?? r.Str("servicePrincipalName", "ServicePrincipalName"),
                 Name = r.Str("userDisplayName", "UserDisplayName") ?? raw.Str("Identity") ?? r.Str("servicePrincipalName", "ServicePrincipalName"),
                 MfaUsed = mfa,
             },

@@ -32,7 +32,7 @@ internal sealed class GcpAuditMapper : IRecordMapper
         }
 
         var authentication = payload.Prop("authenticationInfo").Obj();
-        var subject = authentication.Prop("principalEmail").Str() ?? authentication.Prop("principalSubject").Str();
+        var subject = authentication.Prop("principalEmail").Str() ?? Principal(authentication.Prop("principalSubject").Str());
         // A Security Token Service exchange names the identity provider's bare subject (an Azure object id, say); the IAM
         // principal it became, which names the pool and is what later hops are called, is metadata.mapped_principal.
         var principal = payload.Path("metadata", "mapped_principal").Str() ?? subject;
@@ -46,7 +46,7 @@ internal sealed class GcpAuditMapper : IRecordMapper
         {
             foreach (var hop in delegation.EnumerateArray())
             {
-                if ((hop.Str("firstPartyPrincipal", "principalEmail") ?? hop.Str("principalSubject") ?? hop.Str("thirdPartyPrincipal", "thirdPartyClaims", "sub")) is { } who)
+                if ((hop.Str("firstPartyPrincipal", "principalEmail") ?? Principal(hop.Str("principalSubject")) ?? hop.Str("thirdPartyPrincipal", "thirdPartyClaims", "sub")) is { } who)
                 {
                     chain.Add(who);
                 }
@@ -110,6 +110,19 @@ internal sealed class GcpAuditMapper : IRecordMapper
             Origin = origin,
         };
     }
+
+    /// <summary>
+    /// A principalSubject as the principal's e-mail when it names a user or service account (<c>user:alice@example.com</c>,
+    /// <c>serviceAccount:sa@p.iam.gserviceaccount.com</c>), so one principal is one actor whether a record gives its
+    /// principalEmail or only its subject; other subjects (<c>principal://</c> federated identities) as they are.
+    /// </summary>
+    private static string? Principal(string? subject) => subject switch
+    {
+        null => null,
+        _ when subject.StartsWith("user:", StringComparison.Ordinal) && subject.Length > 5 => subject[5..],
+        _ when subject.StartsWith("serviceAccount:", StringComparison.Ordinal) && subject.Length > 15 => subject[15..],
+        _ => subject,
+    };
 
     /// <summary>
     /// What kind of principal called. Google itself (<c>system@google.com</c>, a system event), Kubernetes' own callers in GKE
