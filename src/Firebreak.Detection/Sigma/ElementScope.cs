@@ -147,11 +147,11 @@ internal sealed class ElementAllTest(InnerPath path, ValueMatcher[] matchers) : 
     public override NeedleSet? RequiredNeedles() => RawNeedles.MostSelective(matchers.Select(m => RawNeedles.From(m.RequiredLiterals(), path.WholePaths)));
 }
 
-/// <summary><c>neq</c>: the field is in the item and equals none of the values.</summary>
+/// <summary><c>neq</c>: the field equals none of the values in the item, missing or null included (as outside a list).</summary>
 internal sealed class ElementNoneOfTest(InnerPath path, ValueMatcher matcher) : ElementTest
 {
     public override bool Evaluate(JsonElement element) =>
-        JsonTraversal.HasNonNull(element, path.Segments, 0) && !JsonTraversal.AnyLeaf(element, path.Segments, 0, matcher);
+        !JsonTraversal.HasNonNull(element, path.Segments, 0) || !JsonTraversal.AnyLeaf(element, path.Segments, 0, matcher);
 }
 
 /// <summary><c>field: null</c> (absent from the item, or null), or with <c>neq</c> its opposite.</summary>

@@ -97,10 +97,14 @@ internal sealed class FieldAllPredicate(FieldAccessor field, ValueMatcher[] matc
     }
 }
 
-/// <summary><c>neq</c>: the field is there and equals none of the values.</summary>
+/// <summary>
+/// <c>neq</c>: the field equals none of the values, which holds when it is missing or null too. pySigma turns the item
+/// into its negation (<c>NOT field=value</c> in every query language it writes), so <c>MFAUsed|neq: 'Yes'</c> reports a
+/// sign-in whose record has no MFAUsed, as <c>not</c> around the plain item does.
+/// </summary>
 internal sealed class FieldNoneOfPredicate(FieldAccessor field, ValueMatcher matcher) : Predicate
 {
-    public override bool Evaluate(CloudEvent e) => !field.IsNullOrMissing(e) && !field.AnyLeaf(e, matcher);
+    public override bool Evaluate(CloudEvent e) => field.IsNullOrMissing(e) || !field.AnyLeaf(e, matcher);
 }
 
 internal sealed class FieldNullPredicate(FieldAccessor field) : Predicate

@@ -394,7 +394,7 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
         (["fieldref"], "compares the field with another field's value", ["contains", "startswith", "endswith", "cased", "neq", "all"]),
         (TimeParts, "compares a part of a date as a number", [.. NumericOperators, "neq", "all"]),
         (NumericOperators, "compares numbers", ["neq", "all"]),
-        (["re"], "reads the value as a regular expression", ["i", "m", "s", "cased", "neq", "all"]),
+        (["re"], "reads the value as a regular expression", ["i", "m", "s", "cased", "neq", "all", "contains", "startswith", "endswith"]),
         (["cidr"], "compares IP addresses with a network", ["neq", "all"]),
     ];
 
@@ -424,7 +424,6 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
             {
                 var hint = (comparison, dropped) switch
                 {
-                    ("re", "contains" or "startswith" or "endswith") => "; a regular expression is searched for anywhere in the value, anchor it with ^ or $ instead",
                     // In a regular expression a placeholder's values would have to be patterns or escaped text, which
                     // the specification leaves open: refused, never left in the expression.
                     ("re", "expand") => "; are the placeholder's values patterns or text? write the values into the expression",
@@ -475,7 +474,7 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
 
         if (numeric is not null)
         {
-            return values.Select(v => (ValueMatcher)new NumericMatcher(op, ParseNumber(v))).ToArray();
+            return values.Select(v => (ValueMatcher)new NumericMatcher(op, ParseNumber(v), v)).ToArray();
         }
 
         if (mods.Contains("re"))
@@ -484,7 +483,11 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
             regexOptions |= mods.Contains("i") ? RegexOptions.IgnoreCase : 0;
             regexOptions |= mods.Contains("m") ? RegexOptions.Multiline : 0;
             regexOptions |= mods.Contains("s") ? RegexOptions.Singleline : 0;
-            return values.Select(v => (ValueMatcher)CompileRegex(v, regexOptions, item)).ToArray();
+            // A regular expression is searched for anywhere in the value, so with contains it means what it means alone;
+            // startswith and endswith anchor it to the value's start or end (pySigma writes these as .* around it for the
+            // back ends that match a whole value).
+            var anchor = mods.Contains("startswith") ? RegexAnchor.Start : mods.Contains("endswith") ? RegexAnchor.End : RegexAnchor.None;
+            return values.Select(v => (ValueMatcher)CompileRegex(v, regexOptions, item, anchor)).ToArray();
         }
 
         if (mods.Contains("cidr"))
@@ -503,11 +506,18 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
     /// backtracking engine has (backreferences, lookarounds, atomic groups) fall back to it, with a
     /// time limit per value and a warning saying a value past the limit counts as no match.
     /// </summary>
-    private RegexMatcher CompileRegex(string pattern, RegexOptions regexOptions, DetectionItem? item)
+    private RegexMatcher CompileRegex(string written, RegexOptions regexOptions, DetectionItem? item, RegexAnchor anchor = RegexAnchor.None)
     {
+        var pattern = anchor switch
+        {
+            RegexAnchor.Start => $@"\A(?:{written})",
+            RegexAnchor.End => $@"(?:{written})\z",
+            _ => written,
+        };
+        var literalSource = anchor == RegexAnchor.None ? null : written;
         try
         {
-            return new RegexMatcher(new Regex(pattern, regexOptions | RegexOptions.NonBacktracking));
+            return new RegexMatcher(new Regex(pattern, regexOptions | RegexOptions.NonBacktracking), literalSource);
         }
         catch (NotSupportedException)
         {
@@ -529,10 +539,17 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
             {
                 // Nothing to warm; the values will be timed as usual.
             }
-            var timed = new RegexMatcher(regex);
+            var timed = new RegexMatcher(regex, literalSource);
             timedRegexes.Add(timed);
             return timed;
         }
+    }
+
+    private enum RegexAnchor
+    {
+        None,
+        Start,
+        End,
     }
 
     private static double ParseNumber(string value) =>

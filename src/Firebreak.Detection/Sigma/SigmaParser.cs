@@ -272,7 +272,8 @@ public static class SigmaParser
             var key = ((YamlScalarNode)keyNode).Value ?? "";
             var parts = key.Split('|');
             var field = parts[0].Length == 0 ? null : parts[0];
-            var modifiers = parts.Skip(1).ToList();
+            // pySigma's long names of the regular-expression flags are the same flags.
+            var modifiers = parts.Skip(1).Select(m => m switch { "ignorecase" => "i", "multiline" => "m", "dotall" => "s", _ => m }).ToList();
             foreach (var modifier in modifiers)
             {
                 if (!KnownModifiers.Contains(modifier))

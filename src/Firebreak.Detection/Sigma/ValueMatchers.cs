@@ -148,7 +148,10 @@ internal sealed class GlobMatcher(SigmaPattern pattern, bool caseSensitive) : Va
         at + 1 < value.Length && char.IsHighSurrogate(value[at]) && char.IsLowSurrogate(value[at + 1]) ? 2 : 1;
 }
 
-internal sealed class RegexMatcher(Regex regex) : ValueMatcher
+/// <param name="regex">The expression as run.</param>
+/// <param name="written">The expression as the rule wrote it, when it runs anchored (<c>re|startswith</c>): the pre-filter
+/// looks for its literal text, which the anchoring group would hide.</param>
+internal sealed class RegexMatcher(Regex regex, string? written = null) : ValueMatcher
 {
     /// <summary>
     /// How long the backtracking engine may spend on one value; the compiler warns about every rule that uses it. The
@@ -177,14 +180,15 @@ internal sealed class RegexMatcher(Regex regex) : ValueMatcher
 
     public override IReadOnlyList<string>? RequiredLiterals()
     {
-        if ((regex.Options & RegexOptions.IgnorePatternWhitespace) != 0 || RegexLiterals.Longest(regex.ToString()) is not { } literal)
+        var pattern = written ?? regex.ToString();
+        if ((regex.Options & RegexOptions.IgnorePatternWhitespace) != 0 || RegexLiterals.Longest(pattern) is not { } literal)
         {
             return null;
         }
 
         // Ignoring case, a regular expression takes the Kelvin sign (U+212A) for k, which no other
         // case-insensitive comparison here does, so a needle searched for in raw text cannot span a k.
-        var ignoresCase = (regex.Options & RegexOptions.IgnoreCase) != 0 || regex.ToString().Contains("(?", StringComparison.Ordinal);
+        var ignoresCase = (regex.Options & RegexOptions.IgnoreCase) != 0 || pattern.Contains("(?", StringComparison.Ordinal);
         return ignoresCase ? [literal.Split('k', 'K').MaxBy(part => part.Length)!] : [literal];
     }
 }
@@ -460,9 +464,39 @@ internal sealed class CidrMatcher : ValueMatcher
     }
 }
 
-internal sealed class NumericMatcher(ComparisonOperator op, double expected) : ValueMatcher
+internal sealed class NumericMatcher(ComparisonOperator op, double expected, string? written = null) : ValueMatcher
 {
-    public override bool IsMatch(ReadOnlySpan<char> value) => TryParse(value, out var actual) && Compare(op, actual, expected);
+    /// <summary>The rule's number when it is a whole number: then a whole number in the record is compared with it exactly.</summary>
+    private readonly System.Numerics.BigInteger? wholeExpected = Whole(written, out var whole) ? whole : null;
+
+    public override bool IsMatch(ReadOnlySpan<char> value) =>
+        wholeExpected is { } exact && Whole(value, out var actualWhole)
+            ? Compare(op, actualWhole.CompareTo(exact))
+            : TryParse(value, out var actual) && Compare(op, actual, expected);
+
+    /// <summary>
+    /// A whole number written with digits and a sign only (around it, spaces). Two of these are compared as written, not
+    /// as doubles, which hold 15 or so digits: 9007199254740993 is greater than 9007199254740992, as an equal item says.
+    /// </summary>
+    private static bool Whole(ReadOnlySpan<char> value, out System.Numerics.BigInteger number)
+    {
+        number = default;
+        var text = value.Trim();
+        return text.Length is > 0 and <= 400 && !text.ContainsAnyExcept(WholeCharacters)
+            && System.Numerics.BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out number);
+    }
+
+    private static readonly System.Buffers.SearchValues<char> WholeCharacters = System.Buffers.SearchValues.Create("0123456789+-");
+
+    private static bool Compare(ComparisonOperator op, int order) => op switch
+    {
+        ComparisonOperator.Gt => order > 0,
+        ComparisonOperator.Gte => order >= 0,
+        ComparisonOperator.Lt => order < 0,
+        ComparisonOperator.Lte => order <= 0,
+        ComparisonOperator.Neq => order != 0,
+        _ => order == 0,
+    };
 
     /// <summary>
     /// A number written with signs, digits, a point and an exponent (around it, spaces); "Infinity", "NaN" and "∞",

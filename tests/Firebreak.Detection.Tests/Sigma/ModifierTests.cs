@@ -330,7 +330,11 @@ public class ModifierTests
     [InlineData("""{"userIdentity":{"type":"IAMUser"}}""", true)]
     [InlineData("""{"userIdentity":{"type":"Root"}}""", false)]
     [InlineData("""{"userIdentity":{"type":"root"}}""", false)]
-    [InlineData("""{"userIdentity":{}}""", false)]
+    // A missing or null field equals none of the values: neq is the item's negation, as pySigma writes it for every back
+    // end (NOT field=value), and as `not` around the plain item is here.
+    [InlineData("""{"userIdentity":{}}""", true)]
+    [InlineData("""{"userIdentity":{"type":null}}""", true)]
+    [InlineData("""{"eventName":"ConsoleLogin"}""", true)]
     public void Neq_RequiresFieldDifferentFromAllValues(string json, bool expected)
     {
         var set = SigmaTestRules.Detection("    sel:\n        userIdentity.type|neq:\n            - Root\n            - AWSService\n    condition: sel");
@@ -411,6 +415,41 @@ public class ModifierTests
         Assert.Equal(equal, equals.MatchesJson($$"""{"n":{{value}}}"""));
         Assert.Equal(!equal, differs.MatchesJson($$"""{"n":{{value}}}"""));
         Assert.Equal(equal, inList.MatchesJson($$"""{"n":{{value}}}"""));
+    }
+
+    [Theory]
+    // Two whole numbers are compared as written, as equality compares them: as doubles, 2^53 + 1 read as 2^53.
+    [InlineData("gt", "9007199254740992", "9007199254740993", true)]
+    [InlineData("gte", "9007199254740993", "\"9007199254740992\"", false)]
+    [InlineData("lt", "9007199254740993", "9007199254740992", true)]
+    [InlineData("lte", "-9007199254740993", "-9007199254740992", false)]
+    // A fraction on either side is compared as a double.
+    [InlineData("gt", "5", "5.5", true)]
+    [InlineData("lt", "5.5", "5", true)]
+    public void NumericModifiers_CompareWholeNumbersExactly(string op, string rule, string value, bool expected)
+    {
+        var set = SigmaTestRules.Detection($"    sel:\n        n|{op}: {rule}\n    condition: sel");
+        Assert.Equal(expected, set.MatchesJson($$"""{"n":{{value}}}"""));
+    }
+
+    [Theory]
+    // A regular expression is searched for anywhere in the value: with contains it means what it means alone; startswith
+    // and endswith anchor the whole expression (an alternation too) to the value's start or end, as pySigma writes them.
+    [InlineData("re|contains", "'a.c'", "xxabcxx", true)]
+    [InlineData("re|startswith", "'a.c'", "xxabcxx", false)]
+    [InlineData("re|startswith", "'a.c'", "abcxx", true)]
+    [InlineData("re|startswith", "'a.c|zz'", "xxzz", false)]
+    [InlineData("re|endswith", "'a.c|zz'", "xxzz", true)]
+    [InlineData("re|endswith", "'a.c|zz'", "zzx", false)]
+    [InlineData("re|endswith|i", "'A.C'", "xxabc", true)]
+    // pySigma's long names of the flags.
+    [InlineData("re|ignorecase", "'^AWS'", "aws-cli", true)]
+    [InlineData("re|dotall", "'a.c'", "a\\nc", true)]
+    [InlineData("re", "'a.c'", "a\\nc", false)]
+    public void Regex_WithAPlacement_OrAFlagsLongName(string modifiers, string pattern, string value, bool expected)
+    {
+        var set = SigmaTestRules.Detection($"    sel:\n        userAgent|{modifiers}: {pattern}\n    condition: sel");
+        Assert.Equal(expected, set.MatchesJson($$"""{"userAgent":"{{value}}"}"""));
     }
 
     [Fact]

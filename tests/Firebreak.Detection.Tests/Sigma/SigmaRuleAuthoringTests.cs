@@ -25,9 +25,6 @@ public class SigmaRuleAuthoringTests
     [InlineData("f|base64offset|re", "'abc'", "base64offset", "re")]
     [InlineData("f|utf16le|re", "'abc'", "utf16le", "re")]
     [InlineData("f|wide|re", "'abc'", "wide", "re")]
-    [InlineData("f|contains|re", "'abc'", "contains", "re")]
-    [InlineData("f|startswith|re", "'abc'", "startswith", "re")]
-    [InlineData("f|re|endswith", "'abc'", "endswith", "re")]
     [InlineData("f|contains|cidr", "10.0.0.0/8", "contains", "cidr")]
     [InlineData("f|cidr|base64", "10.0.0.0/8", "base64", "cidr")]
     [InlineData("f|cidr|re", "10.0.0.0/8", "re", "cidr")]
@@ -49,7 +46,7 @@ public class SigmaRuleAuthoringTests
     [InlineData("f|contains|m", "abc", "m", "re")]
     [InlineData("f|s", "abc", "s", "re")]
     [InlineData("f|re|i|cased", "'abc'", "cased", "i")]
-    [InlineData("'|contains|re'", "'abc'", "contains", "re")]
+    [InlineData("f|re|windash", "'abc'", "windash", "re")]
     public void AModifierTheCompilerWouldDrop_IsACompileError_NamingTheModifiers(string key, string value, string one, string other)
     {
         var set = CompileSelection(key, value);
@@ -84,6 +81,10 @@ public class SigmaRuleAuthoringTests
     [InlineData("f|startswith|cased|neq", "a")]
     [InlineData("f|exists", "true")]
     [InlineData("'|re|i'", "'^get'")]
+    [InlineData("'|contains|re'", "'abc'")]
+    [InlineData("f|re|startswith", "'a.c'")]
+    [InlineData("f|re|endswith|i", "'a.c'")]
+    [InlineData("f|re|ignorecase|multiline|dotall", "'^a.c$'")]
     public void ACombinationTheEngineHonours_StillCompiles(string key, string value)
     {
         var set = CompileSelection(key, value);
