@@ -295,6 +295,21 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
             return true;
         }
 
+        // Delivery files one to a line (joined with cat), one of them cut short between two of its records, or a line
+        // holding only `[` or `{"Records":[` among JSON lines: where a ',' or the array's end should follow a record, a line
+        // opens with a bracket. No record was lost; the array is reported as not closed and reading goes on at that line,
+        // as it would between JSON lines, rather than skipping the rest of the file.
+        if (_container is Container.Wrapper or Container.TopArray && !_inRecord && at < filled && buffer[at] is (byte)'{' or (byte)'['
+            && BeginsLine(buffer, at) && error.Message.StartsWith("expected ',' or ']' after a record", StringComparison.Ordinal))
+        {
+            Report(LineAt(buffer, Math.Max(error.Position - 1, 0)), null,
+                "the array of records does not close before the next line (the file is cut short, or a line holds only its start); reading goes on at the next line");
+            ResetAfterSkippedLine();
+            consumed = at;
+            _resyncToNewline = false;
+            return true;
+        }
+
         // Delivery files one to a line (joined with cat), one of them cut short: the cut record runs on into the next line,
         // which opens the next file's wrapper in its first column. Reading resumes there, as it would between JSON lines.
         if (_container == Container.Wrapper && _wrapperStartsLine && _inRecord && _recordStartAbs >= _bufferStart

@@ -132,6 +132,28 @@ public sealed class ReaderResyncTests
         Assert.Equal(1, Assert.Single(reader.Summary.Problems).Line);
     }
 
+    /// <summary>
+    /// A delivery file cut between two records, or a line holding only an array's start among JSON lines: the records
+    /// before were whole, and the next line opens a record or a wrapper. The rest of the file was skipped.
+    /// </summary>
+    [Theory]
+    [InlineData("{\"Records\":[R0,R1\n{\"Records\":[R2,R3]}\n", 1)]
+    [InlineData("{\"Records\":[R0\n{\"Records\":[R1,R2]}\n{\"Records\":[R3]}\n", 1)]
+    [InlineData("R0\n{\"Records\":[\nR1\nR2\nR3\n", 3)]
+    [InlineData("[\nR0\nR1\nR2\nR3\n", 2)]
+    public async Task AnArrayThatDoesNotCloseBeforeTheNextLineOpensOne_LosesNoRecord(string shape, int line)
+    {
+        var content = Enumerable.Range(0, 4).Aggregate(shape, (text, i) => text.Replace($"R{i}", Record(i), StringComparison.Ordinal));
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Utf8(content)), "joined.json");
+
+        Assert.Equal(["ev-0", "ev-1", "ev-2", "ev-3"], events.Select(e => e.EventId));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal(line, problem.Line);
+        Assert.Contains("does not close before the next line", problem.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task PrettyPrintedRecordStream_TheFirstRecordBroken_TheOthersAreRead()
     {
