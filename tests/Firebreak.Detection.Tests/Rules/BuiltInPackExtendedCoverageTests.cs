@@ -115,6 +115,18 @@ public class BuiltInPackExtendedCoverageTests
     }
 
     [Fact]
+    public async Task ADiskRestorePointExported_IsReportedOncePerRequest()
+    {
+        // A SAS URL for one disk of a VM restore point (Disk Restore Point - Grant Access), logged Start, Accept, then
+        // Success under one correlation id.
+        var diskRestorePoint = $"/subscriptions/{Subscription}/resourceGroups/prod-rg/providers/Microsoft.Compute/restorePointCollections/db01-rpc/restorePoints/daily/diskRestorePoints/db01-os_1a2b";
+        var json = Operation(diskRestorePoint, "Microsoft.Compute/restorePointCollections/restorePoints/diskRestorePoints/beginGetAccess/action",
+            """{"access":"Read","durationInSeconds":86400}""", "{}");
+        var hits = await Hunt(json, "PT1H.json");
+        Assert.True(hits.Count(h => h.Title == "Managed Disk or Snapshot Export URL Requested") == 1, Describe(hits));
+    }
+
+    [Fact]
     public async Task AnEligibleAzureRoleAssignedThroughPim_IsCaughtAsPersistence()
     {
         // An eligible Owner assignment: nothing is granted until activation, which is why it is the quiet way back in.

@@ -78,6 +78,8 @@ public class RulePackTests
         { "azure/activitylogs", "", "Microsoft.Authorization/roleAssignments/write" },
         { "azure/activitylogs", "", "Microsoft.Compute/virtualMachines/runCommand/action" },
         { "azure/activitylogs", "", "Microsoft.Compute/disks/beginGetAccess/action" },
+        { "azure/activitylogs", "", "Microsoft.Compute/snapshots/beginGetAccess/action" },
+        { "azure/activitylogs", "", "Microsoft.Compute/restorePointCollections/restorePoints/diskRestorePoints/beginGetAccess/action" },
         { "azure/auditlogs", "", "Add service principal credentials" },
         { "azure/auditlogs", "", "Set federation settings on domain" },
         { "gcp/gcp.audit", "iam.googleapis.com", "google.iam.admin.v1.CreateServiceAccountKey" },
