@@ -218,6 +218,30 @@ public class BuiltInPackCoverageTests
         Assert.True(hits.Any(h => h.Tags.Contains("attack.t1098.003")), Describe(hits));
     }
 
+    [Fact]
+    public async Task APimActivationInADiagnosticExport_IsLeftOut_WhileAUserAssigningTheRoleIsCaught()
+    {
+        // Diagnostic settings write the directory audit inside an envelope. For a PIM activation initiatedBy may be empty,
+        // MS-PIM being named only in the envelope's identity; a user's assignment names the user in both.
+        const string Export = """
+            {"records":[
+             {"time":"2026-02-01T12:00:10Z","resourceId":"/tenants/72f988bf/providers/Microsoft.aadiam","operationName":"Add member to role","operationVersion":"1.0",
+              "category":"AuditLogs","tenantId":"72f988bf","resultSignature":"None","durationMs":0,"callerIpAddress":"203.0.113.7","correlationId":"u1","identity":"Mallory Quinn","Level":4,
+              "properties":{"id":"Directory_u1","category":"RoleManagement","correlationId":"u1","result":"success","activityDisplayName":"Add member to role",
+               "activityDateTime":"2026-02-01T12:00:00Z","loggedByService":"Core Directory","operationType":"Assign",
+               "initiatedBy":{"user":{"id":"aead923d","userPrincipalName":"mallory@contoso.example","ipAddress":"203.0.113.7"}},
+               "targetResources":[{"id":"u8","type":"User","userPrincipalName":"backdoor@contoso.example"}],"additionalDetails":[]}},
+             {"time":"2026-02-01T12:02:10Z","resourceId":"/tenants/72f988bf/providers/Microsoft.aadiam","operationName":"Add member to role","operationVersion":"1.0",
+              "category":"AuditLogs","tenantId":"72f988bf","resultSignature":"None","durationMs":0,"callerIpAddress":"<null>","correlationId":"p1","identity":"MS-PIM","Level":4,
+              "properties":{"id":"Directory_p1","category":"RoleManagement","correlationId":"p1","result":"success","activityDisplayName":"Add member to role",
+               "activityDateTime":"2026-02-01T12:02:00Z","loggedByService":"Core Directory","operationType":"Assign","initiatedBy":{},
+               "targetResources":[{"id":"u9","type":"User","userPrincipalName":"bob@contoso.example"}],"additionalDetails":[]}}]}
+            """;
+        var hits = await Hunt(Export, "PT1H.json");
+        var assigned = hits.Where(h => h.Title == "Entra Directory Role Assigned").ToList();
+        Assert.True(assigned.Count == 1, Describe(hits));
+    }
+
     // ------------------------------------------------------------------------------------------------------------------
     // GCP: instance metadata is GCP's run command (a startup script runs as root at the next boot, ssh-keys give a
     // shell).
