@@ -471,4 +471,20 @@ public class BuiltInPackExtendedCoverageTests
         var hits = await Hunt(json, "gcp-audit.json");
         Assert.True(hits.Any(h => h.Tags.Contains("attack.t1484.002")), Describe(hits));
     }
+
+    [Theory]
+    // The same provider through the v1beta API, and a workforce pool provider: the users of an outside identity provider
+    // signing in to Google Cloud as members of the organisation's workforce pool.
+    [InlineData("google.iam.v1beta.WorkloadIdentityPools.CreateWorkloadIdentityPoolProvider",
+        "projects/123456789012/locations/global/workloadIdentityPools/ci-pool/providers/ext-oidc", "iam.workloadIdentityPoolProviders.create")]
+    [InlineData("google.iam.admin.v1.WorkforcePools.CreateWorkforcePoolProvider",
+        "locations/global/workforcePools/staff-pool/providers/ext-oidc", "iam.workforcePoolProviders.create")]
+    [InlineData("google.iam.admin.v1.WorkforcePools.UpdateWorkforcePoolProvider",
+        "locations/global/workforcePools/staff-pool/providers/ext-oidc", "iam.workforcePoolProviders.update")]
+    public async Task AnIdentityPoolProviderCreatedThroughAnyApi_IsCaughtAsAFederationChange(string method, string provider, string permission)
+    {
+        var json = AuditEntry("iam.googleapis.com", method, provider, permission, """{"oidc":{"issuerUri":"https://idp.attacker.example"}}""");
+        var hits = await Hunt(json, "gcp-audit.json");
+        Assert.True(hits.Any(h => h.Tags.Contains("attack.t1484.002")), Describe(hits));
+    }
 }
