@@ -472,6 +472,17 @@ public class BuiltInPackExtendedCoverageTests
         Assert.True(hits.Any(h => h.Tags.Contains("attack.t1484.002")), Describe(hits));
     }
 
+    [Fact]
+    public async Task AnHmacKeyCreatedForAServiceAccount_IsCaughtByThePermissionItNeeded()
+    {
+        // An S3-style access id and secret for a privileged service account. The method name is a stand-in: Google
+        // documents the permission the call needs (which the entry's authorizationInfo records), not the method name.
+        var json = AuditEntry("storage.googleapis.com", "storage.hmacKeys.create", "projects/prod-123", "storage.hmacKeys.create",
+            """{"serviceAccountEmail":"backup@prod-123.iam.gserviceaccount.com"}""");
+        var hits = await Hunt(json, "gcp-audit.json");
+        Assert.True(hits.Count(h => h.Title == "GCP Cloud Storage HMAC Key Created for a Service Account") == 1, Describe(hits));
+    }
+
     [Theory]
     // The same provider through the v1beta API, and a workforce pool provider: the users of an outside identity provider
     // signing in to Google Cloud as members of the organisation's workforce pool.
