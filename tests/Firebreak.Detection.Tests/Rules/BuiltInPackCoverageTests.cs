@@ -242,6 +242,26 @@ public class BuiltInPackCoverageTests
         Assert.True(assigned.Count == 1, Describe(hits));
     }
 
+    [Fact]
+    public async Task AFederatedCredentialAddedToAnApplication_IsCaughtAsACredential()
+    {
+        // No secret and no certificate: the application now trusts tokens from an OIDC issuer the attacker runs, which
+        // the directory records as an update of the application naming the property that changed.
+        const string Audit = """
+            {"id":"Directory_9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d_FIC01_87654321","category":"ApplicationManagement","correlationId":"9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+             "result":"success","resultReason":"","activityDisplayName":"Update application","activityDateTime":"2026-01-15T10:00:00.1234567Z",
+             "loggedByService":"Core Directory","operationType":"Update",
+             "initiatedBy":{"app":null,"user":{"id":"aead923d-498b-4f64-a66c-2af91447a8b6","displayName":null,"userPrincipalName":"mallory@contoso.example","ipAddress":"203.0.113.7","userType":null,"homeTenantId":null,"homeTenantName":null}},
+             "userAgent":"",
+             "targetResources":[{"id":"5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a","displayName":"Payroll Sync","type":"Application","userPrincipalName":null,"groupType":null,
+               "modifiedProperties":[{"displayName":"FederatedIdentityCredentials","oldValue":"[]","newValue":"[{\"Name\":\"deploy\",\"Issuer\":\"https://idp.attacker.example\",\"Subject\":\"deploy\",\"Audiences\":[\"api://AzureADTokenExchange\"]}]"},
+                                     {"displayName":"Included Updated Properties","oldValue":null,"newValue":"\"FederatedIdentityCredentials\""}]}],
+             "additionalDetails":[{"key":"User-Agent","value":"python-requests/2.31.0"}]}
+            """;
+        var hits = await Hunt("[" + Audit + "]", "directoryAudits.json");
+        Assert.True(hits.Count(h => h.Title == "Credentials Added to an Application or Service Principal") == 1, Describe(hits));
+    }
+
     // ------------------------------------------------------------------------------------------------------------------
     // GCP: instance metadata is GCP's run command (a startup script runs as root at the next boot, ssh-keys give a
     // shell).

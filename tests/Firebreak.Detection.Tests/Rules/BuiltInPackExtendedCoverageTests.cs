@@ -127,6 +127,20 @@ public class BuiltInPackExtendedCoverageTests
     }
 
     [Fact]
+    public async Task AFederatedCredentialWrittenToAManagedIdentity_IsReportedOncePerOperation()
+    {
+        // A keyless backdoor: the managed identity now trusts tokens from an issuer the attacker runs.
+        var credential = $"/subscriptions/{Subscription}/resourceGroups/prod-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/backup-mi/federatedIdentityCredentials/deploy";
+        var json = Operation(credential, "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write",
+            """{"properties":{"issuer":"https://idp.attacker.example","subject":"deploy","audiences":["api://AzureADTokenExchange"]}}""",
+            """{"id":"deploy","name":"deploy","type":"Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials","properties":{"issuer":"https://idp.attacker.example","subject":"deploy","audiences":["api://AzureADTokenExchange"]}}""",
+            accepted: false);
+        var hits = await Hunt(json, "PT1H.json");
+        Assert.True(hits.Count(h => h.Title == "Federated Identity Credential Written to a User-Assigned Managed Identity") == 1, Describe(hits));
+        Assert.Contains("attack.t1098.001", hits.First(h => h.Title.StartsWith("Federated", StringComparison.Ordinal)).Tags);
+    }
+
+    [Fact]
     public async Task AnEligibleAzureRoleAssignedThroughPim_IsCaughtAsPersistence()
     {
         // An eligible Owner assignment: nothing is granted until activation, which is why it is the quiet way back in.

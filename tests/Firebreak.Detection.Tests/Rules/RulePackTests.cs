@@ -80,6 +80,7 @@ public class RulePackTests
         { "azure/activitylogs", "", "Microsoft.Compute/disks/beginGetAccess/action" },
         { "azure/activitylogs", "", "Microsoft.Compute/snapshots/beginGetAccess/action" },
         { "azure/activitylogs", "", "Microsoft.Compute/restorePointCollections/restorePoints/diskRestorePoints/beginGetAccess/action" },
+        { "azure/activitylogs", "", "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write" },
         { "azure/auditlogs", "", "Add service principal credentials" },
         { "azure/auditlogs", "", "Set federation settings on domain" },
         { "gcp/gcp.audit", "iam.googleapis.com", "google.iam.admin.v1.CreateServiceAccountKey" },
