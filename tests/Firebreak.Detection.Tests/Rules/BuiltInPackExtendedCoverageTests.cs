@@ -141,6 +141,19 @@ public class BuiltInPackExtendedCoverageTests
     }
 
     [Fact]
+    public async Task ACustomRoleWidened_IsReportedOncePerOperation()
+    {
+        // A custom role already held by the attacker's account given Microsoft.Authorization/*: no new assignment is made.
+        var role = $"/subscriptions/{Subscription}/providers/Microsoft.Authorization/roleDefinitions/6f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
+        var json = Operation(role, "Microsoft.Authorization/roleDefinitions/write",
+            $$$$"""{"properties":{"roleName":"VM Operator","type":"CustomRole","permissions":[{"actions":["Microsoft.Compute/virtualMachines/*","Microsoft.Authorization/*"],"notActions":[]}],"assignableScopes":["/subscriptions/{{{{Subscription}}}}"]}}""",
+            $$$$"""{"properties":{"roleName":"VM Operator","type":"CustomRole","permissions":[{"actions":["Microsoft.Compute/virtualMachines/*","Microsoft.Authorization/*"],"notActions":[]}],"assignableScopes":["/subscriptions/{{{{Subscription}}}}"]},"id":"{{{{role}}}}","type":"Microsoft.Authorization/roleDefinitions","name":"6f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"}""",
+            accepted: false);
+        var hits = await Hunt(json, "PT1H.json");
+        Assert.True(hits.Count(h => h.Title == "Azure Custom Role Created or Changed") == 1, Describe(hits));
+    }
+
+    [Fact]
     public async Task AnEligibleAzureRoleAssignedThroughPim_IsCaughtAsPersistence()
     {
         // An eligible Owner assignment: nothing is granted until activation, which is why it is the quiet way back in.

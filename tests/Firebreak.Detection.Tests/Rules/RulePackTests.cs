@@ -76,6 +76,7 @@ public class RulePackTests
         { "aws/cloudtrail", "s3.amazonaws.com", "DeleteBucketPublicAccessBlock" },
         { "azure/activitylogs", "", "Microsoft.Authorization/elevateAccess/action" },
         { "azure/activitylogs", "", "Microsoft.Authorization/roleAssignments/write" },
+        { "azure/activitylogs", "", "Microsoft.Authorization/roleDefinitions/write" },
         { "azure/activitylogs", "", "Microsoft.Compute/virtualMachines/runCommand/action" },
         { "azure/activitylogs", "", "Microsoft.Compute/disks/beginGetAccess/action" },
         { "azure/activitylogs", "", "Microsoft.Compute/snapshots/beginGetAccess/action" },
