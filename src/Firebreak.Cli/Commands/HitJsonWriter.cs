@@ -168,7 +168,7 @@ internal static class HitJsonWriter
 
         public JsonEncodedText? Title { get; } = hit.Title is null ? null : JsonEncodedText.Encode(hit.Title);
 
-        public JsonEncodedText? Level { get; } = hit.Level is null ? null : JsonEncodedText.Encode(hit.Level);
+        public JsonEncodedText? Level { get; } = HuntCommand.LevelName(hit.Level) is { } level ? JsonEncodedText.Encode(level) : null;
 
         public JsonEncodedText[] Tags { get; } = [.. hit.Tags.Select(t => JsonEncodedText.Encode(t))];
 

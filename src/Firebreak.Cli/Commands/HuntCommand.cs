@@ -408,7 +408,8 @@ internal static partial class HuntCommand
         switch (request.Output)
         {
             case "json":
-                WriteJson(context, hits, summary, Interlocked.Read(ref outsideWindow), problems, rules, selection?.LeftOut.Count ?? 0);
+                WriteJson(context, hits, summary, Interlocked.Read(ref outsideWindow), problems, rules, selection?.LeftOut.Count ?? 0,
+                    [.. parsed.Diagnostics.Concat(rules.Diagnostics).Where(d => d.Severity == DiagnosticSeverity.Error)], hunt.Statistics.Hits - hits.Count);
                 break;
             case "jsonl":
                 if (!streaming) foreach (var hit in hits.Read()) context.WriteOutputUtf8(HitJsonWriter.ToLine(hit));
@@ -760,6 +761,17 @@ internal static partial class HuntCommand
         _ => null,
     };
 
+    /// <summary>
+    /// A rule's level as the json, jsonl and csv outputs write it: a known level in lower case whatever case the rule
+    /// wrote (<c>High</c>, <c>CRITICAL</c>), as the table shows it, so a consumer filtering on "critical" misses none;
+    /// another word as written, none as null.
+    /// </summary>
+    internal static string? LevelName(string? level) => level?.ToLowerInvariant() switch
+    {
+        "critical" or "high" or "medium" or "low" or "informational" => level.ToLowerInvariant(),
+        _ => level,
+    };
+
     private static string PlainLevel(string? level) => level?.ToLowerInvariant() switch
     {
         null => "none",
@@ -816,7 +828,7 @@ internal static partial class HuntCommand
             ["kind"] = hit.Kind == HuntHitKind.Rule ? "rule" : "correlation",
             ["ruleId"] = hit.RuleKey,
             ["title"] = hit.Title,
-            ["level"] = hit.Level,
+            ["level"] = LevelName(hit.Level),
             ["tags"] = hit.Tags,
             ["time"] = HitTime(hit),
             ["eventId"] = e?.EventId,
@@ -844,7 +856,11 @@ internal static partial class HuntCommand
     /// The json output, written as it goes (the hits are read back from disk one at a time): the summary,
     /// the hits in time order, and the problems kept (the first thousand, and every one that stopped an input).
     /// </summary>
-    private static void WriteJson(CliContext context, HuntHitSpool hits, ReadSummary summary, long outsideWindow, IReadOnlyList<ReadProblem> problems, CompiledRuleSet rules, int rulesNotRun)
+    /// <param name="skipped">The rules that could not be parsed or compiled: the document says so, as standard error does,
+    /// so a script does not take a hunt that ran three of thirteen rules for a clean one.</param>
+    /// <param name="belowMinLevel">Hits of rules under --min-level, found and not written.</param>
+    private static void WriteJson(CliContext context, HuntHitSpool hits, ReadSummary summary, long outsideWindow, IReadOnlyList<ReadProblem> problems,
+        CompiledRuleSet rules, int rulesNotRun, IReadOnlyList<SigmaDiagnostic> skipped, long belowMinLevel)
     {
         var buffer = new ArrayBufferWriter<byte>(128 * 1024);
         using var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true });
@@ -861,6 +877,7 @@ internal static partial class HuntCommand
         w.WriteStartObject("summary");
         w.WriteNumber("rules", rules.Rules.Count);
         w.WriteNumber("rulesNotRun", rulesNotRun);
+        w.WriteNumber("rulesSkipped", skipped.Count);
         w.WriteNumber("undecidedValues", rules.Undecided().Sum(u => u.Values));
         w.WriteNumber("files", summary.Files);
         w.WriteNumber("filesOutsideWindow", outsideWindow);
@@ -872,6 +889,7 @@ internal static partial class HuntCommand
         w.WriteNumber("warnings", summary.Warnings);
         w.WriteNumber("digestFiles", summary.DigestFiles);
         w.WriteNumber("hits", hits.Count);
+        w.WriteNumber("hitsBelowMinLevel", Math.Max(belowMinLevel, 0));
         w.WriteStartArray("byRule");
         // The most severe and the noisiest first, as the table shows them.
         foreach (var rule in hits.ByRule.GroupBy(r => r.RuleKey).Select(g => (Key: g.Key, g.First().Title, g.First().Level, Hits: g.Sum(r => r.Hits)))
@@ -880,8 +898,8 @@ internal static partial class HuntCommand
             w.WriteStartObject();
             w.WriteString("ruleId", rule.Key);
             w.WriteString("title", rule.Title);
-            if (rule.Level is null) w.WriteNull("level");
-            else w.WriteString("level", rule.Level);
+            if (LevelName(rule.Level) is not { } level) w.WriteNull("level");
+            else w.WriteString("level", level);
             w.WriteNumber("hits", rule.Hits);
             w.WriteEndObject();
         }
@@ -893,6 +911,17 @@ internal static partial class HuntCommand
         {
             HitJsonWriter.Write(w, hit);
             Flush(force: false);
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("skippedRules");
+        foreach (var d in skipped)
+        {
+            w.WriteStartObject();
+            w.WriteString("file", d.File);
+            w.WriteNumber("line", d.Line);
+            w.WriteString("reason", d.Message);
+            w.WriteEndObject();
         }
 
         w.WriteEndArray();
@@ -929,7 +958,7 @@ internal static partial class HuntCommand
         var e = hit.Event;
         string?[] cells =
         [
-            HitTime(hit)?.ToString("O", CultureInfo.InvariantCulture), hit.RuleKey, hit.Title, hit.Level, e?.Operation,
+            HitTime(hit)?.ToString("O", CultureInfo.InvariantCulture), hit.RuleKey, hit.Title, LevelName(hit.Level), e?.Operation,
             e is null ? null : OutcomeText(e.Outcome), e?.ErrorCode, e is null ? null : ActorId(e.Actor), e?.Actor.Name, e?.SourceIp, e?.Account, e?.Region, e?.EventId, e?.Origin?.Source,
             e?.Origin?.Line.ToString(CultureInfo.InvariantCulture), string.Join("; ", hit.Fields.Select(f => $"{f.Name}={f.Value}")),
         ];

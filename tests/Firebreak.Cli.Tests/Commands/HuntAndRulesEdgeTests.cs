@@ -128,6 +128,54 @@ public sealed class HuntAndRulesEdgeTests : IDisposable
     }
 
     [Fact]
+    public async Task JsonOutput_CountsTheRulesSkipped_AndTheHitsBelowMinLevel_AndEveryOutputWritesTheLevelInLowerCase()
+    {
+        // A script reading the json document took a hunt that ran one of two rules, with its only hit under --min-level,
+        // for a clean one: standard error named the broken rule and the table the hidden hits, the document neither. And a
+        // rule written `level: High` gave "High" in json, jsonl and csv, which a filter on "high" misses.
+        var log = WriteFile("stop.json", StopTrail);
+        var rules = Path.Combine(Path.GetDirectoryName(log)!, "rules");
+        Directory.CreateDirectory(rules);
+        File.WriteAllText(Path.Combine(rules, "ok.yml"), """
+            title: Trail stopped
+            id: 0b7c7a4e-52b4-4f0e-9d0a-5a1c9c0e7b11
+            logsource: {product: aws, service: cloudtrail}
+            level: High
+            detection:
+              sel: {eventName: StopLogging}
+              condition: sel
+            """);
+        File.WriteAllText(Path.Combine(rules, "broken.yml"), """
+            title: Broken
+            id: 0b7c7a4e-52b4-4f0e-9d0a-5a1c9c0e7b12
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventName|bogus: StopLogging}
+              condition: sel
+            """);
+
+        var below = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules, "--min-level", "critical", "--output", "json");
+        var json = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules, "--output", "json");
+        var jsonl = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules, "--output", "jsonl");
+        var csv = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules, "--output", "csv");
+
+        Assert.True(below.ExitCode == 0, below.ToString());
+        using var document = JsonDocument.Parse(below.Out);
+        var summary = document.RootElement.GetProperty("summary");
+        Assert.Equal((0, 1, 1), (summary.GetProperty("hits").GetInt32(), summary.GetProperty("hitsBelowMinLevel").GetInt32(), summary.GetProperty("rulesSkipped").GetInt32()));
+        var skipped = Assert.Single(document.RootElement.GetProperty("skippedRules").EnumerateArray());
+        Assert.EndsWith("broken.yml", skipped.GetProperty("file").GetString(), StringComparison.Ordinal);
+        Assert.Contains("bogus", skipped.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        using var all = JsonDocument.Parse(json.Out);
+        Assert.Equal("high", all.RootElement.GetProperty("hits")[0].GetProperty("level").GetString());
+        Assert.Equal("high", all.RootElement.GetProperty("summary").GetProperty("byRule")[0].GetProperty("level").GetString());
+        using var line = JsonDocument.Parse(Lines(jsonl.Out)[0]);
+        Assert.Equal("high", line.RootElement.GetProperty("level").GetString());
+        Assert.Contains(",Trail stopped,high,StopLogging,", Lines(csv.Out)[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AHitOnARecordOfUnknownTime_HasNoTime_NotTheYearOne()
     {
         // The reader keeps the record "with an unknown time" and warns; its hits say so ("time": null, an empty csv
