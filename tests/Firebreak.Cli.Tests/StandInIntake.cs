@@ -47,13 +47,31 @@ internal sealed class StandInIntake : IAsyncDisposable
                 n = intake._keys.Count;
             }
 
-            using (var reader = new StreamReader(context.Request.Body)) await reader.ReadToEndAsync(context.RequestAborted);
+            using (var reader = new StreamReader(context.Request.Body))
+            {
+                // How many alerts came, for an answer that accounts for each, as the server's does.
+                using var body = System.Text.Json.JsonDocument.Parse(await reader.ReadToEndAsync(context.RequestAborted));
+                var root = body.RootElement;
+                context.Items[AlertCount] = root.ValueKind == System.Text.Json.JsonValueKind.Array ? root.GetArrayLength()
+                    : root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty("alerts", out var alerts) ? alerts.GetArrayLength() : 0;
+            }
+
             return await answer(n, context);
         });
         await intake._app.StartAsync(TestContext.Current.CancellationToken);
         intake.Url = intake._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return intake;
     }
+
+    private const string AlertCount = "alert-count";
+
+    /// <summary>The server's answer to a batch it took: one outcome per alert sent.</summary>
+    public static IResult Accepted(HttpContext context) => Results.Json(new
+    {
+        alerts = Enumerable.Range(0, context.Items[AlertCount] as int? ?? 0)
+            .Select(_ => new { id = Guid.NewGuid(), duplicate = false, occurrenceCount = 1, suppressed = false }).ToList(),
+        replayed = false,
+    });
 
     /// <summary>A refusal with Retry-After: 0, so that a client waiting it out does not wait.</summary>
     public static IResult Refuse(HttpContext context, int status)

@@ -78,9 +78,17 @@ internal sealed partial class AlertSender(HttpClient http, TimeSpan silence) : I
                 request.Headers.Add("Idempotency-Key", key);
                 return request;
             }, "alerts", cancellationToken);
+            // Any server answers 200 to a POST it ignores (a web server's page, a proxy's {}): only an answer that accounts for
+            // every alert sent counts, so a wrong --send-to is an error, not "Sent 300 alert(s)".
+            if (!AcceptedAll(text, chunk.Count, out var wasReplayed))
+            {
+                throw new CliException(ExitCodes.Usage,
+                    $"The server at {http.BaseAddress} answered the alerts with something other than a Firebreak server's answer ({HuntCommand.Visible(Detail(text).ReplaceLineEndings(" "))}): is --send-to the Firebreak server's address?");
+            }
+
             sent += chunk.Count;
             requests++;
-            if (text.Contains("\"replayed\":true", StringComparison.Ordinal)) replayed++;
+            if (wasReplayed) replayed++;
         }
 
         return new Outcome(sent, requests, replayed);
@@ -378,6 +386,29 @@ internal sealed partial class AlertSender(HttpClient http, TimeSpan silence) : I
             }
 
             await Task.Delay(wait, cancellationToken);
+        }
+    }
+
+    /// <summary>Whether a batch's answer is Firebreak's: an object listing one outcome per alert sent, and whether it was replayed.</summary>
+    internal static bool AcceptedAll(string body, int count, out bool replayed)
+    {
+        replayed = false;
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            var root = json.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("alerts", out var alerts) || alerts.ValueKind != JsonValueKind.Array
+                || alerts.GetArrayLength() != count)
+            {
+                return false;
+            }
+
+            replayed = root.TryGetProperty("replayed", out var r) && r.ValueKind == JsonValueKind.True;
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 

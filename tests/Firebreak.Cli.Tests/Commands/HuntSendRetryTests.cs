@@ -18,7 +18,6 @@ public sealed class HuntSendRetryTests : IAsyncDisposable
         return _intake.Url;
     }
 
-    private static IResult Accepted() => Results.Json(new { alerts = Array.Empty<object>(), replayed = false });
 
     private static IResult Refuse(HttpContext context, int status) => StandInIntake.Refuse(context, status);
 
@@ -37,7 +36,7 @@ public sealed class HuntSendRetryTests : IAsyncDisposable
     {
         // The second request meets a full queue (429), its next try a failing server (503); both pass. Before, the 429
         // ended the sending: one chunk of several arrived, the others were never tried.
-        var url = await StartAsync((n, context) => Task.FromResult(n switch { 2 => Refuse(context, 429), 3 => Refuse(context, 503), _ => Accepted() }));
+        var url = await StartAsync((n, context) => Task.FromResult(n switch { 2 => Refuse(context, 429), 3 => Refuse(context, 503), _ => StandInIntake.Accepted(context) }));
 
         var hunt = await Cli.RunAsync(Env, "hunt", Trail(2000), "--output", "jsonl", "--send-to", url);
 
@@ -89,7 +88,7 @@ public sealed class HuntSendRetryTests : IAsyncDisposable
         var url = await StartAsync(async (n, context) =>
         {
             await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
-            return Accepted();
+            return StandInIntake.Accepted(context);
         });
         var clock = Stopwatch.StartNew();
 

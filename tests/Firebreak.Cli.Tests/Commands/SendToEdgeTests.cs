@@ -99,5 +99,34 @@ public sealed class SendToEdgeTests(ServerFixture server) : IClassFixture<Server
         Assert.Equal(1, uploads);
     }
 
+    [Theory]
+    // A web server's page, a proxy's empty answer, an answer for fewer alerts than were sent.
+    [InlineData("text/html", "<html><body>It works</body></html>")]
+    [InlineData("application/json", "{}")]
+    [InlineData("application/json", "{\"alerts\":[],\"replayed\":false}")]
+    public async Task SendTo_AServerThatIsNotFirebreak_AnsweringOk_IsAnError_NotAlertsSent(string contentType, string answer)
+    {
+        // Any server answers 200 to a POST it ignores: a --send-to with the wrong address said "Sent 1 alert(s)", exit 1,
+        // and the alerts were nowhere.
+        var log = Write("stop.json", """{"Records":[{"eventVersion":"1.08","eventTime":"2026-01-15T09:00:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"eventID":"e1"}]}""");
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        await using var app = builder.Build();
+        app.MapPost("/api/v1/alerts/batch", async (HttpContext context) =>
+        {
+            context.Response.ContentType = contentType;
+            await context.Response.WriteAsync(answer, context.RequestAborted);
+        });
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var env = new Dictionary<string, string?> { ["FIREBREAK_API_KEY"] = "fbk_not_firebreak" };
+
+        var hunt = await Cli.RunAsync(env, "hunt", log, "--no-builtin", "--rules", StopRule(), "--output", "jsonl", "--send-to", app.Urls.Single());
+
+        Assert.True(hunt.ExitCode == 2, hunt.ToString());
+        Assert.Contains("something other than a Firebreak server's answer", hunt.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("Sent 1 alert(s)", hunt.Err, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
