@@ -402,6 +402,16 @@ public sealed class CloudLogReader
         var mapper = _options.Format != LogFormat.Auto || last?.Matches(element) == true ? last : RecordMappers.Detect(element);
         reason = null;
         var cloudEvent = mapper?.Map(element, origin, out reason);
+        if (cloudEvent is not null && _options.Format != LogFormat.Auto && !mapper!.Matches(element)
+            && RecordMappers.Detect(element) is { } other && other.Format != mapper.Format)
+        {
+            // A forced format reads every record as its own, and the Azure and Entra mappers find a time and an operation
+            // in each other's records: an Entra audit log read as sign-ins gave events and no problem, a log read as clean.
+            // A record plainly of another known format, and not of the forced one's shape, is reported as such.
+            cloudEvent = null;
+            reason = RecordMappers.OfAnotherFormat(mapper.Format, other.Format);
+        }
+
         if (cloudEvent is null && CloudTrailDigest.Is(element))
         {
             // A digest is no event, nor a problem: no format knows it, or a forced one takes it for its own and fails.

@@ -1023,6 +1023,39 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     }
 
     [Fact]
+    public async Task Hunt_OfAnEntraAuditLog_AsSignIns_ReportsEachRecord_NotACleanHunt()
+    {
+        // The sign-in mapper found a time and an operation name in every audit record: the log was read as 4 sign-ins,
+        // with no problem, and the hunt said "No hits" where detection finds three.
+        var log = SharedSample("azure/otrf-aad-audit/AADAuditEvents.json");
+
+        var detected = await Cli.RunAsync("hunt", log, "--output", "json");
+        var forced = await Cli.RunAsync("hunt", log, "--format", "entra-signin", "--output", "json");
+
+        Assert.True(detected.ExitCode == 1, detected.ToString());
+        Assert.True(forced.ExitCode == 2, forced.ToString());
+        var summary = JsonDocument.Parse(forced.Out).RootElement.GetProperty("summary");
+        Assert.Equal((0, 4), (summary.GetProperty("events").GetInt32(), summary.GetProperty("errors").GetInt32()));
+        Assert.Contains("AADAuditEvents.json:4: not an Entra ID sign-in record (the format given) but an Entra ID audit record", forced.Err);
+    }
+
+    [Theory]
+    [InlineData("entra-audit", "not an Entra ID audit record (the format given) but an Azure Activity record")]
+    [InlineData("entra-signin", "not an Entra ID sign-in record (the format given) but an Azure Activity record")]
+    public async Task Hunt_OfAnActivityLog_AsAnEntraLog_ReportsEachRecord(string format, string reason)
+    {
+        const string Record = """{"time":"2026-01-15T10:00:00Z","resourceId":"/SUBSCRIPTIONS/0B1C2D3E-4F50-4617-8293-A4B5C6D7E8F9","operationName":"MICROSOFT.AUTHORIZATION/ELEVATEACCESS/ACTION","category":"Administrative","resultType":"Success","callerIpAddress":"203.0.113.7","identity":{"claims":{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":"admin@contoso.example"}}}""";
+        var path = WriteFile("PT1H.json", Record + "\n" + Record.Replace("10:00:00", "10:05:00", StringComparison.Ordinal) + "\n");
+
+        var result = await Cli.RunAsync("hunt", path, "--format", format);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"PT1H.json:1: {reason}", result.Err);
+        Assert.Contains($"PT1H.json:2: {reason}", result.Err);
+        Assert.Contains("2 read error(s)", result.Err);
+    }
+
+    [Fact]
     public async Task Hunt_ReportsAMalformedRecord_EvenWhenNoRuleCouldMatchIt()
     {
         // The pre-filter skips records no rule can match without parsing them; a damaged one among them was counted
@@ -1812,6 +1845,20 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
     [InlineData(2097152L, 1048576L, 10L, 1L, 0.0, "2.0/2.0 MB, 10,000 events/s, 1 hit(s)")]
     public void Progress_Description_SaysBytesOfTotal_Rate_AndHits(long bytes, long? total, long events, long hits, double seconds, string expected) =>
         Assert.Equal(expected, HuntProgress.Describe(bytes, total, events, hits, TimeSpan.FromSeconds(seconds)));
+
+    /// <summary>A public sample log, kept outside the repository beside an ancestor of the test folder.</summary>
+    private static string SharedSample(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "shared", "data", relative);
+            if (File.Exists(candidate)) return candidate;
+        }
+
+        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)) Assert.Fail($"shared/data/{relative} is missing");
+        Assert.Skip($"shared/data/{relative} is not present beside this checkout");
+        return "";
+    }
 
     /// <summary>The SigmaHQ cloud rules are kept outside the repository, beside an ancestor of the test folder.</summary>
     internal static string SigmaRules()

@@ -566,4 +566,85 @@ public class AzureReaderTests
             Assert.Equal("21371283ghjgfsdb9876123", e.EventId);
         });
     }
+
+    public static TheoryData<string, LogFormat> RecordsOfEachAzureAndEntraShape => new()
+    {
+        { "azure-activity-monitor-export.json", LogFormat.AzureActivity },
+        { "azure-activity-rest.json", LogFormat.AzureActivity },
+        { "azure-activity-log-analytics.json", LogFormat.AzureActivity },
+        { "entra-signin-diagnostic.json", LogFormat.EntraSignIn },
+        { "entra-signin-graph.json", LogFormat.EntraSignIn },
+        { "entra-signin-graph-powershell.json", LogFormat.EntraSignIn },
+        { "entra-signin-log-analytics.jsonl", LogFormat.EntraSignIn },
+        { "entra-audit-diagnostic.json", LogFormat.EntraAudit },
+        { "entra-audit-graph.json", LogFormat.EntraAudit },
+        { "entra-audit-graph-powershell.json", LogFormat.EntraAudit },
+    };
+
+    [Theory]
+    [MemberData(nameof(RecordsOfEachAzureAndEntraShape))]
+    public async Task ForcedFormat_ReadsEveryShapeOfItsOwnLog_AsDetectionDoes(string fixture, LogFormat format)
+    {
+        var detected = new CloudLogReader();
+        var forced = new CloudLogReader(new ReaderOptions { Format = format });
+
+        var expected = await detected.ReadAllAsync(TestData.Fixture(fixture));
+        var events = await forced.ReadAllAsync(TestData.Fixture(fixture));
+
+        Assert.NotEmpty(events);
+        Assert.Equal(expected.Select(e => (e.EventId, e.Time, e.Operation)), events.Select(e => (e.EventId, e.Time, e.Operation)));
+        Assert.Equal(detected.Summary.Problems.Select(p => p.Reason), forced.Summary.Problems.Select(p => p.Reason));
+    }
+
+    [Theory]
+    [MemberData(nameof(RecordsOfEachAzureAndEntraShape))]
+    public async Task ForcedFormat_ReportsEveryRecordOfAnotherAzureOrEntraLog_NotACleanRead(string fixture, LogFormat format)
+    {
+        // An Entra audit log read as sign-ins (or an Activity Log as either) gave an event per record and no problem: the
+        // Entra mappers find a time and an operation name in each other's records and in the Activity Log's.
+        var records = (await new CloudLogReader().ReadAllAsync(TestData.Fixture(fixture))).Count;
+        foreach (var other in new[] { LogFormat.AzureActivity, LogFormat.EntraSignIn, LogFormat.EntraAudit }.Where(f => f != format))
+        {
+            var reader = new CloudLogReader(new ReaderOptions { Format = other });
+
+            var events = await reader.ReadAllAsync(TestData.Fixture(fixture));
+
+            Assert.True(events.Count == 0, $"{fixture} read as {other}: {events.Count} event(s)");
+            Assert.Equal(records, reader.Summary.Errors);
+            Assert.All(reader.Summary.Problems, p => Assert.Equal(ProblemSeverity.Error, p.Severity));
+        }
+    }
+
+    [Theory]
+    [InlineData(LogFormat.EntraSignIn, "not an Entra ID sign-in record (the format given) but an Entra ID audit record")]
+    [InlineData(LogFormat.AzureActivity, "Azure Activity record has no operation name")]
+    public async Task ForcedFormat_OverThePublicAuditLogSample_ReportsEachRecord(LogFormat format, string reason)
+    {
+        var path = TestData.SharedData("azure/otrf-aad-audit/AADAuditEvents.json");
+        var reader = new CloudLogReader(new ReaderOptions { Format = format });
+
+        var events = await reader.ReadAllAsync(path);
+
+        Assert.Empty(events);
+        Assert.Equal(4, reader.Summary.Errors);
+        Assert.All(reader.Summary.Problems, p => Assert.Equal(reason, p.Reason));
+        Assert.Equal(new long?[] { 1, 2, 3, 4 }, reader.Summary.Problems.Select(p => p.Line));
+    }
+
+    [Theory]
+    [InlineData("azure-activity-monitor-export.json", LogFormat.EntraSignIn, "not an Entra ID sign-in record (the format given) but an Azure Activity record")]
+    [InlineData("azure-activity-monitor-export.json", LogFormat.EntraAudit, "not an Entra ID audit record (the format given) but an Azure Activity record")]
+    [InlineData("azure-activity-log-analytics.json", LogFormat.EntraSignIn, "not an Entra ID sign-in record (the format given) but an Azure Activity record")]
+    [InlineData("entra-signin-diagnostic.json", LogFormat.EntraAudit, "not an Entra ID audit record (the format given) but an Entra ID sign-in record")]
+    [InlineData("entra-signin-log-analytics.jsonl", LogFormat.EntraAudit, "not an Entra ID audit record (the format given) but an Entra ID sign-in record")]
+    [InlineData("entra-audit-diagnostic.json", LogFormat.EntraSignIn, "not an Entra ID sign-in record (the format given) but an Entra ID audit record")]
+    public async Task ForcedFormat_NamesTheFormatARecordOfAnotherLogHas(string fixture, LogFormat format, string reason)
+    {
+        var reader = new CloudLogReader(new ReaderOptions { Format = format });
+
+        Assert.Empty(await reader.ReadAllAsync(TestData.Fixture(fixture)));
+
+        Assert.NotEmpty(reader.Summary.Problems);
+        Assert.All(reader.Summary.Problems, p => Assert.Equal(reason, p.Reason));
+    }
 }

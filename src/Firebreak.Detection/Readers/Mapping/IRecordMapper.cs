@@ -64,6 +64,21 @@ internal static class RecordMappers
         _ => [.. Enum.GetValues<LogFormat>().Where(f => f != LogFormat.Auto).SelectMany(Markers).Distinct(StringComparer.OrdinalIgnoreCase)],
     };
 
+    /// <summary>Why a record read under a forced format is not read: it has the shape of another.</summary>
+    public static string OfAnotherFormat(LogFormat forced, LogFormat shape) => $"not {RecordName(forced)} (the format given) but {RecordName(shape)}";
+
+    private static string RecordName(LogFormat format) => format switch
+    {
+        LogFormat.CloudTrail => "a CloudTrail record",
+        LogFormat.CloudTrailLake => "a CloudTrail Lake row",
+        LogFormat.SecurityLakeOcsf => "an OCSF record",
+        LogFormat.AzureActivity => "an Azure Activity record",
+        LogFormat.EntraSignIn => "an Entra ID sign-in record",
+        LogFormat.EntraAudit => "an Entra ID audit record",
+        LogFormat.GcpAudit => "a GCP audit entry",
+        _ => format.ToString(),
+    };
+
     public static IRecordMapper For(LogFormat format) => format == LogFormat.CloudTrailLake
         ? Lake
         : All.FirstOrDefault(m => m.Format == format) ?? throw new ArgumentOutOfRangeException(nameof(format), format, "no mapper for this format");
