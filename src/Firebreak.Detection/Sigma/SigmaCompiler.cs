@@ -246,7 +246,7 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
 
             if (mods.Contains("exists"))
             {
-                return item.Values is [{ } value] && ExistsValue(value) is { } exists
+                return item.Values is [{ } value] && YamlBoolean(value) is { } exists
                     ? new ElementExistsTest(path, exists)
                     : throw new FormatException("'exists' needs one value, true or false");
             }
@@ -335,7 +335,7 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
         var field = Accessor(item.Field);
         if (Has("exists"))
         {
-            return item.Values is [{ } value] && ExistsValue(value) is { } exists
+            return item.Values is [{ } value] && YamlBoolean(value) is { } exists
                 ? new FieldExistsPredicate(field, exists)
                 : throw new FormatException("'exists' needs one value, true or false");
         }
@@ -560,10 +560,11 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
     /// placeholders, windash, text encoding, base64, then the wildcard placement.
     /// </summary>
     /// <summary>
-    /// The boolean an <c>exists</c> takes. YAML 1.1, which the Python tools that most rules are written for still read,
-    /// also spells it yes/no and on/off; a rule written <c>exists: yes</c> means true there, so it does here.
+    /// The boolean an <c>exists</c> (and a rule test's <c>match</c>) takes. YAML 1.1, which the Python tools that most rules
+    /// are written for still read, also spells it yes/no and on/off; a rule written <c>exists: yes</c> means true there, so
+    /// it does here. Null for any other value.
     /// </summary>
-    private static bool? ExistsValue(string value) => value.ToLowerInvariant() switch
+    internal static bool? YamlBoolean(string value) => value.ToLowerInvariant() switch
     {
         "true" or "yes" or "on" => true,
         "false" or "no" or "off" => false,

@@ -462,7 +462,10 @@ public static class SigmaParser
                 throw Error(testNode, "each test is a mapping with 'match' and 'event' or 'events'");
             }
 
-            var match = OptionalString(test, "match") ?? throw Error(test, "test needs 'match: true' or 'match: false'");
+            // A value that is no boolean (match: maybe) was taken for false, and the test run as one expecting no match.
+            const string NeedsMatch = "test needs 'match: true' or 'match: false'";
+            var matchText = OptionalString(test, "match") ?? throw Error(test, NeedsMatch);
+            var match = DetectionCompiler.YamlBoolean(matchText) ?? throw Error(Child(test, "match")!, NeedsMatch);
             List<JsonElement> events;
             if (Child(test, "event") is { } single)
             {
@@ -483,7 +486,7 @@ public static class SigmaParser
                 throw Error(test, "'repeat' must be a whole number from 1 to 100000");
             }
 
-            cases.Add(new RuleTestCase(string.Equals(match, "true", StringComparison.OrdinalIgnoreCase), events, OptionalString(test, "description"), (int)test.Start.Line, repeat));
+            cases.Add(new RuleTestCase(match, events, OptionalString(test, "description"), (int)test.Start.Line, repeat));
         }
 
         return cases;

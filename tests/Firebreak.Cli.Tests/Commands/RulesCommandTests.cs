@@ -116,6 +116,29 @@ public sealed class RulesCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Test_AMatchThatIsNoBoolean_IsAnError_NotATestExpectingNoMatch()
+    {
+        // "match: maybe" was taken for "match: false": the test ran, passed, and the run exited 0.
+        Write("maybe.yml", GoodRule.Replace("- match: false", "- match: maybe"));
+
+        var result = await Cli.RunAsync("rules", "test", "--rules", _rules.FullName, "--no-builtin");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Matches(@"maybe\.yml:14:.*test needs 'match: true' or 'match: false'", result.Out);
+    }
+
+    [Fact]
+    public async Task Test_TakesYesAndNo_AsExistsDoes()
+    {
+        Write("yes.yml", GoodRule.Replace("- match: true", "- match: yes").Replace("- match: false", "- match: no"));
+
+        var result = await Cli.RunAsync("rules", "test", "--rules", _rules.FullName, "--no-builtin");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("2 of 2 test(s) passed", result.Out);
+    }
+
+    [Fact]
     public async Task Lint_CleanFolder_ExitsZero()
     {
         Write("good.yml", GoodRule);

@@ -120,6 +120,54 @@ public class RuleToolingTests
         Assert.Equal([(8, false), (10, false), (12, true)], report.Results.Select(r => (r.Line, r.Passed)));
     }
 
+    private const string StopLoggingRuleWithTests = """
+        title: trail stopped
+        logsource: {product: aws, service: cloudtrail}
+        detection:
+          sel: {eventName: StopLogging}
+          condition: sel
+        firebreak:
+          tests:
+            - match: MATCHING
+              event: {eventName: StopLogging}
+            - match: NOT_MATCHING
+              event: {eventName: StartLogging}
+        """;
+
+    [Theory]
+    [InlineData("maybe")]
+    [InlineData("1")]
+    [InlineData("'false or true'")]
+    public void Tester_RefusesAMatchThatIsNoBoolean_AsAMissingOne(string value)
+    {
+        // Any value but true was taken for false: "match: maybe" ran as a test expecting no match, and passed.
+        var parsed = SigmaParser.Parse(StopLoggingRuleWithTests.Replace("MATCHING", "true").Replace("NOT_true", value), "m.yml");
+
+        var report = RuleTester.Run(parsed);
+
+        Assert.False(report.Passed);
+        var error = Assert.Single(report.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Contains("test needs 'match: true' or 'match: false'", error.Message);
+        Assert.Equal(("m.yml", 10), (error.File, error.Line));
+        Assert.Empty(report.Results);
+    }
+
+    [Theory]
+    [InlineData("true", "false")]
+    [InlineData("True", "FALSE")]
+    [InlineData("yes", "no")]
+    [InlineData("on", "off")]
+    public void Tester_TakesMatchAsABoolean_AsYaml11AlsoSpellsIt_LikeExists(string yes, string no)
+    {
+        // "exists" reads yes/no and on/off as the Python tools do; "match: yes" was taken for false, and its test failed.
+        var parsed = SigmaParser.Parse(StopLoggingRuleWithTests.Replace("NOT_MATCHING", no).Replace("MATCHING", yes), "m.yml");
+
+        var report = RuleTester.Run(parsed);
+
+        Assert.True(report.Passed, string.Join("; ", report.Diagnostics.Select(d => d.ToString())));
+        Assert.Equal([(true, true), (false, true)], report.Results.Select(r => (r.Expected, r.Passed)));
+    }
+
     [Fact]
     public void Tester_RunsCorrelationTestsThroughTheirBaseRules()
     {
