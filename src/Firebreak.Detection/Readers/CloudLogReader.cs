@@ -387,6 +387,9 @@ public sealed class CloudLogReader
 
     private static string UnrecognisedFormat(JsonElement element) => $"unrecognised record format (fields: {FieldNames(element)})";
 
+    /// <summary>What a record whose time is the first instant of year one is kept with.</summary>
+    internal const string YearOneTime = "record's time is 0001-01-01T00:00:00Z, written for a time not known; kept with an unknown time";
+
     /// <summary>Inputs already warned of what their every record shares (<see cref="EntraRecord.CutShortWarning"/>).</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _warnedOnce = new(StringComparer.Ordinal);
 
@@ -430,6 +433,13 @@ public sealed class CloudLogReader
         {
             // Every record of such a file holds the same loss: the first tells it.
             reason = null;
+        }
+
+        if (cloudEvent is { Time.UtcTicks: 0 } && reason?.Contains("unknown time", StringComparison.Ordinal) != true)
+        {
+            // Year one at midnight is the value an unknown time takes (DateTimeOffset's default), and the hunt shows it
+            // as none: a record that writes it (a zeroed time, 0001-01-01T00:00:00Z) is kept with an unknown time, said.
+            reason = reason is null ? YearOneTime : $"{reason}; {YearOneTime}";
         }
 
         if (reason is not null)

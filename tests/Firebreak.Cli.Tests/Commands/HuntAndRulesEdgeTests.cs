@@ -194,6 +194,21 @@ public sealed class HuntAndRulesEdgeTests : IDisposable
     }
 
     [Fact]
+    public async Task AHitOnACloudTrailRecordOfTheYearOne_HasNoTime_AndTheRecordIsWarnedOf()
+    {
+        // The time 0001-01-01T00:00:00Z is how an unknown one is kept: the hit had no time, and nothing said why.
+        var log = WriteFile("zeroed.json", StopTrail.Replace("2026-01-15T09:00:00Z", "0001-01-01T00:00:00Z", StringComparison.Ordinal));
+
+        var jsonl = await Cli.RunAsync("hunt", log, "--output", "jsonl");
+
+        Assert.True(jsonl.ExitCode == 1, jsonl.ToString());
+        Assert.Contains("zeroed.json:1: record's time is 0001-01-01T00:00:00Z, written for a time not known; kept with an unknown time", jsonl.Err);
+        Assert.Contains("1 warning(s)", jsonl.Err);
+        using var hit = JsonDocument.Parse(Assert.Single(Lines(jsonl.Out)));
+        Assert.Equal(JsonValueKind.Null, hit.RootElement.GetProperty("time").ValueKind);
+    }
+
+    [Fact]
     public async Task Table_ShowsControlCharactersOfARulesLevelEscaped()
     {
         // Rule files are input like any other (--rules <(curl ...)): a level's control characters are shown escaped in the
