@@ -271,7 +271,8 @@ internal static partial class HuntCommand
         if (request.Since is { } from && request.Until is { } to && from >= to) throw new CliException(ExitCodes.Usage, "--since must be before --until.");
         if (request.Paths.Count(p => p == StandardInput) > 1) throw new CliException(ExitCodes.Usage, "'-' (standard input) can be named once: it can be read only once.");
         if (request.Incident is not null && request.SendTo is null) throw new CliException(ExitCodes.Usage, "--incident needs --send-to: the server that holds the incident.");
-        if (request.SendTo is not null && request.ApiKey is null)
+        // An empty key (--api-key "", a variable set to nothing) is no key: said now, not after a hunt, by the server.
+        if (request.SendTo is not null && string.IsNullOrWhiteSpace(request.ApiKey))
             throw new CliException(ExitCodes.Usage, $"--send-to needs an API key: set {IncidentCommands.KeyVariable} or pass --api-key.");
         await using var sender = request.SendTo is null ? null : AlertSender.Create(request.SendTo, request.ApiKey!, request.SendTimeout);
 
@@ -945,7 +946,7 @@ internal static partial class HuntCommand
         context.Output.WriteLine();
     }
 
-    private const string CsvHeader = "time,rule_id,title,level,operation,outcome,error_code,actor,actor_name,source_ip,account,region,event_id,source,line,fields";
+    private const string CsvHeader = "kind,time,rule_id,title,level,operation,outcome,error_code,actor,actor_name,source_ip,user_agent,account,region,event_id,source,line,count,fields";
 
     private static void WriteCsv(CliContext context, HuntHitSpool hits)
     {
@@ -958,9 +959,11 @@ internal static partial class HuntCommand
         var e = hit.Event;
         string?[] cells =
         [
+            hit.Kind == HuntHitKind.Rule ? "rule" : "correlation",
             HitTime(hit)?.ToString("O", CultureInfo.InvariantCulture), hit.RuleKey, hit.Title, LevelName(hit.Level), e?.Operation,
-            e is null ? null : OutcomeText(e.Outcome), e?.ErrorCode, e is null ? null : ActorId(e.Actor), e?.Actor.Name, e?.SourceIp, e?.Account, e?.Region, e?.EventId, e?.Origin?.Source,
-            e?.Origin?.Line.ToString(CultureInfo.InvariantCulture), string.Join("; ", hit.Fields.Select(f => $"{f.Name}={f.Value}")),
+            e is null ? null : OutcomeText(e.Outcome), e?.ErrorCode, e is null ? null : ActorId(e.Actor), e?.Actor.Name, e?.SourceIp, e?.UserAgent, e?.Account, e?.Region, e?.EventId, e?.Origin?.Source,
+            e?.Origin?.Line.ToString(CultureInfo.InvariantCulture), hit.Correlation?.Count.ToString(CultureInfo.InvariantCulture),
+            string.Join("; ", hit.Fields.Select(f => $"{f.Name}={f.Value}")),
         ];
         return string.Join(',', cells.Select(Csv));
     }

@@ -123,8 +123,9 @@ public sealed class HuntAndRulesEdgeTests : IDisposable
         Assert.Equal("mallory@example.com", key.GetProperty("actor").GetProperty("sessionIssuer").GetString());
 
         var rows = Lines(csv.Out);
-        Assert.Equal("time,rule_id,title,level,operation,outcome,error_code,actor,actor_name,source_ip,account,region,event_id,source,line,fields", rows[0]);
-        Assert.Contains(",failure,7,deployer@prod-123.iam.gserviceaccount.com,deployer@prod-123.iam.gserviceaccount.com,198.51.100.7,prod-123,", rows[1], StringComparison.Ordinal);
+        Assert.Equal("kind,time,rule_id,title,level,operation,outcome,error_code,actor,actor_name,source_ip,user_agent,account,region,event_id,source,line,count,fields", rows[0]);
+        Assert.StartsWith("rule,", rows[1], StringComparison.Ordinal);
+        Assert.Contains(",failure,7,deployer@prod-123.iam.gserviceaccount.com,deployer@prod-123.iam.gserviceaccount.com,198.51.100.7,,prod-123,", rows[1], StringComparison.Ordinal);
     }
 
     [Fact]

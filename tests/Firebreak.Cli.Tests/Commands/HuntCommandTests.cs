@@ -1096,7 +1096,7 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
             Assert.Equal(JsonValueKind.Object, hit.RootElement.GetProperty("fields").ValueKind);
         });
         var rows = csv.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.StartsWith("time,rule_id,title,level,", rows[0]);
+        Assert.StartsWith("kind,time,rule_id,title,level,", rows[0]);
         Assert.Equal(lines.Length, rows.Length - 1);
         Assert.Equal(1, csv.ExitCode);
     }

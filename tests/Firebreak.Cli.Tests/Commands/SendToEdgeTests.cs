@@ -128,5 +128,21 @@ public sealed class SendToEdgeTests(ServerFixture server) : IClassFixture<Server
         Assert.DoesNotContain("Sent 1 alert(s)", hunt.Err, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--api-key", "")]
+    [InlineData("--api-key", "   ")]
+    public async Task SendTo_WithAnEmptyKey_IsAUsageError_BeforeAnythingIsHunted(string option, string key)
+    {
+        // An empty --api-key was taken for a key: the hunt ran, then posted to the server with it.
+        var log = Write("stop.json", """{"Records":[{"eventVersion":"1.08","eventTime":"2026-01-15T09:00:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"eventID":"e1"}]}""");
+        var env = new Dictionary<string, string?> { ["FIREBREAK_API_KEY"] = null };
+
+        var hunt = await Cli.RunAsync(env, "hunt", log, "--no-builtin", "--rules", StopRule(), "--output", "jsonl", "--send-to", "http://127.0.0.1:1", option, key);
+
+        Assert.True(hunt.ExitCode == 2, hunt.ToString());
+        Assert.Contains("--send-to needs an API key", hunt.Err, StringComparison.Ordinal);
+        Assert.Empty(hunt.Out);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
