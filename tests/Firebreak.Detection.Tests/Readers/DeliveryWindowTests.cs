@@ -16,13 +16,14 @@ public class DeliveryWindowTests
         // Delivered at 08:05: every event is from before 08:06, and a late one may be up to a day older.
         Assert.Equal((At("2026-01-14T08:05:00Z"), At("2026-01-15T08:06:00Z")), DeliveryWindow.SpanOf(Trail));
         Assert.Equal((At("2026-01-14T08:05:00Z"), At("2026-01-15T08:06:00Z")), DeliveryWindow.SpanOf("/logs/" + Trail.Replace(".gz", "", StringComparison.Ordinal)));
-        Assert.Equal((At("2026-01-15T08:00:00Z"), At("2026-01-15T09:00:00Z")), DeliveryWindow.SpanOf(AzureHour));
-        Assert.Equal((At("2026-01-15T08:00:00Z"), At("2026-01-15T09:00:00Z")), DeliveryWindow.SpanOf("s3://bucket/" + AzureHour));
+        // Azure's hour is when its records were processed: an Entra sign-in in it may have happened up to a day before.
+        Assert.Equal((At("2026-01-14T08:00:00Z"), At("2026-01-15T09:00:00Z")), DeliveryWindow.SpanOf(AzureHour));
+        Assert.Equal((At("2026-01-14T08:00:00Z"), At("2026-01-15T09:00:00Z")), DeliveryWindow.SpanOf("s3://bucket/" + AzureHour));
         Assert.Equal((At("2026-01-14T08:05:00Z"), At("2026-01-15T08:06:00Z")), DeliveryWindow.SpanOf("111122223333_CloudTrail-Insight_us-east-1_20260115T0805Z_Mu0KsOhtH1ar15ZZ.json.gz"));
         Assert.Equal((At("2026-01-14T08:05:21Z"), At("2026-01-15T08:06:21Z")), DeliveryWindow.SpanOf("111122223333_CloudTrail-Digest_us-east-1_org-trail_us-east-1_20260115T080521Z.json.gz"));
         // An entry at the top of a zip archive, named after its archive's path and a '!'.
         Assert.Equal((At("2026-01-14T08:05:00Z"), At("2026-01-15T08:06:00Z")), DeliveryWindow.SpanOf("logs/handover.zip!111122223333_CloudTrail_us-east-1_20260115T0805Z_x.json"));
-        Assert.Equal((At("2026-01-15T08:00:00Z"), At("2026-01-15T09:00:00Z")), DeliveryWindow.SpanOf("export.zip!y=2026/m=01/d=15/h=08/m=00/PT1H.json"));
+        Assert.Equal((At("2026-01-14T08:00:00Z"), At("2026-01-15T09:00:00Z")), DeliveryWindow.SpanOf("export.zip!y=2026/m=01/d=15/h=08/m=00/PT1H.json"));
     }
 
     [Theory]
@@ -79,8 +80,10 @@ public class DeliveryWindowTests
     [Theory]
     [InlineData("2026-01-15T09:14:59Z", null, true)]
     [InlineData("2026-01-15T09:15:00Z", null, false)]
-    [InlineData(null, "2026-01-15T07:45:01Z", true)]
-    [InlineData(null, "2026-01-15T07:45:00Z", false)]
+    // --until: an hour's blob may hold events of up to a day before (an Entra sign-in processed late), and is read for them.
+    [InlineData(null, "2026-01-15T07:45:00Z", true)]
+    [InlineData(null, "2026-01-14T07:45:01Z", true)]
+    [InlineData(null, "2026-01-14T07:45:00Z", false)]
     public void MayHold_AzureHour(string? since, string? until, bool expected) =>
         Assert.Equal(expected, new DeliveryWindow(since is null ? null : At(since), until is null ? null : At(until)).MayHold(AzureHour));
 

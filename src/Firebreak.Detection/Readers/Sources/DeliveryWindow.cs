@@ -15,7 +15,8 @@ namespace Firebreak.Detection.Readers.Sources;
 /// usually follows within minutes but is not guaranteed, so a file is taken to hold events up to
 /// <see cref="LateDelivery"/> older than its name says.</item>
 /// <item>Azure Monitor's export to storage, <c>.../y=YYYY/m=MM/d=DD/h=HH/m=00/PT1H.json</c>, which holds the
-/// events of that hour.</item>
+/// records processed in that hour: events of that hour, or up to <see cref="LateDelivery"/> older (an Entra sign-in is
+/// timed by when it happened, and reaches the export later).</item>
 /// </list>
 /// Any other name may hold anything and is always read. The hunt still checks each event's own time; this
 /// only spares reading files that cannot hold one of the window's events. Both ends get
@@ -72,7 +73,10 @@ public sealed partial record DeliveryWindow(DateTimeOffset? Since, DateTimeOffse
         if (AzureHourBlob().Match(name) is { Success: true } blob
             && DateTimeOffset.TryParseExact($"{blob.Groups["y"].Value}-{blob.Groups["mo"].Value}-{blob.Groups["d"].Value}T{blob.Groups["h"].Value}:00", "yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var hour))
         {
-            return (hour, Shift(hour, TimeSpan.FromHours(1)));
+            // The blob's hour is its records' `time` (when Azure processed them); an Entra sign-in or audit event is timed by
+            // when it happened (createdDateTime, activityDateTime), which can be hours earlier: as for CloudTrail, events up
+            // to LateDelivery older than the hour are looked for.
+            return (Shift(hour, -LateDelivery), Shift(hour, TimeSpan.FromHours(1)));
         }
 
         return null;
