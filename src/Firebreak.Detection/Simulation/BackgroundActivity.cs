@@ -161,12 +161,33 @@ internal sealed class BackgroundActivity(World world, double otherCloudsShare)
             Operation = operation,
             Caller = $"{person}@acme.example",
             CallerName = char.ToUpperInvariant(person[0]) + person[1..],
-            CallerObjectId = world.NewGuid(),
+            // One user, one object id, on every event; the draw a fresh id took is still made, so that the rest of
+            // a seed's events stay as they were.
+            CallerObjectId = PersonObjectId(person, world.NewGuid()),
             CallerIp = world.Pick(world.CorporateIps),
             Role = "Contributor",
             DurationMs = world.Random.Next(20, 4000),
         };
     }
+
+    /// <summary>A person's Entra object id: the same on every event of theirs, as the directory's is.</summary>
+    private string PersonObjectId(string person, string draw)
+    {
+        _ = draw;
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(world.AzureTenant + "/" + person));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x40);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16)).ToString();
+    }
+
+    /// <summary>The gcloud command that calls a method, as its user agent names it.</summary>
+    private static string GcloudCommand(string method) => method switch
+    {
+        "v1.compute.instances.stop" => "gcloud.compute.instances.stop",
+        "storage.buckets.update" => "gcloud.storage.buckets.update",
+        "google.container.v1.ClusterManager.UpdateCluster" => "gcloud.container.clusters.update",
+        _ => "gcloud.compute.instances.start",
+    };
 
     private SimEvent Gcp(DateTimeOffset time)
     {
@@ -186,7 +207,7 @@ internal sealed class BackgroundActivity(World world, double otherCloudsShare)
             Project = world.GcpProject,
             Principal = world.Chance(0.3) ? $"terraform@{world.GcpProject}.iam.gserviceaccount.com" : $"{person}@acme.example",
             CallerIp = world.Pick(world.CorporateIps),
-            UserAgent = "google-cloud-sdk gcloud/502.0.0 command/gcloud.compute.instances.start invocation-id/" + world.Hex(32) + ",gzip(gfe)",
+            UserAgent = $"google-cloud-sdk gcloud/502.0.0 command/{GcloudCommand(method)} invocation-id/" + world.Hex(32) + ",gzip(gfe)",
             Service = service,
             Method = method,
             Permission = permission,
