@@ -508,11 +508,12 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
     /// </summary>
     private RegexMatcher CompileRegex(string written, RegexOptions regexOptions, DetectionItem? item, RegexAnchor anchor = RegexAnchor.None)
     {
+        var ascii = RegexClasses.Ascii(written);
         var pattern = anchor switch
         {
-            RegexAnchor.Start => $@"\A(?:{written})",
-            RegexAnchor.End => $@"(?:{written})\z",
-            _ => written,
+            RegexAnchor.Start => $@"\A(?:{ascii})",
+            RegexAnchor.End => $@"(?:{ascii})\z",
+            _ => ascii,
         };
         var literalSource = anchor == RegexAnchor.None ? null : written;
         try

@@ -194,6 +194,78 @@ internal sealed class RegexMatcher(Regex regex, string? written = null) : ValueM
 }
 
 /// <summary>
+/// A rule's regular expression in PCRE's sense, the flavour Sigma v2.1 names: <c>\d</c>, <c>\w</c> and <c>\s</c> are
+/// ASCII digits, word characters and white space there, where .NET reads them as Unicode classes (Arabic-Indic digits are
+/// <c>\d</c>, a no-break space is <c>\s</c>), so they are written out as the ASCII sets; <c>\D</c>, <c>\W</c>, <c>\S</c>
+/// outside a class as their complements. A POSIX class (<c>[[:digit:]]</c>), which .NET would read as a set of letters,
+/// is refused.
+/// </summary>
+internal static partial class RegexClasses
+{
+    private const string Digit = "0-9", Word = "a-zA-Z0-9_", Space = @"\t\n\x0B\f\r ";
+
+    [GeneratedRegex(@"\[:\^?[a-z]+:\]")]
+    private static partial Regex Posix();
+
+    public static string Ascii(string pattern)
+    {
+        if (Posix().IsMatch(pattern))
+        {
+            throw new FormatException($"'{pattern}' uses a POSIX character class ([:digit:] and the like), which this engine reads as a set of letters; write the set ([0-9])");
+        }
+
+        var text = new System.Text.StringBuilder(pattern.Length + 16);
+        var inClass = false;
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            var c = pattern[i];
+            if (c == '\\' && i + 1 < pattern.Length)
+            {
+                var escaped = pattern[++i];
+                var set = escaped switch { 'd' or 'D' => Digit, 'w' or 'W' => Word, 's' or 'S' => Space, _ => null };
+                if (set is not null && char.IsLower(escaped))
+                {
+                    text.Append(inClass ? set : "[" + set + "]");
+                }
+                else if (set is not null && !inClass)
+                {
+                    text.Append("[^").Append(set).Append(']');
+                }
+                else
+                {
+                    // Any other escape, and \D, \W, \S inside a class (rare), as written.
+                    text.Append(c).Append(escaped);
+                }
+
+                continue;
+            }
+
+            text.Append(c);
+            if (!inClass && c == '[')
+            {
+                inClass = true;
+                // A ']' first in a class (after a '^') is a character of it, not its end.
+                if (i + 1 < pattern.Length && pattern[i + 1] == '^')
+                {
+                    text.Append(pattern[++i]);
+                }
+
+                if (i + 1 < pattern.Length && pattern[i + 1] == ']')
+                {
+                    text.Append(pattern[++i]);
+                }
+            }
+            else if (inClass && c == ']')
+            {
+                inClass = false;
+            }
+        }
+
+        return text.ToString();
+    }
+}
+
+/// <summary>
 /// The literal text a regular expression's every match must contain: the longest run of plain
 /// characters at the top level of the pattern, outside groups, classes and alternations, and not
 /// made optional by a quantifier. Conservative: anything it does not understand ends a run.

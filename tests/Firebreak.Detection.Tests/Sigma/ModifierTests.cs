@@ -446,6 +446,15 @@ public class ModifierTests
     [InlineData("re|ignorecase", "'^AWS'", "aws-cli", true)]
     [InlineData("re|dotall", "'a.c'", "a\\nc", true)]
     [InlineData("re", "'a.c'", "a\\nc", false)]
+    // PCRE's classes, as the specification's flavour reads them: \d, \w and \s are ASCII only.
+    [InlineData("re", "'^\\d+$'", "34", true)]
+    [InlineData("re", "'^\\d+$'", "\u0663\u0664", false)]
+    [InlineData("re", "'^[a-z]+\\s\\d$'", "ab\u00A05", false)]
+    [InlineData("re", "'^[a-z]+\\s\\d$'", "ab 5", true)]
+    [InlineData("re", "'^\\w+$'", "caf\u00E9", false)]
+    [InlineData("re", "'^[\\w.-]+$'", "a.b-c_9", true)]
+    [InlineData("re", "'^\\D+$'", "\u0663", true)]
+    [InlineData("re", "'^\\\\d$'", "\\\\d", true)]
     public void Regex_WithAPlacement_OrAFlagsLongName(string modifiers, string pattern, string value, bool expected)
     {
         var set = SigmaTestRules.Detection($"    sel:\n        userAgent|{modifiers}: {pattern}\n    condition: sel");

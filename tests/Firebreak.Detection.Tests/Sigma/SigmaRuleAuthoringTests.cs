@@ -58,6 +58,15 @@ public class SigmaRuleAuthoringTests
         Assert.Contains($"'{other}'", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void APosixClassInARegularExpression_IsAnError_NotASetOfLetters()
+    {
+        var set = CompileSelection("f|re", "'^[[:digit:]]+$'");
+
+        Assert.Empty(set.Rules);
+        Assert.Contains("POSIX character class", Assert.Single(set.Diagnostics).Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     // Combinations the specification defines and the engine honours: they must keep compiling.
     [InlineData("f|re|i", "'^get'")]
