@@ -19,7 +19,8 @@ public static class CliApp
         var parseResult = root.Parse(args);
         if (parseResult.Action is ParseErrorAction)
         {
-            foreach (var parseError in parseResult.Errors) context.WriteError(parseError.Message);
+            // The parser lists allowed values after tabs ("Must be one of: \t'low' \t'high'"), shown escaped otherwise.
+            foreach (var parseError in parseResult.Errors) context.WriteError(string.Join(' ', parseError.Message.Split(['\t', ' ', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries)));
             context.Error.WriteLine($"Run '{CommandPath(parseResult.CommandResult)} --help' for usage.");
             return ExitCodes.Usage;
         }

@@ -176,6 +176,19 @@ public sealed class HuntAndRulesEdgeTests : IDisposable
         Assert.Contains(",Trail stopped,high,StopLogging,", Lines(csv.Out)[1], StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--min-level", "nonsense", "Must be one of: 'informational' 'low' 'medium' 'high' 'critical'")]
+    [InlineData("--output", "xml", "Must be one of: 'table' 'json' 'jsonl' 'csv'")]
+    public async Task AValueNotAmongTheChoices_ListsThem_Readably(string option, string value, string expected)
+    {
+        // The parser separates the choices with tabs, which were shown escaped: "Must be one of: \u0009'informational' ...".
+        var result = await Cli.RunAsync("hunt", WriteFile("stop.json", StopTrail), option, value);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains(expected, result.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u0009", result.Err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AHitOnARecordOfUnknownTime_HasNoTime_NotTheYearOne()
     {
