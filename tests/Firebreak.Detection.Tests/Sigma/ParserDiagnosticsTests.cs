@@ -16,6 +16,20 @@ public class ParserDiagnosticsTests
     }
 
     [Fact]
+    public void AFlowMappingLeftOpen_IsReportedInWords_NotAsTheLibrarysInternalState()
+    {
+        // YamlDotNet trips on this without a YamlException; its own message was "Operation is not valid due to the
+        // current state of the object."
+        var result = SigmaParser.Parse("title: x\nlogsource: {product: aws}\ndetection:\n  sel: {eventName: X\n  condition: sel\n", "open.yml");
+
+        var error = Assert.Single(result.Diagnostics);
+        Assert.Equal(DiagnosticSeverity.Error, error.Severity);
+        Assert.DoesNotContain("current state of the object", error.Message, StringComparison.Ordinal);
+        Assert.Contains("left open", error.Message, StringComparison.Ordinal);
+        Assert.Empty(result.Documents);
+    }
+
+    [Fact]
     public void UnknownModifier_PointsAtTheKey()
     {
         var result = SigmaParser.Parse("title: x\nlogsource:\n  product: aws\ndetection:\n  sel:\n    eventName|sortof: x\n  condition: sel\n", "m.yml");
