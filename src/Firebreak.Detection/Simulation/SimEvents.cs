@@ -281,8 +281,6 @@ internal sealed class AzureActivityEvent : SimEvent
         writer.WriteString("ipaddr", CallerIp);
         writer.WriteString("appid", "c44b4083-3bb0-49c1-b47d-974e53cbdf3c");
         writer.WriteString("http://schemas.microsoft.com/claims/authnmethodsreferences", "pwd,mfa");
-        // A user's token through the portal is delegated: it carries a scope, which an app acting as itself never does.
-        writer.WriteString("http://schemas.microsoft.com/identity/claims/scope", "user_impersonation");
         writer.WriteEndObject();
         writer.WriteEndObject();
         writer.WriteString("level", "Information");
