@@ -773,12 +773,7 @@ internal static partial class HuntCommand
         _ => level,
     };
 
-    private static string PlainLevel(string? level) => level?.ToLowerInvariant() switch
-    {
-        null => "none",
-        "critical" or "high" or "medium" or "low" or "informational" => level.ToLowerInvariant(),
-        _ => Visible(level),
-    };
+    private static string PlainLevel(string? level) => LevelName(level) is { } name ? Visible(name) : "none";
 
     /// <summary>
     /// Characters shown as \u escapes: control characters (and so terminal escape sequences), and the format characters

@@ -37,13 +37,12 @@ public static class SigmaParser
             diagnostics.Add(new SigmaDiagnostic(file, (int)ex.Start.Line, (int)ex.Start.Column, DiagnosticSeverity.Error, "yaml", ex.Message));
             return new SigmaParseResult(documents, diagnostics);
         }
-        catch (InvalidOperationException ex)
+        catch (InvalidOperationException)
         {
             // Some malformed input trips YamlDotNet's scanner without a YamlException; the last event read is the best position we have.
             var mark = parser.Current?.End ?? Mark.Empty;
             // Its message ("Operation is not valid due to the current state of the object.") says nothing to a rule's author;
             // what trips it is a bracket or quote left open, so the message says that.
-            _ = ex;
             diagnostics.Add(new SigmaDiagnostic(file, (int)mark.Line, (int)mark.Column, DiagnosticSeverity.Error, "yaml",
                 "invalid YAML: a bracket ({ or [) or a quote may be left open"));
             return new SigmaParseResult(documents, diagnostics);
