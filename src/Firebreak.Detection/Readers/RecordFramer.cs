@@ -51,6 +51,9 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
     private long _framedCount;
 
     private long _bufferStart;
+
+    // The input's byte just before the buffer's first one, once the buffer no longer starts with the input.
+    private byte _byteBeforeBuffer;
     private long _lineCountedTo;
     private long _line = 1;
 
@@ -70,6 +73,13 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
     private int _fastDepth;
     private bool _fastInString;
     private bool _fastEscape;
+
+    // Where a string of a record inside an array ran into a line break followed by a line opening with a bracket: JSON
+    // strings hold no raw line break, so the record was cut short there (a partial download joined with the next file).
+    private long? _fastCutAt;
+
+    /// <summary>The reason given for a record whose string runs into the next line.</summary>
+    private const string StringCutAtLineEnd = "a string does not end on its line (the record is cut short there)";
     private bool _betweenRecords;
     private bool _resumingWrapper;
     private bool _resyncToNewline;
@@ -83,6 +93,10 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
 
     // Whether the wrapper being read ({"Records":[...]}) opened in the first column of its line.
     private bool _wrapperStartsLine;
+
+    // The line on which the array of records being read opened, when it opened in the first column of that line (a
+    // delivery file, or a bare array, one to a line); else 0.
+    private long _arrayLine;
     private bool _sawStructure;
 
     // Where the line given to the tokenising reader ends, in the input's bytes.
@@ -112,6 +126,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                 var keep = (int)(keepAbs - _bufferStart);
                 if (keep > 0)
                 {
+                    _byteBeforeBuffer = buffer[keep - 1];
                     CountLinesTo(buffer, keepAbs);
                     buffer.AsSpan(keep, filled - keep).CopyTo(buffer);
                     filled -= keep;
@@ -310,9 +325,17 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
             return true;
         }
 
+        // A record inside an array cut short inside a string, with a line opening with a bracket after the cut (delivery
+        // files one to a line, one a partial download): the next line is read as the next file or record, as between
+        // JSON lines, and the cut record reported at its own line.
+        if (_inRecord && ReferenceEquals(error.Message, StringCutAtLineEnd))
+        {
+            lineOriented = true;
+        }
+
         // Delivery files one to a line (joined with cat), one of them cut short: the cut record runs on into the next line,
         // which opens the next file's wrapper in its first column. Reading resumes there, as it would between JSON lines.
-        if (_container == Container.Wrapper && _wrapperStartsLine && _inRecord && _recordStartAbs >= _bufferStart
+        else if (_container == Container.Wrapper && _wrapperStartsLine && _inRecord && _recordStartAbs >= _bufferStart
             && NextRecordInside(buffer, (int)(_recordStartAbs - _bufferStart), Math.Min(at, filled)) is { } nextFile)
         {
             at = nextFile;
@@ -418,6 +441,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         _tokeniseNextObject = false;
         _betweenRecords = false;
         _resumingWrapper = false;
+        _arrayLine = 0;
         _state = new JsonReaderState(_readerOptions);
     }
 
@@ -443,7 +467,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
     }
 
     /// <summary>Whether <paramref name="at"/> is the first byte of a line (or of the input).</summary>
-    private bool BeginsLine(byte[] buffer, int at) => _bufferStart + at == 0 || (at > 0 && buffer[at - 1] == (byte)'\n');
+    private bool BeginsLine(byte[] buffer, int at) => at > 0 ? buffer[at - 1] == (byte)'\n' : _bufferStart == 0 || _byteBeforeBuffer == (byte)'\n';
 
     /// <summary>The start of the line holding <paramref name="at"/> when only whitespace precedes it there, else null.</summary>
     private int? StartsLine(byte[] buffer, int at)
@@ -469,7 +493,15 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                 // A line record ends on its line (the attempt starts just past its opening brace and never outlives
                 // this call): the scan stops there, so a line that does not close costs only itself before the
                 // tokenising reader takes it, not the rest of the buffer.
-                var complete = FastScan(buffer, ref pos, _fastTopLevel ? LineEnd(buffer, pos, end) : end);
+                var complete = FastScan(buffer, ref pos, _fastTopLevel ? LineEnd(buffer, pos, end) : end, end, final);
+                if (_fastCutAt is { } cutAt)
+                {
+                    // Reported as a syntax error at the next line's bracket, where reading resumes.
+                    _fastCutAt = null;
+                    _syntaxError = (cutAt + 1, StringCutAtLineEnd);
+                    return (int)(cutAt + 1 - _bufferStart) - start;
+                }
+
                 if (_skipReason is null && _bufferStart + pos - _recordStartAbs > options.MaxRecordBytes)
                 {
                     _skipReason = $"record is larger than the maximum record size of {options.MaxRecordBytes} bytes";
@@ -732,8 +764,11 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         return rest < 0 ? end : pos + rest;
     }
 
-    /// <summary>Advances through a record's bytes; true when its closing bracket has been passed.</summary>
-    private bool FastScan(byte[] buffer, ref int pos, int end)
+    /// <summary>
+    /// Advances through a record's bytes up to <paramref name="end"/>; true when its closing bracket has been passed.
+    /// <paramref name="filled"/> is where the buffered bytes end, for a look at the line after a line break.
+    /// </summary>
+    private bool FastScan(byte[] buffer, ref int pos, int end, int filled, bool final)
     {
         if (options.FramerScan != FramerScan.Bytes)
         {
@@ -741,11 +776,17 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
             {
                 if (_fastEscape || !TryScanBlock(buffer, ref pos, out var complete))
                 {
-                    // A backslash in the block (or one left pending by the previous block): the byte-wise
-                    // scan below handles the block, so escapes keep exactly the meaning they have there.
-                    if (ScanBytes(buffer, ref pos, pos + 64))
+                    // A backslash or a line break inside a string in the block (or an escape left pending by the
+                    // previous block): the byte-wise scan below handles the block, so both keep exactly the meaning
+                    // they have there.
+                    if (ScanBytes(buffer, ref pos, pos + 64, filled, final))
                     {
                         return true;
+                    }
+
+                    if (_fastCutAt is not null)
+                    {
+                        return false;
                     }
 
                     continue;
@@ -758,19 +799,19 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
             }
         }
 
-        return ScanBytes(buffer, ref pos, end);
+        return ScanBytes(buffer, ref pos, end, filled, final);
     }
 
     /// <summary>
     /// Scans the 64 bytes at <paramref name="pos"/> as bit masks (one bit per byte): quotes toggle the
     /// in-string mask by a prefix XOR, and only brackets outside strings change the depth. Declines a
-    /// block holding a backslash. On success <paramref name="pos"/> is past the record's closing
+    /// block holding a backslash or a line break inside a string. On success <paramref name="pos"/> is past the record's closing
     /// bracket when <paramref name="complete"/>, else past the block.
     /// </summary>
     private bool TryScanBlock(byte[] buffer, ref int pos, out bool complete)
     {
         complete = false;
-        var (backslashes, quotes, open, close) = options.FramerScan == FramerScan.Vector256
+        var (backslashes, quotes, open, close, newlines) = options.FramerScan == FramerScan.Vector256
             ? Masks256(ref buffer[pos])
             : Masks128(ref buffer[pos]);
         if (backslashes != 0)
@@ -789,6 +830,11 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         if (_fastInString)
         {
             inString = ~inString;
+        }
+
+        if ((newlines & inString) != 0)
+        {
+            return false;
         }
 
         var brackets = (open | close) & ~inString;
@@ -818,13 +864,14 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
     }
 
     // '[' and '{' differ only in bit 5, as do ']' and '}': with it set, one comparison finds both.
-    private static (ulong Backslashes, ulong Quotes, ulong Open, ulong Close) Masks256(ref byte start)
+    private static (ulong Backslashes, ulong Quotes, ulong Open, ulong Close, ulong Newlines) Masks256(ref byte start)
     {
         var low = Vector256.LoadUnsafe(ref start);
         var high = Vector256.LoadUnsafe(ref start, 32);
         var lowFolded = low | Vector256.Create((byte)0x20);
         var highFolded = high | Vector256.Create((byte)0x20);
-        return (Mask(low, high, (byte)'\\'), Mask(low, high, (byte)'"'), Mask(lowFolded, highFolded, (byte)'{'), Mask(lowFolded, highFolded, (byte)'}'));
+        return (Mask(low, high, (byte)'\\'), Mask(low, high, (byte)'"'), Mask(lowFolded, highFolded, (byte)'{'), Mask(lowFolded, highFolded, (byte)'}'),
+            Mask(low, high, (byte)'\n'));
 
         static ulong Mask(Vector256<byte> low, Vector256<byte> high, byte value)
         {
@@ -833,9 +880,9 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
         }
     }
 
-    private static (ulong Backslashes, ulong Quotes, ulong Open, ulong Close) Masks128(ref byte start)
+    private static (ulong Backslashes, ulong Quotes, ulong Open, ulong Close, ulong Newlines) Masks128(ref byte start)
     {
-        ulong backslashes = 0, quotes = 0, open = 0, close = 0;
+        ulong backslashes = 0, quotes = 0, open = 0, close = 0, newlines = 0;
         for (nuint part = 0; part < 4; part++)
         {
             var bytes = Vector128.LoadUnsafe(ref start, part * 16);
@@ -845,12 +892,13 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
             quotes |= (ulong)Vector128.Equals(bytes, Vector128.Create((byte)'"')).ExtractMostSignificantBits() << shift;
             open |= (ulong)Vector128.Equals(folded, Vector128.Create((byte)'{')).ExtractMostSignificantBits() << shift;
             close |= (ulong)Vector128.Equals(folded, Vector128.Create((byte)'}')).ExtractMostSignificantBits() << shift;
+            newlines |= (ulong)Vector128.Equals(bytes, Vector128.Create((byte)'\n')).ExtractMostSignificantBits() << shift;
         }
 
-        return (backslashes, quotes, open, close);
+        return (backslashes, quotes, open, close, newlines);
     }
 
-    private bool ScanBytes(byte[] buffer, ref int pos, int end)
+    private bool ScanBytes(byte[] buffer, ref int pos, int end, int filled, bool final)
     {
         while (pos < end)
         {
@@ -863,7 +911,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                     continue;
                 }
 
-                var quote = buffer.AsSpan(pos, end - pos).IndexOfAny((byte)'"', (byte)'\\');
+                var quote = buffer.AsSpan(pos, end - pos).IndexOfAny((byte)'"', (byte)'\\', (byte)'\n');
                 if (quote < 0)
                 {
                     pos = end;
@@ -871,15 +919,26 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                 }
 
                 pos += quote;
-                if (buffer[pos++] == (byte)'\\')
+                switch (buffer[pos])
                 {
-                    _fastEscape = true;
-                }
-                else
-                {
-                    _fastInString = false;
+                    case (byte)'\\':
+                        _fastEscape = true;
+                        break;
+                    case (byte)'"':
+                        _fastInString = false;
+                        break;
+                    // A record of an array written on one line, whose string runs into the next line: when that line opens
+                    // with a bracket, the record was cut short (a partial download joined with the next file) and the
+                    // next line is read afresh. Whether it does is not known until it is read: the line break is looked
+                    // at again then.
+                    case (byte)'\n' when !_fastTopLevel && _recordLine == _arrayLine && pos + 1 >= filled && !final:
+                        return false;
+                    case (byte)'\n' when !_fastTopLevel && _recordLine == _arrayLine && pos + 1 < filled && buffer[pos + 1] is (byte)'{' or (byte)'[':
+                        _fastCutAt = _bufferStart + pos;
+                        return false;
                 }
 
+                pos++;
                 continue;
             }
 
@@ -936,6 +995,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                     _inRecord = false;
                     _skipReason = null;
                     _wrapperStartsLine = _recordStartAbs >= _bufferStart && BeginsLine(buffer, (int)(_recordStartAbs - _bufferStart));
+                    _arrayLine = _wrapperStartsLine ? _recordLine : 0;
                     _container = Container.Wrapper;
                     _inWrapperArray = true;
                     _pendingWrapperName = false;
@@ -998,6 +1058,8 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                 else if (token == JsonTokenType.StartArray)
                 {
                     _container = Container.TopArray;
+                    var arrayStart = (int)(baseAbs + reader.TokenStartIndex - _bufferStart);
+                    _arrayLine = BeginsLine(buffer, arrayStart) ? LineAt(buffer, baseAbs + reader.TokenStartIndex) : 0;
                 }
                 else if (token == JsonTokenType.String && FollowedByColon(buffer, baseAbs + reader.BytesConsumed))
                 {

@@ -104,18 +104,71 @@ public sealed class ReaderResyncTests
     /// Delivery files one to a line (joined wrapper files), one cut short (a partial download): the cut one is reported
     /// at its own line, and the whole one on the next line is read.
     /// </summary>
-    [Fact]
-    public async Task LinesOfDeliveryFiles_OneCutShort_TheDeliveryOnTheNextLineIsRead()
+    /// <remarks>Also read a few bytes at a time, as from a pipe: the buffer then starts where the cut file does.</remarks>
+    [Theory]
+    [InlineData(1 << 20)]
+    [InlineData(5)]
+    [InlineData(97)]
+    public async Task LinesOfDeliveryFiles_OneCutShort_TheDeliveryOnTheNextLineIsRead(int readBytes)
     {
         static string Delivery(int from) => "{\"Records\":[" + string.Join(',', Enumerable.Range(from, 3).Select(Record)) + "]}";
         var cut = Delivery(3);
         var content = Delivery(0) + "\n" + cut[..(cut.Length / 2)] + "\n" + Delivery(6) + "\n";
         var reader = new CloudLogReader();
 
-        var events = await reader.ReadAllAsync(new MemoryStream(Utf8(content)), "deliveries.json");
+        var events = await reader.ReadAllAsync(new TrickleStream(Utf8(content), readBytes), "deliveries.json");
 
         Assert.Equal(["ev-0", "ev-1", "ev-2", "ev-3", "ev-6", "ev-7", "ev-8"], events.Select(e => e.EventId));
         Assert.Equal(2, Assert.Single(reader.Summary.Problems).Line);
+    }
+
+    /// <summary>
+    /// A partial download cut inside a string, joined with the next delivery file on the next line: that file's records
+    /// hold escaped quotes and brackets in strings (policy documents, user agents), which a framer pairing quotes across
+    /// the line break misreads. JSON strings hold no raw line break, so the cut string ends there and the next line is
+    /// read as the next file, whatever the size of the reads and however the records' ends are searched for.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(CutsInsideAString))]
+    public async Task LinesOfDeliveryFiles_OneCutInsideAString_TheNextFileIsReadWhole(bool wrapped, int whichString, int readBytes, string scan)
+    {
+        static string Quoted(int i) => Record(i).Replace("\"eventTime\"", $"\"userAgent\":\"tool \\\"x{i}\\\" [{{\",\"eventTime\"", StringComparison.Ordinal);
+        string Delivery(int from) => (wrapped ? "{\"Records\":[" : "[") + string.Join(',', Enumerable.Range(from, 3).Select(Quoted)) + (wrapped ? "]}" : "]");
+        var cut = Delivery(3);
+        // Inside the user agent of the cut file's first, second or third record, or inside its first record's ARN.
+        var inside = whichString switch
+        {
+            3 => cut.IndexOf("user/u3", StringComparison.Ordinal) + 3,
+            var n => cut.IndexOf("[{\",\"eventTime", cut.IndexOf($"x{3 + n}", StringComparison.Ordinal), StringComparison.Ordinal) + 1,
+        };
+        var content = Delivery(0) + "\n" + cut[..inside] + "\n" + Delivery(6) + "\n" + Delivery(9) + "\n";
+        var reader = new CloudLogReader(new ReaderOptions { FramerScan = Enum.Parse<FramerScan>(scan) });
+
+        var events = await reader.ReadAllAsync(new TrickleStream(Utf8(content), readBytes), "deliveries.json");
+
+        var beforeTheCut = whichString == 3 ? 0 : whichString;
+        string[] expected = [.. Enumerable.Range(0, 3 + beforeTheCut).Concat(Enumerable.Range(6, 6)).Select(i => $"ev-{i}")];
+        Assert.Equal(expected, events.Select(e => e.EventId));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal(2, problem.Line);
+        Assert.Contains("does not end on its line", problem.Reason, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<bool, int, int, string> CutsInsideAString()
+    {
+        var data = new TheoryData<bool, int, int, string>();
+        foreach (var wrapped in new[] { true, false })
+        {
+            for (var whichString = 0; whichString < 4; whichString++)
+            {
+                foreach (var (readBytes, scan) in new[] { (1 << 20, "Vector256"), (1 << 20, "Vector128"), (1 << 20, "Bytes"), (7, "Vector256"), (64, "Vector256"), (333, "Bytes") })
+                {
+                    data.Add(wrapped, whichString, readBytes, scan);
+                }
+            }
+        }
+
+        return data;
     }
 
     [Fact]
