@@ -9,8 +9,22 @@ namespace Firebreak.Cli.Client;
 /// <summary>A response the server accepted: its JSON text (printed as-is for --json) and the same parsed; a playbook export is YAML text.</summary>
 internal sealed record ApiResponse(string Json)
 {
-    public T Read<T>() => JsonSerializer.Deserialize<T>(Json, FirebreakClient.Json)
-        ?? throw new CliException(ExitCodes.Refused, "The server answered with an empty body.");
+    // A field the answer leaves out or sets to null where the CLI needs one (`{}` for a list of alerts) is an answer
+    // this CLI cannot read, not a null to fail on later.
+    private static readonly JsonSerializerOptions Strict = new(FirebreakClient.Json) { RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true };
+
+    public T Read<T>()
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(Json, Strict)
+                ?? throw new CliException(ExitCodes.Refused, "The server answered with an empty body.");
+        }
+        catch (JsonException e)
+        {
+            throw new CliException(ExitCodes.Usage, $"The server's answer is not what this command expects ({e.Message}); is --server a Firebreak server of this version?");
+        }
+    }
 }
 
 /// <summary>

@@ -153,7 +153,7 @@ internal static class AlertCommands
             Description = "exclude (default), include or only suppressed alerts.",
             HelpName = "WHICH",
         };
-        suppressed.AcceptOnlyFromAmong(SuppressedValues);
+        suppressed.OneOf(SuppressedValues);
         var page = new Option<int?>("--page") { Description = "Page number, from 1.", HelpName = "N" };
         var pageSize = new Option<int?>("--page-size") { Description = $"Alerts per page (1-{Paging.MaxPageSize}, default {Paging.DefaultPageSize}).", HelpName = "N" };
         var json = IncidentCommands.JsonOption();

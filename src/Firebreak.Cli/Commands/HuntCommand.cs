@@ -50,11 +50,11 @@ internal static partial class HuntCommand
         var since = new Option<string?>("--since") { Description = "Only events at or after this time: an ISO 8601 date or time (2026-01-15, 2026-01-15T08:00:00Z, 2026-01-15T10:00:00+02:00; UTC without an offset) or an age such as 24h, 7d, 30m.", HelpName = "T" };
         var until = new Option<string?>("--until") { Description = "Only events before this time; same forms as --since.", HelpName = "T" };
         var minLevel = new Option<string>("--min-level") { Description = "Only report hits of rules at this level or above.", DefaultValueFactory = _ => "informational" };
-        minLevel.AcceptOnlyFromAmong(Levels);
+        minLevel.OneOf(Levels);
         var format = new Option<string>("--format") { Description = "Log format of every input; auto detects it per file.", DefaultValueFactory = _ => "auto" };
-        format.AcceptOnlyFromAmong([.. Formats.Keys]);
+        format.OneOf([.. Formats.Keys]);
         var output = new Option<string>("--output") { Description = "table (for people), or json, jsonl, csv (for tools).", DefaultValueFactory = _ => "table" };
-        output.AcceptOnlyFromAmong("table", "json", "jsonl", "csv");
+        output.OneOf("table", "json", "jsonl", "csv");
         var sendTo = new Option<string?>("--send-to") { Description = "Also send the hits as alerts to this Firebreak server (POST /api/v1/alerts/batch).", HelpName = "URL" };
         var apiKey = new Option<string?>("--api-key") { Description = $"API key for --send-to; {IncidentCommands.KeyVariable} is preferred (keys on the command line end up in shell history).", HelpName = "KEY" };
         var incident = new Option<string?>("--incident") { Description = "With --send-to: attach the events behind the hits to this incident (its event store and search) instead of raising alerts.", HelpName = "REF" };

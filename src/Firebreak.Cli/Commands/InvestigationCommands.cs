@@ -26,7 +26,7 @@ internal static class InvestigationCommands
         var page = new Option<int?>("--page") { Description = "Page number, from 1.", HelpName = "N" };
         var pageSize = new Option<int?>("--page-size") { Description = $"Entries per page (1-{Paging.MaxPageSize}, default 100).", HelpName = "N" };
         var export = new Option<string?>("--export") { Description = "Write every matching entry as csv or json (with raw records) instead of a page.", HelpName = "FORMAT" };
-        export.AcceptOnlyFromAmong("csv", "json");
+        export.OneOf("csv", "json");
         var output = new Option<string?>("--out") { Description = "File for --export (default: standard output).", HelpName = "FILE" };
         var json = IncidentCommands.JsonOption();
         command.Add(reference);

@@ -33,7 +33,7 @@ internal static class ThreatIntelCommands
             "firebreak intel import ./misp-feed/ --format misp --feed CIRCL --json");
         var file = new Argument<string>("file") { Description = "The document to import; for --format misp also a folder holding manifest.json." };
         var format = new Option<string>("--format") { Description = "stix or misp.", HelpName = "FORMAT", Required = true };
-        format.AcceptOnlyFromAmong("stix", "misp");
+        format.OneOf("stix", "misp");
         var feed = new Option<string>("--feed") { Description = "The feed to import into (default: uploads).", HelpName = "NAME", DefaultValueFactory = _ => "uploads" };
         var json = IncidentCommands.JsonOption();
         command.Add(file);

@@ -1,6 +1,13 @@
 using System.Text;
 using System.Text.Json;
 using Firebreak.Cli.Commands;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Firebreak.Cli.Tests.Commands;
 
@@ -306,5 +313,32 @@ public sealed class AlertCommandTests(ServerFixture server) : IClassFixture<Serv
         _files.Add(path);
         File.WriteAllText(path, content);
         return path;
+    }
+
+    /// <summary>
+    /// An answer the CLI cannot read (another service behind --server, a proxy's page, an older server): `{}` for the list
+    /// of alerts failed with a null reference inside the CLI; it is a clear error with the exit code of a wrong --server.
+    /// </summary>
+    [Theory]
+    [InlineData("{}", "application/json")]
+    [InlineData("{\"items\":null,\"page\":1,\"pageSize\":100,\"total\":0}", "application/json")]
+    [InlineData("{\"items\":[{\"id\":\"not a guid\"}],\"page\":1,\"pageSize\":100,\"total\":1}", "application/json")]
+    [InlineData("<html>sign in</html>", "application/json")]
+    public async Task List_AnAnswerThatIsNoListOfAlerts_IsAClearError(string answer, string contentType)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        await using var app = builder.Build();
+        app.MapGet("/api/v1/alerts", () => Results.Text(answer, contentType));
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+
+        var result = await Cli.RunAsync(new Dictionary<string, string?> { ["FIREBREAK_API_KEY"] = "fbk_stand_in" }, "alert", "list", "--server", url);
+
+        Assert.True(result.ExitCode == ExitCodes.Usage, result.ToString());
+        Assert.Contains("The server's answer is not what this command expects", result.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("Object reference", result.Err, StringComparison.Ordinal);
+        Assert.Equal("", result.Out);
     }
 }

@@ -470,6 +470,29 @@ public sealed class HuntAndRulesEdgeTests : IDisposable
         Assert.DoesNotContain("2", counts);
     }
 
+    [Fact]
+    public async Task Choices_TypedInAnyCase_MeanWhatTheyDoInLowerCase()
+    {
+        // --min-level HIGH was refused ("Must be one of: ... 'high' ..."), as was --output JSONL.
+        var log = WriteFile("stop.json", StopTrail);
+        var rules = Path.GetDirectoryName(WriteFile("low.yml", StopRule("6d3c5f7e-0a51-4b8e-9a43-5a9e4c1b2d11", "Trail stopped (low)", null, level: "low")))!;
+        File.WriteAllText(Path.Combine(rules, "high.yml"), StopRule("6d3c5f7e-0a51-4b8e-9a43-5a9e4c1b2d12", "Trail stopped (high)", null));
+
+        var shouted = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules, "--min-level", "HIGH", "--output", "JSONL", "--format", "CloudTrail");
+        var quiet = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules, "--min-level", "high", "--output", "jsonl", "--format", "cloudtrail");
+        var defaults = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules, "--output", "jsonl");
+        var wrong = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules, "--min-level", "HIGHEST");
+
+        Assert.True(shouted.ExitCode == 1, shouted.ToString());
+        var hit = Assert.Single(shouted.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("\"title\":\"Trail stopped (high)\"", hit, StringComparison.Ordinal);
+        Assert.Equal(quiet.Out, shouted.Out);
+        Assert.Contains("below --min-level high", shouted.Err, StringComparison.Ordinal);
+        Assert.Equal(2, defaults.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.True(wrong.ExitCode == 2, wrong.ToString());
+        Assert.Contains("'critical'", wrong.Err, StringComparison.Ordinal);
+    }
+
     /// <summary>A rule on StopLogging with the given status; Sigma's statuses include deprecated and unsupported.</summary>
     private static string StopRule(string id, string title, string? status, string level = "high") => $$"""
         title: {{title}}

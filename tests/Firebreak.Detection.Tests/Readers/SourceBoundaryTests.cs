@@ -103,6 +103,40 @@ public sealed class SourceBoundaryTests : IDisposable
         Assert.Equal(2, reader.Summary.Files);
     }
 
+    /// <summary>
+    /// Bracket classes, as shells expand them: <c>[w]*.json</c> matched nothing and the hunt said so. A name that holds
+    /// brackets itself (<c>[1].json</c>, as some download managers name a second copy) is read as that file.
+    /// </summary>
+    [Theory]
+    [InlineData("[w]*.json", new[] { "web" })]
+    [InlineData("day-0[1-2].json", new[] { "day-01", "day-02" })]
+    [InlineData("day-0[!1].json", new[] { "day-02", "day-03" })]
+    [InlineData("day-0[^12].json", new[] { "day-03" })]
+    [InlineData("[a-c]*/*.json", new[] { "in-b" })]
+    [InlineData("notes[1].json", new[] { "copy" })]
+    [InlineData("day-0[]1].json", new[] { "day-01" })]
+    public async Task BracketClasses_MatchAsTheShellsDo(string pattern, string[] expected)
+    {
+        var evidence = _root.FullName;
+        foreach (var name in new[] { "web", "day-01", "day-02", "day-03", "wide" })
+        {
+            File.WriteAllText(Path.Combine(evidence, name + (name == "wide" ? ".txt" : ".json")), Trail(name));
+        }
+
+        Directory.CreateDirectory(Path.Combine(evidence, "b-folder"));
+        File.WriteAllText(Path.Combine(evidence, "b-folder", "in.json"), Trail("in-b"));
+        Directory.CreateDirectory(Path.Combine(evidence, "x-folder"));
+        File.WriteAllText(Path.Combine(evidence, "x-folder", "in.json"), Trail("in-x"));
+        File.WriteAllText(Path.Combine(evidence, "notes[1].json"), Trail("copy"));
+        File.WriteAllText(Path.Combine(evidence, "notes1.json"), Trail("not-the-copy"));
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(Path.Combine(evidence, pattern));
+
+        Assert.Equal(expected, events.Select(e => e.EventId).Order(StringComparer.Ordinal));
+        Assert.Empty(reader.Summary.Problems);
+    }
+
     [Fact]
     public async Task APatternMatchingOnlyFiles_DoesNotReadTheFoldersBesideThem()
     {

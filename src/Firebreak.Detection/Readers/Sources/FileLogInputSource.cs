@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace Firebreak.Detection.Readers.Sources;
 
 /// <summary>
-/// Files, directories (read recursively) and glob patterns (<c>*</c>, <c>?</c> and <c>**</c> for any
+/// Files, directories (read recursively) and glob patterns (<c>*</c>, <c>?</c>, bracket classes such as <c>[0-9]</c> or <c>[!.]</c>, and <c>**</c> for any
 /// number of directories; a folder a pattern matches is read recursively, as a directory named is, so a pattern given
 /// unexpanded reads what the shell's expansion of it would). Folders are walked as files are read, in ordinal order so
 /// that runs are repeatable.
@@ -118,7 +118,13 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
 
     internal static IEnumerable<string> Expand(string path, Action<ReadProblem> report)
     {
+        // A bracket class ([0-9], [!.]) makes a pattern only when no file or folder has that very name.
         var wildcard = path.IndexOfAny(['*', '?']);
+        if (wildcard < 0 && FirstClass(path) is { } bracket && !File.Exists(path) && !Directory.Exists(path))
+        {
+            wildcard = bracket;
+        }
+
         if (wildcard < 0)
         {
             if (Directory.Exists(path))
@@ -233,13 +239,74 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
     private static ReadProblem Problem(FolderProblem problem) =>
         new(problem.Path, null, null, problem.Reason, problem.NotListedAgain ? ProblemSeverity.Warning : ProblemSeverity.Error);
 
+    /// <summary>Where the first bracket class of <paramref name="path"/> starts (a <c>[</c> closed on its part of the path), or null.</summary>
+    private static int? FirstClass(string path)
+    {
+        for (var i = path.IndexOf('['); i >= 0; i = path.IndexOf('[', i + 1))
+        {
+            if (ClassEnd(path, i) is not null)
+            {
+                return i;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The <c>]</c> closing the class opened at <paramref name="open"/>, as POSIX shells read it: <c>!</c> or <c>^</c> first negates,
+    /// and a <c>]</c> first is one of the class's characters. Null when it does not close before the path's next <c>/</c>.
+    /// </summary>
+    private static int? ClassEnd(string glob, int open)
+    {
+        var i = open + 1;
+        if (i < glob.Length && glob[i] is '!' or '^')
+        {
+            i++;
+        }
+
+        if (i < glob.Length && glob[i] == ']')
+        {
+            i++;
+        }
+
+        for (; i < glob.Length; i++)
+        {
+            if (glob[i] == ']')
+            {
+                return i;
+            }
+
+            if (glob[i] is '/' || glob[i] == Path.DirectorySeparatorChar)
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
     internal static Regex GlobToRegex(string glob)
     {
         var regex = new StringBuilder("^");
         for (var i = 0; i < glob.Length; i++)
         {
             var c = glob[i];
-            if (c == '*' && i + 1 < glob.Length && glob[i + 1] == '*')
+            if (c == '[' && ClassEnd(glob, i) is { } close)
+            {
+                // One character of the class, never the separator; its members escaped, its ranges (a-z) kept.
+                var members = glob[(i + 1)..close];
+                var negated = members.Length > 0 && members[0] is '!' or '^';
+                regex.Append(negated ? "[^/" : "[");
+                foreach (var member in negated ? members[1..] : members)
+                {
+                    regex.Append(member is '\\' or '[' or ']' or '^' ? "\\" + member : member.ToString());
+                }
+
+                regex.Append(']');
+                i = close;
+            }
+            else if (c == '*' && i + 1 < glob.Length && glob[i + 1] == '*')
             {
                 var slash = i + 2 < glob.Length && glob[i + 2] == '/';
                 regex.Append(slash ? "(?:.*/)?" : ".*");
