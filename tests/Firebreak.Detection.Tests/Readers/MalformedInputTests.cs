@@ -383,6 +383,31 @@ public sealed class MalformedInputTests : IDisposable
     }
 
     [Fact]
+    public async Task LinksThatLeadRoundToThemselves_AreReportedAsALoop_AndTheFilesBesideThemRead()
+    {
+        // `ln -s self self`, and two links leading to each other, were reported as "a file read under another path": there
+        // is no such file, and the responder looked for it.
+        var dir = Folder;
+        File.WriteAllText(Path.Combine(dir, "one.jsonl"), Record(0) + "\n");
+        File.CreateSymbolicLink(Path.Combine(dir, "self"), "self");
+        File.CreateSymbolicLink(Path.Combine(dir, "ping"), "pong");
+        File.CreateSymbolicLink(Path.Combine(dir, "pong"), "ping");
+        File.CreateSymbolicLink(Path.Combine(dir, "to-one"), "one.jsonl");
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(dir).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        Assert.Equal(["ev-0"], events.Select(e => e.EventId));
+        var loops = reader.Summary.Problems.Where(p => p.Reason.Contains("leads back to itself (a loop)", StringComparison.Ordinal)).ToList();
+        Assert.Equal([Path.Combine(dir, "ping"), Path.Combine(dir, "pong"), Path.Combine(dir, "self")], loops.Select(p => p.Source).Order(StringComparer.Ordinal));
+        Assert.All(loops, p => Assert.Equal(ProblemSeverity.Warning, p.Severity));
+        // The link to a file read under its own path is still named as that.
+        var again = Assert.Single(reader.Summary.Problems.Except(loops));
+        Assert.Equal(Path.Combine(dir, "to-one"), again.Source);
+        Assert.Contains("a file read under another path", again.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AGlobThroughALinkToAFolder_FindsItsFiles_OnceEvenWhenTheFolderIsAlsoMatchedDirectly()
     {
         var dir = Folder;

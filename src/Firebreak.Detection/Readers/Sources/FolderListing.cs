@@ -98,6 +98,13 @@ public static class FolderListing
                     // one event twice. A link is passed over when the file it leads to is listed under its own path by
                     // this walk (or was already reached through another link); a file is passed over when a link listed
                     // earlier led to it.
+                    if (isLink && LeadsRound(path))
+                    {
+                        // A link to itself, or links leading to each other: there is no file behind them.
+                        report(new FolderProblem(path, "is a link that leads back to itself (a loop): no file to read", NotListedAgain: true));
+                        continue;
+                    }
+
                     if (isLink && RealPath(path) is var real && File.Exists(real))
                     {
                         if (linkedFiles.Contains(real) || (include is null && chosen(real) && ReadElsewhere(real, rootReal, recurse, listed)))
@@ -328,6 +335,25 @@ public static class FolderListing
         }
 
         return resolved;
+    }
+
+    /// <summary>Whether following the link at <paramref name="path"/> goes round without end (the system gives up on it).</summary>
+    private static bool LeadsRound(string path)
+    {
+        try
+        {
+            File.ResolveLinkTarget(path, returnFinalTarget: true);
+            return false;
+        }
+        catch (IOException)
+        {
+            // Too many levels of links. Other failures (a link whose target is missing) are the reader's to report.
+            return RealPath(path) == Path.GetFullPath(path) && new FileInfo(path).LinkTarget is not null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private static void Push(Stack<string> pending, string path)
