@@ -25,9 +25,10 @@ public static partial class RuleLinter
     {
         options ??= new LintOptions();
         var diagnostics = new List<SigmaDiagnostic>(parsed.Diagnostics);
-        diagnostics.AddRange(CompiledRuleSet.Compile(parsed.Documents, compileOptions).Diagnostics.Where(d => d.Code != CompiledRuleSet.DuplicateIdCode));
-        var seenIds = new Dictionary<string, RuleSource>(StringComparer.OrdinalIgnoreCase);
-        var seenNames = new Dictionary<string, RuleSource>(StringComparer.Ordinal);
+        diagnostics.AddRange(CompiledRuleSet.Compile(parsed.Documents, compileOptions).Diagnostics
+            .Where(d => d.Code is not (CompiledRuleSet.DuplicateIdCode or CompiledRuleSet.DuplicateNameCode)));
+        var seenIds = new Dictionary<string, SigmaDocument>(StringComparer.OrdinalIgnoreCase);
+        var seenNames = new Dictionary<string, SigmaDocument>(StringComparer.OrdinalIgnoreCase);
 
         foreach (var document in parsed.Documents)
         {
@@ -44,22 +45,22 @@ public static partial class RuleLinter
             }
             else if (seenIds.TryGetValue(document.Id, out var first))
             {
-                Report("duplicate-id", $"id {document.Id} is already used at {first.File}({first.LineOf("id")})", DiagnosticSeverity.Error, "id");
+                Report("duplicate-id", CompiledRuleSet.AlreadyUsed("id", document.Id, first, "id"), DiagnosticSeverity.Error, "id");
             }
             else
             {
-                seenIds[document.Id] = document.Source;
+                seenIds[document.Id] = document;
             }
 
             if (document.Name is { } name)
             {
                 if (seenNames.TryGetValue(name, out var firstNamed))
                 {
-                    Report("duplicate-name", $"name {name} is already used at {firstNamed.File}({firstNamed.LineOf("name")})", DiagnosticSeverity.Error, "name");
+                    Report("duplicate-name", CompiledRuleSet.AlreadyUsed("name", name, firstNamed, "name"), DiagnosticSeverity.Error, "name");
                 }
                 else
                 {
-                    seenNames[name] = document.Source;
+                    seenNames[name] = document;
                 }
             }
 

@@ -149,8 +149,15 @@ public sealed class CompiledRuleSet
     public IReadOnlyList<UndecidedValues> Undecided() =>
         [.. timedRegexes.Select(t => new UndecidedValues(t.Document, t.Matchers.Sum(m => m.Undecided))).Where(u => u.Values > 0)];
 
-    /// <summary>The code of the error for a second rule with an id already used; the linter reports those itself, at the id's line.</summary>
+    /// <summary>The code of the error for a second rule with an id already used; the linter reports those itself, for every kind of document.</summary>
     public const string DuplicateIdCode = "duplicate-id";
+
+    /// <summary>The code of the warning for a second rule or correlation with a name already used; the linter reports those itself, as errors.</summary>
+    public const string DuplicateNameCode = "duplicate-name";
+
+    /// <summary>How a second document with an id or name already used is described, by <see cref="Compile"/> and the linter alike.</summary>
+    public static string AlreadyUsed(string what, string value, SigmaDocument first, string key) =>
+        $"{what} {value} is already used by '{first.Title}' ({first.Source.File}:{first.Source.LineOf(key)})";
 
     public static CompiledRuleSet Compile(IEnumerable<SigmaDocument> documents, SigmaCompileOptions? options = null)
     {
@@ -190,6 +197,31 @@ public sealed class CompiledRuleSet
             }
         }
 
+        // A name is how correlations and filters refer to a rule. Two rules (or correlations) of one name both run, but a
+        // correlation naming it takes the first, and a filter naming it applies to both: said, not left to be found.
+        var names = new Dictionary<string, SigmaDocument>(StringComparer.OrdinalIgnoreCase);
+        foreach (var document in docs.Where(d => d is SigmaRule or SigmaCorrelation))
+        {
+            if (document.Name is { } name && !names.TryAdd(name, document))
+            {
+                diagnostics.Add(new SigmaDiagnostic(document.Source.File, document.Source.LineOf("name"), 1, DiagnosticSeverity.Warning, DuplicateNameCode,
+                    AlreadyUsed("name", name, names[name], "name") + "; a correlation naming it refers to that one, and a filter naming it applies to both"));
+            }
+        }
+
+        // A filter whose rules: lists a rule that is not there (a typo, a rule renamed) filters nothing for it: the false
+        // positives it was written for come back without a word.
+        var ruleKeys = docs.OfType<SigmaRule>().SelectMany(r => new[] { r.Id, r.Name }).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var filter in docs.OfType<SigmaFilter>().Where(f => !f.AppliesToEveryRule))
+        {
+            var unknown = filter.Rules.Where(r => !ruleKeys.Contains(r)).ToList();
+            if (unknown.Count > 0)
+            {
+                diagnostics.Add(new SigmaDiagnostic(filter.Source.File, filter.Source.LineOf("filter"), 1, DiagnosticSeverity.Warning, "filter",
+                    $"filter '{filter.Title}' names rule(s) not among those loaded, which it therefore filters nothing for: {string.Join(", ", unknown)}"));
+            }
+        }
+
         var rules = new List<CompiledRule>();
         // An id names one rule: a second rule with it (the same file given twice, a copy of the pack) would report
         // every hit twice, and its hits would be counted under the first rule's id.
@@ -198,9 +230,8 @@ public sealed class CompiledRuleSet
         {
             if (rule.Id is { } id && !ids.TryAdd(id, rule))
             {
-                var first = ids[id].Source;
-                diagnostics.Add(new SigmaDiagnostic(rule.Source.File, rule.Source.Line, 1, DiagnosticSeverity.Error, DuplicateIdCode,
-                    $"rule id {id} is already used by '{ids[id].Title}' ({first.File}:{first.Line}); this rule is not loaded"));
+                diagnostics.Add(new SigmaDiagnostic(rule.Source.File, rule.Source.LineOf("id"), 1, DiagnosticSeverity.Error, DuplicateIdCode,
+                    AlreadyUsed("rule id", id, ids[id], "id") + "; this rule is not loaded"));
                 continue;
             }
 

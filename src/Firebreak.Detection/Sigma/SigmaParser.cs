@@ -22,6 +22,22 @@ public static class SigmaParser
         "fieldref", "expand", "minute", "hour", "day", "week", "month", "year",
     };
 
+    /// <summary>The first line at or after <paramref name="from"/> whose indentation holds a tab, or null.</summary>
+    private static int? LineIndentedWithTab(string yaml, int from)
+    {
+        var lines = yaml.Split('\n');
+        for (var i = Math.Max(from, 1) - 1; i < lines.Length; i++)
+        {
+            var indent = lines[i].AsSpan()[..(lines[i].Length - lines[i].AsSpan().TrimStart(" \t").Length)];
+            if (indent.Contains('\t') && lines[i].AsSpan().TrimStart(" \t").TrimEnd('\r').Length > 0)
+            {
+                return i + 1;
+            }
+        }
+
+        return null;
+    }
+
     public static SigmaParseResult Parse(string yaml, string file)
     {
         var documents = new List<SigmaDocument>();
@@ -34,7 +50,12 @@ public static class SigmaParser
         }
         catch (YamlException ex)
         {
-            diagnostics.Add(new SigmaDiagnostic(file, (int)ex.Start.Line, (int)ex.Start.Column, DiagnosticSeverity.Error, "yaml", ex.Message));
+            // YamlDotNet places a tab used as indentation at the start of the mapping it breaks (line 1 for a rule's
+            // top level); the line to fix is the one the tab indents.
+            var (line, column) = ex.Message.Contains("tab as indentation", StringComparison.Ordinal) && LineIndentedWithTab(yaml, (int)ex.Start.Line) is { } tabbed
+                ? (tabbed, 1)
+                : ((int)ex.Start.Line, (int)ex.Start.Column);
+            diagnostics.Add(new SigmaDiagnostic(file, line, column, DiagnosticSeverity.Error, "yaml", ex.Message));
             return new SigmaParseResult(documents, diagnostics);
         }
         catch (InvalidOperationException)

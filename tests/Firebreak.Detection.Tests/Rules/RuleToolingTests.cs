@@ -42,7 +42,7 @@ public class RuleToolingTests
                 ("b.yml", 2, "duplicate-id"), ("b.yml", 3, "invalid-level"), ("b.yml", 4, "missing-attack-technique"),
             ],
             diagnostics.Select(d => (d.File, d.Line, d.Code)).Order());
-        Assert.Contains("a.yml(8)", diagnostics.Single(d => d.Code == "duplicate-id").Message);
+        Assert.Contains("already used by 'first' (a.yml:8)", diagnostics.Single(d => d.Code == "duplicate-id").Message);
         Assert.Equal(DiagnosticSeverity.Error, diagnostics.Single(d => d.Code == "duplicate-id").Severity);
     }
 
@@ -62,7 +62,7 @@ public class RuleToolingTests
             """, "n.yml");
         var duplicate = Assert.Single(RuleLinter.Lint(parsed), d => d.Code == "duplicate-name");
         Assert.Equal(7, duplicate.Line);
-        Assert.Contains("n.yml(2)", duplicate.Message);
+        Assert.Contains("name shared_name is already used by 'one' (n.yml:2)", duplicate.Message);
     }
 
     [Fact]

@@ -129,6 +129,66 @@ public class IndexAndFilterTests
     }
 
     [Fact]
+    public void ASecondRuleWithTheSameName_IsAWarningAtItsName_AndBothRun()
+    {
+        // A correlation naming the name binds to the first; that was said only by `rules lint`, never by a hunt.
+        var first = SigmaParser.Parse("""
+            title: stop
+            name: trail_off
+            logsource: {product: aws, service: cloudtrail}
+            detection: {sel: {eventName: StopLogging}, condition: sel}
+            """, "a.yml").Documents;
+        var second = SigmaParser.Parse("""
+            title: delete
+            id: 2222aaaa-0000-4000-8000-000000000002
+            name: Trail_Off
+            logsource: {product: aws, service: cloudtrail}
+            detection: {sel: {eventName: DeleteTrail}, condition: sel}
+            """, "b.yml").Documents;
+
+        var set = CompiledRuleSet.Compile([.. first, .. second]);
+
+        Assert.Equal(["stop", "delete"], set.Rules.Select(r => r.Rule.Title));
+        var warning = Assert.Single(set.Diagnostics);
+        Assert.Equal((DiagnosticSeverity.Warning, "b.yml", 3, CompiledRuleSet.DuplicateNameCode), (warning.Severity, warning.File, warning.Line, warning.Code));
+        Assert.Contains("name Trail_Off is already used by 'stop' (a.yml:2)", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AFilterNamingARuleThatIsNotThere_IsAWarning()
+    {
+        // A typo in a filter's rules: filtered nothing, and the false positives it was written for came back silently.
+        var documents = SigmaParser.Parse("""
+            title: stop
+            id: 2222aaaa-0000-4000-8000-000000000003
+            name: trail_off
+            logsource: {product: aws, service: cloudtrail}
+            detection: {sel: {eventName: StopLogging}, condition: sel}
+            ---
+            title: not the lab account
+            logsource: {product: aws, service: cloudtrail}
+            filter:
+              rules: [trail_of, 2222aaaa-0000-4000-8000-000000000003]
+              selection: {recipientAccountId: '111122223333'}
+              condition: not selection
+            ---
+            title: every rule
+            logsource: {product: aws, service: cloudtrail}
+            filter:
+              rules: any
+              selection: {recipientAccountId: '444455556666'}
+              condition: not selection
+            """, "f.yml").Documents;
+
+        var set = CompiledRuleSet.Compile(documents);
+
+        var warning = Assert.Single(set.Diagnostics);
+        Assert.Equal((DiagnosticSeverity.Warning, "f.yml", 9), (warning.Severity, warning.File, warning.Line));
+        Assert.EndsWith("filters nothing for: trail_of", warning.Message, StringComparison.Ordinal);
+        Assert.Single(set.Rules);
+    }
+
+    [Fact]
     public void ASecondRuleWithTheSameId_IsAnError_AndNotLoaded()
     {
         // The same file given twice, or a copy of the pack beside the pack, would report every hit twice.
@@ -147,8 +207,9 @@ public class IndexAndFilterTests
 
         Assert.Equal(["stop"], set.Rules.Select(r => r.Rule.Title));
         var error = Assert.Single(set.Diagnostics);
-        Assert.Equal((DiagnosticSeverity.Error, "b.yml", 1), (error.Severity, error.File, error.Line));
-        Assert.Contains("already used by 'stop' (a.yml:1)", error.Message, StringComparison.Ordinal);
+        // At the id's line, as the linter says it.
+        Assert.Equal((DiagnosticSeverity.Error, "b.yml", 2), (error.Severity, error.File, error.Line));
+        Assert.Contains("already used by 'stop' (a.yml:2)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -29,6 +29,20 @@ public class ParserDiagnosticsTests
         Assert.Empty(result.Documents);
     }
 
+    /// <summary>A tab used to indent (an editor's default) was reported at line 1, the start of the mapping it breaks.</summary>
+    [Theory]
+    [InlineData("title: x\nid: 1b7e4c1a-3a5e-4b7e-9a43-5a9e4c1b2d99\nlogsource: {product: aws}\ndetection:\n\tsel: {eventName: X}\n  condition: sel\n", 5)]
+    [InlineData("title: x\nlogsource: {product: aws}\ndetection:\n  sel:\n    eventName:\n  \t- X\n  condition: sel\n", 6)]
+    [InlineData("title: x\r\nlogsource: {product: aws}\r\ndetection:\r\n  sel: {eventName: \"a\tb\"}\r\n\t\r\n\t  condition: sel\r\n", 6)]
+    public void ATabUsedToIndent_IsReportedAtItsLine(string yaml, int line)
+    {
+        var result = SigmaParser.Parse(yaml, "tabbed.yml");
+
+        var error = Assert.Single(result.Diagnostics);
+        Assert.Contains("tab", error.Message, StringComparison.Ordinal);
+        Assert.Equal(line, error.Line);
+    }
+
     [Fact]
     public void UnknownModifier_PointsAtTheKey()
     {
