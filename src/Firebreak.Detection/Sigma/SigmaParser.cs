@@ -455,6 +455,9 @@ public static class SigmaParser
                     case 'h': return TimeSpan.FromHours(n);
                     case 'd': return TimeSpan.FromDays(n);
                     case 'w': return TimeSpan.FromDays(checked(7 * n));
+                    // A month and a year as pySigma counts them: a twelfth of the Gregorian calendar's average year, and that year.
+                    case 'M': return TimeSpan.FromSeconds(checked(2_629_746 * n));
+                    case 'y': return TimeSpan.FromSeconds(checked(31_556_952 * n));
                 }
             }
             catch (Exception ex) when (ex is OverflowException or ArgumentOutOfRangeException)
@@ -463,7 +466,7 @@ public static class SigmaParser
             }
         }
 
-        throw Error(at, $"'{text}' is not a timespan such as 30s, 5m, 1h, 1d");
+        throw Error(at, $"'{text}' is not a timespan such as 30s, 5m, 1h, 1d, 1w, 1M (month) or 1y");
     }
 
     private static List<RuleTestCase> ParseTests(YamlMappingNode map)

@@ -621,7 +621,29 @@ public partial class RuleMutationTests
         Assert.False(set.MatchesJson("""{"eventName":"C"}"""));
     }
 
+    /// <summary>pySigma's month (M) and year (y) were refused; 1m is still a minute.</summary>
     [Theory]
+    [InlineData("90s", 90)]
+    [InlineData("1m", 60)]
+    [InlineData("2w", 1_209_600)]
+    [InlineData("1M", 2_629_746)]
+    [InlineData("3M", 7_889_238)]
+    [InlineData("1y", 31_556_952)]
+    public void Timespan_InEveryUnitPySigmaReads(string timespan, long seconds)
+    {
+        Assert.Empty(Load($"title: c\nname: c\nlogsource: {{product: aws}}\ndetection: {{sel: {{a: 1}}, condition: sel}}\n---\ntitle: d\ncorrelation: {{type: event_count, rules: [c], timespan: {timespan}, condition: {{gte: 1}}}}\n", out var set));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), Assert.Single(set.Correlations).Timespan);
+    }
+
+    [Theory]
+    [InlineData("1Y")]
+    [InlineData("1mo")]
+    [InlineData("M")]
+    public void Timespan_InAnUnknownUnit_IsAnError(string timespan) =>
+        Assert.Equal(2, SingleError($"title: c\ncorrelation: {{type: event_count, rules: [x], timespan: {timespan}, condition: {{gte: 1}}}}\n", "is not a timespan").Line);
+
+    [Theory]
+    [InlineData("9999999999999y")]
     [InlineData("99999999999999d")]
     [InlineData("9223372036854775807s")]
     [InlineData("2000000000000000000w")]
