@@ -209,10 +209,12 @@ internal static class ChangeAnalysis
         var text = root.GetRawText();
         switch (operation)
         {
-            case "microsoft.compute/disks/begingetaccess/action" or "microsoft.compute/snapshots/begingetaccess/action":
+            case "microsoft.compute/disks/begingetaccess/action" or "microsoft.compute/snapshots/begingetaccess/action"
+                or "microsoft.compute/restorepointcollections/restorepoints/diskrestorepoints/begingetaccess/action":
                 yield return new(resource, DataLossCategory.SnapshotShare, "sas", true, "A read SAS URL was issued for the disk or snapshot (export)");
                 break;
-            case "microsoft.compute/disks/endgetaccess/action" or "microsoft.compute/snapshots/endgetaccess/action":
+            case "microsoft.compute/disks/endgetaccess/action" or "microsoft.compute/snapshots/endgetaccess/action"
+                or "microsoft.compute/restorepointcollections/restorepoints/diskrestorepoints/endgetaccess/action":
                 yield return new(resource, DataLossCategory.SnapshotShare, "sas", false, "The SAS URL was revoked");
                 break;
             case "microsoft.storage/storageaccounts/listkeys/action":

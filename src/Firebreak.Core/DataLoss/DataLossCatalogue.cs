@@ -46,6 +46,9 @@ internal static class DataLossCatalogue
         .. Azure("Microsoft.Compute/snapshots/beginGetAccess/action"),
         .. Azure("Microsoft.Compute/disks/endGetAccess/action"),
         .. Azure("Microsoft.Compute/snapshots/endGetAccess/action"),
+        // A VM restore point's disk: a download URL for it is a disk image leaving as a disk's or snapshot's does.
+        .. Azure("Microsoft.Compute/restorePointCollections/restorePoints/diskRestorePoints/beginGetAccess/action"),
+        .. Azure("Microsoft.Compute/restorePointCollections/restorePoints/diskRestorePoints/endGetAccess/action"),
     ];
 
     public static readonly string[] Exposure =

@@ -293,6 +293,7 @@ public sealed class DataLossTests : IDisposable
         var acme = await harness.CreateTenantAsync("Acme");
         const string disk = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/prod/providers/Microsoft.Compute/snapshots/payroll-os";
         const string container = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/prod/providers/Microsoft.Storage/storageAccounts/acmedata/blobServices/default/containers/exports";
+        const string restorePointDisk = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/prod/providers/Microsoft.Compute/restorePointCollections/payroll-rpc/restorePoints/rp-1/diskRestorePoints/payroll-os-disk";
         var reference = await IncidentWithEventsAsync(harness, acme,
             Gcp(0, "storage.objects.get", "storage.googleapis.com", "projects/_/buckets/acme-hr/objects/2026/reviews.pdf"),
             Gcp(1, "storage.objects.get", "storage.googleapis.com", "projects/_/buckets/acme-hr/objects/2026/salaries.xlsx"),
@@ -314,7 +315,8 @@ public sealed class DataLossTests : IDisposable
             DataLossEvents.Azure(11, "Microsoft.Storage/storageAccounts/blobServices/containers/write", container,
                 new Dictionary<string, object?> { ["requestbody"] = "{\"properties\":{\"publicAccess\":\"Container\"}}" }),
             DataLossEvents.Azure(12, "Microsoft.Storage/storageAccounts/listKeys/action", "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/prod/providers/Microsoft.Storage/storageAccounts/acmedata"),
-            DataLossEvents.Azure(13, "Microsoft.Sql/servers/databases/export/action", "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/prod/providers/Microsoft.Sql/servers/acme-sql/databases/crm"));
+            DataLossEvents.Azure(13, "Microsoft.Sql/servers/databases/export/action", "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/prod/providers/Microsoft.Sql/servers/acme-sql/databases/crm"),
+            DataLossEvents.Azure(14, "Microsoft.Compute/restorePointCollections/restorePoints/diskRestorePoints/beginGetAccess/action", restorePointDisk));
         await AssetAsync(harness, acme, "projects/_/buckets/acme-hr", DataClassification.Restricted, true, "gdpr");
 
         var view = await AssessAsync(harness, acme.Responder, reference);
@@ -332,6 +334,7 @@ public sealed class DataLossTests : IDisposable
         Assert.Contains(snap.Findings, f => f.Contains("user:someone@evil.example", StringComparison.Ordinal));
         Assert.Contains(R("projects/acme-prod/instances/hr-db").Findings, f => f.Contains("gs://evil-drop/hr.sql.gz", StringComparison.Ordinal));
         Assert.Equal([DataLossCategory.SnapshotShare], R(disk.ToLowerInvariant()).Categories);
+        Assert.Equal([DataLossCategory.SnapshotShare], R(restorePointDisk.ToLowerInvariant()).Categories);
         var exports = R(container.ToLowerInvariant());
         Assert.Equal((DataLossConfidence.Low, true), (exports.Confidence, exports.LowerBound));
         Assert.Contains(exports.Findings, f => f.Contains("public access set to Container", StringComparison.Ordinal));
