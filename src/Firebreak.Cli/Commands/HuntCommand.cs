@@ -592,9 +592,11 @@ internal static partial class HuntCommand
         if (hits.Count == 0)
         {
             // Hits below --min-level must not read as a clean log.
+            // The correlations are counted too: `rules list` counts them among its rules.
+            var ran = rules.Correlations.Count == 0 ? $"{rules.Rules.Count} rule(s)" : $"{rules.Rules.Count} rule(s) and {rules.Correlations.Count} correlation(s)";
             console.MarkupLine(allHits > 0
-                ? $"No hits at level {Levels[minLevel]} or above from {rules.Rules.Count} rule(s); {allHits:N0} below it (lower --min-level to see them)."
-                : $"No hits from {rules.Rules.Count} rule(s).");
+                ? $"No hits at level {Levels[minLevel]} or above from {ran}; {allHits:N0} below it (lower --min-level to see them)."
+                : $"No hits from {ran}.");
             return;
         }
 
