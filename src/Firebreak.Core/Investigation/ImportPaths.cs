@@ -61,6 +61,7 @@ internal static class ImportPaths
             // disk, and listing one outside would tell what it holds), by where its links lead.
             var source = new FileLogInputSource(path)
             {
+                Patterns = false,
                 Refuse = file => roots.Any(root => Inside(Resolve(Path.GetFullPath(file)), root)) ? null : "skipped: links outside the folders imports may read from",
             };
             await foreach (var input in source.ListAsync(report, cancellationToken))

@@ -333,9 +333,10 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
             lineOriented = true;
         }
 
-        // Delivery files one to a line (joined with cat), one of them cut short: the cut record runs on into the next line,
-        // which opens the next file's wrapper in its first column. Reading resumes there, as it would between JSON lines.
-        else if (_container == Container.Wrapper && _wrapperStartsLine && _inRecord && _recordStartAbs >= _bufferStart
+        // Delivery files (or bare arrays) one to a line (joined with cat), one of them cut short: the cut record runs on into
+        // the next line, which opens the next file's wrapper in its first column. Reading resumes there, as it would between
+        // JSON lines.
+        else if ((_container == Container.Wrapper ? _wrapperStartsLine : _container == Container.TopArray && _arrayLine > 0) && _inRecord && _recordStartAbs >= _bufferStart
             && NextRecordInside(buffer, (int)(_recordStartAbs - _bufferStart), Math.Min(at, filled)) is { } nextFile)
         {
             at = nextFile;
@@ -907,8 +908,13 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                 if (_fastEscape)
                 {
                     _fastEscape = false;
-                    pos++;
-                    continue;
+                    // A backslash just before the line break of a cut (a policy document's \" cut in two) escapes
+                    // nothing: the line break is looked at below as any other inside a string.
+                    if (buffer[pos] != (byte)'\n' || _fastTopLevel || _recordLine != _arrayLine)
+                    {
+                        pos++;
+                        continue;
+                    }
                 }
 
                 var quote = buffer.AsSpan(pos, end - pos).IndexOfAny((byte)'"', (byte)'\\', (byte)'\n');

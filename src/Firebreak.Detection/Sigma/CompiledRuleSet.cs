@@ -199,8 +199,10 @@ public sealed class CompiledRuleSet
 
         // A name is how correlations and filters refer to a rule. Two rules (or correlations) of one name both run, but a
         // correlation naming it takes the first, and a filter naming it applies to both: said, not left to be found.
+        // A rule left out for its id (a copy of another) is said once, for that.
+        var firstIds = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var names = new Dictionary<string, SigmaDocument>(StringComparer.OrdinalIgnoreCase);
-        foreach (var document in docs.Where(d => d is SigmaRule or SigmaCorrelation))
+        foreach (var document in docs.Where(d => d is SigmaCorrelation || (d is SigmaRule rule && (rule.Id is null || firstIds.Add(rule.Id)))))
         {
             if (document.Name is { } name && !names.TryAdd(name, document))
             {

@@ -139,6 +139,8 @@ public sealed class ReaderResyncTests
         var inside = whichString switch
         {
             3 => cut.IndexOf("user/u3", StringComparison.Ordinal) + 3,
+            // Just after the backslash of an escaped quote: it escapes nothing, the line having ended.
+            4 => cut.IndexOf("\\\"x3", StringComparison.Ordinal) + 1,
             var n => cut.IndexOf("[{\",\"eventTime", cut.IndexOf($"x{3 + n}", StringComparison.Ordinal), StringComparison.Ordinal) + 1,
         };
         var content = Delivery(0) + "\n" + cut[..inside] + "\n" + Delivery(6) + "\n" + Delivery(9) + "\n";
@@ -146,7 +148,7 @@ public sealed class ReaderResyncTests
 
         var events = await reader.ReadAllAsync(new TrickleStream(Utf8(content), readBytes), "deliveries.json");
 
-        var beforeTheCut = whichString == 3 ? 0 : whichString;
+        var beforeTheCut = whichString >= 3 ? 0 : whichString;
         string[] expected = [.. Enumerable.Range(0, 3 + beforeTheCut).Concat(Enumerable.Range(6, 6)).Select(i => $"ev-{i}")];
         Assert.Equal(expected, events.Select(e => e.EventId));
         var problem = Assert.Single(reader.Summary.Problems);
@@ -159,7 +161,7 @@ public sealed class ReaderResyncTests
         var data = new TheoryData<bool, int, int, string>();
         foreach (var wrapped in new[] { true, false })
         {
-            for (var whichString = 0; whichString < 4; whichString++)
+            for (var whichString = 0; whichString < 5; whichString++)
             {
                 foreach (var (readBytes, scan) in new[] { (1 << 20, "Vector256"), (1 << 20, "Vector128"), (1 << 20, "Bytes"), (7, "Vector256"), (64, "Vector256"), (333, "Bytes") })
                 {
@@ -169,6 +171,21 @@ public sealed class ReaderResyncTests
         }
 
         return data;
+    }
+
+    [Theory]
+    [InlineData("[R0]\n[R1\n[R2]\n")]
+    [InlineData("[R0]\n[R1,{\"eventVersion\":\"1.08\",\n[R2]\n")]
+    public async Task LinesOfBareArrays_OneCutShort_TheArrayOnTheNextLineIsRead(string shape)
+    {
+        var content = Enumerable.Range(0, 3).Aggregate(shape, (text, i) => text.Replace($"R{i}", Record(i), StringComparison.Ordinal));
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Utf8(content)), "arrays.json");
+
+        // The second array is cut after its whole first record, or inside its second: no whole record is lost.
+        Assert.Equal(["ev-0", "ev-1", "ev-2"], events.Select(e => e.EventId));
+        Assert.Equal(2, Assert.Single(reader.Summary.Problems).Line);
     }
 
     [Fact]

@@ -115,6 +115,8 @@ public sealed class SourceBoundaryTests : IDisposable
     [InlineData("[a-c]*/*.json", new[] { "in-b" })]
     [InlineData("notes[1].json", new[] { "copy" })]
     [InlineData("day-0[]1].json", new[] { "day-01" })]
+    [InlineData("[a-c]-folder/*.json", new[] { "in-b" })]
+    [InlineData("[a-c]-folder/in.json", new[] { "in-b" })]
     public async Task BracketClasses_MatchAsTheShellsDo(string pattern, string[] expected)
     {
         var evidence = _root.FullName;
@@ -135,6 +137,21 @@ public sealed class SourceBoundaryTests : IDisposable
 
         Assert.Equal(expected, events.Select(e => e.EventId).Order(StringComparer.Ordinal));
         Assert.Empty(reader.Summary.Problems);
+    }
+
+    [Fact]
+    public async Task ARangeWrittenBackwards_MatchesNothing_AndTheOtherInputsAreRead()
+    {
+        // day-0[3-1].json stopped the hunt with the regular expression library's "range in reverse order".
+        var evidence = _root.FullName;
+        File.WriteAllText(Path.Combine(evidence, "day-01.json"), Trail("day-01"));
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(Path.Combine(evidence, "day-0[3-1].json"), Path.Combine(evidence, "day-01.json"));
+
+        Assert.Equal(["day-01"], events.Select(e => e.EventId));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Equal("no file matches this pattern", problem.Reason);
     }
 
     [Fact]

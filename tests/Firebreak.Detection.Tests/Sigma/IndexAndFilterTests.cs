@@ -155,6 +155,24 @@ public class IndexAndFilterTests
     }
 
     [Fact]
+    public void ACopyOfARule_IsOneErrorForItsId_NotAlsoAWarningForItsName()
+    {
+        const string Rule = """
+            title: stop
+            id: 2222aaaa-0000-4000-8000-000000000004
+            name: trail_off
+            logsource: {product: aws, service: cloudtrail}
+            detection: {sel: {eventName: StopLogging}, condition: sel}
+            """;
+
+        var set = CompiledRuleSet.Compile([.. SigmaParser.Parse(Rule, "a.yml").Documents, .. SigmaParser.Parse(Rule, "copy.yml").Documents]);
+
+        var error = Assert.Single(set.Diagnostics);
+        Assert.Equal((CompiledRuleSet.DuplicateIdCode, "copy.yml"), (error.Code, error.File));
+        Assert.Single(set.Rules);
+    }
+
+    [Fact]
     public void AFilterNamingARuleThatIsNotThere_IsAWarning()
     {
         // A typo in a filter's rules: filtered nothing, and the false positives it was written for came back silently.

@@ -33,11 +33,14 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
     /// </summary>
     public Func<string, bool>? KeepWhole { get; init; }
 
+    /// <summary>Whether <c>*</c>, <c>?</c> and bracket classes make a path a pattern (a server's imports name files and folders only).</summary>
+    public bool Patterns { get; init; } = true;
+
     public async IAsyncEnumerable<LogInput> ListAsync(Action<ReadProblem> report, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (var path in paths)
         {
-            foreach (var file in Expand(path, report))
+            foreach (var file in Expand(path, report, Patterns))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 // A file named on its own (Expand gives back the path itself) is read whatever it is: a pipe from
@@ -116,13 +119,19 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
         }
     }
 
-    internal static IEnumerable<string> Expand(string path, Action<ReadProblem> report)
+    internal static IEnumerable<string> Expand(string path, Action<ReadProblem> report, bool patterns = true)
     {
-        // A bracket class ([0-9], [!.]) makes a pattern only when no file or folder has that very name.
-        var wildcard = path.IndexOfAny(['*', '?']);
-        if (wildcard < 0 && FirstClass(path) is { } bracket && !File.Exists(path) && !Directory.Exists(path))
+        // A bracket class ([0-9], [!.]) makes a pattern only when no file or folder has that very name (up to the end of
+        // the part of the path that holds it: logs/2025-0[1-3]/*.json).
+        var wildcard = patterns ? path.IndexOfAny(['*', '?']) : -1;
+        if (patterns && FirstClass(path) is { } bracket && (wildcard < 0 || bracket < wildcard))
         {
-            wildcard = bracket;
+            var partEnd = path.IndexOfAny(['/', Path.DirectorySeparatorChar], bracket);
+            var named = partEnd < 0 ? path : path[..partEnd];
+            if (!File.Exists(named) && !Directory.Exists(named))
+            {
+                wildcard = bracket;
+            }
         }
 
         if (wildcard < 0)
@@ -286,6 +295,19 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
         return null;
     }
 
+    private static bool IsClass(string set)
+    {
+        try
+        {
+            _ = new Regex(set, RegexOptions.CultureInvariant);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
     internal static Regex GlobToRegex(string glob)
     {
         var regex = new StringBuilder("^");
@@ -297,13 +319,15 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
                 // One character of the class, never the separator; its members escaped, its ranges (a-z) kept.
                 var members = glob[(i + 1)..close];
                 var negated = members.Length > 0 && members[0] is '!' or '^';
-                regex.Append(negated ? "[^/" : "[");
+                var set = new StringBuilder(negated ? "[^/" : "[");
                 foreach (var member in negated ? members[1..] : members)
                 {
-                    regex.Append(member is '\\' or '[' or ']' or '^' ? "\\" + member : member.ToString());
+                    set.Append(member is '\\' or '[' or ']' or '^' ? "\\" + member : member.ToString());
                 }
 
-                regex.Append(']');
+                // A range written backwards ([3-1]) matches nothing, as in shells, rather than stopping the hunt.
+                var text = set.Append(']').ToString();
+                regex.Append(IsClass(text) ? text : "(?!)");
                 i = close;
             }
             else if (c == '*' && i + 1 < glob.Length && glob[i + 1] == '*')
