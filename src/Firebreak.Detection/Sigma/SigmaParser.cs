@@ -13,7 +13,7 @@ public sealed record SigmaParseResult(IReadOnlyList<SigmaDocument> Documents, IR
 /// Reads Sigma YAML (rules, correlations, filters; several documents per file allowed) into the model.
 /// A broken document becomes a diagnostic with its line; the other documents still load.
 /// </summary>
-public static class SigmaParser
+public static partial class SigmaParser
 {
     private static readonly HashSet<string> KnownModifiers = new(StringComparer.Ordinal)
     {
@@ -22,14 +22,26 @@ public static class SigmaParser
         "fieldref", "expand", "minute", "hour", "day", "week", "month", "year",
     };
 
-    /// <summary>The first line at or after <paramref name="from"/> whose indentation holds a tab, or null.</summary>
+    /// <summary>
+    /// The first line at or after <paramref name="from"/> whose indentation holds a tab, or null. The lines of a block
+    /// scalar (<c>description: |</c>) are its text, where a tab after the indentation is no fault, and are passed over.
+    /// </summary>
     private static int? LineIndentedWithTab(string yaml, int from)
     {
         var lines = yaml.Split('\n');
-        for (var i = Math.Max(from, 1) - 1; i < lines.Length; i++)
+        int? blockOf = null;
+        for (var i = 0; i < lines.Length; i++)
         {
-            var indent = lines[i].AsSpan()[..(lines[i].Length - lines[i].AsSpan().TrimStart(" \t").Length)];
-            if (indent.Contains('\t') && lines[i].AsSpan().TrimStart(" \t").TrimEnd('\r').Length > 0)
+            var line = lines[i].TrimEnd('\r');
+            var content = line.AsSpan().TrimStart(" \t");
+            var spaces = line.Length - line.AsSpan().TrimStart(' ').Length;
+            if (blockOf is { } keyIndent && (content.Length == 0 || spaces > keyIndent))
+            {
+                continue;
+            }
+
+            blockOf = BlockScalarHeader().IsMatch(line) ? spaces : null;
+            if (i + 1 >= from && content.Length > 0 && line.AsSpan(0, line.Length - content.Length).Contains('\t'))
             {
                 return i + 1;
             }
@@ -37,6 +49,10 @@ public static class SigmaParser
 
         return null;
     }
+
+    /// <summary>A line whose value is a block scalar to come: <c>key: |</c>, <c>- &gt;-</c>, <c>key: |2+</c>.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?:^|:|-)\s*[|>][0-9+-]*\s*(?:#.*)?$")]
+    private static partial System.Text.RegularExpressions.Regex BlockScalarHeader();
 
     public static SigmaParseResult Parse(string yaml, string file)
     {

@@ -34,6 +34,9 @@ public class ParserDiagnosticsTests
     [InlineData("title: x\nid: 1b7e4c1a-3a5e-4b7e-9a43-5a9e4c1b2d99\nlogsource: {product: aws}\ndetection:\n\tsel: {eventName: X}\n  condition: sel\n", 5)]
     [InlineData("title: x\nlogsource: {product: aws}\ndetection:\n  sel:\n    eventName:\n  \t- X\n  condition: sel\n", 6)]
     [InlineData("title: x\r\nlogsource: {product: aws}\r\ndetection:\r\n  sel: {eventName: \"a\tb\"}\r\n\t\r\n\t  condition: sel\r\n", 6)]
+    // A tab inside a block scalar's text is text; the fault is the tab that indents a key after it.
+    [InlineData("title: x\ndescription: |\n  a\n  \tb\n\n  c\nlogsource: {product: aws}\ndetection:\n\tsel: x\n  condition: sel\n", 9)]
+    [InlineData("title: x\ntags:\n  - >-\n    one\n    \ttwo\nlogsource: {product: aws}\ndetection:\n  sel:\n\t  a: 1\n  condition: sel\n", 9)]
     public void ATabUsedToIndent_IsReportedAtItsLine(string yaml, int line)
     {
         var result = SigmaParser.Parse(yaml, "tabbed.yml");
