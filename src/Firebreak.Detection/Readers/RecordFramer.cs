@@ -333,10 +333,11 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
             lineOriented = true;
         }
 
-        // Delivery files (or bare arrays) one to a line (joined with cat), one of them cut short: the cut record runs on into
-        // the next line, which opens the next file's wrapper in its first column. Reading resumes there, as it would between
-        // JSON lines.
-        else if ((_container == Container.Wrapper ? _wrapperStartsLine : _container == Container.TopArray && _arrayLine > 0) && _inRecord && _recordStartAbs >= _bufferStart
+        // Delivery files (or bare arrays) one to a line (joined with cat), one of them cut short: the cut record, begun on its
+        // array's line, runs on into the next line, which opens the next file's wrapper in its first column. Reading resumes
+        // there, as it would between JSON lines. A record begun on a later line is part of a file written over many lines,
+        // whose nested values may open lines too (`indent=0`): no line of it is taken for a new file.
+        else if (_container is Container.Wrapper or Container.TopArray && _arrayLine > 0 && _recordLine == _arrayLine && _inRecord && _recordStartAbs >= _bufferStart
             && NextRecordInside(buffer, (int)(_recordStartAbs - _bufferStart), Math.Min(at, filled)) is { } nextFile)
         {
             at = nextFile;

@@ -188,6 +188,24 @@ public sealed class ReaderResyncTests
         Assert.Equal(2, Assert.Single(reader.Summary.Problems).Line);
     }
 
+    /// <summary>
+    /// A truncated array written over many lines with nothing indented (Python's <c>json.dumps(indent=0)</c>): its nested
+    /// objects open lines too, and none of them is taken for a record of its own or a new file.
+    /// </summary>
+    [Theory]
+    [InlineData("[\n{\n\"eventID\": \"ev-0\",\n\"eventName\": \"GetObject\",\n\"eventSource\": \"s3.amazonaws.com\",\n\"eventTime\": \"2026-01-01T00:00:00Z\"\n},\n{\n\"a\": [\n{\n\"b\": 1\n}\n],\n\"c\": 2\n")]
+    [InlineData("{\"Records\": [\n{\n\"eventID\": \"ev-0\",\n\"eventName\": \"GetObject\",\n\"eventSource\": \"s3.amazonaws.com\",\n\"eventTime\": \"2026-01-01T00:00:00Z\"\n},\n{\n\"a\": [\n{\n\"b\": 1\n}\n],\n\"c\": 2\n")]
+    public async Task AnUnindentedArrayCutShort_IsOneProblem_AndNoNestedObjectBecomesARecord(string content)
+    {
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(new MemoryStream(Utf8(content)), "unindented.json");
+
+        Assert.Equal(["ev-0"], events.Select(e => e.EventId));
+        var problem = Assert.Single(reader.Summary.Problems);
+        Assert.Contains("truncated", problem.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task LinesOfDeliveryFiles_TheFirstCutShort_TheNextIsRead()
     {

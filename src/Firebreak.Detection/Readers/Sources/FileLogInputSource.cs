@@ -158,6 +158,12 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
         }
 
         var pattern = separator < 0 ? path : path[(separator + 1)..];
+        // The pattern's parts are matched split at '/'; on Windows a path's parts are split at '\' too.
+        if (Path.DirectorySeparatorChar == '\\')
+        {
+            pattern = pattern.Replace('\\', '/');
+        }
+
         if (!Directory.Exists(root))
         {
             report(new ReadProblem(path, null, null, $"no such directory: {root}") { EndsInput = true });
