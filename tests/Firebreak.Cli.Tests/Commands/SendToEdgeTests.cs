@@ -65,13 +65,14 @@ public sealed class SendToEdgeTests(ServerFixture server) : IClassFixture<Server
         // link, here about 1 MB/s) for twice the timeout and answers as soon as the last byte is in goes through on its
         // first try, not cut off mid-upload and started again from its first byte. (What the client has written may still
         // be in the system's buffers, a few MB on this loopback, when it starts waiting for the answer: the timeout is
-        // chosen above that.)
+        // chosen above that, with room for a busy machine, and the server's own buffer kept small.)
         var pad = new string('x', 8000);
-        var log = Write("big.jsonl", string.Concat(Enumerable.Range(0, 2000).Select(i =>
+        var log = Write("big.jsonl", string.Concat(Enumerable.Range(0, 2500).Select(i =>
             $$"""{"eventVersion":"1.08","eventTime":"2026-01-15T09:{{i / 60 % 60:00}}:{{i % 60:00}}Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"requestParameters":{"name":"{{pad}}"},"eventID":"big-{{i}}"}""" + "\n")));
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBufferSize = 64 * 1024);
         await using var app = builder.Build();
         var uploads = 0;
         app.MapPost("/api/v1/incidents/{key}/events/imports/upload", async (HttpContext context) =>
@@ -92,10 +93,10 @@ public sealed class SendToEdgeTests(ServerFixture server) : IClassFixture<Server
         var env = new Dictionary<string, string?> { ["FIREBREAK_API_KEY"] = "fbk_slow_upload" };
 
         var hunt = await Cli.RunAsync(env, "hunt", log, "--no-builtin", "--rules", StopRule(), "--output", "jsonl",
-            "--send-to", url, "--incident", "INC-2026-0001", "--send-timeout", "8");
+            "--send-to", url, "--incident", "INC-2026-0001", "--send-timeout", "10");
 
         Assert.True(hunt.ExitCode == 1, $"{uploads} upload(s)\n" + hunt.Err);
-        Assert.Contains("Attached 2000 event(s)", hunt.Err);
+        Assert.Contains("Attached 2500 event(s)", hunt.Err);
         Assert.Equal(1, uploads);
     }
 
