@@ -91,11 +91,8 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
     /// <summary>How much of what follows a first line that is not JSON is read before the file is called no JSON log.</summary>
     private const int LookAheadBytes = 64 * 1024;
 
-    // Whether the wrapper being read ({"Records":[...]}) opened in the first column of its line.
-    private bool _wrapperStartsLine;
-
-    // The line on which the array of records being read opened, when it opened in the first column of that line (a
-    // delivery file, or a bare array, one to a line); else 0.
+    // The line on which the array of records being read opened (a wrapper's array: the line the wrapper opened on), when
+    // that opened in the first column of the line (a delivery file, or a bare array, one to a line); else 0.
     private long _arrayLine;
     private bool _sawStructure;
 
@@ -1001,8 +998,7 @@ internal sealed class RecordFramer(string source, ReaderOptions options, Action<
                 {
                     _inRecord = false;
                     _skipReason = null;
-                    _wrapperStartsLine = _recordStartAbs >= _bufferStart && BeginsLine(buffer, (int)(_recordStartAbs - _bufferStart));
-                    _arrayLine = _wrapperStartsLine ? _recordLine : 0;
+                    _arrayLine = _recordStartAbs >= _bufferStart && BeginsLine(buffer, (int)(_recordStartAbs - _bufferStart)) ? _recordLine : 0;
                     _container = Container.Wrapper;
                     _inWrapperArray = true;
                     _pendingWrapperName = false;

@@ -2,12 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Firebreak.Cli.Commands;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Firebreak.Cli.Tests.Commands;
 
@@ -326,13 +321,8 @@ public sealed class AlertCommandTests(ServerFixture server) : IClassFixture<Serv
     [InlineData("<html>sign in</html>", "application/json")]
     public async Task List_AnAnswerThatIsNoListOfAlerts_IsAClearError(string answer, string contentType)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        await using var app = builder.Build();
-        app.MapGet("/api/v1/alerts", () => Results.Text(answer, contentType));
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        var (app, url) = await StandInServer.StartAsync(server => server.MapGet("/api/v1/alerts", () => Results.Text(answer, contentType)));
+        await using var _ = app;
 
         var result = await Cli.RunAsync(new Dictionary<string, string?> { ["FIREBREAK_API_KEY"] = "fbk_stand_in" }, "alert", "list", "--server", url);
 

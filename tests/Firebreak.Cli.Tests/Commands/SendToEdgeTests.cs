@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Firebreak.Cli.Tests.Commands;
 
@@ -69,13 +67,8 @@ public sealed class SendToEdgeTests(ServerFixture server) : IClassFixture<Server
         var pad = new string('x', 8000);
         var log = Write("big.jsonl", string.Concat(Enumerable.Range(0, 2500).Select(i =>
             $$"""{"eventVersion":"1.08","eventTime":"2026-01-15T09:{{i / 60 % 60:00}}:{{i % 60:00}}Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"requestParameters":{"name":"{{pad}}"},"eventID":"big-{{i}}"}""" + "\n")));
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBufferSize = 64 * 1024);
-        await using var app = builder.Build();
         var uploads = 0;
-        app.MapPost("/api/v1/incidents/{key}/events/imports/upload", async (HttpContext context) =>
+        var (app, url) = await StandInServer.StartAsync(server => server.MapPost("/api/v1/incidents/{key}/events/imports/upload", async (HttpContext context) =>
         {
             Interlocked.Increment(ref uploads);
             var buffer = new byte[64 * 1024];
@@ -87,9 +80,8 @@ public sealed class SendToEdgeTests(ServerFixture server) : IClassFixture<Server
             context.Response.StatusCode = 202;
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync($$"""{"id":"{{Guid.NewGuid()}}","status":"queued"}""", context.RequestAborted);
-        });
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        var url = app.Urls.Single();
+        }), kestrel => kestrel.Limits.MaxRequestBufferSize = 64 * 1024);
+        await using var _ = app;
         var env = new Dictionary<string, string?> { ["FIREBREAK_API_KEY"] = "fbk_slow_upload" };
 
         var hunt = await Cli.RunAsync(env, "hunt", log, "--no-builtin", "--rules", StopRule(), "--output", "jsonl",
@@ -110,19 +102,15 @@ public sealed class SendToEdgeTests(ServerFixture server) : IClassFixture<Server
         // Any server answers 200 to a POST it ignores: a --send-to with the wrong address said "Sent 1 alert(s)", exit 1,
         // and the alerts were nowhere.
         var log = Write("stop.json", """{"Records":[{"eventVersion":"1.08","eventTime":"2026-01-15T09:00:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops"},"eventID":"e1"}]}""");
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        await using var app = builder.Build();
-        app.MapPost("/api/v1/alerts/batch", async (HttpContext context) =>
+        var (app, url) = await StandInServer.StartAsync(server => server.MapPost("/api/v1/alerts/batch", async (HttpContext context) =>
         {
             context.Response.ContentType = contentType;
             await context.Response.WriteAsync(answer, context.RequestAborted);
-        });
-        await app.StartAsync(TestContext.Current.CancellationToken);
+        }));
+        await using var _ = app;
         var env = new Dictionary<string, string?> { ["FIREBREAK_API_KEY"] = "fbk_not_firebreak" };
 
-        var hunt = await Cli.RunAsync(env, "hunt", log, "--no-builtin", "--rules", StopRule(), "--output", "jsonl", "--send-to", app.Urls.Single());
+        var hunt = await Cli.RunAsync(env, "hunt", log, "--no-builtin", "--rules", StopRule(), "--output", "jsonl", "--send-to", url);
 
         Assert.True(hunt.ExitCode == 2, hunt.ToString());
         Assert.Contains("something other than a Firebreak server's answer", hunt.Err, StringComparison.Ordinal);
