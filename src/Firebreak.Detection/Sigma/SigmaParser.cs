@@ -330,7 +330,13 @@ public static partial class SigmaParser
             };
             if (values.Count == 0)
             {
-                throw Error(value, $"'{key}' has an empty value list");
+                // pySigma reads a field with an empty list as the field being null; a keyword search has no field to be null.
+                if (field is null)
+                {
+                    throw Error(value, $"'{key}' has an empty value list: a keyword search needs a value");
+                }
+
+                values = [null];
             }
 
             items.Add(new DetectionItem(field, modifiers, values, (int)keyNode.Start.Line, (int)keyNode.Start.Column));

@@ -135,4 +135,27 @@ public class SigmaSpecConformanceTests
         Assert.True(set.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error)
             || (set.MatchesJson("""{"f":"root"}""") && set.MatchesJson("""{"f":"break-glass"}""")));
     }
+
+    [Theory]
+    // pySigma reads a field with an empty value list as the field being null (SigmaDetectionItem.postprocess: no value
+    // maps to SigmaNull), so `errorCode: []` is written as `errorCode: null` is.
+    [InlineData("{eventName: ConsoleLogin, errorCode: []}", """{"eventName":"ConsoleLogin"}""", true)]
+    [InlineData("{eventName: ConsoleLogin, errorCode: []}", """{"eventName":"ConsoleLogin","errorCode":null}""", true)]
+    [InlineData("{eventName: ConsoleLogin, errorCode: []}", """{"eventName":"ConsoleLogin","errorCode":"Failed authentication"}""", false)]
+    public void AnEmptyValueList_IsNull(string selection, string record, bool matches)
+    {
+        var empty = Compile($"title: t\nlogsource: {{product: aws, service: cloudtrail}}\ndetection:\n  sel: {selection}\n  condition: sel\n");
+        var written = Compile($"title: t\nlogsource: {{product: aws, service: cloudtrail}}\ndetection:\n  sel: {selection.Replace("[]", "null", StringComparison.Ordinal)}\n  condition: sel\n");
+        Assert.Equal(matches, empty.MatchesJson(record));
+        Assert.Equal(matches, written.MatchesJson(record));
+    }
+
+    [Fact]
+    public void AnEmptyKeywordList_IsAnError_ThereIsNoFieldToBeNull()
+    {
+        var parsed = SigmaParser.Parse("title: t\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  keywords:\n    '|contains': []\n  condition: keywords\n", "k.yml");
+        var error = Assert.Single(parsed.Diagnostics);
+        Assert.Contains("a keyword search needs a value", error.Message, StringComparison.Ordinal);
+        Assert.Equal(5, error.Line);
+    }
 }
