@@ -490,7 +490,8 @@ internal sealed partial class AlertSender(HttpClient http, TimeSpan silence) : I
             ["sourceReference"] = SourceReference(hit),
             ["title"] = Text(hit.Title, AlertLimits.TitleLength) ?? Text(hit.RuleKey, AlertLimits.TitleLength) ?? "Hunt hit",
             ["description"] = Text(e is null
-                ? $"Correlation met by {hit.Correlation?.Count} event(s): {fields}"
+                ? $"Correlation met by {hit.Correlation?.Count} event(s)"
+                  + (hit.Correlation is { } c && HuntCommand.AggregateText(c) is { } aggregate ? $" ({aggregate})" : "") + $": {fields}"
                 : $"{e.Operation}" + (HuntCommand.Failure(e) is { } failure ? $" ({failure})" : "") + $" by {HuntCommand.Who(e)}"
                   + (fields.Length > 0 ? $"; matched {fields}" : ""), AlertLimits.DescriptionLength),
             ["severity"] = HuntCommand.Levels[HuntCommand.LevelRank(hit.Level)],

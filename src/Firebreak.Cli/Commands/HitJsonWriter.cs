@@ -22,7 +22,7 @@ internal static class HitJsonWriter
         Name = JsonEncodedText.Encode("name"), AccessKeyId = JsonEncodedText.Encode("accessKeyId"), SourceIp = JsonEncodedText.Encode("sourceIp"),
         UserAgent = JsonEncodedText.Encode("userAgent"), Resources = JsonEncodedText.Encode("resources"), Fields = JsonEncodedText.Encode("fields"),
         Origin = JsonEncodedText.Encode("origin"), Source = JsonEncodedText.Encode("source"), Line = JsonEncodedText.Encode("line"),
-        Record = JsonEncodedText.Encode("record"), Count = JsonEncodedText.Encode("count"), Outcome = JsonEncodedText.Encode("outcome"),
+        Record = JsonEncodedText.Encode("record"), Count = JsonEncodedText.Encode("count"), Value = JsonEncodedText.Encode("value"), Outcome = JsonEncodedText.Encode("outcome"),
         ErrorCode = JsonEncodedText.Encode("errorCode"), Uid = JsonEncodedText.Encode("uid"), SessionIssuer = JsonEncodedText.Encode("sessionIssuer"),
         Success = JsonEncodedText.Encode("success"), Failure = JsonEncodedText.Encode("failure"),
         RuleKind = JsonEncodedText.Encode("rule"), CorrelationKind = JsonEncodedText.Encode("correlation");
@@ -120,6 +120,8 @@ internal static class HitJsonWriter
 
         if (hit.Correlation?.Count is { } count) w.WriteNumber(Count, count);
         else w.WriteNull(Count);
+        if (hit.Correlation?.Value is { } value) w.WriteNumber(Value, value);
+        else w.WriteNull(Value);
         w.WriteEndObject();
     }
 

@@ -572,6 +572,24 @@ internal static partial class HuntCommand
     internal static int LevelRank(string? level) => level is null ? 0 : Math.Max(0, Array.IndexOf(Levels, level.ToLowerInvariant()));
 
     /// <summary>When a hit happened: its event's time, or a correlation's last event. A record kept with an unknown time has none (not year one).</summary>
+    /// <summary>What an aggregating correlation measured, named (<c>sum 1500000000</c>, <c>p95 3.5</c> for the 95th percentile); null for a count.</summary>
+    internal static string? AggregateText(CorrelationHit hit)
+    {
+        if (hit.Value is not { } value)
+        {
+            return null;
+        }
+
+        var number = value.ToString("R", CultureInfo.InvariantCulture);
+        return hit.Correlation.Type switch
+        {
+            CorrelationType.ValueSum => $"sum {number}",
+            CorrelationType.ValueAvg => $"mean {number}",
+            CorrelationType.ValueMedian => $"median {number}",
+            _ => $"p{hit.Correlation.Condition.Percentile?.ToString("R", CultureInfo.InvariantCulture)} {number}",
+        };
+    }
+
     internal static DateTimeOffset? HitTime(HuntHit hit) => hit.Event is { } e ? (e.Time == default ? null : e.Time) : hit.Correlation?.LastSeen;
 
     private static string Describe(ReadSummary summary, HuntStatistics stats, TimeSpan elapsed, long reported, int minLevel)
@@ -712,7 +730,8 @@ internal static partial class HuntCommand
             + $" by {Who(e)}"
             + (e.SourceIp is null ? "" : $" from {e.SourceIp}")
             + (e.Origin is null ? "" : string.Create(CultureInfo.InvariantCulture, $"  ({e.Origin.Source}:{e.Origin.Line})")),
-        { Correlation: { } c } => string.Create(CultureInfo.InvariantCulture, $"{c.Count} event(s) from {c.FirstSeen:u} to {c.LastSeen:u}"),
+        { Correlation: { } c } => string.Create(CultureInfo.InvariantCulture, $"{c.Count} event(s) from {c.FirstSeen:u} to {c.LastSeen:u}")
+            + (AggregateText(c) is { } aggregate ? $", {aggregate}" : ""),
         _ => null,
     };
 
@@ -847,6 +866,7 @@ internal static partial class HuntCommand
             ["fields"] = hit.Fields.ToDictionary(f => f.Name, f => f.Value),
             ["origin"] = e?.Origin is { } o ? new Dictionary<string, object> { ["source"] = o.Source, ["line"] = o.Line, ["record"] = o.RecordIndex } : null,
             ["count"] = hit.Correlation?.Count,
+            ["value"] = hit.Correlation?.Value,
         };
     }
 
@@ -943,7 +963,7 @@ internal static partial class HuntCommand
         context.Output.WriteLine();
     }
 
-    private const string CsvHeader = "kind,time,rule_id,title,level,operation,outcome,error_code,actor,actor_name,source_ip,user_agent,account,region,event_id,source,line,count,fields";
+    private const string CsvHeader = "kind,time,rule_id,title,level,operation,outcome,error_code,actor,actor_name,source_ip,user_agent,account,region,event_id,source,line,count,value,fields";
 
     private static void WriteCsv(CliContext context, HuntHitSpool hits)
     {
@@ -960,6 +980,7 @@ internal static partial class HuntCommand
             HitTime(hit)?.ToString("O", CultureInfo.InvariantCulture), hit.RuleKey, hit.Title, LevelName(hit.Level), e?.Operation,
             e is null ? null : OutcomeText(e.Outcome), e?.ErrorCode, e is null ? null : ActorId(e.Actor), e?.Actor.Name, e?.SourceIp, e?.UserAgent, e?.Account, e?.Region, e?.EventId, e?.Origin?.Source,
             e?.Origin?.Line.ToString(CultureInfo.InvariantCulture), hit.Correlation?.Count.ToString(CultureInfo.InvariantCulture),
+            hit.Correlation?.Value?.ToString("R", CultureInfo.InvariantCulture),
             string.Join("; ", hit.Fields.Select(f => $"{f.Name}={f.Value}")),
         ];
         return string.Join(',', cells.Select(Csv));

@@ -95,6 +95,8 @@ internal sealed class HuntHitSpool(bool keepRecords, int runBytes = HuntHitSpool
             WriteTime(writer, c.FirstSeen);
             WriteTime(writer, c.LastSeen);
             writer.Write(c.Count);
+            writer.Write(c.Value.HasValue);
+            writer.Write(c.Value.GetValueOrDefault());
             WriteFields(writer, c.Group);
         }
         else
@@ -309,7 +311,9 @@ internal sealed class HuntHitSpool(bool keepRecords, int runBytes = HuntHitSpool
             var first = ReadTime(reader);
             var last = ReadTime(reader);
             var count = reader.ReadInt64();
-            correlation = new CorrelationHit(rule.Correlation!, ReadFields(reader), first, last, count);
+            var hasValue = reader.ReadBoolean();
+            var value = reader.ReadDouble();
+            correlation = new CorrelationHit(rule.Correlation!, ReadFields(reader), first, last, count, hasValue ? value : null);
         }
 
         return new HuntHit(rule.Kind, rule.Key, rule.Title, rule.Level, rule.Tags, e, fields, correlation);

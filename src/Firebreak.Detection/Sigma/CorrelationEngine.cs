@@ -1,9 +1,15 @@
+using System.Globalization;
 using Firebreak.Detection.Events;
 
 namespace Firebreak.Detection.Sigma;
 
 /// <summary>A correlation rule's condition was met for one group within its timespan.</summary>
-public sealed record CorrelationHit(SigmaCorrelation Correlation, IReadOnlyList<MatchedField> Group, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, long Count);
+/// <remarks>
+/// <see cref="Count"/> is what the condition was judged on for counting types (events, distinct values, rules); for the
+/// aggregating types (<c>value_sum</c>, <c>value_avg</c>, <c>value_median</c>, <c>value_percentile</c>) it is the number of
+/// matches in the window, and <see cref="Value"/> the sum, mean, median or percentile that met the condition.
+/// </remarks>
+public sealed record CorrelationHit(SigmaCorrelation Correlation, IReadOnlyList<MatchedField> Group, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, long Count, double? Value = null);
 
 /// <summary>Bounds on correlation state, so a hunt over a long or hostile log cannot exhaust memory.</summary>
 public sealed record CorrelationLimits
@@ -11,7 +17,10 @@ public sealed record CorrelationLimits
     /// <summary>Open groups per correlation rule; beyond it the groups no match has reached for longest are dropped.</summary>
     public int MaxGroupsPerCorrelation { get; init; } = 100_000;
 
-    /// <summary>Events remembered per group for value counts; past it the oldest are forgotten first.</summary>
+    /// <summary>
+    /// Events remembered per group for value counts (past it the oldest are forgotten first), and the values one window of
+    /// an aggregating correlation holds (a window that reaches it is judged then, and the next match opens another).
+    /// </summary>
     public int MaxEventsPerGroup { get; init; } = 10_000;
 
     /// <summary>How often (in observed matches) expired windows are swept.</summary>
@@ -278,7 +287,7 @@ public sealed class CorrelationEngine
             ObserveCore(
                 groupAccessors[rule.Ordinal].Select(a => a.FirstValue(e)).ToArray(),
                 e.Time,
-                correlation.Type == CorrelationType.ValueCount ? valueAccessors[rule.Ordinal].FirstValue(e) : null,
+                correlation.Type.ReadsField() ? valueAccessors[rule.Ordinal].FirstValue(e) : null,
                 ruleIndex,
                 hits);
         }
@@ -321,6 +330,15 @@ public sealed class CorrelationEngine
                 return;
             }
 
+            // A sum, mean, median or percentile is of numbers: a match whose field is absent or not a number (a JSON number
+            // or a string holding one) adds nothing, as an aggregation in a query language skips it.
+            var number = 0.0;
+            if (correlation.Type.IsAggregate()
+                && !(value is not null && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out number) && double.IsFinite(number)))
+            {
+                return;
+            }
+
             // The group's newest event time, not its latest arrival: an older event arriving late (another file,
             // another region) must not make a group with recent matches look expired to the sweep.
             if (time > group.LastSeen)
@@ -334,7 +352,7 @@ public sealed class CorrelationEngine
                 case CorrelationType.ValueCount:
                     ObserveCount(group, time, value, hits);
                     break;
-                case CorrelationType.Temporal or CorrelationType.TemporalOrdered when !correlation.Condition.FiresEarly:
+                case CorrelationType.Temporal or CorrelationType.TemporalOrdered when JudgedAtClose:
                     // "Fewer than two of the rules" (lt, lte, eq...) is known only once the window is over.
                     ObserveClosing(group, time, hits);
                     Remember(group.StepTimes[ruleIndex], time);
@@ -344,6 +362,9 @@ public sealed class CorrelationEngine
                     break;
                 case CorrelationType.TemporalOrdered:
                     ObserveOrdered(group, time, ruleIndex, hits);
+                    break;
+                default:
+                    ObserveAggregate(group, time, number, hits);
                     break;
             }
         }
@@ -363,14 +384,58 @@ public sealed class CorrelationEngine
             return key.ToString();
         }
 
-        /// <summary>What a closing window's condition is judged on: its events, its distinct values, or the rules that matched in it.</summary>
-        private long Measure(Group group) => correlation.Type switch
+        /// <summary>
+        /// What a closing window's condition is judged on: its events, its distinct values, the rules that matched in it, or
+        /// the sum, mean, median or percentile of its values.
+        /// </summary>
+        private double Measure(Group group) => correlation.Type switch
         {
             CorrelationType.ValueCount => group.Values.Count,
             CorrelationType.Temporal => group.StepTimes.Count(l => l.Count > 0),
             CorrelationType.TemporalOrdered => LongestRunInOrder(group.StepTimes, DateTimeOffset.MinValue, DateTimeOffset.MaxValue).Length,
+            CorrelationType.ValueSum => group.Sum,
+            CorrelationType.ValueAvg => group.Sum / group.WindowCount,
+            CorrelationType.ValueMedian => Percentile(group.Numbers, 50),
+            CorrelationType.ValuePercentile => Percentile(group.Numbers, correlation.Condition.Percentile ?? 50),
             _ => group.WindowCount,
         };
+
+        /// <summary>
+        /// The <paramref name="percentile"/>th percentile of the values, interpolated linearly between the two nearest ranks
+        /// (the median of an even number of values is the mean of the middle two).
+        /// </summary>
+        internal static double Percentile(List<double> values, double percentile)
+        {
+            values.Sort();
+            var rank = percentile / 100 * (values.Count - 1);
+            var below = (int)Math.Floor(rank);
+            var above = Math.Min(below + 1, values.Count - 1);
+            return values[below] + ((values[above] - values[below]) * (rank - below));
+        }
+
+        /// <summary>
+        /// A sum, mean, median or percentile is judged over a window opened by a group's first match and lasting the
+        /// timespan, when it closes (at the first match after it, at a sweep, or at the end of the input), as a query
+        /// language's aggregation over time buckets is: none of them only grows as matches come (a value may be negative,
+        /// a mean falls), so none fires early. The window's values are bounded: one that reaches the cap is judged then.
+        /// </summary>
+        private void ObserveAggregate(Group group, DateTimeOffset time, double number, List<CorrelationHit> hits)
+        {
+            ObserveClosing(group, time, hits);
+            group.Sum += number;
+            if (correlation.Type is CorrelationType.ValueMedian or CorrelationType.ValuePercentile)
+            {
+                group.Numbers.Add(number);
+            }
+
+            if (group.WindowCount >= limits.MaxEventsPerGroup)
+            {
+                Close(group, hits);
+            }
+        }
+
+        /// <summary>Whether windows are judged when they close rather than as matches come.</summary>
+        private bool JudgedAtClose => !correlation.Condition.FiresEarly || correlation.Type.IsAggregate();
 
         /// <summary>
         /// Opens a window at a group's first match and closes it at the first match a timespan later (or at a sweep, or
@@ -590,9 +655,11 @@ public sealed class CorrelationEngine
 
         private void Close(Group group, List<CorrelationHit> hits)
         {
-            if (group.WindowStart is not null && group.WindowCount > 0 && correlation.Condition.IsSatisfiedBy(Measure(group)))
+            if (group.WindowStart is not null && group.WindowCount > 0 && Measure(group) is var measure && correlation.Condition.IsSatisfiedBy(measure))
             {
-                hits.Add(Hit(group, group.WindowFirst, group.WindowLast, Measure(group)));
+                hits.Add(correlation.Type.IsAggregate()
+                    ? Hit(group, group.WindowFirst, group.WindowLast, group.WindowCount) with { Value = measure }
+                    : Hit(group, group.WindowFirst, group.WindowLast, (long)measure));
             }
 
             group.Reset();
@@ -790,7 +857,7 @@ public sealed class CorrelationEngine
                 var idle = closeAll || group.Touched <= sweptAt;
                 if (closeAll || (idle && (group.LastSeen < expiry || (group.WindowStart is { } start && start < expiry))))
                 {
-                    if (!correlation.Condition.FiresEarly)
+                    if (JudgedAtClose)
                     {
                         Close(group, hits);
                     }
@@ -849,6 +916,11 @@ public sealed class CorrelationEngine
         /// <summary>Distinct values and how often each was seen: in the open window, or among the kept matches for conditions that fire early.</summary>
         public Dictionary<string, int> Values { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>The open window's values, for a median or percentile, and their sum.</summary>
+        public List<double> Numbers { get; } = [];
+
+        public double Sum { get; set; }
+
         public List<DateTimeOffset>[] StepTimes { get; } = Enumerable.Range(0, ruleCount).Select(_ => new List<DateTimeOffset>()).ToArray();
 
         public void Reset()
@@ -856,6 +928,8 @@ public sealed class CorrelationEngine
             Buckets.Clear();
             Kept = 0;
             Values.Clear();
+            Numbers.Clear();
+            Sum = 0;
             WindowStart = null;
             WindowCount = 0;
             foreach (var times in StepTimes)

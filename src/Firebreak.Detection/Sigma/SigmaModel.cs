@@ -70,6 +70,28 @@ public enum CorrelationType
     ValueCount,
     Temporal,
     TemporalOrdered,
+
+    /// <summary>The sum of a numeric field over a group's matches in the timespan (a later addition to the specification).</summary>
+    ValueSum,
+
+    /// <summary>The mean of a numeric field.</summary>
+    ValueAvg,
+
+    /// <summary>The median of a numeric field.</summary>
+    ValueMedian,
+
+    /// <summary>A percentile (the condition's <c>percentile</c>) of a numeric field.</summary>
+    ValuePercentile,
+}
+
+public static class CorrelationTypes
+{
+    /// <summary>Whether the type aggregates a numeric field (sum, mean, median, percentile) rather than counting.</summary>
+    public static bool IsAggregate(this CorrelationType type) =>
+        type is CorrelationType.ValueSum or CorrelationType.ValueAvg or CorrelationType.ValueMedian or CorrelationType.ValuePercentile;
+
+    /// <summary>Whether the type reads the condition's field from each match.</summary>
+    public static bool ReadsField(this CorrelationType type) => type == CorrelationType.ValueCount || type.IsAggregate();
 }
 
 public enum ComparisonOperator
@@ -82,15 +104,20 @@ public enum ComparisonOperator
     Neq,
 }
 
-public sealed record CorrelationCondition(ComparisonOperator Operator, long Value, string? Field)
+public sealed record CorrelationCondition(ComparisonOperator Operator, double Value, string? Field)
 {
+    /// <summary>For <c>value_percentile</c>: which percentile (0 to 100) of the field's values is compared.</summary>
+    public double? Percentile { get; init; }
+
     /// <summary>
     /// Further comparisons that must hold as well: the specification writes a range as two keys of one mapping
     /// (<c>gt: 100</c>, <c>lte: 200</c>), a conjunction.
     /// </summary>
-    public IReadOnlyList<(ComparisonOperator Operator, long Value)> Also { get; init; } = [];
+    public IReadOnlyList<(ComparisonOperator Operator, double Value)> Also { get; init; } = [];
 
-    public bool IsSatisfiedBy(long count)
+    public bool IsSatisfiedBy(long count) => IsSatisfiedBy((double)count);
+
+    public bool IsSatisfiedBy(double count)
     {
         if (!Holds(Operator, Value, count))
         {
@@ -116,7 +143,7 @@ public sealed record CorrelationCondition(ComparisonOperator Operator, long Valu
 
     private static bool IsLowerBound(ComparisonOperator op) => op is ComparisonOperator.Gt or ComparisonOperator.Gte;
 
-    private static bool Holds(ComparisonOperator op, long value, long count) => op switch
+    private static bool Holds(ComparisonOperator op, double value, double count) => op switch
     {
         ComparisonOperator.Gt => count > value,
         ComparisonOperator.Gte => count >= value,

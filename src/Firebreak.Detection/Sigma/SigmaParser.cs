@@ -359,7 +359,11 @@ public static partial class SigmaParser
             "value_count" => CorrelationType.ValueCount,
             "temporal" => CorrelationType.Temporal,
             "temporal_ordered" => CorrelationType.TemporalOrdered,
-            _ => throw Error(node, $"unknown correlation type '{typeText}'"),
+            "value_sum" => CorrelationType.ValueSum,
+            "value_avg" => CorrelationType.ValueAvg,
+            "value_median" => CorrelationType.ValueMedian,
+            "value_percentile" => CorrelationType.ValuePercentile,
+            _ => throw Error(node, $"unknown correlation type '{typeText}' (known: event_count, value_count, temporal, temporal_ordered, value_sum, value_avg, value_median, value_percentile)"),
         };
         var rules = StringList(Child(c, "rules") ?? throw Error(node, "correlation needs 'rules'"), "correlation rules");
         if (rules.Count == 0)
@@ -375,13 +379,30 @@ public static partial class SigmaParser
         if (Child(c, "condition") is YamlMappingNode conditionMap)
         {
             string? field = null;
-            List<(ComparisonOperator Op, long Value)> comparisons = [];
+            double? percentile = null;
+            List<(ComparisonOperator Op, double Value)> comparisons = [];
             foreach (var (k, v) in conditionMap.Children)
             {
                 var key = ((YamlScalarNode)k).Value;
                 if (key == "field")
                 {
                     field = ScalarOrThrow(v, "condition field");
+                    continue;
+                }
+
+                if (key == "percentile")
+                {
+                    if (type != CorrelationType.ValuePercentile)
+                    {
+                        throw Error(k, $"'percentile' belongs to value_percentile, not {typeText}");
+                    }
+
+                    if (!double.TryParse(ScalarOrThrow(v, key), NumberStyles.Float, CultureInfo.InvariantCulture, out var p) || !(p is >= 0 and <= 100))
+                    {
+                        throw Error(v, "'percentile' needs a number from 0 to 100");
+                    }
+
+                    percentile = p;
                     continue;
                 }
 
@@ -395,7 +416,21 @@ public static partial class SigmaParser
                     "neq" => ComparisonOperator.Neq,
                     _ => throw Error(k, $"unknown correlation condition operator '{key}'"),
                 };
-                if (!long.TryParse(ScalarOrThrow(v, key!), NumberStyles.Integer, CultureInfo.InvariantCulture, out var number))
+                // Counts are whole numbers; a sum, mean, median or percentile may be compared with a fraction.
+                var text = ScalarOrThrow(v, key!);
+                double number;
+                if (type.IsAggregate())
+                {
+                    if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number) || !double.IsFinite(number))
+                    {
+                        throw Error(v, $"'{key}' needs a number");
+                    }
+                }
+                else if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var whole))
+                {
+                    number = whole;
+                }
+                else
                 {
                     throw Error(v, $"'{key}' needs an integer");
                 }
@@ -408,13 +443,18 @@ public static partial class SigmaParser
                 throw Error(conditionMap, "correlation condition needs one of gt, gte, lt, lte, eq, neq");
             }
 
-            if (type == CorrelationType.ValueCount && field is null)
+            if (type.ReadsField() && field is null)
             {
-                throw Error(conditionMap, "value_count needs 'field' in its condition");
+                throw Error(conditionMap, $"{typeText} needs 'field' in its condition");
+            }
+
+            if (type == CorrelationType.ValuePercentile && percentile is null)
+            {
+                throw Error(conditionMap, "value_percentile needs 'percentile' (0 to 100) in its condition");
             }
 
             // Several comparisons are a conjunction (a range: gt: 100, lte: 200).
-            condition = new CorrelationCondition(comparisons[0].Op, comparisons[0].Value, field) { Also = comparisons[1..] };
+            condition = new CorrelationCondition(comparisons[0].Op, comparisons[0].Value, field) { Also = comparisons[1..], Percentile = percentile };
         }
         else if (type is CorrelationType.Temporal or CorrelationType.TemporalOrdered)
         {

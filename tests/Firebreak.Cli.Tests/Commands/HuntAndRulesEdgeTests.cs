@@ -123,9 +123,51 @@ public sealed class HuntAndRulesEdgeTests : IDisposable
         Assert.Equal("mallory@example.com", key.GetProperty("actor").GetProperty("sessionIssuer").GetString());
 
         var rows = Lines(csv.Out);
-        Assert.Equal("kind,time,rule_id,title,level,operation,outcome,error_code,actor,actor_name,source_ip,user_agent,account,region,event_id,source,line,count,fields", rows[0]);
+        Assert.Equal("kind,time,rule_id,title,level,operation,outcome,error_code,actor,actor_name,source_ip,user_agent,account,region,event_id,source,line,count,value,fields", rows[0]);
         Assert.StartsWith("rule,", rows[1], StringComparison.Ordinal);
         Assert.Contains(",failure,7,deployer@prod-123.iam.gserviceaccount.com,deployer@prod-123.iam.gserviceaccount.com,198.51.100.7,,prod-123,", rows[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnAggregatingCorrelation_ShowsWhatItMeasured_InEveryOutput()
+    {
+        // More than a gigabyte read from S3 by one principal in an hour (value_sum over bytesTransferredOut): the hit says
+        // the sum that met the condition, beside the number of reads, in the table, the json, the json lines and the CSV.
+        static string Read(string minute, string user, long bytes) =>
+            $$"""{"eventVersion":"1.08","eventTime":"2026-01-15T09:{{minute}}:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/{{user}}"},"requestParameters":{"bucketName":"b","key":"k"},"additionalEventData":{"bytesTransferredOut":{{bytes}}},"eventID":"{{user}}{{minute}}"}""";
+        var log = WriteFile("reads.json", "{\"Records\":[" + string.Join(',', Read("00", "eve", 700_000_000), Read("10", "eve", 600_000_000), Read("20", "bob", 900_000_000)) + "]}");
+        var rules = Path.GetDirectoryName(WriteFile("volume.yml", """
+            title: object read
+            name: object_read
+            logsource: {product: aws, service: cloudtrail}
+            detection: {sel: {eventName: GetObject}, condition: sel}
+            ---
+            title: Over a gigabyte read by one principal
+            level: high
+            correlation:
+              type: value_sum
+              rules: [object_read]
+              group-by: [userIdentity.arn]
+              timespan: 1h
+              condition: {field: additionalEventData.bytesTransferredOut, gt: 1000000000}
+            """))!;
+
+        var table = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules);
+        var jsonl = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules, "--output", "jsonl");
+        var json = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules, "--output", "json");
+        var csv = await Cli.RunAsync("hunt", log, "--no-builtin", "--rules", rules, "--output", "csv");
+
+        Assert.True(table.ExitCode == 1, table.ToString());
+        Assert.Contains("2 event(s) from 2026-01-15 09:00:00Z to 2026-01-15 09:10:00Z, sum 1300000000", table.Out, StringComparison.Ordinal);
+        var line = Lines(jsonl.Out).Select(l => JsonDocument.Parse(l).RootElement).Single(h => h.GetProperty("kind").GetString() == "correlation");
+        Assert.Equal((2, 1_300_000_000d), (line.GetProperty("count").GetInt64(), line.GetProperty("value").GetDouble()));
+        Assert.Contains("userIdentity.arn", line.GetProperty("fields").GetRawText(), StringComparison.Ordinal);
+        Assert.All(Lines(jsonl.Out).Select(l => JsonDocument.Parse(l).RootElement).Where(h => h.GetProperty("kind").GetString() == "rule"),
+            h => Assert.Equal(JsonValueKind.Null, h.GetProperty("value").ValueKind));
+        var document = JsonDocument.Parse(json.Out).RootElement.GetProperty("hits").EnumerateArray().Single(h => h.GetProperty("kind").GetString() == "correlation");
+        Assert.Equal(1_300_000_000d, document.GetProperty("value").GetDouble());
+        var row = Lines(csv.Out).Single(r => r.StartsWith("correlation,", StringComparison.Ordinal));
+        Assert.Contains(",2,1300000000,userIdentity.arn=arn:aws:iam::111122223333:user/eve", row, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public class RulePackTests
         var set = CompiledRuleSet.Compile(parsed.Documents);
         Assert.Empty(set.Diagnostics);
         Assert.True(set.Rules.Count >= 40, $"{set.Rules.Count} rules");
-        Assert.Equal(6, set.Correlations.Count);
+        Assert.Equal(7, set.Correlations.Count);
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public class RulePackTests
         });
         var trail = Assert.Single(list, s => s.Title == "CloudTrail Trail Stopped, Deleted or Narrowed");
         Assert.Equal(("high", RuleKind.Detection, "aws/cloudtrail", "aws/cloudtrail_logging_tampering.yml"), (trail.Level, trail.Kind, trail.LogSource, trail.File));
-        Assert.Equal(6, list.Count(s => s.Kind == RuleKind.Correlation));
+        Assert.Equal(7, list.Count(s => s.Kind == RuleKind.Correlation));
     }
 
     [Fact]
