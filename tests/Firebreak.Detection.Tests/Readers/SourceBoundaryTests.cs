@@ -117,6 +117,10 @@ public sealed class SourceBoundaryTests : IDisposable
     [InlineData("day-0[]1].json", new[] { "day-01" })]
     [InlineData("[a-c]-folder/*.json", new[] { "in-b" })]
     [InlineData("[a-c]-folder/in.json", new[] { "in-b" })]
+    // A range written backwards matches nothing, and the class's other members still match.
+    [InlineData("day-0[3-12].json", new[] { "day-02" })]
+    [InlineData("day-0[!3-1].json", new[] { "day-01", "day-02", "day-03" })]
+    [InlineData("day-0[-1].json", new[] { "day-01" })]
     public async Task BracketClasses_MatchAsTheShellsDo(string pattern, string[] expected)
     {
         var evidence = _root.FullName;

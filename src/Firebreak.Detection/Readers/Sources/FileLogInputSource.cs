@@ -301,18 +301,7 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
         return null;
     }
 
-    private static bool IsClass(string set)
-    {
-        try
-        {
-            _ = new Regex(set, RegexOptions.CultureInvariant);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
+    private static string ClassMember(char member) => member is '\\' or '[' or ']' or '^' or '-' ? "\\" + member : member.ToString();
 
     internal static Regex GlobToRegex(string glob)
     {
@@ -322,18 +311,33 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
             var c = glob[i];
             if (c == '[' && ClassEnd(glob, i) is { } close)
             {
-                // One character of the class, never the separator; its members escaped, its ranges (a-z) kept.
+                // One character of the class, never the separator; its members escaped, its ranges (a-z) kept. A range written
+                // backwards ([3-1]) matches nothing, as in shells, while the class's other members still match ([a3-1] is [a]).
                 var members = glob[(i + 1)..close];
                 var negated = members.Length > 0 && members[0] is '!' or '^';
-                var set = new StringBuilder(negated ? "[^/" : "[");
-                foreach (var member in negated ? members[1..] : members)
+                if (negated)
                 {
-                    set.Append(member is '\\' or '[' or ']' or '^' ? "\\" + member : member.ToString());
+                    members = members[1..];
                 }
 
-                // A range written backwards ([3-1]) matches nothing, as in shells, rather than stopping the hunt.
-                var text = set.Append(']').ToString();
-                regex.Append(IsClass(text) ? text : "(?!)");
+                var set = new StringBuilder();
+                for (var k = 0; k < members.Length; k++)
+                {
+                    if (k + 2 < members.Length && members[k + 1] == '-')
+                    {
+                        if (members[k] <= members[k + 2])
+                        {
+                            set.Append(ClassMember(members[k])).Append('-').Append(ClassMember(members[k + 2]));
+                        }
+
+                        k += 2;
+                        continue;
+                    }
+
+                    set.Append(ClassMember(members[k]));
+                }
+
+                regex.Append(set.Length > 0 ? $"[{(negated ? "^/" : "")}{set}]" : negated ? "[^/]" : "(?!)");
                 i = close;
             }
             else if (c == '*' && i + 1 < glob.Length && glob[i + 1] == '*')
