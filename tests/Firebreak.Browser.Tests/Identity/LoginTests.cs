@@ -20,6 +20,32 @@ public sealed class LoginTests(FirebreakSite site) : BrowserTest(site)
     }
 
     [Fact]
+    public async Task TheSignInPageAndTheIncidentList_RequestNothingTheServerLacks()
+    {
+        // The browser asked for /favicon.ico, which the site did not have: a 404 in the console of every page, where a
+        // responder looking for a real error should find none. The site now names its own icon.
+        var user = await Site.CreateUserAsync(Role.Responder);
+        var page = await NewPageAsync();
+        var failed = new List<string>();
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400) lock (failed) failed.Add($"{response.Status} {response.Url}");
+        };
+
+        await page.GotoAsync("/login");
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        var icon = await page.Locator("link[rel=icon]").GetAttributeAsync("href");
+        await page.LoginAsync(user);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Incidents" })).ToBeVisibleAsync();
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+
+        lock (failed) Assert.Empty(failed);
+        Assert.NotNull(icon);
+        var served = await page.APIRequest.GetAsync(Site.BaseUrl + "/" + icon.TrimStart('/'));
+        Assert.Equal(((int)HttpStatusCode.OK, "image/svg+xml"), (served.Status, served.Headers["content-type"]));
+    }
+
+    [Fact]
     public async Task Login_WithRightPassword_LandsOnIncidentList()
     {
         var user = await Site.CreateUserAsync(Role.Responder);
