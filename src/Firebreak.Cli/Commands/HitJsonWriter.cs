@@ -23,7 +23,7 @@ internal static class HitJsonWriter
         UserAgent = JsonEncodedText.Encode("userAgent"), Resources = JsonEncodedText.Encode("resources"), Fields = JsonEncodedText.Encode("fields"),
         Origin = JsonEncodedText.Encode("origin"), Source = JsonEncodedText.Encode("source"), Line = JsonEncodedText.Encode("line"),
         Record = JsonEncodedText.Encode("record"), Count = JsonEncodedText.Encode("count"), Value = JsonEncodedText.Encode("value"), Outcome = JsonEncodedText.Encode("outcome"),
-        ErrorCode = JsonEncodedText.Encode("errorCode"), Uid = JsonEncodedText.Encode("uid"), SessionIssuer = JsonEncodedText.Encode("sessionIssuer"),
+        ErrorCode = JsonEncodedText.Encode("errorCode"), Uid = JsonEncodedText.Encode("uid"), SessionIssuer = JsonEncodedText.Encode("sessionIssuer"), AppUid = JsonEncodedText.Encode("appUid"),
         Success = JsonEncodedText.Encode("success"), Failure = JsonEncodedText.Encode("failure"),
         RuleKind = JsonEncodedText.Encode("rule"), CorrelationKind = JsonEncodedText.Encode("correlation");
 
@@ -92,6 +92,7 @@ internal static class HitJsonWriter
             Str(w, Name, e.Actor.Name);
             Str(w, AccessKeyId, e.Actor.AccessKeyId);
             Str(w, SessionIssuer, e.Actor.SessionIssuer);
+            Str(w, AppUid, e.Actor.AppUid);
             w.WriteEndObject();
         }
 

@@ -750,6 +750,12 @@ internal static partial class HuntCommand
             && !id.EndsWith("/" + name, StringComparison.Ordinal) && !id.EndsWith(":" + name, StringComparison.Ordinal)
             ? $"{id} ({name})"
             : id;
+        // A service principal is keyed by its object id; the app id is what its app registration is found by.
+        if (actor.Type is "ServicePrincipal" && actor.AppUid is { Length: > 0 } app && !string.Equals(app, id, StringComparison.OrdinalIgnoreCase))
+        {
+            who += $" app {app}";
+        }
+
         return e.Provider == "gcp" && actor.SessionIssuer is { } first && !string.Equals(first, id, StringComparison.OrdinalIgnoreCase)
             ? $"{who} impersonated by {first}"
             : who;
@@ -858,7 +864,7 @@ internal static partial class HuntCommand
             ["actor"] = e is null ? null : new Dictionary<string, string?>
             {
                 ["type"] = e.Actor.Type, ["uid"] = e.Actor.Uid, ["arn"] = e.Actor.Arn, ["name"] = e.Actor.Name, ["accessKeyId"] = e.Actor.AccessKeyId,
-                ["sessionIssuer"] = e.Actor.SessionIssuer,
+                ["sessionIssuer"] = e.Actor.SessionIssuer, ["appUid"] = e.Actor.AppUid,
             },
             ["sourceIp"] = e?.SourceIp,
             ["userAgent"] = e?.UserAgent,

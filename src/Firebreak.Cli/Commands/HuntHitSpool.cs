@@ -335,6 +335,7 @@ internal sealed class HuntHitSpool(bool keepRecords, int runBytes = HuntHitSpool
         Str(w, e.Actor.Name);
         Str(w, e.Actor.AccessKeyId);
         Str(w, e.Actor.SessionIssuer);
+        Str(w, e.Actor.AppUid);
         w.Write((byte)(e.Actor.MfaUsed switch { null => 0, false => 1, true => 2 }));
         Str(w, e.SourceIp);
         Str(w, e.UserAgent);
@@ -381,6 +382,7 @@ internal sealed class HuntHitSpool(bool keepRecords, int runBytes = HuntHitSpool
             Name = ReadStr(r),
             AccessKeyId = ReadStr(r),
             SessionIssuer = ReadStr(r),
+            AppUid = ReadStr(r),
             MfaUsed = r.ReadByte() switch { 0 => null, 1 => false, _ => true },
         };
         var sourceIp = ReadStr(r);

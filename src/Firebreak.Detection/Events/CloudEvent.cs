@@ -80,6 +80,12 @@ public sealed record EventActor
     /// <summary>For assumed roles and federated sessions: the identity that issued the session.</summary>
     public string? SessionIssuer { get; init; }
 
+    /// <summary>
+    /// The client application the actor's token was issued to (OCSF <c>actor.app_uid</c>): an Entra app id, the id a responder
+    /// looks an app registration up by, where the actor's own id is its service principal's object id.
+    /// </summary>
+    public string? AppUid { get; init; }
+
     /// <summary>The assumed-role chain, outermost first, where the record shows it (for example GCP delegation info).</summary>
     public IReadOnlyList<string> AssumedRoleChain { get; init; } = [];
 

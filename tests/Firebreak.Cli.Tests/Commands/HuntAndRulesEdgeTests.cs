@@ -129,6 +129,23 @@ public sealed class HuntAndRulesEdgeTests : IDisposable
     }
 
     [Fact]
+    public async Task AServicePrincipal_IsShownWithItsAppId_WhereItsObjectIdKeysIt()
+    {
+        // An app acting as itself is keyed by its service principal's object id, as every Azure log names it; the app id,
+        // what a responder looks its app registration up by, was in the record but in no output.
+        var log = WriteFile("sp.json", """{"records":[{"time":"2026-03-05T09:12:44Z","resourceId":"/subscriptions/0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9/providers/Microsoft.Authorization/elevateAccess","operationName":"MICROSOFT.AUTHORIZATION/ELEVATEACCESS/ACTION","category":"Administrative","resultType":"Success","callerIpAddress":"203.0.113.77","correlationId":"c2","identity":{"claims":{"appid":"a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d","http://schemas.microsoft.com/identity/claims/objectidentifier":"99887766-5544-4332-2110-ffeeddccbbaa"}},"level":"Information"}]}""");
+
+        var table = await Cli.RunAsync("hunt", log);
+        var jsonl = await Cli.RunAsync("hunt", log, "--output", "jsonl");
+
+        Assert.True(table.ExitCode == 1, table.ToString());
+        Assert.Contains(" by 99887766-5544-4332-2110-ffeeddccbbaa app a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d from 203.0.113.77", table.Out, StringComparison.Ordinal);
+        var actor = JsonDocument.Parse(Lines(jsonl.Out)[0]).RootElement.GetProperty("actor");
+        Assert.Equal(("ServicePrincipal", "99887766-5544-4332-2110-ffeeddccbbaa", "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"),
+            (actor.GetProperty("type").GetString(), actor.GetProperty("uid").GetString(), actor.GetProperty("appUid").GetString()));
+    }
+
+    [Fact]
     public async Task AnAggregatingCorrelation_ShowsWhatItMeasured_InEveryOutput()
     {
         // More than a gigabyte read from S3 by one principal in an hour (value_sum over bytesTransferredOut): the hit says

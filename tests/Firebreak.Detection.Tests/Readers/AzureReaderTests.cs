@@ -67,6 +67,9 @@ public class AzureReaderTests
         Assert.Equal("ServicePrincipal", deleteSettings.Actor.Type);
         // The service principal's object id, as the REST and Log Analytics shapes' caller and Entra's logs name it; not its app id.
         Assert.Equal("99887766-5544-4332-2110-ffeeddccbbaa", deleteSettings.Actor.Uid);
+        // Its app id, what its app registration is found by, is kept beside it; a user's token names the app used (the Azure CLI).
+        Assert.Equal("a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d", deleteSettings.Actor.AppUid);
+        Assert.Equal("04b07795-8ddb-461a-bbee-02f9e1bf7b46", listKeys.Actor.AppUid);
         Assert.Equal(EventOutcome.Failure, deleteSettings.Outcome);
         Assert.Equal("Failed.Forbidden", deleteSettings.ErrorCode);
         Assert.NotEqual(listKeys.EventId, deleteSettings.EventId);
@@ -135,6 +138,7 @@ public class AzureReaderTests
 
         Assert.Equal(EventOutcome.Failure, e.Outcome);
         Assert.Equal("ServicePrincipal", e.Actor.Type);
+        Assert.Equal("a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d", e.Actor.AppUid);
         Assert.Equal("""{"error":{"code":"AuthorizationFailed"}}""", e.ErrorMessage);
     }
 
@@ -365,7 +369,7 @@ public class AzureReaderTests
 
         var signIn = Assert.Single(await new CloudLogReader().ReadAllAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(line)), "s.json"));
 
-        Assert.Equal((type, uid), (signIn.Actor.Type, signIn.Actor.Uid));
+        Assert.Equal((type, uid, "app-9"), (signIn.Actor.Type, signIn.Actor.Uid, signIn.Actor.AppUid));
         if (type != "User") Assert.Equal("ci-deployer", signIn.Actor.Name);
     }
 
@@ -406,6 +410,7 @@ public class AzureReaderTests
         Assert.Equal("Add service principal credentials", audit.Operation);
         Assert.Equal("ServicePrincipal", audit.Actor.Type);
         Assert.Equal("legacy-sync", audit.Actor.Name);
+        Assert.Equal(("e6f70819-2a3b-4c4d-95e6-f708192a3b4c", "d5e6f708-192a-4b3c-84d5-e6f708192a3b"), (audit.Actor.Uid, audit.Actor.AppUid));
         Assert.Equal(EventOutcome.Failure, audit.Outcome);
         Assert.Contains("AuthorizationException", audit.ErrorMessage);
     }

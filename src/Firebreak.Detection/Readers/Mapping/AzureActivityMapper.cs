@@ -109,6 +109,7 @@ internal sealed class AzureActivityMapper : IRecordMapper
                 // A managed identity's token names its resource (xms_mirid): its last segment is the identity's name.
                 Name = claims.Prop(NameClaim).Str() ?? claims.Prop("name").Str() ?? LastSegment(claims.Prop("xms_mirid").Str()) ?? caller,
                 SessionIssuer = claims.Prop("iss").Str(),
+                AppUid = appId,
                 MfaUsed = mfa,
             },
             SourceIp = shape.SourceIp ?? claims.Prop("ipaddr").Str(),

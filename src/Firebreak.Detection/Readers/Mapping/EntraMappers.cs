@@ -180,6 +180,7 @@ internal sealed class EntraSignInMapper : IRecordMapper
                     ? upn ?? r.Str("userId", "UserId") ?? r.Str("servicePrincipalId", "ServicePrincipalId")
                     : r.Str("servicePrincipalId", "ServicePrincipalId") ?? appId ?? r.Str("servicePrincipalName", "ServicePrincipalName"),
                 Name = r.Str("userDisplayName", "UserDisplayName") ?? raw.Str("Identity") ?? r.Str("servicePrincipalName", "ServicePrincipalName"),
+                AppUid = appId,
                 MfaUsed = mfa,
             },
             SourceIp = EntraRecord.Address(r.Str("ipAddress", "IPAddress")) ?? EntraRecord.Address(raw.Str("callerIpAddress")),
@@ -282,7 +283,7 @@ internal sealed class EntraAuditMapper : IRecordMapper
             // An export whose initiatedBy is empty names the initiator only in its envelope's identity (such as MS-PIM).
             return appId is null && app.PropAnyCase("displayName").Str() is null && raw.Str("identity") is { } identity
                 ? new EventActor { Uid = identity, Name = identity }
-                : new EventActor { Type = app is null ? null : "ServicePrincipal", Uid = appId, Name = appName };
+                : new EventActor { Type = app is null ? null : "ServicePrincipal", Uid = appId, Name = appName, AppUid = app.PropAnyCase("appId").Str() };
         }
 
         problem = EntraRecord.CutShort(raw);
