@@ -164,7 +164,8 @@ public class ParserRobustnessTests
     [InlineData("title: [not, a, string]\nlogsource: {product: aws}\ndetection: {sel: {a: 1}, condition: sel}\n")]
     [InlineData("title: t\nlogsource: [aws]\ndetection: {sel: {a: 1}, condition: sel}\n")]
     [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a: {nested: map}}, condition: sel}\n")]
-    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a: []}, condition: sel}\n")]
+    // An empty value list is null for a field (as pySigma reads it), but a keyword search has no field to be null.
+    [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {'|contains': []}, condition: sel}\n")]
     [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a|exists: maybe}, condition: sel}\n")]
     [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a|gt: lots}, condition: sel}\n")]
     [InlineData("title: t\nlogsource: {product: aws}\ndetection: {sel: {a|base64: 'x*'}, condition: sel}\n")]
