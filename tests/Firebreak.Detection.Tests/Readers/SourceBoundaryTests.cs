@@ -159,6 +159,22 @@ public sealed class SourceBoundaryTests : IDisposable
     }
 
     [Fact]
+    public async Task ARangeSpanningTheSeparator_DoesNotMatchIt()
+    {
+        // [.-0] holds '/' between '.' and '0': the class stands for one character of a name, never a folder's end, also
+        // under ** (whose paths are matched whole, separators and all).
+        var evidence = _root.FullName;
+        Directory.CreateDirectory(Path.Combine(evidence, "a"));
+        File.WriteAllText(Path.Combine(evidence, "a", "b.json"), Trail("in-a"));
+        File.WriteAllText(Path.Combine(evidence, "a.b.json"), Trail("dotted"));
+        var reader = new CloudLogReader();
+
+        var events = await reader.ReadAllAsync(Path.Combine(evidence, "**", "a[.-0]b.json"));
+
+        Assert.Equal(["dotted"], events.Select(e => e.EventId));
+    }
+
+    [Fact]
     public async Task APatternMatchingOnlyFiles_DoesNotReadTheFoldersBesideThem()
     {
         // As the shell's expansion of *.json names the files and not the folder beside them, nothing under it is read.

@@ -337,7 +337,8 @@ public sealed class FileLogInputSource(IEnumerable<string> paths) : ILogInputSou
                     set.Append(ClassMember(members[k]));
                 }
 
-                regex.Append(set.Length > 0 ? $"[{(negated ? "^/" : "")}{set}]" : negated ? "[^/]" : "(?!)");
+                // Never the separator, even within a range that spans it ([.-0]).
+                regex.Append(set.Length > 0 ? negated ? $"[^/{set}]" : $"(?!/)[{set}]" : negated ? "[^/]" : "(?!)");
                 i = close;
             }
             else if (c == '*' && i + 1 < glob.Length && glob[i + 1] == '*')
