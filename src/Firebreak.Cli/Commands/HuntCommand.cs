@@ -571,7 +571,6 @@ internal static partial class HuntCommand
     /// <summary>A rule without a level ranks lowest, so --min-level above informational leaves it out.</summary>
     internal static int LevelRank(string? level) => level is null ? 0 : Math.Max(0, Array.IndexOf(Levels, level.ToLowerInvariant()));
 
-    /// <summary>When a hit happened: its event's time, or a correlation's last event. A record kept with an unknown time has none (not year one).</summary>
     /// <summary>What an aggregating correlation measured, named (<c>sum 1500000000</c>, <c>p95 3.5</c> for the 95th percentile); null for a count.</summary>
     internal static string? AggregateText(CorrelationHit hit)
     {
@@ -590,6 +589,7 @@ internal static partial class HuntCommand
         };
     }
 
+    /// <summary>When a hit happened: its event's time, or a correlation's last event. A record kept with an unknown time has none (not year one).</summary>
     internal static DateTimeOffset? HitTime(HuntHit hit) => hit.Event is { } e ? (e.Time == default ? null : e.Time) : hit.Correlation?.LastSeen;
 
     private static string Describe(ReadSummary summary, HuntStatistics stats, TimeSpan elapsed, long reported, int minLevel)

@@ -30,7 +30,8 @@ public sealed record CorrelationLimits
 /// <summary>
 /// Evaluates Sigma correlation rules over the stream of base-rule matches. Windows slide for
 /// conditions a growing count can satisfy (gt, gte) and fire as soon as they hold; other conditions
-/// (lt, lte, eq, neq) are judged when a window closes. Groups whose window expired are evicted once no match reaches them, and
+/// (lt, lte, eq, neq) are judged when a window closes, and sums, means, medians and percentiles over clock-aligned
+/// windows once those lie behind the newest match (see ObserveAggregate). Groups whose window expired are evicted once no match reaches them, and
 /// the number of groups is capped. Not thread-safe: callers serialise <see cref="Observe"/>.
 /// </summary>
 public sealed class CorrelationEngine
@@ -272,9 +273,9 @@ public sealed class CorrelationEngine
 
         public void Observe(CloudEvent e, CompiledRule rule, int ruleIndex, List<CorrelationHit> hits)
         {
-            // event_count counts events: one that matches two of the rules it refers to is one event, not two. (A hunt
-            // hands over an event's matches one after another.)
-            if (correlation.Type == CorrelationType.EventCount)
+            // event_count counts events, and a sum or mean adds an event's value: one that matches two of the rules it refers
+            // to is one event, not two. (A hunt hands over an event's matches one after another.)
+            if (correlation.Type == CorrelationType.EventCount || correlation.Type.IsAggregate())
             {
                 if (ReferenceEquals(e, lastCounted))
                 {
@@ -310,7 +311,7 @@ public sealed class CorrelationEngine
                     Sweep(hits, closeAll: false);
                     if (groups.Count >= limits.MaxGroupsPerCorrelation)
                     {
-                        DropOldest(groups.Count - (limits.MaxGroupsPerCorrelation * 9 / 10));
+                        DropOldest(groups.Count - (limits.MaxGroupsPerCorrelation * 9 / 10), hits);
                     }
                 }
 
@@ -330,11 +331,13 @@ public sealed class CorrelationEngine
                 return;
             }
 
-            // A sum, mean, median or percentile is of numbers: a match whose field is absent or not a number (a JSON number
-            // or a string holding one) adds nothing, as an aggregation in a query language skips it.
+            // A sum, mean, median or percentile is of numbers: a match whose field is absent or not a number (a JSON number,
+            // or a string holding one written the same way, with no spaces around it) adds nothing, as an aggregation in a
+            // query language skips it.
             var number = 0.0;
             if (correlation.Type.IsAggregate()
-                && !(value is not null && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out number) && double.IsFinite(number)))
+                && !(value is not null && double.TryParse(value, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out number)
+                     && double.IsFinite(number)))
             {
                 return;
             }
@@ -393,49 +396,97 @@ public sealed class CorrelationEngine
             CorrelationType.ValueCount => group.Values.Count,
             CorrelationType.Temporal => group.StepTimes.Count(l => l.Count > 0),
             CorrelationType.TemporalOrdered => LongestRunInOrder(group.StepTimes, DateTimeOffset.MinValue, DateTimeOffset.MaxValue).Length,
-            CorrelationType.ValueSum => group.Sum,
-            CorrelationType.ValueAvg => group.Sum / group.WindowCount,
-            CorrelationType.ValueMedian => Percentile(group.Numbers, 50),
-            CorrelationType.ValuePercentile => Percentile(group.Numbers, correlation.Condition.Percentile ?? 50),
             _ => group.WindowCount,
         };
 
         /// <summary>
         /// The <paramref name="percentile"/>th percentile of the values, interpolated linearly between the two nearest ranks
-        /// (the median of an even number of values is the mean of the middle two).
+        /// (the median of an even number of values is the mean of the middle two). The interpolation is a weighted mean of
+        /// the two, kept between them, so values near the ends of the range of doubles cannot overflow it.
         /// </summary>
         internal static double Percentile(List<double> values, double percentile)
         {
             values.Sort();
-            var rank = percentile / 100 * (values.Count - 1);
-            var below = (int)Math.Floor(rank);
+            // The rank in hundredths, so that whole percentiles of a few values give the weight without rounding noise
+            // (the 90th of five values lies 0.6 of the way from the fourth to the fifth, not 0.6000000000000001).
+            var hundredths = percentile * (values.Count - 1);
+            var below = Math.Min((int)Math.Floor(hundredths / 100), values.Count - 1);
             var above = Math.Min(below + 1, values.Count - 1);
-            return values[below] + ((values[above] - values[below]) * (rank - below));
+            var (low, high, weight) = (values[below], values[above], (hundredths - (below * 100.0)) / 100);
+            if (weight == 0 || low == high)
+            {
+                return low;
+            }
+
+            return Math.Clamp((low * (1 - weight)) + (high * weight), low, high);
         }
 
         /// <summary>
-        /// A sum, mean, median or percentile is judged over a window opened by a group's first match and lasting the
-        /// timespan, when it closes (at the first match after it, at a sweep, or at the end of the input), as a query
-        /// language's aggregation over time buckets is: none of them only grows as matches come (a value may be negative,
-        /// a mean falls), so none fires early. The window's values are bounded: one that reaches the cap is judged then.
+        /// A sum, mean, median or percentile is judged over tumbling windows of the timespan aligned to the clock (from the
+        /// Unix epoch: an hour's window is 09:00 to 10:00), as a query language buckets time for an aggregation. None of
+        /// them only grows as matches come (a value may be negative, a mean falls), so none fires early: a window is
+        /// judged once the group has been idle through a sweep and the window lies a timespan behind the newest match of
+        /// the hunt, when its group is dropped, or at the end of the input. The windows are found by event time, so
+        /// matches arriving out of order (one region's files after another's) still fall into the window they belong to.
+        /// A sum saturates at the largest double rather than overflowing. The values kept for a median or percentile are
+        /// bounded: a window that reaches the cap is judged then, and goes on empty.
         /// </summary>
         private void ObserveAggregate(Group group, DateTimeOffset time, double number, List<CorrelationHit> hits)
         {
-            ObserveClosing(group, time, hits);
-            group.Sum += number;
-            if (correlation.Type is CorrelationType.ValueMedian or CorrelationType.ValuePercentile)
+            var span = Math.Max(1, correlation.Timespan.Ticks);
+            var offset = time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+            var index = (offset / span) - (offset % span < 0 ? 1 : 0);
+            if (!group.Windows.TryGetValue(index, out var window))
             {
-                group.Numbers.Add(number);
+                group.Windows[index] = window = new AggregateWindow(time);
             }
 
-            if (group.WindowCount >= limits.MaxEventsPerGroup)
+            window.Add(time, number, keepValue: correlation.Type is CorrelationType.ValueMedian or CorrelationType.ValuePercentile);
+            if (window.Values is { } kept && kept.Count >= limits.MaxEventsPerGroup)
             {
-                Close(group, hits);
+                Judge(group, window, hits);
+                group.Windows.Remove(index);
+            }
+        }
+
+        /// <summary>Judges the group's windows that end at or before <paramref name="cutoff"/>, and forgets them.</summary>
+        private void JudgeWindows(Group group, DateTimeOffset cutoff, List<CorrelationHit> hits)
+        {
+            var span = correlation.Timespan.Ticks;
+            List<long>? judged = null;
+            foreach (var (index, window) in group.Windows.OrderBy(w => w.Key))
+            {
+                var endTicks = DateTimeOffset.UnixEpoch.UtcTicks + ((index + 1) * span);
+                if (cutoff == DateTimeOffset.MaxValue || endTicks <= cutoff.UtcTicks)
+                {
+                    Judge(group, window, hits);
+                    (judged ??= []).Add(index);
+                }
+            }
+
+            foreach (var index in judged ?? [])
+            {
+                group.Windows.Remove(index);
+            }
+        }
+
+        private void Judge(Group group, AggregateWindow window, List<CorrelationHit> hits)
+        {
+            var measure = correlation.Type switch
+            {
+                CorrelationType.ValueSum => window.Sum,
+                CorrelationType.ValueAvg => window.Sum / window.Count,
+                CorrelationType.ValueMedian => Percentile(window.Values!, 50),
+                _ => Percentile(window.Values!, correlation.Condition.Percentile ?? 50),
+            };
+            if (correlation.Condition.IsSatisfiedBy(measure))
+            {
+                hits.Add(Hit(group, window.First, window.Last, window.Count) with { Value = measure });
             }
         }
 
         /// <summary>Whether windows are judged when they close rather than as matches come.</summary>
-        private bool JudgedAtClose => !correlation.Condition.FiresEarly || correlation.Type.IsAggregate();
+        private bool JudgedAtClose => !correlation.Condition.FiresEarly;
 
         /// <summary>
         /// Opens a window at a group's first match and closes it at the first match a timespan later (or at a sweep, or
@@ -855,6 +906,23 @@ public sealed class CorrelationEngine
             foreach (var (key, group) in groups)
             {
                 var idle = closeAll || group.Touched <= sweptAt;
+                if (correlation.Type.IsAggregate())
+                {
+                    // A group that goes has every window judged; an idle one, those a timespan behind the newest match.
+                    var goes = closeAll || (idle && group.LastSeen < expiry);
+                    if (goes || idle)
+                    {
+                        JudgeWindows(group, goes ? DateTimeOffset.MaxValue : expiry, hits);
+                    }
+
+                    if (goes)
+                    {
+                        (expired ??= []).Add(key);
+                    }
+
+                    continue;
+                }
+
                 if (closeAll || (idle && (group.LastSeen < expiry || (group.WindowStart is { } start && start < expiry))))
                 {
                     if (JudgedAtClose)
@@ -878,10 +946,16 @@ public sealed class CorrelationEngine
         }
 
         /// <summary>Past the cap, the groups no match has reached for longest go first.</summary>
-        private void DropOldest(int count)
+        private void DropOldest(int count, List<CorrelationHit>? dropped = null)
         {
             foreach (var key in groups.OrderBy(g => g.Value.Touched).Take(count).Select(g => g.Key).ToList())
             {
+                if (correlation.Type.IsAggregate() && dropped is not null)
+                {
+                    // A dropped group's windows are judged first: a sum already over its threshold is still reported.
+                    JudgeWindows(groups[key], DateTimeOffset.MaxValue, dropped);
+                }
+
                 groups.Remove(key);
                 Evicted++;
             }
@@ -916,10 +990,8 @@ public sealed class CorrelationEngine
         /// <summary>Distinct values and how often each was seen: in the open window, or among the kept matches for conditions that fire early.</summary>
         public Dictionary<string, int> Values { get; } = new(StringComparer.Ordinal);
 
-        /// <summary>The open window's values, for a median or percentile, and their sum.</summary>
-        public List<double> Numbers { get; } = [];
-
-        public double Sum { get; set; }
+        /// <summary>For a sum, mean, median or percentile: the open windows, by their number of timespans since the Unix epoch.</summary>
+        public Dictionary<long, AggregateWindow> Windows { get; } = [];
 
         public List<DateTimeOffset>[] StepTimes { get; } = Enumerable.Range(0, ruleCount).Select(_ => new List<DateTimeOffset>()).ToArray();
 
@@ -928,14 +1000,39 @@ public sealed class CorrelationEngine
             Buckets.Clear();
             Kept = 0;
             Values.Clear();
-            Numbers.Clear();
-            Sum = 0;
+            Windows.Clear();
             WindowStart = null;
             WindowCount = 0;
             foreach (var times in StepTimes)
             {
                 times.Clear();
             }
+        }
+    }
+}
+
+/// <summary>One clock-aligned window of an aggregating correlation's group: its matches' count, sum, times and (for a median or percentile) values.</summary>
+internal sealed class AggregateWindow(DateTimeOffset first)
+{
+    public DateTimeOffset First { get; private set; } = first;
+
+    public DateTimeOffset Last { get; private set; } = first;
+
+    public long Count { get; private set; }
+
+    public double Sum { get; private set; }
+
+    public List<double>? Values { get; private set; }
+
+    public void Add(DateTimeOffset time, double number, bool keepValue)
+    {
+        First = time < First ? time : First;
+        Last = time > Last ? time : Last;
+        Count++;
+        Sum = Math.Clamp(Sum + number, -double.MaxValue, double.MaxValue);
+        if (keepValue)
+        {
+            (Values ??= []).Add(number);
         }
     }
 }

@@ -238,7 +238,7 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
             var cased = mods.Contains("cased");
             var all = mods.Contains("all");
             var neq = mods.Contains("neq");
-            if (all && item.Values.Count == 1)
+            if (all && item.Values is [{ }])
             {
                 Warnings.Add(new SigmaDiagnostic(file, item.Line, item.Column, DiagnosticSeverity.Warning, "modifier",
                     $"{item.Field}: 'all' with a single value, which the Sigma specification does not allow; it means what the value alone means"));
@@ -306,7 +306,7 @@ internal sealed class DetectionCompiler(SigmaLogSource logSource, SigmaCompileOp
         var cased = Has("cased");
         var all = Has("all");
         var neq = Has("neq");
-        if (all && item.Values.Count == 1)
+        if (all && item.Values is [{ }])
         {
             // The specification does not allow it (some back ends cannot express it); here it means what the value alone
             // means, and is run so, with a word that the rule is not portable.
