@@ -387,11 +387,8 @@ public sealed class CorrelationEngine
             return key.ToString();
         }
 
-        /// <summary>
-        /// What a closing window's condition is judged on: its events, its distinct values, the rules that matched in it, or
-        /// the sum, mean, median or percentile of its values.
-        /// </summary>
-        private double Measure(Group group) => correlation.Type switch
+        /// <summary>What a closing window's condition is judged on: its events, its distinct values, or the rules that matched in it.</summary>
+        private long Measure(Group group) => correlation.Type switch
         {
             CorrelationType.ValueCount => group.Values.Count,
             CorrelationType.Temporal => group.StepTimes.Count(l => l.Count > 0),
@@ -706,11 +703,9 @@ public sealed class CorrelationEngine
 
         private void Close(Group group, List<CorrelationHit> hits)
         {
-            if (group.WindowStart is not null && group.WindowCount > 0 && Measure(group) is var measure && correlation.Condition.IsSatisfiedBy(measure))
+            if (group.WindowStart is not null && group.WindowCount > 0 && correlation.Condition.IsSatisfiedBy(Measure(group)))
             {
-                hits.Add(correlation.Type.IsAggregate()
-                    ? Hit(group, group.WindowFirst, group.WindowLast, group.WindowCount) with { Value = measure }
-                    : Hit(group, group.WindowFirst, group.WindowLast, (long)measure));
+                hits.Add(Hit(group, group.WindowFirst, group.WindowLast, Measure(group)));
             }
 
             group.Reset();
@@ -946,14 +941,14 @@ public sealed class CorrelationEngine
         }
 
         /// <summary>Past the cap, the groups no match has reached for longest go first.</summary>
-        private void DropOldest(int count, List<CorrelationHit>? dropped = null)
+        private void DropOldest(int count, List<CorrelationHit> hits)
         {
             foreach (var key in groups.OrderBy(g => g.Value.Touched).Take(count).Select(g => g.Key).ToList())
             {
-                if (correlation.Type.IsAggregate() && dropped is not null)
+                if (correlation.Type.IsAggregate())
                 {
                     // A dropped group's windows are judged first: a sum already over its threshold is still reported.
-                    JudgeWindows(groups[key], DateTimeOffset.MaxValue, dropped);
+                    JudgeWindows(groups[key], DateTimeOffset.MaxValue, hits);
                 }
 
                 groups.Remove(key);
