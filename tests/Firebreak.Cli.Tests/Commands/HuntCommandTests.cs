@@ -1654,6 +1654,27 @@ public sealed class HuntCommandTests(SimulatedLogs sim, ServerFixture server) : 
         Assert.StartsWith("burst:userAgent=aaa", first);
     }
 
+    [Theory]
+    [InlineData("value_sum", "condition: {field: b, gt: 10}", "(sum 12.5)")]
+    [InlineData("value_percentile", "condition: {field: b, percentile: 95, gt: 10}", "(p95 12.5)")]
+    [InlineData("event_count", "condition: {gte: 2}", "2 event(s):")]
+    public void AnAlertOfACorrelation_SaysWhatItMeasured(string type, string condition, string expected)
+    {
+        var parsed = Firebreak.Detection.Sigma.SigmaParser.Parse($"title: t\ncorrelation:\n  type: {type}\n  rules: [r]\n  group-by: [u]\n  timespan: 1h\n  {condition}\n", "c.yml");
+        var correlation = Assert.IsType<Firebreak.Detection.Sigma.SigmaCorrelation>(Assert.Single(parsed.Documents));
+        var measured = type == "event_count" ? (double?)null : 12.5;
+        var at = new DateTimeOffset(2026, 1, 15, 9, 0, 0, TimeSpan.Zero);
+        var group = new List<Firebreak.Detection.Sigma.MatchedField> { new("u", "alice") };
+        var hit = new HuntHit(HuntHitKind.Correlation, "c", "t", "high", [], null, group,
+            new Firebreak.Detection.Sigma.CorrelationHit(correlation, group, at, at.AddMinutes(5), 2, measured));
+
+        var description = (string)AlertSender.ToAlert(hit)["description"]!;
+
+        Assert.StartsWith("Correlation met by 2 event(s)", description, StringComparison.Ordinal);
+        Assert.Contains(expected, description, StringComparison.Ordinal);
+        Assert.EndsWith(": u=alice", description, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Chunks_HoldBetweenTheLeastAndTheMost_AndEndWhereTheHitsSay()
     {
