@@ -6,7 +6,7 @@ namespace Firebreak.Detection.Simulation;
 /// </summary>
 public static class AttackSimulator
 {
-    public static IReadOnlyList<string> Scenarios { get; } = ["leaked-access-key", "compromised-instance-role", "public-bucket-exposure"];
+    public static IReadOnlyList<string> Scenarios { get; } = ["leaked-access-key", "compromised-instance-role", "public-bucket-exposure", "stolen-azure-session"];
 
     /// <summary>One line per scenario, for help text.</summary>
     public static string Describe(string scenario) => scenario switch
@@ -14,6 +14,7 @@ public static class AttackSimulator
         "leaked-access-key" => "An IAM user's access key is used from outside: discovery, AdministratorAccess attached, a backdoor user and key, CloudTrail stopped and deleted, GuardDuty removed, then bulk S3 downloads and a snapshot shared out.",
         "compromised-instance-role" => "An EC2 instance role's session is used from outside the instance: discovery, secrets read, an inline admin policy on the role, a new user with a key, event selectors narrowed, then S3 downloads.",
         "public-bucket-exposure" => "An engineer turns off a bucket's public access block and grants public read by policy and ACL; anonymous clients then list and download its objects.",
+        "stolen-azure-session" => "An Azure administrator's stolen session is replayed from outside (Azure Activity): access elevated, an Owner role assigned, storage keys listed, a command run on a VM, then its disk and snapshots exported.",
         _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario, "unknown scenario"),
     };
 
@@ -70,10 +71,20 @@ public static class AttackSimulator
             TotalEvents = counts.Values.Sum(),
             EventsBySource = counts,
             // The logs write times to the second; the steps say the same times, so they can be hunted with --since/--until.
-            AttackSteps = [.. attack.Select(s => new SimulatedStep(s.Event.EventId, WholeSeconds(s.Event.Time), s.Tactic, s.Event.Source, s.Event.Name))],
+            AttackSteps = [.. attack.Select(s => Step(s.Event, s.Tactic))],
             AwsAccountId = world.AwsAccount,
             InitialAccess = scenario.InitialAccess,
             AttackerIps = world.AttackerIps,
+        };
+
+        // A step names the service and operation as a hunt over the written logs shows them: an Azure Activity export
+        // writes its operation in upper case, and its service is the resource provider.
+        static SimulatedStep Step(SimEvent e, string tactic) => e switch
+        {
+            TrailEvent t => new SimulatedStep(t.EventId, WholeSeconds(t.Time), tactic, t.Source, t.Name),
+            AzureActivityEvent a => new SimulatedStep(a.EventId, WholeSeconds(a.Time), tactic, a.Operation.Split('/')[0].ToUpperInvariant(), a.Operation.ToUpperInvariant()),
+            GcpAuditEvent g => new SimulatedStep(g.EventId, WholeSeconds(g.Time), tactic, g.Service, g.Method),
+            _ => throw new InvalidOperationException($"no step for {e.GetType().Name}"),
         };
 
         static DateTimeOffset WholeSeconds(DateTimeOffset time) => new(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);

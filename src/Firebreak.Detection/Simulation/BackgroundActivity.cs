@@ -174,10 +174,7 @@ internal sealed class BackgroundActivity(World world, double otherCloudsShare)
     private string PersonObjectId(string person, string draw)
     {
         _ = draw;
-        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(world.AzureTenant + "/" + person));
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x40);
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash.AsSpan(0, 16)).ToString();
+        return world.EntraObjectId(person);
     }
 
     /// <summary>The gcloud command that calls a method, as its user agent names it.</summary>

@@ -5,7 +5,7 @@ namespace Firebreak.Detection.Simulation;
 /// <summary>An attacker's actions, in order, with the tactic each serves.</summary>
 internal abstract class Scenario(World world)
 {
-    private readonly List<(TrailEvent Event, string Tactic)> _steps = [];
+    private readonly List<(SimEvent Event, string Tactic)> _steps = [];
     private DateTimeOffset _clock;
 
     protected World World => world;
@@ -19,11 +19,12 @@ internal abstract class Scenario(World world)
         "leaked-access-key" => new LeakedAccessKey(world),
         "compromised-instance-role" => new CompromisedInstanceRole(world),
         "public-bucket-exposure" => new PublicBucketExposure(world),
+        "stolen-azure-session" => new StolenAzureSession(world),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown scenario"),
     };
 
     /// <summary>Builds the attack from <paramref name="start"/>; the core steps always, then extra activity up to <paramref name="target"/> events.</summary>
-    public IReadOnlyList<(TrailEvent Event, string Tactic)> Build(DateTimeOffset start, int target)
+    public IReadOnlyList<(SimEvent Event, string Tactic)> Build(DateTimeOffset start, int target)
     {
         _clock = start;
         Core();
@@ -48,7 +49,7 @@ internal abstract class Scenario(World world)
         return _clock;
     }
 
-    protected void Step(string tactic, TrailEvent trailEvent) => _steps.Add((trailEvent, tactic));
+    protected void Step(string tactic, SimEvent simEvent) => _steps.Add((simEvent, tactic));
 }
 
 internal sealed class LeakedAccessKey(World world) : Scenario(world)
@@ -260,4 +261,50 @@ internal sealed class PublicBucketExposure(World world) : Scenario(world)
         Trail.Call(Next(1, 30), AwsIdentity.Anonymous(), "s3.amazonaws.com", name, ip, agent, Trail.S3Request(Bucket, key), readOnly: true, data: true, region: "us-east-1",
             resources: key is null ? [Trail.Bucket(Bucket)] : [Trail.Object(Bucket, key), Trail.Bucket(Bucket)],
             additional: new JsonObject { ["SignatureVersion"] = "", ["AuthenticationMethod"] = "", ["bytesTransferredIn"] = 0, ["bytesTransferredOut"] = World.Random.Next(1000, 3_000_000) });
+}
+
+/// <summary>
+/// An Azure administrator's session token, stolen (from a browser or a developer's machine), replayed from the attacker's
+/// address: the token carries the administrator's MFA, so nothing but the address and what is done tells it apart.
+/// </summary>
+internal sealed class StolenAzureSession(World world) : Scenario(world)
+{
+    private const string Admin = "carol";
+    private readonly string _ip = world.AttackerIps[0];
+    private readonly string _backdoor = world.NewGuid();
+
+    public override string InitialAccess => Admin + "@acme.example";
+
+    private string Subscription => $"/subscriptions/{World.AzureSubscription}";
+
+    protected override void Core()
+    {
+        // Global administrators may give themselves User Access Administrator over every subscription, then grant anything.
+        Step("privilege-escalation", Call(Next(), "Microsoft.Authorization/elevateAccess/action", "/providers/Microsoft.Authorization/elevateAccess", "User Access Administrator"));
+        Step("persistence", Call(Next(), "Microsoft.Authorization/roleAssignments/write", $"{Subscription}/providers/Microsoft.Authorization/roleAssignments/{_backdoor}"));
+        Step("credential-access", Call(Next(), "Microsoft.Storage/storageAccounts/listKeys/action", $"{Subscription}/resourceGroups/prod-rg/providers/Microsoft.Storage/storageAccounts/acmeprodbackups"));
+        Step("execution", Call(Next(), "Microsoft.Compute/virtualMachines/runCommand/action", $"{Subscription}/resourceGroups/prod-rg/providers/Microsoft.Compute/virtualMachines/vm-payments-01"));
+        Step("exfiltration", Call(Next(), "Microsoft.Compute/disks/beginGetAccess/action", $"{Subscription}/resourceGroups/prod-rg/providers/Microsoft.Compute/disks/vm-payments-01_OsDisk_1"));
+    }
+
+    /// <summary>More of the same: each data disk's snapshot exported, and the storage keys listed again now and then.</summary>
+    protected override void Extra(int index) => Step(index % 5 == 4 ? "credential-access" : "exfiltration", index % 5 == 4
+        ? Call(Next(5, 60), "Microsoft.Storage/storageAccounts/listKeys/action", $"{Subscription}/resourceGroups/prod-rg/providers/Microsoft.Storage/storageAccounts/acmeprodbackups")
+        : Call(Next(5, 60), "Microsoft.Compute/snapshots/beginGetAccess/action", $"{Subscription}/resourceGroups/prod-rg/providers/Microsoft.Compute/snapshots/vm-payments-01-data-{index:D4}"));
+
+    private AzureActivityEvent Call(DateTimeOffset time, string operation, string resourceId, string role = "Owner") => new()
+    {
+        Time = time,
+        EventId = World.NewGuid(),
+        Subscription = World.AzureSubscription,
+        Tenant = World.AzureTenant,
+        ResourceId = resourceId,
+        Operation = operation,
+        Caller = Admin + "@acme.example",
+        CallerName = "Carol",
+        CallerObjectId = World.EntraObjectId(Admin),
+        CallerIp = _ip,
+        Role = role,
+        DurationMs = World.Random.Next(20, 4000),
+    };
 }

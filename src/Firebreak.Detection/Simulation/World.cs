@@ -46,6 +46,15 @@ internal sealed class World
 
     public Random Random { get; }
 
+    /// <summary>A person's Entra object id, derived from the tenant and the name (not drawn): the same on every event of theirs.</summary>
+    public string EntraObjectId(string person)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(AzureTenant + "/" + person));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x40);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16)).ToString();
+    }
+
     public string AwsAccount { get; }
 
     public string PartnerAccount { get; }

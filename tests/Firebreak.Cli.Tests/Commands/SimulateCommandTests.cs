@@ -256,6 +256,25 @@ public sealed class SimulateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task TheAzureScenario_IsFoundByTheBuiltInAzureRules_FromTheAttackersAddress()
+    {
+        var directory = NewDirectory();
+        var simulate = await Cli.RunAsync("simulate", "stolen-azure-session", "--out", directory, "--events", "3000", "--seed", "3", "--json");
+        Assert.Equal(ExitCodes.Ok, simulate.ExitCode);
+        var result = JsonDocument.Parse(simulate.Out).RootElement;
+        var attacker = result.GetProperty("attackerIps")[0].GetString();
+
+        var hunt = await Cli.RunAsync("hunt", directory, "--output", "jsonl");
+
+        var azure = hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement)
+            .Where(hit => hit.GetProperty("provider").GetString() == "azure").ToList();
+        Assert.All(azure, hit => Assert.Equal((attacker, "carol@acme.example"), (hit.GetProperty("sourceIp").GetString(), hit.GetProperty("actor").GetProperty("uid").GetString())));
+        var titles = azure.Select(hit => hit.GetProperty("title").GetString()).ToHashSet();
+        Assert.Equal(["Azure Role Assignment Created or Changed", "Azure VM Run Command Used", "Global Administrator Elevated to User Access Administrator", "Managed Disk or Snapshot Export URL Requested"],
+            titles.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task ANegativeSeed_IsAUsageError_ItWouldRepeatItsPositive()
     {
         var directory = NewDirectory();

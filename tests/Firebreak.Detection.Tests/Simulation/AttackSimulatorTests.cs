@@ -1,5 +1,7 @@
 using Firebreak.Detection.Events;
 using Firebreak.Detection.Readers;
+using Firebreak.Detection.Rules;
+using Firebreak.Detection.Sigma;
 using Firebreak.Detection.Simulation;
 
 namespace Firebreak.Detection.Tests.Simulation;
@@ -39,6 +41,7 @@ public sealed class AttackSimulatorTests : IDisposable
     [InlineData("leaked-access-key")]
     [InlineData("compromised-instance-role")]
     [InlineData("public-bucket-exposure")]
+    [InlineData("stolen-azure-session")]
     public async Task Readers_ReadBackExactlyTheWrittenEvents_IncludingEveryAttackStep(string scenario)
     {
         var result = await AttackSimulator.RunAsync(new SimulationOptions { Scenario = scenario, OutputDirectory = Out(scenario), Events = 4000, Noise = 0.97, Seed = 3 }, Token);
@@ -61,7 +64,8 @@ public sealed class AttackSimulatorTests : IDisposable
         // An independent oracle: the files parsed whole with System.Text.Json, in the reader's order.
         Assert.Equal(await NativeIdsAsync(Out(scenario)), events.Select(e => e.Provider == "azure" ? e.Raw.GetProperty("correlationId").GetString() : e.EventId));
 
-        var byId = events.Where(e => e.Provider == "aws").ToDictionary(e => e.EventId!);
+        // A step names its record as the provider does: CloudTrail's eventID, Azure Activity's correlationId.
+        var byId = events.Where(e => e.Provider != "gcp").ToDictionary(e => e.Provider == "azure" ? e.Raw.GetProperty("correlationId").GetString()! : e.EventId!);
         Assert.True(result.AttackSteps.Count >= 120, $"3% of 4000 events should be attacker activity, got {result.AttackSteps.Count}");
         foreach (var step in result.AttackSteps)
         {
@@ -69,7 +73,16 @@ public sealed class AttackSimulatorTests : IDisposable
             Assert.Equal(step.Operation, written.Operation);
             Assert.Equal(step.Service, written.Service);
             Assert.Equal(step.Time.ToUnixTimeSeconds(), written.Time.ToUnixTimeSeconds());
-            Assert.Equal(result.AwsAccountId, written.Account);
+            if (written.Provider == "aws")
+            {
+                Assert.Equal(result.AwsAccountId, written.Account);
+            }
+            else
+            {
+                // The attacker's calls are the administrator's, from the attacker's address; elevating access is tenant-wide.
+                Assert.Equal((scenario, result.InitialAccess, result.AttackerIps[0]), ("stolen-azure-session", written.Actor.Uid, written.SourceIp));
+                Assert.True(written.Account is null == written.Operation.Contains("ELEVATEACCESS", StringComparison.Ordinal), written.Operation);
+            }
         }
     }
 
@@ -128,6 +141,30 @@ public sealed class AttackSimulatorTests : IDisposable
         // The same key is also used legitimately, from the office, which is what a hunt must tell apart.
         Assert.Contains(events, e => e.Actor.AccessKeyId == result.InitialAccess && !result.AttackerIps.Contains(e.SourceIp));
         Assert.Equal(0.05, (double)result.AttackSteps.Count / result.TotalEvents, precision: 2);
+    }
+
+    [Fact]
+    public async Task StolenAzureSession_IsTheAdministratorFromOutside_AndTheBuiltInAzureRulesFindEachStep()
+    {
+        var result = await AttackSimulator.RunAsync(new SimulationOptions { Scenario = "stolen-azure-session", OutputDirectory = Out("azure"), Events = 3000, Seed = 7 }, Token);
+
+        var events = await ReadBackAsync(Out("azure"), new CloudLogReader());
+
+        // The same administrator works from the office too: only the address (and what is done) tells the attacker apart.
+        var admin = events.Where(e => e.Provider == "azure" && e.Actor.Uid == result.InitialAccess).ToList();
+        Assert.Contains(admin, e => !result.AttackerIps.Contains(e.SourceIp));
+        var outside = admin.Where(e => result.AttackerIps.Contains(e.SourceIp)).ToList();
+        Assert.Equal(result.AttackSteps.Count, outside.Count);
+        Assert.All(outside, e => Assert.Equal((true, "User"), (e.Actor.MfaUsed, e.Actor.Type)));
+
+        var rules = CompiledRuleSet.Compile(BuiltInRules.Load().Documents);
+        var found = outside.SelectMany(e => rules.Match(e)).Select(r => r.Rule.Title).ToHashSet();
+        Assert.Contains("Global Administrator Elevated to User Access Administrator", found);
+        Assert.Contains("Azure Role Assignment Created or Changed", found);
+        Assert.Contains("Azure VM Run Command Used", found);
+        Assert.Contains("Managed Disk or Snapshot Export URL Requested", found);
+        string[] order = ["privilege-escalation", "persistence", "credential-access", "execution", "exfiltration"];
+        Assert.Equal(order, result.AttackSteps.Take(5).Select(s => s.Tactic));
     }
 
     [Fact]
