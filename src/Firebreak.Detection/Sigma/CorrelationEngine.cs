@@ -18,10 +18,16 @@ public sealed record CorrelationLimits
     public int MaxGroupsPerCorrelation { get; init; } = 100_000;
 
     /// <summary>
-    /// Events remembered per group for value counts (past it the oldest are forgotten first), and the values one window of
-    /// an aggregating correlation holds (a window that reaches it is judged then, and the next match opens another).
+    /// Events remembered per group for value counts (past it the oldest are forgotten first), and the values the open
+    /// windows of a median or percentile keep together (past it the group's oldest window is judged at once).
     /// </summary>
     public int MaxEventsPerGroup { get; init; } = 10_000;
+
+    /// <summary>
+    /// Open windows per group of an aggregating correlation (sum, mean, median, percentile); past it the oldest is judged
+    /// at once. A group busy through every sweep is never idle, and would otherwise keep every window it opened.
+    /// </summary>
+    public int MaxWindowsPerGroup { get; init; } = 64;
 
     /// <summary>How often (in observed matches) expired windows are swept.</summary>
     public int SweepInterval { get; init; } = 4_096;
@@ -274,33 +280,36 @@ public sealed class CorrelationEngine
         public void Observe(CloudEvent e, CompiledRule rule, int ruleIndex, List<CorrelationHit> hits)
         {
             // event_count counts events, and a sum or mean adds an event's value: one that matches two of the rules it refers
-            // to is one event, not two. (A hunt hands over an event's matches one after another.)
-            if (correlation.Type == CorrelationType.EventCount || correlation.Type.IsAggregate())
+            // to is one event, not two. (A hunt hands over an event's matches one after another.) The event is taken as
+            // counted only once a match of it was: through one rule's aliases it may lack the group or the value that
+            // another rule's give it.
+            var once = correlation.Type == CorrelationType.EventCount || correlation.Type.IsAggregate();
+            if (once && ReferenceEquals(e, lastCounted))
             {
-                if (ReferenceEquals(e, lastCounted))
-                {
-                    return;
-                }
-
-                lastCounted = e;
+                return;
             }
 
-            ObserveCore(
+            var counted = ObserveCore(
                 groupAccessors[rule.Ordinal].Select(a => a.FirstValue(e)).ToArray(),
                 e.Time,
                 correlation.Type.ReadsField() ? valueAccessors[rule.Ordinal].FirstValue(e) : null,
                 ruleIndex,
                 hits);
+            if (once && counted)
+            {
+                lastCounted = e;
+            }
         }
 
-        private void ObserveCore(string?[] values, DateTimeOffset time, string? value, int ruleIndex, List<CorrelationHit> hits)
+        /// <summary>Adds one match to its group; false when it belongs to no group or carries no value to count.</summary>
+        private bool ObserveCore(string?[] values, DateTimeOffset time, string? value, int ruleIndex, List<CorrelationHit> hits)
         {
             // A match without every group-by field belongs to no group and is not counted: Splunk's `stats ... by`, which
             // pySigma's Splunk back end writes a correlation as, drops events whose by-field is null. Counted under one
             // group for "absent", different principals that have no ARN would all add up to one.
             if (Array.IndexOf(values, null) >= 0)
             {
-                return;
+                return false;
             }
 
             var key = GroupKey(values);
@@ -328,7 +337,7 @@ public sealed class CorrelationEngine
 
             if (correlation.Type == CorrelationType.ValueCount && value is null)
             {
-                return;
+                return false;
             }
 
             // A sum, mean, median or percentile is of numbers: a match whose field is absent or not a number (a JSON number,
@@ -339,7 +348,7 @@ public sealed class CorrelationEngine
                 && !(value is not null && double.TryParse(value, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out number)
                      && double.IsFinite(number)))
             {
-                return;
+                return false;
             }
 
             // The group's newest event time, not its latest arrival: an older event arriving late (another file,
@@ -370,6 +379,8 @@ public sealed class CorrelationEngine
                     ObserveAggregate(group, time, number, hits);
                     break;
             }
+
+            return true;
         }
 
         /// <summary>
@@ -425,8 +436,8 @@ public sealed class CorrelationEngine
         /// judged once the group has been idle through a sweep and the window lies a timespan behind the newest match of
         /// the hunt, when its group is dropped, or at the end of the input. The windows are found by event time, so
         /// matches arriving out of order (one region's files after another's) still fall into the window they belong to.
-        /// A sum saturates at the largest double rather than overflowing. The values kept for a median or percentile are
-        /// bounded: a window that reaches the cap is judged then, and goes on empty.
+        /// A sum saturates at the largest double rather than overflowing. The open windows and the values kept for a median
+        /// or percentile are capped per group: past either cap the group's oldest window is judged then.
         /// </summary>
         private void ObserveAggregate(Group group, DateTimeOffset time, double number, List<CorrelationHit> hits)
         {
@@ -438,22 +449,37 @@ public sealed class CorrelationEngine
                 group.Windows[index] = window = new AggregateWindow(time);
             }
 
-            window.Add(time, number, keepValue: correlation.Type is CorrelationType.ValueMedian or CorrelationType.ValuePercentile);
-            if (window.Values is { } kept && kept.Count >= limits.MaxEventsPerGroup)
+            var keep = correlation.Type is CorrelationType.ValueMedian or CorrelationType.ValuePercentile;
+            window.Add(time, number, keep);
+            group.KeptValues += keep ? 1 : 0;
+
+            // Bounded whatever the input: past the cap on open windows (a group busy through every sweep keeps its windows
+            // open), or on the values a median or percentile keeps, the group's oldest windows are judged now.
+            while (group.Windows.Count > 0
+                   && (group.Windows.Count > limits.MaxWindowsPerGroup || (keep && group.KeptValues >= limits.MaxEventsPerGroup)))
             {
-                Judge(group, window, hits);
-                group.Windows.Remove(index);
+                var oldest = group.Windows.Keys.Min();
+                Judge(group, group.Windows[oldest], hits);
+                Forget(group, oldest);
             }
+        }
+
+        private static void Forget(Group group, long index)
+        {
+            group.KeptValues -= group.Windows[index].Values?.Count ?? 0;
+            group.Windows.Remove(index);
         }
 
         /// <summary>Judges the group's windows that end at or before <paramref name="cutoff"/>, and forgets them.</summary>
         private void JudgeWindows(Group group, DateTimeOffset cutoff, List<CorrelationHit> hits)
         {
             var span = correlation.Timespan.Ticks;
+            var epoch = DateTimeOffset.UnixEpoch.UtcTicks;
             List<long>? judged = null;
             foreach (var (index, window) in group.Windows.OrderBy(w => w.Key))
             {
-                var endTicks = DateTimeOffset.UnixEpoch.UtcTicks + ((index + 1) * span);
+                // A window of a timespan of thousands of years may end past the last tick there is: it ends only with the input.
+                var endTicks = index + 1 > (DateTimeOffset.MaxValue.UtcTicks - epoch) / span ? long.MaxValue : epoch + ((index + 1) * span);
                 if (cutoff == DateTimeOffset.MaxValue || endTicks <= cutoff.UtcTicks)
                 {
                     Judge(group, window, hits);
@@ -463,7 +489,7 @@ public sealed class CorrelationEngine
 
             foreach (var index in judged ?? [])
             {
-                group.Windows.Remove(index);
+                Forget(group, index);
             }
         }
 
@@ -988,6 +1014,9 @@ public sealed class CorrelationEngine
         /// <summary>For a sum, mean, median or percentile: the open windows, by their number of timespans since the Unix epoch.</summary>
         public Dictionary<long, AggregateWindow> Windows { get; } = [];
 
+        /// <summary>The values the open windows keep for a median or percentile.</summary>
+        public int KeptValues { get; set; }
+
         public List<DateTimeOffset>[] StepTimes { get; } = Enumerable.Range(0, ruleCount).Select(_ => new List<DateTimeOffset>()).ToArray();
 
         public void Reset()
@@ -996,6 +1025,7 @@ public sealed class CorrelationEngine
             Kept = 0;
             Values.Clear();
             Windows.Clear();
+            KeptValues = 0;
             WindowStart = null;
             WindowCount = 0;
             foreach (var times in StepTimes)

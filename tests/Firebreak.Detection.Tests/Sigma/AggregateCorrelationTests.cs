@@ -41,9 +41,11 @@ public class AggregateCorrelationTests
         """;
 
     /// <summary>S3 reads as CloudTrail data events record them, the bytes sent in <c>additionalEventData.bytesTransferredOut</c>.</summary>
-    private static List<CorrelationHit> Feed(CompiledRuleSet set, IEnumerable<(int Minutes, string User, object? Bytes)> reads, CorrelationLimits? limits = null)
+    private static List<CorrelationHit> Feed(CompiledRuleSet set, IEnumerable<(int Minutes, string User, object? Bytes)> reads, CorrelationLimits? limits = null, bool flush = true) =>
+        Feed(new CorrelationEngine(set, limits), set, reads, flush);
+
+    private static List<CorrelationHit> Feed(CorrelationEngine engine, CompiledRuleSet set, IEnumerable<(int Minutes, string User, object? Bytes)> reads, bool flush = true)
     {
-        var engine = new CorrelationEngine(set, limits);
         var hits = new List<CorrelationHit>();
         foreach (var (minutes, user, bytes) in reads)
         {
@@ -59,7 +61,11 @@ public class AggregateCorrelationTests
             }
         }
 
-        engine.Flush(hits);
+        if (flush)
+        {
+            engine.Flush(hits);
+        }
+
         return hits;
     }
 
@@ -298,7 +304,81 @@ public class AggregateCorrelationTests
         // Past the cap on groups, the ones no match has reached for longest go; a window already over its threshold is
         // still reported rather than dropped with them.
         var set = Build(Correlation("value_sum", "{field: additionalEventData.bytesTransferredOut, gt: 10}"));
-        var hits = Feed(set, [(0, "alice", 20), (1, "bob", 1), (2, "carol", 1), (3, "dave", 1)], new CorrelationLimits { MaxGroupsPerCorrelation = 2 });
+        var engine = new CorrelationEngine(set, new CorrelationLimits { MaxGroupsPerCorrelation = 2 });
+        var hits = Feed(engine, set, [(0, "alice", 20), (1, "bob", 1), (2, "carol", 1), (3, "dave", 1)], flush: false);
+        Assert.True(engine.EvictedGroups > 0);
         Assert.Equal(["alice"], hits.Select(h => h.Group[0].Value));
+    }
+
+    [Fact]
+    public void AnIdleGroupsWindow_IsJudgedAtASweep_OnceItLiesATimespanBehindTheNewestMatch()
+    {
+        var set = Build(Correlation("value_sum", "{field: additionalEventData.bytesTransferredOut, gt: 10}"));
+        var engine = new CorrelationEngine(set, new CorrelationLimits { SweepInterval = 1 });
+
+        // Alice's noon hour holds 12; bob's reads at two o'clock put it a timespan behind, and alice is idle through them.
+        var hits = Feed(engine, set, [(0, "alice", 6), (10, "alice", 6), (130, "bob", 1), (131, "bob", 1), (132, "bob", 1)], flush: false);
+
+        var hit = Assert.Single(hits);
+        Assert.Equal(("alice", 12d), (hit.Group[0].Value, hit.Value));
+        Assert.Equal(1, engine.OpenGroups); // alice's group went with its window; bob's is open
+    }
+
+    [Fact]
+    public void AGroupBusyThroughEverySweep_KeepsAtMostTheCapOfWindows_JudgingTheOldestAsItGoes()
+    {
+        // One reader a minute for 200 minutes, a window a minute: never idle at a sweep, so without the cap every window
+        // (and a median's values) stayed open until the end of the input.
+        var set = Build(Correlation("value_median", "{field: additionalEventData.bytesTransferredOut, gte: 0}", timespan: "1m"));
+        var engine = new CorrelationEngine(set, new CorrelationLimits { SweepInterval = 16, MaxWindowsPerGroup = 8 });
+        var reads = Enumerable.Range(0, 200).Select(m => (m, "alice", (object?)m)).ToList();
+
+        var before = Feed(engine, set, reads, flush: false);
+        Assert.Equal(192, before.Count);
+        Assert.Equal(Enumerable.Range(0, 192).Select(m => (double)m), before.Select(h => h.Value!.Value));
+
+        var closing = new List<CorrelationHit>();
+        engine.Flush(closing);
+        Assert.Equal(8, closing.Count);
+    }
+
+    [Fact]
+    public void AnEventMatchingTwoRules_IsCountedThroughTheRuleWhoseAliasGivesItAValue()
+    {
+        // Through the first rule's alias the event has no number; it was then taken as counted and the second rule's match,
+        // which gives it one, was dropped.
+        var parsed = SigmaParser.Parse(Reads + """
+            title: object read again
+            name: object_read_again
+            logsource: {product: aws, service: cloudtrail}
+            detection:
+              sel: {eventName: GetObject}
+              condition: sel
+            ---
+            title: reads measured
+            correlation:
+              type: value_sum
+              rules: [object_read, object_read_again]
+              group-by: [userIdentity.arn]
+              timespan: 1h
+              aliases:
+                bytes:
+                  object_read: additionalEventData.bytesSentByAnotherName
+                  object_read_again: additionalEventData.bytesTransferredOut
+              condition: {field: bytes, gt: 10}
+            """, "c.yml");
+        var set = CompiledRuleSet.Compile(parsed.Documents);
+        Assert.Empty(set.Diagnostics);
+
+        var hit = Assert.Single(Feed(set, [(0, "alice", 20)]));
+        Assert.Equal((1L, 20d), (hit.Count, hit.Value!.Value));
+    }
+
+    [Fact]
+    public void ATimespanOfThousandsOfYears_EndsWithTheInput_NotAtAnOverflowedTime()
+    {
+        var set = Build(Correlation("value_sum", "{field: additionalEventData.bytesTransferredOut, gt: 10}", timespan: "29000y"));
+        var hits = Feed(set, [(0, "alice", 6), (1, "bob", 1), (2, "bob", 1), (3, "bob", 1), (10, "alice", 6)], new CorrelationLimits { SweepInterval = 1 });
+        Assert.Equal(("alice", 12d), (Assert.Single(hits).Group[0].Value, hits[0].Value));
     }
 }

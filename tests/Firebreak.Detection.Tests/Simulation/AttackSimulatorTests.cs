@@ -144,7 +144,7 @@ public sealed class AttackSimulatorTests : IDisposable
     }
 
     [Fact]
-    public async Task StolenAzureSession_IsTheAdministratorFromOutside_AndTheBuiltInAzureRulesFindEachStep()
+    public async Task StolenAzureSession_IsTheAdministratorFromOutside_AndTheBuiltInAzureRulesFindEveryStepButListingKeys()
     {
         var result = await AttackSimulator.RunAsync(new SimulationOptions { Scenario = "stolen-azure-session", OutputDirectory = Out("azure"), Events = 3000, Seed = 7 }, Token);
 
@@ -158,6 +158,8 @@ public sealed class AttackSimulatorTests : IDisposable
         Assert.All(outside, e => Assert.Equal((true, "User"), (e.Actor.MfaUsed, e.Actor.Type)));
 
         var rules = CompiledRuleSet.Compile(BuiltInRules.Load().Documents);
+        // Listing a storage account's keys has no built-in rule (an administrator does it often); every other step has one.
+        Assert.All(outside.Where(e => !e.Operation.EndsWith("/LISTKEYS/ACTION", StringComparison.Ordinal)), e => Assert.NotEmpty(rules.Match(e)));
         var found = outside.SelectMany(e => rules.Match(e)).Select(r => r.Rule.Title).ToHashSet();
         Assert.Contains("Global Administrator Elevated to User Access Administrator", found);
         Assert.Contains("Azure Role Assignment Created or Changed", found);
