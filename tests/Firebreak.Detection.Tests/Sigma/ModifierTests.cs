@@ -397,6 +397,19 @@ public class ModifierTests
         Assert.NotEmpty(set.Match(TestEvents.Aws("""{"eventName":"CreateUserX"}""")));
     }
 
+    [Fact]
+    public void All_WithAnEmptyList_IsNullWithoutTheSingleValueWarning()
+    {
+        // An empty list is null (as pySigma reads it), not a value written alone under 'all'.
+        var parsed = SigmaParser.Parse("title: t\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel:\n    errorCode|all: []\n  condition: sel\n", "empty.yml");
+        var set = CompiledRuleSet.Compile(parsed.Documents);
+
+        Assert.Empty(parsed.Diagnostics);
+        Assert.DoesNotContain(set.Diagnostics, d => d.Message.Contains("single value", StringComparison.Ordinal));
+        Assert.NotEmpty(set.Match(TestEvents.Aws("""{"eventName":"CreateUser"}""")));
+        Assert.Empty(set.Match(TestEvents.Aws("""{"eventName":"CreateUser","errorCode":"AccessDenied"}""")));
+    }
+
     [Theory]
     // A number in the event equals the rule's number however it is written; CloudTrail writes counters as 0.0.
     [InlineData("5.0", true)]
