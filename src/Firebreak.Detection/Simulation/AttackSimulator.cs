@@ -6,7 +6,7 @@ namespace Firebreak.Detection.Simulation;
 /// </summary>
 public static class AttackSimulator
 {
-    public static IReadOnlyList<string> Scenarios { get; } = ["leaked-access-key", "compromised-instance-role", "public-bucket-exposure", "stolen-azure-session"];
+    public static IReadOnlyList<string> Scenarios { get; } = ["leaked-access-key", "compromised-instance-role", "public-bucket-exposure", "stolen-azure-session", "leaked-gcp-service-account-key"];
 
     /// <summary>One line per scenario, for help text.</summary>
     public static string Describe(string scenario) => scenario switch
@@ -15,6 +15,7 @@ public static class AttackSimulator
         "compromised-instance-role" => "An EC2 instance role's session is used from outside the instance: discovery, secrets read, an inline admin policy on the role, a new user with a key, event selectors narrowed, then S3 downloads.",
         "public-bucket-exposure" => "An engineer turns off a bucket's public access block and grants public read by policy and ACL; anonymous clients then list and download its objects.",
         "stolen-azure-session" => "An Azure administrator's stolen session is replayed from outside (Azure Activity): access elevated, an Owner role assigned, storage keys listed, a command run on a VM, then its disk and snapshots exported.",
+        "leaked-gcp-service-account-key" => "A GCP deployment service account's leaked key is used from outside (Cloud Audit Logs): a second key made, the project's IAM policy changed, the audit log sink deleted, a bucket opened, then disks snapshotted.",
         _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario, "unknown scenario"),
     };
 

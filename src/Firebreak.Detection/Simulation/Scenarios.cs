@@ -20,6 +20,7 @@ internal abstract class Scenario(World world)
         "compromised-instance-role" => new CompromisedInstanceRole(world),
         "public-bucket-exposure" => new PublicBucketExposure(world),
         "stolen-azure-session" => new StolenAzureSession(world),
+        "leaked-gcp-service-account-key" => new LeakedGcpServiceAccountKey(world),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown scenario"),
     };
 
@@ -306,5 +307,55 @@ internal sealed class StolenAzureSession(World world) : Scenario(world)
         CallerIp = _ip,
         Role = role,
         DurationMs = World.Random.Next(20, 4000),
+    };
+}
+
+/// <summary>
+/// A key of the deployment service account, leaked (from a repository or a CI log), used from the attacker's address with
+/// a script's client in the Admin Activity audit log: a second key made for persistence, the project's IAM policy
+/// changed, the audit log sink deleted, a bucket opened to everyone, then disk after disk snapshotted.
+/// </summary>
+internal sealed class LeakedGcpServiceAccountKey(World world) : Scenario(world)
+{
+    private readonly string _ip = world.AttackerIps[2];
+    private const string Agent = "google-api-python-client/2.149.0 (gzip)";
+
+    public override string InitialAccess => $"terraform@{World.GcpProject}.iam.gserviceaccount.com";
+
+    private string Project => $"projects/{World.GcpProject}";
+
+    protected override void Core()
+    {
+        Step("persistence", Call(Next(), "iam.googleapis.com", "google.iam.admin.v1.CreateServiceAccountKey", "iam.serviceAccountKeys.create",
+            $"projects/-/serviceAccounts/{InitialAccess}", "service_account"));
+        Step("privilege-escalation", Call(Next(), "cloudresourcemanager.googleapis.com", "SetIamPolicy", "resourcemanager.projects.setIamPolicy", Project, "project"));
+        Step("defense-evasion", Call(Next(), "logging.googleapis.com", "google.logging.v2.ConfigServiceV2.DeleteSink", "logging.sinks.delete",
+            $"{Project}/sinks/audit-to-siem", "logging_sink"));
+        Step("exfiltration", Call(Next(), "storage.googleapis.com", "storage.setIamPermissions", "storage.buckets.setIamPolicy",
+            $"projects/_/buckets/{World.GcpProject}-datasets", "gcs_bucket"));
+    }
+
+    /// <summary>More of the same: the project's disks snapshotted one after another, to be copied out.</summary>
+    protected override void Extra(int index)
+    {
+        var zone = "europe-west1-b";
+        Step("collection", Call(Next(5, 40), "compute.googleapis.com", "v1.compute.disks.createSnapshot", "compute.disks.createSnapshot",
+            $"{Project}/zones/{zone}/disks/batch-{index % 8 + 1}", "gce_disk", zone));
+    }
+
+    private GcpAuditEvent Call(DateTimeOffset time, string service, string method, string permission, string resource, string type, string? zone = null) => new()
+    {
+        Time = time,
+        EventId = World.Hex(12),
+        Project = World.GcpProject,
+        Principal = InitialAccess,
+        CallerIp = _ip,
+        UserAgent = Agent,
+        Service = service,
+        Method = method,
+        Permission = permission,
+        ResourceName = resource,
+        ResourceType = type,
+        Zone = zone,
     };
 }

@@ -275,6 +275,25 @@ public sealed class SimulateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task TheGcpScenario_IsFoundByTheBuiltInGcpRules_FromTheAttackersAddress()
+    {
+        var directory = NewDirectory();
+        var simulate = await Cli.RunAsync("simulate", "leaked-gcp-service-account-key", "--out", directory, "--events", "3000", "--seed", "3", "--json");
+        Assert.Equal(ExitCodes.Ok, simulate.ExitCode);
+        var result = JsonDocument.Parse(simulate.Out).RootElement;
+        var attacker = result.GetProperty("attackerIps")[2].GetString();
+        var account = result.GetProperty("initialAccess").GetString();
+
+        var hunt = await Cli.RunAsync("hunt", directory, "--output", "jsonl");
+
+        var gcp = hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement)
+            .Where(hit => hit.GetProperty("provider").GetString() == "gcp").ToList();
+        Assert.All(gcp, hit => Assert.Equal((attacker, account), (hit.GetProperty("sourceIp").GetString(), hit.GetProperty("actor").GetProperty("uid").GetString())));
+        Assert.Equal(["GCP IAM Policy Replaced", "GCP Log Sink Deleted or Changed", "GCP Service Account Key Created or Uploaded"],
+            gcp.Select(hit => hit.GetProperty("title").GetString()).ToHashSet().Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task ANegativeSeed_IsAUsageError_ItWouldRepeatItsPositive()
     {
         var directory = NewDirectory();

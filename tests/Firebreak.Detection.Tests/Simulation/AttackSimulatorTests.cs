@@ -42,6 +42,7 @@ public sealed class AttackSimulatorTests : IDisposable
     [InlineData("compromised-instance-role")]
     [InlineData("public-bucket-exposure")]
     [InlineData("stolen-azure-session")]
+    [InlineData("leaked-gcp-service-account-key")]
     public async Task Readers_ReadBackExactlyTheWrittenEvents_IncludingEveryAttackStep(string scenario)
     {
         var result = await AttackSimulator.RunAsync(new SimulationOptions { Scenario = scenario, OutputDirectory = Out(scenario), Events = 4000, Noise = 0.97, Seed = 3 }, Token);
@@ -64,8 +65,8 @@ public sealed class AttackSimulatorTests : IDisposable
         // An independent oracle: the files parsed whole with System.Text.Json, in the reader's order.
         Assert.Equal(await NativeIdsAsync(Out(scenario)), events.Select(e => e.Provider == "azure" ? e.Raw.GetProperty("correlationId").GetString() : e.EventId));
 
-        // A step names its record as the provider does: CloudTrail's eventID, Azure Activity's correlationId.
-        var byId = events.Where(e => e.Provider != "gcp").ToDictionary(e => e.Provider == "azure" ? e.Raw.GetProperty("correlationId").GetString()! : e.EventId!);
+        // A step names its record as the provider does: CloudTrail's eventID, Azure Activity's correlationId, GCP's insertId.
+        var byId = events.ToDictionary(e => e.Provider == "azure" ? e.Raw.GetProperty("correlationId").GetString()! : e.EventId!);
         Assert.True(result.AttackSteps.Count >= 120, $"3% of 4000 events should be attacker activity, got {result.AttackSteps.Count}");
         foreach (var step in result.AttackSteps)
         {
@@ -76,6 +77,12 @@ public sealed class AttackSimulatorTests : IDisposable
             if (written.Provider == "aws")
             {
                 Assert.Equal(result.AwsAccountId, written.Account);
+            }
+            else if (written.Provider == "gcp")
+            {
+                // The leaked key's service account, from the attacker's address, in the account's own project.
+                Assert.Equal((scenario, result.InitialAccess, result.AttackerIps[2]), ("leaked-gcp-service-account-key", written.Actor.Uid, written.SourceIp));
+                Assert.Equal(result.InitialAccess.Split('@')[1].Split('.')[0], written.Account);
             }
             else
             {
@@ -167,6 +174,31 @@ public sealed class AttackSimulatorTests : IDisposable
         Assert.Contains("Managed Disk or Snapshot Export URL Requested", found);
         string[] order = ["privilege-escalation", "persistence", "credential-access", "execution", "exfiltration"];
         Assert.Equal(order, result.AttackSteps.Take(5).Select(s => s.Tactic));
+    }
+
+    [Fact]
+    public async Task LeakedGcpServiceAccountKey_IsUsedFromOutside_AndTheBuiltInGcpRulesFindEveryCoreStep()
+    {
+        var result = await AttackSimulator.RunAsync(new SimulationOptions { Scenario = "leaked-gcp-service-account-key", OutputDirectory = Out("gcp"), Events = 3000, Seed = 7 }, Token);
+
+        var events = await ReadBackAsync(Out("gcp"), new CloudLogReader());
+
+        // The same service account deploys from the office (the background's terraform runs): the address tells them apart.
+        var account = events.Where(e => e.Provider == "gcp" && e.Actor.Uid == result.InitialAccess).ToList();
+        Assert.Contains(account, e => !result.AttackerIps.Contains(e.SourceIp));
+        var outside = account.Where(e => result.AttackerIps.Contains(e.SourceIp)).ToList();
+        Assert.Equal(result.AttackSteps.Count, outside.Count);
+
+        var rules = CompiledRuleSet.Compile(BuiltInRules.Load().Documents);
+        // The four core steps each have a built-in rule; the disk snapshots that follow have none (backups make them daily).
+        var core = outside.Where(e => e.Operation != "v1.compute.disks.createSnapshot").ToList();
+        Assert.Equal(4, core.Count);
+        Assert.All(core, e => Assert.NotEmpty(rules.Match(e)));
+        var found = core.SelectMany(e => rules.Match(e)).Select(r => r.Rule.Title).ToHashSet();
+        Assert.Contains("GCP Service Account Key Created or Uploaded", found);
+        Assert.Contains("GCP Log Sink Deleted or Changed", found);
+        Assert.Contains("GCP IAM Policy Replaced", found);
+        Assert.Equal(["persistence", "privilege-escalation", "defense-evasion", "exfiltration"], result.AttackSteps.Take(4).Select(s => s.Tactic));
     }
 
     [Fact]
