@@ -120,7 +120,14 @@ internal static class SimulateCommand
     private static void WriteSummary(IAnsiConsole console, SimulationResult result, string directory)
     {
         console.WriteLine($"Wrote {result.TotalEvents:N0} events of '{result.Scenario}' to {result.Files.Count} file(s) in {directory}.");
-        console.WriteLine($"AWS account {result.AwsAccountId}; initial access {result.InitialAccess}; attacker IPs {string.Join(", ", result.AttackerIps)}.");
+        // The attack's cloud first: "AWS account" heading an Azure or GCP attack sent a reader to the wrong logs.
+        var where = result.AttackedCloud switch
+        {
+            "azure" => "Attack in the Azure Activity Log",
+            "gcp" => "Attack in the GCP audit log",
+            _ => $"Attack in CloudTrail, AWS account {result.AwsAccountId}",
+        };
+        console.WriteLine($"{where}; initial access {result.InitialAccess}; attacker IPs {string.Join(", ", result.AttackerIps)}.");
         var sources = new Table().Border(TableBorder.Rounded).AddColumns("Source", "Events");
         foreach (var (source, count) in result.EventsBySource.OrderBy(p => p.Key, StringComparer.Ordinal))
             sources.AddRow(source, count.ToString("N0", CultureInfo.InvariantCulture));

@@ -74,6 +74,7 @@ public static class AttackSimulator
             // The logs write times to the second; the steps say the same times, so they can be hunted with --since/--until.
             AttackSteps = [.. attack.Select(s => Step(s.Event, s.Tactic))],
             AwsAccountId = world.AwsAccount,
+            AttackedCloud = attack.Count == 0 ? "aws" : attack[0].Event.Cloud switch { SimCloud.Azure => "azure", SimCloud.Gcp => "gcp", _ => "aws" },
             InitialAccess = scenario.InitialAccess,
             AttackerIps = world.AttackerIps,
         };

@@ -73,7 +73,10 @@ public sealed record SimulationResult
 
     public required string AwsAccountId { get; init; }
 
-    /// <summary>The identity the attacker used first: an access key id or a role session ARN.</summary>
+    /// <summary>Where the attack is: <c>aws</c>, <c>azure</c> or <c>gcp</c> (the other clouds' files are background).</summary>
+    public string AttackedCloud { get; init; } = "aws";
+
+    /// <summary>The identity the attacker used first: an access key id, a role session ARN, a user's UPN or a service account.</summary>
     public required string InitialAccess { get; init; }
 
     public required IReadOnlyList<string> AttackerIps { get; init; }

@@ -39,6 +39,7 @@ public sealed class SimulateCommandTests : IDisposable
         Assert.All(files, f => Assert.EndsWith(".json", f));
 
         Assert.Contains("Wrote 3,000 events of 'leaked-access-key'", a.Out);
+        Assert.Contains("Attack in CloudTrail, AWS account ", a.Out);
         Assert.Contains($"to {files.Count} file(s) in {first}", a.Out);
         Assert.Contains("cloudtrail", a.Out);
         Assert.Contains("Attack steps (", a.Out);
@@ -261,6 +262,8 @@ public sealed class SimulateCommandTests : IDisposable
         var directory = NewDirectory();
         var simulate = await Cli.RunAsync("simulate", "stolen-azure-session", "--out", directory, "--events", "3000", "--seed", "3", "--json");
         Assert.Equal(ExitCodes.Ok, simulate.ExitCode);
+        var text = await Cli.RunAsync("simulate", "stolen-azure-session", "--out", NewDirectory(), "--events", "300", "--seed", "3");
+        Assert.Contains("Attack in the Azure Activity Log; initial access carol@acme.example; attacker IPs ", text.Out);
         var result = JsonDocument.Parse(simulate.Out).RootElement;
         var attacker = result.GetProperty("attackerIps")[0].GetString();
 
@@ -281,6 +284,7 @@ public sealed class SimulateCommandTests : IDisposable
         var simulate = await Cli.RunAsync("simulate", "leaked-gcp-service-account-key", "--out", directory, "--events", "3000", "--seed", "3", "--json");
         Assert.Equal(ExitCodes.Ok, simulate.ExitCode);
         var result = JsonDocument.Parse(simulate.Out).RootElement;
+        Assert.Equal("gcp", result.GetProperty("attackedCloud").GetString());
         var attacker = result.GetProperty("attackerIps")[2].GetString();
         var account = result.GetProperty("initialAccess").GetString();
 
