@@ -364,7 +364,7 @@ public sealed class CorrelationEngine
                 case CorrelationType.ValueCount:
                     ObserveCount(group, time, value, hits);
                     break;
-                case CorrelationType.Temporal or CorrelationType.TemporalOrdered when JudgedAtClose:
+                case CorrelationType.Temporal or CorrelationType.TemporalOrdered when !correlation.Condition.FiresEarly:
                     // "Fewer than two of the rules" (lt, lte, eq...) is known only once the window is over.
                     ObserveClosing(group, time, hits);
                     Remember(group.StepTimes[ruleIndex], time);
@@ -441,9 +441,7 @@ public sealed class CorrelationEngine
         /// </summary>
         private void ObserveAggregate(Group group, DateTimeOffset time, double number, List<CorrelationHit> hits)
         {
-            var span = Math.Max(1, correlation.Timespan.Ticks);
-            var offset = time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
-            var index = (offset / span) - (offset % span < 0 ? 1 : 0);
+            var index = TimespansSinceEpoch(time);
             if (!group.Windows.TryGetValue(index, out var window))
             {
                 group.Windows[index] = window = new AggregateWindow(time);
@@ -462,6 +460,14 @@ public sealed class CorrelationEngine
                 Judge(group, group.Windows[oldest], hits);
                 Forget(group, oldest);
             }
+        }
+
+        /// <summary>Which timespan-wide stretch of the clock, counted from the Unix epoch, a time falls in (earlier times count below zero).</summary>
+        private long TimespansSinceEpoch(DateTimeOffset time)
+        {
+            var span = Math.Max(1, correlation.Timespan.Ticks);
+            var offset = time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+            return (offset / span) - (offset % span < 0 ? 1 : 0);
         }
 
         private static void Forget(Group group, long index)
@@ -507,9 +513,6 @@ public sealed class CorrelationEngine
                 hits.Add(Hit(group, window.First, window.Last, window.Count) with { Value = measure });
             }
         }
-
-        /// <summary>Whether windows are judged when they close rather than as matches come.</summary>
-        private bool JudgedAtClose => !correlation.Condition.FiresEarly;
 
         /// <summary>
         /// Opens a window at a group's first match and closes it at the first match a timespan later (or at a sweep, or
@@ -569,7 +572,7 @@ public sealed class CorrelationEngine
             // Matches are kept in buckets one timespan wide, each sorted by time; every window that
             // contains the new match lies within its own bucket and the two beside it.
             var span = correlation.Timespan;
-            var bucket = (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / Math.Max(1, span.Ticks);
+            var bucket = TimespansSinceEpoch(time);
             var entry = new TimedValue(time, group.NextSequence++, value);
             if (!group.Buckets.TryGetValue(bucket, out var own))
             {
@@ -931,7 +934,7 @@ public sealed class CorrelationEngine
                 {
                     // A group that goes has every window judged; an idle one, those a timespan behind the newest match.
                     var goes = closeAll || (idle && group.LastSeen < expiry);
-                    if (goes || idle)
+                    if (idle)
                     {
                         JudgeWindows(group, goes ? DateTimeOffset.MaxValue : expiry, hits);
                     }
@@ -946,7 +949,7 @@ public sealed class CorrelationEngine
 
                 if (closeAll || (idle && (group.LastSeen < expiry || (group.WindowStart is { } start && start < expiry))))
                 {
-                    if (JudgedAtClose)
+                    if (!correlation.Condition.FiresEarly)
                     {
                         Close(group, hits);
                     }

@@ -115,8 +115,7 @@ public sealed record CorrelationCondition(ComparisonOperator Operator, double Va
     /// </summary>
     public IReadOnlyList<(ComparisonOperator Operator, double Value)> Also { get; init; } = [];
 
-    public bool IsSatisfiedBy(long count) => IsSatisfiedBy((double)count);
-
+    /// <summary>Whether a count (a whole number) or an aggregate (a sum, mean, median, percentile) meets the condition.</summary>
     public bool IsSatisfiedBy(double count)
     {
         if (!Holds(Operator, Value, count))

@@ -15,6 +15,19 @@ public sealed record SigmaParseResult(IReadOnlyList<SigmaDocument> Documents, IR
 /// </summary>
 public static partial class SigmaParser
 {
+    /// <summary>The specification's correlation types by name, in the order an error lists them.</summary>
+    private static readonly OrderedDictionary<string, CorrelationType> CorrelationTypeNames = new(StringComparer.Ordinal)
+    {
+        ["event_count"] = CorrelationType.EventCount,
+        ["value_count"] = CorrelationType.ValueCount,
+        ["temporal"] = CorrelationType.Temporal,
+        ["temporal_ordered"] = CorrelationType.TemporalOrdered,
+        ["value_sum"] = CorrelationType.ValueSum,
+        ["value_avg"] = CorrelationType.ValueAvg,
+        ["value_median"] = CorrelationType.ValueMedian,
+        ["value_percentile"] = CorrelationType.ValuePercentile,
+    };
+
     private static readonly HashSet<string> KnownModifiers = new(StringComparer.Ordinal)
     {
         "contains", "startswith", "endswith", "all", "re", "i", "m", "s", "cidr", "base64", "base64offset",
@@ -353,18 +366,9 @@ public static partial class SigmaParser
         }
 
         var typeText = OptionalString(c, "type") ?? throw Error(node, "correlation needs 'type'");
-        var type = typeText switch
-        {
-            "event_count" => CorrelationType.EventCount,
-            "value_count" => CorrelationType.ValueCount,
-            "temporal" => CorrelationType.Temporal,
-            "temporal_ordered" => CorrelationType.TemporalOrdered,
-            "value_sum" => CorrelationType.ValueSum,
-            "value_avg" => CorrelationType.ValueAvg,
-            "value_median" => CorrelationType.ValueMedian,
-            "value_percentile" => CorrelationType.ValuePercentile,
-            _ => throw Error(node, $"unknown correlation type '{typeText}' (known: event_count, value_count, temporal, temporal_ordered, value_sum, value_avg, value_median, value_percentile)"),
-        };
+        var type = CorrelationTypeNames.TryGetValue(typeText, out var named)
+            ? named
+            : throw Error(node, $"unknown correlation type '{typeText}' (known: {string.Join(", ", CorrelationTypeNames.Keys)})");
         var rules = StringList(Child(c, "rules") ?? throw Error(node, "correlation needs 'rules'"), "correlation rules");
         if (rules.Count == 0)
         {

@@ -202,7 +202,7 @@ internal sealed class BackgroundActivity(World world, double otherCloudsShare)
             Time = time,
             EventId = world.Hex(12),
             Project = world.GcpProject,
-            Principal = world.Chance(0.3) ? $"terraform@{world.GcpProject}.iam.gserviceaccount.com" : $"{person}@acme.example",
+            Principal = world.Chance(0.3) ? world.DeployServiceAccount : $"{person}@acme.example",
             CallerIp = world.Pick(world.CorporateIps),
             UserAgent = $"google-cloud-sdk gcloud/502.0.0 command/{GcloudCommand(method)} invocation-id/" + world.Hex(32) + ",gzip(gfe)",
             Service = service,

@@ -320,7 +320,7 @@ internal sealed class LeakedGcpServiceAccountKey(World world) : Scenario(world)
     private readonly string _ip = world.AttackerIps[2];
     private const string Agent = "google-api-python-client/2.149.0 (gzip)";
 
-    public override string InitialAccess => $"terraform@{World.GcpProject}.iam.gserviceaccount.com";
+    public override string InitialAccess => World.DeployServiceAccount;
 
     private string Project => $"projects/{World.GcpProject}";
 

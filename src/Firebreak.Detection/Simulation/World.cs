@@ -46,6 +46,9 @@ internal sealed class World
 
     public Random Random { get; }
 
+    /// <summary>The GCP service account the deployment pipeline runs as.</summary>
+    public string DeployServiceAccount => $"terraform@{GcpProject}.iam.gserviceaccount.com";
+
     /// <summary>A person's Entra object id, derived from the tenant and the name (not drawn): the same on every event of theirs.</summary>
     public string EntraObjectId(string person)
     {

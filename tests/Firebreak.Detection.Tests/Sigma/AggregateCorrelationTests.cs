@@ -243,7 +243,7 @@ public class AggregateCorrelationTests
     [Fact]
     public void AnEventMatchingTwoOfTheRules_IsAddedOnce()
     {
-        var parsed = SigmaParser.Parse(Reads + """
+        var set = Build("""
             title: any s3 call
             name: any_s3
             logsource: {product: aws, service: cloudtrail}
@@ -258,9 +258,7 @@ public class AggregateCorrelationTests
               group-by: [userIdentity.arn]
               timespan: 1h
               condition: {field: additionalEventData.bytesTransferredOut, gt: 10}
-            """, "c.yml");
-        var set = CompiledRuleSet.Compile(parsed.Documents);
-        Assert.Empty(set.Diagnostics);
+            """);
 
         Assert.Empty(Feed(set, [(0, "alice", 6)]));
         var hit = Assert.Single(Feed(set, [(0, "alice", 6), (1, "alice", 6)]));
@@ -347,7 +345,7 @@ public class AggregateCorrelationTests
     {
         // Through the first rule's alias the event has no number; it was then taken as counted and the second rule's match,
         // which gives it one, was dropped.
-        var parsed = SigmaParser.Parse(Reads + """
+        var set = Build("""
             title: object read again
             name: object_read_again
             logsource: {product: aws, service: cloudtrail}
@@ -366,9 +364,7 @@ public class AggregateCorrelationTests
                   object_read: additionalEventData.bytesSentByAnotherName
                   object_read_again: additionalEventData.bytesTransferredOut
               condition: {field: bytes, gt: 10}
-            """, "c.yml");
-        var set = CompiledRuleSet.Compile(parsed.Documents);
-        Assert.Empty(set.Diagnostics);
+            """);
 
         var hit = Assert.Single(Feed(set, [(0, "alice", 20)]));
         Assert.Equal((1L, 20d), (hit.Count, hit.Value!.Value));
